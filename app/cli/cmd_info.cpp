@@ -1,0 +1,51 @@
+// Why: `mae info`: what a checkpoint holds, without loading it into a model.
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "io/checkpoint.h"
+
+namespace mae::cli {
+
+void add_info(CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("info", "describe a checkpoint");
+  cmd->add_option("checkpoint", *path, "a .safetensors checkpoint")->required();
+  cmd->callback([path] {
+    auto loaded = read_checkpoint(*path);
+    const auto& c = loaded.info.model;
+    int64_t params = 0, optimizer_tensors = 0;
+    for (const auto& [name, t] : loaded.content.tensors) {
+      if (name.rfind("optimizer.", 0) == 0)
+        ++optimizer_tensors;
+      else if (name != "pos_embed" && name != "decoder_pos_embed")
+        params += t.numel();
+    }
+    std::printf("checkpoint   %s\n", path->c_str());
+    std::printf("preset       %s\n", c.preset.c_str());
+    std::printf("input        %lldx%lld x%lld channels, patch %lld (%lld patches)\n",
+                static_cast<long long>(c.img_h), static_cast<long long>(c.img_w),
+                static_cast<long long>(c.in_chans), static_cast<long long>(c.patch),
+                static_cast<long long>(c.num_patches()));
+    std::printf("encoder      %lld blocks x %lld dim, %lld heads\n", static_cast<long long>(c.depth),
+                static_cast<long long>(c.embed_dim), static_cast<long long>(c.num_heads));
+    std::printf("decoder      %lld blocks x %lld dim, %lld heads\n",
+                static_cast<long long>(c.dec_depth), static_cast<long long>(c.dec_dim),
+                static_cast<long long>(c.dec_heads));
+    std::printf("parameters   %.2f M\n", static_cast<double>(params) / 1e6);
+    std::printf("norm_pix     %s\n", c.norm_pix_loss ? "yes" : "no");
+    std::printf("step         %lld\n", static_cast<long long>(loaded.info.step));
+    std::printf("loss         %.5f\n", loaded.info.loss);
+    if (loaded.info.train) {
+      const auto& t = *loaded.info.train;
+      std::printf("trained on   %s (batch %lld x %lld, mask %.2f %s, seed %llu)\n",
+                  t.data.c_str(), static_cast<long long>(t.batch),
+                  static_cast<long long>(t.accum_steps), t.mask_ratio,
+                  to_string(t.mask_strategy).c_str(), static_cast<unsigned long long>(t.seed));
+      std::printf("optimizer    %s\n", optimizer_tensors > 0 ? "AdamW state included (resumable)"
+                                                             : "no state");
+    }
+  });
+}
+
+}  // namespace mae::cli

@@ -1,0 +1,26 @@
+// Why: the `mae` command: headless training, evaluation, reconstruction, benchmarks and
+// checkpoint inspection on the same core the app uses.
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mae: Masked Autoencoder training and inspection (MAE Studio core)"};
+  app.require_subcommand(1);
+  mae::cli::add_train(app);
+  mae::cli::add_eval(app);
+  mae::cli::add_reconstruct(app);
+  mae::cli::add_bench(app);
+  mae::cli::add_info(app);
+  mae::cli::add_convert(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mae: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,128 @@
+// Why: see batch_loader.h.
+#include "data/batch_loader.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "data/image_io.h"
+
+namespace mae {
+
+uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b) {
+  auto splitmix = [](uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  return splitmix(splitmix(splitmix(seed) ^ a) ^ b);
+}
+
+BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig config,
+                         int64_t first_step)
+    : dataset_(std::move(dataset)),
+      config_(std::move(config)),
+      cursor_(first_step),
+      next_to_build_(first_step) {
+  if (dataset_->size() == 0) throw DataError("the dataset is empty");
+  const int64_t workers = std::max<int64_t>(1, config_.workers);
+  for (int64_t i = 0; i < workers; ++i)
+    workers_.emplace_back([this](const std::stop_token& stop) { work(stop); });
+}
+
+BatchLoader::~BatchLoader() {
+  for (auto& w : workers_) w.request_stop();
+  changed_.notify_all();
+}
+
+std::string BatchLoader::last_warning() const {
+  std::lock_guard lock(mutex_);
+  return last_warning_;
+}
+
+at::Tensor BatchLoader::next() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return ready_.count(cursor_) || failed_.count(cursor_); });
+  if (auto it = failed_.find(cursor_); it != failed_.end()) {
+    auto error = it->second;
+    failed_.erase(it);
+    ++cursor_;
+    changed_.notify_all();
+    std::rethrow_exception(error);
+  }
+  auto batch = std::move(ready_[cursor_]);
+  ready_.erase(cursor_);
+  ++cursor_;
+  changed_.notify_all();
+  return batch;
+}
+
+void BatchLoader::work(const std::stop_token& stop) {
+  while (true) {
+    int64_t step = 0;
+    {
+      std::unique_lock lock(mutex_);
+      if (!changed_.wait(lock, stop, [&] { return next_to_build_ < cursor_ + config_.prefetch; }))
+        return;
+      step = next_to_build_++;
+    }
+    try {
+      auto batch = build(step);
+      std::lock_guard lock(mutex_);
+      ready_[step] = std::move(batch);
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      failed_[step] = std::current_exception();
+    }
+    changed_.notify_all();
+  }
+}
+
+std::shared_ptr<const std::vector<int64_t>> BatchLoader::permutation(int64_t epoch) {
+  std::lock_guard lock(mutex_);
+  if (auto it = permutations_.find(epoch); it != permutations_.end()) return it->second;
+  auto perm = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(dataset_->size()));
+  std::iota(perm->begin(), perm->end(), 0);
+  std::mt19937_64 rng(mix_seed(config_.seed, 0x5eed, static_cast<uint64_t>(epoch)));
+  std::shuffle(perm->begin(), perm->end(), rng);
+  permutations_[epoch] = perm;
+  while (permutations_.size() > 3) permutations_.erase(permutations_.begin());
+  return perm;
+}
+
+at::Tensor BatchLoader::load_with_fallback(int64_t position, int64_t epoch) {
+  const auto perm = permutation(epoch);
+  const int64_t n = dataset_->size();
+  const int64_t tries = std::min<int64_t>(n, 32);
+  for (int64_t t = 0; t < tries; ++t) {
+    const int64_t index = (*perm)[static_cast<size_t>((position + t) % n)];
+    try {
+      return dataset_->load(index);
+    } catch (const ImageError& e) {
+      ++skipped_;
+      std::lock_guard lock(mutex_);
+      last_warning_ = std::string("skipped an unreadable image: ") + e.what();
+    }
+  }
+  throw DataError("no decodable image among " + std::to_string(tries) +
+                  " consecutive samples; last problem: " + last_warning());
+}
+
+at::Tensor BatchLoader::build(int64_t step) {
+  const int64_t n = dataset_->size();
+  std::vector<at::Tensor> images;
+  images.reserve(static_cast<size_t>(config_.batch));
+  for (int64_t j = 0; j < config_.batch; ++j) {
+    const int64_t global = step * config_.batch + j;
+    auto image = load_with_fallback(global % n, global / n);
+    std::mt19937_64 rng(mix_seed(config_.seed, static_cast<uint64_t>(step),
+                                 static_cast<uint64_t>(j) + 1));
+    images.push_back(random_resized_crop(image, config_.augment, rng));
+  }
+  return normalize(at::stack(images), config_.mean, config_.std);
+}
+
+}  // namespace mae

@@ -1,0 +1,70 @@
+// Why: the trainer must never wait on decoding. Worker threads build the next batches ahead
+// of time; each batch is a pure function of (seed, step) (sample order and augmentation), so
+// a resumed run sees exactly the batches the uninterrupted run would have seen.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "data/augment.h"
+#include "data/dataset.h"
+
+namespace mae {
+
+struct LoaderConfig {
+  int64_t batch = 64;
+  uint64_t seed = 0;
+  int64_t workers = 2;
+  int64_t prefetch = 4;  // batches built ahead of the consumer
+  AugmentConfig augment;
+  std::vector<double> mean;
+  std::vector<double> std;
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig config, int64_t first_step);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  // The normalized (N, C, H, W) batch of the next step. Rethrows a worker's failure.
+  at::Tensor next();
+  // Files that could not be decoded and were replaced by another sample.
+  int64_t skipped_files() const { return skipped_.load(); }
+  std::string last_warning() const;
+
+ private:
+  void work(const std::stop_token& stop);
+  at::Tensor build(int64_t step);
+  at::Tensor load_with_fallback(int64_t position_in_epoch, int64_t epoch);
+  std::shared_ptr<const std::vector<int64_t>> permutation(int64_t epoch);
+
+  std::shared_ptr<const Dataset> dataset_;
+  LoaderConfig config_;
+  std::atomic<int64_t> skipped_{0};
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any changed_;
+  int64_t cursor_;         // next step handed to the consumer
+  int64_t next_to_build_;  // next step a worker will claim
+  std::map<int64_t, at::Tensor> ready_;
+  std::map<int64_t, std::exception_ptr> failed_;
+  std::map<int64_t, std::shared_ptr<const std::vector<int64_t>>> permutations_;
+  std::string last_warning_;
+  std::vector<std::jthread> workers_;
+};
+
+// Stable 64-bit mix of a seed with stream identifiers (splitmix64), for per-sample engines.
+uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0);
+
+}  // namespace mae

@@ -1,0 +1,123 @@
+// Why: see image_io.h.
+#include "data/image_io.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "data/stb_backend.h"
+#include "io/atomic_file.h"
+
+namespace mae {
+
+namespace {
+
+// Interleaved pixels with `src` channels -> planar (dst, H, W) with alpha composited on white.
+at::Tensor to_planar(const std::vector<float>& hwc, int64_t h, int64_t w, int src, int64_t dst) {
+  auto t = at::from_blob(const_cast<float*>(hwc.data()), {h, w, src}, at::kFloat).clone();
+  at::Tensor color;
+  if (src == 2 || src == 4) {
+    auto alpha = t.narrow(2, src - 1, 1);
+    color = t.narrow(2, 0, src - 1) * alpha + (1.0 - alpha);
+  } else {
+    color = t;
+  }
+  const int64_t have = color.size(2);
+  if (have == 3 && dst == 1) {
+    auto weights = at::tensor({0.299f, 0.587f, 0.114f});
+    color = (color * weights).sum(2, /*keepdim=*/true);
+  } else if (have == 1 && dst == 3) {
+    color = color.expand({h, w, 3});
+  } else if (have != dst) {
+    throw ImageError("cannot convert a " + std::to_string(have) + "-channel image to " +
+                     std::to_string(dst) + " channels");
+  }
+  return color.permute({2, 0, 1}).contiguous();
+}
+
+// stb refuses very large images without saying why, so a PNG's size is read from its
+// IHDR chunk first (width and height are bytes 16..23, big-endian).
+void check_png_header_size(const std::vector<uint8_t>& bytes, const ImageLimits& limits) {
+  static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (bytes.size() < 24 || !std::equal(kSignature, kSignature + 8, bytes.begin())) return;
+  auto be32 = [&](size_t at) {
+    return (int64_t{bytes[at]} << 24) | (int64_t{bytes[at + 1]} << 16) |
+           (int64_t{bytes[at + 2]} << 8) | int64_t{bytes[at + 3]};
+  };
+  const int64_t w = be32(16), h = be32(20);
+  if (w > limits.max_side || h > limits.max_side || w * h > limits.max_pixels)
+    throw ImageError("image is " + std::to_string(w) + "x" + std::to_string(h) +
+                     ", beyond the limit of " + std::to_string(limits.max_side) + " px per side");
+}
+
+}  // namespace
+
+std::vector<uint8_t> read_file_bytes(const std::string& path, size_t max_bytes) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw ImageError("'" + path + "' is not a readable file");
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw ImageError("cannot read '" + path + "': " + ec.message());
+  if (size > max_bytes)
+    throw ImageError("'" + path + "' is " + std::to_string(size >> 20) +
+                     " MiB, above the limit of " + std::to_string(max_bytes >> 20) + " MiB");
+  std::vector<uint8_t> bytes(size);
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+    throw ImageError("cannot read '" + path + "'");
+  return bytes;
+}
+
+at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
+                        const ImageLimits& limits) {
+  if (channels != 1 && channels != 3) throw ImageError("only 1 or 3 channels are supported");
+  if (bytes.empty()) throw ImageError("the file is empty");
+  if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
+  check_png_header_size(bytes, limits);
+  stb::ImageInfo info;
+  std::string reason;
+  if (!stb::probe(bytes.data(), bytes.size(), &info, &reason))
+    throw ImageError("not a supported image (" + reason + ")");
+  if (info.width <= 0 || info.height <= 0 || info.width > limits.max_side ||
+      info.height > limits.max_side ||
+      static_cast<int64_t>(info.width) * info.height > limits.max_pixels)
+    throw ImageError("image is " + std::to_string(info.width) + "x" +
+                     std::to_string(info.height) + ", beyond the limit of " +
+                     std::to_string(limits.max_side) + " px per side");
+  std::vector<float> pixels;
+  if (!stb::decode(bytes.data(), bytes.size(), info, &pixels, &reason))
+    throw ImageError("corrupt or truncated image (" + reason + ")");
+  return to_planar(pixels, info.height, info.width, info.channels, channels);
+}
+
+at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits) {
+  try {
+    return decode_image(read_file_bytes(path, limits.max_bytes), channels, limits);
+  } catch (const ImageError& e) {
+    const std::string what = e.what();
+    if (what.find(path) != std::string::npos) throw;
+    throw ImageError("'" + path + "': " + what);
+  }
+}
+
+void save_png(const std::string& path, const at::Tensor& image) {
+  if (image.dim() != 3 || (image.size(0) != 1 && image.size(0) != 3))
+    throw ImageError("save_png expects a (1 or 3, H, W) tensor");
+  auto bytes = image.detach()
+                   .to(at::kCPU, at::kFloat)
+                   .clamp(0.0, 1.0)
+                   .mul(255.0)
+                   .round()
+                   .to(at::kByte)
+                   .permute({1, 2, 0})
+                   .contiguous();
+  auto png = stb::encode_png(bytes.data_ptr<uint8_t>(), static_cast<int>(image.size(2)),
+                             static_cast<int>(image.size(1)), static_cast<int>(image.size(0)));
+  if (png.empty()) throw ImageError("PNG encoding failed");
+  write_file_atomically(path, [&](std::FILE* f) { write_all(f, png.data(), png.size()); });
+}
+
+}  // namespace mae

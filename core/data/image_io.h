@@ -1,0 +1,38 @@
+// Why: safe image reading and writing for the whole app. Every limit is checked before any
+// pixel is decoded, and every failure is an ImageError with a message a user can act on.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mae {
+
+class ImageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ImageLimits {
+  size_t max_bytes = size_t{256} << 20;  // 256 MiB file
+  int64_t max_side = 16384;              // pixels per side
+  int64_t max_pixels = int64_t{64} << 20;  // width * height
+};
+
+// Decodes PNG/JPEG/BMP/TGA/GIF/PSD/PNM/HDR bytes to a (channels, H, W) float tensor in
+// [0,1]. Gray becomes RGB by copy, RGB becomes gray by luminance, alpha is composited
+// over white, 16-bit images keep their precision.
+at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
+                        const ImageLimits& limits = {});
+at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits = {});
+
+// Writes a (C, H, W) tensor in [0,1] (C = 1 or 3) as PNG, atomically.
+void save_png(const std::string& path, const at::Tensor& image);
+
+// Reads a whole file, refusing files above max_bytes. Throws ImageError.
+std::vector<uint8_t> read_file_bytes(const std::string& path, size_t max_bytes);
+
+}  // namespace mae

@@ -1,0 +1,34 @@
+// Why: the only door to stb (image decode, PNG encode, raw inflate). stb is compiled with
+// static linkage in one translation unit, so it never clashes with another copy of stb
+// that a GUI library may carry, and no torch type appears here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mae::stb {
+
+struct ImageInfo {
+  int width = 0;
+  int height = 0;
+  int channels = 0;  // as stored: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
+  bool sixteen_bit = false;
+};
+
+// Reads the header only. Returns false and sets `reason` when the format is not recognised.
+bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reason);
+
+// Decodes to interleaved HWC floats in [0,1] with info.channels channels.
+// Returns false and sets `reason` on a corrupt or truncated image.
+bool decode(const uint8_t* data, size_t size, const ImageInfo& info, std::vector<float>* pixels,
+            std::string* reason);
+
+// PNG bytes of an interleaved 8-bit image with 1, 3 or 4 channels.
+std::vector<uint8_t> encode_png(const uint8_t* pixels, int width, int height, int channels);
+
+// Inflates a raw DEFLATE stream (as found inside gzip). Returns false on corrupt data.
+bool inflate_raw(const uint8_t* data, size_t size, std::vector<uint8_t>* out);
+
+}  // namespace mae::stb

@@ -1,0 +1,35 @@
+// Why: the honest yardstick of a checkpoint: masked-patch MSE of the model next to two
+// baselines on the very same masks (mean of the visible pixels; nearest visible pixel).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "data/dataset.h"
+#include "infer/reconstruct.h"
+
+namespace mae {
+
+struct EvalResult {
+  int64_t images = 0;
+  double ratio = 0.0;
+  double model_mse = 0.0;       // all three in normalized pixel space, removed patches only
+  double mean_fill_mse = 0.0;   // each removed patch = per-channel mean of visible pixels
+  double nearest_mse = 0.0;     // each removed pixel = nearest visible pixel (Euclidean)
+};
+
+struct EvalOptions {
+  double ratio = 0.75;
+  MaskStrategy strategy = MaskStrategy::Random;
+  uint64_t seed = 0;
+  int64_t max_images = 0;  // 0 = the whole dataset
+  int64_t batch = 256;
+};
+
+EvalResult evaluate(MaeModel& model, const Dataset& dataset, const EvalOptions& options);
+
+// Baseline fills for one normalized image (C, H, W) and its patch mask (grid_h, grid_w).
+at::Tensor mean_fill(const at::Tensor& image, const at::Tensor& mask, int64_t patch);
+at::Tensor nearest_visible_fill(const at::Tensor& image, const at::Tensor& mask, int64_t patch);
+
+}  // namespace mae

@@ -1,0 +1,47 @@
+// Why: what the app and `mae reconstruct` show: one image masked at any ratio, strategy,
+// seed or hand-made mask, and the model's reconstruction as viewable images.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "model/mae_model.h"
+
+namespace mae {
+
+struct MaskRequest {
+  double ratio = 0.75;
+  MaskStrategy strategy = MaskStrategy::Random;
+  uint64_t seed = 0;
+  std::optional<at::Tensor> mask;  // (grid_h, grid_w) or (L), 1 = remove; overrides the rest
+};
+
+struct Reconstruction {
+  at::Tensor original;        // (C, H, W) in [0,1]
+  at::Tensor masked;          // removed patches shown as the dataset mean (the authors' demo)
+  at::Tensor reconstruction;  // the decoder's output for every patch
+  at::Tensor pasted;          // reconstruction with the visible patches pasted back
+  at::Tensor mask;            // (grid_h, grid_w) float, 1 = removed
+  at::Tensor patch_error;     // (grid_h, grid_w) MSE per patch in normalized pixel space
+  double masked_mse = 0.0;    // mean over removed patches (normalized pixel space)
+};
+
+// `image` is (C, H, W) in [0,1] of any size; it is resized/center-cropped to the model's
+// input. Runs without gradients on the model's device. For norm_pix_loss models the
+// prediction is mapped back to pixels with each patch's own mean and variance.
+Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request);
+
+// The mask noise a request stands for, (1, L); sets len_keep.
+at::Tensor request_noise(const MaeConfig& config, const MaskRequest& request, int64_t* len_keep);
+
+// Prediction (N, L, p*p*C) mapped to normalized pixel space: identity unless norm_pix_loss,
+// where each patch takes the target patch's mean and std.
+at::Tensor prediction_to_pixels(const MaeConfig& config, const at::Tensor& pred,
+                                const at::Tensor& target_patches);
+
+// A horizontal strip of (C, H, W) panels separated by `gap` white pixels.
+at::Tensor make_strip(const std::vector<at::Tensor>& panels, int64_t gap = 4);
+
+}  // namespace mae

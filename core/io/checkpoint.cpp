@@ -1,0 +1,103 @@
+// Why: see checkpoint.h.
+#include "io/checkpoint.h"
+
+#include <torch/utils.h>
+
+#include <ATen/ATen.h>
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace mae {
+
+namespace {
+constexpr const char* kFormat = "mae-studio-checkpoint";
+}
+
+NamedTensors model_state(MaeModel& model) {
+  NamedTensors out;
+  for (const auto& p : model->named_parameters()) out.emplace_back(p.key(), p.value());
+  for (const auto& b : model->named_buffers()) out.emplace_back(b.key(), b.value());
+  return out;
+}
+
+void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensors& optimizer,
+                     const TrainConfig* train, int64_t step, double loss,
+                     at::ScalarType weight_dtype) {
+  NamedTensors tensors;
+  for (const auto& p : model->named_parameters())
+    tensors.emplace_back(p.key(), p.value().to(weight_dtype));
+  for (const auto& b : model->named_buffers()) tensors.emplace_back(b.key(), b.value());
+  tensors.insert(tensors.end(), optimizer.begin(), optimizer.end());
+  std::map<std::string, std::string> meta = {
+      {"format", kFormat},
+      {"version", "1"},
+      {"model_config", model->config().to_json()},
+      {"step", std::to_string(step)},
+      {"loss", nlohmann::json(loss).dump()}};
+  if (train) {
+    meta["train_config"] = train->to_json();
+    // All randomness after initialization is drawn from generators seeded by (seed, step):
+    // data order, crops, flips and masks. That pair is the complete RNG state.
+    meta["rng"] = nlohmann::json{{"scheme", "per-step splitmix64(seed, step)"},
+                                 {"seed", train->seed},
+                                 {"next_step", step}}
+                      .dump();
+  }
+  write_safetensors(path, tensors, meta);
+}
+
+LoadedCheckpoint read_checkpoint(const std::string& path) {
+  LoadedCheckpoint out;
+  out.content = read_safetensors(path);
+  const auto& meta = out.content.metadata;
+  auto format = meta.find("format");
+  if (format == meta.end() || format->second != kFormat)
+    throw CheckpointError("'" + path + "' is a safetensors file but not a MAE Studio checkpoint");
+  try {
+    out.info.model = MaeConfig::from_json(meta.at("model_config"));
+    out.info.step = std::stoll(meta.at("step"));
+    out.info.loss = nlohmann::json::parse(meta.at("loss")).get<double>();
+    if (auto t = meta.find("train_config"); t != meta.end())
+      out.info.train = TrainConfig::from_json(t->second);
+  } catch (const std::exception& e) {
+    throw CheckpointError("'" + path + "' has unreadable metadata: " + e.what());
+  }
+  return out;
+}
+
+void load_weights(MaeModel& model, const SafetensorsContent& content) {
+  torch::NoGradGuard no_grad;
+  std::string problems;
+  int count = 0;
+  for (auto& [name, target] : model_state(model)) {
+    const auto* source = content.find(name);
+    std::string problem;
+    if (!source)
+      problem = name + " missing";
+    else if (!source->sizes().equals(target.sizes()))
+      problem = name + " has shape " + c10::str(source->sizes()) + ", model expects " +
+                c10::str(target.sizes());
+    if (problem.empty()) {
+      target.copy_(source->to(target.device(), target.scalar_type()));
+    } else if (++count <= 5) {
+      problems += (problems.empty() ? "" : "; ") + problem;
+    }
+  }
+  if (count > 0)
+    throw CheckpointError("checkpoint does not fit the model (" + std::to_string(count) +
+                          " tensors): " + problems);
+}
+
+MaeModel load_model(const std::string& path, const std::string& device, CheckpointInfo* info) {
+  auto loaded = read_checkpoint(path);
+  MaeModel model(loaded.info.model);
+  load_weights(model, loaded.content);
+  model->to(at::Device(device));
+  model->eval();
+  if (info) *info = loaded.info;
+  return model;
+}
+
+}  // namespace mae

@@ -1,0 +1,42 @@
+// Why: our checkpoints: the model tensors under the authors' names, optionally the AdamW
+// state, and in the metadata the model config, training config, step, loss and RNG scheme.
+// Loading is strict: every missing or mis-shaped tensor is named in the error.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "io/safetensors.h"
+#include "model/mae_model.h"
+#include "train/train_config.h"
+
+namespace mae {
+
+struct CheckpointInfo {
+  MaeConfig model;
+  std::optional<TrainConfig> train;
+  int64_t step = 0;
+  double loss = 0.0;
+};
+
+struct LoadedCheckpoint {
+  CheckpointInfo info;
+  SafetensorsContent content;
+};
+
+// The model's parameters and buffers, named as in the authors' state_dict.
+NamedTensors model_state(MaeModel& model);
+
+// `weight_dtype` (float32 by default, float16/bfloat16 for small shipped files) applies to
+// the learned parameters; the fixed sin-cos tables always stay float32.
+void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensors& optimizer,
+                     const TrainConfig* train, int64_t step, double loss,
+                     at::ScalarType weight_dtype = at::kFloat);
+LoadedCheckpoint read_checkpoint(const std::string& path);
+// Copies weights into `model`; throws CheckpointError listing what does not fit.
+void load_weights(MaeModel& model, const SafetensorsContent& content);
+// Reads a checkpoint and builds the model it describes on `device`.
+MaeModel load_model(const std::string& path, const std::string& device,
+                    CheckpointInfo* info = nullptr);
+
+}  // namespace mae

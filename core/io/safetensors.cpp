@@ -1,0 +1,138 @@
+// Why: see safetensors.h.
+#include "io/safetensors.h"
+
+#include <ATen/ATen.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "io/atomic_file.h"
+
+namespace mae {
+
+namespace {
+
+struct DtypeName {
+  at::ScalarType type;
+  const char* name;
+};
+constexpr DtypeName kDtypes[] = {
+    {at::kDouble, "F64"}, {at::kFloat, "F32"}, {at::kHalf, "F16"},  {at::kBFloat16, "BF16"},
+    {at::kLong, "I64"},   {at::kInt, "I32"},   {at::kShort, "I16"}, {at::kChar, "I8"},
+    {at::kByte, "U8"},    {at::kBool, "BOOL"}};
+
+const char* dtype_name(at::ScalarType type) {
+  for (const auto& d : kDtypes)
+    if (d.type == type) return d.name;
+  throw CheckpointError(std::string("cannot store dtype ") + at::toString(type));
+}
+
+at::ScalarType dtype_from_name(const std::string& name) {
+  for (const auto& d : kDtypes)
+    if (name == d.name) return d.type;
+  throw CheckpointError("unsupported tensor dtype '" + name + "'");
+}
+
+constexpr uint64_t kMaxHeaderBytes = uint64_t{100} << 20;
+
+}  // namespace
+
+const at::Tensor* SafetensorsContent::find(const std::string& name) const {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return &t;
+  return nullptr;
+}
+
+void write_safetensors(const std::string& path, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header;
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<at::Tensor> blobs;
+  uint64_t offset = 0;
+  for (const auto& [name, tensor] : tensors) {
+    auto cpu = tensor.detach().to(at::kCPU).contiguous();
+    const uint64_t bytes = static_cast<uint64_t>(cpu.numel()) * cpu.element_size();
+    header[name] = {{"dtype", dtype_name(cpu.scalar_type())},
+                    {"shape", cpu.sizes().vec()},
+                    {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+    blobs.push_back(cpu);
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  const uint64_t length = text.size();
+  write_file_atomically(path, [&](std::FILE* f) {
+    uint8_t le[8];
+    for (int i = 0; i < 8; ++i) le[i] = static_cast<uint8_t>(length >> (8 * i));
+    write_all(f, le, 8);
+    write_all(f, text.data(), text.size());
+    for (const auto& b : blobs)
+      write_all(f, b.data_ptr(), static_cast<size_t>(b.numel()) * b.element_size());
+  });
+}
+
+SafetensorsContent read_safetensors(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw CheckpointError("checkpoint '" + path + "' not found");
+  const uint64_t file_size = std::filesystem::file_size(path, ec);
+  std::ifstream in(path, std::ios::binary);
+  uint8_t le[8];
+  if (file_size < 8 || !in.read(reinterpret_cast<char*>(le), 8))
+    throw CheckpointError("'" + path + "' is too short to be a safetensors file");
+  uint64_t header_len = 0;
+  for (int i = 0; i < 8; ++i) header_len |= uint64_t{le[i]} << (8 * i);
+  if (header_len > kMaxHeaderBytes || header_len > file_size - 8)
+    throw CheckpointError("'" + path + "' is not a safetensors file (bad header length)");
+  std::string text(header_len, '\0');
+  if (!in.read(text.data(), static_cast<std::streamsize>(header_len)))
+    throw CheckpointError("'" + path + "' is truncated in its header");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    throw CheckpointError("'" + path + "' has a corrupt safetensors header");
+  }
+  if (!header.is_object()) throw CheckpointError("'" + path + "' has a corrupt header");
+  const uint64_t data_size = file_size - 8 - header_len;
+  std::vector<uint8_t> data(data_size);
+  if (data_size > 0 && !in.read(reinterpret_cast<char*>(data.data()),
+                                static_cast<std::streamsize>(data_size)))
+    throw CheckpointError("'" + path + "' could not be read");
+
+  SafetensorsContent content;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") {
+      for (auto m = it->begin(); m != it->end(); ++m)
+        if (m->is_string()) content.metadata[m.key()] = m->get<std::string>();
+      continue;
+    }
+    try {
+      const auto type = dtype_from_name(it->at("dtype").get<std::string>());
+      const auto shape = it->at("shape").get<std::vector<int64_t>>();
+      const auto range = it->at("data_offsets").get<std::vector<uint64_t>>();
+      uint64_t numel = 1;
+      for (auto s : shape) {
+        if (s < 0) throw CheckpointError("negative dimension");
+        numel *= static_cast<uint64_t>(s);
+      }
+      const uint64_t bytes = numel * at::elementSize(type);
+      if (range.size() != 2 || range[0] > range[1] || range[1] > data_size ||
+          range[1] - range[0] != bytes)
+        throw CheckpointError("'" + path + "' is truncated or corrupt: tensor '" + it.key() +
+                              "' lies outside the file");
+      auto t = at::empty(shape, at::TensorOptions().dtype(type));
+      if (bytes > 0) std::memcpy(t.data_ptr(), data.data() + range[0], bytes);
+      content.tensors.emplace_back(it.key(), t);
+    } catch (const nlohmann::json::exception& e) {
+      throw CheckpointError("'" + path + "' has a bad entry for '" + it.key() + "': " + e.what());
+    }
+  }
+  return content;
+}
+
+}  // namespace mae

@@ -1,0 +1,149 @@
+// Why: see mae_model.h. Each function mirrors one function of the authors' models_mae.py.
+#include "model/mae_model.h"
+
+#include <torch/nn/init.h>
+#include <torch/utils.h>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "model/patchify.h"
+#include "model/pos_embed.h"
+#include "model/vit_block.h"
+
+namespace mae {
+
+PatchEmbedImpl::PatchEmbedImpl(int64_t in_chans, int64_t dim, int64_t patch) : patch_(patch) {
+  proj = register_module(
+      "proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_chans, dim, patch).stride(patch)));
+}
+
+at::Tensor PatchEmbedImpl::forward(const at::Tensor& images) {
+  return forward_patches(patchify(images, patch_));
+}
+
+at::Tensor PatchEmbedImpl::forward_patches(const at::Tensor& patches) {
+  // Conv weight (D, C, p, p) reordered to the patch-vector order (p, p, C).
+  const auto& weight = proj->weight;
+  auto w = weight.permute({0, 2, 3, 1}).reshape({weight.size(0), -1});
+  return at::linear(patches, w, proj->bias);
+}
+
+namespace {
+torch::nn::ModuleList make_blocks(int64_t count, int64_t dim, int64_t heads, double mlp_ratio,
+                                  double eps) {
+  torch::nn::ModuleList list;
+  for (int64_t i = 0; i < count; ++i) list->push_back(Block(dim, heads, mlp_ratio, eps));
+  return list;
+}
+
+at::Tensor run_blocks(torch::nn::ModuleList& blocks, at::Tensor x) {
+  for (const auto& module : *blocks) x = module->as<BlockImpl>()->forward(x);
+  return x;
+}
+}  // namespace
+
+MaeModelImpl::MaeModelImpl(const MaeConfig& config) : config_(config) {
+  config_.validate();
+  const auto& c = config_;
+  const int64_t l = c.num_patches();
+  cls_token = register_parameter("cls_token", at::zeros({1, 1, c.embed_dim}));
+  pos_embed = register_buffer("pos_embed", at::zeros({1, l + 1, c.embed_dim}));
+  patch_embed = register_module("patch_embed", PatchEmbed(c.in_chans, c.embed_dim, c.patch));
+  blocks = register_module("blocks",
+                           make_blocks(c.depth, c.embed_dim, c.num_heads, c.mlp_ratio, c.ln_eps));
+  norm = register_module(
+      "norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.embed_dim}).eps(c.ln_eps)));
+  decoder_embed = register_module("decoder_embed", torch::nn::Linear(c.embed_dim, c.dec_dim));
+  mask_token = register_parameter("mask_token", at::zeros({1, 1, c.dec_dim}));
+  decoder_pos_embed = register_buffer("decoder_pos_embed", at::zeros({1, l + 1, c.dec_dim}));
+  decoder_blocks = register_module(
+      "decoder_blocks", make_blocks(c.dec_depth, c.dec_dim, c.dec_heads, c.mlp_ratio, c.ln_eps));
+  decoder_norm = register_module(
+      "decoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dec_dim}).eps(c.ln_eps)));
+  decoder_pred = register_module("decoder_pred", torch::nn::Linear(c.dec_dim, c.patch_dim()));
+  reset_parameters();
+}
+
+void MaeModelImpl::reset_parameters() {
+  torch::NoGradGuard no_grad;
+  const auto& c = config_;
+  pos_embed.copy_(sincos_pos_embed_2d(c.embed_dim, c.grid_h(), c.grid_w()));
+  decoder_pos_embed.copy_(sincos_pos_embed_2d(c.dec_dim, c.grid_h(), c.grid_w()));
+  // xavier_uniform on the (D, C*p*p) view; the bias keeps Conv2d's default init.
+  torch::nn::init::xavier_uniform_(patch_embed->proj->weight.view({c.embed_dim, -1}));
+  const double bound = 1.0 / std::sqrt(static_cast<double>(c.patch_dim()));
+  torch::nn::init::uniform_(patch_embed->proj->bias, -bound, bound);
+  torch::nn::init::normal_(cls_token, 0.0, 0.02);
+  torch::nn::init::normal_(mask_token, 0.0, 0.02);
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* linear = module->as<torch::nn::LinearImpl>()) {
+      torch::nn::init::xavier_uniform_(linear->weight);
+      torch::nn::init::zeros_(linear->bias);
+    } else if (auto* ln = module->as<torch::nn::LayerNormImpl>()) {
+      torch::nn::init::ones_(ln->weight);
+      torch::nn::init::zeros_(ln->bias);
+    }
+  }
+}
+
+MaeModelImpl::Encoded MaeModelImpl::forward_encoder(const at::Tensor& images,
+                                                    const at::Tensor& noise, int64_t len_keep) {
+  auto x = patch_embed(images) + pos_embed.narrow(1, 1, pos_embed.size(1) - 1);
+  Encoded out;
+  out.masking = masking_from_noise(noise.to(x.device()), len_keep);
+  const int64_t n = x.size(0), d = x.size(2);
+  x = at::gather(x, 1, out.masking.ids_keep.unsqueeze(-1).expand({n, len_keep, d}));
+  auto cls = (cls_token + pos_embed.narrow(1, 0, 1)).expand({n, 1, d});
+  x = at::cat({cls, x}, 1);
+  out.latent = norm(run_blocks(blocks, x));
+  return out;
+}
+
+at::Tensor MaeModelImpl::forward_decoder(const at::Tensor& latent,
+                                         const at::Tensor& ids_restore) {
+  auto x = decoder_embed(latent);
+  const int64_t n = x.size(0), l = ids_restore.size(1), d = x.size(2);
+  auto mask_tokens = mask_token.to(x.scalar_type()).expand({n, l + 1 - x.size(1), d});
+  auto tokens = at::cat({x.narrow(1, 1, x.size(1) - 1), mask_tokens}, 1);
+  tokens = at::gather(tokens, 1, ids_restore.unsqueeze(-1).expand({n, l, d}));
+  x = at::cat({x.narrow(1, 0, 1), tokens}, 1) + decoder_pos_embed;
+  x = decoder_norm(run_blocks(decoder_blocks, x));
+  x = decoder_pred(x);
+  return x.narrow(1, 1, l);
+}
+
+at::Tensor MaeModelImpl::loss_target(const at::Tensor& images) const {
+  auto target = patchify(images, config_.patch);
+  if (!config_.norm_pix_loss) return target;
+  auto mean = target.mean(-1, /*keepdim=*/true);
+  auto var = target.var(-1, /*unbiased=*/true, /*keepdim=*/true);
+  return (target - mean) / (var + 1e-6).sqrt();
+}
+
+at::Tensor MaeModelImpl::forward_loss(const at::Tensor& images, const at::Tensor& pred,
+                                      const at::Tensor& mask) const {
+  auto target = loss_target(images.to(at::kFloat));
+  auto per_patch = (pred.to(at::kFloat) - target).pow(2).mean(-1);
+  // With nothing removed (ratio 0) the loss is defined as 0 rather than 0/0.
+  return (per_patch * mask).sum() / mask.sum().clamp_min(1.0);
+}
+
+MaeOutput MaeModelImpl::forward(const at::Tensor& images, const at::Tensor& noise,
+                                int64_t len_keep) {
+  auto encoded = forward_encoder(images, noise, len_keep);
+  MaeOutput out;
+  out.pred = forward_decoder(encoded.latent, encoded.masking.ids_restore);
+  out.mask = encoded.masking.mask;
+  out.ids_restore = encoded.masking.ids_restore;
+  out.loss = forward_loss(images, out.pred, out.mask);
+  return out;
+}
+
+MaeModel make_model(const MaeConfig& config, uint64_t seed) {
+  torch::manual_seed(seed);
+  return MaeModel(config);
+}
+
+}  // namespace mae

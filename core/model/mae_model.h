@@ -1,0 +1,80 @@
+// Why: the Masked Autoencoder itself, read like the authors' models_mae.py: an encoder on
+// visible patches only, a light decoder with mask tokens, and the masked-patch loss.
+// Parameter names equal the authors' state_dict keys, so import/export is a rename-free copy.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include "model/config.h"
+#include "model/masking.h"
+
+namespace mae {
+
+struct MaeOutput {
+  at::Tensor loss;         // scalar, mean over removed patches
+  at::Tensor pred;         // (N, L, p*p*C)
+  at::Tensor mask;         // (N, L), 1 = removed
+  at::Tensor ids_restore;  // (N, L)
+};
+
+class PatchEmbedImpl : public torch::nn::Module {
+ public:
+  PatchEmbedImpl(int64_t in_chans, int64_t dim, int64_t patch);
+  // (N, C, H, W) -> (N, L, D); a p x p stride-p conv computed as a matmul on patches.
+  at::Tensor forward(const at::Tensor& images);
+  at::Tensor forward_patches(const at::Tensor& patches);
+
+  torch::nn::Conv2d proj{nullptr};  // weight (D, C, p, p), bias (D): the authors' layout
+
+ private:
+  int64_t patch_;
+};
+TORCH_MODULE(PatchEmbed);
+
+class MaeModelImpl : public torch::nn::Module {
+ public:
+  explicit MaeModelImpl(const MaeConfig& config);
+
+  // Masks with the reference algorithm driven by `noise` (N, L), keeping len_keep patches.
+  MaeOutput forward(const at::Tensor& images, const at::Tensor& noise, int64_t len_keep);
+
+  struct Encoded {
+    at::Tensor latent;  // (N, 1 + len_keep, D), cls first
+    Masking masking;
+  };
+  Encoded forward_encoder(const at::Tensor& images, const at::Tensor& noise, int64_t len_keep);
+  at::Tensor forward_decoder(const at::Tensor& latent, const at::Tensor& ids_restore);
+  at::Tensor forward_loss(const at::Tensor& images, const at::Tensor& pred,
+                          const at::Tensor& mask) const;
+  // The target the loss compares with: patchified pixels, per-patch normalized if enabled.
+  at::Tensor loss_target(const at::Tensor& images) const;
+
+  // The authors' initialization (xavier Linear, normal(0.02) tokens, sin-cos tables).
+  void reset_parameters();
+  const MaeConfig& config() const { return config_; }
+
+  at::Tensor cls_token;          // (1, 1, D)
+  at::Tensor pos_embed;          // buffer (1, L+1, D), fixed sin-cos
+  at::Tensor mask_token;         // (1, 1, D_dec)
+  at::Tensor decoder_pos_embed;  // buffer (1, L+1, D_dec)
+  PatchEmbed patch_embed{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+  torch::nn::LayerNorm norm{nullptr};
+  torch::nn::Linear decoder_embed{nullptr};
+  torch::nn::ModuleList decoder_blocks{nullptr};
+  torch::nn::LayerNorm decoder_norm{nullptr};
+  torch::nn::Linear decoder_pred{nullptr};
+
+ private:
+  MaeConfig config_;
+};
+TORCH_MODULE(MaeModel);
+
+// Builds a model from a seed so that construction is repeatable.
+MaeModel make_model(const MaeConfig& config, uint64_t seed);
+
+}  // namespace mae

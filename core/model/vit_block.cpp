@@ -1,0 +1,41 @@
+// Why: see vit_block.h. Attention goes through scaled_dot_product_attention so each
+// device picks its fastest kernel; GELU is the exact (erf) form, no dropout, no drop-path.
+#include "model/vit_block.h"
+
+#include <ATen/ATen.h>
+
+namespace mae {
+
+AttentionImpl::AttentionImpl(int64_t dim, int64_t heads) : heads_(heads) {
+  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(dim, 3 * dim)));
+  proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(dim, dim)));
+}
+
+at::Tensor AttentionImpl::forward(const at::Tensor& x) {
+  const int64_t b = x.size(0), n = x.size(1), c = x.size(2);
+  auto parts = qkv(x).reshape({b, n, 3, heads_, c / heads_}).permute({2, 0, 3, 1, 4}).unbind(0);
+  auto out = at::scaled_dot_product_attention(parts[0], parts[1], parts[2]);
+  return proj(out.transpose(1, 2).reshape({b, n, c}));
+}
+
+MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
+  fc1 = register_module("fc1", torch::nn::Linear(dim, hidden));
+  fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));
+}
+
+at::Tensor MlpImpl::forward(const at::Tensor& x) { return fc2(at::gelu(fc1(x))); }
+
+BlockImpl::BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps) {
+  auto ln = torch::nn::LayerNormOptions({dim}).eps(eps);
+  norm1 = register_module("norm1", torch::nn::LayerNorm(ln));
+  attn = register_module("attn", Attention(dim, heads));
+  norm2 = register_module("norm2", torch::nn::LayerNorm(ln));
+  mlp = register_module("mlp", Mlp(dim, static_cast<int64_t>(dim * mlp_ratio)));
+}
+
+at::Tensor BlockImpl::forward(const at::Tensor& x) {
+  auto h = x + attn(norm1(x));
+  return h + mlp(norm2(h));
+}
+
+}  // namespace mae

@@ -1,0 +1,46 @@
+// Why: the pre-norm transformer block of the MAE encoder and decoder, with submodule names
+// that match the authors' state_dict (norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2).
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+namespace mae {
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  AttentionImpl(int64_t dim, int64_t heads);
+  at::Tensor forward(const at::Tensor& x);
+
+  torch::nn::Linear qkv{nullptr};
+  torch::nn::Linear proj{nullptr};
+
+ private:
+  int64_t heads_;
+};
+TORCH_MODULE(Attention);
+
+class MlpImpl : public torch::nn::Module {
+ public:
+  MlpImpl(int64_t dim, int64_t hidden);
+  at::Tensor forward(const at::Tensor& x);
+
+  torch::nn::Linear fc1{nullptr};
+  torch::nn::Linear fc2{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+class BlockImpl : public torch::nn::Module {
+ public:
+  BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps);
+  at::Tensor forward(const at::Tensor& x);
+
+  torch::nn::LayerNorm norm1{nullptr};
+  Attention attn{nullptr};
+  torch::nn::LayerNorm norm2{nullptr};
+  Mlp mlp{nullptr};
+};
+TORCH_MODULE(Block);
+
+}  // namespace mae

@@ -1,0 +1,83 @@
+// Why: see benchmark.h.
+#include "train/benchmark.h"
+
+#include <torch/utils.h>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "model/mae_model.h"
+#include "train/device.h"
+#include "train/optimizer.h"
+
+namespace mae {
+
+namespace {
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+}  // namespace
+
+BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) {
+  using clock = std::chrono::steady_clock;
+  const std::string device = resolve_device(options.device);
+  const bool autocast = device != "cpu" && options.bf16;
+  auto model = make_model(config, 0);
+  model->to(at::Device(device));
+  TrainConfig tc;
+  auto params = trainable_parameters(model);
+  auto optimizer = make_optimizer(params, tc);
+  auto images = at::randn({options.batch, config.in_chans, config.img_h, config.img_w})
+                    .to(at::Device(device));
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
+  const int64_t len_keep = keep_count(config.num_patches(), options.mask_ratio);
+  reset_peak_memory(device);
+
+  BenchResult r;
+  r.threads = at::get_num_threads();
+  std::vector<double> train_ms;
+  model->train();
+  for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
+    const auto start = clock::now();
+    auto noise = at::rand({options.batch, config.num_patches()}, gen);
+    optimizer->zero_grad();
+    at::Tensor loss;
+    {
+      AutocastScope scope(autocast);
+      loss = model->forward(images, noise, len_keep).loss;
+    }
+    loss.backward();
+    optimizer->step();
+    synchronize(device);
+    if (i >= options.warmup_steps)
+      train_ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
+  }
+  std::vector<double> infer_ms;
+  model->eval();
+  {
+    torch::NoGradGuard no_grad;
+    for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
+      const auto start = clock::now();
+      auto noise = at::rand({options.batch, config.num_patches()}, gen);
+      AutocastScope scope(autocast);
+      model->forward(images, noise, len_keep);
+      synchronize(device);
+      if (i >= options.warmup_steps)
+        infer_ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
+    }
+  }
+  r.train_step_ms = median(train_ms);
+  r.train_images_per_sec = static_cast<double>(options.batch) / (r.train_step_ms / 1000.0);
+  r.infer_batch_ms = median(infer_ms);
+  r.infer_images_per_sec = static_cast<double>(options.batch) / (r.infer_batch_ms / 1000.0);
+  r.peak_memory_bytes = peak_memory(device);
+  return r;
+}
+
+}  // namespace mae

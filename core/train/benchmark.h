@@ -1,0 +1,32 @@
+// Why: throughput figures for a preset on a device, measured the way training runs it
+// (forward, backward, AdamW step on synthetic batches, so the data pipeline is excluded).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/config.h"
+
+namespace mae {
+
+struct BenchOptions {
+  std::string device = "cpu";
+  int64_t batch = 32;
+  int64_t warmup_steps = 2;
+  int64_t steps = 5;
+  bool bf16 = true;  // CUDA only
+  double mask_ratio = 0.75;
+};
+
+struct BenchResult {
+  double train_images_per_sec = 0.0;
+  double train_step_ms = 0.0;  // median
+  double infer_images_per_sec = 0.0;
+  double infer_batch_ms = 0.0;  // median
+  int64_t peak_memory_bytes = 0;
+  int threads = 0;
+};
+
+BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options);
+
+}  // namespace mae

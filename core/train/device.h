@@ -1,0 +1,34 @@
+// Why: the few device facts the trainer and benchmarks need (is CUDA there, how much memory
+// is in use, bf16 autocast on CUDA) without spreading CUDA headers through core.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mae {
+
+// Validates "cpu" / "cuda" / "cuda:N"; throws std::invalid_argument with a helpful message.
+std::string resolve_device(const std::string& requested);
+bool cuda_available();
+
+// Current resident memory of the process (CPU) or allocated bytes on the GPU.
+int64_t memory_in_use(const std::string& device);
+// Peak of the above since the start of the process, or the last reset (GPU).
+int64_t peak_memory(const std::string& device);
+void reset_peak_memory(const std::string& device);
+// Waits for queued GPU work (benchmarks only); no-op on the CPU.
+void synchronize(const std::string& device);
+
+// Enables bf16 autocast for CUDA in this scope (no-op when `enable` is false).
+class AutocastScope {
+ public:
+  explicit AutocastScope(bool enable);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool enabled_;
+};
+
+}  // namespace mae

@@ -1,0 +1,140 @@
+// Why: see run_control.h.
+#include "train/run_control.h"
+
+namespace mae {
+
+std::string to_string(RunState state) {
+  switch (state) {
+    case RunState::Ready:
+      return "ready";
+    case RunState::Running:
+      return "running";
+    case RunState::Paused:
+      return "paused";
+    case RunState::Finished:
+      return "finished";
+    case RunState::Stopped:
+      return "stopped";
+    case RunState::Failed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+TrainingRun::TrainingRun(std::unique_ptr<Trainer> trainer, RunCallbacks callbacks)
+    : trainer_(std::move(trainer)), callbacks_(std::move(callbacks)) {}
+
+TrainingRun::~TrainingRun() {
+  request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TrainingRun::start() {
+  std::lock_guard lock(mutex_);
+  if (state_ != RunState::Ready) return;
+  state_ = RunState::Running;
+  thread_ = std::jthread([this](const std::stop_token& stop) { loop(stop); });
+}
+
+void TrainingRun::request_pause() {
+  std::lock_guard lock(mutex_);
+  pause_requested_ = true;
+}
+
+void TrainingRun::request_resume() {
+  {
+    std::lock_guard lock(mutex_);
+    pause_requested_ = false;
+  }
+  changed_.notify_all();
+}
+
+void TrainingRun::request_stop() {
+  thread_.request_stop();
+  changed_.notify_all();
+}
+
+void TrainingRun::request_save(const std::string& path) {
+  {
+    std::lock_guard lock(mutex_);
+    save_requests_.push_back(path);
+  }
+  changed_.notify_all();
+}
+
+RunState TrainingRun::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void TrainingRun::wait() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] {
+    return state_ == RunState::Finished || state_ == RunState::Stopped ||
+           state_ == RunState::Failed;
+  });
+}
+
+void TrainingRun::save_pending() {
+  std::vector<std::string> paths;
+  {
+    std::lock_guard lock(mutex_);
+    paths.swap(save_requests_);
+  }
+  for (const auto& path : paths) {
+    try {
+      trainer_->save(path);
+      if (callbacks_.on_message)
+        callbacks_.on_message("saved step " + std::to_string(trainer_->current_step()) + " to " +
+                              path);
+    } catch (const std::exception& e) {
+      if (callbacks_.on_message) callbacks_.on_message(std::string("save failed: ") + e.what());
+    }
+  }
+}
+
+void TrainingRun::loop(const std::stop_token& stop) {
+  auto finish = [&](RunState final_state) {
+    save_pending();
+    {
+      std::lock_guard lock(mutex_);
+      state_ = final_state;
+    }
+    changed_.notify_all();
+  };
+  int nonfinite_in_a_row = 0;
+  try {
+    while (!stop.stop_requested() && !trainer_->done()) {
+      save_pending();
+      {
+        std::unique_lock lock(mutex_);
+        if (pause_requested_) {
+          state_ = RunState::Paused;
+          changed_.notify_all();
+          changed_.wait(lock, stop, [&] { return !pause_requested_ || !save_requests_.empty(); });
+          if (stop.stop_requested()) break;
+          if (pause_requested_) continue;  // woke for a save while paused
+          state_ = RunState::Running;
+        }
+      }
+      auto metrics = trainer_->step();
+      nonfinite_in_a_row = metrics.nonfinite ? nonfinite_in_a_row + 1 : 0;
+      if (callbacks_.on_step) callbacks_.on_step(metrics);
+      if (metrics.nonfinite && callbacks_.on_message)
+        callbacks_.on_message("step " + std::to_string(metrics.step) +
+                              ": non-finite loss, step skipped, weights kept");
+      if (nonfinite_in_a_row >= kMaxNonfiniteInARow) {
+        request_pause();
+        if (callbacks_.on_message)
+          callbacks_.on_message("paused after repeated non-finite losses; lower the lr");
+      }
+    }
+  } catch (const std::exception& e) {
+    if (callbacks_.on_message) callbacks_.on_message(std::string("training failed: ") + e.what());
+    finish(RunState::Failed);
+    return;
+  }
+  finish(trainer_->done() ? RunState::Finished : RunState::Stopped);
+}
+
+}  // namespace mae

@@ -1,0 +1,56 @@
+// Why: the app trains in the background and steers the run with requests the trainer reads
+// between steps: start, pause, resume, stop, save. Pause waits on a condition variable;
+// stop returns within one step; the owner never blocks on a running step.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "train/trainer.h"
+
+namespace mae {
+
+enum class RunState { Ready, Running, Paused, Finished, Stopped, Failed };
+std::string to_string(RunState state);
+
+struct RunCallbacks {
+  std::function<void(const StepMetrics&)> on_step;     // from the trainer thread
+  std::function<void(const std::string&)> on_message;  // saves, warnings, errors
+};
+
+class TrainingRun {
+ public:
+  TrainingRun(std::unique_ptr<Trainer> trainer, RunCallbacks callbacks);
+  ~TrainingRun();  // requests stop and joins (within one step)
+
+  void start();
+  void request_pause();
+  void request_resume();
+  void request_stop();
+  void request_save(const std::string& path);
+  RunState state() const;
+  void wait();  // until finished, stopped or failed
+
+  // Consecutive non-finite steps after which the run pauses itself.
+  static constexpr int kMaxNonfiniteInARow = 10;
+
+ private:
+  void loop(const std::stop_token& stop);
+  void save_pending();
+
+  std::unique_ptr<Trainer> trainer_;
+  RunCallbacks callbacks_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any changed_;
+  RunState state_ = RunState::Ready;
+  bool pause_requested_ = false;
+  std::vector<std::string> save_requests_;
+  std::jthread thread_;
+};
+
+}  // namespace mae

@@ -1,0 +1,74 @@
+// Why: see train_config.h.
+#include "train/train_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+namespace mae {
+
+std::string TrainConfig::to_json() const {
+  nlohmann::json j = {{"data", data},
+                      {"batch", batch},
+                      {"accum_steps", accum_steps},
+                      {"total_steps", total_steps},
+                      {"base_lr", base_lr},
+                      {"lr", lr},
+                      {"min_lr", min_lr},
+                      {"warmup_steps", warmup_steps},
+                      {"weight_decay", weight_decay},
+                      {"beta1", beta1},
+                      {"beta2", beta2},
+                      {"mask_ratio", mask_ratio},
+                      {"mask_strategy", to_string(mask_strategy)},
+                      {"crop_scale_min", crop_scale_min},
+                      {"hflip", hflip},
+                      {"seed", seed},
+                      {"device", device},
+                      {"bf16", bf16},
+                      {"loader_workers", loader_workers}};
+  return j.dump();
+}
+
+TrainConfig TrainConfig::from_json(const std::string& text) {
+  TrainConfig c;
+  try {
+    auto j = nlohmann::json::parse(text);
+    c.data = j.value("data", c.data);
+    c.batch = j.value("batch", c.batch);
+    c.accum_steps = j.value("accum_steps", c.accum_steps);
+    c.total_steps = j.value("total_steps", c.total_steps);
+    c.base_lr = j.value("base_lr", c.base_lr);
+    c.lr = j.value("lr", c.lr);
+    c.min_lr = j.value("min_lr", c.min_lr);
+    c.warmup_steps = j.value("warmup_steps", c.warmup_steps);
+    c.weight_decay = j.value("weight_decay", c.weight_decay);
+    c.beta1 = j.value("beta1", c.beta1);
+    c.beta2 = j.value("beta2", c.beta2);
+    c.mask_ratio = j.value("mask_ratio", c.mask_ratio);
+    c.mask_strategy = parse_mask_strategy(j.value("mask_strategy", std::string("random")));
+    c.crop_scale_min = j.value("crop_scale_min", c.crop_scale_min);
+    c.hflip = j.value("hflip", c.hflip);
+    c.seed = j.value("seed", c.seed);
+    c.device = j.value("device", c.device);
+    c.bf16 = j.value("bf16", c.bf16);
+    c.loader_workers = j.value("loader_workers", c.loader_workers);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("training config is not valid: ") + e.what());
+  }
+  return c;
+}
+
+double learning_rate_at(const TrainConfig& config, int64_t step) {
+  const double peak = config.peak_lr();
+  if (step < config.warmup_steps)
+    return peak * static_cast<double>(step) / static_cast<double>(config.warmup_steps);
+  const double span = static_cast<double>(std::max<int64_t>(1, config.total_steps - config.warmup_steps));
+  const double progress = std::min(1.0, static_cast<double>(step - config.warmup_steps) / span);
+  return config.min_lr +
+         (peak - config.min_lr) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+}
+
+}  // namespace mae

@@ -1,0 +1,44 @@
+// Why: everything about a training run that is not the architecture, in one plain struct
+// that the CLI fills, the checkpoint stores, and resume reads back.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/masking.h"
+
+namespace mae {
+
+struct TrainConfig {
+  std::string data = "fashion-mnist";
+  int64_t batch = 64;          // per optimizer micro-step
+  int64_t accum_steps = 1;     // micro-batches per optimizer step
+  int64_t total_steps = 1000;  // optimizer steps
+  double base_lr = 1.5e-4;     // lr = base_lr * batch * accum / 256, unless lr > 0
+  double lr = 0.0;             // absolute lr override
+  double min_lr = 0.0;
+  int64_t warmup_steps = 50;
+  double weight_decay = 0.05;
+  double beta1 = 0.9;
+  double beta2 = 0.95;
+  double mask_ratio = 0.75;
+  MaskStrategy mask_strategy = MaskStrategy::Random;
+  double crop_scale_min = 0.2;
+  bool hflip = true;
+  uint64_t seed = 0;
+  std::string device = "cpu";  // "cpu" or "cuda"
+  bool bf16 = true;            // autocast to bfloat16 on CUDA (ignored on CPU)
+  int64_t loader_workers = 2;
+
+  double peak_lr() const {
+    return lr > 0 ? lr : base_lr * static_cast<double>(batch * accum_steps) / 256.0;
+  }
+  std::string to_json() const;
+  static TrainConfig from_json(const std::string& text);
+};
+
+// Linear warmup over warmup_steps, then half-cycle cosine to min_lr at total_steps
+// (the authors' per-iteration schedule, expressed in steps).
+double learning_rate_at(const TrainConfig& config, int64_t step);
+
+}  // namespace mae

@@ -1,0 +1,133 @@
+// Why: see trainer.h.
+#include "train/trainer.h"
+
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/utils.h>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "io/checkpoint.h"
+#include "train/device.h"
+
+namespace mae {
+
+at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t batch,
+                           int64_t step, int64_t micro) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(
+      mix_seed(train.seed, static_cast<uint64_t>(step), 0x6d61736bULL + static_cast<uint64_t>(micro)));
+  return strategy_noise(train.mask_strategy, batch, model.grid_h(), model.grid_w(),
+                        train.mask_ratio, gen);
+}
+
+Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
+                 std::shared_ptr<const Dataset> dataset)
+    : model_config_(model), train_(train), dataset_(std::move(dataset)) {
+  model_config_.validate();
+  train_.device = resolve_device(train_.device);
+  if (train_.batch <= 0 || train_.accum_steps <= 0 || train_.total_steps < 0)
+    throw std::invalid_argument("batch, accumulation and steps must be positive");
+  keep_count(model_config_.num_patches(), train_.mask_ratio);  // validates the ratio
+  model_ = make_model(model_config_, train_.seed);
+  model_->to(at::Device(train_.device));
+  model_->train();
+  params_ = trainable_parameters(model_);
+  optimizer_ = make_optimizer(params_, train_);
+  start_loader();
+}
+
+void Trainer::start_loader() {
+  LoaderConfig lc;
+  lc.batch = train_.batch;
+  lc.seed = train_.seed;
+  lc.workers = train_.loader_workers;
+  lc.augment.out_h = model_config_.img_h;
+  lc.augment.out_w = model_config_.img_w;
+  lc.augment.scale_min = train_.crop_scale_min;
+  lc.augment.hflip = train_.hflip;
+  lc.mean = model_config_.mean;
+  lc.std = model_config_.std;
+  loader_ = std::make_unique<BatchLoader>(dataset_, lc, step_ * train_.accum_steps);
+}
+
+std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
+                                         std::shared_ptr<const Dataset> dataset,
+                                         int64_t total_steps) {
+  auto loaded = read_checkpoint(checkpoint);
+  if (!loaded.info.train)
+    throw CheckpointError("'" + checkpoint + "' holds no training state; it cannot be resumed");
+  TrainConfig train = *loaded.info.train;
+  if (total_steps > 0) train.total_steps = total_steps;
+  auto trainer = std::make_unique<Trainer>(loaded.info.model, train, std::move(dataset));
+  load_weights(trainer->model_, loaded.content);
+  import_optimizer_state(*trainer->optimizer_, trainer->params_, loaded.content);
+  trainer->step_ = loaded.info.step;
+  trainer->last_good_loss_ = loaded.info.loss;
+  trainer->start_loader();
+  return trainer;
+}
+
+StepMetrics Trainer::step() {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  const bool on_cuda = train_.device != "cpu";
+  const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
+  StepMetrics m;
+  m.lr = learning_rate_at(train_, step_);
+  set_learning_rate(*optimizer_, m.lr);
+  optimizer_->zero_grad();
+
+  double loss_sum = 0.0;
+  bool finite = true;
+  for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
+    auto images = loader_->next().to(at::Device(train_.device));
+    auto noise = step_mask_noise(train_, model_config_, images.size(0), step_, micro);
+    at::Tensor loss;
+    {
+      AutocastScope autocast(on_cuda && train_.bf16);
+      loss = model_->forward(images, noise, len_keep).loss;
+    }
+    const double value = loss.item<double>();
+    finite = std::isfinite(value);
+    if (finite) {
+      (loss / static_cast<double>(train_.accum_steps)).backward();
+      loss_sum += value / static_cast<double>(train_.accum_steps);
+    }
+  }
+  if (finite) {
+    std::vector<at::Tensor> tensors;
+    for (const auto& p : params_) tensors.push_back(p.tensor);
+    const double norm =
+        torch::nn::utils::clip_grad_norm_(tensors, std::numeric_limits<double>::infinity());
+    finite = std::isfinite(norm);
+  }
+  if (finite) {
+    optimizer_->step();
+    last_good_loss_ = loss_sum;
+    m.loss = loss_sum;
+  } else {
+    optimizer_->zero_grad();
+    ++nonfinite_steps_;
+    m.loss = std::numeric_limits<double>::quiet_NaN();
+    m.nonfinite = true;
+  }
+  ++step_;
+  m.step = step_;
+  m.step_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
+  m.images_per_sec =
+      static_cast<double>(train_.batch * train_.accum_steps) / (m.step_ms / 1000.0);
+  m.memory_bytes = memory_in_use(train_.device);
+  m.skipped_files = loader_->skipped_files();
+  return m;
+}
+
+void Trainer::save(const std::string& path) {
+  save_checkpoint(path, model_, export_optimizer_state(*optimizer_, params_), &train_, step_,
+                  last_good_loss_);
+}
+
+}  // namespace mae

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Why: one prepared run on a borrowed GPU machine (CUDA 13, torch 2.11, CMake, ninja, no
+# Debian packages, no network): build core + CLI + tests against the machine's torch with
+# the carried .deps/, run the suite, then benchmark. Figures land in $OUT.
+# Here, first: scripts/vendor_deps.sh; then run it through the device tool with
+# carry [".deps"] and command "bash scripts/gpu_check.sh".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="${OUT:-$root/out/gpu}"
+mkdir -p "$out"
+cd "$root"
+nvidia-smi > "$out/nvidia-smi.txt" 2>&1
+prefix=$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+python3 -c 'import torch; print(torch.__version__, torch.version.cuda)' > "$out/torch.txt"
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+  -DMAE_DEPS_DIR="$root/.deps" -DTORCH_CUDA_ARCH_LIST=9.0 > "$out/configure.txt" 2>&1 ||
+  { tail -30 "$out/configure.txt"; exit 1; }
+cmake --build build-gpu -j"$(nproc)" > "$out/build.txt" 2>&1 || { tail -40 "$out/build.txt"; exit 1; }
+(cd build-gpu && ctest --output-on-failure -j4 > "$out/ctest.txt" 2>&1)
+tail -3 "$out/ctest.txt"
+mae=build-gpu/app/cli/mae
+for args in "--preset vit-b16 --batch 128" "--preset vit-b16 --batch 128 --fp32" \
+            "--preset vit-l16 --batch 64" "--preset fmnist-tiny --batch 1024"; do
+  name=$(echo "$args" | tr -d '-' | tr ' ' '_')
+  $mae bench $args --device cuda --steps 10 --warmup 3 --json > "$out/bench_$name.json" 2>&1
+  cat "$out/bench_$name.json"
+done

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Why: the GPU machines have no Debian dev packages and no network. This copies the
+# header-only dependencies from this machine's Debian packages into .deps/ (git-ignored),
+# which the device tool carries along (carry: [".deps"]) and CMake finds via MAE_DEPS_DIR.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+deps="$root/.deps"
+mkdir -p "$deps/stb" "$deps/doctest-cmake"
+cp /usr/include/stb/stb_image.h /usr/include/stb/stb_image_write.h "$deps/stb/"
+cp -r /usr/include/nlohmann /usr/include/CLI /usr/include/doctest "$deps/"
+cp /usr/lib/cmake/doctest/doctest.cmake /usr/lib/cmake/doctest/doctestAddTests.cmake "$deps/doctest-cmake/"
+echo "header-only dependencies copied to $deps"

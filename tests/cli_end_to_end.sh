@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Why: the `mae` command as a user types it: train, resume, info, eval, reconstruct, bench,
+# and the errors a user gets for bad input (non-zero exit, a message on stderr).
+set -euo pipefail
+MAE="$1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$MAE" --help | grep -q train || fail "--help lists no train"
+for c in train eval reconstruct bench info; do "$MAE" $c --help >/dev/null || fail "$c --help"; done
+
+data=fashion-mnist
+if [ ! -d "${MAE_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" ]; then
+  mkdir -p "$work/imgs"
+  python3 - "$work/imgs" <<'PY'
+import sys, struct, zlib
+def png(path, v):
+    raw = b''.join(b'\0' + bytes([(v + x * 9 + y * 5) % 256 for x in range(28)]) for y in range(28))
+    def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+    open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 28, 28, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+for i in range(8): png(f"{sys.argv[1]}/{i}.png", i * 30)
+PY
+  data="$work/imgs"
+fi
+
+"$MAE" train --data "$data" --preset fmnist-tiny --steps 4 --batch 16 --out "$work/run" --log-every 2 2>"$work/train.log" \
+  || { cat "$work/train.log"; fail "train"; }
+grep -q "ETA" "$work/train.log" || fail "no progress line with ETA"
+test -s "$work/run/last.safetensors" || fail "no last.safetensors"
+test "$(wc -l < "$work/run/metrics.jsonl")" -eq 4 || fail "metrics.jsonl should have 4 lines"
+"$MAE" train --out "$work/run" --resume --steps 6 2>/dev/null || fail "resume"
+test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "resume should append 2 metric lines"
+"$MAE" info "$work/run/last.safetensors" | grep -q "step         6" || fail "info step"
+
+evaldata=$data; [ "$data" = fashion-mnist ] && evaldata=fashion-mnist:test
+"$MAE" eval --checkpoint "$work/run/last.safetensors" --data "$evaldata" --ratio 0.75 --max-images 32 --json > "$work/eval.json"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert all(j[k] > 0 for k in ("model_mse","mean_fill_mse","nearest_pixel_mse")), j' "$work/eval.json" \
+  || fail "eval json"
+
+img="$work/one.png"
+if [ "$data" = fashion-mnist ]; then
+  "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image fashion-mnist:test --index 3 --ratio 0.9 --seed 2 --out "$img" >/dev/null
+else
+  "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$data/1.png" --ratio 0.9 --seed 2 --out "$img" >/dev/null
+fi
+test -s "$img" || fail "reconstruct wrote nothing"
+"$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$img" --ratio 0.5 --out "$work/again.png" >/dev/null \
+  || fail "reconstruct of a wide PNG"
+
+"$MAE" bench --preset fmnist-tiny --batch 8 --steps 1 --warmup 1 --json > "$work/bench.json"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_images_per_sec"] > 0 and j["infer_images_per_sec"] > 0' "$work/bench.json" \
+  || fail "bench json"
+
+expect_error() {  # expect_error <pattern> <command...>
+  local pattern=$1; shift
+  if "$@" >"$work/out" 2>"$work/err"; then fail "should fail: $*"; fi
+  grep -qi "$pattern" "$work/err" || { cat "$work/err"; fail "message for: $*"; }
+}
+printf 'garbage' > "$work/bad.safetensors"
+expect_error "not found" "$MAE" info "$work/missing.safetensors"
+expect_error "safetensors" "$MAE" eval --checkpoint "$work/bad.safetensors" --data "$data"
+expect_error "does not exist" "$MAE" train --data "$work/no-such-folder" --steps 1 --out "$work/x"
+expect_error "unknown preset" "$MAE" train --preset vit-z99 --steps 1 --out "$work/x"
+expect_error "CUDA" "$MAE" bench --device cuda
+printf 'not an image' > "$work/bad.png"
+expect_error "not a supported image" "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$work/bad.png" --out "$work/y.png"
+echo "cli end-to-end: all checks passed"

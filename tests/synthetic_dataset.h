@@ -1,0 +1,27 @@
+// Why: tests need a dataset that is fast, deterministic and free of files: simple shapes
+// (a bright rectangle on a gradient) generated from the index, optionally poisoned with NaN.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "data/dataset.h"
+
+class SyntheticDataset : public mae::Dataset {
+ public:
+  SyntheticDataset(int64_t count, int64_t channels, int64_t size, bool nan = false)
+      : count_(count), channels_(channels), size_(size), nan_(nan) {}
+  int64_t size() const override { return count_; }
+  at::Tensor load(int64_t index) const override {
+    if (nan_) return torch::full({channels_, size_, size_}, NAN);
+    auto y = torch::linspace(0, 1, size_).view({1, size_, 1});
+    auto img = (y * 0.3).expand({channels_, size_, size_}).clone();
+    const int64_t a = index % (size_ / 2), b = (index * 7) % (size_ / 2);
+    img.narrow(1, a, size_ / 2).narrow(2, b, size_ / 2).fill_(0.9);
+    return img;
+  }
+  std::string description() const override { return "synthetic"; }
+
+ private:
+  int64_t count_, channels_, size_;
+  bool nan_;
+};

@@ -1,0 +1,141 @@
+// Why: checkpoints are where users' work lives: the round trip must be exact, a resumed run
+// must continue the very same loss curve, and bad files must give clear errors.
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "io/checkpoint.h"
+#include "io/safetensors.h"
+#include "model/presets.h"
+#include "synthetic_dataset.h"
+#include "test_support.h"
+#include "train/trainer.h"
+
+using namespace mae;
+
+namespace {
+MaeConfig small_model() {
+  MaeConfig c = find_preset("fmnist-tiny").model;
+  c.img_h = c.img_w = 16;
+  c.embed_dim = 32;
+  c.depth = 2;
+  c.num_heads = 2;
+  c.dec_dim = 32;
+  c.dec_depth = 1;
+  c.dec_heads = 2;
+  return c;
+}
+
+TrainConfig small_run(int64_t steps) {
+  TrainConfig t;
+  t.batch = 8;
+  t.total_steps = steps;
+  t.lr = 1e-3;
+  t.warmup_steps = 2;
+  t.seed = 11;
+  t.loader_workers = 2;
+  return t;
+}
+}  // namespace
+
+TEST_CASE("safetensors round trip keeps dtypes, shapes, values and metadata") {
+  TempDir dir;
+  NamedTensors tensors = {{"a", torch::randn({2, 3})},
+                          {"b", torch::arange(5, torch::kLong)},
+                          {"c", torch::randn({4}).to(torch::kBFloat16)},
+                          {"empty", torch::zeros({0, 3})}};
+  write_safetensors(dir.path("t.safetensors"), tensors, {{"k", "v"}});
+  auto back = read_safetensors(dir.path("t.safetensors"));
+  CHECK(back.metadata.at("k") == "v");
+  for (const auto& [name, t] : tensors) {
+    REQUIRE(back.find(name));
+    CHECK(torch::equal(*back.find(name), t));
+  }
+  auto bytes = read_bytes(dir.path("t.safetensors"));
+  CHECK((bytes[0] | (bytes[1] << 8)) % 8 == 0);  // header padded to 8 bytes
+}
+
+TEST_CASE("model checkpoint round trip is exact") {
+  TempDir dir;
+  auto model = make_model(small_model(), 3);
+  save_checkpoint(dir.path("m.safetensors"), model, {}, nullptr, 42, 0.5);
+  CheckpointInfo info;
+  auto loaded = load_model(dir.path("m.safetensors"), "cpu", &info);
+  CHECK(info.step == 42);
+  CHECK(info.loss == 0.5);
+  CHECK(info.model.to_json() == small_model().to_json());
+  auto x = torch::randn({2, 1, 16, 16});
+  auto noise = torch::rand({2, 16});
+  model->eval();
+  CHECK(torch::equal(model->forward(x, noise, 4).pred, loaded->forward(x, noise, 4).pred));
+}
+
+TEST_CASE("resume continues the same loss curve exactly (CPU)") {
+  TempDir dir;
+  auto data = std::make_shared<SyntheticDataset>(40, 1, 16);
+  Trainer straight(small_model(), small_run(8), data);
+  std::vector<double> expected;
+  while (!straight.done()) expected.push_back(straight.step().loss);
+
+  Trainer first(small_model(), small_run(8), data);
+  std::vector<double> got;
+  for (int i = 0; i < 3; ++i) got.push_back(first.step().loss);
+  first.save(dir.path("run.safetensors"));
+  auto resumed = Trainer::resume(dir.path("run.safetensors"), data);
+  CHECK(resumed->current_step() == 3);
+  while (!resumed->done()) got.push_back(resumed->step().loss);
+  REQUIRE(got.size() == expected.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK_MESSAGE(got[i] == expected[i], "step " << i);
+}
+
+TEST_CASE("bad checkpoints give CheckpointError with a reason") {
+  TempDir dir;
+  auto model = make_model(small_model(), 3);
+  save_checkpoint(dir.path("good.safetensors"), model, {}, nullptr, 1, 0.1);
+  auto bytes = read_bytes(dir.path("good.safetensors"));
+
+  CHECK_THROWS_AS(read_checkpoint(dir.path("missing.safetensors")), CheckpointError);
+  write_bytes(dir.path("empty.safetensors"), {});
+  CHECK_THROWS_AS(read_checkpoint(dir.path("empty.safetensors")), CheckpointError);
+  write_bytes(dir.path("trunc.safetensors"), {bytes.begin(), bytes.begin() + bytes.size() / 2});
+  try {
+    read_checkpoint(dir.path("trunc.safetensors"));
+    FAIL("truncated checkpoint accepted");
+  } catch (const CheckpointError& e) {
+    CHECK(std::string(e.what()).find("truncated") != std::string::npos);
+  }
+  write_bytes(dir.path("header.safetensors"), {bytes.begin(), bytes.begin() + 20});
+  CHECK_THROWS_AS(read_checkpoint(dir.path("header.safetensors")), CheckpointError);
+  write_safetensors(dir.path("other.safetensors"), {{"x", torch::ones({2})}}, {});
+  CHECK_THROWS_AS(read_checkpoint(dir.path("other.safetensors")), CheckpointError);
+
+  auto other = small_model();
+  other.embed_dim = 64;
+  MaeModel mismatched(other);
+  auto content = read_checkpoint(dir.path("good.safetensors")).content;
+  try {
+    load_weights(mismatched, content);
+    FAIL("mismatched checkpoint accepted");
+  } catch (const CheckpointError& e) {
+    CHECK(std::string(e.what()).find("shape") != std::string::npos);
+  }
+  // A checkpoint without training state cannot be resumed.
+  auto data = std::make_shared<SyntheticDataset>(8, 1, 16);
+  CHECK_THROWS_AS(Trainer::resume(dir.path("good.safetensors"), data), CheckpointError);
+}
+
+TEST_CASE("a failed save keeps the previous file") {
+  TempDir dir;
+  auto model = make_model(small_model(), 3);
+  save_checkpoint(dir.path("keep.safetensors"), model, {}, nullptr, 1, 0.1);
+  const auto before = read_bytes(dir.path("keep.safetensors"));
+  CHECK_THROWS(save_checkpoint(dir.path("no/such/dir/x.safetensors"), model, {}, nullptr, 2, 0.2));
+  // A tensor type safetensors cannot hold fails after the temporary file is opened.
+  NamedTensors bad = {{"c", torch::zeros({2}, torch::kComplexFloat)}};
+  CHECK_THROWS(write_safetensors(dir.path("keep.safetensors"), bad, {}));
+  CHECK(read_bytes(dir.path("keep.safetensors")) == before);
+  for (const auto& entry : std::filesystem::directory_iterator(dir.root))
+    CHECK_MESSAGE(entry.path().filename().string().find(".tmp") == std::string::npos,
+                  entry.path());
+}

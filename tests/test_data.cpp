@@ -1,0 +1,151 @@
+// Why: the data layer must survive what users throw at it: corrupt, truncated, empty and
+// oversized images, 16-bit and alpha PNGs, a missing folder; and read Fashion-MNIST.
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "data/augment.h"
+#include "data/batch_loader.h"
+#include "data/dataset.h"
+#include "data/image_folder.h"
+#include "data/image_io.h"
+#include "data/stb_backend.h"
+#include "test_support.h"
+
+using namespace mae;
+
+TEST_CASE("PNG round trip through save_png and load_image") {
+  TempDir dir;
+  auto img = torch::rand({3, 10, 7});
+  save_png(dir.path("a.png"), img);
+  auto back = load_image(dir.path("a.png"), 3);
+  CHECK(back.sizes() == torch::IntArrayRef({3, 10, 7}));
+  CHECK((back - img).abs().max().item<float>() <= 0.5f / 255 + 1e-6f);
+  auto gray = load_image(dir.path("a.png"), 1);
+  CHECK(gray.size(0) == 1);
+}
+
+TEST_CASE("alpha is composited over white and 16-bit keeps precision") {
+  TempDir dir;
+  // 2x1 RGBA: opaque black, fully transparent black
+  const uint8_t rgba[] = {0, 0, 0, 255, 0, 0, 0, 0};
+  write_bytes(dir.path("alpha.png"), stb::encode_png(rgba, 2, 1, 4));
+  auto img = load_image(dir.path("alpha.png"), 3);
+  CHECK(img[0][0][0].item<float>() == 0.0f);
+  CHECK(img[0][0][1].item<float>() == 1.0f);
+  write_bytes(dir.path("png16.png"), png16_gray_2x1(0x1234, 0xfedc));
+  auto deep = load_image(dir.path("png16.png"), 1);
+  CHECK(deep[0][0][0].item<float>() == doctest::Approx(0x1234 / 65535.0).epsilon(1e-6));
+  CHECK(deep[0][0][1].item<float>() == doctest::Approx(0xfedc / 65535.0).epsilon(1e-6));
+}
+
+TEST_CASE("bad images give ImageError, never a crash") {
+  TempDir dir;
+  write_bytes(dir.path("empty.png"), {});
+  CHECK_THROWS_AS(load_image(dir.path("empty.png"), 3), ImageError);
+  write_bytes(dir.path("garbage.jpg"), std::vector<uint8_t>(1000, 0x5a));
+  CHECK_THROWS_AS(load_image(dir.path("garbage.jpg"), 3), ImageError);
+  auto png = stb::encode_png(std::vector<uint8_t>(64 * 64 * 3, 128).data(), 64, 64, 3);
+  png.resize(png.size() / 2);
+  write_bytes(dir.path("truncated.png"), png);
+  CHECK_THROWS_AS(load_image(dir.path("truncated.png"), 3), ImageError);
+  CHECK_THROWS_AS(load_image(dir.path("missing.png"), 3), ImageError);
+  // a tiny file that claims to be 30000 x 30000: refused from the header, before decoding
+  write_bytes(dir.path("huge.png"), png_header_only(30000, 30000));
+  try {
+    load_image(dir.path("huge.png"), 3);
+    FAIL("oversized image accepted");
+  } catch (const ImageError& e) {
+    CHECK(std::string(e.what()).find("30000x30000") != std::string::npos);
+  }
+  ImageLimits small;
+  small.max_bytes = 100;
+  write_bytes(dir.path("big.png"), stb::encode_png(std::vector<uint8_t>(64 * 64 * 3, 7).data(), 64, 64, 3));
+  CHECK_THROWS_AS(load_image(dir.path("big.png"), 3, small), ImageError);
+}
+
+TEST_CASE("image folders: recursive, missing and empty folders, skipped files") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path("a/b"));
+  save_png(dir.path("a/one.png"), torch::rand({3, 16, 16}));
+  save_png(dir.path("a/b/two.png"), torch::rand({3, 20, 12}));
+  write_bytes(dir.path("a/b/broken.png"), std::vector<uint8_t>(50, 1));
+  write_bytes(dir.path("a/notes.txt"), {'h', 'i'});
+  auto ds = open_dataset(dir.path("a"), 3);
+  CHECK(ds->size() == 3);
+  CHECK_THROWS_AS(open_dataset(dir.path("nowhere"), 3), DataError);
+  std::filesystem::create_directories(dir.path("empty"));
+  CHECK_THROWS_AS(open_dataset(dir.path("empty"), 3), DataError);
+  CHECK_THROWS_AS(open_dataset(dir.path("a/b/broken.png"), 3), DataError);
+
+  LoaderConfig lc;
+  lc.batch = 6;
+  lc.augment.out_h = lc.augment.out_w = 8;
+  lc.mean = {0.5, 0.5, 0.5};
+  lc.std = {0.25, 0.25, 0.25};
+  BatchLoader loader(ds, lc, 0);
+  auto batch = loader.next();
+  CHECK(batch.sizes() == torch::IntArrayRef({6, 3, 8, 8}));
+  CHECK(loader.skipped_files() >= 1);
+  CHECK(loader.last_warning().find("broken.png") != std::string::npos);
+}
+
+TEST_CASE("batches are a pure function of (seed, step)") {
+  TempDir dir;
+  for (int i = 0; i < 5; ++i) save_png(dir.path("img" + std::to_string(i) + ".png"), torch::rand({3, 24, 24}));
+  auto ds = open_dataset(dir.path(""), 3);
+  LoaderConfig lc;
+  lc.batch = 4;
+  lc.seed = 9;
+  lc.augment.out_h = lc.augment.out_w = 16;
+  lc.mean = {0, 0, 0};
+  lc.std = {1, 1, 1};
+  BatchLoader from_start(ds, lc, 0);
+  from_start.next();
+  from_start.next();
+  auto third = from_start.next();
+  BatchLoader resumed(ds, lc, 2);
+  CHECK(torch::equal(resumed.next(), third));
+}
+
+TEST_CASE("random resized crop follows the scale range") {
+  std::mt19937_64 rng(1);
+  AugmentConfig ac;
+  ac.out_h = ac.out_w = 32;
+  auto img = torch::rand({1, 64, 48});
+  for (int i = 0; i < 20; ++i) {
+    auto out = random_resized_crop(img, ac, rng);
+    CHECK(out.sizes() == torch::IntArrayRef({1, 32, 32}));
+    CHECK(out.min().item<float>() >= 0.0f);
+    CHECK(out.max().item<float>() <= 1.0f);
+  }
+  auto n = normalize(img, {0.5}, {0.25});
+  CHECK(torch::allclose(denormalize(n, {0.5}, {0.25}), img, 1e-5, 1e-6));
+}
+
+TEST_CASE("Fashion-MNIST IDX files load, and a missing dataset is a clear error") {
+  if (!std::filesystem::exists(fashion_mnist_dir())) {
+    MESSAGE("Fashion-MNIST is not installed here; skipping the real-data check");
+    return;
+  }
+  auto test = open_dataset("fashion-mnist:test", 1);
+  CHECK(test->size() == 10000);
+  auto img = test->load(0);
+  CHECK(img.sizes() == torch::IntArrayRef({1, 28, 28}));
+  CHECK(img.max().item<float>() <= 1.0f);
+  CHECK(img.max().item<float>() > 0.5f);
+  CHECK(open_dataset("fashion-mnist:test", 3)->load(0).size(0) == 3);
+  setenv("MAE_FASHION_MNIST_DIR", "/nonexistent", 1);
+  CHECK_THROWS_AS(open_dataset("fashion-mnist", 1), DataError);
+  unsetenv("MAE_FASHION_MNIST_DIR");
+}
+
+TEST_CASE("corrupt IDX files are rejected") {
+  TempDir dir;
+  write_bytes(dir.path("bad-ubyte"), {0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2});
+  CHECK_THROWS_AS(open_dataset(dir.path("bad-ubyte"), 1), DataError);
+  write_bytes(dir.path("bad-ubyte.gz"), {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+  CHECK_THROWS_AS(open_dataset(dir.path("bad-ubyte.gz"), 1), DataError);
+}

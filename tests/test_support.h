@@ -1,0 +1,24 @@
+// Why: small helpers the test files share: a temporary folder that cleans up after itself,
+// raw file writing, and hand-made PNGs that stb's writer cannot produce (16-bit, header only).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string path(const std::string& name) const { return root + "/" + name; }
+  std::string root;
+};
+
+void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes);
+std::vector<uint8_t> read_bytes(const std::string& path);
+
+// A valid 16-bit grayscale PNG of 2x1 pixels.
+std::vector<uint8_t> png16_gray_2x1(uint16_t left, uint16_t right);
+// A PNG signature and IHDR claiming width x height, with no pixel data.
+std::vector<uint8_t> png_header_only(uint32_t width, uint32_t height);

@@ -1,0 +1,154 @@
+// Why: the training loop's promises: the loss really falls on Fashion-MNIST, the schedule
+// and parameter groups are the authors', a NaN never kills the run, run control works.
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <numeric>
+#include <thread>
+
+#include "model/presets.h"
+#include "synthetic_dataset.h"
+#include "test_support.h"
+#include "train/run_control.h"
+#include "train/trainer.h"
+
+using namespace mae;
+
+namespace {
+MaeConfig small_model() {
+  MaeConfig c = find_preset("fmnist-tiny").model;
+  c.img_h = c.img_w = 16;
+  c.embed_dim = 32;
+  c.depth = 2;
+  c.num_heads = 2;
+  c.dec_dim = 32;
+  c.dec_depth = 1;
+  c.dec_heads = 2;
+  return c;
+}
+
+TrainConfig small_run(int64_t steps) {
+  TrainConfig t;
+  t.batch = 8;
+  t.total_steps = steps;
+  t.lr = 1e-3;
+  t.warmup_steps = 2;
+  t.seed = 7;
+  t.loader_workers = 1;
+  return t;
+}
+}  // namespace
+
+TEST_CASE("lr schedule: linear warmup then half-cycle cosine to min_lr") {
+  TrainConfig t;
+  t.base_lr = 1.5e-4;
+  t.batch = 4096;
+  t.warmup_steps = 10;
+  t.total_steps = 110;
+  CHECK(t.peak_lr() == doctest::Approx(2.4e-3));
+  CHECK(learning_rate_at(t, 0) == 0.0);
+  CHECK(learning_rate_at(t, 5) == doctest::Approx(1.2e-3));
+  CHECK(learning_rate_at(t, 10) == doctest::Approx(2.4e-3));
+  CHECK(learning_rate_at(t, 60) == doctest::Approx(1.2e-3));
+  CHECK(learning_rate_at(t, 110) == doctest::Approx(0.0));
+  t.accum_steps = 2;
+  t.batch = 2048;
+  CHECK(t.peak_lr() == doctest::Approx(2.4e-3));
+}
+
+TEST_CASE("AdamW groups: no weight decay on biases and 1-D parameters") {
+  auto model = make_model(small_model(), 0);
+  for (const auto& p : trainable_parameters(model)) {
+    const bool expect_decay = p.tensor.dim() > 1 && p.name.find(".bias") == std::string::npos;
+    CHECK_MESSAGE(p.decay == expect_decay, p.name);
+  }
+  TrainConfig t;
+  auto opt = make_optimizer(trainable_parameters(model), t);
+  const auto& groups = opt->param_groups();
+  REQUIRE(groups.size() == 2);
+  auto& decay = static_cast<const torch::optim::AdamWOptions&>(groups[1].options());
+  CHECK(decay.weight_decay() == 0.05);
+  CHECK(std::get<1>(decay.betas()) == 0.95);
+  CHECK(static_cast<const torch::optim::AdamWOptions&>(groups[0].options()).weight_decay() == 0.0);
+}
+
+TEST_CASE("a short Fashion-MNIST run lowers the loss clearly") {
+  if (!std::filesystem::exists(fashion_mnist_dir())) {
+    MESSAGE("Fashion-MNIST is not installed here; skipping");
+    return;
+  }
+  const auto& preset = find_preset("fmnist-tiny");
+  TrainConfig t;
+  t.data = "fashion-mnist";
+  t.batch = 64;
+  t.total_steps = 80;
+  t.lr = 2e-3;
+  t.warmup_steps = 5;
+  t.crop_scale_min = preset.recipe.crop_scale_min;
+  Trainer trainer(preset.model, t, open_dataset("fashion-mnist", 1));
+  std::vector<double> losses;
+  while (!trainer.done()) losses.push_back(trainer.step().loss);
+  auto mean = [](auto b, auto e) { return std::accumulate(b, e, 0.0) / std::distance(b, e); };
+  const double first = mean(losses.begin(), losses.begin() + 5);
+  const double last = mean(losses.end() - 5, losses.end());
+  MESSAGE("loss first 5 steps " << first << ", last 5 steps " << last);
+  CHECK(last < 0.6 * first);
+}
+
+TEST_CASE("a non-finite loss skips the step and keeps the weights") {
+  auto data = std::make_shared<SyntheticDataset>(16, 1, 16, /*nan=*/true);
+  Trainer trainer(small_model(), small_run(5), data);
+  auto before = trainer.model()->blocks->parameters()[0].clone();
+  auto m = trainer.step();
+  CHECK(m.nonfinite);
+  CHECK(std::isnan(m.loss));
+  CHECK(torch::equal(before, trainer.model()->blocks->parameters()[0]));
+  CHECK(trainer.nonfinite_steps() == 1);
+
+  // In the background runner, repeated NaNs pause the run instead of ending the process.
+  TrainingRun run(std::make_unique<Trainer>(small_model(), small_run(100), data), {});
+  run.start();
+  for (int i = 0; i < 600 && run.state() != RunState::Paused; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(run.state() == RunState::Paused);
+}
+
+TEST_CASE("run control: pause, save while paused, resume, stop") {
+  TempDir dir;
+  auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
+  std::atomic<int64_t> steps{0};
+  RunCallbacks callbacks;
+  callbacks.on_step = [&](const StepMetrics& m) { steps = m.step; };
+  TrainingRun run(std::make_unique<Trainer>(small_model(), small_run(100000), data), callbacks);
+  CHECK(run.state() == RunState::Ready);
+  run.start();
+  while (steps < 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  run.request_pause();
+  for (int i = 0; i < 500 && run.state() != RunState::Paused; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(run.state() == RunState::Paused);
+  const int64_t paused_at = steps;
+  run.request_save(dir.path("paused.safetensors"));
+  for (int i = 0; i < 500 && !std::filesystem::exists(dir.path("paused.safetensors")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(std::filesystem::exists(dir.path("paused.safetensors")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(steps == paused_at);
+  CHECK(run.state() == RunState::Paused);
+  run.request_resume();
+  while (steps < paused_at + 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  run.request_stop();
+  run.wait();
+  CHECK(run.state() == RunState::Stopped);
+}
+
+TEST_CASE("a run that reaches its step count finishes") {
+  auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
+  TrainingRun run(std::make_unique<Trainer>(small_model(), small_run(3), data), {});
+  run.start();
+  run.wait();
+  CHECK(run.state() == RunState::Finished);
+}
