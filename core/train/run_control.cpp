@@ -94,7 +94,16 @@ void TrainingRun::save_pending() {
 }
 
 void TrainingRun::loop(const std::stop_token& stop) {
+  auto snapshot = [&] {
+    if (!callbacks_.on_snapshot) return;
+    try {
+      callbacks_.on_snapshot(*trainer_);
+    } catch (const std::exception& e) {
+      if (callbacks_.on_message) callbacks_.on_message(std::string("snapshot failed: ") + e.what());
+    }
+  };
   auto finish = [&](RunState final_state) {
+    snapshot();
     save_pending();
     {
       std::lock_guard lock(mutex_);
@@ -104,6 +113,7 @@ void TrainingRun::loop(const std::stop_token& stop) {
   };
   int nonfinite_in_a_row = 0;
   try {
+    snapshot();
     while (!stop.stop_requested() && !trainer_->done()) {
       save_pending();
       {
@@ -120,6 +130,8 @@ void TrainingRun::loop(const std::stop_token& stop) {
       auto metrics = trainer_->step();
       nonfinite_in_a_row = metrics.nonfinite ? nonfinite_in_a_row + 1 : 0;
       if (callbacks_.on_step) callbacks_.on_step(metrics);
+      if (callbacks_.snapshot_every > 0 && metrics.step % callbacks_.snapshot_every == 0)
+        snapshot();
       if (metrics.nonfinite && callbacks_.on_message)
         callbacks_.on_message("step " + std::to_string(metrics.step) +
                               ": non-finite loss, step skipped, weights kept");

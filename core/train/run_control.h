@@ -21,6 +21,11 @@ std::string to_string(RunState state);
 struct RunCallbacks {
   std::function<void(const StepMetrics&)> on_step;     // from the trainer thread
   std::function<void(const std::string&)> on_message;  // saves, warnings, errors
+  // Called from the trainer thread before the first step, every `snapshot_every` steps
+  // and at the end, with the trainer between steps: the place to copy weights or render
+  // evaluation images without racing the optimizer.
+  std::function<void(Trainer&)> on_snapshot;
+  int64_t snapshot_every = 25;
 };
 
 class TrainingRun {

@@ -1,0 +1,30 @@
+// Why: what every picture in the app is made of: a CPU uint8 RGB image plus optional
+// per-patch mask and error grids, tagged with a version so the GL side uploads it once.
+// No GL and no ImGui here: views are built on worker threads and handed to the UI.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+
+namespace mae::studio {
+
+struct ImageView {
+  at::Tensor rgb;    // (H, W, 3) uint8, contiguous, CPU
+  at::Tensor mask;   // (grid_h, grid_w) float 0/1, or undefined
+  at::Tensor error;  // (grid_h, grid_w) float, or undefined
+  uint64_t version = 0;
+  bool empty() const { return !rgb.defined(); }
+  int width() const { return empty() ? 0 : static_cast<int>(rgb.size(1)); }
+  int height() const { return empty() ? 0 : static_cast<int>(rgb.size(0)); }
+};
+
+// From a (C, H, W) float image in [0,1] (C = 1 or 3).
+ImageView make_view(const at::Tensor& image, const at::Tensor& mask = {},
+                    const at::Tensor& error = {});
+
+// Writes the view's pixels as PNG (atomically); throws with a readable message.
+void export_png(const ImageView& view, const std::string& path);
+
+}  // namespace mae::studio

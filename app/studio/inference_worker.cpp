@@ -1,0 +1,192 @@
+// Why: see inference_worker.h.
+#include "inference_worker.h"
+
+#include <torch/utils.h>
+
+#include "io/checkpoint.h"
+
+namespace mae::studio {
+
+ExploreViews views_of(const Reconstruction& r) {
+  ExploreViews v;
+  v.masked = make_view(r.masked, r.mask);
+  v.reconstruction = make_view(r.reconstruction, r.mask, r.patch_error);
+  v.pasted = make_view(r.pasted, r.mask, r.patch_error);
+  v.original = make_view(r.original, r.mask);
+  v.mask = r.mask;
+  v.masked_mse = r.masked_mse;
+  return v;
+}
+
+InferenceWorker::InferenceWorker()
+    : thread_([this](const std::stop_token& stop) { loop(stop); }) {}
+
+InferenceWorker::~InferenceWorker() {
+  thread_.request_stop();
+  changed_.notify_all();
+}
+
+void InferenceWorker::load_checkpoint(const std::string& path) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_checkpoint_ = path;
+  }
+  changed_.notify_all();
+}
+
+void InferenceWorker::set_weights(const MaeConfig& config, NamedTensors weights,
+                                  const std::string& source, int64_t step, double loss) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_weights_ = PendingWeights{config, std::move(weights), source, step, loss};
+  }
+  changed_.notify_all();
+}
+
+void InferenceWorker::submit(ExploreRequest request) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_request_ = std::move(request);
+    submitted_at_ = std::chrono::steady_clock::now();
+  }
+  changed_.notify_all();
+}
+
+void InferenceWorker::set_gallery(std::vector<at::Tensor> images, double ratio,
+                                  uint64_t mask_seed) {
+  std::lock_guard lock(mutex_);
+  gallery_ = std::move(images);
+  gallery_ratio_ = ratio;
+  gallery_seed_ = mask_seed;
+}
+
+std::optional<TrainingSnapshot> InferenceWorker::take_checkpoint_snapshot() {
+  std::lock_guard lock(mutex_);
+  auto out = std::move(checkpoint_snapshot_);
+  checkpoint_snapshot_.reset();
+  return out;
+}
+
+std::optional<ExploreResult> InferenceWorker::take_result() {
+  std::lock_guard lock(mutex_);
+  auto out = std::move(result_);
+  result_.reset();
+  return out;
+}
+
+std::optional<std::string> InferenceWorker::take_message() {
+  std::lock_guard lock(mutex_);
+  if (messages_.empty()) return std::nullopt;
+  auto m = messages_.front();
+  messages_.erase(messages_.begin());
+  return m;
+}
+
+ModelInfo InferenceWorker::model_info() const {
+  std::lock_guard lock(mutex_);
+  return info_;
+}
+
+bool InferenceWorker::busy() const {
+  std::lock_guard lock(mutex_);
+  return working_ || pending_request_.has_value() || pending_checkpoint_.has_value() ||
+         pending_weights_.has_value();
+}
+
+void InferenceWorker::apply_weights(PendingWeights pending) {
+  if (model_.is_empty() || model_->config().to_json() != pending.config.to_json())
+    model_ = MaeModel(pending.config);
+  load_weights(model_, SafetensorsContent{std::move(pending.weights), {}});
+  model_->eval();
+  std::lock_guard lock(mutex_);
+  info_.loaded = true;
+  info_.config = pending.config;
+  info_.source = pending.source;
+  info_.step = pending.step;
+  info_.loss = pending.loss;
+  ++info_.version;
+}
+
+ExploreResult InferenceWorker::compute(const ExploreRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  ExploreResult r;
+  r.id = request.id;
+  r.main = views_of(reconstruct(model_, request.image, request.mask));
+  for (double ratio : request.sweep_ratios) {
+    MaskRequest m = request.mask;
+    m.mask.reset();
+    m.ratio = ratio;
+    r.sweep.emplace_back(ratio, views_of(reconstruct(model_, request.image, m)));
+  }
+  r.compute_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+void InferenceWorker::loop(const std::stop_token& stop) {
+  torch::NoGradGuard no_grad;
+  while (true) {
+    std::optional<std::string> checkpoint;
+    std::optional<PendingWeights> weights;
+    std::optional<ExploreRequest> request;
+    std::chrono::steady_clock::time_point submitted;
+    {
+      std::unique_lock lock(mutex_);
+      if (!changed_.wait(lock, stop, [&] {
+            return pending_checkpoint_ || pending_weights_ || (pending_request_ && info_.loaded);
+          }))
+        return;
+      checkpoint.swap(pending_checkpoint_);
+      if (!checkpoint) weights.swap(pending_weights_);
+      if (!checkpoint && !weights) {
+        request.swap(pending_request_);
+        submitted = submitted_at_;
+      }
+      working_ = true;
+    }
+    try {
+      if (checkpoint) {
+        auto loaded = read_checkpoint(*checkpoint);
+        apply_weights({loaded.info.model, std::move(loaded.content.tensors), *checkpoint,
+                       loaded.info.step, loaded.info.loss});
+        std::vector<at::Tensor> gallery;
+        double ratio = 0.75;
+        uint64_t seed = 0;
+        {
+          std::lock_guard lock(mutex_);
+          gallery = gallery_;
+          ratio = gallery_ratio_;
+          seed = gallery_seed_;
+        }
+        auto snapshot = make_snapshot(model_, gallery, ratio, seed, loaded.info.step,
+                                      loaded.info.loss, "checkpoint " + *checkpoint);
+        std::lock_guard lock(mutex_);
+        checkpoint_snapshot_ = std::move(snapshot);
+        messages_.push_back("loaded " + *checkpoint);
+      } else if (weights) {
+        apply_weights(std::move(*weights));
+      } else if (request) {
+        auto result = compute(*request);
+        result.latency_ms = std::chrono::duration<double, std::milli>(
+                                std::chrono::steady_clock::now() - submitted)
+                                .count();
+        std::lock_guard lock(mutex_);
+        result_ = std::move(result);
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex_);
+      if (request) {
+        ExploreResult failed;
+        failed.id = request->id;
+        failed.error = e.what();
+        result_ = std::move(failed);
+      }
+      messages_.push_back(checkpoint ? "cannot open " + *checkpoint + ": " + e.what()
+                                     : std::string(e.what()));
+    }
+    std::lock_guard lock(mutex_);
+    working_ = false;
+  }
+}
+
+}  // namespace mae::studio

@@ -1,0 +1,112 @@
+// Why: interactive inspection must never block the UI. One thread owns a private copy of a
+// model (from a checkpoint or the trainer's latest weights) and serves the newest request
+// only: while the user drags the ratio slider, stale requests are dropped, not queued.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "image_view.h"
+#include "infer/reconstruct.h"
+#include "io/safetensors.h"
+#include "model/config.h"
+#include "snapshot.h"
+
+namespace mae::studio {
+
+struct ExploreRequest {
+  at::Tensor image;  // (C, H, W) in [0,1], any size
+  MaskRequest mask;
+  std::vector<double> sweep_ratios;  // extra reconstructions, same seed and strategy
+  uint64_t id = 0;
+};
+
+struct ExploreViews {
+  ImageView masked, reconstruction, pasted, original;
+  at::Tensor mask;  // (grid_h, grid_w), 1 = removed
+  double masked_mse = 0.0;
+};
+
+struct ExploreResult {
+  uint64_t id = 0;
+  ExploreViews main;
+  std::vector<std::pair<double, ExploreViews>> sweep;
+  double compute_ms = 0.0;
+  double latency_ms = 0.0;  // from submit() to the result being ready
+  std::string error;
+};
+
+struct ModelInfo {
+  bool loaded = false;
+  MaeConfig config;
+  std::string source;  // checkpoint path or "training step N"
+  int64_t step = 0;
+  double loss = 0.0;
+  uint64_t version = 0;
+};
+
+ExploreViews views_of(const Reconstruction& r);
+
+class InferenceWorker {
+ public:
+  InferenceWorker();
+  ~InferenceWorker();
+  InferenceWorker(const InferenceWorker&) = delete;
+  InferenceWorker& operator=(const InferenceWorker&) = delete;
+
+  // Loads a checkpoint on the worker thread; errors arrive through take_message().
+  void load_checkpoint(const std::string& path);
+  // Replaces the weights (e.g. the trainer's latest), copied by the caller.
+  void set_weights(const MaeConfig& config, NamedTensors weights, const std::string& source,
+                   int64_t step, double loss);
+  // Latest wins: a request not yet started is replaced.
+  void submit(ExploreRequest request);
+
+  // Images reconstructed into a snapshot whenever a checkpoint is loaded.
+  void set_gallery(std::vector<at::Tensor> images, double ratio, uint64_t mask_seed);
+  std::optional<TrainingSnapshot> take_checkpoint_snapshot();
+
+  std::optional<ExploreResult> take_result();
+  std::optional<std::string> take_message();
+  ModelInfo model_info() const;
+  bool busy() const;
+
+ private:
+  struct PendingWeights {
+    MaeConfig config;
+    NamedTensors weights;
+    std::string source;
+    int64_t step = 0;
+    double loss = 0.0;
+  };
+  void loop(const std::stop_token& stop);
+  void apply_weights(PendingWeights pending);
+  ExploreResult compute(const ExploreRequest& request);
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any changed_;
+  std::optional<std::string> pending_checkpoint_;
+  std::optional<PendingWeights> pending_weights_;
+  std::optional<ExploreRequest> pending_request_;
+  std::chrono::steady_clock::time_point submitted_at_;
+  std::optional<ExploreResult> result_;
+  std::vector<at::Tensor> gallery_;
+  double gallery_ratio_ = 0.75;
+  uint64_t gallery_seed_ = 0;
+  std::optional<TrainingSnapshot> checkpoint_snapshot_;
+  std::vector<std::string> messages_;
+  ModelInfo info_;
+  bool working_ = false;
+  // Touched only by the worker thread.
+  MaeModel model_{nullptr};
+  std::jthread thread_;
+};
+
+}  // namespace mae::studio

@@ -1,0 +1,12 @@
+// Why: ImGui 1.86 indexes keys by the backend's codes. These are GLFW's values, spelled
+// here so the UI logic needs no GLFW header and tests can press keys headless.
+#pragma once
+
+namespace mae::studio::keys {
+constexpr int kSpace = 32;
+constexpr int kO = 'O';
+constexpr int kR = 'R';
+constexpr int kS = 'S';
+constexpr int kF1 = 290;
+constexpr int kEscape = 256;
+}  // namespace mae::studio::keys

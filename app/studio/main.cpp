@@ -1,0 +1,173 @@
+// Why: the desktop shell: a GLFW window with an OpenGL 3.3 core context (loaded by glad),
+// Dear ImGui's GLFW and OpenGL3 backends, HiDPI scaling, drag and drop, a remembered
+// layout, an event loop that sleeps when nothing changes, and the scripting hooks
+// (--frames, --screenshot, --frame-stats, --report).
+#include <glad/gl.h>
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_internal.h>
+#include <imgui_impl_opengl3.h>
+
+#include <ATen/ATen.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <vector>
+
+#include "data/image_io.h"
+#include "frame_stats.h"
+#include "gl_view_renderer.h"
+#include "studio_app.h"
+#include "studio_options.h"
+
+using namespace mae::studio;
+
+namespace {
+
+std::vector<std::string> g_dropped;
+
+void save_screenshot(GLFWwindow* window, const std::string& path) {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  std::vector<uint8_t> pixels(static_cast<size_t>(w) * h * 3);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
+  auto image = at::from_blob(pixels.data(), {h, w, 3}, at::kByte)
+                   .flip({0})
+                   .permute({2, 0, 1})
+                   .to(at::kFloat)
+                   .div(255.0);
+  mae::save_png(path, image);
+}
+
+void write_report(const StudioApp& app, const std::string& path) {
+  const auto& s = app.state();
+  const auto info = const_cast<StudioApp&>(app).worker().model_info();
+  nlohmann::json j = {
+      {"run_state", app.run_state()},
+      {"last_step", s.last_metrics.step},
+      {"snapshots", s.snapshots.size()},
+      {"triplet_rows", s.snapshots.empty()
+                           ? (s.checkpoint_snapshot ? s.checkpoint_snapshot->rows.size() : 0)
+                           : s.snapshots.back()->rows.size()},
+      {"model_loaded", info.loaded},
+      {"model_source", info.source},
+      {"explorer_ratio", s.explorer.ratio},
+      {"explorer_result", s.explorer.result.has_value()},
+      {"explorer_masked_patches",
+       s.explorer.result ? s.explorer.result->main.mask.sum().item<double>() : 0.0},
+      {"explorer_latency_ms", s.explorer.last_latency_ms},
+      {"status", s.status}};
+  for (const char* name : {"Training", "Live triplets", "Curves", "Masking explorer", "Checkpoint"})
+    if (ImGuiWindow* w = ImGui::FindWindowByName(name))
+      j["panels"][name] = {w->Pos.x, w->Pos.y, w->Size.x, w->Size.y};
+  std::ofstream(path) << j.dump(2) << '\n';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  StudioOptions options;
+  int exit_code = 0;
+  if (!parse_options(argc, argv, &options, &exit_code)) return exit_code;
+
+  glfwSetErrorCallback([](int code, const char* text) {
+    std::fprintf(stderr, "mae-studio: GLFW error %d: %s\n", code, text);
+  });
+  if (!glfwInit()) {
+    std::fprintf(stderr, "mae-studio: cannot open a window (no display?). "
+                         "Run under xvfb-run for headless use.\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  GLFWwindow* window = glfwCreateWindow(options.width, options.height, "MAE Studio", nullptr, nullptr);
+  if (!window) {
+    std::fprintf(stderr, "mae-studio: cannot create an OpenGL 3.3 window\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  if (!gladLoadGL(glfwGetProcAddress)) {
+    std::fprintf(stderr, "mae-studio: cannot load OpenGL functions\n");
+    return 1;
+  }
+  glfwSwapInterval(1);
+  glfwSetDropCallback(window, [](GLFWwindow*, int count, const char** paths) {
+    for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
+  });
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  const std::string ini = options.config_dir + "/imgui.ini";
+  io.IniFilename = ini.c_str();
+  float xscale = 1.0f, yscale = 1.0f;
+  glfwGetWindowContentScale(window, &xscale, &yscale);
+  ImGui::StyleColorsDark();
+  ImGui::GetStyle().ScaleAllSizes(xscale);
+  io.FontGlobalScale = xscale;
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+
+  {
+    GlViewRenderer renderer;
+    StudioApp app(renderer, options);
+    FrameStats stats;
+    std::string title;
+    for (int64_t frame = 0;; ++frame) {
+      // Sleep until input arrives, or briefly while something is changing on its own.
+      if (options.frames > 0) glfwPollEvents();
+      else if (app.animating()) glfwWaitEventsTimeout(1.0 / 30.0);
+      else glfwWaitEventsTimeout(0.5);
+      const auto start = std::chrono::steady_clock::now();
+      if (!g_dropped.empty()) {
+        app.handle_drop(g_dropped);
+        g_dropped.clear();
+      }
+      if (glfwWindowShouldClose(window)) {
+        if (options.frames > 0 || app.request_close()) break;
+        glfwSetWindowShouldClose(window, GLFW_FALSE);
+      }
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      ImGui::NewFrame();
+      app.frame();
+      ImGui::Render();
+      int w = 0, h = 0;
+      glfwGetFramebufferSize(window, &w, &h);
+      glViewport(0, 0, w, h);
+      glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      renderer.end_frame();
+      const bool last = options.frames > 0 && frame + 1 >= options.frames;
+      if (last && !options.screenshot.empty()) save_screenshot(window, options.screenshot);
+      glfwSwapBuffers(window);
+      stats.add(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count(),
+                app.run_state() == "running");
+      if (app.title() != title) {
+        title = app.title();
+        glfwSetWindowTitle(window, title.c_str());
+      }
+      if (last || app.state().quit) break;
+    }
+    if (!options.frame_stats.empty()) std::ofstream(options.frame_stats) << stats.to_json() << '\n';
+    if (!options.report.empty()) write_report(app, options.report);
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return 0;
+}

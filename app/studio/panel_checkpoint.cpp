@@ -1,0 +1,59 @@
+// Why: the Checkpoint panel: open a checkpoint and see what it is (preset, sizes, step,
+// loss); failures show up here and in the status bar, never as a crash.
+#include <imgui.h>
+
+#include "panels.h"
+#include "studio_app.h"
+
+namespace mae::studio {
+
+void draw_checkpoint_panel(StudioApp& app) {
+  auto& s = app.state();
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(0, display.y * 0.58f), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(display.x * 0.22f, display.y * 0.39f), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin("Checkpoint")) {
+    ImGui::End();
+    return;
+  }
+  static char path[512] = "";
+  ImGui::SetNextItemWidth(-1);
+  const bool entered = ImGui::InputTextWithHint("##ckpt", "path to .safetensors", path, sizeof path,
+                                                ImGuiInputTextFlags_EnterReturnsTrue);
+  if (ImGui::Button("Open (Ctrl+O)")) {
+    if (path[0] != '\0')
+      app.open_checkpoint(path);
+    else {
+      s.show_file_browser = true;
+      s.file_browser_target = 0;
+    }
+  } else if (entered) {
+    app.open_checkpoint(path);
+  }
+  ImGui::Separator();
+  const auto info = app.worker().model_info();
+  if (!info.loaded) {
+    ImGui::TextWrapped("No model yet.");
+  } else {
+    const auto& c = info.config;
+    ImGui::TextWrapped("source  %s", info.source.c_str());
+    ImGui::Text("preset  %s", c.preset.c_str());
+    ImGui::Text("input   %lldx%lld, %lld ch, patch %lld", static_cast<long long>(c.img_h),
+                static_cast<long long>(c.img_w), static_cast<long long>(c.in_chans),
+                static_cast<long long>(c.patch));
+    ImGui::Text("encoder %lld x %lld   decoder %lld x %lld", static_cast<long long>(c.depth),
+                static_cast<long long>(c.embed_dim), static_cast<long long>(c.dec_depth),
+                static_cast<long long>(c.dec_dim));
+    ImGui::Text("step    %lld   loss %.4f", static_cast<long long>(info.step), info.loss);
+    ImGui::Text("norm_pix_loss %s", c.norm_pix_loss ? "yes" : "no");
+  }
+  ImGui::Separator();
+  ImGui::TextUnformatted("messages");
+  ImGui::BeginChild("log", ImVec2(0, 0), true);
+  for (const auto& line : s.log) ImGui::TextWrapped("%s", line.c_str());
+  if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY()) ImGui::SetScrollHereY(1.0f);
+  ImGui::EndChild();
+  ImGui::End();
+}
+
+}  // namespace mae::studio

@@ -1,0 +1,35 @@
+// Why: the one way the app draws an image view: texture from the renderer, a context menu
+// to export it as PNG, and the hovered position for click-to-mask.
+#include <imgui.h>
+
+#include "panels.h"
+#include "studio_app.h"
+
+namespace mae::studio {
+
+ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& style, float width,
+                     const char* export_name) {
+  if (view.empty()) {
+    ImGui::Dummy(ImVec2(width, width));
+    return {-1, -1};
+  }
+  const float height = width * static_cast<float>(view.height()) / static_cast<float>(view.width());
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImGui::Image(app.renderer().texture(view, style), ImVec2(width, height));
+  ImVec2Pair hovered{-1, -1};
+  if (ImGui::IsItemHovered()) {
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    hovered = {(mouse.x - origin.x) / width, (mouse.y - origin.y) / height};
+  }
+  ImGui::PushID(export_name);
+  ImGui::PushID(static_cast<int>(view.version));
+  if (ImGui::BeginPopupContextItem("view menu")) {
+    if (ImGui::MenuItem("Export PNG")) app.export_view(view, export_name);
+    ImGui::EndPopup();
+  }
+  ImGui::PopID();
+  ImGui::PopID();
+  return hovered;
+}
+
+}  // namespace mae::studio

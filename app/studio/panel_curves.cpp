@@ -1,0 +1,97 @@
+// Why: the Curves panel: loss (raw and smoothed, optional log scale) and lr against step,
+// drawn with ImDrawList, with a hover readout of the nearest step.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "panels.h"
+#include "studio_app.h"
+
+namespace mae::studio {
+
+namespace {
+
+struct Range {
+  double lo, hi;
+};
+
+Range range_of(const std::vector<double>& v, bool log_scale) {
+  Range r{1e300, -1e300};
+  for (double x : v) {
+    const double y = log_scale ? std::log10(std::max(x, 1e-12)) : x;
+    r.lo = std::min(r.lo, y);
+    r.hi = std::max(r.hi, y);
+  }
+  if (r.hi - r.lo < 1e-12) r.hi = r.lo + 1.0;
+  return r;
+}
+
+void plot_line(ImDrawList* dl, ImVec2 p0, ImVec2 size, const std::vector<double>& xs,
+               const std::vector<double>& ys, Range xr, Range yr, bool log_scale, ImU32 color,
+               float thickness) {
+  std::vector<ImVec2> points;
+  const size_t stride = std::max<size_t>(1, ys.size() / 2000);
+  for (size_t i = 0; i < ys.size(); i += stride) {
+    const double y = log_scale ? std::log10(std::max(ys[i], 1e-12)) : ys[i];
+    points.emplace_back(p0.x + static_cast<float>((xs[i] - xr.lo) / (xr.hi - xr.lo)) * size.x,
+                        p0.y + size.y - static_cast<float>((y - yr.lo) / (yr.hi - yr.lo)) * size.y);
+  }
+  if (points.size() >= 2)
+    dl->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thickness);
+}
+
+}  // namespace
+
+void draw_curves_panel(StudioApp& app) {
+  auto& c = app.state().curves;
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(display.x * 0.22f, display.y * 0.6f), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(display.x * 0.34f, display.y * 0.37f), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin("Curves")) {
+    ImGui::End();
+    return;
+  }
+  ImGui::Checkbox("log scale", &c.log_scale);
+  ImGui::SameLine();
+  ImGui::TextColored(ImVec4(0.5f, 0.7f, 1, 1), "loss");
+  ImGui::SameLine();
+  ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "smoothed");
+  ImGui::SameLine();
+  ImGui::TextColored(ImVec4(0.5f, 1, 0.5f, 1), "lr (own scale)");
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const ImVec2 size(std::max(50.0f, ImGui::GetContentRegionAvail().x),
+                    std::max(50.0f, ImGui::GetContentRegionAvail().y - 4));
+  ImGui::InvisibleButton("plot", size);
+  auto* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 25, 30, 255));
+  if (c.steps.size() < 2) {
+    dl->AddText(ImVec2(p0.x + 8, p0.y + 8), IM_COL32(200, 200, 200, 255),
+                "the loss appears here while training runs");
+    ImGui::End();
+    return;
+  }
+  const Range xr{c.steps.front(), c.steps.back()};
+  const Range yr = range_of(c.loss, c.log_scale);
+  plot_line(dl, p0, size, c.steps, c.loss, xr, yr, c.log_scale, IM_COL32(120, 170, 255, 140), 1.0f);
+  plot_line(dl, p0, size, c.steps, c.smoothed, xr, yr, c.log_scale, IM_COL32(255, 200, 80, 255), 2.0f);
+  plot_line(dl, p0, size, c.steps, c.lr, xr, range_of(c.lr, false), false,
+            IM_COL32(120, 255, 120, 200), 1.0f);
+  char label[64];
+  std::snprintf(label, sizeof label, c.log_scale ? "1e%.2f" : "%.3f", yr.hi);
+  dl->AddText(ImVec2(p0.x + 4, p0.y + 2), IM_COL32(200, 200, 200, 255), label);
+  std::snprintf(label, sizeof label, c.log_scale ? "1e%.2f" : "%.3f", yr.lo);
+  dl->AddText(ImVec2(p0.x + 4, p0.y + size.y - 16), IM_COL32(200, 200, 200, 255), label);
+  if (ImGui::IsItemHovered()) {
+    const float mx = ImGui::GetIO().MousePos.x;
+    const double step = xr.lo + (mx - p0.x) / size.x * (xr.hi - xr.lo);
+    const auto it = std::lower_bound(c.steps.begin(), c.steps.end(), step);
+    const size_t i = std::min<size_t>(static_cast<size_t>(it - c.steps.begin()), c.steps.size() - 1);
+    dl->AddLine(ImVec2(mx, p0.y), ImVec2(mx, p0.y + size.y), IM_COL32(255, 255, 255, 90));
+    ImGui::SetTooltip("step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e", c.steps[i], c.loss[i],
+                      c.smoothed[i], c.lr[i]);
+  }
+  ImGui::End();
+}
+
+}  // namespace mae::studio

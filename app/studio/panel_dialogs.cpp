@@ -1,0 +1,107 @@
+// Why: the small windows around the panels: the status bar, F1 help, a file browser (no
+// native dialog library is assumed), and the "training is running" close confirmation.
+#include <imgui.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "panels.h"
+#include "studio_app.h"
+
+namespace mae::studio {
+
+void draw_status_bar(StudioApp& app) {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float height = ImGui::GetFrameHeight() + 8;
+  ImGui::SetNextWindowPos(ImVec2(0, display.y - height));
+  ImGui::SetNextWindowSize(ImVec2(display.x, height));
+  ImGui::Begin("##status", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing);
+  const auto& m = app.state().last_metrics;
+  ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", app.run_state().c_str(),
+              static_cast<long long>(m.step), m.images_per_sec, app.state().status.c_str());
+  ImGui::End();
+}
+
+void draw_help_window(StudioApp& app) {
+  auto& s = app.state();
+  if (!s.show_help) return;
+  ImGui::SetNextWindowPos(ImVec2(ImGui::GetIO().DisplaySize.x * 0.3f, 80), ImGuiCond_Appearing);
+  ImGui::Begin("Help", &s.show_help, ImGuiWindowFlags_AlwaysAutoResize);
+  ImGui::TextUnformatted(
+      "Space     pause / resume training\n"
+      "Ctrl+S    save the training run (runs/studio/last.safetensors)\n"
+      "Ctrl+O    open a checkpoint\n"
+      "R         re-roll the explorer's mask seed\n"
+      "F1        this help\n\n"
+      "Drop an image on the window to explore it, a .safetensors file to open it,\n"
+      "a folder to train on it. Right-click any image to export it as PNG.\n"
+      "Click or drag on the explorer's masked image to mask / unmask patches.");
+  ImGui::End();
+}
+
+void draw_file_browser(StudioApp& app) {
+  auto& s = app.state();
+  if (!s.show_file_browser) return;
+  namespace fs = std::filesystem;
+  static std::string dir = fs::current_path().string();
+  ImGui::SetNextWindowSize(ImVec2(520, 420), ImGuiCond_Appearing);
+  const char* titles[] = {"Open checkpoint", "Open image", "Training data"};
+  ImGui::Begin(titles[s.file_browser_target], &s.show_file_browser);
+  ImGui::TextWrapped("%s", dir.c_str());
+  if (s.file_browser_target == 2 && ImGui::Button("Use this folder")) {
+    app.set_training_data(dir);
+    s.show_file_browser = false;
+  }
+  ImGui::BeginChild("entries");
+  if (ImGui::Selectable("..")) dir = fs::path(dir).parent_path().string();
+  std::vector<fs::directory_entry> entries;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec))
+    entries.push_back(*it);
+  std::sort(entries.begin(), entries.end());
+  for (const auto& entry : entries) {
+    const bool is_dir = entry.is_directory(ec);
+    const std::string name = entry.path().filename().string() + (is_dir ? "/" : "");
+    if (!ImGui::Selectable(name.c_str())) continue;
+    if (is_dir) {
+      dir = entry.path().string();
+    } else {
+      if (s.file_browser_target == 0) app.open_checkpoint(entry.path().string());
+      if (s.file_browser_target == 1) app.open_image(entry.path().string());
+      if (s.file_browser_target == 2) app.set_training_data(entry.path().string());
+      s.show_file_browser = false;
+    }
+    break;
+  }
+  ImGui::EndChild();
+  ImGui::End();
+}
+
+void draw_close_dialog(StudioApp& app) {
+  auto& s = app.state();
+  if (s.confirm_close) {
+    ImGui::OpenPopup("Training is running");
+    s.confirm_close = false;
+  }
+  if (!ImGui::BeginPopupModal("Training is running", nullptr, ImGuiWindowFlags_AlwaysAutoResize))
+    return;
+  ImGui::TextUnformatted("Save the run before closing?");
+  if (ImGui::Button("Save and quit")) {
+    app.save_checkpoint(app.default_save_path());
+    s.quit = true;
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Quit without saving")) {
+    s.quit = true;
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
+}
+
+}  // namespace mae::studio

@@ -1,0 +1,144 @@
+// Why: the Masking explorer: the user's image at any ratio, strategy and seed, patches
+// clicked or painted in and out of the mask, grid overlay, error heat map, and the same
+// image at several ratios side by side (the paper's figure).
+#include <imgui.h>
+
+#include <cmath>
+
+#include "panels.h"
+#include "studio_app.h"
+
+namespace mae::studio {
+
+namespace {
+
+// Click toggles the patch under the mouse; dragging paints that new value.
+void handle_painting(StudioApp& app, ImVec2Pair uv, const at::Tensor& mask) {
+  static int paint_value = -1, last_row = -1, last_col = -1;
+  if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+    paint_value = -1;
+    return;
+  }
+  if (uv.x < 0 || uv.y < 0 || uv.x >= 1 || uv.y >= 1 || !mask.defined()) return;
+  const int row = static_cast<int>(uv.y * static_cast<float>(mask.size(0)));
+  const int col = static_cast<int>(uv.x * static_cast<float>(mask.size(1)));
+  const auto& e = app.state().explorer;
+  const at::Tensor& current = e.manual ? e.manual_mask : mask;
+  const int value = current[row][col].item<float>() > 0.5f ? 1 : 0;
+  if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+    paint_value = 1 - value;
+    app.toggle_patch(row, col);
+  } else if (paint_value >= 0 && (row != last_row || col != last_col) && value != paint_value) {
+    app.toggle_patch(row, col);
+  }
+  last_row = row;
+  last_col = col;
+}
+
+}  // namespace
+
+void draw_explorer_panel(StudioApp& app) {
+  auto& s = app.state();
+  auto& e = s.explorer;
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(display.x * 0.56f, 0), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(display.x * 0.44f, display.y * 0.97f), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin("Masking explorer")) {
+    ImGui::End();
+    return;
+  }
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
+  const bool entered =
+      ImGui::InputText("##image", e.path, sizeof e.path, ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  if (ImGui::Button("Open image") || entered) app.open_image(e.path);
+  ImGui::SameLine();
+  if (ImGui::Button("...##image")) {
+    s.show_file_browser = true;
+    s.file_browser_target = 1;
+  }
+  ImGui::TextDisabled("%s (drop an image on the window to use it)", e.image_label.c_str());
+
+  float ratio = e.ratio;
+  if (ImGui::SliderFloat("ratio", &ratio, 0.0f, 0.95f, "%.2f")) app.set_ratio(ratio);
+  const char* strategies[] = {"random", "block", "grid"};
+  if (ImGui::Combo("strategy", &e.strategy, strategies, 3)) {
+    e.manual = false;
+    e.dirty = true;
+  }
+  if (ImGui::InputInt("seed", &e.seed)) {
+    e.manual = false;
+    e.dirty = true;
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Re-roll (R)")) app.reroll_seed();
+  ImGui::Checkbox("patch grid", &e.show_grid);
+  ImGui::SameLine();
+  ImGui::Checkbox("error heat map", &e.show_heat);
+  ImGui::SameLine();
+  if (ImGui::Checkbox("ratio sweep", &e.sweep)) e.dirty = true;
+  if (e.manual) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("clear hand-made mask")) {
+      e.manual = false;
+      e.dirty = true;
+    }
+  }
+
+  if (!e.result) {
+    ImGui::TextWrapped(app.worker().model_info().loaded ? "computing..."
+                                                        : "Open a checkpoint to see reconstructions.");
+    ImGui::End();
+    return;
+  }
+  const auto& r = e.result->main;
+  const auto masked_count = r.mask.defined() ? r.mask.sum().item<float>() : 0.0f;
+  ImGui::Text("%s%.0f of %lld patches masked   masked-patch MSE %.4f   %.1f ms",
+              e.manual ? "hand-made mask: " : "", masked_count,
+              static_cast<long long>(r.mask.defined() ? r.mask.numel() : 0), r.masked_mse,
+              e.last_latency_ms);
+  ViewStyle grid;
+  grid.patch_grid = e.show_grid;
+  grid.tint_mask = true;
+  ViewStyle recon = grid;
+  recon.tint_mask = false;
+  recon.heat_map = e.show_heat;
+  const float width = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2.0f;
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("masked (click or paint patches)");
+  auto uv = draw_view(app, r.masked, grid, width, "explorer-masked");
+  ImGui::EndGroup();
+  if (ImGui::IsItemHovered() || ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+    if (uv.x >= 0) handle_painting(app, uv, r.mask);
+  }
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted(e.show_heat ? "reconstruction + error" : "reconstruction");
+  draw_view(app, r.reconstruction, recon, width, "explorer-reconstruction");
+  ImGui::EndGroup();
+  const float small = (ImGui::GetContentRegionAvail().x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.0f;
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("+ visible");
+  draw_view(app, r.pasted, ViewStyle{}, small, "explorer-pasted");
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("original");
+  draw_view(app, r.original, ViewStyle{}, small, "explorer-original");
+  ImGui::EndGroup();
+  if (!e.result->sweep.empty()) {
+    ImGui::Separator();
+    ImGui::TextUnformatted("same image and seed at higher ratios (+ visible)");
+    for (size_t i = 0; i < e.result->sweep.size(); ++i) {
+      const auto& [sweep_ratio, views] = e.result->sweep[i];
+      if (i > 0) ImGui::SameLine();
+      ImGui::BeginGroup();
+      ImGui::Text("%.0f%%  mse %.3f", sweep_ratio * 100, views.masked_mse);
+      draw_view(app, views.pasted, ViewStyle{}, small, "explorer-sweep");
+      ImGui::EndGroup();
+    }
+  }
+  ImGui::End();
+}
+
+}  // namespace mae::studio

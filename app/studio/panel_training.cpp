@@ -1,0 +1,96 @@
+// Why: the Training panel: data source, preset and hyper-parameters, device, and the run
+// buttons with a progress bar (ETA, images/s, step time, memory).
+#include <imgui.h>
+
+#include <cstdio>
+
+#include "model/presets.h"
+#include "panels.h"
+#include "studio_app.h"
+#include "train/device.h"
+
+namespace mae::studio {
+
+namespace {
+std::string format_eta(double seconds) {
+  char buf[32];
+  const int s = static_cast<int>(seconds + 0.5);
+  std::snprintf(buf, sizeof buf, "%d:%02d", s / 60, s % 60);
+  return buf;
+}
+}  // namespace
+
+void draw_training_panel(StudioApp& app) {
+  auto& s = app.state();
+  auto& f = s.form;
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(display.x * 0.22f, display.y * 0.58f), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin("Training")) {
+    ImGui::End();
+    return;
+  }
+  const bool active = app.training_active();
+  ImGui::BeginDisabled(active);
+  ImGui::InputText("data", f.data, sizeof f.data);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("...##data")) {
+    s.show_file_browser = true;
+    s.file_browser_target = 2;
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("fashion-mnist, a folder of images, or one image; drop a folder here");
+  const auto& presets = all_presets();
+  if (ImGui::BeginCombo("preset", presets[static_cast<size_t>(f.preset)].name.c_str())) {
+    for (size_t i = 0; i < presets.size(); ++i) {
+      if (ImGui::Selectable(presets[i].name.c_str(), f.preset == static_cast<int>(i))) {
+        f.preset = static_cast<int>(i);
+        f.batch = static_cast<int>(std::min<int64_t>(presets[i].recipe.batch, 256));
+        f.base_lr = static_cast<float>(presets[i].recipe.base_lr);
+        f.steps = static_cast<int>(presets[i].recipe.steps);
+      }
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", presets[i].description.c_str());
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SliderFloat("mask ratio", &f.mask_ratio, 0.05f, 0.95f, "%.2f");
+  const char* strategies[] = {"random", "block", "grid"};
+  ImGui::Combo("strategy", &f.strategy, strategies, 3);
+  ImGui::InputInt("batch", &f.batch, 16, 64);
+  ImGui::InputFloat("base lr", &f.base_lr, 0, 0, "%.2e");
+  ImGui::InputInt("steps", &f.steps, 100, 1000);
+  ImGui::Checkbox("norm_pix_loss", &f.norm_pix);
+  const char* devices[] = {"cpu", "cuda"};
+  const int device_count = cuda_available() ? 2 : 1;
+  ImGui::Combo("device", &f.device, devices, device_count);
+  ImGui::EndDisabled();
+
+  ImGui::Separator();
+  if (!active) {
+    if (ImGui::Button("Start")) app.start_training();
+  } else {
+    if (ImGui::Button(app.run_state() == "paused" ? "Resume" : "Pause")) app.toggle_pause();
+    ImGui::SameLine();
+    if (ImGui::Button("Stop")) app.stop_training();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Save")) app.save_checkpoint(app.default_save_path());
+  ImGui::SameLine();
+  ImGui::TextDisabled("(%s)", app.run_state().c_str());
+
+  const auto& m = s.last_metrics;
+  const float total = static_cast<float>(std::max(1, f.steps));
+  char overlay[96];
+  const double eta = m.step_ms > 0 ? (total - static_cast<double>(m.step)) * m.step_ms / 1000.0 : 0;
+  std::snprintf(overlay, sizeof overlay, "%lld / %d  ETA %s", static_cast<long long>(m.step),
+                f.steps, format_eta(eta).c_str());
+  ImGui::ProgressBar(static_cast<float>(m.step) / total, ImVec2(-1, 0), overlay);
+  ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
+  ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,
+              static_cast<double>(m.memory_bytes) / (1 << 20));
+  if (m.skipped_files > 0) ImGui::TextColored(ImVec4(1, 0.7f, 0.2f, 1), "%lld unreadable files skipped",
+                                              static_cast<long long>(m.skipped_files));
+  ImGui::End();
+}
+
+}  // namespace mae::studio

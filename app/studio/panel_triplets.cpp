@@ -1,0 +1,66 @@
+// Why: the Live triplets panel: the fixed evaluation batch with a fixed mask seed, one row
+// per image (masked | reconstruction | + visible | original), scrubbable through the kept
+// snapshots. Before training it shows the loaded checkpoint's rows.
+#include <imgui.h>
+
+#include "panels.h"
+#include "studio_app.h"
+
+namespace mae::studio {
+
+void draw_triplets_panel(StudioApp& app) {
+  auto& s = app.state();
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(display.x * 0.22f, 0), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(display.x * 0.34f, display.y * 0.6f), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin("Live triplets")) {
+    ImGui::End();
+    return;
+  }
+  std::shared_ptr<const TrainingSnapshot> shown;
+  if (!s.snapshots.empty()) {
+    const int newest = static_cast<int>(s.snapshots.size()) - 1;
+    bool follow = s.snapshot_index < 0;
+    if (ImGui::Checkbox("follow", &follow)) s.snapshot_index = follow ? -1 : newest;
+    ImGui::SameLine();
+    int index = s.snapshot_index < 0 ? newest : std::min(s.snapshot_index, newest);
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::SliderInt("##snapshot", &index, 0, newest, "snapshot %d")) s.snapshot_index = index;
+    shown = s.snapshots[static_cast<size_t>(index)];
+  } else {
+    shown = s.checkpoint_snapshot;
+  }
+  if (!shown || shown->rows.empty()) {
+    ImGui::TextWrapped("No reconstructions yet: open a checkpoint or start training.");
+    ImGui::End();
+    return;
+  }
+  ImGui::Text("%s   loss %.4f", shown->label.c_str(), shown->loss);
+  const char* headers[] = {"masked", "reconstruction", "+ visible", "original"};
+  const float width =
+      (ImGui::GetContentRegionAvail().x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.0f;
+  for (int c = 0; c < 4; ++c) {
+    if (c > 0) ImGui::SameLine(0, -1);
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(headers[c]);
+    ImGui::Dummy(ImVec2(width, 0));
+    ImGui::EndGroup();
+  }
+  ViewStyle plain;
+  ViewStyle tinted;
+  tinted.tint_mask = true;
+  for (size_t r = 0; r < shown->rows.size(); ++r) {
+    const auto& row = shown->rows[r];
+    const std::string tag = "triplet" + std::to_string(r);
+    draw_view(app, row.masked, plain, width, (tag + "-masked").c_str());
+    ImGui::SameLine();
+    draw_view(app, row.reconstruction, plain, width, (tag + "-reconstruction").c_str());
+    ImGui::SameLine();
+    draw_view(app, row.pasted, tinted, width, (tag + "-pasted").c_str());
+    ImGui::SameLine();
+    draw_view(app, row.original, plain, width, (tag + "-original").c_str());
+  }
+  ImGui::End();
+}
+
+}  // namespace mae::studio

@@ -1,0 +1,29 @@
+// Why: one function per panel (each in its own file); they read and change AppState
+// through StudioApp and never touch threads, GL or files directly.
+#pragma once
+
+namespace mae::studio {
+
+class StudioApp;
+struct ImageView;
+struct ViewStyle;
+
+void draw_training_panel(StudioApp& app);
+void draw_triplets_panel(StudioApp& app);
+void draw_curves_panel(StudioApp& app);
+void draw_explorer_panel(StudioApp& app);
+void draw_checkpoint_panel(StudioApp& app);
+void draw_status_bar(StudioApp& app);
+void draw_help_window(StudioApp& app);
+void draw_file_browser(StudioApp& app);
+void draw_close_dialog(StudioApp& app);
+
+// An image view drawn at `size` with a right-click menu to export it; returns the hovered
+// pixel position inside the view in [0,1]^2, or (-1,-1).
+struct ImVec2Pair {
+  float x, y;
+};
+ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& style, float width,
+                     const char* export_name);
+
+}  // namespace mae::studio

@@ -1,0 +1,333 @@
+// Why: see studio_app.h.
+#include "studio_app.h"
+
+#include <imgui.h>
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+#include "data/dataset.h"
+#include "data/image_io.h"
+#include "keys.h"
+#include "model/presets.h"
+#include "panels.h"
+#include "train/device.h"
+
+namespace mae::studio {
+
+namespace {
+constexpr double kSweepRatios[] = {0.75, 0.85, 0.9, 0.95};
+constexpr uint64_t kGallerySeed = 1234;
+constexpr size_t kMaxLog = 200;
+
+void wait_until_idle(const InferenceWorker& worker, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (worker.busy() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+}  // namespace
+
+StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
+    : renderer_(renderer), options_(options) {
+  const auto& presets = all_presets();
+  for (size_t i = 0; i < presets.size(); ++i)
+    if (presets[i].name == options_.preset) state_.form.preset = static_cast<int>(i);
+  std::snprintf(state_.form.data, sizeof state_.form.data, "%s", options_.data.c_str());
+  if (options_.ratio) state_.explorer.ratio = static_cast<float>(*options_.ratio);
+  try {
+    auto test = open_dataset("fashion-mnist:test", 1);
+    std::vector<at::Tensor> gallery;
+    for (int64_t i = 0; i < 6; ++i) gallery.push_back(test->load(i));
+    worker_.set_gallery(std::move(gallery), 0.75, kGallerySeed);
+  } catch (const std::exception& e) {
+    message(std::string("no built-in gallery: ") + e.what());
+  }
+  load_default_image();
+  if (!options_.load.empty()) {
+    open_checkpoint(options_.load);
+    // Start-up, before the first frame: wait (bounded) so that frame already shows
+    // reconstructions instead of "loading".
+    wait_until_idle(worker_, 20.0);
+    pump();
+    submit_explorer();
+    wait_until_idle(worker_, 20.0);
+  } else {
+    message("no checkpoint loaded: open one (Ctrl+O) or start training");
+  }
+  if (options_.train_steps > 0) {
+    state_.form.steps = static_cast<int>(options_.train_steps);
+    start_training();
+  }
+}
+
+StudioApp::~StudioApp() { session_.reset(); }
+
+void StudioApp::message(const std::string& text) {
+  state_.status = text;
+  state_.log.push_back(text);
+  while (state_.log.size() > kMaxLog) state_.log.pop_front();
+}
+
+void StudioApp::load_default_image() {
+  try {
+    if (!options_.image.empty()) {
+      open_image(options_.image);
+      return;
+    }
+    state_.explorer.image = open_dataset("fashion-mnist:test", 1)->load(0);
+    state_.explorer.image_label = "Fashion-MNIST test #0";
+  } catch (const std::exception& e) {
+    // A soft gradient with a square keeps the explorer usable without any data.
+    auto y = at::linspace(0, 1, 28).view({1, 28, 1}).expand({1, 28, 28}).clone();
+    y.narrow(1, 8, 12).narrow(2, 8, 12).fill_(0.9);
+    state_.explorer.image = y;
+    state_.explorer.image_label = "built-in pattern";
+    message(std::string("default image unavailable: ") + e.what());
+  }
+  state_.explorer.dirty = true;
+}
+
+void StudioApp::open_image(const std::string& path) {
+  try {
+    const int64_t channels = worker_.model_info().loaded ? worker_.model_info().config.in_chans : 3;
+    state_.explorer.image = load_image(path, channels);
+    state_.explorer.image_label = path;
+    state_.explorer.manual = false;
+    state_.explorer.dirty = true;
+    std::snprintf(state_.explorer.path, sizeof state_.explorer.path, "%s", path.c_str());
+    message("opened image " + path);
+  } catch (const std::exception& e) {
+    message(std::string("cannot open image: ") + e.what());
+  }
+}
+
+void StudioApp::open_checkpoint(const std::string& path) {
+  state_.open_checkpoint_path = path;
+  message("opening " + path + " ...");
+  worker_.load_checkpoint(path);
+}
+
+void StudioApp::set_training_data(const std::string& path) {
+  std::snprintf(state_.form.data, sizeof state_.form.data, "%s", path.c_str());
+  message("training data: " + path);
+}
+
+void StudioApp::handle_drop(const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec))
+      set_training_data(p);
+    else if (p.size() > 12 && p.substr(p.size() - 12) == ".safetensors")
+      open_checkpoint(p);
+    else
+      open_image(p);
+  }
+}
+
+void StudioApp::start_training() {
+  if (training_active()) return;
+  try {
+    const auto& preset = all_presets().at(static_cast<size_t>(state_.form.preset));
+    TrainingRequest request;
+    request.model = preset.model;
+    request.model.norm_pix_loss = state_.form.norm_pix;
+    auto& t = request.train;
+    t.data = state_.form.data;
+    t.batch = std::max(1, state_.form.batch);
+    t.total_steps = std::max(1, state_.form.steps);
+    t.base_lr = state_.form.base_lr;
+    t.warmup_steps = static_cast<int64_t>(preset.recipe.warmup_fraction * t.total_steps);
+    t.mask_ratio = state_.form.mask_ratio;
+    t.mask_strategy = static_cast<MaskStrategy>(state_.form.strategy);
+    t.crop_scale_min = preset.recipe.crop_scale_min;
+    t.device = state_.form.device == 1 ? "cuda" : "cpu";
+    resolve_device(t.device);
+    session_.reset();
+    state_.curves = CurveState{{}, {}, {}, {}, state_.curves.log_scale, state_.curves.smoothing};
+    state_.snapshots.clear();
+    state_.snapshot_index = -1;
+    session_ = std::make_unique<TrainingSession>(request, &worker_);
+    message("training " + preset.name + " on " + t.data);
+  } catch (const std::exception& e) {
+    message(std::string("cannot start training: ") + e.what());
+  }
+}
+
+void StudioApp::toggle_pause() {
+  if (!session_ || !session_->active()) return;
+  if (session_->paused()) {
+    session_->resume();
+    message("resumed");
+  } else {
+    session_->pause();
+    message("pausing after this step");
+  }
+}
+
+void StudioApp::stop_training() {
+  if (session_) session_->stop();
+}
+
+std::string StudioApp::default_save_path() const {
+  std::filesystem::path dir = "runs/studio";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  return (dir / "last.safetensors").string();
+}
+
+void StudioApp::save_checkpoint(const std::string& path) {
+  if (!session_) {
+    message("nothing to save: no training run");
+    return;
+  }
+  session_->save(path);
+  message("saving to " + path + " ...");
+}
+
+void StudioApp::reroll_seed() {
+  state_.explorer.seed = static_cast<int>((state_.explorer.seed * 1103515245u + 12345u) % 100000u);
+  state_.explorer.manual = false;
+  state_.explorer.dirty = true;
+}
+
+void StudioApp::set_ratio(float ratio) {
+  state_.explorer.ratio = std::clamp(ratio, 0.0f, 0.95f);
+  state_.explorer.manual = false;
+  state_.explorer.dirty = true;
+}
+
+void StudioApp::toggle_patch(int row, int col) {
+  auto& e = state_.explorer;
+  if (!e.result || !e.result->main.mask.defined()) return;
+  if (!e.manual) e.manual_mask = e.result->main.mask.clone();
+  if (row < 0 || col < 0 || row >= e.manual_mask.size(0) || col >= e.manual_mask.size(1)) return;
+  auto cell = e.manual_mask[row][col];
+  cell.fill_(1.0f - cell.item<float>());
+  e.manual = true;
+  e.dirty = true;
+}
+
+void StudioApp::export_view(const ImageView& view, const std::string& name) {
+  try {
+    std::filesystem::create_directories("exports");
+    const auto path = "exports/" + name + "-" + std::to_string(std::time(nullptr)) + ".png";
+    export_png(view, path);
+    message("exported " + path);
+  } catch (const std::exception& e) {
+    message(std::string("export failed: ") + e.what());
+  }
+}
+
+bool StudioApp::request_close() {
+  if (!training_active()) return true;
+  state_.confirm_close = true;
+  return false;
+}
+
+bool StudioApp::training_active() const { return session_ && session_->active(); }
+
+std::string StudioApp::run_state() const { return session_ ? session_->state_name() : "idle"; }
+
+bool StudioApp::animating() const {
+  return training_active() || worker_.busy() || state_.explorer.dirty;
+}
+
+std::string StudioApp::title() const {
+  std::string t = "MAE Studio - " + run_state();
+  if (session_)
+    t += " " + std::to_string(state_.last_metrics.step) + "/" +
+         std::to_string(session_->request().train.total_steps);
+  const auto info = worker_.model_info();
+  if (info.loaded) t += " - " + info.source;
+  return t;
+}
+
+void StudioApp::pump() {
+  while (auto m = worker_.take_message()) message(*m);
+  if (auto snap = worker_.take_checkpoint_snapshot())
+    state_.checkpoint_snapshot = std::make_shared<TrainingSnapshot>(std::move(*snap));
+  if (auto r = worker_.take_result()) {
+    if (!r->error.empty()) message("reconstruction failed: " + r->error);
+    else {
+      state_.explorer.last_latency_ms = r->latency_ms;
+      state_.explorer.shown_request_id = r->id;
+      state_.explorer.result = std::move(*r);
+    }
+  }
+  const auto info = worker_.model_info();
+  if (info.loaded && info.version != state_.explorer.model_version_seen) {
+    state_.explorer.model_version_seen = info.version;
+    auto& mm = state_.explorer.manual_mask;
+    if (mm.defined() && (mm.size(0) != info.config.grid_h() || mm.size(1) != info.config.grid_w()))
+      state_.explorer.manual = false;
+    state_.explorer.dirty = true;
+  }
+  if (session_) {
+    std::vector<StepMetrics> metrics;
+    std::vector<std::string> messages;
+    session_->poll(&metrics, &messages);
+    for (const auto& m : messages) message(m);
+    auto& c = state_.curves;
+    for (const auto& m : metrics) {
+      state_.last_metrics = m;
+      if (m.nonfinite) continue;
+      c.steps.push_back(static_cast<double>(m.step));
+      c.loss.push_back(m.loss);
+      c.smoothed.push_back(c.smoothed.empty() ? m.loss
+                                              : c.smoothing * c.smoothed.back() +
+                                                    (1 - c.smoothing) * m.loss);
+      c.lr.push_back(m.lr);
+    }
+    state_.snapshots = session_->snapshots();
+  }
+}
+
+void StudioApp::submit_explorer() {
+  auto& e = state_.explorer;
+  if (!e.dirty || !e.image.defined() || !worker_.model_info().loaded) return;
+  ExploreRequest request;
+  request.image = e.image;
+  request.mask.ratio = e.ratio;
+  request.mask.strategy = static_cast<MaskStrategy>(e.strategy);
+  request.mask.seed = static_cast<uint64_t>(e.seed);
+  if (e.manual) request.mask.mask = e.manual_mask.clone();
+  if (e.sweep) request.sweep_ratios.assign(std::begin(kSweepRatios), std::end(kSweepRatios));
+  request.id = e.next_request_id++;
+  worker_.submit(std::move(request));
+  e.dirty = false;
+}
+
+void StudioApp::handle_shortcuts() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput) return;
+  if (ImGui::IsKeyPressed(keys::kF1, false)) state_.show_help = !state_.show_help;
+  if (ImGui::IsKeyPressed(keys::kSpace, false)) toggle_pause();
+  if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kS, false)) save_checkpoint(default_save_path());
+  if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kO, false)) {
+    state_.show_file_browser = true;
+    state_.file_browser_target = 0;
+  }
+  if (!io.KeyCtrl && ImGui::IsKeyPressed(keys::kR, false)) reroll_seed();
+}
+
+void StudioApp::frame() {
+  pump();
+  handle_shortcuts();
+  draw_training_panel(*this);
+  draw_checkpoint_panel(*this);
+  draw_triplets_panel(*this);
+  draw_curves_panel(*this);
+  draw_explorer_panel(*this);
+  draw_status_bar(*this);
+  draw_help_window(*this);
+  draw_file_browser(*this);
+  draw_close_dialog(*this);
+  submit_explorer();
+}
+
+}  // namespace mae::studio

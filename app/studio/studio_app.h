@@ -1,0 +1,70 @@
+// Why: the app without its window: state, the worker threads, the actions that buttons and
+// shortcuts trigger, and frame() which lays out the panels. main.cpp adds GLFW and GL;
+// tests drive the same object in a headless ImGui context.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app_state.h"
+#include "inference_worker.h"
+#include "studio_options.h"
+#include "training_session.h"
+#include "view_renderer.h"
+
+namespace mae::studio {
+
+class StudioApp {
+ public:
+  StudioApp(ViewRenderer& renderer, const StudioOptions& options);
+  ~StudioApp();
+  StudioApp(const StudioApp&) = delete;
+  StudioApp& operator=(const StudioApp&) = delete;
+
+  // Builds one ImGui frame (call between ImGui::NewFrame and ImGui::Render).
+  void frame();
+
+  // Actions, shared by buttons, shortcuts, drag and drop and tests.
+  void start_training();
+  void toggle_pause();
+  void stop_training();
+  void save_checkpoint(const std::string& path);
+  void open_checkpoint(const std::string& path);
+  void open_image(const std::string& path);
+  void set_training_data(const std::string& path);
+  void handle_drop(const std::vector<std::string>& paths);
+  void reroll_seed();
+  void set_ratio(float ratio);
+  void toggle_patch(int row, int col);
+  void export_view(const ImageView& view, const std::string& name);
+  // False while training runs: a dialog asks whether to save first.
+  bool request_close();
+  void message(const std::string& text);
+
+  std::string title() const;
+  std::string run_state() const;
+  bool training_active() const;
+  // True when something changes without user input (training, pending inference).
+  bool animating() const;
+
+  AppState& state() { return state_; }
+  const AppState& state() const { return state_; }
+  InferenceWorker& worker() { return worker_; }
+  ViewRenderer& renderer() { return renderer_; }
+  std::string default_save_path() const;
+
+ private:
+  void pump();
+  void submit_explorer();
+  void handle_shortcuts();
+  void load_default_image();
+
+  ViewRenderer& renderer_;
+  StudioOptions options_;
+  AppState state_;
+  InferenceWorker worker_;
+  std::unique_ptr<TrainingSession> session_;
+};
+
+}  // namespace mae::studio

@@ -1,0 +1,149 @@
+// Why: see training_session.h.
+#include "training_session.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <torch/utils.h>
+
+#include "io/checkpoint.h"
+
+namespace mae::studio {
+
+TrainingSession::TrainingSession(TrainingRequest request, InferenceWorker* worker)
+    : request_(std::move(request)),
+      worker_(worker),
+      starter_([this](const std::stop_token& stop) { prepare_and_run(stop); }) {}
+
+TrainingSession::~TrainingSession() {
+  starter_.request_stop();
+  if (starter_.joinable()) starter_.join();
+  std::unique_ptr<TrainingRun> run;
+  {
+    std::lock_guard lock(mutex_);
+    run = std::move(run_);
+  }
+  run.reset();  // requests stop and joins within one step
+}
+
+void TrainingSession::prepare_and_run(const std::stop_token& stop) {
+  // Lower this thread's priority; the trainer, loader and OpenMP threads it creates inherit
+  // it, so on a small machine the UI thread still gets the CPU when it needs it.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  try {
+    auto data = open_dataset(request_.train.data, request_.model.in_chans);
+    // Evaluation images: the test split for Fashion-MNIST, else the first images.
+    auto eval_source = request_.train.data.rfind("fashion-mnist", 0) == 0
+                           ? open_dataset("fashion-mnist:test", request_.model.in_chans)
+                           : data;
+    for (int64_t i = 0; i < std::min(request_.eval_images, eval_source->size()); ++i) {
+      try {
+        eval_images_.push_back(eval_source->load(i));
+      } catch (const std::exception&) {
+        // an unreadable file is simply not shown
+      }
+    }
+    auto trainer = std::make_unique<Trainer>(request_.model, request_.train, data);
+    if (stop.stop_requested()) return;
+    RunCallbacks callbacks;
+    callbacks.on_step = [this](const StepMetrics& m) {
+      std::lock_guard lock(mutex_);
+      new_metrics_.push_back(m);
+    };
+    callbacks.on_message = [this](const std::string& m) {
+      std::lock_guard lock(mutex_);
+      new_messages_.push_back(m);
+    };
+    callbacks.on_snapshot = [this](Trainer& t) { on_snapshot(t); };
+    callbacks.snapshot_every = request_.snapshot_every;
+    auto run = std::make_unique<TrainingRun>(std::move(trainer), callbacks);
+    std::lock_guard lock(mutex_);
+    if (pause_before_start_) run->request_pause();
+    for (const auto& path : saves_before_start_) run->request_save(path);
+    run->start();
+    run_ = std::move(run);
+    preparing_ = false;
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mutex_);
+    preparing_ = false;
+    failed_ = true;
+    new_messages_.push_back(std::string("cannot start training: ") + e.what());
+  }
+}
+
+void TrainingSession::on_snapshot(Trainer& trainer) {
+  auto& model = trainer.model();
+  model->eval();
+  auto snapshot = std::make_shared<TrainingSnapshot>(
+      make_snapshot(model, eval_images_, trainer.train_config().mask_ratio,
+                    request_.eval_mask_seed, trainer.current_step(), trainer.last_good_loss(),
+                    "step " + std::to_string(trainer.current_step())));
+  NamedTensors weights;
+  for (auto& [name, t] : model_state(model)) weights.emplace_back(name, t.detach().to(at::kCPU).clone());
+  model->train();
+  worker_->set_weights(trainer.model_config(), std::move(weights),
+                       "training step " + std::to_string(trainer.current_step()),
+                       trainer.current_step(), trainer.last_good_loss());
+  std::lock_guard lock(mutex_);
+  snapshots_.push_back(std::move(snapshot));
+  while (snapshots_.size() > kMaxSnapshots) snapshots_.pop_front();
+}
+
+void TrainingSession::pause() {
+  std::lock_guard lock(mutex_);
+  if (run_)
+    run_->request_pause();
+  else
+    pause_before_start_ = true;
+}
+
+void TrainingSession::resume() {
+  std::lock_guard lock(mutex_);
+  if (run_)
+    run_->request_resume();
+  else
+    pause_before_start_ = false;
+}
+
+void TrainingSession::stop() {
+  std::lock_guard lock(mutex_);
+  if (run_) run_->request_stop();
+  starter_.request_stop();
+}
+
+void TrainingSession::save(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  if (run_)
+    run_->request_save(path);
+  else
+    saves_before_start_.push_back(path);
+}
+
+std::string TrainingSession::state_name() const {
+  std::lock_guard lock(mutex_);
+  if (failed_) return "failed";
+  if (preparing_) return "preparing";
+  return run_ ? to_string(run_->state()) : "stopped";
+}
+
+bool TrainingSession::active() const {
+  const auto s = state_name();
+  return s == "preparing" || s == "running" || s == "paused";
+}
+
+bool TrainingSession::paused() const { return state_name() == "paused"; }
+
+void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::string>* messages) {
+  std::lock_guard lock(mutex_);
+  metrics->insert(metrics->end(), new_metrics_.begin(), new_metrics_.end());
+  messages->insert(messages->end(), new_messages_.begin(), new_messages_.end());
+  new_metrics_.clear();
+  new_messages_.clear();
+}
+
+std::vector<std::shared_ptr<const TrainingSnapshot>> TrainingSession::snapshots() const {
+  std::lock_guard lock(mutex_);
+  return {snapshots_.begin(), snapshots_.end()};
+}
+
+}  // namespace mae::studio

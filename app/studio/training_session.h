@@ -1,0 +1,73 @@
+// Why: the app's side of a background training run. The trainer thread publishes metrics,
+// messages and, every few steps, a snapshot (the fixed evaluation batch reconstructed with
+// a fixed mask seed) plus a copy of the weights for the inference worker. The UI thread
+// only swaps these out under a short lock: it never waits for a step.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "inference_worker.h"
+#include "snapshot.h"
+#include "train/run_control.h"
+
+namespace mae::studio {
+
+struct TrainingRequest {
+  MaeConfig model;
+  TrainConfig train;
+  int64_t eval_images = 6;
+  uint64_t eval_mask_seed = 1234;
+  int64_t snapshot_every = 20;
+};
+
+class TrainingSession {
+ public:
+  // Builds the trainer (opening the data can take a moment) on a background thread, then
+  // trains. `worker` receives the weights with each snapshot; it must outlive the session.
+  TrainingSession(TrainingRequest request, InferenceWorker* worker);
+  ~TrainingSession();  // stops within one step and joins
+
+  void pause();
+  void resume();
+  void stop();
+  void save(const std::string& path);
+
+  // "preparing" until the trainer exists, then the run's state.
+  std::string state_name() const;
+  bool active() const;  // preparing, running or paused
+  bool paused() const;
+
+  // UI thread: what arrived since the last call.
+  void poll(std::vector<StepMetrics>* metrics, std::vector<std::string>* messages);
+  // The snapshot history, oldest first (at most kMaxSnapshots).
+  std::vector<std::shared_ptr<const TrainingSnapshot>> snapshots() const;
+  const TrainingRequest& request() const { return request_; }
+
+  static constexpr size_t kMaxSnapshots = 64;
+
+ private:
+  void prepare_and_run(const std::stop_token& stop);
+  void on_snapshot(Trainer& trainer);
+
+  TrainingRequest request_;
+  InferenceWorker* worker_;
+  std::vector<at::Tensor> eval_images_;
+
+  mutable std::mutex mutex_;
+  std::vector<StepMetrics> new_metrics_;
+  std::vector<std::string> new_messages_;
+  std::deque<std::shared_ptr<const TrainingSnapshot>> snapshots_;
+  bool preparing_ = true;
+  bool failed_ = false;
+  bool pause_before_start_ = false;
+  std::vector<std::string> saves_before_start_;
+  std::unique_ptr<TrainingRun> run_;
+  std::jthread starter_;
+};
+
+}  // namespace mae::studio
