@@ -34,6 +34,7 @@ void run(BenchArgs a) {
                         {"train_step_ms", r.train_step_ms},
                         {"infer_images_per_sec", r.infer_images_per_sec},
                         {"infer_batch_ms", r.infer_batch_ms},
+                        {"slider_reconstruct_ms", r.slider_ms},
                         {"peak_memory_bytes", r.peak_memory_bytes}};
     std::printf("%s\n", j.dump(2).c_str());
     return;
@@ -43,6 +44,7 @@ void run(BenchArgs a) {
               static_cast<long long>(a.options.batch), r.threads);
   std::printf("  train  %8.1f img/s  %8.1f ms/step\n", r.train_images_per_sec, r.train_step_ms);
   std::printf("  infer  %8.1f img/s  %8.1f ms/batch\n", r.infer_images_per_sec, r.infer_batch_ms);
+  std::printf("  one image at a new ratio (explorer slider)  %.1f ms\n", r.slider_ms);
   std::printf("  peak memory %.1f MiB\n", static_cast<double>(r.peak_memory_bytes) / (1 << 20));
 }
 }  // namespace

@@ -40,6 +40,7 @@ struct ExplorerState {
   bool show_grid = true;
   bool show_heat = false;
   bool sweep = true;
+  bool follow_training = true;  // use the trainer's latest weights while it runs
   uint64_t next_request_id = 1;
   uint64_t shown_request_id = 0;
   bool dirty = true;  // a new request is needed

@@ -112,15 +112,18 @@ ExploreResult InferenceWorker::compute(const ExploreRequest& request) {
   ExploreResult r;
   r.id = request.id;
   r.main = views_of(reconstruct(model_, request.image, request.mask));
+  r.compute_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+void InferenceWorker::add_sweep(const ExploreRequest& request, ExploreResult* result) {
   for (double ratio : request.sweep_ratios) {
     MaskRequest m = request.mask;
     m.mask.reset();
     m.ratio = ratio;
-    r.sweep.emplace_back(ratio, views_of(reconstruct(model_, request.image, m)));
+    result->sweep.emplace_back(ratio, views_of(reconstruct(model_, request.image, m)));
   }
-  r.compute_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return r;
 }
 
 void InferenceWorker::loop(const std::stop_token& stop) {
@@ -166,12 +169,23 @@ void InferenceWorker::loop(const std::stop_token& stop) {
       } else if (weights) {
         apply_weights(std::move(*weights));
       } else if (request) {
+        // The main reconstruction is published first (that is what follows the slider);
+        // the ratio sweep follows unless a newer request already waits.
         auto result = compute(*request);
         result.latency_ms = std::chrono::duration<double, std::milli>(
                                 std::chrono::steady_clock::now() - submitted)
                                 .count();
-        std::lock_guard lock(mutex_);
-        result_ = std::move(result);
+        bool newer_waiting = false;
+        {
+          std::lock_guard lock(mutex_);
+          result_ = result;
+          newer_waiting = pending_request_.has_value();
+        }
+        if (!newer_waiting && !request->sweep_ratios.empty()) {
+          add_sweep(*request, &result);
+          std::lock_guard lock(mutex_);
+          if (!pending_request_) result_ = std::move(result);
+        }
       }
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex_);

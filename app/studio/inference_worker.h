@@ -89,6 +89,7 @@ class InferenceWorker {
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);
   ExploreResult compute(const ExploreRequest& request);
+  void add_sweep(const ExploreRequest& request, ExploreResult* result);
 
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;

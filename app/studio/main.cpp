@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
       // Sleep until input arrives, or briefly while something is changing on its own.
       if (options.frames > 0) glfwPollEvents();
       else if (app.animating()) glfwWaitEventsTimeout(1.0 / 30.0);
-      else glfwWaitEventsTimeout(0.5);
+      else glfwWaitEventsTimeout(1.0);
       const auto start = std::chrono::steady_clock::now();
       if (!g_dropped.empty()) {
         app.handle_drop(g_dropped);

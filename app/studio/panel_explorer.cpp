@@ -77,6 +77,11 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::Checkbox("error heat map", &e.show_heat);
   ImGui::SameLine();
   if (ImGui::Checkbox("ratio sweep", &e.sweep)) e.dirty = true;
+  ImGui::SameLine();
+  bool follow = e.follow_training;
+  if (ImGui::Checkbox("follow training", &follow)) app.set_follow_training(follow);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("use the trainer's latest weights; off: keep the opened checkpoint");
   if (e.manual) {
     ImGui::SameLine();
     if (ImGui::SmallButton("clear hand-made mask")) {

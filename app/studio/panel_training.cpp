@@ -15,7 +15,10 @@ namespace {
 std::string format_eta(double seconds) {
   char buf[32];
   const int s = static_cast<int>(seconds + 0.5);
-  std::snprintf(buf, sizeof buf, "%d:%02d", s / 60, s % 60);
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%d:%02d", s / 60, s % 60);
   return buf;
 }
 }  // namespace

@@ -152,6 +152,7 @@ void StudioApp::start_training() {
     state_.snapshots.clear();
     state_.snapshot_index = -1;
     session_ = std::make_unique<TrainingSession>(request, &worker_);
+    session_->set_publish_weights(state_.explorer.follow_training);
     message("training " + preset.name + " on " + t.data);
   } catch (const std::exception& e) {
     message(std::string("cannot start training: ") + e.what());
@@ -199,6 +200,12 @@ void StudioApp::set_ratio(float ratio) {
   state_.explorer.ratio = std::clamp(ratio, 0.0f, 0.95f);
   state_.explorer.manual = false;
   state_.explorer.dirty = true;
+}
+
+void StudioApp::set_follow_training(bool follow) {
+  state_.explorer.follow_training = follow;
+  if (session_) session_->set_publish_weights(follow);
+  if (!follow && !state_.open_checkpoint_path.empty()) open_checkpoint(state_.open_checkpoint_path);
 }
 
 void StudioApp::toggle_patch(int row, int col) {
@@ -254,7 +261,8 @@ void StudioApp::pump() {
   if (auto r = worker_.take_result()) {
     if (!r->error.empty()) message("reconstruction failed: " + r->error);
     else {
-      state_.explorer.last_latency_ms = r->latency_ms;
+      // The same id arrives twice: first the main view, then with the ratio sweep.
+      if (r->id != state_.explorer.shown_request_id) state_.explorer.last_latency_ms = r->latency_ms;
       state_.explorer.shown_request_id = r->id;
       state_.explorer.result = std::move(*r);
     }

@@ -37,6 +37,8 @@ class StudioApp {
   void reroll_seed();
   void set_ratio(float ratio);
   void toggle_patch(int row, int col);
+  // Explorer on the trainer's latest weights, or back on the opened checkpoint.
+  void set_follow_training(bool follow);
   void export_view(const ImageView& view, const std::string& name);
   // False while training runs: a dialog asks whether to save first.
   bool request_close();

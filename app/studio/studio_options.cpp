@@ -32,6 +32,8 @@ bool parse_options(int argc, char** argv, StudioOptions* o, int* exit_code) {
     return false;
   }
   if (o->config_dir.empty()) o->config_dir = default_config_dir();
+  std::error_code ec;
+  std::filesystem::create_directories(o->config_dir, ec);
   if (o->load.empty()) o->load = default_checkpoint();
   return true;
 }

@@ -78,12 +78,15 @@ void TrainingSession::on_snapshot(Trainer& trainer) {
       make_snapshot(model, eval_images_, trainer.train_config().mask_ratio,
                     request_.eval_mask_seed, trainer.current_step(), trainer.last_good_loss(),
                     "step " + std::to_string(trainer.current_step())));
-  NamedTensors weights;
-  for (auto& [name, t] : model_state(model)) weights.emplace_back(name, t.detach().to(at::kCPU).clone());
+  if (publish_weights_) {
+    NamedTensors weights;
+    for (auto& [name, t] : model_state(model))
+      weights.emplace_back(name, t.detach().to(at::kCPU).clone());
+    worker_->set_weights(trainer.model_config(), std::move(weights),
+                         "training step " + std::to_string(trainer.current_step()),
+                         trainer.current_step(), trainer.last_good_loss());
+  }
   model->train();
-  worker_->set_weights(trainer.model_config(), std::move(weights),
-                       "training step " + std::to_string(trainer.current_step()),
-                       trainer.current_step(), trainer.last_good_loss());
   std::lock_guard lock(mutex_);
   snapshots_.push_back(std::move(snapshot));
   while (snapshots_.size() > kMaxSnapshots) snapshots_.pop_front();

@@ -4,6 +4,7 @@
 // only swaps these out under a short lock: it never waits for a step.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,8 @@ class TrainingSession {
   void resume();
   void stop();
   void save(const std::string& path);
+  // Whether snapshots also hand the weights to the inference worker (the explorer).
+  void set_publish_weights(bool publish) { publish_weights_ = publish; }
 
   // "preparing" until the trainer exists, then the run's state.
   std::string state_name() const;
@@ -57,6 +60,7 @@ class TrainingSession {
   TrainingRequest request_;
   InferenceWorker* worker_;
   std::vector<at::Tensor> eval_images_;
+  std::atomic<bool> publish_weights_{true};
 
   mutable std::mutex mutex_;
   std::vector<StepMetrics> new_metrics_;

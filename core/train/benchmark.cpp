@@ -11,6 +11,7 @@
 #include <chrono>
 #include <vector>
 
+#include "infer/reconstruct.h"
 #include "model/mae_model.h"
 #include "train/device.h"
 #include "train/optimizer.h"
@@ -72,6 +73,17 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
         infer_ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
     }
   }
+  std::vector<double> slider_ms;
+  auto image = at::rand({config.in_chans, config.img_h, config.img_w});
+  for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
+    MaskRequest request;
+    request.ratio = 0.5 + 0.4 * static_cast<double>(i) / static_cast<double>(options.warmup_steps + options.steps);
+    const auto start = clock::now();
+    reconstruct(model, image, request);
+    if (i >= options.warmup_steps)
+      slider_ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
+  }
+  r.slider_ms = median(slider_ms);
   r.train_step_ms = median(train_ms);
   r.train_images_per_sec = static_cast<double>(options.batch) / (r.train_step_ms / 1000.0);
   r.infer_batch_ms = median(infer_ms);

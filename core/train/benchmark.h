@@ -23,6 +23,9 @@ struct BenchResult {
   double train_step_ms = 0.0;  // median
   double infer_images_per_sec = 0.0;
   double infer_batch_ms = 0.0;  // median
+  // One image reconstructed at a new ratio, as the app's explorer does for each slider
+  // move (median over several ratios; the same model call as infer/reconstruct.h).
+  double slider_ms = 0.0;
   int64_t peak_memory_bytes = 0;
   int threads = 0;
 };

@@ -124,7 +124,9 @@ TEST_CASE("explorer: ratio changes coalesce, patches toggle, seeds re-roll") {
   CHECK(e.next_request_id == before + 1);
   REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == before; }));
   CHECK(e.result->main.mask.sum().item<float>() == 49 - keep_count(49, 0.9));
-  CHECK(e.result->sweep.size() == 4);
+  // the ratio sweep arrives after the main view, for the same request
+  REQUIRE(frames_until(ui, app, [&] { return e.result->sweep.size() == 4; }));
+  CHECK(e.shown_request_id == before);
 
   const auto mask_before = e.result->main.mask.clone();
   app.toggle_patch(0, 0);
