@@ -6,6 +6,7 @@
 set -euo pipefail
 
 MAE_TORCH_VERSION=2.11.0
+MAE_TRANSFORMERS_VERSION=4.57.1  # for the parity tests against Hugging Face's ViTMAE
 MAE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MAE_CACHE="${MAE_CACHE:-$HOME/.cache/mae-studio}"
 MAE_VENV="$MAE_CACHE/torch-$MAE_TORCH_VERSION"
@@ -43,6 +44,15 @@ install_torch() {
   touch "$MAE_VENV/.complete"
 }
 
+install_parity_packages() {
+  local marker="$MAE_VENV/.transformers-$MAE_TRANSFORMERS_VERSION"
+  if [ -f "$marker" ]; then return 0; fi
+  log "installing transformers==$MAE_TRANSFORMERS_VERSION into $MAE_VENV (once)"
+  "$MAE_VENV/bin/pip" install -q --disable-pip-version-check \
+    "transformers==$MAE_TRANSFORMERS_VERSION" numpy
+  touch "$marker"
+}
+
 torch_cmake_prefix() {
   "$MAE_VENV/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)'
 }
@@ -62,4 +72,5 @@ configure_and_build() {
 
 install_debian_packages
 install_torch
+install_parity_packages
 configure_and_build

@@ -8,6 +8,7 @@
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "model/presets.h"
+#include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "test_support.h"
 #include "train/trainer.h"
@@ -15,28 +16,8 @@
 using namespace mae;
 
 namespace {
-MaeConfig small_model() {
-  MaeConfig c = find_preset("fmnist-tiny").model;
-  c.img_h = c.img_w = 16;
-  c.embed_dim = 32;
-  c.depth = 2;
-  c.num_heads = 2;
-  c.dec_dim = 32;
-  c.dec_depth = 1;
-  c.dec_heads = 2;
-  return c;
-}
-
-TrainConfig small_run(int64_t steps) {
-  TrainConfig t;
-  t.batch = 8;
-  t.total_steps = steps;
-  t.lr = 1e-3;
-  t.warmup_steps = 2;
-  t.seed = 11;
-  t.loader_workers = 2;
-  return t;
-}
+MaeConfig small_model() { return small_test_model(); }
+TrainConfig small_run(int64_t steps) { return small_test_run(steps, 11); }
 }  // namespace
 
 TEST_CASE("safetensors round trip keeps dtypes, shapes, values and metadata") {

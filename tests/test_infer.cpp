@@ -7,22 +7,13 @@
 #include "infer/reconstruct.h"
 #include "model/patchify.h"
 #include "model/presets.h"
+#include "small_configs.h"
 #include "synthetic_dataset.h"
 
 using namespace mae;
 
 namespace {
-MaeModel small() {
-  MaeConfig c = find_preset("fmnist-tiny").model;
-  c.img_h = c.img_w = 16;
-  c.embed_dim = 32;
-  c.depth = 1;
-  c.num_heads = 2;
-  c.dec_dim = 32;
-  c.dec_depth = 1;
-  c.dec_heads = 2;
-  return make_model(c, 0);
-}
+MaeModel small() { return make_model(small_test_model(/*depth=*/1), 0); }
 }  // namespace
 
 TEST_CASE("reconstruct gives four consistent panels at any ratio") {

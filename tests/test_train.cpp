@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "model/presets.h"
+#include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "test_support.h"
 #include "train/run_control.h"
@@ -18,25 +19,9 @@
 using namespace mae;
 
 namespace {
-MaeConfig small_model() {
-  MaeConfig c = find_preset("fmnist-tiny").model;
-  c.img_h = c.img_w = 16;
-  c.embed_dim = 32;
-  c.depth = 2;
-  c.num_heads = 2;
-  c.dec_dim = 32;
-  c.dec_depth = 1;
-  c.dec_heads = 2;
-  return c;
-}
-
+MaeConfig small_model() { return small_test_model(); }
 TrainConfig small_run(int64_t steps) {
-  TrainConfig t;
-  t.batch = 8;
-  t.total_steps = steps;
-  t.lr = 1e-3;
-  t.warmup_steps = 2;
-  t.seed = 7;
+  auto t = small_test_run(steps, 7);
   t.loader_workers = 1;
   return t;
 }

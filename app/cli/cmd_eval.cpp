@@ -7,7 +7,7 @@
 
 #include "commands.h"
 #include "infer/evaluate.h"
-#include "io/checkpoint.h"
+#include "io/model_files.h"
 #include "train/device.h"
 
 namespace mae::cli {
@@ -25,9 +25,9 @@ struct EvalArgs {
 };
 
 void run(const EvalArgs& a) {
-  CheckpointInfo info;
-  auto model = load_model(a.checkpoint, resolve_device(a.device), &info);
-  auto dataset = open_dataset(a.data, info.model.in_chans);
+  const auto file = read_model_file(a.checkpoint);
+  auto model = build_model(file, resolve_device(a.device));
+  auto dataset = open_dataset(a.data, file.config.in_chans);
   EvalOptions options;
   options.ratio = a.ratio;
   options.strategy = parse_mask_strategy(a.strategy);

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "io/checkpoint.h"
+#include "io/model_files.h"
 
 namespace mae::cli {
 
@@ -12,16 +13,13 @@ void add_info(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "describe a checkpoint");
   cmd->add_option("checkpoint", *path, "a .safetensors checkpoint")->required();
   cmd->callback([path] {
-    auto loaded = read_checkpoint(*path);
-    const auto& c = loaded.info.model;
-    int64_t params = 0, optimizer_tensors = 0;
-    for (const auto& [name, t] : loaded.content.tensors) {
-      if (name.rfind("optimizer.", 0) == 0)
-        ++optimizer_tensors;
-      else if (name != "pos_embed" && name != "decoder_pos_embed")
-        params += t.numel();
-    }
+    const auto file = read_model_file(*path);
+    const auto& c = file.config;
+    int64_t params = 0;
+    for (const auto& [name, t] : file.tensors)
+      if (name != "pos_embed" && name != "decoder_pos_embed") params += t.numel();
     std::printf("checkpoint   %s\n", path->c_str());
+    std::printf("format       %s\n", file.format.c_str());
     std::printf("preset       %s\n", c.preset.c_str());
     std::printf("input        %lldx%lld x%lld channels, patch %lld (%lld patches)\n",
                 static_cast<long long>(c.img_h), static_cast<long long>(c.img_w),
@@ -34,8 +32,14 @@ void add_info(CLI::App& app) {
                 static_cast<long long>(c.dec_heads));
     std::printf("parameters   %.2f M\n", static_cast<double>(params) / 1e6);
     std::printf("norm_pix     %s\n", c.norm_pix_loss ? "yes" : "no");
-    std::printf("step         %lld\n", static_cast<long long>(loaded.info.step));
-    std::printf("loss         %.5f\n", loaded.info.loss);
+    std::printf("ln eps       %g\n", c.ln_eps);
+    std::printf("step         %lld\n", static_cast<long long>(file.step));
+    std::printf("loss         %.5f\n", file.loss);
+    if (file.format != "mae-studio") return;
+    const auto loaded = read_checkpoint(*path);
+    int64_t optimizer_tensors = 0;
+    for (const auto& [name, t] : loaded.content.tensors)
+      if (name.rfind("optimizer.", 0) == 0) ++optimizer_tensors;
     if (loaded.info.train) {
       const auto& t = *loaded.info.train;
       std::printf("trained on   %s (batch %lld x %lld, mask %.2f %s, seed %llu)\n",

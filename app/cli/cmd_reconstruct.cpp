@@ -7,7 +7,7 @@
 #include "data/dataset.h"
 #include "data/image_io.h"
 #include "infer/reconstruct.h"
-#include "io/checkpoint.h"
+#include "io/model_files.h"
 #include "train/device.h"
 
 namespace mae::cli {
@@ -26,9 +26,9 @@ struct ReconstructArgs {
 };
 
 void run(const ReconstructArgs& a) {
-  CheckpointInfo info;
-  auto model = load_model(a.checkpoint, resolve_device(a.device), &info);
-  const int64_t channels = info.model.in_chans;
+  const auto file = read_model_file(a.checkpoint);
+  auto model = build_model(file, resolve_device(a.device));
+  const int64_t channels = file.config.in_chans;
   at::Tensor image;
   if (a.image.rfind("fashion-mnist", 0) == 0) {
     auto dataset = open_dataset(a.image, channels);
@@ -45,7 +45,7 @@ void run(const ReconstructArgs& a) {
   auto r = reconstruct(model, image, request);
   auto strip = make_strip({r.masked, r.reconstruction, r.pasted, r.original});
   // Small models make tiny images: enlarge with nearest-neighbour so patches stay crisp.
-  const int64_t scale = a.scale > 0 ? a.scale : std::max<int64_t>(1, 112 / info.model.img_h);
+  const int64_t scale = a.scale > 0 ? a.scale : std::max<int64_t>(1, 112 / file.config.img_h);
   if (scale > 1) strip = strip.repeat_interleave(scale, 1).repeat_interleave(scale, 2);
   save_png(a.out, strip);
   std::printf("wrote %s (masked | reconstruction | reconstruction + visible | original); "

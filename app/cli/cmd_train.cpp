@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "io/checkpoint.h"
 #include "model/presets.h"
+#include "train/format_duration.h"
 #include "train/trainer.h"
 
 namespace mae::cli {
@@ -39,16 +40,6 @@ struct TrainArgs {
   int64_t log_every = 10;
   double crop_min = -1.0;
 };
-
-std::string format_seconds(double s) {
-  char buf[32];
-  const int total = static_cast<int>(s + 0.5);
-  if (total >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", total / 3600, (total / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", total / 60, total % 60);
-  return buf;
-}
 
 std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& last) {
   if (a.resume) {
@@ -110,7 +101,7 @@ void run(const TrainArgs& a) {
       std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f img/s  %.0f ms/step  ETA %s   ",
                    static_cast<long long>(m.step), static_cast<long long>(t.total_steps),
                    trainer->last_good_loss(), m.lr, m.images_per_sec, m.step_ms,
-                   format_seconds(per_step * static_cast<double>(t.total_steps - m.step)).c_str());
+                   format_duration(per_step * static_cast<double>(t.total_steps - m.step)).c_str());
       metrics.flush();
     }
     if (a.save_every > 0 && m.step % a.save_every == 0) trainer->save(last);

@@ -12,5 +12,6 @@ void add_reconstruct(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_info(CLI::App& app);
 void add_convert(CLI::App& app);
+void add_forward(CLI::App& app);
 
 }  // namespace mae::cli

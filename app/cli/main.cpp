@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   mae::cli::add_bench(app);
   mae::cli::add_info(app);
   mae::cli::add_convert(app);
+  mae::cli::add_forward(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

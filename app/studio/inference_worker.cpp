@@ -4,6 +4,7 @@
 #include <torch/utils.h>
 
 #include "io/checkpoint.h"
+#include "io/model_files.h"
 
 namespace mae::studio {
 
@@ -149,9 +150,10 @@ void InferenceWorker::loop(const std::stop_token& stop) {
     }
     try {
       if (checkpoint) {
-        auto loaded = read_checkpoint(*checkpoint);
-        apply_weights({loaded.info.model, std::move(loaded.content.tensors), *checkpoint,
-                       loaded.info.step, loaded.info.loss});
+        auto loaded = read_model_file(*checkpoint);
+        const int64_t step = loaded.step;
+        const double loss = loaded.loss;
+        apply_weights({loaded.config, std::move(loaded.tensors), *checkpoint, step, loss});
         std::vector<at::Tensor> gallery;
         double ratio = 0.75;
         uint64_t seed = 0;
@@ -161,8 +163,8 @@ void InferenceWorker::loop(const std::stop_token& stop) {
           ratio = gallery_ratio_;
           seed = gallery_seed_;
         }
-        auto snapshot = make_snapshot(model_, gallery, ratio, seed, loaded.info.step,
-                                      loaded.info.loss, "checkpoint " + *checkpoint);
+        auto snapshot =
+            make_snapshot(model_, gallery, ratio, seed, step, loss, "checkpoint " + *checkpoint);
         std::lock_guard lock(mutex_);
         checkpoint_snapshot_ = std::move(snapshot);
         messages_.push_back("loaded " + *checkpoint);

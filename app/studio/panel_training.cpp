@@ -8,20 +8,9 @@
 #include "panels.h"
 #include "studio_app.h"
 #include "train/device.h"
+#include "train/format_duration.h"
 
 namespace mae::studio {
-
-namespace {
-std::string format_eta(double seconds) {
-  char buf[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%d:%02d", s / 60, s % 60);
-  return buf;
-}
-}  // namespace
 
 void draw_training_panel(StudioApp& app) {
   auto& s = app.state();
@@ -86,7 +75,7 @@ void draw_training_panel(StudioApp& app) {
   char overlay[96];
   const double eta = m.step_ms > 0 ? (total - static_cast<double>(m.step)) * m.step_ms / 1000.0 : 0;
   std::snprintf(overlay, sizeof overlay, "%lld / %d  ETA %s", static_cast<long long>(m.step),
-                f.steps, format_eta(eta).c_str());
+                f.steps, format_duration(eta).c_str());
   ImGui::ProgressBar(static_cast<float>(m.step) / total, ImVec2(-1, 0), overlay);
   ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
   ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,

@@ -13,6 +13,7 @@
 
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "io/hf_vitmae.h"
 #include "keys.h"
 #include "model/presets.h"
 #include "panels.h"
@@ -120,7 +121,9 @@ void StudioApp::set_training_data(const std::string& path) {
 void StudioApp::handle_drop(const std::vector<std::string>& paths) {
   for (const auto& p : paths) {
     std::error_code ec;
-    if (std::filesystem::is_directory(p, ec))
+    if (is_hf_folder(p))
+      open_checkpoint(p);
+    else if (std::filesystem::is_directory(p, ec))
       set_training_data(p);
     else if (p.size() > 12 && p.substr(p.size() - 12) == ".safetensors")
       open_checkpoint(p);

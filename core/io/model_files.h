@@ -1,0 +1,29 @@
+// Why: users bring weights in several formats; every command and the app open them through
+// this one function, which recognises the format and returns the architecture and the
+// tensors under our (the authors') names.
+#pragma once
+
+#include <string>
+
+#include "io/safetensors.h"
+#include "model/mae_model.h"
+
+namespace mae {
+
+struct ModelFile {
+  MaeConfig config;
+  NamedTensors tensors;  // our names
+  int64_t step = 0;
+  double loss = 0.0;
+  std::string format;  // "mae-studio", "hugging-face"
+};
+
+// A MAE Studio checkpoint (.safetensors), or a Hugging Face ViTMAE folder (config.json +
+// model.safetensors; the folder, its config.json or its model.safetensors may be named).
+// Throws CheckpointError saying what the file is and why it cannot be used.
+ModelFile read_model_file(const std::string& path);
+
+// Builds the model the file describes, with its weights, in eval mode on `device`.
+MaeModel build_model(const ModelFile& file, const std::string& device);
+
+}  // namespace mae

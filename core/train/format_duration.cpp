@@ -1,0 +1,18 @@
+// Why: see format_duration.h.
+#include "train/format_duration.h"
+
+#include <cstdio>
+
+namespace mae {
+
+std::string format_duration(double seconds) {
+  char buf[32];
+  const int total = seconds > 0 ? static_cast<int>(seconds + 0.5) : 0;
+  if (total >= 3600)
+    std::snprintf(buf, sizeof buf, "%dh%02dm", total / 3600, (total / 60) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%dm%02ds", total / 60, total % 60);
+  return buf;
+}
+
+}  // namespace mae
