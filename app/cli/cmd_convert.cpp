@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "io/authors_pth.h"
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "io/model_files.h"
@@ -26,7 +27,13 @@ void run(const ConvertArgs& a) {
     std::printf("wrote Hugging Face folder %s (config.json, model.safetensors)\n", a.out.c_str());
     return;
   }
-  if (a.to != "mae") throw std::invalid_argument("--to must be mae or hf");
+  if (a.to == "pth") {
+    write_authors_pth(a.out, file.tensors, file.config);
+    std::printf("wrote %s (the authors' layout: {'model': state_dict}, torch.load opens it)\n",
+                a.out.c_str());
+    return;
+  }
+  if (a.to != "mae") throw std::invalid_argument("--to must be mae, hf or pth");
   auto model = build_model(file, "cpu");
   save_checkpoint(a.out, model, {}, nullptr, file.step, file.loss, a.fp16 ? at::kHalf : at::kFloat);
   std::printf("wrote %s (weights only%s)\n", a.out.c_str(), a.fp16 ? ", float16" : "");
@@ -36,10 +43,10 @@ void run(const ConvertArgs& a) {
 void add_convert(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
   auto* cmd = app.add_subcommand("convert", "write a checkpoint in another layout");
-  cmd->add_option("--checkpoint", args->checkpoint, "ours (.safetensors) or a Hugging Face folder")
+  cmd->add_option("--checkpoint", args->checkpoint, "ours, a Hugging Face folder or an authors' .pth")
       ->required();
   cmd->add_option("--out", args->out, "output file (mae) or folder (hf)")->required();
-  cmd->add_option("--to", args->to, "mae (weights only) or hf (Hugging Face folder)")
+  cmd->add_option("--to", args->to, "mae (weights only), hf (Hugging Face folder) or pth (authors')")
       ->capture_default_str();
   cmd->add_flag("--fp16", args->fp16, "with --to mae: store the learned weights as float16");
   cmd->callback([args] { run(*args); });

@@ -20,6 +20,7 @@ void add_info(CLI::App& app) {
       if (name != "pos_embed" && name != "decoder_pos_embed") params += t.numel();
     std::printf("checkpoint   %s\n", path->c_str());
     std::printf("format       %s\n", file.format.c_str());
+    if (!file.note.empty()) std::printf("note         %s\n", file.note.c_str());
     std::printf("preset       %s\n", c.preset.c_str());
     std::printf("input        %lldx%lld x%lld channels, patch %lld (%lld patches)\n",
                 static_cast<long long>(c.img_h), static_cast<long long>(c.img_w),
@@ -27,7 +28,8 @@ void add_info(CLI::App& app) {
                 static_cast<long long>(c.num_patches()));
     std::printf("encoder      %lld blocks x %lld dim, %lld heads\n", static_cast<long long>(c.depth),
                 static_cast<long long>(c.embed_dim), static_cast<long long>(c.num_heads));
-    std::printf("decoder      %lld blocks x %lld dim, %lld heads\n",
+    if (!file.has_decoder) std::printf("decoder      none (encoder only: cannot reconstruct)\n");
+    else std::printf("decoder      %lld blocks x %lld dim, %lld heads\n",
                 static_cast<long long>(c.dec_depth), static_cast<long long>(c.dec_dim),
                 static_cast<long long>(c.dec_heads));
     std::printf("parameters   %.2f M\n", static_cast<double>(params) / 1e6);

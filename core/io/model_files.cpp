@@ -6,7 +6,9 @@
 #include <sstream>
 
 #include "io/checkpoint.h"
+#include "io/authors_pth.h"
 #include "io/hf_vitmae.h"
+#include "io/torch_pickle.h"
 
 namespace mae {
 
@@ -20,13 +22,51 @@ ModelFile read_hf_folder(const std::filesystem::path& dir) {
   file.format = "hugging-face";
   file.config = config_from_hf_json(text.str());
   const auto weights = dir / "model.safetensors";
-  if (!std::filesystem::exists(weights)) {
-    throw CheckpointError("'" + dir.string() + "' has no model.safetensors" +
-                          (std::filesystem::exists(dir / "pytorch_model.bin")
-                               ? " (pytorch_model.bin is not read yet; re-save with safe_serialization=True)"
-                               : ""));
+  const auto bin = dir / "pytorch_model.bin";
+  if (std::filesystem::exists(weights)) {
+    file.tensors = from_hf_names(read_safetensors(weights.string()).tensors);
+  } else if (std::filesystem::exists(bin)) {
+    std::string under;
+    file.tensors = from_hf_names(state_dict_of(load_torch_archive(bin.string()), &under));
+  } else {
+    throw CheckpointError("'" + dir.string() + "' has neither model.safetensors nor pytorch_model.bin");
   }
-  file.tensors = from_hf_names(read_safetensors(weights.string()).tensors);
+  return file;
+}
+
+// -1 unknown, else the saved argparse args' norm_pix_loss.
+int saved_norm_pix(const PickleRef& root) {
+  if (!root || root->kind != PickleValue::Kind::Dict) return -1;
+  for (const auto& [k, v] : root->entries) {
+    if (k->s != "args" || v->kind != PickleValue::Kind::Object) continue;
+    for (const auto& [sk, state] : v->entries)
+      for (const auto& [name, value] : state->entries)
+        if (name->s == "norm_pix_loss" && value->kind == PickleValue::Kind::Bool) return value->i ? 1 : 0;
+  }
+  return -1;
+}
+
+ModelFile read_torch_file(const std::string& path) {
+  const auto root = load_torch_archive(path);
+  std::string under;
+  auto state = state_dict_of(root, &under);
+  ModelFile file;
+  for (const auto& [name, t] : state)
+    if (name.rfind("vit.", 0) == 0)
+      throw CheckpointError("'" + path + "' holds Hugging Face names: open its folder (with config.json)");
+  file.format = "authors-pth";
+  const std::string where =
+      under.empty() ? "state dict at the top level" : "state dict under '" + under + "'";
+  if (const auto saved = root_string(root, kConfigKey); !saved.empty()) {
+    file.config = MaeConfig::from_json(saved);
+    file.note = where + "; config saved by MAE Studio";
+  } else {
+    auto arch = infer_architecture(state, path, saved_norm_pix(root));
+    file.config = arch.config;
+    file.has_decoder = arch.has_decoder;
+    file.note = where + "; " + arch.note;
+  }
+  for (auto& [name, t] : state) file.tensors.emplace_back(name, t.to(at::kFloat));
   return file;
 }
 
@@ -37,6 +77,11 @@ ModelFile read_model_file(const std::string& path) {
   std::error_code ec;
   const fs::path p(path);
   if (is_hf_folder(path)) return read_hf_folder(p);
+  if (p.extension() == ".pth" || p.extension() == ".pt" || p.extension() == ".bin") {
+    if (p.filename() == "pytorch_model.bin" && fs::exists(p.parent_path() / "config.json", ec))
+      return read_hf_folder(p.parent_path());
+    return read_torch_file(path);
+  }
   if (p.filename() == "config.json" && is_hf_folder(p.parent_path().string()))
     return read_hf_folder(p.parent_path());
   if (p.extension() == ".safetensors" && fs::exists(p.parent_path() / "config.json", ec)) {
@@ -56,6 +101,10 @@ ModelFile read_model_file(const std::string& path) {
 }
 
 MaeModel build_model(const ModelFile& file, const std::string& device) {
+  if (!file.has_decoder)
+    throw CheckpointError("this checkpoint is encoder-only (like mae_pretrain_vit_*.pth): it has "
+                          "no decoder, so it cannot reconstruct; use *_full.pth or "
+                          "mae_visualize_*.pth");
   MaeModel model(file.config);
   load_weights(model, SafetensorsContent{file.tensors, {}});
   model->to(at::Device(device));

@@ -15,15 +15,19 @@ struct ModelFile {
   NamedTensors tensors;  // our names
   int64_t step = 0;
   double loss = 0.0;
-  std::string format;  // "mae-studio", "hugging-face"
+  std::string format;  // "mae-studio", "hugging-face", "authors-pth"
+  bool has_decoder = true;
+  std::string note;  // how the architecture was decided, and any limitation
 };
 
-// A MAE Studio checkpoint (.safetensors), or a Hugging Face ViTMAE folder (config.json +
-// model.safetensors; the folder, its config.json or its model.safetensors may be named).
+// A MAE Studio checkpoint (.safetensors), a Hugging Face ViTMAE folder (config.json +
+// model.safetensors or pytorch_model.bin; the folder or one of its files may be named), or
+// a torch.save .pth with the authors' names (plain, OrderedDict, or a training checkpoint).
 // Throws CheckpointError saying what the file is and why it cannot be used.
 ModelFile read_model_file(const std::string& path);
 
 // Builds the model the file describes, with its weights, in eval mode on `device`.
+// Throws CheckpointError for encoder-only files (they cannot reconstruct).
 MaeModel build_model(const ModelFile& file, const std::string& device);
 
 }  // namespace mae

@@ -4,7 +4,12 @@ unequal encoder/decoder widths, eps 1e-6) is saved with save_pretrained; `mae fo
 loads that folder and runs the same input with the same masking noise. Loss, predictions,
 mask and ids_restore must agree within 1e-5, with norm_pix_loss off and on, and so must
 the parameters after one AdamW step. Our export (`mae convert --to hf`) must load with
-from_pretrained and give our numbers back. Prints every max-abs difference."""
+from_pretrained and give our numbers back. The authors' .pth variants (written here by
+torch.save: {'model': ...}, a training checkpoint with optimizer/epoch/scaler/argparse
+args, a bare OrderedDict, an encoder-only file) and HF's pytorch_model.bin must load and
+match too. Prints every max-abs difference."""
+import argparse
+import collections
 import json
 import os
 import subprocess
@@ -37,6 +42,7 @@ def hf_to_ours(hf_params):
     top = {"vit.embeddings.cls_token": "cls_token",
            "vit.embeddings.patch_embeddings.projection.weight": "patch_embed.proj.weight",
            "vit.embeddings.patch_embeddings.projection.bias": "patch_embed.proj.bias",
+           "vit.embeddings.position_embeddings": "pos_embed",
            "vit.layernorm.weight": "norm.weight", "vit.layernorm.bias": "norm.bias",
            "decoder.mask_token": "mask_token"}
     out, qkv = {}, {}
@@ -142,6 +148,69 @@ def check_export(mae, work, checkpoint, report):
     assert set(a) == set(b)
 
 
+def forward_diff(mae, work, checkpoint, ref, x_path, noise_path):
+    out = os.path.join(work, "variant.safetensors")
+    run(mae, "forward", "--checkpoint", checkpoint, "--input", x_path, "--noise", noise_path,
+        "--out", out)
+    ours = load_file(out)
+    return max(abs(ref.loss.item() - ours["loss"].item()), max_diff(ref.logits, ours["pred"]))
+
+
+def check_pth_variants(mae, work, report):
+    """Weights as users bring them: written by torch.save itself, read by our unpickler."""
+    torch.manual_seed(3)
+    config = ViTMAEConfig(image_size=32, patch_size=4, num_channels=3, hidden_size=128,
+                          num_hidden_layers=2, num_attention_heads=2, intermediate_size=512,
+                          decoder_hidden_size=64, decoder_num_hidden_layers=1,
+                          decoder_num_attention_heads=16, decoder_intermediate_size=256,
+                          layer_norm_eps=1e-6, hidden_dropout_prob=0.0,
+                          attention_probs_dropout_prob=0.0)
+    model = ViTMAEForPreTraining(config).eval()
+    x, noise = torch.randn(2, 3, 32, 32), torch.rand(2, 64)
+    x_path, noise_path = os.path.join(work, "x3.safetensors"), os.path.join(work, "n3.safetensors")
+    save_file({"pixel_values": x}, x_path)
+    save_file({"noise": noise}, noise_path)
+    with torch.no_grad():
+        ref = model(pixel_values=x, noise=noise)
+    sd = collections.OrderedDict(sorted(hf_to_ours(model.state_dict()).items()))
+    opt = torch.optim.AdamW(model.parameters())
+    variants = {
+        "mae_visualize_vit_test.pth": {"model": dict(sd)},
+        "checkpoint-3.pth": {"model": sd, "optimizer": opt.state_dict(), "epoch": 3,
+                             "scaler": {"scale": 65536.0, "growth_factor": 2.0},
+                             "args": argparse.Namespace(norm_pix_loss=False, model="mae_vit_test",
+                                                        input_size=32, mask_ratio=0.75)},
+        "bare_ordered_dict.pth": sd,
+    }
+    results = {}
+    for name, obj in variants.items():
+        path = os.path.join(work, name)
+        torch.save(obj, path)
+        results[name] = forward_diff(mae, work, path, ref, x_path, noise_path)
+    encoder_only = os.path.join(work, "mae_pretrain_vit_test.pth")
+    torch.save({"model": {k: v for k, v in sd.items() if not k.startswith("decoder") and k != "mask_token"}},
+               encoder_only)
+    info = subprocess.run([mae, "info", encoder_only], capture_output=True, text=True, check=True).stdout
+    assert "encoder only" in info, info
+    refused = subprocess.run([mae, "forward", "--checkpoint", encoder_only, "--input", x_path,
+                              "--noise", noise_path, "--out", os.path.join(work, "no.safetensors")],
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "encoder-only" in refused.stderr, refused.stderr
+    folder = os.path.join(work, "hf-bin")
+    model.save_pretrained(folder, safe_serialization=False)
+    assert os.path.exists(os.path.join(folder, "pytorch_model.bin"))
+    results["hf pytorch_model.bin"] = forward_diff(mae, work, folder, ref, x_path, noise_path)
+    # Our export in the authors' layout opens with torch.load (weights_only) and holds the
+    # authors' key set with the same values.
+    exported = os.path.join(work, "exported.pth")
+    run(mae, "convert", "--checkpoint", os.path.join(work, "mae_visualize_vit_test.pth"),
+        "--to", "pth", "--out", exported)
+    loaded = torch.load(exported, weights_only=True)["model"]
+    assert set(loaded) == set(sd), set(loaded) ^ set(sd)
+    results["export to .pth, torch.load round trip"] = max(max_diff(loaded[k], sd[k]) for k in sd)
+    report["pth_variants"] = results
+
+
 def main():
     mae, checkpoint = sys.argv[1], sys.argv[2]
     torch.set_num_threads(2)
@@ -150,6 +219,7 @@ def main():
         check_forward(mae, work, False, report)
         check_forward(mae, work, True, report)
         check_export(mae, work, checkpoint, report)
+        check_pth_variants(mae, work, report)
     print(json.dumps(report, indent=2))
     worst = max(v if isinstance(v, float) else max(v.values()) for v in report.values())
     print(f"max abs difference over all outputs: {worst:.3g} (tolerance {TOLERANCE})")

@@ -1,0 +1,89 @@
+// Why: see authors_pth.h.
+#include "io/authors_pth.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "io/torch_pickle.h"
+
+namespace mae {
+
+namespace {
+
+const at::Tensor& need(const NamedTensors& state, const std::string& name) {
+  for (const auto& [n, t] : state)
+    if (n == name) return t;
+  throw CheckpointError("the state dict lacks '" + name + "': not an MAE / ViT checkpoint");
+}
+
+bool has(const NamedTensors& state, const std::string& name) {
+  for (const auto& [n, t] : state)
+    if (n == name) return true;
+  return false;
+}
+
+int64_t count_blocks(const NamedTensors& state, const std::string& prefix) {
+  int64_t n = 0;
+  while (has(state, prefix + std::to_string(n) + ".norm1.weight")) ++n;
+  return n;
+}
+
+// Head counts are not visible in the shapes: the paper's widths have known counts.
+int64_t encoder_heads(int64_t dim) {
+  if (dim == 768) return 12;
+  if (dim == 1024 || dim == 1280) return 16;
+  return dim % 64 == 0 ? dim / 64 : 1;
+}
+
+}  // namespace
+
+InferredArchitecture infer_architecture(const NamedTensors& state, const std::string& file_name,
+                                        int args_norm_pix) {
+  InferredArchitecture a;
+  auto& c = a.config;
+  const auto& proj = need(state, "patch_embed.proj.weight");  // (D, C, p, p)
+  c.embed_dim = proj.size(0);
+  c.in_chans = proj.size(1);
+  c.patch = proj.size(2);
+  const auto& pos = need(state, "pos_embed");  // (1, L+1, D)
+  const int64_t grid = std::llround(std::sqrt(static_cast<double>(pos.size(1) - 1)));
+  if (grid * grid != pos.size(1) - 1)
+    throw CheckpointError("pos_embed does not describe a square patch grid");
+  c.img_h = c.img_w = grid * c.patch;
+  c.depth = count_blocks(state, "blocks.");
+  c.num_heads = encoder_heads(c.embed_dim);
+  c.mlp_ratio = static_cast<double>(need(state, "blocks.0.mlp.fc1.weight").size(0)) /
+                static_cast<double>(c.embed_dim);
+  c.mean = default_mean(c.in_chans);
+  c.std = default_std(c.in_chans);
+  const std::string name = std::filesystem::path(file_name).filename().string();
+  c.preset = "authors-" + name;
+  a.note = "heads " + std::to_string(c.num_heads) + " (from the width)";
+  a.has_decoder = has(state, "decoder_embed.weight");
+  if (a.has_decoder) {
+    c.dec_dim = need(state, "decoder_embed.weight").size(0);
+    c.dec_depth = count_blocks(state, "decoder_blocks.");
+    c.dec_heads = c.dec_dim % 16 == 0 ? 16 : 1;  // the authors' decoders all use 16 heads
+  } else {
+    a.note += "; encoder only: no decoder, so it cannot reconstruct (use a *_full.pth or "
+              "mae_visualize_*.pth file)";
+  }
+  if (args_norm_pix >= 0) {
+    c.norm_pix_loss = args_norm_pix == 1;
+    a.note += "; norm_pix_loss from the saved args";
+  } else {
+    // The published visualize weights use plain pixels; the pretrain ones norm_pix.
+    c.norm_pix_loss = name.find("visualize") == std::string::npos &&
+                      name.find("pretrain") != std::string::npos;
+    a.note += std::string("; norm_pix_loss ") + (c.norm_pix_loss ? "on" : "off") +
+              " (guessed from the file name)";
+  }
+  c.validate();
+  return a;
+}
+
+void write_authors_pth(const std::string& path, const NamedTensors& ours, const MaeConfig& config) {
+  save_torch_state_dict(path, ours, kConfigKey, config.to_json());
+}
+
+}  // namespace mae

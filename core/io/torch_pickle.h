@@ -1,0 +1,50 @@
+// Why: the authors' weights come as torch.save archives: a Python pickle whose tensors point
+// at raw storages in the same zip. This is a restricted unpickler: it understands the
+// opcodes torch.save emits and rebuilds tensors, but never imports or runs anything named
+// in the file; unknown classes (argparse.Namespace, optimizer internals) become inert
+// placeholders. The writer emits the same format with only globals torch.load allows.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "io/safetensors.h"
+
+namespace mae {
+
+struct PickleValue;
+using PickleRef = std::shared_ptr<PickleValue>;
+
+struct PickleValue {
+  enum class Kind { None, Bool, Int, Float, String, Bytes, Tuple, List, Dict, Global, Object, Tensor, Storage, Mark };
+  Kind kind = Kind::None;
+  int64_t i = 0;
+  double f = 0.0;
+  std::string s;                                // String, Bytes, Global ("module.name"), Object class
+  std::vector<PickleRef> items;                     // Tuple, List, Object args
+  std::vector<std::pair<PickleRef, PickleRef>> entries;  // Dict (insertion order), Object state
+  at::Tensor tensor;                            // Tensor, Storage (1-D, its dtype)
+};
+
+// Reads `<archive>/data.pkl` from a torch.save zip and returns the unpickled root.
+// Throws CheckpointError naming what could not be read.
+PickleRef load_torch_archive(const std::string& path);
+
+// The tensors of a state dict found in the root: the dict itself, or its 'model',
+// 'state_dict' or 'model_state' entry. Non-tensor entries are skipped.
+NamedTensors state_dict_of(const PickleRef& root, std::string* found_under);
+
+// Writes {"model": {name: tensor}} the way torch.save does (protocol 2, zip, stored), plus
+// {extra_key: extra_value} strings when given (ignored by code that reads only 'model').
+void save_torch_state_dict(const std::string& path, const NamedTensors& tensors,
+                           const std::string& extra_key = "", const std::string& extra_value = "");
+
+// The string stored under `key` in the root dict, or "" when absent.
+std::string root_string(const PickleRef& root, const std::string& key);
+
+}  // namespace mae
