@@ -61,6 +61,7 @@ configure_and_build() {
   export CCACHE_DIR="${CCACHE_DIR:-$MAE_CACHE/ccache}"
   export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
   export CCACHE_MAXSIZE=5G
+  export CCACHE_BASEDIR="$MAE_ROOT"  # relative paths: a fresh clone reuses the cache
   if [ ! -f "$MAE_BUILD/build.ninja" ]; then
     log "configuring $MAE_BUILD"
     cmake -S "$MAE_ROOT" -B "$MAE_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
