@@ -40,6 +40,9 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     if (presets[i].name == options_.preset) state_.form.preset = static_cast<int>(i);
   std::snprintf(state_.form.data, sizeof state_.form.data, "%s", options_.data.c_str());
   if (options_.ratio) state_.explorer.ratio = static_cast<float>(*options_.ratio);
+  if (!options_.strategy.empty())
+    state_.explorer.strategy = static_cast<int>(parse_mask_strategy(options_.strategy));
+  state_.explorer.show_heat = options_.heat_map;
   try {
     auto test = open_dataset("fashion-mnist:test", 1);
     std::vector<at::Tensor> gallery;

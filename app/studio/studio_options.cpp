@@ -17,6 +17,9 @@ bool parse_options(int argc, char** argv, StudioOptions* o, int* exit_code) {
   app.add_option("--preset", o->preset, "training preset")->capture_default_str();
   app.add_option("--ratio", o->ratio, "masking ratio for the explorer (0 to 0.95)")
       ->check(CLI::Range(0.0, 0.95));
+  app.add_option("--strategy", o->strategy, "explorer mask strategy")
+      ->check(CLI::IsMember({"random", "block", "grid"}));
+  app.add_flag("--heat-map", o->heat_map, "show the explorer's per-patch error heat map");
   app.add_option("--train-steps", o->train_steps, "start training this many steps at launch");
   app.add_option("--frames", o->frames, "quit after this many frames");
   app.add_option("--screenshot", o->screenshot, "save the last frame as PNG");

@@ -13,6 +13,8 @@ struct StudioOptions {
   std::string data = "fashion-mnist";
   std::string preset = "fmnist-tiny";
   std::optional<double> ratio;
+  std::string strategy;     // explorer mask strategy: random, block, grid
+  bool heat_map = false;    // explorer error heat map on
   int64_t train_steps = 0;  // > 0: start training this many steps at launch
   int64_t frames = 0;       // > 0: quit after this many frames
   std::string screenshot;   // save the last frame as PNG
