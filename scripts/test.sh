@@ -6,6 +6,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 cd "${MAE_BUILD:-$root/build}"
 if [ -z "${DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then
-  exec xvfb-run -a ctest --output-on-failure "$@"
+  exec xvfb-run -a ctest --output-on-failure -j2 "$@"
 fi
-exec ctest --output-on-failure "$@"
+exec ctest --output-on-failure -j2 "$@"
