@@ -98,8 +98,7 @@ void StudioApp::load_default_image() {
 
 void StudioApp::open_image(const std::string& path) {
   try {
-    const int64_t channels = worker_.model_info().loaded ? worker_.model_info().config.in_chans : 3;
-    state_.explorer.image = load_image(path, channels);
+    state_.explorer.image = load_image(path, 3);  // matched to the model at each request
     state_.explorer.image_label = path;
     state_.explorer.manual = false;
     state_.explorer.dirty = true;
@@ -305,7 +304,7 @@ void StudioApp::submit_explorer() {
   auto& e = state_.explorer;
   if (!e.dirty || !e.image.defined() || !worker_.model_info().loaded) return;
   ExploreRequest request;
-  request.image = e.image;
+  request.image = convert_channels(e.image, worker_.model_info().config.in_chans);
   request.mask.ratio = e.ratio;
   request.mask.strategy = static_cast<MaskStrategy>(e.strategy);
   request.mask.seed = static_cast<uint64_t>(e.seed);

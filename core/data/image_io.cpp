@@ -25,17 +25,7 @@ at::Tensor to_planar(const std::vector<float>& hwc, int64_t h, int64_t w, int sr
   } else {
     color = t;
   }
-  const int64_t have = color.size(2);
-  if (have == 3 && dst == 1) {
-    auto weights = at::tensor({0.299f, 0.587f, 0.114f});
-    color = (color * weights).sum(2, /*keepdim=*/true);
-  } else if (have == 1 && dst == 3) {
-    color = color.expand({h, w, 3});
-  } else if (have != dst) {
-    throw ImageError("cannot convert a " + std::to_string(have) + "-channel image to " +
-                     std::to_string(dst) + " channels");
-  }
-  return color.permute({2, 0, 1}).contiguous();
+  return convert_channels(color.permute({2, 0, 1}).contiguous(), dst);
 }
 
 // stb refuses very large images without saying why, so a PNG's size is read from its
@@ -101,6 +91,18 @@ at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimi
     if (what.find(path) != std::string::npos) throw;
     throw ImageError("'" + path + "': " + what);
   }
+}
+
+at::Tensor convert_channels(const at::Tensor& image, int64_t channels) {
+  const int64_t have = image.size(0);
+  if (have == channels) return image;
+  if (have == 3 && channels == 1) {
+    auto weights = at::tensor({0.299f, 0.587f, 0.114f}).view({3, 1, 1}).to(image.dtype());
+    return (image * weights).sum(0, /*keepdim=*/true);
+  }
+  if (have == 1 && channels == 3) return image.expand({3, image.size(1), image.size(2)}).contiguous();
+  throw ImageError("cannot convert a " + std::to_string(have) + "-channel image to " +
+                   std::to_string(channels) + " channels");
 }
 
 void save_png(const std::string& path, const at::Tensor& image) {

@@ -29,6 +29,9 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
                         const ImageLimits& limits = {});
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits = {});
 
+// (C, H, W) with C = 1 or 3 to `channels` (1 or 3): luminance or copies.
+at::Tensor convert_channels(const at::Tensor& image, int64_t channels);
+
 // Writes a (C, H, W) tensor in [0,1] (C = 1 or 3) as PNG, atomically.
 void save_png(const std::string& path, const at::Tensor& image);
 

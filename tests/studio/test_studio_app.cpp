@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "data/dataset.h"
+#include "data/image_io.h"
 #include "io/checkpoint.h"
 #include "keys.h"
 #include "model/presets.h"
@@ -190,4 +191,31 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
   app.stop_training();
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == "stopped"; }));
   CHECK(app.request_close());
+}
+
+TEST_CASE("drag and drop routes images, checkpoints and folders; views export as PNG") {
+  auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-drop";
+  std::filesystem::create_directories(dir / "pictures");
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  StudioApp app(renderer, options_with(""));
+  const auto checkpoint = tiny_checkpoint(dir.string());
+  const auto picture = (dir / "pictures" / "square.png").string();
+  mae::save_png(picture, torch::rand({3, 40, 30}));
+  app.handle_drop({checkpoint, picture, (dir / "pictures").string()});
+  CHECK(app.state().explorer.image_label == picture);
+  CHECK(std::string(app.state().form.data) == (dir / "pictures").string());
+  REQUIRE(frames_until(ui, app, [&] { return app.state().explorer.result.has_value(); }));
+  CHECK(app.worker().model_info().source == checkpoint);
+
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  app.export_view(app.state().explorer.result->main.reconstruction, "recon");
+  std::filesystem::current_path(cwd);
+  bool exported = false;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "exports"))
+    exported = exported || e.path().extension() == ".png";
+  CHECK(exported);
+  CHECK(app.state().status.find("exported") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }
