@@ -117,6 +117,5 @@ TEST_CASE("a failed save keeps the previous file") {
   CHECK_THROWS(write_safetensors(dir.path("keep.safetensors"), bad, {}));
   CHECK(read_bytes(dir.path("keep.safetensors")) == before);
   for (const auto& entry : std::filesystem::directory_iterator(dir.root))
-    CHECK_MESSAGE(entry.path().filename().string().find(".tmp") == std::string::npos,
-                  entry.path());
+    CHECK_MESSAGE(entry.path().filename().string().find(".tmp") == std::string::npos, entry.path());
 }

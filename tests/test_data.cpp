@@ -62,7 +62,8 @@ TEST_CASE("bad images give ImageError, never a crash") {
   }
   ImageLimits small;
   small.max_bytes = 100;
-  write_bytes(dir.path("big.png"), stb::encode_png(std::vector<uint8_t>(64 * 64 * 3, 7).data(), 64, 64, 3));
+  write_bytes(dir.path("big.png"),
+              stb::encode_png(std::vector<uint8_t>(64 * 64 * 3, 7).data(), 64, 64, 3));
   CHECK_THROWS_AS(load_image(dir.path("big.png"), 3, small), ImageError);
 }
 
@@ -94,7 +95,8 @@ TEST_CASE("image folders: recursive, missing and empty folders, skipped files") 
 
 TEST_CASE("batches are a pure function of (seed, step)") {
   TempDir dir;
-  for (int i = 0; i < 5; ++i) save_png(dir.path("img" + std::to_string(i) + ".png"), torch::rand({3, 24, 24}));
+  for (int i = 0; i < 5; ++i)
+    save_png(dir.path("img" + std::to_string(i) + ".png"), torch::rand({3, 24, 24}));
   auto ds = open_dataset(dir.path(""), 3);
   LoaderConfig lc;
   lc.batch = 4;
@@ -146,6 +148,7 @@ TEST_CASE("corrupt IDX files are rejected") {
   TempDir dir;
   write_bytes(dir.path("bad-ubyte"), {0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2});
   CHECK_THROWS_AS(open_dataset(dir.path("bad-ubyte"), 1), DataError);
-  write_bytes(dir.path("bad-ubyte.gz"), {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+  write_bytes(dir.path("bad-ubyte.gz"),
+              {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
   CHECK_THROWS_AS(open_dataset(dir.path("bad-ubyte.gz"), 1), DataError);
 }

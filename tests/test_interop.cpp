@@ -37,8 +37,7 @@ TEST_CASE("a pickle naming arbitrary callables gets placeholders, nothing runs")
   for (char c : std::string("modelcos\nsystem\n(X")) pkl.push_back(static_cast<uint8_t>(c));
   for (uint8_t b : {10, 0, 0, 0}) pkl.push_back(b);
   for (char c : std::string("echo pwnedtRs.")) pkl.push_back(static_cast<uint8_t>(c));
-  write_zip(dir.path("evil.pth"), {{"archive/data.pkl", pkl},
-                                   {"archive/version", {'3', '\n'}}});
+  write_zip(dir.path("evil.pth"), {{"archive/data.pkl", pkl}, {"archive/version", {'3', '\n'}}});
   auto root = load_torch_archive(dir.path("evil.pth"));
   REQUIRE(root->kind == PickleValue::Kind::Dict);
   CHECK(root->entries[0].second->kind == PickleValue::Kind::Object);

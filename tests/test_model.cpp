@@ -1,9 +1,8 @@
 // Why: the model's invariants, checked against values computed by hand: patch order,
 // sin-cos tables, masking, the loss over removed patches only, norm_pix and gradients.
+#include <ATen/CPUGeneratorImpl.h>
 #include <doctest/doctest.h>
 #include <torch/torch.h>
-
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
 
@@ -122,7 +121,8 @@ TEST_CASE("the loss counts only removed patches and norm_pix normalizes the targ
   auto target = patchify(img, 4);
   auto per_patch = (pred - target).pow(2).mean(-1);
   const double expected = (per_patch[0][0].item<double>() + per_patch[0][3].item<double>() +
-                           per_patch[1][2].item<double>()) / 3.0;
+                           per_patch[1][2].item<double>()) /
+                          3.0;
   CHECK(model->forward_loss(img, pred, mask).item<double>() == doctest::Approx(expected));
   // changing a kept patch's prediction changes nothing
   auto pred2 = pred.clone();
@@ -154,8 +154,10 @@ TEST_CASE("forward shapes, init and gradients reach every parameter") {
   int with_grad = 0, total = 0;
   for (const auto& p : model->named_parameters()) {
     ++total;
-    if (p.value().grad().defined() && p.value().grad().abs().sum().item<double>() > 0) ++with_grad;
-    else MESSAGE("no gradient: " << p.key());
+    if (p.value().grad().defined() && p.value().grad().abs().sum().item<double>() > 0)
+      ++with_grad;
+    else
+      MESSAGE("no gradient: " << p.key());
   }
   CHECK(with_grad == total);
   CHECK(model->named_parameters().contains("blocks.1.attn.qkv.weight"));
@@ -168,8 +170,8 @@ TEST_CASE("the patch embedding equals the authors' stride-p convolution") {
   auto c = tiny_config();
   auto model = make_model(c, 2);
   auto img = torch::randn({2, 3, 8, 12});
-  auto conv = torch::conv2d(img, model->patch_embed->proj->weight, model->patch_embed->proj->bias,
-                            4);
+  auto conv =
+      torch::conv2d(img, model->patch_embed->proj->weight, model->patch_embed->proj->bias, 4);
   auto expected = conv.flatten(2).transpose(1, 2);
   CHECK(torch::allclose(model->patch_embed(img), expected, 1e-5, 1e-5));
 }

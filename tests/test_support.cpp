@@ -10,7 +10,9 @@
 #include <stdexcept>
 
 TempDir::TempDir() {
-  std::string templ = (std::filesystem::temp_directory_path() / "mae-test-XXXXXX").string();
+  // mkdtemp replaces the six trailing X characters.
+  std::string templ =
+      (std::filesystem::temp_directory_path() / "mae-test-").string() + std::string(6, 'X');
   if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
   root = templ;
 }
@@ -22,7 +24,8 @@ TempDir::~TempDir() {
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
@@ -69,8 +72,8 @@ std::vector<uint8_t> png16_gray_2x1(uint16_t left, uint16_t right) {
   std::vector<uint8_t> raw = {0,  // filter: none
                               static_cast<uint8_t>(left >> 8), static_cast<uint8_t>(left),
                               static_cast<uint8_t>(right >> 8), static_cast<uint8_t>(right)};
-  std::vector<uint8_t> z = {0x78, 0x01, 1, static_cast<uint8_t>(raw.size()), 0,
-                            static_cast<uint8_t>(~raw.size()), 0xff};
+  std::vector<uint8_t> z = {
+      0x78, 0x01, 1, static_cast<uint8_t>(raw.size()), 0, static_cast<uint8_t>(~raw.size()), 0xff};
   z.insert(z.end(), raw.begin(), raw.end());
   uint32_t a = 1, b = 0;
   for (uint8_t x : raw) {

@@ -1,7 +1,6 @@
 // Why: `mae bench`: training and inference throughput of a preset on a device.
 #include <cstdio>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -39,9 +38,8 @@ void run(BenchArgs a) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("%s on %s (%s), batch %lld, %d threads\n", a.preset.c_str(),
-              a.options.device.c_str(), bf16 ? "bf16" : "fp32",
-              static_cast<long long>(a.options.batch), r.threads);
+  std::printf("%s on %s (%s), batch %lld, %d threads\n", a.preset.c_str(), a.options.device.c_str(),
+              bf16 ? "bf16" : "fp32", static_cast<long long>(a.options.batch), r.threads);
   std::printf("  train  %8.1f img/s  %8.1f ms/step\n", r.train_images_per_sec, r.train_step_ms);
   std::printf("  infer  %8.1f img/s  %8.1f ms/batch\n", r.infer_images_per_sec, r.infer_batch_ms);
   std::printf("  one image at a new ratio (explorer slider)  %.1f ms\n", r.slider_ms);

@@ -2,7 +2,6 @@
 // baselines on identical masks, as a table or JSON.
 #include <cstdio>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -52,10 +51,11 @@ void run(const EvalArgs& a) {
   }
   std::printf("%lld images, ratio %.2f (%s), masked-patch MSE in normalized pixels:\n",
               static_cast<long long>(r.images), r.ratio, a.strategy.c_str());
-  std::printf("  model          %.4f\n  mean fill      %.4f  (model is %.0f%% lower)\n"
-              "  nearest pixel  %.4f  (model is %.0f%% lower)\n",
-              r.model_mse, r.mean_fill_mse, 100 * (1 - r.model_mse / r.mean_fill_mse),
-              r.nearest_mse, 100 * (1 - r.model_mse / r.nearest_mse));
+  std::printf(
+      "  model          %.4f\n  mean fill      %.4f  (model is %.0f%% lower)\n"
+      "  nearest pixel  %.4f  (model is %.0f%% lower)\n",
+      r.model_mse, r.mean_fill_mse, 100 * (1 - r.model_mse / r.mean_fill_mse), r.nearest_mse,
+      100 * (1 - r.model_mse / r.nearest_mse));
 }
 }  // namespace
 
@@ -63,9 +63,11 @@ void add_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand("eval", "masked-patch MSE of a checkpoint vs two baselines");
   cmd->add_option("--checkpoint", args->checkpoint, "a .safetensors checkpoint")->required();
-  cmd->add_option("--data", args->data, "folder, image, fashion-mnist[:test]")->capture_default_str();
+  cmd->add_option("--data", args->data, "folder, image, fashion-mnist[:test]")
+      ->capture_default_str();
   cmd->add_option("--ratio", args->ratio, "mask ratio in [0, 1)")->capture_default_str();
-  cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")->capture_default_str();
+  cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
+      ->capture_default_str();
   cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();
   cmd->add_option("--max-images", args->max_images, "evaluate only the first N images");
   cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();

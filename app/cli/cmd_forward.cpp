@@ -2,10 +2,10 @@
 // safetensors (loss, pred, mask, ids_restore): the hook for parity checks against any
 // implementation. With --adamw-lr it also takes one AdamW step (our parameter groups) and
 // writes the updated parameters.
+#include <torch/torch.h>
+
 #include <cstdio>
 #include <memory>
-
-#include <torch/torch.h>
 
 #include "commands.h"
 #include "io/model_files.h"
@@ -70,7 +70,8 @@ void add_forward(CLI::App& app) {
   cmd->add_option("--out", args->out, "output safetensors")->required();
   cmd->add_option("--ratio", args->ratio, "mask ratio")->capture_default_str();
   cmd->add_option("--adamw-lr", args->adamw_lr, "also take one AdamW step with this lr");
-  cmd->add_option("--weight-decay", args->weight_decay, "AdamW weight decay")->capture_default_str();
+  cmd->add_option("--weight-decay", args->weight_decay, "AdamW weight decay")
+      ->capture_default_str();
   cmd->add_option("--params-out", args->params_out, "where the stepped parameters go");
   cmd->callback([args] {
     if (args->adamw_lr > 0 && args->params_out.empty())

@@ -26,12 +26,15 @@ void add_info(CLI::App& app) {
                 static_cast<long long>(c.img_h), static_cast<long long>(c.img_w),
                 static_cast<long long>(c.in_chans), static_cast<long long>(c.patch),
                 static_cast<long long>(c.num_patches()));
-    std::printf("encoder      %lld blocks x %lld dim, %lld heads\n", static_cast<long long>(c.depth),
-                static_cast<long long>(c.embed_dim), static_cast<long long>(c.num_heads));
-    if (!file.has_decoder) std::printf("decoder      none (encoder only: cannot reconstruct)\n");
-    else std::printf("decoder      %lld blocks x %lld dim, %lld heads\n",
-                static_cast<long long>(c.dec_depth), static_cast<long long>(c.dec_dim),
-                static_cast<long long>(c.dec_heads));
+    std::printf("encoder      %lld blocks x %lld dim, %lld heads\n",
+                static_cast<long long>(c.depth), static_cast<long long>(c.embed_dim),
+                static_cast<long long>(c.num_heads));
+    if (!file.has_decoder)
+      std::printf("decoder      none (encoder only: cannot reconstruct)\n");
+    else
+      std::printf("decoder      %lld blocks x %lld dim, %lld heads\n",
+                  static_cast<long long>(c.dec_depth), static_cast<long long>(c.dec_dim),
+                  static_cast<long long>(c.dec_heads));
     std::printf("parameters   %.2f M\n", static_cast<double>(params) / 1e6);
     std::printf("norm_pix     %s\n", c.norm_pix_loss ? "yes" : "no");
     std::printf("ln eps       %g\n", c.ln_eps);
@@ -44,12 +47,12 @@ void add_info(CLI::App& app) {
       if (name.rfind("optimizer.", 0) == 0) ++optimizer_tensors;
     if (loaded.info.train) {
       const auto& t = *loaded.info.train;
-      std::printf("trained on   %s (batch %lld x %lld, mask %.2f %s, seed %llu)\n",
-                  t.data.c_str(), static_cast<long long>(t.batch),
-                  static_cast<long long>(t.accum_steps), t.mask_ratio,
-                  to_string(t.mask_strategy).c_str(), static_cast<unsigned long long>(t.seed));
-      std::printf("optimizer    %s\n", optimizer_tensors > 0 ? "AdamW state included (resumable)"
-                                                             : "no state");
+      std::printf("trained on   %s (batch %lld x %lld, mask %.2f %s, seed %llu)\n", t.data.c_str(),
+                  static_cast<long long>(t.batch), static_cast<long long>(t.accum_steps),
+                  t.mask_ratio, to_string(t.mask_strategy).c_str(),
+                  static_cast<unsigned long long>(t.seed));
+      std::printf("optimizer    %s\n",
+                  optimizer_tensors > 0 ? "AdamW state included (resumable)" : "no state");
     }
   });
 }

@@ -48,9 +48,10 @@ void run(const ReconstructArgs& a) {
   const int64_t scale = a.scale > 0 ? a.scale : std::max<int64_t>(1, 112 / file.config.img_h);
   if (scale > 1) strip = strip.repeat_interleave(scale, 1).repeat_interleave(scale, 2);
   save_png(a.out, strip);
-  std::printf("wrote %s (masked | reconstruction | reconstruction + visible | original); "
-              "masked-patch MSE %.4f\n",
-              a.out.c_str(), r.masked_mse);
+  std::printf(
+      "wrote %s (masked | reconstruction | reconstruction + visible | original); "
+      "masked-patch MSE %.4f\n",
+      a.out.c_str(), r.masked_mse);
 }
 }  // namespace
 
@@ -62,7 +63,8 @@ void add_reconstruct(CLI::App& app) {
       ->required();
   cmd->add_option("--index", args->index, "image index when --image names a dataset");
   cmd->add_option("--ratio", args->ratio, "mask ratio in [0, 1)")->capture_default_str();
-  cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")->capture_default_str();
+  cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
+      ->capture_default_str();
   cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();
   cmd->add_option("--out", args->out, "output PNG")->capture_default_str();
   cmd->add_option("--scale", args->scale, "integer enlargement (default: to about 112 px)");

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -75,7 +74,8 @@ void run(const TrainArgs& a) {
   const std::string last = a.out + "/last.safetensors";
   auto trainer = make_trainer(a, last);
   const auto& t = trainer->train_config();
-  std::fprintf(stderr, "training %s on %s: %lld steps, batch %lld x %lld, peak lr %.3g, device %s\n",
+  std::fprintf(stderr,
+               "training %s on %s: %lld steps, batch %lld x %lld, peak lr %.3g, device %s\n",
                trainer->model_config().preset.c_str(), t.data.c_str(),
                static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
                static_cast<long long>(t.accum_steps), t.peak_lr(), t.device.c_str());
@@ -87,10 +87,14 @@ void run(const TrainArgs& a) {
   while (!trainer->done() && !g_interrupted) {
     auto m = trainer->step();
     elapsed += m.step_ms / 1000.0;
-    metrics << nlohmann::json{{"step", m.step},           {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
-                              {"lr", m.lr},               {"images_per_sec", m.images_per_sec},
-                              {"step_ms", m.step_ms},     {"memory_bytes", m.memory_bytes},
-                              {"nonfinite", m.nonfinite}, {"skipped_files", m.skipped_files}}
+    metrics << nlohmann::json{{"step", m.step},
+                              {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
+                              {"lr", m.lr},
+                              {"images_per_sec", m.images_per_sec},
+                              {"step_ms", m.step_ms},
+                              {"memory_bytes", m.memory_bytes},
+                              {"nonfinite", m.nonfinite},
+                              {"skipped_files", m.skipped_files}}
                    .dump()
             << '\n';
     if (m.nonfinite)
@@ -98,7 +102,8 @@ void run(const TrainArgs& a) {
                    static_cast<long long>(m.step));
     if (m.step % a.log_every == 0 || trainer->done()) {
       const double per_step = elapsed / static_cast<double>(m.step - first);
-      std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f img/s  %.0f ms/step  ETA %s   ",
+      std::fprintf(stderr,
+                   "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f img/s  %.0f ms/step  ETA %s   ",
                    static_cast<long long>(m.step), static_cast<long long>(t.total_steps),
                    trainer->last_good_loss(), m.lr, m.images_per_sec, m.step_ms,
                    format_duration(per_step * static_cast<double>(t.total_steps - m.step)).c_str());
@@ -116,7 +121,8 @@ void run(const TrainArgs& a) {
 
 void add_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  auto* cmd = app.add_subcommand("train", "train an MAE (writes <out>/last.safetensors, metrics.jsonl)");
+  auto* cmd =
+      app.add_subcommand("train", "train an MAE (writes <out>/last.safetensors, metrics.jsonl)");
   cmd->add_option("--data", args->data, "folder, image, fashion-mnist or fashion-mnist:test")
       ->capture_default_str();
   cmd->add_option("--preset", args->preset, "fmnist-tiny, rgb-small, vit-b16, vit-l16, vit-h14")
@@ -126,11 +132,13 @@ void add_train(CLI::App& app) {
   cmd->add_flag("--resume", args->resume, "continue the run saved in <out>/last.safetensors");
   cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
   cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)");
-  cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")->capture_default_str();
+  cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
+      ->capture_default_str();
   cmd->add_option("--lr", args->lr, "absolute peak learning rate (overrides --base-lr)");
   cmd->add_option("--base-lr", args->base_lr, "lr = base_lr * batch * accum / 256");
   cmd->add_option("--mask-ratio", args->mask_ratio, "fraction of patches removed (default 0.75)");
-  cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")->capture_default_str();
+  cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
+      ->capture_default_str();
   cmd->add_flag("--norm-pix", args->norm_pix, "per-patch normalized pixel targets");
   cmd->add_option("--crop-min", args->crop_min, "RandomResizedCrop minimum scale");
   cmd->add_option("--seed", args->seed, "seed for init, data order, crops and masks")

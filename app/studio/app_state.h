@@ -35,7 +35,7 @@ struct ExplorerState {
   float ratio = 0.75f;
   int strategy = 0;
   int seed = 0;
-  bool manual = false;  // hand-painted mask in use
+  bool manual = false;     // hand-painted mask in use
   at::Tensor manual_mask;  // (grid_h, grid_w), 1 = removed
   bool show_grid = true;
   bool show_heat = false;
@@ -61,9 +61,9 @@ struct AppState {
   CurveState curves;
   StepMetrics last_metrics;
   std::vector<std::shared_ptr<const TrainingSnapshot>> snapshots;
-  int snapshot_index = -1;  // -1 follows the newest
+  int snapshot_index = -1;                                      // -1 follows the newest
   std::shared_ptr<const TrainingSnapshot> checkpoint_snapshot;  // from a loaded checkpoint
-  std::deque<std::string> log;  // status messages, newest last
+  std::deque<std::string> log;                                  // status messages, newest last
   std::string status;
   std::string open_checkpoint_path;
   bool show_help = false;

@@ -1,9 +1,8 @@
 // Why: see frame_stats.h.
 #include "frame_stats.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace mae::studio {
 
@@ -16,7 +15,8 @@ double percentile(std::vector<double> values, double p) {
 
 std::string FrameStats::to_json() const {
   auto summary = [](const std::vector<double>& v) {
-    return nlohmann::json{{"frames", v.size()}, {"p50_ms", percentile(v, 50)},
+    return nlohmann::json{{"frames", v.size()},
+                          {"p50_ms", percentile(v, 50)},
                           {"p99_ms", percentile(v, 99)},
                           {"max_ms", v.empty() ? 0.0 : *std::max_element(v.begin(), v.end())}};
   };

@@ -130,7 +130,8 @@ void GlViewRenderer::render(const ImageView& view, const ViewStyle& style, Entry
   glUniform2f(glGetUniformLocation(program_, "u_target"), static_cast<float>(tw),
               static_cast<float>(th));
   glUniform1i(glGetUniformLocation(program_, "u_tint_mask"), style.tint_mask);
-  glUniform1i(glGetUniformLocation(program_, "u_patch_grid"), style.patch_grid && view.mask.defined());
+  glUniform1i(glGetUniformLocation(program_, "u_patch_grid"),
+              style.patch_grid && view.mask.defined());
   glUniform1i(glGetUniformLocation(program_, "u_heat_map"), style.heat_map);
   glUniform1i(glGetUniformLocation(program_, "u_has_mask"), view.mask.defined());
   glUniform1i(glGetUniformLocation(program_, "u_has_error"), view.error.defined());

@@ -19,8 +19,7 @@ ExploreViews views_of(const Reconstruction& r) {
   return v;
 }
 
-InferenceWorker::InferenceWorker()
-    : thread_([this](const std::stop_token& stop) { loop(stop); }) {}
+InferenceWorker::InferenceWorker() : thread_([this](const std::stop_token& stop) { loop(stop); }) {}
 
 InferenceWorker::~InferenceWorker() {
   thread_.request_stop();
@@ -174,9 +173,9 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         // The main reconstruction is published first (that is what follows the slider);
         // the ratio sweep follows unless a newer request already waits.
         auto result = compute(*request);
-        result.latency_ms = std::chrono::duration<double, std::milli>(
-                                std::chrono::steady_clock::now() - submitted)
-                                .count();
+        result.latency_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted)
+                .count();
         bool newer_waiting = false;
         {
           std::lock_guard lock(mutex_);

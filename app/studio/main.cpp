@@ -2,21 +2,20 @@
 // Dear ImGui's GLFW and OpenGL3 backends, HiDPI scaling, drag and drop, a remembered
 // layout, an event loop that sleeps when nothing changes, and the scripting hooks
 // (--frames, --screenshot, --frame-stats, --report).
-#include <glad/gl.h>
-
+// glad provides the OpenGL declarations; GLFW must not include the system gl.h.
+#define GLFW_INCLUDE_NONE
+#include <ATen/ATen.h>
 #include <GLFW/glfw3.h>
+#include <glad/gl.h>
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
-#include <imgui_internal.h>
 #include <imgui_impl_opengl3.h>
-
-#include <ATen/ATen.h>
-
-#include <nlohmann/json.hpp>
+#include <imgui_internal.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "data/image_io.h"
@@ -81,15 +80,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mae-studio: GLFW error %d: %s\n", code, text);
   });
   if (!glfwInit()) {
-    std::fprintf(stderr, "mae-studio: cannot open a window (no display?). "
-                         "Run under xvfb-run for headless use.\n");
+    std::fprintf(stderr,
+                 "mae-studio: cannot open a window (no display?). "
+                 "Run under xvfb-run for headless use.\n");
     return 1;
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
-  GLFWwindow* window = glfwCreateWindow(options.width, options.height, "MAE Studio", nullptr, nullptr);
+  GLFWwindow* window =
+      glfwCreateWindow(options.width, options.height, "MAE Studio", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr, "mae-studio: cannot create an OpenGL 3.3 window\n");
     glfwTerminate();
@@ -125,9 +126,12 @@ int main(int argc, char** argv) {
     std::string title;
     for (int64_t frame = 0;; ++frame) {
       // Sleep until input arrives, or briefly while something is changing on its own.
-      if (options.frames > 0) glfwPollEvents();
-      else if (app.animating()) glfwWaitEventsTimeout(1.0 / 30.0);
-      else glfwWaitEventsTimeout(1.0);
+      if (options.frames > 0)
+        glfwPollEvents();
+      else if (app.animating())
+        glfwWaitEventsTimeout(1.0 / 30.0);
+      else
+        glfwWaitEventsTimeout(1.0);
       const auto start = std::chrono::steady_clock::now();
       if (!g_dropped.empty()) {
         app.handle_drop(g_dropped);

@@ -74,7 +74,8 @@ void draw_curves_panel(StudioApp& app) {
   const Range xr{c.steps.front(), c.steps.back()};
   const Range yr = range_of(c.loss, c.log_scale);
   plot_line(dl, p0, size, c.steps, c.loss, xr, yr, c.log_scale, IM_COL32(120, 170, 255, 140), 1.0f);
-  plot_line(dl, p0, size, c.steps, c.smoothed, xr, yr, c.log_scale, IM_COL32(255, 200, 80, 255), 2.0f);
+  plot_line(dl, p0, size, c.steps, c.smoothed, xr, yr, c.log_scale, IM_COL32(255, 200, 80, 255),
+            2.0f);
   plot_line(dl, p0, size, c.steps, c.lr, xr, range_of(c.lr, false), false,
             IM_COL32(120, 255, 120, 200), 1.0f);
   char label[64];
@@ -86,7 +87,8 @@ void draw_curves_panel(StudioApp& app) {
     const float mx = ImGui::GetIO().MousePos.x;
     const double step = xr.lo + (mx - p0.x) / size.x * (xr.hi - xr.lo);
     const auto it = std::lower_bound(c.steps.begin(), c.steps.end(), step);
-    const size_t i = std::min<size_t>(static_cast<size_t>(it - c.steps.begin()), c.steps.size() - 1);
+    const size_t i =
+        std::min<size_t>(static_cast<size_t>(it - c.steps.begin()), c.steps.size() - 1);
     dl->AddLine(ImVec2(mx, p0.y), ImVec2(mx, p0.y + size.y), IM_COL32(255, 255, 255, 90));
     ImGui::SetTooltip("step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e", c.steps[i], c.loss[i],
                       c.smoothed[i], c.lr[i]);

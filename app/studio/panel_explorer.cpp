@@ -91,8 +91,9 @@ void draw_explorer_panel(StudioApp& app) {
   }
 
   if (!e.result) {
-    ImGui::TextWrapped(app.worker().model_info().loaded ? "computing..."
-                                                        : "Open a checkpoint to see reconstructions.");
+    ImGui::TextWrapped(app.worker().model_info().loaded
+                           ? "computing..."
+                           : "Open a checkpoint to see reconstructions.");
     ImGui::End();
     return;
   }
@@ -121,7 +122,8 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::TextUnformatted(e.show_heat ? "reconstruction + error" : "reconstruction");
   draw_view(app, r.reconstruction, recon, width, "explorer-reconstruction");
   ImGui::EndGroup();
-  const float small = (ImGui::GetContentRegionAvail().x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.0f;
+  const float small =
+      (ImGui::GetContentRegionAvail().x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.0f;
   ImGui::BeginGroup();
   ImGui::TextUnformatted("+ visible");
   draw_view(app, r.pasted, ViewStyle{}, small, "explorer-pasted");

@@ -80,8 +80,9 @@ void draw_training_panel(StudioApp& app) {
   ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
   ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,
               static_cast<double>(m.memory_bytes) / (1 << 20));
-  if (m.skipped_files > 0) ImGui::TextColored(ImVec4(1, 0.7f, 0.2f, 1), "%lld unreadable files skipped",
-                                              static_cast<long long>(m.skipped_files));
+  if (m.skipped_files > 0)
+    ImGui::TextColored(ImVec4(1, 0.7f, 0.2f, 1), "%lld unreadable files skipped",
+                       static_cast<long long>(m.skipped_files));
   ImGui::End();
 }
 

@@ -23,8 +23,8 @@ struct TrainingSnapshot {
 };
 
 // Reconstructs `images` ((C,H,W) in [0,1]) with a fixed mask seed: comparable frames.
-TrainingSnapshot make_snapshot(MaeModel& model, const std::vector<at::Tensor>& images,
-                               double ratio, uint64_t mask_seed, int64_t step, double loss,
+TrainingSnapshot make_snapshot(MaeModel& model, const std::vector<at::Tensor>& images, double ratio,
+                               uint64_t mask_seed, int64_t step, double loss,
                                const std::string& label);
 
 }  // namespace mae::studio

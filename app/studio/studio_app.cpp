@@ -1,9 +1,8 @@
 // Why: see studio_app.h.
 #include "studio_app.h"
 
-#include <imgui.h>
-
 #include <ATen/ATen.h>
+#include <imgui.h>
 
 #include <chrono>
 #include <cmath>
@@ -264,10 +263,12 @@ void StudioApp::pump() {
   if (auto snap = worker_.take_checkpoint_snapshot())
     state_.checkpoint_snapshot = std::make_shared<TrainingSnapshot>(std::move(*snap));
   if (auto r = worker_.take_result()) {
-    if (!r->error.empty()) message("reconstruction failed: " + r->error);
+    if (!r->error.empty())
+      message("reconstruction failed: " + r->error);
     else {
       // The same id arrives twice: first the main view, then with the ratio sweep.
-      if (r->id != state_.explorer.shown_request_id) state_.explorer.last_latency_ms = r->latency_ms;
+      if (r->id != state_.explorer.shown_request_id)
+        state_.explorer.last_latency_ms = r->latency_ms;
       state_.explorer.shown_request_id = r->id;
       state_.explorer.result = std::move(*r);
     }
@@ -291,9 +292,9 @@ void StudioApp::pump() {
       if (m.nonfinite) continue;
       c.steps.push_back(static_cast<double>(m.step));
       c.loss.push_back(m.loss);
-      c.smoothed.push_back(c.smoothed.empty() ? m.loss
-                                              : c.smoothing * c.smoothed.back() +
-                                                    (1 - c.smoothing) * m.loss);
+      c.smoothed.push_back(c.smoothed.empty()
+                               ? m.loss
+                               : c.smoothing * c.smoothed.back() + (1 - c.smoothing) * m.loss);
       c.lr.push_back(m.lr);
     }
     state_.snapshots = session_->snapshots();

@@ -2,7 +2,6 @@
 #include "studio_options.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 
@@ -55,8 +54,8 @@ std::string default_config_dir() {
 
 std::string default_checkpoint() {
   std::error_code ec;
-  for (const char* candidate : {MAE_STUDIO_ASSETS_DIR "/fmnist-tiny.safetensors",
-                                "assets/fmnist-tiny.safetensors"})
+  for (const char* candidate :
+       {MAE_STUDIO_ASSETS_DIR "/fmnist-tiny.safetensors", "assets/fmnist-tiny.safetensors"})
     if (std::filesystem::exists(candidate, ec)) return candidate;
   return "";
 }

@@ -8,8 +8,8 @@
 namespace mae::studio {
 
 struct StudioOptions {
-  std::string load;        // checkpoint to open (default: the one shipped in assets/)
-  std::string image;       // explorer image (default: a Fashion-MNIST test image)
+  std::string load;   // checkpoint to open (default: the one shipped in assets/)
+  std::string image;  // explorer image (default: a Fashion-MNIST test image)
   std::string data = "fashion-mnist";
   std::string preset = "fmnist-tiny";
   std::optional<double> ratio;

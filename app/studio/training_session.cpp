@@ -2,9 +2,8 @@
 #include "training_session.h"
 
 #include <sys/resource.h>
-#include <unistd.h>
-
 #include <torch/utils.h>
+#include <unistd.h>
 
 #include "io/checkpoint.h"
 
@@ -75,8 +74,8 @@ void TrainingSession::on_snapshot(Trainer& trainer) {
   auto& model = trainer.model();
   model->eval();
   auto snapshot = std::make_shared<TrainingSnapshot>(
-      make_snapshot(model, eval_images_, trainer.train_config().mask_ratio,
-                    request_.eval_mask_seed, trainer.current_step(), trainer.last_good_loss(),
+      make_snapshot(model, eval_images_, trainer.train_config().mask_ratio, request_.eval_mask_seed,
+                    trainer.current_step(), trainer.last_good_loss(),
                     "step " + std::to_string(trainer.current_step())));
   if (publish_weights_) {
     NamedTensors weights;

@@ -47,8 +47,8 @@ at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& con
     top = (h - ch) / 2;
     left = (w - cw) / 2;
   }
-  auto out = resize_bicubic(image.narrow(1, top, ch).narrow(2, left, cw), config.out_h,
-                            config.out_w);
+  auto out =
+      resize_bicubic(image.narrow(1, top, ch).narrow(2, left, cw), config.out_h, config.out_w);
   if (config.hflip && std::bernoulli_distribution(0.5)(rng)) out = out.flip({2});
   return out.contiguous();
 }

@@ -118,8 +118,8 @@ at::Tensor BatchLoader::build(int64_t step) {
   for (int64_t j = 0; j < config_.batch; ++j) {
     const int64_t global = step * config_.batch + j;
     auto image = load_with_fallback(global % n, global / n);
-    std::mt19937_64 rng(mix_seed(config_.seed, static_cast<uint64_t>(step),
-                                 static_cast<uint64_t>(j) + 1));
+    std::mt19937_64 rng(
+        mix_seed(config_.seed, static_cast<uint64_t>(step), static_cast<uint64_t>(j) + 1));
     images.push_back(random_resized_crop(image, config_.augment, rng));
   }
   return normalize(at::stack(images), config_.mean, config_.std);

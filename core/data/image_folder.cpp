@@ -13,8 +13,8 @@ bool has_image_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".tga", ".gif", ".ppm", ".pgm",
-                            ".pnm", ".psd", ".hdr"})
+  for (const char* known :
+       {".png", ".jpg", ".jpeg", ".bmp", ".tga", ".gif", ".ppm", ".pgm", ".pnm", ".psd", ".hdr"})
     if (ext == known) return true;
   return false;
 }
@@ -24,8 +24,8 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw DataError("data folder '" + folder + "' not found");
-  for (fs::recursive_directory_iterator it(
-           folder, fs::directory_options::skip_permission_denied, ec),
+  for (fs::recursive_directory_iterator
+           it(folder, fs::directory_options::skip_permission_denied, ec),
        end;
        !ec && it != end; it.increment(ec)) {
     if (it->is_regular_file(ec) && has_image_extension(it->path().string()))

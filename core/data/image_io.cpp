@@ -74,9 +74,8 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   if (info.width <= 0 || info.height <= 0 || info.width > limits.max_side ||
       info.height > limits.max_side ||
       static_cast<int64_t>(info.width) * info.height > limits.max_pixels)
-    throw ImageError("image is " + std::to_string(info.width) + "x" +
-                     std::to_string(info.height) + ", beyond the limit of " +
-                     std::to_string(limits.max_side) + " px per side");
+    throw ImageError("image is " + std::to_string(info.width) + "x" + std::to_string(info.height) +
+                     ", beyond the limit of " + std::to_string(limits.max_side) + " px per side");
   std::vector<float> pixels;
   if (!stb::decode(bytes.data(), bytes.size(), info, &pixels, &reason))
     throw ImageError("corrupt or truncated image (" + reason + ")");
@@ -100,7 +99,8 @@ at::Tensor convert_channels(const at::Tensor& image, int64_t channels) {
     auto weights = at::tensor({0.299f, 0.587f, 0.114f}).view({3, 1, 1}).to(image.dtype());
     return (image * weights).sum(0, /*keepdim=*/true);
   }
-  if (have == 1 && channels == 3) return image.expand({3, image.size(1), image.size(2)}).contiguous();
+  if (have == 1 && channels == 3)
+    return image.expand({3, image.size(1), image.size(2)}).contiguous();
   throw ImageError("cannot convert a " + std::to_string(have) + "-channel image to " +
                    std::to_string(channels) + " channels");
 }

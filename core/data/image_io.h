@@ -17,8 +17,8 @@ class ImageError : public std::runtime_error {
 };
 
 struct ImageLimits {
-  size_t max_bytes = size_t{256} << 20;  // 256 MiB file
-  int64_t max_side = 16384;              // pixels per side
+  size_t max_bytes = size_t{256} << 20;    // 256 MiB file
+  int64_t max_side = 16384;                // pixels per side
   int64_t max_pixels = int64_t{64} << 20;  // width * height
 };
 

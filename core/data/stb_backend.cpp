@@ -3,10 +3,10 @@
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
+#include "data/stb_backend.h"
+
 #include <stb_image.h>
 #include <stb_image_write.h>
-
-#include "data/stb_backend.h"
 
 #include <climits>
 #include <cstdlib>
@@ -41,7 +41,8 @@ bool decode(const uint8_t* data, size_t size, const ImageInfo& info, std::vector
   const size_t count = static_cast<size_t>(info.width) * info.height * info.channels;
   pixels->resize(count);
   if (info.sixteen_bit) {
-    stbi_us* raw = stbi_load_16_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
+    stbi_us* raw =
+        stbi_load_16_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
     if (!raw) {
       *reason = stbi_failure_reason() ? stbi_failure_reason() : "decode failed";
       return false;

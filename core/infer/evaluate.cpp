@@ -2,10 +2,9 @@
 // numbers, not a hot path, and exactness matters more than speed.
 #include "infer/evaluate.h"
 
-#include <torch/utils.h>
-
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <limits>

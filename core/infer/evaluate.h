@@ -13,9 +13,9 @@ namespace mae {
 struct EvalResult {
   int64_t images = 0;
   double ratio = 0.0;
-  double model_mse = 0.0;       // all three in normalized pixel space, removed patches only
-  double mean_fill_mse = 0.0;   // each removed patch = per-channel mean of visible pixels
-  double nearest_mse = 0.0;     // each removed pixel = nearest visible pixel (Euclidean)
+  double model_mse = 0.0;      // all three in normalized pixel space, removed patches only
+  double mean_fill_mse = 0.0;  // each removed patch = per-channel mean of visible pixels
+  double nearest_mse = 0.0;    // each removed pixel = nearest visible pixel (Euclidean)
 };
 
 struct EvalOptions {

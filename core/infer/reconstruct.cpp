@@ -1,10 +1,9 @@
 // Why: see reconstruct.h.
 #include "infer/reconstruct.h"
 
-#include <torch/utils.h>
-
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/utils.h>
 
 #include "data/augment.h"
 #include "data/batch_loader.h"
@@ -42,7 +41,7 @@ Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskR
   auto out = model->forward(x, noise, len_keep);
   auto target = patchify(x, c.patch);
   auto pred = prediction_to_pixels(c, out.pred.to(at::kFloat), target);
-  auto mask = out.mask.unsqueeze(-1);  // (1, L, 1)
+  auto mask = out.mask.unsqueeze(-1);                // (1, L, 1)
   auto per_patch = (pred - target).pow(2).mean(-1);  // (1, L)
   r.patch_error = per_patch.reshape({c.grid_h(), c.grid_w()}).cpu();
   r.mask = out.mask.reshape({c.grid_h(), c.grid_w()}).cpu();

@@ -17,8 +17,7 @@ void write_all(std::FILE* file, const void* data, size_t size) {
     throw std::runtime_error(std::string("write failed: ") + std::strerror(errno));
 }
 
-void write_file_atomically(const std::string& path,
-                           const std::function<void(std::FILE*)>& write) {
+void write_file_atomically(const std::string& path, const std::function<void(std::FILE*)>& write) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -27,8 +26,7 @@ void write_file_atomically(const std::string& path,
                              "' does not exist");
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file)
-    throw std::runtime_error("cannot save '" + path + "': " + std::strerror(errno));
+  if (!file) throw std::runtime_error("cannot save '" + path + "': " + std::strerror(errno));
   try {
     write(file);
     if (std::fflush(file) != 0 || ::fsync(::fileno(file)) != 0)

@@ -65,16 +65,17 @@ InferredArchitecture infer_architecture(const NamedTensors& state, const std::st
     c.dec_depth = count_blocks(state, "decoder_blocks.");
     c.dec_heads = c.dec_dim % 16 == 0 ? 16 : 1;  // the authors' decoders all use 16 heads
   } else {
-    a.note += "; encoder only: no decoder, so it cannot reconstruct (use a *_full.pth or "
-              "mae_visualize_*.pth file)";
+    a.note +=
+        "; encoder only: no decoder, so it cannot reconstruct (use a *_full.pth or "
+        "mae_visualize_*.pth file)";
   }
   if (args_norm_pix >= 0) {
     c.norm_pix_loss = args_norm_pix == 1;
     a.note += "; norm_pix_loss from the saved args";
   } else {
     // The published visualize weights use plain pixels; the pretrain ones norm_pix.
-    c.norm_pix_loss = name.find("visualize") == std::string::npos &&
-                      name.find("pretrain") != std::string::npos;
+    c.norm_pix_loss =
+        name.find("visualize") == std::string::npos && name.find("pretrain") != std::string::npos;
     a.note += std::string("; norm_pix_loss ") + (c.norm_pix_loss ? "on" : "off") +
               " (guessed from the file name)";
   }

@@ -1,12 +1,10 @@
 // Why: see checkpoint.h.
 #include "io/checkpoint.h"
 
+#include <ATen/ATen.h>
 #include <torch/utils.h>
 
-#include <ATen/ATen.h>
-
 #include <nlohmann/json.hpp>
-
 #include <stdexcept>
 
 namespace mae {
@@ -30,20 +28,20 @@ void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensor
     tensors.emplace_back(p.key(), p.value().to(weight_dtype));
   for (const auto& b : model->named_buffers()) tensors.emplace_back(b.key(), b.value());
   tensors.insert(tensors.end(), optimizer.begin(), optimizer.end());
-  std::map<std::string, std::string> meta = {
-      {"format", kFormat},
-      {"version", "1"},
-      {"model_config", model->config().to_json()},
-      {"step", std::to_string(step)},
-      {"loss", nlohmann::json(loss).dump()}};
+  std::map<std::string, std::string> meta = {{"format", kFormat},
+                                             {"version", "1"},
+                                             {"model_config", model->config().to_json()},
+                                             {"step", std::to_string(step)},
+                                             {"loss", nlohmann::json(loss).dump()}};
   if (train) {
     meta["train_config"] = train->to_json();
     // All randomness after initialization is drawn from generators seeded by (seed, step):
     // data order, crops, flips and masks. That pair is the complete RNG state.
-    meta["rng"] = nlohmann::json{{"scheme", "per-step splitmix64(seed, step)"},
-                                 {"seed", train->seed},
-                                 {"next_step", step}}
-                      .dump();
+    meta["rng"] = nlohmann::json{
+        {"scheme", "per-step splitmix64(seed, step)"},
+        {"seed", train->seed},
+        {"next_step",
+         step}}.dump();
   }
   write_safetensors(path, tensors, meta);
 }

@@ -3,10 +3,9 @@
 
 #include <ATen/ATen.h>
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "io/atomic_file.h"
@@ -16,12 +15,11 @@ namespace mae {
 namespace {
 
 // Per-block renames (after "blocks.{i}." / "vit.encoder.layer.{i}.").
-const std::pair<const char*, const char*> kBlockNames[] = {
-    {"norm1", "layernorm_before"},
-    {"norm2", "layernorm_after"},
-    {"attn.proj", "attention.output.dense"},
-    {"mlp.fc1", "intermediate.dense"},
-    {"mlp.fc2", "output.dense"}};
+const std::pair<const char*, const char*> kBlockNames[] = {{"norm1", "layernorm_before"},
+                                                           {"norm2", "layernorm_after"},
+                                                           {"attn.proj", "attention.output.dense"},
+                                                           {"mlp.fc1", "intermediate.dense"},
+                                                           {"mlp.fc2", "output.dense"}};
 
 // Whole-name renames.
 const std::pair<const char*, const char*> kTopNames[] = {
@@ -41,7 +39,8 @@ const std::pair<const char*, const char*> kTopNames[] = {
     {"decoder_pred.bias", "decoder.decoder_pred.bias"}};
 
 const std::regex kOurBlock(R"(^(blocks|decoder_blocks)\.(\d+)\.(.+)\.(weight|bias)$)");
-const std::regex kHfBlock(R"(^(vit\.encoder\.layer|decoder\.decoder_layers)\.(\d+)\.(.+)\.(weight|bias)$)");
+const std::regex kHfBlock(
+    R"(^(vit\.encoder\.layer|decoder\.decoder_layers)\.(\d+)\.(.+)\.(weight|bias)$)");
 
 int64_t get_int(const nlohmann::json& j, const char* key) {
   if (!j.contains(key)) throw CheckpointError(std::string("config.json lacks '") + key + "'");
@@ -83,7 +82,8 @@ MaeConfig config_from_hf_json(const std::string& text) {
     throw CheckpointError("encoder and decoder MLP ratios differ; MAE Studio models share one");
   if (j.value("hidden_act", "gelu") != "gelu")
     throw CheckpointError("only exact GELU activations are supported");
-  if (!j.value("qkv_bias", true)) throw CheckpointError("models without qkv bias are not supported");
+  if (!j.value("qkv_bias", true))
+    throw CheckpointError("models without qkv bias are not supported");
   c.ln_eps = j.value("layer_norm_eps", 1e-12);
   c.norm_pix_loss = j.value("norm_pix_loss", false);
   c.mean = default_mean(c.in_chans);
@@ -125,14 +125,15 @@ NamedTensors to_hf_names(const NamedTensors& ours) {
   for (const auto& [name, t] : ours) {
     std::smatch m;
     if (std::regex_match(name, m, kOurBlock)) {
-      const std::string prefix = (m[1] == "blocks" ? "vit.encoder.layer." : "decoder.decoder_layers.") +
-                                 m[2].str() + ".";
+      const std::string prefix =
+          (m[1] == "blocks" ? "vit.encoder.layer." : "decoder.decoder_layers.") + m[2].str() + ".";
       const std::string part = m[3], kind = m[4];
       if (part == "attn.qkv") {
         auto chunks = t.chunk(3, 0);
         const char* qkv[] = {"query", "key", "value"};
         for (int i = 0; i < 3; ++i)
-          out.emplace_back(prefix + "attention.attention." + qkv[i] + "." + kind, chunks[i].contiguous());
+          out.emplace_back(prefix + "attention.attention." + qkv[i] + "." + kind,
+                           chunks[i].contiguous());
         continue;
       }
       bool mapped = false;

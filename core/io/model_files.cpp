@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "io/checkpoint.h"
 #include "io/authors_pth.h"
+#include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "io/torch_pickle.h"
 
@@ -29,7 +29,8 @@ ModelFile read_hf_folder(const std::filesystem::path& dir) {
     std::string under;
     file.tensors = from_hf_names(state_dict_of(load_torch_archive(bin.string()), &under));
   } else {
-    throw CheckpointError("'" + dir.string() + "' has neither model.safetensors nor pytorch_model.bin");
+    throw CheckpointError("'" + dir.string() +
+                          "' has neither model.safetensors nor pytorch_model.bin");
   }
   return file;
 }
@@ -41,7 +42,8 @@ int saved_norm_pix(const PickleRef& root) {
     if (k->s != "args" || v->kind != PickleValue::Kind::Object) continue;
     for (const auto& [sk, state] : v->entries)
       for (const auto& [name, value] : state->entries)
-        if (name->s == "norm_pix_loss" && value->kind == PickleValue::Kind::Bool) return value->i ? 1 : 0;
+        if (name->s == "norm_pix_loss" && value->kind == PickleValue::Kind::Bool)
+          return value->i ? 1 : 0;
   }
   return -1;
 }
@@ -53,7 +55,8 @@ ModelFile read_torch_file(const std::string& path) {
   ModelFile file;
   for (const auto& [name, t] : state)
     if (name.rfind("vit.", 0) == 0)
-      throw CheckpointError("'" + path + "' holds Hugging Face names: open its folder (with config.json)");
+      throw CheckpointError("'" + path +
+                            "' holds Hugging Face names: open its folder (with config.json)");
   file.format = "authors-pth";
   const std::string where =
       under.empty() ? "state dict at the top level" : "state dict under '" + under + "'";
@@ -102,9 +105,10 @@ ModelFile read_model_file(const std::string& path) {
 
 MaeModel build_model(const ModelFile& file, const std::string& device) {
   if (!file.has_decoder)
-    throw CheckpointError("this checkpoint is encoder-only (like mae_pretrain_vit_*.pth): it has "
-                          "no decoder, so it cannot reconstruct; use *_full.pth or "
-                          "mae_visualize_*.pth");
+    throw CheckpointError(
+        "this checkpoint is encoder-only (like mae_pretrain_vit_*.pth): it has "
+        "no decoder, so it cannot reconstruct; use *_full.pth or "
+        "mae_visualize_*.pth");
   MaeModel model(file.config);
   load_weights(model, SafetensorsContent{file.tensors, {}});
   model->to(at::Device(device));

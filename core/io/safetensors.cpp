@@ -3,12 +3,11 @@
 
 #include <ATen/ATen.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
 
@@ -20,10 +19,10 @@ struct DtypeName {
   at::ScalarType type;
   const char* name;
 };
-constexpr DtypeName kDtypes[] = {
-    {at::kDouble, "F64"}, {at::kFloat, "F32"}, {at::kHalf, "F16"},  {at::kBFloat16, "BF16"},
-    {at::kLong, "I64"},   {at::kInt, "I32"},   {at::kShort, "I16"}, {at::kChar, "I8"},
-    {at::kByte, "U8"},    {at::kBool, "BOOL"}};
+constexpr DtypeName kDtypes[] = {{at::kDouble, "F64"},    {at::kFloat, "F32"}, {at::kHalf, "F16"},
+                                 {at::kBFloat16, "BF16"}, {at::kLong, "I64"},  {at::kInt, "I32"},
+                                 {at::kShort, "I16"},     {at::kChar, "I8"},   {at::kByte, "U8"},
+                                 {at::kBool, "BOOL"}};
 
 const char* dtype_name(at::ScalarType type) {
   for (const auto& d : kDtypes)
@@ -100,8 +99,8 @@ SafetensorsContent read_safetensors(const std::string& path) {
   if (!header.is_object()) throw CheckpointError("'" + path + "' has a corrupt header");
   const uint64_t data_size = file_size - 8 - header_len;
   std::vector<uint8_t> data(data_size);
-  if (data_size > 0 && !in.read(reinterpret_cast<char*>(data.data()),
-                                static_cast<std::streamsize>(data_size)))
+  if (data_size > 0 &&
+      !in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data_size)))
     throw CheckpointError("'" + path + "' could not be read");
 
   SafetensorsContent content;

@@ -26,10 +26,11 @@ PickleRef make_string(std::string s, PickleValue::Kind kind = PickleValue::Kind:
 
 at::ScalarType storage_dtype(const std::string& type) {
   static const std::pair<const char*, at::ScalarType> kTypes[] = {
-      {"FloatStorage", at::kFloat}, {"DoubleStorage", at::kDouble}, {"HalfStorage", at::kHalf},
-      {"BFloat16Storage", at::kBFloat16}, {"LongStorage", at::kLong}, {"IntStorage", at::kInt},
-      {"ShortStorage", at::kShort}, {"CharStorage", at::kChar}, {"ByteStorage", at::kByte},
-      {"BoolStorage", at::kBool}};
+      {"FloatStorage", at::kFloat}, {"DoubleStorage", at::kDouble},
+      {"HalfStorage", at::kHalf},   {"BFloat16Storage", at::kBFloat16},
+      {"LongStorage", at::kLong},   {"IntStorage", at::kInt},
+      {"ShortStorage", at::kShort}, {"CharStorage", at::kChar},
+      {"ByteStorage", at::kByte},   {"BoolStorage", at::kBool}};
   for (const auto& [name, dtype] : kTypes)
     if (type.size() >= std::strlen(name) &&
         type.compare(type.size() - std::strlen(name), std::string::npos, name) == 0)
@@ -48,57 +49,166 @@ class Unpickler {
     while (true) {
       const uint8_t op = byte();
       switch (op) {
-        case 0x80: byte(); break;                         // PROTO
-        case 0x95: take(8); break;                        // FRAME
-        case '.': return pop();                           // STOP
-        case '}': push(make(PickleValue::Kind::Dict)); break;
-        case ']': push(make(PickleValue::Kind::List)); break;
-        case ')': push(make(PickleValue::Kind::Tuple)); break;
-        case '(': marks_.push_back(stack_.size()); break;
-        case 'N': push(make(PickleValue::Kind::None)); break;
-        case 0x88: case 0x89: { auto b = make(PickleValue::Kind::Bool); b->i = op == 0x88; push(b); break; }
-        case 'K': push_int(byte()); break;
-        case 'M': push_int(u16()); break;
-        case 'J': push_int(static_cast<int32_t>(u32())); break;
-        case 0x8a: push_int(long1()); break;
-        case 'G': { uint64_t bits = 0; for (int i = 0; i < 8; ++i) bits = (bits << 8) | byte();
-                    auto f = make(PickleValue::Kind::Float); std::memcpy(&f->f, &bits, 8); push(f); break; }
-        case 'X': push(make_string(str(u32()))); break;
-        case 0x8c: push(make_string(str(byte()))); break;
-        case 0x8d: push(make_string(str(u64()))); break;
-        case 'T': push(make_string(str(u32()))); break;
-        case 'U': push(make_string(str(byte()))); break;
-        case 'B': push(make_string(str(u32()), PickleValue::Kind::Bytes)); break;
-        case 'C': push(make_string(str(byte()), PickleValue::Kind::Bytes)); break;
-        case 'q': memo_[byte()] = top(); break;
-        case 'r': memo_[u32()] = top(); break;
-        case 0x94: memo_[static_cast<int64_t>(memo_.size())] = top(); break;
-        case 'h': push(memo_at(byte())); break;
-        case 'j': push(memo_at(u32())); break;
-        case 't': { auto t = make(PickleValue::Kind::Tuple); t->items = pop_mark(); push(t); break; }
-        case 0x85: case 0x86: case 0x87: {
+        case 0x80:
+          byte();
+          break;  // PROTO
+        case 0x95:
+          take(8);
+          break;  // FRAME
+        case '.':
+          return pop();  // STOP
+        case '}':
+          push(make(PickleValue::Kind::Dict));
+          break;
+        case ']':
+          push(make(PickleValue::Kind::List));
+          break;
+        case ')':
+          push(make(PickleValue::Kind::Tuple));
+          break;
+        case '(':
+          marks_.push_back(stack_.size());
+          break;
+        case 'N':
+          push(make(PickleValue::Kind::None));
+          break;
+        case 0x88:
+        case 0x89: {
+          auto b = make(PickleValue::Kind::Bool);
+          b->i = op == 0x88;
+          push(b);
+          break;
+        }
+        case 'K':
+          push_int(byte());
+          break;
+        case 'M':
+          push_int(u16());
+          break;
+        case 'J':
+          push_int(static_cast<int32_t>(u32()));
+          break;
+        case 0x8a:
+          push_int(long1());
+          break;
+        case 'G': {
+          uint64_t bits = 0;
+          for (int i = 0; i < 8; ++i) bits = (bits << 8) | byte();
+          auto f = make(PickleValue::Kind::Float);
+          std::memcpy(&f->f, &bits, 8);
+          push(f);
+          break;
+        }
+        case 'X':
+          push(make_string(str(u32())));
+          break;
+        case 0x8c:
+          push(make_string(str(byte())));
+          break;
+        case 0x8d:
+          push(make_string(str(u64())));
+          break;
+        case 'T':
+          push(make_string(str(u32())));
+          break;
+        case 'U':
+          push(make_string(str(byte())));
+          break;
+        case 'B':
+          push(make_string(str(u32()), PickleValue::Kind::Bytes));
+          break;
+        case 'C':
+          push(make_string(str(byte()), PickleValue::Kind::Bytes));
+          break;
+        case 'q':
+          memo_[byte()] = top();
+          break;
+        case 'r':
+          memo_[u32()] = top();
+          break;
+        case 0x94:
+          memo_[static_cast<int64_t>(memo_.size())] = top();
+          break;
+        case 'h':
+          push(memo_at(byte()));
+          break;
+        case 'j':
+          push(memo_at(u32()));
+          break;
+        case 't': {
+          auto t = make(PickleValue::Kind::Tuple);
+          t->items = pop_mark();
+          push(t);
+          break;
+        }
+        case 0x85:
+        case 0x86:
+        case 0x87: {
           auto t = make(PickleValue::Kind::Tuple);
           t->items.resize(op - 0x84);
           for (auto it = t->items.rbegin(); it != t->items.rend(); ++it) *it = pop();
           push(t);
           break;
         }
-        case 'a': { auto v = pop(); top()->items.push_back(v); break; }
-        case 'e': { auto v = pop_mark(); auto l = top(); l->items.insert(l->items.end(), v.begin(), v.end()); break; }
-        case 's': { auto v = pop(); auto k = pop(); top()->entries.emplace_back(k, v); break; }
+        case 'a': {
+          auto v = pop();
+          top()->items.push_back(v);
+          break;
+        }
+        case 'e': {
+          auto v = pop_mark();
+          auto l = top();
+          l->items.insert(l->items.end(), v.begin(), v.end());
+          break;
+        }
+        case 's': {
+          auto v = pop();
+          auto k = pop();
+          top()->entries.emplace_back(k, v);
+          break;
+        }
         case 'u': {
           auto v = pop_mark();
           if (v.size() % 2) fail("odd SETITEMS");
           for (size_t i = 0; i < v.size(); i += 2) top()->entries.emplace_back(v[i], v[i + 1]);
           break;
         }
-        case 'c': { auto module = line(); auto name = line(); push(make_string(module + "." + name, PickleValue::Kind::Global)); break; }
-        case 0x93: { auto name = pop(); auto module = pop(); push(make_string(module->s + "." + name->s, PickleValue::Kind::Global)); break; }
-        case 'R': { auto args = pop(); auto callable = pop(); push(reduce(callable, args)); break; }
-        case 0x81: { auto args = pop(); auto cls = pop(); push(placeholder(cls->s, args)); break; }
-        case 'b': { auto state = pop(); auto obj = top(); if (obj->kind == PickleValue::Kind::Object) obj->entries.emplace_back(make_string("__state__"), state); break; }
-        case 'Q': push(persistent(pop())); break;
-        default: fail("unsupported pickle opcode 0x" + hex(op));
+        case 'c': {
+          auto module = line();
+          auto name = line();
+          push(make_string(module + "." + name, PickleValue::Kind::Global));
+          break;
+        }
+        case 0x93: {
+          auto name = pop();
+          auto module = pop();
+          push(make_string(module->s + "." + name->s, PickleValue::Kind::Global));
+          break;
+        }
+        case 'R': {
+          auto args = pop();
+          auto callable = pop();
+          push(reduce(callable, args));
+          break;
+        }
+        case 0x81: {
+          auto args = pop();
+          auto cls = pop();
+          push(placeholder(cls->s, args));
+          break;
+        }
+        case 'b': {
+          auto state = pop();
+          auto obj = top();
+          if (obj->kind == PickleValue::Kind::Object)
+            obj->entries.emplace_back(make_string("__state__"), state);
+          break;
+        }
+        case 'Q':
+          push(persistent(pop()));
+          break;
+        default:
+          fail("unsupported pickle opcode 0x" + hex(op));
       }
     }
   }
@@ -118,9 +228,19 @@ class Unpickler {
     return at;
   }
   uint8_t byte() { return *take(1); }
-  uint32_t u16() { auto b = take(2); return b[0] | (b[1] << 8); }
-  uint32_t u32() { auto b = take(4); return uint32_t{b[0]} | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16) | (uint32_t{b[3]} << 24); }
-  uint64_t u64() { uint64_t lo = u32(); uint64_t hi = u32(); return lo | (hi << 32); }
+  uint32_t u16() {
+    auto b = take(2);
+    return b[0] | (b[1] << 8);
+  }
+  uint32_t u32() {
+    auto b = take(4);
+    return uint32_t{b[0]} | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16) | (uint32_t{b[3]} << 24);
+  }
+  uint64_t u64() {
+    uint64_t lo = u32();
+    uint64_t hi = u32();
+    return lo | (hi << 32);
+  }
   int64_t long1() {
     const uint8_t n = byte();
     if (n > 8) fail("integer too large");
@@ -130,16 +250,39 @@ class Unpickler {
     if (n > 0 && n < 8 && (b[n - 1] & 0x80)) v -= int64_t{1} << (8 * n);
     return v;
   }
-  std::string str(uint64_t n) { auto b = take(n); return {reinterpret_cast<const char*>(b), n}; }
+  std::string str(uint64_t n) {
+    auto b = take(n);
+    return {reinterpret_cast<const char*>(b), n};
+  }
   std::string line() {
     std::string s;
-    while (true) { char c = static_cast<char>(byte()); if (c == '\n') return s; s += c; }
+    while (true) {
+      char c = static_cast<char>(byte());
+      if (c == '\n') return s;
+      s += c;
+    }
   }
   void push(PickleRef v) { stack_.push_back(std::move(v)); }
-  void push_int(int64_t v) { auto o = make(PickleValue::Kind::Int); o->i = v; push(o); }
-  PickleRef pop() { if (stack_.empty()) fail("stack underflow"); auto v = stack_.back(); stack_.pop_back(); return v; }
-  PickleRef top() { if (stack_.empty()) fail("stack underflow"); return stack_.back(); }
-  PickleRef memo_at(int64_t k) { auto it = memo_.find(k); if (it == memo_.end()) fail("bad memo"); return it->second; }
+  void push_int(int64_t v) {
+    auto o = make(PickleValue::Kind::Int);
+    o->i = v;
+    push(o);
+  }
+  PickleRef pop() {
+    if (stack_.empty()) fail("stack underflow");
+    auto v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  PickleRef top() {
+    if (stack_.empty()) fail("stack underflow");
+    return stack_.back();
+  }
+  PickleRef memo_at(int64_t k) {
+    auto it = memo_.find(k);
+    if (it == memo_.end()) fail("bad memo");
+    return it->second;
+  }
   std::vector<PickleRef> pop_mark() {
     if (marks_.empty()) fail("no mark");
     const size_t m = marks_.back();
@@ -165,8 +308,10 @@ class Unpickler {
       if (args->items.size() < 4 || args->items[0]->kind != PickleValue::Kind::Storage)
         fail("malformed tensor record");
       auto t = make(PickleValue::Kind::Tensor);
-      t->tensor = args->items[0]->tensor.as_strided(ints(args->items[2]), ints(args->items[3]),
-                                                    args->items[1]->i).clone();
+      t->tensor =
+          args->items[0]
+              ->tensor.as_strided(ints(args->items[2]), ints(args->items[3]), args->items[1]->i)
+              .clone();
       return t;
     }
     if (name == "torch._utils._rebuild_parameter" ||
@@ -176,7 +321,8 @@ class Unpickler {
     return placeholder(name, args);  // never called: an inert record of what it was
   }
   PickleRef persistent(const PickleRef& pid) {
-    if (pid->kind != PickleValue::Kind::Tuple || pid->items.size() < 5 || pid->items[0]->s != "storage")
+    if (pid->kind != PickleValue::Kind::Tuple || pid->items.size() < 5 ||
+        pid->items[0]->s != "storage")
       fail("unsupported persistent id");
     const auto dtype = storage_dtype(pid->items[1]->s);
     auto s = make(PickleValue::Kind::Storage);
@@ -230,12 +376,18 @@ class PickleWriter {
 
 std::string storage_type_name(at::ScalarType type) {
   switch (type) {
-    case at::kFloat: return "FloatStorage";
-    case at::kDouble: return "DoubleStorage";
-    case at::kHalf: return "HalfStorage";
-    case at::kBFloat16: return "BFloat16Storage";
-    case at::kLong: return "LongStorage";
-    default: throw CheckpointError(std::string("cannot write dtype ") + at::toString(type));
+    case at::kFloat:
+      return "FloatStorage";
+    case at::kDouble:
+      return "DoubleStorage";
+    case at::kHalf:
+      return "HalfStorage";
+    case at::kBFloat16:
+      return "BFloat16Storage";
+    case at::kLong:
+      return "LongStorage";
+    default:
+      throw CheckpointError(std::string("cannot write dtype ") + at::toString(type));
   }
 }
 
@@ -276,7 +428,8 @@ NamedTensors state_dict_of(const PickleRef& root, std::string* found_under) {
   *found_under = "";
   for (const char* key : {"model", "state_dict", "model_state"}) {
     for (const auto& [k, v] : root->entries)
-      if (k->kind == PickleValue::Kind::String && k->s == key && v->kind == PickleValue::Kind::Dict) {
+      if (k->kind == PickleValue::Kind::String && k->s == key &&
+          v->kind == PickleValue::Kind::Dict) {
         dict = v;
         *found_under = key;
       }
@@ -334,8 +487,8 @@ void save_torch_state_dict(const std::string& path, const NamedTensors& tensors,
     w.op('t');
     w.op('R');
     const auto* data = static_cast<const uint8_t*>(t.data_ptr());
-    records.push_back({prefix + "data/" + key,
-                       std::vector<uint8_t>(data, data + t.numel() * t.element_size())});
+    records.push_back(
+        {prefix + "data/" + key, std::vector<uint8_t>(data, data + t.numel() * t.element_size())});
   }
   w.op('u');
   w.op('s');

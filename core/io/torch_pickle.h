@@ -21,14 +21,29 @@ struct PickleValue;
 using PickleRef = std::shared_ptr<PickleValue>;
 
 struct PickleValue {
-  enum class Kind { None, Bool, Int, Float, String, Bytes, Tuple, List, Dict, Global, Object, Tensor, Storage, Mark };
+  enum class Kind {
+    None,
+    Bool,
+    Int,
+    Float,
+    String,
+    Bytes,
+    Tuple,
+    List,
+    Dict,
+    Global,
+    Object,
+    Tensor,
+    Storage,
+    Mark
+  };
   Kind kind = Kind::None;
   int64_t i = 0;
   double f = 0.0;
-  std::string s;                                // String, Bytes, Global ("module.name"), Object class
-  std::vector<PickleRef> items;                     // Tuple, List, Object args
+  std::string s;                 // String, Bytes, Global ("module.name"), Object class
+  std::vector<PickleRef> items;  // Tuple, List, Object args
   std::vector<std::pair<PickleRef, PickleRef>> entries;  // Dict (insertion order), Object state
-  at::Tensor tensor;                            // Tensor, Storage (1-D, its dtype)
+  at::Tensor tensor;                                     // Tensor, Storage (1-D, its dtype)
 };
 
 // Reads `<archive>/data.pkl` from a torch.save zip and returns the unpickled root.

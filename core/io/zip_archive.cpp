@@ -62,7 +62,8 @@ ZipReader::ZipReader(const std::string& path) : path_(path) {
     if (i == 0 || n - i > 22 + 65535) break;
   }
   if (eocd == std::string::npos)
-    throw CheckpointError("'" + path + "' is not a zip archive (a .pth from torch.save is one; "
+    throw CheckpointError("'" + path +
+                          "' is not a zip archive (a .pth from torch.save is one; "
                           "files from torch < 1.6 use the legacy format, re-save them)");
   const uint16_t count = le16(&data_[eocd + 10]);
   const uint32_t dir_offset = le32(&data_[eocd + 16]);
@@ -80,7 +81,8 @@ ZipReader::ZipReader(const std::string& path) : path_(path) {
     const uint16_t name_len = le16(&data_[pos + 28]), extra = le16(&data_[pos + 30]),
                    comment = le16(&data_[pos + 32]);
     e.local_offset = le32(&data_[pos + 42]);
-    if (pos + 46 + name_len > n) throw CheckpointError("'" + path + "' has a truncated zip directory");
+    if (pos + 46 + name_len > n)
+      throw CheckpointError("'" + path + "' has a truncated zip directory");
     e.name.assign(reinterpret_cast<const char*>(&data_[pos + 46]), name_len);
     pos += 46 + name_len + extra + comment;
     names_.push_back(e.name);
@@ -114,10 +116,12 @@ std::vector<uint8_t> ZipReader::read(const std::string& name) const {
     if (!stb::inflate_raw(&data_[start], e.compressed, &out))
       throw CheckpointError("'" + path_ + "': cannot inflate '" + name + "'");
   } else {
-    throw CheckpointError("'" + path_ + "': unsupported zip compression " + std::to_string(e.method));
+    throw CheckpointError("'" + path_ + "': unsupported zip compression " +
+                          std::to_string(e.method));
   }
   if (out.size() != e.size || crc32(out.data(), out.size()) != e.crc)
-    throw CheckpointError("'" + path_ + "': entry '" + name + "' fails its CRC check (corrupt file)");
+    throw CheckpointError("'" + path_ + "': entry '" + name +
+                          "' fails its CRC check (corrupt file)");
   return out;
 }
 

@@ -29,9 +29,9 @@ void MaeConfig::validate() const {
   require(depth >= 0 && dec_depth >= 0, "depths must not be negative");
   require(mlp_ratio > 0, "mlp_ratio must be positive");
   require(ln_eps > 0, "ln_eps must be positive");
-  require(static_cast<int64_t>(mean.size()) == in_chans &&
-              static_cast<int64_t>(std.size()) == in_chans,
-          "mean/std need one value per channel");
+  require(
+      static_cast<int64_t>(mean.size()) == in_chans && static_cast<int64_t>(std.size()) == in_chans,
+      "mean/std need one value per channel");
   for (double s : std) require(s > 0, "std values must be positive");
 }
 

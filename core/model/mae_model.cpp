@@ -1,10 +1,9 @@
 // Why: see mae_model.h. Each function mirrors one function of the authors' models_mae.py.
 #include "model/mae_model.h"
 
+#include <ATen/ATen.h>
 #include <torch/nn/init.h>
 #include <torch/utils.h>
-
-#include <ATen/ATen.h>
 
 #include <cmath>
 
@@ -101,8 +100,7 @@ MaeModelImpl::Encoded MaeModelImpl::forward_encoder(const at::Tensor& images,
   return out;
 }
 
-at::Tensor MaeModelImpl::forward_decoder(const at::Tensor& latent,
-                                         const at::Tensor& ids_restore) {
+at::Tensor MaeModelImpl::forward_decoder(const at::Tensor& latent, const at::Tensor& ids_restore) {
   auto x = decoder_embed(latent);
   const int64_t n = x.size(0), l = ids_restore.size(1), d = x.size(2);
   auto mask_tokens = mask_token.to(x.scalar_type()).expand({n, l + 1 - x.size(1), d});

@@ -30,8 +30,7 @@ MaskStrategy parse_mask_strategy(const std::string& name) {
 }
 
 int64_t keep_count(int64_t num_patches, double ratio) {
-  if (!(ratio >= 0.0 && ratio < 1.0))
-    throw std::invalid_argument("mask ratio must be in [0, 1)");
+  if (!(ratio >= 0.0 && ratio < 1.0)) throw std::invalid_argument("mask ratio must be in [0, 1)");
   return static_cast<int64_t>(static_cast<double>(num_patches) * (1.0 - ratio));
 }
 
@@ -54,8 +53,7 @@ namespace {
 double uniform(at::Generator& gen) { return at::rand({1}, gen).item<double>(); }
 
 // Marks random rectangles until `target` patches are covered (or no progress is possible).
-void cover_with_blocks(float* row, int64_t gh, int64_t gw, int64_t target,
-                       at::Generator& gen) {
+void cover_with_blocks(float* row, int64_t gh, int64_t gw, int64_t target, at::Generator& gen) {
   const int64_t total = gh * gw;
   const int64_t min_area = std::max<int64_t>(1, std::min<int64_t>(16, total / 12));
   int64_t covered = 0;

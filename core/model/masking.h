@@ -41,7 +41,6 @@ at::Tensor strategy_noise(MaskStrategy strategy, int64_t batch, int64_t grid_h, 
 
 // Noise for a caller-given mask (N, L) with 1 = remove: removed patches get noise >= 1.
 // Every row must remove the same number of patches; returns that row's len_keep.
-at::Tensor noise_from_mask(const at::Tensor& mask, at::Generator& generator,
-                           int64_t* len_keep_out);
+at::Tensor noise_from_mask(const at::Tensor& mask, at::Generator& generator, int64_t* len_keep_out);
 
 }  // namespace mae

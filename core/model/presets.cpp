@@ -39,8 +39,8 @@ std::vector<Preset> make_presets() {
   fm.mean = default_mean(1);
   fm.std = default_std(1);
   RecipeDefaults fm_recipe{128, 3e-3, 0.05, 0.75, 0.5, 600};
-  presets.push_back({"fmnist-tiny", "28x28 grayscale, patch 4, 4x128 encoder, 2x128 decoder",
-                     fm, fm_recipe});
+  presets.push_back(
+      {"fmnist-tiny", "28x28 grayscale, patch 4, 4x128 encoder, 2x128 decoder", fm, fm_recipe});
 
   MaeConfig rgb;
   rgb.preset = "rgb-small";

@@ -11,7 +11,7 @@ namespace mae {
 
 struct RecipeDefaults {
   int64_t batch = 256;
-  double base_lr = 1.5e-4;  // lr = base_lr * effective_batch / 256
+  double base_lr = 1.5e-4;        // lr = base_lr * effective_batch / 256
   double warmup_fraction = 0.05;  // 40 of 800 epochs in the paper
   double mask_ratio = 0.75;
   double crop_scale_min = 0.2;  // RandomResizedCrop(scale=(min, 1))

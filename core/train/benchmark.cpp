@@ -1,11 +1,10 @@
 // Why: see benchmark.h.
 #include "train/benchmark.h"
 
-#include <torch/utils.h>
-
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>
@@ -77,7 +76,8 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   auto image = at::rand({config.in_chans, config.img_h, config.img_w});
   for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
     MaskRequest request;
-    request.ratio = 0.5 + 0.4 * static_cast<double>(i) / static_cast<double>(options.warmup_steps + options.steps);
+    request.ratio = 0.5 + 0.4 * static_cast<double>(i) /
+                              static_cast<double>(options.warmup_steps + options.steps);
     const auto start = clock::now();
     reconstruct(model, image, request);
     if (i >= options.warmup_steps)

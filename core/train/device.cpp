@@ -1,13 +1,12 @@
 // Why: see device.h. CUDA-only calls are compiled only when LibTorch has CUDA.
 #include "train/device.h"
 
-#include <torch/cuda.h>
-
 #include <ATen/autocast_mode.h>
+#include <torch/cuda.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 #ifdef MAE_HAVE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>

@@ -20,15 +20,14 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(const std::vector<NamedParam
                                                     const TrainConfig& config) {
   std::vector<at::Tensor> decay, no_decay;
   for (const auto& p : params) (p.decay ? decay : no_decay).push_back(p.tensor);
-  auto base = torch::optim::AdamWOptions(config.peak_lr())
-                  .betas({config.beta1, config.beta2})
-                  .eps(1e-8);
+  auto base =
+      torch::optim::AdamWOptions(config.peak_lr()).betas({config.beta1, config.beta2}).eps(1e-8);
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(no_decay,
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
+                                    torch::optim::AdamWOptions(base).weight_decay(0.0)));
+  groups.emplace_back(decay,
                       std::make_unique<torch::optim::AdamWOptions>(
-                          torch::optim::AdamWOptions(base).weight_decay(0.0)));
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                 torch::optim::AdamWOptions(base).weight_decay(config.weight_decay)));
+                          torch::optim::AdamWOptions(base).weight_decay(config.weight_decay)));
   return std::make_unique<torch::optim::AdamW>(std::move(groups), base);
 }
 

@@ -1,9 +1,8 @@
 // Why: see train_config.h.
 #include "train/train_config.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <numbers>
 #include <stdexcept>
 
@@ -65,7 +64,8 @@ double learning_rate_at(const TrainConfig& config, int64_t step) {
   const double peak = config.peak_lr();
   if (step < config.warmup_steps)
     return peak * static_cast<double>(step) / static_cast<double>(config.warmup_steps);
-  const double span = static_cast<double>(std::max<int64_t>(1, config.total_steps - config.warmup_steps));
+  const double span =
+      static_cast<double>(std::max<int64_t>(1, config.total_steps - config.warmup_steps));
   const double progress = std::min(1.0, static_cast<double>(step - config.warmup_steps) / span);
   return config.min_lr +
          (peak - config.min_lr) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));

@@ -1,11 +1,10 @@
 // Why: see trainer.h.
 #include "train/trainer.h"
 
-#include <torch/nn/utils/clip_grad.h>
-#include <torch/utils.h>
-
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/utils.h>
 
 #include <chrono>
 #include <cmath>
@@ -18,8 +17,8 @@ namespace mae {
 
 at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t batch,
                            int64_t step, int64_t micro) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(
-      mix_seed(train.seed, static_cast<uint64_t>(step), 0x6d61736bULL + static_cast<uint64_t>(micro)));
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(mix_seed(
+      train.seed, static_cast<uint64_t>(step), 0x6d61736bULL + static_cast<uint64_t>(micro)));
   return strategy_noise(train.mask_strategy, batch, model.grid_h(), model.grid_w(),
                         train.mask_ratio, gen);
 }
@@ -118,8 +117,7 @@ StepMetrics Trainer::step() {
   ++step_;
   m.step = step_;
   m.step_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
-  m.images_per_sec =
-      static_cast<double>(train_.batch * train_.accum_steps) / (m.step_ms / 1000.0);
+  m.images_per_sec = static_cast<double>(train_.batch * train_.accum_steps) / (m.step_ms / 1000.0);
   m.memory_bytes = memory_in_use(train_.device);
   m.skipped_files = loader_->skipped_files();
   return m;

@@ -27,8 +27,7 @@ struct StepMetrics {
 
 class Trainer {
  public:
-  Trainer(const MaeConfig& model, const TrainConfig& train,
-          std::shared_ptr<const Dataset> dataset);
+  Trainer(const MaeConfig& model, const TrainConfig& train, std::shared_ptr<const Dataset> dataset);
   // Continues the run saved in `checkpoint` (model, optimizer, step, configs).
   // total_steps > 0 replaces the saved total (to train longer).
   static std::unique_ptr<Trainer> resume(const std::string& checkpoint,

@@ -173,7 +173,8 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
   s.form.batch = 32;
   s.form.steps = 1000;
   app.start_training();
-  REQUIRE(frames_until(ui, app, [&] { return s.curves.steps.size() >= 3 && !s.snapshots.empty(); }));
+  REQUIRE(
+      frames_until(ui, app, [&] { return s.curves.steps.size() >= 3 && !s.snapshots.empty(); }));
   CHECK(s.snapshots.back()->rows.size() == 6);
   CHECK(app.run_state() == "running");
   // The inference worker receives the trainer's weights with the snapshots.
