@@ -91,14 +91,27 @@ StudioOptions options_with(const std::string& checkpoint) {
   return o;
 }
 
+// A temporary folder with a tiny checkpoint, and the app launched on it.
+struct LaunchedApp {
+  explicit LaunchedApp(const std::string& name)
+      : dir(make_dir(name)), app(renderer, options_with(tiny_checkpoint(dir.string()))) {}
+  ~LaunchedApp() { std::filesystem::remove_all(dir); }
+  static std::filesystem::path make_dir(const std::string& name) {
+    auto dir = std::filesystem::temp_directory_path() / name;
+    std::filesystem::create_directories(dir);
+    return dir;
+  }
+  std::filesystem::path dir;
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  StudioApp app;
+};
+
 }  // namespace
 
 TEST_CASE("launch: the checkpoint is loaded and the first frame shows reconstructions") {
-  auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-launch";
-  std::filesystem::create_directories(dir);
-  HeadlessImGui ui;
-  MockRenderer renderer;
-  StudioApp app(renderer, options_with(tiny_checkpoint(dir.string())));
+  LaunchedApp launched("mae-studio-test-launch");
+  auto& [dir, ui, renderer, app] = launched;
   ui.frame(app);
   CHECK(app.worker().model_info().loaded);
   CHECK(app.state().explorer.result.has_value());
@@ -108,15 +121,11 @@ TEST_CASE("launch: the checkpoint is loaded and the first frame shows reconstruc
     REQUIRE(app.state().checkpoint_snapshot);
     CHECK(app.state().checkpoint_snapshot->rows.size() == 6);
   }
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("explorer: ratio changes coalesce, patches toggle, seeds re-roll") {
-  auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-explorer";
-  std::filesystem::create_directories(dir);
-  HeadlessImGui ui;
-  MockRenderer renderer;
-  StudioApp app(renderer, options_with(tiny_checkpoint(dir.string())));
+  LaunchedApp launched("mae-studio-test-explorer");
+  auto& [dir, ui, renderer, app] = launched;
   auto& e = app.state().explorer;
   // A burst of slider moves between two frames produces one request, for the last value.
   for (float r : {0.1f, 0.3f, 0.5f, 0.9f}) app.set_ratio(r);
@@ -141,7 +150,6 @@ TEST_CASE("explorer: ratio changes coalesce, patches toggle, seeds re-roll") {
   ui.press(app, keys::kR);
   CHECK(e.seed != seed);
   CHECK_FALSE(e.manual);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a bad checkpoint or image gives a message and the app goes on") {
