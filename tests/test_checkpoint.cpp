@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "io/checkpoint.h"
+#include "io/model_files.h"
 #include "io/safetensors.h"
 #include "model/presets.h"
 #include "small_configs.h"
@@ -41,11 +42,11 @@ TEST_CASE("model checkpoint round trip is exact") {
   TempDir dir;
   auto model = make_model(small_model(), 3);
   save_checkpoint(dir.path("m.safetensors"), model, {}, nullptr, 42, 0.5);
-  CheckpointInfo info;
-  auto loaded = load_model(dir.path("m.safetensors"), "cpu", &info);
-  CHECK(info.step == 42);
-  CHECK(info.loss == 0.5);
-  CHECK(info.model.to_json() == small_model().to_json());
+  const auto file = read_model_file(dir.path("m.safetensors"));
+  auto loaded = build_model(file, "cpu");
+  CHECK(file.step == 42);
+  CHECK(file.loss == 0.5);
+  CHECK(file.config.to_json() == small_model().to_json());
   auto x = torch::randn({2, 1, 16, 16});
   auto noise = torch::rand({2, 16});
   model->eval();

@@ -47,8 +47,12 @@ void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensor
 }
 
 LoadedCheckpoint read_checkpoint(const std::string& path) {
+  return checkpoint_from_content(read_safetensors(path), path);
+}
+
+LoadedCheckpoint checkpoint_from_content(SafetensorsContent content, const std::string& path) {
   LoadedCheckpoint out;
-  out.content = read_safetensors(path);
+  out.content = std::move(content);
   const auto& meta = out.content.metadata;
   auto format = meta.find("format");
   if (format == meta.end() || format->second != kFormat)
@@ -86,16 +90,6 @@ void load_weights(MaeModel& model, const SafetensorsContent& content) {
   if (count > 0)
     throw CheckpointError("checkpoint does not fit the model (" + std::to_string(count) +
                           " tensors): " + problems);
-}
-
-MaeModel load_model(const std::string& path, const std::string& device, CheckpointInfo* info) {
-  auto loaded = read_checkpoint(path);
-  MaeModel model(loaded.info.model);
-  load_weights(model, loaded.content);
-  model->to(at::Device(device));
-  model->eval();
-  if (info) *info = loaded.info;
-  return model;
 }
 
 }  // namespace mae

@@ -33,10 +33,9 @@ void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensor
                      const TrainConfig* train, int64_t step, double loss,
                      at::ScalarType weight_dtype = at::kFloat);
 LoadedCheckpoint read_checkpoint(const std::string& path);
+// The same from a file already read; `path` only names it in errors.
+LoadedCheckpoint checkpoint_from_content(SafetensorsContent content, const std::string& path);
 // Copies weights into `model`; throws CheckpointError listing what does not fit.
 void load_weights(MaeModel& model, const SafetensorsContent& content);
-// Reads a checkpoint and builds the model it describes on `device`.
-MaeModel load_model(const std::string& path, const std::string& device,
-                    CheckpointInfo* info = nullptr);
 
 }  // namespace mae

@@ -14,25 +14,29 @@ namespace mae {
 
 namespace {
 
-ModelFile read_hf_folder(const std::filesystem::path& dir) {
+// A folder's config.json with tensors under HF names (already read by the caller).
+ModelFile hf_model_file(const std::filesystem::path& dir, const NamedTensors& hf_tensors) {
   std::ifstream in(dir / "config.json");
   std::stringstream text;
   text << in.rdbuf();
   ModelFile file;
   file.format = "hugging-face";
   file.config = config_from_hf_json(text.str());
+  file.tensors = from_hf_names(hf_tensors);
+  return file;
+}
+
+ModelFile read_hf_folder(const std::filesystem::path& dir) {
   const auto weights = dir / "model.safetensors";
   const auto bin = dir / "pytorch_model.bin";
-  if (std::filesystem::exists(weights)) {
-    file.tensors = from_hf_names(read_safetensors(weights.string()).tensors);
-  } else if (std::filesystem::exists(bin)) {
+  if (std::filesystem::exists(weights))
+    return hf_model_file(dir, read_safetensors(weights.string()).tensors);
+  if (std::filesystem::exists(bin)) {
     std::string under;
-    file.tensors = from_hf_names(state_dict_of(load_torch_archive(bin.string()), &under));
-  } else {
-    throw CheckpointError("'" + dir.string() +
-                          "' has neither model.safetensors nor pytorch_model.bin");
+    return hf_model_file(dir, state_dict_of(load_torch_archive(bin.string()), &under));
   }
-  return file;
+  throw CheckpointError("'" + dir.string() +
+                        "' has neither model.safetensors nor pytorch_model.bin");
 }
 
 // -1 unknown, else the saved argparse args' norm_pix_loss.
@@ -87,12 +91,13 @@ ModelFile read_model_file(const std::string& path) {
   }
   if (p.filename() == "config.json" && is_hf_folder(p.parent_path().string()))
     return read_hf_folder(p.parent_path());
-  if (p.extension() == ".safetensors" && fs::exists(p.parent_path() / "config.json", ec)) {
-    const auto meta = read_safetensors(path).metadata;
-    if (meta.count("format") && meta.at("format") != "mae-studio-checkpoint")
-      return read_hf_folder(p.parent_path());
-  }
-  auto loaded = read_checkpoint(path);
+  // Read once: a model.safetensors beside a config.json is HF's, anything else ours.
+  auto content = read_safetensors(path);
+  const auto format = content.metadata.find("format");
+  if (p.extension() == ".safetensors" && fs::exists(p.parent_path() / "config.json", ec) &&
+      format != content.metadata.end() && format->second != "mae-studio-checkpoint")
+    return hf_model_file(p.parent_path(), content.tensors);
+  auto loaded = checkpoint_from_content(std::move(content), path);
   ModelFile file;
   file.format = "mae-studio";
   file.config = loaded.info.model;

@@ -36,7 +36,6 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
   model_->train();
   params_ = trainable_parameters(model_);
   optimizer_ = make_optimizer(params_, train_);
-  start_loader();
 }
 
 void Trainer::start_loader() {
@@ -66,13 +65,13 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
   import_optimizer_state(*trainer->optimizer_, trainer->params_, loaded.content);
   trainer->step_ = loaded.info.step;
   trainer->last_good_loss_ = loaded.info.loss;
-  trainer->start_loader();
   return trainer;
 }
 
 StepMetrics Trainer::step() {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
+  if (!loader_) start_loader();  // here, not in the constructor: resume sets step_ first
   const bool on_cuda = train_.device != "cpu";
   const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
   StepMetrics m;

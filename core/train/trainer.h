@@ -47,7 +47,7 @@ class Trainer {
   MaeModel& model() { return model_; }
 
  private:
-  void start_loader();
+  void start_loader();  // at the first step(), from step_
 
   MaeConfig model_config_;
   TrainConfig train_;
