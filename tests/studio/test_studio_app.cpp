@@ -191,6 +191,7 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
 
   ui.press(app, keys::kSpace);
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == "paused"; }));
+  ui.frame(app);  // drains the metrics of the step that ended as the pause took effect
   const auto step = s.last_metrics.step;
   for (int i = 0; i < 10; ++i) ui.frame(app);
   CHECK(s.last_metrics.step == step);
