@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Why: the GPU machines have no Debian dev packages and no network. This copies the
-# header-only dependencies from this machine's Debian packages into .deps/ (git-ignored),
+# header-only dependencies and libjpeg-turbo from this machine's Debian packages into .deps/ (git-ignored),
 # which the device tool carries along (carry: [".deps"]) and CMake finds via MAE_DEPS_DIR.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,4 +9,8 @@ mkdir -p "$deps/stb" "$deps/doctest-cmake"
 cp /usr/include/stb/stb_image.h /usr/include/stb/stb_image_write.h "$deps/stb/"
 cp -r /usr/include/nlohmann /usr/include/CLI /usr/include/doctest "$deps/"
 cp /usr/lib/cmake/doctest/doctest.cmake /usr/lib/cmake/doctest/doctestAddTests.cmake "$deps/doctest-cmake/"
-echo "header-only dependencies copied to $deps"
+mkdir -p "$deps/turbojpeg"
+cp /usr/include/turbojpeg.h "$deps/turbojpeg/"
+cp -L /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 "$deps/turbojpeg/libturbojpeg.so.0"
+ln -sf libturbojpeg.so.0 "$deps/turbojpeg/libturbojpeg.so"
+echo "header-only dependencies and libjpeg-turbo copied to $deps"

@@ -11,13 +11,15 @@ class SyntheticDataset : public mae::Dataset {
   SyntheticDataset(int64_t count, int64_t channels, int64_t size, bool nan = false)
       : count_(count), channels_(channels), size_(size), nan_(nan) {}
   int64_t size() const override { return count_; }
-  at::Tensor load(int64_t index) const override {
-    if (nan_) return torch::full({channels_, size_, size_}, NAN);
-    auto y = torch::linspace(0, 1, size_).view({1, size_, 1});
-    auto img = (y * 0.3).expand({channels_, size_, size_}).clone();
+  int64_t channels() const override { return channels_; }
+  // Float (H, W, C) pixels in [0, 1], so that NaN can be fed to the trainer.
+  mae::DecodedImage load_pixels(int64_t index) const override {
+    if (nan_) return {torch::full({size_, size_, channels_}, NAN), size_, size_};
+    auto y = torch::linspace(0, 1, size_).view({size_, 1, 1});
+    auto img = (y * 0.3).expand({size_, size_, channels_}).clone();
     const int64_t a = index % (size_ / 2), b = (index * 7) % (size_ / 2);
-    img.narrow(1, a, size_ / 2).narrow(2, b, size_ / 2).fill_(0.9);
-    return img;
+    img.narrow(0, a, size_ / 2).narrow(1, b, size_ / 2).fill_(0.9);
+    return {img, size_, size_};
   }
   std::string description() const override { return "synthetic"; }
 

@@ -1,17 +1,20 @@
 // Why: `mae train`: a whole run from the terminal, with a progress line, metrics.jsonl,
 // periodic and final checkpoints, resume, and Ctrl+C that saves before it exits.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stop_token>
+#include <thread>
 
 #include "commands.h"
 #include "io/checkpoint.h"
-#include "model/presets.h"
-#include "train/format_duration.h"
+#include "train/recipe.h"
 #include "train/trainer.h"
+#include "util/format_duration.h"
 
 namespace mae::cli {
 
@@ -31,7 +34,7 @@ struct TrainArgs {
   double base_lr = 0.0;
   double mask_ratio = -1.0;
   std::string strategy = "random";
-  bool norm_pix = false;
+  int norm_pix = -1;  // -1: the preset's, 0 off, 1 on
   bool resume = false;
   int64_t seed = 0;
   int64_t save_every = 0;
@@ -40,33 +43,50 @@ struct TrainArgs {
   double crop_min = -1.0;
 };
 
+// Opens the data with the trainer's options, printing the data stage as it goes, and runs
+// the first pass (decoding every file once into the cache) before the first step.
+std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainConfig& t) {
+  auto print = [](const DataProgress& p) { std::fprintf(stderr, "\r%s   ", p.line().c_str()); };
+  auto dataset = open_dataset(t.data, model.in_chans, training_data_options(model, t), print);
+  std::stop_source stop;
+  std::jthread watch([&stop](const std::stop_token& done) {
+    while (!done.stop_requested() && !g_interrupted)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_interrupted) stop.request_stop();
+  });
+  dataset->prepare(print, stop.get_token());
+  watch.request_stop();
+  std::fprintf(stderr, "\n");
+  return dataset;
+}
+
 std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& last) {
   if (a.resume) {
     if (!std::filesystem::exists(last))
       throw std::runtime_error("--resume: no checkpoint at '" + last + "'");
     auto info = read_checkpoint(last).info;
-    const std::string data = info.train ? info.train->data : a.data;
-    auto dataset = open_dataset(data, info.model.in_chans);
-    return Trainer::resume(last, dataset, a.steps);
+    if (!info.train)
+      throw std::runtime_error("'" + last + "' holds no training state; it cannot be resumed");
+    return Trainer::resume(last, open_training_data(info.model, *info.train), a.steps);
   }
-  const auto& preset = find_preset(a.preset);
-  MaeConfig model = preset.model;
-  model.norm_pix_loss = a.norm_pix;
-  TrainConfig t;
+  Recipe r = preset_recipe(a.preset);
+  if (a.steps > 0) set_total_steps(r, a.steps);
+  if (a.norm_pix >= 0) r.model.norm_pix_loss = a.norm_pix == 1;
+  TrainConfig& t = r.train;
   t.data = a.data;
-  t.batch = a.batch > 0 ? a.batch : preset.recipe.batch;
+  if (a.batch > 0) t.batch = a.batch;
   t.accum_steps = a.accum;
-  t.total_steps = a.steps > 0 ? a.steps : preset.recipe.steps;
-  t.base_lr = a.base_lr > 0 ? a.base_lr : preset.recipe.base_lr;
+  if (a.base_lr > 0) t.base_lr = a.base_lr;
   t.lr = a.lr;
-  t.warmup_steps = static_cast<int64_t>(preset.recipe.warmup_fraction * t.total_steps);
-  t.mask_ratio = a.mask_ratio >= 0 ? a.mask_ratio : preset.recipe.mask_ratio;
+  if (a.mask_ratio >= 0) t.mask_ratio = a.mask_ratio;
   t.mask_strategy = parse_mask_strategy(a.strategy);
-  t.crop_scale_min = a.crop_min > 0 ? a.crop_min : preset.recipe.crop_scale_min;
+  if (a.crop_min > 0) t.crop_scale_min = a.crop_min;
   t.seed = static_cast<uint64_t>(a.seed);
   t.device = a.device;
   t.loader_workers = a.workers;
-  return std::make_unique<Trainer>(model, t, open_dataset(a.data, model.in_chans));
+  std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
+  auto dataset = open_training_data(r.model, t);
+  return std::make_unique<Trainer>(r.model, t, dataset);
 }
 
 void run(const TrainArgs& a) {
@@ -136,10 +156,15 @@ void add_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--lr", args->lr, "absolute peak learning rate (overrides --base-lr)");
   cmd->add_option("--base-lr", args->base_lr, "lr = base_lr * batch * accum / 256");
-  cmd->add_option("--mask-ratio", args->mask_ratio, "fraction of patches removed (default 0.75)");
+  cmd->add_option("--mask-ratio", args->mask_ratio,
+                  "fraction of patches removed (default: the preset's)");
   cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
       ->capture_default_str();
-  cmd->add_flag("--norm-pix", args->norm_pix, "per-patch normalized pixel targets");
+  cmd->add_flag_callback(
+      "--norm-pix", [args] { args->norm_pix = 1; },
+      "per-patch normalized pixel targets (default: the preset's)");
+  cmd->add_flag_callback(
+      "--no-norm-pix", [args] { args->norm_pix = 0; }, "plain pixel targets");
   cmd->add_option("--crop-min", args->crop_min, "RandomResizedCrop minimum scale");
   cmd->add_option("--seed", args->seed, "seed for init, data order, crops and masks")
       ->capture_default_str();

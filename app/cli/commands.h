@@ -10,6 +10,7 @@ void add_train(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_reconstruct(CLI::App& app);
 void add_bench(CLI::App& app);
+void add_bench_data(CLI::App& app);
 void add_info(CLI::App& app);
 void add_convert(CLI::App& app);
 void add_forward(CLI::App& app);

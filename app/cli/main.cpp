@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   mae::cli::add_eval(app);
   mae::cli::add_reconstruct(app);
   mae::cli::add_bench(app);
+  mae::cli::add_bench_data(app);
   mae::cli::add_info(app);
   mae::cli::add_convert(app);
   mae::cli::add_forward(app);

@@ -16,6 +16,8 @@
 
 namespace mae::studio {
 
+// The Training form's fields. Choosing a preset (in the form or with --preset) fills every
+// field from preset_recipe(), so the app trains the same recipe as `mae train`.
 struct TrainingForm {
   char data[512] = "fashion-mnist";
   int preset = 0;  // index into all_presets()
@@ -25,7 +27,9 @@ struct TrainingForm {
   float base_lr = 3e-3f;
   bool norm_pix = false;
   int steps = 600;
-  int device = 0;  // 0 cpu, 1 cuda
+  int warmup_steps = 30;
+  float crop_min = 0.5f;  // RandomResizedCrop minimum scale
+  int device = 0;         // 0 cpu, 1 cuda
 };
 
 struct ExplorerState {
@@ -60,6 +64,9 @@ struct AppState {
   ExplorerState explorer;
   CurveState curves;
   StepMetrics last_metrics;
+  bool have_metrics = false;  // a step of the current run has been measured
+  double mean_step_ms = 0.0;  // recent steps, for the ETA
+  std::string data_stage;     // "first pass: decoded 312 of 12 000, ..." while preparing
   std::vector<std::shared_ptr<const TrainingSnapshot>> snapshots;
   int snapshot_index = -1;                                      // -1 follows the newest
   std::shared_ptr<const TrainingSnapshot> checkpoint_snapshot;  // from a loaded checkpoint

@@ -8,7 +8,7 @@
 #include "panels.h"
 #include "studio_app.h"
 #include "train/device.h"
-#include "train/format_duration.h"
+#include "util/format_duration.h"
 
 namespace mae::studio {
 
@@ -35,12 +35,8 @@ void draw_training_panel(StudioApp& app) {
   const auto& presets = all_presets();
   if (ImGui::BeginCombo("preset", presets[static_cast<size_t>(f.preset)].name.c_str())) {
     for (size_t i = 0; i < presets.size(); ++i) {
-      if (ImGui::Selectable(presets[i].name.c_str(), f.preset == static_cast<int>(i))) {
-        f.preset = static_cast<int>(i);
-        f.batch = static_cast<int>(std::min<int64_t>(presets[i].recipe.batch, 256));
-        f.base_lr = static_cast<float>(presets[i].recipe.base_lr);
-        f.steps = static_cast<int>(presets[i].recipe.steps);
-      }
+      if (ImGui::Selectable(presets[i].name.c_str(), f.preset == static_cast<int>(i)))
+        app.apply_preset(static_cast<int>(i));
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", presets[i].description.c_str());
     }
     ImGui::EndCombo();
@@ -51,6 +47,10 @@ void draw_training_panel(StudioApp& app) {
   ImGui::InputInt("batch", &f.batch, 16, 64);
   ImGui::InputFloat("base lr", &f.base_lr, 0, 0, "%.2e");
   ImGui::InputInt("steps", &f.steps, 100, 1000);
+  ImGui::InputInt("warmup steps", &f.warmup_steps, 10, 100);
+  ImGui::SliderFloat("crop min scale", &f.crop_min, 0.05f, 1.0f, "%.2f");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("RandomResizedCrop keeps between this fraction and all of each picture");
   ImGui::Checkbox("norm_pix_loss", &f.norm_pix);
   const char* devices[] = {"cpu", "cuda"};
   const int device_count = cuda_available() ? 2 : 1;
@@ -72,14 +72,27 @@ void draw_training_panel(StudioApp& app) {
 
   const auto& m = s.last_metrics;
   const float total = static_cast<float>(std::max(1, f.steps));
+  const std::string state = app.run_state();
   char overlay[96];
-  const double eta = m.step_ms > 0 ? (total - static_cast<double>(m.step)) * m.step_ms / 1000.0 : 0;
-  std::snprintf(overlay, sizeof overlay, "%lld / %d  ETA %s", static_cast<long long>(m.step),
-                f.steps, format_duration(eta).c_str());
-  ImGui::ProgressBar(static_cast<float>(m.step) / total, ImVec2(-1, 0), overlay);
-  ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
-  ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,
-              static_cast<double>(m.memory_bytes) / (1 << 20));
+  if (state == "preparing" && !s.data_stage.empty()) {
+    ImGui::TextWrapped("data: %s", s.data_stage.c_str());
+    ImGui::ProgressBar(-1.0f * static_cast<float>(ImGui::GetTime()), ImVec2(-1, 0),
+                       "preparing data");
+  } else if (!s.have_metrics) {
+    ImGui::ProgressBar(0.0f, ImVec2(-1, 0), active ? "waiting for the first batch" : "not started");
+  } else {
+    const double left = (total - static_cast<double>(m.step)) * s.mean_step_ms / 1000.0;
+    if (state == "running")
+      std::snprintf(overlay, sizeof overlay, "%lld / %d  ETA %s", static_cast<long long>(m.step),
+                    f.steps, format_duration(left).c_str());
+    else
+      std::snprintf(overlay, sizeof overlay, "%lld / %d  (%s)", static_cast<long long>(m.step),
+                    f.steps, state.c_str());
+    ImGui::ProgressBar(static_cast<float>(m.step) / total, ImVec2(-1, 0), overlay);
+    ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
+    ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,
+                static_cast<double>(m.memory_bytes) / (1 << 20));
+  }
   if (m.skipped_files > 0)
     ImGui::TextColored(ImVec4(1, 0.7f, 0.2f, 1), "%lld unreadable files skipped",
                        static_cast<long long>(m.skipped_files));

@@ -17,6 +17,7 @@
 #include "model/presets.h"
 #include "panels.h"
 #include "train/device.h"
+#include "train/recipe.h"
 
 namespace mae::studio {
 
@@ -36,7 +37,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     : renderer_(renderer), options_(options) {
   const auto& presets = all_presets();
   for (size_t i = 0; i < presets.size(); ++i)
-    if (presets[i].name == options_.preset) state_.form.preset = static_cast<int>(i);
+    if (presets[i].name == options_.preset) apply_preset(static_cast<int>(i));
   std::snprintf(state_.form.data, sizeof state_.form.data, "%s", options_.data.c_str());
   if (options_.ratio) state_.explorer.ratio = static_cast<float>(*options_.ratio);
   if (!options_.strategy.empty())
@@ -133,28 +134,49 @@ void StudioApp::handle_drop(const std::vector<std::string>& paths) {
   }
 }
 
+void StudioApp::apply_preset(int index) {
+  const auto& presets = all_presets();
+  if (index < 0 || index >= static_cast<int>(presets.size())) return;
+  const Recipe r = preset_recipe(presets[static_cast<size_t>(index)].name);
+  auto& f = state_.form;
+  f.preset = index;
+  f.batch = static_cast<int>(r.train.batch);
+  f.base_lr = static_cast<float>(r.train.base_lr);
+  f.steps = static_cast<int>(r.train.total_steps);
+  f.warmup_steps = static_cast<int>(r.train.warmup_steps);
+  f.crop_min = static_cast<float>(r.train.crop_scale_min);
+  f.mask_ratio = static_cast<float>(r.train.mask_ratio);
+  f.norm_pix = r.model.norm_pix_loss;
+}
+
 void StudioApp::start_training() {
   if (training_active()) return;
   try {
     const auto& preset = all_presets().at(static_cast<size_t>(state_.form.preset));
+    Recipe r = preset_recipe(preset.name);
     TrainingRequest request;
-    request.model = preset.model;
+    request.model = r.model;
     request.model.norm_pix_loss = state_.form.norm_pix;
     auto& t = request.train;
+    t = r.train;
     t.data = state_.form.data;
     t.batch = std::max(1, state_.form.batch);
     t.total_steps = std::max(1, state_.form.steps);
     t.base_lr = state_.form.base_lr;
-    t.warmup_steps = static_cast<int64_t>(preset.recipe.warmup_fraction * t.total_steps);
+    t.warmup_steps = std::clamp(state_.form.warmup_steps, 0, state_.form.steps);
     t.mask_ratio = state_.form.mask_ratio;
     t.mask_strategy = static_cast<MaskStrategy>(state_.form.strategy);
-    t.crop_scale_min = preset.recipe.crop_scale_min;
+    t.crop_scale_min = std::clamp(static_cast<double>(state_.form.crop_min), 0.01, 1.0);
     t.device = state_.form.device == 1 ? "cuda" : "cpu";
     resolve_device(t.device);
     session_.reset();
     state_.curves = CurveState{{}, {}, {}, {}, state_.curves.log_scale, state_.curves.smoothing};
     state_.snapshots.clear();
     state_.snapshot_index = -1;
+    state_.last_metrics = StepMetrics{};
+    state_.have_metrics = false;
+    state_.mean_step_ms = 0.0;
+    state_.data_stage.clear();
     session_ = std::make_unique<TrainingSession>(request, &worker_);
     session_->set_publish_weights(state_.explorer.follow_training);
     message("training " + preset.name + " on " + t.data);
@@ -289,6 +311,10 @@ void StudioApp::pump() {
     auto& c = state_.curves;
     for (const auto& m : metrics) {
       state_.last_metrics = m;
+      // The ETA comes from measured steps: an average that forgets the slow first step.
+      state_.mean_step_ms =
+          state_.have_metrics ? 0.8 * state_.mean_step_ms + 0.2 * m.step_ms : m.step_ms;
+      state_.have_metrics = true;
       if (m.nonfinite) continue;
       c.steps.push_back(static_cast<double>(m.step));
       c.loss.push_back(m.loss);
@@ -298,6 +324,7 @@ void StudioApp::pump() {
       c.lr.push_back(m.lr);
     }
     state_.snapshots = session_->snapshots();
+    state_.data_stage = session_->data_stage();
   }
 }
 

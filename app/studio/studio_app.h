@@ -26,6 +26,8 @@ class StudioApp {
   void frame();
 
   // Actions, shared by buttons, shortcuts, drag and drop and tests.
+  // Fills the Training form with the preset's complete recipe.
+  void apply_preset(int index);
   void start_training();
   void toggle_pause();
   void stop_training();

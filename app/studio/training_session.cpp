@@ -30,7 +30,14 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
   // it, so on a small machine the UI thread still gets the CPU when it needs it.
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   try {
-    auto data = open_dataset(request_.train.data, request_.model.in_chans);
+    auto show_stage = [this](const DataProgress& p) {
+      std::lock_guard lock(mutex_);
+      data_stage_ = p.line();
+    };
+    auto data = open_dataset(request_.train.data, request_.model.in_chans,
+                             training_data_options(request_.model, request_.train), show_stage);
+    data->prepare(show_stage, stop);
+    if (stop.stop_requested()) return;
     // Evaluation images: the test split for Fashion-MNIST, else the first images.
     auto eval_source = request_.train.data.rfind("fashion-mnist", 0) == 0
                            ? open_dataset("fashion-mnist:test", request_.model.in_chans)
@@ -119,6 +126,11 @@ void TrainingSession::save(const std::string& path) {
     run_->request_save(path);
   else
     saves_before_start_.push_back(path);
+}
+
+std::string TrainingSession::data_stage() const {
+  std::lock_guard lock(mutex_);
+  return data_stage_;
 }
 
 std::string TrainingSession::state_name() const {

@@ -40,6 +40,8 @@ class TrainingSession {
   // Whether snapshots also hand the weights to the inference worker (the explorer).
   void set_publish_weights(bool publish) { publish_weights_ = publish; }
 
+  // What the data stage is doing while preparing ("indexing 312 files", "first pass: ...").
+  std::string data_stage() const;
   // "preparing" until the trainer exists, then the run's state.
   std::string state_name() const;
   bool active() const;  // preparing, running or paused
@@ -67,6 +69,7 @@ class TrainingSession {
   std::vector<std::string> new_messages_;
   std::deque<std::shared_ptr<const TrainingSnapshot>> snapshots_;
   bool preparing_ = true;
+  std::string data_stage_;
   bool failed_ = false;
   bool pause_before_start_ = false;
   std::vector<std::string> saves_before_start_;

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace mae {
@@ -14,13 +15,11 @@ at::Tensor resize_bicubic(const at::Tensor& image, int64_t out_h, int64_t out_w)
   return out.squeeze(0).clamp(0.0, 1.0);
 }
 
-at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,
-                               std::mt19937_64& rng) {
-  const int64_t h = image.size(1), w = image.size(2);
+CropBox sample_crop(int64_t h, int64_t w, const AugmentConfig& config, std::mt19937_64& rng) {
   const double area = static_cast<double>(h * w);
   std::uniform_real_distribution<double> scale(config.scale_min, config.scale_max);
   std::uniform_real_distribution<double> log_ratio(std::log(3.0 / 4.0), std::log(4.0 / 3.0));
-  int64_t top = 0, left = 0, ch = h, cw = w;
+  CropBox box{0, 0, h, w, false};
   bool found = false;
   for (int attempt = 0; attempt < 10 && !found; ++attempt) {
     const double target = area * scale(rng);
@@ -28,28 +27,92 @@ at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& con
     const auto tw = static_cast<int64_t>(std::llround(std::sqrt(target * aspect)));
     const auto th = static_cast<int64_t>(std::llround(std::sqrt(target / aspect)));
     if (tw > 0 && tw <= w && th > 0 && th <= h) {
-      top = std::uniform_int_distribution<int64_t>(0, h - th)(rng);
-      left = std::uniform_int_distribution<int64_t>(0, w - tw)(rng);
-      ch = th;
-      cw = tw;
+      box.top = std::uniform_int_distribution<int64_t>(0, h - th)(rng);
+      box.left = std::uniform_int_distribution<int64_t>(0, w - tw)(rng);
+      box.height = th;
+      box.width = tw;
       found = true;
     }
   }
   if (!found) {  // center crop within the allowed aspect range
     const double in_ratio = static_cast<double>(w) / static_cast<double>(h);
     if (in_ratio < 3.0 / 4.0) {
-      cw = w;
-      ch = std::llround(static_cast<double>(cw) / (3.0 / 4.0));
+      box.width = w;
+      box.height = std::llround(static_cast<double>(w) / (3.0 / 4.0));
     } else if (in_ratio > 4.0 / 3.0) {
-      ch = h;
-      cw = std::llround(static_cast<double>(ch) * (4.0 / 3.0));
+      box.height = h;
+      box.width = std::llround(static_cast<double>(h) * (4.0 / 3.0));
     }
-    top = (h - ch) / 2;
-    left = (w - cw) / 2;
+    box.top = (h - box.height) / 2;
+    box.left = (w - box.width) / 2;
   }
-  auto out =
-      resize_bicubic(image.narrow(1, top, ch).narrow(2, left, cw), config.out_h, config.out_w);
-  if (config.hflip && std::bernoulli_distribution(0.5)(rng)) out = out.flip({2});
+  box.flip = config.hflip && std::bernoulli_distribution(0.5)(rng);
+  return box;
+}
+
+namespace {
+
+// The box in the stored picture's pixels: scaled from the source size and rounded to whole
+// pixels (at most half a stored pixel per edge; the stored picture has more pixels across
+// any crop than the output, so under half an output pixel).
+CropBox scale_box(const CropBox& box, const DecodedImage& image) {
+  const int64_t ph = image.pixels.size(0), pw = image.pixels.size(1);
+  const int64_t sh = image.source_h > 0 ? image.source_h : ph;
+  const int64_t sw = image.source_w > 0 ? image.source_w : pw;
+  if (sh == ph && sw == pw) return box;
+  const double sy = static_cast<double>(ph) / static_cast<double>(sh);
+  const double sx = static_cast<double>(pw) / static_cast<double>(sw);
+  CropBox out = box;
+  out.top = std::clamp<int64_t>(std::llround(static_cast<double>(box.top) * sy), 0, ph - 1);
+  out.left = std::clamp<int64_t>(std::llround(static_cast<double>(box.left) * sx), 0, pw - 1);
+  const int64_t bottom = std::llround(static_cast<double>(box.top + box.height) * sy);
+  const int64_t right = std::llround(static_cast<double>(box.left + box.width) * sx);
+  out.height = std::clamp<int64_t>(bottom - out.top, 1, ph - out.top);
+  out.width = std::clamp<int64_t>(right - out.left, 1, pw - out.left);
+  return out;
+}
+
+}  // namespace
+
+at::Tensor crop_resize_normalize(const std::vector<DecodedImage>& images,
+                                 const std::vector<CropBox>& boxes, int64_t out_h, int64_t out_w,
+                                 const std::vector<double>& mean, const std::vector<double>& std,
+                                 at::Device device) {
+  std::vector<at::Tensor> resized;
+  resized.reserve(images.size());
+  std::vector<int64_t> flipped;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const CropBox b = scale_box(boxes[i], images[i]);
+    auto crop = images[i].pixels.narrow(0, b.top, b.height).narrow(1, b.left, b.width);
+    const bool bytes = crop.scalar_type() == at::kByte;
+    // (1, C, h, w) as a channels-last view of the (h, w, C) crop: no copy on the CPU.
+    auto nchw = crop.to(device).permute({2, 0, 1}).unsqueeze(0);
+    at::Tensor out;
+    if (bytes && device.is_cpu()) {
+      out = at::_upsample_bicubic2d_aa(nchw, {out_h, out_w}, false).to(at::kFloat);
+    } else {
+      const double unit = bytes ? 1.0 : 255.0;
+      out = at::_upsample_bicubic2d_aa(nchw.to(at::kFloat).mul(unit), {out_h, out_w}, false)
+                .clamp_(0.0, 255.0);
+      if (bytes) out = out.round_();
+    }
+    resized.push_back(out.squeeze(0));
+    if (boxes[i].flip) flipped.push_back(static_cast<int64_t>(i));
+  }
+  auto batch = at::stack(resized).contiguous();  // (N, C, out_h, out_w), 0..255
+  if (!flipped.empty()) {
+    auto idx = at::tensor(flipped, at::kLong).to(device);
+    batch.index_copy_(0, idx, batch.index_select(0, idx).flip({3}));
+  }
+  return normalize(batch.div_(255.0), mean, std);
+}
+
+at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,
+                               std::mt19937_64& rng) {
+  const CropBox box = sample_crop(image.size(1), image.size(2), config, rng);
+  auto out = resize_bicubic(image.narrow(1, box.top, box.height).narrow(2, box.left, box.width),
+                            config.out_h, config.out_w);
+  if (box.flip) out = out.flip({2});
   return out.contiguous();
 }
 

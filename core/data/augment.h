@@ -1,12 +1,17 @@
 // Why: the paper's pre-training augmentation (RandomResizedCrop with bicubic resampling,
 // horizontal flip, mean/std normalization) and the plain resize used for evaluation.
-// Randomness comes from a caller-owned engine so a batch is a pure function of its seed.
+// Randomness is drawn on the CPU from a caller-owned engine, in the source picture's own
+// coordinates, so a batch is a pure function of its seed whether or not the picture was
+// shrunk by the cache; the pixel work is ATen ops that run on the loader threads or on the
+// training device alike.
 #pragma once
 
 #include <ATen/core/Tensor.h>
 
 #include <random>
 #include <vector>
+
+#include "data/photo_decode.h"
 
 namespace mae {
 
@@ -18,8 +23,26 @@ struct AugmentConfig {
   bool hflip = true;
 };
 
-// (C, H, W) in [0,1] -> (C, out_h, out_w) in [0,1], torchvision's RandomResizedCrop
-// algorithm (10 tries, then a center crop) with ratio (3/4, 4/3) and a 50% flip.
+// A crop in the source picture's pixels, and whether to mirror it.
+struct CropBox {
+  int64_t top = 0, left = 0, height = 0, width = 0;
+  bool flip = false;
+};
+
+// torchvision's RandomResizedCrop box (10 tries, then a center crop) with ratio (3/4, 4/3),
+// then a 50% flip draw, for a source picture of h x w.
+CropBox sample_crop(int64_t h, int64_t w, const AugmentConfig& config, std::mt19937_64& rng);
+
+// Crops each picture (uint8, or float in [0,1], (H, W, C); the box is scaled from the
+// source size to the stored size), resizes it to (out_h, out_w) with antialiased bicubic
+// (in 8 bits on the CPU, as PIL does), mirrors, and normalizes the whole batch:
+// float (N, C, out_h, out_w) on `device`.
+at::Tensor crop_resize_normalize(const std::vector<DecodedImage>& images,
+                                 const std::vector<CropBox>& boxes, int64_t out_h, int64_t out_w,
+                                 const std::vector<double>& mean, const std::vector<double>& std,
+                                 at::Device device);
+
+// (C, H, W) in [0,1] -> (C, out_h, out_w) in [0,1]: one sample_crop, resized and flipped.
 at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,
                                std::mt19937_64& rng);
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "data/image_io.h"
+#include "util/intra_op_threads.h"
 
 namespace mae {
 
@@ -28,6 +29,12 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig co
       cursor_(first_step),
       next_to_build_(first_step) {
   if (dataset_->size() == 0) throw DataError("the dataset is empty");
+  // Ready batches are float (N, C, H, W): hold no more of them than the budget allows.
+  const int64_t batch_bytes = config_.batch * dataset_->channels() * config_.augment.out_h *
+                              config_.augment.out_w * static_cast<int64_t>(sizeof(float));
+  const auto affordable =
+      static_cast<int64_t>(config_.ready_memory_budget) / std::max<int64_t>(1, batch_bytes);
+  config_.prefetch = std::clamp<int64_t>(affordable, 1, std::max<int64_t>(1, config_.prefetch));
   const int64_t workers = std::max<int64_t>(1, config_.workers);
   for (int64_t i = 0; i < workers; ++i)
     workers_.emplace_back([this](const std::stop_token& stop) { work(stop); });
@@ -61,6 +68,7 @@ at::Tensor BatchLoader::next() {
 }
 
 void BatchLoader::work(const std::stop_token& stop) {
+  use_one_intra_op_thread_here();
   while (true) {
     int64_t step = 0;
     {
@@ -93,14 +101,14 @@ std::shared_ptr<const std::vector<int64_t>> BatchLoader::permutation(int64_t epo
   return perm;
 }
 
-at::Tensor BatchLoader::load_with_fallback(int64_t position, int64_t epoch) {
+DecodedImage BatchLoader::load_with_fallback(int64_t position, int64_t epoch) {
   const auto perm = permutation(epoch);
   const int64_t n = dataset_->size();
   const int64_t tries = std::min<int64_t>(n, 32);
   for (int64_t t = 0; t < tries; ++t) {
     const int64_t index = (*perm)[static_cast<size_t>((position + t) % n)];
     try {
-      return dataset_->load(index);
+      return dataset_->load_pixels(index);
     } catch (const ImageError& e) {
       ++skipped_;
       std::lock_guard lock(mutex_);
@@ -113,16 +121,20 @@ at::Tensor BatchLoader::load_with_fallback(int64_t position, int64_t epoch) {
 
 at::Tensor BatchLoader::build(int64_t step) {
   const int64_t n = dataset_->size();
-  std::vector<at::Tensor> images;
+  std::vector<DecodedImage> images;
+  std::vector<CropBox> boxes;
   images.reserve(static_cast<size_t>(config_.batch));
+  boxes.reserve(static_cast<size_t>(config_.batch));
   for (int64_t j = 0; j < config_.batch; ++j) {
     const int64_t global = step * config_.batch + j;
-    auto image = load_with_fallback(global % n, global / n);
+    images.push_back(load_with_fallback(global % n, global / n));
     std::mt19937_64 rng(
         mix_seed(config_.seed, static_cast<uint64_t>(step), static_cast<uint64_t>(j) + 1));
-    images.push_back(random_resized_crop(image, config_.augment, rng));
+    boxes.push_back(
+        sample_crop(images.back().source_h, images.back().source_w, config_.augment, rng));
   }
-  return normalize(at::stack(images), config_.mean, config_.std);
+  return crop_resize_normalize(images, boxes, config_.augment.out_h, config_.augment.out_w,
+                               config_.mean, config_.std, at::kCPU);
 }
 
 }  // namespace mae

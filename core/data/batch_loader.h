@@ -1,6 +1,8 @@
 // Why: the trainer must never wait on decoding. Worker threads build the next batches ahead
-// of time; each batch is a pure function of (seed, step) (sample order and augmentation), so
-// a resumed run sees exactly the batches the uninterrupted run would have seen.
+// of time from the dataset's cached pixels; each batch is a pure function of (seed, step)
+// (sample order and augmentation), so a resumed run sees exactly the batches the
+// uninterrupted run would have seen. Memory is bounded: workers x batch x output size for
+// batches in flight, plus the ready ones up to a budget.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -24,7 +26,8 @@ struct LoaderConfig {
   int64_t batch = 64;
   uint64_t seed = 0;
   int64_t workers = 2;
-  int64_t prefetch = 4;  // batches built ahead of the consumer
+  int64_t prefetch = 4;                            // batches built ahead of the consumer, at most
+  size_t ready_memory_budget = size_t{256} << 20;  // bytes of built batches waiting
   AugmentConfig augment;
   std::vector<double> mean;
   std::vector<double> std;
@@ -46,7 +49,7 @@ class BatchLoader {
  private:
   void work(const std::stop_token& stop);
   at::Tensor build(int64_t step);
-  at::Tensor load_with_fallback(int64_t position_in_epoch, int64_t epoch);
+  DecodedImage load_with_fallback(int64_t position_in_epoch, int64_t epoch);
   std::shared_ptr<const std::vector<int64_t>> permutation(int64_t epoch);
 
   std::shared_ptr<const Dataset> dataset_;

@@ -1,13 +1,42 @@
 // Why: see image_folder.h.
 #include "data/image_folder.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <set>
+#include <thread>
 
-#include "data/image_io.h"
+#include "data/jpeg_decoder.h"
+#include "util/intra_op_threads.h"
 
 namespace mae {
+
+namespace {
+
+FileStamp stamp(const std::string& path) {
+  struct stat st {};
+  FileStamp s{path, 0, 0};
+  if (::stat(path.c_str(), &st) == 0) {
+    s.size = static_cast<uint64_t>(st.st_size);
+    s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  }
+  return s;
+}
+
+// What the cached pixels depend on besides the files: a change of any of these is a
+// different cache file.
+std::string cache_tag(const std::string& source, int64_t channels, int64_t cap) {
+  return "photo-v1|" + std::filesystem::absolute(source).lexically_normal().string() + "|c" +
+         std::to_string(channels) + "|cap" + std::to_string(cap) +
+         (jpeg::available() ? "|turbojpeg" : "|stb");
+}
+
+}  // namespace
 
 bool has_image_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
@@ -19,31 +48,202 @@ bool has_image_extension(const std::string& path) {
   return false;
 }
 
-ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channels)
-    : channels_(channels) {
+ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channels,
+                                       const DataOptions& options, const ProgressFn& progress)
+    : channels_(channels), options_(options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw DataError("data folder '" + folder + "' not found");
+  std::vector<std::string> paths;
+  auto last_report = std::chrono::steady_clock::now();
   for (fs::recursive_directory_iterator
            it(folder, fs::directory_options::skip_permission_denied, ec),
        end;
        !ec && it != end; it.increment(ec)) {
     if (it->is_regular_file(ec) && has_image_extension(it->path().string()))
-      files_.push_back(it->path().string());
+      paths.push_back(it->path().string());
+    if (progress &&
+        std::chrono::steady_clock::now() - last_report > std::chrono::milliseconds(500)) {
+      last_report = std::chrono::steady_clock::now();
+      DataProgress p;
+      p.stage = DataProgress::Stage::Indexing;
+      p.done = static_cast<int64_t>(paths.size());
+      progress(p);
+    }
   }
   if (ec) throw DataError("cannot list '" + folder + "': " + ec.message());
-  if (files_.empty())
+  if (paths.empty())
     throw DataError("no image files (png, jpg, bmp, ...) found under '" + folder + "'");
-  std::sort(files_.begin(), files_.end());
-  description_ = folder + " (" + std::to_string(files_.size()) + " image files)";
+  std::sort(paths.begin(), paths.end());
+  if (progress) {
+    DataProgress p;
+    p.stage = DataProgress::Stage::Indexing;
+    p.done = static_cast<int64_t>(paths.size());
+    progress(p);
+  }
+  // Classes are the first-level sub-folders (torchvision's ImageFolder); files directly in
+  // the folder have none.
+  std::set<std::string> classes;
+  std::vector<std::string> class_of(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const auto rel = fs::path(paths[i]).lexically_relative(folder);
+    if (std::distance(rel.begin(), rel.end()) >= 2) class_of[i] = rel.begin()->string();
+    if (!class_of[i].empty()) classes.insert(class_of[i]);
+  }
+  class_names_.assign(classes.begin(), classes.end());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    files_.push_back(stamp(paths[i]));
+    const auto it = std::find(class_names_.begin(), class_names_.end(), class_of[i]);
+    labels_.push_back(class_of[i].empty() ? -1 : static_cast<int32_t>(it - class_names_.begin()));
+  }
+  description_ =
+      folder + " (" + std::to_string(files_.size()) + " image files" +
+      (class_names_.empty() ? "" : ", " + std::to_string(class_names_.size()) + " classes") + ")";
+  if (options_.disk_cache) {
+    if (options_.cache_dir.empty()) options_.cache_dir = default_decoded_cache_dir();
+  } else {
+    options_.cache_dir.clear();
+  }
+  CacheOptions co{options_.cache_dir, options_.memory_budget,
+                  cache_tag(folder, channels_, options_.short_side_cap)};
+  cache_ = std::make_unique<DecodedCache>(files_, co);
 }
 
 ImageFolderDataset::ImageFolderDataset(std::vector<std::string> files, int64_t channels,
-                                       std::string description)
-    : files_(std::move(files)), channels_(channels), description_(std::move(description)) {}
+                                       std::string description, const DataOptions& options)
+    : channels_(channels), options_(options), description_(std::move(description)) {
+  for (const auto& f : files) {
+    files_.push_back(stamp(f));
+    labels_.push_back(-1);
+  }
+  options_.cache_dir.clear();
+  cache_ = std::make_unique<DecodedCache>(files_, CacheOptions{"", options_.memory_budget, ""});
+}
 
-at::Tensor ImageFolderDataset::load(int64_t index) const {
-  return load_image(files_.at(static_cast<size_t>(index)), channels_);
+ImageFolderDataset::~ImageFolderDataset() = default;
+
+int64_t ImageFolderDataset::label(int64_t index) const {
+  return labels_.at(static_cast<size_t>(index));
+}
+
+int64_t ImageFolderDataset::unreadable_files() const {
+  std::lock_guard lock(gate_mutex_);
+  return static_cast<int64_t>(unreadable_.size());
+}
+
+DecodedImage ImageFolderDataset::decode(int64_t index) const {
+  const auto& path = files_.at(static_cast<size_t>(index)).path;
+  // The pixel bytes a decode may hold at once (stb's output plus a converted copy; turbojpeg
+  // needs far less, but the header is not read yet): bounded from the file's header.
+  ImageLimits limits;
+  size_t need = 0;
+  {
+    int64_t h = 0, w = 0;
+    auto bytes = read_file_bytes(path, limits.max_bytes);
+    try {
+      probe_image_size(bytes, limits, &h, &w);
+    } catch (const ImageError& e) {
+      throw ImageError("'" + path + "': " + e.what());
+    }
+    const bool jpeg_scaled = jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size());
+    const int d = jpeg_scaled
+                      ? jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h),
+                                                     options_.short_side_cap)
+                      : 1;
+    need = static_cast<size_t>(jpeg::scaled_side(static_cast<int>(h), d)) *
+           static_cast<size_t>(jpeg::scaled_side(static_cast<int>(w), d)) * 4 * 2;
+    std::unique_lock lock(gate_mutex_);
+    gate_changed_.wait(lock, [&] {
+      return decoding_bytes_ == 0 || decoding_bytes_ + need <= options_.decode_memory_budget;
+    });
+    decoding_bytes_ += need;
+    lock.unlock();
+    struct Release {
+      const ImageFolderDataset* self;
+      size_t bytes;
+      ~Release() {
+        std::lock_guard l(self->gate_mutex_);
+        self->decoding_bytes_ -= bytes;
+        self->gate_changed_.notify_all();
+      }
+    } release{this, need};
+    try {
+      return decode_photo(bytes, channels_, options_.short_side_cap, limits);
+    } catch (const ImageError& e) {
+      throw ImageError("'" + path + "': " + e.what());
+    }
+  }
+}
+
+DecodedImage ImageFolderDataset::load_pixels(int64_t index) const {
+  {
+    std::lock_guard lock(gate_mutex_);
+    if (auto it = unreadable_.find(index); it != unreadable_.end()) throw ImageError(it->second);
+  }
+  if (auto cached = cache_->get(index)) return *cached;
+  try {
+    auto image = decode(index);
+    cache_->put(index, image);
+    return image;
+  } catch (const ImageError& e) {
+    std::lock_guard lock(gate_mutex_);
+    unreadable_.emplace(index, e.what());
+    throw;
+  }
+}
+
+void ImageFolderDataset::prepare(const ProgressFn& progress, std::stop_token stop) const {
+  std::vector<int64_t> todo;
+  for (int64_t i = 0; i < size(); ++i)
+    if (!cache_->contains(i)) todo.push_back(i);
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  std::atomic<size_t> next{0};
+  std::atomic<int64_t> done{0}, failed{0};
+  std::mutex report_mutex;
+  auto last_report = start;
+  auto report = [&](DataProgress::Stage stage, bool force) {
+    if (!progress) return;
+    std::lock_guard lock(report_mutex);
+    const auto now = clock::now();
+    if (!force && now - last_report < std::chrono::milliseconds(500)) return;
+    last_report = now;
+    DataProgress p;
+    p.stage = stage;
+    p.done = done.load();
+    p.failed = failed.load();
+    p.total = static_cast<int64_t>(todo.size());
+    if (stage == DataProgress::Stage::Ready) p.done = p.total = size();
+    const double seconds = std::chrono::duration<double>(now - start).count();
+    p.per_second = seconds > 0 ? static_cast<double>(p.done) / seconds : 0.0;
+    p.seconds_left = p.per_second > 0 ? static_cast<double>(p.total - p.done) / p.per_second : 0.0;
+    const auto stats = cache_->stats();
+    p.cached_bytes = std::max(stats.memory_bytes, stats.disk_bytes);
+    progress(p);
+  };
+  if (!todo.empty()) {
+    report(DataProgress::Stage::FirstPass, true);
+    auto work = [&] {
+      use_one_intra_op_thread_here();
+      for (size_t k = next++; k < todo.size() && !stop.stop_requested(); k = next++) {
+        try {
+          load_pixels(todo[k]);
+        } catch (const ImageError&) {
+          ++failed;
+        }
+        ++done;
+        report(DataProgress::Stage::FirstPass, false);
+      }
+    };
+    const int64_t threads = std::clamp<int64_t>(options_.decode_threads, 1, 64);
+    std::vector<std::jthread> pool;
+    for (int64_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    pool.clear();  // joins
+    cache_->flush();
+  }
+  failed = unreadable_files();
+  report(DataProgress::Stage::Ready, true);
 }
 
 }  // namespace mae

@@ -65,6 +65,27 @@ bool decode(const uint8_t* data, size_t size, const ImageInfo& info, std::vector
   return true;
 }
 
+uint8_t* decode_8bit(const uint8_t* data, size_t size, const ImageInfo& info, std::string* reason) {
+  if (!fits_int(size)) {
+    *reason = "file too large";
+    return nullptr;
+  }
+  int w = 0, h = 0, c = 0;
+  stbi_uc* raw = stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
+  if (!raw) {
+    *reason = stbi_failure_reason() ? stbi_failure_reason() : "decode failed";
+    return nullptr;
+  }
+  if (w != info.width || h != info.height) {
+    stbi_image_free(raw);
+    *reason = "header and pixel data disagree";
+    return nullptr;
+  }
+  return raw;
+}
+
+void free_pixels(void* pixels) { stbi_image_free(pixels); }
+
 std::vector<uint8_t> encode_png(const uint8_t* pixels, int width, int height, int channels) {
   std::vector<uint8_t> out;
   auto append = [](void* ctx, void* bytes, int size) {

@@ -25,6 +25,12 @@ bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reaso
 bool decode(const uint8_t* data, size_t size, const ImageInfo& info, std::vector<float>* pixels,
             std::string* reason);
 
+// Decodes to interleaved HWC bytes with info.channels channels (16-bit images are reduced to
+// 8 bits). The buffer is stb's: release it with free_pixels. Returns nullptr and sets
+// `reason` on a corrupt or truncated image.
+uint8_t* decode_8bit(const uint8_t* data, size_t size, const ImageInfo& info, std::string* reason);
+void free_pixels(void* pixels);
+
 // PNG bytes of an interleaved 8-bit image with 1, 3 or 4 channels.
 std::vector<uint8_t> encode_png(const uint8_t* pixels, int width, int height, int channels);
 

@@ -56,7 +56,7 @@ std::vector<Preset> make_presets() {
   presets.push_back(
       {"rgb-small", "64x64 RGB, patch 8, 6x192 encoder, 2x128 decoder", rgb, rgb_recipe});
 
-  RecipeDefaults paper{4096, 1.5e-4, 0.05, 0.75, 0.2, 1000};
+  RecipeDefaults paper{4096, 1.5e-4, 0.05, 0.75, 0.2, 1000, /*norm_pix=*/true};
   presets.push_back({"vit-b16", "paper ViT-B/16, 224 px, 8x512 decoder",
                      paper_vit("vit-b16", 16, 768, 12, 12), paper});
   presets.push_back({"vit-l16", "paper ViT-L/16, 224 px, 8x512 decoder",

@@ -1,5 +1,6 @@
 // Why: named architectures users pick by name: the paper's ViT-B/L/H and small presets that
-// train usefully on a 2-core CPU. Each carries the recipe defaults that suit it.
+// train usefully on a 2-core CPU. Each carries the recipe defaults that suit it
+// (train/recipe.h turns them into a complete training recipe).
 #pragma once
 
 #include <string>
@@ -16,6 +17,7 @@ struct RecipeDefaults {
   double mask_ratio = 0.75;
   double crop_scale_min = 0.2;  // RandomResizedCrop(scale=(min, 1))
   int64_t steps = 1000;
+  bool norm_pix = false;  // per-patch normalized targets (the paper's recipe for ViTs)
 };
 
 struct Preset {

@@ -23,6 +23,14 @@ at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int
                         train.mask_ratio, gen);
 }
 
+DataOptions training_data_options(const MaeConfig& model, const TrainConfig& train) {
+  DataOptions o;
+  o.short_side_cap = crop_faithful_short_side(model.img_h, model.img_w, train.crop_scale_min);
+  o.disk_cache = true;
+  o.decode_threads = std::max<int64_t>(1, train.loader_workers);
+  return o;
+}
+
 Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
                  std::shared_ptr<const Dataset> dataset)
     : model_config_(model), train_(train), dataset_(std::move(dataset)) {

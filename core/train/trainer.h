@@ -61,6 +61,11 @@ class Trainer {
   int64_t nonfinite_steps_ = 0;
 };
 
+// How a run reads its data: pictures decoded once, shrunk to the crop-faithful size for
+// this model and crop range (crop_faithful_short_side), cached in memory and on disk, with
+// the first pass on as many threads as the loader has.
+DataOptions training_data_options(const MaeConfig& model, const TrainConfig& train);
+
 // Noise for the masks of optimizer step `step`, micro-batch `micro`: a pure function of the
 // seed, so evaluation and resume see the same masks.
 at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t batch,

@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "model/presets.h"
 #include "studio_app.h"
+#include "train/recipe.h"
 
 using namespace mae;
 using namespace mae::studio;
@@ -228,4 +229,58 @@ TEST_CASE("drag and drop routes images, checkpoints and folders; views export as
   CHECK(exported);
   CHECK(app.state().status.find("exported") != std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the Training form takes each preset's whole recipe, from the combo and --preset") {
+  LaunchedApp launched("mae-studio-test-recipe");
+  auto& [dir, ui, renderer, app] = launched;
+  const auto& presets = all_presets();
+  for (size_t i = 0; i < presets.size(); ++i) {
+    app.apply_preset(static_cast<int>(i));
+    const Recipe r = preset_recipe(presets[i].name);
+    const auto& f = app.state().form;
+    CHECK(f.preset == static_cast<int>(i));
+    CHECK(f.batch == r.train.batch);
+    CHECK(f.base_lr == doctest::Approx(r.train.base_lr));
+    CHECK(f.steps == r.train.total_steps);
+    CHECK(f.warmup_steps == r.train.warmup_steps);
+    CHECK(f.crop_min == doctest::Approx(r.train.crop_scale_min));
+    CHECK(f.mask_ratio == doctest::Approx(r.train.mask_ratio));
+    CHECK(f.norm_pix == r.model.norm_pix_loss);
+  }
+  auto options = options_with("");
+  options.preset = "rgb-small";
+  StudioApp from_flag(renderer, options);
+  CHECK(from_flag.state().form.batch == 64);
+  CHECK(from_flag.state().form.base_lr == doctest::Approx(1.5e-3));
+  CHECK(from_flag.state().form.steps == 2000);
+}
+
+TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with an ETA") {
+  LaunchedApp launched("mae-studio-test-photos");
+  auto& [dir, ui, renderer, app] = launched;
+  const auto photos = dir / "photos";
+  std::filesystem::create_directories(photos);
+  for (int i = 0; i < 12; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "p%02d.png", i);
+    save_png((photos / name).string(), torch::rand({3, 90, 120}));
+  }
+  setenv("MAE_CACHE_DIR", (dir / "cache").c_str(), 1);
+  app.apply_preset(1);  // rgb-small
+  app.set_training_data(photos.string());
+  app.state().form.batch = 4;
+  app.state().form.steps = 3;
+  app.start_training();
+  CHECK_FALSE(app.state().have_metrics);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().data_stage.find("data ready") != std::string::npos; }, 60));
+  CHECK(app.state().data_stage.find("12 images") != std::string::npos);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().have_metrics; }, 120));
+  CHECK(app.state().mean_step_ms > 0);
+  app.stop_training();
+  frames_until(
+      ui, app, [&] { return !app.training_active(); }, 60);
+  unsetenv("MAE_CACHE_DIR");
 }

@@ -1,5 +1,5 @@
 // Why: see format_duration.h.
-#include "train/format_duration.h"
+#include "util/format_duration.h"
 
 #include <cstdio>
 

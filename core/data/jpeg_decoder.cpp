@@ -1,0 +1,120 @@
+// Why: the only door to libjpeg-turbo. Without it (MAE_HAVE_TURBOJPEG unset) every call
+// reports "not available" and the caller falls back to stb_image.
+#include "data/jpeg_decoder.h"
+
+#ifdef MAE_HAVE_TURBOJPEG
+#include <turbojpeg.h>
+#endif
+
+#include <algorithm>
+#include <climits>
+#include <memory>
+
+namespace mae::jpeg {
+
+bool looks_like_jpeg(const uint8_t* data, size_t size) {
+  return size >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff;
+}
+
+int scaled_side(int side, int denominator) { return (side + denominator - 1) / denominator; }
+
+int pick_scale_denominator(int width, int height, int64_t min_short_side) {
+  if (min_short_side <= 0) return 1;
+  const int short_side = std::min(width, height);
+  for (int d : {8, 4, 2})
+    if (scaled_side(short_side, d) >= min_short_side) return d;
+  return 1;
+}
+
+#ifdef MAE_HAVE_TURBOJPEG
+
+namespace {
+struct HandleCloser {
+  void operator()(void* h) const { tjDestroy(h); }
+};
+using Handle = std::unique_ptr<void, HandleCloser>;
+
+bool fits(size_t size) { return size <= static_cast<size_t>(ULONG_MAX) && size > 0; }
+}  // namespace
+
+bool available() { return true; }
+
+std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason) {
+  Handle h(tjInitDecompress());
+  int w = 0, ht = 0, subsamp = 0, colorspace = 0;
+  if (!h || !fits(size) ||
+      tjDecompressHeader3(h.get(), data, static_cast<unsigned long>(size), &w, &ht, &subsamp,
+                          &colorspace) != 0) {
+    *reason = h ? tjGetErrorStr2(h.get()) : "cannot start the JPEG decoder";
+    return std::nullopt;
+  }
+  return Header{w, ht};
+}
+
+std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, int denominator,
+                              std::string* reason) {
+  Handle h(tjInitDecompress());
+  int w = 0, ht = 0, subsamp = 0, colorspace = 0;
+  if (!h || !fits(size) ||
+      tjDecompressHeader3(h.get(), data, static_cast<unsigned long>(size), &w, &ht, &subsamp,
+                          &colorspace) != 0) {
+    *reason = h ? tjGetErrorStr2(h.get()) : "cannot start the JPEG decoder";
+    return std::nullopt;
+  }
+  if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+    *reason = "CMYK JPEG";
+    return std::nullopt;
+  }
+  Decoded out;
+  out.width = scaled_side(w, denominator);
+  out.height = scaled_side(ht, denominator);
+  out.pixels.resize(static_cast<size_t>(out.width) * out.height * channels);
+  const int format = channels == 1 ? TJPF_GRAY : TJPF_RGB;
+  if (tjDecompress2(h.get(), data, static_cast<unsigned long>(size), out.pixels.data(), out.width,
+                    0, out.height, format, TJFLAG_NOREALLOC) != 0) {
+    const std::string message = tjGetErrorStr2(h.get());
+    const bool truncated = message.find("Premature end") != std::string::npos;
+    // Warnings (extraneous bytes, a corrupt restart marker) still give a whole picture, as in
+    // PIL; a premature end leaves grey where pixels were missing, so it is an error.
+    if (tjGetErrorCode(h.get()) != TJERR_WARNING || truncated) {
+      *reason = truncated ? "truncated JPEG" : message;
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::vector<uint8_t> encode(const uint8_t* pixels, int width, int height, int channels,
+                            int quality) {
+  Handle h(tjInitCompress());
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  const int format = channels == 1 ? TJPF_GRAY : TJPF_RGB;
+  const int subsamp = channels == 1 ? TJSAMP_GRAY : TJSAMP_420;
+  std::vector<uint8_t> out;
+  if (h && tjCompress2(h.get(), pixels, width, 0, height, format, &buffer, &size, subsamp, quality,
+                       0) == 0)
+    out.assign(buffer, buffer + size);
+  tjFree(buffer);
+  return out;
+}
+
+#else
+
+bool available() { return false; }
+
+std::optional<Header> read_header(const uint8_t*, size_t, std::string* reason) {
+  *reason = "built without libjpeg-turbo";
+  return std::nullopt;
+}
+
+std::optional<Decoded> decode(const uint8_t*, size_t, int, int, std::string* reason) {
+  *reason = "built without libjpeg-turbo";
+  return std::nullopt;
+}
+
+std::vector<uint8_t> encode(const uint8_t*, int, int, int, int) { return {}; }
+
+#endif
+
+}  // namespace mae::jpeg

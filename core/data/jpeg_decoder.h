@@ -1,0 +1,44 @@
+// Why: photos are mostly JPEG, and a 12-MP JPEG decoded at full size only to be shrunk to
+// a few hundred pixels wastes most of the loader's time and memory. libjpeg-turbo decodes
+// in the DCT domain at 1/2, 1/4 or 1/8 scale; we pick the smallest scale that still covers
+// the size the crop needs, so decoding costs about as much as the pixels we keep.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mae::jpeg {
+
+bool available();  // false when built without libjpeg-turbo (stb decodes JPEG then)
+bool looks_like_jpeg(const uint8_t* data, size_t size);
+
+struct Header {
+  int width = 0;
+  int height = 0;
+};
+// Reads the frame header only. Returns nullopt and sets `reason` for a broken header.
+std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason);
+
+// The denominator d in {1, 2, 4, 8} of the smallest scale 1/d whose decoded shorter side is
+// still at least `min_short_side` (0: full size). libjpeg-turbo rounds a scaled side up.
+int pick_scale_denominator(int width, int height, int64_t min_short_side);
+int scaled_side(int side, int denominator);
+
+struct Decoded {
+  std::vector<uint8_t> pixels;  // interleaved (H, W, channels)
+  int width = 0;
+  int height = 0;
+};
+// Decodes at scale 1/denominator to 1 (gray) or 3 (RGB) channels. Returns nullopt and sets
+// `reason` for corrupt or truncated data, or a colour space turbojpeg cannot convert (CMYK).
+std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, int denominator,
+                              std::string* reason);
+
+// Encodes interleaved 8-bit pixels (1 or 3 channels) at `quality`: tests make photos with it.
+std::vector<uint8_t> encode(const uint8_t* pixels, int width, int height, int channels,
+                            int quality);
+
+}  // namespace mae::jpeg

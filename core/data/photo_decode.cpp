@@ -1,0 +1,153 @@
+// Why: see photo_decode.h.
+#include "data/photo_decode.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "data/jpeg_decoder.h"
+#include "data/stb_backend.h"
+
+namespace mae {
+
+namespace {
+
+void check_size(int64_t w, int64_t h, const ImageLimits& limits) {
+  if (w <= 0 || h <= 0 || w > limits.max_side || h > limits.max_side || w * h > limits.max_pixels)
+    throw ImageError("image is " + std::to_string(w) + "x" + std::to_string(h) +
+                     ", beyond the limit of " + std::to_string(limits.max_side) + " px per side");
+}
+
+// Interleaved 8-bit pixels with `src` channels to (h, w, dst), alpha composited on white.
+at::Tensor convert_interleaved(const uint8_t* in, int64_t h, int64_t w, int src, int64_t dst) {
+  auto out = at::empty({h, w, dst}, at::kByte);
+  uint8_t* o = out.data_ptr<uint8_t>();
+  const int64_t n = h * w;
+  const bool alpha = src == 2 || src == 4;
+  const int color = alpha ? src - 1 : src;
+  for (int64_t i = 0; i < n; ++i, in += src, o += dst) {
+    float c[3];
+    const float a = alpha ? in[src - 1] / 255.0f : 1.0f;
+    for (int k = 0; k < 3; ++k) {
+      const float v = in[color == 1 ? 0 : k];
+      c[k] = v * a + 255.0f * (1.0f - a);
+    }
+    if (dst == 1) {
+      const float y = color == 1 ? c[0] : 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2];
+      o[0] = static_cast<uint8_t>(std::lround(std::min(255.0f, y)));
+    } else {
+      for (int k = 0; k < 3; ++k) o[k] = static_cast<uint8_t>(std::lround(c[k]));
+    }
+  }
+  return out;
+}
+
+DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels,
+                             const ImageLimits& limits) {
+  stb::ImageInfo info;
+  std::string reason;
+  if (!stb::probe(bytes.data(), bytes.size(), &info, &reason))
+    throw ImageError("not a supported image (" + reason + ")");
+  check_size(info.width, info.height, limits);
+  uint8_t* raw = stb::decode_8bit(bytes.data(), bytes.size(), info, &reason);
+  if (!raw) throw ImageError("corrupt or truncated image (" + reason + ")");
+  const int64_t h = info.height, w = info.width;
+  at::Tensor pixels;
+  if (info.channels == channels) {  // no conversion: adopt stb's buffer without a copy
+    pixels = at::from_blob(
+        raw, {h, w, channels}, [](void* p) { stb::free_pixels(p); }, at::kByte);
+  } else {
+    pixels = convert_interleaved(raw, h, w, info.channels, channels);
+    stb::free_pixels(raw);
+  }
+  return {pixels, h, w};
+}
+
+}  // namespace
+
+int64_t crop_faithful_short_side(int64_t out_h, int64_t out_w, double scale_min) {
+  const double smallest = std::sqrt(std::clamp(scale_min, 0.01, 1.0) * 0.75);
+  const auto k = static_cast<int64_t>(std::ceil(1.0 / smallest - 1e-9));
+  return k * std::max(out_h, out_w);
+}
+
+void probe_image_size(const std::vector<uint8_t>& bytes, const ImageLimits& limits, int64_t* h,
+                      int64_t* w) {
+  if (bytes.empty()) throw ImageError("the file is empty");
+  std::string reason;
+  if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) {
+    auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
+    if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
+    *h = header->height;
+    *w = header->width;
+  } else {
+    stb::ImageInfo info;
+    if (!stb::probe(bytes.data(), bytes.size(), &info, &reason))
+      throw ImageError("not a supported image (" + reason + ")");
+    *h = info.height;
+    *w = info.width;
+  }
+  check_size(*w, *h, limits);
+}
+
+at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side) {
+  const int64_t h = hwc.size(0), w = hwc.size(1);
+  if (std::min(h, w) <= short_side) return hwc;
+  const double scale = static_cast<double>(short_side) / static_cast<double>(std::min(h, w));
+  const int64_t oh = h <= w ? short_side : std::max<int64_t>(1, std::llround(h * scale));
+  const int64_t ow = w < h ? short_side : std::max<int64_t>(1, std::llround(w * scale));
+  auto nchw = hwc.permute({2, 0, 1}).unsqueeze(0);  // channels-last view, no copy
+  auto out = at::_upsample_bicubic2d_aa(nchw, {oh, ow}, /*align_corners=*/false);
+  return out.squeeze(0).permute({1, 2, 0}).contiguous();
+}
+
+at::Tensor to_unit_chw(const at::Tensor& hwc) {
+  auto chw = hwc.permute({2, 0, 1});
+  if (hwc.scalar_type() != at::kByte) return chw.to(at::kFloat).contiguous();
+  return chw.to(at::kFloat).div_(255.0).contiguous();
+}
+
+DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
+                          int64_t short_side_cap, const ImageLimits& limits) {
+  if (channels != 1 && channels != 3) throw ImageError("only 1 or 3 channels are supported");
+  if (bytes.empty()) throw ImageError("the file is empty");
+  if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
+  DecodedImage image;
+  std::string reason;
+  bool decoded = false;
+  if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) {
+    auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
+    if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
+    check_size(header->width, header->height, limits);
+    const int d = jpeg::pick_scale_denominator(header->width, header->height, short_side_cap);
+    auto pixels = jpeg::decode(bytes.data(), bytes.size(), static_cast<int>(channels), d, &reason);
+    if (pixels) {
+      auto owned = std::make_unique<std::vector<uint8_t>>(std::move(pixels->pixels));
+      auto* data = owned->data();
+      image.pixels = at::from_blob(
+          data, {pixels->height, pixels->width, channels},
+          [keep = owned.release()](void*) { delete keep; }, at::kByte);
+      image.source_h = header->height;
+      image.source_w = header->width;
+      decoded = true;
+    } else if (reason != "CMYK JPEG") {
+      throw ImageError("corrupt or truncated image (" + reason + ")");
+    }
+  }
+  if (!decoded) image = decode_with_stb(bytes, channels, limits);
+  if (short_side_cap > 0) image.pixels = shrink_to_short_side(image.pixels, short_side_cap);
+  return image;
+}
+
+DecodedImage load_photo(const std::string& path, int64_t channels, int64_t short_side_cap,
+                        const ImageLimits& limits) {
+  try {
+    return decode_photo(read_file_bytes(path, limits.max_bytes), channels, short_side_cap, limits);
+  } catch (const ImageError& e) {
+    const std::string what = e.what();
+    if (what.find(path) != std::string::npos) throw;
+    throw ImageError("'" + path + "': " + what);
+  }
+}
+
+}  // namespace mae

@@ -1,0 +1,108 @@
+// Why: see data_benchmark.h.
+#include "train/data_benchmark.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include "data/batch_loader.h"
+#include "data/image_folder.h"
+#include "train/recipe.h"
+#include "train/trainer.h"
+
+namespace mae {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+double seconds_since(clock::time_point start) {
+  return std::chrono::duration<double>(clock::now() - start).count();
+}
+
+double loader_images_per_sec(const std::shared_ptr<const Dataset>& dataset,
+                             const LoaderConfig& config, int64_t batches) {
+  BatchLoader loader(dataset, config, 0);
+  for (int i = 0; i < 2; ++i) loader.next();  // workers started, first batches in flight
+  const auto start = clock::now();
+  for (int64_t i = 0; i < batches; ++i) loader.next();
+  return static_cast<double>(batches * config.batch) / seconds_since(start);
+}
+
+}  // namespace
+
+int64_t peak_rss_bytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+DataBenchResult run_data_benchmark(const DataBenchOptions& options) {
+  Recipe recipe = preset_recipe(options.preset);
+  TrainConfig& t = recipe.train;
+  t.data = options.data;
+  if (options.batch > 0) t.batch = options.batch;
+  t.loader_workers = options.workers;
+  DataOptions data = training_data_options(recipe.model, t);
+  std::string temporary;
+  if (options.cache_dir.empty()) {
+    std::random_device rd;
+    temporary =
+        (std::filesystem::temp_directory_path() / ("mae-bench-data-" + std::to_string(rd())))
+            .string();
+    data.cache_dir = temporary;
+  } else {
+    data.cache_dir = options.cache_dir;
+  }
+  DataBenchResult r;
+  r.batch = t.batch;
+  r.out_size = recipe.model.img_h;
+  r.short_side_cap = data.short_side_cap;
+
+  LoaderConfig lc;
+  lc.batch = t.batch;
+  lc.seed = 1;
+  lc.workers = options.workers;
+  lc.augment.out_h = recipe.model.img_h;
+  lc.augment.out_w = recipe.model.img_w;
+  lc.augment.scale_min = t.crop_scale_min;
+  lc.mean = recipe.model.mean;
+  lc.std = recipe.model.std;
+  {
+    auto start = clock::now();
+    auto dataset = open_dataset(options.data, recipe.model.in_chans, data);
+    r.index_seconds = seconds_since(start);
+    r.files = dataset->size();
+    start = clock::now();
+    dataset->prepare({}, {});
+    r.first_pass_seconds = seconds_since(start);
+    r.first_pass_images_per_sec = static_cast<double>(r.files) / r.first_pass_seconds;
+    r.warm_images_per_sec = loader_images_per_sec(dataset, lc, options.batches);
+    if (auto* folder = dynamic_cast<const ImageFolderDataset*>(dataset.get())) {
+      const auto stats = folder->cache_stats();
+      r.cache_memory_bytes = stats.memory_bytes;
+      r.cache_file_bytes = stats.disk_bytes;
+      r.unreadable = folder->unreadable_files();
+    }
+  }  // the first run's cache is closed and its index written
+  {
+    auto start = clock::now();
+    auto dataset = open_dataset(options.data, recipe.model.in_chans, data);
+    dataset->prepare({}, {});
+    r.reopen_seconds = seconds_since(start);
+    if (auto* folder = dynamic_cast<const ImageFolderDataset*>(dataset.get()))
+      r.cache_file = folder->cache_stats().on_disk > 0 ? data.cache_dir : "";
+    r.reopened_images_per_sec = loader_images_per_sec(dataset, lc, options.batches);
+  }
+  r.peak_rss_bytes = peak_rss_bytes();
+  if (!temporary.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(temporary, ec);
+    r.cache_file = "(temporary, removed)";
+  }
+  return r;
+}
+
+}  // namespace mae

@@ -1,0 +1,43 @@
+// Why: "does the loader keep up with the model?" needs a number, not a guess. This measures
+// a folder the way training reads it: the first pass (decoding every file into the cache),
+// the loader's images/s from memory, and a second run that starts from the cache file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mae {
+
+struct DataBenchOptions {
+  std::string data;
+  std::string preset = "rgb-small";
+  int64_t batch = 0;     // 0: the preset's recipe batch
+  int64_t batches = 20;  // timed loader batches per measurement
+  int64_t workers = 2;
+  std::string cache_dir;  // empty: a fresh temporary folder, so the first pass is cold
+};
+
+struct DataBenchResult {
+  int64_t files = 0;
+  int64_t unreadable = 0;
+  int64_t batch = 0;
+  int64_t out_size = 0;        // model input side
+  int64_t short_side_cap = 0;  // cached pictures' shorter side
+  double index_seconds = 0.0;
+  double first_pass_seconds = 0.0;
+  double first_pass_images_per_sec = 0.0;  // cold: every file decoded once
+  double warm_images_per_sec = 0.0;        // loader, pixels in memory
+  double reopen_seconds = 0.0;             // a second run: open + prepare from the cache file
+  double reopened_images_per_sec = 0.0;    // loader of that second run
+  size_t cache_memory_bytes = 0;
+  size_t cache_file_bytes = 0;
+  int64_t peak_rss_bytes = 0;
+  std::string cache_file;
+};
+
+DataBenchResult run_data_benchmark(const DataBenchOptions& options);
+
+// Peak resident memory of this process so far (getrusage), in bytes.
+int64_t peak_rss_bytes();
+
+}  // namespace mae

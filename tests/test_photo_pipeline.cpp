@@ -1,0 +1,284 @@
+// Why: the photo pipeline must be fast without changing what training sees: scaled JPEG
+// decoding picks the right factor and keeps crop statistics, the decoded-image cache hits,
+// misses and invalidates by path, size and time, spills past its memory budget, and corrupt
+// files are skipped and counted; labels come from class sub-folders and label files; the
+// preset recipe is one function.
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+#include <utime.h>
+
+#include <filesystem>
+
+#include "data/augment.h"
+#include "data/batch_loader.h"
+#include "data/dataset.h"
+#include "data/decoded_cache.h"
+#include "data/image_folder.h"
+#include "data/jpeg_decoder.h"
+#include "data/photo_decode.h"
+#include "data/stb_backend.h"
+#include "test_support.h"
+#include "train/recipe.h"
+#include "train/trainer.h"
+
+using namespace mae;
+
+namespace {
+
+// A smooth photo-like picture (gradients and a few soft shapes), interleaved RGB bytes.
+std::vector<uint8_t> photo_pixels(int w, int h, int seed) {
+  std::vector<uint8_t> px(static_cast<size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const double u = static_cast<double>(x) / w, v = static_cast<double>(y) / h;
+      const double blob = std::exp(
+          -40.0 * ((u - 0.3 - 0.05 * seed) * (u - 0.3 - 0.05 * seed) + (v - 0.6) * (v - 0.6)));
+      const double waves = 0.5 + 0.5 * std::sin(18.0 * u + 7.0 * v + seed);
+      uint8_t* p = &px[(static_cast<size_t>(y) * w + x) * 3];
+      p[0] = static_cast<uint8_t>(255 * (0.2 + 0.6 * u * (1 - blob) + 0.2 * blob));
+      p[1] = static_cast<uint8_t>(255 * (0.3 * waves + 0.5 * v));
+      p[2] = static_cast<uint8_t>(255 * (0.9 * blob + 0.1 * waves));
+    }
+  return px;
+}
+
+void write_jpeg(const std::string& path, int w, int h, int seed) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  auto px = photo_pixels(w, h, seed);
+  write_bytes(path, jpeg::encode(px.data(), w, h, 3, 92));
+}
+
+void write_png(const std::string& path, int w, int h, int seed) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  auto px = photo_pixels(w, h, seed);
+  write_bytes(path, stb::encode_png(px.data(), w, h, 3));
+}
+
+DataOptions cached(const std::string& cache_dir, int64_t cap) {
+  DataOptions o;
+  o.short_side_cap = cap;
+  o.disk_cache = true;
+  o.cache_dir = cache_dir;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("the crop-faithful cap and the DCT scale factor") {
+  CHECK(crop_faithful_short_side(64, 64, 0.2) == 192);
+  CHECK(crop_faithful_short_side(224, 224, 0.2) == 672);
+  CHECK(crop_faithful_short_side(28, 28, 0.5) == 56);
+  // 4000 x 3000: 1/8 gives 375 >= 192; 1/4 gives 750 >= 672; 1/2 for 1000; full for 2000.
+  CHECK(jpeg::pick_scale_denominator(4000, 3000, 192) == 8);
+  CHECK(jpeg::pick_scale_denominator(4000, 3000, 672) == 4);
+  CHECK(jpeg::pick_scale_denominator(4000, 3000, 1000) == 2);
+  CHECK(jpeg::pick_scale_denominator(4000, 3000, 2000) == 1);
+  CHECK(jpeg::pick_scale_denominator(4000, 3000, 0) == 1);
+  CHECK(jpeg::scaled_side(3001, 8) == 376);  // libjpeg-turbo rounds up
+}
+
+TEST_CASE("scaled JPEG decoding gives the same crops as a full decode, within 2 levels") {
+  if (!jpeg::available()) {
+    MESSAGE("built without libjpeg-turbo: scaled decoding is not tested");
+    return;
+  }
+  TempDir dir;
+  write_jpeg(dir.path("photo.jpg"), 1600, 1200, 1);
+  const auto bytes = read_bytes(dir.path("photo.jpg"));
+  // Capped at 192: decoded at 1/4 (300 px), then resized. Reference: full decode, resized.
+  auto scaled = decode_photo(bytes, 3, 192);
+  CHECK(scaled.source_h == 1200);
+  CHECK(scaled.source_w == 1600);
+  CHECK(scaled.pixels.size(0) == 192);
+  CHECK(scaled.pixels.size(1) == 256);
+  auto full = decode_photo(bytes, 3, 0);
+  CHECK(full.pixels.size(0) == 1200);
+  auto reference = shrink_to_short_side(full.pixels, 192);
+  const double mean_abs =
+      (scaled.pixels.to(torch::kFloat) - reference.to(torch::kFloat)).abs().mean().item<double>();
+  MESSAGE("mean |scaled - full| after the resize: " << mean_abs << " levels of 255");
+  CHECK(mean_abs < 2.0);
+  // The loader's crops from the capped picture and from the full one: same boxes (drawn in
+  // source coordinates), per-channel statistics within 2/255.
+  AugmentConfig ac;
+  ac.out_h = ac.out_w = 64;
+  std::vector<CropBox> boxes;
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 16; ++i) boxes.push_back(sample_crop(1200, 1600, ac, rng));
+  std::vector<DecodedImage> small(16, scaled), large(16, full);
+  auto a = crop_resize_normalize(small, boxes, 64, 64, {0, 0, 0}, {1, 1, 1}, torch::kCPU);
+  auto b = crop_resize_normalize(large, boxes, 64, 64, {0, 0, 0}, {1, 1, 1}, torch::kCPU);
+  const double mean_gap = (a.mean({0, 2, 3}) - b.mean({0, 2, 3})).abs().max().item<double>();
+  const double std_gap = (a.std({0, 2, 3}) - b.std({0, 2, 3})).abs().max().item<double>();
+  const double pixel_gap = (a - b).abs().mean().item<double>();
+  MESSAGE("crop statistics: mean gap " << mean_gap * 255 << ", std gap " << std_gap * 255
+                                       << ", mean pixel gap " << pixel_gap * 255 << " levels");
+  CHECK(mean_gap < 2.0 / 255);
+  CHECK(std_gap < 2.0 / 255);
+  CHECK(pixel_gap < 4.0 / 255);
+}
+
+TEST_CASE("decoded-image cache: miss, hit on a second run, invalidation by size and time") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path("photos/cats"));
+  std::filesystem::create_directories(dir.path("photos/dogs"));
+  write_png(dir.path("photos/cats/a.png"), 300, 200, 1);
+  write_png(dir.path("photos/cats/b.png"), 240, 320, 2);
+  write_png(dir.path("photos/dogs/c.png"), 400, 300, 3);
+  if (jpeg::available()) write_jpeg(dir.path("photos/dogs/d.jpg"), 640, 480, 4);
+  const int64_t files = jpeg::available() ? 4 : 3;
+  const auto options = cached(dir.path("cache"), 96);
+  {
+    ImageFolderDataset ds(dir.path("photos"), 3, options);
+    CHECK(ds.size() == files);
+    CHECK(ds.class_names() == std::vector<std::string>{"cats", "dogs"});
+    CHECK(ds.label(0) == 0);
+    CHECK(ds.label(files - 1) == 1);
+    ds.prepare({}, {});
+    const auto s = ds.cache_stats();
+    CHECK(s.misses == files);
+    CHECK(s.on_disk == files);
+    CHECK(s.reused == 0);
+    CHECK(ds.load_pixels(0).pixels.size(0) == 96);  // 300x200 -> 144x96
+    CHECK(ds.load_pixels(0).pixels.size(1) == 144);
+    CHECK(ds.load_pixels(0).source_w == 300);
+  }
+  auto first = ImageFolderDataset(dir.path("photos"), 3, options).load_pixels(2).pixels.clone();
+  {
+    ImageFolderDataset ds(dir.path("photos"), 3, options);
+    CHECK(ds.cache_stats().reused == files);
+    ds.prepare({}, {});
+    CHECK(ds.cache_stats().misses == 0);  // nothing decoded again
+    CHECK(torch::equal(ds.load_pixels(2).pixels, first));
+  }
+  // Modified (new size and time), removed and added files are noticed.
+  write_png(dir.path("photos/cats/a.png"), 320, 200, 9);
+  std::filesystem::remove(dir.path("photos/cats/b.png"));
+  write_png(dir.path("photos/cats/e.png"), 200, 200, 5);
+  {
+    ImageFolderDataset ds(dir.path("photos"), 3, options);
+    const auto s = ds.cache_stats();
+    CHECK(s.reused == files - 2);  // c (and d) still valid
+    CHECK(s.invalidated == 2);     // a changed, b gone
+    ds.prepare({}, {});
+    CHECK(ds.cache_stats().misses == 2);  // a and e decoded
+    CHECK(ds.load_pixels(0).source_w == 320);
+  }
+  // Same size, new modification time: decoded again.
+  struct utimbuf times {
+    1000000000, 1000000000
+  };
+  utime(dir.path("photos/dogs/c.png").c_str(), &times);
+  ImageFolderDataset ds(dir.path("photos"), 3, options);
+  CHECK(ds.cache_stats().invalidated == 1);
+}
+
+TEST_CASE("the memory budget is honoured by spilling to the mapped cache file") {
+  TempDir dir;
+  for (int i = 0; i < 6; ++i)
+    write_png(dir.path("p/img" + std::to_string(i) + ".png"), 160, 120, i);
+  auto options = cached(dir.path("cache"), 64);  // 85x64x3 = 16 KiB per picture
+  options.memory_budget = 40 * 1024;             // room for two
+  ImageFolderDataset ds(dir.path("p"), 3, options);
+  ds.prepare({}, {});
+  auto s = ds.cache_stats();
+  CHECK(s.in_memory == 2);
+  CHECK(s.memory_bytes <= options.memory_budget);
+  CHECK(s.on_disk == 6);
+  CHECK(s.disk_bytes == 6 * 64 * 85 * 3);
+  // Spilled pictures come back from the file, equal to a fresh decode.
+  for (int64_t i = 0; i < 6; ++i) {
+    auto again = load_photo(dir.path("p/img" + std::to_string(i) + ".png"), 3, 64);
+    CHECK(torch::equal(ds.load_pixels(i).pixels, again.pixels));
+  }
+  CHECK(ds.cache_stats().memory_bytes <= options.memory_budget);
+  // A batch from the loader works over mapped entries.
+  LoaderConfig lc;
+  lc.batch = 6;
+  lc.augment.out_h = lc.augment.out_w = 32;
+  lc.mean = {0.5, 0.5, 0.5};
+  lc.std = {0.25, 0.25, 0.25};
+  auto shared = std::make_shared<ImageFolderDataset>(dir.path("p"), 3, options);
+  BatchLoader loader(shared, lc, 0);
+  CHECK(loader.next().sizes() == torch::IntArrayRef({6, 3, 32, 32}));
+}
+
+TEST_CASE("corrupt files are skipped and counted in the first pass and the loader") {
+  TempDir dir;
+  write_png(dir.path("p/good1.png"), 100, 80, 1);
+  write_png(dir.path("p/good2.png"), 90, 120, 2);
+  std::filesystem::create_directories(dir.path("p"));
+  write_bytes(dir.path("p/broken.png"), std::vector<uint8_t>(60, 7));
+  auto truncated = jpeg::available()
+                       ? jpeg::encode(photo_pixels(200, 150, 3).data(), 200, 150, 3, 90)
+                       : std::vector<uint8_t>{0xff, 0xd8, 0xff, 0xe0};
+  truncated.resize(truncated.size() / 2);
+  write_bytes(dir.path("p/truncated.jpg"), truncated);
+  ImageFolderDataset ds(dir.path("p"), 3, cached(dir.path("cache"), 48));
+  std::vector<DataProgress> seen;
+  ds.prepare([&](const DataProgress& p) { seen.push_back(p); }, {});
+  CHECK(ds.unreadable_files() == 2);
+  REQUIRE(!seen.empty());
+  CHECK(seen.back().stage == DataProgress::Stage::Ready);
+  CHECK(seen.back().failed == 2);
+  CHECK(seen.back().line().find("2 unreadable") != std::string::npos);
+  try {
+    ds.load_pixels(1);  // sorted: broken.png, good1.png, good2.png, truncated.jpg
+    ds.load_pixels(3);
+    FAIL("a truncated JPEG was accepted");
+  } catch (const ImageError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("truncated.jpg") != std::string::npos);
+    CHECK(what.find("png sig") == std::string::npos);  // not a PNG message for a JPEG
+  }
+  LoaderConfig lc;
+  lc.batch = 8;
+  lc.augment.out_h = lc.augment.out_w = 16;
+  lc.mean = {0, 0, 0};
+  lc.std = {1, 1, 1};
+  auto shared = std::make_shared<ImageFolderDataset>(dir.path("p"), 3, cached(dir.path("c2"), 48));
+  BatchLoader loader(shared, lc, 0);
+  CHECK(loader.next().size(0) == 8);
+  CHECK(loader.skipped_files() >= 2);
+}
+
+TEST_CASE("progress lines a person can read") {
+  DataProgress p;
+  p.stage = DataProgress::Stage::Indexing;
+  p.done = 12000;
+  CHECK(p.line() == "indexing 12 000 files");
+  p.stage = DataProgress::Stage::FirstPass;
+  p.done = 312;
+  p.total = 12000;
+  p.per_second = 45;
+  p.seconds_left = 260;
+  CHECK(p.line() == "first pass: decoded 312 of 12 000, 45 img/s, 4m20s left");
+}
+
+TEST_CASE("Fashion-MNIST labels travel with the images") {
+  REQUIRE_MESSAGE(std::filesystem::exists(fashion_mnist_dir()),
+                  "Fashion-MNIST is missing: the test command installs it");
+  auto test = open_dataset("fashion-mnist:test", 1);
+  CHECK(test->label(0) == 9);  // the first test image is an ankle boot
+  CHECK(test->label(1) == 2);  // then a pullover
+  CHECK(test->class_names().size() == 10);
+  CHECK(test->class_names()[9] == "Ankle boot");
+}
+
+TEST_CASE("a preset's recipe is complete and the same everywhere") {
+  auto r = preset_recipe("rgb-small");
+  CHECK(r.train.batch == 64);
+  CHECK(r.train.base_lr == doctest::Approx(1.5e-3));
+  CHECK(r.train.total_steps == 2000);
+  CHECK(r.train.warmup_steps == 100);
+  CHECK(r.train.crop_scale_min == doctest::Approx(0.2));
+  CHECK(r.train.mask_ratio == doctest::Approx(0.75));
+  CHECK_FALSE(r.model.norm_pix_loss);
+  CHECK(preset_recipe("vit-b16").model.norm_pix_loss);
+  set_total_steps(r, 400);
+  CHECK(r.train.warmup_steps == 20);
+  const auto options = training_data_options(r.model, r.train);
+  CHECK(options.short_side_cap == 192);
+  CHECK(options.disk_cache);
+  CHECK(describe_recipe(r.model, r.train).find("batch 64") != std::string::npos);
+}
