@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Why: the `mae` command as a user types it: train, resume, info, eval, reconstruct, bench,
-# and the errors a user gets for bad input (non-zero exit, a message on stderr).
+# Why: the `mae` command as a user types it: train (on Fashion-MNIST and on a photo folder),
+# resume, info, eval, reconstruct, bench, bench-data, and the errors a user gets for bad
+# input (non-zero exit, a message on stderr).
 set -euo pipefail
 MAE="$1"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export MAE_CACHE_DIR="$work/cache"  # the decoded-image cache of photo folders
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$MAE" --help | grep -q train || fail "--help lists no train"
@@ -51,6 +53,28 @@ test -s "$img" || fail "reconstruct wrote nothing"
 "$MAE" bench --preset fmnist-tiny --batch 8 --steps 1 --warmup 1 --json > "$work/bench.json"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_images_per_sec"] > 0 and j["infer_images_per_sec"] > 0' "$work/bench.json" \
   || fail "bench json"
+
+# A small photo folder with class sub-folders: first pass, then a second run from the cache.
+python3 - "$work/photos" <<'PY'
+import os, struct, sys, zlib
+def png(path, w, h, v):
+    raw = b''.join(b'\0' + bytes([(v + x * 3 + y * 5 + c * 40) % 256 for x in range(w) for c in range(3)]) for y in range(h))
+    def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+    open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+for cls in ("cats", "dogs"):
+    os.makedirs(f"{sys.argv[1]}/{cls}")
+    for i in range(5): png(f"{sys.argv[1]}/{cls}/{i}.png", 300 + 20 * i, 240, i * 40)
+PY
+"$MAE" train --data "$work/photos" --preset rgb-small --steps 2 --batch 4 --out "$work/prun" 2>"$work/ptrain.log" \
+  || { cat "$work/ptrain.log"; fail "train on a photo folder"; }
+grep -q "first pass: decod" "$work/ptrain.log" || { cat "$work/ptrain.log"; fail "no first-pass progress"; }
+grep -q "data ready: 10 images" "$work/ptrain.log" || fail "no data-ready line"
+grep -q "recipe: batch 4, base lr 1.5e-03" "$work/ptrain.log" || fail "rgb-small recipe not used"
+"$MAE" train --data "$work/photos" --preset rgb-small --steps 2 --batch 4 --out "$work/prun2" 2>"$work/ptrain2.log"
+if grep -q "first pass: decod" "$work/ptrain2.log"; then fail "second run decoded again"; fi
+"$MAE" bench-data --data "$work/photos" --preset rgb-small --batch 4 --batches 2 --json > "$work/bd.json"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["files"] == 10 and j["warm_images_per_sec"] > 0 and j["cold_images_per_sec"] > 0 and j["cache_file_bytes"] > 0, j' "$work/bd.json" \
+  || fail "bench-data json"
 
 expect_error() {  # expect_error <pattern> <command...>
   local pattern=$1; shift

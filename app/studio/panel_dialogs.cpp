@@ -18,9 +18,13 @@ void draw_status_bar(StudioApp& app) {
   ImGui::Begin("##status", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing);
-  const auto& m = app.state().last_metrics;
-  ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", app.run_state().c_str(),
-              static_cast<long long>(m.step), m.images_per_sec, app.state().status.c_str());
+  const auto& s = app.state();
+  const auto& m = s.last_metrics;
+  if (s.have_metrics)
+    ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", app.run_state().c_str(),
+                static_cast<long long>(m.step), m.images_per_sec, s.status.c_str());
+  else
+    ImGui::Text("[%s]  |  %s  |  F1 help", app.run_state().c_str(), s.status.c_str());
   ImGui::End();
 }
 

@@ -46,7 +46,8 @@ void draw_training_panel(StudioApp& app) {
   ImGui::Combo("strategy", &f.strategy, strategies, 3);
   ImGui::InputInt("batch", &f.batch, 16, 64);
   ImGui::InputFloat("base lr", &f.base_lr, 0, 0, "%.2e");
-  ImGui::InputInt("steps", &f.steps, 100, 1000);
+  int steps = f.steps;
+  if (ImGui::InputInt("steps", &steps, 100, 1000)) app.set_training_steps(steps);
   ImGui::InputInt("warmup steps", &f.warmup_steps, 10, 100);
   ImGui::SliderFloat("crop min scale", &f.crop_min, 0.05f, 1.0f, "%.2f");
   if (ImGui::IsItemHovered())

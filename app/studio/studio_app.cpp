@@ -64,7 +64,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     message("no checkpoint loaded: open one (Ctrl+O) or start training");
   }
   if (options_.train_steps > 0) {
-    state_.form.steps = static_cast<int>(options_.train_steps);
+    set_training_steps(static_cast<int>(options_.train_steps));
     start_training();
   }
 }
@@ -147,6 +147,14 @@ void StudioApp::apply_preset(int index) {
   f.crop_min = static_cast<float>(r.train.crop_scale_min);
   f.mask_ratio = static_cast<float>(r.train.mask_ratio);
   f.norm_pix = r.model.norm_pix_loss;
+}
+
+void StudioApp::set_training_steps(int steps) {
+  auto& f = state_.form;
+  Recipe r = preset_recipe(all_presets().at(static_cast<size_t>(f.preset)).name);
+  set_total_steps(r, std::max(1, steps));
+  f.steps = static_cast<int>(r.train.total_steps);
+  f.warmup_steps = static_cast<int>(r.train.warmup_steps);
 }
 
 void StudioApp::start_training() {

@@ -28,6 +28,8 @@ class StudioApp {
   // Actions, shared by buttons, shortcuts, drag and drop and tests.
   // Fills the Training form with the preset's complete recipe.
   void apply_preset(int index);
+  // Sets the run length; the warmup keeps the preset's fraction of it.
+  void set_training_steps(int steps);
   void start_training();
   void toggle_pause();
   void stop_training();
