@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include "data/augment.h"
 #include "infer/evaluate.h"
 #include "infer/reconstruct.h"
 #include "model/patchify.h"
@@ -71,4 +72,71 @@ TEST_CASE("evaluate reports three finite errors on the same masks") {
   CHECK(r.mean_fill_mse > 0);
   CHECK(r.nearest_mse > 0);
   CHECK(evaluate(model, data, options).model_mse == r.model_mse);  // repeatable
+}
+
+namespace {
+// A norm_pix model whose decoder predicts zeros everywhere: the check that no score or
+// picture leans on the removed patches' own statistics.
+MaeModel zero_output_norm_pix_model() {
+  auto config = small_test_model(1);
+  config.norm_pix_loss = true;
+  auto model = make_model(config, 0);
+  torch::NoGradGuard no_grad;
+  model->decoder_pred->weight.zero_();
+  model->decoder_pred->bias.zero_();
+  model->eval();
+  return model;
+}
+}  // namespace
+
+TEST_CASE("norm_pix: a zero-output model scores no better than mean fill") {
+  auto model = zero_output_norm_pix_model();
+  SyntheticDataset data(12, 1, 16);
+  EvalOptions options;
+  options.batch = 4;
+  auto r = evaluate(model, data, options);
+  CHECK(r.space.find("per-patch normalized") != std::string::npos);
+  // Gray mean fill is constant inside a patch, so normalized it is exactly zero too.
+  CHECK(r.model_mse == doctest::Approx(r.mean_fill_mse).epsilon(1e-6));
+  // What the old oracle (each removed patch de-normalised with its own mean and std) would
+  // have reported for the same zero output, in normalized pixels: far below mean fill.
+  double oracle = 0, oracle_mean_fill = 0, removed = 0;
+  const auto& c = model->config();
+  for (int64_t i = 0; i < data.size(); ++i) {
+    auto x = normalize(data.load(i), c.mean, c.std).unsqueeze(0);
+    auto target = patchify(x, c.patch);
+    MaskRequest request;
+    request.seed = static_cast<uint64_t>(i);
+    int64_t keep = 0;
+    auto out = model->forward(x, request_noise(c, request, &keep), keep);
+    auto own_mean = target.mean(-1, true);
+    oracle += ((own_mean - target).pow(2).mean(-1) * out.mask).sum().item<double>();
+    auto fill = patchify(
+        mean_fill(x[0], out.mask.reshape({c.grid_h(), c.grid_w()}), c.patch).unsqueeze(0), c.patch);
+    oracle_mean_fill += ((fill - target).pow(2).mean(-1) * out.mask).sum().item<double>();
+    removed += out.mask.sum().item<double>();
+  }
+  MESSAGE("zero output: honest " << r.model_mse << " vs mean fill " << r.mean_fill_mse
+                                 << "; the oracle would have said " << oracle / removed
+                                 << " vs mean fill " << oracle_mean_fill / removed);
+  CHECK(oracle / removed < 0.8 * oracle_mean_fill / removed);
+}
+
+TEST_CASE("norm_pix: the pictures do not depend on the hidden pixels") {
+  auto model = zero_output_norm_pix_model();
+  SyntheticDataset data(4, 1, 16);
+  auto image = data.load(2);
+  MaskRequest request;
+  request.mask = torch::zeros({4, 4});
+  (*request.mask)[1][1] = 1;  // remove one patch: pixels (4..7, 4..7)
+  (*request.mask)[2][3] = 1;
+  auto changed = image.clone();
+  changed.narrow(1, 4, 4).narrow(2, 4, 4).uniform_(0, 1);
+  auto a = reconstruct(model, image, request);
+  auto b = reconstruct(model, changed, request);
+  CHECK(torch::equal(a.reconstruction, b.reconstruction));
+  // A zero prediction de-normalised with the neighbours' statistics: each removed patch is
+  // flat at the mean of its nearest visible patches.
+  auto patch = a.reconstruction.narrow(1, 4, 4).narrow(2, 4, 4);
+  CHECK((patch - patch.mean()).abs().max().item<float>() < 1e-5f);
 }

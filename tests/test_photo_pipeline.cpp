@@ -17,6 +17,8 @@
 #include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
 #include "data/stb_backend.h"
+#include "io/hf_vitmae.h"
+#include "io/model_files.h"
 #include "test_support.h"
 #include "train/recipe.h"
 #include "train/trainer.h"
@@ -281,4 +283,15 @@ TEST_CASE("a preset's recipe is complete and the same everywhere") {
   CHECK(options.short_side_cap == 192);
   CHECK(options.disk_cache);
   CHECK(describe_recipe(r.model, r.train).find("batch 64") != std::string::npos);
+}
+
+TEST_CASE("commands default to the ratio a checkpoint was trained with") {
+  ModelFile file;
+  CHECK(default_mask_ratio(file) == doctest::Approx(0.75));
+  file.trained_mask_ratio = 0.6;
+  CHECK(default_mask_ratio(file) == doctest::Approx(0.6));
+  CHECK(*mask_ratio_from_hf_json(R"({"model_type": "vit_mae", "mask_ratio": 0.9})") ==
+        doctest::Approx(0.9));
+  CHECK_FALSE(mask_ratio_from_hf_json(R"({"mask_ratio": 1.5})"));
+  CHECK_FALSE(mask_ratio_from_hf_json("not json"));
 }

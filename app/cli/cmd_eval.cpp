@@ -17,7 +17,7 @@ struct EvalArgs {
   std::string data = "fashion-mnist:test";
   std::string device = "cpu";
   std::string strategy = "random";
-  double ratio = 0.75;
+  double ratio = -1.0;  // the checkpoint's training ratio
   int64_t seed = 0;
   int64_t max_images = 0;
   bool json = false;
@@ -28,7 +28,7 @@ void run(const EvalArgs& a) {
   auto model = build_model(file, resolve_device(a.device));
   auto dataset = open_dataset(a.data, file.config.in_chans);
   EvalOptions options;
-  options.ratio = a.ratio;
+  options.ratio = a.ratio >= 0 ? a.ratio : default_mask_ratio(file);
   options.strategy = parse_mask_strategy(a.strategy);
   options.seed = static_cast<uint64_t>(a.seed);
   options.max_images = a.max_images;
@@ -45,12 +45,15 @@ void run(const EvalArgs& a) {
                         {"nearest_pixel_mse", r.nearest_mse},
                         {"model_vs_mean_fill", r.model_mse / r.mean_fill_mse},
                         {"model_vs_nearest_pixel", r.model_mse / r.nearest_mse},
-                        {"space", "normalized pixels, removed patches only"}};
+                        {"ratio_source", a.ratio >= 0 ? "--ratio" : "checkpoint"},
+                        {"space", r.space + ", removed patches only"}};
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("%lld images, ratio %.2f (%s), masked-patch MSE in normalized pixels:\n",
-              static_cast<long long>(r.images), r.ratio, a.strategy.c_str());
+  std::printf("%lld images, ratio %.2f%s (%s), masked-patch MSE in %s:\n",
+              static_cast<long long>(r.images), r.ratio,
+              a.ratio >= 0 ? "" : " (the checkpoint's training ratio)", a.strategy.c_str(),
+              r.space.c_str());
   std::printf(
       "  model          %.4f\n  mean fill      %.4f  (model is %.0f%% lower)\n"
       "  nearest pixel  %.4f  (model is %.0f%% lower)\n",
@@ -65,7 +68,9 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--checkpoint", args->checkpoint, "a .safetensors checkpoint")->required();
   cmd->add_option("--data", args->data, "folder, image, fashion-mnist[:test]")
       ->capture_default_str();
-  cmd->add_option("--ratio", args->ratio, "mask ratio in [0, 1)")->capture_default_str();
+  cmd->add_option("--ratio", args->ratio,
+                  "mask ratio in [0, 1) (default: the ratio the checkpoint was trained with, "
+                  "else 0.75)");
   cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();

@@ -17,7 +17,7 @@ namespace mae::cli {
 namespace {
 struct ForwardArgs {
   std::string checkpoint, input, noise, out, params_out;
-  double ratio = 0.75;
+  double ratio = -1.0;  // the checkpoint's training ratio
   double adamw_lr = 0.0;
   double weight_decay = 0.05;
 };
@@ -34,7 +34,8 @@ void run(const ForwardArgs& a) {
   auto model = build_model(file, "cpu");
   auto input = first_tensor(a.input, "pixel_values").to(at::kFloat);
   auto noise = first_tensor(a.noise, "noise").to(at::kFloat);
-  const int64_t len_keep = keep_count(file.config.num_patches(), a.ratio);
+  const double ratio = a.ratio >= 0 ? a.ratio : default_mask_ratio(file);
+  const int64_t len_keep = keep_count(file.config.num_patches(), ratio);
   const bool step = a.adamw_lr > 0;
   if (step) model->train();
   auto out = model->forward(input, noise, len_keep);
@@ -68,7 +69,8 @@ void add_forward(CLI::App& app) {
   cmd->add_option("--input", args->input, "safetensors with pixel_values (N, C, H, W)")->required();
   cmd->add_option("--noise", args->noise, "safetensors with noise (N, L)")->required();
   cmd->add_option("--out", args->out, "output safetensors")->required();
-  cmd->add_option("--ratio", args->ratio, "mask ratio")->capture_default_str();
+  cmd->add_option("--ratio", args->ratio,
+                  "mask ratio (default: the ratio the checkpoint was trained with, else 0.75)");
   cmd->add_option("--adamw-lr", args->adamw_lr, "also take one AdamW step with this lr");
   cmd->add_option("--weight-decay", args->weight_decay, "AdamW weight decay")
       ->capture_default_str();

@@ -36,7 +36,10 @@ void add_info(CLI::App& app) {
                   static_cast<long long>(c.dec_depth), static_cast<long long>(c.dec_dim),
                   static_cast<long long>(c.dec_heads));
     std::printf("parameters   %.2f M\n", static_cast<double>(params) / 1e6);
-    std::printf("norm_pix     %s\n", c.norm_pix_loss ? "yes" : "no");
+    std::printf("norm_pix     %s%s\n", c.norm_pix_loss ? "yes" : "no",
+                file.norm_pix_guessed ? " (a guess from the file name)" : "");
+    if (file.trained_mask_ratio)
+      std::printf("mask ratio   %.2f (trained)\n", *file.trained_mask_ratio);
     std::printf("ln eps       %g\n", c.ln_eps);
     std::printf("step         %lld\n", static_cast<long long>(file.step));
     std::printf("loss         %.5f\n", file.loss);

@@ -19,7 +19,7 @@ struct ReconstructArgs {
   std::string out = "reconstruction.png";
   std::string device = "cpu";
   std::string strategy = "random";
-  double ratio = 0.75;
+  double ratio = -1.0;  // the checkpoint's training ratio
   int64_t seed = 0;
   int64_t index = 0;
   int64_t scale = 0;
@@ -39,7 +39,7 @@ void run(const ReconstructArgs& a) {
     image = load_image(a.image, channels);
   }
   MaskRequest request;
-  request.ratio = a.ratio;
+  request.ratio = a.ratio >= 0 ? a.ratio : default_mask_ratio(file);
   request.strategy = parse_mask_strategy(a.strategy);
   request.seed = static_cast<uint64_t>(a.seed);
   auto r = reconstruct(model, image, request);
@@ -49,9 +49,10 @@ void run(const ReconstructArgs& a) {
   if (scale > 1) strip = strip.repeat_interleave(scale, 1).repeat_interleave(scale, 2);
   save_png(a.out, strip);
   std::printf(
-      "wrote %s (masked | reconstruction | reconstruction + visible | original); "
-      "masked-patch MSE %.4f\n",
-      a.out.c_str(), r.masked_mse);
+      "wrote %s (masked | reconstruction | reconstruction + visible | original); ratio %.2f%s; "
+      "masked-patch MSE %.4f in %s\n",
+      a.out.c_str(), request.ratio, a.ratio >= 0 ? "" : " (the checkpoint's training ratio)",
+      r.masked_mse, error_space(file.config).c_str());
 }
 }  // namespace
 
@@ -62,7 +63,9 @@ void add_reconstruct(CLI::App& app) {
   cmd->add_option("--image", args->image, "an image file, or fashion-mnist[:test] with --index")
       ->required();
   cmd->add_option("--index", args->index, "image index when --image names a dataset");
-  cmd->add_option("--ratio", args->ratio, "mask ratio in [0, 1)")->capture_default_str();
+  cmd->add_option("--ratio", args->ratio,
+                  "mask ratio in [0, 1) (default: the ratio the checkpoint was trained with, "
+                  "else 0.75)");
   cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();

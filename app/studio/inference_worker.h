@@ -50,6 +50,8 @@ struct ModelInfo {
   int64_t step = 0;
   double loss = 0.0;
   uint64_t version = 0;
+  bool norm_pix_guessed = false;             // from an authors' file name
+  std::optional<double> trained_mask_ratio;  // where the checkpoint says
 };
 
 ExploreViews views_of(const Reconstruction& r);
@@ -85,6 +87,8 @@ class InferenceWorker {
     std::string source;
     int64_t step = 0;
     double loss = 0.0;
+    bool norm_pix_guessed = false;
+    std::optional<double> trained_mask_ratio;
   };
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);

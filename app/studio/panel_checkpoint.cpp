@@ -45,7 +45,10 @@ void draw_checkpoint_panel(StudioApp& app) {
                 static_cast<long long>(c.embed_dim), static_cast<long long>(c.dec_depth),
                 static_cast<long long>(c.dec_dim));
     ImGui::Text("step    %lld   loss %.4f", static_cast<long long>(info.step), info.loss);
-    ImGui::Text("norm_pix_loss %s", c.norm_pix_loss ? "yes" : "no");
+    ImGui::Text("norm_pix_loss %s%s", c.norm_pix_loss ? "yes" : "no",
+                info.norm_pix_guessed ? " (a guess from the file name)" : "");
+    if (info.trained_mask_ratio)
+      ImGui::Text("trained at mask ratio %.2f", *info.trained_mask_ratio);
   }
   ImGui::Separator();
   ImGui::TextUnformatted("messages");

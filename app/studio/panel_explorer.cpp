@@ -103,6 +103,15 @@ void draw_explorer_panel(StudioApp& app) {
               e.manual ? "hand-made mask: " : "", masked_count,
               static_cast<long long>(r.mask.defined() ? r.mask.numel() : 0), r.masked_mse,
               e.last_latency_ms);
+  if (ImGui::IsItemHovered()) {
+    const auto info = app.worker().model_info();
+    ImGui::SetTooltip(
+        "mean squared error over the removed patches, in %s%s", error_space(info.config).c_str(),
+        info.config.norm_pix_loss
+            ? ";\nthe pictures de-normalise each removed patch with the mean and spread of its "
+              "nearest visible patches, since its own are hidden"
+            : "");
+  }
   ViewStyle grid;
   grid.patch_grid = e.show_grid;
   grid.tint_mask = true;

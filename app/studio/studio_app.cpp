@@ -306,6 +306,10 @@ void StudioApp::pump() {
   const auto info = worker_.model_info();
   if (info.loaded && info.version != state_.explorer.model_version_seen) {
     state_.explorer.model_version_seen = info.version;
+    // A newly opened checkpoint is explored at the ratio it was trained with, unless the
+    // command line named one.
+    if (info.trained_mask_ratio && !options_.ratio && info.source.rfind("training", 0) != 0)
+      state_.explorer.ratio = static_cast<float>(*info.trained_mask_ratio);
     auto& mm = state_.explorer.manual_mask;
     if (mm.defined() && (mm.size(0) != info.config.grid_h() || mm.size(1) != info.config.grid_w()))
       state_.explorer.manual = false;

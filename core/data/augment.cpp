@@ -78,33 +78,48 @@ at::Tensor crop_resize_normalize(const std::vector<DecodedImage>& images,
                                  const std::vector<CropBox>& boxes, int64_t out_h, int64_t out_w,
                                  const std::vector<double>& mean, const std::vector<double>& std,
                                  at::Device device) {
-  std::vector<at::Tensor> resized;
-  resized.reserve(images.size());
+  const auto n = static_cast<int64_t>(images.size());
+  const int64_t channels = n > 0 ? images[0].pixels.size(2) : 0;
+  bool all_bytes = true;
+  for (const auto& image : images) all_bytes = all_bytes && image.pixels.scalar_type() == at::kByte;
+  // Resized crops land in one batch tensor: 8-bit on the CPU (PIL's arithmetic), float
+  // elsewhere; values 0..255 either way.
+  const bool bytes_batch = all_bytes && device.is_cpu();
+  auto batch = at::empty({n, channels, out_h, out_w},
+                         at::TensorOptions(bytes_batch ? at::kByte : at::kFloat).device(device));
   std::vector<int64_t> flipped;
-  for (size_t i = 0; i < images.size(); ++i) {
-    const CropBox b = scale_box(boxes[i], images[i]);
-    auto crop = images[i].pixels.narrow(0, b.top, b.height).narrow(1, b.left, b.width);
-    const bool bytes = crop.scalar_type() == at::kByte;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& image = images[static_cast<size_t>(i)];
+    const CropBox b = scale_box(boxes[static_cast<size_t>(i)], image);
+    auto crop = image.pixels.narrow(0, b.top, b.height).narrow(1, b.left, b.width);
     // (1, C, h, w) as a channels-last view of the (h, w, C) crop: no copy on the CPU.
     auto nchw = crop.to(device).permute({2, 0, 1}).unsqueeze(0);
-    at::Tensor out;
-    if (bytes && device.is_cpu()) {
-      out = at::_upsample_bicubic2d_aa(nchw, {out_h, out_w}, false).to(at::kFloat);
+    if (bytes_batch) {
+      batch[i].copy_(at::_upsample_bicubic2d_aa(nchw, {out_h, out_w}, false).squeeze(0));
     } else {
-      const double unit = bytes ? 1.0 : 255.0;
-      out = at::_upsample_bicubic2d_aa(nchw.to(at::kFloat).mul(unit), {out_h, out_w}, false)
-                .clamp_(0.0, 255.0);
-      if (bytes) out = out.round_();
+      const bool bytes = crop.scalar_type() == at::kByte;
+      auto out = at::_upsample_bicubic2d_aa(nchw.to(at::kFloat).mul(bytes ? 1.0 : 255.0),
+                                            {out_h, out_w}, false)
+                     .clamp_(0.0, 255.0);
+      if (bytes) out.round_();
+      batch[i].copy_(out.squeeze(0));
     }
-    resized.push_back(out.squeeze(0));
-    if (boxes[i].flip) flipped.push_back(static_cast<int64_t>(i));
+    if (boxes[static_cast<size_t>(i)].flip) flipped.push_back(i);
   }
-  auto batch = at::stack(resized).contiguous();  // (N, C, out_h, out_w), 0..255
   if (!flipped.empty()) {
     auto idx = at::tensor(flipped, at::kLong).to(device);
     batch.index_copy_(0, idx, batch.index_select(0, idx).flip({3}));
   }
-  return normalize(batch.div_(255.0), mean, std);
+  // (x / 255 - mean) / std in one scale and one shift per channel.
+  std::vector<double> scale(mean.size()), shift(mean.size());
+  for (size_t c = 0; c < mean.size(); ++c) {
+    scale[c] = 1.0 / (255.0 * std[c]);
+    shift[c] = -mean[c] / std[c];
+  }
+  auto as_channels = [&](const std::vector<double>& v) {
+    return at::tensor(v, at::kDouble).to(device, at::kFloat).view({1, channels, 1, 1});
+  };
+  return batch.to(at::kFloat).mul_(as_channels(scale)).add_(as_channels(shift));
 }
 
 at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,

@@ -73,6 +73,7 @@ EvalResult evaluate(MaeModel& model, const Dataset& dataset, const EvalOptions& 
   const int64_t len_keep = keep_count(c.num_patches(), options.ratio);
   EvalResult r;
   r.ratio = options.ratio;
+  r.space = error_space(c);
   double model_sum = 0, mean_sum = 0, nearest_sum = 0, removed = 0;
   for (int64_t start = 0, batch_index = 0; start < total; start += options.batch, ++batch_index) {
     const int64_t n = std::min(options.batch, total - start);
@@ -86,16 +87,20 @@ EvalResult evaluate(MaeModel& model, const Dataset& dataset, const EvalOptions& 
     auto out = model->forward(x.to(device), noise, len_keep);
     auto target = patchify(x, c.patch);
     auto mask = out.mask.to(at::kCPU);
-    auto pred = prediction_to_pixels(c, out.pred.to(at::kCPU, at::kFloat), target);
-    model_sum += masked_error_sum(pred, target, mask);
+    // norm_pix models are compared where they predict, per-patch normalized, and so are the
+    // baselines' fills: nothing uses the removed patches' statistics.
+    auto compared = comparison_target(c, target);
+    model_sum += masked_error_sum(out.pred.to(at::kCPU, at::kFloat), compared, mask);
     std::vector<at::Tensor> mean_fills, nearest_fills;
     for (int64_t i = 0; i < n; ++i) {
       auto grid_mask = mask[i].reshape({c.grid_h(), c.grid_w()});
       mean_fills.push_back(mean_fill(x[i], grid_mask, c.patch));
       nearest_fills.push_back(nearest_visible_fill(x[i], grid_mask, c.patch));
     }
-    mean_sum += masked_error_sum(patchify(at::stack(mean_fills), c.patch), target, mask);
-    nearest_sum += masked_error_sum(patchify(at::stack(nearest_fills), c.patch), target, mask);
+    mean_sum += masked_error_sum(comparison_target(c, patchify(at::stack(mean_fills), c.patch)),
+                                 compared, mask);
+    nearest_sum += masked_error_sum(
+        comparison_target(c, patchify(at::stack(nearest_fills), c.patch)), compared, mask);
     removed += mask.sum().item<double>();
     r.images += n;
   }

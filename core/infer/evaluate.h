@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "data/dataset.h"
 #include "infer/reconstruct.h"
@@ -13,7 +14,8 @@ namespace mae {
 struct EvalResult {
   int64_t images = 0;
   double ratio = 0.0;
-  double model_mse = 0.0;      // all three in normalized pixel space, removed patches only
+  std::string space;           // where the three are measured (error_space())
+  double model_mse = 0.0;      // all three in `space`, removed patches only
   double mean_fill_mse = 0.0;  // each removed patch = per-channel mean of visible pixels
   double nearest_mse = 0.0;    // each removed pixel = nearest visible pixel (Euclidean)
 };

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "model/mae_model.h"
 
@@ -24,22 +25,35 @@ struct Reconstruction {
   at::Tensor reconstruction;  // the decoder's output for every patch
   at::Tensor pasted;          // reconstruction with the visible patches pasted back
   at::Tensor mask;            // (grid_h, grid_w) float, 1 = removed
-  at::Tensor patch_error;     // (grid_h, grid_w) MSE per patch in normalized pixel space
-  double masked_mse = 0.0;    // mean over removed patches (normalized pixel space)
+  at::Tensor patch_error;     // (grid_h, grid_w) MSE per patch, in error_space()
+  double masked_mse = 0.0;    // mean over removed patches, in error_space()
 };
+
+// Where errors are measured: normalized pixels, or for norm_pix_loss models the per-patch
+// normalized space they predict in (comparing there needs no hidden statistics).
+std::string error_space(const MaeConfig& config);
 
 // `image` is (C, H, W) in [0,1] of any size; it is resized/center-cropped to the model's
 // input. Runs without gradients on the model's device. For norm_pix_loss models the
-// prediction is mapped back to pixels with each patch's own mean and variance.
+// prediction is mapped back to pixels with statistics of visible patches only (see
+// prediction_to_pixels): a removed patch's own mean and variance are never used.
 Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request);
 
 // The mask noise a request stands for, (1, L); sets len_keep.
 at::Tensor request_noise(const MaeConfig& config, const MaskRequest& request, int64_t* len_keep);
 
-// Prediction (N, L, p*p*C) mapped to normalized pixel space: identity unless norm_pix_loss,
-// where each patch takes the target patch's mean and std.
+// Prediction (N, L, p*p*C) mapped to normalized pixel space: identity unless norm_pix_loss.
+// Then a visible patch takes its own mean and std, and a removed patch the average mean and
+// std of its nearest visible patches (grid distance), since its own are hidden.
 at::Tensor prediction_to_pixels(const MaeConfig& config, const at::Tensor& pred,
-                                const at::Tensor& target_patches);
+                                const at::Tensor& target_patches, const at::Tensor& mask);
+
+// (t - mean) / sqrt(var + 1e-6) per patch, var unbiased: the norm_pix_loss target.
+at::Tensor normalize_patches(const at::Tensor& patches);
+
+// The target a model's predictions are compared with: normalize_patches(target) for
+// norm_pix_loss models, else the target itself.
+at::Tensor comparison_target(const MaeConfig& config, const at::Tensor& target_patches);
 
 // A horizontal strip of (C, H, W) panels separated by `gap` white pixels.
 at::Tensor make_strip(const std::vector<at::Tensor>& panels, int64_t gap = 4);

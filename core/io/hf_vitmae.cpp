@@ -49,6 +49,15 @@ int64_t get_int(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
+std::optional<double> mask_ratio_from_hf_json(const std::string& text) {
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("mask_ratio") || !j["mask_ratio"].is_number())
+    return std::nullopt;
+  const double ratio = j["mask_ratio"].get<double>();
+  if (!(ratio > 0.0 && ratio < 1.0)) return std::nullopt;
+  return ratio;
+}
+
 MaeConfig config_from_hf_json(const std::string& text) {
   nlohmann::json j;
   try {

@@ -3,6 +3,7 @@
 // config.json names the sizes and the LayerNorm eps. This maps both ways, losslessly.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "io/safetensors.h"
@@ -12,6 +13,8 @@ namespace mae {
 
 // Our config from HF's config.json text (throws CheckpointError on unsupported settings).
 MaeConfig config_from_hf_json(const std::string& text);
+// config.json's mask_ratio, when present and in (0, 1).
+std::optional<double> mask_ratio_from_hf_json(const std::string& text);
 // HF config.json text for our config (architectures: ViTMAEForPreTraining).
 std::string hf_config_json(const MaeConfig& config, double mask_ratio = 0.75);
 

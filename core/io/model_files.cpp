@@ -22,6 +22,7 @@ ModelFile hf_model_file(const std::filesystem::path& dir, const NamedTensors& hf
   ModelFile file;
   file.format = "hugging-face";
   file.config = config_from_hf_json(text.str());
+  file.trained_mask_ratio = mask_ratio_from_hf_json(text.str());
   file.tensors = from_hf_names(hf_tensors);
   return file;
 }
@@ -39,17 +40,30 @@ ModelFile read_hf_folder(const std::filesystem::path& dir) {
                         "' has neither model.safetensors nor pytorch_model.bin");
 }
 
-// -1 unknown, else the saved argparse args' norm_pix_loss.
-int saved_norm_pix(const PickleRef& root) {
-  if (!root || root->kind != PickleValue::Kind::Dict) return -1;
+// The saved argparse args' field `field` (an authors' training checkpoint), or null.
+PickleRef saved_arg(const PickleRef& root, const std::string& field) {
+  if (!root || root->kind != PickleValue::Kind::Dict) return nullptr;
   for (const auto& [k, v] : root->entries) {
     if (k->s != "args" || v->kind != PickleValue::Kind::Object) continue;
     for (const auto& [sk, state] : v->entries)
       for (const auto& [name, value] : state->entries)
-        if (name->s == "norm_pix_loss" && value->kind == PickleValue::Kind::Bool)
-          return value->i ? 1 : 0;
+        if (name->s == field) return value;
   }
-  return -1;
+  return nullptr;
+}
+
+// -1 unknown, else the saved argparse args' norm_pix_loss.
+int saved_norm_pix(const PickleRef& root) {
+  const auto value = saved_arg(root, "norm_pix_loss");
+  if (!value || value->kind != PickleValue::Kind::Bool) return -1;
+  return value->i ? 1 : 0;
+}
+
+std::optional<double> saved_mask_ratio(const PickleRef& root) {
+  const auto value = saved_arg(root, "mask_ratio");
+  if (!value || value->kind != PickleValue::Kind::Float || !(value->f > 0.0 && value->f < 1.0))
+    return std::nullopt;
+  return value->f;
 }
 
 ModelFile read_torch_file(const std::string& path) {
@@ -68,9 +82,12 @@ ModelFile read_torch_file(const std::string& path) {
     file.config = MaeConfig::from_json(saved);
     file.note = where + "; config saved by MAE Studio";
   } else {
-    auto arch = infer_architecture(state, path, saved_norm_pix(root));
+    const int norm_pix = saved_norm_pix(root);
+    auto arch = infer_architecture(state, path, norm_pix);
     file.config = arch.config;
     file.has_decoder = arch.has_decoder;
+    file.norm_pix_guessed = norm_pix < 0;
+    file.trained_mask_ratio = saved_mask_ratio(root);
     file.note = where + "; " + arch.note;
   }
   for (auto& [name, t] : state) file.tensors.emplace_back(name, t.to(at::kFloat));
@@ -103,10 +120,13 @@ ModelFile read_model_file(const std::string& path) {
   file.config = loaded.info.model;
   file.step = loaded.info.step;
   file.loss = loaded.info.loss;
+  if (loaded.info.train) file.trained_mask_ratio = loaded.info.train->mask_ratio;
   for (auto& [name, t] : loaded.content.tensors)
     if (name.rfind("optimizer.", 0) != 0) file.tensors.emplace_back(name, t);
   return file;
 }
+
+double default_mask_ratio(const ModelFile& file) { return file.trained_mask_ratio.value_or(0.75); }
 
 MaeModel build_model(const ModelFile& file, const std::string& device) {
   if (!file.has_decoder)

@@ -3,6 +3,7 @@
 // tensors under our (the authors') names.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "io/safetensors.h"
@@ -17,6 +18,10 @@ struct ModelFile {
   double loss = 0.0;
   std::string format;  // "mae-studio", "hugging-face", "authors-pth"
   bool has_decoder = true;
+  bool norm_pix_guessed = false;  // norm_pix_loss guessed from an authors' file name
+  // The mask ratio the model was trained with, where the file says (our training state,
+  // Hugging Face's config.json, the authors' saved args); commands default to it.
+  std::optional<double> trained_mask_ratio;
   std::string note;  // how the architecture was decided, and any limitation
 };
 
@@ -25,6 +30,9 @@ struct ModelFile {
 // a torch.save .pth with the authors' names (plain, OrderedDict, or a training checkpoint).
 // Throws CheckpointError saying what the file is and why it cannot be used.
 ModelFile read_model_file(const std::string& path);
+
+// The file's training mask ratio, else the paper's 0.75.
+double default_mask_ratio(const ModelFile& file);
 
 // Builds the model the file describes, with its weights, in eval mode on `device`.
 // Throws CheckpointError for encoder-only files (they cannot reconstruct).
