@@ -51,6 +51,7 @@ struct ExplorerState {
   std::optional<ExploreResult> result;
   uint64_t model_version_seen = 0;
   double last_latency_ms = 0.0;
+  float masked_view_rect[4] = {0, 0, 0, 0};  // screen x, y, width, height (paint target)
 };
 
 struct CurveState {

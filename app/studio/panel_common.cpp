@@ -1,5 +1,5 @@
 // Why: the one way the app draws an image view: texture from the renderer, a context menu
-// to export it as PNG, and the hovered position for click-to-mask.
+// to export it as PNG, and the position under the mouse for click- and drag-to-mask.
 #include <imgui.h>
 
 #include "panels.h"
@@ -16,12 +16,18 @@ ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& sty
   const float height = width * static_cast<float>(view.height()) / static_cast<float>(view.width());
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::Image(app.renderer().texture(view, style), ImVec2(width, height));
+  // An invisible button over the picture owns clicks and drags on it, so dragging across a
+  // view (painting patches) never moves the window. Its id stays the same when the picture
+  // changes, so a drag survives the new reconstruction each painted patch brings.
+  ImGui::SetCursorScreenPos(origin);
+  ImGui::PushID(export_name);
+  ImGui::InvisibleButton("view", ImVec2(width, height),
+                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
   ImVec2Pair hovered{-1, -1};
-  if (ImGui::IsItemHovered()) {
+  if (ImGui::IsItemHovered() || ImGui::IsItemActive()) {
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     hovered = {(mouse.x - origin.x) / width, (mouse.y - origin.y) / height};
   }
-  ImGui::PushID(export_name);
   ImGui::PushID(static_cast<int>(view.version));
   if (ImGui::BeginPopupContextItem("view menu")) {
     if (ImGui::MenuItem("Export PNG")) app.export_view(view, export_name);

@@ -122,6 +122,11 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::BeginGroup();
   ImGui::TextUnformatted("masked (click or paint patches)");
   auto uv = draw_view(app, r.masked, grid, width, "explorer-masked");
+  const ImVec2 view_min = ImGui::GetItemRectMin(), view_size = ImGui::GetItemRectSize();
+  e.masked_view_rect[0] = view_min.x;
+  e.masked_view_rect[1] = view_min.y;
+  e.masked_view_rect[2] = view_size.x;
+  e.masked_view_rect[3] = view_size.y;
   ImGui::EndGroup();
   if (ImGui::IsItemHovered() || ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
     if (uv.x >= 0) handle_painting(app, uv, r.mask);

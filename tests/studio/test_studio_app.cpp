@@ -4,6 +4,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -283,4 +284,33 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
   frames_until(
       ui, app, [&] { return !app.training_active(); }, 60);
   unsetenv("MAE_CACHE_DIR");
+}
+
+TEST_CASE("dragging across the masked image paints a line of patches and leaves the window") {
+  LaunchedApp launched("mae-studio-test-paint");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  REQUIRE(frames_until(ui, app, [&] { return e.result.has_value() && e.masked_view_rect[2] > 0; }));
+  ImGuiWindow* window = ImGui::FindWindowByName("Masking explorer");
+  REQUIRE(window != nullptr);
+  const ImVec2 window_before = window->Pos;
+  const auto mask_before = e.result->main.mask.clone();  // 7 x 7 patches
+  const float x0 = e.masked_view_rect[0], y0 = e.masked_view_rect[1];
+  const float cell = e.masked_view_rect[2] / 7.0f;
+  auto& io = ImGui::GetIO();
+  // Press in patch (3, 0), drag right along row 3 to patch (3, 6), release.
+  for (int step = 0; step <= 12; ++step) {
+    io.MousePos = ImVec2(x0 + cell * (0.5f + 0.5f * static_cast<float>(step)), y0 + cell * 3.5f);
+    io.MouseDown[0] = true;
+    ui.frame(app);
+  }
+  io.MouseDown[0] = false;
+  ui.frame(app);
+  CHECK(window->Pos.x == window_before.x);
+  CHECK(window->Pos.y == window_before.y);
+  REQUIRE(e.manual);
+  // The first patch flipped, and every patch of the row now holds that painted value.
+  const float painted = 1.0f - mask_before[3][0].item<float>();
+  for (int col = 0; col < 7; ++col) CHECK(e.manual_mask[3][col].item<float>() == painted);
+  for (int row : {0, 1, 2, 4, 5, 6}) CHECK(torch::equal(e.manual_mask[row], mask_before[row]));
 }
