@@ -35,48 +35,56 @@ struct HandleCloser {
 using Handle = std::unique_ptr<void, HandleCloser>;
 
 bool fits(size_t size) { return size <= static_cast<size_t>(ULONG_MAX) && size > 0; }
+
+// A decompressor that has read the frame header, or none (and `reason` says why).
+struct OpenedJpeg {
+  Handle handle;
+  int width = 0, height = 0, colorspace = 0;
+};
+std::optional<OpenedJpeg> open_jpeg(const uint8_t* data, size_t size, std::string* reason) {
+  OpenedJpeg j{Handle(tjInitDecompress())};
+  int subsamp = 0;
+  if (!j.handle || !fits(size) ||
+      tjDecompressHeader3(j.handle.get(), data, static_cast<unsigned long>(size), &j.width,
+                          &j.height, &subsamp, &j.colorspace) != 0) {
+    *reason = j.handle ? tjGetErrorStr2(j.handle.get()) : "cannot start the JPEG decoder";
+    return std::nullopt;
+  }
+  return j;
+}
+
 }  // namespace
 
 bool available() { return true; }
 
 std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason) {
-  Handle h(tjInitDecompress());
-  int w = 0, ht = 0, subsamp = 0, colorspace = 0;
-  if (!h || !fits(size) ||
-      tjDecompressHeader3(h.get(), data, static_cast<unsigned long>(size), &w, &ht, &subsamp,
-                          &colorspace) != 0) {
-    *reason = h ? tjGetErrorStr2(h.get()) : "cannot start the JPEG decoder";
-    return std::nullopt;
-  }
-  return Header{w, ht};
+  auto j = open_jpeg(data, size, reason);
+  if (!j) return std::nullopt;
+  return Header{j->width, j->height};
 }
 
 std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, int denominator,
                               std::string* reason) {
-  Handle h(tjInitDecompress());
-  int w = 0, ht = 0, subsamp = 0, colorspace = 0;
-  if (!h || !fits(size) ||
-      tjDecompressHeader3(h.get(), data, static_cast<unsigned long>(size), &w, &ht, &subsamp,
-                          &colorspace) != 0) {
-    *reason = h ? tjGetErrorStr2(h.get()) : "cannot start the JPEG decoder";
-    return std::nullopt;
-  }
-  if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+  auto j = open_jpeg(data, size, reason);
+  if (!j) return std::nullopt;
+  if (j->colorspace == TJCS_CMYK || j->colorspace == TJCS_YCCK) {
     *reason = "CMYK JPEG";
     return std::nullopt;
   }
+  void* h = j->handle.get();
+  const int w = j->width, ht = j->height;
   Decoded out;
   out.width = scaled_side(w, denominator);
   out.height = scaled_side(ht, denominator);
   out.pixels.resize(static_cast<size_t>(out.width) * out.height * channels);
   const int format = channels == 1 ? TJPF_GRAY : TJPF_RGB;
-  if (tjDecompress2(h.get(), data, static_cast<unsigned long>(size), out.pixels.data(), out.width,
-                    0, out.height, format, TJFLAG_NOREALLOC) != 0) {
-    const std::string message = tjGetErrorStr2(h.get());
+  if (tjDecompress2(h, data, static_cast<unsigned long>(size), out.pixels.data(), out.width, 0,
+                    out.height, format, TJFLAG_NOREALLOC) != 0) {
+    const std::string message = tjGetErrorStr2(h);
     const bool truncated = message.find("Premature end") != std::string::npos;
     // Warnings (extraneous bytes, a corrupt restart marker) still give a whole picture, as in
     // PIL; a premature end leaves grey where pixels were missing, so it is an error.
-    if (tjGetErrorCode(h.get()) != TJERR_WARNING || truncated) {
+    if (tjGetErrorCode(h) != TJERR_WARNING || truncated) {
       *reason = truncated ? "truncated JPEG" : message;
       return std::nullopt;
     }
