@@ -110,16 +110,7 @@ at::Tensor crop_resize_normalize(const std::vector<DecodedImage>& images,
     auto idx = at::tensor(flipped, at::kLong).to(device);
     batch.index_copy_(0, idx, batch.index_select(0, idx).flip({3}));
   }
-  // (x / 255 - mean) / std in one scale and one shift per channel.
-  std::vector<double> scale(mean.size()), shift(mean.size());
-  for (size_t c = 0; c < mean.size(); ++c) {
-    scale[c] = 1.0 / (255.0 * std[c]);
-    shift[c] = -mean[c] / std[c];
-  }
-  auto as_channels = [&](const std::vector<double>& v) {
-    return at::tensor(v, at::kDouble).to(device, at::kFloat).view({1, channels, 1, 1});
-  };
-  return batch.to(at::kFloat).mul_(as_channels(scale)).add_(as_channels(shift));
+  return normalize(batch.to(at::kFloat).div_(255.0), mean, std);
 }
 
 at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,

@@ -43,7 +43,7 @@ std::string DataProgress::line() const {
       std::snprintf(buf, sizeof buf, "data ready: %s images, %.0f MiB decoded%s",
                     grouped(total).c_str(), static_cast<double>(cached_bytes) / (1 << 20),
                     failures.c_str());
-      return buf;
+      return note.empty() ? std::string(buf) : std::string(buf) + " (" + note + ")";
   }
   return {};
 }

@@ -54,8 +54,6 @@ DecodedCache::DecodedCache(std::vector<FileStamp> files, CacheOptions options)
     : files_(std::move(files)), options_(std::move(options)) {
   const size_t n = files_.size();
   memory_.resize(n);
-  memory_source_h_.resize(n);
-  memory_source_w_.resize(n);
   disk_.resize(n);
   if (!options_.dir.empty()) open_disk();
 }
@@ -182,7 +180,7 @@ void DecodedCache::disable_disk_locked(const std::string& why) {
 bool DecodedCache::contains(int64_t index) const {
   std::lock_guard lock(mutex_);
   const auto i = static_cast<size_t>(index);
-  return memory_[i].defined() || disk_[i].offset >= 0;
+  return memory_[i].pixels.defined() || disk_[i].offset >= 0;
 }
 
 std::optional<DecodedImage> DecodedCache::map_entry(const DiskEntry& e) const {
@@ -203,10 +201,7 @@ std::optional<DecodedImage> DecodedCache::get(int64_t index) {
   DiskEntry entry;
   {
     std::lock_guard lock(mutex_);
-    if (memory_[i].defined()) {
-      ++hits_;
-      return DecodedImage{memory_[i], memory_source_h_[i], memory_source_w_[i]};
-    }
+    if (memory_[i].pixels.defined()) return memory_[i];
     entry = disk_[i];
     if (entry.offset < 0 || pixels_fd_ < 0) {
       ++misses_;
@@ -218,16 +213,14 @@ std::optional<DecodedImage> DecodedCache::get(int64_t index) {
     ++misses_;
     return std::nullopt;
   }
-  ++hits_;
   const size_t bytes = static_cast<size_t>(entry.h * entry.w * entry.c);
   std::lock_guard lock(mutex_);
-  if (!memory_[i].defined() && memory_bytes_ + bytes <= options_.memory_budget) {
-    memory_[i] = mapped->pixels.clone();  // promote: later epochs read from memory
-    memory_source_h_[i] = entry.source_h;
-    memory_source_w_[i] = entry.source_w;
+  if (!memory_[i].pixels.defined() && memory_bytes_ + bytes <= options_.memory_budget) {
+    // promote: later epochs read from memory
+    memory_[i] = DecodedImage{mapped->pixels.clone(), entry.source_h, entry.source_w};
     memory_bytes_ += bytes;
     ++in_memory_;
-    return DecodedImage{memory_[i], entry.source_h, entry.source_w};
+    return memory_[i];
   }
   return mapped;
 }
@@ -239,10 +232,8 @@ void DecodedCache::put(int64_t index, const DecodedImage& image) {
   int64_t offset = -1;
   {
     std::lock_guard lock(mutex_);
-    if (!memory_[i].defined() && memory_bytes_ + bytes <= options_.memory_budget) {
-      memory_[i] = pixels;
-      memory_source_h_[i] = image.source_h;
-      memory_source_w_[i] = image.source_w;
+    if (!memory_[i].pixels.defined() && memory_bytes_ + bytes <= options_.memory_budget) {
+      memory_[i] = DecodedImage{pixels, image.source_h, image.source_w};
       memory_bytes_ += bytes;
       ++in_memory_;
     }
@@ -295,14 +286,12 @@ void DecodedCache::flush() {
 CacheStats DecodedCache::stats() const {
   std::lock_guard lock(mutex_);
   CacheStats s;
-  s.files = static_cast<int64_t>(files_.size());
   s.in_memory = in_memory_;
   s.memory_bytes = memory_bytes_;
   s.on_disk = on_disk_;
   s.disk_bytes = static_cast<size_t>(file_end_);
   s.reused = reused_;
   s.invalidated = invalidated_;
-  s.hits = hits_.load();
   s.misses = misses_.load();
   return s;
 }

@@ -30,15 +30,13 @@ struct CacheOptions {
 };
 
 struct CacheStats {
-  int64_t files = 0;      // files the cache covers
   int64_t in_memory = 0;  // entries held in memory
   size_t memory_bytes = 0;
   int64_t on_disk = 0;      // entries in the cache file
   size_t disk_bytes = 0;    // size of the cache file
   int64_t reused = 0;       // valid entries found from an earlier run
   int64_t invalidated = 0;  // entries dropped: their file changed or is gone
-  int64_t hits = 0;
-  int64_t misses = 0;
+  int64_t misses = 0;       // lookups that found nothing
 };
 
 class DecodedCache {
@@ -58,7 +56,6 @@ class DecodedCache {
   void flush();
 
   CacheStats stats() const;
-  std::string file_path() const { return pixels_path_; }  // empty when memory only
   // Why the disk part is off, when it is (the folder is not writable, another process holds
   // the cache, the disk is full); empty otherwise.
   std::string note() const;
@@ -82,8 +79,7 @@ class DecodedCache {
   bool disk_writable_ = true;
 
   mutable std::mutex mutex_;
-  std::vector<at::Tensor> memory_;  // uint8 (H, W, C) or undefined
-  std::vector<int64_t> memory_source_h_, memory_source_w_;
+  std::vector<DecodedImage> memory_;  // pixels undefined when not held in memory
   std::vector<DiskEntry> disk_;
   size_t memory_bytes_ = 0;
   int64_t in_memory_ = 0, on_disk_ = 0;
@@ -91,7 +87,7 @@ class DecodedCache {
   int64_t reused_ = 0, invalidated_ = 0;
   int64_t puts_since_flush_ = 0;
   std::string note_;
-  std::atomic<int64_t> hits_{0}, misses_{0};
+  std::atomic<int64_t> misses_{0};
 };
 
 // $MAE_CACHE_DIR, else $XDG_CACHE_HOME/mae-studio/decoded, else ~/.cache/mae-studio/decoded.

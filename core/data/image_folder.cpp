@@ -133,25 +133,10 @@ int64_t ImageFolderDataset::unreadable_files() const {
 
 DecodedImage ImageFolderDataset::decode(int64_t index) const {
   const auto& path = files_.at(static_cast<size_t>(index)).path;
-  // The pixel bytes a decode may hold at once (stb's output plus a converted copy; turbojpeg
-  // needs far less, but the header is not read yet): bounded from the file's header.
-  ImageLimits limits;
-  size_t need = 0;
-  {
-    int64_t h = 0, w = 0;
-    auto bytes = read_file_bytes(path, limits.max_bytes);
-    try {
-      probe_image_size(bytes, limits, &h, &w);
-    } catch (const ImageError& e) {
-      throw ImageError("'" + path + "': " + e.what());
-    }
-    const bool jpeg_scaled = jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size());
-    const int d = jpeg_scaled
-                      ? jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h),
-                                                     options_.short_side_cap)
-                      : 1;
-    need = static_cast<size_t>(jpeg::scaled_side(static_cast<int>(h), d)) *
-           static_cast<size_t>(jpeg::scaled_side(static_cast<int>(w), d)) * 4 * 2;
+  const ImageLimits limits;
+  const auto bytes = read_file_bytes(path, limits.max_bytes);
+  try {
+    const size_t need = decode_peak_bytes(bytes, options_.short_side_cap, limits);
     std::unique_lock lock(gate_mutex_);
     gate_changed_.wait(lock, [&] {
       return decoding_bytes_ == 0 || decoding_bytes_ + need <= options_.decode_memory_budget;
@@ -167,11 +152,9 @@ DecodedImage ImageFolderDataset::decode(int64_t index) const {
         self->gate_changed_.notify_all();
       }
     } release{this, need};
-    try {
-      return decode_photo(bytes, channels_, options_.short_side_cap, limits);
-    } catch (const ImageError& e) {
-      throw ImageError("'" + path + "': " + e.what());
-    }
+    return decode_photo(bytes, channels_, options_.short_side_cap, limits);
+  } catch (const ImageError& e) {
+    throw ImageError("'" + path + "': " + e.what());
   }
 }
 
@@ -219,6 +202,7 @@ void ImageFolderDataset::prepare(const ProgressFn& progress, std::stop_token sto
     p.seconds_left = p.per_second > 0 ? static_cast<double>(p.total - p.done) / p.per_second : 0.0;
     const auto stats = cache_->stats();
     p.cached_bytes = std::max(stats.memory_bytes, stats.disk_bytes);
+    p.note = cache_->note();
     progress(p);
   };
   if (!todo.empty()) {

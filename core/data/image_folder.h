@@ -36,11 +36,9 @@ class ImageFolderDataset : public Dataset {
   void prepare(const ProgressFn& progress, std::stop_token stop) const override;
 
   CacheStats cache_stats() const { return cache_->stats(); }
-  std::string cache_note() const { return cache_->note(); }
   int64_t unreadable_files() const;
 
  private:
-  void init_cache();
   DecodedImage decode(int64_t index) const;
 
   std::vector<FileStamp> files_;

@@ -71,15 +71,17 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   std::string reason;
   if (!stb::probe(bytes.data(), bytes.size(), &info, &reason))
     throw ImageError("not a supported image (" + reason + ")");
-  if (info.width <= 0 || info.height <= 0 || info.width > limits.max_side ||
-      info.height > limits.max_side ||
-      static_cast<int64_t>(info.width) * info.height > limits.max_pixels)
-    throw ImageError("image is " + std::to_string(info.width) + "x" + std::to_string(info.height) +
-                     ", beyond the limit of " + std::to_string(limits.max_side) + " px per side");
+  check_image_size(info.width, info.height, limits);
   std::vector<float> pixels;
   if (!stb::decode(bytes.data(), bytes.size(), info, &pixels, &reason))
     throw ImageError("corrupt or truncated image (" + reason + ")");
   return to_planar(pixels, info.height, info.width, info.channels, channels);
+}
+
+void check_image_size(int64_t w, int64_t h, const ImageLimits& limits) {
+  if (w <= 0 || h <= 0 || w > limits.max_side || h > limits.max_side || w * h > limits.max_pixels)
+    throw ImageError("image is " + std::to_string(w) + "x" + std::to_string(h) +
+                     ", beyond the limit of " + std::to_string(limits.max_side) + " px per side");
 }
 
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits) {

@@ -29,6 +29,10 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
                         const ImageLimits& limits = {});
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits = {});
 
+// Throws ImageError ("image is WxH, beyond the limit ...") unless 0 < w, h <= max_side and
+// w * h <= max_pixels: every decoder checks the header's size with it before decoding.
+void check_image_size(int64_t w, int64_t h, const ImageLimits& limits);
+
 // (C, H, W) with C = 1 or 3 to `channels` (1 or 3): luminance or copies.
 at::Tensor convert_channels(const at::Tensor& image, int64_t channels);
 

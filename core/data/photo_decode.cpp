@@ -12,12 +12,6 @@ namespace mae {
 
 namespace {
 
-void check_size(int64_t w, int64_t h, const ImageLimits& limits) {
-  if (w <= 0 || h <= 0 || w > limits.max_side || h > limits.max_side || w * h > limits.max_pixels)
-    throw ImageError("image is " + std::to_string(w) + "x" + std::to_string(h) +
-                     ", beyond the limit of " + std::to_string(limits.max_side) + " px per side");
-}
-
 // Interleaved 8-bit pixels with `src` channels to (h, w, dst), alpha composited on white.
 at::Tensor convert_interleaved(const uint8_t* in, int64_t h, int64_t w, int src, int64_t dst) {
   auto out = at::empty({h, w, dst}, at::kByte);
@@ -48,7 +42,7 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
   std::string reason;
   if (!stb::probe(bytes.data(), bytes.size(), &info, &reason))
     throw ImageError("not a supported image (" + reason + ")");
-  check_size(info.width, info.height, limits);
+  check_image_size(info.width, info.height, limits);
   uint8_t* raw = stb::decode_8bit(bytes.data(), bytes.size(), info, &reason);
   if (!raw) throw ImageError("corrupt or truncated image (" + reason + ")");
   const int64_t h = info.height, w = info.width;
@@ -87,7 +81,19 @@ void probe_image_size(const std::vector<uint8_t>& bytes, const ImageLimits& limi
     *h = info.height;
     *w = info.width;
   }
-  check_size(*w, *h, limits);
+  check_image_size(*w, *h, limits);
+}
+
+size_t decode_peak_bytes(const std::vector<uint8_t>& bytes, int64_t short_side_cap,
+                         const ImageLimits& limits) {
+  int64_t h = 0, w = 0;
+  probe_image_size(bytes, limits, &h, &w);
+  const bool scaled = jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size());
+  const int d = scaled ? jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h),
+                                                      short_side_cap)
+                       : 1;
+  return static_cast<size_t>(jpeg::scaled_side(static_cast<int>(h), d)) *
+         static_cast<size_t>(jpeg::scaled_side(static_cast<int>(w), d)) * 4 * 2;
 }
 
 at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side) {
@@ -118,7 +124,7 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
   if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) {
     auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
     if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
-    check_size(header->width, header->height, limits);
+    check_image_size(header->width, header->height, limits);
     const int d = jpeg::pick_scale_denominator(header->width, header->height, short_side_cap);
     auto pixels = jpeg::decode(bytes.data(), bytes.size(), static_cast<int>(channels), d, &reason);
     if (pixels) {

@@ -31,6 +31,12 @@ int64_t crop_faithful_short_side(int64_t out_h, int64_t out_w, double scale_min)
 void probe_image_size(const std::vector<uint8_t>& bytes, const ImageLimits& limits, int64_t* h,
                       int64_t* w);
 
+// An upper bound on the pixel bytes decode_photo holds at once for these bytes (the decoded
+// picture at its DCT scale and a converted copy, 4 bytes a pixel each), from the header alone.
+// Throws ImageError like probe_image_size.
+size_t decode_peak_bytes(const std::vector<uint8_t>& bytes, int64_t short_side_cap,
+                         const ImageLimits& limits = {});
+
 // Decodes to uint8 (H, W, channels): gray to RGB by copy, RGB to gray by luminance, alpha
 // over white. With short_side_cap > 0, a picture whose shorter side is larger comes back
 // with that side equal to the cap: JPEG is decoded at the smallest DCT scale that covers the

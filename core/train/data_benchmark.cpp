@@ -61,15 +61,7 @@ DataBenchResult run_data_benchmark(const DataBenchOptions& options) {
   r.out_size = recipe.model.img_h;
   r.short_side_cap = data.short_side_cap;
 
-  LoaderConfig lc;
-  lc.batch = t.batch;
-  lc.seed = 1;
-  lc.workers = options.workers;
-  lc.augment.out_h = recipe.model.img_h;
-  lc.augment.out_w = recipe.model.img_w;
-  lc.augment.scale_min = t.crop_scale_min;
-  lc.mean = recipe.model.mean;
-  lc.std = recipe.model.std;
+  const LoaderConfig lc = training_loader_config(recipe.model, t);
   {
     auto start = clock::now();
     auto dataset = open_dataset(options.data, recipe.model.in_chans, data);
@@ -92,15 +84,12 @@ DataBenchResult run_data_benchmark(const DataBenchOptions& options) {
     auto dataset = open_dataset(options.data, recipe.model.in_chans, data);
     dataset->prepare({}, {});
     r.reopen_seconds = seconds_since(start);
-    if (auto* folder = dynamic_cast<const ImageFolderDataset*>(dataset.get()))
-      r.cache_file = folder->cache_stats().on_disk > 0 ? data.cache_dir : "";
     r.reopened_images_per_sec = loader_images_per_sec(dataset, lc, options.batches);
   }
   r.peak_rss_bytes = peak_rss_bytes();
   if (!temporary.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(temporary, ec);
-    r.cache_file = "(temporary, removed)";
   }
   return r;
 }

@@ -32,7 +32,6 @@ struct DataBenchResult {
   size_t cache_memory_bytes = 0;
   size_t cache_file_bytes = 0;
   int64_t peak_rss_bytes = 0;
-  std::string cache_file;
 };
 
 DataBenchResult run_data_benchmark(const DataBenchOptions& options);

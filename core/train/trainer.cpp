@@ -46,18 +46,23 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
   optimizer_ = make_optimizer(params_, train_);
 }
 
-void Trainer::start_loader() {
+LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& train) {
   LoaderConfig lc;
-  lc.batch = train_.batch;
-  lc.seed = train_.seed;
-  lc.workers = train_.loader_workers;
-  lc.augment.out_h = model_config_.img_h;
-  lc.augment.out_w = model_config_.img_w;
-  lc.augment.scale_min = train_.crop_scale_min;
-  lc.augment.hflip = train_.hflip;
-  lc.mean = model_config_.mean;
-  lc.std = model_config_.std;
-  loader_ = std::make_unique<BatchLoader>(dataset_, lc, step_ * train_.accum_steps);
+  lc.batch = train.batch;
+  lc.seed = train.seed;
+  lc.workers = train.loader_workers;
+  lc.augment.out_h = model.img_h;
+  lc.augment.out_w = model.img_w;
+  lc.augment.scale_min = train.crop_scale_min;
+  lc.augment.hflip = train.hflip;
+  lc.mean = model.mean;
+  lc.std = model.std;
+  return lc;
+}
+
+void Trainer::start_loader() {
+  loader_ = std::make_unique<BatchLoader>(dataset_, training_loader_config(model_config_, train_),
+                                          step_ * train_.accum_steps);
 }
 
 std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,

@@ -66,6 +66,10 @@ class Trainer {
 // the first pass on as many threads as the loader has.
 DataOptions training_data_options(const MaeConfig& model, const TrainConfig& train);
 
+// The loader a run uses: its batch, seed, workers, crop range, flip, and the model's input
+// size and normalization.
+LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& train);
+
 // Noise for the masks of optimizer step `step`, micro-batch `micro`: a pure function of the
 // seed, so evaluation and resume see the same masks.
 at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t batch,
