@@ -14,5 +14,7 @@ void add_bench_data(CLI::App& app);
 void add_info(CLI::App& app);
 void add_convert(CLI::App& app);
 void add_forward(CLI::App& app);
+void add_probe(CLI::App& app);
+void add_sweep(CLI::App& app);
 
 }  // namespace mae::cli

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   mae::cli::add_info(app);
   mae::cli::add_convert(app);
   mae::cli::add_forward(app);
+  mae::cli::add_probe(app);
+  mae::cli::add_sweep(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,187 @@
+// Why: see chart_picture.h. stb_easy_font turns text into axis-aligned quads, which are
+// filled as rectangles; lines are thick Bresenham segments. Enough for readable figures.
+#include "analysis/chart_picture.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include <stb_easy_font.h>
+#pragma GCC diagnostic pop
+
+namespace mae {
+
+namespace {
+using Color = std::array<float, 3>;
+constexpr Color kBlack{0, 0, 0};
+constexpr Color kGrey{0.85f, 0.85f, 0.85f};
+
+class Canvas {
+ public:
+  Canvas(int64_t w, int64_t h) : w_(w), h_(h), pixels_(static_cast<size_t>(w * h * 3), 1.0f) {}
+
+  void fill(int64_t x0, int64_t y0, int64_t x1, int64_t y1, const Color& c) {
+    for (int64_t y = std::max<int64_t>(0, y0); y < std::min(h_, y1); ++y)
+      for (int64_t x = std::max<int64_t>(0, x0); x < std::min(w_, x1); ++x)
+        for (int k = 0; k < 3; ++k) pixels_[static_cast<size_t>((y * w_ + x) * 3 + k)] = c[k];
+  }
+
+  void line(double x0, double y0, double x1, double y1, const Color& c, int thick, bool dashed) {
+    const double length = std::hypot(x1 - x0, y1 - y0);
+    const int64_t steps = std::max<int64_t>(1, static_cast<int64_t>(length));
+    for (int64_t i = 0; i <= steps; ++i) {
+      if (dashed && (i / 6) % 2 == 1) continue;
+      const double t = static_cast<double>(i) / static_cast<double>(steps);
+      const auto x = static_cast<int64_t>(std::lround(x0 + t * (x1 - x0)));
+      const auto y = static_cast<int64_t>(std::lround(y0 + t * (y1 - y0)));
+      fill(x - thick / 2, y - thick / 2, x - thick / 2 + thick, y - thick / 2 + thick, c);
+    }
+  }
+
+  // Text with its top-left corner at (x, y), each font pixel drawn as scale x scale.
+  void text(int64_t x, int64_t y, const std::string& s, const Color& c, int scale = 1) {
+    static thread_local std::vector<char> buffer(64 * 1024);
+    const int quads = stb_easy_font_print(0, 0, const_cast<char*>(s.c_str()), nullptr,
+                                          buffer.data(), static_cast<int>(buffer.size()));
+    for (int q = 0; q < quads; ++q) {
+      const float* v = reinterpret_cast<const float*>(buffer.data() + q * 64);
+      // Vertices are 16 bytes (x, y, z, rgba); corners 0 and 2 span the quad.
+      const float qx0 = v[0], qy0 = v[1], qx1 = v[8], qy1 = v[9];
+      fill(x + static_cast<int64_t>(qx0 * scale), y + static_cast<int64_t>(qy0 * scale),
+           x + static_cast<int64_t>(qx1 * scale), y + static_cast<int64_t>(qy1 * scale), c);
+    }
+  }
+  static int64_t text_width(const std::string& s, int scale = 1) {
+    return stb_easy_font_width(const_cast<char*>(s.c_str())) * scale;
+  }
+
+  at::Tensor tensor() const {
+    return at::from_blob(const_cast<float*>(pixels_.data()), {h_, w_, 3}, at::kFloat)
+        .permute({2, 0, 1})
+        .clone();
+  }
+
+ private:
+  int64_t w_, h_;
+  std::vector<float> pixels_;
+};
+
+struct Range {
+  double lo = 0, hi = 1;
+};
+
+Range data_range(const Chart& chart, bool x_axis) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& s : chart.series)
+    for (double v : x_axis ? s.x : s.y)
+      if (std::isfinite(v)) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+  if (!std::isfinite(lo)) return {};
+  if (hi - lo < 1e-12) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const double pad = 0.06 * (hi - lo);
+  return {lo - pad, hi + pad};
+}
+
+std::string class_label(const std::vector<std::string>& names, int64_t i) {
+  const auto index = static_cast<size_t>(i);
+  return std::to_string(i) + (index < names.size() ? " " + names[index] : "");
+}
+
+std::string tick_label(double v, double span) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, span < 0.1 ? "%.3f" : span < 2 ? "%.2f" : "%.1f", v);
+  return buf;
+}
+}  // namespace
+
+at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height) {
+  Canvas canvas(width, height);
+  const int64_t left = 64, right = width - 14, top = 34, bottom = height - 44;
+  const Range xr = data_range(chart, true), yr = data_range(chart, false);
+  auto px = [&](double x) {
+    return static_cast<double>(left) +
+           (x - xr.lo) / (xr.hi - xr.lo) * static_cast<double>(right - left);
+  };
+  auto py = [&](double y) {
+    return static_cast<double>(bottom) -
+           (y - yr.lo) / (yr.hi - yr.lo) * static_cast<double>(bottom - top);
+  };
+  for (int i = 0; i <= 4; ++i) {
+    const double xv = xr.lo + (xr.hi - xr.lo) * i / 4.0, yv = yr.lo + (yr.hi - yr.lo) * i / 4.0;
+    canvas.line(px(xv), top, px(xv), bottom, kGrey, 1, false);
+    canvas.line(left, py(yv), right, py(yv), kGrey, 1, false);
+    const auto xl = tick_label(xv, xr.hi - xr.lo), yl = tick_label(yv, yr.hi - yr.lo);
+    canvas.text(static_cast<int64_t>(px(xv)) - Canvas::text_width(xl) / 2, bottom + 6, xl, kBlack);
+    canvas.text(left - 6 - Canvas::text_width(yl), static_cast<int64_t>(py(yv)) - 4, yl, kBlack);
+  }
+  canvas.line(left, bottom, right, bottom, kBlack, 1, false);
+  canvas.line(left, top, left, bottom, kBlack, 1, false);
+  canvas.text((left + right - Canvas::text_width(chart.title, 2)) / 2, 8, chart.title, kBlack, 2);
+  canvas.text((left + right - Canvas::text_width(chart.x_label)) / 2, bottom + 24, chart.x_label,
+              kBlack);
+  canvas.text(4, top - 14, chart.y_label, kBlack);
+  int64_t legend_y = top + 6;
+  for (const auto& s : chart.series) {
+    for (size_t i = 0; i + 1 < s.x.size(); ++i)
+      canvas.line(px(s.x[i]), py(s.y[i]), px(s.x[i + 1]), py(s.y[i + 1]), s.color, 2, s.dashed);
+    if (s.markers)
+      for (size_t i = 0; i < s.x.size(); ++i) {
+        const auto x = static_cast<int64_t>(px(s.x[i])), y = static_cast<int64_t>(py(s.y[i]));
+        canvas.fill(x - 3, y - 3, x + 4, y + 4, s.color);
+      }
+    canvas.line(left + 8, legend_y + 4, left + 28, legend_y + 4, s.color, 2, s.dashed);
+    canvas.text(left + 34, legend_y, s.name, kBlack);
+    legend_y += 14;
+  }
+  return canvas.tensor();
+}
+
+at::Tensor render_confusion(const at::Tensor& confusion,
+                            const std::vector<std::string>& class_names, int64_t cell) {
+  auto counts = confusion.to(at::kDouble).contiguous();
+  const int64_t k = counts.size(0);
+  auto share = counts / counts.sum(1, true).clamp_min(1.0);
+  auto a = share.accessor<double, 2>();
+  int64_t name_width = 0;
+  for (int64_t i = 0; i < k; ++i)
+    name_width = std::max(name_width, Canvas::text_width(class_label(class_names, i)));
+  const int64_t left = name_width + 12, top = 40;
+  Canvas canvas(left + k * cell + 8, top + k * cell + 8);
+  canvas.text(left, 4, "predicted class ->", kBlack);
+  canvas.text(4, 4, "true class", kBlack);
+  for (int64_t j = 0; j < k; ++j) {
+    const auto label = std::to_string(j);
+    canvas.text(left + j * cell + (cell - Canvas::text_width(label)) / 2, top - 14, label, kBlack);
+  }
+  for (int64_t i = 0; i < k; ++i) {
+    canvas.text(4, top + i * cell + cell / 2 - 4, class_label(class_names, i), kBlack);
+    for (int64_t j = 0; j < k; ++j) {
+      const float v = static_cast<float>(a[i][j]);
+      const Color shade = i == j ? Color{1 - 0.8f * v, 1 - 0.25f * v, 1 - 0.8f * v}
+                                 : Color{1 - 0.1f * v, 1 - 0.85f * v, 1 - 0.85f * v};
+      const int64_t x = left + j * cell, y = top + i * cell;
+      canvas.fill(x, y, x + cell, y + cell, kGrey);
+      canvas.fill(x + 1, y + 1, x + cell, y + cell, shade);
+      if (v >= 0.005f) {
+        char text[8];
+        std::snprintf(text, sizeof text, "%.0f", 100.0 * v);
+        canvas.text(x + (cell - Canvas::text_width(text)) / 2, y + cell / 2 - 4, text,
+                    v > 0.6f ? Color{1, 1, 1} : kBlack);
+      }
+    }
+  }
+  return canvas.tensor();
+}
+
+}  // namespace mae

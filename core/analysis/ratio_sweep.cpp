@@ -1,0 +1,286 @@
+// Why: see ratio_sweep.h. Each ratio trains with the preset's recipe and only the ratio
+// changed; all runs share the seed, so they see the same images, crops and order.
+#include "analysis/ratio_sweep.h"
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "analysis/chart_picture.h"
+#include "data/image_io.h"
+#include "infer/evaluate.h"
+#include "io/atomic_file.h"
+#include "io/model_files.h"
+#include "train/device.h"
+#include "train/recipe.h"
+#include "train/trainer.h"
+
+namespace mae {
+
+namespace fs = std::filesystem;
+
+std::vector<double> parse_ratio_list(const std::string& text) {
+  std::vector<double> ratios;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || !(v >= 0.0 && v < 1.0))
+      throw std::invalid_argument("mask ratio '" + item + "' is not a number in [0, 1)");
+    ratios.push_back(v);
+  }
+  if (ratios.empty()) throw std::invalid_argument("no mask ratios given");
+  std::sort(ratios.begin(), ratios.end());
+  ratios.erase(std::unique(ratios.begin(), ratios.end()), ratios.end());
+  return ratios;
+}
+
+namespace {
+std::string run_dir(const SweepOptions& o, double ratio) {
+  char name[32];
+  std::snprintf(name, sizeof name, "ratio-%.2f", ratio);
+  return (fs::path(o.out) / name).string();
+}
+
+void write_json(const std::string& path, const nlohmann::json& j) {
+  const std::string text = j.dump(2) + "\n";
+  write_file_atomically(path, [&](std::FILE* f) { write_all(f, text.data(), text.size()); });
+}
+
+std::optional<nlohmann::json> read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+nlohmann::json run_json(const SweepRunResult& r) {
+  return {{"ratio", r.ratio},
+          {"steps", r.steps},
+          {"final_loss", r.final_loss},
+          {"mse_own_ratio", r.mse_own},
+          {"mse_at_0.75", r.mse_at_075},
+          {"linear_probe_accuracy", r.linear_accuracy},
+          {"knn_accuracy", r.knn_accuracy},
+          {"train_seconds", r.train_seconds},
+          {"checkpoint", r.checkpoint}};
+}
+
+std::optional<SweepRunResult> run_from_json(const nlohmann::json& j) {
+  try {
+    SweepRunResult r;
+    r.ratio = j.at("ratio").get<double>();
+    r.steps = j.at("steps").get<int64_t>();
+    r.final_loss = j.at("final_loss").get<double>();
+    r.mse_own = j.at("mse_own_ratio").get<double>();
+    r.mse_at_075 = j.at("mse_at_0.75").get<double>();
+    r.linear_accuracy = j.at("linear_probe_accuracy").get<double>();
+    r.knn_accuracy = j.at("knn_accuracy").get<double>();
+    r.train_seconds = j.at("train_seconds").get<double>();
+    r.checkpoint = j.at("checkpoint").get<std::string>();
+    return r;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // an older or damaged result: the run is scored again
+  }
+}
+
+double eval_mse(MaeModel& model, const Dataset& test, double ratio, const SweepOptions& o) {
+  EvalOptions e;
+  e.ratio = ratio;
+  e.seed = o.seed;
+  e.max_images = o.eval_images;
+  return evaluate(model, test, e).model_mse;
+}
+
+// Trains (or continues) one ratio's run; returns false when stopped.
+bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const ProbeData& data,
+               size_t index, const SweepStatusFn& status, std::stop_token stop,
+               SweepRunResult* result) {
+  const auto dir = run_dir(o, ratio);
+  fs::create_directories(dir);
+  const auto last = dir + "/last.safetensors";
+  std::unique_ptr<Trainer> trainer;
+  if (fs::exists(last)) {
+    trainer = Trainer::resume(last, data.train, recipe.train.total_steps);
+  } else {
+    TrainConfig train = recipe.train;
+    train.mask_ratio = ratio;
+    trainer = std::make_unique<Trainer>(recipe.model, train, data.train);
+  }
+  const int64_t total = trainer->train_config().total_steps;
+  const int64_t save_every = std::max<int64_t>(25, total / 10);
+  const int64_t tail = std::max<int64_t>(1, total / 10);
+  double tail_sum = 0;
+  int64_t tail_count = 0;
+  const auto start = std::chrono::steady_clock::now();
+  SweepStatus s{index, o.ratios.size(), ratio, "training", trainer->current_step(), total, 0.0};
+  while (!trainer->done()) {
+    if (stop.stop_requested()) {
+      trainer->save(last);
+      return false;
+    }
+    const auto m = trainer->step();
+    if (!m.nonfinite && m.step > total - tail) {
+      tail_sum += m.loss;
+      ++tail_count;
+    }
+    s.step = m.step;
+    s.loss = m.loss;
+    if (status) status(s);
+    if (m.step % save_every == 0) trainer->save(last);
+  }
+  trainer->save(last);
+  result->ratio = ratio;
+  result->steps = total;
+  result->final_loss =
+      tail_count > 0 ? tail_sum / static_cast<double>(tail_count) : trainer->last_good_loss();
+  result->train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result->checkpoint = last;
+  return true;
+}
+
+at::Tensor sweep_picture(const SweepReport& r) {
+  std::vector<double> ratios, linear, knn, own, at075;
+  for (const auto& run : r.runs) {
+    ratios.push_back(run.ratio);
+    linear.push_back(100 * run.linear_accuracy);
+    knn.push_back(100 * run.knn_accuracy);
+    own.push_back(run.mse_own);
+    at075.push_back(run.mse_at_075);
+  }
+  const double lo = ratios.empty() ? 0 : ratios.front(), hi = ratios.empty() ? 1 : ratios.back();
+  Chart accuracy{"Accuracy vs masking ratio", "masking ratio", "test accuracy (%)", {}};
+  accuracy.series.push_back({"linear probe", {0.12f, 0.35f, 0.8f}, ratios, linear});
+  accuracy.series.push_back({"k-NN (k=20)", {0.9f, 0.45f, 0.1f}, ratios, knn});
+  accuracy.series.push_back({"raw pixels, linear",
+                             {0.5f, 0.5f, 0.5f},
+                             {lo, hi},
+                             {100 * r.pixels.linear_accuracy, 100 * r.pixels.linear_accuracy},
+                             true,
+                             false});
+  accuracy.series.push_back(
+      {"random encoder, linear",
+       {0.7f, 0.2f, 0.6f},
+       {lo, hi},
+       {100 * r.random_encoder.linear_accuracy, 100 * r.random_encoder.linear_accuracy},
+       true,
+       false});
+  Chart mse{"Masked-patch MSE vs masking ratio", "masking ratio", "MSE (" + r.space + ")", {}};
+  mse.series.push_back({"at its own ratio", {0.12f, 0.55f, 0.25f}, ratios, own});
+  mse.series.push_back({"at ratio 0.75", {0.8f, 0.15f, 0.15f}, ratios, at075});
+  return make_strip({render_chart(accuracy, 560, 380), render_chart(mse, 560, 380)}, 8);
+}
+}  // namespace
+
+SweepReport run_sweep(const SweepOptions& o, const SweepStatusFn& status, std::stop_token stop) {
+  const auto start = std::chrono::steady_clock::now();
+  Recipe recipe = preset_recipe(o.preset);
+  if (o.steps > 0) set_total_steps(recipe, o.steps);
+  recipe.train.data = o.data;
+  recipe.train.seed = o.seed;
+  recipe.train.device = o.device;
+  recipe.train.loader_workers = o.workers;
+  const auto data =
+      open_probe_data(o.data, recipe.model, training_data_options(recipe.model, recipe.train));
+  data.train->prepare({}, stop);
+  SweepReport report;
+  report.split = data.how;
+  fs::create_directories(o.out);
+  for (size_t i = 0; i < o.ratios.size(); ++i) {
+    const double ratio = o.ratios[i];
+    const auto result_path = run_dir(o, ratio) + "/result.json";
+    if (auto saved = read_json(result_path)) {
+      if (auto run = run_from_json(*saved); run && run->steps == recipe.train.total_steps) {
+        report.runs.push_back(*run);
+        continue;
+      }
+    }
+    SweepRunResult run;
+    if (!train_run(o, recipe, ratio, data, i, status, stop, &run)) {
+      report.cancelled = true;
+      break;
+    }
+    if (status)
+      status({i, o.ratios.size(), ratio, "scoring", run.steps, run.steps, run.final_loss});
+    auto model = build_model(read_model_file(run.checkpoint), o.device);
+    run.mse_own = eval_mse(model, *data.test, ratio, o);
+    run.mse_at_075 = eval_mse(model, *data.test, 0.75, o);
+    ProbeRunOptions probe = o.probe;
+    probe.references = false;
+    const auto scores = run_probe(model, data, probe, {}, stop);
+    if (scores.cancelled) {
+      report.cancelled = true;
+      break;
+    }
+    run.linear_accuracy = scores.encoder.linear_accuracy;
+    run.knn_accuracy = scores.encoder.knn_accuracy;
+    report.probe_train_items = scores.train_items;
+    report.probe_test_items = scores.test_items;
+    write_json(result_path, run_json(run));
+    report.runs.push_back(run);
+  }
+  report.space = error_space(recipe.model);
+  if (!report.cancelled && !report.runs.empty()) {
+    if (status) status({o.ratios.size(), o.ratios.size(), 0.0, "references", 0, 0, 0.0});
+    // Pixels and a random encoder do not depend on the ratio: measured once, on the same items.
+    auto random = make_model(recipe.model, o.seed + 1);
+    random->to(at::Device(resolve_device(o.device)));
+    ProbeRunOptions probe = o.probe;
+    probe.references = false;
+    auto refs = run_probe(random, data, probe, {}, stop);
+    report.pixels = probe_pixels(recipe.model, data, probe, stop);
+    report.random_encoder = refs.encoder;
+    report.probe_train_items = refs.train_items;
+    report.probe_test_items = refs.test_items;
+    report.cancelled = refs.cancelled;
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!report.cancelled && !report.runs.empty()) {
+    report.json_path = (fs::path(o.out) / "sweep.json").string();
+    report.picture_path = (fs::path(o.out) / "sweep.png").string();
+    write_json(report.json_path, nlohmann::json::parse(sweep_report_json(o, report)));
+    save_png(report.picture_path, sweep_picture(report));
+  }
+  if (status) status({o.ratios.size(), o.ratios.size(), 0.0, "done", 0, 0, 0.0});
+  return report;
+}
+
+std::string sweep_report_json(const SweepOptions& o, const SweepReport& r) {
+  nlohmann::json runs = nlohmann::json::array();
+  for (const auto& run : r.runs) runs.push_back(run_json(run));
+  nlohmann::json j = {{"data", o.data},
+                      {"preset", o.preset},
+                      {"ratios", o.ratios},
+                      {"seed", o.seed},
+                      {"mse_space", r.space + ", removed patches only"},
+                      {"eval_images", o.eval_images},
+                      {"probe_split", r.split},
+                      {"probe_train_items", r.probe_train_items},
+                      {"probe_test_items", r.probe_test_items},
+                      {"runs", runs},
+                      {"raw_pixels",
+                       {{"linear_probe_accuracy", r.pixels.linear_accuracy},
+                        {"knn_accuracy", r.pixels.knn_accuracy}}},
+                      {"random_encoder",
+                       {{"linear_probe_accuracy", r.random_encoder.linear_accuracy},
+                        {"knn_accuracy", r.random_encoder.knn_accuracy}}},
+                      {"seconds", r.seconds}};
+  return j.dump(2);
+}
+
+}  // namespace mae

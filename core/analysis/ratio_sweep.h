@@ -1,0 +1,73 @@
+// Why: the paper's Figure 5 at small scale: one model per masking ratio, equal budgets, each
+// scored by masked-patch MSE and by what its encoder learned (linear probe, k-NN). Shared by
+// `mae sweep` and the app's Experiments panel; a run folder per ratio makes it resumable.
+#pragma once
+
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "analysis/probe.h"
+
+namespace mae {
+
+struct SweepOptions {
+  std::string data = "fashion-mnist";
+  std::string preset = "fmnist-tiny";
+  std::vector<double> ratios{0.25, 0.5, 0.75, 0.9};
+  int64_t steps = 0;  // 0: the preset's
+  std::string out = "runs/sweep";
+  uint64_t seed = 0;
+  std::string device = "cpu";
+  int64_t workers = 2;
+  int64_t eval_images = 2000;  // test items for the masked-patch MSE
+  ProbeRunOptions probe;       // max_train / max_test bound the probes' cost
+};
+
+struct SweepRunResult {
+  double ratio = 0.0;
+  int64_t steps = 0;
+  double final_loss = 0.0;  // mean of the last 10% of steps' losses
+  double mse_own = 0.0;     // masked-patch MSE at the run's own ratio
+  double mse_at_075 = 0.0;  // at 0.75, the same masks for every run
+  double linear_accuracy = 0.0;
+  double knn_accuracy = 0.0;
+  double train_seconds = 0.0;
+  std::string checkpoint;
+};
+
+struct SweepReport {
+  std::vector<SweepRunResult> runs;  // finished runs, in ratio order
+  ProbeScores pixels, random_encoder;
+  std::string space;  // where the MSEs are measured
+  std::string split;
+  int64_t probe_train_items = 0, probe_test_items = 0;
+  double seconds = 0.0;
+  bool cancelled = false;
+  std::string json_path, picture_path;
+};
+
+struct SweepStatus {
+  size_t run = 0, runs = 0;  // run index (0-based) and count
+  double ratio = 0.0;
+  std::string phase;  // "training", "scoring", "references", "done"
+  int64_t step = 0, steps = 0;
+  double loss = 0.0;
+};
+using SweepStatusFn = std::function<void(const SweepStatus&)>;
+
+// Trains and scores every ratio not yet finished in `out` (a finished run keeps its
+// result.json; a stopped one resumes from its last.safetensors), then writes
+// <out>/sweep.json and <out>/sweep.png. Stops between steps when `stop` is requested,
+// saving the current run so the next call continues it.
+SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status = {},
+                      std::stop_token stop = {});
+
+std::string sweep_report_json(const SweepOptions& options, const SweepReport& report);
+
+// "0.25,0.5,0.75" -> {0.25, 0.5, 0.75}; throws std::invalid_argument for anything outside
+// [0, 1) or an empty list.
+std::vector<double> parse_ratio_list(const std::string& text);
+
+}  // namespace mae

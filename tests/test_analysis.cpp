@@ -1,0 +1,162 @@
+// Why: the ratio experiments and probes report numbers people draw conclusions from, so the
+// classifiers must score what they claim, the splits must be the ones documented, and a
+// stopped sweep must continue to exactly the result of an uninterrupted one.
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "analysis/chart_picture.h"
+#include "analysis/linear_probe.h"
+#include "analysis/probe.h"
+#include "analysis/probe_data.h"
+#include "analysis/ratio_sweep.h"
+#include "data/image_io.h"
+#include "model/presets.h"
+#include "test_support.h"
+
+using namespace mae;
+
+namespace {
+// Two Gaussian blobs per class in `dim` dimensions, well apart.
+LabelledFeatures blobs(int64_t per_class, int64_t classes, int64_t dim, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  std::vector<at::Tensor> xs, ys;
+  for (int64_t c = 0; c < classes; ++c) {
+    auto centre = at::zeros({dim});
+    centre[c % dim] = 4.0 * (1 + c / dim);
+    xs.push_back(at::randn({per_class, dim}, gen) + centre);
+    ys.push_back(at::full({per_class}, c, at::kLong));
+  }
+  return {at::cat(xs), at::cat(ys)};
+}
+
+// A labelled folder of 28x28 grayscale PNGs: class a_dark (dark squares) and b_light.
+void write_class_folder(const std::string& root, int64_t per_class) {
+  for (const char* name : {"a_dark", "b_light"}) {
+    std::filesystem::create_directories(root + "/" + name);
+    for (int64_t i = 0; i < per_class; ++i) {
+      auto image = at::full({1, 28, 28}, name[0] == 'a' ? 0.15 : 0.85);
+      image.narrow(1, i % 14, 10).narrow(2, (3 * i) % 14, 10).fill_(0.5);
+      save_png(root + "/" + name + "/" + std::to_string(i) + ".png", image);
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("linear probe and k-NN classify separable features and count every test item") {
+  auto train = blobs(60, 4, 8, 1), test = blobs(20, 4, 8, 2);
+  ProbeOptions options;
+  options.epochs = 20;
+  const auto s = probe_features(train, test, 4, options);
+  CHECK(s.linear_accuracy > 0.97);
+  CHECK(s.knn_accuracy > 0.97);
+  CHECK(s.confusion.sum().item<int64_t>() == 80);
+  CHECK(s.confusion.diag().sum().item<int64_t>() ==
+        static_cast<int64_t>(std::lround(s.linear_accuracy * 80)));
+}
+
+TEST_CASE("linear probe on random labels stays near chance") {
+  auto train = blobs(100, 2, 16, 3), test = blobs(100, 2, 16, 4);
+  train.labels = at::randint(0, 5, {train.labels.size(0)}, at::kLong);
+  test.labels = at::randint(0, 5, {test.labels.size(0)}, at::kLong);
+  const auto s = probe_features(train, test, 5);
+  CHECK(s.linear_accuracy < 0.4);
+}
+
+TEST_CASE("probe items are spread evenly over the source") {
+  CHECK(probe_indices(10, 0).size() == 10);
+  CHECK(probe_indices(10, 20).size() == 10);
+  const auto picked = probe_indices(100, 4);
+  CHECK(picked == std::vector<int64_t>{0, 25, 50, 75});
+}
+
+TEST_CASE("probe data: a class folder holds out every 5th item, an unlabelled one is refused") {
+  TempDir dir;
+  write_class_folder(dir.path("classes"), 10);
+  const auto config = find_preset("fmnist-tiny").model;
+  const auto data = open_probe_data(dir.path("classes"), config, probe_data_options(config));
+  CHECK(data.classes == 2);
+  CHECK(data.train->size() == 16);
+  CHECK(data.test->size() == 4);
+  CHECK(data.test->label(0) == 0);
+  CHECK(data.test->label(3) == 1);
+
+  std::filesystem::create_directories(dir.path("flat"));
+  save_png(dir.path("flat/one.png"), at::zeros({1, 28, 28}));
+  save_png(dir.path("flat/two.png"), at::ones({1, 28, 28}));
+  CHECK_THROWS_AS(open_probe_data(dir.path("flat"), config, probe_data_options(config)), DataError);
+}
+
+TEST_CASE("probe: the trained-for-nothing encoder and the references are all measured") {
+  TempDir dir;
+  write_class_folder(dir.path("classes"), 10);
+  const auto config = find_preset("fmnist-tiny").model;
+  auto model = make_model(config, 0);
+  const auto data = open_probe_data(dir.path("classes"), config, probe_data_options(config));
+  const auto r = run_probe(model, data, {});
+  CHECK(r.train_items == 16);
+  CHECK(r.test_items == 4);
+  // Dark and light classes differ in mean brightness: raw pixels separate them.
+  CHECK(r.pixels.linear_accuracy == doctest::Approx(1.0));
+  CHECK(r.encoder.confusion.sum().item<int64_t>() == 4);
+  CHECK(r.random_encoder.confusion.sum().item<int64_t>() == 4);
+  const auto picture = render_confusion(r.encoder.confusion, r.class_names);
+  CHECK(picture.size(0) == 3);
+  CHECK(picture.min().item<float>() >= 0.0f);
+}
+
+TEST_CASE("ratio list parsing refuses ratios outside [0, 1)") {
+  CHECK(parse_ratio_list("0.9,0.25,0.5,0.25") == std::vector<double>{0.25, 0.5, 0.9});
+  CHECK_THROWS(parse_ratio_list("0.5,1.0"));
+  CHECK_THROWS(parse_ratio_list("0.5,abc"));
+  CHECK_THROWS(parse_ratio_list(""));
+}
+
+TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
+  TempDir dir;
+  setenv("MAE_CACHE_DIR", dir.path("cache").c_str(), 1);  // training caches decoded pictures
+  write_class_folder(dir.path("classes"), 10);
+  SweepOptions o;
+  o.data = dir.path("classes");
+  o.ratios = {0.5, 0.75};
+  o.steps = 6;
+  o.eval_images = 8;
+  o.workers = 1;
+  o.out = dir.path("whole");
+  const auto whole = run_sweep(o);
+  REQUIRE(!whole.cancelled);
+  REQUIRE(whole.runs.size() == 2);
+  CHECK(std::filesystem::exists(whole.json_path));
+  CHECK(std::filesystem::exists(whole.picture_path));
+
+  o.out = dir.path("stopped");
+  std::stop_source stop;
+  auto stop_midway = [&](const SweepStatus& s) {
+    if (s.run == 1 && s.step == 3) stop.request_stop();
+  };
+  const auto first = run_sweep(o, stop_midway, stop.get_token());
+  CHECK(first.cancelled);
+  CHECK(first.runs.size() == 1);
+  const auto second = run_sweep(o);
+  REQUIRE(second.runs.size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK(second.runs[i].mse_own == doctest::Approx(whole.runs[i].mse_own).epsilon(1e-6));
+    CHECK(second.runs[i].mse_at_075 == doctest::Approx(whole.runs[i].mse_at_075).epsilon(1e-6));
+    CHECK(second.runs[i].linear_accuracy == whole.runs[i].linear_accuracy);
+  }
+  CHECK(second.runs[0].ratio == 0.5);
+  // At its own ratio of 0.75 a run is scored on the very masks used for "at 0.75".
+  CHECK(second.runs[1].mse_own == second.runs[1].mse_at_075);
+  CHECK(second.runs[0].mse_own != second.runs[0].mse_at_075);
+}
+
+TEST_CASE("charts render axes, series and labels without a window") {
+  Chart chart{"title", "x", "y", {{"line", {1, 0, 0}, {0, 1}, {0, 1}}}};
+  const auto picture = render_chart(chart, 320, 200);
+  CHECK(picture.sizes() == at::IntArrayRef({3, 200, 320}));
+  // Some pixels are the series' red.
+  auto red = picture[0].gt(0.9) & picture[1].lt(0.1) & picture[2].lt(0.1);
+  CHECK(red.sum().item<int64_t>() > 50);
+}
