@@ -3,13 +3,18 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <filesystem>
+
 #include "data/augment.h"
+#include "infer/attention.h"
 #include "infer/evaluate.h"
+#include "infer/pipeline_trace.h"
 #include "infer/reconstruct.h"
 #include "model/patchify.h"
 #include "model/presets.h"
 #include "small_configs.h"
 #include "synthetic_dataset.h"
+#include "test_support.h"
 
 using namespace mae;
 
@@ -139,4 +144,53 @@ TEST_CASE("norm_pix: the pictures do not depend on the hidden pixels") {
   // flat at the mean of its nearest visible patches.
   auto patch = a.reconstruction.narrow(1, 4, 4).narrow(2, 4, 4);
   CHECK((patch - patch.mean()).abs().max().item<float>() < 1e-5f);
+}
+
+TEST_CASE("attention: recomputed encoder equals forward_encoder and rows are distributions") {
+  auto config = small_test_model(/*depth=*/2);
+  auto model = mae::make_model(config, 3);
+  model->eval();
+  auto image = torch::rand({config.in_chans, config.img_h, config.img_w});
+  mae::MaskRequest request;
+  request.ratio = 0.5;
+  request.seed = 7;
+  const auto a = mae::encoder_attention(model, image, request);
+  int64_t len_keep = 0;
+  auto noise = mae::request_noise(config, request, &len_keep);
+  torch::NoGradGuard no_grad;
+  auto x = mae::normalize(mae::resize_center_crop(image, config.img_h, config.img_w), config.mean,
+                          config.std)
+               .unsqueeze(0);
+  auto expected = model->forward_encoder(x, noise, len_keep).latent;
+  CHECK(torch::allclose(a.latent, expected, 1e-5, 1e-5));
+  CHECK(a.weights.size(0) == config.depth);
+  CHECK(a.weights.size(1) == config.num_heads);
+  CHECK(a.weights.size(2) == 1 + len_keep);
+  CHECK(torch::allclose(a.weights.sum(-1),
+                        torch::ones({config.depth, config.num_heads, 1 + len_keep}), 1e-5, 1e-5));
+  auto map = mae::attention_map(a, 0, -1, 0);
+  CHECK((map * a.mask).abs().sum().item<float>() == 0.0f);  // removed patches get nothing
+  CHECK(map.sum().item<float>() < 1.0f);                    // the cls token's share is left out
+  const int64_t first = a.ids_keep[0].item<int64_t>();
+  CHECK(mae::token_of_patch(a, first / config.grid_w(), first % config.grid_w()) == 1);
+}
+
+TEST_CASE("pipeline trace: every stage has a shape, a sentence and a picture, and exports") {
+  auto config = small_test_model(/*depth=*/2);
+  auto model = mae::make_model(config, 3);
+  auto image = torch::rand({config.in_chans, config.img_h, config.img_w});
+  const auto stages = mae::trace_pipeline(model, image, {});
+  REQUIRE(stages.size() == 11);
+  for (const auto& s : stages) {
+    CHECK(!s.shape.empty());
+    CHECK(!s.explain.empty());
+    CHECK(s.picture.size(0) == 3);
+    CHECK(std::max(s.picture.size(1), s.picture.size(2)) >= 224);
+    CHECK(s.picture.min().item<float>() >= 0.0f);
+    CHECK(s.picture.max().item<float>() <= 1.0f);
+  }
+  CHECK(stages[1].name == "patchify");
+  TempDir dir;
+  CHECK(mae::export_pipeline_trace(stages, dir.path("trace")) == 12);
+  CHECK(std::filesystem::exists(dir.path("trace/03-embed-position.png")));
 }

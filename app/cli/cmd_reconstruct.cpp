@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "infer/pipeline_trace.h"
 #include "infer/reconstruct.h"
 #include "io/model_files.h"
 #include "train/device.h"
@@ -23,6 +24,7 @@ struct ReconstructArgs {
   int64_t seed = 0;
   int64_t index = 0;
   int64_t scale = 0;
+  std::string stages;  // folder for the step-through PNG sequence
 };
 
 void run(const ReconstructArgs& a) {
@@ -53,6 +55,12 @@ void run(const ReconstructArgs& a) {
       "masked-patch MSE %.4f in %s\n",
       a.out.c_str(), request.ratio, a.ratio >= 0 ? "" : " (the checkpoint's training ratio)",
       r.masked_mse, error_space(file.config).c_str());
+  if (!a.stages.empty()) {
+    const auto stages = trace_pipeline(model, image, request);
+    export_pipeline_trace(stages, a.stages);
+    std::printf("wrote %zu pipeline stages (PNG each, names and shapes in stages.txt) to %s\n",
+                stages.size(), a.stages.c_str());
+  }
 }
 }  // namespace
 
@@ -71,6 +79,9 @@ void add_reconstruct(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();
   cmd->add_option("--out", args->out, "output PNG")->capture_default_str();
   cmd->add_option("--scale", args->scale, "integer enlargement (default: to about 112 px)");
+  cmd->add_option("--stages", args->stages,
+                  "also write the pipeline step by step (patchify ... per-patch loss) as PNGs "
+                  "into this folder");
   cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
   cmd->callback([args] { run(*args); });
 }

@@ -10,11 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "analysis_jobs.h"
 #include "inference_worker.h"
 #include "training_session.h"
 #include "view_renderer.h"
 
 namespace mae::studio {
+
+enum class ComputeDevice { Cpu, Cuda };
+
+// What the file browser is choosing for.
+enum class BrowseTarget { Checkpoint, ExplorerImage, TrainingData, CompareCheckpoint };
 
 // The Training form's fields. Choosing a preset (in the form or with --preset) fills every
 // field from preset_recipe(), so the app trains the same recipe as `mae train`.
@@ -22,14 +28,31 @@ struct TrainingForm {
   char data[512] = "fashion-mnist";
   int preset = 0;  // index into all_presets()
   float mask_ratio = 0.75f;
-  int strategy = 0;  // MaskStrategy
+  MaskStrategy strategy = MaskStrategy::Random;
   int batch = 128;
   float base_lr = 3e-3f;
   bool norm_pix = false;
   int steps = 600;
   int warmup_steps = 30;
   float crop_min = 0.5f;  // RandomResizedCrop minimum scale
-  int device = 0;         // 0 cpu, 1 cuda
+  ComputeDevice device = ComputeDevice::Cpu;
+};
+
+// Which attention the explorer shows: from the cls token or from a clicked visible patch.
+struct AttentionChoice {
+  bool show = false;
+  int layer = 0;
+  int head = -1;                       // -1: mean over heads
+  int query_row = -1, query_col = -1;  // -1: the cls token
+  ImageView view;                      // the masked image with the attention map as its heat map
+  uint64_t view_of_request = 0;        // the result and choice the view was made for
+  int view_layer = -2, view_head = -2, view_row = -2, view_col = -2;
+};
+
+// Patches painted with the mouse: the value a drag paints and the cell it last touched.
+struct PaintState {
+  int value = -1;  // -1: no drag in progress
+  int last_row = -1, last_col = -1;
 };
 
 struct ExplorerState {
@@ -37,7 +60,7 @@ struct ExplorerState {
   at::Tensor image;  // (C, H, W) in [0,1]
   std::string image_label;
   float ratio = 0.75f;
-  int strategy = 0;
+  MaskStrategy strategy = MaskStrategy::Random;
   int seed = 0;
   bool manual = false;     // hand-painted mask in use
   at::Tensor manual_mask;  // (grid_h, grid_w), 1 = removed
@@ -52,6 +75,53 @@ struct ExplorerState {
   uint64_t model_version_seen = 0;
   double last_latency_ms = 0.0;
   float masked_view_rect[4] = {0, 0, 0, 0};  // screen x, y, width, height (paint target)
+  bool extras_stale = false;  // the sweep / attention / stages shown belong to an older mask
+  AttentionChoice attention;
+  PaintState paint;
+};
+
+// The Step-through window: one explorer image through the pipeline, stage by stage.
+struct StepThroughState {
+  bool show = false;
+  int stage = 0;
+};
+
+// A second checkpoint reconstructing the explorer's image with the same mask.
+struct CompareState {
+  bool show = false;
+  char path[512] = "";
+  std::optional<ExploreResult> result;
+  uint64_t model_version_seen = 0;
+  uint64_t next_request_id = 1;
+  bool dirty = false;
+};
+
+// The Experiments window: a masking-ratio sweep, its progress and its table and plot.
+struct ExperimentsState {
+  bool show = false;
+  char data[512] = "fashion-mnist";
+  int preset = 0;  // index into all_presets()
+  char ratios[128] = "0.25,0.5,0.75,0.9";
+  int steps = 300;
+  char out[512] = "runs/sweep";
+  int probe_train = 10000;
+  int probe_test = 2000;
+  JobProgress progress;
+  std::optional<SweepReport> report;
+  bool running = false;
+};
+
+// The Probe window: linear probe and k-NN of a checkpoint's encoder with references.
+struct ProbeState {
+  bool show = false;
+  char checkpoint[512] = "";
+  char data[512] = "fashion-mnist";
+  int max_train = 10000;
+  int max_test = 2000;
+  JobProgress progress;
+  std::optional<ProbeReport> report;
+  ImageView confusion;
+  bool running = false;
 };
 
 struct CurveState {
@@ -63,6 +133,10 @@ struct CurveState {
 struct AppState {
   TrainingForm form;
   ExplorerState explorer;
+  StepThroughState step_through;
+  CompareState compare;
+  ExperimentsState experiments;
+  ProbeState probe;
   CurveState curves;
   StepMetrics last_metrics;
   bool have_metrics = false;  // a step of the current run has been measured
@@ -74,9 +148,12 @@ struct AppState {
   std::deque<std::string> log;                                  // status messages, newest last
   std::string status;
   std::string open_checkpoint_path;
+  char checkpoint_field[512] = "";  // the Checkpoint panel's path field
   bool show_help = false;
   bool show_file_browser = false;
-  int file_browser_target = 0;  // 0 checkpoint, 1 explorer image, 2 training data
+  BrowseTarget file_browser_target = BrowseTarget::Checkpoint;
+  std::string file_browser_dir;        // where the browser is; empty: the working folder
+  std::string export_dir = "exports";  // where exported pictures go
   bool confirm_close = false;
   bool quit = false;
   float ui_scale = 1.0f;

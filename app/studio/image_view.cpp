@@ -13,6 +13,8 @@ namespace {
 std::atomic<uint64_t> g_next_version{1};
 }
 
+uint64_t next_view_version() { return g_next_version++; }
+
 ImageView make_view(const at::Tensor& image, const at::Tensor& mask, const at::Tensor& error) {
   ImageView v;
   auto img = image.detach().to(at::kCPU, at::kFloat);
@@ -20,7 +22,7 @@ ImageView make_view(const at::Tensor& image, const at::Tensor& mask, const at::T
   v.rgb = img.clamp(0.0, 1.0).mul(255.0).round().to(at::kByte).permute({1, 2, 0}).contiguous();
   if (mask.defined()) v.mask = mask.detach().to(at::kCPU, at::kFloat).contiguous();
   if (error.defined()) v.error = error.detach().to(at::kCPU, at::kFloat).contiguous();
-  v.version = g_next_version++;
+  v.version = next_view_version();
   return v;
 }
 

@@ -115,18 +115,28 @@ ExploreResult InferenceWorker::compute(const ExploreRequest& request) {
   ExploreResult r;
   r.id = request.id;
   r.main = views_of(reconstruct(model_, request.image, request.mask));
+  r.extras_done = !request.wants_extras();
   r.compute_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
 
-void InferenceWorker::add_sweep(const ExploreRequest& request, ExploreResult* result) {
+void InferenceWorker::add_extras(const ExploreRequest& request, ExploreResult* result) {
   for (double ratio : request.sweep_ratios) {
     MaskRequest m = request.mask;
     m.mask.reset();
     m.ratio = ratio;
     result->sweep.emplace_back(ratio, views_of(reconstruct(model_, request.image, m)));
   }
+  if (request.attention)
+    result->attention = std::make_shared<const EncoderAttention>(
+        encoder_attention(model_, request.image, request.mask));
+  if (request.stages) {
+    result->stages = trace_pipeline(model_, request.image, request.mask);
+    for (const auto& stage : result->stages)
+      result->stage_views.push_back(make_view(stage.picture));
+  }
+  result->extras_done = true;
 }
 
 void InferenceWorker::loop(const std::stop_token& stop) {
@@ -186,8 +196,8 @@ void InferenceWorker::loop(const std::stop_token& stop) {
           result_ = result;
           newer_waiting = pending_request_.has_value();
         }
-        if (!newer_waiting && !request->sweep_ratios.empty()) {
-          add_sweep(*request, &result);
+        if (!newer_waiting && request->wants_extras()) {
+          add_extras(*request, &result);
           std::lock_guard lock(mutex_);
           if (!pending_request_) result_ = std::move(result);
         }

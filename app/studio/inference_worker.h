@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "image_view.h"
+#include "infer/attention.h"
+#include "infer/pipeline_trace.h"
 #include "infer/reconstruct.h"
 #include "io/safetensors.h"
 #include "model/config.h"
@@ -25,7 +28,10 @@ struct ExploreRequest {
   at::Tensor image;  // (C, H, W) in [0,1], any size
   MaskRequest mask;
   std::vector<double> sweep_ratios;  // extra reconstructions, same seed and strategy
+  bool attention = false;            // also the encoder's attention for this mask
+  bool stages = false;               // also the step-through of the pipeline
   uint64_t id = 0;
+  bool wants_extras() const { return !sweep_ratios.empty() || attention || stages; }
 };
 
 struct ExploreViews {
@@ -38,6 +44,10 @@ struct ExploreResult {
   uint64_t id = 0;
   ExploreViews main;
   std::vector<std::pair<double, ExploreViews>> sweep;
+  std::shared_ptr<const EncoderAttention> attention;  // when requested
+  std::vector<PipelineStage> stages;                  // when requested
+  std::vector<ImageView> stage_views;                 // one per stage
+  bool extras_done = false;  // the sweep, attention and stages have arrived (or none wanted)
   double compute_ms = 0.0;
   double latency_ms = 0.0;  // from submit() to the result being ready
   std::string error;
@@ -93,7 +103,7 @@ class InferenceWorker {
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);
   ExploreResult compute(const ExploreRequest& request);
-  void add_sweep(const ExploreRequest& request, ExploreResult* result);
+  void add_extras(const ExploreRequest& request, ExploreResult* result);
 
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;

@@ -9,4 +9,6 @@ constexpr int kR = 'R';
 constexpr int kS = 'S';
 constexpr int kF1 = 290;
 constexpr int kEscape = 256;
+constexpr int kRightArrow = 262;
+constexpr int kLeftArrow = 263;
 }  // namespace mae::studio::keys

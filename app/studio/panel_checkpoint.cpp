@@ -16,20 +16,25 @@ void draw_checkpoint_panel(StudioApp& app) {
     ImGui::End();
     return;
   }
-  static char path[512] = "";
+  char* path = s.checkpoint_field;
+  constexpr size_t path_size = sizeof s.checkpoint_field;
   ImGui::SetNextItemWidth(-1);
-  const bool entered = ImGui::InputTextWithHint("##ckpt", "path to .safetensors", path, sizeof path,
+  const bool entered = ImGui::InputTextWithHint("##ckpt", "path to .safetensors", path, path_size,
                                                 ImGuiInputTextFlags_EnterReturnsTrue);
   if (ImGui::Button("Open (Ctrl+O)")) {
     if (path[0] != '\0')
       app.open_checkpoint(path);
     else {
       s.show_file_browser = true;
-      s.file_browser_target = 0;
+      s.file_browser_target = BrowseTarget::Checkpoint;
     }
   } else if (entered) {
     app.open_checkpoint(path);
   }
+  ImGui::SameLine();
+  if (ImGui::Button("Probe...")) s.probe.show = true;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("linear-probe and k-NN accuracy of this checkpoint's encoder");
   ImGui::Separator();
   const auto info = app.worker().model_info();
   if (!info.loaded) {

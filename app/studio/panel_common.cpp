@@ -38,4 +38,12 @@ ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& sty
   return hovered;
 }
 
+bool strategy_combo(const char* label, MaskStrategy* strategy) {
+  const char* names[] = {"random", "block", "grid"};
+  int index = static_cast<int>(*strategy);
+  if (!ImGui::Combo(label, &index, names, 3)) return false;
+  *strategy = static_cast<MaskStrategy>(index);
+  return true;
+}
+
 }  // namespace mae::studio

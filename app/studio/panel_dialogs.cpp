@@ -49,12 +49,14 @@ void draw_file_browser(StudioApp& app) {
   auto& s = app.state();
   if (!s.show_file_browser) return;
   namespace fs = std::filesystem;
-  static std::string dir = fs::current_path().string();
+  if (s.file_browser_dir.empty()) s.file_browser_dir = fs::current_path().string();
+  std::string& dir = s.file_browser_dir;
   ImGui::SetNextWindowSize(ImVec2(520, 420), ImGuiCond_Appearing);
-  const char* titles[] = {"Open checkpoint", "Open image", "Training data"};
-  ImGui::Begin(titles[s.file_browser_target], &s.show_file_browser);
+  const char* titles[] = {"Open checkpoint", "Open image", "Training data",
+                          "Open checkpoint to compare"};
+  ImGui::Begin(titles[static_cast<int>(s.file_browser_target)], &s.show_file_browser);
   ImGui::TextWrapped("%s", dir.c_str());
-  if (s.file_browser_target == 2 && ImGui::Button("Use this folder")) {
+  if (s.file_browser_target == BrowseTarget::TrainingData && ImGui::Button("Use this folder")) {
     app.set_training_data(dir);
     s.show_file_browser = false;
   }
@@ -73,9 +75,21 @@ void draw_file_browser(StudioApp& app) {
     if (is_dir) {
       dir = entry.path().string();
     } else {
-      if (s.file_browser_target == 0) app.open_checkpoint(entry.path().string());
-      if (s.file_browser_target == 1) app.open_image(entry.path().string());
-      if (s.file_browser_target == 2) app.set_training_data(entry.path().string());
+      const auto path = entry.path().string();
+      switch (s.file_browser_target) {
+        case BrowseTarget::Checkpoint:
+          app.open_checkpoint(path);
+          break;
+        case BrowseTarget::ExplorerImage:
+          app.open_image(path);
+          break;
+        case BrowseTarget::TrainingData:
+          app.set_training_data(path);
+          break;
+        case BrowseTarget::CompareCheckpoint:
+          app.open_compare_checkpoint(path);
+          break;
+      }
       s.show_file_browser = false;
     }
     break;

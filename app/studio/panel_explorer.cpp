@@ -3,8 +3,10 @@
 // image at several ratios side by side (the paper's figure).
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "infer/attention.h"
 #include "panels.h"
 #include "studio_app.h"
 
@@ -14,25 +16,86 @@ namespace {
 
 // Click toggles the patch under the mouse; dragging paints that new value.
 void handle_painting(StudioApp& app, ImVec2Pair uv, const at::Tensor& mask) {
-  static int paint_value = -1, last_row = -1, last_col = -1;
+  auto& e = app.state().explorer;
+  auto& paint = e.paint;
   if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
-    paint_value = -1;
+    paint.value = -1;
     return;
   }
   if (uv.x < 0 || uv.y < 0 || uv.x >= 1 || uv.y >= 1 || !mask.defined()) return;
   const int row = static_cast<int>(uv.y * static_cast<float>(mask.size(0)));
   const int col = static_cast<int>(uv.x * static_cast<float>(mask.size(1)));
-  const auto& e = app.state().explorer;
   const at::Tensor& current = e.manual ? e.manual_mask : mask;
   const int value = current[row][col].item<float>() > 0.5f ? 1 : 0;
   if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-    paint_value = 1 - value;
+    paint.value = 1 - value;
     app.toggle_patch(row, col);
-  } else if (paint_value >= 0 && (row != last_row || col != last_col) && value != paint_value) {
+  } else if (paint.value >= 0 && (row != paint.last_row || col != paint.last_col) &&
+             value != paint.value) {
     app.toggle_patch(row, col);
   }
-  last_row = row;
-  last_col = col;
+  paint.last_row = row;
+  paint.last_col = col;
+}
+
+// The masked image with the chosen attention map as its heat map, rebuilt only when the
+// result or the choice changes (so its texture is uploaded once).
+const ImageView& attention_view(ExplorerState& e) {
+  auto& a = e.attention;
+  const auto& r = *e.result;
+  if (a.view_of_request != e.shown_request_id || a.view_layer != a.layer || a.view_head != a.head ||
+      a.view_row != a.query_row || a.view_col != a.query_col || a.view.empty()) {
+    const auto& att = *r.attention;
+    int64_t token = 0;
+    if (a.query_row >= 0)
+      token = std::max<int64_t>(0, token_of_patch(att, a.query_row, a.query_col));
+    auto map = attention_map(att, a.layer, a.head, token);
+    a.view = r.main.masked;
+    a.view.error = map / map.max().clamp_min(1e-8);
+    a.view.version = next_view_version();
+    a.view_of_request = e.shown_request_id;
+    a.view_layer = a.layer;
+    a.view_head = a.head;
+    a.view_row = a.query_row;
+    a.view_col = a.query_col;
+  }
+  return a.view;
+}
+
+void draw_attention(StudioApp& app, ExplorerState& e, float width) {
+  auto& a = e.attention;
+  const auto& att = *e.result->attention;
+  const int layers = static_cast<int>(att.weights.size(0));
+  const int heads = static_cast<int>(att.weights.size(1));
+  a.layer = std::clamp(a.layer, 0, layers - 1);
+  a.head = std::clamp(a.head, -1, heads - 1);
+  ImGui::BeginGroup();
+  ImGui::SetNextItemWidth(width * 0.5f);
+  ImGui::SliderInt("layer", &a.layer, 0, layers - 1);
+  ImGui::SetNextItemWidth(width * 0.5f);
+  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean of heads" : "%d");
+  if (a.query_row < 0) {
+    ImGui::TextWrapped("from the cls token; click a visible patch to see where it looks");
+  } else {
+    ImGui::Text("from patch (row %d, col %d)", a.query_row, a.query_col);
+    if (ImGui::SmallButton("back to the cls token")) app.set_attention_query(-1, -1);
+  }
+  ImGui::TextDisabled("brighter = more attention; removed patches get none");
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ViewStyle style;  // no mask tint: removed patches show as the grey fill, with no heat
+  style.heat_map = true;
+  style.patch_grid = e.show_grid;
+  style.error_max = 1.0f;
+  const auto uv = draw_view(app, attention_view(e), style, width, "explorer-attention");
+  if (uv.x >= 0 && uv.x < 1 && uv.y >= 0 && uv.y < 1 && ImGui::IsItemClicked()) {
+    const int row = static_cast<int>(uv.y * static_cast<float>(att.grid_h));
+    const int col = static_cast<int>(uv.x * static_cast<float>(att.grid_w));
+    if (token_of_patch(att, row, col) >= 0)
+      app.set_attention_query(row, col);
+    else
+      app.message("that patch was removed: the encoder never saw it, so it attends nowhere");
+  }
 }
 
 }  // namespace
@@ -55,14 +118,13 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::SameLine();
   if (ImGui::Button("...##image")) {
     s.show_file_browser = true;
-    s.file_browser_target = 1;
+    s.file_browser_target = BrowseTarget::ExplorerImage;
   }
   ImGui::TextDisabled("%s (drop an image on the window to use it)", e.image_label.c_str());
 
   float ratio = e.ratio;
   if (ImGui::SliderFloat("ratio", &ratio, 0.0f, 0.95f, "%.2f")) app.set_ratio(ratio);
-  const char* strategies[] = {"random", "block", "grid"};
-  if (ImGui::Combo("strategy", &e.strategy, strategies, 3)) {
+  if (strategy_combo("strategy", &e.strategy)) {
     e.manual = false;
     e.dirty = true;
   }
@@ -78,10 +140,22 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::SameLine();
   if (ImGui::Checkbox("ratio sweep", &e.sweep)) e.dirty = true;
   ImGui::SameLine();
+  bool attention = e.attention.show;
+  if (ImGui::Checkbox("attention", &attention)) app.show_attention(attention);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the encoder's attention over the visible patches, per layer and head");
+  ImGui::SameLine();
   bool follow = e.follow_training;
   if (ImGui::Checkbox("follow training", &follow)) app.set_follow_training(follow);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("use the trainer's latest weights; off: keep the opened checkpoint");
+  if (ImGui::SmallButton("Step-through...")) app.show_step_through(true);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("this image through the pipeline stage by stage, with tensor shapes");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Compare...")) s.compare.show = true;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("a second checkpoint on the same image and the same mask");
   if (e.manual) {
     ImGui::SameLine();
     if (ImGui::SmallButton("clear hand-made mask")) {
@@ -147,9 +221,19 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::TextUnformatted("original");
   draw_view(app, r.original, ViewStyle{}, small, "explorer-original");
   ImGui::EndGroup();
+  if (e.attention.show) {
+    ImGui::Separator();
+    if (e.result->attention)
+      draw_attention(app, e,
+                     (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2.0f);
+    else
+      ImGui::TextDisabled("computing attention...");
+  }
   if (!e.result->sweep.empty()) {
     ImGui::Separator();
-    ImGui::TextUnformatted("same image and seed at higher ratios (+ visible)");
+    ImGui::TextUnformatted(e.extras_stale ? "same image and seed at higher ratios (+ visible)  "
+                                            "[updating...]"
+                                          : "same image and seed at higher ratios (+ visible)");
     for (size_t i = 0; i < e.result->sweep.size(); ++i) {
       const auto& [sweep_ratio, views] = e.result->sweep[i];
       if (i > 0) ImGui::SameLine();

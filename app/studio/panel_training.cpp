@@ -28,7 +28,7 @@ void draw_training_panel(StudioApp& app) {
   ImGui::SameLine();
   if (ImGui::SmallButton("...##data")) {
     s.show_file_browser = true;
-    s.file_browser_target = 2;
+    s.file_browser_target = BrowseTarget::TrainingData;
   }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("fashion-mnist, a folder of images, or one image; drop a folder here");
@@ -42,8 +42,7 @@ void draw_training_panel(StudioApp& app) {
     ImGui::EndCombo();
   }
   ImGui::SliderFloat("mask ratio", &f.mask_ratio, 0.05f, 0.95f, "%.2f");
-  const char* strategies[] = {"random", "block", "grid"};
-  ImGui::Combo("strategy", &f.strategy, strategies, 3);
+  strategy_combo("strategy", &f.strategy);
   ImGui::InputInt("batch", &f.batch, 16, 64);
   ImGui::InputFloat("base lr", &f.base_lr, 0, 0, "%.2e");
   int steps = f.steps;
@@ -55,7 +54,9 @@ void draw_training_panel(StudioApp& app) {
   ImGui::Checkbox("norm_pix_loss", &f.norm_pix);
   const char* devices[] = {"cpu", "cuda"};
   const int device_count = cuda_available() ? 2 : 1;
-  ImGui::Combo("device", &f.device, devices, device_count);
+  int device = static_cast<int>(f.device);
+  if (ImGui::Combo("device", &device, devices, device_count))
+    f.device = static_cast<ComputeDevice>(device);
   ImGui::EndDisabled();
 
   ImGui::Separator();
@@ -70,6 +71,10 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::Button("Save")) app.save_checkpoint(app.default_save_path());
   ImGui::SameLine();
   ImGui::TextDisabled("(%s)", app.run_state().c_str());
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Experiments...")) s.experiments.show = true;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("train one model per masking ratio and compare them (the paper's Figure 5)");
 
   const auto& m = s.last_metrics;
   const float total = static_cast<float>(std::max(1, f.steps));

@@ -2,6 +2,8 @@
 // through StudioApp and never touch threads, GL or files directly.
 #pragma once
 
+#include "model/masking.h"
+
 namespace mae::studio {
 
 class StudioApp;
@@ -17,6 +19,13 @@ void draw_status_bar(StudioApp& app);
 void draw_help_window(StudioApp& app);
 void draw_file_browser(StudioApp& app);
 void draw_close_dialog(StudioApp& app);
+void draw_step_through_window(StudioApp& app);
+void draw_compare_window(StudioApp& app);
+void draw_experiments_window(StudioApp& app);
+void draw_probe_window(StudioApp& app);
+
+// The mask-strategy combo; true when the user changed it.
+bool strategy_combo(const char* label, MaskStrategy* strategy);
 
 // An image view drawn at `size` with a right-click menu to export it; returns the hovered
 // pixel position inside the view in [0,1]^2, or (-1,-1).

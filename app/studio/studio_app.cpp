@@ -10,14 +10,17 @@
 #include <filesystem>
 #include <thread>
 
+#include "analysis/chart_picture.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "infer/pipeline_trace.h"
 #include "io/hf_vitmae.h"
 #include "keys.h"
 #include "model/presets.h"
 #include "panels.h"
 #include "train/device.h"
 #include "train/recipe.h"
+#include "util/format_duration.h"
 
 namespace mae::studio {
 
@@ -40,8 +43,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     if (presets[i].name == options_.preset) apply_preset(static_cast<int>(i));
   std::snprintf(state_.form.data, sizeof state_.form.data, "%s", options_.data.c_str());
   if (options_.ratio) state_.explorer.ratio = static_cast<float>(*options_.ratio);
-  if (!options_.strategy.empty())
-    state_.explorer.strategy = static_cast<int>(parse_mask_strategy(options_.strategy));
+  if (!options_.strategy.empty()) state_.explorer.strategy = parse_mask_strategy(options_.strategy);
   state_.explorer.show_heat = options_.heat_map;
   try {
     auto test = open_dataset("fashion-mnist:test", 1);
@@ -52,6 +54,14 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     message(std::string("no built-in gallery: ") + e.what());
   }
   load_default_image();
+  for (const auto& window : options_.show) {
+    if (window == "attention") state_.explorer.attention.show = true;
+    if (window == "step-through") state_.step_through.show = true;
+    if (window == "compare") state_.compare.show = true;
+    if (window == "probe") state_.probe.show = true;
+    if (window == "experiments") state_.experiments.show = true;
+  }
+  if (!options_.compare.empty()) open_compare_checkpoint(options_.compare);
   if (!options_.load.empty()) {
     open_checkpoint(options_.load);
     // Start-up, before the first frame: wait (bounded) so that frame already shows
@@ -173,9 +183,9 @@ void StudioApp::start_training() {
     t.base_lr = state_.form.base_lr;
     t.warmup_steps = std::clamp(state_.form.warmup_steps, 0, state_.form.steps);
     t.mask_ratio = state_.form.mask_ratio;
-    t.mask_strategy = static_cast<MaskStrategy>(state_.form.strategy);
+    t.mask_strategy = state_.form.strategy;
     t.crop_scale_min = std::clamp(static_cast<double>(state_.form.crop_min), 0.01, 1.0);
-    t.device = state_.form.device == 1 ? "cuda" : "cpu";
+    t.device = state_.form.device == ComputeDevice::Cuda ? "cuda" : "cpu";
     resolve_device(t.device);
     session_.reset();
     state_.curves = CurveState{{}, {}, {}, {}, state_.curves.log_scale, state_.curves.smoothing};
@@ -208,18 +218,16 @@ void StudioApp::stop_training() {
   if (session_) session_->stop();
 }
 
-std::string StudioApp::default_save_path() const {
-  std::filesystem::path dir = "runs/studio";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  return (dir / "last.safetensors").string();
-}
+std::string StudioApp::default_save_path() const { return "runs/studio/last.safetensors"; }
 
 void StudioApp::save_checkpoint(const std::string& path) {
   if (!session_) {
     message("nothing to save: no training run");
     return;
   }
+  std::error_code ec;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   session_->save(path);
   message("saving to " + path + " ...");
 }
@@ -255,13 +263,112 @@ void StudioApp::toggle_patch(int row, int col) {
 
 void StudioApp::export_view(const ImageView& view, const std::string& name) {
   try {
-    std::filesystem::create_directories("exports");
-    const auto path = "exports/" + name + "-" + std::to_string(std::time(nullptr)) + ".png";
+    std::filesystem::create_directories(state_.export_dir);
+    const auto path =
+        state_.export_dir + "/" + name + "-" + std::to_string(std::time(nullptr)) + ".png";
     export_png(view, path);
     message("exported " + path);
   } catch (const std::exception& e) {
     message(std::string("export failed: ") + e.what());
   }
+}
+
+void StudioApp::set_attention_query(int row, int col) {
+  auto& a = state_.explorer.attention;
+  a.query_row = row;
+  a.query_col = col;
+}
+
+void StudioApp::show_attention(bool show) {
+  state_.explorer.attention.show = show;
+  if (show && !(state_.explorer.result && state_.explorer.result->attention))
+    state_.explorer.dirty = true;
+}
+
+void StudioApp::show_step_through(bool show) {
+  state_.step_through.show = show;
+  if (show && !(state_.explorer.result && !state_.explorer.result->stages.empty()))
+    state_.explorer.dirty = true;
+}
+
+void StudioApp::step_stage(int delta) {
+  auto& st = state_.step_through;
+  const int count =
+      state_.explorer.result ? static_cast<int>(state_.explorer.result->stages.size()) : 0;
+  if (count > 0) st.stage = std::clamp(st.stage + delta, 0, count - 1);
+}
+
+void StudioApp::export_step_through() {
+  const auto& e = state_.explorer;
+  if (!e.result || e.result->stages.empty()) {
+    message("nothing to export: the step-through has not been computed yet");
+    return;
+  }
+  const auto folder = state_.export_dir + "/pipeline-" + std::to_string(std::time(nullptr));
+  try {
+    const int files = export_pipeline_trace(e.result->stages, folder);
+    message("exported " + std::to_string(files) + " files (stages as PNGs, stages.txt) to " +
+            folder);
+  } catch (const std::exception& ex) {
+    message(std::string("export failed: ") + ex.what());
+  }
+}
+
+void StudioApp::open_compare_checkpoint(const std::string& path) {
+  auto& c = state_.compare;
+  std::snprintf(c.path, sizeof c.path, "%s", path.c_str());
+  c.show = true;
+  c.result.reset();
+  message("compare: opening " + path + " ...");
+  compare_worker_.load_checkpoint(path);
+}
+
+void StudioApp::start_sweep() {
+  auto& x = state_.experiments;
+  if (sweep_job_) return;
+  try {
+    SweepOptions o;
+    o.data = x.data;
+    o.preset = all_presets().at(static_cast<size_t>(x.preset)).name;
+    o.ratios = parse_ratio_list(x.ratios);
+    o.steps = std::max(1, x.steps);
+    o.out = x.out;
+    o.probe.max_train = std::max(0, x.probe_train);
+    o.probe.max_test = std::max(0, x.probe_test);
+    sweep_job_ = start_sweep_job(o);
+    x.running = true;
+    x.progress = {"starting", 0.0};
+    message("ratio sweep: " + std::to_string(o.ratios.size()) + " ratios x " +
+            std::to_string(o.steps) + " steps into " + o.out);
+  } catch (const std::exception& e) {
+    message(std::string("cannot start the ratio sweep: ") + e.what());
+  }
+}
+
+void StudioApp::cancel_sweep() {
+  if (sweep_job_) sweep_job_->cancel();
+}
+
+void StudioApp::start_probe() {
+  auto& p = state_.probe;
+  if (probe_job_) return;
+  if (p.checkpoint[0] == '\0')
+    std::snprintf(p.checkpoint, sizeof p.checkpoint, "%s", state_.open_checkpoint_path.c_str());
+  if (p.checkpoint[0] == '\0') {
+    message("probe: name a checkpoint first (training weights: save them with Ctrl+S)");
+    return;
+  }
+  ProbeRunOptions o;
+  o.max_train = std::max(0, p.max_train);
+  o.max_test = std::max(0, p.max_test);
+  probe_job_ = start_probe_job(p.checkpoint, p.data, o);
+  p.running = true;
+  p.progress = {"starting", 0.0};
+  message(std::string("probing ") + p.checkpoint + " on " + p.data);
+}
+
+void StudioApp::cancel_probe() {
+  if (probe_job_) probe_job_->cancel();
 }
 
 bool StudioApp::request_close() {
@@ -275,7 +382,8 @@ bool StudioApp::training_active() const { return session_ && session_->active();
 std::string StudioApp::run_state() const { return session_ ? session_->state_name() : "idle"; }
 
 bool StudioApp::animating() const {
-  return training_active() || worker_.busy() || state_.explorer.dirty;
+  return training_active() || worker_.busy() || compare_worker_.busy() || state_.explorer.dirty ||
+         sweep_job_ || probe_job_;
 }
 
 std::string StudioApp::title() const {
@@ -292,17 +400,9 @@ void StudioApp::pump() {
   while (auto m = worker_.take_message()) message(*m);
   if (auto snap = worker_.take_checkpoint_snapshot())
     state_.checkpoint_snapshot = std::make_shared<TrainingSnapshot>(std::move(*snap));
-  if (auto r = worker_.take_result()) {
-    if (!r->error.empty())
-      message("reconstruction failed: " + r->error);
-    else {
-      // The same id arrives twice: first the main view, then with the ratio sweep.
-      if (r->id != state_.explorer.shown_request_id)
-        state_.explorer.last_latency_ms = r->latency_ms;
-      state_.explorer.shown_request_id = r->id;
-      state_.explorer.result = std::move(*r);
-    }
-  }
+  pump_explorer_result();
+  pump_compare();
+  pump_jobs();
   const auto info = worker_.model_info();
   if (info.loaded && info.version != state_.explorer.model_version_seen) {
     state_.explorer.model_version_seen = info.version;
@@ -340,16 +440,114 @@ void StudioApp::pump() {
   }
 }
 
+void StudioApp::pump_explorer_result() {
+  auto r = worker_.take_result();
+  if (!r) return;
+  auto& e = state_.explorer;
+  if (!r->error.empty()) {
+    message("reconstruction failed: " + r->error);
+    return;
+  }
+  // The same id arrives twice: first the main view, then with the sweep, attention and
+  // stages. Until they come, the previous ones stay in place, marked as being recomputed.
+  if (r->id != e.shown_request_id) e.last_latency_ms = r->latency_ms;
+  if (!r->extras_done && e.result) {
+    r->sweep = e.result->sweep;
+    r->attention = e.result->attention;
+    r->stages = e.result->stages;
+    r->stage_views = e.result->stage_views;
+  }
+  e.extras_stale = !r->extras_done;
+  const bool new_mask = r->id != e.shown_request_id;
+  e.shown_request_id = r->id;
+  e.result = std::move(*r);
+  if (new_mask) state_.compare.dirty = true;
+}
+
+void StudioApp::pump_compare() {
+  auto& c = state_.compare;
+  while (auto m = compare_worker_.take_message()) message("compare: " + *m);
+  compare_worker_.take_checkpoint_snapshot();  // the gallery is not shown for the second model
+  const auto info = compare_worker_.model_info();
+  if (info.loaded && info.version != c.model_version_seen) {
+    c.model_version_seen = info.version;
+    c.dirty = true;
+  }
+  if (auto r = compare_worker_.take_result()) {
+    if (!r->error.empty())
+      message("compare: reconstruction failed: " + r->error);
+    else
+      c.result = std::move(*r);
+  }
+  if (c.show && c.dirty) submit_compare();
+}
+
+void StudioApp::submit_compare() {
+  auto& c = state_.compare;
+  const auto& e = state_.explorer;
+  const auto info = compare_worker_.model_info();
+  if (!info.loaded || !e.result || !e.image.defined()) return;
+  ExploreRequest request;
+  request.image = convert_channels(e.image, info.config.in_chans);
+  request.mask.ratio = e.ratio;
+  request.mask.strategy = e.strategy;
+  request.mask.seed = static_cast<uint64_t>(e.seed);
+  // The very mask of the explorer where the patch grids agree; else the same ratio and seed.
+  const auto& mask = e.result->main.mask;
+  if (mask.defined() && mask.size(0) == info.config.grid_h() &&
+      mask.size(1) == info.config.grid_w())
+    request.mask.mask = mask.clone();
+  request.id = c.next_request_id++;
+  compare_worker_.submit(std::move(request));
+  c.dirty = false;
+}
+
+void StudioApp::pump_jobs() {
+  auto& x = state_.experiments;
+  if (sweep_job_) {
+    x.progress = sweep_job_->progress();
+    if (auto error = sweep_job_->take_error()) message(*error);
+    if (auto report = sweep_job_->take_report()) {
+      if (report->cancelled)
+        message("ratio sweep stopped: " + std::to_string(report->runs.size()) +
+                " runs finished; Start continues it");
+      else
+        message("ratio sweep done: " + report->json_path + ", " + report->picture_path);
+      x.report = std::move(report);
+    }
+    x.running = sweep_job_->active();
+    if (!x.running) sweep_job_.reset();
+  }
+  auto& p = state_.probe;
+  if (probe_job_) {
+    p.progress = probe_job_->progress();
+    if (auto error = probe_job_->take_error()) message(*error);
+    if (auto report = probe_job_->take_report()) {
+      if (report->cancelled) {
+        message("probe stopped");
+      } else {
+        p.confusion = make_view(render_confusion(report->encoder.confusion, report->class_names));
+        message("probe done in " + format_duration(report->seconds));
+        p.report = std::move(report);
+      }
+    }
+    p.running = probe_job_->active();
+    if (!p.running) probe_job_.reset();
+  }
+}
+
 void StudioApp::submit_explorer() {
   auto& e = state_.explorer;
   if (!e.dirty || !e.image.defined() || !worker_.model_info().loaded) return;
   ExploreRequest request;
   request.image = convert_channels(e.image, worker_.model_info().config.in_chans);
   request.mask.ratio = e.ratio;
-  request.mask.strategy = static_cast<MaskStrategy>(e.strategy);
+  request.mask.strategy = e.strategy;
   request.mask.seed = static_cast<uint64_t>(e.seed);
   if (e.manual) request.mask.mask = e.manual_mask.clone();
   if (e.sweep) request.sweep_ratios.assign(std::begin(kSweepRatios), std::end(kSweepRatios));
+  request.attention = e.attention.show;
+  request.stages = state_.step_through.show;
   request.id = e.next_request_id++;
   worker_.submit(std::move(request));
   e.dirty = false;
@@ -363,7 +561,7 @@ void StudioApp::handle_shortcuts() {
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kS, false)) save_checkpoint(default_save_path());
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kO, false)) {
     state_.show_file_browser = true;
-    state_.file_browser_target = 0;
+    state_.file_browser_target = BrowseTarget::Checkpoint;
   }
   if (!io.KeyCtrl && ImGui::IsKeyPressed(keys::kR, false)) reroll_seed();
 }
@@ -380,6 +578,10 @@ void StudioApp::frame() {
   draw_help_window(*this);
   draw_file_browser(*this);
   draw_close_dialog(*this);
+  draw_step_through_window(*this);
+  draw_compare_window(*this);
+  draw_experiments_window(*this);
+  draw_probe_window(*this);
   submit_explorer();
 }
 

@@ -44,6 +44,21 @@ class StudioApp {
   // Explorer on the trainer's latest weights, or back on the opened checkpoint.
   void set_follow_training(bool follow);
   void export_view(const ImageView& view, const std::string& name);
+  // Attention from the visible patch at (row, col); (-1, -1) = from the cls token.
+  void set_attention_query(int row, int col);
+  void show_attention(bool show);
+  // Step-through: show or hide, move by `delta` stages, export every stage as PNGs.
+  void show_step_through(bool show);
+  void step_stage(int delta);
+  void export_step_through();
+  // Compare: a second checkpoint on the explorer's image and mask.
+  void open_compare_checkpoint(const std::string& path);
+  // Experiments: the masking-ratio sweep from the Experiments window's fields.
+  void start_sweep();
+  void cancel_sweep();
+  // Probe: linear probe and k-NN of the Probe window's checkpoint.
+  void start_probe();
+  void cancel_probe();
   // False while training runs: a dialog asks whether to save first.
   bool request_close();
   void message(const std::string& text);
@@ -57,12 +72,17 @@ class StudioApp {
   AppState& state() { return state_; }
   const AppState& state() const { return state_; }
   InferenceWorker& worker() { return worker_; }
+  InferenceWorker& compare_worker() { return compare_worker_; }
   ViewRenderer& renderer() { return renderer_; }
   std::string default_save_path() const;
 
  private:
   void pump();
+  void pump_explorer_result();
+  void pump_compare();
+  void pump_jobs();
   void submit_explorer();
+  void submit_compare();
   void handle_shortcuts();
   void load_default_image();
 
@@ -70,7 +90,10 @@ class StudioApp {
   StudioOptions options_;
   AppState state_;
   InferenceWorker worker_;
+  InferenceWorker compare_worker_;
   std::unique_ptr<TrainingSession> session_;
+  std::unique_ptr<SweepJob> sweep_job_;
+  std::unique_ptr<ProbeJob> probe_job_;
 };
 
 }  // namespace mae::studio

@@ -19,6 +19,10 @@ bool parse_options(int argc, char** argv, StudioOptions* o, int* exit_code) {
   app.add_option("--strategy", o->strategy, "explorer mask strategy")
       ->check(CLI::IsMember({"random", "block", "grid"}));
   app.add_flag("--heat-map", o->heat_map, "show the explorer's per-patch error heat map");
+  app.add_option("--show", o->show,
+                 "open windows at launch: attention, step-through, compare, probe, experiments")
+      ->check(CLI::IsMember({"attention", "step-through", "compare", "probe", "experiments"}));
+  app.add_option("--compare", o->compare, "second checkpoint for the Compare window");
   app.add_option("--train-steps", o->train_steps, "start training this many steps at launch");
   app.add_option("--frames", o->frames, "quit after this many frames");
   app.add_option("--screenshot", o->screenshot, "save the last frame as PNG");

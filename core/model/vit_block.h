@@ -12,6 +12,7 @@ class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(int64_t dim, int64_t heads);
   at::Tensor forward(const at::Tensor& x);
+  int64_t heads() const { return heads_; }
 
   torch::nn::Linear qkv{nullptr};
   torch::nn::Linear proj{nullptr};

@@ -1,0 +1,63 @@
+// Why: see analysis_jobs.h. The work itself is core's run_sweep and run_probe; this only
+// moves it off the UI thread and turns their callbacks into a status the panels read.
+#include "analysis_jobs.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "io/model_files.h"
+#include "train/device.h"
+
+namespace mae::studio {
+
+namespace {
+JobProgress sweep_progress(const SweepStatus& s) {
+  char text[160];
+  if (s.phase == "training")
+    std::snprintf(text, sizeof text, "run %zu/%zu, ratio %.2f: step %lld/%lld, loss %.4f",
+                  s.run + 1, s.runs, s.ratio, static_cast<long long>(s.step),
+                  static_cast<long long>(s.steps), s.loss);
+  else if (s.phase == "scoring")
+    std::snprintf(text, sizeof text, "run %zu/%zu, ratio %.2f: MSE, linear probe, k-NN", s.run + 1,
+                  s.runs, s.ratio);
+  else if (s.phase == "references")
+    std::snprintf(text, sizeof text, "references: raw pixels and a random encoder");
+  else
+    std::snprintf(text, sizeof text, "%s", s.phase.c_str());
+  const double within =
+      s.steps > 0 ? static_cast<double>(s.step) / static_cast<double>(s.steps) : 1.0;
+  const double fraction =
+      s.runs == 0
+          ? 0.0
+          : std::min(1.0, (static_cast<double>(s.run) + within) / static_cast<double>(s.runs));
+  return {text, fraction};
+}
+}  // namespace
+
+std::unique_ptr<SweepJob> start_sweep_job(const SweepOptions& options) {
+  return std::make_unique<SweepJob>(
+      [options](const SweepJob::ProgressFn& progress, std::stop_token stop) {
+        return run_sweep(
+            options, [&](const SweepStatus& s) { progress(sweep_progress(s)); }, stop);
+      },
+      "ratio sweep failed: ");
+}
+
+std::unique_ptr<ProbeJob> start_probe_job(const std::string& checkpoint, const std::string& data,
+                                          const ProbeRunOptions& options) {
+  return std::make_unique<ProbeJob>(
+      [=](const ProbeJob::ProgressFn& progress, std::stop_token stop) {
+        const auto file = read_model_file(checkpoint);
+        auto model = build_model(file, resolve_device("cpu"));
+        const auto splits = open_probe_data(data, file.config, probe_data_options(file.config));
+        return run_probe(
+            model, splits, options,
+            [&](const std::string& stage, double fraction) {
+              progress({stage, fraction});
+            },
+            stop);
+      },
+      "probe of " + checkpoint + " failed: ");
+}
+
+}  // namespace mae::studio

@@ -1,0 +1,87 @@
+// Why: ratio sweeps and probes run for minutes; the window must stay live and the user must
+// be able to stop them. Each runs on its own thread, reports a status line and a fraction
+// that the UI polls, and hands its report over once, when done.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+
+#include "analysis/probe.h"
+#include "analysis/ratio_sweep.h"
+
+namespace mae::studio {
+
+struct JobProgress {
+  std::string line;       // "run 2/4, ratio 0.50: step 120/600, loss 0.81"
+  double fraction = 0.0;  // of the whole job
+};
+
+template <class Report>
+class BackgroundJob {
+ public:
+  using ProgressFn = std::function<void(JobProgress)>;
+  using Work = std::function<Report(const ProgressFn&, std::stop_token)>;
+
+  // `failure` prefixes the message of an exception that ends the work.
+  BackgroundJob(Work work, std::string failure)
+      : thread_([this, work = std::move(work), failure = std::move(failure)](std::stop_token stop) {
+          try {
+            auto report = work([this](JobProgress p) { set(&progress_, std::move(p)); }, stop);
+            set(&report_, std::optional<Report>(std::move(report)));
+          } catch (const std::exception& e) {
+            set(&error_, std::optional<std::string>(failure + e.what()));
+          }
+          set(&active_, false);
+        }) {}
+  ~BackgroundJob() { thread_.request_stop(); }  // the jthread then joins
+  BackgroundJob(const BackgroundJob&) = delete;
+  BackgroundJob& operator=(const BackgroundJob&) = delete;
+
+  void cancel() { thread_.request_stop(); }
+  bool active() const { return get(active_); }
+  JobProgress progress() const { return get(progress_); }
+  // Once each: the report (possibly a cancelled one) or the error that ended the work.
+  std::optional<Report> take_report() { return take(&report_); }
+  std::optional<std::string> take_error() { return take(&error_); }
+
+ private:
+  template <class T>
+  void set(T* field, T value) {
+    std::lock_guard lock(mutex_);
+    *field = std::move(value);
+  }
+  template <class T>
+  T get(const T& field) const {
+    std::lock_guard lock(mutex_);
+    return field;
+  }
+  template <class T>
+  std::optional<T> take(std::optional<T>* field) {
+    std::lock_guard lock(mutex_);
+    auto out = std::move(*field);
+    field->reset();
+    return out;
+  }
+
+  mutable std::mutex mutex_;
+  JobProgress progress_;
+  bool active_ = true;
+  std::optional<Report> report_;
+  std::optional<std::string> error_;
+  std::jthread thread_;  // last: starts after every field above exists
+};
+
+using SweepJob = BackgroundJob<SweepReport>;
+using ProbeJob = BackgroundJob<ProbeReport>;
+
+std::unique_ptr<SweepJob> start_sweep_job(const SweepOptions& options);
+// Probes the encoder of `checkpoint` (any format mae reads) on the splits of `data`.
+std::unique_ptr<ProbeJob> start_probe_job(const std::string& checkpoint, const std::string& data,
+                                          const ProbeRunOptions& options);
+
+}  // namespace mae::studio

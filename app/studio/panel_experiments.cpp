@@ -1,0 +1,202 @@
+// Why: the Experiments window: the paper's masking-ratio experiment started from the app,
+// trained in the background with progress per run, stoppable and resumable, and its results
+// as a table and a plot of accuracy and MSE against the ratio.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "model/presets.h"
+#include "panels.h"
+#include "studio_app.h"
+
+namespace mae::studio {
+
+namespace {
+struct PlotLine {
+  const char* name;
+  ImU32 color;
+  std::vector<double> x, y;
+  bool dashed = false;
+};
+
+// A small line plot with labelled axes and a legend, drawn straight with ImDrawList.
+void draw_plot(const char* title, const char* y_label, const std::vector<PlotLine>& lines,
+               ImVec2 size) {
+  double lo = INFINITY, hi = -INFINITY, xlo = INFINITY, xhi = -INFINITY;
+  for (const auto& l : lines)
+    for (size_t i = 0; i < l.x.size(); ++i) {
+      lo = std::min(lo, l.y[i]);
+      hi = std::max(hi, l.y[i]);
+      xlo = std::min(xlo, l.x[i]);
+      xhi = std::max(xhi, l.x[i]);
+    }
+  if (!std::isfinite(lo)) return;
+  if (hi - lo < 1e-9) hi = lo + 1;
+  if (xhi - xlo < 1e-9) xhi = xlo + 0.1;
+  const double pad = 0.08 * (hi - lo);
+  lo -= pad;
+  hi += pad;
+  ImGui::TextUnformatted(title);
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImGui::Dummy(size);
+  auto* draw = ImGui::GetWindowDrawList();
+  const float left = origin.x + 48, right = origin.x + size.x - 8;
+  const float top = origin.y + 4, bottom = origin.y + size.y - 20;
+  draw->AddRectFilled(ImVec2(left, top), ImVec2(right, bottom), IM_COL32(30, 30, 34, 255));
+  auto px = [&](double x) {
+    return left + static_cast<float>((x - xlo) / (xhi - xlo)) * (right - left);
+  };
+  auto py = [&](double y) {
+    return bottom - static_cast<float>((y - lo) / (hi - lo)) * (bottom - top);
+  };
+  char text[32];
+  for (int i = 0; i <= 4; ++i) {
+    const double v = lo + (hi - lo) * i / 4.0;
+    std::snprintf(text, sizeof text, "%.3g", v);
+    draw->AddLine(ImVec2(left, py(v)), ImVec2(right, py(v)), IM_COL32(70, 70, 80, 255));
+    draw->AddText(ImVec2(origin.x, py(v) - 7), IM_COL32(200, 200, 200, 255), text);
+  }
+  for (const auto& l : lines) {
+    for (size_t i = 0; i < l.x.size(); ++i) {
+      std::snprintf(text, sizeof text, "%.2f", l.x[i]);
+      draw->AddText(ImVec2(px(l.x[i]) - 12, bottom + 3), IM_COL32(200, 200, 200, 255), text);
+    }
+    break;  // every series shares the ratios
+  }
+  float legend_y = top + 4;
+  for (const auto& l : lines) {
+    for (size_t i = 0; i + 1 < l.x.size(); ++i)
+      draw->AddLine(ImVec2(px(l.x[i]), py(l.y[i])), ImVec2(px(l.x[i + 1]), py(l.y[i + 1])), l.color,
+                    l.dashed ? 1.0f : 2.0f);
+    if (!l.dashed)
+      for (size_t i = 0; i < l.x.size(); ++i)
+        draw->AddCircleFilled(ImVec2(px(l.x[i]), py(l.y[i])), 3.5f, l.color);
+    draw->AddLine(ImVec2(left + 6, legend_y + 7), ImVec2(left + 22, legend_y + 7), l.color, 2.0f);
+    draw->AddText(ImVec2(left + 26, legend_y), IM_COL32(220, 220, 220, 255), l.name);
+    legend_y += 15;
+  }
+  draw->AddText(ImVec2(right - ImGui::CalcTextSize(y_label).x, top + 2),
+                IM_COL32(160, 160, 160, 255), y_label);
+}
+
+void draw_results(const SweepReport& r, float width) {
+  if (ImGui::BeginTable("sweep", 7, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
+    for (const char* h :
+         {"ratio", "final loss", "MSE own", "MSE @0.75", "linear %", "k-NN %", "time"})
+      ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    for (const auto& run : r.runs) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%.2f", run.ratio);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.4f", run.final_loss);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.4f", run.mse_own);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.4f", run.mse_at_075);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.2f", 100 * run.linear_accuracy);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.2f", 100 * run.knn_accuracy);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.0f s", run.train_seconds);
+    }
+    ImGui::EndTable();
+  }
+  if (r.runs.empty()) return;
+  ImGui::Text(
+      "references: raw pixels %.2f %% linear, %.2f %% k-NN; random encoder %.2f %% / %.2f %%",
+      100 * r.pixels.linear_accuracy, 100 * r.pixels.knn_accuracy,
+      100 * r.random_encoder.linear_accuracy, 100 * r.random_encoder.knn_accuracy);
+  ImGui::TextDisabled("MSE in %s; probes on %lld train / %lld test items", r.space.c_str(),
+                      static_cast<long long>(r.probe_train_items),
+                      static_cast<long long>(r.probe_test_items));
+  std::vector<double> ratios, linear, knn, own, at075;
+  for (const auto& run : r.runs) {
+    ratios.push_back(run.ratio);
+    linear.push_back(100 * run.linear_accuracy);
+    knn.push_back(100 * run.knn_accuracy);
+    own.push_back(run.mse_own);
+    at075.push_back(run.mse_at_075);
+  }
+  const double lo = ratios.front(), hi = ratios.back();
+  const float plot_w = (width - ImGui::GetStyle().ItemSpacing.x) / 2;
+  const ImVec2 size(plot_w, std::max(140.0f, plot_w * 0.6f));
+  ImGui::BeginGroup();
+  draw_plot("accuracy vs masking ratio", "%",
+            {{"linear probe", IM_COL32(80, 140, 255, 255), ratios, linear},
+             {"k-NN", IM_COL32(255, 150, 50, 255), ratios, knn},
+             {"raw pixels (linear)",
+              IM_COL32(170, 170, 170, 255),
+              {lo, hi},
+              {100 * r.pixels.linear_accuracy, 100 * r.pixels.linear_accuracy},
+              true},
+             {"random encoder (linear)",
+              IM_COL32(200, 90, 200, 255),
+              {lo, hi},
+              {100 * r.random_encoder.linear_accuracy, 100 * r.random_encoder.linear_accuracy},
+              true}},
+            size);
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  draw_plot("masked-patch MSE vs masking ratio", "MSE",
+            {{"at its own ratio", IM_COL32(90, 200, 110, 255), ratios, own},
+             {"at 0.75", IM_COL32(240, 80, 80, 255), ratios, at075}},
+            size);
+  ImGui::EndGroup();
+}
+}  // namespace
+
+void draw_experiments_window(StudioApp& app) {
+  auto& s = app.state();
+  auto& x = s.experiments;
+  if (!x.show) return;
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(display.x * 0.15f, display.y * 0.06f), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(display.x * 0.55f, display.y * 0.8f), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin("Experiments: masking ratio", &x.show)) {
+    ImGui::End();
+    return;
+  }
+  ImGui::TextWrapped(
+      "One model per masking ratio, same recipe, seed and number of steps. Each is scored by "
+      "its masked-patch MSE and by what its encoder learned: a linear probe and k-NN on "
+      "frozen features (the paper's Figure 5, at small scale).");
+  ImGui::BeginDisabled(x.running);
+  ImGui::InputText("data", x.data, sizeof x.data);
+  const auto& presets = all_presets();
+  if (ImGui::BeginCombo("preset", presets[static_cast<size_t>(x.preset)].name.c_str())) {
+    for (size_t i = 0; i < presets.size(); ++i)
+      if (ImGui::Selectable(presets[i].name.c_str(), x.preset == static_cast<int>(i)))
+        x.preset = static_cast<int>(i);
+    ImGui::EndCombo();
+  }
+  ImGui::InputText("ratios", x.ratios, sizeof x.ratios);
+  ImGui::InputInt("steps per ratio", &x.steps, 50, 500);
+  ImGui::InputInt("probe train items", &x.probe_train, 1000, 10000);
+  ImGui::InputInt("probe test items", &x.probe_test, 500, 2000);
+  ImGui::InputText("output folder", x.out, sizeof x.out);
+  ImGui::EndDisabled();
+  if (!x.running) {
+    if (ImGui::Button("Start")) app.start_sweep();
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("finished ratios in the output folder are kept; a stopped one continues");
+  } else {
+    if (ImGui::Button("Stop")) app.cancel_sweep();
+    ImGui::SameLine();
+    ImGui::ProgressBar(static_cast<float>(x.progress.fraction), ImVec2(-1, 0),
+                       x.progress.line.c_str());
+  }
+  ImGui::Separator();
+  if (x.report)
+    draw_results(*x.report, ImGui::GetContentRegionAvail().x);
+  else
+    ImGui::TextDisabled("results appear here when the sweep ends");
+  ImGui::End();
+}
+
+}  // namespace mae::studio

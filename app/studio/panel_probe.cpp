@@ -1,0 +1,84 @@
+// Why: the Probe window: how much a checkpoint's encoder knows about the classes it never
+// saw, as linear-probe and k-NN accuracy beside raw pixels and a random encoder, and where
+// it goes wrong (the confusion matrix).
+#include <imgui.h>
+
+#include "panels.h"
+#include "studio_app.h"
+
+namespace mae::studio {
+
+namespace {
+void score_row(const char* name, const ProbeScores& s) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(name);
+  ImGui::TableNextColumn();
+  ImGui::Text("%.2f %%", 100 * s.linear_accuracy);
+  ImGui::TableNextColumn();
+  ImGui::Text("%.2f %%", 100 * s.knn_accuracy);
+}
+}  // namespace
+
+void draw_probe_window(StudioApp& app) {
+  auto& s = app.state();
+  auto& p = s.probe;
+  if (!p.show) return;
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(display.x * 0.3f, display.y * 0.1f), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(display.x * 0.36f, display.y * 0.78f), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin("Probe", &p.show)) {
+    ImGui::End();
+    return;
+  }
+  ImGui::BeginDisabled(p.running);
+  ImGui::InputTextWithHint("checkpoint", "the opened checkpoint", p.checkpoint,
+                           sizeof p.checkpoint);
+  ImGui::InputText("data", p.data, sizeof p.data);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "fashion-mnist, a folder with train/ and val/ class folders, or one class folder "
+        "(every 5th picture is held out)");
+  ImGui::InputInt("train items", &p.max_train, 1000, 10000);
+  ImGui::InputInt("test items", &p.max_test, 500, 2000);
+  ImGui::EndDisabled();
+  if (!p.running) {
+    if (ImGui::Button("Run probe")) app.start_probe();
+  } else {
+    if (ImGui::Button("Stop")) app.cancel_probe();
+    ImGui::SameLine();
+    ImGui::ProgressBar(static_cast<float>(p.progress.fraction), ImVec2(-1, 0),
+                       p.progress.line.c_str());
+  }
+  ImGui::Separator();
+  if (!p.report) {
+    ImGui::TextWrapped(
+        "A linear classifier and a k-nearest-neighbour vote on the frozen encoder's features "
+        "(the whole image, no patch removed). Raw pixels and a randomly initialised encoder of "
+        "the same shape are measured on the same items, to show what training added.");
+    ImGui::End();
+    return;
+  }
+  const auto& r = *p.report;
+  ImGui::Text("%lld train / %lld test items, %lld classes", static_cast<long long>(r.train_items),
+              static_cast<long long>(r.test_items), static_cast<long long>(r.classes));
+  ImGui::TextDisabled("%s", r.split.c_str());
+  if (ImGui::BeginTable("probe", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("features");
+    ImGui::TableSetupColumn("linear probe");
+    ImGui::TableSetupColumn("k-NN (k=20)");
+    ImGui::TableHeadersRow();
+    score_row("this encoder", r.encoder);
+    score_row("raw pixels", r.pixels);
+    score_row("random encoder", r.random_encoder);
+    ImGui::EndTable();
+  }
+  ImGui::TextUnformatted("confusion matrix of the linear probe (rows: true class, % of row)");
+  const float width = std::min(
+      ImGui::GetContentRegionAvail().x,
+      ImGui::GetContentRegionAvail().y * p.confusion.width() / std::max(1, p.confusion.height()));
+  draw_view(app, p.confusion, ViewStyle{}, std::max(100.0f, width), "probe-confusion");
+  ImGui::End();
+}
+
+}  // namespace mae::studio
