@@ -314,3 +314,109 @@ TEST_CASE("dragging across the masked image paints a line of patches and leaves 
   for (int col = 0; col < 7; ++col) CHECK(e.manual_mask[3][col].item<float>() == painted);
   for (int row : {0, 1, 2, 4, 5, 6}) CHECK(torch::equal(e.manual_mask[row], mask_before[row]));
 }
+
+TEST_CASE("attention: the explorer shows where a clicked visible patch looks, per layer") {
+  LaunchedApp launched("mae-studio-test-attention");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  app.show_attention(true);
+  REQUIRE(frames_until(ui, app, [&] { return e.result && e.result->attention; }));
+  const auto& att = *e.result->attention;
+  CHECK(att.weights.size(2) == 1 + (49 - e.result->main.mask.sum().item<int64_t>()));
+  const int64_t patch = att.ids_keep[0].item<int64_t>();
+  app.set_attention_query(static_cast<int>(patch / 7), static_cast<int>(patch % 7));
+  ui.frame(app);
+  ui.frame(app);
+  const auto& view = e.attention.view;
+  REQUIRE(view.error.defined());
+  CHECK((view.error * e.result->main.mask).sum().item<float>() == 0.0f);
+  CHECK(view.error.max().item<float>() == doctest::Approx(1.0f));
+  CHECK(e.attention.view_row == patch / 7);
+}
+
+TEST_CASE("step-through: stages arrive, arrow keys step, the sequence exports") {
+  LaunchedApp launched("mae-studio-test-steps");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.export_dir = (dir / "exports").string();
+  app.show_step_through(true);
+  REQUIRE(frames_until(ui, app,
+                       [&] { return s.explorer.result && !s.explorer.result->stages.empty(); }));
+  CHECK(s.explorer.result->stage_views.size() == s.explorer.result->stages.size());
+  // The window is focused when it first appears; Right moves on, Left comes back.
+  // A frame with the key up between presses, so that each is a new press.
+  ImGui::SetWindowFocus("Step-through");
+  ui.press(app, keys::kRightArrow);
+  ui.frame(app);
+  ui.press(app, keys::kRightArrow);
+  ui.frame(app);
+  CHECK(s.step_through.stage == 2);
+  ui.press(app, keys::kLeftArrow);
+  CHECK(s.step_through.stage == 1);
+  app.export_step_through();
+  CHECK(s.status.find("exported 12 files") != std::string::npos);
+  int pngs = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(s.export_dir))
+    pngs += entry.path().extension() == ".png";
+  CHECK(pngs == 11);
+}
+
+TEST_CASE("compare: a second checkpoint reconstructs the same image with the same mask") {
+  LaunchedApp launched("mae-studio-test-compare");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  auto config = find_preset("fmnist-tiny").model;
+  config.depth = 1;
+  config.dec_depth = 1;
+  const auto other = (dir / "other.safetensors").string();
+  auto model = make_model(config, 99);
+  save_checkpoint(other, model, {}, nullptr, 3, 0.9);
+  app.open_compare_checkpoint(other);
+  REQUIRE(frames_until(ui, app, [&] { return s.compare.result.has_value(); }));
+  REQUIRE(s.explorer.result);
+  CHECK(torch::equal(s.compare.result->main.mask, s.explorer.result->main.mask));
+  CHECK(s.compare.result->main.masked_mse != s.explorer.result->main.masked_mse);
+  // A new explorer mask is followed by B.
+  app.set_ratio(0.5f);
+  REQUIRE(frames_until(ui, app, [&] {
+    return s.compare.result && s.explorer.result &&
+           s.explorer.result->main.mask.sum().item<float>() == 49 - keep_count(49, 0.5) &&
+           torch::equal(s.compare.result->main.mask, s.explorer.result->main.mask);
+  }));
+}
+
+TEST_CASE("probe and experiments run in the background and report into their windows") {
+  if (!std::filesystem::exists(fashion_mnist_dir())) {
+    MESSAGE("Fashion-MNIST is not installed; skipping");
+    return;
+  }
+  LaunchedApp launched("mae-studio-test-probe");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.probe.show = true;
+  std::snprintf(s.probe.checkpoint, sizeof s.probe.checkpoint, "%s",
+                (dir / "tiny.safetensors").c_str());
+  s.probe.max_train = 300;
+  s.probe.max_test = 100;
+  app.start_probe();
+  CHECK(s.probe.running);
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.probe.report.has_value(); }, 120));
+  CHECK(s.probe.report->test_items == 100);
+  CHECK(s.probe.report->pixels.linear_accuracy > 0.3);  // ten classes: chance is 0.1
+  CHECK(!s.probe.confusion.empty());
+
+  setenv("MAE_CACHE_DIR", (dir / "cache").c_str(), 1);
+  auto& x = s.experiments;
+  x.show = true;
+  std::snprintf(x.ratios, sizeof x.ratios, "0.5,0.75");
+  x.steps = 3;
+  x.probe_train = 200;
+  x.probe_test = 100;
+  std::snprintf(x.out, sizeof x.out, "%s", (dir / "sweep").c_str());
+  app.start_sweep();
+  REQUIRE(frames_until(
+      ui, app, [&] { return x.report.has_value() && !x.running; }, 300));
+  CHECK(x.report->runs.size() == 2);
+  CHECK(std::filesystem::exists(dir / "sweep" / "sweep.png"));
+}
