@@ -37,6 +37,7 @@ void draw_compare_window(StudioApp& app) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowPos(ImVec2(display.x * 0.2f, display.y * 0.1f), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(display.x * 0.45f, display.y * 0.75f), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowBgAlpha(1.0f);  // floats over the panels: nothing may show through
   if (!ImGui::Begin("Compare checkpoints", &c.show)) {
     ImGui::End();
     return;

@@ -158,6 +158,7 @@ void draw_experiments_window(StudioApp& app) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowPos(ImVec2(display.x * 0.15f, display.y * 0.06f), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(display.x * 0.55f, display.y * 0.8f), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowBgAlpha(1.0f);  // floats over the panels: nothing may show through
   if (!ImGui::Begin("Experiments: masking ratio", &x.show)) {
     ImGui::End();
     return;

@@ -27,6 +27,7 @@ void draw_probe_window(StudioApp& app) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowPos(ImVec2(display.x * 0.3f, display.y * 0.1f), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(display.x * 0.36f, display.y * 0.78f), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowBgAlpha(1.0f);  // floats over the panels: nothing may show through
   if (!ImGui::Begin("Probe", &p.show)) {
     ImGui::End();
     return;

@@ -17,6 +17,7 @@ void draw_step_through_window(StudioApp& app) {
   ImGui::SetNextWindowPos(ImVec2(display.x * 0.25f, display.y * 0.08f), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(display.x * 0.42f, display.y * 0.8f), ImGuiCond_FirstUseEver);
   bool open = true;
+  ImGui::SetNextWindowBgAlpha(1.0f);  // floats over the panels: nothing may show through
   if (!ImGui::Begin("Step-through", &open)) {
     ImGui::End();
     if (!open) app.show_step_through(false);
