@@ -50,9 +50,8 @@ const ImageView& attention_view(ExplorerState& e) {
     if (a.query_row >= 0)
       token = std::max<int64_t>(0, token_of_patch(att, a.query_row, a.query_col));
     auto map = attention_map(att, a.layer, a.head, token);
-    a.view = r.main.masked;
-    a.view.error = map / map.max().clamp_min(1e-8);
-    a.view.version = next_view_version();
+    auto original = r.main.original.rgb.permute({2, 0, 1}).to(at::kFloat).div(255.0);
+    a.view = make_view(attention_picture(original, map, r.main.mask), r.main.mask);
     a.view_of_request = e.shown_request_id;
     a.view_layer = a.layer;
     a.view_head = a.head;
@@ -70,25 +69,28 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   a.layer = std::clamp(a.layer, 0, layers - 1);
   a.head = std::clamp(a.head, -1, heads - 1);
   ImGui::BeginGroup();
-  ImGui::SetNextItemWidth(width * 0.5f);
+  ImGui::SetNextItemWidth(width * 0.45f);
   ImGui::SliderInt("layer", &a.layer, 0, layers - 1);
-  ImGui::SetNextItemWidth(width * 0.5f);
-  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean of heads" : "%d");
-  if (a.query_row < 0) {
-    ImGui::TextWrapped("from the cls token; click a visible patch to see where it looks");
-  } else {
-    ImGui::Text("from patch (row %d, col %d)", a.query_row, a.query_col);
-    if (ImGui::SmallButton("back to the cls token")) app.set_attention_query(-1, -1);
-  }
-  ImGui::TextDisabled("brighter = more attention; removed patches get none");
-  ImGui::EndGroup();
   ImGui::SameLine();
-  ViewStyle style;  // no mask tint: removed patches show as the grey fill, with no heat
-  style.heat_map = true;
+  ImGui::SetNextItemWidth(width * 0.3f);
+  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean" : "%d");
+  if (a.query_row < 0) {
+    ImGui::TextUnformatted("from the cls token; click a patch");
+  } else {
+    ImGui::Text("from patch (%d, %d)", a.query_row, a.query_col);
+    ImGui::SameLine();
+    if (ImGui::SmallButton("cls")) app.set_attention_query(-1, -1);
+  }
+  ViewStyle style;
   style.patch_grid = e.show_grid;
-  style.error_max = 1.0f;
   const auto uv = draw_view(app, attention_view(e), style, width, "explorer-attention");
-  if (uv.x >= 0 && uv.x < 1 && uv.y >= 0 && uv.y < 1 && ImGui::IsItemClicked()) {
+  const bool clicked = ImGui::IsItemClicked();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "brighter = more attention (black, red, yellow, white; scaled to the largest);\n"
+        "blue-grey patches were removed: the encoder never saw them");
+  ImGui::EndGroup();
+  if (uv.x >= 0 && uv.x < 1 && uv.y >= 0 && uv.y < 1 && clicked) {
     const int row = static_cast<int>(uv.y * static_cast<float>(att.grid_h));
     const int col = static_cast<int>(uv.x * static_cast<float>(att.grid_w));
     if (token_of_patch(att, row, col) >= 0)
@@ -222,10 +224,9 @@ void draw_explorer_panel(StudioApp& app) {
   draw_view(app, r.original, ViewStyle{}, small, "explorer-original");
   ImGui::EndGroup();
   if (e.attention.show) {
-    ImGui::Separator();
+    ImGui::SameLine();
     if (e.result->attention)
-      draw_attention(app, e,
-                     (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2.0f);
+      draw_attention(app, e, 2 * small + ImGui::GetStyle().ItemSpacing.x);
     else
       ImGui::TextDisabled("computing attention...");
   }

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "data/augment.h"
+#include "infer/colour_maps.h"
 #include "model/vit_block.h"
 
 namespace mae {
@@ -74,6 +75,20 @@ at::Tensor attention_map(const EncoderAttention& a, int64_t layer, int64_t head,
   auto map = at::zeros({a.grid_h * a.grid_w});
   map.index_put_({a.ids_keep}, row.narrow(0, 1, t - 1));
   return map.reshape({a.grid_h, a.grid_w});
+}
+
+at::Tensor attention_picture(const at::Tensor& image, const at::Tensor& map,
+                             const at::Tensor& mask) {
+  const int64_t h = image.size(1), w = image.size(2);
+  const int64_t ph = h / map.size(0), pw = w / map.size(1);
+  auto grey = image.to(at::kCPU, at::kFloat).mean(0, true).expand({3, h, w});
+  auto colour = heat_colours(map).repeat_interleave(ph, 1).repeat_interleave(pw, 2);
+  auto removed = mask.to(at::kCPU, at::kFloat).repeat_interleave(ph, 0).repeat_interleave(pw, 1);
+  auto visible = 0.3 * grey + 0.7 * colour;
+  // Removed patches in a dark blue-grey, the explorer's mask tint darkened, so that they
+  // never read as a visible patch that got no attention (black).
+  auto removed_colour = at::tensor({0.22f, 0.25f, 0.38f}).view({3, 1, 1});
+  return (visible * (1 - removed) + removed_colour * removed).clamp(0, 1);
 }
 
 int64_t token_of_patch(const EncoderAttention& a, int64_t row, int64_t col) {

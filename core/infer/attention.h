@@ -27,6 +27,12 @@ EncoderAttention encoder_attention(MaeModel& model, const at::Tensor& image,
 at::Tensor attention_map(const EncoderAttention& a, int64_t layer, int64_t head,
                          int64_t query_token);
 
+// `image` (C, H, W) in [0,1] at the model's input size with `map` (grid_h, grid_w) drawn
+// over it: each visible patch blends its grey pixels with the heat colour of its share of
+// the map's largest value; removed patches are dark blue-grey (the encoder never saw them).
+at::Tensor attention_picture(const at::Tensor& image, const at::Tensor& map,
+                             const at::Tensor& mask);
+
 // The visible token sitting on patch (row, col), or -1 when that patch was removed.
 int64_t token_of_patch(const EncoderAttention& a, int64_t row, int64_t col);
 

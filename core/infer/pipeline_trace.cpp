@@ -12,6 +12,7 @@
 
 #include "data/augment.h"
 #include "data/image_io.h"
+#include "infer/colour_maps.h"
 #include "model/patchify.h"
 
 namespace mae {
@@ -34,23 +35,12 @@ at::Tensor enlarge(const at::Tensor& chw, int64_t min_side = 224) {
   return chw.repeat_interleave(factor, 1).repeat_interleave(factor, 2).contiguous();
 }
 
-// (rows, cols) values -> blue-white-red picture scaled by the largest magnitude; rows are
-// repeated so that a wide token matrix is not drawn as a thin strip.
+// A token matrix in blue-white-red; rows are repeated so that a wide matrix is not drawn
+// as a thin strip.
 at::Tensor diverging(const at::Tensor& values) {
-  auto v = values.to(at::kCPU, at::kFloat);
-  auto scaled = v / v.abs().max().clamp_min(1e-8);
-  auto pos = scaled.clamp_min(0), neg = (-scaled).clamp_min(0);
-  auto picture = at::stack({1 - neg, 1 - pos - neg, 1 - pos}).clamp(0, 1);
-  const int64_t rows = v.size(0), cols = v.size(1);
+  const int64_t rows = values.size(0), cols = values.size(1);
   const int64_t factor = std::max<int64_t>(1, (cols * 2 / 3 + rows - 1) / rows);
-  return picture.repeat_interleave(factor, 1);
-}
-
-// (grid_h, grid_w) values in [0, max] -> a heat picture (black, red, yellow, white).
-at::Tensor heat(const at::Tensor& values) {
-  auto v = values.to(at::kCPU, at::kFloat);
-  v = v / v.max().clamp_min(1e-8);
-  return at::stack({(3 * v).clamp(0, 1), (3 * v - 1).clamp(0, 1), (3 * v - 2).clamp(0, 1)});
+  return diverging_colours(values).repeat_interleave(factor, 1);
 }
 
 // Patches (K, p*p*C) drawn in a row-major grid `cols` wide with 1-px gaps; grey where empty.
@@ -105,7 +95,7 @@ std::vector<PipelineStage> trace_pipeline(MaeModel& model, const at::Tensor& ima
   s.push_back({"noise", shape_of(noise),
                "One random number per patch (uniform noise for the random strategy); the " +
                    std::to_string(len_keep) + " smallest are kept. Brighter = larger.",
-               enlarge(heat(noise[0].reshape({c.grid_h(), gw})))});
+               enlarge(heat_colours(noise[0].reshape({c.grid_h(), gw})))});
   const auto masking = masking_from_noise(noise, len_keep);
   auto ids_shuffle = at::argsort(noise, /*dim=*/int64_t{1});
   s.push_back({"shuffle", shape_of(ids_shuffle),
@@ -130,8 +120,9 @@ std::vector<PipelineStage> trace_pipeline(MaeModel& model, const at::Tensor& ima
   auto appended = at::cat({dec, mask_tokens}, 1);
   s.push_back({"mask tokens appended", shape_of(appended),
                "The decoder projects to " + std::to_string(c.dec_dim) +
-                   " channels and appends one shared, learned mask token per removed patch "
-                   "(the identical rows at the bottom).",
+                   " channels and appends one shared, learned mask token per removed patch: the "
+                   "identical rows at the bottom (pale: the token is small next to the visible "
+                   "tokens).",
                enlarge(diverging(appended[0]))});
   auto body =
       at::gather(appended.narrow(1, 1, l), 1, masking.ids_restore.unsqueeze(-1).expand({1, l, dd}));
@@ -161,8 +152,8 @@ std::vector<PipelineStage> trace_pipeline(MaeModel& model, const at::Tensor& ima
                 "%.4f, is the loss. Visible patches (black) do not count.",
                 static_cast<long long>(l - len_keep),
                 (loss_map.sum() / std::max<int64_t>(1, l - len_keep)).item<double>());
-  s.push_back(
-      {"per-patch loss", shape_of(per_patch.unsqueeze(0)), loss_text, enlarge(heat(loss_map))});
+  s.push_back({"per-patch loss", shape_of(per_patch.unsqueeze(0)), loss_text,
+               enlarge(heat_colours(loss_map))});
   return s;
 }
 
