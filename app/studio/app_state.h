@@ -26,7 +26,7 @@ enum class BrowseTarget { Checkpoint, ExplorerImage, TrainingData, CompareCheckp
 // field from preset_recipe(), so the app trains the same recipe as `mae train`.
 struct TrainingForm {
   char data[512] = "fashion-mnist";
-  int preset = 0;  // index into all_presets()
+  std::string preset = "fmnist-tiny";  // a name from all_presets()
   float mask_ratio = 0.75f;
   MaskStrategy strategy = MaskStrategy::Random;
   int batch = 128;
@@ -36,6 +36,13 @@ struct TrainingForm {
   int warmup_steps = 30;
   float crop_min = 0.5f;  // RandomResizedCrop minimum scale
   ComputeDevice device = ComputeDevice::Cpu;
+};
+
+// What the explorer's automatic mask is made from.
+struct MaskSettings {
+  float ratio = 0.75f;
+  MaskStrategy strategy = MaskStrategy::Random;
+  int seed = 0;
 };
 
 // Which attention the explorer shows: from the cls token or from a clicked visible patch.
@@ -100,7 +107,7 @@ struct CompareState {
 struct ExperimentsState {
   bool show = false;
   char data[512] = "fashion-mnist";
-  int preset = 0;  // index into all_presets()
+  std::string preset = "fmnist-tiny";  // a name from all_presets()
   char ratios[128] = "0.25,0.5,0.75,0.9";
   int steps = 300;
   char out[512] = "runs/sweep";

@@ -49,7 +49,7 @@ void write_report(const StudioApp& app, const std::string& path) {
   const auto& s = app.state();
   const auto info = const_cast<StudioApp&>(app).worker().model_info();
   nlohmann::json j = {
-      {"run_state", app.run_state()},
+      {"run_state", to_string(app.run_state())},
       {"last_step", s.last_metrics.step},
       {"snapshots", s.snapshots.size()},
       {"triplet_rows", s.snapshots.empty()
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
       glfwSwapBuffers(window);
       stats.add(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count(),
-                app.run_state() == "running");
+                app.run_state() == SessionState::Running);
       if (app.title() != title) {
         title = app.title();
         glfwSetWindowTitle(window, title.c_str());

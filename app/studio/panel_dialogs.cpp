@@ -21,10 +21,10 @@ void draw_status_bar(StudioApp& app) {
   const auto& s = app.state();
   const auto& m = s.last_metrics;
   if (s.have_metrics)
-    ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", app.run_state().c_str(),
+    ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", to_string(app.run_state()).c_str(),
                 static_cast<long long>(m.step), m.images_per_sec, s.status.c_str());
   else
-    ImGui::Text("[%s]  |  %s  |  F1 help", app.run_state().c_str(), s.status.c_str());
+    ImGui::Text("[%s]  |  %s  |  F1 help", to_string(app.run_state()).c_str(), s.status.c_str());
   ImGui::End();
 }
 

@@ -170,10 +170,9 @@ void draw_experiments_window(StudioApp& app) {
   ImGui::BeginDisabled(x.running);
   ImGui::InputText("data", x.data, sizeof x.data);
   const auto& presets = all_presets();
-  if (ImGui::BeginCombo("preset", presets[static_cast<size_t>(x.preset)].name.c_str())) {
-    for (size_t i = 0; i < presets.size(); ++i)
-      if (ImGui::Selectable(presets[i].name.c_str(), x.preset == static_cast<int>(i)))
-        x.preset = static_cast<int>(i);
+  if (ImGui::BeginCombo("preset", x.preset.c_str())) {
+    for (const auto& preset : presets)
+      if (ImGui::Selectable(preset.name.c_str(), x.preset == preset.name)) x.preset = preset.name;
     ImGui::EndCombo();
   }
   ImGui::InputText("ratios", x.ratios, sizeof x.ratios);

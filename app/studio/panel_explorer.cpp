@@ -124,23 +124,19 @@ void draw_explorer_panel(StudioApp& app) {
   }
   ImGui::TextDisabled("%s (drop an image on the window to use it)", e.image_label.c_str());
 
-  float ratio = e.ratio;
-  if (ImGui::SliderFloat("ratio", &ratio, 0.0f, 0.95f, "%.2f")) app.set_ratio(ratio);
-  if (strategy_combo("strategy", &e.strategy)) {
-    e.manual = false;
-    e.dirty = true;
-  }
-  if (ImGui::InputInt("seed", &e.seed)) {
-    e.manual = false;
-    e.dirty = true;
-  }
+  MaskSettings mask{e.ratio, e.strategy, e.seed};
+  bool mask_changed = ImGui::SliderFloat("ratio", &mask.ratio, 0.0f, 0.95f, "%.2f");
+  mask_changed |= strategy_combo("strategy", &mask.strategy);
+  mask_changed |= ImGui::InputInt("seed", &mask.seed);
+  if (mask_changed) app.set_mask_settings(mask);
   ImGui::SameLine();
   if (ImGui::Button("Re-roll (R)")) app.reroll_seed();
   ImGui::Checkbox("patch grid", &e.show_grid);
   ImGui::SameLine();
   ImGui::Checkbox("error heat map", &e.show_heat);
   ImGui::SameLine();
-  if (ImGui::Checkbox("ratio sweep", &e.sweep)) e.dirty = true;
+  bool sweep = e.sweep;
+  if (ImGui::Checkbox("ratio sweep", &sweep)) app.show_ratio_sweep(sweep);
   ImGui::SameLine();
   bool attention = e.attention.show;
   if (ImGui::Checkbox("attention", &attention)) app.show_attention(attention);
@@ -160,10 +156,8 @@ void draw_explorer_panel(StudioApp& app) {
     ImGui::SetTooltip("a second checkpoint on the same image and the same mask");
   if (e.manual) {
     ImGui::SameLine();
-    if (ImGui::SmallButton("clear hand-made mask")) {
-      e.manual = false;
-      e.dirty = true;
-    }
+    if (ImGui::SmallButton("clear hand-made mask"))
+      app.set_mask_settings({e.ratio, e.strategy, e.seed});
   }
 
   if (!e.result) {

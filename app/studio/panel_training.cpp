@@ -33,10 +33,10 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("fashion-mnist, a folder of images, or one image; drop a folder here");
   const auto& presets = all_presets();
-  if (ImGui::BeginCombo("preset", presets[static_cast<size_t>(f.preset)].name.c_str())) {
+  if (ImGui::BeginCombo("preset", f.preset.c_str())) {
     for (size_t i = 0; i < presets.size(); ++i) {
-      if (ImGui::Selectable(presets[i].name.c_str(), f.preset == static_cast<int>(i)))
-        app.apply_preset(static_cast<int>(i));
+      if (ImGui::Selectable(presets[i].name.c_str(), f.preset == presets[i].name))
+        app.apply_preset(presets[i].name);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", presets[i].description.c_str());
     }
     ImGui::EndCombo();
@@ -63,14 +63,15 @@ void draw_training_panel(StudioApp& app) {
   if (!active) {
     if (ImGui::Button("Start")) app.start_training();
   } else {
-    if (ImGui::Button(app.run_state() == "paused" ? "Resume" : "Pause")) app.toggle_pause();
+    if (ImGui::Button(app.run_state() == SessionState::Paused ? "Resume" : "Pause"))
+      app.toggle_pause();
     ImGui::SameLine();
     if (ImGui::Button("Stop")) app.stop_training();
   }
   ImGui::SameLine();
   if (ImGui::Button("Save")) app.save_checkpoint(app.default_save_path());
   ImGui::SameLine();
-  ImGui::TextDisabled("(%s)", app.run_state().c_str());
+  ImGui::TextDisabled("(%s)", to_string(app.run_state()).c_str());
   ImGui::SameLine();
   if (ImGui::SmallButton("Experiments...")) s.experiments.show = true;
   if (ImGui::IsItemHovered())
@@ -78,9 +79,9 @@ void draw_training_panel(StudioApp& app) {
 
   const auto& m = s.last_metrics;
   const float total = static_cast<float>(std::max(1, f.steps));
-  const std::string state = app.run_state();
+  const SessionState state = app.run_state();
   char overlay[96];
-  if (state == "preparing" && !s.data_stage.empty()) {
+  if (state == SessionState::Preparing && !s.data_stage.empty()) {
     ImGui::TextWrapped("data: %s", s.data_stage.c_str());
     ImGui::ProgressBar(-1.0f * static_cast<float>(ImGui::GetTime()), ImVec2(-1, 0),
                        "preparing data");
@@ -88,12 +89,12 @@ void draw_training_panel(StudioApp& app) {
     ImGui::ProgressBar(0.0f, ImVec2(-1, 0), active ? "waiting for the first batch" : "not started");
   } else {
     const double left = (total - static_cast<double>(m.step)) * s.mean_step_ms / 1000.0;
-    if (state == "running")
+    if (state == SessionState::Running)
       std::snprintf(overlay, sizeof overlay, "%lld / %d  ETA %s", static_cast<long long>(m.step),
                     f.steps, format_duration(left).c_str());
     else
       std::snprintf(overlay, sizeof overlay, "%lld / %d  (%s)", static_cast<long long>(m.step),
-                    f.steps, state.c_str());
+                    f.steps, to_string(state).c_str());
     ImGui::ProgressBar(static_cast<float>(m.step) / total, ImVec2(-1, 0), overlay);
     ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
     ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,

@@ -38,9 +38,8 @@ void wait_until_idle(const InferenceWorker& worker, double seconds) {
 
 StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     : renderer_(renderer), options_(options) {
-  const auto& presets = all_presets();
-  for (size_t i = 0; i < presets.size(); ++i)
-    if (presets[i].name == options_.preset) apply_preset(static_cast<int>(i));
+  apply_preset(options_.preset);
+  state_.export_dir = options_.export_dir;
   std::snprintf(state_.form.data, sizeof state_.form.data, "%s", options_.data.c_str());
   if (options_.ratio) state_.explorer.ratio = static_cast<float>(*options_.ratio);
   if (!options_.strategy.empty()) state_.explorer.strategy = parse_mask_strategy(options_.strategy);
@@ -144,12 +143,16 @@ void StudioApp::handle_drop(const std::vector<std::string>& paths) {
   }
 }
 
-void StudioApp::apply_preset(int index) {
-  const auto& presets = all_presets();
-  if (index < 0 || index >= static_cast<int>(presets.size())) return;
-  const Recipe r = preset_recipe(presets[static_cast<size_t>(index)].name);
+void StudioApp::apply_preset(const std::string& name) {
+  Recipe r;
+  try {
+    r = preset_recipe(name);
+  } catch (const std::exception& e) {
+    message(e.what());
+    return;
+  }
   auto& f = state_.form;
-  f.preset = index;
+  f.preset = name;
   f.batch = static_cast<int>(r.train.batch);
   f.base_lr = static_cast<float>(r.train.base_lr);
   f.steps = static_cast<int>(r.train.total_steps);
@@ -161,7 +164,7 @@ void StudioApp::apply_preset(int index) {
 
 void StudioApp::set_training_steps(int steps) {
   auto& f = state_.form;
-  Recipe r = preset_recipe(all_presets().at(static_cast<size_t>(f.preset)).name);
+  Recipe r = preset_recipe(f.preset);
   set_total_steps(r, std::max(1, steps));
   f.steps = static_cast<int>(r.train.total_steps);
   f.warmup_steps = static_cast<int>(r.train.warmup_steps);
@@ -170,8 +173,7 @@ void StudioApp::set_training_steps(int steps) {
 void StudioApp::start_training() {
   if (training_active()) return;
   try {
-    const auto& preset = all_presets().at(static_cast<size_t>(state_.form.preset));
-    Recipe r = preset_recipe(preset.name);
+    Recipe r = preset_recipe(state_.form.preset);
     TrainingRequest request;
     request.model = r.model;
     request.model.norm_pix_loss = state_.form.norm_pix;
@@ -197,7 +199,7 @@ void StudioApp::start_training() {
     state_.data_stage.clear();
     session_ = std::make_unique<TrainingSession>(request, &worker_);
     session_->set_publish_weights(state_.explorer.follow_training);
-    message("training " + preset.name + " on " + t.data);
+    message("training " + state_.form.preset + " on " + t.data);
   } catch (const std::exception& e) {
     message(std::string("cannot start training: ") + e.what());
   }
@@ -232,15 +234,28 @@ void StudioApp::save_checkpoint(const std::string& path) {
   message("saving to " + path + " ...");
 }
 
+void StudioApp::set_mask_settings(const MaskSettings& settings) {
+  auto& e = state_.explorer;
+  e.ratio = std::clamp(settings.ratio, 0.0f, 0.95f);
+  e.strategy = settings.strategy;
+  e.seed = settings.seed;
+  e.manual = false;
+  e.dirty = true;
+}
+
 void StudioApp::reroll_seed() {
-  state_.explorer.seed = static_cast<int>((state_.explorer.seed * 1103515245u + 12345u) % 100000u);
-  state_.explorer.manual = false;
-  state_.explorer.dirty = true;
+  const auto& e = state_.explorer;
+  set_mask_settings(
+      {e.ratio, e.strategy, static_cast<int>((e.seed * 1103515245u + 12345u) % 100000u)});
 }
 
 void StudioApp::set_ratio(float ratio) {
-  state_.explorer.ratio = std::clamp(ratio, 0.0f, 0.95f);
-  state_.explorer.manual = false;
+  const auto& e = state_.explorer;
+  set_mask_settings({ratio, e.strategy, e.seed});
+}
+
+void StudioApp::show_ratio_sweep(bool show) {
+  state_.explorer.sweep = show;
   state_.explorer.dirty = true;
 }
 
@@ -329,7 +344,7 @@ void StudioApp::start_sweep() {
   try {
     SweepOptions o;
     o.data = x.data;
-    o.preset = all_presets().at(static_cast<size_t>(x.preset)).name;
+    o.preset = x.preset;
     o.ratios = parse_ratio_list(x.ratios);
     o.steps = std::max(1, x.steps);
     o.out = x.out;
@@ -379,7 +394,9 @@ bool StudioApp::request_close() {
 
 bool StudioApp::training_active() const { return session_ && session_->active(); }
 
-std::string StudioApp::run_state() const { return session_ ? session_->state_name() : "idle"; }
+SessionState StudioApp::run_state() const {
+  return session_ ? session_->state() : SessionState::Idle;
+}
 
 bool StudioApp::animating() const {
   return training_active() || worker_.busy() || compare_worker_.busy() || state_.explorer.dirty ||
@@ -387,7 +404,7 @@ bool StudioApp::animating() const {
 }
 
 std::string StudioApp::title() const {
-  std::string t = "MAE Studio - " + run_state();
+  std::string t = "MAE Studio - " + to_string(run_state());
   if (session_)
     t += " " + std::to_string(state_.last_metrics.step) + "/" +
          std::to_string(session_->request().train.total_steps);

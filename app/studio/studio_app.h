@@ -27,7 +27,7 @@ class StudioApp {
 
   // Actions, shared by buttons, shortcuts, drag and drop and tests.
   // Fills the Training form with the preset's complete recipe.
-  void apply_preset(int index);
+  void apply_preset(const std::string& name);
   // Sets the run length; the warmup keeps the preset's fraction of it.
   void set_training_steps(int steps);
   void start_training();
@@ -38,8 +38,12 @@ class StudioApp {
   void open_image(const std::string& path);
   void set_training_data(const std::string& path);
   void handle_drop(const std::vector<std::string>& paths);
+  // Every change of the explorer's mask settings goes through set_mask_settings: it drops a
+  // hand-painted mask and asks for a new reconstruction. set_ratio and reroll_seed use it.
+  void set_mask_settings(const MaskSettings& settings);
   void reroll_seed();
   void set_ratio(float ratio);
+  void show_ratio_sweep(bool show);
   void toggle_patch(int row, int col);
   // Explorer on the trainer's latest weights, or back on the opened checkpoint.
   void set_follow_training(bool follow);
@@ -64,7 +68,7 @@ class StudioApp {
   void message(const std::string& text);
 
   std::string title() const;
-  std::string run_state() const;
+  SessionState run_state() const;
   bool training_active() const;
   // True when something changes without user input (training, pending inference).
   bool animating() const;

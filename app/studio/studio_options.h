@@ -14,16 +14,17 @@ struct StudioOptions {
   std::string data = "fashion-mnist";
   std::string preset = "fmnist-tiny";
   std::optional<double> ratio;
-  std::string strategy;           // explorer mask strategy: random, block, grid
-  bool heat_map = false;          // explorer error heat map on
-  std::vector<std::string> show;  // windows open at launch (see parse_options)
-  std::string compare;            // checkpoint B of the Compare window
-  int64_t train_steps = 0;        // > 0: start training this many steps at launch
-  int64_t frames = 0;             // > 0: quit after this many frames
-  std::string screenshot;         // save the last frame as PNG
-  std::string frame_stats;        // write frame-time statistics (JSON) here
-  std::string report;             // write the app state (JSON) here at exit
-  std::string config_dir;         // where the window layout is kept
+  std::string strategy;                // explorer mask strategy: random, block, grid
+  bool heat_map = false;               // explorer error heat map on
+  std::vector<std::string> show;       // windows open at launch (see parse_options)
+  std::string compare;                 // checkpoint B of the Compare window
+  int64_t train_steps = 0;             // > 0: start training this many steps at launch
+  int64_t frames = 0;                  // > 0: quit after this many frames
+  std::string screenshot;              // save the last frame as PNG
+  std::string frame_stats;             // write frame-time statistics (JSON) here
+  std::string report;                  // write the app state (JSON) here at exit
+  std::string config_dir;              // where the window layout is kept
+  std::string export_dir = "exports";  // exported pictures and PNG sequences
   int width = 1600;
   int height = 1000;
 };

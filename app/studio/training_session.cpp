@@ -133,19 +133,56 @@ std::string TrainingSession::data_stage() const {
   return data_stage_;
 }
 
-std::string TrainingSession::state_name() const {
+std::string to_string(SessionState state) {
+  switch (state) {
+    case SessionState::Idle:
+      return "idle";
+    case SessionState::Preparing:
+      return "preparing";
+    case SessionState::Ready:
+      return "ready";
+    case SessionState::Running:
+      return "running";
+    case SessionState::Paused:
+      return "paused";
+    case SessionState::Finished:
+      return "finished";
+    case SessionState::Stopped:
+      return "stopped";
+    case SessionState::Failed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+SessionState TrainingSession::state() const {
   std::lock_guard lock(mutex_);
-  if (failed_) return "failed";
-  if (preparing_) return "preparing";
-  return run_ ? to_string(run_->state()) : "stopped";
+  if (failed_) return SessionState::Failed;
+  if (preparing_) return SessionState::Preparing;
+  if (!run_) return SessionState::Stopped;
+  switch (run_->state()) {
+    case RunState::Ready:
+      return SessionState::Ready;
+    case RunState::Running:
+      return SessionState::Running;
+    case RunState::Paused:
+      return SessionState::Paused;
+    case RunState::Finished:
+      return SessionState::Finished;
+    case RunState::Stopped:
+      return SessionState::Stopped;
+    case RunState::Failed:
+      return SessionState::Failed;
+  }
+  return SessionState::Failed;
 }
 
 bool TrainingSession::active() const {
-  const auto s = state_name();
-  return s == "preparing" || s == "running" || s == "paused";
+  const auto s = state();
+  return s == SessionState::Preparing || s == SessionState::Running || s == SessionState::Paused;
 }
 
-bool TrainingSession::paused() const { return state_name() == "paused"; }
+bool TrainingSession::paused() const { return state() == SessionState::Paused; }
 
 void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::string>* messages) {
   std::lock_guard lock(mutex_);

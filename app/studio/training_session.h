@@ -18,6 +18,11 @@
 
 namespace mae::studio {
 
+// The run as the app shows it: the trainer's RunState, plus the data stage before the
+// first step, and Idle when no run exists.
+enum class SessionState { Idle, Preparing, Ready, Running, Paused, Finished, Stopped, Failed };
+std::string to_string(SessionState state);
+
 struct TrainingRequest {
   MaeConfig model;
   TrainConfig train;
@@ -43,7 +48,7 @@ class TrainingSession {
   // What the data stage is doing while preparing ("indexing 312 files", "first pass: ...").
   std::string data_stage() const;
   // "preparing" until the trainer exists, then the run's state.
-  std::string state_name() const;
+  SessionState state() const;
   bool active() const;  // preparing, running or paused
   bool paused() const;
 

@@ -186,22 +186,22 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
   REQUIRE(
       frames_until(ui, app, [&] { return s.curves.steps.size() >= 3 && !s.snapshots.empty(); }));
   CHECK(s.snapshots.back()->rows.size() == 6);
-  CHECK(app.run_state() == "running");
+  CHECK(app.run_state() == SessionState::Running);
   // The inference worker receives the trainer's weights with the snapshots.
   REQUIRE(frames_until(ui, app, [&] { return app.worker().model_info().loaded; }));
   CHECK(app.worker().model_info().source.find("training step") != std::string::npos);
 
   ui.press(app, keys::kSpace);
-  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == "paused"; }));
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Paused; }));
   ui.frame(app);  // drains the metrics of the step that ended as the pause took effect
   const auto step = s.last_metrics.step;
   for (int i = 0; i < 10; ++i) ui.frame(app);
   CHECK(s.last_metrics.step == step);
   CHECK_FALSE(app.request_close());  // training is active: a dialog asks first
   ui.press(app, keys::kSpace);
-  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == "running"; }));
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Running; }));
   app.stop_training();
-  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == "stopped"; }));
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
   CHECK(app.request_close());
 }
 
@@ -237,10 +237,10 @@ TEST_CASE("the Training form takes each preset's whole recipe, from the combo an
   auto& [dir, ui, renderer, app] = launched;
   const auto& presets = all_presets();
   for (size_t i = 0; i < presets.size(); ++i) {
-    app.apply_preset(static_cast<int>(i));
+    app.apply_preset(presets[i].name);
     const Recipe r = preset_recipe(presets[i].name);
     const auto& f = app.state().form;
-    CHECK(f.preset == static_cast<int>(i));
+    CHECK(f.preset == presets[i].name);
     CHECK(f.batch == r.train.batch);
     CHECK(f.base_lr == doctest::Approx(r.train.base_lr));
     CHECK(f.steps == r.train.total_steps);
@@ -268,7 +268,7 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
     save_png((photos / name).string(), torch::rand({3, 90, 120}));
   }
   setenv("MAE_CACHE_DIR", (dir / "cache").c_str(), 1);
-  app.apply_preset(1);  // rgb-small
+  app.apply_preset("rgb-small");
   app.set_training_data(photos.string());
   app.state().form.batch = 4;
   app.state().form.steps = 3;
