@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Why: the `mae` command as a user types it: train (on Fashion-MNIST and on a photo folder),
-# resume, info, eval, reconstruct, bench, bench-data, and the errors a user gets for bad
+# resume, info, eval, reconstruct (and its step-through), bench, bench-data, probe, sweep,
+# and the errors a user gets for bad
 # input (non-zero exit, a message on stderr).
 set -euo pipefail
 MAE="$1"
@@ -10,7 +11,7 @@ export MAE_CACHE_DIR="$work/cache"  # the decoded-image cache of photo folders
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$MAE" --help | grep -q train || fail "--help lists no train"
-for c in train eval reconstruct bench info; do "$MAE" $c --help >/dev/null || fail "$c --help"; done
+for c in train eval reconstruct bench info probe sweep; do "$MAE" $c --help >/dev/null || fail "$c --help"; done
 
 data=fashion-mnist
 if [ ! -d "${MAE_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" ]; then
@@ -76,16 +77,38 @@ if grep -q "first pass: decod" "$work/ptrain2.log"; then fail "second run decode
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["files"] == 10 and j["warm_images_per_sec"] > 0 and j["cold_images_per_sec"] > 0 and j["cache_file_bytes"] > 0, j' "$work/bd.json" \
   || fail "bench-data json"
 
+# Probe and sweep on the labelled photo folder (every 5th picture held out), the step-through.
+"$MAE" probe --checkpoint "$work/prun/last.safetensors" --data "$work/photos" --epochs 5 --json \
+  --confusion-png "$work/confusion.png" > "$work/probe.json" || fail "probe"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_items"] == 8 and j["test_items"] == 2 and j["classes"] == 2 and "raw_pixels" in j and "random_encoder" in j, j' "$work/probe.json" \
+  || fail "probe json"
+test -s "$work/confusion.png" || fail "no confusion picture"
+"$MAE" sweep --data "$work/photos" --preset rgb-small --ratios 0.5,0.75 --steps 2 --eval-images 2 \
+  --out "$work/sweep" --json > "$work/sweep.json" 2>/dev/null || fail "sweep"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r["ratio"] for r in j["runs"]] == [0.5, 0.75], j' "$work/sweep.json" \
+  || fail "sweep json"
+test -s "$work/sweep/sweep.png" || fail "no sweep picture"
+# Run again: both ratios are finished, so nothing trains and the same table comes back.
+"$MAE" sweep --data "$work/photos" --preset rgb-small --ratios 0.5,0.75 --steps 2 --eval-images 2 \
+  --out "$work/sweep" --json > "$work/sweep2.json" 2>/dev/null || fail "sweep again"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["runs"]; b=json.load(open(sys.argv[2]))["runs"]; assert a == b, (a, b)' "$work/sweep.json" "$work/sweep2.json" \
+  || fail "a finished sweep should not train again"
+"$MAE" reconstruct --checkpoint "$work/prun/last.safetensors" --image "$work/photos/cats/0.png" \
+  --out "$work/r.png" --stages "$work/stages" >/dev/null || fail "reconstruct --stages"
+test "$(ls "$work/stages"/*.png | wc -l)" -eq 11 || fail "11 stage pictures expected"
 expect_error() {  # expect_error <pattern> <command...>
   local pattern=$1; shift
   if "$@" >"$work/out" 2>"$work/err"; then fail "should fail: $*"; fi
   grep -qi "$pattern" "$work/err" || { cat "$work/err"; fail "message for: $*"; }
 }
 printf 'garbage' > "$work/bad.safetensors"
+mkdir -p "$work/bad-labels" && cp "$work/photos/cats/0.png" "$work/photos/dogs/1.png" "$work/bad-labels/"
 expect_error "not found" "$MAE" info "$work/missing.safetensors"
 expect_error "safetensors" "$MAE" eval --checkpoint "$work/bad.safetensors" --data "$data"
 expect_error "does not exist" "$MAE" train --data "$work/no-such-folder" --steps 1 --out "$work/x"
 expect_error "unknown preset" "$MAE" train --preset vit-z99 --steps 1 --out "$work/x"
+expect_error "no label" "$MAE" probe --checkpoint "$work/run/last.safetensors" --data "$work/bad-labels"
+expect_error "not a number in" "$MAE" sweep --ratios 0.5,1.5 --steps 1 --out "$work/x"
 if ! command -v nvidia-smi >/dev/null; then expect_error "CUDA" "$MAE" bench --device cuda; fi
 printf 'not an image' > "$work/bad.png"
 expect_error "not a supported image" "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$work/bad.png" --out "$work/y.png"
