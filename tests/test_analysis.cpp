@@ -130,6 +130,13 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   REQUIRE(whole.runs.size() == 2);
   CHECK(std::filesystem::exists(whole.json_path));
   CHECK(std::filesystem::exists(whole.picture_path));
+  const auto saved = load_sweep_report(o.out);
+  REQUIRE(saved);
+  REQUIRE(saved->runs.size() == 2);
+  CHECK(saved->runs[1].mse_own == whole.runs[1].mse_own);
+  CHECK(saved->pixels.linear_accuracy == whole.pixels.linear_accuracy);
+  CHECK(saved->space == whole.space);
+  CHECK_FALSE(load_sweep_report(dir.path("nothing-here")));
 
   o.out = dir.path("stopped");
   std::stop_source stop;

@@ -11,7 +11,7 @@
 namespace mae::studio {
 
 namespace {
-JobProgress sweep_progress(const SweepStatus& s) {
+JobProgress sweep_progress(const SweepStatus& s, std::vector<double>* parts) {
   char text[160];
   if (s.phase == "training")
     std::snprintf(text, sizeof text, "run %zu/%zu, ratio %.2f: step %lld/%lld, loss %.4f",
@@ -30,15 +30,19 @@ JobProgress sweep_progress(const SweepStatus& s) {
       s.runs == 0
           ? 0.0
           : std::min(1.0, (static_cast<double>(s.run) + within) / static_cast<double>(s.runs));
-  return {text, fraction};
+  parts->resize(s.runs, 0.0);
+  for (size_t i = 0; i < std::min(s.run, s.runs); ++i) (*parts)[i] = 1.0;
+  if (s.run < s.runs) (*parts)[s.run] = s.phase == "scoring" ? 1.0 : within;
+  return {text, fraction, *parts};
 }
 }  // namespace
 
 std::unique_ptr<SweepJob> start_sweep_job(const SweepOptions& options) {
   return std::make_unique<SweepJob>(
       [options](const SweepJob::ProgressFn& progress, std::stop_token stop) {
+        std::vector<double> parts;
         return run_sweep(
-            options, [&](const SweepStatus& s) { progress(sweep_progress(s)); }, stop);
+            options, [&](const SweepStatus& s) { progress(sweep_progress(s, &parts)); }, stop);
       },
       "ratio sweep failed: ");
 }
@@ -53,7 +57,7 @@ std::unique_ptr<ProbeJob> start_probe_job(const std::string& checkpoint, const s
         return run_probe(
             model, splits, options,
             [&](const std::string& stage, double fraction) {
-              progress({stage, fraction});
+              progress({stage, fraction, {}});
             },
             stop);
       },

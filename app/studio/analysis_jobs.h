@@ -10,6 +10,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "analysis/probe.h"
 #include "analysis/ratio_sweep.h"
@@ -17,8 +18,9 @@
 namespace mae::studio {
 
 struct JobProgress {
-  std::string line;       // "run 2/4, ratio 0.50: step 120/600, loss 0.81"
-  double fraction = 0.0;  // of the whole job
+  std::string line;           // "run 2/4, ratio 0.50: step 120/600, loss 0.81"
+  double fraction = 0.0;      // of the whole job
+  std::vector<double> parts;  // a sweep's progress per run (ratio), each in [0, 1]
 };
 
 template <class Report>

@@ -187,9 +187,24 @@ void draw_experiments_window(StudioApp& app) {
       ImGui::SetTooltip("finished ratios in the output folder are kept; a stopped one continues");
   } else {
     if (ImGui::Button("Stop")) app.cancel_sweep();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("the current run is saved; Start continues it");
     ImGui::SameLine();
-    ImGui::ProgressBar(static_cast<float>(x.progress.fraction), ImVec2(-1, 0),
-                       x.progress.line.c_str());
+    ImGui::TextUnformatted(x.progress.line.c_str());
+    // One bar per ratio: finished, training or waiting.
+    std::vector<double> ratios;
+    try {
+      ratios = parse_ratio_list(x.ratios);
+    } catch (const std::exception&) {
+    }
+    for (size_t i = 0; i < x.progress.parts.size() && i < ratios.size(); ++i) {
+      char label[48];
+      const double part = x.progress.parts[i];
+      std::snprintf(label, sizeof label, "ratio %.2f: %s", ratios[i],
+                    part >= 1.0  ? "done"
+                    : part > 0.0 ? "training"
+                                 : "waiting");
+      ImGui::ProgressBar(static_cast<float>(part), ImVec2(-1, 0), label);
+    }
   }
   ImGui::Separator();
   if (x.report)

@@ -73,7 +73,7 @@ void draw_training_panel(StudioApp& app) {
   ImGui::SameLine();
   ImGui::TextDisabled("(%s)", to_string(app.run_state()).c_str());
   ImGui::SameLine();
-  if (ImGui::SmallButton("Experiments...")) s.experiments.show = true;
+  if (ImGui::SmallButton("Experiments...")) app.show_experiments();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("train one model per masking ratio and compare them (the paper's Figure 5)");
 

@@ -58,7 +58,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     if (window == "step-through") state_.step_through.show = true;
     if (window == "compare") state_.compare.show = true;
     if (window == "probe") state_.probe.show = true;
-    if (window == "experiments") state_.experiments.show = true;
+    if (window == "experiments") show_experiments();
   }
   if (!options_.compare.empty()) open_compare_checkpoint(options_.compare);
   if (!options_.load.empty()) {
@@ -338,6 +338,16 @@ void StudioApp::open_compare_checkpoint(const std::string& path) {
   compare_worker_.load_checkpoint(path);
 }
 
+void StudioApp::show_experiments() {
+  auto& x = state_.experiments;
+  x.show = true;
+  if (x.running || x.report) return;
+  if (auto saved = load_sweep_report(x.out)) {
+    x.report = std::move(saved);
+    message("ratio sweep results from " + x.report->json_path);
+  }
+}
+
 void StudioApp::start_sweep() {
   auto& x = state_.experiments;
   if (sweep_job_) return;
@@ -352,7 +362,7 @@ void StudioApp::start_sweep() {
     o.probe.max_test = std::max(0, x.probe_test);
     sweep_job_ = start_sweep_job(o);
     x.running = true;
-    x.progress = {"starting", 0.0};
+    x.progress = {"starting", 0.0, {}};
     message("ratio sweep: " + std::to_string(o.ratios.size()) + " ratios x " +
             std::to_string(o.steps) + " steps into " + o.out);
   } catch (const std::exception& e) {
@@ -378,7 +388,7 @@ void StudioApp::start_probe() {
   o.max_test = std::max(0, p.max_test);
   probe_job_ = start_probe_job(p.checkpoint, p.data, o);
   p.running = true;
-  p.progress = {"starting", 0.0};
+  p.progress = {"starting", 0.0, {}};
   message(std::string("probing ") + p.checkpoint + " on " + p.data);
 }
 

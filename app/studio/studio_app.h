@@ -57,7 +57,9 @@ class StudioApp {
   void export_step_through();
   // Compare: a second checkpoint on the explorer's image and mask.
   void open_compare_checkpoint(const std::string& path);
-  // Experiments: the masking-ratio sweep from the Experiments window's fields.
+  // Experiments: opens the window with the results saved in its output folder, if any;
+  // starts (or continues) the masking-ratio sweep from the window's fields.
+  void show_experiments();
   void start_sweep();
   void cancel_sweep();
   // Probe: linear probe and k-NN of the Probe window's checkpoint.

@@ -260,6 +260,41 @@ SweepReport run_sweep(const SweepOptions& o, const SweepStatusFn& status, std::s
   return report;
 }
 
+std::optional<SweepReport> load_sweep_report(const std::string& out) {
+  const auto path = (fs::path(out) / "sweep.json").string();
+  const auto j = read_json(path);
+  if (!j) return std::nullopt;
+  try {
+    SweepReport r;
+    for (const auto& run : j->at("runs")) {
+      auto parsed = run_from_json(run);
+      if (!parsed) return std::nullopt;
+      r.runs.push_back(*parsed);
+    }
+    auto scores = [](const nlohmann::json& s) {
+      ProbeScores p;
+      p.linear_accuracy = s.at("linear_probe_accuracy").get<double>();
+      p.knn_accuracy = s.at("knn_accuracy").get<double>();
+      return p;
+    };
+    r.pixels = scores(j->at("raw_pixels"));
+    r.random_encoder = scores(j->at("random_encoder"));
+    r.space = j->at("mse_space").get<std::string>();
+    const std::string suffix = ", removed patches only";
+    if (r.space.size() > suffix.size() && r.space.ends_with(suffix))
+      r.space.resize(r.space.size() - suffix.size());
+    r.split = j->at("probe_split").get<std::string>();
+    r.probe_train_items = j->at("probe_train_items").get<int64_t>();
+    r.probe_test_items = j->at("probe_test_items").get<int64_t>();
+    r.seconds = j->at("seconds").get<double>();
+    r.json_path = path;
+    r.picture_path = (fs::path(out) / "sweep.png").string();
+    return r;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
 std::string sweep_report_json(const SweepOptions& o, const SweepReport& r) {
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& run : r.runs) runs.push_back(run_json(run));

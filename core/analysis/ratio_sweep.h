@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -65,6 +66,9 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status =
                       std::stop_token stop = {});
 
 std::string sweep_report_json(const SweepOptions& options, const SweepReport& report);
+
+// The report a finished sweep wrote to <out>/sweep.json, if there is a readable one.
+std::optional<SweepReport> load_sweep_report(const std::string& out);
 
 // "0.25,0.5,0.75" -> {0.25, 0.5, 0.75}; throws std::invalid_argument for anything outside
 // [0, 1) or an empty list.

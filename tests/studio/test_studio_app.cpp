@@ -424,4 +424,11 @@ TEST_CASE("probe and experiments run in the background and report into their win
       ui, app, [&] { return x.report.has_value() && !x.running; }, 300));
   CHECK(x.report->runs.size() == 2);
   CHECK(std::filesystem::exists(dir / "sweep" / "sweep.png"));
+  CHECK(x.progress.parts == std::vector<double>{1.0, 1.0});
+  // Opening the window again (as after a restart) shows the saved results.
+  x.report.reset();
+  x.show = false;
+  app.show_experiments();
+  REQUIRE(x.report.has_value());
+  CHECK(x.report->runs.size() == 2);
 }
