@@ -107,7 +107,7 @@ TEST_CASE("probe: the trained-for-nothing encoder and the references are all mea
   CHECK(picture.min().item<float>() >= 0.0f);
 }
 
-TEST_CASE("ratio list parsing refuses ratios outside [0, 1)") {
+TEST_CASE("ratio list parsing refuses ratios below 0 or from 1 up") {
   CHECK(parse_ratio_list("0.9,0.25,0.5,0.25") == std::vector<double>{0.25, 0.5, 0.9});
   CHECK_THROWS(parse_ratio_list("0.5,1.0"));
   CHECK_THROWS(parse_ratio_list("0.5,abc"));
