@@ -97,6 +97,23 @@ TEST_CASE("block and grid strategies remove the right count with their shape") {
   auto rows = kept.select(1, 0), cols = kept.select(1, 1);
   CHECK((rows.remainder(2) == rows[0].item<int64_t>() % 2).all().item<bool>());
   CHECK((cols.remainder(2) == cols[0].item<int64_t>() % 2).all().item<bool>());
+  // grid at 50%: a checkerboard, not the random mask
+  auto half = masking_from_noise(strategy_noise(MaskStrategy::Grid, 1, 14, 14, 0.5, gen), 98)
+                  .mask.reshape({14, 14});
+  auto parity = (torch::arange(14).view({14, 1}) + torch::arange(14).view({1, 14})).remainder(2);
+  CHECK((torch::equal(half, parity.to(torch::kFloat)) ||
+         torch::equal(half, (1 - parity).to(torch::kFloat))));
+  // grid at 25%: one patch in four removed, on a lattice (no two removed side by side)
+  auto quarter = masking_from_noise(strategy_noise(MaskStrategy::Grid, 1, 14, 14, 0.25, gen), 147)
+                     .mask.reshape({14, 14});
+  CHECK(quarter.sum().item<float>() == 49);
+  CHECK((quarter.narrow(1, 0, 13) * quarter.narrow(1, 1, 13)).sum().item<float>() == 0);
+  // the note says when the lattice and the ratio's count disagree on the grid
+  CHECK(mask_pattern_note(MaskStrategy::Grid, 14, 14, 0.75).empty());
+  CHECK(mask_pattern_note(MaskStrategy::Grid, 14, 14, 0.5).empty());
+  CHECK(mask_pattern_note(MaskStrategy::Grid, 7, 7, 0.75).find("2x2 lattice keeps 9-16") !=
+        std::string::npos);
+  CHECK(mask_pattern_note(MaskStrategy::Random, 7, 7, 0.75).empty());
   // block: removed patches are clustered (far more removed neighbours than random)
   auto block = masking_from_noise(strategy_noise(MaskStrategy::Block, 1, 14, 14, 0.5, gen), 98)
                    .mask.reshape({14, 14});

@@ -127,6 +127,11 @@ void draw_explorer_panel(StudioApp& app) {
   MaskSettings mask{e.ratio, e.strategy, e.seed};
   bool mask_changed = ImGui::SliderFloat("ratio", &mask.ratio, 0.0f, 0.95f, "%.2f");
   mask_changed |= strategy_combo("strategy", &mask.strategy);
+  if (const auto info = app.worker().model_info(); info.loaded) {
+    const auto note =
+        mask_pattern_note(e.strategy, info.config.grid_h(), info.config.grid_w(), e.ratio);
+    if (!note.empty()) ImGui::TextDisabled("%s: %s", to_string(e.strategy).c_str(), note.c_str());
+  }
   mask_changed |= ImGui::InputInt("seed", &mask.seed);
   if (mask_changed) app.set_mask_settings(mask);
   ImGui::SameLine();

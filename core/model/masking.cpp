@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace mae {
 
@@ -75,15 +76,43 @@ void cover_with_blocks(float* row, int64_t gh, int64_t gw, int64_t target, at::G
   }
 }
 
-// Keeps a lattice of stride s (chosen from the ratio) with a random offset.
+// The lattice the grid strategy prefers: every n-th patch along a sheared lattice, n from
+// the ratio. Above 50 % the lattice is what is kept (a square stride-k lattice when n = k*k,
+// as in the paper's 2x2 grid at 75 %); below it, what is removed; at 50 %, a checkerboard.
+struct Lattice {
+  int64_t n = 1;       // one patch in n is on the lattice
+  int64_t stride = 0;  // > 0: square lattice of this stride; else sheared (i * shear + j)
+  int64_t shear = 1;
+  bool lattice_kept = true;  // the lattice marks kept patches (else removed ones)
+};
+
+Lattice lattice_for(double ratio) {
+  Lattice l;
+  l.lattice_kept = ratio >= 0.5;
+  const double fraction = l.lattice_kept ? 1.0 - ratio : ratio;
+  l.n = std::max<int64_t>(1, std::llround(1.0 / std::max(1e-6, fraction)));
+  const auto root = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(l.n))));
+  if (root * root == l.n) l.stride = root;
+  l.shear = std::max<int64_t>(1, root);
+  return l;
+}
+
+bool on_lattice(const Lattice& l, int64_t i, int64_t j, int64_t oy, int64_t ox) {
+  if (l.stride > 0) return (i + oy) % l.stride == 0 && (j + ox) % l.stride == 0;
+  return (i * l.shear + j + ox) % l.n == 0;
+}
+
+// 1 marks a patch the strategy prefers to remove.
 void mark_grid(float* row, int64_t gh, int64_t gw, double ratio, at::Generator& gen) {
-  const int64_t stride =
-      std::max<int64_t>(1, std::llround(std::sqrt(1.0 / std::max(1e-6, 1.0 - ratio))));
-  const int64_t oy = static_cast<int64_t>(uniform(gen) * static_cast<double>(stride));
-  const int64_t ox = static_cast<int64_t>(uniform(gen) * static_cast<double>(stride));
+  const Lattice l = lattice_for(ratio);
+  const int64_t period = l.stride > 0 ? l.stride : l.n;
+  const int64_t oy = static_cast<int64_t>(uniform(gen) * static_cast<double>(period));
+  const int64_t ox = static_cast<int64_t>(uniform(gen) * static_cast<double>(period));
   for (int64_t i = 0; i < gh; ++i)
-    for (int64_t j = 0; j < gw; ++j)
-      row[i * gw + j] = (i % stride == oy % stride && j % stride == ox % stride) ? 0.0f : 1.0f;
+    for (int64_t j = 0; j < gw; ++j) {
+      const bool lattice = on_lattice(l, i, j, oy, ox);
+      row[i * gw + j] = lattice == l.lattice_kept ? 0.0f : 1.0f;
+    }
 }
 
 }  // namespace
@@ -104,6 +133,34 @@ at::Tensor strategy_noise(MaskStrategy strategy, int64_t batch, int64_t grid_h, 
   }
   // Preferred-removed patches sort after all others; jitter breaks ties at random.
   return removal + 0.5 * jitter;
+}
+
+std::string mask_pattern_note(MaskStrategy strategy, int64_t grid_h, int64_t grid_w, double ratio) {
+  if (strategy != MaskStrategy::Grid) return {};
+  const Lattice l = lattice_for(ratio);
+  const int64_t total = grid_h * grid_w;
+  const int64_t keep = keep_count(total, ratio);
+  if (l.n <= 1) return "at this ratio no lattice fits: the mask is random";
+  // Count the lattice for every offset: on small grids it depends on where it starts.
+  const int64_t period = l.stride > 0 ? l.stride : l.n;
+  int64_t lo = total, hi = 0;
+  for (int64_t oy = 0; oy < period; ++oy)
+    for (int64_t ox = 0; ox < period; ++ox) {
+      int64_t count = 0;
+      for (int64_t i = 0; i < grid_h; ++i)
+        for (int64_t j = 0; j < grid_w; ++j) count += on_lattice(l, i, j, oy, ox) ? 1 : 0;
+      const int64_t kept = l.lattice_kept ? count : total - count;
+      lo = std::min(lo, kept);
+      hi = std::max(hi, kept);
+    }
+  if (lo == keep && hi == keep) return {};
+  const std::string what = l.lattice_kept ? "keeps" : "removes";
+  const std::string shape = l.stride > 0 ? std::to_string(l.stride) + "x" + std::to_string(l.stride)
+                                         : "1-in-" + std::to_string(l.n);
+  return "the " + shape + " lattice " + what + " " +
+         (lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi)) +
+         " patches on this grid, the ratio " + std::to_string(keep) +
+         "; the difference is chosen at random";
 }
 
 at::Tensor noise_from_mask(const at::Tensor& mask, at::Generator& generator,

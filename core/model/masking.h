@@ -35,12 +35,19 @@ Masking masking_from_noise(const at::Tensor& noise, int64_t len_keep);
 
 // Noise (N, grid_h*grid_w) on the CPU whose smallest len_keep entries follow the strategy:
 // random = U(0,1); block = random rectangles are removed (BEiT style); grid = a regular
-// lattice is kept (one patch of every 2x2 at 75%). Always exactly keep_count(L, ratio) kept.
+// lattice: above 50 % one patch in n = round(1/(1-ratio)) is kept (a 2x2 lattice at 75 %,
+// 3x3 at 89 %), below 50 % one in round(1/ratio) is removed, at 50 % a checkerboard.
+// Always exactly keep_count(L, ratio) kept.
 at::Tensor strategy_noise(MaskStrategy strategy, int64_t batch, int64_t grid_h, int64_t grid_w,
                           double ratio, at::Generator& generator);
 
 // Noise for a caller-given mask (N, L) with 1 = remove: removed patches get noise >= 1.
 // Every row must remove the same number of patches; returns that row's len_keep.
+// Where a strategy's pattern and the ratio's kept count disagree on this grid (a 2x2 lattice
+// keeps 16 of 49 patches, the ratio 0.75 keeps 12), a sentence saying what was done instead;
+// empty when the mask is exactly the pattern.
+std::string mask_pattern_note(MaskStrategy strategy, int64_t grid_h, int64_t grid_w, double ratio);
+
 at::Tensor noise_from_mask(const at::Tensor& mask, at::Generator& generator, int64_t* len_keep_out);
 
 }  // namespace mae

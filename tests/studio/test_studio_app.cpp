@@ -432,3 +432,22 @@ TEST_CASE("probe and experiments run in the background and report into their win
   REQUIRE(x.report.has_value());
   CHECK(x.report->runs.size() == 2);
 }
+
+TEST_CASE("explorer: grid at 0.5 gives a grid, not the random mask") {
+  LaunchedApp launched("mae-studio-test-grid");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  app.set_mask_settings({0.5f, MaskStrategy::Grid, 3});
+  const auto id = e.next_request_id;
+  REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == id; }));
+  const auto mask = e.result->main.mask;
+  CHECK(mask.sum().item<float>() == 49 - keep_count(49, 0.5));
+  // A checkerboard has no two removed patches side by side; one random extra adds at most 4.
+  auto right = (mask.narrow(1, 0, 6) * mask.narrow(1, 1, 6)).sum().item<float>();
+  auto down = (mask.narrow(0, 0, 6) * mask.narrow(0, 1, 6)).sum().item<float>();
+  CHECK(right + down <= 4);
+  app.set_mask_settings({0.5f, MaskStrategy::Random, 3});
+  const auto random_id = e.next_request_id;
+  REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == random_id; }));
+  CHECK_FALSE(torch::equal(e.result->main.mask, mask));
+}
