@@ -5,6 +5,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
@@ -135,6 +136,7 @@ struct CurveState {
   std::vector<double> steps, loss, smoothed, lr;
   bool log_scale = false;
   float smoothing = 0.9f;
+  double ema = 0.0, ema_weight = 0.0;  // the smoothed loss is ema / ema_weight
 };
 
 struct AppState {
@@ -154,6 +156,7 @@ struct AppState {
   std::shared_ptr<const TrainingSnapshot> checkpoint_snapshot;  // from a loaded checkpoint
   std::deque<std::string> log;                                  // status messages, newest last
   std::string status;
+  std::chrono::steady_clock::time_point status_time;  // when `status` was set
   std::string open_checkpoint_path;
   char checkpoint_field[512] = "";  // the Checkpoint panel's path field
   bool show_help = false;

@@ -41,6 +41,29 @@ void plot_line(ImDrawList* dl, ImVec2 p0, ImVec2 size, const std::vector<double>
     dl->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thickness);
 }
 
+// Four horizontal grid lines labelled with the loss itself (also on the log scale, where
+// the label is 10^y, not the exponent) and step ticks along the bottom.
+void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool log_scale) {
+  const ImU32 grid = IM_COL32(255, 255, 255, 28), text = IM_COL32(200, 200, 200, 255);
+  char label[32];
+  for (int i = 0; i <= 4; ++i) {
+    const double v = yr.lo + (yr.hi - yr.lo) * i / 4.0;
+    const float y = p0.y + size.y - static_cast<float>(i) / 4.0f * size.y;
+    dl->AddLine(ImVec2(p0.x, y), ImVec2(p0.x + size.x, y), grid);
+    std::snprintf(label, sizeof label, "%.3g", log_scale ? std::pow(10.0, v) : v);
+    dl->AddText(ImVec2(p0.x + 4, std::clamp(y - 14, p0.y, p0.y + size.y - 30)), text, label);
+  }
+  for (int i = 1; i <= 4; ++i) {
+    const double step = xr.lo + (xr.hi - xr.lo) * i / 4.0;
+    const float x = p0.x + static_cast<float>(i) / 4.0f * size.x;
+    dl->AddLine(ImVec2(x, p0.y + size.y - 5), ImVec2(x, p0.y + size.y), text);
+    std::snprintf(label, sizeof label, "%.0f", step);
+    const float w = ImGui::CalcTextSize(label).x;
+    dl->AddText(ImVec2(std::min(x - w / 2, p0.x + size.x - w - 2), p0.y + size.y - 18), text,
+                label);
+  }
+}
+
 }  // namespace
 
 void draw_curves_panel(StudioApp& app) {
@@ -78,11 +101,7 @@ void draw_curves_panel(StudioApp& app) {
             2.0f);
   plot_line(dl, p0, size, c.steps, c.lr, xr, range_of(c.lr, false), false,
             IM_COL32(120, 255, 120, 200), 1.0f);
-  char label[64];
-  std::snprintf(label, sizeof label, c.log_scale ? "1e%.2f" : "%.3f", yr.hi);
-  dl->AddText(ImVec2(p0.x + 4, p0.y + 2), IM_COL32(200, 200, 200, 255), label);
-  std::snprintf(label, sizeof label, c.log_scale ? "1e%.2f" : "%.3f", yr.lo);
-  dl->AddText(ImVec2(p0.x + 4, p0.y + size.y - 16), IM_COL32(200, 200, 200, 255), label);
+  draw_axes(dl, p0, size, xr, yr, c.log_scale);
   if (ImGui::IsItemHovered()) {
     const float mx = ImGui::GetIO().MousePos.x;
     const double step = xr.lo + (mx - p0.x) / size.x * (xr.hi - xr.lo);

@@ -3,8 +3,10 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
+#include "keys.h"
 #include "panels.h"
 #include "studio_app.h"
 
@@ -20,11 +22,14 @@ void draw_status_bar(StudioApp& app) {
                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing);
   const auto& s = app.state();
   const auto& m = s.last_metrics;
+  // A message stays for a while, then gives way (the log in the Checkpoint panel keeps it).
+  const bool fresh = std::chrono::steady_clock::now() - s.status_time < std::chrono::seconds(10);
+  const char* status = fresh ? s.status.c_str() : "";
   if (s.have_metrics)
     ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", to_string(app.run_state()).c_str(),
-                static_cast<long long>(m.step), m.images_per_sec, s.status.c_str());
+                static_cast<long long>(m.step), m.images_per_sec, status);
   else
-    ImGui::Text("[%s]  |  %s  |  F1 help", to_string(app.run_state()).c_str(), s.status.c_str());
+    ImGui::Text("[%s]  |  %s  |  F1 help", to_string(app.run_state()).c_str(), status);
   ImGui::End();
 }
 
@@ -38,7 +43,8 @@ void draw_help_window(StudioApp& app) {
       "Ctrl+S    save the training run (runs/studio/last.safetensors)\n"
       "Ctrl+O    open a checkpoint\n"
       "R         re-roll the explorer's mask seed\n"
-      "F1        this help\n\n"
+      "F1        this help (Esc closes it and the file browser)\n"
+      "Left/Right  previous / next stage in the Step-through window\n\n"
       "Drop an image on the window to explore it, a .safetensors file to open it,\n"
       "a folder to train on it. Right-click any image to export it as PNG.\n"
       "Click or drag on the explorer's masked image to mask / unmask patches.");
@@ -118,7 +124,8 @@ void draw_close_dialog(StudioApp& app) {
     ImGui::CloseCurrentPopup();
   }
   ImGui::SameLine();
-  if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(keys::kEscape, false))
+    ImGui::CloseCurrentPopup();
   ImGui::EndPopup();
 }
 

@@ -82,6 +82,7 @@ StudioApp::~StudioApp() { session_.reset(); }
 
 void StudioApp::message(const std::string& text) {
   state_.status = text;
+  state_.status_time = std::chrono::steady_clock::now();
   state_.log.push_back(text);
   while (state_.log.size() > kMaxLog) state_.log.pop_front();
 }
@@ -190,7 +191,10 @@ void StudioApp::start_training() {
     t.device = state_.form.device == ComputeDevice::Cuda ? "cuda" : "cpu";
     resolve_device(t.device);
     session_.reset();
-    state_.curves = CurveState{{}, {}, {}, {}, state_.curves.log_scale, state_.curves.smoothing};
+    CurveState fresh;
+    fresh.log_scale = state_.curves.log_scale;
+    fresh.smoothing = state_.curves.smoothing;
+    state_.curves = fresh;
     state_.snapshots.clear();
     state_.snapshot_index = -1;
     state_.last_metrics = StepMetrics{};
@@ -457,9 +461,11 @@ void StudioApp::pump() {
       if (m.nonfinite) continue;
       c.steps.push_back(static_cast<double>(m.step));
       c.loss.push_back(m.loss);
-      c.smoothed.push_back(c.smoothed.empty()
-                               ? m.loss
-                               : c.smoothing * c.smoothed.back() + (1 - c.smoothing) * m.loss);
+      // An exponential average, bias-corrected as in Adam: early values are not pulled
+      // towards the zero it starts from (nor held at the first loss).
+      c.ema = c.smoothing * c.ema + (1 - c.smoothing) * m.loss;
+      c.ema_weight = c.smoothing * c.ema_weight + (1 - c.smoothing);
+      c.smoothed.push_back(c.ema / c.ema_weight);
       c.lr.push_back(m.lr);
     }
     state_.snapshots = session_->snapshots();
@@ -584,6 +590,13 @@ void StudioApp::handle_shortcuts() {
   ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput) return;
   if (ImGui::IsKeyPressed(keys::kF1, false)) state_.show_help = !state_.show_help;
+  // Esc closes the file browser, else help (the close dialog handles its own Esc).
+  if (ImGui::IsKeyPressed(keys::kEscape, false)) {
+    if (state_.show_file_browser)
+      state_.show_file_browser = false;
+    else
+      state_.show_help = false;
+  }
   if (ImGui::IsKeyPressed(keys::kSpace, false)) toggle_pause();
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kS, false)) save_checkpoint(default_save_path());
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kO, false)) {

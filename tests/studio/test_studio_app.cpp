@@ -186,6 +186,14 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
   REQUIRE(
       frames_until(ui, app, [&] { return s.curves.steps.size() >= 3 && !s.snapshots.empty(); }));
   CHECK(s.snapshots.back()->rows.size() == 6);
+  // The smoothed loss is bias-corrected: it starts at the first loss and stays a weighted
+  // average of the losses so far.
+  CHECK(s.curves.smoothed.front() == doctest::Approx(s.curves.loss.front()));
+  for (size_t i = 0; i < s.curves.smoothed.size(); ++i) {
+    const auto first = s.curves.loss.begin(), last = first + static_cast<std::ptrdiff_t>(i) + 1;
+    CHECK(s.curves.smoothed[i] <= *std::max_element(first, last) + 1e-9);
+    CHECK(s.curves.smoothed[i] >= *std::min_element(first, last) - 1e-9);
+  }
   CHECK(app.run_state() == SessionState::Running);
   // The inference worker receives the trainer's weights with the snapshots.
   REQUIRE(frames_until(ui, app, [&] { return app.worker().model_info().loaded; }));
