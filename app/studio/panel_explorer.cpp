@@ -174,10 +174,12 @@ void draw_explorer_panel(StudioApp& app) {
   }
   const auto& r = e.result->main;
   const auto masked_count = r.mask.defined() ? r.mask.sum().item<float>() : 0.0f;
-  ImGui::Text("%s%.0f of %lld patches masked   masked-patch MSE %.4f   %.1f ms",
+  // While a newer request is computed, the old pictures stay and say so.
+  const bool updating = e.dirty || e.shown_request_id + 1 < e.next_request_id;
+  ImGui::Text("%s%.0f of %lld patches masked   masked-patch MSE %.4f   %.1f ms%s",
               e.manual ? "hand-made mask: " : "", masked_count,
               static_cast<long long>(r.mask.defined() ? r.mask.numel() : 0), r.masked_mse,
-              e.last_latency_ms);
+              e.last_latency_ms, updating ? "   [updating...]" : "");
   if (ImGui::IsItemHovered()) {
     const auto info = app.worker().model_info();
     ImGui::SetTooltip(
