@@ -38,6 +38,17 @@ ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& sty
   return hovered;
 }
 
+bool begin_floating_window(const char* title, bool* open, float x, float y, float width,
+                           float height) {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(display.x * x, display.y * y), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(display.x * width, display.y * height), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowBgAlpha(1.0f);  // nothing of the panels below may show through
+  if (ImGui::Begin(title, open)) return true;
+  ImGui::End();
+  return false;
+}
+
 bool strategy_combo(const char* label, MaskStrategy* strategy) {
   const char* names[] = {"random", "block", "grid"};
   int index = static_cast<int>(*strategy);

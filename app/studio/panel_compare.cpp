@@ -34,14 +34,7 @@ void draw_compare_window(StudioApp& app) {
   auto& s = app.state();
   auto& c = s.compare;
   if (!c.show) return;
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x * 0.2f, display.y * 0.1f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.45f, display.y * 0.75f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowBgAlpha(1.0f);  // floats over the panels: nothing may show through
-  if (!ImGui::Begin("Compare checkpoints", &c.show)) {
-    ImGui::End();
-    return;
-  }
+  if (!begin_floating_window("Compare checkpoints", &c.show, 0.2f, 0.1f, 0.45f, 0.75f)) return;
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.65f);
   const bool entered =
       ImGui::InputTextWithHint("##compare", "second checkpoint", c.path, sizeof c.path,

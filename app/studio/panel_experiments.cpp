@@ -114,14 +114,10 @@ void draw_results(const SweepReport& r, float width) {
   ImGui::TextDisabled("MSE in %s; probes on %lld train / %lld test items", r.space.c_str(),
                       static_cast<long long>(r.probe_train_items),
                       static_cast<long long>(r.probe_test_items));
-  std::vector<double> ratios, linear, knn, own, at075;
-  for (const auto& run : r.runs) {
-    ratios.push_back(run.ratio);
-    linear.push_back(100 * run.linear_accuracy);
-    knn.push_back(100 * run.knn_accuracy);
-    own.push_back(run.mse_own);
-    at075.push_back(run.mse_at_075);
-  }
+  const auto series = sweep_series(r);
+  const auto& ratios = series.ratio;
+  const auto &linear = series.linear_percent, &knn = series.knn_percent;
+  const auto &own = series.mse_own, &at075 = series.mse_at_075;
   const double lo = ratios.front(), hi = ratios.back();
   const float plot_w = (width - ImGui::GetStyle().ItemSpacing.x) / 2;
   const ImVec2 size(plot_w, std::max(140.0f, plot_w * 0.6f));
@@ -155,14 +151,8 @@ void draw_experiments_window(StudioApp& app) {
   auto& s = app.state();
   auto& x = s.experiments;
   if (!x.show) return;
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x * 0.15f, display.y * 0.06f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.55f, display.y * 0.8f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowBgAlpha(1.0f);  // floats over the panels: nothing may show through
-  if (!ImGui::Begin("Experiments: masking ratio", &x.show)) {
-    ImGui::End();
+  if (!begin_floating_window("Experiments: masking ratio", &x.show, 0.15f, 0.06f, 0.55f, 0.8f))
     return;
-  }
   ImGui::TextWrapped(
       "One model per masking ratio, same recipe, seed and number of steps. Each is scored by "
       "its masked-patch MSE and by what its encoder learned: a linear probe and k-NN on "

@@ -24,14 +24,7 @@ void draw_probe_window(StudioApp& app) {
   auto& s = app.state();
   auto& p = s.probe;
   if (!p.show) return;
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x * 0.3f, display.y * 0.1f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.36f, display.y * 0.78f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowBgAlpha(1.0f);  // floats over the panels: nothing may show through
-  if (!ImGui::Begin("Probe", &p.show)) {
-    ImGui::End();
-    return;
-  }
+  if (!begin_floating_window("Probe", &p.show, 0.3f, 0.1f, 0.36f, 0.78f)) return;
   ImGui::BeginDisabled(p.running);
   ImGui::InputTextWithHint("checkpoint", "the opened checkpoint", p.checkpoint,
                            sizeof p.checkpoint);

@@ -13,13 +13,8 @@ void draw_step_through_window(StudioApp& app) {
   auto& s = app.state();
   auto& st = s.step_through;
   if (!st.show) return;
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x * 0.25f, display.y * 0.08f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.42f, display.y * 0.8f), ImGuiCond_FirstUseEver);
   bool open = true;
-  ImGui::SetNextWindowBgAlpha(1.0f);  // floats over the panels: nothing may show through
-  if (!ImGui::Begin("Step-through", &open)) {
-    ImGui::End();
+  if (!begin_floating_window("Step-through", &open, 0.25f, 0.08f, 0.42f, 0.8f)) {
     if (!open) app.show_step_through(false);
     return;
   }

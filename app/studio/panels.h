@@ -24,6 +24,11 @@ void draw_compare_window(StudioApp& app);
 void draw_experiments_window(StudioApp& app);
 void draw_probe_window(StudioApp& app);
 
+// Begins a window that floats over the panels (opaque, first placed at fractions of the
+// display); false when it is collapsed, and then it has already been ended.
+bool begin_floating_window(const char* title, bool* open, float x, float y, float width,
+                           float height);
+
 // The mask-strategy combo; true when the user changed it.
 bool strategy_combo(const char* label, MaskStrategy* strategy);
 

@@ -155,14 +155,10 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
 }
 
 at::Tensor sweep_picture(const SweepReport& r) {
-  std::vector<double> ratios, linear, knn, own, at075;
-  for (const auto& run : r.runs) {
-    ratios.push_back(run.ratio);
-    linear.push_back(100 * run.linear_accuracy);
-    knn.push_back(100 * run.knn_accuracy);
-    own.push_back(run.mse_own);
-    at075.push_back(run.mse_at_075);
-  }
+  const auto series = sweep_series(r);
+  const auto& ratios = series.ratio;
+  const auto &linear = series.linear_percent, &knn = series.knn_percent;
+  const auto &own = series.mse_own, &at075 = series.mse_at_075;
   const double lo = ratios.empty() ? 0 : ratios.front(), hi = ratios.empty() ? 1 : ratios.back();
   Chart accuracy{"Accuracy vs masking ratio", "masking ratio", "test accuracy (%)", {}};
   accuracy.series.push_back({"linear probe", {0.12f, 0.35f, 0.8f}, ratios, linear});
@@ -258,6 +254,18 @@ SweepReport run_sweep(const SweepOptions& o, const SweepStatusFn& status, std::s
   }
   if (status) status({o.ratios.size(), o.ratios.size(), 0.0, "done", 0, 0, 0.0});
   return report;
+}
+
+SweepSeries sweep_series(const SweepReport& report) {
+  SweepSeries s;
+  for (const auto& run : report.runs) {
+    s.ratio.push_back(run.ratio);
+    s.linear_percent.push_back(100 * run.linear_accuracy);
+    s.knn_percent.push_back(100 * run.knn_accuracy);
+    s.mse_own.push_back(run.mse_own);
+    s.mse_at_075.push_back(run.mse_at_075);
+  }
+  return s;
 }
 
 std::optional<SweepReport> load_sweep_report(const std::string& out) {

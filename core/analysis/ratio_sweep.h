@@ -67,6 +67,12 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status =
 
 std::string sweep_report_json(const SweepOptions& options, const SweepReport& report);
 
+// The report's runs as plot columns: ratio, accuracies in percent, MSEs.
+struct SweepSeries {
+  std::vector<double> ratio, linear_percent, knn_percent, mse_own, mse_at_075;
+};
+SweepSeries sweep_series(const SweepReport& report);
+
 // The report a finished sweep wrote to <out>/sweep.json, if there is a readable one.
 std::optional<SweepReport> load_sweep_report(const std::string& out);
 
