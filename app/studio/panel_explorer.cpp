@@ -123,6 +123,22 @@ void draw_explorer_panel(StudioApp& app) {
     s.file_browser_target = BrowseTarget::ExplorerImage;
   }
   ImGui::TextDisabled("%s (drop an image on the window to use it)", e.image_label.c_str());
+  if (const auto info = app.worker().model_info(); info.loaded && e.image.defined()) {
+    // Say when the picture is not what the model takes, and where to see what it gets.
+    const auto& c = info.config;
+    const int64_t channels = e.image.size(0), h = e.image.size(1), w = e.image.size(2);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.8f, 0.4f, 1.0f));
+    if (channels != c.in_chans || h != c.img_h || w != c.img_w)
+      ImGui::TextWrapped(
+          "this %lldx%lld image becomes the model's %lldx%lld input (short side "
+          "resized, centre cropped%s): 'original' shows what the model gets",
+          static_cast<long long>(w), static_cast<long long>(h), static_cast<long long>(c.img_w),
+          static_cast<long long>(c.img_h),
+          channels == c.in_chans ? ""
+          : c.in_chans == 1      ? ", converted to grey"
+                                 : ", grey copied to 3 channels");
+    ImGui::PopStyleColor();
+  }
 
   MaskSettings mask{e.ratio, e.strategy, e.seed};
   bool mask_changed = ImGui::SliderFloat("ratio", &mask.ratio, 0.0f, 0.95f, "%.2f");
@@ -130,7 +146,11 @@ void draw_explorer_panel(StudioApp& app) {
   if (const auto info = app.worker().model_info(); info.loaded) {
     const auto note =
         mask_pattern_note(e.strategy, info.config.grid_h(), info.config.grid_w(), e.ratio);
-    if (!note.empty()) ImGui::TextDisabled("%s: %s", to_string(e.strategy).c_str(), note.c_str());
+    if (!note.empty()) {
+      ImGui::PushTextWrapPos(0.0f);
+      ImGui::TextDisabled("%s: %s", to_string(e.strategy).c_str(), note.c_str());
+      ImGui::PopTextWrapPos();
+    }
   }
   mask_changed |= ImGui::InputInt("seed", &mask.seed);
   if (mask_changed) app.set_mask_settings(mask);
