@@ -130,10 +130,22 @@ TEST_CASE("run control: pause, save while paused, resume, stop") {
   CHECK(run.state() == RunState::Stopped);
 }
 
-TEST_CASE("a run that reaches its step count finishes") {
+TEST_CASE("a run that reaches its step count finishes, and can still be saved afterwards") {
+  TempDir dir;
   auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
-  TrainingRun run(std::make_unique<Trainer>(small_model(), small_run(3), data), {});
-  run.start();
-  run.wait();
-  CHECK(run.state() == RunState::Finished);
+  auto run = std::make_unique<TrainingRun>(
+      std::make_unique<Trainer>(small_model(), small_run(3), data), RunCallbacks{});
+  run->start();
+  run->wait();
+  CHECK(run->state() == RunState::Finished);
+  CHECK(run->saved_step() == -1);
+  run->request_save(dir.path("after.safetensors"));
+  for (int i = 0; i < 500 && run->saved_step() < 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(run->saved_step() == 3);
+  CHECK(std::filesystem::exists(dir.path("after.safetensors")));
+  // A save requested just before the run is destroyed ("save and quit") is still written.
+  run->request_save(dir.path("at-exit.safetensors"));
+  run.reset();
+  CHECK(std::filesystem::exists(dir.path("at-exit.safetensors")));
 }

@@ -37,6 +37,7 @@ struct TrainingForm {
   int warmup_steps = 30;
   float crop_min = 0.5f;  // RandomResizedCrop minimum scale
   ComputeDevice device = ComputeDevice::Cpu;
+  char save_path[512] = "runs/studio/last.safetensors";  // Save / Ctrl+S / save and quit
 };
 
 // What the explorer's automatic mask is made from.

@@ -124,14 +124,22 @@ int main(int argc, char** argv) {
     StudioApp app(renderer, options);
     FrameStats stats;
     std::string title;
+    int frames_after_input = 0;
     for (int64_t frame = 0;; ++frame) {
-      // Sleep until input arrives, or briefly while something is changing on its own.
-      if (options.frames > 0)
+      // Sleep until input arrives, or briefly while something is changing on its own. After
+      // input a few frames follow at once: ImGui acts on a click over two frames (a combo
+      // opens on the frame after the press), which must not wait for the next event.
+      if (options.frames > 0 || frames_after_input > 0) {
         glfwPollEvents();
-      else if (app.animating())
-        glfwWaitEventsTimeout(1.0 / 30.0);
-      else
-        glfwWaitEventsTimeout(1.0);
+        --frames_after_input;
+      } else {
+        const double timeout = app.animating() ? 1.0 / 30.0 : 1.0;
+        const auto before = std::chrono::steady_clock::now();
+        glfwWaitEventsTimeout(timeout);
+        const double waited =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+        if (waited < 0.9 * timeout) frames_after_input = 4;  // woken by input, not the clock
+      }
       const auto start = std::chrono::steady_clock::now();
       if (!g_dropped.empty()) {
         app.handle_drop(g_dropped);

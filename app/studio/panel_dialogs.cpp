@@ -107,12 +107,18 @@ void draw_file_browser(StudioApp& app) {
 void draw_close_dialog(StudioApp& app) {
   auto& s = app.state();
   if (s.confirm_close) {
-    ImGui::OpenPopup("Training is running");
+    ImGui::OpenPopup("Close MAE Studio?");
     s.confirm_close = false;
   }
-  if (!ImGui::BeginPopupModal("Training is running", nullptr, ImGuiWindowFlags_AlwaysAutoResize))
+  if (!ImGui::BeginPopupModal("Close MAE Studio?", nullptr, ImGuiWindowFlags_AlwaysAutoResize))
     return;
-  ImGui::TextUnformatted("Save the run before closing?");
+  if (app.training_active())
+    ImGui::TextUnformatted("Training is running. Save the run before closing?");
+  else
+    ImGui::Text("%lld trained steps are not saved. Save them before closing?",
+                static_cast<long long>(app.unsaved_steps()));
+  ImGui::SetNextItemWidth(360);
+  ImGui::InputText("save to", s.form.save_path, sizeof s.form.save_path);
   if (ImGui::Button("Save and quit")) {
     app.save_checkpoint(app.default_save_path());
     s.quit = true;

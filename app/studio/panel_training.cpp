@@ -58,6 +58,11 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::Combo("device", &device, devices, device_count))
     f.device = static_cast<ComputeDevice>(device);
   ImGui::EndDisabled();
+  ImGui::InputText("save to", f.save_path, sizeof f.save_path);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("where Save, Ctrl+S and \"save and quit\" write the run");
+  if (const int64_t unsaved = app.unsaved_steps(); unsaved > 0)
+    ImGui::TextDisabled("%lld steps not saved yet", static_cast<long long>(unsaved));
 
   ImGui::Separator();
   if (!active) {
@@ -70,6 +75,7 @@ void draw_training_panel(StudioApp& app) {
   }
   ImGui::SameLine();
   if (ImGui::Button("Save")) app.save_checkpoint(app.default_save_path());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("save the run to %s (Ctrl+S)", f.save_path);
   ImGui::SameLine();
   ImGui::TextDisabled("(%s)", to_string(app.run_state()).c_str());
   ImGui::SameLine();

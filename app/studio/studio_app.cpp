@@ -224,7 +224,7 @@ void StudioApp::stop_training() {
   if (session_) session_->stop();
 }
 
-std::string StudioApp::default_save_path() const { return "runs/studio/last.safetensors"; }
+std::string StudioApp::default_save_path() const { return state_.form.save_path; }
 
 void StudioApp::save_checkpoint(const std::string& path) {
   if (!session_) {
@@ -401,9 +401,15 @@ void StudioApp::cancel_probe() {
 }
 
 bool StudioApp::request_close() {
-  if (!training_active()) return true;
+  if (!training_active() && unsaved_steps() == 0) return true;
   state_.confirm_close = true;
   return false;
+}
+
+int64_t StudioApp::unsaved_steps() const {
+  if (!session_ || !state_.have_metrics) return 0;
+  return std::max<int64_t>(0,
+                           state_.last_metrics.step - std::max<int64_t>(0, session_->saved_step()));
 }
 
 bool StudioApp::training_active() const { return session_ && session_->active(); }

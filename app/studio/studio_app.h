@@ -65,8 +65,10 @@ class StudioApp {
   // Probe: linear probe and k-NN of the Probe window's checkpoint.
   void start_probe();
   void cancel_probe();
-  // False while training runs: a dialog asks whether to save first.
+  // False while training runs or trained steps are not saved: a dialog asks first.
   bool request_close();
+  // Steps of the current run done since its last save (0 without a run).
+  int64_t unsaved_steps() const;
   void message(const std::string& text);
 
   std::string title() const;
@@ -80,6 +82,7 @@ class StudioApp {
   InferenceWorker& worker() { return worker_; }
   InferenceWorker& compare_worker() { return compare_worker_; }
   ViewRenderer& renderer() { return renderer_; }
+  // Where Save, Ctrl+S and "save and quit" write: the Training panel's "save to" field.
   std::string default_save_path() const;
 
  private:

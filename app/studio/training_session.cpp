@@ -182,6 +182,11 @@ bool TrainingSession::active() const {
   return s == SessionState::Preparing || s == SessionState::Running || s == SessionState::Paused;
 }
 
+int64_t TrainingSession::saved_step() const {
+  std::lock_guard lock(mutex_);
+  return run_ ? run_->saved_step() : -1;
+}
+
 bool TrainingSession::paused() const { return state() == SessionState::Paused; }
 
 void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::string>* messages) {

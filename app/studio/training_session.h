@@ -50,6 +50,8 @@ class TrainingSession {
   // "preparing" until the trainer exists, then the run's state.
   SessionState state() const;
   bool active() const;  // preparing, running or paused
+  // The step of the last save that succeeded, -1 before any.
+  int64_t saved_step() const;
   bool paused() const;
 
   // UI thread: what arrived since the last call.

@@ -26,6 +26,8 @@ TrainingRun::TrainingRun(std::unique_ptr<Trainer> trainer, RunCallbacks callback
 
 TrainingRun::~TrainingRun() {
   request_stop();
+  thread_.request_stop();  // also ends serving saves after the run
+  changed_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -50,8 +52,16 @@ void TrainingRun::request_resume() {
 }
 
 void TrainingRun::request_stop() {
-  thread_.request_stop();
+  {
+    std::lock_guard lock(mutex_);
+    stop_requested_ = true;
+  }
   changed_.notify_all();
+}
+
+bool TrainingRun::stopping(const std::stop_token& stop) const {
+  std::lock_guard lock(mutex_);
+  return stop_requested_ || stop.stop_requested();
 }
 
 void TrainingRun::request_save(const std::string& path) {
@@ -84,12 +94,26 @@ void TrainingRun::save_pending() {
   for (const auto& path : paths) {
     try {
       trainer_->save(path);
+      saved_step_ = trainer_->current_step();
       if (callbacks_.on_message)
         callbacks_.on_message("saved step " + std::to_string(trainer_->current_step()) + " to " +
                               path);
     } catch (const std::exception& e) {
       if (callbacks_.on_message) callbacks_.on_message(std::string("save failed: ") + e.what());
     }
+  }
+}
+
+void TrainingRun::serve_saves(const std::stop_token& stop) {
+  for (;;) {
+    bool requested = false;
+    {
+      std::unique_lock lock(mutex_);
+      // Returns with requests pending even when stopping, so "save and quit" still saves.
+      requested = changed_.wait(lock, stop, [&] { return !save_requests_.empty(); });
+    }
+    if (!requested) return;
+    save_pending();
   }
 }
 
@@ -114,15 +138,17 @@ void TrainingRun::loop(const std::stop_token& stop) {
   int nonfinite_in_a_row = 0;
   try {
     snapshot();
-    while (!stop.stop_requested() && !trainer_->done()) {
+    while (!stopping(stop) && !trainer_->done()) {
       save_pending();
       {
         std::unique_lock lock(mutex_);
         if (pause_requested_) {
           state_ = RunState::Paused;
           changed_.notify_all();
-          changed_.wait(lock, stop, [&] { return !pause_requested_ || !save_requests_.empty(); });
-          if (stop.stop_requested()) break;
+          changed_.wait(lock, stop, [&] {
+            return !pause_requested_ || !save_requests_.empty() || stop_requested_;
+          });
+          if (stop.stop_requested() || stop_requested_) break;
           if (pause_requested_) continue;  // woke for a save while paused
           state_ = RunState::Running;
         }
@@ -144,9 +170,11 @@ void TrainingRun::loop(const std::stop_token& stop) {
   } catch (const std::exception& e) {
     if (callbacks_.on_message) callbacks_.on_message(std::string("training failed: ") + e.what());
     finish(RunState::Failed);
+    serve_saves(stop);
     return;
   }
   finish(trainer_->done() ? RunState::Finished : RunState::Stopped);
+  serve_saves(stop);
 }
 
 }  // namespace mae

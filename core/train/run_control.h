@@ -3,6 +3,7 @@
 // stop returns within one step; the owner never blocks on a running step.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -40,6 +41,9 @@ class TrainingRun {
   void request_save(const std::string& path);
   RunState state() const;
   void wait();  // until finished, stopped or failed
+  // The step of the last successful save, -1 before any. Saves requested after the run
+  // ended are still carried out (the thread serves them until the run is destroyed).
+  int64_t saved_step() const { return saved_step_.load(); }
 
   // Consecutive non-finite steps after which the run pauses itself.
   static constexpr int kMaxNonfiniteInARow = 10;
@@ -47,6 +51,8 @@ class TrainingRun {
  private:
   void loop(const std::stop_token& stop);
   void save_pending();
+  void serve_saves(const std::stop_token& stop);
+  bool stopping(const std::stop_token& stop) const;
 
   std::unique_ptr<Trainer> trainer_;
   RunCallbacks callbacks_;
@@ -54,7 +60,9 @@ class TrainingRun {
   std::condition_variable_any changed_;
   RunState state_ = RunState::Ready;
   bool pause_requested_ = false;
+  bool stop_requested_ = false;  // training stops; the thread still serves saves
   std::vector<std::string> save_requests_;
+  std::atomic<int64_t> saved_step_{-1};
   std::jthread thread_;
 };
 

@@ -210,7 +210,36 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Running; }));
   app.stop_training();
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
+  // Stopped with unsaved steps: closing asks first; after a save it does not.
+  CHECK(app.unsaved_steps() > 0);
+  CHECK_FALSE(app.request_close());
+  const auto saved = std::filesystem::temp_directory_path() / "mae-studio-test-stopped.safetensors";
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", saved.c_str());
+  app.save_checkpoint(app.default_save_path());
+  REQUIRE(frames_until(ui, app, [&] { return app.unsaved_steps() == 0; }));
+  CHECK(std::filesystem::exists(saved));
   CHECK(app.request_close());
+  std::filesystem::remove(saved);
+}
+
+TEST_CASE("a finished run asks on close until it is saved") {
+  if (!std::filesystem::exists(fashion_mnist_dir())) {
+    MESSAGE("Fashion-MNIST is not installed; skipping");
+    return;
+  }
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  StudioApp app(renderer, options_with(""));
+  auto& s = app.state();
+  s.form.batch = 8;
+  app.set_training_steps(3);
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
+  ui.frame(app);
+  CHECK(app.unsaved_steps() == 3);
+  CHECK_FALSE(app.request_close());
+  ui.frame(app);
+  CHECK(ImGui::GetCurrentContext()->OpenPopupStack.Size == 1);  // the close dialog
 }
 
 TEST_CASE("drag and drop routes images, checkpoints and folders; views export as PNG") {
