@@ -107,7 +107,7 @@ std::string tick_label(double v, double span) {
 
 at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height) {
   Canvas canvas(width, height);
-  const int64_t left = 64, right = width - 14, top = 34, bottom = height - 44;
+  const int64_t left = 64, right = width - 14, top = 46, bottom = height - 74;
   const Range xr = data_range(chart, true), yr = data_range(chart, false);
   auto px = [&](double x) {
     return static_cast<double>(left) +
@@ -130,8 +130,7 @@ at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height) {
   canvas.text((left + right - Canvas::text_width(chart.title, 2)) / 2, 8, chart.title, kBlack, 2);
   canvas.text((left + right - Canvas::text_width(chart.x_label)) / 2, bottom + 24, chart.x_label,
               kBlack);
-  canvas.text(4, top - 14, chart.y_label, kBlack);
-  int64_t legend_y = top + 6;
+  canvas.text(4, top - 13, chart.y_label, kBlack);
   for (const auto& s : chart.series) {
     for (size_t i = 0; i + 1 < s.x.size(); ++i)
       canvas.line(px(s.x[i]), py(s.y[i]), px(s.x[i + 1]), py(s.y[i + 1]), s.color, 2, s.dashed);
@@ -140,9 +139,18 @@ at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height) {
         const auto x = static_cast<int64_t>(px(s.x[i])), y = static_cast<int64_t>(py(s.y[i]));
         canvas.fill(x - 3, y - 3, x + 4, y + 4, s.color);
       }
-    canvas.line(left + 8, legend_y + 4, left + 28, legend_y + 4, s.color, 2, s.dashed);
-    canvas.text(left + 34, legend_y, s.name, kBlack);
-    legend_y += 14;
+  }
+  // The legend below the axis label, in rows: it never hides a line.
+  int64_t legend_x = left, legend_y = bottom + 40;
+  for (const auto& s : chart.series) {
+    const int64_t w = 34 + Canvas::text_width(s.name) + 16;
+    if (legend_x + w > right && legend_x > left) {
+      legend_x = left;
+      legend_y += 14;
+    }
+    canvas.line(legend_x, legend_y + 4, legend_x + 20, legend_y + 4, s.color, 2, s.dashed);
+    canvas.text(legend_x + 26, legend_y, s.name, kBlack);
+    legend_x += w;
   }
   return canvas.tensor();
 }

@@ -25,7 +25,7 @@ struct Chart {
 };
 
 // (3, height, width) float in [0, 1]: white background, axes with five labelled ticks each,
-// the series, and a legend in the top-left corner of the plot area.
+// the series, and a legend in rows below the x label.
 at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height);
 
 // A confusion matrix (K, K) of counts, rows = true class, columns = prediction: each cell
