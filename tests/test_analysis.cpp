@@ -137,6 +137,13 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   CHECK(saved->pixels.linear_accuracy == whole.pixels.linear_accuracy);
   CHECK(saved->space == whole.space);
   CHECK_FALSE(load_sweep_report(dir.path("nothing-here")));
+  CHECK(saved->options.steps == 6);
+  CHECK(saved->options.ratios == o.ratios);
+  // A shorter budget in a folder of longer runs is refused, not scored under a wrong label.
+  SweepOptions shorter = o;
+  shorter.steps = 3;
+  CHECK_THROWS_WITH_AS(run_sweep(shorter), doctest::Contains("holds a run of 6 steps"),
+                       std::invalid_argument);
 
   o.out = dir.path("stopped");
   std::stop_source stop;

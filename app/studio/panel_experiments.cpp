@@ -61,11 +61,12 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
   for (const auto& l : lines) {
     for (size_t i = 0; i < l.x.size(); ++i) {
       std::snprintf(text, sizeof text, "%.2f", l.x[i]);
-      draw->AddText(ImVec2(px(l.x[i]) - 12, bottom + 3), IM_COL32(200, 200, 200, 255), text);
+      const float w = ImGui::CalcTextSize(text).x;
+      draw->AddText(ImVec2(std::clamp(px(l.x[i]) - w / 2, left, right - w), bottom + 3),
+                    IM_COL32(200, 200, 200, 255), text);
     }
     break;  // every series shares the ratios
   }
-  float legend_y = top + 4;
   for (const auto& l : lines) {
     for (size_t i = 0; i + 1 < l.x.size(); ++i)
       draw->AddLine(ImVec2(px(l.x[i]), py(l.y[i])), ImVec2(px(l.x[i + 1]), py(l.y[i + 1])), l.color,
@@ -73,10 +74,22 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
     if (!l.dashed)
       for (size_t i = 0; i < l.x.size(); ++i)
         draw->AddCircleFilled(ImVec2(px(l.x[i]), py(l.y[i])), 3.5f, l.color);
-    draw->AddLine(ImVec2(left + 6, legend_y + 7), ImVec2(left + 22, legend_y + 7), l.color, 2.0f);
-    draw->AddText(ImVec2(left + 26, legend_y), IM_COL32(220, 220, 220, 255), l.name);
-    legend_y += 15;
   }
+  // The legend below the plot, in rows, where it hides no line.
+  ImGui::Dummy(ImVec2(size.x, 0));
+  float x = left;
+  for (const auto& l : lines) {
+    const float w = 30 + ImGui::CalcTextSize(l.name).x + 12;
+    if (x + w > right && x > left) {
+      ImGui::Dummy(ImVec2(size.x, 15));
+      x = left;
+    }
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    draw->AddLine(ImVec2(x, at.y + 7), ImVec2(x + 20, at.y + 7), l.color, 2.0f);
+    draw->AddText(ImVec2(x + 26, at.y), IM_COL32(220, 220, 220, 255), l.name);
+    x += w;
+  }
+  ImGui::Dummy(ImVec2(size.x, 15));
   draw->AddText(ImVec2(right - ImGui::CalcTextSize(y_label).x, top + 2),
                 IM_COL32(160, 160, 160, 255), y_label);
 }

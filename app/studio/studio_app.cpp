@@ -347,6 +347,20 @@ void StudioApp::show_experiments() {
   x.show = true;
   if (x.running || x.report) return;
   if (auto saved = load_sweep_report(x.out)) {
+    // The fields show what produced the results, so Start continues that sweep.
+    const auto& o = saved->options;
+    std::snprintf(x.data, sizeof x.data, "%s", o.data.c_str());
+    x.preset = o.preset;
+    std::string ratios;
+    for (double r : o.ratios) {
+      char text[16];
+      std::snprintf(text, sizeof text, "%s%g", ratios.empty() ? "" : ",", r);
+      ratios += text;
+    }
+    std::snprintf(x.ratios, sizeof x.ratios, "%s", ratios.c_str());
+    x.steps = static_cast<int>(o.steps);
+    x.probe_train = static_cast<int>(o.probe.max_train);
+    x.probe_test = static_cast<int>(o.probe.max_test);
     x.report = std::move(saved);
     message("ratio sweep results from " + x.report->json_path);
   }

@@ -122,6 +122,11 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
     trainer = std::make_unique<Trainer>(recipe.model, train, data.train);
   }
   const int64_t total = trainer->train_config().total_steps;
+  if (trainer->current_step() > total)
+    throw std::invalid_argument(dir + " holds a run of " + std::to_string(trainer->current_step()) +
+                                " steps, more than the " + std::to_string(total) +
+                                " asked for: choose another output folder or at least that many "
+                                "steps");
   const int64_t save_every = std::max<int64_t>(25, total / 10);
   const int64_t tail = std::max<int64_t>(1, total / 10);
   double tail_sum = 0;
@@ -195,6 +200,7 @@ SweepReport run_sweep(const SweepOptions& o, const SweepStatusFn& status, std::s
       open_probe_data(o.data, recipe.model, training_data_options(recipe.model, recipe.train));
   data.train->prepare({}, stop);
   SweepReport report;
+  report.options = o;
   report.split = data.how;
   fs::create_directories(o.out);
   for (size_t i = 0; i < o.ratios.size(); ++i) {
@@ -274,6 +280,12 @@ std::optional<SweepReport> load_sweep_report(const std::string& out) {
   if (!j) return std::nullopt;
   try {
     SweepReport r;
+    r.options.out = out;
+    r.options.data = j->at("data").get<std::string>();
+    r.options.preset = j->at("preset").get<std::string>();
+    r.options.ratios = j->at("ratios").get<std::vector<double>>();
+    r.options.seed = j->at("seed").get<uint64_t>();
+    r.options.eval_images = j->at("eval_images").get<int64_t>();
     for (const auto& run : j->at("runs")) {
       auto parsed = run_from_json(run);
       if (!parsed) return std::nullopt;
@@ -294,6 +306,9 @@ std::optional<SweepReport> load_sweep_report(const std::string& out) {
     r.split = j->at("probe_split").get<std::string>();
     r.probe_train_items = j->at("probe_train_items").get<int64_t>();
     r.probe_test_items = j->at("probe_test_items").get<int64_t>();
+    r.options.steps = r.runs.empty() ? 0 : r.runs.front().steps;
+    r.options.probe.max_train = r.probe_train_items;
+    r.options.probe.max_test = r.probe_test_items;
     r.seconds = j->at("seconds").get<double>();
     r.json_path = path;
     r.picture_path = (fs::path(out) / "sweep.png").string();

@@ -39,6 +39,7 @@ struct SweepRunResult {
 };
 
 struct SweepReport {
+  SweepOptions options;              // what was run
   std::vector<SweepRunResult> runs;  // finished runs, in ratio order
   ProbeScores pixels, random_encoder;
   std::string space;  // where the MSEs are measured

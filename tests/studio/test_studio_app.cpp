@@ -465,9 +465,12 @@ TEST_CASE("probe and experiments run in the background and report into their win
   // Opening the window again (as after a restart) shows the saved results.
   x.report.reset();
   x.show = false;
+  x.steps = 999;
   app.show_experiments();
   REQUIRE(x.report.has_value());
   CHECK(x.report->runs.size() == 2);
+  CHECK(x.steps == 3);  // the fields show what produced the results
+  CHECK(std::string(x.ratios) == "0.5,0.75");
 }
 
 TEST_CASE("explorer: grid at 0.5 gives a grid, not the random mask") {
