@@ -3,6 +3,8 @@
 
 #include <torch/utils.h>
 
+#include <filesystem>
+
 #include "io/checkpoint.h"
 #include "io/model_files.h"
 
@@ -88,6 +90,24 @@ ModelInfo InferenceWorker::model_info() const {
   return info_;
 }
 
+std::optional<LoadStatus> InferenceWorker::loading() const {
+  std::lock_guard lock(mutex_);
+  return loading_;
+}
+
+namespace {
+int64_t bytes_on_disk(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return static_cast<int64_t>(fs::file_size(path, ec));
+  int64_t total = 0;
+  if (fs::is_directory(path, ec))
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      if (entry.is_regular_file(ec)) total += static_cast<int64_t>(entry.file_size(ec));
+  return total;
+}
+}  // namespace
+
 bool InferenceWorker::busy() const {
   std::lock_guard lock(mutex_);
   return working_ || pending_request_.has_value() || pending_checkpoint_.has_value() ||
@@ -153,6 +173,9 @@ void InferenceWorker::loop(const std::stop_token& stop) {
           }))
         return;
       checkpoint.swap(pending_checkpoint_);
+      if (checkpoint)
+        loading_ =
+            LoadStatus{*checkpoint, bytes_on_disk(*checkpoint), std::chrono::steady_clock::now()};
       if (!checkpoint) weights.swap(pending_weights_);
       if (!checkpoint && !weights) {
         request.swap(pending_request_);
@@ -215,6 +238,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
     }
     std::lock_guard lock(mutex_);
     working_ = false;
+    loading_.reset();
   }
 }
 

@@ -64,6 +64,13 @@ struct ModelInfo {
   std::optional<double> trained_mask_ratio;  // where the checkpoint says
 };
 
+// A checkpoint being opened: shown while it loads, so a large file never looks like a hang.
+struct LoadStatus {
+  std::string path;
+  int64_t bytes = 0;  // size on disk (a folder: its files together)
+  std::chrono::steady_clock::time_point since;
+};
+
 ExploreViews views_of(const Reconstruction& r);
 
 class InferenceWorker {
@@ -89,6 +96,8 @@ class InferenceWorker {
   std::optional<std::string> take_message();
   ModelInfo model_info() const;
   bool busy() const;
+  // The checkpoint being opened now, if any.
+  std::optional<LoadStatus> loading() const;
 
  private:
   struct PendingWeights {
@@ -118,6 +127,7 @@ class InferenceWorker {
   std::optional<TrainingSnapshot> checkpoint_snapshot_;
   std::vector<std::string> messages_;
   ModelInfo info_;
+  std::optional<LoadStatus> loading_;
   bool working_ = false;
   // Touched only by the worker thread.
   MaeModel model_{nullptr};

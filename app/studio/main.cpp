@@ -45,7 +45,12 @@ void save_screenshot(GLFWwindow* window, const std::string& path) {
   mae::save_png(path, image);
 }
 
-void write_report(const StudioApp& app, const std::string& path) {
+// Seconds from launch to the first frame on screen and to the checkpoint being usable.
+struct LaunchTimes {
+  double first_frame = -1, model_loaded = -1;
+};
+
+void write_report(const StudioApp& app, const LaunchTimes& times, const std::string& path) {
   const auto& s = app.state();
   const auto info = const_cast<StudioApp&>(app).worker().model_info();
   nlohmann::json j = {
@@ -62,7 +67,9 @@ void write_report(const StudioApp& app, const std::string& path) {
       {"explorer_masked_patches",
        s.explorer.result ? s.explorer.result->main.mask.sum().item<double>() : 0.0},
       {"explorer_latency_ms", s.explorer.last_latency_ms},
-      {"status", s.status}};
+      {"status", s.status},
+      {"first_frame_seconds", times.first_frame},
+      {"model_loaded_seconds", times.model_loaded}};
   for (const char* name : {"Training", "Live triplets", "Curves", "Masking explorer", "Checkpoint"})
     if (ImGuiWindow* w = ImGui::FindWindowByName(name))
       j["panels"][name] = {w->Pos.x, w->Pos.y, w->Size.x, w->Size.y};
@@ -72,6 +79,8 @@ void write_report(const StudioApp& app, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto launched = std::chrono::steady_clock::now();
+  LaunchTimes times;
   StudioOptions options;
   int exit_code = 0;
   if (!parse_options(argc, argv, &options, &exit_code)) return exit_code;
@@ -164,6 +173,11 @@ int main(int argc, char** argv) {
       const bool last = options.frames > 0 && frame + 1 >= options.frames;
       if (last && !options.screenshot.empty()) save_screenshot(window, options.screenshot);
       glfwSwapBuffers(window);
+      const double since_launch =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - launched).count();
+      if (times.first_frame < 0) times.first_frame = since_launch;
+      if (times.model_loaded < 0 && app.worker().model_info().loaded)
+        times.model_loaded = since_launch;
       stats.add(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count(),
                 app.run_state() == SessionState::Running);
@@ -174,7 +188,7 @@ int main(int argc, char** argv) {
       if (last || app.state().quit) break;
     }
     if (!options.frame_stats.empty()) std::ofstream(options.frame_stats) << stats.to_json() << '\n';
-    if (!options.report.empty()) write_report(app, options.report);
+    if (!options.report.empty()) write_report(app, times, options.report);
   }
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();

@@ -2,10 +2,23 @@
 // loss); failures show up here and in the status bar, never as a crash.
 #include <imgui.h>
 
+#include <chrono>
+
 #include "panels.h"
 #include "studio_app.h"
 
 namespace mae::studio {
+
+namespace {
+void draw_loading(const LoadStatus& loading) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - loading.since).count();
+  const char spinner[] = "|/-\\";
+  ImGui::TextWrapped("%c opening %s", spinner[static_cast<int>(seconds * 8) % 4],
+                     loading.path.c_str());
+  ImGui::TextDisabled("%.1f MB, %.1f s", static_cast<double>(loading.bytes) / 1e6, seconds);
+}
+}  // namespace
 
 void draw_checkpoint_panel(StudioApp& app) {
   auto& s = app.state();
@@ -37,6 +50,7 @@ void draw_checkpoint_panel(StudioApp& app) {
     ImGui::SetTooltip("linear-probe and k-NN accuracy of this checkpoint's encoder");
   ImGui::Separator();
   const auto info = app.worker().model_info();
+  if (const auto loading = app.worker().loading()) draw_loading(*loading);
   if (!info.loaded) {
     ImGui::TextWrapped("No model yet.");
   } else {

@@ -186,9 +186,14 @@ void draw_explorer_panel(StudioApp& app) {
   }
 
   if (!e.result) {
-    ImGui::TextWrapped(app.worker().model_info().loaded
-                           ? "computing..."
-                           : "Open a checkpoint to see reconstructions.");
+    const auto loading = app.worker().loading();
+    if (loading)
+      ImGui::TextWrapped("opening %s ... (progress in the Checkpoint panel)",
+                         loading->path.c_str());
+    else
+      ImGui::TextWrapped(app.worker().model_info().loaded
+                             ? "computing..."
+                             : "Open a checkpoint to see reconstructions.");
     ImGui::End();
     return;
   }

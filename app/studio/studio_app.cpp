@@ -29,11 +29,6 @@ constexpr double kSweepRatios[] = {0.75, 0.85, 0.9, 0.95};
 constexpr uint64_t kGallerySeed = 1234;
 constexpr size_t kMaxLog = 200;
 
-void wait_until_idle(const InferenceWorker& worker, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (worker.busy() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-}
 }  // namespace
 
 StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
@@ -62,13 +57,8 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
   }
   if (!options_.compare.empty()) open_compare_checkpoint(options_.compare);
   if (!options_.load.empty()) {
+    // In the background, like Open: the window appears at once and says what it loads.
     open_checkpoint(options_.load);
-    // Start-up, before the first frame: wait (bounded) so that frame already shows
-    // reconstructions instead of "loading".
-    wait_until_idle(worker_, 20.0);
-    pump();
-    submit_explorer();
-    wait_until_idle(worker_, 20.0);
   } else {
     message("no checkpoint loaded: open one (Ctrl+O) or start training");
   }

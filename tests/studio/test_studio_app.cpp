@@ -95,8 +95,11 @@ StudioOptions options_with(const std::string& checkpoint) {
 
 // A temporary folder with a tiny checkpoint, and the app launched on it.
 struct LaunchedApp {
+  // The checkpoint opens in the background; tests start once it shows reconstructions.
   explicit LaunchedApp(const std::string& name)
-      : dir(make_dir(name)), app(renderer, options_with(tiny_checkpoint(dir.string()))) {}
+      : dir(make_dir(name)), app(renderer, options_with(tiny_checkpoint(dir.string()))) {
+    frames_until(ui, app, [&] { return app.state().explorer.result.has_value(); });
+  }
   ~LaunchedApp() { std::filesystem::remove_all(dir); }
   static std::filesystem::path make_dir(const std::string& name) {
     auto dir = std::filesystem::temp_directory_path() / name;
@@ -111,7 +114,21 @@ struct LaunchedApp {
 
 }  // namespace
 
-TEST_CASE("launch: the checkpoint is loaded and the first frame shows reconstructions") {
+TEST_CASE("launch: the window does not wait for the checkpoint, which then loads") {
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-launch0";
+  std::filesystem::create_directories(dir);
+  const auto started = std::chrono::steady_clock::now();
+  StudioApp early(renderer, options_with(tiny_checkpoint(dir.string())));
+  ui.frame(early);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+  REQUIRE(frames_until(ui, early, [&] { return early.state().explorer.result.has_value(); }));
+  CHECK_FALSE(early.worker().loading().has_value());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("launch: the checkpoint is loaded and its reconstructions are shown") {
   LaunchedApp launched("mae-studio-test-launch");
   auto& [dir, ui, renderer, app] = launched;
   ui.frame(app);
