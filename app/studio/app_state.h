@@ -166,6 +166,7 @@ struct AppState {
   std::string file_browser_dir;        // where the browser is; empty: the working folder
   std::string export_dir = "exports";  // where exported pictures go
   bool confirm_close = false;
+  bool reset_layout = false;  // this frame, the panels return to their default places
   bool quit = false;
   float ui_scale = 1.0f;
 };

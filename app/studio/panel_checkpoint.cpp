@@ -22,9 +22,7 @@ void draw_loading(const LoadStatus& loading) {
 
 void draw_checkpoint_panel(StudioApp& app) {
   auto& s = app.state();
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(0, display.y * 0.58f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.22f, display.y * 0.39f), ImGuiCond_FirstUseEver);
+  place_panel(app, Panel::Checkpoint, "Checkpoint");
   if (!ImGui::Begin("Checkpoint")) {
     ImGui::End();
     return;

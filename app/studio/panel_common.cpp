@@ -1,6 +1,7 @@
 // Why: the one way the app draws an image view: texture from the renderer, a context menu
 // to export it as PNG, and the position under the mouse for click- and drag-to-mask.
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include "panels.h"
 #include "studio_app.h"
@@ -36,6 +37,31 @@ ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& sty
   ImGui::PopID();
   ImGui::PopID();
   return hovered;
+}
+
+float status_bar_height() { return ImGui::GetFrameHeight() + 8; }
+
+void place_panel(StudioApp& app, Panel panel, const char* title) {
+  struct Rect {
+    float x, y, w, h;
+  };
+  // Left column: Training over Checkpoint; middle: Live triplets over Curves; right: explorer.
+  static constexpr Rect kDefaults[] = {{0.0f, 0.0f, 0.22f, 0.6f},
+                                       {0.0f, 0.6f, 0.22f, 0.4f},
+                                       {0.22f, 0.0f, 0.34f, 0.62f},
+                                       {0.22f, 0.62f, 0.34f, 0.38f},
+                                       {0.56f, 0.0f, 0.44f, 1.0f}};
+  const Rect r = kDefaults[static_cast<int>(panel)];
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float usable_h = display.y - status_bar_height();
+  const ImVec2 pos(display.x * r.x, usable_h * r.y), size(display.x * r.w, usable_h * r.h);
+  bool relay = app.state().reset_layout;
+  if (const ImGuiWindow* w = ImGui::FindWindowByName(title); w && !relay)
+    relay = w->Pos.x + w->Size.x > display.x + 1 || w->Pos.y + w->Size.y > usable_h + 1 ||
+            w->Pos.x < -1 || w->Pos.y < -1;
+  const ImGuiCond cond = relay ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+  ImGui::SetNextWindowPos(pos, cond);
+  ImGui::SetNextWindowSize(size, cond);
 }
 
 bool begin_floating_window(const char* title, bool* open, float x, float y, float width,

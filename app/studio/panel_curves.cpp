@@ -68,9 +68,7 @@ void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool 
 
 void draw_curves_panel(StudioApp& app) {
   auto& c = app.state().curves;
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x * 0.22f, display.y * 0.6f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.34f, display.y * 0.37f), ImGuiCond_FirstUseEver);
+  place_panel(app, Panel::Curves, "Curves");
   if (!ImGui::Begin("Curves")) {
     ImGui::End();
     return;

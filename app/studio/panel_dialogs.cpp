@@ -14,7 +14,7 @@ namespace mae::studio {
 
 void draw_status_bar(StudioApp& app) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
-  const float height = ImGui::GetFrameHeight() + 8;
+  const float height = status_bar_height();
   ImGui::SetNextWindowPos(ImVec2(0, display.y - height));
   ImGui::SetNextWindowSize(ImVec2(display.x, height));
   ImGui::Begin("##status", nullptr,
@@ -30,6 +30,10 @@ void draw_status_bar(StudioApp& app) {
                 static_cast<long long>(m.step), m.images_per_sec, status);
   else
     ImGui::Text("[%s]  |  %s  |  F1 help", to_string(app.run_state()).c_str(), status);
+  ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("Reset layout").x - 24);
+  if (ImGui::SmallButton("Reset layout")) app.reset_layout();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("every panel back to its place for this window size");
   ImGui::End();
 }
 

@@ -105,9 +105,7 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
 void draw_explorer_panel(StudioApp& app) {
   auto& s = app.state();
   auto& e = s.explorer;
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x * 0.56f, 0), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.44f, display.y * 0.97f), ImGuiCond_FirstUseEver);
+  place_panel(app, Panel::Explorer, "Masking explorer");
   if (!ImGui::Begin("Masking explorer")) {
     ImGui::End();
     return;

@@ -15,9 +15,7 @@ namespace mae::studio {
 void draw_training_panel(StudioApp& app) {
   auto& s = app.state();
   auto& f = s.form;
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.22f, display.y * 0.58f), ImGuiCond_FirstUseEver);
+  place_panel(app, Panel::Training, "Training");
   if (!ImGui::Begin("Training")) {
     ImGui::End();
     return;

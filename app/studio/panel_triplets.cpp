@@ -10,9 +10,7 @@ namespace mae::studio {
 
 void draw_triplets_panel(StudioApp& app) {
   auto& s = app.state();
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x * 0.22f, 0), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * 0.34f, display.y * 0.6f), ImGuiCond_FirstUseEver);
+  place_panel(app, Panel::Triplets, "Live triplets");
   if (!ImGui::Begin("Live triplets")) {
     ImGui::End();
     return;

@@ -24,6 +24,17 @@ void draw_compare_window(StudioApp& app);
 void draw_experiments_window(StudioApp& app);
 void draw_probe_window(StudioApp& app);
 
+// The five panels that tile the window.
+enum class Panel { Training, Checkpoint, Triplets, Curves, Explorer };
+
+// Places a panel before its Begin: its default rectangle (fractions of the viewport above
+// the status bar) on first use, after View > Reset layout, and whenever the user's
+// arrangement no longer fits the window (it was resized or the app opened smaller).
+void place_panel(StudioApp& app, Panel panel, const char* title);
+
+// The status bar's height, which the panels leave free.
+float status_bar_height();
+
 // Begins a window that floats over the panels (opaque, first placed at fractions of the
 // display); false when it is collapsed, and then it has already been ended.
 bool begin_floating_window(const char* title, bool* open, float x, float y, float width,

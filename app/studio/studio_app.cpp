@@ -70,6 +70,8 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
 
 StudioApp::~StudioApp() { session_.reset(); }
 
+void StudioApp::reset_layout() { state_.reset_layout = true; }
+
 void StudioApp::message(const std::string& text) {
   state_.status = text;
   state_.status_time = std::chrono::steady_clock::now();
@@ -633,6 +635,7 @@ void StudioApp::frame() {
   draw_experiments_window(*this);
   draw_probe_window(*this);
   submit_explorer();
+  state_.reset_layout = false;
 }
 
 }  // namespace mae::studio

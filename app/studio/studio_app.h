@@ -70,6 +70,8 @@ class StudioApp {
   // Steps of the current run done since its last save (0 without a run).
   int64_t unsaved_steps() const;
   void message(const std::string& text);
+  // Every panel back to its default place for the current window size.
+  void reset_layout();
 
   std::string title() const;
   SessionState run_state() const;

@@ -508,3 +508,44 @@ TEST_CASE("explorer: grid at 0.5 gives a grid, not the random mask") {
   REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == random_id; }));
   CHECK_FALSE(torch::equal(e.result->main.mask, mask));
 }
+
+namespace {
+// True when every main panel lies inside the window above the status bar.
+bool panels_fit(ImVec2 display) {
+  for (const char* name :
+       {"Training", "Checkpoint", "Live triplets", "Curves", "Masking explorer"}) {
+    const ImGuiWindow* w = ImGui::FindWindowByName(name);
+    if (!w) return false;
+    if (w->Pos.x < -1 || w->Pos.y < -1 || w->Pos.x + w->Size.x > display.x + 1 ||
+        w->Pos.y + w->Size.y > display.y - ImGui::GetFrameHeight() - 8 + 1) {
+      MESSAGE(name << " at " << w->Pos.x << "," << w->Pos.y << " size " << w->Size.x << "x"
+                   << w->Size.y << " does not fit " << display.x << "x" << display.y);
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("layout: panels fit at 1280x720, follow a smaller window, and reset on request") {
+  LaunchedApp launched("mae-studio-test-layout");
+  auto& [dir, ui, renderer, app] = launched;
+  CHECK(panels_fit(ImVec2(1600, 1000)));
+  // A user's arrangement that fits is kept.
+  ImGui::SetWindowPos("Curves", ImVec2(400, 300));
+  ui.frame(app);
+  CHECK(ImGui::FindWindowByName("Curves")->Pos.x == 400);
+  // The window shrinks to 1280x720: whatever no longer fits is laid out again.
+  ImGui::GetIO().DisplaySize = ImVec2(1280, 720);
+  ui.frame(app);
+  ui.frame(app);
+  CHECK(panels_fit(ImVec2(1280, 720)));
+  // Reset layout puts every panel back, the moved one included.
+  ImGui::SetWindowPos("Training", ImVec2(100, 50));
+  ui.frame(app);
+  app.reset_layout();
+  ui.frame(app);
+  CHECK(ImGui::FindWindowByName("Training")->Pos.x == 0);
+  CHECK(panels_fit(ImVec2(1280, 720)));
+  ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
+}
