@@ -41,10 +41,11 @@ void draw_help_window(StudioApp& app) {
   auto& s = app.state();
   if (!s.show_help) return;
   ImGui::SetNextWindowPos(ImVec2(ImGui::GetIO().DisplaySize.x * 0.3f, 80), ImGuiCond_Appearing);
+  ImGui::SetNextWindowBgAlpha(1.0f);
   ImGui::Begin("Help", &s.show_help, ImGuiWindowFlags_AlwaysAutoResize);
   ImGui::TextUnformatted(
       "Space     pause / resume training\n"
-      "Ctrl+S    save the training run (runs/studio/last.safetensors)\n"
+      "Ctrl+S    save the training run (to the Training panel's 'save to' path)\n"
       "Ctrl+O    open a checkpoint\n"
       "R         re-roll the explorer's mask seed\n"
       "F1        this help (Esc closes it and the file browser)\n"
@@ -52,6 +53,24 @@ void draw_help_window(StudioApp& app) {
       "Drop an image on the window to explore it, a .safetensors file to open it,\n"
       "a folder to train on it. Right-click any image to export it as PNG.\n"
       "Click or drag on the explorer's masked image to mask / unmask patches.");
+  ImGui::Separator();
+  ImGui::TextUnformatted(
+      "What you see\n"
+      "  masking ratio   the fraction of image patches removed before the encoder. The\n"
+      "                  encoder sees only the rest; the decoder must paint the removed ones.\n"
+      "                  The paper trains at 75 %: hard enough that copying neighbours fails.\n"
+      "  masked          the input with removed patches grey (the dataset mean) or tinted\n"
+      "  reconstruction  the decoder's prediction for every patch, visible ones included\n"
+      "  + visible       the prediction with the visible patches pasted back (tinted where\n"
+      "                  predicted): the picture the model 'completes'\n"
+      "  original        what the model receives (resized, centre-cropped, its channels)\n"
+      "  MSE             mean squared error over removed patches only, in normalised pixels\n"
+      "                  (per-patch normalised for norm_pix models); mean fill scores ~2.3 on\n"
+      "                  Fashion-MNIST at 75 %, the shipped model ~0.5\n"
+      "  heat map        per-patch error: dark = small, red, then yellow, then white = large\n"
+      "  norm_pix_loss   the target of each patch is normalised by its own mean and spread,\n"
+      "                  which the paper found gives better features\n"
+      "  base lr         the learning rate per 256 images: lr = base lr x batch / 256");
   ImGui::End();
 }
 
@@ -62,6 +81,7 @@ void draw_file_browser(StudioApp& app) {
   if (s.file_browser_dir.empty()) s.file_browser_dir = fs::current_path().string();
   std::string& dir = s.file_browser_dir;
   ImGui::SetNextWindowSize(ImVec2(520, 420), ImGuiCond_Appearing);
+  ImGui::SetNextWindowBgAlpha(1.0f);
   const char* titles[] = {"Open checkpoint", "Open image", "Training data",
                           "Open checkpoint to compare"};
   ImGui::Begin(titles[static_cast<int>(s.file_browser_target)], &s.show_file_browser);

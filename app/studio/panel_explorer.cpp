@@ -140,6 +140,10 @@ void draw_explorer_panel(StudioApp& app) {
 
   MaskSettings mask{e.ratio, e.strategy, e.seed};
   bool mask_changed = ImGui::SliderFloat("ratio", &mask.ratio, 0.0f, 0.95f, "%.2f");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "masking ratio: the fraction of patches removed before the encoder\n"
+        "(the paper trains at 0.75); the decoder must fill them in");
   mask_changed |= strategy_combo("strategy", &mask.strategy);
   if (const auto info = app.worker().model_info(); info.loaded) {
     const auto note =
@@ -157,6 +161,10 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::Checkbox("patch grid", &e.show_grid);
   ImGui::SameLine();
   ImGui::Checkbox("error heat map", &e.show_heat);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "per-patch squared error of the reconstruction over the image:\n"
+        "dark = small, then red, yellow, white = large (2.0 and above, in normalised pixels)");
   ImGui::SameLine();
   bool sweep = e.sweep;
   if (ImGui::Checkbox("ratio sweep", &sweep)) app.show_ratio_sweep(sweep);
@@ -240,7 +248,13 @@ void draw_explorer_panel(StudioApp& app) {
       (ImGui::GetContentRegionAvail().x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.0f;
   ImGui::BeginGroup();
   ImGui::TextUnformatted("+ visible");
-  draw_view(app, r.pasted, ViewStyle{}, small, "explorer-pasted");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "the reconstruction with the visible patches pasted back; the tinted\n"
+        "patches are the ones the model predicted");
+  ViewStyle pasted_style;  // tinted where predicted, as in the Live triplets
+  pasted_style.tint_mask = true;
+  draw_view(app, r.pasted, pasted_style, small, "explorer-pasted");
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();

@@ -40,9 +40,14 @@ void draw_training_panel(StudioApp& app) {
     ImGui::EndCombo();
   }
   ImGui::SliderFloat("mask ratio", &f.mask_ratio, 0.05f, 0.95f, "%.2f");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("fraction of patches removed in training (the paper: 0.75)");
   strategy_combo("strategy", &f.strategy);
   ImGui::InputInt("batch", &f.batch, 16, 64);
   ImGui::InputFloat("base lr", &f.base_lr, 0, 0, "%.2e");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("learning rate per 256 images: peak lr = base lr x batch / 256 = %.2e",
+                      static_cast<double>(f.base_lr) * f.batch / 256.0);
   int steps = f.steps;
   if (ImGui::InputInt("steps", &steps, 100, 1000)) app.set_training_steps(steps);
   ImGui::InputInt("warmup steps", &f.warmup_steps, 10, 100);
@@ -50,6 +55,10 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("RandomResizedCrop keeps between this fraction and all of each picture");
   ImGui::Checkbox("norm_pix_loss", &f.norm_pix);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "predict each patch normalised by its own mean and spread (the paper's\n"
+        "choice for ViTs: better features, pictures need visible-patch statistics)");
   const char* devices[] = {"cpu", "cuda"};
   const int device_count = cuda_available() ? 2 : 1;
   int device = static_cast<int>(f.device);

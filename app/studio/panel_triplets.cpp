@@ -34,13 +34,22 @@ void draw_triplets_panel(StudioApp& app) {
     return;
   }
   ImGui::Text("%s   loss %.4f", shown->label.c_str(), shown->loss);
+  // Short headers where the full ones would run together; each explains itself on hover.
   const char* headers[] = {"masked", "reconstruction", "+ visible", "original"};
+  const char* short_headers[] = {"masked", "recon.", "+ vis.", "orig."};
+  const char* tips[] = {"the input: removed patches are grey (the dataset mean)",
+                        "the decoder's prediction for every patch",
+                        "the prediction with the visible patches pasted back; tinted patches "
+                        "were predicted",
+                        "the evaluation image as the model receives it"};
   const float width =
       (ImGui::GetContentRegionAvail().x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.0f;
   for (int c = 0; c < 4; ++c) {
     if (c > 0) ImGui::SameLine(0, -1);
     ImGui::BeginGroup();
-    ImGui::TextUnformatted(headers[c]);
+    const bool fits = ImGui::CalcTextSize(headers[c]).x + ImGui::GetStyle().ItemSpacing.x < width;
+    ImGui::TextUnformatted(fits ? headers[c] : short_headers[c]);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tips[c]);
     ImGui::Dummy(ImVec2(width, 0));
     ImGui::EndGroup();
   }
