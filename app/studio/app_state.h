@@ -47,6 +47,13 @@ struct MaskSettings {
   int seed = 0;
 };
 
+// What the explorer's mask was before a paint stroke or a re-roll, for Ctrl+Z.
+struct MaskUndo {
+  MaskSettings settings;
+  bool manual = false;
+  at::Tensor manual_mask;  // defined when manual
+};
+
 // Which attention the explorer shows: from the cls token or from a clicked visible patch.
 struct AttentionChoice {
   bool show = false;
@@ -87,6 +94,7 @@ struct ExplorerState {
   bool extras_stale = false;  // the sweep / attention / stages shown belong to an older mask
   AttentionChoice attention;
   PaintState paint;
+  std::vector<MaskUndo> undo;  // newest last, at most 50
 };
 
 // The Step-through window: one explorer image through the pipeline, stage by stage.

@@ -7,6 +7,7 @@ constexpr int kSpace = 32;
 constexpr int kO = 'O';
 constexpr int kR = 'R';
 constexpr int kS = 'S';
+constexpr int kZ = 'Z';
 constexpr int kF1 = 290;
 constexpr int kEscape = 256;
 constexpr int kRightArrow = 262;

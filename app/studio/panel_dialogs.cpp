@@ -48,6 +48,7 @@ void draw_help_window(StudioApp& app) {
       "Ctrl+S    save the training run (to the Training panel's 'save to' path)\n"
       "Ctrl+O    open a checkpoint\n"
       "R         re-roll the explorer's mask seed\n"
+      "Ctrl+Z    undo the last paint stroke or re-roll of a painted mask\n"
       "F1        this help (Esc closes it and the file browser)\n"
       "Left/Right  previous / next stage in the Step-through window\n\n"
       "Drop an image on the window to explore it, a .safetensors file to open it,\n"

@@ -29,6 +29,7 @@ void handle_painting(StudioApp& app, ImVec2Pair uv, const at::Tensor& mask) {
   const int value = current[row][col].item<float>() > 0.5f ? 1 : 0;
   if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
     paint.value = 1 - value;
+    app.begin_paint_stroke();
     app.toggle_patch(row, col);
   } else if (paint.value >= 0 && (row != paint.last_row || col != paint.last_col) &&
              value != paint.value) {

@@ -230,8 +230,36 @@ void StudioApp::save_checkpoint(const std::string& path) {
   message("saving to " + path + " ...");
 }
 
+namespace {
+void push_undo(ExplorerState& e) {
+  e.undo.push_back(
+      {{e.ratio, e.strategy, e.seed}, e.manual, e.manual ? e.manual_mask.clone() : at::Tensor()});
+  if (e.undo.size() > 50) e.undo.erase(e.undo.begin());
+}
+}  // namespace
+
+void StudioApp::begin_paint_stroke() { push_undo(state_.explorer); }
+
+void StudioApp::undo_mask() {
+  auto& e = state_.explorer;
+  if (e.undo.empty()) {
+    message("nothing to undo");
+    return;
+  }
+  auto previous = std::move(e.undo.back());
+  e.undo.pop_back();
+  e.ratio = previous.settings.ratio;
+  e.strategy = previous.settings.strategy;
+  e.seed = previous.settings.seed;
+  e.manual = previous.manual;
+  e.manual_mask = previous.manual_mask;
+  e.dirty = true;
+}
+
 void StudioApp::set_mask_settings(const MaskSettings& settings) {
   auto& e = state_.explorer;
+  // Leaving a hand-painted mask can be undone; slider moves alone are not kept.
+  if (e.manual) push_undo(e);
   e.ratio = std::clamp(settings.ratio, 0.0f, 0.95f);
   e.strategy = settings.strategy;
   e.seed = settings.seed;
@@ -616,6 +644,7 @@ void StudioApp::handle_shortcuts() {
     state_.file_browser_target = BrowseTarget::Checkpoint;
   }
   if (!io.KeyCtrl && ImGui::IsKeyPressed(keys::kR, false)) reroll_seed();
+  if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kZ, false)) undo_mask();
 }
 
 void StudioApp::frame() {

@@ -45,6 +45,10 @@ class StudioApp {
   void set_ratio(float ratio);
   void show_ratio_sweep(bool show);
   void toggle_patch(int row, int col);
+  // A paint stroke starts: what the mask is now becomes one Ctrl+Z step.
+  void begin_paint_stroke();
+  // Back to the mask before the last paint stroke or mask-settings change (Ctrl+Z).
+  void undo_mask();
   // Explorer on the trainer's latest weights, or back on the opened checkpoint.
   void set_follow_training(bool follow);
   void export_view(const ImageView& view, const std::string& name);

@@ -549,3 +549,26 @@ TEST_CASE("layout: panels fit at 1280x720, follow a smaller window, and reset on
   CHECK(panels_fit(ImVec2(1280, 720)));
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
 }
+
+TEST_CASE("explorer: Ctrl+Z undoes paint strokes and brings a painted mask back after R") {
+  LaunchedApp launched("mae-studio-test-undo");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  const auto automatic = e.result->main.mask.clone();
+  app.begin_paint_stroke();
+  app.toggle_patch(0, 0);
+  app.toggle_patch(0, 1);
+  const auto painted = e.manual_mask.clone();
+  ui.press(app, keys::kR);  // re-roll leaves the painted mask, undoably
+  CHECK_FALSE(e.manual);
+  ui.frame(app);
+  ui.press(app, keys::kZ, /*ctrl=*/true);
+  CHECK(e.manual);
+  CHECK(torch::equal(e.manual_mask, painted));
+  ui.frame(app);
+  const auto id = e.next_request_id;       // the request the undo makes
+  ui.press(app, keys::kZ, /*ctrl=*/true);  // the stroke goes as a whole
+  CHECK_FALSE(e.manual);
+  REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == id; }));
+  CHECK(torch::equal(e.result->main.mask, automatic));
+}
