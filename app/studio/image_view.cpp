@@ -5,8 +5,6 @@
 
 #include <atomic>
 
-#include "data/image_io.h"
-
 namespace mae::studio {
 
 namespace {
@@ -24,11 +22,6 @@ ImageView make_view(const at::Tensor& image, const at::Tensor& mask, const at::T
   if (error.defined()) v.error = error.detach().to(at::kCPU, at::kFloat).contiguous();
   v.version = next_view_version();
   return v;
-}
-
-void export_png(const ImageView& view, const std::string& path) {
-  if (view.empty()) throw std::runtime_error("nothing to export yet");
-  save_png(path, view.rgb.permute({2, 0, 1}).to(at::kFloat).div(255.0));
 }
 
 }  // namespace mae::studio

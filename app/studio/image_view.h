@@ -27,7 +27,4 @@ ImageView make_view(const at::Tensor& image, const at::Tensor& mask = {},
 // A version no view has had yet: a view whose pixels or grids change takes a new one.
 uint64_t next_view_version();
 
-// Writes the view's pixels as PNG (atomically); throws with a readable message.
-void export_png(const ImageView& view, const std::string& path);
-
 }  // namespace mae::studio

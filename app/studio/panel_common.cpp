@@ -3,6 +3,8 @@
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <string>
+
 #include "panels.h"
 #include "studio_app.h"
 
@@ -31,7 +33,11 @@ ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& sty
   }
   ImGui::PushID(static_cast<int>(view.version));
   if (ImGui::BeginPopupContextItem("view menu")) {
-    if (ImGui::MenuItem("Export PNG")) app.export_view(view, export_name);
+    // As shown (tint, grid, heat map), enlarged so small models' pictures stay crisp.
+    for (int scale : {1, 4, 8, 16}) {
+      const std::string label = "Export PNG as shown, x" + std::to_string(scale);
+      if (ImGui::MenuItem(label.c_str())) app.export_view(view, style, export_name, scale);
+    }
     ImGui::EndPopup();
   }
   ImGui::PopID();

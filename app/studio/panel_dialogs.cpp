@@ -68,7 +68,7 @@ void draw_help_window(StudioApp& app) {
       "  MSE             mean squared error over removed patches only, in normalised pixels\n"
       "                  (per-patch normalised for norm_pix models); mean fill scores ~2.3 on\n"
       "                  Fashion-MNIST at 75 %, the shipped model ~0.5\n"
-      "  heat map        per-patch error: dark = small, red, then yellow, then white = large\n"
+      "  heat map        per-patch error: blue = small, through red, to yellow = large\n"
       "  norm_pix_loss   the target of each patch is normalised by its own mean and spread,\n"
       "                  which the paper found gives better features\n"
       "  base lr         the learning rate per 256 images: lr = base lr x batch / 256");

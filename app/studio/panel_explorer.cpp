@@ -165,7 +165,7 @@ void draw_explorer_panel(StudioApp& app) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "per-patch squared error of the reconstruction over the image:\n"
-        "dark = small, then red, yellow, white = large (2.0 and above, in normalised pixels)");
+        "blue = small, through red, to yellow = large (2.0 and above, in normalised pixels)");
   ImGui::SameLine();
   bool sweep = e.sweep;
   if (ImGui::Checkbox("ratio sweep", &sweep)) app.show_ratio_sweep(sweep);
@@ -184,6 +184,10 @@ void draw_explorer_panel(StudioApp& app) {
     ImGui::SetTooltip("this image through the pipeline stage by stage, with tensor shapes");
   ImGui::SameLine();
   if (ImGui::SmallButton("Compare...")) s.compare.show = true;
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Export all views")) app.export_explorer_views();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("every view as shown, 8x, into one folder under %s", s.export_dir.c_str());
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("a second checkpoint on the same image and the same mask");
   if (e.manual) {

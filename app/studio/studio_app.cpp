@@ -21,6 +21,7 @@
 #include "train/device.h"
 #include "train/recipe.h"
 #include "util/format_duration.h"
+#include "view_compose.h"
 
 namespace mae::studio {
 
@@ -300,15 +301,50 @@ void StudioApp::toggle_patch(int row, int col) {
   e.dirty = true;
 }
 
-void StudioApp::export_view(const ImageView& view, const std::string& name) {
+void StudioApp::export_view(const ImageView& view, const ViewStyle& style, const std::string& name,
+                            int scale) {
   try {
     std::filesystem::create_directories(state_.export_dir);
     const auto path =
         state_.export_dir + "/" + name + "-" + std::to_string(std::time(nullptr)) + ".png";
-    export_png(view, path);
+    save_png(path, compose_view(view, style, scale));
     message("exported " + path);
   } catch (const std::exception& e) {
     message(std::string("export failed: ") + e.what());
+  }
+}
+
+void StudioApp::export_explorer_views() {
+  const auto& e = state_.explorer;
+  if (!e.result) {
+    message("nothing to export yet");
+    return;
+  }
+  try {
+    const auto folder = state_.export_dir + "/explorer-" + std::to_string(std::time(nullptr));
+    std::filesystem::create_directories(folder);
+    ViewStyle masked, recon, pasted;
+    masked.patch_grid = recon.patch_grid = e.show_grid;
+    masked.tint_mask = pasted.tint_mask = true;
+    recon.heat_map = e.show_heat;
+    const auto& r = e.result->main;
+    int files = 0;
+    auto write = [&](const std::string& name, const ImageView& view, const ViewStyle& style) {
+      if (view.empty()) return;
+      save_png(folder + "/" + name + ".png", compose_view(view, style, 8));
+      ++files;
+    };
+    write("1-masked", r.masked, masked);
+    write("2-reconstruction", r.reconstruction, recon);
+    write("3-plus-visible", r.pasted, pasted);
+    write("4-original", r.original, ViewStyle{});
+    for (const auto& [ratio, views] : e.result->sweep)
+      write("5-ratio-" + std::to_string(static_cast<int>(ratio * 100)), views.pasted, pasted);
+    if (e.attention.show && !e.attention.view.empty())
+      write("6-attention", e.attention.view, ViewStyle{});
+    message("exported " + std::to_string(files) + " views to " + folder);
+  } catch (const std::exception& ex) {
+    message(std::string("export failed: ") + ex.what());
   }
 }
 

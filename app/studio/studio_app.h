@@ -51,7 +51,11 @@ class StudioApp {
   void undo_mask();
   // Explorer on the trainer's latest weights, or back on the opened checkpoint.
   void set_follow_training(bool follow);
-  void export_view(const ImageView& view, const std::string& name);
+  // Writes the view as it is shown (tint, grid, heat map), enlarged `scale` times.
+  void export_view(const ImageView& view, const ViewStyle& style, const std::string& name,
+                   int scale = 8);
+  // Every explorer view as shown, in one folder (for slides).
+  void export_explorer_views();
   // Attention from the visible patch at (row, col); (-1, -1) = from the cls token.
   void set_attention_query(int row, int col);
   void show_attention(bool show);

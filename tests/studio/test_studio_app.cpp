@@ -18,6 +18,7 @@
 #include "model/presets.h"
 #include "studio_app.h"
 #include "train/recipe.h"
+#include "view_compose.h"
 
 using namespace mae;
 using namespace mae::studio;
@@ -276,7 +277,9 @@ TEST_CASE("drag and drop routes images, checkpoints and folders; views export as
 
   const auto cwd = std::filesystem::current_path();
   std::filesystem::current_path(dir);
-  app.export_view(app.state().explorer.result->main.reconstruction, "recon");
+  ViewStyle shown;
+  shown.patch_grid = true;
+  app.export_view(app.state().explorer.result->main.reconstruction, shown, "recon", 4);
   std::filesystem::current_path(cwd);
   bool exported = false;
   for (const auto& e : std::filesystem::directory_iterator(dir / "exports"))
@@ -571,4 +574,37 @@ TEST_CASE("explorer: Ctrl+Z undoes paint strokes and brings a painted mask back 
   CHECK_FALSE(e.manual);
   REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == id; }));
   CHECK(torch::equal(e.result->main.mask, automatic));
+}
+
+TEST_CASE("exports are what is on screen: tint, grid and heat map, enlarged") {
+  ImageView view =
+      make_view(torch::full({1, 8, 8}, 0.5), torch::tensor({{1.0f, 0.0f}, {0.0f, 0.0f}}),
+                torch::tensor({{0.0f, 0.0f}, {0.0f, 2.0f}}));
+  const auto plain = compose_view(view, ViewStyle{}, 4);
+  CHECK(plain.sizes() == torch::IntArrayRef({3, 32, 32}));
+  ViewStyle tinted;
+  tinted.tint_mask = true;
+  auto t = compose_view(view, tinted, 4);
+  CHECK(t[2][5][5].item<float>() > plain[2][5][5].item<float>());  // removed patch tinted blue
+  CHECK(t[2][20][20].item<float>() == plain[2][20][20].item<float>());
+  ViewStyle grid;
+  grid.patch_grid = true;
+  auto g = compose_view(view, grid, 4);
+  CHECK(g[0][16][5].item<float>() > plain[0][16][5].item<float>());  // a patch edge
+  CHECK(g[0][17][5].item<float>() == plain[0][17][5].item<float>());
+  ViewStyle heat;
+  heat.heat_map = true;
+  auto h = compose_view(view, heat, 4);
+  CHECK(h[0][20][20].item<float>() > h[2][20][20].item<float>());  // hot: yellow
+  CHECK(h[2][5][5].item<float>() > h[0][5][5].item<float>());      // cold: blue
+
+  LaunchedApp launched("mae-studio-test-export-all");
+  auto& [dir, ui, renderer, app] = launched;
+  app.state().export_dir = (dir / "exports").string();
+  REQUIRE(frames_until(ui, app, [&] { return app.state().explorer.result->extras_done; }));
+  app.export_explorer_views();
+  int pngs = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / "exports"))
+    pngs += entry.path().extension() == ".png";
+  CHECK(pngs == 8);  // four views and the four sweep ratios
 }
