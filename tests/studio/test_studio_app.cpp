@@ -94,6 +94,20 @@ StudioOptions options_with(const std::string& checkpoint) {
   return o;
 }
 
+// The test command installs Fashion-MNIST: a test that needs it fails without it.
+void require_fashion_mnist() {
+  INFO("Fashion-MNIST is not installed in " << fashion_mnist_dir() << " (scripts/setup.sh)");
+  REQUIRE(std::filesystem::exists(fashion_mnist_dir()));
+}
+
+// The app with no checkpoint, ready to train on Fashion-MNIST.
+struct TrainingApp {
+  TrainingApp() { require_fashion_mnist(); }
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  StudioApp app{renderer, options_with("")};
+};
+
 // A temporary folder with a tiny checkpoint, and the app launched on it.
 struct LaunchedApp {
   // The checkpoint opens in the background; tests start once it shows reconstructions.
@@ -190,13 +204,8 @@ TEST_CASE("a bad checkpoint or image gives a message and the app goes on") {
 }
 
 TEST_CASE("training from the UI: start, live snapshots and curves, pause with Space, stop") {
-  if (!std::filesystem::exists(fashion_mnist_dir())) {
-    MESSAGE("Fashion-MNIST is not installed; skipping");
-    return;
-  }
-  HeadlessImGui ui;
-  MockRenderer renderer;
-  StudioApp app(renderer, options_with(""));
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
   auto& s = app.state();
   s.form.batch = 32;
   s.form.steps = 1000;
@@ -241,13 +250,8 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
 }
 
 TEST_CASE("a finished run asks on close until it is saved") {
-  if (!std::filesystem::exists(fashion_mnist_dir())) {
-    MESSAGE("Fashion-MNIST is not installed; skipping");
-    return;
-  }
-  HeadlessImGui ui;
-  MockRenderer renderer;
-  StudioApp app(renderer, options_with(""));
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
   auto& s = app.state();
   s.form.batch = 8;
   app.set_training_steps(3);
@@ -448,10 +452,7 @@ TEST_CASE("compare: a second checkpoint reconstructs the same image with the sam
 }
 
 TEST_CASE("probe and experiments run in the background and report into their windows") {
-  if (!std::filesystem::exists(fashion_mnist_dir())) {
-    MESSAGE("Fashion-MNIST is not installed; skipping");
-    return;
-  }
+  require_fashion_mnist();
   LaunchedApp launched("mae-studio-test-probe");
   auto& [dir, ui, renderer, app] = launched;
   auto& s = app.state();
