@@ -40,8 +40,8 @@ void InferenceWorker::set_weights(const MaeConfig& config, NamedTensors weights,
                                   const std::string& source, int64_t step, double loss) {
   {
     std::lock_guard lock(mutex_);
-    pending_weights_ =
-        PendingWeights{config, std::move(weights), source, step, loss, false, std::nullopt};
+    pending_weights_ = PendingWeights{config, std::move(weights), source,      step, loss,
+                                      false,  std::nullopt,       std::nullopt};
   }
   changed_.notify_all();
 }
@@ -127,6 +127,7 @@ void InferenceWorker::apply_weights(PendingWeights pending) {
   info_.loss = pending.loss;
   info_.norm_pix_guessed = pending.norm_pix_guessed;
   info_.trained_mask_ratio = pending.trained_mask_ratio;
+  info_.train = pending.train;
   ++info_.version;
 }
 
@@ -189,7 +190,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         const int64_t step = loaded.step;
         const double loss = loaded.loss;
         apply_weights({loaded.config, std::move(loaded.tensors), *checkpoint, step, loss,
-                       loaded.norm_pix_guessed, loaded.trained_mask_ratio});
+                       loaded.norm_pix_guessed, loaded.trained_mask_ratio, loaded.train});
         std::vector<at::Tensor> gallery;
         double ratio = 0.75;
         uint64_t seed = 0;

@@ -20,6 +20,7 @@
 #include "infer/reconstruct.h"
 #include "io/safetensors.h"
 #include "model/config.h"
+#include "train/train_config.h"
 #include "snapshot.h"
 
 namespace mae::studio {
@@ -62,6 +63,7 @@ struct ModelInfo {
   uint64_t version = 0;
   bool norm_pix_guessed = false;             // from an authors' file name
   std::optional<double> trained_mask_ratio;  // where the checkpoint says
+  std::optional<TrainConfig> train;          // our checkpoints with a training state
 };
 
 // A checkpoint being opened: shown while it loads, so a large file never looks like a hang.
@@ -108,6 +110,7 @@ class InferenceWorker {
     double loss = 0.0;
     bool norm_pix_guessed = false;
     std::optional<double> trained_mask_ratio;
+    std::optional<TrainConfig> train;
   };
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);

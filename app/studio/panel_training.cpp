@@ -74,6 +74,13 @@ void draw_training_panel(StudioApp& app) {
   ImGui::Separator();
   if (!active) {
     if (ImGui::Button("Start")) app.start_training();
+    if (const auto what = app.continuable(); !what.empty()) {
+      ImGui::SameLine();
+      if (ImGui::Button("Continue")) app.continue_training();
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("go on training %s up to %d steps, with its recipe and optimizer state",
+                          what.c_str(), f.steps);
+    }
   } else {
     if (ImGui::Button(app.run_state() == SessionState::Paused ? "Resume" : "Pause"))
       app.toggle_pause();

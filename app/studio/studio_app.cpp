@@ -183,22 +183,70 @@ void StudioApp::start_training() {
     t.crop_scale_min = std::clamp(static_cast<double>(state_.form.crop_min), 0.01, 1.0);
     t.device = state_.form.device == ComputeDevice::Cuda ? "cuda" : "cpu";
     resolve_device(t.device);
-    session_.reset();
-    CurveState fresh;
-    fresh.log_scale = state_.curves.log_scale;
-    fresh.smoothing = state_.curves.smoothing;
-    state_.curves = fresh;
+    reset_curves();
     state_.snapshots.clear();
     state_.snapshot_index = -1;
     state_.last_metrics = StepMetrics{};
     state_.have_metrics = false;
     state_.mean_step_ms = 0.0;
     state_.data_stage.clear();
-    session_ = std::make_unique<TrainingSession>(request, &worker_);
+    // The previous run (over, maybe with a save pending) ends on the new session's thread.
+    session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
     session_->set_publish_weights(state_.explorer.follow_training);
     message("training " + state_.form.preset + " on " + t.data);
   } catch (const std::exception& e) {
     message(std::string("cannot start training: ") + e.what());
+  }
+}
+
+void StudioApp::reset_curves() {
+  CurveState fresh;
+  fresh.log_scale = state_.curves.log_scale;
+  fresh.smoothing = state_.curves.smoothing;
+  state_.curves = fresh;
+  state_.have_metrics = false;
+}
+
+std::string StudioApp::continuable() const {
+  if (training_active()) return "";
+  if (session_ && state_.have_metrics)
+    return "this run (step " + std::to_string(state_.last_metrics.step) + ")";
+  const auto info = worker_.model_info();
+  if (info.loaded && info.train && info.source == state_.open_checkpoint_path)
+    return info.source + " (step " + std::to_string(info.step) + ")";
+  return "";
+}
+
+void StudioApp::continue_training() {
+  if (continuable().empty()) {
+    message("nothing to continue: train, or open a checkpoint saved by MAE Studio or mae train");
+    return;
+  }
+  try {
+    TrainingRequest request;
+    int64_t done = 0;
+    if (session_ && state_.have_metrics) {
+      // This run: saved where the user saves, then picked up from that file.
+      request = session_->request();
+      request.resume_from = default_save_path();
+      save_checkpoint(request.resume_from);
+      done = state_.last_metrics.step;
+    } else {
+      const auto info = worker_.model_info();
+      request.model = info.config;
+      request.train = *info.train;
+      request.resume_from = info.source;
+      done = info.step;
+      reset_curves();  // a different run: its own curves
+    }
+    request.train.total_steps = std::max<int64_t>(state_.form.steps, done + 1);
+    state_.form.steps = static_cast<int>(request.train.total_steps);
+    session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
+    session_->set_publish_weights(state_.explorer.follow_training);
+    message("continuing from step " + std::to_string(done) + " to " +
+            std::to_string(request.train.total_steps));
+  } catch (const std::exception& e) {
+    message(std::string("cannot continue: ") + e.what());
   }
 }
 

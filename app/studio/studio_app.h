@@ -31,6 +31,11 @@ class StudioApp {
   // Sets the run length; the warmup keeps the preset's fraction of it.
   void set_training_steps(int steps);
   void start_training();
+  // Goes on training to the form's step count: the stopped or finished run (saved first to
+  // the "save to" path), else the opened checkpoint with its own recipe. Curves continue.
+  void continue_training();
+  // What Continue would continue, or "" when there is nothing to continue.
+  std::string continuable() const;
   void toggle_pause();
   void stop_training();
   void save_checkpoint(const std::string& path);
@@ -97,6 +102,7 @@ class StudioApp {
 
  private:
   void pump();
+  void reset_curves();  // keeps the display settings
   void pump_explorer_result();
   void pump_compare();
   void pump_jobs();

@@ -9,9 +9,11 @@
 
 namespace mae::studio {
 
-TrainingSession::TrainingSession(TrainingRequest request, InferenceWorker* worker)
+TrainingSession::TrainingSession(TrainingRequest request, InferenceWorker* worker,
+                                 std::unique_ptr<TrainingSession> previous)
     : request_(std::move(request)),
       worker_(worker),
+      previous_(std::move(previous)),
       starter_([this](const std::stop_token& stop) { prepare_and_run(stop); }) {}
 
 TrainingSession::~TrainingSession() {
@@ -29,6 +31,7 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
   // Lower this thread's priority; the trainer, loader and OpenMP threads it creates inherit
   // it, so on a small machine the UI thread still gets the CPU when it needs it.
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  previous_.reset();  // its pending save (the one resume_from names) is written here
   try {
     auto show_stage = [this](const DataProgress& p) {
       std::lock_guard lock(mutex_);
@@ -49,7 +52,9 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
         // an unreadable file is simply not shown
       }
     }
-    auto trainer = std::make_unique<Trainer>(request_.model, request_.train, data);
+    auto trainer = request_.resume_from.empty()
+                       ? std::make_unique<Trainer>(request_.model, request_.train, data)
+                       : Trainer::resume(request_.resume_from, data, request_.train.total_steps);
     if (stop.stop_requested()) return;
     RunCallbacks callbacks;
     callbacks.on_step = [this](const StepMetrics& m) {

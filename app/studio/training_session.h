@@ -29,13 +29,18 @@ struct TrainingRequest {
   int64_t eval_images = 6;
   uint64_t eval_mask_seed = 1234;
   int64_t snapshot_every = 20;
+  // Continue the run saved here (weights, optimizer, step) instead of starting afresh.
+  std::string resume_from;
 };
 
 class TrainingSession {
  public:
   // Builds the trainer (opening the data can take a moment) on a background thread, then
   // trains. `worker` receives the weights with each snapshot; it must outlive the session.
-  TrainingSession(TrainingRequest request, InferenceWorker* worker);
+  // `previous` (a run that is over) is destroyed on the session's own thread first, so its
+  // last save completes without holding up the UI.
+  TrainingSession(TrainingRequest request, InferenceWorker* worker,
+                  std::unique_ptr<TrainingSession> previous = nullptr);
   ~TrainingSession();  // stops within one step and joins
 
   void pause();
@@ -68,6 +73,7 @@ class TrainingSession {
 
   TrainingRequest request_;
   InferenceWorker* worker_;
+  std::unique_ptr<TrainingSession> previous_;
   std::vector<at::Tensor> eval_images_;
   std::atomic<bool> publish_weights_{true};
 

@@ -121,6 +121,7 @@ ModelFile read_model_file(const std::string& path) {
   file.step = loaded.info.step;
   file.loss = loaded.info.loss;
   if (loaded.info.train) file.trained_mask_ratio = loaded.info.train->mask_ratio;
+  file.train = loaded.info.train;
   for (auto& [name, t] : loaded.content.tensors)
     if (name.rfind("optimizer.", 0) != 0) file.tensors.emplace_back(name, t);
   return file;

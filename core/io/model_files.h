@@ -8,6 +8,7 @@
 
 #include "io/safetensors.h"
 #include "model/mae_model.h"
+#include "train/train_config.h"
 
 namespace mae {
 
@@ -22,6 +23,8 @@ struct ModelFile {
   // The mask ratio the model was trained with, where the file says (our training state,
   // Hugging Face's config.json, the authors' saved args); commands default to it.
   std::optional<double> trained_mask_ratio;
+  // Our checkpoints that hold a training state: the run's recipe, so it can be continued.
+  std::optional<TrainConfig> train;
   std::string note;  // how the architecture was decided, and any limitation
 };
 

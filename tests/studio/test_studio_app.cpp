@@ -609,3 +609,42 @@ TEST_CASE("exports are what is on screen: tint, grid and heat map, enlarged") {
     pngs += entry.path().extension() == ".png";
   CHECK(pngs == 8);  // four views and the four sweep ratios
 }
+
+TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint with its recipe") {
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  auto& s = app.state();
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-continue";
+  std::filesystem::create_directories(dir);
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", (dir / "run.safetensors").c_str());
+  s.form.batch = 8;
+  app.set_training_steps(3);
+  CHECK(app.continuable().empty());
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
+  ui.frame(app);
+  CHECK_FALSE(app.continuable().empty());
+  s.form.steps = 5;
+  app.continue_training();
+  REQUIRE(frames_until(ui, app, [&] {
+    return app.run_state() == SessionState::Finished && s.last_metrics.step == 5;
+  }));
+  ui.frame(app);
+  // One curve from step 1 to 5: the continued steps follow the first ones.
+  CHECK(s.curves.steps.front() == 1);
+  CHECK(s.curves.steps.back() == 5);
+  CHECK(s.curves.steps.size() == 5);
+
+  // The saved run (step 3), opened as a checkpoint and continued with its own recipe.
+  StudioApp fresh(renderer, options_with((dir / "run.safetensors").string()));
+  REQUIRE(frames_until(ui, fresh, [&] { return fresh.worker().model_info().loaded; }));
+  ui.frame(fresh);
+  CHECK(fresh.continuable().find("step 3") != std::string::npos);
+  fresh.state().form.steps = 4;
+  fresh.continue_training();
+  REQUIRE(frames_until(ui, fresh, [&] {
+    return fresh.run_state() == SessionState::Finished && fresh.state().last_metrics.step == 4;
+  }));
+  CHECK(fresh.state().curves.steps.size() == 1);
+  std::filesystem::remove_all(dir);
+}
