@@ -156,6 +156,8 @@ struct AppState {
   ExperimentsState experiments;
   ProbeState probe;
   CurveState curves;
+  // Earlier runs' smoothed losses, drawn faintly beside the current run until cleared.
+  std::vector<CurveState> earlier_curves;  // oldest first, at most 4
   StepMetrics last_metrics;
   bool have_metrics = false;  // a step of the current run has been measured
   double mean_step_ms = 0.0;  // recent steps, for the ETA

@@ -67,7 +67,8 @@ void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool 
 }  // namespace
 
 void draw_curves_panel(StudioApp& app) {
-  auto& c = app.state().curves;
+  auto& s = app.state();
+  auto& c = s.curves;
   place_panel(app, Panel::Curves, "Curves");
   if (!ImGui::Begin("Curves")) {
     ImGui::End();
@@ -80,20 +81,41 @@ void draw_curves_panel(StudioApp& app) {
   ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "smoothed");
   ImGui::SameLine();
   ImGui::TextColored(ImVec4(0.5f, 1, 0.5f, 1), "lr (own scale)");
+  if (!s.earlier_curves.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%zu earlier run%s (grey)", s.earlier_curves.size(),
+                        s.earlier_curves.size() > 1 ? "s" : "");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("clear")) s.earlier_curves.clear();
+  }
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 size(std::max(50.0f, ImGui::GetContentRegionAvail().x),
                     std::max(50.0f, ImGui::GetContentRegionAvail().y - 4));
   ImGui::InvisibleButton("plot", size);
   auto* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 25, 30, 255));
-  if (c.steps.size() < 2) {
+  if (c.steps.size() < 2 && s.earlier_curves.empty()) {
     dl->AddText(ImVec2(p0.x + 8, p0.y + 8), IM_COL32(200, 200, 200, 255),
                 "the loss appears here while training runs");
     ImGui::End();
     return;
   }
-  const Range xr{c.steps.front(), c.steps.back()};
-  const Range yr = range_of(c.loss, c.log_scale);
+  // Axes cover the current run and the earlier ones kept for comparison.
+  std::vector<double> all_steps = c.steps, all_loss = c.loss;
+  for (const auto& earlier : s.earlier_curves) {
+    all_steps.insert(all_steps.end(), earlier.steps.begin(), earlier.steps.end());
+    all_loss.insert(all_loss.end(), earlier.smoothed.begin(), earlier.smoothed.end());
+  }
+  const Range xr = range_of(all_steps, false);
+  const Range yr = range_of(all_loss, c.log_scale);
+  for (const auto& earlier : s.earlier_curves)
+    plot_line(dl, p0, size, earlier.steps, earlier.smoothed, xr, yr, c.log_scale,
+              IM_COL32(170, 170, 170, 110), 1.5f);
+  if (c.steps.empty()) {
+    draw_axes(dl, p0, size, xr, yr, c.log_scale);
+    ImGui::End();
+    return;
+  }
   plot_line(dl, p0, size, c.steps, c.loss, xr, yr, c.log_scale, IM_COL32(120, 170, 255, 140), 1.0f);
   plot_line(dl, p0, size, c.steps, c.smoothed, xr, yr, c.log_scale, IM_COL32(255, 200, 80, 255),
             2.0f);

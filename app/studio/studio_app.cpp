@@ -200,6 +200,11 @@ void StudioApp::start_training() {
 }
 
 void StudioApp::reset_curves() {
+  if (state_.curves.steps.size() >= 2) {
+    state_.earlier_curves.push_back(state_.curves);
+    if (state_.earlier_curves.size() > 4)
+      state_.earlier_curves.erase(state_.earlier_curves.begin());
+  }
   CurveState fresh;
   fresh.log_scale = state_.curves.log_scale;
   fresh.smoothing = state_.curves.smoothing;

@@ -646,5 +646,11 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
     return fresh.run_state() == SessionState::Finished && fresh.state().last_metrics.step == 4;
   }));
   CHECK(fresh.state().curves.steps.size() == 1);
+  // A new run keeps the previous run's curve for comparison until cleared.
+  app.set_training_steps(2);
+  app.start_training();
+  CHECK(s.earlier_curves.size() == 1);
+  CHECK(s.earlier_curves.front().steps.size() == 5);
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
   std::filesystem::remove_all(dir);
 }
