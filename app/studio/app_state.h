@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <imgui.h>
 
 #include <chrono>
 #include <deque>
@@ -22,6 +23,16 @@ enum class ComputeDevice { Cpu, Cuda };
 
 // What the file browser is choosing for.
 enum class BrowseTarget { Checkpoint, ExplorerImage, TrainingData, CompareCheckpoint };
+
+// The file browser: where it is, what is selected, where it was used before.
+struct FileBrowserState {
+  std::string dir;                 // empty: the working folder
+  std::string selected;            // a path in `dir`
+  std::deque<std::string> recent;  // folders things were opened from, newest first
+  char path_field[512] = "";
+  std::string path_field_dir;  // the dir the path field was last filled from
+  ImVec2 anchor{80, 80};       // where it appears: next to the control that opened it
+};
 
 // The Training form's fields. Choosing a preset (in the form or with --preset) fills every
 // field from preset_recipe(), so the app trains the same recipe as `mae train`.
@@ -173,7 +184,7 @@ struct AppState {
   bool show_help = false;
   bool show_file_browser = false;
   BrowseTarget file_browser_target = BrowseTarget::Checkpoint;
-  std::string file_browser_dir;        // where the browser is; empty: the working folder
+  FileBrowserState browser;
   std::string export_dir = "exports";  // where exported pictures go
   bool confirm_close = false;
   bool reset_layout = false;  // this frame, the panels return to their default places

@@ -20,8 +20,8 @@
 #include "infer/reconstruct.h"
 #include "io/safetensors.h"
 #include "model/config.h"
-#include "train/train_config.h"
 #include "snapshot.h"
+#include "train/train_config.h"
 
 namespace mae::studio {
 

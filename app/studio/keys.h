@@ -10,6 +10,7 @@ constexpr int kS = 'S';
 constexpr int kZ = 'Z';
 constexpr int kF1 = 290;
 constexpr int kEscape = 256;
+constexpr int kEnter = 257;
 constexpr int kRightArrow = 262;
 constexpr int kLeftArrow = 263;
 }  // namespace mae::studio::keys

@@ -36,8 +36,7 @@ void draw_checkpoint_panel(StudioApp& app) {
     if (path[0] != '\0')
       app.open_checkpoint(path);
     else {
-      s.show_file_browser = true;
-      s.file_browser_target = BrowseTarget::Checkpoint;
+      app.open_file_browser(BrowseTarget::Checkpoint);
     }
   } else if (entered) {
     app.open_checkpoint(path);

@@ -43,8 +43,7 @@ void draw_compare_window(StudioApp& app) {
   if ((ImGui::Button("Open") || entered) && c.path[0] != '\0') app.open_compare_checkpoint(c.path);
   ImGui::SameLine();
   if (ImGui::Button("...##compare")) {
-    s.show_file_browser = true;
-    s.file_browser_target = BrowseTarget::CompareCheckpoint;
+    app.open_file_browser(BrowseTarget::CompareCheckpoint);
   }
   const auto first = app.worker().model_info();
   const auto second = app.compare_worker().model_info();

@@ -1,5 +1,5 @@
-// Why: the small windows around the panels: the status bar, F1 help, a file browser (no
-// native dialog library is assumed), and the "training is running" close confirmation.
+// Why: the small windows around the panels: the status bar, F1 help, and the close
+// confirmation.
 #include <imgui.h>
 
 #include <algorithm>
@@ -72,60 +72,6 @@ void draw_help_window(StudioApp& app) {
       "  norm_pix_loss   the target of each patch is normalised by its own mean and spread,\n"
       "                  which the paper found gives better features\n"
       "  base lr         the learning rate per 256 images: lr = base lr x batch / 256");
-  ImGui::End();
-}
-
-void draw_file_browser(StudioApp& app) {
-  auto& s = app.state();
-  if (!s.show_file_browser) return;
-  namespace fs = std::filesystem;
-  if (s.file_browser_dir.empty()) s.file_browser_dir = fs::current_path().string();
-  std::string& dir = s.file_browser_dir;
-  ImGui::SetNextWindowSize(ImVec2(520, 420), ImGuiCond_Appearing);
-  ImGui::SetNextWindowBgAlpha(1.0f);
-  const char* titles[] = {"Open checkpoint", "Open image", "Training data",
-                          "Open checkpoint to compare"};
-  ImGui::Begin(titles[static_cast<int>(s.file_browser_target)], &s.show_file_browser);
-  ImGui::TextWrapped("%s", dir.c_str());
-  if (s.file_browser_target == BrowseTarget::TrainingData && ImGui::Button("Use this folder")) {
-    app.set_training_data(dir);
-    s.show_file_browser = false;
-  }
-  ImGui::BeginChild("entries");
-  if (ImGui::Selectable("..")) dir = fs::path(dir).parent_path().string();
-  std::vector<fs::directory_entry> entries;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-       !ec && it != end; it.increment(ec))
-    entries.push_back(*it);
-  std::sort(entries.begin(), entries.end());
-  for (const auto& entry : entries) {
-    const bool is_dir = entry.is_directory(ec);
-    const std::string name = entry.path().filename().string() + (is_dir ? "/" : "");
-    if (!ImGui::Selectable(name.c_str())) continue;
-    if (is_dir) {
-      dir = entry.path().string();
-    } else {
-      const auto path = entry.path().string();
-      switch (s.file_browser_target) {
-        case BrowseTarget::Checkpoint:
-          app.open_checkpoint(path);
-          break;
-        case BrowseTarget::ExplorerImage:
-          app.open_image(path);
-          break;
-        case BrowseTarget::TrainingData:
-          app.set_training_data(path);
-          break;
-        case BrowseTarget::CompareCheckpoint:
-          app.open_compare_checkpoint(path);
-          break;
-      }
-      s.show_file_browser = false;
-    }
-    break;
-  }
-  ImGui::EndChild();
   ImGui::End();
 }
 

@@ -118,8 +118,7 @@ void draw_explorer_panel(StudioApp& app) {
   if (ImGui::Button("Open image") || entered) app.open_image(e.path);
   ImGui::SameLine();
   if (ImGui::Button("...##image")) {
-    s.show_file_browser = true;
-    s.file_browser_target = BrowseTarget::ExplorerImage;
+    app.open_file_browser(BrowseTarget::ExplorerImage);
   }
   ImGui::TextDisabled("%s (drop an image on the window to use it)", e.image_label.c_str());
   if (const auto info = app.worker().model_info(); info.loaded && e.image.defined()) {

@@ -25,8 +25,7 @@ void draw_training_panel(StudioApp& app) {
   ImGui::InputText("data", f.data, sizeof f.data);
   ImGui::SameLine();
   if (ImGui::SmallButton("...##data")) {
-    s.show_file_browser = true;
-    s.file_browser_target = BrowseTarget::TrainingData;
+    app.open_file_browser(BrowseTarget::TrainingData);
   }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("fashion-mnist, a folder of images, or one image; drop a folder here");

@@ -137,6 +137,54 @@ void StudioApp::handle_drop(const std::vector<std::string>& paths) {
   }
 }
 
+void StudioApp::open_file_browser(BrowseTarget target) {
+  state_.show_file_browser = true;
+  state_.file_browser_target = target;
+  // Next to the control that asked (the mouse is on it), kept inside the window.
+  const ImVec2 mouse = ImGui::GetIO().MousePos, display = ImGui::GetIO().DisplaySize;
+  state_.browser.anchor = ImVec2(std::clamp(mouse.x, 0.0f, std::max(0.0f, display.x - 570)),
+                                 std::clamp(mouse.y, 0.0f, std::max(0.0f, display.y - 470)));
+  state_.browser.selected.clear();
+}
+
+void StudioApp::browse_to(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    state_.browser.dir = std::filesystem::absolute(path, ec).lexically_normal().string();
+    state_.browser.selected.clear();
+  } else if (std::filesystem::exists(path, ec)) {
+    browse_open(path);
+  } else {
+    message("no such file or folder: " + path);
+  }
+}
+
+void StudioApp::browse_open(const std::string& path) {
+  auto& b = state_.browser;
+  std::error_code ec;
+  const auto folder = std::filesystem::is_directory(path, ec)
+                          ? path
+                          : std::filesystem::path(path).parent_path().string();
+  std::erase(b.recent, folder);
+  b.recent.push_front(folder);
+  if (b.recent.size() > 8) b.recent.pop_back();
+  switch (state_.file_browser_target) {
+    case BrowseTarget::Checkpoint:
+      open_checkpoint(path);
+      break;
+    case BrowseTarget::ExplorerImage:
+      open_image(path);
+      break;
+    case BrowseTarget::TrainingData:
+      set_training_data(path);
+      break;
+    case BrowseTarget::CompareCheckpoint:
+      open_compare_checkpoint(path);
+      break;
+  }
+  state_.show_file_browser = false;
+}
+
 void StudioApp::apply_preset(const std::string& name) {
   Recipe r;
   try {
@@ -729,8 +777,7 @@ void StudioApp::handle_shortcuts() {
   if (ImGui::IsKeyPressed(keys::kSpace, false)) toggle_pause();
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kS, false)) save_checkpoint(default_save_path());
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kO, false)) {
-    state_.show_file_browser = true;
-    state_.file_browser_target = BrowseTarget::Checkpoint;
+    open_file_browser(BrowseTarget::Checkpoint);
   }
   if (!io.KeyCtrl && ImGui::IsKeyPressed(keys::kR, false)) reroll_seed();
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kZ, false)) undo_mask();

@@ -43,6 +43,11 @@ class StudioApp {
   void open_image(const std::string& path);
   void set_training_data(const std::string& path);
   void handle_drop(const std::vector<std::string>& paths);
+  // The file browser, for `target`, next to the mouse (the control that asked).
+  void open_file_browser(BrowseTarget target);
+  // Browser: show a folder (a file path opens it); open a path for the browser's target.
+  void browse_to(const std::string& path);
+  void browse_open(const std::string& path);
   // Every change of the explorer's mask settings goes through set_mask_settings: it drops a
   // hand-painted mask and asks for a new reconstruction. set_ratio and reroll_seed use it.
   void set_mask_settings(const MaskSettings& settings);

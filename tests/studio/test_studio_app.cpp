@@ -654,3 +654,29 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("file browser: typed paths, opening for the asking control, recent places") {
+  LaunchedApp launched("mae-studio-test-browser");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  std::filesystem::create_directories(dir / "pictures");
+  const auto picture = (dir / "pictures" / "cat.png").string();
+  mae::save_png(picture, torch::rand({3, 20, 20}));
+  app.open_file_browser(BrowseTarget::ExplorerImage);
+  ui.frame(app);
+  app.browse_to((dir / "pictures").string());
+  CHECK(s.browser.dir == (dir / "pictures").string());
+  ui.frame(app);
+  app.browse_to(picture);  // a typed file path opens it
+  CHECK(s.explorer.image_label == picture);
+  CHECK_FALSE(s.show_file_browser);
+  REQUIRE(!s.browser.recent.empty());
+  CHECK(s.browser.recent.front() == (dir / "pictures").string());
+  app.open_file_browser(BrowseTarget::TrainingData);
+  app.browse_open((dir / "pictures").string());
+  CHECK(std::string(s.form.data) == (dir / "pictures").string());
+  CHECK(s.browser.recent.size() == 1);  // the same place once
+  app.browse_to((dir / "missing").string());
+  CHECK(s.status.find("no such file") != std::string::npos);
+  ui.press(app, keys::kEscape);
+}
