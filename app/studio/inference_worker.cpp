@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "data/dataset.h"
 #include "io/checkpoint.h"
 #include "io/model_files.h"
 
@@ -96,6 +97,29 @@ std::optional<LoadStatus> InferenceWorker::loading() const {
 }
 
 namespace {
+// Up to `count` images of a model's training data (the test split of Fashion-MNIST);
+// empty when the data is not on this machine.
+std::vector<at::Tensor> own_gallery(const std::string& data, const MaeConfig& config,
+                                    size_t count) {
+  std::vector<at::Tensor> images;
+  try {
+    const auto spec = data.rfind("fashion-mnist", 0) == 0 ? "fashion-mnist:test" : data;
+    DataOptions options;
+    options.short_side_cap = 2 * std::max(config.img_h, config.img_w);
+    auto dataset = open_dataset(spec, config.in_chans, options);
+    for (int64_t i = 0; i < dataset->size() && images.size() < std::max<size_t>(count, 6); ++i) {
+      try {
+        images.push_back(dataset->load(i));
+      } catch (const std::exception&) {
+        // an unreadable file is left out, as training leaves it out
+      }
+    }
+  } catch (const std::exception&) {
+    images.clear();
+  }
+  return images;
+}
+
 int64_t bytes_on_disk(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -200,8 +224,20 @@ void InferenceWorker::loop(const std::stop_token& stop) {
           ratio = gallery_ratio_;
           seed = gallery_seed_;
         }
-        auto snapshot =
-            make_snapshot(model_, gallery, ratio, seed, step, loss, "checkpoint " + *checkpoint);
+        // The model's own training data where the file names it and it is here; the
+        // built-in Fashion-MNIST gallery only for grayscale models.
+        std::string from = "Fashion-MNIST test images";
+        if (loaded.train && !loaded.train->data.empty()) {
+          if (auto own = own_gallery(loaded.train->data, loaded.config, gallery.size());
+              !own.empty()) {
+            gallery = std::move(own);
+            from = "images from " + loaded.train->data;
+          }
+        } else if (loaded.config.in_chans != 1) {
+          gallery.clear();
+        }
+        auto snapshot = make_snapshot(model_, gallery, ratio, seed, step, loss,
+                                      "checkpoint " + *checkpoint + " - " + from);
         std::lock_guard lock(mutex_);
         checkpoint_snapshot_ = std::move(snapshot);
         messages_.push_back("loaded " + *checkpoint);

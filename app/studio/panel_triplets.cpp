@@ -28,7 +28,16 @@ void draw_triplets_panel(StudioApp& app) {
   } else {
     shown = s.checkpoint_snapshot;
   }
-  if (!shown || shown->rows.empty()) {
+  if (shown && shown->rows.empty()) {
+    ImGui::TextWrapped(
+        "%s: no evaluation images fit this model here (its training data is not on this "
+        "machine, and the built-in Fashion-MNIST is grayscale). The explorer works with any "
+        "image; training shows its own data.",
+        shown->label.c_str());
+    ImGui::End();
+    return;
+  }
+  if (!shown) {
     ImGui::TextWrapped("No reconstructions yet: open a checkpoint or start training.");
     ImGui::End();
     return;

@@ -186,6 +186,23 @@ TEST_CASE("explorer: ratio changes coalesce, patches toggle, seeds re-roll") {
   CHECK_FALSE(e.manual);
 }
 
+TEST_CASE("a colour model without its data gets no grayscale gallery in the triplets") {
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-rgb";
+  std::filesystem::create_directories(dir);
+  auto config = find_preset("rgb-small").model;
+  config.depth = 1;
+  config.dec_depth = 1;
+  auto model = make_model(config, 0);
+  save_checkpoint((dir / "rgb.safetensors").string(), model, {}, nullptr, 1, 1.0);
+  StudioApp app(renderer, options_with((dir / "rgb.safetensors").string()));
+  REQUIRE(frames_until(ui, app, [&] { return app.state().checkpoint_snapshot != nullptr; }));
+  CHECK(app.state().checkpoint_snapshot->rows.empty());
+  ui.frame(app);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a bad checkpoint or image gives a message and the app goes on") {
   HeadlessImGui ui;
   MockRenderer renderer;
@@ -640,6 +657,11 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
   REQUIRE(frames_until(ui, fresh, [&] { return fresh.worker().model_info().loaded; }));
   ui.frame(fresh);
   CHECK(fresh.continuable().find("step 3") != std::string::npos);
+  // Its Live triplets come from its own training data.
+  REQUIRE(frames_until(ui, fresh, [&] { return fresh.state().checkpoint_snapshot != nullptr; }));
+  CHECK(fresh.state().checkpoint_snapshot->label.find("images from fashion-mnist") !=
+        std::string::npos);
+  CHECK(fresh.state().checkpoint_snapshot->rows.size() == 6);
   fresh.state().form.steps = 4;
   fresh.continue_training();
   REQUIRE(frames_until(ui, fresh, [&] {
