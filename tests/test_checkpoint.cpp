@@ -13,6 +13,7 @@
 #include "synthetic_dataset.h"
 #include "test_support.h"
 #include "train/trainer.h"
+#include "util/read_progress.h"
 
 using namespace mae;
 
@@ -119,4 +120,18 @@ TEST_CASE("a failed save keeps the previous file") {
   CHECK(read_bytes(dir.path("keep.safetensors")) == before);
   for (const auto& entry : std::filesystem::directory_iterator(dir.root))
     CHECK_MESSAGE(entry.path().filename().string().find(".tmp") == std::string::npos, entry.path());
+}
+
+TEST_CASE("reading a checkpoint counts bytes and tensors for a progress display") {
+  TempDir dir;
+  auto model = make_model(small_test_model(1), 0);
+  save_checkpoint(dir.path("m.safetensors"), model, {}, nullptr, 1, 0.5);
+  ReadProgress progress;
+  set_thread_read_progress(&progress);
+  const auto loaded = read_checkpoint(dir.path("m.safetensors"));
+  set_thread_read_progress(nullptr);
+  CHECK(progress.tensors == static_cast<int64_t>(loaded.content.tensors.size()));
+  CHECK(progress.bytes > 0);
+  CHECK(progress.bytes <=
+        static_cast<int64_t>(std::filesystem::file_size(dir.path("m.safetensors"))));
 }

@@ -93,7 +93,12 @@ ModelInfo InferenceWorker::model_info() const {
 
 std::optional<LoadStatus> InferenceWorker::loading() const {
   std::lock_guard lock(mutex_);
-  return loading_;
+  auto status = loading_;
+  if (status) {
+    status->bytes_read = read_progress_.bytes.load();
+    status->tensors = read_progress_.tensors.load();
+  }
+  return status;
 }
 
 namespace {
@@ -186,6 +191,7 @@ void InferenceWorker::add_extras(const ExploreRequest& request, ExploreResult* r
 
 void InferenceWorker::loop(const std::stop_token& stop) {
   torch::NoGradGuard no_grad;
+  set_thread_read_progress(&read_progress_);
   while (true) {
     std::optional<std::string> checkpoint;
     std::optional<PendingWeights> weights;
@@ -198,9 +204,12 @@ void InferenceWorker::loop(const std::stop_token& stop) {
           }))
         return;
       checkpoint.swap(pending_checkpoint_);
-      if (checkpoint)
-        loading_ =
-            LoadStatus{*checkpoint, bytes_on_disk(*checkpoint), std::chrono::steady_clock::now()};
+      if (checkpoint) {
+        loading_ = LoadStatus{*checkpoint, bytes_on_disk(*checkpoint), 0, 0,
+                              std::chrono::steady_clock::now()};
+        read_progress_.bytes = 0;
+        read_progress_.tensors = 0;
+      }
       if (!checkpoint) weights.swap(pending_weights_);
       if (!checkpoint && !weights) {
         request.swap(pending_request_);

@@ -22,6 +22,7 @@
 #include "model/config.h"
 #include "snapshot.h"
 #include "train/train_config.h"
+#include "util/read_progress.h"
 
 namespace mae::studio {
 
@@ -70,6 +71,8 @@ struct ModelInfo {
 struct LoadStatus {
   std::string path;
   int64_t bytes = 0;  // size on disk (a folder: its files together)
+  int64_t bytes_read = 0;
+  int64_t tensors = 0;  // built so far
   std::chrono::steady_clock::time_point since;
 };
 
@@ -131,6 +134,7 @@ class InferenceWorker {
   std::vector<std::string> messages_;
   ModelInfo info_;
   std::optional<LoadStatus> loading_;
+  ReadProgress read_progress_;  // the worker thread's reads count here
   bool working_ = false;
   // Touched only by the worker thread.
   MaeModel model_{nullptr};

@@ -16,7 +16,13 @@ void draw_loading(const LoadStatus& loading) {
   const char spinner[] = "|/-\\";
   ImGui::TextWrapped("%c opening %s", spinner[static_cast<int>(seconds * 8) % 4],
                      loading.path.c_str());
-  ImGui::TextDisabled("%.1f MB, %.1f s", static_cast<double>(loading.bytes) / 1e6, seconds);
+  ImGui::ProgressBar(
+      loading.bytes > 0 ? static_cast<float>(loading.bytes_read) / static_cast<float>(loading.bytes)
+                        : 0.0f,
+      ImVec2(-1, 0));
+  ImGui::TextDisabled(
+      "%.0f of %.0f MB read, %lld tensors, %.1f s", static_cast<double>(loading.bytes_read) / 1e6,
+      static_cast<double>(loading.bytes) / 1e6, static_cast<long long>(loading.tensors), seconds);
 }
 }  // namespace
 

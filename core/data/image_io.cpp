@@ -10,6 +10,7 @@
 
 #include "data/stb_backend.h"
 #include "io/atomic_file.h"
+#include "util/read_progress.h"
 
 namespace mae {
 
@@ -56,7 +57,7 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, size_t max_bytes) 
                      " MiB, above the limit of " + std::to_string(max_bytes >> 20) + " MiB");
   std::vector<uint8_t> bytes(size);
   std::ifstream in(path, std::ios::binary);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+  if (!read_counted(in, reinterpret_cast<char*>(bytes.data()), size))
     throw ImageError("cannot read '" + path + "'");
   return bytes;
 }

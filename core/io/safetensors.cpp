@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
+#include "util/read_progress.h"
 
 namespace mae {
 
@@ -99,8 +100,7 @@ SafetensorsContent read_safetensors(const std::string& path) {
   if (!header.is_object()) throw CheckpointError("'" + path + "' has a corrupt header");
   const uint64_t data_size = file_size - 8 - header_len;
   std::vector<uint8_t> data(data_size);
-  if (data_size > 0 &&
-      !in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data_size)))
+  if (data_size > 0 && !read_counted(in, reinterpret_cast<char*>(data.data()), data_size))
     throw CheckpointError("'" + path + "' could not be read");
 
   SafetensorsContent content;
@@ -127,6 +127,7 @@ SafetensorsContent read_safetensors(const std::string& path) {
       auto t = at::empty(shape, at::TensorOptions().dtype(type));
       if (bytes > 0) std::memcpy(t.data_ptr(), data.data() + range[0], bytes);
       content.tensors.emplace_back(it.key(), t);
+      count_tensor_read();
     } catch (const nlohmann::json::exception& e) {
       throw CheckpointError("'" + path + "' has a bad entry for '" + it.key() + "': " + e.what());
     }
