@@ -6,22 +6,16 @@
 
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <filesystem>
-#include <thread>
 
-#include "analysis/chart_picture.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
-#include "infer/pipeline_trace.h"
 #include "io/hf_vitmae.h"
 #include "keys.h"
 #include "model/presets.h"
 #include "panels.h"
 #include "train/device.h"
 #include "train/recipe.h"
-#include "util/format_duration.h"
-#include "view_compose.h"
 
 namespace mae::studio {
 
@@ -402,175 +396,6 @@ void StudioApp::toggle_patch(int row, int col) {
   e.dirty = true;
 }
 
-void StudioApp::export_view(const ImageView& view, const ViewStyle& style, const std::string& name,
-                            int scale) {
-  try {
-    std::filesystem::create_directories(state_.export_dir);
-    const auto path =
-        state_.export_dir + "/" + name + "-" + std::to_string(std::time(nullptr)) + ".png";
-    save_png(path, compose_view(view, style, scale));
-    message("exported " + path);
-  } catch (const std::exception& e) {
-    message(std::string("export failed: ") + e.what());
-  }
-}
-
-void StudioApp::export_explorer_views() {
-  const auto& e = state_.explorer;
-  if (!e.result) {
-    message("nothing to export yet");
-    return;
-  }
-  try {
-    const auto folder = state_.export_dir + "/explorer-" + std::to_string(std::time(nullptr));
-    std::filesystem::create_directories(folder);
-    ViewStyle masked, recon, pasted;
-    masked.patch_grid = recon.patch_grid = e.show_grid;
-    masked.tint_mask = pasted.tint_mask = true;
-    recon.heat_map = e.show_heat;
-    const auto& r = e.result->main;
-    int files = 0;
-    auto write = [&](const std::string& name, const ImageView& view, const ViewStyle& style) {
-      if (view.empty()) return;
-      save_png(folder + "/" + name + ".png", compose_view(view, style, 8));
-      ++files;
-    };
-    write("1-masked", r.masked, masked);
-    write("2-reconstruction", r.reconstruction, recon);
-    write("3-plus-visible", r.pasted, pasted);
-    write("4-original", r.original, ViewStyle{});
-    for (const auto& [ratio, views] : e.result->sweep)
-      write("5-ratio-" + std::to_string(static_cast<int>(ratio * 100)), views.pasted, pasted);
-    if (e.attention.show && !e.attention.view.empty())
-      write("6-attention", e.attention.view, ViewStyle{});
-    message("exported " + std::to_string(files) + " views to " + folder);
-  } catch (const std::exception& ex) {
-    message(std::string("export failed: ") + ex.what());
-  }
-}
-
-void StudioApp::set_attention_query(int row, int col) {
-  auto& a = state_.explorer.attention;
-  a.query_row = row;
-  a.query_col = col;
-}
-
-void StudioApp::show_attention(bool show) {
-  state_.explorer.attention.show = show;
-  if (show && !(state_.explorer.result && state_.explorer.result->attention))
-    state_.explorer.dirty = true;
-}
-
-void StudioApp::show_step_through(bool show) {
-  state_.step_through.show = show;
-  if (show && !(state_.explorer.result && !state_.explorer.result->stages.empty()))
-    state_.explorer.dirty = true;
-}
-
-void StudioApp::step_stage(int delta) {
-  auto& st = state_.step_through;
-  const int count =
-      state_.explorer.result ? static_cast<int>(state_.explorer.result->stages.size()) : 0;
-  if (count > 0) st.stage = std::clamp(st.stage + delta, 0, count - 1);
-}
-
-void StudioApp::export_step_through() {
-  const auto& e = state_.explorer;
-  if (!e.result || e.result->stages.empty()) {
-    message("nothing to export: the step-through has not been computed yet");
-    return;
-  }
-  const auto folder = state_.export_dir + "/pipeline-" + std::to_string(std::time(nullptr));
-  try {
-    const int files = export_pipeline_trace(e.result->stages, folder);
-    message("exported " + std::to_string(files) + " files (stages as PNGs, stages.txt) to " +
-            folder);
-  } catch (const std::exception& ex) {
-    message(std::string("export failed: ") + ex.what());
-  }
-}
-
-void StudioApp::open_compare_checkpoint(const std::string& path) {
-  auto& c = state_.compare;
-  std::snprintf(c.path, sizeof c.path, "%s", path.c_str());
-  c.show = true;
-  c.result.reset();
-  message("compare: opening " + path + " ...");
-  compare_worker_.load_checkpoint(path);
-}
-
-void StudioApp::show_experiments() {
-  auto& x = state_.experiments;
-  x.show = true;
-  if (x.running || x.report) return;
-  if (auto saved = load_sweep_report(x.out)) {
-    // The fields show what produced the results, so Start continues that sweep.
-    const auto& o = saved->options;
-    std::snprintf(x.data, sizeof x.data, "%s", o.data.c_str());
-    x.preset = o.preset;
-    std::string ratios;
-    for (double r : o.ratios) {
-      char text[16];
-      std::snprintf(text, sizeof text, "%s%g", ratios.empty() ? "" : ",", r);
-      ratios += text;
-    }
-    std::snprintf(x.ratios, sizeof x.ratios, "%s", ratios.c_str());
-    x.steps = static_cast<int>(o.steps);
-    x.probe_train = static_cast<int>(o.probe.max_train);
-    x.probe_test = static_cast<int>(o.probe.max_test);
-    x.report = std::move(saved);
-    message("ratio sweep results from " + x.report->json_path);
-  }
-}
-
-void StudioApp::start_sweep() {
-  auto& x = state_.experiments;
-  if (sweep_job_) return;
-  try {
-    SweepOptions o;
-    o.data = x.data;
-    o.preset = x.preset;
-    o.ratios = parse_ratio_list(x.ratios);
-    o.steps = std::max(1, x.steps);
-    o.out = x.out;
-    o.probe.max_train = std::max(0, x.probe_train);
-    o.probe.max_test = std::max(0, x.probe_test);
-    sweep_job_ = start_sweep_job(o);
-    x.running = true;
-    x.progress = {"starting", 0.0, {}};
-    message("ratio sweep: " + std::to_string(o.ratios.size()) + " ratios x " +
-            std::to_string(o.steps) + " steps into " + o.out);
-  } catch (const std::exception& e) {
-    message(std::string("cannot start the ratio sweep: ") + e.what());
-  }
-}
-
-void StudioApp::cancel_sweep() {
-  if (sweep_job_) sweep_job_->cancel();
-}
-
-void StudioApp::start_probe() {
-  auto& p = state_.probe;
-  if (probe_job_) return;
-  if (p.checkpoint[0] == '\0')
-    std::snprintf(p.checkpoint, sizeof p.checkpoint, "%s", state_.open_checkpoint_path.c_str());
-  if (p.checkpoint[0] == '\0') {
-    message("probe: name a checkpoint first (training weights: save them with Ctrl+S)");
-    return;
-  }
-  ProbeRunOptions o;
-  o.max_train = std::max(0, p.max_train);
-  o.max_test = std::max(0, p.max_test);
-  probe_job_ = start_probe_job(p.checkpoint, p.data, o);
-  p.running = true;
-  p.progress = {"starting", 0.0, {}};
-  message(std::string("probing ") + p.checkpoint + " on " + p.data);
-}
-
-void StudioApp::cancel_probe() {
-  if (probe_job_) probe_job_->cancel();
-}
-
 bool StudioApp::request_close() {
   if (!training_active() && unsaved_steps() == 0) return true;
   state_.confirm_close = true;
@@ -672,78 +497,6 @@ void StudioApp::pump_explorer_result() {
   e.shown_request_id = r->id;
   e.result = std::move(*r);
   if (new_mask) state_.compare.dirty = true;
-}
-
-void StudioApp::pump_compare() {
-  auto& c = state_.compare;
-  while (auto m = compare_worker_.take_message()) message("compare: " + *m);
-  compare_worker_.take_checkpoint_snapshot();  // the gallery is not shown for the second model
-  const auto info = compare_worker_.model_info();
-  if (info.loaded && info.version != c.model_version_seen) {
-    c.model_version_seen = info.version;
-    c.dirty = true;
-  }
-  if (auto r = compare_worker_.take_result()) {
-    if (!r->error.empty())
-      message("compare: reconstruction failed: " + r->error);
-    else
-      c.result = std::move(*r);
-  }
-  if (c.show && c.dirty) submit_compare();
-}
-
-void StudioApp::submit_compare() {
-  auto& c = state_.compare;
-  const auto& e = state_.explorer;
-  const auto info = compare_worker_.model_info();
-  if (!info.loaded || !e.result || !e.image.defined()) return;
-  ExploreRequest request;
-  request.image = convert_channels(e.image, info.config.in_chans);
-  request.mask.ratio = e.ratio;
-  request.mask.strategy = e.strategy;
-  request.mask.seed = static_cast<uint64_t>(e.seed);
-  // The very mask of the explorer where the patch grids agree; else the same ratio and seed.
-  const auto& mask = e.result->main.mask;
-  if (mask.defined() && mask.size(0) == info.config.grid_h() &&
-      mask.size(1) == info.config.grid_w())
-    request.mask.mask = mask.clone();
-  request.id = c.next_request_id++;
-  compare_worker_.submit(std::move(request));
-  c.dirty = false;
-}
-
-void StudioApp::pump_jobs() {
-  auto& x = state_.experiments;
-  if (sweep_job_) {
-    x.progress = sweep_job_->progress();
-    if (auto error = sweep_job_->take_error()) message(*error);
-    if (auto report = sweep_job_->take_report()) {
-      if (report->cancelled)
-        message("ratio sweep stopped: " + std::to_string(report->runs.size()) +
-                " runs finished; Start continues it");
-      else
-        message("ratio sweep done: " + report->json_path + ", " + report->picture_path);
-      x.report = std::move(report);
-    }
-    x.running = sweep_job_->active();
-    if (!x.running) sweep_job_.reset();
-  }
-  auto& p = state_.probe;
-  if (probe_job_) {
-    p.progress = probe_job_->progress();
-    if (auto error = probe_job_->take_error()) message(*error);
-    if (auto report = probe_job_->take_report()) {
-      if (report->cancelled) {
-        message("probe stopped");
-      } else {
-        p.confusion = make_view(render_confusion(report->encoder.confusion, report->class_names));
-        message("probe done in " + format_duration(report->seconds));
-        p.report = std::move(report);
-      }
-    }
-    p.running = probe_job_->active();
-    if (!p.running) probe_job_.reset();
-  }
 }
 
 void StudioApp::submit_explorer() {
