@@ -14,3 +14,7 @@ if(MAE_TURBOJPEG_INCLUDE AND MAE_TURBOJPEG_LIBRARY)
 else()
   message(STATUS "MAE: libjpeg-turbo not found; JPEG decodes through stb at full size")
 endif()
+# zlib inflates deflated .pth entries and gzip'd IDX files, with a cap on the output
+# (Debian: zlib1g-dev; vendor_deps.sh carries zlib.h and the library to the GPU machines).
+find_path(MAE_ZLIB_INCLUDE zlib.h PATHS ${MAE_DEPS_DIR}/zlib /usr/include REQUIRED)
+find_library(MAE_ZLIB_LIBRARY NAMES z PATHS ${MAE_DEPS_DIR}/zlib REQUIRED)

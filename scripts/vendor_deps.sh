@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Why: the GPU machines have no Debian dev packages and no network. This copies the
-# header-only dependencies and libjpeg-turbo from this machine's Debian packages into .deps/ (git-ignored),
+# header-only dependencies libjpeg-turbo and zlib from this machine's Debian packages into .deps/ (git-ignored),
 # which the device tool carries along (carry: [".deps"]) and CMake finds via MAE_DEPS_DIR.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,4 +13,8 @@ mkdir -p "$deps/turbojpeg"
 cp /usr/include/turbojpeg.h "$deps/turbojpeg/"
 cp -L /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 "$deps/turbojpeg/libturbojpeg.so.0"
 ln -sf libturbojpeg.so.0 "$deps/turbojpeg/libturbojpeg.so"
-echo "header-only dependencies and libjpeg-turbo copied to $deps"
+mkdir -p "$deps/zlib"
+cp /usr/include/zlib.h /usr/include/zconf.h "$deps/zlib/"
+cp -L /usr/lib/x86_64-linux-gnu/libz.so.1 "$deps/zlib/libz.so.1"
+ln -sf libz.so.1 "$deps/zlib/libz.so"
+echo "header-only dependencies, libjpeg-turbo and zlib copied to $deps"

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "model/presets.h"
-#include "train/train_config.h"
+#include "recipe/train_config.h"
 
 inline mae::MaeConfig small_test_model(int64_t depth = 2) {
   mae::MaeConfig c = mae::find_preset("fmnist-tiny").model;

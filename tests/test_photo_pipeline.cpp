@@ -19,8 +19,8 @@
 #include "data/stb_backend.h"
 #include "io/hf_vitmae.h"
 #include "io/model_files.h"
+#include "recipe/recipe.h"
 #include "test_support.h"
-#include "train/recipe.h"
 #include "train/trainer.h"
 
 using namespace mae;
@@ -80,10 +80,7 @@ TEST_CASE("the crop-faithful cap and the DCT scale factor") {
 }
 
 TEST_CASE("scaled JPEG decoding gives the same crops as a full decode, within 2 levels") {
-  if (!jpeg::available()) {
-    MESSAGE("built without libjpeg-turbo: scaled decoding is not tested");
-    return;
-  }
+  REQUIRE_MESSAGE(jpeg::available(), "built without libjpeg-turbo (the set-up script installs it)");
   TempDir dir;
   write_jpeg(dir.path("photo.jpg"), 1600, 1200, 1);
   const auto bytes = read_bytes(dir.path("photo.jpg"));

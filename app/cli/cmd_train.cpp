@@ -12,7 +12,8 @@
 
 #include "commands.h"
 #include "io/checkpoint.h"
-#include "train/recipe.h"
+#include "recipe/recipe.h"
+#include "train/run_control.h"
 #include "train/trainer.h"
 #include "util/format_duration.h"
 
@@ -104,8 +105,10 @@ void run(const TrainArgs& a) {
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
   const int64_t first = trainer->current_step();
   double elapsed = 0.0;
+  int nonfinite_in_a_row = 0;
   while (!trainer->done() && !g_interrupted) {
     auto m = trainer->step();
+    nonfinite_in_a_row = m.nonfinite ? nonfinite_in_a_row + 1 : 0;
     elapsed += m.step_ms / 1000.0;
     metrics << nlohmann::json{{"step", m.step},
                               {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
@@ -130,6 +133,15 @@ void run(const TrainArgs& a) {
       metrics.flush();
     }
     if (a.save_every > 0 && m.step % a.save_every == 0) trainer->save(last);
+    if (nonfinite_in_a_row >= TrainingRun::kMaxNonfiniteInARow) {
+      metrics.flush();
+      trainer->save(last);
+      throw std::runtime_error(
+          "stopped at step " + std::to_string(m.step) + " after " +
+          std::to_string(nonfinite_in_a_row) +
+          " non-finite losses in a row (lower the lr); the weights from before them are in " +
+          last);
+    }
   }
   std::fprintf(stderr, "\n");
   trainer->save(last);

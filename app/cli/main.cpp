@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "util/one_line_error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"mae: Masked Autoencoder training and inspection (MAE Studio core)"};
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mae: error: %s\n", e.what());
+    std::fprintf(stderr, "mae: error: %s\n", mae::one_line_error(e).c_str());
     return 1;
   }
   return 0;

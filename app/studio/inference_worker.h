@@ -20,8 +20,8 @@
 #include "infer/reconstruct.h"
 #include "io/safetensors.h"
 #include "model/config.h"
+#include "recipe/train_config.h"
 #include "snapshot.h"
-#include "train/train_config.h"
 #include "util/read_progress.h"
 
 namespace mae::studio {

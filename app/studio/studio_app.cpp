@@ -14,8 +14,8 @@
 #include "keys.h"
 #include "model/presets.h"
 #include "panels.h"
+#include "recipe/recipe.h"
 #include "train/device.h"
-#include "train/recipe.h"
 
 namespace mae::studio {
 

@@ -16,11 +16,11 @@
 #include "analysis/chart_picture.h"
 #include "data/image_io.h"
 #include "infer/evaluate.h"
-#include "io/atomic_file.h"
 #include "io/model_files.h"
+#include "recipe/recipe.h"
 #include "train/device.h"
-#include "train/recipe.h"
 #include "train/trainer.h"
+#include "util/atomic_file.h"
 
 namespace mae {
 

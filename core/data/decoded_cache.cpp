@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "io/atomic_file.h"
+#include "util/atomic_file.h"
 
 namespace mae {
 

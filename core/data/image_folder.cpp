@@ -42,8 +42,7 @@ bool has_image_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* known :
-       {".png", ".jpg", ".jpeg", ".bmp", ".tga", ".gif", ".ppm", ".pgm", ".pnm", ".psd", ".hdr"})
+  for (const char* known : {".png", ".jpg", ".jpeg", ".bmp"})
     if (ext == known) return true;
   return false;
 }
@@ -134,7 +133,7 @@ int64_t ImageFolderDataset::unreadable_files() const {
 DecodedImage ImageFolderDataset::decode(int64_t index) const {
   const auto& path = files_.at(static_cast<size_t>(index)).path;
   const ImageLimits limits;
-  const auto bytes = read_file_bytes(path, limits.max_bytes);
+  const auto bytes = read_image_bytes(path, limits);
   try {
     const size_t need = decode_peak_bytes(bytes, options_.short_side_cap, limits);
     std::unique_lock lock(gate_mutex_);

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "data/stb_backend.h"
-#include "io/atomic_file.h"
-#include "util/read_progress.h"
+#include "util/atomic_file.h"
+#include "util/file_bytes.h"
 
 namespace mae {
 
@@ -46,20 +46,12 @@ void check_png_header_size(const std::vector<uint8_t>& bytes, const ImageLimits&
 
 }  // namespace
 
-std::vector<uint8_t> read_file_bytes(const std::string& path, size_t max_bytes) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw ImageError("'" + path + "' is not a readable file");
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw ImageError("cannot read '" + path + "': " + ec.message());
-  if (size > max_bytes)
-    throw ImageError("'" + path + "' is " + std::to_string(size >> 20) +
-                     " MiB, above the limit of " + std::to_string(max_bytes >> 20) + " MiB");
-  std::vector<uint8_t> bytes(size);
-  std::ifstream in(path, std::ios::binary);
-  if (!read_counted(in, reinterpret_cast<char*>(bytes.data()), size))
-    throw ImageError("cannot read '" + path + "'");
-  return bytes;
+std::vector<uint8_t> read_image_bytes(const std::string& path, const ImageLimits& limits) {
+  try {
+    return read_file_bytes(path, limits.max_bytes);
+  } catch (const FileError& e) {
+    throw ImageError(e.what());
+  }
 }
 
 at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
@@ -70,12 +62,10 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   check_png_header_size(bytes, limits);
   stb::ImageInfo info;
   std::string reason;
-  if (!stb::probe(bytes.data(), bytes.size(), &info, &reason))
-    throw ImageError("not a supported image (" + reason + ")");
+  if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
   check_image_size(info.width, info.height, limits);
   std::vector<float> pixels;
-  if (!stb::decode(bytes.data(), bytes.size(), info, &pixels, &reason))
-    throw ImageError("corrupt or truncated image (" + reason + ")");
+  if (!stb::decode(bytes.data(), bytes.size(), info, &pixels, &reason)) throw ImageError(reason);
   return to_planar(pixels, info.height, info.width, info.channels, channels);
 }
 
@@ -87,7 +77,7 @@ void check_image_size(int64_t w, int64_t h, const ImageLimits& limits) {
 
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits) {
   try {
-    return decode_image(read_file_bytes(path, limits.max_bytes), channels, limits);
+    return decode_image(read_image_bytes(path, limits), channels, limits);
   } catch (const ImageError& e) {
     const std::string what = e.what();
     if (what.find(path) != std::string::npos) throw;

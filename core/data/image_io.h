@@ -22,9 +22,9 @@ struct ImageLimits {
   int64_t max_pixels = int64_t{64} << 20;  // width * height
 };
 
-// Decodes PNG/JPEG/BMP/TGA/GIF/PSD/PNM/HDR bytes to a (channels, H, W) float tensor in
-// [0,1]. Gray becomes RGB by copy, RGB becomes gray by luminance, alpha is composited
-// over white, 16-bit images keep their precision.
+// Decodes JPEG, PNG or BMP bytes (others are refused by their first bytes) to a (channels, H, W)
+// float tensor in [0,1]. Gray becomes RGB by copy, RGB becomes gray by luminance, alpha is
+// composited over white, 16-bit images keep their precision.
 at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
                         const ImageLimits& limits = {});
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits = {});
@@ -39,7 +39,7 @@ at::Tensor convert_channels(const at::Tensor& image, int64_t channels);
 // Writes a (C, H, W) tensor in [0,1] (C = 1 or 3) as PNG, atomically.
 void save_png(const std::string& path, const at::Tensor& image);
 
-// Reads a whole file, refusing files above max_bytes. Throws ImageError.
-std::vector<uint8_t> read_file_bytes(const std::string& path, size_t max_bytes);
+// Reads a whole image file, refusing files above limits.max_bytes. Throws ImageError.
+std::vector<uint8_t> read_image_bytes(const std::string& path, const ImageLimits& limits);
 
 }  // namespace mae

@@ -40,11 +40,10 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
                              const ImageLimits& limits) {
   stb::ImageInfo info;
   std::string reason;
-  if (!stb::probe(bytes.data(), bytes.size(), &info, &reason))
-    throw ImageError("not a supported image (" + reason + ")");
+  if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
   check_image_size(info.width, info.height, limits);
   uint8_t* raw = stb::decode_8bit(bytes.data(), bytes.size(), info, &reason);
-  if (!raw) throw ImageError("corrupt or truncated image (" + reason + ")");
+  if (!raw) throw ImageError(reason);
   const int64_t h = info.height, w = info.width;
   at::Tensor pixels;
   if (info.channels == channels) {  // no conversion: adopt stb's buffer without a copy
@@ -76,8 +75,7 @@ void probe_image_size(const std::vector<uint8_t>& bytes, const ImageLimits& limi
     *w = header->width;
   } else {
     stb::ImageInfo info;
-    if (!stb::probe(bytes.data(), bytes.size(), &info, &reason))
-      throw ImageError("not a supported image (" + reason + ")");
+    if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
     *h = info.height;
     *w = info.width;
   }
@@ -137,7 +135,7 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
       image.source_w = header->width;
       decoded = true;
     } else if (reason != "CMYK JPEG") {
-      throw ImageError("corrupt or truncated image (" + reason + ")");
+      throw ImageError(reason);
     }
   }
   if (!decoded) image = decode_with_stb(bytes, channels, limits);
@@ -148,7 +146,7 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
 DecodedImage load_photo(const std::string& path, int64_t channels, int64_t short_side_cap,
                         const ImageLimits& limits) {
   try {
-    return decode_photo(read_file_bytes(path, limits.max_bytes), channels, short_side_cap, limits);
+    return decode_photo(read_image_bytes(path, limits), channels, short_side_cap, limits);
   } catch (const ImageError& e) {
     const std::string what = e.what();
     if (what.find(path) != std::string::npos) throw;

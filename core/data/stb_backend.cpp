@@ -1,6 +1,14 @@
-// Why: see stb_backend.h. Third-party code; compiled without our warning flags.
+// Why: see stb_backend.h. Third-party code; compiled without our warning flags. Only the
+// JPEG, PNG and BMP decoders are compiled in: stb's other decoders (PIC, PNM, TGA, PSD, GIF,
+// HDR) have known memory bugs, and no photo folder needs them.
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#define STBI_NO_STDIO
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include "data/stb_backend.h"
@@ -10,21 +18,80 @@
 
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 
 namespace mae::stb {
 
 namespace {
 bool fits_int(size_t size) { return size <= static_cast<size_t>(INT_MAX); }
+
+bool starts_with(const uint8_t* data, size_t size, const char* magic, size_t length) {
+  return size >= length && std::memcmp(data, magic, length) == 0;
+}
+
+const char* format_name(ImageFormat format) {
+  switch (format) {
+    case ImageFormat::Jpeg:
+      return "JPEG";
+    case ImageFormat::Png:
+      return "PNG";
+    case ImageFormat::Bmp:
+      return "BMP";
+    case ImageFormat::Unsupported:
+      break;
+  }
+  return "image";
+}
+
+std::string failure(ImageFormat format, const char* fallback) {
+  const char* why = stbi_failure_reason();
+  return std::string("corrupt or truncated ") + format_name(format) + " (" +
+         (why ? why : fallback) + ")";
+}
 }  // namespace
+
+ImageFormat sniff_format(const uint8_t* data, size_t size) {
+  if (starts_with(data, size, "\xFF\xD8\xFF", 3)) return ImageFormat::Jpeg;
+  if (starts_with(data, size, "\x89PNG\r\n\x1A\n", 8)) return ImageFormat::Png;
+  if (starts_with(data, size, "BM", 2)) return ImageFormat::Bmp;
+  return ImageFormat::Unsupported;
+}
+
+std::string unsupported_format_note(const uint8_t* data, size_t size) {
+  struct Magic {
+    const char* bytes;
+    size_t length;
+    const char* name;
+  };
+  static const Magic kKnown[] = {{"GIF8", 4, "a GIF"},
+                                 {"8BPS", 4, "a Photoshop file"},
+                                 {"II*\0", 4, "a TIFF"},
+                                 {"MM\0*", 4, "a TIFF"},
+                                 {"#?RADIANCE", 10, "an HDR"},
+                                 {"#?RGBE", 6, "an HDR"},
+                                 {"\x53\x80\xF6\x34", 4, "a PIC"},
+                                 {"P5", 2, "a PGM"},
+                                 {"P6", 2, "a PPM"},
+                                 {"RIFF", 4, "a RIFF (WebP?)"}};
+  std::string note = "not a JPEG, PNG or BMP file";
+  for (const auto& m : kKnown)
+    if (starts_with(data, size, m.bytes, m.length)) return note + "; it looks like " + m.name;
+  return note;
+}
 
 bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reason) {
   if (!fits_int(size)) {
     *reason = "file too large";
     return false;
   }
+  const ImageFormat format = sniff_format(data, size);
+  if (format == ImageFormat::Unsupported) {
+    *reason = unsupported_format_note(data, size);
+    return false;
+  }
   const int len = static_cast<int>(size);
   if (!stbi_info_from_memory(data, len, &info->width, &info->height, &info->channels)) {
-    *reason = stbi_failure_reason() ? stbi_failure_reason() : "unknown image format";
+    *reason = failure(format, "unreadable header");
     return false;
   }
   info->sixteen_bit = stbi_is_16_bit_from_memory(data, len) != 0;
@@ -44,7 +111,7 @@ bool decode(const uint8_t* data, size_t size, const ImageInfo& info, std::vector
     stbi_us* raw =
         stbi_load_16_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
     if (!raw) {
-      *reason = stbi_failure_reason() ? stbi_failure_reason() : "decode failed";
+      *reason = failure(sniff_format(data, size), "decode failed");
       return false;
     }
     for (size_t i = 0; i < count; ++i) (*pixels)[i] = raw[i] / 65535.0f;
@@ -52,7 +119,7 @@ bool decode(const uint8_t* data, size_t size, const ImageInfo& info, std::vector
   } else {
     stbi_uc* raw = stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
     if (!raw) {
-      *reason = stbi_failure_reason() ? stbi_failure_reason() : "decode failed";
+      *reason = failure(sniff_format(data, size), "decode failed");
       return false;
     }
     for (size_t i = 0; i < count; ++i) (*pixels)[i] = raw[i] / 255.0f;
@@ -73,7 +140,7 @@ uint8_t* decode_8bit(const uint8_t* data, size_t size, const ImageInfo& info, st
   int w = 0, h = 0, c = 0;
   stbi_uc* raw = stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
   if (!raw) {
-    *reason = stbi_failure_reason() ? stbi_failure_reason() : "decode failed";
+    *reason = failure(sniff_format(data, size), "decode failed");
     return nullptr;
   }
   if (w != info.width || h != info.height) {
@@ -95,17 +162,6 @@ std::vector<uint8_t> encode_png(const uint8_t* pixels, int width, int height, in
   };
   stbi_write_png_to_func(append, &out, width, height, channels, pixels, width * channels);
   return out;
-}
-
-bool inflate_raw(const uint8_t* data, size_t size, std::vector<uint8_t>* out) {
-  if (!fits_int(size)) return false;
-  int out_len = 0;
-  char* raw = stbi_zlib_decode_noheader_malloc(reinterpret_cast<const char*>(data),
-                                               static_cast<int>(size), &out_len);
-  if (!raw) return false;
-  out->assign(reinterpret_cast<uint8_t*>(raw), reinterpret_cast<uint8_t*>(raw) + out_len);
-  std::free(raw);
-  return true;
 }
 
 }  // namespace mae::stb

@@ -1,4 +1,4 @@
-// Why: the only door to stb (image decode, PNG encode, raw inflate). stb is compiled with
+// Why: the only door to stb (image decode, PNG encode). stb is compiled with
 // static linkage in one translation unit, so it never clashes with another copy of stb
 // that a GUI library may carry, and no torch type appears here.
 #pragma once
@@ -17,7 +17,17 @@ struct ImageInfo {
   bool sixteen_bit = false;
 };
 
-// Reads the header only. Returns false and sets `reason` when the format is not recognised.
+// The formats compiled in; everything else is refused before any decoder sees it.
+enum class ImageFormat { Jpeg, Png, Bmp, Unsupported };
+
+// The format named by the file's first bytes (its extension is never trusted).
+ImageFormat sniff_format(const uint8_t* data, size_t size);
+
+// "not a JPEG, PNG or BMP file; it looks like a GIF".
+std::string unsupported_format_note(const uint8_t* data, size_t size);
+
+// Reads the header only. Returns false and sets `reason` ("corrupt or truncated PNG (...)",
+// "not a JPEG, PNG or BMP file; ...") when the file cannot be read.
 bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reason);
 
 // Decodes to interleaved HWC floats in [0,1] with info.channels channels.
@@ -33,8 +43,5 @@ void free_pixels(void* pixels);
 
 // PNG bytes of an interleaved 8-bit image with 1, 3 or 4 channels.
 std::vector<uint8_t> encode_png(const uint8_t* pixels, int width, int height, int channels);
-
-// Inflates a raw DEFLATE stream (as found inside gzip). Returns false on corrupt data.
-bool inflate_raw(const uint8_t* data, size_t size, std::vector<uint8_t>* out);
 
 }  // namespace mae::stb

@@ -4,8 +4,11 @@
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include "util/one_line_error.h"
 
 namespace mae {
 
@@ -58,13 +61,23 @@ LoadedCheckpoint checkpoint_from_content(SafetensorsContent content, const std::
   if (format == meta.end() || format->second != kFormat)
     throw CheckpointError("'" + path + "' is a safetensors file but not a MAE Studio checkpoint");
   try {
-    out.info.model = MaeConfig::from_json(meta.at("model_config"));
-    out.info.step = std::stoll(meta.at("step"));
-    out.info.loss = nlohmann::json::parse(meta.at("loss")).get<double>();
+    const auto field = [&](const char* name) -> const std::string& {
+      const auto it = meta.find(name);
+      if (it == meta.end()) throw std::invalid_argument(std::string("no '") + name + "' entry");
+      return it->second;
+    };
+    out.info.model = MaeConfig::from_json(field("model_config"));
+    const std::string& step = field("step");
+    const auto parsed = std::from_chars(step.data(), step.data() + step.size(), out.info.step);
+    if (parsed.ec != std::errc() || parsed.ptr != step.data() + step.size() || out.info.step < 0 ||
+        out.info.step > (int64_t{1} << 40))
+      throw std::invalid_argument("step '" + step.substr(0, 32) +
+                                  "' is not a whole number in 0..2^40");
+    out.info.loss = nlohmann::json::parse(field("loss")).get<double>();
     if (auto t = meta.find("train_config"); t != meta.end())
       out.info.train = TrainConfig::from_json(t->second);
   } catch (const std::exception& e) {
-    throw CheckpointError("'" + path + "' has unreadable metadata: " + e.what());
+    throw CheckpointError("'" + path + "' has unreadable metadata: " + one_line_error(e));
   }
   return out;
 }

@@ -3,12 +3,14 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 
-#include "io/atomic_file.h"
+#include "io/tensor_names.h"
+#include "util/atomic_file.h"
+#include "util/one_line_error.h"
 
 namespace mae {
 
@@ -38,10 +40,6 @@ const std::pair<const char*, const char*> kTopNames[] = {
     {"decoder_pred.weight", "decoder.decoder_pred.weight"},
     {"decoder_pred.bias", "decoder.decoder_pred.bias"}};
 
-const std::regex kOurBlock(R"(^(blocks|decoder_blocks)\.(\d+)\.(.+)\.(weight|bias)$)");
-const std::regex kHfBlock(
-    R"(^(vit\.encoder\.layer|decoder\.decoder_layers)\.(\d+)\.(.+)\.(weight|bias)$)");
-
 int64_t get_int(const nlohmann::json& j, const char* key) {
   if (!j.contains(key)) throw CheckpointError(std::string("config.json lacks '") + key + "'");
   return j.at(key).get<int64_t>();
@@ -58,21 +56,19 @@ std::optional<double> mask_ratio_from_hf_json(const std::string& text) {
   return ratio;
 }
 
-MaeConfig config_from_hf_json(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw CheckpointError(std::string("config.json is not valid JSON: ") + e.what());
-  }
+namespace {
+
+MaeConfig parse_hf_config(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text);
+  if (!j.is_object()) throw CheckpointError("config.json is not a JSON object");
   if (j.value("model_type", "") != "vit_mae")
     throw CheckpointError("config.json is not a ViTMAE config (model_type " +
                           j.value("model_type", std::string("missing")) + ")");
   MaeConfig c;
   c.preset = "hf-vit-mae";
   if (j.contains("image_size") && j["image_size"].is_array()) {
-    c.img_h = j["image_size"][0].get<int64_t>();
-    c.img_w = j["image_size"][1].get<int64_t>();
+    c.img_h = j["image_size"].at(0).get<int64_t>();
+    c.img_w = j["image_size"].at(1).get<int64_t>();
   } else {
     c.img_h = c.img_w = get_int(j, "image_size");
   }
@@ -86,6 +82,9 @@ MaeConfig config_from_hf_json(const std::string& text) {
   c.dec_heads = get_int(j, "decoder_num_attention_heads");
   const int64_t inter = get_int(j, "intermediate_size");
   const int64_t dec_inter = get_int(j, "decoder_intermediate_size");
+  if (c.embed_dim <= 0 || c.dec_dim <= 0 || inter <= 0 || dec_inter <= 0 ||
+      std::max({c.embed_dim, c.dec_dim, inter, dec_inter}) > (int64_t{1} << 20))
+    throw CheckpointError("config.json has a width outside 1..2^20");
   c.mlp_ratio = static_cast<double>(inter) / static_cast<double>(c.embed_dim);
   if (dec_inter * c.embed_dim != inter * c.dec_dim)
     throw CheckpointError("encoder and decoder MLP ratios differ; MAE Studio models share one");
@@ -99,6 +98,18 @@ MaeConfig config_from_hf_json(const std::string& text) {
   c.std = default_std(c.in_chans);
   c.validate();
   return c;
+}
+
+}  // namespace
+
+MaeConfig config_from_hf_json(const std::string& text) {
+  try {
+    return parse_hf_config(text);
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const std::exception& e) {  // nlohmann's parse and type errors, validate()'s ranges
+    throw CheckpointError("config.json: " + one_line_error(e));
+  }
 }
 
 std::string hf_config_json(const MaeConfig& c, double mask_ratio) {
@@ -132,11 +143,13 @@ std::string hf_config_json(const MaeConfig& c, double mask_ratio) {
 NamedTensors to_hf_names(const NamedTensors& ours) {
   NamedTensors out;
   for (const auto& [name, t] : ours) {
-    std::smatch m;
-    if (std::regex_match(name, m, kOurBlock)) {
+    check_tensor_name_length(name);
+    if (const auto block = parse_block_name(name, {"blocks", "decoder_blocks"})) {
       const std::string prefix =
-          (m[1] == "blocks" ? "vit.encoder.layer." : "decoder.decoder_layers.") + m[2].str() + ".";
-      const std::string part = m[3], kind = m[4];
+          (block->stack == "blocks" ? "vit.encoder.layer." : "decoder.decoder_layers.") +
+          std::to_string(block->index) + ".";
+      const std::string& part = block->part;
+      const std::string& kind = block->kind;
       if (part == "attn.qkv") {
         auto chunks = t.chunk(3, 0);
         const char* qkv[] = {"query", "key", "value"};
@@ -169,11 +182,14 @@ NamedTensors from_hf_names(const NamedTensors& hf) {
   NamedTensors out;
   std::map<std::string, std::array<at::Tensor, 3>> qkv;  // "blocks.i.attn.qkv.weight" -> q,k,v
   for (const auto& [name, t] : hf) {
-    std::smatch m;
-    if (std::regex_match(name, m, kHfBlock)) {
+    check_tensor_name_length(name);
+    if (const auto block =
+            parse_block_name(name, {"vit.encoder.layer", "decoder.decoder_layers"})) {
       const std::string prefix =
-          (m[1] == "vit.encoder.layer" ? "blocks." : "decoder_blocks.") + m[2].str() + ".";
-      const std::string part = m[3], kind = m[4];
+          (block->stack == "vit.encoder.layer" ? "blocks." : "decoder_blocks.") +
+          std::to_string(block->index) + ".";
+      const std::string& part = block->part;
+      const std::string& kind = block->kind;
       const char* parts[] = {"attention.attention.query", "attention.attention.key",
                              "attention.attention.value"};
       bool mapped = false;

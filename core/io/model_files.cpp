@@ -2,27 +2,38 @@
 #include "io/model_files.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "io/authors_pth.h"
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "io/torch_pickle.h"
+#include "model/state_shapes.h"
+#include "util/file_bytes.h"
 
 namespace mae {
 
 namespace {
 
+// Hugging Face's config.json files are about a kilobyte.
+constexpr size_t kMaxConfigJsonBytes = size_t{1} << 20;
+
 // A folder's config.json with tensors under HF names (already read by the caller).
 ModelFile hf_model_file(const std::filesystem::path& dir, const NamedTensors& hf_tensors) {
-  std::ifstream in(dir / "config.json");
-  std::stringstream text;
-  text << in.rdbuf();
+  const auto config_path = (dir / "config.json").string();
+  std::string text;
+  try {
+    text = read_text_file(config_path, kMaxConfigJsonBytes);
+  } catch (const FileError& e) {
+    throw CheckpointError(e.what());
+  }
   ModelFile file;
   file.format = "hugging-face";
-  file.config = config_from_hf_json(text.str());
-  file.trained_mask_ratio = mask_ratio_from_hf_json(text.str());
+  try {
+    file.config = config_from_hf_json(text);
+  } catch (const CheckpointError& e) {
+    throw CheckpointError("'" + config_path + "': " + e.what());
+  }
+  file.trained_mask_ratio = mask_ratio_from_hf_json(text);
   file.tensors = from_hf_names(hf_tensors);
   return file;
 }
@@ -41,7 +52,7 @@ ModelFile read_hf_folder(const std::filesystem::path& dir) {
 }
 
 // The saved argparse args' field `field` (an authors' training checkpoint), or null.
-PickleRef saved_arg(const PickleRef& root, const std::string& field) {
+const PickleValue* saved_arg(const PickleRef& root, const std::string& field) {
   if (!root || root->kind != PickleValue::Kind::Dict) return nullptr;
   for (const auto& [k, v] : root->entries) {
     if (k->s != "args" || v->kind != PickleValue::Kind::Object) continue;
@@ -54,13 +65,13 @@ PickleRef saved_arg(const PickleRef& root, const std::string& field) {
 
 // -1 unknown, else the saved argparse args' norm_pix_loss.
 int saved_norm_pix(const PickleRef& root) {
-  const auto value = saved_arg(root, "norm_pix_loss");
+  const auto* value = saved_arg(root, "norm_pix_loss");
   if (!value || value->kind != PickleValue::Kind::Bool) return -1;
   return value->i ? 1 : 0;
 }
 
 std::optional<double> saved_mask_ratio(const PickleRef& root) {
-  const auto value = saved_arg(root, "mask_ratio");
+  const auto* value = saved_arg(root, "mask_ratio");
   if (!value || value->kind != PickleValue::Kind::Float || !(value->f > 0.0 && value->f < 1.0))
     return std::nullopt;
   return value->f;
@@ -135,6 +146,9 @@ MaeModel build_model(const ModelFile& file, const std::string& device) {
         "this checkpoint is encoder-only (like mae_pretrain_vit_*.pth): it has "
         "no decoder, so it cannot reconstruct; use *_full.pth or "
         "mae_visualize_*.pth");
+  // Every tensor is checked against the config before the model allocates anything.
+  const std::string misfit = state_misfit(file.config, file.tensors);
+  if (!misfit.empty()) throw CheckpointError("checkpoint does not fit its model: " + misfit);
   MaeModel model(file.config);
   load_weights(model, SafetensorsContent{file.tensors, {}});
   model->to(at::Device(device));

@@ -5,11 +5,12 @@
 
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
-#include "io/atomic_file.h"
+#include "util/atomic_file.h"
+#include "util/file_bytes.h"
+#include "util/mapped_file.h"
 #include "util/read_progress.h"
 
 namespace mae {
@@ -37,7 +38,11 @@ at::ScalarType dtype_from_name(const std::string& name) {
   throw CheckpointError("unsupported tensor dtype '" + name + "'");
 }
 
-constexpr uint64_t kMaxHeaderBytes = uint64_t{100} << 20;
+// Real headers are kilobytes (ViT-Huge's is 60 KiB); a parsed JSON costs about ten times its
+// text, so the cap keeps a hostile header under a few hundred MiB.
+constexpr uint64_t kMaxHeaderBytes = uint64_t{16} << 20;
+constexpr size_t kMaxTensors = 100000;
+constexpr uint64_t kMaxFileBytes = uint64_t{64} << 30;
 
 }  // namespace
 
@@ -76,61 +81,74 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
 }
 
 SafetensorsContent read_safetensors(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw CheckpointError("checkpoint '" + path + "' not found");
-  const uint64_t file_size = std::filesystem::file_size(path, ec);
-  std::ifstream in(path, std::ios::binary);
-  uint8_t le[8];
-  if (file_size < 8 || !in.read(reinterpret_cast<char*>(le), 8))
-    throw CheckpointError("'" + path + "' is too short to be a safetensors file");
+  std::unique_ptr<MappedFile> file;
+  try {
+    file = std::make_unique<MappedFile>(path, kMaxFileBytes);
+  } catch (const FileError& e) {
+    throw CheckpointError(e.what());
+  }
+  const uint64_t file_size = file->size();
+  if (file_size < 8) throw CheckpointError("'" + path + "' is too short to be a safetensors file");
   uint64_t header_len = 0;
-  for (int i = 0; i < 8; ++i) header_len |= uint64_t{le[i]} << (8 * i);
+  for (int i = 0; i < 8; ++i) header_len |= uint64_t{file->data()[i]} << (8 * i);
   if (header_len > kMaxHeaderBytes || header_len > file_size - 8)
     throw CheckpointError("'" + path + "' is not a safetensors file (bad header length)");
-  std::string text(header_len, '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(header_len)))
-    throw CheckpointError("'" + path + "' is truncated in its header");
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(text);
+    const auto* text = reinterpret_cast<const char*>(file->data() + 8);
+    header = nlohmann::json::parse(text, text + header_len);
   } catch (const nlohmann::json::exception&) {
     throw CheckpointError("'" + path + "' has a corrupt safetensors header");
   }
   if (!header.is_object()) throw CheckpointError("'" + path + "' has a corrupt header");
+  if (header.size() > kMaxTensors)
+    throw CheckpointError("'" + path + "' lists " + std::to_string(header.size()) +
+                          " tensors, more than the limit of " + std::to_string(kMaxTensors));
+  const uint8_t* data = file->data() + 8 + header_len;
   const uint64_t data_size = file_size - 8 - header_len;
-  std::vector<uint8_t> data(data_size);
-  if (data_size > 0 && !read_counted(in, reinterpret_cast<char*>(data.data()), data_size))
-    throw CheckpointError("'" + path + "' could not be read");
 
   SafetensorsContent content;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") {
+      if (!it->is_object())
+        throw CheckpointError("'" + path + "' has a __metadata__ entry that is not a map");
       for (auto m = it->begin(); m != it->end(); ++m)
         if (m->is_string()) content.metadata[m.key()] = m->get<std::string>();
       continue;
     }
+    const auto bad = [&](const std::string& what) {
+      return CheckpointError("'" + path + "' has a bad entry for '" + it.key() + "': " + what);
+    };
+    if (!it->is_object()) throw bad("not a tensor description");
+    at::ScalarType type;
+    std::vector<int64_t> shape;
+    std::vector<uint64_t> range;
     try {
-      const auto type = dtype_from_name(it->at("dtype").get<std::string>());
-      const auto shape = it->at("shape").get<std::vector<int64_t>>();
-      const auto range = it->at("data_offsets").get<std::vector<uint64_t>>();
-      uint64_t numel = 1;
-      for (auto s : shape) {
-        if (s < 0) throw CheckpointError("negative dimension");
-        numel *= static_cast<uint64_t>(s);
-      }
-      const uint64_t bytes = numel * at::elementSize(type);
-      if (range.size() != 2 || range[0] > range[1] || range[1] > data_size ||
-          range[1] - range[0] != bytes)
-        throw CheckpointError("'" + path + "' is truncated or corrupt: tensor '" + it.key() +
-                              "' lies outside the file");
-      auto t = at::empty(shape, at::TensorOptions().dtype(type));
-      if (bytes > 0) std::memcpy(t.data_ptr(), data.data() + range[0], bytes);
-      content.tensors.emplace_back(it.key(), t);
-      count_tensor_read();
-    } catch (const nlohmann::json::exception& e) {
-      throw CheckpointError("'" + path + "' has a bad entry for '" + it.key() + "': " + e.what());
+      type = dtype_from_name(it->at("dtype").get<std::string>());
+      shape = it->at("shape").get<std::vector<int64_t>>();
+      range = it->at("data_offsets").get<std::vector<uint64_t>>();
+    } catch (const nlohmann::json::exception&) {
+      throw bad("dtype, shape and data_offsets must be a string and two lists of integers");
     }
+    if (shape.size() > 8) throw bad(std::to_string(shape.size()) + " dimensions");
+    uint64_t numel = 1;
+    for (auto s : shape) {
+      if (s < 0 || static_cast<uint64_t>(s) > data_size)
+        throw bad("dimension " + std::to_string(s) + " does not fit the file");
+      if (s != 0 && numel > data_size / static_cast<uint64_t>(s))
+        throw bad("shape larger than the file");
+      numel *= static_cast<uint64_t>(s);
+    }
+    const uint64_t bytes = numel * at::elementSize(type);
+    if (range.size() != 2 || range[0] > range[1] || range[1] > data_size ||
+        range[1] - range[0] != bytes)
+      throw CheckpointError("'" + path + "' is truncated or corrupt: tensor '" + it.key() +
+                            "' lies outside the file");
+    auto t = at::empty(shape, at::TensorOptions().dtype(type));
+    if (bytes > 0) std::memcpy(t.data_ptr(), data + range[0], bytes);
+    count_bytes_read(static_cast<int64_t>(bytes));
+    content.tensors.emplace_back(it.key(), t);
+    count_tensor_read();
   }
   return content;
 }

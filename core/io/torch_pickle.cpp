@@ -3,26 +3,27 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 
 #include "io/zip_archive.h"
+#include "util/read_progress.h"
 
 namespace mae {
 
 namespace {
 
-PickleRef make(PickleValue::Kind kind) {
-  auto o = std::make_shared<PickleValue>();
-  o->kind = kind;
-  return o;
-}
-
-PickleRef make_string(std::string s, PickleValue::Kind kind = PickleValue::Kind::String) {
-  auto o = make(kind);
-  o->s = std::move(s);
-  return o;
-}
+// Budgets for one pickle. The authors' ViT-Huge checkpoint with its optimizer state needs a
+// few thousand objects; these are orders of magnitude above any real file and keep a hostile
+// one under a few hundred MiB.
+constexpr int64_t kMaxObjects = int64_t{1} << 20;
+constexpr size_t kMaxStack = size_t{1} << 20;
+constexpr size_t kMaxMemo = size_t{1} << 20;
+constexpr int64_t kMaxElements = int64_t{1} << 22;     // items + entries of all containers
+constexpr int64_t kMaxStringBytes = int64_t{1} << 28;  // all strings built, in bytes
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxDims = 8;
 
 at::ScalarType storage_dtype(const std::string& type) {
   static const std::pair<const char*, at::ScalarType> kTypes[] = {
@@ -40,10 +41,16 @@ at::ScalarType storage_dtype(const std::string& type) {
 
 using StorageLoader = std::function<at::Tensor(const std::string& key, at::ScalarType, int64_t)>;
 
+// Owns every value of one pickle. Values hold plain pointers to each other, so destroying
+// the arena is one flat loop whatever the nesting, and reference cycles cannot leak.
+struct PickleArena {
+  std::vector<std::unique_ptr<PickleValue>> values;
+};
+
 class Unpickler {
  public:
   Unpickler(const std::vector<uint8_t>& bytes, StorageLoader loader)
-      : p_(bytes), load_storage_(std::move(loader)) {}
+      : p_(bytes), load_storage_(std::move(loader)), arena_(std::make_shared<PickleArena>()) {}
 
   PickleRef run() {
     while (true) {
@@ -54,9 +61,11 @@ class Unpickler {
           break;  // PROTO
         case 0x95:
           take(8);
-          break;  // FRAME
-        case '.':
-          return pop();  // STOP
+          break;     // FRAME
+        case '.': {  // STOP
+          const PickleValue* root = pop();
+          return PickleRef(arena_, root);
+        }
         case '}':
           push(make(PickleValue::Kind::Dict));
           break;
@@ -67,6 +76,7 @@ class Unpickler {
           push(make(PickleValue::Kind::Tuple));
           break;
         case '(':
+          if (marks_.size() >= kMaxStack) fail("too many marks");
           marks_.push_back(stack_.size());
           break;
         case 'N':
@@ -74,7 +84,7 @@ class Unpickler {
           break;
         case 0x88:
         case 0x89: {
-          auto b = make(PickleValue::Kind::Bool);
+          auto* b = make(PickleValue::Kind::Bool);
           b->i = op == 0x88;
           push(b);
           break;
@@ -94,25 +104,21 @@ class Unpickler {
         case 'G': {
           uint64_t bits = 0;
           for (int i = 0; i < 8; ++i) bits = (bits << 8) | byte();
-          auto f = make(PickleValue::Kind::Float);
+          auto* f = make(PickleValue::Kind::Float);
           std::memcpy(&f->f, &bits, 8);
           push(f);
           break;
         }
         case 'X':
+        case 'T':
           push(make_string(str(u32())));
           break;
         case 0x8c:
+        case 'U':
           push(make_string(str(byte())));
           break;
         case 0x8d:
           push(make_string(str(u64())));
-          break;
-        case 'T':
-          push(make_string(str(u32())));
-          break;
-        case 'U':
-          push(make_string(str(byte())));
           break;
         case 'B':
           push(make_string(str(u32()), PickleValue::Kind::Bytes));
@@ -121,13 +127,13 @@ class Unpickler {
           push(make_string(str(byte()), PickleValue::Kind::Bytes));
           break;
         case 'q':
-          memo_[byte()] = top();
+          memoize(byte());
           break;
         case 'r':
-          memo_[u32()] = top();
+          memoize(u32());
           break;
         case 0x94:
-          memo_[static_cast<int64_t>(memo_.size())] = top();
+          memoize(static_cast<int64_t>(memo_.size()));
           break;
         case 'h':
           push(memo_at(byte()));
@@ -136,41 +142,43 @@ class Unpickler {
           push(memo_at(u32()));
           break;
         case 't': {
-          auto t = make(PickleValue::Kind::Tuple);
-          t->items = pop_mark();
+          auto* t = make(PickleValue::Kind::Tuple);
+          for (const auto* v : pop_mark()) add_item(t, v);
           push(t);
           break;
         }
         case 0x85:
         case 0x86:
         case 0x87: {
-          auto t = make(PickleValue::Kind::Tuple);
-          t->items.resize(op - 0x84);
-          for (auto it = t->items.rbegin(); it != t->items.rend(); ++it) *it = pop();
+          std::vector<const PickleValue*> items(op - 0x84);
+          for (auto it = items.rbegin(); it != items.rend(); ++it) *it = pop();
+          auto* t = make(PickleValue::Kind::Tuple);
+          for (const auto* v : items) add_item(t, v);
           push(t);
           break;
         }
         case 'a': {
-          auto v = pop();
-          top()->items.push_back(v);
+          const auto* v = pop();
+          add_item(container(), v);
           break;
         }
         case 'e': {
-          auto v = pop_mark();
-          auto l = top();
-          l->items.insert(l->items.end(), v.begin(), v.end());
+          const auto values = pop_mark();
+          auto* l = container();
+          for (const auto* v : values) add_item(l, v);
           break;
         }
         case 's': {
-          auto v = pop();
-          auto k = pop();
-          top()->entries.emplace_back(k, v);
+          const auto* v = pop();
+          const auto* k = pop();
+          add_entry(container(), k, v);
           break;
         }
         case 'u': {
-          auto v = pop_mark();
-          if (v.size() % 2) fail("odd SETITEMS");
-          for (size_t i = 0; i < v.size(); i += 2) top()->entries.emplace_back(v[i], v[i + 1]);
+          const auto values = pop_mark();
+          if (values.size() % 2) fail("odd SETITEMS");
+          auto* d = container();
+          for (size_t i = 0; i < values.size(); i += 2) add_entry(d, values[i], values[i + 1]);
           break;
         }
         case 'c': {
@@ -180,28 +188,28 @@ class Unpickler {
           break;
         }
         case 0x93: {
-          auto name = pop();
-          auto module = pop();
+          const auto* name = pop();
+          const auto* module = pop();
           push(make_string(module->s + "." + name->s, PickleValue::Kind::Global));
           break;
         }
         case 'R': {
-          auto args = pop();
-          auto callable = pop();
+          const auto* args = pop();
+          const auto* callable = pop();
           push(reduce(callable, args));
           break;
         }
         case 0x81: {
-          auto args = pop();
-          auto cls = pop();
+          const auto* args = pop();
+          const auto* cls = pop();
           push(placeholder(cls->s, args));
           break;
         }
         case 'b': {
-          auto state = pop();
-          auto obj = top();
+          const auto* state = pop();
+          auto* obj = container();
           if (obj->kind == PickleValue::Kind::Object)
-            obj->entries.emplace_back(make_string("__state__"), state);
+            add_entry(obj, make_string("__state__"), state);
           break;
         }
         case 'Q':
@@ -221,9 +229,43 @@ class Unpickler {
     const char* digits = "0123456789abcdef";
     return {digits[b >> 4], digits[b & 15]};
   }
-  const uint8_t* take(size_t n) {
-    if (pos_ + n > p_.size()) fail("truncated");
-    const uint8_t* at = &p_[pos_];
+  PickleValue* make(PickleValue::Kind kind) {
+    if (static_cast<int64_t>(arena_->values.size()) >= kMaxObjects)
+      fail("more than " + std::to_string(kMaxObjects) + " objects");
+    arena_->values.push_back(std::make_unique<PickleValue>());
+    arena_->values.back()->kind = kind;
+    return arena_->values.back().get();
+  }
+  PickleValue* make_string(std::string s, PickleValue::Kind kind = PickleValue::Kind::String) {
+    string_bytes_ += static_cast<int64_t>(s.size());
+    if (string_bytes_ > kMaxStringBytes) fail("strings larger than the budget");
+    auto* o = make(kind);
+    o->s = std::move(s);
+    return o;
+  }
+  // Containers are the values that opcodes mutate in place; they are always arena values.
+  PickleValue* container() {
+    if (stack_.empty()) fail("stack underflow");
+    return const_cast<PickleValue*>(stack_.back());
+  }
+  void grow(PickleValue* into, const PickleValue* child) {
+    if (++elements_ > kMaxElements) fail("more container elements than the budget");
+    if (child == into) fail("a container that holds itself");
+    into->depth = std::max(into->depth, child->depth + 1);
+    if (into->depth > kMaxDepth) fail("nested deeper than " + std::to_string(kMaxDepth));
+  }
+  void add_item(PickleValue* into, const PickleValue* v) {
+    grow(into, v);
+    into->items.push_back(v);
+  }
+  void add_entry(PickleValue* into, const PickleValue* k, const PickleValue* v) {
+    grow(into, k);
+    grow(into, v);
+    into->entries.emplace_back(k, v);
+  }
+  const uint8_t* take(uint64_t n) {
+    if (n > p_.size() - pos_) fail("truncated");
+    const uint8_t* at = p_.data() + pos_;
     pos_ += n;
     return at;
   }
@@ -245,97 +287,158 @@ class Unpickler {
     const uint8_t n = byte();
     if (n > 8) fail("integer too large");
     auto b = take(n);
-    int64_t v = 0;
+    uint64_t v = 0;
     for (int i = n - 1; i >= 0; --i) v = (v << 8) | b[i];
-    if (n > 0 && n < 8 && (b[n - 1] & 0x80)) v -= int64_t{1} << (8 * n);
-    return v;
+    if (n > 0 && n < 8 && (b[n - 1] & 0x80)) v -= uint64_t{1} << (8 * n);
+    return static_cast<int64_t>(v);
   }
   std::string str(uint64_t n) {
     auto b = take(n);
-    return {reinterpret_cast<const char*>(b), n};
+    return {reinterpret_cast<const char*>(b), static_cast<size_t>(n)};
   }
   std::string line() {
     std::string s;
     while (true) {
       char c = static_cast<char>(byte());
       if (c == '\n') return s;
+      if (s.size() >= 1024) fail("a global name longer than 1024 characters");
       s += c;
     }
   }
-  void push(PickleRef v) { stack_.push_back(std::move(v)); }
+  void push(const PickleValue* v) {
+    if (stack_.size() >= kMaxStack) fail("stack deeper than the budget");
+    stack_.push_back(v);
+  }
   void push_int(int64_t v) {
-    auto o = make(PickleValue::Kind::Int);
+    auto* o = make(PickleValue::Kind::Int);
     o->i = v;
     push(o);
   }
-  PickleRef pop() {
+  const PickleValue* pop() {
     if (stack_.empty()) fail("stack underflow");
-    auto v = stack_.back();
+    const auto* v = stack_.back();
     stack_.pop_back();
     return v;
   }
-  PickleRef top() {
+  void memoize(int64_t key) {
     if (stack_.empty()) fail("stack underflow");
-    return stack_.back();
+    if (memo_.size() >= kMaxMemo && !memo_.count(key)) fail("memo larger than the budget");
+    memo_[key] = stack_.back();
   }
-  PickleRef memo_at(int64_t k) {
+  const PickleValue* memo_at(int64_t k) {
     auto it = memo_.find(k);
     if (it == memo_.end()) fail("bad memo");
     return it->second;
   }
-  std::vector<PickleRef> pop_mark() {
+  std::vector<const PickleValue*> pop_mark() {
     if (marks_.empty()) fail("no mark");
     const size_t m = marks_.back();
     marks_.pop_back();
-    std::vector<PickleRef> out(stack_.begin() + static_cast<std::ptrdiff_t>(m), stack_.end());
+    if (m > stack_.size()) fail("mark below the stack");
+    std::vector<const PickleValue*> out(stack_.begin() + static_cast<std::ptrdiff_t>(m),
+                                        stack_.end());
     stack_.resize(m);
     return out;
   }
-  static PickleRef placeholder(const std::string& cls, const PickleRef& args) {
-    auto o = make(PickleValue::Kind::Object);
+  PickleValue* placeholder(const std::string& cls, const PickleValue* args) {
+    auto* o = make(PickleValue::Kind::Object);
     o->s = cls;
-    if (args) o->items = args->items;
+    for (const auto* v : args->items) add_item(o, v);
     return o;
   }
-  static std::vector<int64_t> ints(const PickleRef& tuple) {
+  std::vector<int64_t> ints(const PickleValue* tuple, const char* what) const {
+    if (tuple->kind != PickleValue::Kind::Tuple || tuple->items.size() > kMaxDims)
+      fail(std::string("tensor ") + what + " is not a short tuple");
     std::vector<int64_t> v;
-    for (const auto& x : tuple->items) v.push_back(x->i);
+    for (const auto* x : tuple->items) {
+      if (x->kind != PickleValue::Kind::Int || x->i < 0)
+        fail(std::string("tensor ") + what + " holds a value that is not a count");
+      v.push_back(x->i);
+    }
     return v;
   }
-  PickleRef reduce(const PickleRef& callable, const PickleRef& args) {
+  // Refuses views that reach outside their storage or repeat its elements (stride 0 or
+  // overlapping strides), before any memory is allocated for them.
+  void check_view(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
+                  int64_t offset, int64_t storage_numel) const {
+    if (sizes.size() != strides.size()) fail("tensor sizes and strides differ in length");
+    if (offset < 0 || offset > storage_numel) fail("tensor offset outside its storage");
+    int64_t numel = 1, last = offset;
+    for (size_t d = 0; d < sizes.size(); ++d) {
+      if (sizes[d] == 0) return;  // an empty view reads nothing
+      if (sizes[d] > storage_numel || strides[d] > storage_numel)
+        fail("tensor view larger than its storage");
+      numel *= sizes[d];
+      if (numel > storage_numel) fail("tensor view has more elements than its storage");
+      last += (sizes[d] - 1) * strides[d];
+      if (last >= storage_numel) fail("tensor view reaches outside its storage");
+    }
+    if (last >= storage_numel) fail("tensor view reaches outside its storage");
+    if (numel > 1) {
+      std::vector<size_t> order(sizes.size());
+      for (size_t d = 0; d < order.size(); ++d) order[d] = d;
+      std::sort(order.begin(), order.end(),
+                [&](size_t a, size_t b) { return strides[a] < strides[b]; });
+      int64_t span = 1;
+      for (size_t d : order) {
+        if (sizes[d] == 1) continue;
+        if (strides[d] < span) fail("tensor view repeats storage elements (overlapping strides)");
+        span = strides[d] * sizes[d];
+      }
+    }
+  }
+  PickleValue* reduce(const PickleValue* callable, const PickleValue* args) {
     const std::string& name = callable->s;
     if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
-      if (args->items.size() < 4 || args->items[0]->kind != PickleValue::Kind::Storage)
+      if (args->kind != PickleValue::Kind::Tuple || args->items.size() < 4 ||
+          args->items[0]->kind != PickleValue::Kind::Storage ||
+          args->items[1]->kind != PickleValue::Kind::Int)
         fail("malformed tensor record");
-      auto t = make(PickleValue::Kind::Tensor);
-      t->tensor =
-          args->items[0]
-              ->tensor.as_strided(ints(args->items[2]), ints(args->items[3]), args->items[1]->i)
-              .clone();
+      const auto& storage = args->items[0]->tensor;
+      const auto sizes = ints(args->items[2], "sizes");
+      const auto strides = ints(args->items[3], "strides");
+      check_view(sizes, strides, args->items[1]->i, storage.numel());
+      auto* t = make(PickleValue::Kind::Tensor);
+      t->tensor = storage.as_strided(sizes, strides, args->items[1]->i).clone();
       return t;
     }
     if (name == "torch._utils._rebuild_parameter" ||
-        name == "torch._utils._rebuild_parameter_with_state")
-      return args->items.at(0);
+        name == "torch._utils._rebuild_parameter_with_state") {
+      if (args->kind != PickleValue::Kind::Tuple || args->items.empty())
+        fail("malformed parameter record");
+      return const_cast<PickleValue*>(args->items[0]);
+    }
     if (name == "collections.OrderedDict") return make(PickleValue::Kind::Dict);
     return placeholder(name, args);  // never called: an inert record of what it was
   }
-  PickleRef persistent(const PickleRef& pid) {
+  PickleValue* persistent(const PickleValue* pid) {
     if (pid->kind != PickleValue::Kind::Tuple || pid->items.size() < 5 ||
-        pid->items[0]->s != "storage")
+        pid->items[0]->s != "storage" || pid->items[2]->kind != PickleValue::Kind::String ||
+        pid->items[4]->kind != PickleValue::Kind::Int || pid->items[4]->i < 0)
       fail("unsupported persistent id");
     const auto dtype = storage_dtype(pid->items[1]->s);
-    auto s = make(PickleValue::Kind::Storage);
-    s->tensor = load_storage_(pid->items[2]->s, dtype, pid->items[4]->i);
+    const std::string& key = pid->items[2]->s;
+    if (auto it = storages_.find(key); it != storages_.end()) {
+      if (it->second->tensor.scalar_type() != dtype)
+        fail("storage '" + key + "' read twice as two types");
+      return it->second;
+    }
+    auto* s = make(PickleValue::Kind::Storage);
+    s->tensor = load_storage_(key, dtype, pid->items[4]->i);
+    storages_.emplace(key, s);
     return s;
   }
 
   const std::vector<uint8_t>& p_;
   size_t pos_ = 0;
   StorageLoader load_storage_;
-  std::vector<PickleRef> stack_;
+  std::shared_ptr<PickleArena> arena_;
+  std::vector<const PickleValue*> stack_;
   std::vector<size_t> marks_;
-  std::map<int64_t, PickleRef> memo_;
+  std::map<int64_t, const PickleValue*> memo_;
+  std::map<std::string, PickleValue*> storages_;
+  int64_t elements_ = 0;
+  int64_t string_bytes_ = 0;
 };
 
 // --- writer ---------------------------------------------------------------------------
@@ -407,11 +510,14 @@ PickleRef load_torch_archive(const std::string& path) {
   const std::string prefix = archive_prefix(zip);
   const auto pickle = zip.read(prefix + "data.pkl");
   Unpickler unpickler(pickle, [&](const std::string& key, at::ScalarType dtype, int64_t numel) {
-    const auto bytes = zip.read(prefix + "data/" + key);
-    const auto expected = static_cast<size_t>(numel) * at::elementSize(dtype);
-    if (bytes.size() < expected) throw CheckpointError("storage '" + key + "' is truncated");
+    const auto record = zip.view(prefix + "data/" + key);
+    const auto element = static_cast<int64_t>(at::elementSize(dtype));
+    if (numel > static_cast<int64_t>(record.size) / element)
+      throw CheckpointError("storage '" + key + "' is shorter than its " + std::to_string(numel) +
+                            " elements");
     auto t = at::empty({numel}, at::TensorOptions().dtype(dtype));
-    if (expected > 0) std::memcpy(t.data_ptr(), bytes.data(), expected);
+    if (numel > 0) std::memcpy(t.data_ptr(), record.data, static_cast<size_t>(numel * element));
+    count_tensor_read();
     return t;
   });
   try {
@@ -421,10 +527,20 @@ PickleRef load_torch_archive(const std::string& path) {
   }
 }
 
+PickleRef unpickle_with_zero_storages(const std::vector<uint8_t>& pickle,
+                                      int64_t max_storage_elements) {
+  Unpickler unpickler(pickle, [&](const std::string& key, at::ScalarType dtype, int64_t numel) {
+    if (numel > max_storage_elements)
+      throw CheckpointError("storage '" + key + "' is larger than the test limit");
+    return at::zeros({numel}, at::TensorOptions().dtype(dtype));
+  });
+  return unpickler.run();
+}
+
 NamedTensors state_dict_of(const PickleRef& root, std::string* found_under) {
   if (!root || root->kind != PickleValue::Kind::Dict)
     throw CheckpointError("the file does not hold a dict (found a different Python object)");
-  PickleRef dict = root;
+  const PickleValue* dict = root.get();
   *found_under = "";
   for (const char* key : {"model", "state_dict", "model_state"}) {
     for (const auto& [k, v] : root->entries)

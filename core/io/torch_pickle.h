@@ -3,6 +3,9 @@
 // opcodes torch.save emits and rebuilds tensors, but never imports or runs anything named
 // in the file; unknown classes (argparse.Namespace, optimizer internals) become inert
 // placeholders. The writer emits the same format with only globals torch.load allows.
+// A hostile pickle is bounded: objects, stack, memo, container elements, string bytes and
+// nesting depth each have a budget, views are checked against their storage before any
+// copy, and all values live in one arena, so tearing down any shape is flat.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -16,9 +19,6 @@
 #include "io/safetensors.h"
 
 namespace mae {
-
-struct PickleValue;
-using PickleRef = std::shared_ptr<PickleValue>;
 
 struct PickleValue {
   enum class Kind {
@@ -40,15 +40,25 @@ struct PickleValue {
   Kind kind = Kind::None;
   int64_t i = 0;
   double f = 0.0;
-  std::string s;                 // String, Bytes, Global ("module.name"), Object class
-  std::vector<PickleRef> items;  // Tuple, List, Object args
-  std::vector<std::pair<PickleRef, PickleRef>> entries;  // Dict (insertion order), Object state
-  at::Tensor tensor;                                     // Tensor, Storage (1-D, its dtype)
+  std::string s;                          // String, Bytes, Global ("module.name"), Object class
+  std::vector<const PickleValue*> items;  // Tuple, List, Object args
+  std::vector<std::pair<const PickleValue*, const PickleValue*>> entries;  // Dict, Object state
+  at::Tensor tensor;  // Tensor, Storage (1-D, its dtype)
+  int depth = 0;      // containers nested inside this one
 };
+
+// The unpickled root. Values point at each other inside an arena that the root keeps
+// alive; pointers taken from it are valid while the PickleRef is.
+using PickleRef = std::shared_ptr<const PickleValue>;
 
 // Reads `<archive>/data.pkl` from a torch.save zip and returns the unpickled root.
 // Throws CheckpointError naming what could not be read.
 PickleRef load_torch_archive(const std::string& path);
+
+// Unpickles `pickle` alone, every storage it names answered by zeros (at most
+// max_storage_elements each). For the fuzzer and tests of the unpickler without a zip.
+PickleRef unpickle_with_zero_storages(const std::vector<uint8_t>& pickle,
+                                      int64_t max_storage_elements);
 
 // The tensors of a state dict found in the root: the dict itself, or its 'model',
 // 'state_dict' or 'model_state' entry. Non-tensor entries are skipped.

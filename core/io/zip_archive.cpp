@@ -1,15 +1,17 @@
 // Why: see zip_archive.h. Formats per PKWARE's APPNOTE: local headers, central directory,
-// end-of-central-directory record; zip64 is refused with a clear message.
+// end-of-central-directory record; zip64 is refused with a clear message. Every offset and
+// length is checked against the mapped file before it is read.
 #include "io/zip_archive.h"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 
-#include "data/image_io.h"
-#include "data/stb_backend.h"
-#include "io/atomic_file.h"
 #include "io/safetensors.h"
+#include "util/atomic_file.h"
+#include "util/file_bytes.h"
+#include "util/inflate.h"
+#include "util/mapped_file.h"
 
 namespace mae {
 
@@ -19,6 +21,12 @@ uint32_t le32(const uint8_t* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
 }
 uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+
+// A torch.save archive holds one record per storage plus a few; 2^16 is the format's limit
+// without zip64 anyway.
+constexpr uint16_t kMaxEntries = 65535;
+// Deflated records are small (pickles, the odd compressed storage); storages are stored.
+constexpr uint64_t kMaxInflatedEntry = uint64_t{1} << 30;
 
 void put16(std::vector<uint8_t>& v, uint32_t x) {
   v.push_back(static_cast<uint8_t>(x));
@@ -48,14 +56,15 @@ uint32_t crc32(const uint8_t* data, size_t size) {
 
 ZipReader::ZipReader(const std::string& path) : path_(path) {
   try {
-    data_ = read_file_bytes(path, size_t{64} << 30);
-  } catch (const ImageError& e) {
+    file_ = std::make_unique<MappedFile>(path, uint64_t{64} << 30);
+  } catch (const FileError& e) {
     throw CheckpointError(e.what());
   }
-  const size_t n = data_.size();
+  const uint8_t* bytes = file_->data();
+  const size_t n = file_->size();
   size_t eocd = std::string::npos;
   for (size_t i = n >= 22 ? n - 22 : 0; n >= 22; --i) {
-    if (le32(&data_[i]) == 0x06054b50) {
+    if (le32(&bytes[i]) == 0x06054b50) {
       eocd = i;
       break;
     }
@@ -65,30 +74,39 @@ ZipReader::ZipReader(const std::string& path) : path_(path) {
     throw CheckpointError("'" + path +
                           "' is not a zip archive (a .pth from torch.save is one; "
                           "files from torch < 1.6 use the legacy format, re-save them)");
-  const uint16_t count = le16(&data_[eocd + 10]);
-  const uint32_t dir_offset = le32(&data_[eocd + 16]);
+  const uint16_t count = le16(&bytes[eocd + 10]);
+  const uint32_t dir_offset = le32(&bytes[eocd + 16]);
   if (count == 0xffff || dir_offset == 0xffffffffu)
     throw CheckpointError("'" + path + "' is a zip64 archive, which is not supported yet");
+  if (count > kMaxEntries)
+    throw CheckpointError("'" + path + "' has " + std::to_string(count) +
+                          " zip entries, more than the limit of " + std::to_string(kMaxEntries));
   size_t pos = dir_offset;
   for (uint16_t i = 0; i < count; ++i) {
-    if (pos + 46 > n || le32(&data_[pos]) != 0x02014b50)
+    if (pos + 46 > n || le32(&bytes[pos]) != 0x02014b50)
       throw CheckpointError("'" + path + "' has a corrupt zip directory");
     Entry e;
-    e.method = le16(&data_[pos + 10]);
-    e.crc = le32(&data_[pos + 16]);
-    e.compressed = le32(&data_[pos + 20]);
-    e.size = le32(&data_[pos + 24]);
-    const uint16_t name_len = le16(&data_[pos + 28]), extra = le16(&data_[pos + 30]),
-                   comment = le16(&data_[pos + 32]);
-    e.local_offset = le32(&data_[pos + 42]);
+    e.method = le16(&bytes[pos + 10]);
+    e.crc = le32(&bytes[pos + 16]);
+    e.compressed = le32(&bytes[pos + 20]);
+    e.size = le32(&bytes[pos + 24]);
+    const uint16_t name_len = le16(&bytes[pos + 28]), extra = le16(&bytes[pos + 30]),
+                   comment = le16(&bytes[pos + 32]);
+    e.local_offset = le32(&bytes[pos + 42]);
     if (pos + 46 + name_len > n)
       throw CheckpointError("'" + path + "' has a truncated zip directory");
-    e.name.assign(reinterpret_cast<const char*>(&data_[pos + 46]), name_len);
+    if (e.method == 8 && e.size > kMaxInflatedEntry)
+      throw CheckpointError("'" + path + "': compressed entry of " + std::to_string(e.size >> 20) +
+                            " MiB, above the limit of " + std::to_string(kMaxInflatedEntry >> 20) +
+                            " MiB");
+    e.name.assign(reinterpret_cast<const char*>(&bytes[pos + 46]), name_len);
     pos += 46 + name_len + extra + comment;
     names_.push_back(e.name);
     entries_.push_back(std::move(e));
   }
 }
+
+ZipReader::~ZipReader() = default;
 
 bool ZipReader::contains(const std::string& name) const {
   return std::find(names_.begin(), names_.end(), name) != names_.end();
@@ -100,29 +118,42 @@ const ZipReader::Entry& ZipReader::find(const std::string& name) const {
   throw CheckpointError("'" + path_ + "' has no record '" + name + "'");
 }
 
-std::vector<uint8_t> ZipReader::read(const std::string& name) const {
+ZipReader::View ZipReader::view(const std::string& name) const {
   const auto& e = find(name);
+  const uint8_t* bytes = file_->data();
+  const size_t n = file_->size();
   const size_t p = e.local_offset;
-  if (p + 30 > data_.size() || le32(&data_[p]) != 0x04034b50)
+  if (p + 30 > n || le32(&bytes[p]) != 0x04034b50)
     throw CheckpointError("'" + path_ + "': corrupt entry '" + name + "'");
-  const size_t start = p + 30 + le16(&data_[p + 26]) + le16(&data_[p + 28]);
-  if (start + e.compressed > data_.size())
+  const size_t start = p + 30 + le16(&bytes[p + 26]) + le16(&bytes[p + 28]);
+  if (start > n || e.compressed > n - start)
     throw CheckpointError("'" + path_ + "' is truncated (entry '" + name + "')");
-  std::vector<uint8_t> out;
+  View out;
   if (e.method == 0) {
-    out.assign(data_.begin() + static_cast<std::ptrdiff_t>(start),
-               data_.begin() + static_cast<std::ptrdiff_t>(start + e.compressed));
+    out.data = bytes + start;
+    out.size = e.compressed;
   } else if (e.method == 8) {
-    if (!stb::inflate_raw(&data_[start], e.compressed, &out))
-      throw CheckpointError("'" + path_ + "': cannot inflate '" + name + "'");
+    // One byte of room beyond the declared size lets zlib see the end of the stream.
+    const std::string problem =
+        inflate_capped(bytes + start, e.compressed, InflateFormat::Raw, e.size + 1, &out.owned);
+    if (!problem.empty())
+      throw CheckpointError("'" + path_ + "': entry '" + name + "': " + problem);
+    out.data = out.owned.data();
+    out.size = out.owned.size();
   } else {
     throw CheckpointError("'" + path_ + "': unsupported zip compression " +
                           std::to_string(e.method));
   }
-  if (out.size() != e.size || crc32(out.data(), out.size()) != e.crc)
+  if (out.size != e.size || crc32(out.data, out.size) != e.crc)
     throw CheckpointError("'" + path_ + "': entry '" + name +
                           "' fails its CRC check (corrupt file)");
   return out;
+}
+
+std::vector<uint8_t> ZipReader::read(const std::string& name) const {
+  auto v = view(name);
+  if (!v.owned.empty()) return std::move(v.owned);
+  return {v.data, v.data + v.size};
 }
 
 void write_zip(const std::string& path, const std::vector<ZipRecord>& records) {

@@ -1,22 +1,35 @@
 // Why: PyTorch's .pth files (torch.save) are zip archives of stored (uncompressed) records.
-// This reads such archives (stored or deflated entries, CRC checked) and writes stored
-// ones, with no zlib dependency, so .pth import/export works on every machine.
+// This reads such archives from a read-only mapping (stored or deflated entries, CRC checked,
+// inflation capped at the declared size) and writes stored ones.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace mae {
 
+class MappedFile;
+
 class ZipReader {
  public:
   // Reads the central directory; throws CheckpointError on anything that is not a zip.
   explicit ZipReader(const std::string& path);
+  ~ZipReader();
   const std::vector<std::string>& names() const { return names_; }
   bool contains(const std::string& name) const;
   // The entry's bytes (inflated if needed, CRC checked).
   std::vector<uint8_t> read(const std::string& name) const;
+
+  // The entry's bytes without a copy when it is stored (straight from the mapping), else
+  // inflated into `owned`. CRC checked. Valid while the reader lives.
+  struct View {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    std::vector<uint8_t> owned;
+  };
+  View view(const std::string& name) const;
 
  private:
   struct Entry {
@@ -28,7 +41,7 @@ class ZipReader {
   const Entry& find(const std::string& name) const;
 
   std::string path_;
-  std::vector<uint8_t> data_;
+  std::unique_ptr<MappedFile> file_;
   std::vector<Entry> entries_;
   std::vector<std::string> names_;
 };

@@ -2,6 +2,7 @@
 // checkpoint metadata and the CLI can use it without building a network.
 #include "model/config.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -11,11 +12,53 @@ namespace {
 void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
+
+// Bounds far above any published MAE (ViT-Huge: 1280 wide, 32 deep, 16 heads, 224 px) that
+// keep a config from a hostile file from asking for terabytes before anything is built.
+constexpr int64_t kMaxSide = 4096;
+constexpr int64_t kMaxPatches = 16384;
+constexpr int64_t kMaxChannels = 16;
+constexpr int64_t kMaxWidth = 8192;
+constexpr int64_t kMaxDepth = 128;
+constexpr int64_t kMaxHeads = 256;
+constexpr double kMaxMlpRatio = 16.0;
+constexpr double kMaxParameters = 4e9;
+
+void require_range(int64_t value, int64_t low, int64_t high, const char* name) {
+  require(value >= low && value <= high, std::string(name) + " is " + std::to_string(value) +
+                                             ", outside " + std::to_string(low) + ".." +
+                                             std::to_string(high));
+}
+
+// Weights of a transformer stack: per block qkv, proj, two MLP layers, two norms.
+double stack_parameters(int64_t width, int64_t depth, double mlp_ratio) {
+  const double w = static_cast<double>(width), hidden = w * mlp_ratio;
+  return static_cast<double>(depth) * (4.0 * w * w + 2.0 * w * hidden + 9.0 * w + hidden);
+}
 }  // namespace
 
+double MaeConfig::parameter_count() const {
+  const double tokens = static_cast<double>(num_patches() + 1);
+  return stack_parameters(embed_dim, depth, mlp_ratio) +
+         stack_parameters(dec_dim, dec_depth, mlp_ratio) +
+         tokens * static_cast<double>(embed_dim + dec_dim) +
+         static_cast<double>(patch_dim()) * static_cast<double>(embed_dim + dec_dim) +
+         static_cast<double>(embed_dim) * static_cast<double>(dec_dim);
+}
+
 void MaeConfig::validate() const {
-  require(patch > 0, "patch size must be positive");
-  require(img_h > 0 && img_w > 0, "image size must be positive");
+  require_range(patch, 1, 1024, "patch size");
+  require_range(img_h, 1, kMaxSide, "image height");
+  require_range(img_w, 1, kMaxSide, "image width");
+  require_range(in_chans, 1, kMaxChannels, "channel count");
+  require_range(embed_dim, 4, kMaxWidth, "embed_dim");
+  require_range(dec_dim, 4, kMaxWidth, "dec_dim");
+  require_range(depth, 0, kMaxDepth, "depth");
+  require_range(dec_depth, 0, kMaxDepth, "dec_depth");
+  require_range(num_heads, 1, kMaxHeads, "num_heads");
+  require_range(dec_heads, 1, kMaxHeads, "dec_heads");
+  require(mlp_ratio > 0 && mlp_ratio <= kMaxMlpRatio, "mlp_ratio must be in (0, 16]");
+  require(ln_eps > 0 && ln_eps <= 1.0, "ln_eps must be in (0, 1]");
   require(img_h % patch == 0 && img_w % patch == 0,
           "image size " + std::to_string(img_h) + "x" + std::to_string(img_w) +
               " is not divisible by the patch size " + std::to_string(patch));
@@ -32,7 +75,15 @@ void MaeConfig::validate() const {
   require(
       static_cast<int64_t>(mean.size()) == in_chans && static_cast<int64_t>(std.size()) == in_chans,
       "mean/std need one value per channel");
-  for (double s : std) require(s > 0, "std values must be positive");
+  for (double s : std) require(s > 0 && std::isfinite(s), "std values must be positive");
+  for (double m : mean) require(std::isfinite(m), "mean values must be finite");
+  require(num_patches() <= kMaxPatches, std::to_string(num_patches()) +
+                                            " patches, above the limit of " +
+                                            std::to_string(kMaxPatches));
+  require(parameter_count() <= kMaxParameters,
+          "about " + std::to_string(static_cast<int64_t>(parameter_count() / 1e6)) +
+              "M parameters, above the limit of " +
+              std::to_string(static_cast<int64_t>(kMaxParameters / 1e6)) + "M");
 }
 
 std::string MaeConfig::to_json() const {

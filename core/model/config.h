@@ -32,7 +32,10 @@ struct MaeConfig {
   int64_t num_patches() const { return grid_h() * grid_w(); }
   int64_t patch_dim() const { return patch * patch * in_chans; }
 
-  // Throws std::invalid_argument with a message a user can act on.
+  // Weights of the model this config builds (approximate to a few per cent for norms).
+  double parameter_count() const;
+  // Throws std::invalid_argument with a message a user can act on: every size is within
+  // bounds and the model has at most 4 billion parameters.
   void validate() const;
   std::string to_json() const;
   static MaeConfig from_json(const std::string& text);

@@ -9,7 +9,7 @@
 
 #include "data/batch_loader.h"
 #include "data/image_folder.h"
-#include "train/recipe.h"
+#include "recipe/recipe.h"
 #include "train/trainer.h"
 
 namespace mae {

@@ -10,7 +10,7 @@
 
 #include "io/safetensors.h"
 #include "model/mae_model.h"
-#include "train/train_config.h"
+#include "recipe/train_config.h"
 
 namespace mae {
 

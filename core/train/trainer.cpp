@@ -35,6 +35,7 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
                  std::shared_ptr<const Dataset> dataset)
     : model_config_(model), train_(train), dataset_(std::move(dataset)) {
   model_config_.validate();
+  train_.validate();
   train_.device = resolve_device(train_.device);
   if (train_.batch <= 0 || train_.accum_steps <= 0 || train_.total_steps < 0)
     throw std::invalid_argument("batch, accumulation and steps must be positive");

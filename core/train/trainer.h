@@ -9,8 +9,8 @@
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "model/mae_model.h"
+#include "recipe/train_config.h"
 #include "train/optimizer.h"
-#include "train/train_config.h"
 
 namespace mae {
 

@@ -22,6 +22,10 @@ bool read_counted(std::istream& in, char* dst, uint64_t size) {
   return true;
 }
 
+void count_bytes_read(int64_t bytes) {
+  if (g_progress) g_progress->bytes += bytes;
+}
+
 void count_tensor_read() {
   if (g_progress) ++g_progress->tensors;
 }

@@ -20,6 +20,9 @@ void set_thread_read_progress(ReadProgress* progress);
 // Reads `size` bytes into `dst` in 64 MiB chunks, counting them; false on a short read.
 bool read_counted(std::istream& in, char* dst, uint64_t size);
 
+// Adds bytes read some other way (a plain read(2) loop).
+void count_bytes_read(int64_t bytes);
+
 // One more tensor built from the file being read.
 void count_tensor_read();
 

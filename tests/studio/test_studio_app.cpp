@@ -16,8 +16,8 @@
 #include "io/checkpoint.h"
 #include "keys.h"
 #include "model/presets.h"
+#include "recipe/recipe.h"
 #include "studio_app.h"
-#include "train/recipe.h"
 #include "view_compose.h"
 
 using namespace mae;

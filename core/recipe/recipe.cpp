@@ -1,5 +1,5 @@
 // Why: see recipe.h.
-#include "train/recipe.h"
+#include "recipe/recipe.h"
 
 #include <cmath>
 #include <cstdio>

@@ -34,6 +34,9 @@ struct TrainConfig {
     return lr > 0 ? lr : base_lr * static_cast<double>(batch * accum_steps) / 256.0;
   }
   std::string to_json() const;
+  // Throws std::invalid_argument naming the first field outside its sane range.
+  void validate() const;
+  // Parses and validates; throws std::invalid_argument.
   static TrainConfig from_json(const std::string& text);
 };
 

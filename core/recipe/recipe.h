@@ -6,7 +6,7 @@
 #include <string>
 
 #include "model/config.h"
-#include "train/train_config.h"
+#include "recipe/train_config.h"
 
 namespace mae {
 

@@ -1,7 +1,8 @@
 // Why: see train_config.h.
-#include "train/train_config.h"
+#include "recipe/train_config.h"
 
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <stdexcept>
@@ -57,7 +58,40 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("training config is not valid: ") + e.what());
   }
+  c.validate();
   return c;
+}
+
+void TrainConfig::validate() const {
+  auto count = [](int64_t value, int64_t low, int64_t high, const char* name) {
+    if (value < low || value > high)
+      throw std::invalid_argument(std::string("training config: ") + name + " is " +
+                                  std::to_string(value) + ", outside " + std::to_string(low) +
+                                  ".." + std::to_string(high));
+  };
+  auto real = [](double value, double low, double high, const char* name) {
+    if (!(value >= low && value <= high)) {
+      char text[160];
+      std::snprintf(text, sizeof(text), "training config: %s is %g, outside [%g, %g]", name, value,
+                    low, high);
+      throw std::invalid_argument(text);
+    }
+  };
+  count(batch, 1, 1 << 16, "batch");
+  count(accum_steps, 1, 1 << 12, "accum_steps");
+  count(total_steps, 1, int64_t{1} << 40, "total_steps");
+  count(warmup_steps, 0, int64_t{1} << 40, "warmup_steps");
+  count(loader_workers, 0, 256, "loader_workers");
+  real(base_lr, 0.0, 1e6, "base_lr");
+  real(lr, 0.0, 1e6, "lr");
+  real(min_lr, 0.0, 1e6, "min_lr");
+  real(weight_decay, 0.0, 10.0, "weight_decay");
+  real(beta1, 0.0, 0.999999, "beta1");
+  real(beta2, 0.0, 0.999999, "beta2");
+  real(mask_ratio, 0.0, 0.99, "mask_ratio");
+  real(crop_scale_min, 0.01, 1.0, "crop_scale_min");
+  if (data.size() > 4096 || device.size() > 64)
+    throw std::invalid_argument("training config: data or device name is too long");
 }
 
 double learning_rate_at(const TrainConfig& config, int64_t step) {

@@ -1,5 +1,5 @@
 // Why: see atomic_file.h.
-#include "io/atomic_file.h"
+#include "util/atomic_file.h"
 
 #include <unistd.h>
 

@@ -1,0 +1,55 @@
+// Why: see inflate.h. The output grows in steps, so a small stream never reserves its
+// claimed size up front, and the cap is checked before each step.
+#include "util/inflate.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace mae {
+
+std::string inflate_capped(const uint8_t* data, size_t size, InflateFormat format,
+                           size_t max_output, std::vector<uint8_t>* out) {
+  out->clear();
+  z_stream stream{};
+  const int window_bits = format == InflateFormat::Raw ? -MAX_WBITS : MAX_WBITS + 16;
+  if (inflateInit2(&stream, window_bits) != Z_OK) return "zlib could not start";
+  stream.next_in = const_cast<Bytef*>(data);
+  size_t consumed = 0;
+  int status = Z_OK;
+  while (status != Z_STREAM_END) {
+    if (stream.avail_in == 0) {
+      const size_t chunk = std::min<size_t>(size - consumed, UINT_MAX);
+      stream.avail_in = static_cast<uInt>(chunk);
+      consumed += chunk;
+    }
+    if (out->size() >= max_output) {
+      inflateEnd(&stream);
+      out->clear();
+      return "inflates to more than " + std::to_string(max_output) + " bytes";
+    }
+    const size_t step = std::min<size_t>(
+        {max_output - out->size(), std::max<size_t>(out->size(), size_t{64} << 10), UINT_MAX});
+    const size_t before = out->size();
+    out->resize(before + step);
+    stream.next_out = out->data() + before;
+    stream.avail_out = static_cast<uInt>(step);
+    status = inflate(&stream, Z_NO_FLUSH);
+    out->resize(before + step - stream.avail_out);
+    if (status == Z_BUF_ERROR && stream.avail_in == 0 && consumed == size) {
+      inflateEnd(&stream);
+      out->clear();
+      return "truncated deflate stream";
+    }
+    if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) {
+      inflateEnd(&stream);
+      out->clear();
+      return "corrupt deflate data";
+    }
+  }
+  inflateEnd(&stream);
+  return {};
+}
+
+}  // namespace mae

@@ -1,0 +1,374 @@
+// Why: every class of hostile file found by hand or by the fuzzers stays here as a
+// regression test. Each must end in one line naming the file and the problem: never a crash,
+// never uninitialised memory in the output, never a huge allocation from a small file.
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "data/dataset.h"
+#include "data/image_folder.h"
+#include "data/image_io.h"
+#include "data/jpeg_decoder.h"
+#include "data/photo_decode.h"
+#include "data/stb_backend.h"
+#include "io/checkpoint.h"
+#include "io/hf_vitmae.h"
+#include "io/model_files.h"
+#include "io/tensor_names.h"
+#include "io/torch_pickle.h"
+#include "io/zip_archive.h"
+#include "model/presets.h"
+#include "model/state_shapes.h"
+#include "small_configs.h"
+#include "test_support.h"
+#include "util/inflate.h"
+#include "util/read_progress.h"
+
+using namespace mae;
+using namespace std::string_literals;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The message of what `action` throws as E; fails the test when it does not throw.
+template <typename E, typename F>
+std::string error_of(F&& action) {
+  try {
+    action();
+  } catch (const E& e) {
+    return e.what();
+  }
+  FAIL("no exception was thrown");
+  return "";
+}
+
+std::vector<uint8_t> bmp_24bit(int w, int h) {
+  const int row = (w * 3 + 3) / 4 * 4;
+  const uint32_t size = 54 + static_cast<uint32_t>(row * h);
+  std::vector<uint8_t> b(size, 0);
+  auto put32 = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  };
+  b[0] = 'B';
+  b[1] = 'M';
+  put32(2, size);
+  put32(10, 54);
+  put32(14, 40);
+  put32(18, static_cast<uint32_t>(w));
+  put32(22, static_cast<uint32_t>(h));
+  b[26] = 1;
+  b[28] = 24;
+  for (size_t i = 54; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i * 37);
+  return b;
+}
+
+std::vector<uint8_t> gradient_rgb(int w, int h) {
+  std::vector<uint8_t> px(static_cast<size_t>(w * h * 3));
+  for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>((i * 7) ^ (i >> 5));
+  return px;
+}
+
+// Leaves freed heap memory full of a pattern, so that a decoder reading memory it never
+// wrote gives a different result after each call.
+void dirty_the_heap(uint8_t pattern) {
+  for (size_t size : {size_t{1} << 12, size_t{1} << 16, size_t{1} << 20}) {
+    void* p = std::malloc(size);
+    std::memset(p, pattern, size);
+    std::free(p);
+  }
+}
+
+// A torch.save archive whose data.pkl is `pickle`, with the given storages.
+void write_torch_archive(const std::string& path, const std::vector<uint8_t>& pickle,
+                         const std::vector<ZipRecord>& storages = {}) {
+  std::vector<ZipRecord> records = {{"archive/data.pkl", pickle}};
+  for (const auto& s : storages) records.push_back({"archive/data/" + s.name, s.bytes});
+  records.push_back({"archive/version", {'3', '\n'}});
+  write_zip(path, records);
+}
+
+std::vector<uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
+
+// Pickle fragment: a tensor rebuilt from storage "0" (FloatStorage, `numel` elements) with
+// the given sizes and strides.
+std::string tensor_pickle(int numel, const std::string& sizes, const std::string& strides) {
+  return "ctorch._utils\n_rebuild_tensor_v2\n("s + "(X\x07\0\0\0storage"s +
+         "ctorch\nFloatStorage\nX\x01\0\0\0"s + "0" + "X\x03\0\0\0cpu"s + "K" +
+         static_cast<char>(numel) + "tQ" + "K\0"s + sizes + strides + "\x89" + "tR";
+}
+
+}  // namespace
+
+TEST_CASE("hostile images: only JPEG, PNG and BMP reach a decoder, whatever the file is called") {
+  TempDir dir;
+  std::vector<uint8_t> pic(120, 0x41);
+  pic[0] = 0x53;
+  pic[1] = 0x80;
+  pic[2] = 0xF6;
+  pic[3] = 0x34;
+  write_bytes(dir.path("crash.png"), pic);
+  const auto message = error_of<ImageError>([&] { load_image(dir.path("crash.png"), 3); });
+  CHECK(contains(message, "crash.png"));
+  CHECK(contains(message, "looks like a PIC"));
+  write_bytes(dir.path("short.pgm"), bytes_of("P5\n64 64\n255\n\x01\x02"));
+  CHECK(contains(error_of<ImageError>([&] { load_photo(dir.path("short.pgm"), 3, 0); }),
+                 "not a JPEG, PNG or BMP file; it looks like a PGM"));
+  std::vector<uint8_t> tga = {0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 64, 0, 24, 0};
+  write_bytes(dir.path("short.tga"), tga);
+  CHECK(contains(error_of<ImageError>([&] { load_image(dir.path("short.tga"), 1); }),
+                 "not a JPEG, PNG or BMP file"));
+  CHECK_FALSE(has_image_extension("x.tga"));
+  CHECK(has_image_extension("x.JPG"));
+}
+
+TEST_CASE("truncated JPEG, PNG and BMP decode the same way every time, or say which format broke") {
+  REQUIRE_MESSAGE(jpeg::available(), "built without libjpeg-turbo (the set-up script installs it)");
+  const auto px = gradient_rgb(40, 24);
+  const std::vector<std::pair<std::string, std::vector<uint8_t>>> files = {
+      {"JPEG", jpeg::encode(px.data(), 40, 24, 3, 90)},
+      {"PNG", stb::encode_png(px.data(), 40, 24, 3)},
+      {"BMP", bmp_24bit(40, 24)}};
+  for (const auto& [format, whole] : files) {
+    for (double keep : {0.3, 0.6, 0.9, 0.99}) {
+      const std::vector<uint8_t> cut(
+          whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * keep));
+      std::string first_error, second_error;
+      at::Tensor first, second;
+      for (int round = 0; round < 2; ++round) {
+        dirty_the_heap(round ? 0xAA : 0x55);
+        try {
+          (round ? second : first) = decode_photo(cut, 3, 0).pixels.clone();
+        } catch (const ImageError& e) {
+          (round ? second_error : first_error) = e.what();
+        }
+      }
+      CAPTURE(format);
+      CAPTURE(keep);
+      CHECK(first_error == second_error);
+      if (first_error.empty())
+        CHECK(at::equal(first, second));
+      else
+        CHECK_MESSAGE(contains(first_error, format), first_error);
+    }
+  }
+}
+
+TEST_CASE("long tensor names are refused without a regular expression") {
+  const std::string long_name = "blocks.0." + std::string(1 << 20, 'a') + ".weight";
+  CHECK_FALSE(parse_block_name(long_name, {"blocks"}).has_value());
+  NamedTensors ours = {{long_name, torch::zeros({1})}};
+  CHECK(contains(error_of<CheckpointError>([&] { to_hf_names(ours); }), "above the limit"));
+  NamedTensors hf = {
+      {"vit.encoder.layer.0." + std::string(1 << 20, 'x') + ".bias", torch::zeros({1})}};
+  CHECK_THROWS_AS(from_hf_names(hf), CheckpointError);
+  const auto parsed =
+      parse_block_name("decoder_blocks.12.attn.qkv.weight", {"blocks", "decoder_blocks"});
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->stack == "decoder_blocks");
+  CHECK(parsed->index == 12);
+  CHECK(parsed->part == "attn.qkv");
+  CHECK(parsed->kind == "weight");
+  CHECK_FALSE(parse_block_name("blocks..weight", {"blocks"}).has_value());
+  CHECK_FALSE(parse_block_name("blocks.99999.norm1.weight", {"blocks"}).has_value());
+}
+
+TEST_CASE("hostile pickles: nesting, budgets, views and shared storages") {
+  TempDir dir;
+  // A million nested lists: refused at the depth limit, torn down without recursion.
+  std::string deep = "\x80\x02";
+  for (int i = 0; i < 1000000; ++i) deep += "]";
+  for (int i = 0; i < 999999; ++i) deep += "a";
+  deep += ".";
+  write_torch_archive(dir.path("deep.pth"), bytes_of(deep));
+  CHECK(contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("deep.pth")); }),
+                 "nested deeper than"));
+  // Two million pushes of one memoised value: the stack budget stops it.
+  std::string wide = "\x80\x02N\x94";
+  for (int i = 0; i < 2000000; ++i) wide += "h\x00"s;
+  wide += ".";
+  write_torch_archive(dir.path("wide.pth"), bytes_of(wide));
+  CHECK(contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("wide.pth")); }),
+                 "budget"));
+  // A length that wraps the read position around.
+  write_torch_archive(dir.path("wrap.pth"),
+                      bytes_of(std::string("\x80\x02\x8d") + std::string(8, '\xff') + "."));
+  CHECK(contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("wrap.pth")); }),
+                 "truncated"));
+  // A mark below the stack.
+  write_torch_archive(dir.path("mark.pth"), bytes_of("\x80\x02]N(NNsat."));
+  CHECK(contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("mark.pth")); }),
+                 "mark below the stack"));
+  // A stride-0 view of a 4-element storage claiming 200x200 elements: refused before any copy.
+  const std::vector<ZipRecord> storage = {{"0", std::vector<uint8_t>(16, 0)}};
+  const std::string stride0 =
+      "\x80\x02}X\x01\0\0\0w"s + tensor_pickle(4, "K\xc8K\xc8\x86", "K\0K\0\x86"s) + "s.";
+  write_torch_archive(dir.path("stride0.pth"), bytes_of(stride0), storage);
+  CHECK(contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("stride0.pth")); }),
+                 "storage"));
+  // A view reaching past its storage.
+  const std::string outside =
+      "\x80\x02}X\x01\0\0\0w"s + tensor_pickle(4, "K\x02\x85", "K\x04\x85") + "s.";
+  write_torch_archive(dir.path("outside.pth"), bytes_of(outside), storage);
+  CHECK(contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("outside.pth")); }),
+                 "outside its storage"));
+  // A storage claiming more elements than its record holds.
+  const std::string short_storage =
+      "\x80\x02}X\x01\0\0\0w"s + tensor_pickle(100, "K\x02\x85", "K\x01\x85") + "s.";
+  write_torch_archive(dir.path("short.pth"), bytes_of(short_storage), storage);
+  CHECK(contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("short.pth")); }),
+                 "shorter than"));
+}
+
+TEST_CASE("deflated .pth entries are read, and a storage referenced twice is loaded once") {
+  const std::string path = std::string(MAE_TEST_DATA_DIR) + "/deflated_state_dict.pth";
+  ReadProgress progress;
+  set_thread_read_progress(&progress);
+  const auto root = load_torch_archive(path);
+  set_thread_read_progress(nullptr);
+  std::string under;
+  const auto state = state_dict_of(root, &under);
+  CHECK(under == "model");
+  REQUIRE(state.size() == 3);
+  CHECK(at::equal(state[0].second, torch::arange(6.0).reshape({2, 3}).to(at::kFloat)));
+  CHECK(at::equal(state[1].second, state[0].second));
+  CHECK(progress.tensors.load() == 2);  // storages "0" and "1", though "0" is used twice
+}
+
+TEST_CASE("inflation is capped: a small bomb cannot fill memory") {
+  std::vector<uint8_t> zeros(size_t{8} << 20, 0);
+  uLongf packed_size = compressBound(zeros.size());
+  std::vector<uint8_t> packed(packed_size);
+  REQUIRE(compress2(packed.data(), &packed_size, zeros.data(), zeros.size(), 9) == Z_OK);
+  packed.resize(packed_size);
+  // zlib framing: skip the 2-byte header, inflate raw.
+  std::vector<uint8_t> out;
+  const auto problem = inflate_capped(packed.data() + 2, packed.size() - 2, InflateFormat::Raw,
+                                      size_t{1} << 20, &out);
+  CHECK(contains(problem, "more than 1048576 bytes"));
+  CHECK(out.empty());
+  CHECK(inflate_capped(packed.data() + 2, packed.size() - 2, InflateFormat::Raw, zeros.size() + 1,
+                       &out)
+            .empty());
+  CHECK(out.size() == zeros.size());
+  CHECK(contains(
+      inflate_capped(packed.data() + 2, packed.size() / 2, InflateFormat::Raw, zeros.size(), &out),
+      "truncated"));
+}
+
+TEST_CASE("IDX headers that promise more than the file holds are refused") {
+  TempDir dir;
+  const uint8_t header[16] = {0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0x40, 0, 0, 0, 0x40, 0};
+  std::vector<uint8_t> idx(64, 0);
+  std::copy(header, header + 16, idx.begin());
+  write_bytes(dir.path("big-images-idx3-ubyte"), idx);
+  CHECK(contains(error_of<DataError>([&] { open_dataset(dir.path("big-images-idx3-ubyte"), 1); }),
+                 "does not match"));
+  write_bytes(dir.path("bad-images-idx3-ubyte.gz"), {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3});
+  CHECK(contains(
+      error_of<DataError>([&] { open_dataset(dir.path("bad-images-idx3-ubyte.gz"), 1); }), "gzip"));
+}
+
+TEST_CASE("checkpoint fields are validated before anything uses them") {
+  TempDir dir;
+  auto model = make_model(small_test_model(1), 0);
+  NamedTensors tensors = model_state(model);
+  const std::string config = small_test_model(1).to_json();
+  auto write = [&](const std::string& name, const std::map<std::string, std::string>& meta) {
+    write_safetensors(dir.path(name), tensors, meta);
+    return dir.path(name);
+  };
+  const auto negative = write("negative.safetensors", {{"format", "mae-studio-checkpoint"},
+                                                       {"model_config", config},
+                                                       {"step", "-5"},
+                                                       {"loss", "0.5"}});
+  CHECK(contains(error_of<CheckpointError>([&] { read_checkpoint(negative); }),
+                 "not a whole number"));
+  auto huge = small_test_model(1);
+  huge.embed_dim = 8192;
+  huge.num_heads = 8;
+  huge.depth = 128;
+  const auto giant = write("giant.safetensors", {{"format", "mae-studio-checkpoint"},
+                                                 {"model_config", huge.to_json()},
+                                                 {"step", "1"},
+                                                 {"loss", "0.5"}});
+  CHECK(contains(error_of<CheckpointError>([&] { read_checkpoint(giant); }), "parameters"));
+  const auto bad_train = write("train.safetensors", {{"format", "mae-studio-checkpoint"},
+                                                     {"model_config", config},
+                                                     {"step", "1"},
+                                                     {"loss", "0.5"},
+                                                     {"train_config", R"({"batch": -3})"}});
+  CHECK(contains(error_of<CheckpointError>([&] { read_checkpoint(bad_train); }), "batch is -3"));
+  // Tensors that do not fit the config are named before the model is built.
+  ModelFile file = read_model_file(write("good.safetensors", {{"format", "mae-studio-checkpoint"},
+                                                              {"model_config", config},
+                                                              {"step", "1"},
+                                                              {"loss", "0.5"}}));
+  file.tensors[0].second = torch::zeros({3, 3});
+  CHECK(contains(error_of<CheckpointError>([&] { build_model(file, "cpu"); }), "model expects"));
+}
+
+TEST_CASE("the shapes worked out from a config match the model built from it") {
+  for (const auto& config :
+       {small_test_model(1), small_test_model(3), find_preset("rgb-small").model}) {
+    auto model = make_model(config, 0);
+    const auto state = model_state(model);
+    std::map<std::string, std::vector<int64_t>> expected, built;
+    for (const auto& [name, shape] : expected_state_shapes(config)) expected[name] = shape;
+    for (const auto& [name, tensor] : state) built[name] = tensor.sizes().vec();
+    CHECK(expected.size() == state.size());
+    CHECK(expected == built);
+    CHECK(state_misfit(config, state).empty());
+    CHECK(config.parameter_count() > 0);
+  }
+}
+
+TEST_CASE("hostile safetensors headers: deep nesting, overflowing shapes, non-objects") {
+  TempDir dir;
+  auto with_header = [&](const std::string& name, const std::string& header) {
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(header.size() >> (8 * i));
+    bytes += header;
+    bytes.append(64, '\0');
+    write_bytes(dir.path(name), bytes_of(bytes));
+    return dir.path(name);
+  };
+  const auto deep = with_header("deep.safetensors", std::string(4 << 20, '['));
+  CHECK_THROWS_AS(read_safetensors(deep), CheckpointError);
+  const auto overflow = with_header(
+      "overflow.safetensors",
+      R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 0]}})");
+  CHECK(contains(error_of<CheckpointError>([&] { read_safetensors(overflow); }), "'w'"));
+  const auto not_object = with_header("scalar.safetensors", R"({"w": 5})");
+  CHECK(contains(error_of<CheckpointError>([&] { read_safetensors(not_object); }),
+                 "not a tensor description"));
+  CHECK(contains(error_of<CheckpointError>([&] { read_safetensors(dir.path("missing.st")); }),
+                 "missing.st"));
+}
+
+TEST_CASE("Hugging Face configs: size limits, a regular file, ranges checked before building") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path("hf/config.json"));  // a folder, not a file
+  write_safetensors(dir.path("hf/model.safetensors"), {{"x", torch::zeros({1})}}, {});
+  CHECK(contains(error_of<CheckpointError>([&] { read_model_file(dir.path("hf")); }),
+                 "not a regular file"));
+  CHECK(contains(error_of<CheckpointError>([&] {
+                   config_from_hf_json(R"({"model_type": "vit_mae", "image_size": 224,
+                     "patch_size": 16, "num_channels": 3, "hidden_size": 1000000,
+                     "num_hidden_layers": 1000, "num_attention_heads": 8,
+                     "decoder_hidden_size": 512, "decoder_num_hidden_layers": 8,
+                     "decoder_num_attention_heads": 16, "intermediate_size": 4000000,
+                     "decoder_intermediate_size": 2048})");
+                 }),
+                 "config.json"));
+  CHECK(contains(error_of<CheckpointError>([&] { config_from_hf_json(R"({"model_type": 5})"); }),
+                 "config.json"));
+  CHECK(contains(error_of<CheckpointError>([&] { config_from_hf_json("[1, 2"); }), "config.json"));
+}
