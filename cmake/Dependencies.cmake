@@ -5,14 +5,14 @@ find_path(MAE_JSON_INCLUDE nlohmann/json.hpp PATHS ${MAE_DEPS_DIR} /usr/include 
 find_path(MAE_CLI11_INCLUDE CLI/CLI.hpp PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
 find_path(MAE_DOCTEST_INCLUDE doctest/doctest.h PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
 # libjpeg-turbo decodes photos in the DCT domain at reduced scale (Debian: libturbojpeg0-dev;
-# vendor_deps.sh carries the header and library to the GPU machines). Without it, stb decodes
-# JPEG at full size: slower, same results up to the documented resize.
+# vendor_deps.sh carries the header and library to the GPU machines). It is the only JPEG
+# decoder: without it, JPEG files are refused with a message (stb's has known bugs).
 find_path(MAE_TURBOJPEG_INCLUDE turbojpeg.h PATHS ${MAE_DEPS_DIR}/turbojpeg /usr/include)
 find_library(MAE_TURBOJPEG_LIBRARY NAMES turbojpeg PATHS ${MAE_DEPS_DIR}/turbojpeg)
 if(MAE_TURBOJPEG_INCLUDE AND MAE_TURBOJPEG_LIBRARY)
   message(STATUS "MAE: libjpeg-turbo ${MAE_TURBOJPEG_LIBRARY}")
 else()
-  message(STATUS "MAE: libjpeg-turbo not found; JPEG decodes through stb at full size")
+  message(STATUS "MAE: libjpeg-turbo not found; JPEG files will be refused")
 endif()
 # zlib inflates deflated .pth entries and gzip'd IDX files, with a cap on the output
 # (Debian: zlib1g-dev; vendor_deps.sh carries zlib.h and the library to the GPU machines).

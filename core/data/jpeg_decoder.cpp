@@ -68,7 +68,7 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, in
   auto j = open_jpeg(data, size, reason);
   if (!j) return std::nullopt;
   if (j->colorspace == TJCS_CMYK || j->colorspace == TJCS_YCCK) {
-    *reason = "CMYK JPEG";
+    *reason = "CMYK JPEG (convert it to RGB)";
     return std::nullopt;
   }
   void* h = j->handle.get();

@@ -12,7 +12,7 @@
 
 namespace mae::jpeg {
 
-bool available();  // false when built without libjpeg-turbo (stb decodes JPEG then)
+bool available();  // false when built without libjpeg-turbo (JPEG is refused then)
 bool looks_like_jpeg(const uint8_t* data, size_t size);
 
 struct Header {

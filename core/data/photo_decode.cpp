@@ -134,7 +134,7 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
       image.source_h = header->height;
       image.source_w = header->width;
       decoded = true;
-    } else if (reason != "CMYK JPEG") {
+    } else {
       throw ImageError(reason);
     }
   }

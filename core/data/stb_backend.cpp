@@ -1,9 +1,10 @@
 // Why: see stb_backend.h. Third-party code; compiled without our warning flags. Only the
-// JPEG, PNG and BMP decoders are compiled in: stb's other decoders (PIC, PNM, TGA, PSD, GIF,
-// HDR) have known memory bugs, and no photo folder needs them.
+// PNG and BMP decoders are compiled in: stb's other decoders (PIC, PNM, TGA, PSD, GIF, HDR)
+// have known memory bugs and no photo folder needs them, and its JPEG decoder has undefined
+// behaviour on crafted Huffman tables (found by fuzz_image_decode), so JPEG goes to
+// libjpeg-turbo only.
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #define STBI_ONLY_BMP
 #define STBI_NO_STDIO
@@ -87,6 +88,10 @@ bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reaso
   const ImageFormat format = sniff_format(data, size);
   if (format == ImageFormat::Unsupported) {
     *reason = unsupported_format_note(data, size);
+    return false;
+  }
+  if (format == ImageFormat::Jpeg) {
+    *reason = "JPEG needs libjpeg-turbo, which this build lacks";
     return false;
   }
   const int len = static_cast<int>(size);

@@ -17,7 +17,8 @@ struct ImageInfo {
   bool sixteen_bit = false;
 };
 
-// The formats compiled in; everything else is refused before any decoder sees it.
+// The formats we read: PNG and BMP through stb, JPEG through libjpeg-turbo (stb refuses it).
+// Everything else is refused before any decoder sees it.
 enum class ImageFormat { Jpeg, Png, Bmp, Unsupported };
 
 // The format named by the file's first bytes (its extension is never trusted).

@@ -151,6 +151,8 @@ NamedTensors to_hf_names(const NamedTensors& ours) {
       const std::string& part = block->part;
       const std::string& kind = block->kind;
       if (part == "attn.qkv") {
+        if (t.dim() == 0 || t.size(0) % 3 != 0)
+          throw CheckpointError("'" + name + "' cannot be split into query, key and value");
         auto chunks = t.chunk(3, 0);
         const char* qkv[] = {"query", "key", "value"};
         for (int i = 0; i < 3; ++i)
@@ -219,6 +221,9 @@ NamedTensors from_hf_names(const NamedTensors& hf) {
   for (const auto& [name, parts] : qkv) {
     if (!parts[0].defined() || !parts[1].defined() || !parts[2].defined())
       throw CheckpointError("incomplete query/key/value for '" + name + "'");
+    if (parts[0].dim() == 0 || !parts[0].sizes().equals(parts[1].sizes()) ||
+        !parts[0].sizes().equals(parts[2].sizes()))
+      throw CheckpointError("query, key and value of '" + name + "' differ in shape");
     out.emplace_back(name, at::cat({parts[0], parts[1], parts[2]}, 0));
   }
   return out;

@@ -1,0 +1,27 @@
+// Why: configs are JSON from files (our checkpoint metadata, Hugging Face's config.json).
+// Every parser must refuse bad types, ranges and sizes with an exception of its own kind.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "io/hf_vitmae.h"
+#include "model/config.h"
+#include "recipe/train_config.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  try {
+    mae::MaeConfig::from_json(text);
+  } catch (const std::invalid_argument&) {
+  }
+  try {
+    mae::TrainConfig::from_json(text);
+  } catch (const std::invalid_argument&) {
+  }
+  try {
+    mae::config_from_hf_json(text);
+  } catch (const mae::CheckpointError&) {
+  }
+  mae::mask_ratio_from_hf_json(text);
+  return 0;
+}

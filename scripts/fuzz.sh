@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Why: one entry point for the libFuzzer harnesses in fuzz/ (clang 14, ASan + UBSan).
+#   scripts/fuzz.sh build                 configure and build them in build-fuzz/
+#   scripts/fuzz.sh smoke [seconds]       every harness for `seconds` (default 15) from its
+#                                         seeds, in a scratch corpus; what the test suite runs
+#   scripts/fuzz.sh run <harness> <runs>  a long run that keeps its corpus in the cache folder
+# Every run uses -rss_limit_mb=2048 -timeout=10 and the harness's dictionary.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${MAE_FUZZ_BUILD:-$root/build-fuzz}"
+cache="${MAE_CACHE:-$HOME/.cache/mae-studio}"
+harnesses=(fuzz_image_decode fuzz_safetensors fuzz_unpickler fuzz_torch_archive fuzz_idx
+           fuzz_json_configs fuzz_hf_names)
+
+dict_for() {
+  case "$1" in
+    fuzz_unpickler | fuzz_torch_archive) echo "$root/fuzz/dicts/pickle.dict" ;;
+    fuzz_image_decode) echo "$root/fuzz/dicts/images.dict" ;;
+    fuzz_hf_names) echo "$root/fuzz/dicts/names.dict" ;;
+    *) echo "$root/fuzz/dicts/json.dict" ;;
+  esac
+}
+
+fuzz_once() {  # fuzz_once <harness> <corpus> <extra libFuzzer flags...>
+  local name=$1 corpus=$2
+  shift 2
+  ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    "$build/fuzz/$name" -rss_limit_mb=2048 -timeout=10 -dict="$(dict_for "$name")" \
+    -artifact_prefix="$build/crash-$name-" "$@" "$corpus" "$root/fuzz/corpus/$name"
+}
+
+case "${1:-}" in
+  build)
+    venv="$cache/torch-2.11.0"
+    export CCACHE_DIR="${CCACHE_DIR:-$cache/ccache}" CCACHE_BASEDIR="$root"
+    export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+    torch_prefix=$("$venv/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+      -DCMAKE_PREFIX_PATH="$torch_prefix" -DMAE_BUILD_FUZZERS=ON \
+      -DMAE_SANITIZE=address,undefined -DMAE_BUILD_APP=OFF -DMAE_BUILD_CLI=OFF \
+      -DMAE_BUILD_TESTS=OFF >"$build.configure.log" 2>&1 ||
+      { tail -20 "$build.configure.log"; exit 1; }
+    cmake --build "$build" --target "${harnesses[@]}" -- -j"$(nproc)"
+    ;;
+  smoke)
+    seconds=${2:-15}
+    scratch=$(mktemp -d)
+    trap 'rm -rf "$scratch"' EXIT
+    for name in "${harnesses[@]}"; do
+      [ -x "$build/fuzz/$name" ] || { echo "fuzz: $name is not built (scripts/fuzz.sh build)"; exit 1; }
+      mkdir -p "$scratch/$name"
+      if ! fuzz_once "$name" "$scratch/$name" -max_total_time="$seconds" -print_final_stats=1 \
+        >"$scratch/$name.log" 2>&1; then
+        tail -40 "$scratch/$name.log"
+        echo "fuzz: $name FAILED"
+        exit 1
+      fi
+      runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/$name.log" | grep -o '[0-9]*$')
+      echo "fuzz: $name clean, $runs executions in ${seconds}s"
+    done
+    ;;
+  run)
+    name=${2:?harness name}
+    runs=${3:-10000000}
+    mkdir -p "$cache/fuzz-corpus/$name"
+    fuzz_once "$name" "$cache/fuzz-corpus/$name" -runs="$runs" -print_final_stats=1
+    ;;
+  *)
+    sed -n '2,8p' "$0"
+    exit 2
+    ;;
+esac
