@@ -8,6 +8,7 @@
 #include "data/dataset.h"
 #include "io/checkpoint.h"
 #include "io/model_files.h"
+#include "util/one_line_error.h"
 
 namespace mae::studio {
 
@@ -276,11 +277,11 @@ void InferenceWorker::loop(const std::stop_token& stop) {
       if (request) {
         ExploreResult failed;
         failed.id = request->id;
-        failed.error = e.what();
+        failed.error = one_line_error(e);
         result_ = std::move(failed);
       }
-      messages_.push_back(checkpoint ? "cannot open " + *checkpoint + ": " + e.what()
-                                     : std::string(e.what()));
+      messages_.push_back(checkpoint ? "cannot open " + *checkpoint + ": " + one_line_error(e)
+                                     : std::string(one_line_error(e)));
     }
     std::lock_guard lock(mutex_);
     working_ = false;

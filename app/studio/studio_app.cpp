@@ -16,6 +16,7 @@
 #include "panels.h"
 #include "recipe/recipe.h"
 #include "train/device.h"
+#include "util/one_line_error.h"
 
 namespace mae::studio {
 
@@ -40,7 +41,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     for (int64_t i = 0; i < 6; ++i) gallery.push_back(test->load(i));
     worker_.set_gallery(std::move(gallery), 0.75, kGallerySeed);
   } catch (const std::exception& e) {
-    message(std::string("no built-in gallery: ") + e.what());
+    message(std::string("no built-in gallery: ") + one_line_error(e));
   }
   load_default_image();
   for (const auto& window : options_.show) {
@@ -88,7 +89,7 @@ void StudioApp::load_default_image() {
     y.narrow(1, 8, 12).narrow(2, 8, 12).fill_(0.9);
     state_.explorer.image = y;
     state_.explorer.image_label = "built-in pattern";
-    message(std::string("default image unavailable: ") + e.what());
+    message(std::string("default image unavailable: ") + one_line_error(e));
   }
   state_.explorer.dirty = true;
 }
@@ -102,7 +103,7 @@ void StudioApp::open_image(const std::string& path) {
     std::snprintf(state_.explorer.path, sizeof state_.explorer.path, "%s", path.c_str());
     message("opened image " + path);
   } catch (const std::exception& e) {
-    message(std::string("cannot open image: ") + e.what());
+    message(std::string("cannot open image: ") + one_line_error(e));
   }
 }
 
@@ -184,7 +185,7 @@ void StudioApp::apply_preset(const std::string& name) {
   try {
     r = preset_recipe(name);
   } catch (const std::exception& e) {
-    message(e.what());
+    message(one_line_error(e));
     return;
   }
   auto& f = state_.form;
@@ -237,7 +238,7 @@ void StudioApp::start_training() {
     session_->set_publish_weights(state_.explorer.follow_training);
     message("training " + state_.form.preset + " on " + t.data);
   } catch (const std::exception& e) {
-    message(std::string("cannot start training: ") + e.what());
+    message(std::string("cannot start training: ") + one_line_error(e));
   }
 }
 
@@ -293,7 +294,7 @@ void StudioApp::continue_training() {
     message("continuing from step " + std::to_string(done) + " to " +
             std::to_string(request.train.total_steps));
   } catch (const std::exception& e) {
-    message(std::string("cannot continue: ") + e.what());
+    message(std::string("cannot continue: ") + one_line_error(e));
   }
 }
 

@@ -13,6 +13,7 @@
 #include "infer/pipeline_trace.h"
 #include "studio_app.h"
 #include "util/format_duration.h"
+#include "util/one_line_error.h"
 #include "view_compose.h"
 
 namespace mae::studio {
@@ -26,7 +27,7 @@ void StudioApp::export_view(const ImageView& view, const ViewStyle& style, const
     save_png(path, compose_view(view, style, scale));
     message("exported " + path);
   } catch (const std::exception& e) {
-    message(std::string("export failed: ") + e.what());
+    message(std::string("export failed: ") + one_line_error(e));
   }
 }
 
@@ -156,7 +157,7 @@ void StudioApp::start_sweep() {
     message("ratio sweep: " + std::to_string(o.ratios.size()) + " ratios x " +
             std::to_string(o.steps) + " steps into " + o.out);
   } catch (const std::exception& e) {
-    message(std::string("cannot start the ratio sweep: ") + e.what());
+    message(std::string("cannot start the ratio sweep: ") + one_line_error(e));
   }
 }
 

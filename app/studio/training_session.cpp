@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "io/checkpoint.h"
+#include "util/one_line_error.h"
 
 namespace mae::studio {
 
@@ -78,7 +79,7 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     std::lock_guard lock(mutex_);
     preparing_ = false;
     failed_ = true;
-    new_messages_.push_back(std::string("cannot start training: ") + e.what());
+    new_messages_.push_back(std::string("cannot start training: ") + one_line_error(e));
   }
 }
 

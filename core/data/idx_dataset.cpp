@@ -19,7 +19,7 @@ uint32_t read_be32(const uint8_t* p) {
 }
 
 // The largest IDX file we read, compressed or not: Fashion-MNIST's training images are 47 MiB.
-constexpr size_t kMaxIdxBytes = size_t{1} << 30;
+constexpr size_t kMaxIdxBytes = size_t{512} << 20;
 
 std::vector<uint8_t> read_idx_bytes(const std::string& path) {
   std::vector<uint8_t> bytes;

@@ -34,7 +34,11 @@ ModelFile hf_model_file(const std::filesystem::path& dir, const NamedTensors& hf
     throw CheckpointError("'" + config_path + "': " + e.what());
   }
   file.trained_mask_ratio = mask_ratio_from_hf_json(text);
-  file.tensors = from_hf_names(hf_tensors);
+  try {
+    file.tensors = from_hf_names(hf_tensors);
+  } catch (const CheckpointError& e) {
+    throw CheckpointError("'" + dir.string() + "': " + e.what());
+  }
   return file;
 }
 
@@ -77,7 +81,7 @@ std::optional<double> saved_mask_ratio(const PickleRef& root) {
   return value->f;
 }
 
-ModelFile read_torch_file(const std::string& path) {
+ModelFile read_torch_file_unnamed(const std::string& path) {
   const auto root = load_torch_archive(path);
   std::string under;
   auto state = state_dict_of(root, &under);
@@ -103,6 +107,16 @@ ModelFile read_torch_file(const std::string& path) {
   }
   for (auto& [name, t] : state) file.tensors.emplace_back(name, t.to(at::kFloat));
   return file;
+}
+
+// Every message names the file, whichever step found the problem.
+ModelFile read_torch_file(const std::string& path) {
+  try {
+    return read_torch_file_unnamed(path);
+  } catch (const CheckpointError& e) {
+    if (std::string(e.what()).find(path) != std::string::npos) throw;
+    throw CheckpointError("'" + path + "': " + e.what());
+  }
 }
 
 }  // namespace

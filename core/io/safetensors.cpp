@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -42,6 +43,31 @@ at::ScalarType dtype_from_name(const std::string& name) {
 // text, so the cap keeps a hostile header under a few hundred MiB.
 constexpr uint64_t kMaxHeaderBytes = uint64_t{16} << 20;
 constexpr size_t kMaxTensors = 100000;
+// A real header is {name: {dtype, shape: [...], data_offsets: [...]}}: three levels.
+constexpr int kMaxHeaderNesting = 8;
+
+// The deepest nesting of [ and { outside strings. Checked before parsing, because a parsed
+// JSON value costs about a hundred bytes per bracket.
+int json_nesting(const char* text, size_t size) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < size; ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
 constexpr uint64_t kMaxFileBytes = uint64_t{64} << 30;
 
 }  // namespace
@@ -93,9 +119,12 @@ SafetensorsContent read_safetensors(const std::string& path) {
   for (int i = 0; i < 8; ++i) header_len |= uint64_t{file->data()[i]} << (8 * i);
   if (header_len > kMaxHeaderBytes || header_len > file_size - 8)
     throw CheckpointError("'" + path + "' is not a safetensors file (bad header length)");
+  const auto* text = reinterpret_cast<const char*>(file->data() + 8);
+  if (json_nesting(text, header_len) > kMaxHeaderNesting)
+    throw CheckpointError("'" + path + "' has a safetensors header nested deeper than " +
+                          std::to_string(kMaxHeaderNesting));
   nlohmann::json header;
   try {
-    const auto* text = reinterpret_cast<const char*>(file->data() + 8);
     header = nlohmann::json::parse(text, text + header_len);
   } catch (const nlohmann::json::exception&) {
     throw CheckpointError("'" + path + "' has a corrupt safetensors header");

@@ -23,6 +23,7 @@ constexpr size_t kMaxMemo = size_t{1} << 20;
 constexpr int64_t kMaxElements = int64_t{1} << 22;     // items + entries of all containers
 constexpr int64_t kMaxStringBytes = int64_t{1} << 28;  // all strings built, in bytes
 constexpr int kMaxDepth = 64;
+constexpr uint64_t kMaxPickleBytes = uint64_t{64} << 20;  // ViT-Huge with optimizer: 0.2 MiB
 constexpr size_t kMaxDims = 8;
 
 at::ScalarType storage_dtype(const std::string& type) {
@@ -508,6 +509,10 @@ std::string archive_prefix(const ZipReader& zip) {
 PickleRef load_torch_archive(const std::string& path) {
   ZipReader zip(path);
   const std::string prefix = archive_prefix(zip);
+  if (zip.size_of(prefix + "data.pkl") > kMaxPickleBytes)
+    throw CheckpointError(
+        "'" + path + "': its pickle is " + std::to_string(zip.size_of(prefix + "data.pkl") >> 20) +
+        " MiB, above the limit of " + std::to_string(kMaxPickleBytes >> 20) + " MiB");
   const auto pickle = zip.read(prefix + "data.pkl");
   Unpickler unpickler(pickle, [&](const std::string& key, at::ScalarType dtype, int64_t numel) {
     const auto record = zip.view(prefix + "data/" + key);

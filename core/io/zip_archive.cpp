@@ -118,6 +118,8 @@ const ZipReader::Entry& ZipReader::find(const std::string& name) const {
   throw CheckpointError("'" + path_ + "' has no record '" + name + "'");
 }
 
+uint64_t ZipReader::size_of(const std::string& name) const { return find(name).size; }
+
 ZipReader::View ZipReader::view(const std::string& name) const {
   const auto& e = find(name);
   const uint8_t* bytes = file_->data();

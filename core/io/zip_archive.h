@@ -19,6 +19,8 @@ class ZipReader {
   ~ZipReader();
   const std::vector<std::string>& names() const { return names_; }
   bool contains(const std::string& name) const;
+  // The entry's size once read (inflated), as the directory declares it.
+  uint64_t size_of(const std::string& name) const;
   // The entry's bytes (inflated if needed, CRC checked).
   std::vector<uint8_t> read(const std::string& name) const;
 

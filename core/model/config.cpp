@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "util/one_line_error.h"
+
 namespace mae {
 
 namespace {
@@ -103,7 +105,7 @@ MaeConfig MaeConfig::from_json(const std::string& text) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(std::string("model config is not valid JSON: ") + e.what());
+    throw std::invalid_argument("model config: " + one_line_error(e));
   }
   MaeConfig c;
   try {
@@ -124,7 +126,7 @@ MaeConfig MaeConfig::from_json(const std::string& text) {
     c.mean = j.value("mean", default_mean(c.in_chans));
     c.std = j.value("std", default_std(c.in_chans));
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(std::string("model config is incomplete: ") + e.what());
+    throw std::invalid_argument("model config is incomplete: " + one_line_error(e));
   }
   c.validate();
   return c;

@@ -7,6 +7,8 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "util/one_line_error.h"
+
 namespace mae {
 
 std::string TrainConfig::to_json() const {
@@ -56,7 +58,7 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
     c.bf16 = j.value("bf16", c.bf16);
     c.loader_workers = j.value("loader_workers", c.loader_workers);
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(std::string("training config is not valid: ") + e.what());
+    throw std::invalid_argument("training config: " + one_line_error(e));
   }
   c.validate();
   return c;

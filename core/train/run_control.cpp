@@ -1,6 +1,8 @@
 // Why: see run_control.h.
 #include "train/run_control.h"
 
+#include "util/one_line_error.h"
+
 namespace mae {
 
 std::string to_string(RunState state) {
@@ -99,7 +101,8 @@ void TrainingRun::save_pending() {
         callbacks_.on_message("saved step " + std::to_string(trainer_->current_step()) + " to " +
                               path);
     } catch (const std::exception& e) {
-      if (callbacks_.on_message) callbacks_.on_message(std::string("save failed: ") + e.what());
+      if (callbacks_.on_message)
+        callbacks_.on_message(std::string("save failed: ") + one_line_error(e));
     }
   }
 }
@@ -123,7 +126,8 @@ void TrainingRun::loop(const std::stop_token& stop) {
     try {
       callbacks_.on_snapshot(*trainer_);
     } catch (const std::exception& e) {
-      if (callbacks_.on_message) callbacks_.on_message(std::string("snapshot failed: ") + e.what());
+      if (callbacks_.on_message)
+        callbacks_.on_message(std::string("snapshot failed: ") + one_line_error(e));
     }
   };
   auto finish = [&](RunState final_state) {
@@ -168,7 +172,8 @@ void TrainingRun::loop(const std::stop_token& stop) {
       }
     }
   } catch (const std::exception& e) {
-    if (callbacks_.on_message) callbacks_.on_message(std::string("training failed: ") + e.what());
+    if (callbacks_.on_message)
+      callbacks_.on_message(std::string("training failed: ") + one_line_error(e));
     finish(RunState::Failed);
     serve_saves(stop);
     return;

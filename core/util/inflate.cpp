@@ -12,6 +12,17 @@ namespace mae {
 std::string inflate_capped(const uint8_t* data, size_t size, InflateFormat format,
                            size_t max_output, std::vector<uint8_t>* out) {
   out->clear();
+  if (format == InflateFormat::Gzip && size >= 18) {
+    // The trailer's ISIZE (length mod 2^32) is the stream's own claim: refuse an honest bomb
+    // at once, and size the buffer in one step for an honest file.
+    const uint8_t* t = data + size - 4;
+    const size_t claimed =
+        uint32_t{t[0]} | (uint32_t{t[1]} << 8) | (uint32_t{t[2]} << 16) | (uint32_t{t[3]} << 24);
+    if (claimed > max_output)
+      return "declares " + std::to_string(claimed) + " bytes, more than " +
+             std::to_string(max_output);
+    out->reserve(claimed + 1);
+  }
   z_stream stream{};
   const int window_bits = format == InflateFormat::Raw ? -MAX_WBITS : MAX_WBITS + 16;
   if (inflateInit2(&stream, window_bits) != Z_OK) return "zlib could not start";
@@ -29,8 +40,10 @@ std::string inflate_capped(const uint8_t* data, size_t size, InflateFormat forma
       out->clear();
       return "inflates to more than " + std::to_string(max_output) + " bytes";
     }
-    const size_t step = std::min<size_t>(
-        {max_output - out->size(), std::max<size_t>(out->size(), size_t{64} << 10), UINT_MAX});
+    const size_t room = out->capacity() > out->size() ? out->capacity() - out->size() : 0;
+    const size_t step =
+        std::min<size_t>({max_output - out->size(),
+                          std::max<size_t>({room, out->size(), size_t{64} << 10}), UINT_MAX});
     const size_t before = out->size();
     out->resize(before + step);
     stream.next_out = out->data() + before;
