@@ -21,8 +21,9 @@ std::string size_text(uint64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-template <typename Buffer>
-Buffer read_capped(const std::string& path, size_t max_bytes) {
+}  // namespace
+
+int open_capped_regular_file(const std::string& path, uint64_t max_bytes, uint64_t* size) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) throw FileError("'" + path + "' not found");
   if (fd < 0) throw FileError("cannot open '" + path + "': " + std::strerror(errno));
@@ -31,12 +32,21 @@ Buffer read_capped(const std::string& path, size_t max_bytes) {
     ::close(fd);
     throw FileError("'" + path + "' is not a regular file");
   }
-  const auto size = static_cast<uint64_t>(st.st_size);
-  if (size > max_bytes) {
+  *size = static_cast<uint64_t>(st.st_size);
+  if (*size > max_bytes) {
     ::close(fd);
-    throw FileError("'" + path + "' is " + size_text(size) + ", above the limit of " +
+    throw FileError("'" + path + "' is " + size_text(*size) + ", above the limit of " +
                     size_text(max_bytes));
   }
+  return fd;
+}
+
+namespace {
+
+template <typename Buffer>
+Buffer read_capped(const std::string& path, size_t max_bytes) {
+  uint64_t size = 0;
+  const int fd = open_capped_regular_file(path, max_bytes, &size);
   Buffer bytes(size, 0);
   size_t done = 0;
   while (done < size) {

@@ -19,6 +19,10 @@ class FileError : public std::runtime_error {
 // Throws FileError ("'x.png' is not a readable file", "... is 300 MiB, above the limit ...").
 std::vector<uint8_t> read_file_bytes(const std::string& path, size_t max_bytes);
 
+// Opens a regular file of at most max_bytes read-only and returns its descriptor (the
+// caller closes it) with its size. Throws FileError like read_file_bytes.
+int open_capped_regular_file(const std::string& path, uint64_t max_bytes, uint64_t* size);
+
 // The same for text files (JSON configs).
 std::string read_text_file(const std::string& path, size_t max_bytes);
 

@@ -2,9 +2,7 @@
 // rename (the atomic save path); a file truncated under us is the one case it cannot cover.
 #include "util/mapped_file.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,20 +13,8 @@
 namespace mae {
 
 MappedFile::MappedFile(const std::string& path, uint64_t max_bytes) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) throw FileError("'" + path + "' not found");
-  if (fd < 0) throw FileError("cannot open '" + path + "': " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw FileError("'" + path + "' is not a regular file");
-  }
-  const auto size = static_cast<uint64_t>(st.st_size);
-  if (size > max_bytes) {
-    ::close(fd);
-    throw FileError("'" + path + "' is " + std::to_string(size >> 20) +
-                    " MiB, above the limit of " + std::to_string(max_bytes >> 20) + " MiB");
-  }
+  uint64_t size = 0;
+  const int fd = open_capped_regular_file(path, max_bytes, &size);
   if (size > 0) {
     void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
