@@ -10,6 +10,7 @@
 
 #include "io/tensor_names.h"
 #include "util/atomic_file.h"
+#include "util/json_numbers.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -42,7 +43,7 @@ const std::pair<const char*, const char*> kTopNames[] = {
 
 int64_t get_int(const nlohmann::json& j, const char* key) {
   if (!j.contains(key)) throw CheckpointError(std::string("config.json lacks '") + key + "'");
-  return j.at(key).get<int64_t>();
+  return json_integer(j.at(key), std::string("config.json '") + key + "'");
 }
 
 }  // namespace
@@ -67,8 +68,8 @@ MaeConfig parse_hf_config(const std::string& text) {
   MaeConfig c;
   c.preset = "hf-vit-mae";
   if (j.contains("image_size") && j["image_size"].is_array()) {
-    c.img_h = j["image_size"].at(0).get<int64_t>();
-    c.img_w = j["image_size"].at(1).get<int64_t>();
+    c.img_h = json_integer(j["image_size"].at(0), "image_size");
+    c.img_w = json_integer(j["image_size"].at(1), "image_size");
   } else {
     c.img_h = c.img_w = get_int(j, "image_size");
   }

@@ -11,6 +11,7 @@
 
 #include "util/atomic_file.h"
 #include "util/file_bytes.h"
+#include "util/json_numbers.h"
 #include "util/mapped_file.h"
 #include "util/read_progress.h"
 
@@ -154,10 +155,15 @@ SafetensorsContent read_safetensors(const std::string& path) {
     std::vector<uint64_t> range;
     try {
       type = dtype_from_name(it->at("dtype").get<std::string>());
-      shape = it->at("shape").get<std::vector<int64_t>>();
-      range = it->at("data_offsets").get<std::vector<uint64_t>>();
+      shape = json_integers(it->at("shape"), "shape");
+      for (int64_t offset : json_integers(it->at("data_offsets"), "data_offsets")) {
+        if (offset < 0) throw std::invalid_argument("negative data offset");
+        range.push_back(static_cast<uint64_t>(offset));
+      }
     } catch (const nlohmann::json::exception&) {
       throw bad("dtype, shape and data_offsets must be a string and two lists of integers");
+    } catch (const std::invalid_argument& e) {
+      throw bad(e.what());
     }
     if (shape.size() > 8) throw bad(std::to_string(shape.size()) + " dimensions");
     uint64_t numel = 1;

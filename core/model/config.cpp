@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "util/json_numbers.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -110,16 +111,16 @@ MaeConfig MaeConfig::from_json(const std::string& text) {
   MaeConfig c;
   try {
     c.preset = j.value("preset", c.preset);
-    c.img_h = j.at("img_h").get<int64_t>();
-    c.img_w = j.at("img_w").get<int64_t>();
-    c.patch = j.at("patch").get<int64_t>();
-    c.in_chans = j.at("in_chans").get<int64_t>();
-    c.embed_dim = j.at("embed_dim").get<int64_t>();
-    c.depth = j.at("depth").get<int64_t>();
-    c.num_heads = j.at("num_heads").get<int64_t>();
-    c.dec_dim = j.at("dec_dim").get<int64_t>();
-    c.dec_depth = j.at("dec_depth").get<int64_t>();
-    c.dec_heads = j.at("dec_heads").get<int64_t>();
+    c.img_h = json_integer(j.at("img_h"), "img_h");
+    c.img_w = json_integer(j.at("img_w"), "img_w");
+    c.patch = json_integer(j.at("patch"), "patch");
+    c.in_chans = json_integer(j.at("in_chans"), "in_chans");
+    c.embed_dim = json_integer(j.at("embed_dim"), "embed_dim");
+    c.depth = json_integer(j.at("depth"), "depth");
+    c.num_heads = json_integer(j.at("num_heads"), "num_heads");
+    c.dec_dim = json_integer(j.at("dec_dim"), "dec_dim");
+    c.dec_depth = json_integer(j.at("dec_depth"), "dec_depth");
+    c.dec_heads = json_integer(j.at("dec_heads"), "dec_heads");
     c.mlp_ratio = j.value("mlp_ratio", c.mlp_ratio);
     c.ln_eps = j.value("ln_eps", c.ln_eps);
     c.norm_pix_loss = j.value("norm_pix_loss", c.norm_pix_loss);

@@ -1,12 +1,14 @@
 // Why: see train_config.h.
 #include "recipe/train_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <stdexcept>
 
+#include "util/json_numbers.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -39,13 +41,13 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
   try {
     auto j = nlohmann::json::parse(text);
     c.data = j.value("data", c.data);
-    c.batch = j.value("batch", c.batch);
-    c.accum_steps = j.value("accum_steps", c.accum_steps);
-    c.total_steps = j.value("total_steps", c.total_steps);
+    c.batch = json_integer_or(j, "batch", c.batch);
+    c.accum_steps = json_integer_or(j, "accum_steps", c.accum_steps);
+    c.total_steps = json_integer_or(j, "total_steps", c.total_steps);
     c.base_lr = j.value("base_lr", c.base_lr);
     c.lr = j.value("lr", c.lr);
     c.min_lr = j.value("min_lr", c.min_lr);
-    c.warmup_steps = j.value("warmup_steps", c.warmup_steps);
+    c.warmup_steps = json_integer_or(j, "warmup_steps", c.warmup_steps);
     c.weight_decay = j.value("weight_decay", c.weight_decay);
     c.beta1 = j.value("beta1", c.beta1);
     c.beta2 = j.value("beta2", c.beta2);
@@ -53,10 +55,13 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
     c.mask_strategy = parse_mask_strategy(j.value("mask_strategy", std::string("random")));
     c.crop_scale_min = j.value("crop_scale_min", c.crop_scale_min);
     c.hflip = j.value("hflip", c.hflip);
-    c.seed = j.value("seed", c.seed);
+    if (j.contains("seed"))
+      c.seed = j["seed"].is_number_unsigned()
+                   ? j["seed"].get<uint64_t>()
+                   : static_cast<uint64_t>(std::max<int64_t>(0, json_integer(j["seed"], "seed")));
     c.device = j.value("device", c.device);
     c.bf16 = j.value("bf16", c.bf16);
-    c.loader_workers = j.value("loader_workers", c.loader_workers);
+    c.loader_workers = json_integer_or(j, "loader_workers", c.loader_workers);
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument("training config: " + one_line_error(e));
   }
