@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "data/jpeg_decoder.h"
+#include "data/photo_decode.h"
 #include "data/stb_backend.h"
 #include "util/atomic_file.h"
 #include "util/file_bytes.h"
@@ -61,20 +62,9 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
   check_png_header_size(bytes, limits);
-  if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) {
-    std::string reason;
-    const auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
-    if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
-    check_image_size(header->width, header->height, limits);
-    auto decoded = jpeg::decode(bytes.data(), bytes.size(), static_cast<int>(channels), 1, &reason);
-    if (!decoded) throw ImageError(reason);
-    return at::from_blob(decoded->pixels.data(), {decoded->height, decoded->width, channels},
-                         at::kByte)
-        .permute({2, 0, 1})
-        .to(at::kFloat)
-        .div_(255.0)
-        .contiguous();
-  }
+  // JPEG has one decoder, libjpeg-turbo, behind decode_photo; full size here.
+  if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size()))
+    return to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels);
   stb::ImageInfo info;
   std::string reason;
   if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
