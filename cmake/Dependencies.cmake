@@ -18,3 +18,11 @@ endif()
 # (Debian: zlib1g-dev; vendor_deps.sh carries zlib.h and the library to the GPU machines).
 find_path(MAE_ZLIB_INCLUDE zlib.h PATHS ${MAE_DEPS_DIR}/zlib /usr/include REQUIRED)
 find_library(MAE_ZLIB_LIBRARY NAMES z PATHS ${MAE_DEPS_DIR}/zlib REQUIRED)
+# Gloo's headers, to compile against the Gloo inside libtorch_cpu (the torch wheel ships
+# c10d's headers but not Gloo's). Debian's libgloo-dev provides them; its library is never
+# linked. docs/distributed.md says why that is sound and what could break it.
+find_path(MAE_GLOO_INCLUDE gloo/config.h PATHS ${MAE_DEPS_DIR}/gloo /usr/include REQUIRED)
+# NCCL's header comes with the torch wheel's nvidia-nccl package.
+find_path(MAE_NCCL_INCLUDE nccl.h
+  HINTS ${TORCH_INSTALL_PREFIX}/../nvidia/nccl/include
+  ${MAE_DEPS_DIR}/nccl /usr/include)

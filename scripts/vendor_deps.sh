@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Why: the GPU machines have no Debian dev packages and no network. This copies the
-# header-only dependencies libjpeg-turbo and zlib from this machine's Debian packages into .deps/ (git-ignored),
-# which the device tool carries along (carry: [".deps"]) and CMake finds via MAE_DEPS_DIR.
+# header-only dependencies, Gloo's headers, libjpeg-turbo and zlib from this machine's
+# Debian packages into .deps/ (git-ignored), which the device tool carries along
+# (carry: [".deps"]) and CMake finds via MAE_DEPS_DIR.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deps="$root/.deps"
@@ -17,4 +18,6 @@ mkdir -p "$deps/zlib"
 cp /usr/include/zlib.h /usr/include/zconf.h "$deps/zlib/"
 cp -L /usr/lib/x86_64-linux-gnu/libz.so.1 "$deps/zlib/libz.so.1"
 ln -sf libz.so.1 "$deps/zlib/libz.so"
-echo "header-only dependencies, libjpeg-turbo and zlib copied to $deps"
+mkdir -p "$deps/gloo"
+cp -r /usr/include/gloo "$deps/gloo/"
+echo "header-only dependencies, Gloo headers, libjpeg-turbo and zlib copied to $deps"

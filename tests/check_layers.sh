@@ -11,8 +11,9 @@ declare -A allowed=(
   [data]="data util"
   [infer]="infer data model util"
   [io]="io recipe model util"
-  [train]="train io infer data recipe model util"
-  [analysis]="analysis train io infer data recipe model util"
+  [dist]="dist util"
+  [train]="train dist io infer data recipe model util"
+  [analysis]="analysis train dist io infer data recipe model util"
 )
 bad=0
 for folder in "${!allowed[@]}"; do

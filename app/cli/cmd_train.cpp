@@ -1,8 +1,12 @@
 // Why: `mae train`: a whole run from the terminal, with a progress line, metrics.jsonl,
-// periodic and final checkpoints, resume, and Ctrl+C that saves before it exits.
+// periodic and final checkpoints, resume, and Ctrl+C that saves before it exits. Launched
+// as ranks (torchrun, srun, or --ranks N), every rank trains its slice of each batch and
+// rank 0 alone writes the progress, the metrics and the checkpoints.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -11,7 +15,9 @@
 #include <thread>
 
 #include "commands.h"
+#include "dist/communicator.h"
 #include "io/checkpoint.h"
+#include "local_ranks.h"
 #include "recipe/recipe.h"
 #include "train/run_control.h"
 #include "train/trainer.h"
@@ -42,12 +48,26 @@ struct TrainArgs {
   int64_t workers = 2;
   int64_t log_every = 10;
   double crop_min = -1.0;
+  int64_t until = 0;
+  int ranks = 0;
+  int gpus = 0;
+  int64_t dist_timeout_s = 300;
+};
+
+// This process's place in a data-parallel run; the plain run is rank 0 of 1.
+struct RankPlace {
+  std::shared_ptr<Communicator> comm;
+  bool writes() const { return !comm || comm->rank() == 0; }
+  int world() const { return comm ? comm->world() : 1; }
 };
 
 // Opens the data with the trainer's options, printing the data stage as it goes, and runs
 // the first pass (decoding every file once into the cache) before the first step.
-std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainConfig& t) {
-  auto print = [](const DataProgress& p) { std::fprintf(stderr, "\r%s   ", p.line().c_str()); };
+std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainConfig& t,
+                                            bool quiet) {
+  auto print = [quiet](const DataProgress& p) {
+    if (!quiet) std::fprintf(stderr, "\r%s   ", p.line().c_str());
+  };
   auto dataset = open_dataset(t.data, model.in_chans, training_data_options(model, t), print);
   std::stop_source stop;
   std::jthread watch([&stop](const std::stop_token& done) {
@@ -57,18 +77,28 @@ std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainC
   });
   dataset->prepare(print, stop.get_token());
   watch.request_stop();
-  std::fprintf(stderr, "\n");
+  if (!quiet) std::fprintf(stderr, "\n");
   return dataset;
 }
 
-std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& last) {
+std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& last,
+                                      const RankPlace& place) {
   if (a.resume) {
     if (!std::filesystem::exists(last))
       throw std::runtime_error("--resume: no checkpoint at '" + last + "'");
     auto info = read_checkpoint(last).info;
     if (!info.train)
       throw std::runtime_error("'" + last + "' holds no training state; it cannot be resumed");
-    return Trainer::resume(last, open_training_data(info.model, *info.train), a.steps);
+    if (info.train->ranks != place.world() && place.writes())
+      std::fprintf(stderr,
+                   "note: '%s' was trained on %lld rank(s) and goes on with %d; the batch per "
+                   "step changes from %lld to %lld images\n",
+                   last.c_str(), static_cast<long long>(info.train->ranks), place.world(),
+                   static_cast<long long>(info.train->effective_batch()),
+                   static_cast<long long>(info.train->effective_batch() / info.train->ranks *
+                                          place.world()));
+    return Trainer::resume(last, open_training_data(info.model, *info.train, !place.writes()),
+                           a.steps, place.comm);
   }
   Recipe r = preset_recipe(a.preset);
   if (a.steps > 0) set_total_steps(r, a.steps);
@@ -85,30 +115,62 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   t.seed = static_cast<uint64_t>(a.seed);
   t.device = a.device;
   t.loader_workers = a.workers;
-  std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
-  auto dataset = open_training_data(r.model, t);
-  return std::make_unique<Trainer>(r.model, t, dataset);
+  t.ranks = place.world();
+  if (place.writes()) std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
+  auto dataset = open_training_data(r.model, t, !place.writes());
+  return std::make_unique<Trainer>(r.model, t, dataset, place.comm);
 }
 
-void run(const TrainArgs& a) {
-  std::filesystem::create_directories(a.out);
+// Joins the run the launcher described, if any; a CUDA rank drives its local GPU.
+RankPlace join_ranks(TrainArgs& a) {
+  const auto layout = rank_layout_from_env([](const char* name) { return std::getenv(name); });
+  if (!layout) return {};
+  if (a.device.rfind("cuda", 0) == 0) a.device = "cuda:" + std::to_string(layout->local_rank);
+  RankPlace place;
+  place.comm = Communicator::connect(*layout, a.device, std::chrono::seconds(a.dist_timeout_s));
+  if (layout->rank == 0)
+    std::fprintf(stderr, "rank 0 of %d (%s, %s over %s:%d)\n", layout->world,
+                 layout->launcher.c_str(), place.comm->backend_name().c_str(),
+                 layout->master_addr.c_str(), layout->master_port);
+  return place;
+}
+
+void run(TrainArgs a) {
+  const RankPlace place = join_ranks(a);
+  const bool writes = place.writes();
   const std::string last = a.out + "/last.safetensors";
-  auto trainer = make_trainer(a, last);
+  if (writes) std::filesystem::create_directories(a.out);
+  auto trainer = make_trainer(a, last, place);
   const auto& t = trainer->train_config();
-  std::fprintf(stderr,
-               "training %s on %s: %lld steps, batch %lld x %lld, peak lr %.3g, device %s\n",
-               trainer->model_config().preset.c_str(), t.data.c_str(),
-               static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
-               static_cast<long long>(t.accum_steps), t.peak_lr(), t.device.c_str());
-  std::ofstream metrics(a.out + "/metrics.jsonl", a.resume ? std::ios::app : std::ios::trunc);
-  if (!metrics) throw std::runtime_error("cannot write " + a.out + "/metrics.jsonl");
+  if (writes)
+    std::fprintf(stderr,
+                 "training %s on %s: %lld steps, batch %lld x %lld x %lld rank(s), peak lr %.3g, "
+                 "device %s\n",
+                 trainer->model_config().preset.c_str(), t.data.c_str(),
+                 static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
+                 static_cast<long long>(t.accum_steps), static_cast<long long>(t.ranks),
+                 t.peak_lr(), t.device.c_str());
+  std::ofstream metrics;
+  if (writes) {
+    metrics.open(a.out + "/metrics.jsonl", a.resume ? std::ios::app : std::ios::trunc);
+    if (!metrics) throw std::runtime_error("cannot write " + a.out + "/metrics.jsonl");
+  }
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
   const int64_t first = trainer->current_step();
   double elapsed = 0.0;
   int nonfinite_in_a_row = 0;
-  while (!trainer->done() && !g_interrupted) {
+  while (!trainer->done() && !(a.until > 0 && trainer->current_step() >= a.until)) {
+    // Ranks agree on the step to stop at, so the check travels with the step's gradients.
+    if (g_interrupted) {
+      if (!place.comm) break;
+      trainer->request_stop();
+    }
     auto m = trainer->step();
     nonfinite_in_a_row = m.nonfinite ? nonfinite_in_a_row + 1 : 0;
+    if (!writes) {  // every rank sees the same flags; rank 0 says why it stopped
+      if (m.stop_requested || nonfinite_in_a_row >= TrainingRun::kMaxNonfiniteInARow) return;
+      continue;
+    }
     elapsed += m.step_ms / 1000.0;
     metrics << nlohmann::json{{"step", m.step},
                               {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
@@ -133,6 +195,10 @@ void run(const TrainArgs& a) {
       metrics.flush();
     }
     if (a.save_every > 0 && m.step % a.save_every == 0) trainer->save(last);
+    if (m.stop_requested) {
+      g_interrupted = 1;
+      break;
+    }
     if (nonfinite_in_a_row >= TrainingRun::kMaxNonfiniteInARow) {
       metrics.flush();
       trainer->save(last);
@@ -143,10 +209,26 @@ void run(const TrainArgs& a) {
           last);
     }
   }
+  if (!writes) return;
   std::fprintf(stderr, "\n");
   trainer->save(last);
-  std::fprintf(stderr, "%s at step %lld; saved %s\n", g_interrupted ? "interrupted" : "done",
+  const char* how = g_interrupted ? "interrupted" : trainer->done() ? "done" : "paused (--until)";
+  std::fprintf(stderr, "%s at step %lld; saved %s\n", how,
                static_cast<long long>(trainer->current_step()), last.c_str());
+}
+
+// Other ranks' failures are named by their rank; c10d's own already say which rank it was.
+void run_as_rank(const TrainArgs& a) {
+  try {
+    run(a);
+  } catch (const DistError&) {
+    throw;
+  } catch (const std::exception& e) {
+    const char* rank = std::getenv("RANK");
+    if (!rank) rank = std::getenv("SLURM_PROCID");
+    if (!rank) throw;
+    throw std::runtime_error("rank " + std::string(rank) + ": " + e.what());
+  }
 }
 
 }  // namespace
@@ -181,11 +263,37 @@ void add_train(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "seed for init, data order, crops and masks")
       ->capture_default_str();
   cmd->add_option("--save-every", args->save_every, "also save every N steps");
+  cmd->add_option("--until", args->until,
+                  "stop and save after step N of the planned run (--resume goes on), e.g. to "
+                  "fit a cluster job's time limit")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--workers", args->workers, "data loader threads")->capture_default_str();
   cmd->add_option("--log-every", args->log_every, "progress line every N steps")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->callback([args] { run(*args); });
+  cmd->add_option("--ranks", args->ranks,
+                  "start N data-parallel ranks on this machine (Gloo on CPU, NCCL on CUDA); "
+                  "--batch is per rank")
+      ->check(CLI::Range(2, 1024));
+  cmd->add_option("--gpus", args->gpus,
+                  "start N ranks, one per local GPU (--ranks N --device cuda)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--dist-timeout", args->dist_timeout_s,
+                  "seconds a rank waits for the others before it gives up with a message")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  cmd->callback([args] {
+    if (args->ranks > 0 && args->gpus > 0)
+      throw std::runtime_error("give --ranks or --gpus, not both");
+    if (args->ranks > 0 || args->gpus > 0) {
+      if (std::getenv("WORLD_SIZE") || std::getenv("RANK"))
+        throw std::runtime_error("--ranks/--gpus inside a launcher that already started ranks");
+      const int count = std::max(args->ranks, args->gpus);
+      run_local_ranks(count, args->gpus > 0, std::chrono::seconds(args->dist_timeout_s + 10));
+      return;
+    }
+    run_as_rank(*args);
+  });
 }
 
 }  // namespace mae::cli

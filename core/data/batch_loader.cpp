@@ -29,9 +29,14 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig co
       cursor_(first_step),
       next_to_build_(first_step) {
   if (dataset_->size() == 0) throw DataError("the dataset is empty");
+  if (config_.shard_count < 1 || config_.shard_index < 0 ||
+      config_.shard_index >= config_.shard_count || config_.batch % config_.shard_count != 0)
+    throw DataError("a batch of " + std::to_string(config_.batch) + " cannot be split into " +
+                    std::to_string(config_.shard_count) + " equal slices");
   // Ready batches are float (N, C, H, W): hold no more of them than the budget allows.
-  const int64_t batch_bytes = config_.batch * dataset_->channels() * config_.augment.out_h *
-                              config_.augment.out_w * static_cast<int64_t>(sizeof(float));
+  const int64_t batch_bytes = config_.batch / config_.shard_count * dataset_->channels() *
+                              config_.augment.out_h * config_.augment.out_w *
+                              static_cast<int64_t>(sizeof(float));
   const auto affordable =
       static_cast<int64_t>(config_.ready_memory_budget) / std::max<int64_t>(1, batch_bytes);
   config_.prefetch = std::clamp<int64_t>(affordable, 1, std::max<int64_t>(1, config_.prefetch));
@@ -123,9 +128,10 @@ at::Tensor BatchLoader::build(int64_t step) {
   const int64_t n = dataset_->size();
   std::vector<DecodedImage> images;
   std::vector<CropBox> boxes;
-  images.reserve(static_cast<size_t>(config_.batch));
-  boxes.reserve(static_cast<size_t>(config_.batch));
-  for (int64_t j = 0; j < config_.batch; ++j) {
+  const int64_t slice = config_.batch / config_.shard_count;
+  images.reserve(static_cast<size_t>(slice));
+  boxes.reserve(static_cast<size_t>(slice));
+  for (int64_t j = config_.shard_index * slice; j < (config_.shard_index + 1) * slice; ++j) {
     const int64_t global = step * config_.batch + j;
     images.push_back(load_with_fallback(global % n, global / n));
     std::mt19937_64 rng(

@@ -23,7 +23,11 @@
 namespace mae {
 
 struct LoaderConfig {
-  int64_t batch = 64;
+  int64_t batch = 64;  // images per step over all ranks
+  // Data-parallel ranks each build one equal, disjoint slice of every batch: the images
+  // [shard_index, shard_index + 1) * batch / shard_count, exactly as one rank would see them.
+  int64_t shard_index = 0;
+  int64_t shard_count = 1;
   uint64_t seed = 0;
   int64_t workers = 2;
   int64_t prefetch = 4;                            // batches built ahead of the consumer, at most
@@ -40,7 +44,8 @@ class BatchLoader {
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
-  // The normalized (N, C, H, W) batch of the next step. Rethrows a worker's failure.
+  // This rank's normalized (N, C, H, W) slice of the next step's batch. Rethrows a worker's
+  // failure.
   at::Tensor next();
   // Files that could not be decoded and were replaced by another sample.
   int64_t skipped_files() const { return skipped_.load(); }

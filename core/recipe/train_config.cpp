@@ -17,6 +17,7 @@ std::string TrainConfig::to_json() const {
   nlohmann::json j = {{"data", data},
                       {"batch", batch},
                       {"accum_steps", accum_steps},
+                      {"ranks", ranks},
                       {"total_steps", total_steps},
                       {"base_lr", base_lr},
                       {"lr", lr},
@@ -43,6 +44,7 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
     c.data = j.value("data", c.data);
     c.batch = json_integer_or(j, "batch", c.batch);
     c.accum_steps = json_integer_or(j, "accum_steps", c.accum_steps);
+    c.ranks = json_integer_or(j, "ranks", c.ranks);
     c.total_steps = json_integer_or(j, "total_steps", c.total_steps);
     c.base_lr = j.value("base_lr", c.base_lr);
     c.lr = j.value("lr", c.lr);
@@ -86,6 +88,7 @@ void TrainConfig::validate() const {
   };
   count(batch, 1, 1 << 16, "batch");
   count(accum_steps, 1, 1 << 12, "accum_steps");
+  count(ranks, 1, 1 << 16, "ranks");
   count(total_steps, 1, int64_t{1} << 40, "total_steps");
   count(warmup_steps, 0, int64_t{1} << 40, "warmup_steps");
   count(loader_workers, 0, 256, "loader_workers");

@@ -11,10 +11,11 @@ namespace mae {
 
 struct TrainConfig {
   std::string data = "fashion-mnist";
-  int64_t batch = 64;          // per optimizer micro-step
+  int64_t batch = 64;          // per rank and optimizer micro-step
   int64_t accum_steps = 1;     // micro-batches per optimizer step
+  int64_t ranks = 1;           // data-parallel processes; each takes `batch` of every step
   int64_t total_steps = 1000;  // optimizer steps
-  double base_lr = 1.5e-4;     // lr = base_lr * batch * accum / 256, unless lr > 0
+  double base_lr = 1.5e-4;     // lr = base_lr * effective_batch() / 256, unless lr > 0
   double lr = 0.0;             // absolute lr override
   double min_lr = 0.0;
   int64_t warmup_steps = 50;
@@ -30,8 +31,10 @@ struct TrainConfig {
   bool bf16 = true;            // autocast to bfloat16 on CUDA (ignored on CPU)
   int64_t loader_workers = 2;
 
+  // Images per optimizer step over all ranks (the authors' eff_batch_size).
+  int64_t effective_batch() const { return batch * accum_steps * ranks; }
   double peak_lr() const {
-    return lr > 0 ? lr : base_lr * static_cast<double>(batch * accum_steps) / 256.0;
+    return lr > 0 ? lr : base_lr * static_cast<double>(effective_batch()) / 256.0;
   }
   std::string to_json() const;
   // Throws std::invalid_argument naming the first field outside its sane range.

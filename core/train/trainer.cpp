@@ -10,17 +10,20 @@
 #include <cmath>
 #include <limits>
 
+#include "dist/communicator.h"
+#include "dist/gradient_buckets.h"
 #include "io/checkpoint.h"
 #include "train/device.h"
 
 namespace mae {
 
 at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t batch,
-                           int64_t step, int64_t micro) {
+                           int64_t step, int64_t micro, int64_t rank) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(mix_seed(
       train.seed, static_cast<uint64_t>(step), 0x6d61736bULL + static_cast<uint64_t>(micro)));
-  return strategy_noise(train.mask_strategy, batch, model.grid_h(), model.grid_w(),
-                        train.mask_ratio, gen);
+  auto all = strategy_noise(train.mask_strategy, batch * train.ranks, model.grid_h(),
+                            model.grid_w(), train.mask_ratio, gen);
+  return train.ranks == 1 ? all : all.narrow(0, rank * batch, batch).contiguous();
 }
 
 DataOptions training_data_options(const MaeConfig& model, const TrainConfig& train) {
@@ -32,10 +35,14 @@ DataOptions training_data_options(const MaeConfig& model, const TrainConfig& tra
 }
 
 Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
-                 std::shared_ptr<const Dataset> dataset)
-    : model_config_(model), train_(train), dataset_(std::move(dataset)) {
+                 std::shared_ptr<const Dataset> dataset, std::shared_ptr<Communicator> comm)
+    : model_config_(model), train_(train), dataset_(std::move(dataset)), comm_(std::move(comm)) {
   model_config_.validate();
   train_.validate();
+  const int64_t world = comm_ ? comm_->world() : 1;
+  if (train_.ranks != world)
+    throw std::invalid_argument("the training config is for " + std::to_string(train_.ranks) +
+                                " ranks but " + std::to_string(world) + " are running");
   train_.device = resolve_device(train_.device);
   if (train_.batch <= 0 || train_.accum_steps <= 0 || train_.total_steps < 0)
     throw std::invalid_argument("batch, accumulation and steps must be positive");
@@ -45,6 +52,25 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
   model_->train();
   params_ = trainable_parameters(model_);
   optimizer_ = make_optimizer(params_, train_);
+  if (comm_) {
+    std::vector<at::Tensor> tensors;
+    for (const auto& p : params_) tensors.push_back(p.tensor);
+    buckets_ = std::make_unique<GradientBuckets>(std::move(tensors));
+  }
+}
+
+Trainer::~Trainer() = default;
+
+int Trainer::rank() const { return comm_ ? comm_->rank() : 0; }
+
+// Every rank builds the same initial weights from the seed, or reads the same checkpoint;
+// taking rank 0's copy makes that a guarantee, as torch's DDP does.
+void Trainer::adopt_rank_zero_weights() {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> tensors;
+  for (const auto& p : model_->named_parameters()) tensors.push_back(p.value());
+  for (const auto& b : model_->named_buffers()) tensors.push_back(b.value());
+  comm_->broadcast(tensors, 0, "taking rank 0's weights");
 }
 
 LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& train) {
@@ -62,19 +88,24 @@ LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& t
 }
 
 void Trainer::start_loader() {
-  loader_ = std::make_unique<BatchLoader>(dataset_, training_loader_config(model_config_, train_),
-                                          step_ * train_.accum_steps);
+  auto config = training_loader_config(model_config_, train_);
+  config.batch = train_.batch * train_.ranks;
+  config.shard_index = rank();
+  config.shard_count = train_.ranks;
+  loader_ = std::make_unique<BatchLoader>(dataset_, config, step_ * train_.accum_steps);
 }
 
 std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
                                          std::shared_ptr<const Dataset> dataset,
-                                         int64_t total_steps) {
+                                         int64_t total_steps, std::shared_ptr<Communicator> comm) {
   auto loaded = read_checkpoint(checkpoint);
   if (!loaded.info.train)
     throw CheckpointError("'" + checkpoint + "' holds no training state; it cannot be resumed");
   TrainConfig train = *loaded.info.train;
   if (total_steps > 0) train.total_steps = total_steps;
-  auto trainer = std::make_unique<Trainer>(loaded.info.model, train, std::move(dataset));
+  train.ranks = comm ? comm->world() : 1;
+  auto trainer =
+      std::make_unique<Trainer>(loaded.info.model, train, std::move(dataset), std::move(comm));
   load_weights(trainer->model_, loaded.content);
   import_optimizer_state(*trainer->optimizer_, trainer->params_, loaded.content);
   trainer->step_ = loaded.info.step;
@@ -85,7 +116,10 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
 StepMetrics Trainer::step() {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
-  if (!loader_) start_loader();  // here, not in the constructor: resume sets step_ first
+  if (!loader_) {  // here, not in the constructor: resume sets step_ and the weights first
+    start_loader();
+    if (comm_) adopt_rank_zero_weights();
+  }
   const bool on_cuda = train_.device != "cpu";
   const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
   StepMetrics m;
@@ -97,7 +131,7 @@ StepMetrics Trainer::step() {
   bool finite = true;
   for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
     auto images = loader_->next().to(at::Device(train_.device));
-    auto noise = step_mask_noise(train_, model_config_, images.size(0), step_, micro);
+    auto noise = step_mask_noise(train_, model_config_, images.size(0), step_, micro, rank());
     at::Tensor loss;
     {
       AutocastScope autocast(on_cuda && train_.bf16);
@@ -109,6 +143,17 @@ StepMetrics Trainer::step() {
       (loss / static_cast<double>(train_.accum_steps)).backward();
       loss_sum += value / static_cast<double>(train_.accum_steps);
     }
+  }
+  m.stop_requested = stop_requested_;
+  if (comm_) {
+    // Every rank takes part even after a non-finite loss, so that all of them agree to skip.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const auto summed = buckets_->average(
+        *comm_, {finite ? loss_sum : nan, finite ? 0.0 : 1.0, m.stop_requested ? 1.0 : 0.0},
+        "the gradient all-reduce of step " + std::to_string(step_ + 1));
+    loss_sum = summed[0] / static_cast<double>(comm_->world());
+    finite = summed[1] == 0.0 && std::isfinite(loss_sum);
+    m.stop_requested = summed[2] > 0.0;
   }
   if (finite) {
     std::vector<at::Tensor> tensors;
@@ -130,7 +175,7 @@ StepMetrics Trainer::step() {
   ++step_;
   m.step = step_;
   m.step_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
-  m.images_per_sec = static_cast<double>(train_.batch * train_.accum_steps) / (m.step_ms / 1000.0);
+  m.images_per_sec = static_cast<double>(train_.effective_batch()) / (m.step_ms / 1000.0);
   m.memory_bytes = memory_in_use(train_.device);
   m.skipped_files = loader_->skipped_files();
   return m;

@@ -1,8 +1,12 @@
 // Why: one MAE training run that advances one optimizer step at a time. The CLI drives it
 // in a loop, the app drives it from a background thread (see run_control.h). Every random
-// draw after initialization comes from (seed, step), which makes CPU resumes exact.
+// draw after initialization comes from (seed, step), which makes CPU resumes exact. With a
+// Communicator it is one rank of a data-parallel run: each rank takes its slice of every
+// global batch and of its mask noise, and the ranks average their gradients, so R ranks of
+// batch B follow the same path as one rank of batch R x B.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -23,16 +27,29 @@ struct StepMetrics {
   int64_t memory_bytes = 0;
   bool nonfinite = false;  // the step was skipped; weights are unchanged
   int64_t skipped_files = 0;
+  bool stop_requested = false;  // some rank asked to stop; every rank sees it at this step
 };
+
+class Communicator;
+class GradientBuckets;
 
 class Trainer {
  public:
-  Trainer(const MaeConfig& model, const TrainConfig& train, std::shared_ptr<const Dataset> dataset);
+  // `comm`, when given, makes this one rank of a data-parallel run of train.ranks ranks.
+  Trainer(const MaeConfig& model, const TrainConfig& train, std::shared_ptr<const Dataset> dataset,
+          std::shared_ptr<Communicator> comm = nullptr);
+  ~Trainer();
   // Continues the run saved in `checkpoint` (model, optimizer, step, configs).
-  // total_steps > 0 replaces the saved total (to train longer).
+  // total_steps > 0 replaces the saved total (to train longer). With `comm`, every rank
+  // reads the same file and the run goes on with comm's number of ranks.
   static std::unique_ptr<Trainer> resume(const std::string& checkpoint,
                                          std::shared_ptr<const Dataset> dataset,
-                                         int64_t total_steps = 0);
+                                         int64_t total_steps = 0,
+                                         std::shared_ptr<Communicator> comm = nullptr);
+
+  // Asks the run to stop; on several ranks the request travels with the next step's
+  // gradients, so every rank stops after the same step (see StepMetrics::stop_requested).
+  void request_stop() { stop_requested_ = true; }
 
   StepMetrics step();
   bool done() const { return step_ >= train_.total_steps; }
@@ -48,6 +65,8 @@ class Trainer {
 
  private:
   void start_loader();  // at the first step(), from step_
+  void adopt_rank_zero_weights();
+  int rank() const;
 
   MaeConfig model_config_;
   TrainConfig train_;
@@ -59,6 +78,9 @@ class Trainer {
   int64_t step_ = 0;
   double last_good_loss_ = 0.0;
   int64_t nonfinite_steps_ = 0;
+  std::shared_ptr<Communicator> comm_;
+  std::unique_ptr<GradientBuckets> buckets_;
+  std::atomic<bool> stop_requested_{false};
 };
 
 // How a run reads its data: pictures decoded once, shrunk to the crop-faithful size for
@@ -71,8 +93,9 @@ DataOptions training_data_options(const MaeConfig& model, const TrainConfig& tra
 LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& train);
 
 // Noise for the masks of optimizer step `step`, micro-batch `micro`: a pure function of the
-// seed, so evaluation and resume see the same masks.
+// seed, so evaluation and resume see the same masks. Rank r of R takes rows
+// [r, r + 1) * batch of the noise drawn for R x batch images.
 at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t batch,
-                           int64_t step, int64_t micro);
+                           int64_t step, int64_t micro, int64_t rank = 0);
 
 }  // namespace mae

@@ -1,0 +1,313 @@
+// Why: a data-parallel run must be the same run as one process with the whole batch, not a
+// similar one; it must resume exactly; and a rank that dies or hangs must end the run with
+// a message instead of a silent hang. The last three cases run the real `mae` command as
+// two Gloo ranks on this machine, exactly as a user would.
+#include <ATen/ATen.h>
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dist/gradient_buckets.h"
+#include "dist/rank_layout.h"
+#include "io/checkpoint.h"
+#include "test_support.h"
+
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+mae::EnvLookup lookup(const Env& env) {
+  return [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+}
+
+bool fashion_mnist_present() {
+  return std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") ||
+         std::getenv("MAE_FASHION_MNIST_DIR");
+}
+
+// Runs `mae train` with `args`, output to `log`; returns the exit status.
+int mae_train(const std::string& args, const std::string& log) {
+  const std::string command = std::string("OMP_NUM_THREADS=1 ") + MAE_CLI_PATH +
+                              " train --preset fmnist-tiny --data fashion-mnist --workers 1 "
+                              "--log-every 5 " +
+                              args + " >" + log + " 2>&1";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<double> losses(const std::string& run) {
+  std::vector<double> out;
+  std::ifstream in(run + "/metrics.jsonl");
+  for (std::string line; std::getline(in, line);)
+    out.push_back(nlohmann::json::parse(line)["loss"].get<double>());
+  return out;
+}
+
+// The largest difference between two runs' weights. The attention key bias is reported
+// apart: adding a constant to every key of a query shifts all of that query's logits
+// equally, which softmax ignores, so its exact gradient is zero. What reaches it is rounding
+// noise (1e-10), which AdamW divides by its own square root and turns into steps of about
+// the lr; two runs that sum in a different order diverge there and only there.
+struct WeightDifference {
+  double worst = 0.0;
+  double worst_key_bias = 0.0;
+};
+
+WeightDifference weight_difference(const std::string& a, const std::string& b) {
+  const auto wa = mae::read_checkpoint(a + "/last.safetensors").content;
+  const auto wb = mae::read_checkpoint(b + "/last.safetensors").content;
+  WeightDifference d;
+  int compared = 0;
+  for (const auto& [name, tensor] : wa.tensors) {
+    if (name.rfind("optimizer.", 0) == 0) continue;
+    const at::Tensor* other = wb.find(name);
+    REQUIRE_MESSAGE(other, name);
+    auto diff = (tensor.to(at::kDouble) - other->to(at::kDouble)).abs();
+    if (name.ends_with(".qkv.bias")) {
+      const int64_t width = diff.size(0) / 3;
+      d.worst_key_bias =
+          std::max(d.worst_key_bias, diff.narrow(0, width, width).max().item<double>());
+      diff = at::cat({diff.narrow(0, 0, width), diff.narrow(0, 2 * width, width)});
+    }
+    d.worst = std::max(d.worst, diff.max().item<double>());
+    ++compared;
+  }
+  REQUIRE(compared > 10);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("torchrun's variables give the rank layout") {
+  const Env env{{"RANK", "3"},
+                {"WORLD_SIZE", "8"},
+                {"LOCAL_RANK", "1"},
+                {"LOCAL_WORLD_SIZE", "2"},
+                {"MASTER_ADDR", "node0"},
+                {"MASTER_PORT", "29400"},
+                {"TORCHELASTIC_RUN_ID", "x"},
+                {"TORCHELASTIC_USE_AGENT_STORE", "True"}};
+  const auto l = mae::rank_layout_from_env(lookup(env));
+  REQUIRE(l);
+  CHECK(l->rank == 3);
+  CHECK(l->world == 8);
+  CHECK(l->local_rank == 1);
+  CHECK(l->local_world == 2);
+  CHECK(l->master_addr == "node0");
+  CHECK(l->master_port == 29400);
+  CHECK(l->store_is_hosted_by_agent);
+  CHECK(l->launcher == "torchrun");
+  CHECK_FALSE(mae::rank_layout_from_env(lookup(Env{})));
+}
+
+TEST_CASE("Slurm's variables give the rank layout, the master from the node list") {
+  const Env env{{"SLURM_PROCID", "5"},
+                {"SLURM_STEP_NUM_TASKS", "16"},
+                {"SLURM_LOCALID", "1"},
+                {"SLURM_STEP_TASKS_PER_NODE", "4(x4)"},
+                {"SLURM_STEP_NODELIST", "gpu[07-10]"},
+                {"SLURM_JOB_ID", "123456"}};
+  const auto l = mae::rank_layout_from_env(lookup(env));
+  REQUIRE(l);
+  CHECK(l->rank == 5);
+  CHECK(l->world == 16);
+  CHECK(l->local_rank == 1);
+  CHECK(l->local_world == 4);
+  CHECK(l->master_addr == "gpu07");
+  CHECK(l->master_port == 29500 + 123456 % 10000);
+  CHECK(l->launcher == "slurm");
+  CHECK(mae::first_slurm_host("a1,b2") == "a1");
+  CHECK(mae::first_slurm_host("cn[3,5-9],gpu1") == "cn3");
+  CHECK(mae::first_slurm_host("login") == "login");
+  // A batch script's single task is a plain run.
+  CHECK_FALSE(
+      mae::rank_layout_from_env(lookup(Env{{"SLURM_PROCID", "0"}, {"SLURM_STEP_NUM_TASKS", "1"}})));
+}
+
+TEST_CASE("malformed launcher variables are refused with the variable's name") {
+  auto message = [](const Env& env) {
+    try {
+      mae::rank_layout_from_env(lookup(env));
+    } catch (const mae::DistError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const Env base{{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "1"}};
+  auto with = [&base](const char* key, const char* value) {
+    Env e = base;
+    e[key] = value;
+    return e;
+  };
+  CHECK(message(with("WORLD_SIZE", "two")).find("WORLD_SIZE='two'") != std::string::npos);
+  CHECK(message(with("RANK", "2")).find("not below the world size") != std::string::npos);
+  CHECK(message(with("MASTER_PORT", "70000")).find("MASTER_PORT") != std::string::npos);
+  CHECK(message(with("RANK", "-1")).find("RANK='-1'") != std::string::npos);
+  Env no_master = base;
+  no_master.erase("MASTER_ADDR");
+  CHECK(message(no_master).find("MASTER_ADDR") != std::string::npos);
+}
+
+TEST_CASE("gradients are packed into buckets from the last parameter back") {
+  std::vector<at::Tensor> params{at::zeros({100}), at::zeros({300}), at::zeros({50}),
+                                 at::zeros({10})};
+  // 1600 bytes per bucket: {10, 50} floats = 240 B, then 300 floats = 1200 B (total 1440),
+  // then 100 floats would pass 1600 B: a new bucket.
+  mae::GradientBuckets buckets(params, 1600);
+  CHECK(buckets.bucket_count() == 2);
+  CHECK(buckets.bytes_per_step(3) == (100 + 300 + 50 + 10 + 3) * sizeof(float));
+  CHECK(mae::GradientBuckets(params).bucket_count() == 1);
+}
+
+TEST_CASE("two Gloo ranks of batch 8 follow one rank of batch 16, and resume exactly") {
+  REQUIRE_MESSAGE(fashion_mnist_present(), "Fashion-MNIST is missing (scripts/setup.sh)");
+  TempDir dir;
+  const std::string one = dir.path("one"), two = dir.path("two"), half = dir.path("half");
+  const std::string common = " --steps 20 --seed 3 --lr 2e-3 --dist-timeout 60";
+  REQUIRE(mae_train("--batch 16 --out " + one + common, dir.path("one.log")) == 0);
+  REQUIRE_MESSAGE(mae_train("--ranks 2 --batch 8 --out " + two + common, dir.path("two.log")) == 0,
+                  read_text(dir.path("two.log")));
+  const auto l1 = losses(one), l2 = losses(two);
+  REQUIRE(l1.size() == 20);
+  REQUIRE(l2.size() == 20);
+  double worst_loss = 0.0;
+  for (size_t i = 0; i < l1.size(); ++i) worst_loss = std::max(worst_loss, std::abs(l1[i] - l2[i]));
+  const auto weights = weight_difference(one, two);
+  MESSAGE("1 rank x 16 vs 2 ranks x 8 over 20 steps: max |loss diff| "
+          << worst_loss << ", max |weight diff| " << weights.worst
+          << " (attention key bias, whose exact gradient is 0: " << weights.worst_key_bias
+          << "); loss " << l1.front() << " -> " << l1.back());
+  CHECK(worst_loss < 1e-5);
+  CHECK(weights.worst < 1e-5);
+  CHECK(l1.back() < l1.front());
+
+  // The same two-rank run paused after step 10 (--until) and resumed: bit for bit the same.
+  REQUIRE(mae_train("--ranks 2 --batch 8 --out " + half + common + " --until 10",
+                    dir.path("half1.log")) == 0);
+  REQUIRE(losses(half).size() == 10);
+  REQUIRE_MESSAGE(mae_train("--ranks 2 --resume --out " + half, dir.path("half2.log")) == 0,
+                  read_text(dir.path("half2.log")));
+  const auto resumed = weight_difference(two, half);
+  MESSAGE("two ranks, 20 straight steps vs 10 + resume + 10: max |weight diff| "
+          << std::max(resumed.worst, resumed.worst_key_bias));
+  CHECK(resumed.worst == 0.0);
+  CHECK(resumed.worst_key_bias == 0.0);
+  CHECK(losses(half) == l2);
+}
+
+namespace {
+
+// Starts a long two-rank run in the background and returns the launcher's pid; the ranks'
+// pids are read from its first line.
+pid_t start_long_run(const TempDir& dir, const std::string& extra) {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    _exit(mae_train("--ranks 2 --batch 8 --steps 100000 --out " + dir.path("run") + extra,
+                    dir.path("run.log")));
+  }
+  return pid;
+}
+
+std::vector<pid_t> rank_pids(const std::string& log) {
+  for (int i = 0; i < 600; ++i) {
+    const std::string text = read_text(log);
+    const size_t at = text.find("(pids ");
+    if (at != std::string::npos && text.find("rendezvous", at) != std::string::npos) {
+      std::vector<pid_t> pids;
+      const char* p = text.c_str() + at + 6;
+      while (*p >= '0' && *p <= '9') {
+        pids.push_back(static_cast<pid_t>(std::strtol(p, const_cast<char**>(&p), 10)));
+        while (*p == ',' || *p == ' ') ++p;
+      }
+      return pids;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return {};
+}
+
+void wait_for_steps(const std::string& metrics, int steps) {
+  for (int i = 0; i < 1200; ++i) {
+    std::ifstream in(metrics);
+    int lines = 0;
+    for (std::string line; std::getline(in, line);) ++lines;
+    if (lines >= steps) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL("the run did not reach step " << steps);
+}
+
+// Waits for the launcher; returns its exit code and the seconds it took after `since`.
+std::pair<int, double> wait_launcher(pid_t launcher, std::chrono::steady_clock::time_point since) {
+  int status = 0;
+  for (int i = 0; i < 1800; ++i) {
+    if (waitpid(launcher, &status, WNOHANG) == launcher) {
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+      return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, s};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(launcher, SIGKILL);
+  waitpid(launcher, &status, 0);
+  return {-1, 180.0};
+}
+
+}  // namespace
+
+TEST_CASE("a killed rank ends the run with a message naming it") {
+  REQUIRE_MESSAGE(fashion_mnist_present(), "Fashion-MNIST is missing (scripts/setup.sh)");
+  TempDir dir;
+  const pid_t launcher = start_long_run(dir, " --dist-timeout 60");
+  const auto pids = rank_pids(dir.path("run.log"));
+  REQUIRE(pids.size() == 2);
+  wait_for_steps(dir.path("run") + "/metrics.jsonl", 3);
+  const auto killed_at = std::chrono::steady_clock::now();
+  kill(pids[1], SIGKILL);
+  const auto [code, seconds] = wait_launcher(launcher, killed_at);
+  const std::string log = read_text(dir.path("run.log"));
+  MESSAGE("rank 1 killed: the run ended in " << seconds << " s with code " << code);
+  CHECK(code == 1);
+  CHECK(seconds < 60.0);
+  CHECK(log.find("rank 1 was killed by signal 9") != std::string::npos);
+  CHECK(log.find("rank 0 of 2: the gradient all-reduce of step") != std::string::npos);
+}
+
+TEST_CASE("a hung rank ends the run within the timeout") {
+  REQUIRE_MESSAGE(fashion_mnist_present(), "Fashion-MNIST is missing (scripts/setup.sh)");
+  TempDir dir;
+  const pid_t launcher = start_long_run(dir, " --dist-timeout 8");
+  const auto pids = rank_pids(dir.path("run.log"));
+  REQUIRE(pids.size() == 2);
+  wait_for_steps(dir.path("run") + "/metrics.jsonl", 3);
+  const auto stopped_at = std::chrono::steady_clock::now();
+  kill(pids[1], SIGSTOP);
+  const auto [code, seconds] = wait_launcher(launcher, stopped_at);
+  kill(pids[1], SIGKILL);  // in case the launcher did not
+  const std::string log = read_text(dir.path("run.log"));
+  MESSAGE("rank 1 stopped (SIGSTOP): the run ended in " << seconds << " s with code " << code);
+  CHECK(code == 1);
+  CHECK(seconds < 8.0 + 30.0 + 10.0);
+  CHECK(log.find("did not answer within 8 s") != std::string::npos);
+}
