@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Why: one prepared run on a borrowed GPU machine (CUDA 13, torch 2.11, CMake, ninja, no
 # Debian packages, no network): build core + CLI + tests against the machine's torch with
-# the carried .deps/, run the suite, then benchmark. Figures land in $OUT.
+# the carried .deps/, run the suite, benchmark, and train through NCCL. Figures land in $OUT.
 # Here, first: scripts/vendor_deps.sh; then run it through the device tool with
 # carry [".deps"] and command "bash scripts/gpu_check.sh".
 set -uo pipefail
@@ -25,3 +25,8 @@ for args in "--preset vit-b16 --batch 128" "--preset vit-b16 --batch 128 --fp32"
   $mae bench $args --device cuda --steps 10 --warmup 3 --json > "$out/bench_$name.json" 2>&1
   cat "$out/bench_$name.json"
 done
+# NCCL: one rank per GPU through the local launcher (a 1-GPU machine runs a 1-rank group).
+gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
+$mae train --gpus "$gpus" --preset fmnist-tiny --batch 256 --steps 50 --log-every 10 \
+  --out "$out/nccl-run" > "$out/nccl.txt" 2>&1
+echo "NCCL run on $gpus GPU(s): exit $?"; tail -3 "$out/nccl.txt"

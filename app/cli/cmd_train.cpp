@@ -1,6 +1,6 @@
 // Why: `mae train`: a whole run from the terminal, with a progress line, metrics.jsonl,
-// periodic and final checkpoints, resume, and Ctrl+C that saves before it exits. Launched
-// as ranks (torchrun, srun, or --ranks N), every rank trains its slice of each batch and
+// periodic and final checkpoints, resume, and Ctrl+C (or SIGTERM) that saves before it exits.
+// Launched as ranks (torchrun, srun, or --ranks N), every rank trains its slice of each batch and
 // rank 0 alone writes the progress, the metrics and the checkpoints.
 #include <algorithm>
 #include <chrono>
@@ -52,6 +52,7 @@ struct TrainArgs {
   int ranks = 0;
   int gpus = 0;
   int64_t dist_timeout_s = 300;
+  bool no_overlap = false;
 };
 
 // This process's place in a data-parallel run; the plain run is rank 0 of 1.
@@ -86,7 +87,7 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   if (a.resume) {
     if (!std::filesystem::exists(last))
       throw std::runtime_error("--resume: no checkpoint at '" + last + "'");
-    auto info = read_checkpoint(last).info;
+    auto info = read_checkpoint_info(last);
     if (!info.train)
       throw std::runtime_error("'" + last + "' holds no training state; it cannot be resumed");
     if (info.train->ranks != place.world() && place.writes())
@@ -141,6 +142,7 @@ void run(TrainArgs a) {
   const std::string last = a.out + "/last.safetensors";
   if (writes) std::filesystem::create_directories(a.out);
   auto trainer = make_trainer(a, last, place);
+  if (a.no_overlap) trainer->overlap_communication(false);
   const auto& t = trainer->train_config();
   if (writes)
     std::fprintf(stderr,
@@ -155,7 +157,10 @@ void run(TrainArgs a) {
     metrics.open(a.out + "/metrics.jsonl", a.resume ? std::ios::app : std::ios::trunc);
     if (!metrics) throw std::runtime_error("cannot write " + a.out + "/metrics.jsonl");
   }
+  // Ctrl+C, and SIGTERM as Slurm sends it before a job's time limit or a launcher when it
+  // goes: stop after the step (all ranks at the same one) and save.
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
+  std::signal(SIGTERM, [](int) { g_interrupted = 1; });
   const int64_t first = trainer->current_step();
   double elapsed = 0.0;
   int nonfinite_in_a_row = 0;
@@ -177,6 +182,7 @@ void run(TrainArgs a) {
                               {"lr", m.lr},
                               {"images_per_sec", m.images_per_sec},
                               {"step_ms", m.step_ms},
+                              {"allreduce_ms", m.allreduce_ms},
                               {"memory_bytes", m.memory_bytes},
                               {"nonfinite", m.nonfinite},
                               {"skipped_files", m.skipped_files}}
@@ -282,6 +288,8 @@ void add_train(CLI::App& app) {
                   "seconds a rank waits for the others before it gives up with a message")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  cmd->add_flag("--no-overlap", args->no_overlap,
+                "all-reduce the gradients after backward instead of during it (to measure)");
   cmd->callback([args] {
     if (args->ranks > 0 && args->gpus > 0)
       throw std::runtime_error("give --ranks or --gpus, not both");

@@ -2,6 +2,7 @@
 #include "local_ranks.h"
 
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -89,6 +91,10 @@ void run_local_ranks(int count, bool cuda, std::chrono::seconds grace) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // The binary's own path, so the ranks show up as `mae` in ps and top.
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) throw std::runtime_error("cannot find the mae binary to start ranks: " + ec.message());
   const int port = free_local_port();
   // One OpenMP team per rank, sharing the cores (torchrun sets OMP_NUM_THREADS likewise).
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -96,10 +102,14 @@ void run_local_ranks(int count, bool cuda, std::chrono::seconds grace) {
 
   std::map<pid_t, int> rank_of;
   std::fflush(nullptr);
+  const pid_t launcher = getpid();
   for (int r = 0; r < count; ++r) {
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error(std::string("cannot start a rank: ") + strerror(errno));
     if (pid == 0) {
+      // Ranks end with their launcher (killed, or its terminal closed), never as orphans.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != launcher) _exit(1);
       setenv("RANK", std::to_string(r).c_str(), 1);
       setenv("LOCAL_RANK", std::to_string(r).c_str(), 1);
       setenv("WORLD_SIZE", std::to_string(count).c_str(), 1);
@@ -108,7 +118,7 @@ void run_local_ranks(int count, bool cuda, std::chrono::seconds grace) {
       setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
       setenv("MAE_LAUNCHER", "mae", 1);
       setenv("OMP_NUM_THREADS", threads.c_str(), 0);
-      execv("/proc/self/exe", argv.data());
+      execv(self.c_str(), argv.data());
       std::fprintf(stderr, "mae: rank %d could not start: %s\n", r, strerror(errno));
       _exit(127);
     }

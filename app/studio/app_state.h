@@ -9,11 +9,13 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "analysis_jobs.h"
 #include "inference_worker.h"
+#include "train/run_follower.h"
 #include "training_session.h"
 #include "view_renderer.h"
 
@@ -22,7 +24,7 @@ namespace mae::studio {
 enum class ComputeDevice { Cpu, Cuda };
 
 // What the file browser is choosing for.
-enum class BrowseTarget { Checkpoint, ExplorerImage, TrainingData, CompareCheckpoint };
+enum class BrowseTarget { Checkpoint, ExplorerImage, TrainingData, CompareCheckpoint, RunFolder };
 
 // The file browser: where it is, what is selected, where it was used before.
 struct FileBrowserState {
@@ -159,6 +161,18 @@ struct CurveState {
   double ema = 0.0, ema_weight = 0.0;  // the smoothed loss is ema / ema_weight
 };
 
+// A run folder that some `mae train` writes, followed read-only.
+struct RunWatchState {
+  std::string folder;
+  FollowedRunState state = FollowedRunState::Waiting;
+  int64_t step = 0;
+  int64_t total_steps = 0;  // 0 until a checkpoint says
+  double seconds_since_progress = 0.0;
+  double stall_after_seconds = 30.0;
+  int64_t checkpoint_step = -1;  // of the newest checkpoint handed to the explorer
+  int checkpoints_loaded = 0;
+};
+
 struct AppState {
   TrainingForm form;
   ExplorerState explorer;
@@ -169,6 +183,7 @@ struct AppState {
   CurveState curves;
   // Earlier runs' smoothed losses, drawn faintly beside the current run until cleared.
   std::vector<CurveState> earlier_curves;  // oldest first, at most 4
+  std::optional<RunWatchState> watch;
   StepMetrics last_metrics;
   bool have_metrics = false;  // a step of the current run has been measured
   double mean_step_ms = 0.0;  // recent steps, for the ETA

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <string>
 
 #include "keys.h"
 #include "panels.h"
@@ -25,11 +26,14 @@ void draw_status_bar(StudioApp& app) {
   // A message stays for a while, then gives way (the log in the Checkpoint panel keeps it).
   const bool fresh = std::chrono::steady_clock::now() - s.status_time < std::chrono::seconds(10);
   const char* status = fresh ? s.status.c_str() : "";
+  // A watched run is the run on screen; the app's own trainer is idle meanwhile.
+  const std::string state =
+      s.watch ? "watching: " + to_string(s.watch->state) : to_string(app.run_state());
   if (s.have_metrics)
-    ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", to_string(app.run_state()).c_str(),
+    ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", state.c_str(),
                 static_cast<long long>(m.step), m.images_per_sec, status);
   else
-    ImGui::Text("[%s]  |  %s  |  F1 help", to_string(app.run_state()).c_str(), status);
+    ImGui::Text("[%s]  |  %s  |  F1 help", state.c_str(), status);
   ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("Reset layout").x - 24);
   if (ImGui::SmallButton("Reset layout")) app.reset_layout();
   if (ImGui::IsItemHovered())

@@ -37,6 +37,8 @@ bool openable_file(const fs::path& path, BrowseTarget target) {
       return has_image_extension(path.string());
     case BrowseTarget::TrainingData:
       return has_image_extension(path.string());
+    case BrowseTarget::RunFolder:
+      return false;  // folders only
   }
   return false;
 }
@@ -51,6 +53,8 @@ const char* title_of(BrowseTarget target) {
       return "Training data (a folder or an image)";
     case BrowseTarget::CompareCheckpoint:
       return "Open checkpoint to compare";
+    case BrowseTarget::RunFolder:
+      return "Watch a run folder (written by mae train)";
   }
   return "Open";
 }
@@ -82,7 +86,8 @@ void draw_file_browser(StudioApp& app) {
     if (b.recent.empty()) ImGui::TextDisabled("nothing opened yet");
     ImGui::EndCombo();
   }
-  const bool folder_target = s.file_browser_target == BrowseTarget::TrainingData;
+  const bool folder_target = s.file_browser_target == BrowseTarget::TrainingData ||
+                             s.file_browser_target == BrowseTarget::RunFolder;
   const bool checkpoint_target = s.file_browser_target == BrowseTarget::Checkpoint ||
                                  s.file_browser_target == BrowseTarget::CompareCheckpoint;
   if (folder_target && ImGui::Button("Use this folder")) app.browse_open(b.dir);

@@ -12,6 +12,58 @@
 
 namespace mae::studio {
 
+namespace {
+
+// A run written by another process: how far it is, whether it is still writing, and the
+// checkpoint the pictures come from.
+void draw_watched_run(StudioApp& app, const RunWatchState& w) {
+  if (ImGui::SmallButton("Stop watching")) app.stop_watching();
+  ImGui::SameLine();
+  ImGui::TextWrapped("%s (read-only)", w.folder.c_str());
+  const ImVec4 colour = w.state == FollowedRunState::Stalled ? ImVec4(1.0f, 0.55f, 0.3f, 1.0f)
+                        : w.state == FollowedRunState::Live  ? ImVec4(0.45f, 0.9f, 0.45f, 1.0f)
+                                                             : ImVec4(0.8f, 0.8f, 0.8f, 1.0f);
+  ImGui::PushStyleColor(ImGuiCol_Text, colour);
+  if (w.state == FollowedRunState::Stalled)
+    ImGui::TextWrapped("stalled: no new step for %s (stalled means %.0f s without one)",
+                       format_duration(w.seconds_since_progress).c_str(), w.stall_after_seconds);
+  else if (w.state == FollowedRunState::Waiting)
+    ImGui::TextWrapped("waiting for metrics.jsonl to get its first line");
+  else
+    ImGui::TextWrapped("%s, last update %s ago", to_string(w.state).c_str(),
+                       format_duration(w.seconds_since_progress).c_str());
+  ImGui::PopStyleColor();
+  char overlay[96];
+  const auto& m = app.state().last_metrics;
+  if (w.total_steps > 0) {
+    std::snprintf(overlay, sizeof overlay, "%lld / %lld", static_cast<long long>(w.step),
+                  static_cast<long long>(w.total_steps));
+    ImGui::ProgressBar(static_cast<float>(w.step) / static_cast<float>(w.total_steps),
+                       ImVec2(-1, 0), overlay);
+  } else {
+    std::snprintf(overlay, sizeof overlay, "step %lld (total known from the first checkpoint)",
+                  static_cast<long long>(w.step));
+    ImGui::ProgressBar(0.0f, ImVec2(-1, 0), overlay);
+  }
+  if (app.state().have_metrics) {
+    if (m.nonfinite)
+      ImGui::Text("loss: not finite at this step   lr %.2e", m.lr);
+    else
+      ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
+    ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,
+                static_cast<double>(m.memory_bytes) / (1 << 20));
+  }
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  if (w.checkpoint_step >= 0)
+    ImGui::TextWrapped("pictures from the checkpoint of step %lld (%d loaded so far)",
+                       static_cast<long long>(w.checkpoint_step), w.checkpoints_loaded);
+  else
+    ImGui::TextWrapped("no checkpoint yet: pictures come with --save-every");
+  ImGui::PopStyleColor();
+}
+
+}  // namespace
+
 void draw_training_panel(StudioApp& app) {
   auto& s = app.state();
   auto& f = s.form;
@@ -19,6 +71,10 @@ void draw_training_panel(StudioApp& app) {
   if (!ImGui::Begin("Training")) {
     ImGui::End();
     return;
+  }
+  if (s.watch) {
+    draw_watched_run(app, *s.watch);
+    ImGui::Separator();
   }
   const bool active = app.training_active();
   ImGui::BeginDisabled(active);
@@ -71,6 +127,10 @@ void draw_training_panel(StudioApp& app) {
     ImGui::TextDisabled("%lld steps not saved yet", static_cast<long long>(unsaved));
 
   ImGui::Separator();
+  if (s.watch) {  // the watched run's state is at the top; training here would end the watch
+    ImGui::End();
+    return;
+  }
   if (!active) {
     if (ImGui::Button("Start")) app.start_training();
     if (const auto what = app.continuable(); !what.empty()) {
@@ -95,6 +155,13 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::SmallButton("Experiments...")) app.show_experiments();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("train one model per masking ratio and compare them (the paper's Figure 5)");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Watch run...")) app.open_file_browser(BrowseTarget::RunFolder);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "follow a folder that `mae train` writes, from another terminal, a shared disk or a\n"
+        "distributed run: live curves, and pictures from each checkpoint (--save-every).\n"
+        "Read-only. Dropping a run folder on the window does the same.");
 
   const auto& m = s.last_metrics;
   const float total = static_cast<float>(std::max(1, f.steps));

@@ -10,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "keys.h"
 #include "model/presets.h"
@@ -52,6 +53,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     if (window == "experiments") show_experiments();
   }
   if (!options_.compare.empty()) open_compare_checkpoint(options_.compare);
+  if (!options_.watch.empty()) watch_run(options_.watch);
   if (!options_.load.empty()) {
     // In the background, like Open: the window appears at once and says what it loads.
     open_checkpoint(options_.load);
@@ -123,6 +125,8 @@ void StudioApp::handle_drop(const std::vector<std::string>& paths) {
     std::error_code ec;
     if (is_hf_folder(p))
       open_checkpoint(p);
+    else if (std::filesystem::exists(std::filesystem::path(p) / "metrics.jsonl", ec))
+      watch_run(p);
     else if (std::filesystem::is_directory(p, ec))
       set_training_data(p);
     else if (p.size() > 12 && p.substr(p.size() - 12) == ".safetensors")
@@ -176,6 +180,9 @@ void StudioApp::browse_open(const std::string& path) {
     case BrowseTarget::CompareCheckpoint:
       open_compare_checkpoint(path);
       break;
+    case BrowseTarget::RunFolder:
+      watch_run(path);
+      break;
   }
   state_.show_file_browser = false;
 }
@@ -209,6 +216,7 @@ void StudioApp::set_training_steps(int steps) {
 
 void StudioApp::start_training() {
   if (training_active()) return;
+  stop_watching();
   try {
     Recipe r = preset_recipe(state_.form.preset);
     TrainingRequest request;
@@ -270,6 +278,7 @@ void StudioApp::continue_training() {
     message("nothing to continue: train, or open a checkpoint saved by MAE Studio or mae train");
     return;
   }
+  stop_watching();
   try {
     TrainingRequest request;
     int64_t done = 0;
@@ -432,8 +441,15 @@ std::string StudioApp::title() const {
 
 void StudioApp::pump() {
   while (auto m = worker_.take_message()) message(*m);
-  if (auto snap = worker_.take_checkpoint_snapshot())
+  if (auto snap = worker_.take_checkpoint_snapshot()) {
     state_.checkpoint_snapshot = std::make_shared<TrainingSnapshot>(std::move(*snap));
+    // A watched run keeps each checkpoint's pictures, for the triplets' history slider.
+    if (follower_) {
+      state_.snapshots.push_back(state_.checkpoint_snapshot);
+      if (state_.snapshots.size() > TrainingSession::kMaxSnapshots)
+        state_.snapshots.erase(state_.snapshots.begin());
+    }
+  }
   pump_explorer_result();
   pump_compare();
   pump_jobs();
@@ -449,31 +465,97 @@ void StudioApp::pump() {
       state_.explorer.manual = false;
     state_.explorer.dirty = true;
   }
-  if (session_) {
+  if (session_ && !follower_) {
     std::vector<StepMetrics> metrics;
     std::vector<std::string> messages;
     session_->poll(&metrics, &messages);
     for (const auto& m : messages) message(m);
-    auto& c = state_.curves;
-    for (const auto& m : metrics) {
-      state_.last_metrics = m;
-      // The ETA comes from measured steps: an average that forgets the slow first step.
-      state_.mean_step_ms =
-          state_.have_metrics ? 0.8 * state_.mean_step_ms + 0.2 * m.step_ms : m.step_ms;
-      state_.have_metrics = true;
-      if (m.nonfinite) continue;
-      c.steps.push_back(static_cast<double>(m.step));
-      c.loss.push_back(m.loss);
-      // An exponential average, bias-corrected as in Adam: early values are not pulled
-      // towards the zero it starts from (nor held at the first loss).
-      c.ema = c.smoothing * c.ema + (1 - c.smoothing) * m.loss;
-      c.ema_weight = c.smoothing * c.ema_weight + (1 - c.smoothing);
-      c.smoothed.push_back(c.ema / c.ema_weight);
-      c.lr.push_back(m.lr);
-    }
+    for (const auto& m : metrics) add_curve_point(m);
     state_.snapshots = session_->snapshots();
     state_.data_stage = session_->data_stage();
   }
+  pump_watch();
+}
+
+void StudioApp::add_curve_point(const StepMetrics& m) {
+  auto& c = state_.curves;
+  state_.last_metrics = m;
+  // The ETA comes from measured steps: an average that forgets the slow first step.
+  state_.mean_step_ms =
+      state_.have_metrics ? 0.8 * state_.mean_step_ms + 0.2 * m.step_ms : m.step_ms;
+  state_.have_metrics = true;
+  if (m.nonfinite) return;
+  c.steps.push_back(static_cast<double>(m.step));
+  c.loss.push_back(m.loss);
+  // An exponential average, bias-corrected as in Adam: early values are not pulled
+  // towards the zero it starts from (nor held at the first loss).
+  c.ema = c.smoothing * c.ema + (1 - c.smoothing) * m.loss;
+  c.ema_weight = c.smoothing * c.ema_weight + (1 - c.smoothing);
+  c.smoothed.push_back(c.ema / c.ema_weight);
+  c.lr.push_back(m.lr);
+}
+
+void StudioApp::watch_run(const std::string& folder) {
+  if (training_active()) {
+    message("cannot watch '" + folder + "' while the app trains: stop the run first");
+    return;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) {
+    message("cannot watch '" + folder + "': not a folder");
+    return;
+  }
+  follower_ = std::make_unique<RunFollower>(folder);
+  reset_curves();
+  state_.snapshots.clear();
+  state_.snapshot_index = -1;
+  state_.watch = RunWatchState{};
+  state_.watch->folder = folder;
+  next_watch_poll_ = {};
+  message("watching " + folder +
+          " (read-only): curves from metrics.jsonl, pictures from each "
+          "new last.safetensors");
+}
+
+void StudioApp::stop_watching() {
+  if (!follower_) return;
+  message("stopped watching " + follower_->folder());
+  follower_.reset();
+  state_.watch.reset();
+}
+
+// Polled twice a second from the UI thread: a stat and the appended bytes. Checkpoints are
+// loaded by the inference worker, in the background, on the app's own device.
+void StudioApp::pump_watch() {
+  if (!follower_) return;
+  const auto now = std::chrono::steady_clock::now();
+  auto& w = *state_.watch;
+  if (now >= next_watch_poll_) {
+    next_watch_poll_ = now + std::chrono::milliseconds(500);
+    auto update = follower_->poll(now);
+    for (const auto& p : update.problems) message(p);
+    if (update.restarted) {
+      reset_curves();
+      state_.snapshots.clear();
+      message(w.folder + ": metrics.jsonl started over (a new run)");
+    }
+    for (const auto& m : update.metrics) add_curve_point(m);
+    if (update.checkpoint) {
+      try {
+        w.checkpoint_step = read_checkpoint_info(*update.checkpoint).step;
+      } catch (const std::exception&) {
+        w.checkpoint_step = -1;
+      }
+      state_.open_checkpoint_path = *update.checkpoint;
+      worker_.load_checkpoint(*update.checkpoint);
+      ++w.checkpoints_loaded;
+    }
+  }
+  w.state = follower_->state(now);
+  w.step = follower_->last_step();
+  w.total_steps = follower_->total_steps();
+  w.seconds_since_progress = follower_->seconds_since_progress(now);
+  w.stall_after_seconds = follower_->stall_after_seconds();
 }
 
 void StudioApp::pump_explorer_result() {

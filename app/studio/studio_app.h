@@ -42,6 +42,11 @@ class StudioApp {
   void open_checkpoint(const std::string& path);
   void open_image(const std::string& path);
   void set_training_data(const std::string& path);
+  // Follows a folder that `mae train` writes (here, on a shared disk, or rank 0 of a
+  // distributed run): its curves as metrics.jsonl grows, its triplets and explorer from each
+  // new checkpoint. Read-only. Refused while the app itself trains.
+  void watch_run(const std::string& folder);
+  void stop_watching();
   void handle_drop(const std::vector<std::string>& paths);
   // The file browser, for `target`, next to the mouse (the control that asked).
   void open_file_browser(BrowseTarget target);
@@ -107,6 +112,8 @@ class StudioApp {
 
  private:
   void pump();
+  void pump_watch();
+  void add_curve_point(const StepMetrics& m);
   void reset_curves();  // keeps the display settings
   void pump_explorer_result();
   void pump_compare();
@@ -124,6 +131,8 @@ class StudioApp {
   std::unique_ptr<TrainingSession> session_;
   std::unique_ptr<SweepJob> sweep_job_;
   std::unique_ptr<ProbeJob> probe_job_;
+  std::unique_ptr<RunFollower> follower_;
+  std::chrono::steady_clock::time_point next_watch_poll_{};
 };
 
 }  // namespace mae::studio

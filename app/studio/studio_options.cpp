@@ -23,6 +23,8 @@ bool parse_options(int argc, char** argv, StudioOptions* o, int* exit_code) {
                  "open windows at launch: attention, step-through, compare, probe, experiments")
       ->check(CLI::IsMember({"attention", "step-through", "compare", "probe", "experiments"}));
   app.add_option("--compare", o->compare, "second checkpoint for the Compare window");
+  app.add_option("--watch", o->watch,
+                 "follow a folder that `mae train` writes: live curves and pictures (read-only)");
   app.add_option("--train-steps", o->train_steps, "start training this many steps at launch");
   app.add_option("--frames", o->frames, "quit after this many frames");
   app.add_option("--screenshot", o->screenshot, "save the last frame as PNG");

@@ -18,6 +18,7 @@ struct StudioOptions {
   bool heat_map = false;               // explorer error heat map on
   std::vector<std::string> show;       // windows open at launch (see parse_options)
   std::string compare;                 // checkpoint B of the Compare window
+  std::string watch;                   // a run folder to follow (read-only)
   int64_t train_steps = 0;             // > 0: start training this many steps at launch
   int64_t frames = 0;                  // > 0: quit after this many frames
   std::string screenshot;              // save the last frame as PNG

@@ -14,9 +14,10 @@ c10::intrusive_ptr<c10d::Backend> make_gloo_backend(const c10::intrusive_ptr<c10
                                                     int rank, int world,
                                                     std::chrono::milliseconds timeout);
 
-// Throws DistError where this build has no NCCL.
+// Makes GPU `device_index` this thread's current device first (NCCL binds a communicator
+// to it). Throws DistError where this build has no NCCL.
 c10::intrusive_ptr<c10d::Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>& store,
-                                                    int rank, int world,
+                                                    int rank, int world, int device_index,
                                                     std::chrono::milliseconds timeout);
 
 }  // namespace mae::dist_detail

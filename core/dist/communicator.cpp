@@ -1,6 +1,7 @@
 // Why: rendezvous, backend choice and error translation for the data-parallel trainer.
 #include "dist/communicator.h"
 
+#include <cstdlib>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -44,6 +45,10 @@ std::unique_ptr<Communicator> Communicator::connect(const RankLayout& layout,
                                                     const std::string& device,
                                                     std::chrono::milliseconds timeout) {
   const bool cuda = device.rfind("cuda", 0) == 0;
+  const size_t colon = device.find(':');
+  const int device_index = cuda && colon != std::string::npos
+                               ? std::atoi(device.c_str() + colon + 1)
+                               : layout.local_rank;
   std::unique_ptr<Communicator> c(new Communicator(layout, cuda ? "nccl" : "gloo", timeout));
   const std::string where = layout.master_addr + ":" + std::to_string(layout.master_port);
   try {
@@ -61,7 +66,8 @@ std::unique_ptr<Communicator> Communicator::connect(const RankLayout& layout,
   }
   try {
     c->group_->backend =
-        cuda ? dist_detail::make_nccl_backend(c->group_->store, layout.rank, layout.world, timeout)
+        cuda ? dist_detail::make_nccl_backend(c->group_->store, layout.rank, layout.world,
+                                              device_index, timeout)
              : dist_detail::make_gloo_backend(c->group_->store, layout.rank, layout.world, timeout);
   } catch (const DistError&) {
     throw;

@@ -4,15 +4,18 @@
 #include "dist/rank_layout.h"
 
 #if defined(MAE_HAVE_NCCL)
+#include <c10/cuda/CUDAFunctions.h>
+
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
 namespace mae::dist_detail {
 
 c10::intrusive_ptr<c10d::Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>& store,
-                                                    int rank, int world,
+                                                    int rank, int world, int device_index,
                                                     std::chrono::milliseconds timeout) {
 #if defined(MAE_HAVE_NCCL)
+  c10::cuda::set_device(static_cast<c10::DeviceIndex>(device_index));
   auto options = c10d::ProcessGroupNCCL::Options::create();
   options->timeout = timeout;
   return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world, options);

@@ -53,6 +53,10 @@ LoadedCheckpoint read_checkpoint(const std::string& path) {
   return checkpoint_from_content(read_safetensors(path), path);
 }
 
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  return checkpoint_from_content(read_safetensors_header(path), path).info;
+}
+
 LoadedCheckpoint checkpoint_from_content(SafetensorsContent content, const std::string& path) {
   LoadedCheckpoint out;
   out.content = std::move(content);

@@ -33,6 +33,8 @@ void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensor
                      const TrainConfig* train, int64_t step, double loss,
                      at::ScalarType weight_dtype = at::kFloat);
 LoadedCheckpoint read_checkpoint(const std::string& path);
+// The configs, step and loss without reading the weights.
+CheckpointInfo read_checkpoint_info(const std::string& path);
 // The same from a file already read; `path` only names it in errors.
 LoadedCheckpoint checkpoint_from_content(SafetensorsContent content, const std::string& path);
 // Copies weights into `model`; throws CheckpointError listing what does not fit.

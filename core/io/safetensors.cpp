@@ -107,7 +107,9 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
   });
 }
 
-SafetensorsContent read_safetensors(const std::string& path) {
+namespace {
+
+SafetensorsContent read_file(const std::string& path, bool with_tensors) {
   std::unique_ptr<MappedFile> file;
   try {
     file = std::make_unique<MappedFile>(path, kMaxFileBytes);
@@ -179,6 +181,7 @@ SafetensorsContent read_safetensors(const std::string& path) {
         range[1] - range[0] != bytes)
       throw CheckpointError("'" + path + "' is truncated or corrupt: tensor '" + it.key() +
                             "' lies outside the file");
+    if (!with_tensors) continue;
     auto t = at::empty(shape, at::TensorOptions().dtype(type));
     if (bytes > 0) std::memcpy(t.data_ptr(), data + range[0], bytes);
     count_bytes_read(static_cast<int64_t>(bytes));
@@ -186,6 +189,14 @@ SafetensorsContent read_safetensors(const std::string& path) {
     count_tensor_read();
   }
   return content;
+}
+
+}  // namespace
+
+SafetensorsContent read_safetensors(const std::string& path) { return read_file(path, true); }
+
+SafetensorsContent read_safetensors_header(const std::string& path) {
+  return read_file(path, false);
 }
 
 }  // namespace mae

@@ -31,5 +31,7 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
                        const std::map<std::string, std::string>& metadata);
 // Throws CheckpointError naming the problem (missing file, truncated, bad header, ...).
 SafetensorsContent read_safetensors(const std::string& path);
+// The metadata only, after the same checks; no tensor is read.
+SafetensorsContent read_safetensors_header(const std::string& path);
 
 }  // namespace mae

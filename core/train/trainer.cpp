@@ -59,6 +59,15 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
   }
 }
 
+void Trainer::overlap_communication(bool overlap) {
+  if (!comm_) return;
+  std::vector<at::Tensor> tensors;
+  for (const auto& p : params_) tensors.push_back(p.tensor);
+  buckets_.reset();  // its hooks go before the new object's are set
+  buckets_ = std::make_unique<GradientBuckets>(std::move(tensors),
+                                               GradientBuckets::kDefaultBucketBytes, overlap);
+}
+
 Trainer::~Trainer() = default;
 
 int Trainer::rank() const { return comm_ ? comm_->rank() : 0; }
@@ -129,6 +138,8 @@ StepMetrics Trainer::step() {
 
   double loss_sum = 0.0;
   bool finite = true;
+  m.stop_requested = stop_requested_;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
     auto images = loader_->next().to(at::Device(train_.device));
     auto noise = step_mask_noise(train_, model_config_, images.size(0), step_, micro, rank());
@@ -139,21 +150,22 @@ StepMetrics Trainer::step() {
     }
     const double value = loss.item<double>();
     finite = std::isfinite(value);
-    if (finite) {
-      (loss / static_cast<double>(train_.accum_steps)).backward();
-      loss_sum += value / static_cast<double>(train_.accum_steps);
-    }
+    if (finite) loss_sum += value / static_cast<double>(train_.accum_steps);
+    // Before the last backward, so the gradient all-reduce overlaps it. Every rank takes
+    // part even after a non-finite loss, so that all of them agree to skip the step.
+    if (comm_ && (micro + 1 == train_.accum_steps || !finite))
+      buckets_->start(*comm_,
+                      {finite ? loss_sum : nan, finite ? 0.0 : 1.0, m.stop_requested ? 1.0 : 0.0},
+                      "the gradient all-reduce of step " + std::to_string(step_ + 1));
+    if (finite) (loss / static_cast<double>(train_.accum_steps)).backward();
   }
-  m.stop_requested = stop_requested_;
   if (comm_) {
-    // Every rank takes part even after a non-finite loss, so that all of them agree to skip.
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    const auto summed = buckets_->average(
-        *comm_, {finite ? loss_sum : nan, finite ? 0.0 : 1.0, m.stop_requested ? 1.0 : 0.0},
-        "the gradient all-reduce of step " + std::to_string(step_ + 1));
+    const auto reduce_start = clock::now();
+    const auto summed = buckets_->finish();
     loss_sum = summed[0] / static_cast<double>(comm_->world());
     finite = summed[1] == 0.0 && std::isfinite(loss_sum);
     m.stop_requested = summed[2] > 0.0;
+    m.allreduce_ms = std::chrono::duration<double, std::milli>(clock::now() - reduce_start).count();
   }
   if (finite) {
     std::vector<at::Tensor> tensors;

@@ -24,6 +24,7 @@ struct StepMetrics {
   double lr = 0.0;
   double images_per_sec = 0.0;
   double step_ms = 0.0;
+  double allreduce_ms = 0.0;  // of step_ms, waiting for the all-reduce after backward (ranks)
   int64_t memory_bytes = 0;
   bool nonfinite = false;  // the step was skipped; weights are unchanged
   int64_t skipped_files = 0;
@@ -50,6 +51,9 @@ class Trainer {
   // Asks the run to stop; on several ranks the request travels with the next step's
   // gradients, so every rank stops after the same step (see StepMetrics::stop_requested).
   void request_stop() { stop_requested_ = true; }
+  // With several ranks, whether the gradient all-reduce starts during backward (the
+  // default) or after it; for measuring what the overlap gains.
+  void overlap_communication(bool overlap);
 
   StepMetrics step();
   bool done() const { return step_ >= train_.total_steps; }

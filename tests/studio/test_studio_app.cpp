@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "data/dataset.h"
@@ -701,4 +702,51 @@ TEST_CASE("file browser: typed paths, opening for the asking control, recent pla
   app.browse_to((dir / "missing").string());
   CHECK(s.status.find("no such file") != std::string::npos);
   ui.press(app, keys::kEscape);
+}
+
+TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint brings pictures") {
+  TrainingApp t;
+  auto& [ui, renderer, app] = t;
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto config = find_preset("fmnist-tiny").model;
+  config.depth = 1;
+  config.dec_depth = 1;
+  auto model = make_model(config, 0);
+  TrainConfig train;
+  train.total_steps = 6;
+  auto write_steps = [&](int from, int to) {
+    std::ofstream out(dir / "metrics.jsonl", std::ios::app);
+    for (int s = from; s <= to; ++s)
+      out << "{\"step\":" << s << ",\"loss\":" << 1.0 / s << ",\"lr\":0.001,\"step_ms\":10}\n";
+  };
+  write_steps(1, 3);
+  // Dropping a folder with metrics.jsonl watches it (a plain folder would be training data).
+  app.handle_drop({dir.string()});
+  REQUIRE(app.state().watch);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().curves.steps.size() == 3; }, 10));
+  CHECK(app.state().watch->state == FollowedRunState::Live);
+  CHECK(app.state().snapshots.empty());
+
+  save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 3, 1.0 / 3);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().snapshots.size() == 1; }, 30));
+  CHECK(app.state().watch->checkpoint_step == 3);
+  CHECK(app.state().watch->total_steps == 6);
+  CHECK(app.state().snapshots[0]->rows.size() == 6);
+
+  write_steps(4, 6);
+  save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 6, 1.0 / 6);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().snapshots.size() == 2; }, 30));
+  CHECK(app.state().curves.steps.size() == 6);
+  CHECK(app.state().watch->state == FollowedRunState::Finished);
+  CHECK(app.state().watch->checkpoint_step == 6);
+
+  // Stop watching: the folder is let go.
+  app.stop_watching();
+  CHECK_FALSE(app.state().watch);
+  std::filesystem::remove_all(dir);
 }

@@ -1,0 +1,157 @@
+// Why: see run_follower.h.
+#include "train/run_follower.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "io/checkpoint.h"
+#include "util/one_line_error.h"
+
+namespace mae {
+
+namespace {
+
+constexpr size_t kMaxLine = 1 << 16;         // a metrics line is ~250 bytes
+constexpr size_t kMaxReadPerPoll = 8 << 20;  // a long run's history arrives over a few polls
+
+std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer()) return std::nullopt;
+  StepMetrics m;
+  m.step = j["step"].get<int64_t>();
+  const auto number = [&j](const char* key) {
+    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
+  };
+  m.nonfinite = j.value("nonfinite", false) || !j.contains("loss") || !j["loss"].is_number();
+  m.loss = m.nonfinite ? std::numeric_limits<double>::quiet_NaN() : number("loss");
+  m.lr = number("lr");
+  m.images_per_sec = number("images_per_sec");
+  m.step_ms = number("step_ms");
+  m.allreduce_ms = number("allreduce_ms");
+  m.memory_bytes = static_cast<int64_t>(number("memory_bytes"));
+  m.skipped_files = static_cast<int64_t>(number("skipped_files"));
+  return m;
+}
+
+}  // namespace
+
+std::string to_string(FollowedRunState state) {
+  switch (state) {
+    case FollowedRunState::Waiting:
+      return "waiting for the first step";
+    case FollowedRunState::Live:
+      return "live";
+    case FollowedRunState::Stalled:
+      return "stalled";
+    case FollowedRunState::Finished:
+      return "finished";
+  }
+  return "?";
+}
+
+RunFollower::RunFollower(std::string folder) : folder_(std::move(folder)) {}
+
+std::optional<RunFollower::FileIdentity> RunFollower::identity(const std::string& path) const {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return FileIdentity{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+RunUpdate RunFollower::poll(Clock::time_point now) {
+  RunUpdate update;
+  struct stat st {};
+  if (::stat(folder_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (!reported_missing_) update.problems.push_back("'" + folder_ + "' is not a folder (yet)");
+    reported_missing_ = true;
+    return update;
+  }
+  reported_missing_ = false;
+  read_metrics(update, now);
+  check_checkpoint(update);
+  return update;
+}
+
+void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
+  const std::string path = folder_ + "/metrics.jsonl";
+  const auto id = identity(path);
+  if (!id) return;
+  // Another file (a new run truncates or replaces it) or a shorter one: start over.
+  if (metrics_identity_ && (id->inode != metrics_identity_->inode || id->size < metrics_offset_)) {
+    metrics_offset_ = 0;
+    partial_line_.clear();
+    last_step_ = 0;
+    update.restarted = true;
+  }
+  metrics_identity_ = id;
+  if (id->size <= metrics_offset_) return;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  const size_t want =
+      static_cast<size_t>(std::min<uint64_t>(id->size - metrics_offset_, kMaxReadPerPoll));
+  std::string chunk(want, '\0');
+  const ssize_t got = ::pread(fd, chunk.data(), want, static_cast<off_t>(metrics_offset_));
+  ::close(fd);
+  if (got <= 0) return;
+  chunk.resize(static_cast<size_t>(got));
+  metrics_offset_ += static_cast<uint64_t>(got);
+  partial_line_ += chunk;
+  size_t start = 0;
+  for (size_t nl; (nl = partial_line_.find('\n', start)) != std::string::npos; start = nl + 1) {
+    const std::string line = partial_line_.substr(start, nl - start);
+    if (line.empty()) continue;
+    if (auto m = parse_metrics_line(line)) {
+      last_step_ = m->step;
+      update.metrics.push_back(*m);
+    } else if (update.problems.size() < 3) {
+      update.problems.push_back(path + ": skipped a line that is not a metrics record");
+    }
+  }
+  partial_line_.erase(0, start);
+  if (partial_line_.size() > kMaxLine) {  // not a metrics file: do not hold it in memory
+    partial_line_.clear();
+    update.problems.push_back(path + ": a line longer than 64 KiB was skipped");
+  }
+  if (!update.metrics.empty()) {
+    if (last_progress_) {
+      const double gap = std::chrono::duration<double>(now - *last_progress_).count();
+      typical_gap_s_ = typical_gap_s_ == 0.0 ? gap : 0.8 * typical_gap_s_ + 0.2 * gap;
+    }
+    last_progress_ = now;
+  }
+}
+
+void RunFollower::check_checkpoint(RunUpdate& update) {
+  const std::string path = folder_ + "/last.safetensors";
+  const auto id = identity(path);
+  const bool settled = id && checkpoint_seen_ && *id == *checkpoint_seen_;
+  checkpoint_seen_ = id;
+  if (!settled || (checkpoint_loaded_ && *id == *checkpoint_loaded_)) return;
+  checkpoint_loaded_ = id;
+  update.checkpoint = path;
+  try {  // the header only: the recipe says how long the run is planned to be
+    const auto info = read_checkpoint_info(path);
+    if (info.train) total_steps_ = info.train->total_steps;
+  } catch (const std::exception& e) {
+    update.problems.push_back(one_line_error(e));
+  }
+}
+
+double RunFollower::stall_after_seconds() const { return std::max(30.0, 5.0 * typical_gap_s_); }
+
+double RunFollower::seconds_since_progress(Clock::time_point now) const {
+  return last_progress_ ? std::chrono::duration<double>(now - *last_progress_).count() : 0.0;
+}
+
+FollowedRunState RunFollower::state(Clock::time_point now) const {
+  if (!last_progress_) return FollowedRunState::Waiting;
+  if (total_steps_ > 0 && last_step_ >= total_steps_) return FollowedRunState::Finished;
+  return seconds_since_progress(now) > stall_after_seconds() ? FollowedRunState::Stalled
+                                                             : FollowedRunState::Live;
+}
+
+}  // namespace mae

@@ -1,0 +1,69 @@
+// Why: a run folder written by `mae train` (here, on a shared file system, or by rank 0 of
+// a distributed run) is watched from the desktop while the run goes on. This reads what
+// the trainer appends, never writes, locks or creates anything in the folder, and never
+// reads a half-written line or checkpoint: metrics are taken a whole line at a time, and a
+// checkpoint only once its file has stayed the same for one poll (ours are renamed into
+// place whole; the wait also covers writers that are not atomic).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "train/trainer.h"
+
+namespace mae {
+
+enum class FollowedRunState { Waiting, Live, Stalled, Finished };
+std::string to_string(FollowedRunState state);
+
+struct RunUpdate {
+  std::vector<StepMetrics> metrics;       // lines completed since the last poll
+  bool restarted = false;                 // metrics.jsonl shrank: a new run; drop old curves
+  std::optional<std::string> checkpoint;  // a new, settled last.safetensors to load
+  std::vector<std::string> problems;      // one line each: unreadable line, missing folder
+};
+
+class RunFollower {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit RunFollower(std::string folder);
+
+  // Reads what is new. Cheap (a stat and the appended bytes); call every half second or so.
+  RunUpdate poll(Clock::time_point now = Clock::now());
+
+  const std::string& folder() const { return folder_; }
+  FollowedRunState state(Clock::time_point now = Clock::now()) const;
+  int64_t last_step() const { return last_step_; }
+  // Planned steps, from the newest checkpoint's recipe (0 until one has been seen).
+  int64_t total_steps() const { return total_steps_; }
+  double seconds_since_progress(Clock::time_point now = Clock::now()) const;
+  // No new line for this long means stalled: 5x the usual gap between updates, >= 30 s.
+  double stall_after_seconds() const;
+
+ private:
+  struct FileIdentity {
+    uint64_t inode = 0, size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const FileIdentity&) const = default;
+  };
+  std::optional<FileIdentity> identity(const std::string& path) const;
+  void read_metrics(RunUpdate& update, Clock::time_point now);
+  void check_checkpoint(RunUpdate& update);
+
+  std::string folder_;
+  uint64_t metrics_offset_ = 0;
+  std::optional<FileIdentity> metrics_identity_;
+  std::string partial_line_;
+  int64_t last_step_ = 0;
+  int64_t total_steps_ = 0;
+  std::optional<Clock::time_point> last_progress_;
+  double typical_gap_s_ = 0.0;
+  std::optional<FileIdentity> checkpoint_seen_;    // as of the last poll
+  std::optional<FileIdentity> checkpoint_loaded_;  // the one handed out
+  bool reported_missing_ = false;
+};
+
+}  // namespace mae
