@@ -3,7 +3,8 @@
 # sanitizers in its own folder and runs the suite there:
 #   scripts/sanitize.sh asan   every test under AddressSanitizer + UndefinedBehaviorSanitizer
 #   scripts/sanitize.sh tsan   the threaded tests (run control, loader, cache, the app's
-#                              background work) under ThreadSanitizer, with tests/tsan.supp
+#                              background work, Gloo ranks, run watching) under
+#                              ThreadSanitizer, with tests/tsan.supp
 # LibTorch is not instrumented; tests/lsan.supp and tests/tsan.supp name its reports.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,7 +34,7 @@ if [ "$kind" = asan ]; then
   tests=(-E "parity.hugging_face|fuzz.smoke|studio.smoke_under_xvfb")
 else
   export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
-  tests=(-R "run control|a run that reaches|batches are a pure|corrupt files are skipped|memory budget|decoded-image cache|a stopped sweep|launch:|training from the UI|probe and experiments|explorer: ratio|a finished run asks|Continue goes on|training on a photo folder")
+  tests=(-R "run control|a run that reaches|batches are a pure|corrupt files are skipped|memory budget|decoded-image cache|a stopped sweep|launch:|training from the UI|probe and experiments|explorer: ratio|a finished run asks|Continue goes on|training on a photo folder|two Gloo ranks|a killed rank|watching a run folder|a followed run")
 fi
 runner=()
 if [ -z "${DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then runner=(xvfb-run -a); fi

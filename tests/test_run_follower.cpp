@@ -61,11 +61,14 @@ TEST_CASE("a followed run yields whole metrics lines only, and notices a new run
   CHECK(u.metrics[0].step == 3);
   CHECK(u.problems.empty());
 
-  append(metrics, "not json\n{\"step\":4,\"loss\":null,\"nonfinite\":true}\n");
+  // Garbage, a deep nest and absurd numbers are skipped or clamped, never trusted.
+  append(metrics, "not json\n" + std::string(60000, '[') + "\n" +
+                      "{\"step\":4,\"loss\":null,\"nonfinite\":true,\"memory_bytes\":1e300}\n");
   u = follower.poll(t += std::chrono::seconds(1));
   REQUIRE(u.metrics.size() == 1);
   CHECK(u.metrics[0].nonfinite);
-  CHECK(u.problems.size() == 1);
+  CHECK(u.metrics[0].memory_bytes == 0);
+  CHECK(u.problems.size() == 2);
 
   // Nothing new for a long time: stalled (5x the usual gap, at least 30 s).
   CHECK(follower.state(t + std::chrono::seconds(29)) == mae::FollowedRunState::Live);

@@ -21,6 +21,7 @@
 #include "train/device.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
+#include "util/json_numbers.h"
 
 namespace mae {
 
@@ -84,7 +85,7 @@ std::optional<SweepRunResult> run_from_json(const nlohmann::json& j) {
   try {
     SweepRunResult r;
     r.ratio = j.at("ratio").get<double>();
-    r.steps = j.at("steps").get<int64_t>();
+    r.steps = json_integer(j.at("steps"), "steps");
     r.final_loss = j.at("final_loss").get<double>();
     r.mse_own = j.at("mse_own_ratio").get<double>();
     r.mse_at_075 = j.at("mse_at_0.75").get<double>();
@@ -93,8 +94,8 @@ std::optional<SweepRunResult> run_from_json(const nlohmann::json& j) {
     r.train_seconds = j.at("train_seconds").get<double>();
     r.checkpoint = j.at("checkpoint").get<std::string>();
     return r;
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;  // an older or damaged result: the run is scored again
+  } catch (const std::exception&) {  // json errors, and integers that are not
+    return std::nullopt;             // an older or damaged result: the run is scored again
   }
 }
 
@@ -284,8 +285,10 @@ std::optional<SweepReport> load_sweep_report(const std::string& out) {
     r.options.data = j->at("data").get<std::string>();
     r.options.preset = j->at("preset").get<std::string>();
     r.options.ratios = j->at("ratios").get<std::vector<double>>();
-    r.options.seed = j->at("seed").get<uint64_t>();
-    r.options.eval_images = j->at("eval_images").get<int64_t>();
+    const auto& seed = j->at("seed");
+    r.options.seed = seed.is_number_unsigned() ? seed.get<uint64_t>()
+                                               : static_cast<uint64_t>(json_integer(seed, "seed"));
+    r.options.eval_images = json_integer(j->at("eval_images"), "eval_images");
     for (const auto& run : j->at("runs")) {
       auto parsed = run_from_json(run);
       if (!parsed) return std::nullopt;
@@ -304,8 +307,8 @@ std::optional<SweepReport> load_sweep_report(const std::string& out) {
     if (r.space.size() > suffix.size() && r.space.ends_with(suffix))
       r.space.resize(r.space.size() - suffix.size());
     r.split = j->at("probe_split").get<std::string>();
-    r.probe_train_items = j->at("probe_train_items").get<int64_t>();
-    r.probe_test_items = j->at("probe_test_items").get<int64_t>();
+    r.probe_train_items = json_integer(j->at("probe_train_items"), "probe_train_items");
+    r.probe_test_items = json_integer(j->at("probe_test_items"), "probe_test_items");
     r.options.steps = r.runs.empty() ? 0 : r.runs.front().steps;
     r.options.probe.max_train = r.probe_train_items;
     r.options.probe.max_test = r.probe_test_items;
@@ -313,7 +316,7 @@ std::optional<SweepReport> load_sweep_report(const std::string& out) {
     r.json_path = path;
     r.picture_path = (fs::path(out) / "sweep.png").string();
     return r;
-  } catch (const nlohmann::json::exception&) {
+  } catch (const std::exception&) {  // json errors, and integers that are not
     return std::nullopt;
   }
 }

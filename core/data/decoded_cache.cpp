@@ -128,7 +128,7 @@ void DecodedCache::read_index() {
                 r[6].get<int64_t>(), r[7].get<int64_t>(), r[8].get<int64_t>()};
     const bool sane = e.offset >= 0 && e.h > 0 && e.w > 0 && (e.c == 1 || e.c == 3) &&
                       e.h <= 65536 && e.w <= 65536 && e.source_h > 0 && e.source_w > 0 &&
-                      e.offset + e.h * e.w * e.c <= file_size;
+                      e.offset <= file_size - e.h * e.w * e.c;  // no overflow: h, w checked
     if (it == by_path.end() || !sane || files_[it->second].size != r[1].get<uint64_t>() ||
         files_[it->second].mtime_ns != r[2].get<int64_t>() || disk_[it->second].offset >= 0) {
       ++invalidated_;

@@ -11,6 +11,7 @@
 
 #include "util/atomic_file.h"
 #include "util/file_bytes.h"
+#include "util/json_nesting.h"
 #include "util/json_numbers.h"
 #include "util/mapped_file.h"
 #include "util/read_progress.h"
@@ -47,28 +48,6 @@ constexpr size_t kMaxTensors = 100000;
 // A real header is {name: {dtype, shape: [...], data_offsets: [...]}}: three levels.
 constexpr int kMaxHeaderNesting = 8;
 
-// The deepest nesting of [ and { outside strings. Checked before parsing, because a parsed
-// JSON value costs about a hundred bytes per bracket.
-int json_nesting(const char* text, size_t size) {
-  int depth = 0, deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < size; ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
 constexpr uint64_t kMaxFileBytes = uint64_t{64} << 30;
 
 }  // namespace
