@@ -122,10 +122,4 @@ std::vector<double> GradientBuckets::finish() {
   return summed;
 }
 
-std::vector<double> GradientBuckets::average(Communicator& comm, const std::vector<double>& stats,
-                                             const std::string& what) {
-  start(comm, stats, what);
-  return finish();
-}
-
 }  // namespace mae

@@ -35,9 +35,6 @@ class GradientBuckets {
   // replaces every gradient by its mean over the ranks (a missing gradient counts as
   // zeros) and returns the summed stats.
   std::vector<double> finish();
-  // start() and finish() with no backward in between.
-  std::vector<double> average(Communicator& comm, const std::vector<double>& stats,
-                              const std::string& what);
 
   size_t bucket_count() const { return buckets_.size(); }
   // Buckets whose all-reduce started inside backward at the last finish().

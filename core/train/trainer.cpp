@@ -52,11 +52,7 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
   model_->train();
   params_ = trainable_parameters(model_);
   optimizer_ = make_optimizer(params_, train_);
-  if (comm_) {
-    std::vector<at::Tensor> tensors;
-    for (const auto& p : params_) tensors.push_back(p.tensor);
-    buckets_ = std::make_unique<GradientBuckets>(std::move(tensors));
-  }
+  overlap_communication(true);  // the gradient buckets, when there are ranks
 }
 
 void Trainer::overlap_communication(bool overlap) {
