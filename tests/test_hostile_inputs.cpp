@@ -105,6 +105,30 @@ std::string tensor_pickle(int numel, const std::string& sizes, const std::string
          static_cast<char>(numel) + "tQ" + "K\0"s + sizes + strides + "\x89" + "tR";
 }
 
+// One PNG chunk: big-endian length, type, data, CRC. `declared` overrides the length field.
+void append_png_chunk(std::vector<uint8_t>* png, const char* type, const std::vector<uint8_t>& data,
+                      uint32_t declared = UINT32_MAX) {
+  const uint32_t length = declared == UINT32_MAX ? static_cast<uint32_t>(data.size()) : declared;
+  for (int shift = 24; shift >= 0; shift -= 8)
+    png->push_back(static_cast<uint8_t>(length >> shift));
+  std::vector<uint8_t> body(type, type + 4);
+  body.insert(body.end(), data.begin(), data.end());
+  png->insert(png->end(), body.begin(), body.end());
+  const auto crc = static_cast<uint32_t>(crc32(0, body.data(), static_cast<uInt>(body.size())));
+  for (int shift = 24; shift >= 0; shift -= 8) png->push_back(static_cast<uint8_t>(crc >> shift));
+}
+
+// Signature and IHDR of an 8-bit image with `color_type` (0 gray, 2 RGB).
+std::vector<uint8_t> png_start(uint32_t w, uint32_t h, uint8_t color_type) {
+  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  std::vector<uint8_t> ihdr;
+  for (uint32_t v : {w, h})
+    for (int shift = 24; shift >= 0; shift -= 8) ihdr.push_back(static_cast<uint8_t>(v >> shift));
+  for (uint8_t b : {uint8_t{8}, color_type, uint8_t{0}, uint8_t{0}, uint8_t{0}}) ihdr.push_back(b);
+  append_png_chunk(&png, "IHDR", ihdr);
+  return png;
+}
+
 }  // namespace
 
 TEST_CASE("hostile images: only JPEG, PNG and BMP reach a decoder, whatever the file is called") {
@@ -159,6 +183,36 @@ TEST_CASE("truncated JPEG, PNG and BMP decode the same way every time, or say wh
         CHECK_MESSAGE(contains(first_error, format), first_error);
     }
   }
+}
+
+TEST_CASE("a PNG cannot make its decoder allocate beyond what its size and header allow") {
+  // A 2 GiB IDAT declared in a file of a few dozen bytes (found by fuzz_image_decode).
+  auto liar = png_start(16, 16, 2);
+  append_png_chunk(&liar, "IDAT", {0x78, 0x9C, 0x63, 0x60}, 0x7FFFFF00u);
+  // A deflate stream of 64 MiB of zeros behind a 16x16 gray header (272 bytes of rows).
+  std::vector<uint8_t> zeros(size_t{64} << 20, 0);
+  uLongf packed_size = compressBound(zeros.size());
+  std::vector<uint8_t> packed(packed_size);
+  REQUIRE(compress2(packed.data(), &packed_size, zeros.data(), zeros.size(), 9) == Z_OK);
+  packed.resize(packed_size);
+  auto bomb = png_start(16, 16, 0);
+  append_png_chunk(&bomb, "IDAT", packed);
+  append_png_chunk(&bomb, "IEND", {});
+  for (const auto* png : {&liar, &bomb}) {
+    CHECK(contains(error_of<ImageError>([&] { decode_photo(*png, 3, 0); }),
+                   "would need more memory than its size and header allow"));
+    CHECK(contains(error_of<ImageError>([&] { decode_image(*png, 1); }), "PNG"));
+  }
+  // The same header with the right amount of data still decodes.
+  const std::vector<uint8_t> rows(16 * 17, 0);
+  packed_size = compressBound(rows.size());
+  packed.assign(packed_size, 0);
+  REQUIRE(compress2(packed.data(), &packed_size, rows.data(), rows.size(), 9) == Z_OK);
+  packed.resize(packed_size);
+  auto honest = png_start(16, 16, 0);
+  append_png_chunk(&honest, "IDAT", packed);
+  append_png_chunk(&honest, "IEND", {});
+  CHECK(decode_photo(honest, 3, 0).pixels.sizes() == at::IntArrayRef({16, 16, 3}));
 }
 
 TEST_CASE("long tensor names are refused without a regular expression") {

@@ -2,7 +2,21 @@
 // PNG and BMP decoders are compiled in: stb's other decoders (PIC, PNM, TGA, PSD, GIF, HDR)
 // have known memory bugs and no photo folder needs them, and its JPEG decoder has undefined
 // behaviour on crafted Huffman tables (found by fuzz_image_decode), so JPEG goes to
-// libjpeg-turbo only.
+// libjpeg-turbo only. Every allocation stb makes goes through a per-thread cap sized from the
+// header and the file: a PNG may declare a 2 GiB IDAT chunk in a 100-byte file, or carry a
+// deflate stream that inflates a thousandfold past the pixels its header promises, and stb
+// would allocate for either before noticing (both found by fuzz_image_decode).
+#include <cstddef>
+
+namespace mae::stb {
+void* capped_malloc(size_t size);
+void* capped_realloc(void* pointer, size_t size);
+void capped_free(void* pointer);
+}  // namespace mae::stb
+
+#define STBI_MALLOC(size) mae::stb::capped_malloc(size)
+#define STBI_REALLOC(pointer, size) mae::stb::capped_realloc(pointer, size)
+#define STBI_FREE(pointer) mae::stb::capped_free(pointer)
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
@@ -12,18 +26,48 @@
 #define STBI_NO_HDR
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
-#include "data/stb_backend.h"
-
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+
+#include "data/stb_backend.h"
 
 namespace mae::stb {
 
 namespace {
+thread_local size_t allocation_cap = SIZE_MAX;
+thread_local bool allocation_refused = false;
+
+// Bounds each single allocation stb makes while it lives; a refused one makes stb fail with
+// "outofmem", which the caller reports as a hostile file rather than a lack of memory.
+class AllocationCap {
+ public:
+  explicit AllocationCap(size_t cap) {
+    allocation_cap = cap;
+    allocation_refused = false;
+  }
+  ~AllocationCap() { allocation_cap = SIZE_MAX; }
+  AllocationCap(const AllocationCap&) = delete;
+  AllocationCap& operator=(const AllocationCap&) = delete;
+};
+
+// The largest buffer a well-formed file needs: the compressed data gathered from the file
+// (at most the file, doubled as stb grows it), or the inflated rows (16-bit, four channels,
+// one filter byte per row), with stb's doubling growth on top.
+size_t cap_for(size_t file_size, const ImageInfo* info) {
+  size_t cap = 2 * file_size + (size_t{1} << 16);
+  if (info) {
+    const size_t w = static_cast<size_t>(info->width), h = static_cast<size_t>(info->height);
+    cap = std::max(cap, 2 * (w * h * 4 * 2 + h) + (size_t{1} << 16));
+  }
+  return cap;
+}
+
 bool fits_int(size_t size) { return size <= static_cast<size_t>(INT_MAX); }
 
 bool starts_with(const uint8_t* data, size_t size, const char* magic, size_t length) {
@@ -45,11 +89,32 @@ const char* format_name(ImageFormat format) {
 }
 
 std::string failure(ImageFormat format, const char* fallback) {
+  if (allocation_refused)
+    return std::string("corrupt ") + format_name(format) +
+           " (its data would need more memory than its size and header allow)";
   const char* why = stbi_failure_reason();
   return std::string("corrupt or truncated ") + format_name(format) + " (" +
          (why ? why : fallback) + ")";
 }
 }  // namespace
+
+void* capped_malloc(size_t size) {
+  if (size > allocation_cap) {
+    allocation_refused = true;
+    return nullptr;
+  }
+  return std::malloc(size);
+}
+
+void* capped_realloc(void* pointer, size_t size) {
+  if (size > allocation_cap) {
+    allocation_refused = true;
+    return nullptr;
+  }
+  return std::realloc(pointer, size);
+}
+
+void capped_free(void* pointer) { std::free(pointer); }
 
 ImageFormat sniff_format(const uint8_t* data, size_t size) {
   if (starts_with(data, size, "\xFF\xD8\xFF", 3)) return ImageFormat::Jpeg;
@@ -95,6 +160,7 @@ bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reaso
     return false;
   }
   const int len = static_cast<int>(size);
+  const AllocationCap cap(cap_for(size, nullptr));
   if (!stbi_info_from_memory(data, len, &info->width, &info->height, &info->channels)) {
     *reason = failure(format, "unreadable header");
     return false;
@@ -112,6 +178,7 @@ bool decode(const uint8_t* data, size_t size, const ImageInfo& info, std::vector
   int w = 0, h = 0, c = 0;
   const size_t count = static_cast<size_t>(info.width) * info.height * info.channels;
   pixels->resize(count);
+  const AllocationCap cap(cap_for(size, &info));
   if (info.sixteen_bit) {
     stbi_us* raw =
         stbi_load_16_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
@@ -143,6 +210,7 @@ uint8_t* decode_8bit(const uint8_t* data, size_t size, const ImageInfo& info, st
     return nullptr;
   }
   int w = 0, h = 0, c = 0;
+  const AllocationCap cap(cap_for(size, &info));
   stbi_uc* raw = stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
   if (!raw) {
     *reason = failure(sniff_format(data, size), "decode failed");
