@@ -3,7 +3,9 @@
 #   scripts/fuzz.sh build                 configure and build them in build-fuzz/
 #   scripts/fuzz.sh smoke [seconds]       every harness for `seconds` (default 15) from its
 #                                         seeds, seed 1, in a scratch corpus; what the suite runs
-#   scripts/fuzz.sh run <harness> <runs>  a long run that keeps its corpus in the cache folder
+#   scripts/fuzz.sh run <harness> <runs> [seconds]
+#                                         a long run that keeps its corpus in the cache folder,
+#                                         ending at `runs` executions or after `seconds`
 # Every run uses -rss_limit_mb=2048 -timeout=10 and the harness's dictionary.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,11 +67,13 @@ case "${1:-}" in
   run)
     name=${2:?harness name}
     runs=${3:-10000000}
+    seconds=${4:-0}
     mkdir -p "$cache/fuzz-corpus/$name"
-    fuzz_once "$name" "$cache/fuzz-corpus/$name" -runs="$runs" -print_final_stats=1
+    fuzz_once "$name" "$cache/fuzz-corpus/$name" -runs="$runs" -max_total_time="$seconds" \
+      -print_final_stats=1
     ;;
   *)
-    sed -n '2,8p' "$0"
+    sed -n '2,9p' "$0"
     exit 2
     ;;
 esac

@@ -315,6 +315,15 @@ TEST_CASE("inflation is capped: a small bomb cannot fill memory") {
   CHECK(contains(
       inflate_capped(packed.data() + 2, packed.size() / 2, InflateFormat::Raw, zeros.size(), &out),
       "truncated"));
+  // A gzip member of a few dozen bytes whose trailer claims 400 MiB reserves what its deflate
+  // data could produce, not what it claims.
+  std::vector<uint8_t> tiny = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x03, 0x00};
+  for (uint8_t b : {0, 0, 0, 0, 0, 0, 0, 0x19}) tiny.push_back(b);  // CRC 0, ISIZE 400 MiB
+  std::vector<uint8_t> fresh;
+  CHECK_FALSE(
+      inflate_capped(tiny.data(), tiny.size(), InflateFormat::Gzip, size_t{512} << 20, &fresh)
+          .empty());
+  CHECK(fresh.capacity() < (size_t{1} << 20));
 }
 
 TEST_CASE("IDX headers that promise more than the file holds are refused") {

@@ -9,19 +9,26 @@
 
 namespace mae {
 
+namespace {
+// Deflate cannot expand more than about 1032:1 (a 258-byte match costs at least 2 bits), so
+// a stream's own claim is trusted for the up-front reservation only up to that.
+constexpr size_t kMaxDeflateRatio = 1032;
+}  // namespace
+
 std::string inflate_capped(const uint8_t* data, size_t size, InflateFormat format,
                            size_t max_output, std::vector<uint8_t>* out) {
   out->clear();
   if (format == InflateFormat::Gzip && size >= 18) {
     // The trailer's ISIZE (length mod 2^32) is the stream's own claim: refuse an honest bomb
-    // at once, and size the buffer in one step for an honest file.
+    // at once, and size the buffer in one step for an honest file (never beyond what `size`
+    // bytes of deflate could produce: a 20-byte file must not reserve 512 MiB).
     const uint8_t* t = data + size - 4;
     const size_t claimed =
         uint32_t{t[0]} | (uint32_t{t[1]} << 8) | (uint32_t{t[2]} << 16) | (uint32_t{t[3]} << 24);
     if (claimed > max_output)
       return "declares " + std::to_string(claimed) + " bytes, more than " +
              std::to_string(max_output);
-    out->reserve(claimed + 1);
+    out->reserve(std::min(claimed, size * kMaxDeflateRatio) + 1);
   }
   z_stream stream{};
   const int window_bits = format == InflateFormat::Raw ? -MAX_WBITS : MAX_WBITS + 16;
