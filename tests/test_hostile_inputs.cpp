@@ -215,6 +215,26 @@ TEST_CASE("a PNG cannot make its decoder allocate beyond what its size and heade
   CHECK(decode_photo(honest, 3, 0).pixels.sizes() == at::IntArrayRef({16, 16, 3}));
 }
 
+TEST_CASE("a PNG with an empty IDAT chunk before its data decodes as without it") {
+  // stb would memcpy the empty chunk to a buffer it has not allocated yet (found by
+  // fuzz_image_decode under UBSan; its input is among the fuzz seeds).
+  std::vector<uint8_t> rows(8 * 25);
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = i % 25 == 0 ? 0 : static_cast<uint8_t>(i * 7);
+  uLongf packed_size = compressBound(rows.size());
+  std::vector<uint8_t> packed(packed_size);
+  REQUIRE(compress2(packed.data(), &packed_size, rows.data(), rows.size(), 9) == Z_OK);
+  packed.resize(packed_size);
+  auto plain = png_start(8, 8, 2), padded = png_start(8, 8, 2);
+  append_png_chunk(&padded, "IDAT", {});
+  for (auto* png : {&plain, &padded}) {
+    append_png_chunk(png, "IDAT", packed);
+    append_png_chunk(png, "IEND", {});
+  }
+  const auto expected = decode_photo(plain, 3, 0).pixels;
+  CHECK(torch::equal(decode_photo(padded, 3, 0).pixels, expected));
+  CHECK(torch::equal(decode_image(padded, 3), decode_image(plain, 3)));
+}
+
 TEST_CASE("long tensor names are refused without a regular expression") {
   const std::string long_name = "blocks.0." + std::string(1 << 20, 'a') + ".weight";
   CHECK_FALSE(parse_block_name(long_name, {"blocks"}).has_value());

@@ -5,7 +5,8 @@
 // libjpeg-turbo only. Every allocation stb makes goes through a per-thread cap sized from the
 // header and the file: a PNG may declare a 2 GiB IDAT chunk in a 100-byte file, or carry a
 // deflate stream that inflates a thousandfold past the pixels its header promises, and stb
-// would allocate for either before noticing (both found by fuzz_image_decode).
+// would allocate for either before noticing (both found by fuzz_image_decode). Empty IDAT
+// chunks are dropped before stb sees them (it would copy them to a null pointer).
 #include <cstddef>
 
 namespace mae::stb {
@@ -34,6 +35,7 @@ void capped_free(void* pointer);
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "data/stb_backend.h"
 
@@ -72,6 +74,35 @@ bool fits_int(size_t size) { return size <= static_cast<size_t>(INT_MAX); }
 
 bool starts_with(const uint8_t* data, size_t size, const char* magic, size_t length) {
   return size >= length && std::memcmp(data, magic, length) == 0;
+}
+
+uint32_t read_be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
+// stb allocates its IDAT buffer on the first non-empty IDAT chunk, so an empty one before it
+// makes stb memcpy zero bytes to a null pointer (undefined behaviour, found by
+// fuzz_image_decode). Empty IDAT chunks carry nothing: the file is decoded without them.
+// Returns the file less those chunks, or nothing when it has none.
+std::vector<uint8_t> without_empty_idat_chunks(const uint8_t* data, size_t size) {
+  std::vector<size_t> empty_chunks;
+  if (!starts_with(data, size, "\x89PNG\r\n\x1A\n", 8)) return {};
+  for (size_t at = 8; size - at >= 12;) {
+    const size_t length = read_be32(data + at);
+    if (length == 0 && std::memcmp(data + at + 4, "IDAT", 4) == 0) empty_chunks.push_back(at);
+    if (length > size - at - 12) break;
+    at += 12 + length;
+  }
+  if (empty_chunks.empty()) return {};
+  std::vector<uint8_t> kept;
+  kept.reserve(size - 12 * empty_chunks.size());
+  size_t from = 0;
+  for (size_t chunk : empty_chunks) {
+    kept.insert(kept.end(), data + from, data + chunk);
+    from = chunk + 12;
+  }
+  kept.insert(kept.end(), data + from, data + size);
+  return kept;
 }
 
 const char* format_name(ImageFormat format) {
@@ -175,6 +206,8 @@ bool decode(const uint8_t* data, size_t size, const ImageInfo& info, std::vector
     *reason = "file too large";
     return false;
   }
+  const std::vector<uint8_t> cleaned = without_empty_idat_chunks(data, size);
+  if (!cleaned.empty()) data = cleaned.data(), size = cleaned.size();
   int w = 0, h = 0, c = 0;
   const size_t count = static_cast<size_t>(info.width) * info.height * info.channels;
   pixels->resize(count);
@@ -209,6 +242,8 @@ uint8_t* decode_8bit(const uint8_t* data, size_t size, const ImageInfo& info, st
     *reason = "file too large";
     return nullptr;
   }
+  const std::vector<uint8_t> cleaned = without_empty_idat_chunks(data, size);
+  if (!cleaned.empty()) data = cleaned.data(), size = cleaned.size();
   int w = 0, h = 0, c = 0;
   const AllocationCap cap(cap_for(size, &info));
   stbi_uc* raw = stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &c, info.channels);
