@@ -235,6 +235,25 @@ TEST_CASE("a PNG with an empty IDAT chunk before its data decodes as without it"
   CHECK(torch::equal(decode_image(padded, 3), decode_image(plain, 3)));
 }
 
+TEST_CASE("a BMP cut short is refused instead of decoding its missing rows as black") {
+  const auto whole = bmp_24bit(5, 3);
+  const auto image = decode_image(whole, 3);  // (C, H, W); rows are stored bottom-up, as BGR
+  const size_t top_left = 54 + 2 * 16;        // rows of 5 * 3 bytes padded to 16
+  for (int c = 0; c < 3; ++c)
+    CHECK(image[c][0][0].item<float>() * 255 ==
+          doctest::Approx(static_cast<uint8_t>((top_left + 2 - c) * 37)));
+  auto cut = whole;
+  cut.pop_back();
+  CHECK(contains(error_of<ImageError>([&] { decode_image(cut, 3); }), "truncated BMP"));
+  CHECK(contains(error_of<ImageError>([&] { decode_photo(cut, 3, 0); }), "truncated BMP"));
+  // 58 bytes whose header claims 163 x 9220 pixels (found slowing fuzz_image_decode: stb
+  // decoded every one of them from nothing).
+  auto claims_more = bmp_24bit(1, 1);
+  claims_more[18] = 163, claims_more[22] = 0x04, claims_more[23] = 0x24;
+  CHECK(contains(error_of<ImageError>([&] { decode_image(claims_more, 3); }),
+                 "promises 4536240 bytes of pixels from byte 54, the file has 58 bytes"));
+}
+
 TEST_CASE("long tensor names are refused without a regular expression") {
   const std::string long_name = "blocks.0." + std::string(1 << 20, 'a') + ".weight";
   CHECK_FALSE(parse_block_name(long_name, {"blocks"}).has_value());

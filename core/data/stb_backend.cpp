@@ -37,6 +37,7 @@ void capped_free(void* pointer);
 #include <cstring>
 #include <vector>
 
+#include "data/bmp_extent.h"
 #include "data/stb_backend.h"
 
 namespace mae::stb {
@@ -197,6 +198,10 @@ bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reaso
     return false;
   }
   info->sixteen_bit = stbi_is_16_bit_from_memory(data, len) != 0;
+  if (format == ImageFormat::Bmp) {
+    *reason = bmp_truncation(data, size, info->width, info->height);
+    if (!reason->empty()) return false;
+  }
   return true;
 }
 
