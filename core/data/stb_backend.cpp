@@ -88,19 +88,19 @@ uint32_t read_be32(const uint8_t* p) {
 std::vector<uint8_t> without_empty_idat_chunks(const uint8_t* data, size_t size) {
   std::vector<size_t> empty_chunks;
   if (!starts_with(data, size, "\x89PNG\r\n\x1A\n", 8)) return {};
-  for (size_t at = 8; size - at >= 12;) {
+  for (size_t at = 8; size - at >= 8;) {  // a chunk's length and type, its CRC may be cut off
     const size_t length = read_be32(data + at);
     if (length == 0 && std::memcmp(data + at + 4, "IDAT", 4) == 0) empty_chunks.push_back(at);
-    if (length > size - at - 12) break;
+    if (size - at < 12 || length > size - at - 12) break;
     at += 12 + length;
   }
   if (empty_chunks.empty()) return {};
   std::vector<uint8_t> kept;
-  kept.reserve(size - 12 * empty_chunks.size());
+  kept.reserve(size);
   size_t from = 0;
   for (size_t chunk : empty_chunks) {
     kept.insert(kept.end(), data + from, data + chunk);
-    from = chunk + 12;
+    from = std::min(chunk + 12, size);
   }
   kept.insert(kept.end(), data + from, data + size);
   return kept;
