@@ -252,6 +252,14 @@ TEST_CASE("a BMP cut short is refused instead of decoding its missing rows as bl
   claims_more[18] = 163, claims_more[22] = 0x04, claims_more[23] = 0x24;
   CHECK(contains(error_of<ImageError>([&] { decode_image(claims_more, 3); }),
                  "promises 4536240 bytes of pixels from byte 54, the file has 58 bytes"));
+  claims_more[30] = claims_more[31] = claims_more[32] = claims_more[33] = 0xDC;  // compression
+  CHECK(contains(error_of<ImageError>([&] { decode_image(claims_more, 3); }), "truncated BMP"));
+  claims_more[28] = 0x18, claims_more[29] = 0xFF;  // 65304 bits per pixel
+  CHECK(contains(error_of<ImageError>([&] { decode_image(claims_more, 3); }),
+                 "unsupported BMP (65304 bits per pixel)"));
+  claims_more.resize(29);  // stb would read the rest of the header as zeros
+  CHECK(contains(error_of<ImageError>([&] { decode_image(claims_more, 3); }),
+                 "header is cut short at 29 bytes"));
 }
 
 TEST_CASE("long tensor names are refused without a regular expression") {

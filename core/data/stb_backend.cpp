@@ -199,7 +199,7 @@ bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reaso
   }
   info->sixteen_bit = stbi_is_16_bit_from_memory(data, len) != 0;
   if (format == ImageFormat::Bmp) {
-    *reason = bmp_truncation(data, size, info->width, info->height);
+    *reason = bmp_header_problem(data, size, info->width, info->height);
     if (!reason->empty()) return false;
   }
   return true;
