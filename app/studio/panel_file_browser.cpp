@@ -94,6 +94,17 @@ void draw_file_browser(StudioApp& app) {
   if (checkpoint_target && is_hf_folder(b.dir)) {
     if (ImGui::Button("Open this Hugging Face folder")) app.browse_open(b.dir);
   }
+  if (!app.system_dialog_tool().empty()) {
+    if (app.system_dialog_running()) {
+      ImGui::TextDisabled("waiting for the system dialog (%s)...",
+                          app.system_dialog_tool().c_str());
+    } else {
+      if (folder_target || checkpoint_target) ImGui::SameLine();
+      if (ImGui::Button("System dialog...")) app.open_system_dialog();
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("the desktop's own file chooser (%s)", app.system_dialog_tool().c_str());
+    }
+  }
   ImGui::TextDisabled("double-click or Enter opens; Esc closes");
   ImGui::BeginChild("entries");
   if (ImGui::Selectable("..", false, ImGuiSelectableFlags_AllowDoubleClick) &&

@@ -158,6 +158,34 @@ void StudioApp::browse_to(const std::string& path) {
   }
 }
 
+void StudioApp::open_system_dialog() {
+  SystemDialogRequest request;
+  request.start_dir = state_.browser.dir;
+  switch (state_.file_browser_target) {
+    case BrowseTarget::Checkpoint:
+    case BrowseTarget::CompareCheckpoint:
+      request.title = "Open checkpoint";
+      request.filter_name = "Checkpoints";
+      request.patterns = "*.safetensors *.pth *.pt *.bin";
+      break;
+    case BrowseTarget::ExplorerImage:
+      request.title = "Open image";
+      request.filter_name = "Images";
+      request.patterns = "*.jpg *.jpeg *.png *.bmp *.JPG *.JPEG *.PNG *.BMP";
+      break;
+    case BrowseTarget::TrainingData:
+      request.title = "Training data folder";
+      request.folders = true;
+      break;
+    case BrowseTarget::RunFolder:
+      request.title = "Run folder to watch";
+      request.folders = true;
+      break;
+  }
+  std::string error;
+  if (!system_dialog_.start(request, &error)) message(error);
+}
+
 void StudioApp::browse_open(const std::string& path) {
   auto& b = state_.browser;
   std::error_code ec;
@@ -426,7 +454,7 @@ SessionState StudioApp::run_state() const {
 
 bool StudioApp::animating() const {
   return training_active() || worker_.busy() || compare_worker_.busy() || state_.explorer.dirty ||
-         sweep_job_ || probe_job_;
+         sweep_job_ || probe_job_ || system_dialog_.running();
 }
 
 std::string StudioApp::title() const {
@@ -453,6 +481,10 @@ void StudioApp::pump() {
   pump_explorer_result();
   pump_compare();
   pump_jobs();
+  if (auto chosen = system_dialog_.take_outcome()) {
+    if (!chosen->error.empty()) message(chosen->error);
+    if (!chosen->path.empty()) browse_open(chosen->path);
+  }
   const auto info = worker_.model_info();
   if (info.loaded && info.version != state_.explorer.model_version_seen) {
     state_.explorer.model_version_seen = info.version;

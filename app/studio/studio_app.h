@@ -10,6 +10,7 @@
 #include "app_state.h"
 #include "inference_worker.h"
 #include "studio_options.h"
+#include "system_file_dialog.h"
 #include "training_session.h"
 #include "view_renderer.h"
 
@@ -53,6 +54,12 @@ class StudioApp {
   // Browser: show a folder (a file path opens it); open a path for the browser's target.
   void browse_to(const std::string& path);
   void browse_open(const std::string& path);
+  // The desktop's own chooser (zenity or kdialog) for the browser's target, on its own
+  // process: the window keeps drawing, and the chosen path opens as browse_open would.
+  void open_system_dialog();
+  // "zenity", "kdialog" or "" (found on PATH at start-up).
+  const std::string& system_dialog_tool() const { return system_dialog_tool_; }
+  bool system_dialog_running() const { return system_dialog_.running(); }
   // Every change of the explorer's mask settings goes through set_mask_settings: it drops a
   // hand-painted mask and asks for a new reconstruction. set_ratio and reroll_seed use it.
   void set_mask_settings(const MaskSettings& settings);
@@ -133,6 +140,8 @@ class StudioApp {
   std::unique_ptr<ProbeJob> probe_job_;
   std::unique_ptr<RunFollower> follower_;
   std::chrono::steady_clock::time_point next_watch_poll_{};
+  std::string system_dialog_tool_ = SystemFileDialog::available_tool();
+  SystemFileDialog system_dialog_;
 };
 
 }  // namespace mae::studio

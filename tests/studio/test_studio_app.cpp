@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -702,6 +703,55 @@ TEST_CASE("file browser: typed paths, opening for the asking control, recent pla
   app.browse_to((dir / "missing").string());
   CHECK(s.status.find("no such file") != std::string::npos);
   ui.press(app, keys::kEscape);
+}
+
+TEST_CASE("the desktop's file chooser runs beside the window and opens what it returns") {
+  // A stand-in zenity on PATH: it records its arguments and answers with a picture, or
+  // exits 1 as a cancelled chooser does.
+  const auto tools = std::filesystem::temp_directory_path() / "mae-studio-test-chooser";
+  std::filesystem::create_directories(tools);
+  const auto picture = (tools / "chosen.png").string();
+  mae::save_png(picture, torch::rand({3, 20, 20}));
+  const auto script = tools / "zenity";
+  const auto write_script = [&](const std::string& body) {
+    std::ofstream(script) << "#!/bin/sh\necho \"$@\" > " << (tools / "args").string() << "\n"
+                          << body << "\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  };
+  write_script("sleep 0.3; echo " + picture);
+  const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", (tools.string() + ":" + old_path).c_str(), 1);
+  {
+    LaunchedApp launched("mae-studio-test-system-dialog");
+    auto& [dir, ui, renderer, app] = launched;
+    auto& s = app.state();
+    CHECK(app.system_dialog_tool() == "zenity");
+    app.open_file_browser(BrowseTarget::ExplorerImage);
+    ui.frame(app);
+    app.open_system_dialog();
+    CHECK(app.system_dialog_running());
+    CHECK(app.animating());  // frames keep coming while the chooser is open
+    REQUIRE(frames_until(ui, app, [&] { return s.explorer.image_label == picture; }));
+    CHECK_FALSE(s.show_file_browser);
+    std::ifstream args_file(tools / "args");
+    const std::string args((std::istreambuf_iterator<char>(args_file)), {});
+    CHECK(args.find("--file-selection") != std::string::npos);
+    CHECK(args.find("*.png") != std::string::npos);
+    // Cancelled: nothing opens and nothing is reported.
+    write_script("exit 1");
+    app.open_file_browser(BrowseTarget::TrainingData);
+    const std::string data_before = s.form.data;
+    app.open_system_dialog();
+    REQUIRE(frames_until(ui, app, [&] { return !app.system_dialog_running(); }));
+    ui.frame(app);
+    CHECK(std::string(s.form.data) == data_before);
+    CHECK(s.status.find("without a choice") == std::string::npos);
+    args_file = std::ifstream(tools / "args");
+    const std::string folder_args((std::istreambuf_iterator<char>(args_file)), {});
+    CHECK(folder_args.find("--directory") != std::string::npos);
+  }
+  setenv("PATH", old_path.c_str(), 1);
+  std::filesystem::remove_all(tools);
 }
 
 TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint brings pictures") {
