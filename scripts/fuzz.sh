@@ -26,7 +26,9 @@ dict_for() {
 fuzz_once() {  # fuzz_once <harness> <corpus> <extra libFuzzer flags...>
   local name=$1 corpus=$2
   shift 2
-  ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" \
+  # One OpenMP thread: torch's pool would otherwise spin on the other cores after each op
+  # and slow a second fuzzer running beside this one.
+  OMP_NUM_THREADS=1 ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     "$build/fuzz/$name" -rss_limit_mb=2048 -timeout=10 -dict="$(dict_for "$name")" \
     -artifact_prefix="$build/crash-$name-" "$@" "$corpus" "$root/fuzz/corpus/$name"

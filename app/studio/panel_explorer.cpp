@@ -112,10 +112,15 @@ void draw_explorer_panel(StudioApp& app) {
     return;
   }
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
-  const bool entered =
-      ImGui::InputText("##image", e.path, sizeof e.path, ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool entered = ImGui::InputTextWithHint(
+      "##image", "path to an image", e.path, sizeof e.path, ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
-  if (ImGui::Button("Open image") || entered) app.open_image(e.path);
+  if (ImGui::Button("Open image") || entered) {
+    if (e.path[0] != '\0')
+      app.open_image(e.path);
+    else  // nothing typed: choose one, as the checkpoint's Open does
+      app.open_file_browser(BrowseTarget::ExplorerImage);
+  }
   ImGui::SameLine();
   if (ImGui::Button("...##image")) {
     app.open_file_browser(BrowseTarget::ExplorerImage);
