@@ -92,7 +92,14 @@ tga = write("truncated.tga.png", bytes([0, 0, 2] + [0] * 9 + [64, 0, 64, 0, 24, 
 jpeg_bad_huffman = os.path.join(root, "tests/data/stb-huffman-ub.jpg")  # found by fuzz_image_decode
 png_bomb_header = write("huge-header.png", b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" +
                         struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0) + b"\0" * 4)
+bmp_cut = write("cut.bmp", b"BM" + struct.pack("<IHHI", 58, 0, 0, 54) +
+                struct.pack("<IiiHHIIiiII", 40, 163, 9220, 1, 24, 0, 0, 0, 0, 0, 0) + b"\xdc" * 4)
+png_liar_idat = os.path.join(root, "fuzz/corpus/fuzz_image_decode/png_idat_length_beyond_file.png")
+png_empty_idat = os.path.join(root, "fuzz/corpus/fuzz_image_decode/png_empty_idat_cut_short.png")
 for label, f in [("PIC file named .png (crashed stb before)", pic),
+                 ("58-byte BMP claiming 163x9220 (decoded as black before)", bmp_cut),
+                 ("PNG declaring a 2 GiB IDAT in 64 bytes (stb allocated it)", png_liar_idat),
+                 ("PNG with an empty IDAT, cut short (UB in stb before)", png_empty_idat),
                  ("truncated PGM named .png (uninitialised output before)", pgm),
                  ("truncated TGA named .png", tga),
                  ("JPEG with a broken Huffman table (UB in stb's decoder)", jpeg_bad_huffman),

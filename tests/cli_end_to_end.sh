@@ -35,6 +35,11 @@ test "$(wc -l < "$work/run/metrics.jsonl")" -eq 4 || fail "metrics.jsonl should 
 "$MAE" train --out "$work/run" --resume --steps 6 2>/dev/null || fail "resume"
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "resume should append 2 metric lines"
 "$MAE" info "$work/run/last.safetensors" | grep -q "step         6" || fail "info step"
+# Every command defaults to --device auto: the GPU when there is one, else the CPU.
+if ! nvidia-smi -L >/dev/null 2>&1; then
+  "$MAE" info --device | grep -q "^device       cpu ([0-9]* threads)" || fail "info --device"
+  grep -q "device cpu (" "$work/train.log" || fail "train should say it runs on the cpu"
+fi
 
 evaldata=$data; [ "$data" = fashion-mnist ] && evaldata=fashion-mnist:test
 "$MAE" eval --checkpoint "$work/run/last.safetensors" --data "$evaldata" --ratio 0.75 --max-images 32 --json > "$work/eval.json"
@@ -52,7 +57,7 @@ test -s "$img" || fail "reconstruct wrote nothing"
   || fail "reconstruct of a wide PNG"
 
 "$MAE" bench --preset fmnist-tiny --batch 8 --steps 1 --warmup 1 --json > "$work/bench.json"
-python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_images_per_sec"] > 0 and j["infer_images_per_sec"] > 0' "$work/bench.json" \
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_images_per_sec"] > 0 and j["infer_images_per_sec"] > 0 and j["device"] in ("cpu", "cuda") and j["device_note"].startswith(j["device"]), j' "$work/bench.json" \
   || fail "bench json"
 
 # A small photo folder with class sub-folders: first pass, then a second run from the cache.
@@ -104,6 +109,7 @@ expect_error() {  # expect_error <pattern> <command...>
 printf 'garbage' > "$work/bad.safetensors"
 mkdir -p "$work/bad-labels" && cp "$work/photos/cats/0.png" "$work/photos/dogs/1.png" "$work/bad-labels/"
 expect_error "not found" "$MAE" info "$work/missing.safetensors"
+expect_error "give a checkpoint, or --device" "$MAE" info
 expect_error "safetensors" "$MAE" eval --checkpoint "$work/bad.safetensors" --data "$data"
 expect_error "does not exist" "$MAE" train --data "$work/no-such-folder" --steps 1 --out "$work/x"
 expect_error "unknown preset" "$MAE" train --preset vit-z99 --steps 1 --out "$work/x"

@@ -13,6 +13,7 @@
 #include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "test_support.h"
+#include "train/device.h"
 #include "train/run_control.h"
 #include "train/trainer.h"
 
@@ -42,6 +43,14 @@ TEST_CASE("lr schedule: linear warmup then half-cycle cosine to min_lr") {
   t.accum_steps = 2;
   t.batch = 2048;
   CHECK(t.peak_lr() == doctest::Approx(2.4e-3));
+}
+
+TEST_CASE("device auto: the GPU when there is one, else the CPU, and said so") {
+  CHECK(mae::resolve_device("auto") == (mae::cuda_available() ? "cuda" : "cpu"));
+  CHECK(mae::resolve_device("cpu") == "cpu");
+  CHECK_THROWS_AS(mae::resolve_device("tpu"), std::invalid_argument);
+  CHECK(mae::describe_device("cpu").rfind("cpu (", 0) == 0);
+  CHECK(mae::describe_device("cpu").find(" threads)") != std::string::npos);
 }
 
 TEST_CASE("AdamW groups: no weight decay on biases and 1-D parameters") {

@@ -21,10 +21,11 @@ void run(BenchArgs a) {
   const auto& preset = find_preset(a.preset);
   a.options.bf16 = !a.fp32;
   auto r = run_benchmark(preset.model, a.options);
-  const bool bf16 = a.options.device != "cpu" && a.options.bf16;
+  const bool bf16 = r.device != "cpu" && a.options.bf16;
   if (a.json) {
     nlohmann::json j = {{"preset", a.preset},
-                        {"device", a.options.device},
+                        {"device", r.device},
+                        {"device_note", r.device_note},
                         {"precision", bf16 ? "bf16-autocast" : "fp32"},
                         {"batch", a.options.batch},
                         {"steps", a.options.steps},
@@ -38,8 +39,8 @@ void run(BenchArgs a) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("%s on %s (%s), batch %lld, %d threads\n", a.preset.c_str(), a.options.device.c_str(),
-              bf16 ? "bf16" : "fp32", static_cast<long long>(a.options.batch), r.threads);
+  std::printf("%s on %s, %s, batch %lld\n", a.preset.c_str(), r.device_note.c_str(),
+              bf16 ? "bf16" : "fp32", static_cast<long long>(a.options.batch));
   std::printf("  train  %8.1f img/s  %8.1f ms/step\n", r.train_images_per_sec, r.train_step_ms);
   std::printf("  infer  %8.1f img/s  %8.1f ms/batch\n", r.infer_images_per_sec, r.infer_batch_ms);
   std::printf("  one image at a new ratio (explorer slider)  %.1f ms\n", r.slider_ms);
@@ -51,7 +52,8 @@ void add_bench(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "training and inference images/s of a preset");
   cmd->add_option("--preset", args->preset, "preset name")->capture_default_str();
-  cmd->add_option("--device", args->options.device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--device", args->options.device, "auto (a GPU when there is one), cpu or cuda")
+      ->capture_default_str();
   cmd->add_option("--batch", args->options.batch, "batch size")->capture_default_str();
   cmd->add_option("--steps", args->options.steps, "timed steps")->capture_default_str();
   cmd->add_option("--warmup", args->options.warmup_steps, "untimed steps")->capture_default_str();

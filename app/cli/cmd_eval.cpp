@@ -15,7 +15,7 @@ namespace {
 struct EvalArgs {
   std::string checkpoint;
   std::string data = "fashion-mnist:test";
-  std::string device = "cpu";
+  std::string device = "auto";
   std::string strategy = "random";
   double ratio = -1.0;  // the checkpoint's training ratio
   int64_t seed = 0;
@@ -75,7 +75,8 @@ void add_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();
   cmd->add_option("--max-images", args->max_images, "evaluate only the first N images");
-  cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args] { run(*args); });
 }

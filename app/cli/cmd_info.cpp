@@ -5,14 +5,24 @@
 #include "commands.h"
 #include "io/checkpoint.h"
 #include "io/model_files.h"
+#include "train/device.h"
 
 namespace mae::cli {
 
 void add_info(CLI::App& app) {
   auto path = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("info", "describe a checkpoint");
-  cmd->add_option("checkpoint", *path, "a .safetensors checkpoint")->required();
-  cmd->callback([path] {
+  auto show_device = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("info", "describe a checkpoint, or the device commands use");
+  cmd->add_option("checkpoint", *path, "a .safetensors checkpoint");
+  cmd->add_flag("--device", *show_device,
+                "print the device that --device auto (every command's default) picks");
+  cmd->callback([path, show_device] {
+    if (*show_device)
+      std::printf("device       %s\n", describe_device(resolve_device("auto")).c_str());
+    if (path->empty()) {
+      if (!*show_device) throw CLI::ValidationError("info", "give a checkpoint, or --device");
+      return;
+    }
     const auto file = read_model_file(*path);
     const auto& c = file.config;
     int64_t params = 0;

@@ -19,7 +19,7 @@ namespace {
 struct ProbeArgs {
   std::string checkpoint;
   std::string data = "fashion-mnist";
-  std::string device = "cpu";
+  std::string device = "auto";
   int64_t max_train = 0;
   int64_t max_test = 0;
   int64_t epochs = 30;
@@ -83,7 +83,8 @@ void add_probe(CLI::App& app) {
   cmd->add_option("--max-test", args->max_test, "score on at most N test items");
   cmd->add_option("--epochs", args->epochs, "linear classifier epochs")->capture_default_str();
   cmd->add_option("--confusion-png", args->confusion_png, "save the confusion matrix picture");
-  cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args] { run(*args); });
 }

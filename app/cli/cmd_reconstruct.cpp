@@ -18,7 +18,7 @@ struct ReconstructArgs {
   std::string checkpoint;
   std::string image;
   std::string out = "reconstruction.png";
-  std::string device = "cpu";
+  std::string device = "auto";
   std::string strategy = "random";
   double ratio = -1.0;  // the checkpoint's training ratio
   int64_t seed = 0;
@@ -82,7 +82,8 @@ void add_reconstruct(CLI::App& app) {
   cmd->add_option("--stages", args->stages,
                   "also write the pipeline step by step (patchify ... per-patch loss) as PNGs "
                   "into this folder");
-  cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
+      ->capture_default_str();
   cmd->callback([args] { run(*args); });
 }
 

@@ -94,7 +94,8 @@ void add_sweep(CLI::App& app) {
   cmd->add_option("--eval-images", o.eval_images, "test images for the MSE")->capture_default_str();
   cmd->add_option("--probe-train", o.probe.max_train, "probe on at most N training items");
   cmd->add_option("--probe-test", o.probe.max_test, "score probes on at most N test items");
-  cmd->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--device", o.device, "auto (a GPU when there is one), cpu or cuda")
+      ->capture_default_str();
   cmd->add_option("--workers", o.workers, "data loader threads")->capture_default_str();
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args] { run(*args); });

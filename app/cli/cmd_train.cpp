@@ -19,6 +19,7 @@
 #include "io/checkpoint.h"
 #include "local_ranks.h"
 #include "recipe/recipe.h"
+#include "train/device.h"
 #include "train/run_control.h"
 #include "train/trainer.h"
 #include "util/format_duration.h"
@@ -33,7 +34,7 @@ struct TrainArgs {
   std::string data = "fashion-mnist";
   std::string preset = "fmnist-tiny";
   std::string out = "runs/latest";
-  std::string device = "cpu";
+  std::string device = "auto";
   int64_t steps = 0;
   int64_t batch = 0;
   int64_t accum = 1;
@@ -137,6 +138,7 @@ RankPlace join_ranks(TrainArgs& a) {
 }
 
 void run(TrainArgs a) {
+  a.device = resolve_device(a.device);
   const RankPlace place = join_ranks(a);
   const bool writes = place.writes();
   const std::string last = a.out + "/last.safetensors";
@@ -151,7 +153,7 @@ void run(TrainArgs a) {
                  trainer->model_config().preset.c_str(), t.data.c_str(),
                  static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
                  static_cast<long long>(t.accum_steps), static_cast<long long>(t.ranks),
-                 t.peak_lr(), t.device.c_str());
+                 t.peak_lr(), describe_device(t.device).c_str());
   std::ofstream metrics;
   if (writes) {
     metrics.open(a.out + "/metrics.jsonl", a.resume ? std::ios::app : std::ios::trunc);
@@ -250,7 +252,8 @@ void add_train(CLI::App& app) {
   cmd->add_option("--steps", args->steps, "optimizer steps (default: the preset's)");
   cmd->add_option("--out", args->out, "output folder")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "continue the run saved in <out>/last.safetensors");
-  cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
+      ->capture_default_str();
   cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)");
   cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
       ->capture_default_str();

@@ -48,8 +48,8 @@ struct TrainingForm {
   bool norm_pix = false;
   int steps = 600;
   int warmup_steps = 30;
-  float crop_min = 0.5f;  // RandomResizedCrop minimum scale
-  ComputeDevice device = ComputeDevice::Cpu;
+  float crop_min = 0.5f;                                 // RandomResizedCrop minimum scale
+  ComputeDevice device = ComputeDevice::Cpu;             // the GPU when there is one (StudioApp)
   char save_path[512] = "runs/studio/last.safetensors";  // Save / Ctrl+S / save and quit
 };
 

@@ -114,11 +114,18 @@ void draw_training_panel(StudioApp& app) {
     ImGui::SetTooltip(
         "predict each patch normalised by its own mean and spread (the paper's\n"
         "choice for ViTs: better features, pictures need visible-patch statistics)");
-  const char* devices[] = {"cpu", "cuda"};
-  const int device_count = cuda_available() ? 2 : 1;
-  int device = static_cast<int>(f.device);
-  if (ImGui::Combo("device", &device, devices, device_count))
-    f.device = static_cast<ComputeDevice>(device);
+  if (ImGui::BeginCombo("device", f.device == ComputeDevice::Cuda ? "cuda" : "cpu")) {
+    // Described when the list opens: the GPU's name and its memory free right now.
+    if (ImGui::Selectable(describe_device("cpu").c_str(), f.device == ComputeDevice::Cpu))
+      f.device = ComputeDevice::Cpu;
+    if (cuda_available()) {
+      if (ImGui::Selectable(describe_device("cuda").c_str(), f.device == ComputeDevice::Cuda))
+        f.device = ComputeDevice::Cuda;
+    } else {
+      ImGui::TextDisabled("cuda: no GPU found");
+    }
+    ImGui::EndCombo();
+  }
   ImGui::EndDisabled();
   ImGui::InputText("save to", f.save_path, sizeof f.save_path);
   if (ImGui::IsItemHovered())

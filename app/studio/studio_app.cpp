@@ -31,6 +31,7 @@ constexpr size_t kMaxLog = 200;
 StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     : renderer_(renderer), options_(options) {
   apply_preset(options_.preset);
+  state_.form.device = cuda_available() ? ComputeDevice::Cuda : ComputeDevice::Cpu;
   state_.export_dir = options_.export_dir;
   std::snprintf(state_.form.data, sizeof state_.form.data, "%s", options_.data.c_str());
   if (options_.ratio) state_.explorer.ratio = static_cast<float>(*options_.ratio);

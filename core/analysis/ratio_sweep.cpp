@@ -189,8 +189,11 @@ at::Tensor sweep_picture(const SweepReport& r) {
 }
 }  // namespace
 
-SweepReport run_sweep(const SweepOptions& o, const SweepStatusFn& status, std::stop_token stop) {
+SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
+                      std::stop_token stop) {
   const auto start = std::chrono::steady_clock::now();
+  SweepOptions o = options;
+  o.device = resolve_device(options.device);  // "auto" becomes what every run uses
   Recipe recipe = preset_recipe(o.preset);
   if (o.steps > 0) set_total_steps(recipe, o.steps);
   recipe.train.data = o.data;
@@ -242,7 +245,7 @@ SweepReport run_sweep(const SweepOptions& o, const SweepStatusFn& status, std::s
     if (status) status({o.ratios.size(), o.ratios.size(), 0.0, "references", 0, 0, 0.0});
     // Pixels and a random encoder do not depend on the ratio: measured once, on the same items.
     auto random = make_model(recipe.model, o.seed + 1);
-    random->to(at::Device(resolve_device(o.device)));
+    random->to(at::Device(o.device));
     ProbeRunOptions probe = o.probe;
     probe.references = false;
     auto refs = run_probe(random, data, probe, {}, stop);

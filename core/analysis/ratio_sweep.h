@@ -20,7 +20,7 @@ struct SweepOptions {
   int64_t steps = 0;  // 0: the preset's
   std::string out = "runs/sweep";
   uint64_t seed = 0;
-  std::string device = "cpu";
+  std::string device = "auto";
   int64_t workers = 2;
   int64_t eval_images = 2000;  // test items for the masked-patch MSE
   ProbeRunOptions probe;       // max_train / max_test bound the probes' cost

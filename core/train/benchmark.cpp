@@ -41,6 +41,8 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
 
   BenchResult r;
   r.threads = at::get_num_threads();
+  r.device = device;
+  r.device_note = describe_device(device);
   std::vector<double> train_ms;
   model->train();
   for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {

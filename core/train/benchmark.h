@@ -10,7 +10,7 @@
 namespace mae {
 
 struct BenchOptions {
-  std::string device = "cpu";
+  std::string device = "auto";
   int64_t batch = 32;
   int64_t warmup_steps = 2;
   int64_t steps = 5;
@@ -28,6 +28,8 @@ struct BenchResult {
   double slider_ms = 0.0;
   int64_t peak_memory_bytes = 0;
   int threads = 0;
+  std::string device;       // what it ran on, resolved ("cpu", "cuda")
+  std::string device_note;  // describe_device(device), taken before the run
 };
 
 BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options);

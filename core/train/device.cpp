@@ -1,14 +1,17 @@
 // Why: see device.h. CUDA-only calls are compiled only when LibTorch has CUDA.
 #include "train/device.h"
 
+#include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
 #ifdef MAE_HAVE_CUDA
+#include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #endif
@@ -18,6 +21,7 @@ namespace mae {
 bool cuda_available() { return torch::cuda::is_available(); }
 
 std::string resolve_device(const std::string& requested) {
+  if (requested == "auto") return cuda_available() ? "cuda" : "cpu";
   if (requested == "cpu") return requested;
   if (requested.rfind("cuda", 0) == 0) {
     if (!cuda_available())
@@ -25,7 +29,23 @@ std::string resolve_device(const std::string& requested) {
                                   "' requested but no CUDA GPU is available; use --device cpu");
     return requested;
   }
-  throw std::invalid_argument("unknown device '" + requested + "' (cpu or cuda)");
+  throw std::invalid_argument("unknown device '" + requested + "' (auto, cpu or cuda)");
+}
+
+std::string describe_device(const std::string& device) {
+  if (device == "cpu") return "cpu (" + std::to_string(at::get_num_threads()) + " threads)";
+#ifdef MAE_HAVE_CUDA
+  const auto index =
+      at::Device(device).has_index() ? at::Device(device).index() : c10::cuda::current_device();
+  const auto* properties = at::cuda::getDeviceProperties(index);
+  const auto [free, total] = c10::cuda::CUDACachingAllocator::get()->getMemoryInfo(index);
+  char memory[64];
+  std::snprintf(memory, sizeof memory, "%.1f of %.1f GiB free",
+                static_cast<double>(free) / (1 << 30), static_cast<double>(total) / (1 << 30));
+  return "cuda:" + std::to_string(index) + " (" + properties->name + ", " + memory + ")";
+#else
+  return device + " (this build has no CUDA)";
+#endif
 }
 
 namespace {

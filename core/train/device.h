@@ -7,8 +7,12 @@
 
 namespace mae {
 
-// Validates "cpu" / "cuda" / "cuda:N"; throws std::invalid_argument with a helpful message.
+// Validates "cpu" / "cuda" / "cuda:N" and turns "auto" (every command's default) into "cuda"
+// when a GPU is there, else "cpu"; throws std::invalid_argument with a helpful message.
 std::string resolve_device(const std::string& requested);
+// One line saying what a resolved device is: "cpu (2 threads)", or
+// "cuda:0 (NVIDIA H200, 131.2 of 139.8 GiB free)".
+std::string describe_device(const std::string& device);
 bool cuda_available();
 
 // Current resident memory of the process (CPU) or allocated bytes on the GPU.
