@@ -124,9 +124,9 @@ std::string failure(ImageFormat format, const char* fallback) {
   if (allocation_refused)
     return std::string("corrupt ") + format_name(format) +
            " (its data would need more memory than its size and header allow)";
-  const char* why = stbi_failure_reason();
+  const char* why = stbi_failure_reason();  // empty for an unknown chunk of type 0
   return std::string("corrupt or truncated ") + format_name(format) + " (" +
-         (why ? why : fallback) + ")";
+         (why && *why ? why : fallback) + ")";
 }
 }  // namespace
 
