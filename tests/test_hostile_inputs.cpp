@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "data/dataset.h"
@@ -416,6 +417,16 @@ TEST_CASE("checkpoint fields are validated before anything uses them") {
                                                      {"loss", "0.5"},
                                                      {"train_config", R"({"batch": -3})"}});
   CHECK(contains(error_of<CheckpointError>([&] { read_checkpoint(bad_train); }), "batch is -3"));
+  // A channel count out of range with no mean or std given: the defaults it would size are
+  // not built (in_chans -1 threw std::length_error, found by fuzz_json_configs).
+  for (const char* channels : {"-1", "1099511627776"}) {
+    auto j = nlohmann::json::parse(config);
+    j["in_chans"] = nlohmann::json::parse(channels);
+    j.erase("mean");
+    j.erase("std");
+    CHECK(contains(error_of<std::invalid_argument>([&] { MaeConfig::from_json(j.dump()); }),
+                   "channel count"));
+  }
   // Tensors that do not fit the config are named before the model is built.
   ModelFile file = read_model_file(write("good.safetensors", {{"format", "mae-studio-checkpoint"},
                                                               {"model_config", config},

@@ -133,13 +133,18 @@ MaeConfig MaeConfig::from_json(const std::string& text) {
   return c;
 }
 
+// The channel count comes from files (a config, a tensor's shape) and validate() bounds it
+// only afterwards: a count out of range gets no defaults, so it never sizes a vector (-1 threw
+// std::length_error; found by fuzz_json_configs), and validate() then names it.
 std::vector<double> default_mean(int64_t channels) {
   if (channels == 3) return {0.485, 0.456, 0.406};
+  if (channels < 1 || channels > kMaxChannels) return {};
   return std::vector<double>(static_cast<size_t>(channels), 0.449);
 }
 
 std::vector<double> default_std(int64_t channels) {
   if (channels == 3) return {0.229, 0.224, 0.225};
+  if (channels < 1 || channels > kMaxChannels) return {};
   return std::vector<double>(static_cast<size_t>(channels), 0.226);
 }
 

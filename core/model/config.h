@@ -41,7 +41,8 @@ struct MaeConfig {
   static MaeConfig from_json(const std::string& text);
 };
 
-// ImageNet statistics, and their luminance-weighted mix for 1-channel data.
+// ImageNet statistics, and their luminance-weighted mix for 1-channel data; empty for a
+// channel count that MaeConfig::validate() refuses.
 std::vector<double> default_mean(int64_t channels);
 std::vector<double> default_std(int64_t channels);
 
