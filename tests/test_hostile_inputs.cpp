@@ -3,6 +3,7 @@
 // never uninitialised memory in the output, never a huge allocation from a small file.
 #include <doctest/doctest.h>
 #include <torch/torch.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "io/model_files.h"
+#include "io/safetensors.h"
 #include "io/tensor_names.h"
 #include "io/torch_pickle.h"
 #include "io/zip_archive.h"
@@ -342,6 +344,31 @@ TEST_CASE("deflated .pth entries are read, and a storage referenced twice is loa
   CHECK(at::equal(state[0].second, torch::arange(6.0).reshape({2, 3}).to(at::kFloat)));
   CHECK(at::equal(state[1].second, state[0].second));
   CHECK(progress.tensors.load() == 2);  // storages "0" and "1", though "0" is used twice
+}
+
+TEST_CASE("a checkpoint cut short in place while it is open is an error, not SIGBUS") {
+  TempDir dir;
+  const auto weights = torch::arange(1 << 16).to(at::kFloat);
+  save_torch_state_dict(dir.path("a.pth"), {{"w", weights}}, "", "");
+  write_safetensors(dir.path("a.safetensors"), {{"w", weights}}, {});
+  ZipReader zip(dir.path("a.pth"));
+  const auto size = std::filesystem::file_size(dir.path("a.pth"));
+  REQUIRE(::truncate(dir.path("a.pth").c_str(), static_cast<off_t>(size / 2)) == 0);
+  std::string storage;
+  for (const auto& name : zip.names())
+    if (contains(name, "/data/0")) storage = name;
+  REQUIRE(!storage.empty());
+  const auto message = error_of<CheckpointError>([&] { zip.read(storage); });
+  CHECK(contains(message, "a.pth"));
+  CHECK(contains(message, "shrank"));
+  std::vector<float> into(1 << 16);
+  CHECK_THROWS_AS(zip.read_into(storage, into.data(), into.size() * 4), CheckpointError);
+  // Whole readers of a file already cut short name the file and what is missing.
+  REQUIRE(::truncate(dir.path("a.safetensors").c_str(), 4096) == 0);
+  CHECK(contains(error_of<CheckpointError>([&] { read_safetensors(dir.path("a.safetensors")); }),
+                 "a.safetensors"));
+  CHECK(
+      contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("a.pth")); }), "a.pth"));
 }
 
 TEST_CASE("inflation is capped: a small bomb cannot fill memory") {

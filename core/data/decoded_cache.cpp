@@ -6,7 +6,6 @@
 #include <ATen/ATen.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -183,16 +182,17 @@ bool DecodedCache::contains(int64_t index) const {
   return memory_[i].pixels.defined() || disk_[i].offset >= 0;
 }
 
-std::optional<DecodedImage> DecodedCache::map_entry(const DiskEntry& e) const {
-  const int64_t bytes = e.h * e.w * e.c;
-  const int64_t page = ::sysconf(_SC_PAGESIZE);
-  const int64_t start = e.offset / page * page;
-  const size_t length = static_cast<size_t>(e.offset - start + bytes);
-  void* map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, pixels_fd_, start);
-  if (map == MAP_FAILED) return std::nullopt;
-  auto* data = static_cast<uint8_t*>(map) + (e.offset - start);
-  auto pixels = at::from_blob(
-      data, {e.h, e.w, e.c}, [map, length](void*) { ::munmap(map, length); }, at::kByte);
+std::optional<DecodedImage> DecodedCache::read_entry(const DiskEntry& e) const {
+  auto pixels = at::empty({e.h, e.w, e.c}, at::kByte);
+  auto* out = static_cast<char*>(pixels.data_ptr());
+  const auto bytes = static_cast<size_t>(pixels.numel());
+  for (size_t done = 0; done < bytes;) {
+    const ssize_t got =
+        ::pread(pixels_fd_, out + done, bytes - done, static_cast<off_t>(e.offset) + done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return std::nullopt;  // the file was cut short under us: decode again
+    done += static_cast<size_t>(got);
+  }
   return DecodedImage{pixels, e.source_h, e.source_w};
 }
 
@@ -208,8 +208,8 @@ std::optional<DecodedImage> DecodedCache::get(int64_t index) {
       return std::nullopt;
     }
   }
-  auto mapped = map_entry(entry);
-  if (!mapped) {
+  auto read = read_entry(entry);
+  if (!read) {
     ++misses_;
     return std::nullopt;
   }
@@ -217,12 +217,12 @@ std::optional<DecodedImage> DecodedCache::get(int64_t index) {
   std::lock_guard lock(mutex_);
   if (!memory_[i].pixels.defined() && memory_bytes_ + bytes <= options_.memory_budget) {
     // promote: later epochs read from memory
-    memory_[i] = DecodedImage{mapped->pixels.clone(), entry.source_h, entry.source_w};
+    memory_[i] = *read;
     memory_bytes_ += bytes;
     ++in_memory_;
     return memory_[i];
   }
-  return mapped;
+  return read;
 }
 
 void DecodedCache::put(int64_t index, const DecodedImage& image) {

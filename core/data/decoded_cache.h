@@ -1,9 +1,10 @@
 // Why: decoding a folder of photos is the slow part of training on them. Each file is
 // decoded once, to compact 8-bit pixels at the size the crops need, and kept in memory up
 // to a budget; everything decoded is also appended to a cache file under the user's cache
-// folder, read back by memory-mapping, so the rest of the first run and every later run on
-// the same folder skip decoding. Entries are keyed by path, size and modification time:
-// a changed or removed file's entry is dropped, a new file is decoded on first use.
+// folder, read back with pread (a cache file truncated by hand under a mapping would kill
+// the process with SIGBUS; a short read is only a miss), so the rest of the first run and every
+// later run on the same folder skip decoding. Entries are keyed by path, size and modification
+// time: a changed or removed file's entry is dropped, a new file is decoded on first use.
 #pragma once
 
 #include <atomic>
@@ -25,7 +26,7 @@ struct FileStamp {
 
 struct CacheOptions {
   std::string dir;                           // cache file folder; empty: memory only
-  size_t memory_budget = size_t{512} << 20;  // pixels kept in memory; the rest is mapped
+  size_t memory_budget = size_t{512} << 20;  // pixels kept in memory; the rest is read back
   std::string tag;                           // what the pixels depend on (size cap, channels)
 };
 
@@ -46,8 +47,7 @@ class DecodedCache {
   DecodedCache(const DecodedCache&) = delete;
   DecodedCache& operator=(const DecodedCache&) = delete;
 
-  // The pixels of file `index` if cached (a miss is counted otherwise). Pixels read from the
-  // cache file view its mapping until the tensor is released.
+  // The pixels of file `index` if cached (a miss is counted otherwise).
   std::optional<DecodedImage> get(int64_t index);
   bool contains(int64_t index) const;
   // Keeps the pixels in memory if the budget allows and appends them to the cache file.
@@ -69,7 +69,7 @@ class DecodedCache {
   void read_index();
   void write_index_locked();
   void disable_disk_locked(const std::string& why);
-  std::optional<DecodedImage> map_entry(const DiskEntry& e) const;
+  std::optional<DecodedImage> read_entry(const DiskEntry& e) const;
 
   std::vector<FileStamp> files_;
   CacheOptions options_;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +12,7 @@
 #include "util/file_bytes.h"
 #include "util/json_nesting.h"
 #include "util/json_numbers.h"
-#include "util/mapped_file.h"
+#include "util/read_only_file.h"
 #include "util/read_progress.h"
 
 namespace mae {
@@ -89,19 +88,31 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
 namespace {
 
 SafetensorsContent read_file(const std::string& path, bool with_tensors) {
-  std::unique_ptr<MappedFile> file;
+  std::unique_ptr<ReadOnlyFile> file;
   try {
-    file = std::make_unique<MappedFile>(path, kMaxFileBytes);
+    file = std::make_unique<ReadOnlyFile>(path, kMaxFileBytes);
   } catch (const FileError& e) {
     throw CheckpointError(e.what());
   }
+  // A file that shrinks while it is read says so in one line, like any other bad file.
+  const auto read_at = [&](uint64_t offset, void* dest, size_t n) {
+    try {
+      file->read_at(offset, dest, n);
+    } catch (const FileError& e) {
+      throw CheckpointError(e.what());
+    }
+  };
   const uint64_t file_size = file->size();
   if (file_size < 8) throw CheckpointError("'" + path + "' is too short to be a safetensors file");
+  uint8_t le[8];
+  read_at(0, le, 8);
   uint64_t header_len = 0;
-  for (int i = 0; i < 8; ++i) header_len |= uint64_t{file->data()[i]} << (8 * i);
+  for (int i = 0; i < 8; ++i) header_len |= uint64_t{le[i]} << (8 * i);
   if (header_len > kMaxHeaderBytes || header_len > file_size - 8)
     throw CheckpointError("'" + path + "' is not a safetensors file (bad header length)");
-  const auto* text = reinterpret_cast<const char*>(file->data() + 8);
+  std::string header_text(header_len, '\0');
+  read_at(8, header_text.data(), header_len);
+  const char* text = header_text.data();
   if (json_nesting(text, header_len) > kMaxHeaderNesting)
     throw CheckpointError("'" + path + "' has a safetensors header nested deeper than " +
                           std::to_string(kMaxHeaderNesting));
@@ -115,7 +126,7 @@ SafetensorsContent read_file(const std::string& path, bool with_tensors) {
   if (header.size() > kMaxTensors)
     throw CheckpointError("'" + path + "' lists " + std::to_string(header.size()) +
                           " tensors, more than the limit of " + std::to_string(kMaxTensors));
-  const uint8_t* data = file->data() + 8 + header_len;
+  const uint64_t data_start = 8 + header_len;
   const uint64_t data_size = file_size - 8 - header_len;
 
   SafetensorsContent content;
@@ -162,8 +173,7 @@ SafetensorsContent read_file(const std::string& path, bool with_tensors) {
                             "' lies outside the file");
     if (!with_tensors) continue;
     auto t = at::empty(shape, at::TensorOptions().dtype(type));
-    if (bytes > 0) std::memcpy(t.data_ptr(), data + range[0], bytes);
-    count_bytes_read(static_cast<int64_t>(bytes));
+    if (bytes > 0) read_at(data_start + range[0], t.data_ptr(), bytes);
     content.tensors.emplace_back(it.key(), t);
     count_tensor_read();
   }

@@ -515,13 +515,13 @@ PickleRef load_torch_archive(const std::string& path) {
         " MiB, above the limit of " + std::to_string(kMaxPickleBytes >> 20) + " MiB");
   const auto pickle = zip.read(prefix + "data.pkl");
   Unpickler unpickler(pickle, [&](const std::string& key, at::ScalarType dtype, int64_t numel) {
-    const auto record = zip.view(prefix + "data/" + key);
+    const std::string record = prefix + "data/" + key;
     const auto element = static_cast<int64_t>(at::elementSize(dtype));
-    if (numel > static_cast<int64_t>(record.size) / element)
+    if (numel > static_cast<int64_t>(zip.size_of(record)) / element)
       throw CheckpointError("storage '" + key + "' is shorter than its " + std::to_string(numel) +
                             " elements");
     auto t = at::empty({numel}, at::TensorOptions().dtype(dtype));
-    if (numel > 0) std::memcpy(t.data_ptr(), record.data, static_cast<size_t>(numel * element));
+    zip.read_into(record, t.data_ptr(), static_cast<uint64_t>(numel * element));
     count_tensor_read();
     return t;
   });

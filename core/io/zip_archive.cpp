@@ -1,17 +1,19 @@
 // Why: see zip_archive.h. Formats per PKWARE's APPNOTE: local headers, central directory,
 // end-of-central-directory record; zip64 is refused with a clear message. Every offset and
-// length is checked against the mapped file before it is read.
+// length is checked against the file's size before it is read.
 #include "io/zip_archive.h"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 
 #include "io/safetensors.h"
 #include "util/atomic_file.h"
+#include "util/crc32.h"
 #include "util/file_bytes.h"
 #include "util/inflate.h"
-#include "util/mapped_file.h"
+#include "util/read_only_file.h"
 
 namespace mae {
 
@@ -27,6 +29,18 @@ uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8
 constexpr uint16_t kMaxEntries = 65535;
 // Deflated records are small (pickles, the odd compressed storage); storages are stored.
 constexpr uint64_t kMaxInflatedEntry = uint64_t{1} << 30;
+// torch.save's directory is about 100 bytes per storage; this allows a hundred thousand.
+constexpr uint64_t kMaxDirectoryBytes = uint64_t{16} << 20;
+
+// The file's bytes at `offset`; a range past the end, or a file that shrank while open, is a
+// CheckpointError like any other damage.
+void read_or_throw(const ReadOnlyFile& file, uint64_t offset, void* dest, size_t n) {
+  try {
+    file.read_at(offset, dest, n);
+  } catch (const FileError& e) {
+    throw CheckpointError(e.what());
+  }
+}
 
 void put16(std::vector<uint8_t>& v, uint32_t x) {
   v.push_back(static_cast<uint8_t>(x));
@@ -39,67 +53,64 @@ void put32(std::vector<uint8_t>& v, uint32_t x) {
 
 }  // namespace
 
-uint32_t crc32(const uint8_t* data, size_t size) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xffffffffu;
-  for (size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
-
 ZipReader::ZipReader(const std::string& path) : path_(path) {
   try {
-    file_ = std::make_unique<MappedFile>(path, uint64_t{64} << 30);
+    file_ = std::make_unique<ReadOnlyFile>(path, uint64_t{64} << 30);
   } catch (const FileError& e) {
     throw CheckpointError(e.what());
   }
-  const uint8_t* bytes = file_->data();
-  const size_t n = file_->size();
+  // The end-of-directory record is in the last 22 + 65535 (comment) bytes.
+  const uint64_t n = file_->size();
+  const uint64_t tail_start = n > 22 + 65535 ? n - (22 + 65535) : 0;
+  std::vector<uint8_t> tail(static_cast<size_t>(n - tail_start));
+  read_or_throw(*file_, tail_start, tail.data(), tail.size());
   size_t eocd = std::string::npos;
-  for (size_t i = n >= 22 ? n - 22 : 0; n >= 22; --i) {
-    if (le32(&bytes[i]) == 0x06054b50) {
+  for (size_t i = tail.size() >= 22 ? tail.size() - 22 : 0; tail.size() >= 22; --i) {
+    if (le32(&tail[i]) == 0x06054b50) {
       eocd = i;
       break;
     }
-    if (i == 0 || n - i > 22 + 65535) break;
+    if (i == 0) break;
   }
   if (eocd == std::string::npos)
     throw CheckpointError("'" + path +
                           "' is not a zip archive (a .pth from torch.save is one; "
                           "files from torch < 1.6 use the legacy format, re-save them)");
-  const uint16_t count = le16(&bytes[eocd + 10]);
-  const uint32_t dir_offset = le32(&bytes[eocd + 16]);
+  const uint16_t count = le16(&tail[eocd + 10]);
+  const uint32_t dir_offset = le32(&tail[eocd + 16]);
   if (count == 0xffff || dir_offset == 0xffffffffu)
     throw CheckpointError("'" + path + "' is a zip64 archive, which is not supported yet");
   if (count > kMaxEntries)
     throw CheckpointError("'" + path + "' has " + std::to_string(count) +
                           " zip entries, more than the limit of " + std::to_string(kMaxEntries));
-  size_t pos = dir_offset;
+  const uint64_t dir_end = tail_start + eocd;
+  if (dir_offset > dir_end) throw CheckpointError("'" + path + "' has a corrupt zip directory");
+  if (dir_end - dir_offset > kMaxDirectoryBytes)
+    throw CheckpointError(
+        "'" + path + "' has a zip directory of " + std::to_string((dir_end - dir_offset) >> 20) +
+        " MiB, above the limit of " + std::to_string(kMaxDirectoryBytes >> 20) + " MiB");
+  std::vector<uint8_t> dir(static_cast<size_t>(dir_end - dir_offset));
+  read_or_throw(*file_, dir_offset, dir.data(), dir.size());
+  const size_t d = dir.size();
+  size_t pos = 0;
   for (uint16_t i = 0; i < count; ++i) {
-    if (pos + 46 > n || le32(&bytes[pos]) != 0x02014b50)
+    if (pos + 46 > d || le32(&dir[pos]) != 0x02014b50)
       throw CheckpointError("'" + path + "' has a corrupt zip directory");
     Entry e;
-    e.method = le16(&bytes[pos + 10]);
-    e.crc = le32(&bytes[pos + 16]);
-    e.compressed = le32(&bytes[pos + 20]);
-    e.size = le32(&bytes[pos + 24]);
-    const uint16_t name_len = le16(&bytes[pos + 28]), extra = le16(&bytes[pos + 30]),
-                   comment = le16(&bytes[pos + 32]);
-    e.local_offset = le32(&bytes[pos + 42]);
-    if (pos + 46 + name_len > n)
+    e.method = le16(&dir[pos + 10]);
+    e.crc = le32(&dir[pos + 16]);
+    e.compressed = le32(&dir[pos + 20]);
+    e.size = le32(&dir[pos + 24]);
+    const uint16_t name_len = le16(&dir[pos + 28]), extra = le16(&dir[pos + 30]),
+                   comment = le16(&dir[pos + 32]);
+    e.local_offset = le32(&dir[pos + 42]);
+    if (pos + 46 + name_len > d)
       throw CheckpointError("'" + path + "' has a truncated zip directory");
     if (e.method == 8 && e.size > kMaxInflatedEntry)
       throw CheckpointError("'" + path + "': compressed entry of " + std::to_string(e.size >> 20) +
                             " MiB, above the limit of " + std::to_string(kMaxInflatedEntry >> 20) +
                             " MiB");
-    e.name.assign(reinterpret_cast<const char*>(&bytes[pos + 46]), name_len);
+    e.name.assign(reinterpret_cast<const char*>(&dir[pos + 46]), name_len);
     pos += 46 + name_len + extra + comment;
     names_.push_back(e.name);
     entries_.push_back(std::move(e));
@@ -120,42 +131,59 @@ const ZipReader::Entry& ZipReader::find(const std::string& name) const {
 
 uint64_t ZipReader::size_of(const std::string& name) const { return find(name).size; }
 
-ZipReader::View ZipReader::view(const std::string& name) const {
-  const auto& e = find(name);
-  const uint8_t* bytes = file_->data();
-  const size_t n = file_->size();
-  const size_t p = e.local_offset;
-  if (p + 30 > n || le32(&bytes[p]) != 0x04034b50)
-    throw CheckpointError("'" + path_ + "': corrupt entry '" + name + "'");
-  const size_t start = p + 30 + le16(&bytes[p + 26]) + le16(&bytes[p + 28]);
+uint64_t ZipReader::data_start(const Entry& e) const {
+  const uint64_t n = file_->size();
+  if (e.local_offset > n || n - e.local_offset < 30)
+    throw CheckpointError("'" + path_ + "': corrupt entry '" + e.name + "'");
+  uint8_t local[30];
+  read_or_throw(*file_, e.local_offset, local, sizeof local);
+  if (le32(local) != 0x04034b50)
+    throw CheckpointError("'" + path_ + "': corrupt entry '" + e.name + "'");
+  const uint64_t start = e.local_offset + 30 + le16(&local[26]) + le16(&local[28]);
   if (start > n || e.compressed > n - start)
-    throw CheckpointError("'" + path_ + "' is truncated (entry '" + name + "')");
-  View out;
+    throw CheckpointError("'" + path_ + "' is truncated (entry '" + e.name + "')");
+  return start;
+}
+
+std::vector<uint8_t> ZipReader::read(const std::string& name) const {
+  const auto& e = find(name);
+  const uint64_t start = data_start(e);
+  std::vector<uint8_t> out;
   if (e.method == 0) {
-    out.data = bytes + start;
-    out.size = e.compressed;
+    out.resize(static_cast<size_t>(e.compressed));
+    read_or_throw(*file_, start, out.data(), out.size());
   } else if (e.method == 8) {
+    std::vector<uint8_t> packed(static_cast<size_t>(e.compressed));
+    read_or_throw(*file_, start, packed.data(), packed.size());
     // One byte of room beyond the declared size lets zlib see the end of the stream.
     const std::string problem =
-        inflate_capped(bytes + start, e.compressed, InflateFormat::Raw, e.size + 1, &out.owned);
+        inflate_capped(packed.data(), packed.size(), InflateFormat::Raw, e.size + 1, &out);
     if (!problem.empty())
       throw CheckpointError("'" + path_ + "': entry '" + name + "': " + problem);
-    out.data = out.owned.data();
-    out.size = out.owned.size();
   } else {
     throw CheckpointError("'" + path_ + "': unsupported zip compression " +
                           std::to_string(e.method));
   }
-  if (out.size != e.size || crc32(out.data, out.size) != e.crc)
+  if (out.size() != e.size || crc32(out.data(), out.size()) != e.crc)
     throw CheckpointError("'" + path_ + "': entry '" + name +
                           "' fails its CRC check (corrupt file)");
   return out;
 }
 
-std::vector<uint8_t> ZipReader::read(const std::string& name) const {
-  auto v = view(name);
-  if (!v.owned.empty()) return std::move(v.owned);
-  return {v.data, v.data + v.size};
+void ZipReader::read_into(const std::string& name, void* dest, uint64_t bytes) const {
+  const auto& e = find(name);
+  if (e.size < bytes)
+    throw CheckpointError("'" + path_ + "': entry '" + name + "' holds " + std::to_string(e.size) +
+                          " bytes, fewer than " + std::to_string(bytes));
+  if (e.method != 0 || e.compressed != bytes) {
+    const auto all = read(name);
+    if (bytes > 0) std::memcpy(dest, all.data(), static_cast<size_t>(bytes));
+    return;
+  }
+  read_or_throw(*file_, data_start(e), dest, static_cast<size_t>(bytes));
+  if (e.size != bytes || crc32(dest, static_cast<size_t>(bytes)) != e.crc)
+    throw CheckpointError("'" + path_ + "': entry '" + name +
+                          "' fails its CRC check (corrupt file)");
 }
 
 void write_zip(const std::string& path, const std::vector<ZipRecord>& records) {

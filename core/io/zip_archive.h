@@ -1,6 +1,7 @@
 // Why: PyTorch's .pth files (torch.save) are zip archives of stored (uncompressed) records.
-// This reads such archives from a read-only mapping (stored or deflated entries, CRC checked,
-// inflation capped at the declared size) and writes stored ones.
+// This reads such archives with positioned reads (stored or deflated entries, CRC checked,
+// inflation capped at the declared size; a stored storage goes straight into its tensor) and
+// writes stored ones.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 
 namespace mae {
 
-class MappedFile;
+class ReadOnlyFile;
 
 class ZipReader {
  public:
@@ -23,15 +24,9 @@ class ZipReader {
   uint64_t size_of(const std::string& name) const;
   // The entry's bytes (inflated if needed, CRC checked).
   std::vector<uint8_t> read(const std::string& name) const;
-
-  // The entry's bytes without a copy when it is stored (straight from the mapping), else
-  // inflated into `owned`. CRC checked. Valid while the reader lives.
-  struct View {
-    const uint8_t* data = nullptr;
-    size_t size = 0;
-    std::vector<uint8_t> owned;
-  };
-  View view(const std::string& name) const;
+  // The first `bytes` bytes of the entry into `dest` (the entry holds at least that many; CRC
+  // checked over all of it). A stored entry of exactly that size is read with no copy between.
+  void read_into(const std::string& name, void* dest, uint64_t bytes) const;
 
  private:
   struct Entry {
@@ -41,9 +36,11 @@ class ZipReader {
     uint64_t compressed = 0, size = 0, local_offset = 0;
   };
   const Entry& find(const std::string& name) const;
+  // Where the entry's data starts, from its local header.
+  uint64_t data_start(const Entry& e) const;
 
   std::string path_;
-  std::unique_ptr<MappedFile> file_;
+  std::unique_ptr<ReadOnlyFile> file_;
   std::vector<Entry> entries_;
   std::vector<std::string> names_;
 };
@@ -55,7 +52,5 @@ struct ZipRecord {
 
 // Writes the records as stored entries, data aligned to 64 bytes like torch.save, atomically.
 void write_zip(const std::string& path, const std::vector<ZipRecord>& records);
-
-uint32_t crc32(const uint8_t* data, size_t size);
 
 }  // namespace mae

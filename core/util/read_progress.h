@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <istream>
 
 namespace mae {
 
@@ -17,10 +16,7 @@ struct ReadProgress {
 // The counter this thread's reads add to; nullptr (the default) for none.
 void set_thread_read_progress(ReadProgress* progress);
 
-// Reads `size` bytes into `dst` in 64 MiB chunks, counting them; false on a short read.
-bool read_counted(std::istream& in, char* dst, uint64_t size);
-
-// Adds bytes read some other way (a plain read(2) loop).
+// Adds bytes read from the file being read.
 void count_bytes_read(int64_t bytes);
 
 // One more tensor built from the file being read.
