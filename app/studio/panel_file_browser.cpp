@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "data/image_folder.h"
+#include "file_kinds.h"
 #include "io/hf_vitmae.h"
 #include "keys.h"
 #include "panels.h"
@@ -17,22 +18,12 @@ namespace mae::studio {
 namespace {
 namespace fs = std::filesystem;
 
-bool ends_with_any(const std::string& name, std::initializer_list<const char*> suffixes) {
-  for (const char* suffix : suffixes) {
-    const std::string s = suffix;
-    if (name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0)
-      return true;
-  }
-  return false;
-}
-
 // Files the target can open (folders are always listed, to walk through).
 bool openable_file(const fs::path& path, BrowseTarget target) {
-  const auto name = path.filename().string();
   switch (target) {
     case BrowseTarget::Checkpoint:
     case BrowseTarget::CompareCheckpoint:
-      return ends_with_any(name, {".safetensors", ".pth", ".pt", ".bin"});
+      return has_checkpoint_extension(path.string());
     case BrowseTarget::ExplorerImage:
       return has_image_extension(path.string());
     case BrowseTarget::TrainingData:

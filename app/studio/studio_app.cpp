@@ -9,7 +9,9 @@
 #include <filesystem>
 
 #include "data/dataset.h"
+#include "data/image_folder.h"
 #include "data/image_io.h"
+#include "file_kinds.h"
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "keys.h"
@@ -130,7 +132,7 @@ void StudioApp::handle_drop(const std::vector<std::string>& paths) {
       watch_run(p);
     else if (std::filesystem::is_directory(p, ec))
       set_training_data(p);
-    else if (p.size() > 12 && p.substr(p.size() - 12) == ".safetensors")
+    else if (has_checkpoint_extension(p))
       open_checkpoint(p);
     else
       open_image(p);
@@ -167,12 +169,12 @@ void StudioApp::open_system_dialog() {
     case BrowseTarget::CompareCheckpoint:
       request.title = "Open checkpoint";
       request.filter_name = "Checkpoints";
-      request.patterns = "*.safetensors *.pth *.pt *.bin";
+      request.patterns = glob_patterns(checkpoint_extensions());
       break;
     case BrowseTarget::ExplorerImage:
       request.title = "Open image";
       request.filter_name = "Images";
-      request.patterns = "*.jpg *.jpeg *.png *.bmp *.JPG *.JPEG *.PNG *.BMP";
+      request.patterns = glob_patterns(image_extensions());
       break;
     case BrowseTarget::TrainingData:
       request.title = "Training data folder";

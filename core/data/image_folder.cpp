@@ -38,13 +38,17 @@ std::string cache_tag(const std::string& source, int64_t channels, int64_t cap) 
 
 }  // namespace
 
+const std::vector<std::string>& image_extensions() {
+  static const std::vector<std::string> known = {".jpg", ".jpeg", ".png", ".bmp"};
+  return known;
+}
+
 bool has_image_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* known : {".png", ".jpg", ".jpeg", ".bmp"})
-    if (ext == known) return true;
-  return false;
+  const auto& known = image_extensions();
+  return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
 ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channels,

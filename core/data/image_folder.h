@@ -57,6 +57,10 @@ class ImageFolderDataset : public Dataset {
   mutable std::unordered_map<int64_t, std::string> unreadable_;  // index -> message
 };
 
+// The extensions (lower case, with the dot) of the formats a folder's pictures may have;
+// anything else is not decoded. Every list of openable pictures comes from here.
+const std::vector<std::string>& image_extensions();
+// Whether the path ends in one of them, in any case.
 bool has_image_extension(const std::string& path);
 
 }  // namespace mae

@@ -1,7 +1,10 @@
 // Why: see model_files.h.
 #include "io/model_files.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 
 #include "io/authors_pth.h"
 #include "io/checkpoint.h"
@@ -119,6 +122,18 @@ ModelFile read_torch_file(const std::string& path) {
   }
 }
 
+// torch.save's files: a zip archive by its first bytes, or a torch suffix in any case (a
+// legacy, pre-zip file then gets read_torch_file's message about re-saving it).
+bool is_torch_file(const std::filesystem::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == ".pth" || ext == ".pt" || ext == ".bin") return true;
+  char magic[4] = {};
+  std::ifstream in(p, std::ios::binary);
+  return in.read(magic, 4) && std::string(magic, 4) == "PK\x03\x04";
+}
+
 }  // namespace
 
 ModelFile read_model_file(const std::string& path) {
@@ -126,7 +141,7 @@ ModelFile read_model_file(const std::string& path) {
   std::error_code ec;
   const fs::path p(path);
   if (is_hf_folder(path)) return read_hf_folder(p);
-  if (p.extension() == ".pth" || p.extension() == ".pt" || p.extension() == ".bin") {
+  if (is_torch_file(p)) {
     if (p.filename() == "pytorch_model.bin" && fs::exists(p.parent_path() / "config.json", ec))
       return read_hf_folder(p.parent_path());
     return read_torch_file(path);

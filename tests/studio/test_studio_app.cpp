@@ -15,6 +15,7 @@
 
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "io/authors_pth.h"
 #include "io/checkpoint.h"
 #include "keys.h"
 #include "model/presets.h"
@@ -297,6 +298,14 @@ TEST_CASE("drag and drop routes images, checkpoints and folders; views export as
   CHECK(std::string(app.state().form.data) == (dir / "pictures").string());
   REQUIRE(frames_until(ui, app, [&] { return app.state().explorer.result.has_value(); }));
   CHECK(app.worker().model_info().source == checkpoint);
+  // The authors' .pth, in any case, opens as a checkpoint as the file browser would open it.
+  auto config = mae::find_preset("fmnist-tiny").model;
+  config.depth = config.dec_depth = 1;
+  auto model = mae::make_model(config, 1);
+  const auto authors = (dir / "AUTHORS.PTH").string();
+  mae::write_authors_pth(authors, mae::model_state(model), config);
+  app.handle_drop({authors});
+  REQUIRE(frames_until(ui, app, [&] { return app.worker().model_info().source == authors; }));
 
   const auto cwd = std::filesystem::current_path();
   std::filesystem::current_path(dir);
