@@ -21,7 +21,7 @@ void run(BenchArgs a) {
   const auto& preset = find_preset(a.preset);
   a.options.bf16 = !a.fp32;
   auto r = run_benchmark(preset.model, a.options);
-  const bool bf16 = r.device != "cpu" && a.options.bf16;
+  const bool bf16 = r.device != "cpu" ? a.options.bf16 : a.options.cpu_bf16;
   if (a.json) {
     nlohmann::json j = {{"preset", a.preset},
                         {"device", r.device},
@@ -58,6 +58,8 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--steps", args->options.steps, "timed steps")->capture_default_str();
   cmd->add_option("--warmup", args->options.warmup_steps, "untimed steps")->capture_default_str();
   cmd->add_flag("--fp32", args->fp32, "disable bf16 autocast on CUDA");
+  cmd->add_flag("--cpu-bf16", args->options.cpu_bf16,
+                "bf16 autocast on the CPU too (fast with AVX-512 BF16 or AMX)");
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args] { run(*args); });
 }

@@ -52,9 +52,8 @@ void run(const ForwardArgs& a) {
   t.weight_decay = a.weight_decay;
   auto params = trainable_parameters(model);
   auto optimizer = make_optimizer(params, t);
-  optimizer->zero_grad();
   out.loss.backward();
-  optimizer->step();
+  optimizer->step(nonfinite_flag(out.loss, params));
   NamedTensors updated;
   for (const auto& p : params) updated.emplace_back(p.name, p.tensor.detach());
   write_safetensors(a.params_out, updated, {});

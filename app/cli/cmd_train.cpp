@@ -54,6 +54,7 @@ struct TrainArgs {
   int gpus = 0;
   int64_t dist_timeout_s = 300;
   bool no_overlap = false;
+  bool cpu_bf16 = false;
 };
 
 // This process's place in a data-parallel run; the plain run is rank 0 of 1.
@@ -116,6 +117,7 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   if (a.crop_min > 0) t.crop_scale_min = a.crop_min;
   t.seed = static_cast<uint64_t>(a.seed);
   t.device = a.device;
+  t.cpu_bf16 = a.cpu_bf16;
   t.loader_workers = a.workers;
   t.ranks = place.world();
   if (place.writes()) std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
@@ -254,6 +256,8 @@ void add_train(CLI::App& app) {
   cmd->add_flag("--resume", args->resume, "continue the run saved in <out>/last.safetensors");
   cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
       ->capture_default_str();
+  cmd->add_flag("--cpu-bf16", args->cpu_bf16,
+                "bf16 autocast on the CPU too (fast with AVX-512 BF16 or AMX; off by default)");
   cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)");
   cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
       ->capture_default_str();

@@ -33,8 +33,8 @@ std::string describe_recipe(const MaeConfig& model, const TrainConfig& train) {
   std::snprintf(buf, sizeof buf,
                 "batch %lld, base lr %.1e (peak %.1e), %lld steps, warmup %lld, crop scale "
                 "%.2f-1, mask ratio %.2f, norm_pix %s",
-                static_cast<long long>(train.effective_batch()), train.base_lr,
-                train.peak_lr(), static_cast<long long>(train.total_steps),
+                static_cast<long long>(train.effective_batch()), train.base_lr, train.peak_lr(),
+                static_cast<long long>(train.total_steps),
                 static_cast<long long>(train.warmup_steps), train.crop_scale_min, train.mask_ratio,
                 model.norm_pix_loss ? "on" : "off");
   return buf;

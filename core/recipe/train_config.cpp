@@ -33,6 +33,7 @@ std::string TrainConfig::to_json() const {
                       {"seed", seed},
                       {"device", device},
                       {"bf16", bf16},
+                      {"cpu_bf16", cpu_bf16},
                       {"loader_workers", loader_workers}};
   return j.dump();
 }
@@ -63,6 +64,7 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
                    : static_cast<uint64_t>(std::max<int64_t>(0, json_integer(j["seed"], "seed")));
     c.device = j.value("device", c.device);
     c.bf16 = j.value("bf16", c.bf16);
+    c.cpu_bf16 = j.value("cpu_bf16", c.cpu_bf16);
     c.loader_workers = json_integer_or(j, "loader_workers", c.loader_workers);
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument("training config: " + one_line_error(e));

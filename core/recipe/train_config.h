@@ -28,7 +28,8 @@ struct TrainConfig {
   bool hflip = true;
   uint64_t seed = 0;
   std::string device = "cpu";  // "cpu" or "cuda"
-  bool bf16 = true;            // autocast to bfloat16 on CUDA (ignored on CPU)
+  bool bf16 = true;            // autocast to bfloat16 on CUDA
+  bool cpu_bf16 = false;       // autocast to bfloat16 on the CPU too (pays with AVX-512 BF16)
   int64_t loader_workers = 2;
 
   // Images per optimizer step over all ranks (the authors' eff_batch_size).

@@ -27,7 +27,7 @@ double median(std::vector<double> v) {
 BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) {
   using clock = std::chrono::steady_clock;
   const std::string device = resolve_device(options.device);
-  const bool autocast = device != "cpu" && options.bf16;
+  const bool autocast = device != "cpu" ? options.bf16 : options.cpu_bf16;
   auto model = make_model(config, 0);
   model->to(at::Device(device));
   TrainConfig tc;
@@ -48,14 +48,17 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
     const auto start = clock::now();
     auto noise = at::rand({options.batch, config.num_patches()}, gen);
-    optimizer->zero_grad();
     at::Tensor loss;
     {
-      AutocastScope scope(autocast);
+      AutocastScope scope(device, autocast);
       loss = model->forward(images, noise, len_keep).loss;
     }
     loss.backward();
-    optimizer->step();
+    // As the trainer does: the skip flag on the device, the fused update, one read at the end.
+    const auto found_inf = nonfinite_flag(loss, params);
+    optimizer->step(found_inf);
+    optimizer->zero_grad();
+    at::stack({loss.detach().to(at::kFloat), found_inf}).to(at::kCPU);
     synchronize(device);
     if (i >= options.warmup_steps)
       train_ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
@@ -67,7 +70,7 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
     for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
       const auto start = clock::now();
       auto noise = at::rand({options.batch, config.num_patches()}, gen);
-      AutocastScope scope(autocast);
+      AutocastScope scope(device, autocast);
       model->forward(images, noise, len_keep);
       synchronize(device);
       if (i >= options.warmup_steps)

@@ -14,7 +14,8 @@ struct BenchOptions {
   int64_t batch = 32;
   int64_t warmup_steps = 2;
   int64_t steps = 5;
-  bool bf16 = true;  // CUDA only
+  bool bf16 = true;       // bf16 autocast on CUDA
+  bool cpu_bf16 = false;  // and on the CPU
   double mask_ratio = 0.75;
 };
 

@@ -94,15 +94,16 @@ void synchronize(const std::string& device) {
   if (device != "cpu") torch::cuda::synchronize();
 }
 
-AutocastScope::AutocastScope(bool enable) : enabled_(enable) {
+AutocastScope::AutocastScope(const std::string& device, bool enable)
+    : enabled_(enable), type_(at::Device(device).type()) {
   if (!enabled_) return;
-  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
+  at::autocast::set_autocast_dtype(type_, at::kBFloat16);
+  at::autocast::set_autocast_enabled(type_, true);
 }
 
 AutocastScope::~AutocastScope() {
   if (!enabled_) return;
-  at::autocast::set_autocast_enabled(at::kCUDA, false);
+  at::autocast::set_autocast_enabled(type_, false);
   at::autocast::clear_cache();
 }
 

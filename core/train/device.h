@@ -1,6 +1,8 @@
 // Why: the few device facts the trainer and benchmarks need (is CUDA there, how much memory
-// is in use, bf16 autocast on CUDA) without spreading CUDA headers through core.
+// is in use, bf16 autocast) without spreading CUDA headers through core.
 #pragma once
+
+#include <c10/core/DeviceType.h>
 
 #include <cstdint>
 #include <string>
@@ -23,16 +25,18 @@ void reset_peak_memory(const std::string& device);
 // Waits for queued GPU work (benchmarks only); no-op on the CPU.
 void synchronize(const std::string& device);
 
-// Enables bf16 autocast for CUDA in this scope (no-op when `enable` is false).
+// Enables bf16 autocast for the device's type ("cpu", "cuda:1") in this scope (no-op when
+// `enable` is false); the cast weights are dropped when the scope ends, every iteration.
 class AutocastScope {
  public:
-  explicit AutocastScope(bool enable);
+  AutocastScope(const std::string& device, bool enable);
   ~AutocastScope();
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
 
  private:
   bool enabled_;
+  c10::DeviceType type_;
 };
 
 }  // namespace mae

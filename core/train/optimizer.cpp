@@ -16,46 +16,42 @@ std::vector<NamedParameter> trainable_parameters(MaeModel& model) {
   return out;
 }
 
-std::unique_ptr<torch::optim::AdamW> make_optimizer(const std::vector<NamedParameter>& params,
-                                                    const TrainConfig& config) {
-  std::vector<at::Tensor> decay, no_decay;
-  for (const auto& p : params) (p.decay ? decay : no_decay).push_back(p.tensor);
-  auto base =
-      torch::optim::AdamWOptions(config.peak_lr()).betas({config.beta1, config.beta2}).eps(1e-8);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
-                                    torch::optim::AdamWOptions(base).weight_decay(0.0)));
-  groups.emplace_back(decay,
-                      std::make_unique<torch::optim::AdamWOptions>(
-                          torch::optim::AdamWOptions(base).weight_decay(config.weight_decay)));
-  return std::make_unique<torch::optim::AdamW>(std::move(groups), base);
+std::unique_ptr<FusedAdamW> make_optimizer(const std::vector<NamedParameter>& params,
+                                           const TrainConfig& config) {
+  std::vector<FusedAdamW::Group> groups(2);
+  groups[1].weight_decay = config.weight_decay;
+  for (const auto& p : params) groups[p.decay ? 1 : 0].params.push_back(p.tensor);
+  return std::make_unique<FusedAdamW>(std::move(groups), config.peak_lr(), config.beta1,
+                                      config.beta2, 1e-8);
 }
 
-void set_learning_rate(torch::optim::AdamW& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups())
-    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+at::Tensor nonfinite_flag(const at::Tensor& loss, const std::vector<NamedParameter>& params) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> grads;
+  for (const auto& p : params)
+    if (p.tensor.grad().defined()) grads.push_back(p.tensor.grad());
+  auto bad = loss.detach().isfinite().logical_not();
+  if (!grads.empty())
+    bad.logical_or_(at::stack(at::_foreach_norm(grads)).sum().isfinite().logical_not());
+  return bad.to(at::kFloat);
 }
 
-NamedTensors export_optimizer_state(torch::optim::AdamW& optimizer,
+NamedTensors export_optimizer_state(const FusedAdamW& optimizer,
                                     const std::vector<NamedParameter>& params) {
   NamedTensors out;
-  auto& state = optimizer.state();
   for (const auto& p : params) {
-    auto it = state.find(p.tensor.unsafeGetTensorImpl());
-    if (it == state.end()) continue;
-    auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
-    out.emplace_back("optimizer." + p.name + ".exp_avg", s.exp_avg());
-    out.emplace_back("optimizer." + p.name + ".exp_avg_sq", s.exp_avg_sq());
-    out.emplace_back("optimizer." + p.name + ".step", at::tensor({s.step()}, at::kLong));
+    const auto* s = optimizer.state_of(p.tensor);
+    if (!s) continue;
+    out.emplace_back("optimizer." + p.name + ".exp_avg", s->exp_avg);
+    out.emplace_back("optimizer." + p.name + ".exp_avg_sq", s->exp_avg_sq);
+    out.emplace_back("optimizer." + p.name + ".step",
+                     s->step.to(at::kCPU).to(at::kLong).reshape({1}));
   }
   return out;
 }
 
-void import_optimizer_state(torch::optim::AdamW& optimizer,
-                            const std::vector<NamedParameter>& params,
+void import_optimizer_state(FusedAdamW& optimizer, const std::vector<NamedParameter>& params,
                             const SafetensorsContent& content) {
-  auto& state = optimizer.state();
-  state.clear();
   for (const auto& p : params) {
     const auto* avg = content.find("optimizer." + p.name + ".exp_avg");
     const auto* avg_sq = content.find("optimizer." + p.name + ".exp_avg_sq");
@@ -64,11 +60,12 @@ void import_optimizer_state(torch::optim::AdamW& optimizer,
     if (!avg || !avg_sq || !step || !avg->sizes().equals(p.tensor.sizes()) ||
         !avg_sq->sizes().equals(p.tensor.sizes()) || step->numel() != 1)
       throw CheckpointError("optimizer state for '" + p.name + "' is missing or has a wrong shape");
-    auto s = std::make_unique<torch::optim::AdamWParamState>();
-    s->step(step->to(at::kLong).item<int64_t>());
-    s->exp_avg(avg->to(p.tensor.device(), p.tensor.scalar_type()).clone());
-    s->exp_avg_sq(avg_sq->to(p.tensor.device(), p.tensor.scalar_type()).clone());
-    state[p.tensor.unsafeGetTensorImpl()] = std::move(s);
+    // The kernel counts in float: whole numbers are exact up to 2^24.
+    const double count = step->to(at::kDouble).item<double>();
+    if (!(count >= 0 && count <= 16777216.0))
+      throw CheckpointError("optimizer step count for '" + p.name + "' is " +
+                            std::to_string(count) + ", outside [0, 2^24]");
+    optimizer.set_state(p.tensor, {*avg, *avg_sq, step->to(at::kFloat)});
   }
 }
 

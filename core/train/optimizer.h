@@ -2,8 +2,6 @@
 // by-name export/import of its state so checkpoints survive module reordering.
 #pragma once
 
-#include <torch/optim/adamw.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +9,7 @@
 #include "io/safetensors.h"
 #include "model/mae_model.h"
 #include "recipe/train_config.h"
+#include "train/fused_adamw.h"
 
 namespace mae {
 
@@ -23,16 +22,19 @@ struct NamedParameter {
 // Trainable parameters in module order, each marked for weight decay or not.
 std::vector<NamedParameter> trainable_parameters(MaeModel& model);
 
-std::unique_ptr<torch::optim::AdamW> make_optimizer(const std::vector<NamedParameter>& params,
-                                                    const TrainConfig& config);
-void set_learning_rate(torch::optim::AdamW& optimizer, double lr);
+// Two groups, without and with weight decay, at the config's peak lr and betas, eps 1e-8.
+std::unique_ptr<FusedAdamW> make_optimizer(const std::vector<NamedParameter>& params,
+                                           const TrainConfig& config);
+
+// The optimizer's found_inf for a step: a float scalar on the loss's device, 1 when the loss
+// or any gradient is not finite (the gradients' total norm overflows), else 0. No host sync.
+at::Tensor nonfinite_flag(const at::Tensor& loss, const std::vector<NamedParameter>& params);
 
 // "optimizer.<param>.exp_avg", "optimizer.<param>.exp_avg_sq", "optimizer.<param>.step".
-NamedTensors export_optimizer_state(torch::optim::AdamW& optimizer,
+NamedTensors export_optimizer_state(const FusedAdamW& optimizer,
                                     const std::vector<NamedParameter>& params);
 // Throws CheckpointError when the state does not match the parameters.
-void import_optimizer_state(torch::optim::AdamW& optimizer,
-                            const std::vector<NamedParameter>& params,
+void import_optimizer_state(FusedAdamW& optimizer, const std::vector<NamedParameter>& params,
                             const SafetensorsContent& content);
 
 }  // namespace mae

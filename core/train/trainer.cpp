@@ -3,7 +3,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/utils.h>
 
 #include <chrono>
@@ -129,31 +128,39 @@ StepMetrics Trainer::step() {
   const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
   StepMetrics m;
   m.lr = learning_rate_at(train_, step_);
-  set_learning_rate(*optimizer_, m.lr);
-  optimizer_->zero_grad();
+  optimizer_->set_lr(m.lr);
+  const auto on_device = at::TensorOptions().device(at::Device(train_.device)).dtype(at::kFloat);
 
+  // Alone, the loss and the finiteness verdict stay on the device until the one read at the
+  // end of the step. With ranks they travel in the first gradient bucket as host numbers.
+  auto loss_total = at::zeros({}, on_device);
   double loss_sum = 0.0;
   bool finite = true;
   m.stop_requested = stop_requested_;
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double share = 1.0 / static_cast<double>(train_.accum_steps);
   for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
     auto images = loader_->next().to(at::Device(train_.device));
     auto noise = step_mask_noise(train_, model_config_, images.size(0), step_, micro, rank());
     at::Tensor loss;
     {
-      AutocastScope autocast(on_cuda && train_.bf16);
+      AutocastScope autocast(train_.device, on_cuda ? train_.bf16 : train_.cpu_bf16);
       loss = model_->forward(images, noise, len_keep).loss;
     }
-    const double value = loss.item<double>();
-    finite = std::isfinite(value);
-    if (finite) loss_sum += value / static_cast<double>(train_.accum_steps);
-    // Before the last backward, so the gradient all-reduce overlaps it. Every rank takes
-    // part even after a non-finite loss, so that all of them agree to skip the step.
-    if (comm_ && (micro + 1 == train_.accum_steps || !finite))
-      buckets_->start(*comm_,
-                      {finite ? loss_sum : nan, finite ? 0.0 : 1.0, m.stop_requested ? 1.0 : 0.0},
-                      "the gradient all-reduce of step " + std::to_string(step_ + 1));
-    if (finite) (loss / static_cast<double>(train_.accum_steps)).backward();
+    if (comm_) {
+      const double value = loss.item<double>();
+      finite = std::isfinite(value);
+      if (finite) loss_sum += value * share;
+      // Before the last backward, so the gradient all-reduce overlaps it. Every rank takes
+      // part even after a non-finite loss, so that all of them agree to skip the step.
+      if (micro + 1 == train_.accum_steps || !finite)
+        buckets_->start(*comm_,
+                        {finite ? loss_sum : nan, finite ? 0.0 : 1.0, m.stop_requested ? 1.0 : 0.0},
+                        "the gradient all-reduce of step " + std::to_string(step_ + 1));
+    } else {
+      loss_total.add_(loss.detach().to(at::kFloat), share);
+    }
+    if (finite) (loss * share).backward();
   }
   if (comm_) {
     const auto reduce_start = clock::now();
@@ -162,22 +169,20 @@ StepMetrics Trainer::step() {
     finite = summed[1] == 0.0 && std::isfinite(loss_sum);
     m.stop_requested = summed[2] > 0.0;
     m.allreduce_ms = std::chrono::duration<double, std::milli>(clock::now() - reduce_start).count();
+    loss_total.fill_(loss_sum);
   }
-  if (finite) {
-    std::vector<at::Tensor> tensors;
-    for (const auto& p : params_) tensors.push_back(p.tensor);
-    const double norm =
-        torch::nn::utils::clip_grad_norm_(tensors, std::numeric_limits<double>::infinity());
-    finite = std::isfinite(norm);
-  }
-  if (finite) {
-    optimizer_->step();
-    last_good_loss_ = loss_sum;
-    m.loss = loss_sum;
+  // A non-finite loss or gradient skips the step inside the optimizer's kernel.
+  auto found_inf = nonfinite_flag(loss_total, params_);
+  if (!finite) found_inf.fill_(1.0);
+  optimizer_->step(found_inf);
+  optimizer_->zero_grad();
+  const auto read = at::stack({loss_total, found_inf}).to(at::kCPU);
+  if (read[1].item<float>() == 0.0f) {
+    m.loss = read[0].item<double>();
+    last_good_loss_ = m.loss;
   } else {
-    optimizer_->zero_grad();
     ++nonfinite_steps_;
-    m.loss = std::numeric_limits<double>::quiet_NaN();
+    m.loss = nan;
     m.nonfinite = true;
   }
   ++step_;

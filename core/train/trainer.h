@@ -77,7 +77,7 @@ class Trainer {
   std::shared_ptr<const Dataset> dataset_;
   MaeModel model_{nullptr};
   std::vector<NamedParameter> params_;
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<FusedAdamW> optimizer_;
   std::unique_ptr<BatchLoader> loader_;
   int64_t step_ = 0;
   double last_good_loss_ = 0.0;
