@@ -1,12 +1,16 @@
 """Why: a like-for-like speed check against a reference implementation that runs here:
 Hugging Face's ViTMAEForPreTraining (PyTorch eager, same torch version) configured as one
 of our presets, timed on the same machine and batch as `mae bench` (forward, backward and
-AdamW on synthetic images; median step). Usage:
-  ~/.cache/mae-studio/torch-2.11.0/bin/python scripts/bench_vs_hf.py build/app/cli/mae fmnist-tiny 128 [cpu|cuda]
+AdamW on synthetic images; median step). The two alternate, round after round, so that a
+noisy machine treats both alike. HF runs with torch's default AdamW, with fused AdamW, and
+(--compile) under torch.compile; on CUDA with bf16 autocast, as ours. Usage:
+  ~/.cache/mae-studio/torch-2.11.0/bin/python scripts/bench_vs_hf.py build/app/cli/mae \
+      fmnist-tiny 128 [--device cpu|cuda] [--rounds 3] [--compile] [--cpu-bf16]
 """
+import argparse
 import json
+import statistics
 import subprocess
-import sys
 import time
 
 import torch
@@ -16,48 +20,107 @@ PRESETS = {  # image, patch, channels, dim, depth, heads, dec dim, dec depth, de
     "fmnist-tiny": (28, 4, 1, 128, 4, 4, 128, 2, 4),
     "rgb-small": (64, 8, 3, 192, 6, 6, 128, 2, 4),
     "vit-b16": (224, 16, 3, 768, 12, 12, 512, 8, 16),
+    "vit-l16": (224, 16, 3, 1024, 24, 16, 512, 8, 16),
 }
 
 
-def bench_hf(preset, batch, device, steps=5, warmup=2):
+def train_flop_per_image(preset, ratio=0.75):
+    """Matmul FLOPs of forward + backward (3x forward) for one image: about 58 G for ViT-B/16."""
     img, patch, ch, dim, depth, heads, ddim, ddepth, dheads = PRESETS[preset]
-    config = ViTMAEConfig(image_size=img, patch_size=patch, num_channels=ch, hidden_size=dim,
-                          num_hidden_layers=depth, num_attention_heads=heads,
-                          intermediate_size=4 * dim, decoder_hidden_size=ddim,
-                          decoder_num_hidden_layers=ddepth, decoder_num_attention_heads=dheads,
-                          decoder_intermediate_size=4 * ddim, layer_norm_eps=1e-6,
-                          hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
-    model = ViTMAEForPreTraining(config).to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.05)
-    x = torch.randn(batch, ch, img, img, device=device)
-    times = []
-    for i in range(warmup + steps):
-        start = time.perf_counter()
-        with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-            loss = model(pixel_values=x).loss
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if device == "cuda":
-            torch.cuda.synchronize()
-        if i >= warmup:
-            times.append(time.perf_counter() - start)
-    times.sort()
-    return batch / times[len(times) // 2]
+    patches = (img // patch) ** 2
+    kept = int(patches * (1 - ratio)) + 1  # with the cls token
+    every = patches + 1
+
+    def blocks(n, d, count):  # qkv, proj, MLP (12 d^2 per token) and the two attention matmuls
+        return count * n * (12 * d * d + 2 * n * d)
+
+    macs = (patches * (1 - ratio) * patch * patch * ch * dim + blocks(kept, dim, depth)
+            + kept * dim * ddim + blocks(every, ddim, ddepth) + patches * ddim * patch * patch * ch)
+    return 3 * 2 * macs
+
+
+class HfRunner:
+    def __init__(self, preset, batch, device, variant, bf16):
+        img, patch, ch, dim, depth, heads, ddim, ddepth, dheads = PRESETS[preset]
+        config = ViTMAEConfig(image_size=img, patch_size=patch, num_channels=ch, hidden_size=dim,
+                              num_hidden_layers=depth, num_attention_heads=heads,
+                              intermediate_size=4 * dim, decoder_hidden_size=ddim,
+                              decoder_num_hidden_layers=ddepth,
+                              decoder_num_attention_heads=dheads,
+                              decoder_intermediate_size=4 * ddim, layer_norm_eps=1e-6,
+                              hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+        self.model = ViTMAEForPreTraining(config).to(device).train()
+        fused = variant in ("fused", "compiled")
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=1e-4, betas=(0.9, 0.95),
+                                     weight_decay=0.05, fused=fused or None)
+        self.forward = torch.compile(self.model) if variant == "compiled" else self.model
+        self.x = torch.randn(batch, ch, img, img, device=device)
+        self.device, self.bf16, self.batch = device, bf16, batch
+
+    def images_per_sec(self, steps, warmup):
+        times = []
+        for i in range(warmup + steps):
+            start = time.perf_counter()
+            with torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=self.bf16):
+                loss = self.forward(pixel_values=self.x).loss
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            if self.device == "cuda":
+                torch.cuda.synchronize()
+            if i >= warmup:
+                times.append(time.perf_counter() - start)
+        return self.batch / statistics.median(times)
+
+
+def ours(mae, preset, batch, device, cpu_bf16, steps, warmup):
+    cmd = [mae, "bench", "--preset", preset, "--batch", str(batch), "--device", device,
+           "--steps", str(steps), "--warmup", str(warmup), "--json"]
+    if cpu_bf16:
+        cmd.append("--cpu-bf16")
+    out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    return out["train_images_per_sec"], out
 
 
 def main():
-    mae, preset, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    device = sys.argv[4] if len(sys.argv) > 4 else "cpu"
-    torch.set_num_threads(torch.get_num_threads())
-    hf = bench_hf(preset, batch, device)
-    ours = json.loads(subprocess.run([mae, "bench", "--preset", preset, "--batch", str(batch),
-                                      "--device", device, "--json"], capture_output=True,
-                                     text=True, check=True).stdout)
-    print(json.dumps({"preset": preset, "batch": batch, "device": device,
-                      "hf_train_images_per_sec": hf,
-                      "ours_train_images_per_sec": ours["train_images_per_sec"],
-                      "speedup": ours["train_images_per_sec"] / hf}, indent=2))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mae")
+    ap.add_argument("preset", choices=sorted(PRESETS))
+    ap.add_argument("batch", type=int)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--compile", action="store_true", help="also HF under torch.compile")
+    ap.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on the CPU, both")
+    ap.add_argument("--peak-tflops", type=float, default=790.0,
+                    help="dense bf16 peak of the GPU, for utilisation (H100: about 790)")
+    a = ap.parse_args()
+    bf16 = a.device == "cuda" or a.cpu_bf16
+    variants = ["default", "fused"] + (["compiled"] if a.compile else [])
+    runners = {v: HfRunner(a.preset, a.batch, a.device, v, bf16) for v in variants}
+    figures = {v: [] for v in variants}
+    figures["ours"] = []
+    detail = None
+    for _ in range(a.rounds):
+        for v in variants:
+            figures[v].append(runners[v].images_per_sec(a.steps, a.warmup))
+        ips, detail = ours(a.mae, a.preset, a.batch, a.device, a.cpu_bf16, a.steps, a.warmup)
+        figures["ours"].append(ips)
+    medians = {k: statistics.median(v) for k, v in figures.items()}
+    best_hf = max(medians[v] for v in variants)
+    report = {"preset": a.preset, "batch": a.batch, "device": detail["device_note"],
+              "precision": "bf16-autocast" if bf16 else "fp32", "rounds": a.rounds,
+              "images_per_sec": {k: round(v, 2) for k, v in medians.items()},
+              "all_rounds": {k: [round(x, 2) for x in v] for k, v in figures.items()},
+              "ours_over_best_hf": round(medians["ours"] / best_hf, 3),
+              "ours_over_hf_default": round(medians["ours"] / medians["default"], 3)}
+    flop = train_flop_per_image(a.preset)
+    report["train_gflop_per_image"] = round(flop / 1e9, 1)
+    if a.device == "cuda":
+        report["model_flop_utilisation"] = {
+            k: round(v * flop / (a.peak_tflops * 1e12), 3) for k, v in medians.items()}
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=
 cmake --build build-gpu -j"$(nproc)" > "$out/build.txt" 2>&1 || { tail -40 "$out/build.txt"; exit 1; }
 (cd build-gpu && ctest --output-on-failure -j4 > "$out/ctest.txt" 2>&1)
 tail -3 "$out/ctest.txt"
+# CPU/CUDA agreement, fused AdamW on CUDA, no host sync inside a step (sync-debug mode).
+build-gpu/tests/cuda_tests -s > "$out/cuda_tests.txt" 2>&1
+echo "cuda_tests: exit $?"; grep -E "MESSAGE|ERROR|test cases" "$out/cuda_tests.txt" | head -20
 mae=build-gpu/app/cli/mae
 for args in "--preset vit-b16 --batch 128" "--preset vit-b16 --batch 128 --fp32" \
             "--preset vit-l16 --batch 64" "--preset fmnist-tiny --batch 1024"; do
@@ -25,6 +28,11 @@ for args in "--preset vit-b16 --batch 128" "--preset vit-b16 --batch 128 --fp32"
   $mae bench $args --device cuda --steps 10 --warmup 3 --json > "$out/bench_$name.json" 2>&1
   cat "$out/bench_$name.json"
 done
+# Side by side with Hugging Face (default AdamW, fused AdamW, torch.compile), alternating.
+python3 scripts/bench_vs_hf.py $mae vit-b16 128 --device cuda --rounds 2 --compile \
+  > "$out/vs_hf_vit-b16.json" 2>"$out/vs_hf_vit-b16.err"; cat "$out/vs_hf_vit-b16.json"
+python3 scripts/bench_vs_hf.py $mae vit-l16 64 --device cuda --rounds 2 \
+  > "$out/vs_hf_vit-l16.json" 2>"$out/vs_hf_vit-l16.err"; cat "$out/vs_hf_vit-l16.json"
 # NCCL: one rank per GPU through the local launcher (a 1-GPU machine runs a 1-rank group).
 gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
 $mae train --gpus "$gpus" --preset fmnist-tiny --batch 256 --steps 50 --log-every 10 \

@@ -140,8 +140,15 @@ StepMetrics Trainer::step() {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double share = 1.0 / static_cast<double>(train_.accum_steps);
   for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
-    auto images = loader_->next().to(at::Device(train_.device));
-    auto noise = step_mask_noise(train_, model_config_, images.size(0), step_, micro, rank());
+    // On a GPU the batch and its noise go through pinned memory, so that the copies are
+    // queued on the stream instead of waiting for it.
+    const auto to_device = [&](const at::Tensor& host) {
+      return on_cuda ? host.pin_memory().to(at::Device(train_.device), /*non_blocking=*/true)
+                     : host;
+    };
+    auto images = to_device(loader_->next());
+    auto noise =
+        to_device(step_mask_noise(train_, model_config_, images.size(0), step_, micro, rank()));
     at::Tensor loss;
     {
       AutocastScope autocast(train_.device, on_cuda ? train_.bf16 : train_.cpu_bf16);
