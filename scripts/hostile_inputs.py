@@ -132,6 +132,25 @@ negative = write("negative-step.safetensors", safetensors({"cls_token": ("F32", 
 os.makedirs(path("resume-run"), exist_ok=True)
 os.replace(negative, path("resume-run/last.safetensors"))
 run("checkpoint with step -5 (crashed train --resume before)", 300, "train", "--resume", "--out", path("resume-run"))
+# A real run's checkpoint whose optimizer step counts say -3 (they feed AdamW's bias correction).
+subprocess.run([MAE, "train", "--preset", "fmnist-tiny", "--steps", "1", "--device", "cpu",
+                "--out", path("opt-run")], capture_output=True, check=True)
+with open(path("opt-run/last.safetensors"), "r+b") as f:
+    header_len = struct.unpack("<Q", f.read(8))[0]
+    header = json.loads(f.read(header_len))
+    for name, entry in header.items():
+        if name.endswith(".step") and name.startswith("optimizer."):
+            f.seek(8 + header_len + entry["data_offsets"][0])
+            f.write(struct.pack("<q", -3))
+run("checkpoint whose optimizer step counts are -3", os.path.getsize(path("opt-run/last.safetensors")),
+    "train", "--resume", "--device", "cpu", "--out", path("opt-run"))
+# The shipped model as the authors' .pth, cut in half (a copy that stopped midway).
+subprocess.run([MAE, "convert", "--checkpoint", os.path.join(root, "assets/fmnist-tiny.safetensors"),
+                "--to", "pth", "--out", path("whole.pth")], capture_output=True, check=True)
+with open(path("whole.pth"), "rb") as f:
+    whole = f.read()
+cut_pth = write("cut.pth", whole[:len(whole) // 2])
+run("an authors' .pth cut in half", os.path.getsize(cut_pth), "info", cut_pth)
 giant_cfg = json.loads(model_config)
 giant_cfg.update(embed_dim=8192, depth=128, num_heads=8)
 giant = write("giant.safetensors", safetensors({"x": ("F32", [1], b"\0" * 4)},

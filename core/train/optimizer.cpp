@@ -3,6 +3,8 @@
 
 #include <ATen/ATen.h>
 
+#include <nlohmann/json.hpp>
+
 namespace mae {
 
 std::vector<NamedParameter> trainable_parameters(MaeModel& model) {
@@ -64,7 +66,7 @@ void import_optimizer_state(FusedAdamW& optimizer, const std::vector<NamedParame
     const double count = step->to(at::kDouble).item<double>();
     if (!(count >= 0 && count <= 16777216.0))
       throw CheckpointError("optimizer step count for '" + p.name + "' is " +
-                            std::to_string(count) + ", outside [0, 2^24]");
+                            nlohmann::json(count).dump() + ", outside [0, 2^24]");
     optimizer.set_state(p.tensor, {*avg, *avg_sq, step->to(at::kFloat)});
   }
 }

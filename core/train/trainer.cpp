@@ -111,7 +111,11 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
   auto trainer =
       std::make_unique<Trainer>(loaded.info.model, train, std::move(dataset), std::move(comm));
   load_weights(trainer->model_, loaded.content);
-  import_optimizer_state(*trainer->optimizer_, trainer->params_, loaded.content);
+  try {
+    import_optimizer_state(*trainer->optimizer_, trainer->params_, loaded.content);
+  } catch (const CheckpointError& e) {
+    throw CheckpointError("'" + checkpoint + "': " + e.what());
+  }
   trainer->step_ = loaded.info.step;
   trainer->last_good_loss_ = loaded.info.loss;
   return trainer;
