@@ -3,15 +3,16 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
+
+#include "util/file_names.h"
 
 namespace mae::studio {
 
 namespace {
 
-std::string changed_case(std::string text, int (*change)(int)) {
+std::string upper_case(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
-                 [change](unsigned char c) { return static_cast<char>(change(c)); });
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return text;
 }
 
@@ -23,7 +24,7 @@ const std::vector<std::string>& checkpoint_extensions() {
 }
 
 bool has_checkpoint_extension(const std::string& path) {
-  const auto ext = changed_case(std::filesystem::path(path).extension().string(), ::tolower);
+  const auto ext = lower_case_extension(path);
   const auto& known = checkpoint_extensions();
   return std::find(known.begin(), known.end(), ext) != known.end();
 }
@@ -32,7 +33,7 @@ std::string glob_patterns(const std::vector<std::string>& extensions) {
   std::string lower, upper;
   for (const auto& ext : extensions) {
     lower += (lower.empty() ? "*" : " *") + ext;
-    upper += " *" + changed_case(ext, ::toupper);
+    upper += " *" + upper_case(ext);
   }
   return lower + upper;
 }

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "data/jpeg_decoder.h"
+#include "util/file_names.h"
 #include "util/intra_op_threads.h"
 
 namespace mae {
@@ -44,9 +44,7 @@ const std::vector<std::string>& image_extensions() {
 }
 
 bool has_image_extension(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto ext = lower_case_extension(path);
   const auto& known = image_extensions();
   return std::find(known.begin(), known.end(), ext) != known.end();
 }

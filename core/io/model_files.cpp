@@ -1,8 +1,6 @@
 // Why: see model_files.h.
 #include "io/model_files.h"
 
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 
@@ -12,6 +10,7 @@
 #include "io/torch_pickle.h"
 #include "model/state_shapes.h"
 #include "util/file_bytes.h"
+#include "util/file_names.h"
 
 namespace mae {
 
@@ -125,9 +124,7 @@ ModelFile read_torch_file(const std::string& path) {
 // torch.save's files: a zip archive by its first bytes, or a torch suffix in any case (a
 // legacy, pre-zip file then gets read_torch_file's message about re-saving it).
 bool is_torch_file(const std::filesystem::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto ext = lower_case_extension(p.string());
   if (ext == ".pth" || ext == ".pt" || ext == ".bin") return true;
   char magic[4] = {};
   std::ifstream in(p, std::ios::binary);

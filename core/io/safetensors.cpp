@@ -8,11 +8,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "io/checkpoint_file.h"
 #include "util/atomic_file.h"
-#include "util/file_bytes.h"
 #include "util/json_nesting.h"
 #include "util/json_numbers.h"
-#include "util/read_only_file.h"
 #include "util/read_progress.h"
 
 namespace mae {
@@ -88,19 +87,9 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
 namespace {
 
 SafetensorsContent read_file(const std::string& path, bool with_tensors) {
-  std::unique_ptr<ReadOnlyFile> file;
-  try {
-    file = std::make_unique<ReadOnlyFile>(path, kMaxFileBytes);
-  } catch (const FileError& e) {
-    throw CheckpointError(e.what());
-  }
-  // A file that shrinks while it is read says so in one line, like any other bad file.
+  const auto file = open_checkpoint_file(path, kMaxFileBytes);
   const auto read_at = [&](uint64_t offset, void* dest, size_t n) {
-    try {
-      file->read_at(offset, dest, n);
-    } catch (const FileError& e) {
-      throw CheckpointError(e.what());
-    }
+    read_checkpoint_bytes(*file, offset, dest, n);
   };
   const uint64_t file_size = file->size();
   if (file_size < 8) throw CheckpointError("'" + path + "' is too short to be a safetensors file");

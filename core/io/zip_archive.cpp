@@ -8,12 +8,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "io/checkpoint_file.h"
 #include "io/safetensors.h"
 #include "util/atomic_file.h"
 #include "util/crc32.h"
-#include "util/file_bytes.h"
 #include "util/inflate.h"
-#include "util/read_only_file.h"
 
 namespace mae {
 
@@ -32,16 +31,6 @@ constexpr uint64_t kMaxInflatedEntry = uint64_t{1} << 30;
 // torch.save's directory is about 100 bytes per storage; this allows a hundred thousand.
 constexpr uint64_t kMaxDirectoryBytes = uint64_t{16} << 20;
 
-// The file's bytes at `offset`; a range past the end, or a file that shrank while open, is a
-// CheckpointError like any other damage.
-void read_or_throw(const ReadOnlyFile& file, uint64_t offset, void* dest, size_t n) {
-  try {
-    file.read_at(offset, dest, n);
-  } catch (const FileError& e) {
-    throw CheckpointError(e.what());
-  }
-}
-
 void put16(std::vector<uint8_t>& v, uint32_t x) {
   v.push_back(static_cast<uint8_t>(x));
   v.push_back(static_cast<uint8_t>(x >> 8));
@@ -54,16 +43,12 @@ void put32(std::vector<uint8_t>& v, uint32_t x) {
 }  // namespace
 
 ZipReader::ZipReader(const std::string& path) : path_(path) {
-  try {
-    file_ = std::make_unique<ReadOnlyFile>(path, uint64_t{64} << 30);
-  } catch (const FileError& e) {
-    throw CheckpointError(e.what());
-  }
+  file_ = open_checkpoint_file(path, uint64_t{64} << 30);
   // The end-of-directory record is in the last 22 + 65535 (comment) bytes.
   const uint64_t n = file_->size();
   const uint64_t tail_start = n > 22 + 65535 ? n - (22 + 65535) : 0;
   std::vector<uint8_t> tail(static_cast<size_t>(n - tail_start));
-  read_or_throw(*file_, tail_start, tail.data(), tail.size());
+  read_checkpoint_bytes(*file_, tail_start, tail.data(), tail.size());
   size_t eocd = std::string::npos;
   for (size_t i = tail.size() >= 22 ? tail.size() - 22 : 0; tail.size() >= 22; --i) {
     if (le32(&tail[i]) == 0x06054b50) {
@@ -90,7 +75,7 @@ ZipReader::ZipReader(const std::string& path) : path_(path) {
         "'" + path + "' has a zip directory of " + std::to_string((dir_end - dir_offset) >> 20) +
         " MiB, above the limit of " + std::to_string(kMaxDirectoryBytes >> 20) + " MiB");
   std::vector<uint8_t> dir(static_cast<size_t>(dir_end - dir_offset));
-  read_or_throw(*file_, dir_offset, dir.data(), dir.size());
+  read_checkpoint_bytes(*file_, dir_offset, dir.data(), dir.size());
   const size_t d = dir.size();
   size_t pos = 0;
   for (uint16_t i = 0; i < count; ++i) {
@@ -136,7 +121,7 @@ uint64_t ZipReader::data_start(const Entry& e) const {
   if (e.local_offset > n || n - e.local_offset < 30)
     throw CheckpointError("'" + path_ + "': corrupt entry '" + e.name + "'");
   uint8_t local[30];
-  read_or_throw(*file_, e.local_offset, local, sizeof local);
+  read_checkpoint_bytes(*file_, e.local_offset, local, sizeof local);
   if (le32(local) != 0x04034b50)
     throw CheckpointError("'" + path_ + "': corrupt entry '" + e.name + "'");
   const uint64_t start = e.local_offset + 30 + le16(&local[26]) + le16(&local[28]);
@@ -151,10 +136,10 @@ std::vector<uint8_t> ZipReader::read(const std::string& name) const {
   std::vector<uint8_t> out;
   if (e.method == 0) {
     out.resize(static_cast<size_t>(e.compressed));
-    read_or_throw(*file_, start, out.data(), out.size());
+    read_checkpoint_bytes(*file_, start, out.data(), out.size());
   } else if (e.method == 8) {
     std::vector<uint8_t> packed(static_cast<size_t>(e.compressed));
-    read_or_throw(*file_, start, packed.data(), packed.size());
+    read_checkpoint_bytes(*file_, start, packed.data(), packed.size());
     // One byte of room beyond the declared size lets zlib see the end of the stream.
     const std::string problem =
         inflate_capped(packed.data(), packed.size(), InflateFormat::Raw, e.size + 1, &out);
@@ -180,7 +165,7 @@ void ZipReader::read_into(const std::string& name, void* dest, uint64_t bytes) c
     if (bytes > 0) std::memcpy(dest, all.data(), static_cast<size_t>(bytes));
     return;
   }
-  read_or_throw(*file_, data_start(e), dest, static_cast<size_t>(bytes));
+  read_checkpoint_bytes(*file_, data_start(e), dest, static_cast<size_t>(bytes));
   if (e.size != bytes || crc32(dest, static_cast<size_t>(bytes)) != e.crc)
     throw CheckpointError("'" + path_ + "': entry '" + name +
                           "' fails its CRC check (corrupt file)");

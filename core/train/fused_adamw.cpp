@@ -13,29 +13,27 @@ FusedAdamW::FusedAdamW(std::vector<Group> groups, double lr, double beta1, doubl
   for (const auto& g : groups_) states_.emplace_back(g.params.size());
 }
 
-FusedAdamW::State& FusedAdamW::state_for(const at::Tensor& param) {
+const FusedAdamW::State* FusedAdamW::slot_of(const at::Tensor& param) const {
   for (size_t g = 0; g < groups_.size(); ++g)
     for (size_t i = 0; i < groups_[g].params.size(); ++i)
-      if (groups_[g].params[i].is_same(param)) return states_[g][i];
-  throw std::invalid_argument("the tensor is not a parameter of this optimizer");
+      if (groups_[g].params[i].is_same(param)) return &states_[g][i];
+  return nullptr;
 }
 
 const FusedAdamW::State* FusedAdamW::state_of(const at::Tensor& param) const {
-  for (size_t g = 0; g < groups_.size(); ++g)
-    for (size_t i = 0; i < groups_[g].params.size(); ++i)
-      if (groups_[g].params[i].is_same(param))
-        return states_[g][i].step.defined() ? &states_[g][i] : nullptr;
-  return nullptr;
+  const State* slot = slot_of(param);
+  return slot && slot->step.defined() ? slot : nullptr;
 }
 
 void FusedAdamW::set_state(const at::Tensor& param, State state) {
   if (!state.exp_avg.sizes().equals(param.sizes()) ||
       !state.exp_avg_sq.sizes().equals(param.sizes()) || state.step.numel() != 1)
     throw std::invalid_argument("optimizer state does not match its parameter");
+  auto* slot = const_cast<State*>(slot_of(param));
+  if (!slot) throw std::invalid_argument("the tensor is not a parameter of this optimizer");
   const auto on_param = param.options();
-  state_for(param) =
-      State{state.exp_avg.to(on_param).clone(), state.exp_avg_sq.to(on_param).clone(),
-            state.step.to(on_param.dtype(at::kFloat)).reshape({}).clone()};
+  *slot = State{state.exp_avg.to(on_param).clone(), state.exp_avg_sq.to(on_param).clone(),
+                state.step.to(on_param.dtype(at::kFloat)).reshape({}).clone()};
 }
 
 void FusedAdamW::step(const at::Tensor& found_inf) {

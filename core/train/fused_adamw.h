@@ -41,7 +41,8 @@ class FusedAdamW {
   void set_state(const at::Tensor& param, State state);
 
  private:
-  State& state_for(const at::Tensor& param);
+  // The parameter's state, defined or not; nullptr for a tensor not optimized here.
+  const State* slot_of(const at::Tensor& param) const;
 
   std::vector<Group> groups_;
   std::vector<std::vector<State>> states_;  // per group, per parameter; undefined until used

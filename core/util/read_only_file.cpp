@@ -19,14 +19,10 @@ ReadOnlyFile::ReadOnlyFile(const std::string& path, uint64_t max_bytes) : path_(
 
 ReadOnlyFile::~ReadOnlyFile() { ::close(fd_); }
 
-void ReadOnlyFile::check_range(uint64_t offset, size_t n) const {
+void ReadOnlyFile::read_at(uint64_t offset, void* dest, size_t n) const {
   if (offset > size_ || n > size_ - offset)
     throw FileError("'" + path_ + "' is truncated: " + std::to_string(n) + " bytes at offset " +
                     std::to_string(offset) + " lie past its end");
-}
-
-void ReadOnlyFile::read_at(uint64_t offset, void* dest, size_t n) const {
-  check_range(offset, n);
   auto* out = static_cast<char*>(dest);
   for (size_t done = 0; done < n;) {
     const size_t chunk = std::min<size_t>(n - done, size_t{64} << 20);
@@ -38,13 +34,6 @@ void ReadOnlyFile::read_at(uint64_t offset, void* dest, size_t n) const {
     done += static_cast<size_t>(got);
     count_bytes_read(got);
   }
-}
-
-std::vector<uint8_t> ReadOnlyFile::read_at(uint64_t offset, size_t n) const {
-  check_range(offset, n);  // before allocating
-  std::vector<uint8_t> bytes(n);
-  read_at(offset, bytes.data(), n);
-  return bytes;
 }
 
 }  // namespace mae

@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace mae {
 
@@ -22,16 +21,12 @@ class ReadOnlyFile {
 
   // The size when the file was opened; every range is checked against it.
   uint64_t size() const { return size_; }
-  const std::string& path() const { return path_; }
 
   // Reads exactly `n` bytes at `offset` into `dest`, counting them as read progress. Throws
   // FileError when the range lies past size(), or when the file has shrunk since it was opened.
   void read_at(uint64_t offset, void* dest, size_t n) const;
-  std::vector<uint8_t> read_at(uint64_t offset, size_t n) const;
 
  private:
-  void check_range(uint64_t offset, size_t n) const;
-
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;

@@ -1,0 +1,17 @@
+// Why: see file_names.h.
+#include "util/file_names.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+namespace mae {
+
+std::string lower_case_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+}  // namespace mae
