@@ -4,9 +4,11 @@
 #include <exception>
 
 #include "commands.h"
+#include "util/host_allocator.h"
 #include "util/one_line_error.h"
 
 int main(int argc, char** argv) {
+  mae::keep_freed_host_memory();
   CLI::App app{"mae: Masked Autoencoder training and inspection (MAE Studio core)"};
   app.require_subcommand(1);
   mae::cli::add_train(app);

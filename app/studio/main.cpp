@@ -23,6 +23,7 @@
 #include "gl_view_renderer.h"
 #include "studio_app.h"
 #include "studio_options.h"
+#include "util/host_allocator.h"
 
 using namespace mae::studio;
 
@@ -80,6 +81,7 @@ void write_report(const StudioApp& app, const LaunchTimes& times, const std::str
 
 int main(int argc, char** argv) {
   const auto launched = std::chrono::steady_clock::now();
+  mae::keep_freed_host_memory();
   LaunchTimes times;
   StudioOptions options;
   int exit_code = 0;

@@ -19,14 +19,14 @@ at::Tensor block_with_attention(BlockImpl& block, const at::Tensor& x, at::Tenso
   auto& attn = *block.attn;
   const int64_t b = x.size(0), n = x.size(1), c = x.size(2);
   const int64_t heads = attn.heads();
-  auto parts = attn.qkv(block.norm1(x))
+  auto parts = linear(attn.qkv, block.norm1(x))
                    .reshape({b, n, 3, heads, c / heads})
                    .permute({2, 0, 3, 1, 4})
                    .unbind(0);
   const double scale = 1.0 / std::sqrt(static_cast<double>(c / heads));
   *probs = at::softmax(at::matmul(parts[0], parts[1].transpose(-2, -1)) * scale, -1);
   auto out = at::matmul(*probs, parts[2]).transpose(1, 2).reshape({b, n, c});
-  auto h = x + attn.proj(out);
+  auto h = x + linear(attn.proj, out);
   return h + block.mlp(block.norm2(h));
 }
 }  // namespace

@@ -14,6 +14,7 @@
 #include "data/image_io.h"
 #include "infer/colour_maps.h"
 #include "model/patchify.h"
+#include "model/vit_block.h"
 
 namespace mae {
 
@@ -114,7 +115,7 @@ std::vector<PipelineStage> trace_pipeline(MaeModel& model, const at::Tensor& ima
                "A class token is put first, then " + std::to_string(c.depth) +
                    " transformer blocks and a LayerNorm run on the visible tokens only.",
                enlarge(diverging(latent[0]))});
-  auto dec = model->decoder_embed(latent);
+  auto dec = linear(model->decoder_embed, latent);
   const int64_t dd = dec.size(2);
   auto mask_tokens = model->mask_token.expand({1, l + 1 - dec.size(1), dd});
   auto appended = at::cat({dec, mask_tokens}, 1);

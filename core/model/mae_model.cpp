@@ -101,14 +101,14 @@ MaeModelImpl::Encoded MaeModelImpl::forward_encoder(const at::Tensor& images,
 }
 
 at::Tensor MaeModelImpl::forward_decoder(const at::Tensor& latent, const at::Tensor& ids_restore) {
-  auto x = decoder_embed(latent);
+  auto x = linear(decoder_embed, latent);
   const int64_t n = x.size(0), l = ids_restore.size(1), d = x.size(2);
   auto mask_tokens = mask_token.to(x.scalar_type()).expand({n, l + 1 - x.size(1), d});
   auto tokens = at::cat({x.narrow(1, 1, x.size(1) - 1), mask_tokens}, 1);
   tokens = at::gather(tokens, 1, ids_restore.unsqueeze(-1).expand({n, l, d}));
   x = at::cat({x.narrow(1, 0, 1), tokens}, 1) + decoder_pos_embed;
   x = decoder_norm(run_blocks(decoder_blocks, x));
-  x = decoder_pred(x);
+  x = linear(decoder_pred, x);
   return x.narrow(1, 1, l);
 }
 

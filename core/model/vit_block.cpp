@@ -6,6 +6,10 @@
 
 namespace mae {
 
+at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x) {
+  return at::linear(x, layer->weight, layer->bias);
+}
+
 AttentionImpl::AttentionImpl(int64_t dim, int64_t heads) : heads_(heads) {
   qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(dim, 3 * dim)));
   proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(dim, dim)));
@@ -13,9 +17,10 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t heads) : heads_(heads) {
 
 at::Tensor AttentionImpl::forward(const at::Tensor& x) {
   const int64_t b = x.size(0), n = x.size(1), c = x.size(2);
-  auto parts = qkv(x).reshape({b, n, 3, heads_, c / heads_}).permute({2, 0, 3, 1, 4}).unbind(0);
+  auto parts =
+      linear(qkv, x).reshape({b, n, 3, heads_, c / heads_}).permute({2, 0, 3, 1, 4}).unbind(0);
   auto out = at::scaled_dot_product_attention(parts[0], parts[1], parts[2]);
-  return proj(out.transpose(1, 2).reshape({b, n, c}));
+  return linear(proj, out.transpose(1, 2).reshape({b, n, c}));
 }
 
 MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
@@ -23,7 +28,7 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
   fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));
 }
 
-at::Tensor MlpImpl::forward(const at::Tensor& x) { return fc2(at::gelu(fc1(x))); }
+at::Tensor MlpImpl::forward(const at::Tensor& x) { return linear(fc2, at::gelu(linear(fc1, x))); }
 
 BlockImpl::BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps) {
   auto ln = torch::nn::LayerNormOptions({dim}).eps(eps);

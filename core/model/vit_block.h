@@ -8,6 +8,11 @@
 
 namespace mae {
 
+// y = x W^T + b through at::linear, which folds a (B, N, D) input into one GEMM with the
+// bias fused in. The C++ frontend's Linear::forward instead runs a batched matmul and then
+// adds the bias in a second pass (and sums it again in backward): a tenth of a CPU step.
+at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x);
+
 class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(int64_t dim, int64_t heads);
