@@ -18,6 +18,7 @@
 #include "train/device.h"
 #include "train/optimizer.h"
 #include "train/run_control.h"
+#include "train/step_profile.h"
 #include "train/trainer.h"
 
 using namespace mae;
@@ -54,6 +55,30 @@ TEST_CASE("device auto: the GPU when there is one, else the CPU, and said so") {
   CHECK_THROWS_AS(mae::resolve_device("tpu"), std::invalid_argument);
   CHECK(mae::describe_device("cpu").rfind("cpu (", 0) == 0);
   CHECK(mae::describe_device("cpu").find(" threads)") != std::string::npos);
+}
+
+TEST_CASE("a profiled step lists its ops by self time, which add up to no more than the step") {
+  auto a = at::rand({256, 256});
+  const auto step = [&] { at::relu(at::mm(a, a)).sum(); };
+  const auto p = profile_one_step(step, false, "");
+  REQUIRE(!p.host_ops.empty());
+  CHECK(p.device_kernels.empty());
+  const auto mm = std::find_if(p.host_ops.begin(), p.host_ops.end(),
+                               [](const OpTime& t) { return t.name == "aten::mm"; });
+  REQUIRE(mm != p.host_ops.end());
+  CHECK(mm->calls == 1);
+  double total = 0.0;
+  for (const auto& t : p.host_ops) {
+    CHECK(t.ms >= 0.0);
+    total += t.ms;
+  }
+  CHECK(total <= p.wall_ms * 1.01);
+  CHECK(std::is_sorted(p.host_ops.begin(), p.host_ops.end(),
+                       [](const OpTime& x, const OpTime& y) { return x.ms > y.ms; }));
+  // aten::matmul's own time excludes the aten::mm inside it.
+  const auto matmul = std::find_if(p.host_ops.begin(), p.host_ops.end(),
+                                   [](const OpTime& t) { return t.name == "aten::matmul"; });
+  if (matmul != p.host_ops.end()) CHECK(matmul->ms < mm->ms);
 }
 
 TEST_CASE("AdamW groups: no weight decay on biases and 1-D parameters") {

@@ -1,4 +1,5 @@
 // Why: `mae bench`: training and inference throughput of a preset on a device.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,11 +16,31 @@ struct BenchArgs {
   BenchOptions options;
   bool fp32 = false;
   bool json = false;
+  bool profile = false;
 };
+
+nlohmann::json op_table(const std::vector<OpTime>& ops, size_t rows) {
+  auto out = nlohmann::json::array();
+  for (size_t i = 0; i < std::min(rows, ops.size()); ++i)
+    out.push_back({{"name", ops[i].name}, {"calls", ops[i].calls}, {"ms", ops[i].ms}});
+  return out;
+}
+
+void print_op_table(const char* title, const std::vector<OpTime>& ops, double step_ms,
+                    size_t rows) {
+  if (ops.empty()) return;
+  std::printf("  %s\n", title);
+  for (size_t i = 0; i < std::min(rows, ops.size()); ++i)
+    std::printf("    %8.2f ms %5.1f%% %6lld x  %s\n", ops[i].ms, 100.0 * ops[i].ms / step_ms,
+                static_cast<long long>(ops[i].calls), ops[i].name.c_str());
+}
+
+constexpr size_t kProfileRows = 15;
 
 void run(BenchArgs a) {
   const auto& preset = find_preset(a.preset);
   a.options.bf16 = !a.fp32;
+  a.options.profile = a.profile || !a.options.profile_trace.empty();
   auto r = run_benchmark(preset.model, a.options);
   const bool bf16 = r.device != "cpu" ? a.options.bf16 : a.options.cpu_bf16;
   if (a.json) {
@@ -36,6 +57,10 @@ void run(BenchArgs a) {
                         {"infer_batch_ms", r.infer_batch_ms},
                         {"slider_reconstruct_ms", r.slider_ms},
                         {"peak_memory_bytes", r.peak_memory_bytes}};
+    if (a.options.profile)
+      j["profile"] = {{"step_ms", r.profile.wall_ms},
+                      {"host_self_ms", op_table(r.profile.host_ops, kProfileRows)},
+                      {"device_ms", op_table(r.profile.device_kernels, kProfileRows)}};
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
@@ -45,6 +70,12 @@ void run(BenchArgs a) {
   std::printf("  infer  %8.1f img/s  %8.1f ms/batch\n", r.infer_images_per_sec, r.infer_batch_ms);
   std::printf("  one image at a new ratio (explorer slider)  %.1f ms\n", r.slider_ms);
   std::printf("  peak memory %.1f MiB\n", static_cast<double>(r.peak_memory_bytes) / (1 << 20));
+  if (!a.options.profile) return;
+  std::printf("one profiled training step: %.1f ms\n", r.profile.wall_ms);
+  print_op_table("host ops by self time", r.profile.host_ops, r.profile.wall_ms, kProfileRows);
+  print_op_table("GPU kernels by time", r.profile.device_kernels, r.profile.wall_ms, kProfileRows);
+  if (!a.options.profile_trace.empty())
+    std::printf("Chrome trace: %s\n", a.options.profile_trace.c_str());
 }
 }  // namespace
 
@@ -61,6 +92,10 @@ void add_bench(CLI::App& app) {
   cmd->add_flag("--cpu-bf16", args->options.cpu_bf16,
                 "bf16 autocast on the CPU too (fast with AVX-512 BF16 or AMX)");
   cmd->add_flag("--json", args->json, "print JSON");
+  cmd->add_flag("--profile", args->profile,
+                "profile one more training step: host ops by self time, GPU kernels by time");
+  cmd->add_option("--profile-trace", args->options.profile_trace,
+                  "with --profile, save that step's Chrome trace (chrome://tracing, Perfetto)");
   cmd->callback([args] { run(*args); });
 }
 

@@ -43,10 +43,8 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   r.threads = at::get_num_threads();
   r.device = device;
   r.device_note = describe_device(device);
-  std::vector<double> train_ms;
-  model->train();
-  for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
-    const auto start = clock::now();
+  // As the trainer does: the skip flag on the device, the fused update, one read at the end.
+  const auto train_step = [&] {
     auto noise = at::rand({options.batch, config.num_patches()}, gen);
     at::Tensor loss;
     {
@@ -54,15 +52,22 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
       loss = model->forward(images, noise, len_keep).loss;
     }
     loss.backward();
-    // As the trainer does: the skip flag on the device, the fused update, one read at the end.
     const auto found_inf = nonfinite_flag(loss, params);
     optimizer->step(found_inf);
     optimizer->zero_grad();
     at::stack({loss.detach().to(at::kFloat), found_inf}).to(at::kCPU);
     synchronize(device);
+  };
+  std::vector<double> train_ms;
+  model->train();
+  for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
+    const auto start = clock::now();
+    train_step();
     if (i >= options.warmup_steps)
       train_ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
   }
+  if (options.profile)
+    r.profile = profile_one_step(train_step, device != "cpu", options.profile_trace);
   std::vector<double> infer_ms;
   model->eval();
   {

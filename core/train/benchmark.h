@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/config.h"
+#include "train/step_profile.h"
 
 namespace mae {
 
@@ -17,6 +18,10 @@ struct BenchOptions {
   bool bf16 = true;       // bf16 autocast on CUDA
   bool cpu_bf16 = false;  // and on the CPU
   double mask_ratio = 0.75;
+  // After the timed steps, profile one more training step (and save its Chrome trace
+  // here when not empty).
+  bool profile = false;
+  std::string profile_trace;
 };
 
 struct BenchResult {
@@ -31,6 +36,7 @@ struct BenchResult {
   int threads = 0;
   std::string device;       // what it ran on, resolved ("cpu", "cuda")
   std::string device_note;  // describe_device(device), taken before the run
+  StepProfile profile;      // when BenchOptions::profile
 };
 
 BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options);
