@@ -9,6 +9,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-$root/out/gpu}"
 mkdir -p "$out"
 cd "$root"
+# No Debian dataset package there: the carried copy (scripts/vendor_deps.sh).
+[ -d "$root/.deps/fashion-mnist" ] && export MAE_FASHION_MNIST_DIR="$root/.deps/fashion-mnist"
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1
 prefix=$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
 python3 -c 'import torch; print(torch.__version__, torch.version.cuda)' > "$out/torch.txt"
@@ -18,15 +20,31 @@ cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=
 cmake --build build-gpu -j"$(nproc)" > "$out/build.txt" 2>&1 || { tail -40 "$out/build.txt"; exit 1; }
 (cd build-gpu && ctest --output-on-failure -j4 > "$out/ctest.txt" 2>&1)
 tail -3 "$out/ctest.txt"
-# CPU/CUDA agreement, fused AdamW on CUDA, no host sync inside a step (sync-debug mode).
+# CPU/CUDA agreement, fused AdamW on CUDA, no host sync inside a step (sync-debug mode),
+# graphed step = eager step, a thread's own stream.
 build-gpu/tests/cuda_tests -s > "$out/cuda_tests.txt" 2>&1
 echo "cuda_tests: exit $?"; grep -E "MESSAGE|ERROR|test cases" "$out/cuda_tests.txt" | head -20
 mae=build-gpu/app/cli/mae
-for args in "--preset vit-b16 --batch 128" "--preset vit-b16 --batch 128 --fp32" \
-            "--preset vit-l16 --batch 64" "--preset fmnist-tiny --batch 1024"; do
+for args in "--preset vit-b16 --batch 128" "--preset vit-b16 --batch 128 --no-cuda-graphs" \
+            "--preset vit-b16 --batch 128 --fp32" "--preset vit-l16 --batch 64" \
+            "--preset fmnist-tiny --batch 1024" "--preset fmnist-tiny --batch 1024 --no-cuda-graphs"; do
   name=$(echo "$args" | tr -d '-' | tr ' ' '_')
   $mae bench $args --device cuda --steps 10 --warmup 3 --json > "$out/bench_$name.json" 2>&1
   cat "$out/bench_$name.json"
+done
+# What limits a ViT-B/16 step: GPU kernels by time and host ops by self time, eager and graphed.
+for graphs in "" "--no-cuda-graphs"; do
+  $mae bench --preset vit-b16 --batch 128 --device cuda --steps 3 --warmup 3 $graphs --profile \
+    --profile-trace "$out/vit-b16-step${graphs:+-eager}.trace.json" \
+    > "$out/profile_vit-b16${graphs:+-eager}.txt" 2>&1
+  head -40 "$out/profile_vit-b16${graphs:+-eager}.txt"
+done
+gzip -f "$out"/*.trace.json 2>/dev/null
+# The trainer end to end on CUDA, with and without the step captured as a graph.
+for graphs in "" "--no-cuda-graphs"; do
+  $mae train --preset fmnist-tiny --batch 512 --steps 60 --log-every 20 $graphs \
+    --out "$out/train${graphs:+-eager}" > "$out/train${graphs:+-eager}.txt" 2>&1
+  echo "mae train ${graphs:-(graphed)}: exit $?"; grep -E "CUDA graph|img/s" "$out/train${graphs:+-eager}.txt" | tail -3
 done
 # Side by side with Hugging Face (default AdamW, fused AdamW, torch.compile), alternating.
 python3 scripts/bench_vs_hf.py $mae vit-b16 128 --device cuda --rounds 2 --compile \

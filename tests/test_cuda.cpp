@@ -1,11 +1,13 @@
 // Why: what only a GPU can show. The CUDA forward agrees with the CPU's (within bf16 rounding
 // under autocast), the fused AdamW kernel on CUDA takes the CPU kernel's step, skips
 // included, and a training step queues its work without waiting for the device (c10's
-// sync-debug mode set to error). Without a GPU the program exits 77, which CTest reports as
-// skipped; scripts/gpu_check.sh runs it on a borrowed machine.
+// sync-debug mode set to error), a step replayed as a CUDA graph takes the eager step's path,
+// and a thread's own stream keeps its work apart and in order. Without a GPU the program exits 77,
+// which CTest reports as skipped; scripts/gpu_check.sh runs it on a borrowed machine.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
@@ -13,8 +15,11 @@
 
 #include "model/masking.h"
 #include "model/presets.h"
+#include "small_configs.h"
+#include "synthetic_dataset.h"
 #include "train/device.h"
 #include "train/optimizer.h"
+#include "train/trainer.h"
 
 using namespace mae;
 
@@ -132,6 +137,57 @@ TEST_CASE("a training step queues its work without a host synchronisation") {
   }
   debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
   CHECK_MESSAGE(failure.empty(), failure.substr(0, failure.find('\n')));
+}
+
+TEST_CASE("a step replayed as a CUDA graph follows the eager step's path") {
+  auto dataset = std::make_shared<SyntheticDataset>(64, 1, 16);
+  const auto run = [&](bool graphs, std::string* note) {
+    auto train = small_test_run(10, 11);
+    train.device = "cuda";
+    train.bf16 = false;  // fp32: the two paths must agree to rounding, not to bf16's
+    train.cuda_graphs = graphs;
+    train.loader_workers = 1;
+    Trainer trainer(small_test_model(), train, dataset);
+    std::vector<double> losses;
+    int64_t graphed = 0;
+    while (!trainer.done()) {
+      const auto m = trainer.step();
+      losses.push_back(m.loss);
+      graphed += m.graphed ? 1 : 0;
+    }
+    *note = trainer.graph_note();
+    std::vector<at::Tensor> weights;
+    for (const auto& p : trainer.model()->parameters()) weights.push_back(p.detach().cpu());
+    return std::make_tuple(losses, weights, graphed);
+  };
+  std::string graphed_note, eager_note;
+  const auto [graph_losses, graph_weights, graphed_steps] = run(true, &graphed_note);
+  const auto [eager_losses, eager_weights, eager_graphed] = run(false, &eager_note);
+  INFO(graphed_note);
+  CHECK(graphed_note.rfind("the step runs as a CUDA graph from step 4", 0) == 0);
+  CHECK(graphed_steps == 7);
+  CHECK(eager_note.empty());
+  CHECK(eager_graphed == 0);
+  REQUIRE(graph_losses.size() == eager_losses.size());
+  for (size_t i = 0; i < graph_losses.size(); ++i)
+    CHECK(graph_losses[i] == doctest::Approx(eager_losses[i]).epsilon(1e-5));
+  for (size_t i = 0; i < graph_weights.size(); ++i)
+    CHECK(relative_gap(graph_weights[i], eager_weights[i]) < 1e-4);
+}
+
+TEST_CASE("a thread's own stream: its work is apart from the default stream, and in order") {
+  const auto before = c10::cuda::getCurrentCUDAStream();
+  auto x = at::zeros({1 << 20}, at::kCUDA);
+  x.fill_(1.0);  // queued on the default stream
+  {
+    DeviceStreamScope scope("cuda", /*urgent=*/true);
+    const auto inside = c10::cuda::getCurrentCUDAStream();
+    CHECK(inside != before);
+    x.mul_(3.0);  // sees the fill, which was queued before the scope
+  }
+  CHECK(c10::cuda::getCurrentCUDAStream() == before);
+  x.add_(1.0);  // after the scope's work
+  CHECK(x.sum().item<double>() == doctest::Approx(4.0 * (1 << 20)));
 }
 
 int main(int argc, char** argv) {

@@ -106,11 +106,17 @@ TEST_CASE("AdamW groups: no weight decay on biases and 1-D parameters") {
 TEST_CASE("the fused AdamW step equals torch::optim::AdamW's, and a flagged step changes nothing") {
   // Same parameters, same gradients, three steps at different learning rates with a skipped
   // one in the middle; both groups, as the trainer sets them.
+  bool device_lr = false;
+  SUBCASE("the learning rate as a number") {}
+  SUBCASE("the learning rate read from a scalar tensor, as a CUDA graph replays it") {
+    device_lr = true;
+  }
   auto model = make_model(small_model(), 0);
   const auto params = trainable_parameters(model);
   TrainConfig t;
   t.beta2 = 0.95;
   auto fused = make_optimizer(params, t);
+  if (device_lr) fused->use_device_lr();
   std::vector<at::Tensor> decay, no_decay;
   for (const auto& p : params) {
     auto copy = p.tensor.detach().clone().requires_grad_(true);

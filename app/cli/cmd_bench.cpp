@@ -17,6 +17,7 @@ struct BenchArgs {
   bool fp32 = false;
   bool json = false;
   bool profile = false;
+  bool no_cuda_graphs = false;
 };
 
 nlohmann::json op_table(const std::vector<OpTime>& ops, size_t rows) {
@@ -40,6 +41,7 @@ constexpr size_t kProfileRows = 15;
 void run(BenchArgs a) {
   const auto& preset = find_preset(a.preset);
   a.options.bf16 = !a.fp32;
+  a.options.cuda_graphs = !a.no_cuda_graphs;
   a.options.profile = a.profile || !a.options.profile_trace.empty();
   auto r = run_benchmark(preset.model, a.options);
   const bool bf16 = r.device != "cpu" ? a.options.bf16 : a.options.cpu_bf16;
@@ -56,7 +58,8 @@ void run(BenchArgs a) {
                         {"infer_images_per_sec", r.infer_images_per_sec},
                         {"infer_batch_ms", r.infer_batch_ms},
                         {"slider_reconstruct_ms", r.slider_ms},
-                        {"peak_memory_bytes", r.peak_memory_bytes}};
+                        {"peak_memory_bytes", r.peak_memory_bytes},
+                        {"cuda_graph", r.graph_note}};
     if (a.options.profile)
       j["profile"] = {{"step_ms", r.profile.wall_ms},
                       {"host_self_ms", op_table(r.profile.host_ops, kProfileRows)},
@@ -67,6 +70,7 @@ void run(BenchArgs a) {
   std::printf("%s on %s, %s, batch %lld\n", a.preset.c_str(), r.device_note.c_str(),
               bf16 ? "bf16" : "fp32", static_cast<long long>(a.options.batch));
   std::printf("  train  %8.1f img/s  %8.1f ms/step\n", r.train_images_per_sec, r.train_step_ms);
+  if (!r.graph_note.empty()) std::printf("         %s\n", r.graph_note.c_str());
   std::printf("  infer  %8.1f img/s  %8.1f ms/batch\n", r.infer_images_per_sec, r.infer_batch_ms);
   std::printf("  one image at a new ratio (explorer slider)  %.1f ms\n", r.slider_ms);
   std::printf("  peak memory %.1f MiB\n", static_cast<double>(r.peak_memory_bytes) / (1 << 20));
@@ -92,6 +96,8 @@ void add_bench(CLI::App& app) {
   cmd->add_flag("--cpu-bf16", args->options.cpu_bf16,
                 "bf16 autocast on the CPU too (fast with AVX-512 BF16 or AMX)");
   cmd->add_flag("--json", args->json, "print JSON");
+  cmd->add_flag("--no-cuda-graphs", args->no_cuda_graphs,
+                "on a GPU, time eager training steps instead of a captured CUDA graph");
   cmd->add_flag("--profile", args->profile,
                 "profile one more training step: host ops by self time, GPU kernels by time");
   cmd->add_option("--profile-trace", args->options.profile_trace,

@@ -55,6 +55,7 @@ struct TrainArgs {
   int64_t dist_timeout_s = 300;
   bool no_overlap = false;
   bool cpu_bf16 = false;
+  bool no_cuda_graphs = false;
 };
 
 // This process's place in a data-parallel run; the plain run is rank 0 of 1.
@@ -118,6 +119,7 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   t.seed = static_cast<uint64_t>(a.seed);
   t.device = a.device;
   t.cpu_bf16 = a.cpu_bf16;
+  t.cuda_graphs = !a.no_cuda_graphs;
   t.loader_workers = a.workers;
   t.ranks = place.world();
   if (place.writes()) std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
@@ -168,6 +170,7 @@ void run(TrainArgs a) {
   const int64_t first = trainer->current_step();
   double elapsed = 0.0;
   int nonfinite_in_a_row = 0;
+  std::string graph_note;
   while (!trainer->done() && !(a.until > 0 && trainer->current_step() >= a.until)) {
     // Ranks agree on the step to stop at, so the check travels with the step's gradients.
     if (g_interrupted) {
@@ -181,6 +184,10 @@ void run(TrainArgs a) {
       continue;
     }
     elapsed += m.step_ms / 1000.0;
+    if (trainer->graph_note() != graph_note) {
+      graph_note = trainer->graph_note();
+      std::fprintf(stderr, "\n%s\n", graph_note.c_str());
+    }
     metrics << nlohmann::json{{"step", m.step},
                               {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
                               {"lr", m.lr},
@@ -189,6 +196,7 @@ void run(TrainArgs a) {
                               {"allreduce_ms", m.allreduce_ms},
                               {"memory_bytes", m.memory_bytes},
                               {"nonfinite", m.nonfinite},
+                              {"graphed", m.graphed},
                               {"skipped_files", m.skipped_files}}
                    .dump()
             << '\n';
@@ -258,6 +266,8 @@ void add_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--cpu-bf16", args->cpu_bf16,
                 "bf16 autocast on the CPU too (fast with AVX-512 BF16 or AMX; off by default)");
+  cmd->add_flag("--no-cuda-graphs", args->no_cuda_graphs,
+                "on a GPU, run every step eagerly instead of capturing it as a CUDA graph");
   cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)");
   cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
       ->capture_default_str();

@@ -8,6 +8,7 @@
 #include "data/dataset.h"
 #include "io/checkpoint.h"
 #include "io/model_files.h"
+#include "train/device.h"
 #include "util/one_line_error.h"
 
 namespace mae::studio {
@@ -23,7 +24,9 @@ ExploreViews views_of(const Reconstruction& r) {
   return v;
 }
 
-InferenceWorker::InferenceWorker() : thread_([this](const std::stop_token& stop) { loop(stop); }) {}
+InferenceWorker::InferenceWorker()
+    : device_(resolve_device("auto")),
+      thread_([this](const std::stop_token& stop) { loop(stop); }) {}
 
 InferenceWorker::~InferenceWorker() {
   thread_.request_stop();
@@ -148,9 +151,11 @@ void InferenceWorker::apply_weights(PendingWeights pending) {
   if (model_.is_empty() || model_->config().to_json() != pending.config.to_json())
     model_ = MaeModel(pending.config);
   load_weights(model_, SafetensorsContent{std::move(pending.weights), {}});
+  model_->to(at::Device(device_));
   model_->eval();
   std::lock_guard lock(mutex_);
   info_.loaded = true;
+  info_.device = device_;
   info_.config = pending.config;
   info_.source = pending.source;
   info_.step = pending.step;
@@ -192,6 +197,7 @@ void InferenceWorker::add_extras(const ExploreRequest& request, ExploreResult* r
 
 void InferenceWorker::loop(const std::stop_token& stop) {
   torch::NoGradGuard no_grad;
+  DeviceStreamScope stream(device_, /*urgent=*/true);
   set_thread_read_progress(&read_progress_);
   while (true) {
     std::optional<std::string> checkpoint;

@@ -1,6 +1,8 @@
 // Why: interactive inspection must never block the UI. One thread owns a private copy of a
 // model (from a checkpoint or the trainer's latest weights) and serves the newest request
-// only: while the user drags the ratio slider, stale requests are dropped, not queued.
+// only: while the user drags the ratio slider, stale requests are dropped, not queued. With
+// a GPU the copy lives there and runs on a high-priority stream of its own, beside a
+// training run's stream rather than behind it.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -65,6 +67,7 @@ struct ModelInfo {
   bool norm_pix_guessed = false;             // from an authors' file name
   std::optional<double> trained_mask_ratio;  // where the checkpoint says
   std::optional<TrainConfig> train;          // our checkpoints with a training state
+  std::string device;                        // where the worker's copy runs: "cuda", "cpu"
 };
 
 // A checkpoint being opened: shown while it loads, so a large file never looks like a hang.
@@ -136,6 +139,7 @@ class InferenceWorker {
   std::optional<LoadStatus> loading_;
   ReadProgress read_progress_;  // the worker thread's reads count here
   bool working_ = false;
+  const std::string device_;  // "cuda" when there is a GPU, else "cpu"
   // Touched only by the worker thread.
   MaeModel model_{nullptr};
   std::jthread thread_;

@@ -71,6 +71,7 @@ void draw_checkpoint_panel(StudioApp& app) {
                 info.norm_pix_guessed ? " (a guess from the file name)" : "");
     if (info.trained_mask_ratio)
       ImGui::Text("trained at mask ratio %.2f", *info.trained_mask_ratio);
+    ImGui::Text("runs on %s", info.device.c_str());
   }
   ImGui::Separator();
   ImGui::TextUnformatted("messages");

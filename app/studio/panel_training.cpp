@@ -190,8 +190,8 @@ void draw_training_panel(StudioApp& app) {
                     f.steps, to_string(state).c_str());
     ImGui::ProgressBar(static_cast<float>(m.step) / total, ImVec2(-1, 0), overlay);
     ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
-    ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,
-                static_cast<double>(m.memory_bytes) / (1 << 20));
+    ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB%s", m.images_per_sec, m.step_ms,
+                static_cast<double>(m.memory_bytes) / (1 << 20), m.graphed ? "   CUDA graph" : "");
   }
   if (m.skipped_files > 0)
     ImGui::TextColored(ImVec4(1, 0.7f, 0.2f, 1), "%lld unreadable files skipped",

@@ -30,6 +30,7 @@ struct TrainConfig {
   std::string device = "cpu";  // "cpu" or "cuda"
   bool bf16 = true;            // autocast to bfloat16 on CUDA
   bool cpu_bf16 = false;       // autocast to bfloat16 on the CPU too (pays with AVX-512 BF16)
+  bool cuda_graphs = true;     // on one GPU, capture the step once and replay it
   int64_t loader_workers = 2;
 
   // Images per optimizer step over all ranks (the authors' eff_batch_size).

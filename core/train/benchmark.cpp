@@ -12,8 +12,10 @@
 
 #include "infer/reconstruct.h"
 #include "model/mae_model.h"
+#include "train/captured_step.h"
 #include "train/device.h"
 #include "train/optimizer.h"
+#include "util/one_line_error.h"
 
 namespace mae {
 
@@ -43,24 +45,45 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   r.threads = at::get_num_threads();
   r.device = device;
   r.device_note = describe_device(device);
-  // As the trainer does: the skip flag on the device, the fused update, one read at the end.
-  const auto train_step = [&] {
-    auto noise = at::rand({options.batch, config.num_patches()}, gen);
+  // As the trainer does: the skip flag on the device, the fused update, one read at the end;
+  // on one GPU, after the warm-up, the same work as a CUDA graph.
+  const auto device_step = [&](const StepInputs& in) {
+    StepOutputs out;
     at::Tensor loss;
     {
       AutocastScope scope(device, autocast);
-      loss = model->forward(images, noise, len_keep).loss;
+      loss = model->forward(in.images.front(), in.noise.front(), len_keep).loss;
     }
     loss.backward();
-    const auto found_inf = nonfinite_flag(loss, params);
-    optimizer->step(found_inf);
+    out.loss = loss.detach().to(at::kFloat);
+    out.found_inf = nonfinite_flag(loss, params);
+    optimizer->step(out.found_inf);
     optimizer->zero_grad();
-    at::stack({loss.detach().to(at::kFloat), found_inf}).to(at::kCPU);
+    return out;
+  };
+  std::unique_ptr<CapturedStep> graph;
+  const auto train_step = [&] {
+    StepInputs in{{images},
+                  {at::rand({options.batch, config.num_patches()}, gen).to(at::Device(device))}};
+    const auto out = graph ? graph->replay(in) : device_step(in);
+    at::stack({out.loss, out.found_inf}).to(at::kCPU);
     synchronize(device);
   };
   std::vector<double> train_ms;
   model->train();
   for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
+    if (i == options.warmup_steps && device != "cpu" && options.cuda_graphs) {
+      try {
+        StepInputs example{
+            {images},
+            {at::rand({options.batch, config.num_patches()}, gen).to(at::Device(device))}};
+        graph = std::make_unique<CapturedStep>(device_step, example);
+        r.graph_note = "captured as a CUDA graph after " + std::to_string(i) + " eager steps";
+      } catch (const std::exception& e) {
+        optimizer->zero_grad();
+        r.graph_note = "eager: CUDA graph capture failed (" + one_line_error(e) + ")";
+      }
+    }
     const auto start = clock::now();
     train_step();
     if (i >= options.warmup_steps)

@@ -18,6 +18,7 @@ struct BenchOptions {
   bool bf16 = true;       // bf16 autocast on CUDA
   bool cpu_bf16 = false;  // and on the CPU
   double mask_ratio = 0.75;
+  bool cuda_graphs = true;  // on a GPU, time the training step replayed as a CUDA graph
   // After the timed steps, profile one more training step (and save its Chrome trace
   // here when not empty).
   bool profile = false;
@@ -37,6 +38,7 @@ struct BenchResult {
   std::string device;       // what it ran on, resolved ("cpu", "cuda")
   std::string device_note;  // describe_device(device), taken before the run
   StepProfile profile;      // when BenchOptions::profile
+  std::string graph_note;   // on a GPU: whether the step was a CUDA graph, or why not
 };
 
 BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options);

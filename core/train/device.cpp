@@ -12,8 +12,10 @@
 
 #ifdef MAE_HAVE_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAGuard.h>
 #endif
 
 namespace mae {
@@ -106,5 +108,44 @@ AutocastScope::~AutocastScope() {
   at::autocast::set_autocast_enabled(type_, false);
   at::autocast::clear_cache();
 }
+
+#ifdef MAE_HAVE_CUDA
+struct DeviceStreamScope::Streams {
+  Streams(c10::cuda::CUDAStream b, c10::cuda::CUDAStream o) : before(b), own(o), guard(o) {}
+  c10::cuda::CUDAStream before;
+  c10::cuda::CUDAStream own;
+  c10::cuda::CUDAStreamGuard guard;
+};
+
+namespace {
+void order_after(const c10::cuda::CUDAStream& first, const c10::cuda::CUDAStream& then) {
+  at::cuda::CUDAEvent done;
+  done.record(first);
+  done.block(then);
+}
+}  // namespace
+
+DeviceStreamScope::DeviceStreamScope(const std::string& device, bool urgent) {
+  const at::Device d(device);
+  if (!d.is_cuda()) return;
+  const auto index = d.has_index() ? d.index() : c10::cuda::current_device();
+  auto before = c10::cuda::getCurrentCUDAStream(index);
+  auto own = c10::cuda::getStreamFromPool(urgent, index);
+  order_after(before, own);
+  streams_ = std::make_unique<Streams>(before, own);
+}
+
+DeviceStreamScope::~DeviceStreamScope() {
+  if (streams_) order_after(streams_->own, streams_->before);
+}
+#else
+struct DeviceStreamScope::Streams {};
+DeviceStreamScope::DeviceStreamScope(const std::string& device, bool urgent) {
+  if (at::Device(device).is_cuda())
+    throw std::invalid_argument("'" + device + "' requested but this build has no CUDA");
+  (void)urgent;
+}
+DeviceStreamScope::~DeviceStreamScope() = default;
+#endif
 
 }  // namespace mae

@@ -5,6 +5,7 @@
 #include <c10/core/DeviceType.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace mae {
@@ -37,6 +38,23 @@ class AutocastScope {
  private:
   bool enabled_;
   c10::DeviceType type_;
+};
+
+// On a CUDA device, this thread's GPU work in the scope goes to a stream of its own, after
+// what the thread had queued before and ahead of what it queues after. The trainer and the
+// app's inference worker each take one, so a slider request does not queue behind a
+// training step on the default stream; `urgent` asks for a high-priority stream, whose
+// kernels the GPU schedules first. No-op on the CPU.
+class DeviceStreamScope {
+ public:
+  DeviceStreamScope(const std::string& device, bool urgent);
+  ~DeviceStreamScope();
+  DeviceStreamScope(const DeviceStreamScope&) = delete;
+  DeviceStreamScope& operator=(const DeviceStreamScope&) = delete;
+
+ private:
+  struct Streams;
+  std::unique_ptr<Streams> streams_;
 };
 
 }  // namespace mae

@@ -36,6 +36,19 @@ void FusedAdamW::set_state(const at::Tensor& param, State state) {
                 state.step.to(on_param.dtype(at::kFloat)).reshape({}).clone()};
 }
 
+void FusedAdamW::set_lr(double lr) {
+  lr_ = lr;
+  if (device_lr_.defined()) device_lr_.fill_(lr);
+}
+
+void FusedAdamW::use_device_lr() {
+  for (const auto& g : groups_)
+    if (!g.params.empty()) {
+      device_lr_ = at::full({}, lr_, g.params.front().options().dtype(at::kFloat));
+      return;
+    }
+}
+
 void FusedAdamW::step(const at::Tensor& found_inf) {
   at::NoGradGuard no_grad;
   const auto advance = 1 - found_inf;
@@ -56,9 +69,14 @@ void FusedAdamW::step(const at::Tensor& found_inf) {
     }
     if (params.empty()) continue;
     at::_foreach_add_(steps, advance);
-    at::_fused_adamw_(params, grads, avgs, avg_sqs, {}, steps, lr_, beta1_, beta2_,
-                      groups_[g].weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
-                      /*grad_scale=*/std::nullopt, found_inf);
+    if (device_lr_.defined())
+      at::_fused_adamw_(params, grads, avgs, avg_sqs, {}, steps, device_lr_, beta1_, beta2_,
+                        groups_[g].weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
+                        /*grad_scale=*/std::nullopt, found_inf);
+    else
+      at::_fused_adamw_(params, grads, avgs, avg_sqs, {}, steps, lr_, beta1_, beta2_,
+                        groups_[g].weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
+                        /*grad_scale=*/std::nullopt, found_inf);
   }
 }
 

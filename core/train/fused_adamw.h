@@ -25,7 +25,11 @@ class FusedAdamW {
 
   FusedAdamW(std::vector<Group> groups, double lr, double beta1, double beta2, double eps);
 
-  void set_lr(double lr) { lr_ = lr; }
+  // With a learning-rate tensor in use, set_lr writes it on the device (a queued fill).
+  void set_lr(double lr);
+  // From now on the kernel reads the learning rate from a float scalar on the parameters'
+  // device, so a captured CUDA graph replays with each step's scheduled rate.
+  void use_device_lr();
   double lr() const { return lr_; }
   const std::vector<Group>& groups() const { return groups_; }
 
@@ -47,6 +51,7 @@ class FusedAdamW {
   std::vector<Group> groups_;
   std::vector<std::vector<State>> states_;  // per group, per parameter; undefined until used
   double lr_, beta1_, beta2_, eps_;
+  at::Tensor device_lr_;  // undefined unless use_device_lr()
 };
 
 }  // namespace mae

@@ -1,6 +1,7 @@
 // Why: see run_control.h.
 #include "train/run_control.h"
 
+#include "train/device.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -121,6 +122,7 @@ void TrainingRun::serve_saves(const std::stop_token& stop) {
 }
 
 void TrainingRun::loop(const std::stop_token& stop) {
+  DeviceStreamScope stream(trainer_->train_config().device, /*urgent=*/false);
   auto snapshot = [&] {
     if (!callbacks_.on_snapshot) return;
     try {

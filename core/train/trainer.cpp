@@ -13,6 +13,7 @@
 #include "dist/gradient_buckets.h"
 #include "io/checkpoint.h"
 #include "train/device.h"
+#include "util/one_line_error.h"
 
 namespace mae {
 
@@ -121,6 +122,60 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
   return trainer;
 }
 
+StepOutputs Trainer::device_step(const StepInputs& in) {
+  const bool on_cuda = train_.device != "cpu";
+  const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
+  const double share = 1.0 / static_cast<double>(train_.accum_steps);
+  StepOutputs out;
+  out.loss = at::zeros({}, in.images.front().options().dtype(at::kFloat));
+  for (size_t micro = 0; micro < in.images.size(); ++micro) {
+    at::Tensor loss;
+    {
+      AutocastScope autocast(train_.device, on_cuda ? train_.bf16 : train_.cpu_bf16);
+      loss = model_->forward(in.images[micro], in.noise[micro], len_keep).loss;
+    }
+    out.loss.add_(loss.detach().to(at::kFloat), share);
+    (loss * share).backward();
+  }
+  // A non-finite loss or gradient skips the step inside the optimizer's kernel.
+  out.found_inf = nonfinite_flag(out.loss, params_);
+  optimizer_->step(out.found_inf);
+  optimizer_->zero_grad();
+  return out;
+}
+
+StepOutputs Trainer::single_rank_step() {
+  const bool on_cuda = train_.device != "cpu";
+  // On a GPU the batch and its noise go through pinned memory, so that the copies are
+  // queued on the stream instead of waiting for it.
+  const auto to_device = [&](const at::Tensor& host) {
+    return on_cuda ? host.pin_memory().to(at::Device(train_.device), /*non_blocking=*/true) : host;
+  };
+  StepInputs in;
+  for (int64_t micro = 0; micro < train_.accum_steps; ++micro) {
+    in.images.push_back(to_device(loader_->next()));
+    in.noise.push_back(
+        to_device(step_mask_noise(train_, model_config_, in.images.back().size(0), step_, micro)));
+  }
+  if (graph_) return graph_->replay(in);
+  const bool capture = on_cuda && train_.cuda_graphs && graph_note_.empty() &&
+                       ++eager_steps_ > kEagerStepsBeforeCapture;
+  if (!capture) return device_step(in);
+  try {
+    optimizer_->use_device_lr();
+    auto graph = std::make_unique<CapturedStep>(
+        [this](const StepInputs& buffers) { return device_step(buffers); }, in);
+    graph_ = std::move(graph);
+    graph_note_ = "the step runs as a CUDA graph from step " + std::to_string(step_ + 1);
+    return graph_->replay(in);
+  } catch (const std::exception& e) {
+    optimizer_->zero_grad();  // whatever the void capture left in the gradients
+    graph_note_ =
+        std::string("the step runs eagerly: CUDA graph capture failed (") + one_line_error(e) + ")";
+    return device_step(in);
+  }
+}
+
 StepMetrics Trainer::step() {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
@@ -128,24 +183,41 @@ StepMetrics Trainer::step() {
     start_loader();
     if (comm_) adopt_rank_zero_weights();
   }
-  const bool on_cuda = train_.device != "cpu";
-  const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
   StepMetrics m;
   m.lr = learning_rate_at(train_, step_);
   optimizer_->set_lr(m.lr);
-  const auto on_device = at::TensorOptions().device(at::Device(train_.device)).dtype(at::kFloat);
+  m.stop_requested = stop_requested_;
+  StepOutputs out = comm_ ? data_parallel_step(&m) : single_rank_step();
+  m.graphed = graph_ != nullptr;
+  const auto read = at::stack({out.loss, out.found_inf}).to(at::kCPU);
+  if (read[1].item<float>() == 0.0f) {
+    m.loss = read[0].item<double>();
+    last_good_loss_ = m.loss;
+  } else {
+    ++nonfinite_steps_;
+    m.loss = std::numeric_limits<double>::quiet_NaN();
+    m.nonfinite = true;
+  }
+  ++step_;
+  m.step = step_;
+  m.step_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
+  m.images_per_sec = static_cast<double>(train_.effective_batch()) / (m.step_ms / 1000.0);
+  m.memory_bytes = memory_in_use(train_.device);
+  m.skipped_files = loader_->skipped_files();
+  return m;
+}
 
-  // Alone, the loss and the finiteness verdict stay on the device until the one read at the
-  // end of the step. With ranks they travel in the first gradient bucket as host numbers.
-  auto loss_total = at::zeros({}, on_device);
+// With ranks the loss and finiteness travel in the first gradient bucket as host numbers, so
+// this path reads the loss of each micro-batch and is never captured.
+StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
+  const bool on_cuda = train_.device != "cpu";
+  const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
+  const auto on_device = at::TensorOptions().device(at::Device(train_.device)).dtype(at::kFloat);
   double loss_sum = 0.0;
   bool finite = true;
-  m.stop_requested = stop_requested_;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double share = 1.0 / static_cast<double>(train_.accum_steps);
   for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
-    // On a GPU the batch and its noise go through pinned memory, so that the copies are
-    // queued on the stream instead of waiting for it.
     const auto to_device = [&](const at::Tensor& host) {
       return on_cuda ? host.pin_memory().to(at::Device(train_.device), /*non_blocking=*/true)
                      : host;
@@ -158,51 +230,32 @@ StepMetrics Trainer::step() {
       AutocastScope autocast(train_.device, on_cuda ? train_.bf16 : train_.cpu_bf16);
       loss = model_->forward(images, noise, len_keep).loss;
     }
-    if (comm_) {
-      const double value = loss.item<double>();
-      finite = std::isfinite(value);
-      if (finite) loss_sum += value * share;
-      // Before the last backward, so the gradient all-reduce overlaps it. Every rank takes
-      // part even after a non-finite loss, so that all of them agree to skip the step.
-      if (micro + 1 == train_.accum_steps || !finite)
-        buckets_->start(*comm_,
-                        {finite ? loss_sum : nan, finite ? 0.0 : 1.0, m.stop_requested ? 1.0 : 0.0},
-                        "the gradient all-reduce of step " + std::to_string(step_ + 1));
-    } else {
-      loss_total.add_(loss.detach().to(at::kFloat), share);
-    }
+    const double value = loss.item<double>();
+    finite = std::isfinite(value);
+    if (finite) loss_sum += value * share;
+    // Before the last backward, so the gradient all-reduce overlaps it. Every rank takes
+    // part even after a non-finite loss, so that all of them agree to skip the step.
+    if (micro + 1 == train_.accum_steps || !finite)
+      buckets_->start(*comm_,
+                      {finite ? loss_sum : nan, finite ? 0.0 : 1.0, m->stop_requested ? 1.0 : 0.0},
+                      "the gradient all-reduce of step " + std::to_string(step_ + 1));
     if (finite) (loss * share).backward();
   }
-  if (comm_) {
-    const auto reduce_start = clock::now();
-    const auto summed = buckets_->finish();
-    loss_sum = summed[0] / static_cast<double>(comm_->world());
-    finite = summed[1] == 0.0 && std::isfinite(loss_sum);
-    m.stop_requested = summed[2] > 0.0;
-    m.allreduce_ms = std::chrono::duration<double, std::milli>(clock::now() - reduce_start).count();
-    loss_total.fill_(loss_sum);
-  }
-  // A non-finite loss or gradient skips the step inside the optimizer's kernel.
-  auto found_inf = nonfinite_flag(loss_total, params_);
-  if (!finite) found_inf.fill_(1.0);
-  optimizer_->step(found_inf);
+  const auto reduce_start = std::chrono::steady_clock::now();
+  const auto summed = buckets_->finish();
+  loss_sum = summed[0] / static_cast<double>(comm_->world());
+  finite = summed[1] == 0.0 && std::isfinite(loss_sum);
+  m->stop_requested = summed[2] > 0.0;
+  m->allreduce_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - reduce_start)
+          .count();
+  StepOutputs out;
+  out.loss = at::full({}, loss_sum, on_device);
+  out.found_inf = nonfinite_flag(out.loss, params_);
+  if (!finite) out.found_inf.fill_(1.0);
+  optimizer_->step(out.found_inf);
   optimizer_->zero_grad();
-  const auto read = at::stack({loss_total, found_inf}).to(at::kCPU);
-  if (read[1].item<float>() == 0.0f) {
-    m.loss = read[0].item<double>();
-    last_good_loss_ = m.loss;
-  } else {
-    ++nonfinite_steps_;
-    m.loss = nan;
-    m.nonfinite = true;
-  }
-  ++step_;
-  m.step = step_;
-  m.step_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
-  m.images_per_sec = static_cast<double>(train_.effective_batch()) / (m.step_ms / 1000.0);
-  m.memory_bytes = memory_in_use(train_.device);
-  m.skipped_files = loader_->skipped_files();
-  return m;
+  return out;
 }
 
 void Trainer::save(const std::string& path) {

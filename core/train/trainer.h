@@ -14,6 +14,7 @@
 #include "data/dataset.h"
 #include "model/mae_model.h"
 #include "recipe/train_config.h"
+#include "train/captured_step.h"
 #include "train/optimizer.h"
 
 namespace mae {
@@ -29,6 +30,7 @@ struct StepMetrics {
   bool nonfinite = false;  // the step was skipped; weights are unchanged
   int64_t skipped_files = 0;
   bool stop_requested = false;  // some rank asked to stop; every rank sees it at this step
+  bool graphed = false;         // the step was a CUDA graph replay
 };
 
 class Communicator;
@@ -63,12 +65,20 @@ class Trainer {
   int64_t current_step() const { return step_; }
   double last_good_loss() const { return last_good_loss_; }
   int64_t nonfinite_steps() const { return nonfinite_steps_; }
+  // Empty until the run decides: from which step the step is a CUDA graph, or why it is not.
+  // Runs on the CPU, on several ranks, or with cuda_graphs off stay eager and say nothing.
+  const std::string& graph_note() const { return graph_note_; }
   const MaeConfig& model_config() const { return model_config_; }
   const TrainConfig& train_config() const { return train_; }
   MaeModel& model() { return model_; }
 
  private:
   void start_loader();  // at the first step(), from step_
+  StepOutputs single_rank_step();
+  StepOutputs data_parallel_step(StepMetrics* m);
+  // Forward and backward of every micro-batch, the skip flag and the fused update, all queued
+  // on the device with nothing read back: what a CUDA graph captures.
+  StepOutputs device_step(const StepInputs& in);
   void adopt_rank_zero_weights();
   int rank() const;
 
@@ -84,6 +94,11 @@ class Trainer {
   int64_t nonfinite_steps_ = 0;
   std::shared_ptr<Communicator> comm_;
   std::unique_ptr<GradientBuckets> buckets_;
+  // Eager steps first: cuBLAS, cuDNN and the allocator settle before the step is captured.
+  static constexpr int64_t kEagerStepsBeforeCapture = 3;
+  int64_t eager_steps_ = 0;
+  std::unique_ptr<CapturedStep> graph_;
+  std::string graph_note_;
   std::atomic<bool> stop_requested_{false};
 };
 
