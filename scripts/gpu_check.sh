@@ -24,6 +24,10 @@ tail -3 "$out/ctest.txt"
 # graphed step = eager step, a thread's own stream.
 build-gpu/tests/cuda_tests -s > "$out/cuda_tests.txt" 2>&1
 echo "cuda_tests: exit $?"; grep -E "MESSAGE|ERROR|test cases" "$out/cuda_tests.txt" | head -20
+# The studio's UI logic, headless (no GL here): slider latency and frame times while a run
+# trains on the GPU beside the inference worker.
+build-gpu/tests/studio_tests -tc="while a run trains*" -s > "$out/studio_gpu.txt" 2>&1
+echo "studio_tests (training on the GPU): exit $?"; grep -E "MESSAGE|ERROR" "$out/studio_gpu.txt" | head -5
 mae=build-gpu/app/cli/mae
 for args in "--preset vit-b16 --batch 128" "--preset vit-b16 --batch 128 --no-cuda-graphs" \
             "--preset vit-b16 --batch 128 --fp32" "--preset vit-l16 --batch 64" \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Why: the GPU machines have no Debian dev packages and no network. This copies the
-# header-only dependencies, Gloo's headers, libjpeg-turbo, zlib and Fashion-MNIST (which the
-# suite and the training checks read) from this machine's
+# header-only dependencies, Gloo's headers, libjpeg-turbo, zlib, ImGui (for the studio's
+# headless tests) and Fashion-MNIST (which the suite and the training checks read) from this
+# machine's
 # Debian packages into .deps/ (git-ignored), which the device tool carries along
 # (carry: [".deps"]) and CMake finds via MAE_DEPS_DIR.
 set -euo pipefail
@@ -21,6 +22,9 @@ cp -L /usr/lib/x86_64-linux-gnu/libz.so.1 "$deps/zlib/libz.so.1"
 ln -sf libz.so.1 "$deps/zlib/libz.so"
 mkdir -p "$deps/gloo"
 cp -r /usr/include/gloo "$deps/gloo/"
+mkdir -p "$deps/imgui/include"
+cp /usr/include/imgui/*.h "$deps/imgui/include/"
+cp /usr/lib/x86_64-linux-gnu/libimgui.a "$deps/imgui/"
 mkdir -p "$deps/fashion-mnist"
 cp /usr/share/datasets/fashion-mnist/*.gz "$deps/fashion-mnist/"
-echo "header-only dependencies, Gloo headers, libjpeg-turbo, zlib and Fashion-MNIST copied to $deps"
+echo "header-only dependencies, Gloo headers, libjpeg-turbo, zlib, ImGui and Fashion-MNIST copied to $deps"

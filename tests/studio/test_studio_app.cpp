@@ -21,6 +21,7 @@
 #include "model/presets.h"
 #include "recipe/recipe.h"
 #include "studio_app.h"
+#include "train/device.h"
 #include "view_compose.h"
 
 using namespace mae;
@@ -267,6 +268,79 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
   CHECK(std::filesystem::exists(saved));
   CHECK(app.request_close());
   std::filesystem::remove(saved);
+}
+
+namespace {
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+struct SliderFigures {
+  std::vector<double> frame_ms, latency_ms;
+  int answered = 0;
+};
+
+// Moves the ratio slider `moves` times, each time running frames until the reconstruction
+// for that position is shown (as a user dragging slowly would see it).
+SliderFigures drag_slider(HeadlessImGui& ui, StudioApp& app, int moves) {
+  SliderFigures f;
+  auto& e = app.state().explorer;
+  for (int i = 0; i < moves; ++i) {
+    app.set_ratio(0.5f + 0.01f * static_cast<float>(i % 40));
+    const auto id = e.next_request_id;
+    const bool shown = frames_until(ui, app, [&] {
+      const auto start = std::chrono::steady_clock::now();
+      ui.frame(app);
+      f.frame_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
+      return e.shown_request_id == id;
+    });
+    if (!shown) continue;
+    ++f.answered;
+    f.latency_ms.push_back(e.last_latency_ms);
+  }
+  return f;
+}
+}  // namespace
+
+// Figures, not a timed test: gpu_check.sh reads the MESSAGE on a GPU, where the trainer and
+// the inference worker share the device on streams of their own.
+TEST_CASE("while a run trains, the explorer answers every slider move; frame and slider times") {
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  auto& s = app.state();
+  const bool gpu = s.form.device == ComputeDevice::Cuda;
+  s.form.batch = gpu ? 256 : 32;
+  s.form.steps = 1000000;
+  constexpr int kMoves = 30;
+  REQUIRE(frames_until(ui, app,
+                       [&] { return app.worker().model_info().loaded || !app.worker().busy(); }));
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] {
+    return s.last_metrics.step >= 3 && app.worker().model_info().loaded &&
+           app.worker().model_info().source.find("training step") != std::string::npos;
+  }));
+  const auto step_before = s.last_metrics.step;
+  const auto busy = drag_slider(ui, app, kMoves);
+  const auto steps_during = s.last_metrics.step - step_before;
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
+  const auto idle = drag_slider(ui, app, kMoves);
+  CHECK(busy.answered == kMoves);
+  CHECK(idle.answered == kMoves);
+  CHECK(steps_during > 0);  // training went on while the slider was answered
+  MESSAGE("studio on " << app.worker().model_info().device << " ("
+                       << describe_device(gpu ? "cuda" : "cpu") << "), " << s.form.preset
+                       << " batch " << s.form.batch << ": slider to reconstruction median "
+                       << percentile(busy.latency_ms, 0.5) << " ms, p90 "
+                       << percentile(busy.latency_ms, 0.9) << " ms while training (" << steps_during
+                       << " steps meanwhile), median " << percentile(idle.latency_ms, 0.5)
+                       << " ms idle; UI frame p50/p99 " << percentile(busy.frame_ms, 0.5) << "/"
+                       << percentile(busy.frame_ms, 0.99) << " ms while training, "
+                       << percentile(idle.frame_ms, 0.5) << "/" << percentile(idle.frame_ms, 0.99)
+                       << " ms idle (headless: UI logic, no GL)");
 }
 
 TEST_CASE("a finished run asks on close until it is saved") {
