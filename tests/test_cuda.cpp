@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "model/masking.h"
 #include "model/presets.h"
@@ -173,6 +174,31 @@ TEST_CASE("a step replayed as a CUDA graph follows the eager step's path") {
     CHECK(graph_losses[i] == doctest::Approx(eager_losses[i]).epsilon(1e-5));
   for (size_t i = 0; i < graph_weights.size(); ++i)
     CHECK(relative_gap(graph_weights[i], eager_weights[i]) < 1e-4);
+}
+
+TEST_CASE("a run on the GPU saved midway and resumed takes the same steps as one that went on") {
+  auto dataset = std::make_shared<SyntheticDataset>(64, 1, 16);
+  auto train = small_test_run(12, 5);
+  train.device = "cuda";
+  train.bf16 = false;
+  train.loader_workers = 1;
+  const auto saved = std::filesystem::temp_directory_path() / "mae-cuda-resume.safetensors";
+  std::vector<double> straight, resumed;
+  {
+    Trainer trainer(small_test_model(), train, dataset);
+    while (!trainer.done()) straight.push_back(trainer.step().loss);
+  }
+  {
+    Trainer trainer(small_test_model(), train, dataset);
+    for (int i = 0; i < 6; ++i) resumed.push_back(trainer.step().loss);
+    trainer.save(saved.string());
+  }
+  auto trainer = Trainer::resume(saved.string(), dataset);
+  while (!trainer->done()) resumed.push_back(trainer->step().loss);
+  std::filesystem::remove(saved);
+  REQUIRE(resumed.size() == straight.size());
+  for (size_t i = 0; i < straight.size(); ++i)
+    CHECK(resumed[i] == doctest::Approx(straight[i]).epsilon(1e-5));
 }
 
 TEST_CASE("a thread's own stream: its work is apart from the default stream, and in order") {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "dist/communicator.h"
 #include "dist/gradient_buckets.h"
@@ -144,7 +145,7 @@ StepOutputs Trainer::device_step(const StepInputs& in) {
   return out;
 }
 
-StepOutputs Trainer::single_rank_step() {
+StepInputs Trainer::load_inputs(int64_t step) {
   const bool on_cuda = train_.device != "cpu";
   // On a GPU the batch and its noise go through pinned memory, so that the copies are
   // queued on the stream instead of waiting for it.
@@ -155,10 +156,32 @@ StepOutputs Trainer::single_rank_step() {
   for (int64_t micro = 0; micro < train_.accum_steps; ++micro) {
     in.images.push_back(to_device(loader_->next()));
     in.noise.push_back(
-        to_device(step_mask_noise(train_, model_config_, in.images.back().size(0), step_, micro)));
+        to_device(step_mask_noise(train_, model_config_, in.images.back().size(0), step, micro)));
   }
+  return in;
+}
+
+StepOutputs Trainer::single_rank_step() {
+  if (prefetch_error_) std::rethrow_exception(std::exchange(prefetch_error_, nullptr));
+  StepInputs in = next_inputs_ ? std::move(*next_inputs_) : load_inputs(step_);
+  next_inputs_.reset();
+  const StepOutputs out = launch(in);
+  // On a GPU the step is only queued so far: the next batch is loaded and its copy queued
+  // behind it while the device works, before the caller waits for this step's loss. A
+  // failure to load it belongs to the next step, which rethrows it.
+  if (train_.device != "cpu" && step_ + 1 < train_.total_steps) {
+    try {
+      next_inputs_ = load_inputs(step_ + 1);
+    } catch (...) {
+      prefetch_error_ = std::current_exception();
+    }
+  }
+  return out;
+}
+
+StepOutputs Trainer::launch(const StepInputs& in) {
   if (graph_) return graph_->replay(in);
-  const bool capture = on_cuda && train_.cuda_graphs && graph_note_.empty() &&
+  const bool capture = train_.device != "cpu" && train_.cuda_graphs && graph_note_.empty() &&
                        ++eager_steps_ > kEagerStepsBeforeCapture;
   if (!capture) return device_step(in);
   try {

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <atomic>
+#include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "data/batch_loader.h"
@@ -75,6 +77,8 @@ class Trainer {
  private:
   void start_loader();  // at the first step(), from step_
   StepOutputs single_rank_step();
+  StepInputs load_inputs(int64_t step);      // the batches and mask noise of optimizer step `step`
+  StepOutputs launch(const StepInputs& in);  // eager, captured now, or replayed
   StepOutputs data_parallel_step(StepMetrics* m);
   // Forward and backward of every micro-batch, the skip flag and the fused update, all queued
   // on the device with nothing read back: what a CUDA graph captures.
@@ -98,6 +102,8 @@ class Trainer {
   static constexpr int64_t kEagerStepsBeforeCapture = 3;
   int64_t eager_steps_ = 0;
   std::unique_ptr<CapturedStep> graph_;
+  std::optional<StepInputs> next_inputs_;  // on a GPU, the next step's, queued during this one
+  std::exception_ptr prefetch_error_;
   std::string graph_note_;
   std::atomic<bool> stop_requested_{false};
 };
