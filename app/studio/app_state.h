@@ -48,8 +48,9 @@ struct TrainingForm {
   bool norm_pix = false;
   int steps = 600;
   int warmup_steps = 30;
-  float crop_min = 0.5f;                                 // RandomResizedCrop minimum scale
-  ComputeDevice device = ComputeDevice::Cpu;             // the GPU when there is one (StudioApp)
+  float crop_min = 0.5f;                      // RandomResizedCrop minimum scale
+  ComputeDevice device = ComputeDevice::Cpu;  // the GPU when there is one (StudioApp)
+  bool bf16 = false;  // bf16 autocast: on by default on a GPU, off on the CPU (StudioApp)
   char save_path[512] = "runs/studio/last.safetensors";  // Save / Ctrl+S / save and quit
 };
 

@@ -116,16 +116,26 @@ void draw_training_panel(StudioApp& app) {
         "choice for ViTs: better features, pictures need visible-patch statistics)");
   if (ImGui::BeginCombo("device", f.device == ComputeDevice::Cuda ? "cuda" : "cpu")) {
     // Described when the list opens: the GPU's name and its memory free right now.
-    if (ImGui::Selectable(describe_device("cpu").c_str(), f.device == ComputeDevice::Cpu))
+    // Each device starts with its better precision: bf16 on a GPU, fp32 on the CPU.
+    if (ImGui::Selectable(describe_device("cpu").c_str(), f.device == ComputeDevice::Cpu)) {
       f.device = ComputeDevice::Cpu;
+      f.bf16 = false;
+    }
     if (cuda_available()) {
-      if (ImGui::Selectable(describe_device("cuda").c_str(), f.device == ComputeDevice::Cuda))
+      if (ImGui::Selectable(describe_device("cuda").c_str(), f.device == ComputeDevice::Cuda)) {
         f.device = ComputeDevice::Cuda;
+        f.bf16 = true;
+      }
     } else {
       ImGui::TextDisabled("cuda: no GPU found");
     }
     ImGui::EndCombo();
   }
+  ImGui::Checkbox("bf16 autocast", &f.bf16);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "matrix products in bfloat16, the loss and the weights in fp32; the default on a\n"
+        "GPU; on the CPU it pays for large models where the CPU has AVX-512 BF16 or AMX");
   ImGui::EndDisabled();
   ImGui::InputText("save to", f.save_path, sizeof f.save_path);
   if (ImGui::IsItemHovered())

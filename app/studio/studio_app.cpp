@@ -34,6 +34,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     : renderer_(renderer), options_(options) {
   apply_preset(options_.preset);
   state_.form.device = cuda_available() ? ComputeDevice::Cuda : ComputeDevice::Cpu;
+  state_.form.bf16 = state_.form.device == ComputeDevice::Cuda;
   state_.export_dir = options_.export_dir;
   std::snprintf(state_.form.data, sizeof state_.form.data, "%s", options_.data.c_str());
   if (options_.ratio) state_.explorer.ratio = static_cast<float>(*options_.ratio);
@@ -264,6 +265,7 @@ void StudioApp::start_training() {
     t.mask_strategy = state_.form.strategy;
     t.crop_scale_min = std::clamp(static_cast<double>(state_.form.crop_min), 0.01, 1.0);
     t.device = state_.form.device == ComputeDevice::Cuda ? "cuda" : "cpu";
+    (state_.form.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = state_.form.bf16;
     resolve_device(t.device);
     reset_curves();
     state_.snapshots.clear();

@@ -145,13 +145,14 @@ StepOutputs Trainer::device_step(const StepInputs& in) {
   return out;
 }
 
+// On a GPU the batch and its noise go through pinned memory, so that the copies are queued
+// on the stream instead of waiting for it.
+at::Tensor Trainer::to_device(const at::Tensor& host) const {
+  if (train_.device == "cpu") return host;
+  return host.pin_memory().to(at::Device(train_.device), /*non_blocking=*/true);
+}
+
 StepInputs Trainer::load_inputs(int64_t step) {
-  const bool on_cuda = train_.device != "cpu";
-  // On a GPU the batch and its noise go through pinned memory, so that the copies are
-  // queued on the stream instead of waiting for it.
-  const auto to_device = [&](const at::Tensor& host) {
-    return on_cuda ? host.pin_memory().to(at::Device(train_.device), /*non_blocking=*/true) : host;
-  };
   StepInputs in;
   for (int64_t micro = 0; micro < train_.accum_steps; ++micro) {
     in.images.push_back(to_device(loader_->next()));
@@ -241,10 +242,6 @@ StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double share = 1.0 / static_cast<double>(train_.accum_steps);
   for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
-    const auto to_device = [&](const at::Tensor& host) {
-      return on_cuda ? host.pin_memory().to(at::Device(train_.device), /*non_blocking=*/true)
-                     : host;
-    };
     auto images = to_device(loader_->next());
     auto noise =
         to_device(step_mask_noise(train_, model_config_, images.size(0), step_, micro, rank()));

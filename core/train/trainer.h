@@ -77,6 +77,7 @@ class Trainer {
  private:
   void start_loader();  // at the first step(), from step_
   StepOutputs single_rank_step();
+  at::Tensor to_device(const at::Tensor& host) const;
   StepInputs load_inputs(int64_t step);      // the batches and mask noise of optimizer step `step`
   StepOutputs launch(const StepInputs& in);  // eager, captured now, or replayed
   StepOutputs data_parallel_step(StepMetrics* m);

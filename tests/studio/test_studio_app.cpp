@@ -343,6 +343,26 @@ TEST_CASE("while a run trains, the explorer answers every slider move; frame and
                        << " ms idle (headless: UI logic, no GL)");
 }
 
+TEST_CASE("the form's bf16 switch reaches the run's recipe, on the CPU too") {
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  auto& s = app.state();
+  s.form.device = ComputeDevice::Cpu;
+  s.form.bf16 = true;
+  s.form.batch = 8;
+  s.form.steps = 2;
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
+  const auto saved = std::filesystem::temp_directory_path() / "mae-studio-test-bf16.safetensors";
+  app.save_checkpoint(saved.string());
+  REQUIRE(frames_until(ui, app, [&] { return app.unsaved_steps() == 0; }));
+  const auto info = read_checkpoint_info(saved.string());
+  std::filesystem::remove(saved);
+  REQUIRE(info.train.has_value());
+  CHECK(info.train->cpu_bf16);
+  CHECK(info.train->device == "cpu");
+}
+
 TEST_CASE("a finished run asks on close until it is saved") {
   TrainingApp training;
   auto& [ui, renderer, app] = training;
