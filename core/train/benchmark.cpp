@@ -61,10 +61,13 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
     optimizer->zero_grad();
     return out;
   };
+  const auto next_inputs = [&] {
+    return StepInputs{
+        {images}, {at::rand({options.batch, config.num_patches()}, gen).to(at::Device(device))}};
+  };
   std::unique_ptr<CapturedStep> graph;
   const auto train_step = [&] {
-    StepInputs in{{images},
-                  {at::rand({options.batch, config.num_patches()}, gen).to(at::Device(device))}};
+    const auto in = next_inputs();
     const auto out = graph ? graph->replay(in) : device_step(in);
     at::stack({out.loss, out.found_inf}).to(at::kCPU);
     synchronize(device);
@@ -74,10 +77,7 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
     if (i == options.warmup_steps && device != "cpu" && options.cuda_graphs) {
       try {
-        StepInputs example{
-            {images},
-            {at::rand({options.batch, config.num_patches()}, gen).to(at::Device(device))}};
-        graph = std::make_unique<CapturedStep>(device_step, example);
+        graph = std::make_unique<CapturedStep>(device_step, next_inputs());
         r.graph_note = "captured as a CUDA graph after " + std::to_string(i) + " eager steps";
       } catch (const std::exception& e) {
         optimizer->zero_grad();

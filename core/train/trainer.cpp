@@ -123,18 +123,19 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
   return trainer;
 }
 
-StepOutputs Trainer::device_step(const StepInputs& in) {
+at::Tensor Trainer::micro_batch_loss(const at::Tensor& images, const at::Tensor& noise) {
   const bool on_cuda = train_.device != "cpu";
-  const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
+  AutocastScope autocast(train_.device, on_cuda ? train_.bf16 : train_.cpu_bf16);
+  return model_->forward(images, noise, keep_count(model_config_.num_patches(), train_.mask_ratio))
+      .loss;
+}
+
+StepOutputs Trainer::device_step(const StepInputs& in) {
   const double share = 1.0 / static_cast<double>(train_.accum_steps);
   StepOutputs out;
   out.loss = at::zeros({}, in.images.front().options().dtype(at::kFloat));
   for (size_t micro = 0; micro < in.images.size(); ++micro) {
-    at::Tensor loss;
-    {
-      AutocastScope autocast(train_.device, on_cuda ? train_.bf16 : train_.cpu_bf16);
-      loss = model_->forward(in.images[micro], in.noise[micro], len_keep).loss;
-    }
+    const auto loss = micro_batch_loss(in.images[micro], in.noise[micro]);
     out.loss.add_(loss.detach().to(at::kFloat), share);
     (loss * share).backward();
   }
@@ -234,8 +235,6 @@ StepMetrics Trainer::step() {
 // With ranks the loss and finiteness travel in the first gradient bucket as host numbers, so
 // this path reads the loss of each micro-batch and is never captured.
 StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
-  const bool on_cuda = train_.device != "cpu";
-  const int64_t len_keep = keep_count(model_config_.num_patches(), train_.mask_ratio);
   const auto on_device = at::TensorOptions().device(at::Device(train_.device)).dtype(at::kFloat);
   double loss_sum = 0.0;
   bool finite = true;
@@ -245,11 +244,7 @@ StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
     auto images = to_device(loader_->next());
     auto noise =
         to_device(step_mask_noise(train_, model_config_, images.size(0), step_, micro, rank()));
-    at::Tensor loss;
-    {
-      AutocastScope autocast(train_.device, on_cuda ? train_.bf16 : train_.cpu_bf16);
-      loss = model_->forward(images, noise, len_keep).loss;
-    }
+    const auto loss = micro_batch_loss(images, noise);
     const double value = loss.item<double>();
     finite = std::isfinite(value);
     if (finite) loss_sum += value * share;

@@ -78,6 +78,8 @@ class Trainer {
   void start_loader();  // at the first step(), from step_
   StepOutputs single_rank_step();
   at::Tensor to_device(const at::Tensor& host) const;
+  // One micro-batch's loss, under bf16 autocast where the run asks for it.
+  at::Tensor micro_batch_loss(const at::Tensor& images, const at::Tensor& noise);
   StepInputs load_inputs(int64_t step);      // the batches and mask noise of optimizer step `step`
   StepOutputs launch(const StepInputs& in);  // eager, captured now, or replayed
   StepOutputs data_parallel_step(StepMetrics* m);

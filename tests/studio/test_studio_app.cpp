@@ -15,6 +15,7 @@
 
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "frame_stats.h"
 #include "io/authors_pth.h"
 #include "io/checkpoint.h"
 #include "keys.h"
@@ -271,11 +272,6 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
 }
 
 namespace {
-double percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
-}
-
 struct SliderFigures {
   std::vector<double> frame_ms, latency_ms;
   int answered = 0;
@@ -334,12 +330,12 @@ TEST_CASE("while a run trains, the explorer answers every slider move; frame and
   MESSAGE("studio on " << app.worker().model_info().device << " ("
                        << describe_device(gpu ? "cuda" : "cpu") << "), " << s.form.preset
                        << " batch " << s.form.batch << ": slider to reconstruction median "
-                       << percentile(busy.latency_ms, 0.5) << " ms, p90 "
-                       << percentile(busy.latency_ms, 0.9) << " ms while training (" << steps_during
-                       << " steps meanwhile), median " << percentile(idle.latency_ms, 0.5)
-                       << " ms idle; UI frame p50/p99 " << percentile(busy.frame_ms, 0.5) << "/"
-                       << percentile(busy.frame_ms, 0.99) << " ms while training, "
-                       << percentile(idle.frame_ms, 0.5) << "/" << percentile(idle.frame_ms, 0.99)
+                       << percentile(busy.latency_ms, 50) << " ms, p90 "
+                       << percentile(busy.latency_ms, 90) << " ms while training (" << steps_during
+                       << " steps meanwhile), median " << percentile(idle.latency_ms, 50)
+                       << " ms idle; UI frame p50/p99 " << percentile(busy.frame_ms, 50) << "/"
+                       << percentile(busy.frame_ms, 99) << " ms while training, "
+                       << percentile(idle.frame_ms, 50) << "/" << percentile(idle.frame_ms, 99)
                        << " ms idle (headless: UI logic, no GL)");
 }
 
