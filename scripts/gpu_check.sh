@@ -21,7 +21,8 @@ cmake --build build-gpu -j"$(nproc)" > "$out/build.txt" 2>&1 || { tail -40 "$out
 (cd build-gpu && ctest --output-on-failure -j4 > "$out/ctest.txt" 2>&1)
 tail -3 "$out/ctest.txt"
 # CPU/CUDA agreement, fused AdamW on CUDA, no host sync inside a step (sync-debug mode),
-# graphed step = eager step, a thread's own stream.
+# uint8 batches normalized on the GPU, a step's loss read a step late with no sync, graphed
+# step = eager step, a thread's own stream.
 build-gpu/tests/cuda_tests -s > "$out/cuda_tests.txt" 2>&1
 echo "cuda_tests: exit $?"; grep -E "MESSAGE|ERROR|test cases" "$out/cuda_tests.txt" | head -20
 # The studio's UI logic, headless (no GL here): slider latency and frame times while a run

@@ -13,6 +13,7 @@
 #include "synthetic_dataset.h"
 #include "test_support.h"
 #include "train/trainer.h"
+#include "train_steps.h"
 #include "util/read_progress.h"
 
 using namespace mae;
@@ -58,16 +59,14 @@ TEST_CASE("resume continues the same loss curve exactly (CPU)") {
   TempDir dir;
   auto data = std::make_shared<SyntheticDataset>(40, 1, 16);
   Trainer straight(small_model(), small_run(8), data);
-  std::vector<double> expected;
-  while (!straight.done()) expected.push_back(straight.step().loss);
+  const auto expected = train_losses(straight);
 
   Trainer first(small_model(), small_run(8), data);
-  std::vector<double> got;
-  for (int i = 0; i < 3; ++i) got.push_back(first.step().loss);
+  auto got = train_losses(first, 3);
   first.save(dir.path("run.safetensors"));
   auto resumed = Trainer::resume(dir.path("run.safetensors"), data);
   CHECK(resumed->current_step() == 3);
-  while (!resumed->done()) got.push_back(resumed->step().loss);
+  for (double loss : train_losses(*resumed)) got.push_back(loss);
   REQUIRE(got.size() == expected.size());
   for (size_t i = 0; i < got.size(); ++i) CHECK_MESSAGE(got[i] == expected[i], "step " << i);
 }

@@ -1,9 +1,10 @@
 // Why: what only a GPU can show. The CUDA forward agrees with the CPU's (within bf16 rounding
 // under autocast), the fused AdamW kernel on CUDA takes the CPU kernel's step, skips
-// included, and a training step queues its work without waiting for the device (c10's
-// sync-debug mode set to error), a step replayed as a CUDA graph takes the eager step's path,
-// and a thread's own stream keeps its work apart and in order. Without a GPU the program exits 77,
-// which CTest reports as skipped; scripts/gpu_check.sh runs it on a borrowed machine.
+// included, a training step queues its work without waiting for the device (c10's
+// sync-debug mode set to error), uint8 batches normalized on the GPU match the CPU's, a step's
+// loss comes back while the next step runs, a step replayed as a CUDA graph takes the eager
+// step's path, and a thread's own stream keeps its work apart and in order. Without a GPU the program exits 77, which CTest reports as skipped;
+// scripts/gpu_check.sh runs it on a borrowed machine.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -13,14 +14,18 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <numeric>
 
+#include "data/augment.h"
 #include "model/masking.h"
 #include "model/presets.h"
 #include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "train/device.h"
+#include "train/device_upload.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
+#include "train_steps.h"
 
 using namespace mae;
 
@@ -112,16 +117,16 @@ TEST_CASE("a training step queues its work without a host synchronisation") {
   auto optimizer = make_optimizer(params, train);
   const int64_t keep = keep_count(config.num_patches(), 0.75);
   const auto step = [&] {
-    // The loader's batch arrives in pinned memory and is copied without waiting.
-    auto images = at::rand({16, config.in_chans, config.img_h, config.img_w}).pin_memory();
-    auto noise = at::rand({16, config.num_patches()}).pin_memory();
+    // As the trainer takes it: the loader's uint8 pixels in pinned memory and the noise go up
+    // on the side stream, and the pixels are normalized on the GPU.
+    auto pixels = at::randint(0, 256, {16, config.in_chans, config.img_h, config.img_w}, at::kByte)
+                      .pin_memory();
+    auto noise = at::rand({16, config.num_patches()});
+    const auto up = upload_behind_current_stream({pixels, noise}, "cuda");
     at::Tensor loss;
     {
       AutocastScope autocast("cuda", true);
-      loss = model
-                 ->forward(images.to(at::kCUDA, /*non_blocking=*/true),
-                           noise.to(at::kCUDA, /*non_blocking=*/true), keep)
-                 .loss;
+      loss = model->forward(normalize_pixels(up[0], config.mean, config.std), up[1], keep).loss;
     }
     loss.backward();
     optimizer->step(nonfinite_flag(loss, params));
@@ -140,6 +145,19 @@ TEST_CASE("a training step queues its work without a host synchronisation") {
   CHECK_MESSAGE(failure.empty(), failure.substr(0, failure.find('\n')));
 }
 
+TEST_CASE("uint8 pixels uploaded on the side stream and normalized on the GPU match the CPU's") {
+  const auto pixels = at::randint(0, 256, {8, 3, 32, 32}, at::kByte);
+  const std::vector<double> mean{0.485, 0.456, 0.406}, std{0.229, 0.224, 0.225};
+  const auto expected = normalize_pixels(pixels, mean, std);
+  const auto up = upload_behind_current_stream({pixels}, "cuda");
+  REQUIRE(up.size() == 1);
+  CHECK(up[0].is_cuda());
+  CHECK((up[0].scalar_type() == at::kByte));
+  const auto on_gpu = normalize_pixels(up[0], mean, std).cpu();
+  // Division by a scalar is a multiplication by its reciprocal in CUDA's kernel: an ulp apart.
+  CHECK(at::allclose(on_gpu, expected, /*rtol=*/1e-6, /*atol=*/1e-6));
+}
+
 TEST_CASE("a step replayed as a CUDA graph follows the eager step's path") {
   auto dataset = std::make_shared<SyntheticDataset>(64, 1, 16);
   const auto run = [&](bool graphs, std::string* note) {
@@ -151,8 +169,7 @@ TEST_CASE("a step replayed as a CUDA graph follows the eager step's path") {
     Trainer trainer(small_test_model(), train, dataset);
     std::vector<double> losses;
     int64_t graphed = 0;
-    while (!trainer.done()) {
-      const auto m = trainer.step();
+    for (const auto& m : train_steps(trainer)) {
       losses.push_back(m.loss);
       graphed += m.graphed ? 1 : 0;
     }
@@ -176,6 +193,38 @@ TEST_CASE("a step replayed as a CUDA graph follows the eager step's path") {
     CHECK(relative_gap(graph_weights[i], eager_weights[i]) < 1e-4);
 }
 
+TEST_CASE("on the GPU a step's loss comes back while the next runs; whole steps never sync") {
+  auto dataset = std::make_shared<SyntheticDataset>(64, 1, 16);
+  auto train = small_test_run(12, 3);
+  train.device = "cuda";
+  train.loader_workers = 1;
+  Trainer trainer(small_test_model(), train, dataset);
+  std::vector<int64_t> seen;
+  const auto take = [&](const std::vector<StepMetrics>& metrics) {
+    for (const auto& m : metrics) seen.push_back(m.step);
+  };
+  for (int i = 0; i < 5; ++i) take(trainer.step());  // eager, then captured at step 4
+  // Every call has handed back all but at most the step it queued.
+  CHECK(seen.size() >= 4);
+  auto& debug = c10::cuda::warning_state();
+  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
+  std::string failure;
+  try {
+    for (int i = 0; i < 4; ++i) take(trainer.step());  // replays; the wait is on an event
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
+  CHECK_MESSAGE(failure.empty(), failure.substr(0, failure.find('\n')));
+  CHECK(seen.size() >= 8);
+  while (!trainer.done()) take(trainer.step());
+  take(trainer.drain());
+  std::vector<int64_t> expected(12);
+  std::iota(expected.begin(), expected.end(), 1);
+  CHECK(seen == expected);
+  MESSAGE(trainer.graph_note());
+}
+
 TEST_CASE("a run on the GPU saved midway and resumed takes the same steps as one that went on") {
   auto dataset = std::make_shared<SyntheticDataset>(64, 1, 16);
   auto train = small_test_run(12, 5);
@@ -186,15 +235,15 @@ TEST_CASE("a run on the GPU saved midway and resumed takes the same steps as one
   std::vector<double> straight, resumed;
   {
     Trainer trainer(small_test_model(), train, dataset);
-    while (!trainer.done()) straight.push_back(trainer.step().loss);
+    straight = train_losses(trainer);
   }
   {
     Trainer trainer(small_test_model(), train, dataset);
-    for (int i = 0; i < 6; ++i) resumed.push_back(trainer.step().loss);
+    resumed = train_losses(trainer, 6);
     trainer.save(saved.string());
   }
   auto trainer = Trainer::resume(saved.string(), dataset);
-  while (!trainer->done()) resumed.push_back(trainer->step().loss);
+  for (double loss : train_losses(*trainer)) resumed.push_back(loss);
   std::filesystem::remove(saved);
   REQUIRE(resumed.size() == straight.size());
   for (size_t i = 0; i < straight.size(); ++i)

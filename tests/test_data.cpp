@@ -110,6 +110,16 @@ TEST_CASE("batches are a pure function of (seed, step)") {
   auto third = from_start.next();
   BatchLoader resumed(ds, lc, 2);
   CHECK(torch::equal(resumed.next(), third));
+  // The pixels a GPU run takes: uint8, normalized by the consumer to the same floats.
+  lc.output = LoaderOutput::Pixels;
+  BatchLoader pixels(ds, lc, 2);
+  const auto bytes = pixels.next();
+  CHECK((bytes.scalar_type() == torch::kByte));
+  CHECK(torch::equal(normalize_pixels(bytes, lc.mean, lc.std), third));
+  CHECK((bytes.scalar_type() == torch::kByte));  // normalize_pixels left its input alone
+  const auto floats = bytes.to(torch::kFloat);
+  normalize_pixels(floats, lc.mean, lc.std);
+  CHECK(torch::equal(floats, bytes.to(torch::kFloat)));
 }
 
 TEST_CASE("random resized crop follows the scale range") {

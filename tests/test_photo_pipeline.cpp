@@ -106,8 +106,8 @@ TEST_CASE("scaled JPEG decoding gives the same crops as a full decode, within 2 
   std::mt19937_64 rng(5);
   for (int i = 0; i < 16; ++i) boxes.push_back(sample_crop(1200, 1600, ac, rng));
   std::vector<DecodedImage> small(16, scaled), large(16, full);
-  auto a = crop_resize_normalize(small, boxes, 64, 64, {0, 0, 0}, {1, 1, 1}, torch::kCPU);
-  auto b = crop_resize_normalize(large, boxes, 64, 64, {0, 0, 0}, {1, 1, 1}, torch::kCPU);
+  auto a = normalize_pixels(crop_resize(small, boxes, 64, 64, torch::kCPU), {0, 0, 0}, {1, 1, 1});
+  auto b = normalize_pixels(crop_resize(large, boxes, 64, 64, torch::kCPU), {0, 0, 0}, {1, 1, 1});
   const double mean_gap = (a.mean({0, 2, 3}) - b.mean({0, 2, 3})).abs().max().item<double>();
   const double std_gap = (a.std({0, 2, 3}) - b.std({0, 2, 3})).abs().max().item<double>();
   const double pixel_gap = (a - b).abs().mean().item<double>();

@@ -20,6 +20,7 @@
 #include "train/run_control.h"
 #include "train/step_profile.h"
 #include "train/trainer.h"
+#include "train_steps.h"
 
 using namespace mae;
 
@@ -173,8 +174,7 @@ TEST_CASE("a short Fashion-MNIST run lowers the loss clearly") {
   t.warmup_steps = 5;
   t.crop_scale_min = preset.recipe.crop_scale_min;
   Trainer trainer(preset.model, t, open_dataset("fashion-mnist", 1));
-  std::vector<double> losses;
-  while (!trainer.done()) losses.push_back(trainer.step().loss);
+  const auto losses = train_losses(trainer);
   auto mean = [](auto b, auto e) { return std::accumulate(b, e, 0.0) / std::distance(b, e); };
   const double first = mean(losses.begin(), losses.begin() + 5);
   const double last = mean(losses.end() - 5, losses.end());
@@ -182,11 +182,35 @@ TEST_CASE("a short Fashion-MNIST run lowers the loss clearly") {
   CHECK(last < 0.6 * first);
 }
 
+TEST_CASE("every step's metrics come back once and in order, a save midway included") {
+  TempDir dir;
+  auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
+  Trainer trainer(small_model(), small_run(6), data);
+  std::vector<int64_t> seen;
+  for (int i = 0; i < 3; ++i)
+    for (const auto& m : trainer.step()) seen.push_back(m.step);
+  trainer.save(dir.path("mid.safetensors"));  // waits for the step in flight, loses nothing
+  CHECK(trainer.current_step() == 3);
+  while (!trainer.done())
+    for (const auto& m : trainer.step()) seen.push_back(m.step);
+  for (const auto& m : trainer.drain()) seen.push_back(m.step);
+  CHECK(trainer.drain().empty());
+  CHECK(seen == std::vector<int64_t>{1, 2, 3, 4, 5, 6});
+  // On the CPU the loss is known when the step is: each call hands back its own step.
+  Trainer again(small_model(), small_run(2), data);
+  const auto first = again.step();
+  REQUIRE(first.size() == 1);
+  CHECK(first.front().step == 1);
+  CHECK(first.front().step_ms > 0.0);
+}
+
 TEST_CASE("a non-finite loss skips the step and keeps the weights") {
   auto data = std::make_shared<SyntheticDataset>(16, 1, 16, /*nan=*/true);
   Trainer trainer(small_model(), small_run(5), data);
   auto before = trainer.model()->blocks->parameters()[0].clone();
-  auto m = trainer.step();
+  const auto steps = train_steps(trainer, 1);
+  REQUIRE(steps.size() == 1);
+  const auto& m = steps.front();
   CHECK(m.nonfinite);
   CHECK(std::isnan(m.loss));
   CHECK(torch::equal(before, trainer.model()->blocks->parameters()[0]));

@@ -171,18 +171,12 @@ void run(TrainArgs a) {
   double elapsed = 0.0;
   int nonfinite_in_a_row = 0;
   std::string graph_note;
-  while (!trainer->done() && !(a.until > 0 && trainer->current_step() >= a.until)) {
-    // Ranks agree on the step to stop at, so the check travels with the step's gradients.
-    if (g_interrupted) {
-      if (!place.comm) break;
-      trainer->request_stop();
-    }
-    auto m = trainer->step();
+  // One step's metrics: logged, and whether the loop must end (a stop agreed by the ranks).
+  // A GPU's come back a step late, so the last ones arrive from drain().
+  const auto report = [&](const StepMetrics& m) {
     nonfinite_in_a_row = m.nonfinite ? nonfinite_in_a_row + 1 : 0;
-    if (!writes) {  // every rank sees the same flags; rank 0 says why it stopped
-      if (m.stop_requested || nonfinite_in_a_row >= TrainingRun::kMaxNonfiniteInARow) return;
-      continue;
-    }
+    if (!writes)  // every rank sees the same flags; rank 0 says why it stopped
+      return m.stop_requested || nonfinite_in_a_row >= TrainingRun::kMaxNonfiniteInARow;
     elapsed += m.step_ms / 1000.0;
     if (trainer->graph_note() != graph_note) {
       graph_note = trainer->graph_note();
@@ -203,7 +197,7 @@ void run(TrainArgs a) {
     if (m.nonfinite)
       std::fprintf(stderr, "\nstep %lld: non-finite loss; step skipped, weights kept\n",
                    static_cast<long long>(m.step));
-    if (m.step % a.log_every == 0 || trainer->done()) {
+    if (m.step % a.log_every == 0 || m.step == t.total_steps) {
       const double per_step = elapsed / static_cast<double>(m.step - first);
       std::fprintf(stderr,
                    "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f img/s  %.0f ms/step  ETA %s   ",
@@ -213,10 +207,6 @@ void run(TrainArgs a) {
       metrics.flush();
     }
     if (a.save_every > 0 && m.step % a.save_every == 0) trainer->save(last);
-    if (m.stop_requested) {
-      g_interrupted = 1;
-      break;
-    }
     if (nonfinite_in_a_row >= TrainingRun::kMaxNonfiniteInARow) {
       metrics.flush();
       trainer->save(last);
@@ -226,7 +216,19 @@ void run(TrainArgs a) {
           " non-finite losses in a row (lower the lr); the weights from before them are in " +
           last);
     }
+    if (m.stop_requested) g_interrupted = 1;
+    return m.stop_requested;
+  };
+  bool stop = false;
+  while (!stop && !trainer->done() && !(a.until > 0 && trainer->current_step() >= a.until)) {
+    // Ranks agree on the step to stop at, so the check travels with the step's gradients.
+    if (g_interrupted) {
+      if (!place.comm) break;
+      trainer->request_stop();
+    }
+    for (const auto& m : trainer->step()) stop = report(m) || stop;
   }
+  for (const auto& m : trainer->drain()) report(m);
   if (!writes) return;
   std::fprintf(stderr, "\n");
   trainer->save(last);

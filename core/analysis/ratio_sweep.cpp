@@ -134,12 +134,7 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
   int64_t tail_count = 0;
   const auto start = std::chrono::steady_clock::now();
   SweepStatus s{index, o.ratios.size(), ratio, "training", trainer->current_step(), total, 0.0};
-  while (!trainer->done()) {
-    if (stop.stop_requested()) {
-      trainer->save(last);
-      return false;
-    }
-    const auto m = trainer->step();
+  const auto report = [&](const StepMetrics& m) {
     if (!m.nonfinite && m.step > total - tail) {
       tail_sum += m.loss;
       ++tail_count;
@@ -148,7 +143,15 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
     s.loss = m.loss;
     if (status) status(s);
     if (m.step % save_every == 0) trainer->save(last);
+  };
+  while (!trainer->done()) {
+    if (stop.stop_requested()) {
+      trainer->save(last);
+      return false;
+    }
+    for (const auto& m : trainer->step()) report(m);
   }
+  for (const auto& m : trainer->drain()) report(m);
   trainer->save(last);
   result->ratio = ratio;
   result->steps = total;

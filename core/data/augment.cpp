@@ -74,10 +74,8 @@ CropBox scale_box(const CropBox& box, const DecodedImage& image) {
 
 }  // namespace
 
-at::Tensor crop_resize_normalize(const std::vector<DecodedImage>& images,
-                                 const std::vector<CropBox>& boxes, int64_t out_h, int64_t out_w,
-                                 const std::vector<double>& mean, const std::vector<double>& std,
-                                 at::Device device) {
+at::Tensor crop_resize(const std::vector<DecodedImage>& images, const std::vector<CropBox>& boxes,
+                       int64_t out_h, int64_t out_w, at::Device device) {
   const auto n = static_cast<int64_t>(images.size());
   const int64_t channels = n > 0 ? images[0].pixels.size(2) : 0;
   bool all_bytes = true;
@@ -110,7 +108,14 @@ at::Tensor crop_resize_normalize(const std::vector<DecodedImage>& images,
     auto idx = at::tensor(flipped, at::kLong).to(device);
     batch.index_copy_(0, idx, batch.index_select(0, idx).flip({3}));
   }
-  return normalize(batch.to(at::kFloat).div_(255.0), mean, std);
+  return batch;
+}
+
+at::Tensor normalize_pixels(const at::Tensor& pixels, const std::vector<double>& mean,
+                            const std::vector<double>& std) {
+  // A copy even of float pixels: the caller's tensor is not divided in place.
+  return normalize(pixels.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).div_(255.0), mean,
+                   std);
 }
 
 at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,

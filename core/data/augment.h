@@ -35,12 +35,16 @@ CropBox sample_crop(int64_t h, int64_t w, const AugmentConfig& config, std::mt19
 
 // Crops each picture (uint8, or float in [0,1], (H, W, C); the box is scaled from the
 // source size to the stored size), resizes it to (out_h, out_w) with antialiased bicubic
-// (in 8 bits on the CPU, as PIL does), mirrors, and normalizes the whole batch:
-// float (N, C, out_h, out_w) on `device`.
-at::Tensor crop_resize_normalize(const std::vector<DecodedImage>& images,
-                                 const std::vector<CropBox>& boxes, int64_t out_h, int64_t out_w,
-                                 const std::vector<double>& mean, const std::vector<double>& std,
-                                 at::Device device);
+// (in 8 bits on the CPU, as PIL does) and mirrors it: (N, C, out_h, out_w) pixel values in
+// 0..255 on `device`, uint8 when every picture is 8-bit and the device is the CPU, float
+// otherwise. A quarter of the float batch's bytes to copy to a GPU.
+at::Tensor crop_resize(const std::vector<DecodedImage>& images, const std::vector<CropBox>& boxes,
+                       int64_t out_h, int64_t out_w, at::Device device);
+
+// crop_resize's pixel values (any dtype, any device) -> float (x / 255 - mean) / std, on the
+// pixels' device: on a GPU for the trainer, so that uint8 crosses the bus.
+at::Tensor normalize_pixels(const at::Tensor& pixels, const std::vector<double>& mean,
+                            const std::vector<double>& std);
 
 // (C, H, W) in [0,1] -> (C, out_h, out_w) in [0,1]: one sample_crop, resized and flipped.
 at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,

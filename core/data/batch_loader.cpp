@@ -33,7 +33,7 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig co
       config_.shard_index >= config_.shard_count || config_.batch % config_.shard_count != 0)
     throw DataError("a batch of " + std::to_string(config_.batch) + " cannot be split into " +
                     std::to_string(config_.shard_count) + " equal slices");
-  // Ready batches are float (N, C, H, W): hold no more of them than the budget allows.
+  // Ready batches are at most float (N, C, H, W): hold no more of them than the budget allows.
   const int64_t batch_bytes = config_.batch / config_.shard_count * dataset_->channels() *
                               config_.augment.out_h * config_.augment.out_w *
                               static_cast<int64_t>(sizeof(float));
@@ -139,8 +139,10 @@ at::Tensor BatchLoader::build(int64_t step) {
     boxes.push_back(
         sample_crop(images.back().source_h, images.back().source_w, config_.augment, rng));
   }
-  return crop_resize_normalize(images, boxes, config_.augment.out_h, config_.augment.out_w,
-                               config_.mean, config_.std, at::kCPU);
+  auto batch = crop_resize(images, boxes, config_.augment.out_h, config_.augment.out_w, at::kCPU);
+  if (config_.output == LoaderOutput::Normalized)
+    batch = normalize_pixels(batch, config_.mean, config_.std);
+  return config_.pinned ? batch.pin_memory() : batch;
 }
 
 }  // namespace mae

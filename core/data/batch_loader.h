@@ -22,6 +22,11 @@
 
 namespace mae {
 
+// What next() hands over: normalized float batches, or the 0..255 pixel values (uint8 for
+// 8-bit pictures) for the consumer to normalize with normalize_pixels where it likes, on a
+// GPU for the trainer.
+enum class LoaderOutput { Normalized, Pixels };
+
 struct LoaderConfig {
   int64_t batch = 64;  // images per step over all ranks
   // Data-parallel ranks each build one equal, disjoint slice of every batch: the images
@@ -33,6 +38,10 @@ struct LoaderConfig {
   int64_t prefetch = 4;                            // batches built ahead of the consumer, at most
   size_t ready_memory_budget = size_t{256} << 20;  // bytes of built batches waiting
   AugmentConfig augment;
+  LoaderOutput output = LoaderOutput::Normalized;
+  // Ready batches in page-locked memory (needs CUDA), so that a copy to the GPU is queued
+  // without waiting and without a staging copy on the consumer's thread.
+  bool pinned = false;
   std::vector<double> mean;
   std::vector<double> std;
 };
@@ -44,8 +53,8 @@ class BatchLoader {
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
-  // This rank's normalized (N, C, H, W) slice of the next step's batch. Rethrows a worker's
-  // failure.
+  // This rank's (N, C, H, W) slice of the next step's batch, normalized or as pixels (see
+  // LoaderOutput). Rethrows a worker's failure.
   at::Tensor next();
   // Files that could not be decoded and were replaced by another sample.
   int64_t skipped_files() const { return skipped_.load(); }

@@ -142,10 +142,29 @@ void TrainingRun::loop(const std::stop_token& stop) {
     changed_.notify_all();
   };
   int nonfinite_in_a_row = 0;
+  const auto report = [&](const StepMetrics& metrics) {
+    nonfinite_in_a_row = metrics.nonfinite ? nonfinite_in_a_row + 1 : 0;
+    if (callbacks_.on_step) callbacks_.on_step(metrics);
+    if (callbacks_.snapshot_every > 0 && metrics.step % callbacks_.snapshot_every == 0) snapshot();
+    if (metrics.nonfinite && callbacks_.on_message)
+      callbacks_.on_message("step " + std::to_string(metrics.step) +
+                            ": non-finite loss, step skipped, weights kept");
+    if (nonfinite_in_a_row >= kMaxNonfiniteInARow) {
+      request_pause();
+      if (callbacks_.on_message)
+        callbacks_.on_message("paused after repeated non-finite losses; lower the lr");
+    }
+  };
   try {
     snapshot();
     while (!stopping(stop) && !trainer_->done()) {
       save_pending();
+      const bool pausing = [&] {
+        std::lock_guard lock(mutex_);
+        return pause_requested_;
+      }();
+      if (pausing)  // a paused run shows its last step, not the one before
+        for (const auto& metrics : trainer_->drain()) report(metrics);
       {
         std::unique_lock lock(mutex_);
         if (pause_requested_) {
@@ -159,20 +178,9 @@ void TrainingRun::loop(const std::stop_token& stop) {
           state_ = RunState::Running;
         }
       }
-      auto metrics = trainer_->step();
-      nonfinite_in_a_row = metrics.nonfinite ? nonfinite_in_a_row + 1 : 0;
-      if (callbacks_.on_step) callbacks_.on_step(metrics);
-      if (callbacks_.snapshot_every > 0 && metrics.step % callbacks_.snapshot_every == 0)
-        snapshot();
-      if (metrics.nonfinite && callbacks_.on_message)
-        callbacks_.on_message("step " + std::to_string(metrics.step) +
-                              ": non-finite loss, step skipped, weights kept");
-      if (nonfinite_in_a_row >= kMaxNonfiniteInARow) {
-        request_pause();
-        if (callbacks_.on_message)
-          callbacks_.on_message("paused after repeated non-finite losses; lower the lr");
-      }
+      for (const auto& metrics : trainer_->step()) report(metrics);
     }
+    for (const auto& metrics : trainer_->drain()) report(metrics);
   } catch (const std::exception& e) {
     if (callbacks_.on_message)
       callbacks_.on_message(std::string("training failed: ") + one_line_error(e));

@@ -5,15 +5,18 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <utility>
 
+#include "data/augment.h"
 #include "dist/communicator.h"
 #include "dist/gradient_buckets.h"
 #include "io/checkpoint.h"
 #include "train/device.h"
+#include "train/device_upload.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -98,6 +101,10 @@ void Trainer::start_loader() {
   config.batch = train_.batch * train_.ranks;
   config.shard_index = rank();
   config.shard_count = train_.ranks;
+  if (train_.device != "cpu") {  // uint8 crosses the bus and is normalized on the GPU
+    config.output = LoaderOutput::Pixels;
+    config.pinned = true;
+  }
   loader_ = std::make_unique<BatchLoader>(dataset_, config, step_ * train_.accum_steps);
 }
 
@@ -146,39 +153,33 @@ StepOutputs Trainer::device_step(const StepInputs& in) {
   return out;
 }
 
-// On a GPU the batch and its noise go through pinned memory, so that the copies are queued
-// on the stream instead of waiting for it.
-at::Tensor Trainer::to_device(const at::Tensor& host) const {
-  if (train_.device == "cpu") return host;
-  return host.pin_memory().to(at::Device(train_.device), /*non_blocking=*/true);
-}
-
+// On the CPU the loader's batches come normalized. On a GPU they come as pinned pixels,
+// which cross the bus on a side stream with the mask noise and are normalized there.
 StepInputs Trainer::load_inputs(int64_t step) {
-  StepInputs in;
+  std::vector<at::Tensor> host;
   for (int64_t micro = 0; micro < train_.accum_steps; ++micro) {
-    in.images.push_back(to_device(loader_->next()));
-    in.noise.push_back(
-        to_device(step_mask_noise(train_, model_config_, in.images.back().size(0), step, micro)));
+    host.push_back(loader_->next());
+    host.push_back(
+        step_mask_noise(train_, model_config_, host.back().size(0), step, micro, rank()));
+  }
+  const auto on_device = upload_behind_current_stream(host, train_.device);
+  StepInputs in;
+  for (size_t i = 0; i < on_device.size(); i += 2) {
+    in.images.push_back(train_.device == "cpu" ? on_device[i]
+                                               : normalize_pixels(on_device[i], model_config_.mean,
+                                                                  model_config_.std));
+    in.noise.push_back(on_device[i + 1]);
   }
   return in;
 }
 
-StepOutputs Trainer::single_rank_step() {
-  if (prefetch_error_) std::rethrow_exception(std::exchange(prefetch_error_, nullptr));
-  StepInputs in = next_inputs_ ? std::move(*next_inputs_) : load_inputs(step_);
-  next_inputs_.reset();
-  const StepOutputs out = launch(in);
-  // On a GPU the step is only queued so far: the next batch is loaded and its copy queued
-  // behind it while the device works, before the caller waits for this step's loss. A
-  // failure to load it belongs to the next step, which rethrows it.
-  if (train_.device != "cpu" && step_ + 1 < train_.total_steps) {
-    try {
-      next_inputs_ = load_inputs(step_ + 1);
-    } catch (...) {
-      prefetch_error_ = std::current_exception();
-    }
+void Trainer::prefetch_next_inputs() {
+  if (train_.device == "cpu" || done()) return;
+  try {
+    next_inputs_ = load_inputs(step_);
+  } catch (...) {
+    prefetch_error_ = std::current_exception();
   }
-  return out;
 }
 
 StepOutputs Trainer::launch(const StepInputs& in) {
@@ -201,9 +202,8 @@ StepOutputs Trainer::launch(const StepInputs& in) {
   }
 }
 
-StepMetrics Trainer::step() {
-  using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
+std::vector<StepMetrics> Trainer::step() {
+  const auto start = std::chrono::steady_clock::now();
   if (!loader_) {  // here, not in the constructor: resume sets step_ and the weights first
     start_loader();
     if (comm_) adopt_rank_zero_weights();
@@ -212,20 +212,57 @@ StepMetrics Trainer::step() {
   m.lr = learning_rate_at(train_, step_);
   optimizer_->set_lr(m.lr);
   m.stop_requested = stop_requested_;
-  StepOutputs out = comm_ ? data_parallel_step(&m) : single_rank_step();
+  StepOutputs out;
+  if (comm_) {
+    out = data_parallel_step(&m);
+  } else {
+    if (prefetch_error_) std::rethrow_exception(std::exchange(prefetch_error_, nullptr));
+    const StepInputs in = next_inputs_ ? std::move(*next_inputs_) : load_inputs(step_);
+    next_inputs_.reset();
+    out = launch(in);
+  }
   m.graphed = graph_ != nullptr;
-  const auto read = at::stack({out.loss, out.found_inf}).to(at::kCPU);
-  if (read[1].item<float>() == 0.0f) {
-    m.loss = read[0].item<double>();
+  ++step_;
+  m.step = step_;
+  pending_.push_back({m, start, DeviceReadback({out.loss, out.found_inf})});
+  // On a GPU the step is only queued so far: the next batch is loaded and its copy queued
+  // while the device works, before anything waits for a loss.
+  if (!comm_) prefetch_next_inputs();
+  // With ranks every rank must see a stop request after the same step: no lag there.
+  return collect(/*wait_all=*/comm_ != nullptr);
+}
+
+std::vector<StepMetrics> Trainer::drain() { return collect(/*wait_all=*/true); }
+
+std::vector<StepMetrics> Trainer::collect(bool wait_all) {
+  std::vector<StepMetrics> out = std::exchange(resolved_, {});
+  // At most one step stays in flight: an older one is waited for.
+  while (!pending_.empty() &&
+         (wait_all || pending_.size() > 1 || pending_.front().readback.ready())) {
+    out.push_back(resolve(pending_.front()));
+    pending_.pop_front();
+  }
+  return out;
+}
+
+StepMetrics Trainer::resolve(PendingStep& pending) {
+  const auto& values = pending.readback.wait();
+  StepMetrics m = pending.metrics;
+  if (values[1].item<float>() == 0.0f) {
+    m.loss = values[0].item<double>();
     last_good_loss_ = m.loss;
   } else {
     ++nonfinite_steps_;
     m.loss = std::numeric_limits<double>::quiet_NaN();
     m.nonfinite = true;
   }
-  ++step_;
-  m.step = step_;
-  m.step_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
+  // From when the step was queued or the step before it came back, whichever is later: on a
+  // GPU, steps overlap, and the time between their results is what each one took.
+  const auto now = std::chrono::steady_clock::now();
+  m.step_ms =
+      std::chrono::duration<double, std::milli>(now - std::max(pending.started, last_resolved_))
+          .count();
+  last_resolved_ = now;
   m.images_per_sec = static_cast<double>(train_.effective_batch()) / (m.step_ms / 1000.0);
   m.memory_bytes = memory_in_use(train_.device);
   m.skipped_files = loader_->skipped_files();
@@ -240,11 +277,12 @@ StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
   bool finite = true;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double share = 1.0 / static_cast<double>(train_.accum_steps);
+  // All micro-batches are loaded even when one is non-finite, so that the next step's
+  // batches stay those of its own step.
+  const StepInputs in = load_inputs(step_);
   for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
-    auto images = to_device(loader_->next());
-    auto noise =
-        to_device(step_mask_noise(train_, model_config_, images.size(0), step_, micro, rank()));
-    const auto loss = micro_batch_loss(images, noise);
+    const auto loss = micro_batch_loss(in.images[static_cast<size_t>(micro)],
+                                       in.noise[static_cast<size_t>(micro)]);
     const double value = loss.item<double>();
     finite = std::isfinite(value);
     if (finite) loss_sum += value * share;
@@ -274,6 +312,7 @@ StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
 }
 
 void Trainer::save(const std::string& path) {
+  resolved_ = collect(/*wait_all=*/true);
   save_checkpoint(path, model_, export_optimizer_state(*optimizer_, params_), &train_, step_,
                   last_good_loss_);
 }

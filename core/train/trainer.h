@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -17,6 +19,7 @@
 #include "model/mae_model.h"
 #include "recipe/train_config.h"
 #include "train/captured_step.h"
+#include "train/device_readback.h"
 #include "train/optimizer.h"
 
 namespace mae {
@@ -59,11 +62,18 @@ class Trainer {
   // default) or after it; for measuring what the overlap gains.
   void overlap_communication(bool overlap);
 
-  StepMetrics step();
+  // Queues one optimizer step and returns the metrics of the steps whose results have come
+  // back since the last call, oldest first. On the CPU, and with ranks, that is this step.
+  // On one GPU the loss is read back while the next step runs, so it is usually the step
+  // before (nothing after the first call); drain() waits for the rest.
+  std::vector<StepMetrics> step();
+  std::vector<StepMetrics> drain();
   bool done() const { return step_ >= train_.total_steps; }
-  // Atomic write of model + optimizer + configs + step.
+  // Atomic write of model + optimizer + configs + step. Waits for the steps in flight; their
+  // metrics come with the next step() or drain().
   void save(const std::string& path);
 
+  // Optimizer steps queued so far; the weights include them all.
   int64_t current_step() const { return step_; }
   double last_good_loss() const { return last_good_loss_; }
   int64_t nonfinite_steps() const { return nonfinite_steps_; }
@@ -75,12 +85,25 @@ class Trainer {
   MaeModel& model() { return model_; }
 
  private:
+  // A queued step whose loss and skip flag are on their way back.
+  struct PendingStep {
+    StepMetrics metrics;
+    std::chrono::steady_clock::time_point started;
+    DeviceReadback readback;
+  };
+
   void start_loader();  // at the first step(), from step_
-  StepOutputs single_rank_step();
-  at::Tensor to_device(const at::Tensor& host) const;
+  // On a GPU, the next step's batch loaded and its copy queued while this one runs. A failure
+  // to load it belongs to the next step, which rethrows it.
+  void prefetch_next_inputs();
+  // The metrics of the pending steps that have come back (all of them with wait_all), and
+  // those a save() collected.
+  std::vector<StepMetrics> collect(bool wait_all);
+  StepMetrics resolve(PendingStep& pending);
   // One micro-batch's loss, under bf16 autocast where the run asks for it.
   at::Tensor micro_batch_loss(const at::Tensor& images, const at::Tensor& noise);
-  StepInputs load_inputs(int64_t step);      // the batches and mask noise of optimizer step `step`
+  // This rank's batches and mask noise of optimizer step `step`, on the device.
+  StepInputs load_inputs(int64_t step);
   StepOutputs launch(const StepInputs& in);  // eager, captured now, or replayed
   StepOutputs data_parallel_step(StepMetrics* m);
   // Forward and backward of every micro-batch, the skip flag and the fused update, all queued
@@ -107,6 +130,9 @@ class Trainer {
   std::unique_ptr<CapturedStep> graph_;
   std::optional<StepInputs> next_inputs_;  // on a GPU, the next step's, queued during this one
   std::exception_ptr prefetch_error_;
+  std::deque<PendingStep> pending_;
+  std::vector<StepMetrics> resolved_;  // came back during a save(), not yet handed out
+  std::chrono::steady_clock::time_point last_resolved_;
   std::string graph_note_;
   std::atomic<bool> stop_requested_{false};
 };
