@@ -146,6 +146,33 @@ TEST_CASE("norm_pix: the pictures do not depend on the hidden pixels") {
   CHECK((patch - patch.mean()).abs().max().item<float>() < 1e-5f);
 }
 
+TEST_CASE("norm_pix: a removed patch takes its nearest visible patches' statistics") {
+  auto config = small_test_model();  // a 4 x 4 grid
+  config.norm_pix_loss = true;
+  const auto target = torch::rand({2, 16, 12}) * torch::arange(1, 17).view({1, 16, 1});
+  auto mask = torch::zeros({2, 16});
+  mask[0][0] = mask[0][5] = 1;  // image 0: two removed patches
+  mask[1].fill_(1);             // image 1: nothing visible
+  const auto out = prediction_to_pixels(config, torch::zeros({2, 16, 12}), target, mask);
+  const auto own = target.mean(-1);
+  auto average = [&](std::initializer_list<int64_t> cells) {
+    double sum = 0;
+    for (auto c : cells) sum += own[0][c].item<double>();
+    return sum / static_cast<double>(cells.size());
+  };
+  // A zero prediction comes out as each patch's mean: its own where visible.
+  CHECK(out[0][3].mean().item<double>() == doctest::Approx(own[0][3].item<double>()));
+  CHECK(out[0][5].mean().item<double>() == doctest::Approx(average({1, 4, 6, 9})));
+  CHECK(out[0][0].mean().item<double>() == doctest::Approx(average({1, 4})));
+  CHECK(out[1].abs().max().item<double>() == 0.0);  // no visible patch: mean 0
+  // A prediction of one is one std above: the neighbours' std, or 1 with none visible.
+  const auto ones = prediction_to_pixels(config, torch::ones({2, 16, 12}), target, mask);
+  const auto stds = (target.var(-1, true) + 1e-6).sqrt();
+  CHECK((ones[0][0] - out[0][0]).mean().item<double>() ==
+        doctest::Approx((stds[0][1] + stds[0][4]).item<double>() / 2));
+  CHECK((ones[1] - 1).abs().max().item<double>() == 0.0);
+}
+
 TEST_CASE("attention: recomputed encoder equals forward_encoder and rows are distributions") {
   auto config = small_test_model(/*depth=*/2);
   auto model = mae::make_model(config, 3);

@@ -24,6 +24,12 @@ struct ImageView {
 ImageView make_view(const at::Tensor& image, const at::Tensor& mask = {},
                     const at::Tensor& error = {});
 
+// make_view's pixels, (H, W, 3) uint8, computed on the image's device: on a GPU a quarter of
+// the float image's bytes come back, and the UI thread has no conversion to do.
+at::Tensor view_pixels(const at::Tensor& image);
+// A view of pixels view_pixels made, already on the CPU.
+ImageView view_of_pixels(at::Tensor rgb, const at::Tensor& mask = {}, const at::Tensor& error = {});
+
 // A version no view has had yet: a view whose pixels or grids change takes a new one.
 uint64_t next_view_version();
 

@@ -42,11 +42,13 @@ void InferenceWorker::load_checkpoint(const std::string& path) {
 }
 
 void InferenceWorker::set_weights(const MaeConfig& config, NamedTensors weights,
-                                  const std::string& source, int64_t step, double loss) {
+                                  const std::string& source, int64_t step, double loss,
+                                  std::shared_ptr<const StreamFence> ready) {
   {
     std::lock_guard lock(mutex_);
-    pending_weights_ = PendingWeights{config, std::move(weights), source,      step, loss,
-                                      false,  std::nullopt,       std::nullopt};
+    pending_weights_ =
+        PendingWeights{config,       std::move(weights), source,          step, loss, false,
+                       std::nullopt, std::nullopt,       std::move(ready)};
   }
   changed_.notify_all();
 }
@@ -150,9 +152,12 @@ bool InferenceWorker::busy() const {
 void InferenceWorker::apply_weights(PendingWeights pending) {
   if (model_.is_empty() || model_->config().to_json() != pending.config.to_json())
     model_ = MaeModel(pending.config);
+  if (pending.ready) pending.ready->order_current_stream_after();
   load_weights(model_, SafetensorsContent{std::move(pending.weights), {}});
   model_->to(at::Device(device_));
   model_->eval();
+  // Copies made on another stream are let go only once this stream has read them.
+  if (pending.ready) finish_current_stream(device_);
   std::lock_guard lock(mutex_);
   info_.loaded = true;
   info_.device = device_;
@@ -230,7 +235,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         const int64_t step = loaded.step;
         const double loss = loaded.loss;
         apply_weights({loaded.config, std::move(loaded.tensors), *checkpoint, step, loss,
-                       loaded.norm_pix_guessed, loaded.trained_mask_ratio, loaded.train});
+                       loaded.norm_pix_guessed, loaded.trained_mask_ratio, loaded.train, nullptr});
         std::vector<at::Tensor> gallery;
         double ratio = 0.75;
         uint64_t seed = 0;

@@ -24,6 +24,7 @@
 #include "model/config.h"
 #include "recipe/train_config.h"
 #include "snapshot.h"
+#include "train/device_readback.h"
 #include "util/read_progress.h"
 
 namespace mae::studio {
@@ -90,9 +91,11 @@ class InferenceWorker {
 
   // Loads a checkpoint on the worker thread; errors arrive through take_message().
   void load_checkpoint(const std::string& path);
-  // Replaces the weights (e.g. the trainer's latest), copied by the caller.
+  // Replaces the weights (e.g. the trainer's latest), copied by the caller. Copies the caller
+  // queued on a GPU come with `ready`, a fence after them on the caller's stream: the worker's
+  // stream waits for it on the device, never the caller.
   void set_weights(const MaeConfig& config, NamedTensors weights, const std::string& source,
-                   int64_t step, double loss);
+                   int64_t step, double loss, std::shared_ptr<const StreamFence> ready = nullptr);
   // Latest wins: a request not yet started is replaced.
   void submit(ExploreRequest request);
 
@@ -117,6 +120,7 @@ class InferenceWorker {
     bool norm_pix_guessed = false;
     std::optional<double> trained_mask_ratio;
     std::optional<TrainConfig> train;
+    std::shared_ptr<const StreamFence> ready;
   };
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);

@@ -86,22 +86,24 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
 void TrainingSession::on_snapshot(Trainer& trainer) {
   auto& model = trainer.model();
   model->eval();
-  auto snapshot = std::make_shared<TrainingSnapshot>(
-      make_snapshot(model, eval_images_, trainer.train_config().mask_ratio, request_.eval_mask_seed,
-                    trainer.current_step(), trainer.last_good_loss(),
-                    "step " + std::to_string(trainer.current_step())));
+  auto snapshot =
+      queue_snapshot(model, eval_images_, trainer.train_config().mask_ratio,
+                     request_.eval_mask_seed, trainer.current_step(), trainer.last_good_loss(),
+                     "step " + std::to_string(trainer.current_step()));
   if (publish_weights_) {
+    // On a GPU the copies stay there, queued on the trainer's stream behind a fence the
+    // worker's stream waits for: neither thread waits for the other's work.
+    const auto& device = trainer.train_config().device;
     NamedTensors weights;
-    for (auto& [name, t] : model_state(model))
-      weights.emplace_back(name, t.detach().to(at::kCPU).clone());
+    for (auto& [name, t] : model_state(model)) weights.emplace_back(name, t.detach().clone());
     worker_->set_weights(trainer.model_config(), std::move(weights),
                          "training step " + std::to_string(trainer.current_step()),
-                         trainer.current_step(), trainer.last_good_loss());
+                         trainer.current_step(), trainer.last_good_loss(),
+                         std::make_shared<const StreamFence>(device));
   }
   model->train();
   std::lock_guard lock(mutex_);
-  snapshots_.push_back(std::move(snapshot));
-  while (snapshots_.size() > kMaxSnapshots) snapshots_.pop_front();
+  pending_snapshots_.push_back(std::move(snapshot));
 }
 
 void TrainingSession::pause() {
@@ -201,6 +203,12 @@ void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::s
   messages->insert(messages->end(), new_messages_.begin(), new_messages_.end());
   new_metrics_.clear();
   new_messages_.clear();
+  while (!pending_snapshots_.empty() && pending_snapshots_.front().pictures.ready()) {
+    snapshots_.push_back(
+        std::make_shared<const TrainingSnapshot>(finish_snapshot(pending_snapshots_.front())));
+    pending_snapshots_.pop_front();
+  }
+  while (snapshots_.size() > kMaxSnapshots) snapshots_.pop_front();
 }
 
 std::vector<std::shared_ptr<const TrainingSnapshot>> TrainingSession::snapshots() const {

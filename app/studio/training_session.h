@@ -1,7 +1,8 @@
 // Why: the app's side of a background training run. The trainer thread publishes metrics,
 // messages and, every few steps, a snapshot (the fixed evaluation batch reconstructed with
-// a fixed mask seed) plus a copy of the weights for the inference worker. The UI thread
-// only swaps these out under a short lock: it never waits for a step.
+// a fixed mask seed, queued on the device and read back behind an event) plus a copy of the
+// weights for the inference worker. The UI thread only swaps these out under a short lock:
+// it never waits for a step or for the GPU.
 #pragma once
 
 #include <atomic>
@@ -59,7 +60,8 @@ class TrainingSession {
   int64_t saved_step() const;
   bool paused() const;
 
-  // UI thread: what arrived since the last call.
+  // UI thread: what arrived since the last call. Snapshots whose pictures have landed join
+  // the history here; the check never waits.
   void poll(std::vector<StepMetrics>* metrics, std::vector<std::string>* messages);
   // The snapshot history, oldest first (at most kMaxSnapshots).
   std::vector<std::shared_ptr<const TrainingSnapshot>> snapshots() const;
@@ -81,6 +83,7 @@ class TrainingSession {
   std::vector<StepMetrics> new_metrics_;
   std::vector<std::string> new_messages_;
   std::deque<std::shared_ptr<const TrainingSnapshot>> snapshots_;
+  std::deque<PendingSnapshot> pending_snapshots_;  // queued by the trainer, not landed yet
   bool preparing_ = true;
   std::string data_stage_;
   bool failed_ = false;

@@ -5,6 +5,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/utils.h>
 
+#include <limits>
+
 #include "data/augment.h"
 #include "data/batch_loader.h"
 #include "model/patchify.h"
@@ -38,41 +40,31 @@ at::Tensor comparison_target(const MaeConfig& config, const at::Tensor& target_p
 namespace {
 
 // Per-patch (N, L, 1) mean and std where removed patches take the average of their nearest
-// visible patches' values: what can be known without the hidden pixels.
+// visible patches' values: what can be known without the hidden pixels. Computed on the
+// patches' device with nothing read back (an (N, L, L) table of grid distances).
 std::pair<at::Tensor, at::Tensor> visible_patch_stats(const MaeConfig& config,
                                                       const at::Tensor& target_patches,
                                                       const at::Tensor& mask) {
-  auto mean = target_patches.mean(-1, true).to(at::kCPU, at::kFloat).contiguous();
-  auto std =
-      (target_patches.var(-1, true, true) + 1e-6).sqrt().to(at::kCPU, at::kFloat).contiguous();
-  auto removed = mask.to(at::kCPU, at::kFloat).contiguous();
-  const int64_t n = removed.size(0), gw = config.grid_w(), l = removed.size(1);
-  auto m = mean.accessor<float, 3>();
-  auto s = std.accessor<float, 3>();
-  auto r = removed.accessor<float, 2>();
-  auto out_mean = mean.clone(), out_std = std.clone();
-  auto om = out_mean.accessor<float, 3>();
-  auto os = out_std.accessor<float, 3>();
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t i = 0; i < l; ++i) {
-      if (r[b][i] < 0.5f) continue;
-      int64_t best = -1, count = 0;
-      double sum_mean = 0, sum_std = 0;
-      for (int64_t j = 0; j < l; ++j) {
-        if (r[b][j] >= 0.5f) continue;
-        const int64_t dy = i / gw - j / gw, dx = i % gw - j % gw, d = dy * dy + dx * dx;
-        if (best >= 0 && d > best) continue;
-        if (d != best) sum_mean = sum_std = 0, count = 0, best = d;
-        sum_mean += m[b][j][0];
-        sum_std += s[b][j][0];
-        ++count;
-      }
-      // No visible patch at all: the normalized image's expected mean 0 and std 1.
-      om[b][i][0] = count > 0 ? static_cast<float>(sum_mean / static_cast<double>(count)) : 0.0f;
-      os[b][i][0] = count > 0 ? static_cast<float>(sum_std / static_cast<double>(count)) : 1.0f;
-    }
-  }
-  return {out_mean.to(target_patches.device()), out_std.to(target_patches.device())};
+  const auto mean = target_patches.mean(-1, true).to(at::kFloat);
+  const auto std = (target_patches.var(-1, true, true) + 1e-6).sqrt().to(at::kFloat);
+  const int64_t l = mask.size(1);
+  const auto cells = at::arange(l, mask.options().dtype(at::kLong));
+  const auto row = cells.div(config.grid_w(), "floor"), col = cells.remainder(config.grid_w());
+  const auto dy = row.unsqueeze(1) - row.unsqueeze(0), dx = col.unsqueeze(1) - col.unsqueeze(0);
+  const auto distance = (dy * dy + dx * dx).unsqueeze(0);             // (1, L, L)
+  const auto visible = (mask < 0.5).unsqueeze(1);                     // (N, 1, L): j visible
+  const auto to_visible = distance.masked_fill(~visible, 4 * l * l);  // beyond any real distance
+  const auto nearest = (to_visible == to_visible.amin(-1, true)).logical_and(visible);
+  const auto weights = nearest.to(at::kDouble);  // (N, L, L)
+  const auto count = weights.sum(-1, true);      // (N, L, 1)
+  const auto some = count > 0;
+  // No visible patch at all: the normalized image's expected mean 0 and std 1.
+  const auto near_mean =
+      at::where(some, weights.bmm(mean.to(at::kDouble)) / count.clamp_min(1), 0.0).to(at::kFloat);
+  const auto near_std =
+      at::where(some, weights.bmm(std.to(at::kDouble)) / count.clamp_min(1), 1.0).to(at::kFloat);
+  const auto removed = (mask >= 0.5).unsqueeze(-1);  // (N, L, 1)
+  return {at::where(removed, near_mean, mean), at::where(removed, near_std, std)};
 }
 
 }  // namespace
@@ -84,7 +76,13 @@ at::Tensor prediction_to_pixels(const MaeConfig& config, const at::Tensor& pred,
   return pred * std + mean;
 }
 
-Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request) {
+namespace {
+
+// reconstruct()'s work, queued on the model's device with nothing read back; the masked MSE
+// as a device scalar.
+std::pair<Reconstruction, at::Tensor> reconstruct_on_device(MaeModel& model,
+                                                            const at::Tensor& image,
+                                                            const MaskRequest& request) {
   torch::NoGradGuard no_grad;
   const auto& c = model->config();
   const auto device = model->cls_token.device();
@@ -99,17 +97,31 @@ Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskR
   auto pred = prediction_to_pixels(c, raw, target, out.mask);
   auto mask = out.mask.unsqueeze(-1);                                     // (1, L, 1)
   auto per_patch = (raw - comparison_target(c, target)).pow(2).mean(-1);  // (1, L)
-  r.patch_error = per_patch.reshape({c.grid_h(), c.grid_w()}).cpu();
-  r.mask = out.mask.reshape({c.grid_h(), c.grid_w()}).cpu();
-  r.masked_mse = ((per_patch * out.mask).sum() / out.mask.sum().clamp_min(1.0)).item<double>();
+  r.patch_error = per_patch.reshape({c.grid_h(), c.grid_w()});
+  r.mask = out.mask.reshape({c.grid_h(), c.grid_w()});
+  r.masked_mse = std::numeric_limits<double>::quiet_NaN();
   auto to_image = [&](const at::Tensor& patches) {
     auto img = unpatchify(patches, c.patch, c.grid_h(), c.grid_w(), c.in_chans);
-    return denormalize(img, c.mean, c.std).squeeze(0).clamp(0.0, 1.0).cpu();
+    return denormalize(img, c.mean, c.std).squeeze(0).clamp(0.0, 1.0);
   };
   r.masked = to_image(target * (1 - mask));
   r.reconstruction = to_image(pred);
   r.pasted = to_image(target * (1 - mask) + pred * mask);
+  return {r, (per_patch * out.mask).sum() / out.mask.sum().clamp_min(1.0)};
+}
+
+}  // namespace
+
+Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request) {
+  auto [r, masked_mse] = reconstruct_on_device(model, image, request);
+  for (auto* t : {&r.masked, &r.reconstruction, &r.pasted, &r.mask, &r.patch_error}) *t = t->cpu();
+  r.masked_mse = masked_mse.item<double>();
   return r;
+}
+
+Reconstruction reconstruct_queued(MaeModel& model, const at::Tensor& image,
+                                  const MaskRequest& request) {
+  return reconstruct_on_device(model, image, request).first;
 }
 
 at::Tensor make_strip(const std::vector<at::Tensor>& panels, int64_t gap) {

@@ -39,6 +39,13 @@ std::string error_space(const MaeConfig& config);
 // prediction_to_pixels): a removed patch's own mean and variance are never used.
 Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request);
 
+// The same work queued on the model's device and nothing read back: the tensors stay there
+// (the original, resized on the CPU, stays on the CPU) and masked_mse is NaN. For a caller
+// that copies the pictures back behind an event instead of waiting (the app's training
+// snapshots on a GPU).
+Reconstruction reconstruct_queued(MaeModel& model, const at::Tensor& image,
+                                  const MaskRequest& request);
+
 // The mask noise a request stands for, (1, L); sets len_keep.
 at::Tensor request_noise(const MaeConfig& config, const MaskRequest& request, int64_t* len_keep);
 
