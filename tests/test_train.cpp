@@ -204,6 +204,24 @@ TEST_CASE("every step's metrics come back once and in order, a save midway inclu
   CHECK(first.front().step_ms > 0.0);
 }
 
+TEST_CASE("a step that cannot be captured says why and leaves no gradient behind") {
+  const auto config = small_model();
+  auto model = make_model(config, 0);
+  const auto params = trainable_parameters(model);
+  auto optimizer = make_optimizer(params, small_run(1));
+  // Gradients as a capture that failed midway would leave them.
+  for (const auto& p : params) p.tensor.mutable_grad() = torch::ones_like(p.tensor);
+  const auto body = [](const StepInputs&) { return StepOutputs{}; };
+  const StepInputs example{{torch::rand({2, config.in_chans, config.img_h, config.img_w})},
+                           {torch::rand({2, config.num_patches()})}};
+  std::string failure;
+  CHECK(try_capture(body, example, *optimizer, &failure) == nullptr);
+  // Nothing on the CPU can be captured; the reason says so.
+  CHECK(failure.find("CUDA") != std::string::npos);
+  MESSAGE("capture on the CPU: " << failure);
+  for (const auto& p : params) CHECK(!p.tensor.grad().defined());
+}
+
 TEST_CASE("a non-finite loss skips the step and keeps the weights") {
   auto data = std::make_shared<SyntheticDataset>(16, 1, 16, /*nan=*/true);
   Trainer trainer(small_model(), small_run(5), data);

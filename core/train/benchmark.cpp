@@ -15,7 +15,6 @@
 #include "train/captured_step.h"
 #include "train/device.h"
 #include "train/optimizer.h"
-#include "util/one_line_error.h"
 
 namespace mae {
 
@@ -76,13 +75,10 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   model->train();
   for (int64_t i = 0; i < options.warmup_steps + options.steps; ++i) {
     if (i == options.warmup_steps && device != "cpu" && options.cuda_graphs) {
-      try {
-        graph = std::make_unique<CapturedStep>(device_step, next_inputs());
-        r.graph_note = "captured as a CUDA graph after " + std::to_string(i) + " eager steps";
-      } catch (const std::exception& e) {
-        optimizer->zero_grad();
-        r.graph_note = "eager: CUDA graph capture failed (" + one_line_error(e) + ")";
-      }
+      std::string failure;
+      graph = try_capture(device_step, next_inputs(), *optimizer, &failure);
+      r.graph_note = graph ? "captured as a CUDA graph after " + std::to_string(i) + " eager steps"
+                           : "eager: CUDA graph capture failed (" + failure + ")";
     }
     const auto start = clock::now();
     train_step();

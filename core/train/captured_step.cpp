@@ -9,6 +9,9 @@
 
 #include <stdexcept>
 
+#include "train/fused_adamw.h"
+#include "util/one_line_error.h"
+
 #ifdef MAE_HAVE_CUDA
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
@@ -41,10 +44,10 @@ struct CapturedStep::Graph {
 };
 
 CapturedStep::CapturedStep(const std::function<StepOutputs(const StepInputs&)>& body,
-                           const StepInputs& example)
-    : graph_(std::make_unique<Graph>()) {
+                           const StepInputs& example) {
   if (example.images.empty() || !example.images.front().is_cuda())
     throw std::invalid_argument("only work on a CUDA device can be captured");
+  graph_ = std::make_unique<Graph>();  // after the check: a CUDA graph needs a working driver
   buffers_.images = buffers_like(example.images);
   buffers_.noise = buffers_like(example.noise);
   copy_into(buffers_.images, example.images);
@@ -103,5 +106,18 @@ StepOutputs CapturedStep::replay(const StepInputs& inputs) {
 #endif
 
 CapturedStep::~CapturedStep() = default;
+
+std::unique_ptr<CapturedStep> try_capture(const std::function<StepOutputs(const StepInputs&)>& body,
+                                          const StepInputs& example, FusedAdamW& optimizer,
+                                          std::string* failure) {
+  try {
+    optimizer.use_device_lr();
+    return std::make_unique<CapturedStep>(body, example);
+  } catch (const std::exception& e) {
+    optimizer.zero_grad();
+    *failure = one_line_error(e);
+    return nullptr;
+  }
+}
 
 }  // namespace mae

@@ -46,4 +46,14 @@ class CapturedStep {
   StepOutputs outputs_;
 };
 
+class FusedAdamW;
+
+// Captures `body` (a step that ends with `optimizer`'s update) after switching the optimizer to
+// a device learning rate, or says why it cannot: the graph, or null with `failure` set to the
+// reason in one line and the gradients the failed capture left behind dropped; the caller
+// then runs its steps eagerly.
+std::unique_ptr<CapturedStep> try_capture(const std::function<StepOutputs(const StepInputs&)>& body,
+                                          const StepInputs& example, FusedAdamW& optimizer,
+                                          std::string* failure);
+
 }  // namespace mae

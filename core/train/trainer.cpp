@@ -17,7 +17,6 @@
 #include "io/checkpoint.h"
 #include "train/device.h"
 #include "train/device_upload.h"
-#include "util/one_line_error.h"
 
 namespace mae {
 
@@ -187,19 +186,15 @@ StepOutputs Trainer::launch(const StepInputs& in) {
   const bool capture = train_.device != "cpu" && train_.cuda_graphs && graph_note_.empty() &&
                        ++eager_steps_ > kEagerStepsBeforeCapture;
   if (!capture) return device_step(in);
-  try {
-    optimizer_->use_device_lr();
-    auto graph = std::make_unique<CapturedStep>(
-        [this](const StepInputs& buffers) { return device_step(buffers); }, in);
-    graph_ = std::move(graph);
-    graph_note_ = "the step runs as a CUDA graph from step " + std::to_string(step_ + 1);
-    return graph_->replay(in);
-  } catch (const std::exception& e) {
-    optimizer_->zero_grad();  // whatever the void capture left in the gradients
-    graph_note_ =
-        std::string("the step runs eagerly: CUDA graph capture failed (") + one_line_error(e) + ")";
+  std::string failure;
+  graph_ = try_capture([this](const StepInputs& buffers) { return device_step(buffers); }, in,
+                       *optimizer_, &failure);
+  if (!graph_) {
+    graph_note_ = "the step runs eagerly: CUDA graph capture failed (" + failure + ")";
     return device_step(in);
   }
+  graph_note_ = "the step runs as a CUDA graph from step " + std::to_string(step_ + 1);
+  return graph_->replay(in);
 }
 
 std::vector<StepMetrics> Trainer::step() {
