@@ -1,10 +1,11 @@
 // Why: what only a GPU can show. The CUDA forward agrees with the CPU's (within bf16 rounding
 // under autocast), the fused AdamW kernel on CUDA takes the CPU kernel's step, skips
 // included, a training step queues its work without waiting for the device (c10's
-// sync-debug mode set to error), uint8 batches normalized on the GPU match the CPU's, a step's
-// loss comes back while the next step runs, a step replayed as a CUDA graph takes the eager
-// step's path, and a thread's own stream keeps its work apart and in order. Without a GPU the program exits 77, which CTest reports as skipped;
-// scripts/gpu_check.sh runs it on a borrowed machine.
+// sync-debug mode set to error), uint8 batches normalized on the GPU match the CPU's, the
+// app's snapshot reconstructions queue without reading back, a step's loss comes back while
+// the next step runs, a step replayed as a CUDA graph takes the eager step's path, and a
+// thread's own stream keeps its work apart and in order. Without a GPU the program exits 77,
+// which CTest reports as skipped; scripts/gpu_check.sh runs it on a borrowed machine.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -15,13 +16,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 
 #include "data/augment.h"
+#include "infer/reconstruct.h"
 #include "model/masking.h"
 #include "model/presets.h"
 #include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "train/device.h"
+#include "train/device_readback.h"
 #include "train/device_upload.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
@@ -156,6 +160,35 @@ TEST_CASE("uint8 pixels uploaded on the side stream and normalized on the GPU ma
   const auto on_gpu = normalize_pixels(up[0], mean, std).cpu();
   // Division by a scalar is a multiplication by its reciprocal in CUDA's kernel: an ulp apart.
   CHECK(at::allclose(on_gpu, expected, /*rtol=*/1e-6, /*atol=*/1e-6));
+}
+
+TEST_CASE("a reconstruction queued on the GPU reads nothing back until asked, and agrees") {
+  auto config = find_preset("rgb-small").model;
+  config.norm_pix_loss = true;  // the nearest-visible statistics run on the device too
+  auto model = make_model(config, 1);
+  model->to(at::kCUDA);
+  model->eval();
+  const auto image = at::rand({3, 80, 72});
+  MaskRequest request;
+  request.seed = 3;
+  reconstruct_queued(model, image, request);  // first use: kernels loaded
+  auto& debug = c10::cuda::warning_state();
+  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
+  std::string failure;
+  std::optional<DeviceReadback> back;
+  try {
+    const auto r = reconstruct_queued(model, image, request);
+    back.emplace(std::vector<at::Tensor>{r.reconstruction, r.pasted, r.mask});
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
+  REQUIRE_MESSAGE(failure.empty(), failure.substr(0, failure.find('\n')));
+  const auto& host = back->wait();
+  const auto reference = reconstruct(model, image, request);
+  CHECK(torch::equal(host[0], reference.reconstruction));
+  CHECK(torch::equal(host[1], reference.pasted));
+  CHECK(torch::equal(host[2], reference.mask));
 }
 
 TEST_CASE("a step replayed as a CUDA graph follows the eager step's path") {

@@ -140,7 +140,9 @@ at::Tensor resize_center_crop(const at::Tensor& image, int64_t out_h, int64_t ou
 
 namespace {
 at::Tensor channel_view(const std::vector<double>& values, const at::Tensor& like) {
-  auto t = at::tensor(values, at::kDouble).to(like.device(), like.scalar_type());
+  // Without waiting on a GPU: a blocking copy from pageable memory would wait for everything
+  // queued on the stream before it (the training step a batch is normalized behind).
+  auto t = at::tensor(values, at::kDouble).to(like.scalar_type()).to(like.device(), true);
   std::vector<int64_t> shape(static_cast<size_t>(like.dim()), 1);
   shape[static_cast<size_t>(like.dim() - 3)] = static_cast<int64_t>(values.size());
   return t.view(shape);

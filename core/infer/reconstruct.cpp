@@ -88,9 +88,10 @@ std::pair<Reconstruction, at::Tensor> reconstruct_on_device(MaeModel& model,
   const auto device = model->cls_token.device();
   Reconstruction r;
   r.original = resize_center_crop(image.to(at::kFloat), c.img_h, c.img_w);
-  auto x = normalize(r.original, c.mean, c.std).unsqueeze(0).to(device);
+  // Copies that do not wait for the device: on a GPU a training step may be queued ahead.
+  auto x = normalize(r.original, c.mean, c.std).unsqueeze(0).to(device, /*non_blocking=*/true);
   int64_t len_keep = 0;
-  auto noise = request_noise(c, request, &len_keep);
+  auto noise = request_noise(c, request, &len_keep).to(device, /*non_blocking=*/true);
   auto out = model->forward(x, noise, len_keep);
   auto target = patchify(x, c.patch);
   auto raw = out.pred.to(at::kFloat);
