@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 #include <optional>
 
@@ -57,6 +58,21 @@ Forwards both_forwards(bool bf16) {
   AutocastScope autocast("cuda", bf16);
   f.cuda = on_cuda->forward(images.cuda(), noise.cuda(), keep);
   return f;
+}
+
+// Runs `work` with c10's sync-debug mode set to error: the first line of the error a host
+// synchronisation raised, or empty when nothing waited for the device.
+std::string first_sync_error(const std::function<void()>& work) {
+  auto& debug = c10::cuda::warning_state();
+  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
+  std::string failure;
+  try {
+    work();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
+  return failure.substr(0, failure.find('\n'));
 }
 
 double relative_gap(const at::Tensor& a, const at::Tensor& b) {
@@ -137,16 +153,8 @@ TEST_CASE("a training step queues its work without a host synchronisation") {
     optimizer->zero_grad();
   };
   step();  // first use: allocations, kernels loaded
-  auto& debug = c10::cuda::warning_state();
-  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
-  std::string failure;
-  try {
-    step();
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
-  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
-  CHECK_MESSAGE(failure.empty(), failure.substr(0, failure.find('\n')));
+  const auto failure = first_sync_error([&] { step(); });
+  CHECK_MESSAGE(failure.empty(), failure);
 }
 
 TEST_CASE("uint8 pixels uploaded on the side stream and normalized on the GPU match the CPU's") {
@@ -172,18 +180,12 @@ TEST_CASE("a reconstruction queued on the GPU reads nothing back until asked, an
   MaskRequest request;
   request.seed = 3;
   reconstruct_queued(model, image, request);  // first use: kernels loaded
-  auto& debug = c10::cuda::warning_state();
-  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
-  std::string failure;
   std::optional<DeviceReadback> back;
-  try {
+  const auto failure = first_sync_error([&] {
     const auto r = reconstruct_queued(model, image, request);
     back.emplace(std::vector<at::Tensor>{r.reconstruction, r.pasted, r.mask});
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
-  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
-  REQUIRE_MESSAGE(failure.empty(), failure.substr(0, failure.find('\n')));
+  });
+  REQUIRE_MESSAGE(failure.empty(), failure);
   const auto& host = back->wait();
   const auto reference = reconstruct(model, image, request);
   CHECK(torch::equal(host[0], reference.reconstruction));
@@ -239,16 +241,10 @@ TEST_CASE("on the GPU a step's loss comes back while the next runs; whole steps 
   for (int i = 0; i < 5; ++i) take(trainer.step());  // eager, then captured at step 4
   // Every call has handed back all but at most the step it queued.
   CHECK(seen.size() >= 4);
-  auto& debug = c10::cuda::warning_state();
-  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
-  std::string failure;
-  try {
+  const auto failure = first_sync_error([&] {
     for (int i = 0; i < 4; ++i) take(trainer.step());  // replays; the wait is on an event
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
-  debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
-  CHECK_MESSAGE(failure.empty(), failure.substr(0, failure.find('\n')));
+  });
+  CHECK_MESSAGE(failure.empty(), failure);
   CHECK(seen.size() >= 8);
   while (!trainer.done()) take(trainer.step());
   take(trainer.drain());
