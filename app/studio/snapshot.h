@@ -29,6 +29,9 @@ struct PendingSnapshot {
   TrainingSnapshot snapshot;  // step, loss and label; no rows yet
   size_t rows = 0;
   DeviceReadback pictures;  // per row: the four views' pixels, the mask and the patch errors
+  // The step's own loss was still on its way when it was queued (snapshot.loss is an older
+  // step's until the step's metrics come).
+  bool awaiting_loss = false;
 };
 
 // Reconstructs `images` ((C,H,W) in [0,1]) with a fixed mask seed (comparable frames),

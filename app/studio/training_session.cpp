@@ -102,6 +102,7 @@ void TrainingSession::on_snapshot(Trainer& trainer) {
                          std::make_shared<const StreamFence>(device));
   }
   model->train();
+  snapshot.awaiting_loss = trainer.step_in_flight();
   std::lock_guard lock(mutex_);
   pending_snapshots_.push_back(std::move(snapshot));
 }
@@ -201,9 +202,20 @@ void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::s
   std::lock_guard lock(mutex_);
   metrics->insert(metrics->end(), new_metrics_.begin(), new_metrics_.end());
   messages->insert(messages->end(), new_messages_.begin(), new_messages_.end());
+  // On a GPU a snapshot is taken while its step's loss is still on the way: it waits for it.
+  for (const auto& m : new_metrics_)
+    for (auto& pending : pending_snapshots_)
+      if (pending.awaiting_loss && pending.snapshot.step == m.step) {
+        if (!m.nonfinite) pending.snapshot.loss = m.loss;
+        pending.awaiting_loss = false;
+      }
   new_metrics_.clear();
   new_messages_.clear();
-  while (!pending_snapshots_.empty() && pending_snapshots_.front().pictures.ready()) {
+  // A run that ended without the metrics (it failed) lets its snapshots land as they are.
+  const bool run_live =
+      run_ && (run_->state() == RunState::Running || run_->state() == RunState::Paused);
+  while (!pending_snapshots_.empty() && pending_snapshots_.front().pictures.ready() &&
+         (!pending_snapshots_.front().awaiting_loss || !run_live)) {
     snapshots_.push_back(
         std::make_shared<const TrainingSnapshot>(finish_snapshot(pending_snapshots_.front())));
     pending_snapshots_.pop_front();

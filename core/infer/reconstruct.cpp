@@ -6,6 +6,7 @@
 #include <torch/utils.h>
 
 #include <limits>
+#include <vector>
 
 #include "data/augment.h"
 #include "data/batch_loader.h"
@@ -115,8 +116,19 @@ std::pair<Reconstruction, at::Tensor> reconstruct_on_device(MaeModel& model,
 
 Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request) {
   auto [r, masked_mse] = reconstruct_on_device(model, image, request);
-  for (auto* t : {&r.masked, &r.reconstruction, &r.pasted, &r.mask, &r.patch_error}) *t = t->cpu();
-  r.masked_mse = masked_mse.item<double>();
+  // One copy back rather than one per tensor: on a GPU each copy waits for the device.
+  const std::vector<at::Tensor*> parts = {&r.masked, &r.reconstruction, &r.pasted, &r.mask,
+                                          &r.patch_error};
+  std::vector<at::Tensor> flat;
+  for (const auto* t : parts) flat.push_back(t->to(at::kFloat).reshape(-1));
+  flat.push_back(masked_mse.to(at::kFloat).reshape(1));
+  const auto host = at::cat(flat).cpu();
+  int64_t offset = 0;
+  for (auto* t : parts) {
+    *t = host.narrow(0, offset, t->numel()).view(t->sizes());
+    offset += t->numel();
+  }
+  r.masked_mse = host[offset].item<double>();
   return r;
 }
 

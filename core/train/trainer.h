@@ -75,6 +75,9 @@ class Trainer {
 
   // Optimizer steps queued so far; the weights include them all.
   int64_t current_step() const { return step_; }
+  // Whether the last queued step's metrics are still on their way (on one GPU, until the
+  // next step() or drain()): last_good_loss() is then an older step's.
+  bool step_in_flight() const { return !pending_.empty(); }
   double last_good_loss() const { return last_good_loss_; }
   int64_t nonfinite_steps() const { return nonfinite_steps_; }
   // Empty until the run decides: from which step the step is a CUDA graph, or why it is not.

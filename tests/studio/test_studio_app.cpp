@@ -7,6 +7,7 @@
 #include <imgui_internal.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -327,6 +328,17 @@ TEST_CASE("while a run trains, the explorer answers every slider move; frame and
   CHECK(busy.answered == kMoves);
   CHECK(idle.answered == kMoves);
   CHECK(steps_during > 0);  // training went on while the slider was answered
+  // Each snapshot shows its own step's loss, on a GPU too, where it was taken before that
+  // loss came back.
+  int labelled = 0;
+  for (const auto& snapshot : s.snapshots) {
+    const auto& c = s.curves;
+    const auto at = std::find(c.steps.begin(), c.steps.end(), static_cast<double>(snapshot->step));
+    if (snapshot->step == 0 || at == c.steps.end()) continue;
+    CHECK(snapshot->loss == c.loss[static_cast<size_t>(at - c.steps.begin())]);
+    ++labelled;
+  }
+  CHECK(labelled > 0);
   MESSAGE("studio on " << app.worker().model_info().device << " ("
                        << describe_device(gpu ? "cuda" : "cpu") << "), " << s.form.preset
                        << " batch " << s.form.batch << ": slider to reconstruction median "
