@@ -93,6 +93,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--compile", action="store_true", help="also HF under torch.compile")
     ap.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on the CPU, both")
+    ap.add_argument("--figures", action="store_true",
+                    help="after the JSON, the main figures as lines starting with FIGURE")
     ap.add_argument("--peak-tflops", type=float, default=790.0,
                     help="dense bf16 peak of the GPU, for utilisation (H100: about 790)")
     a = ap.parse_args()
@@ -125,7 +127,24 @@ def main():
     if a.device == "cuda":
         report["model_flop_utilisation"] = {
             k: round(v * flop / (a.peak_tflops * 1e12), 3) for k, v in medians.items()}
+    report["ours_last_run"] = detail
     print(json.dumps(report, indent=2))
+    if a.figures:
+        print_figures(report)
+
+
+def print_figures(report):
+    mfu = report.get("model_flop_utilisation", {})
+    for name, ips in report["images_per_sec"].items():
+        util = f", {100 * mfu[name]:.1f}% MFU" if name in mfu else ""
+        print(f"FIGURE {report['preset']} b{report['batch']} {name}: {ips} img/s{util}")
+    print(f"FIGURE ours / best HF: {report['ours_over_best_hf']} "
+          f"(paired by round {report['ours_over_best_hf_paired']}); "
+          f"ours / HF default: {report['ours_over_hf_default']}")
+    run = report["ours_last_run"]
+    print(f"FIGURE ours: slider {run['slider_reconstruct_ms']:.2f} ms, "
+          f"infer {run['infer_images_per_sec']:.0f} img/s, "
+          f"peak {run['peak_memory_bytes'] / 2**30:.1f} GiB, {run['cuda_graph'] or 'eager'}")
 
 
 if __name__ == "__main__":

@@ -1,66 +1,159 @@
 #!/usr/bin/env bash
-# Why: one prepared run on a borrowed GPU machine (CUDA 13, torch 2.11, CMake, ninja, no
-# Debian packages, no network): build core + CLI + tests against the machine's torch with
-# the carried .deps/, run the suite, benchmark, and train through NCCL. Figures land in $OUT.
-# Here, first: scripts/vendor_deps.sh; then run it through the device tool with
-# carry [".deps"] and command "bash scripts/gpu_check.sh".
+# Why: one prepared run on a borrowed GPU machine (CUDA 13, torch 2.11 in python3, CMake,
+# ninja; no Debian packages, no network), which gives one call of at most ten minutes and
+# brings back at most eight files. So the stages run most valuable first, each under the
+# time left of a budget that ends before the call's limit, a stage that would not fit is
+# skipped with a line saying so, and everything lands in two files: summary.txt (also
+# printed) and logs.tar.gz, refreshed after every stage.
+# Here, first: scripts/prepare_gpu_run.sh (the carried .deps and the prebuilt binaries);
+# then the device tool with carry [".deps"], timeout_s 600 and "bash scripts/gpu_check.sh".
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="${OUT:-$root/out/gpu}"
-mkdir -p "$out"
 cd "$root"
+export GPU_CHECK_OUT="${OUT:-$root/out/gpu}"
+export GPU_CHECK_LOGS="${GPU_CHECK_LOGS:-/tmp/gpu_check_logs}"
+budget_s="${GPU_CHECK_BUDGET_S:-540}"
+mkdir -p "$GPU_CHECK_OUT" "$GPU_CHECK_LOGS"
+summary="$GPU_CHECK_OUT/summary.txt"
+: >"$summary"
+export PYTHONUNBUFFERED=1
 # No Debian dataset package there: the carried copy (scripts/vendor_deps.sh).
 [ -d "$root/.deps/fashion-mnist" ] && export MAE_FASHION_MNIST_DIR="$root/.deps/fashion-mnist"
-nvidia-smi > "$out/nvidia-smi.txt" 2>&1
-prefix=$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
-python3 -c 'import torch; print(torch.__version__, torch.version.cuda)' > "$out/torch.txt"
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-  -DMAE_DEPS_DIR="$root/.deps" -DTORCH_CUDA_ARCH_LIST=9.0 > "$out/configure.txt" 2>&1 ||
-  { tail -30 "$out/configure.txt"; exit 1; }
-cmake --build build-gpu -j"$(nproc)" > "$out/build.txt" 2>&1 || { tail -40 "$out/build.txt"; exit 1; }
-# fuzz.smoke is left out (the fuzzers need clang's libFuzzer, which that machine lacks), and
-# so is gpu.cuda_checks, which runs next on its own with its messages.
-(cd build-gpu &&
-  ctest --output-on-failure -j4 -E '^(fuzz\.smoke|gpu\.cuda_checks)$' > "$out/ctest.txt" 2>&1)
-tail -3 "$out/ctest.txt"
+torch_lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
+export GPU_CHECK_TORCH_PREFIX=$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+
+say() { echo "$*" | tee -a "$summary"; }
+pack() { tar czf "$GPU_CHECK_OUT/logs.tar.gz" -C "$(dirname "$GPU_CHECK_LOGS")" \
+  "$(basename "$GPU_CHECK_LOGS")" 2>/dev/null; }
+# stage NAME SECONDS_NEEDED FUNCTION: runs the function under the time left, or skips it.
+stage() {
+  local name=$1 need=$2 fn=$3 left=$((budget_s - SECONDS)) t0=$SECONDS rc
+  if ((left < need)); then
+    say "SKIPPED $name: ${left}s of the budget left, it needs about ${need}s"
+    return 0
+  fi
+  timeout --kill-after=5 "$left" bash -o pipefail -c "$fn" >"$GPU_CHECK_LOGS/$name.txt" 2>&1
+  rc=$?
+  say "== $name: exit $rc in $((SECONDS - t0))s"
+  grep -E "FIGURE|MESSAGE:|ERROR:|FAILED|error:|test cases|tests passed|tests failed" \
+    "$GPU_CHECK_LOGS/$name.txt" | head -40 | tee -a "$summary"
+  if ((rc != 0)); then tail -3 "$GPU_CHECK_LOGS/$name.txt" | sed 's/^/   | /' | tee -a "$summary"; fi
+  pack
+  return 0
+}
+
+say "gpu_check on $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1)"
+say "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)'), $(nproc) cores"
+
+# The binaries: the carried ones when they were built from these sources and start here,
+# else the GPU targets built here now (the rest of the build comes last).
+export GPU_CHECK_BIN="$root/build-gpu"
+prebuilt="$root/.deps/prebuilt"
+prebuilt_libs="$prebuilt:$root/.deps/turbojpeg:$root/.deps/zlib:$torch_lib"
+if [ ! -f "$prebuilt/SOURCE_HASH" ]; then
+  why="none carried"
+elif [ "$(cat "$prebuilt/SOURCE_HASH")" != "$(bash scripts/source_hash.sh)" ]; then
+  why="built from other sources"
+elif ! LD_LIBRARY_PATH="$prebuilt_libs" "$prebuilt/mae" info --device \
+  >"$GPU_CHECK_LOGS/prebuilt_probe.txt" 2>&1; then
+  why="they do not start: $(tail -1 "$GPU_CHECK_LOGS/prebuilt_probe.txt")"
+else
+  why=""
+fi
+if [ -z "$why" ]; then
+  export GPU_CHECK_BIN="$prebuilt"
+  export LD_LIBRARY_PATH="$prebuilt_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  say "binaries: prebuilt from these sources ($(cat "$prebuilt/SOURCE_HASH")); $(head -1 "$GPU_CHECK_LOGS/prebuilt_probe.txt")"
+else
+  say "binaries: built here (prebuilt ones: $why)"
+fi
+bin() { # the path of a built program, prebuilt or from build-gpu
+  case "$1" in
+    mae) [ "$GPU_CHECK_BIN" = "$root/build-gpu" ] && echo "$GPU_CHECK_BIN/app/cli/mae" || echo "$GPU_CHECK_BIN/mae" ;;
+    *) [ "$GPU_CHECK_BIN" = "$root/build-gpu" ] && echo "$GPU_CHECK_BIN/tests/$1" || echo "$GPU_CHECK_BIN/$1" ;;
+  esac
+}
+export -f bin
+export root
+
+configure() {
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_PREFIX_PATH="$GPU_CHECK_TORCH_PREFIX" -DMAE_DEPS_DIR="$root/.deps" \
+    -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON -DTORCH_CUDA_ARCH_LIST=9.0
+}
+build_gpu_targets() { configure && cmake --build build-gpu --target mae cuda_tests -- -j"$(nproc)"; }
+build_all() { configure && cmake --build build-gpu -- -j"$(nproc)"; }
 # CPU/CUDA agreement, fused AdamW on CUDA, no host sync inside a step (sync-debug mode),
 # uint8 batches normalized on the GPU, a step's loss read a step late with no sync, graphed
 # step = eager step, a thread's own stream.
-build-gpu/tests/cuda_tests -s > "$out/cuda_tests.txt" 2>&1
-echo "cuda_tests: exit $?"; grep -E "MESSAGE|ERROR|test cases" "$out/cuda_tests.txt" | head -20
-# The studio's UI logic, headless (no GL here): slider latency and frame times while a run
-# trains on the GPU beside the inference worker.
-build-gpu/tests/studio_tests -tc="while a run trains*" -s > "$out/studio_gpu.txt" 2>&1
-echo "studio_tests (training on the GPU): exit $?"; grep -E "MESSAGE|ERROR" "$out/studio_gpu.txt" | head -5
-mae=build-gpu/app/cli/mae
-for args in "--preset vit-b16 --batch 128" "--preset vit-b16 --batch 128 --no-cuda-graphs" \
-            "--preset vit-b16 --batch 128 --fp32" "--preset vit-l16 --batch 64" \
-            "--preset fmnist-tiny --batch 1024" "--preset fmnist-tiny --batch 1024 --no-cuda-graphs"; do
-  name=$(echo "$args" | tr -d '-' | tr ' ' '_')
-  $mae bench $args --device cuda --steps 10 --warmup 3 --json > "$out/bench_$name.json" 2>&1
-  cat "$out/bench_$name.json"
-done
-# What limits a ViT-B/16 step: GPU kernels by time and host ops by self time, eager and graphed.
-for graphs in "" "--no-cuda-graphs"; do
-  $mae bench --preset vit-b16 --batch 128 --device cuda --steps 3 --warmup 3 $graphs --profile \
-    --profile-trace "$out/vit-b16-step${graphs:+-eager}.trace.json" \
-    > "$out/profile_vit-b16${graphs:+-eager}.txt" 2>&1
-  head -40 "$out/profile_vit-b16${graphs:+-eager}.txt"
-done
-gzip -f "$out"/*.trace.json 2>/dev/null
-# The trainer end to end on CUDA, with and without the step captured as a graph.
-for graphs in "" "--no-cuda-graphs"; do
-  $mae train --preset fmnist-tiny --batch 512 --steps 60 --log-every 20 $graphs \
-    --out "$out/train${graphs:+-eager}" > "$out/train${graphs:+-eager}.txt" 2>&1
-  echo "mae train ${graphs:-(graphed)}: exit $?"; grep -E "CUDA graph|img/s" "$out/train${graphs:+-eager}.txt" | tail -3
-done
-# Side by side with Hugging Face (default AdamW, fused AdamW, torch.compile), alternating.
-python3 scripts/bench_vs_hf.py $mae vit-b16 128 --device cuda --rounds 2 --compile \
-  > "$out/vs_hf_vit-b16.json" 2>"$out/vs_hf_vit-b16.err"; cat "$out/vs_hf_vit-b16.json"
-python3 scripts/bench_vs_hf.py $mae vit-l16 64 --device cuda --rounds 2 \
-  > "$out/vs_hf_vit-l16.json" 2>"$out/vs_hf_vit-l16.err"; cat "$out/vs_hf_vit-l16.json"
-# NCCL: one rank per GPU through the local launcher (a 1-GPU machine runs a 1-rank group).
-gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
-$mae train --gpus "$gpus" --preset fmnist-tiny --batch 256 --steps 50 --log-every 10 \
-  --out "$out/nccl-run" > "$out/nccl.txt" 2>&1
-echo "NCCL run on $gpus GPU(s): exit $?"; tail -3 "$out/nccl.txt"
+cuda_tests() { "$(bin cuda_tests)" -s; }
+# The goal figures: ViT-B/16 training against Hugging Face's best (default AdamW, fused,
+# torch.compile), alternating, with utilisation; ours' full bench line (slider, graph) too.
+hf_vit_b16() { python3 scripts/bench_vs_hf.py "$(bin mae)" vit-b16 128 --device cuda --rounds 2 \
+  --steps 8 --warmup 3 --compile --figures; }
+hf_vit_l16() { python3 scripts/bench_vs_hf.py "$(bin mae)" vit-l16 64 --device cuda --rounds 2 \
+  --steps 6 --warmup 2 --figures; }
+# The studio's UI logic, headless: slider latency and frame times while a run trains on the
+# GPU beside the inference worker.
+studio_on_gpu() { "$(bin studio_tests)" -tc="while a run trains*" -s; }
+# Slider latency for ViT-L/16, and what the CUDA graph gives a large and a small model.
+more_benches() {
+  local mae; mae=$(bin mae)
+  for args in "--preset vit-l16 --batch 64" "--preset vit-b16 --batch 128 --no-cuda-graphs" \
+    "--preset fmnist-tiny --batch 1024" "--preset fmnist-tiny --batch 1024 --no-cuda-graphs"; do
+    echo "FIGURE mae bench $args"
+    "$mae" bench $args --device cuda --steps 10 --warmup 3 | sed 's/^/FIGURE   /'
+  done
+}
+# What limits a ViT-B/16 step: GPU kernels by time and host ops by self time.
+profile_vit_b16() {
+  "$(bin mae)" bench --preset vit-b16 --batch 128 --device cuda --steps 3 --warmup 3 --profile \
+    --profile-trace "$GPU_CHECK_LOGS/vit-b16-step.trace.json" | sed 's/^/FIGURE /' &&
+    gzip -f "$GPU_CHECK_LOGS"/*.trace.json
+}
+# The trainer end to end on CUDA, graphed and eager, then through NCCL (one rank per GPU).
+train_runs() {
+  local mae rc=0 log name status; mae=$(bin mae)
+  for name in graphed eager nccl; do
+    log="$GPU_CHECK_LOGS/train-$name.log"
+    case $name in
+      graphed) "$mae" train --preset fmnist-tiny --batch 512 --steps 60 --log-every 20 \
+        --out /tmp/gpu_check_train >"$log" 2>&1 ;;
+      eager) "$mae" train --preset fmnist-tiny --batch 512 --steps 60 --log-every 20 \
+        --no-cuda-graphs --out /tmp/gpu_check_train_eager >"$log" 2>&1 ;;
+      nccl) "$mae" train --gpus "$(nvidia-smi -L | wc -l)" --preset fmnist-tiny --batch 256 \
+        --steps 50 --log-every 10 --out /tmp/gpu_check_nccl >"$log" 2>&1 ;;
+    esac
+    status=$?
+    echo "FIGURE train $name: exit $status"
+    [ "$status" = 0 ] || rc=1
+    tr '\r' '\n' <"$log" | grep -E "CUDA graph|img/s|rror" | tail -3 | sed 's/^/FIGURE   /'
+  done
+  return $rc
+}
+# The CPU suite. Prebuilt: the doctest programs themselves; built here: all of ctest except
+# fuzz.smoke (no libFuzzer there) and the CUDA checks, which ran above.
+cpu_suite() {
+  if [ "$GPU_CHECK_BIN" = "$root/build-gpu" ]; then
+    (cd build-gpu && ctest --output-on-failure -j8 -E '^(fuzz\.smoke|gpu\.cuda_checks)$')
+  else
+    "$(bin mae_tests)" && "$(bin studio_tests)"
+  fi
+}
+export -f configure build_gpu_targets build_all cuda_tests hf_vit_b16 hf_vit_l16 studio_on_gpu \
+  more_benches profile_vit_b16 train_runs cpu_suite
+
+if [ "$GPU_CHECK_BIN" = "$root/build-gpu" ]; then stage build_gpu_targets 200 build_gpu_targets; fi
+stage cuda_tests 60 cuda_tests
+stage hf_vit_b16 150 hf_vit_b16
+if [ "$GPU_CHECK_BIN" = "$root/build-gpu" ]; then stage build_all 120 build_all; fi
+stage studio_on_gpu 60 studio_on_gpu
+stage more_benches 90 more_benches
+stage train_runs 60 train_runs
+stage profile_vit_b16 40 profile_vit_b16
+stage hf_vit_l16 90 hf_vit_l16
+stage cpu_suite 150 cpu_suite
+# That the sources also build there, when the prebuilt binaries were used and time is left.
+if [ "$GPU_CHECK_BIN" != "$root/build-gpu" ]; then stage build_all 240 build_all; fi
+say "gpu_check done in ${SECONDS}s of a ${budget_s}s budget"
+pack
