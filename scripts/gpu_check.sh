@@ -111,6 +111,24 @@ profile_vit_b16() {
     --profile-trace "$GPU_CHECK_LOGS/vit-b16-step.trace.json" | sed 's/^/FIGURE /' &&
     gzip -f "$GPU_CHECK_LOGS"/*.trace.json
 }
+# Whether the CPU's crops keep up with ViT-B/16 training on the GPU: the loader's warm rate
+# on this machine's cores, from made-up 2400x1600 JPEGs (a crop costs the same whatever the
+# picture shows).
+loader_rate() {
+  python3 - <<'PY' || return 1
+import os
+import numpy as np
+from PIL import Image
+folder = "/tmp/gpu_check_photos"
+os.makedirs(folder, exist_ok=True)
+rng = np.random.default_rng(0)
+for i in range(48):
+    coarse = Image.fromarray(rng.integers(0, 256, (12, 18, 3), dtype=np.uint8))
+    coarse.resize((2400, 1600), Image.BICUBIC).save(f"{folder}/p{i:02d}.jpg", quality=90)
+PY
+  "$(bin mae)" bench-data --data /tmp/gpu_check_photos --preset vit-b16 --batch 128 \
+    --batches 10 --workers "$(($(nproc) - 1))" | sed 's/^/FIGURE /'
+}
 # The trainer end to end on CUDA, graphed and eager, then through NCCL (one rank per GPU).
 train_runs() {
   local mae rc=0 log name status; mae=$(bin mae)
@@ -141,7 +159,7 @@ cpu_suite() {
   fi
 }
 export -f configure build_gpu_targets build_all cuda_tests hf_vit_b16 hf_vit_l16 studio_on_gpu \
-  more_benches profile_vit_b16 train_runs cpu_suite
+  more_benches loader_rate profile_vit_b16 train_runs cpu_suite
 
 if [ "$GPU_CHECK_BIN" = "$root/build-gpu" ]; then stage build_gpu_targets 200 build_gpu_targets; fi
 stage cuda_tests 60 cuda_tests
@@ -149,6 +167,7 @@ stage hf_vit_b16 150 hf_vit_b16
 if [ "$GPU_CHECK_BIN" = "$root/build-gpu" ]; then stage build_all 120 build_all; fi
 stage studio_on_gpu 60 studio_on_gpu
 stage more_benches 90 more_benches
+stage loader_rate 40 loader_rate
 stage train_runs 60 train_runs
 stage profile_vit_b16 40 profile_vit_b16
 stage hf_vit_l16 90 hf_vit_l16
