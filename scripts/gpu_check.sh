@@ -145,7 +145,8 @@ train_runs() {
     status=$?
     echo "FIGURE train $name: exit $status"
     [ "$status" = 0 ] || rc=1
-    tr '\r' '\n' <"$log" | grep -E "CUDA graph|img/s|rror" | tail -3 | sed 's/^/FIGURE   /'
+    tr '\r' '\n' <"$log" | grep -E "CUDA graph|rror" | head -2 | sed 's/^/FIGURE   /'
+    tr '\r' '\n' <"$log" | grep "img/s" | tail -1 | sed 's/^/FIGURE   /'
   done
   return $rc
 }
