@@ -66,7 +66,8 @@ void draw_checkpoint_panel(StudioApp& app) {
     ImGui::Text("encoder %lld x %lld   decoder %lld x %lld", static_cast<long long>(c.depth),
                 static_cast<long long>(c.embed_dim), static_cast<long long>(c.dec_depth),
                 static_cast<long long>(c.dec_dim));
-    ImGui::Text("step    %lld   loss %.4f", static_cast<long long>(info.step), info.loss);
+    ImGui::Text("step    %lld   %s", static_cast<long long>(info.step),
+                loss_text(info.step, info.loss).c_str());
     ImGui::Text("norm_pix_loss %s%s", c.norm_pix_loss ? "yes" : "no",
                 info.norm_pix_guessed ? " (a guess from the file name)" : "");
     if (info.trained_mask_ratio)

@@ -3,6 +3,8 @@
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "panels.h"
@@ -79,6 +81,13 @@ bool begin_floating_window(const char* title, bool* open, float x, float y, floa
   if (ImGui::Begin(title, open)) return true;
   ImGui::End();
   return false;
+}
+
+std::string loss_text(int64_t step, double loss) {
+  if (step <= 0 || !std::isfinite(loss)) return "loss n/a";
+  char text[32];
+  std::snprintf(text, sizeof text, "loss %.4f", loss);
+  return text;
 }
 
 bool strategy_combo(const char* label, MaskStrategy* strategy) {

@@ -2,6 +2,9 @@
 // through StudioApp and never touch threads, GL or files directly.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "model/masking.h"
 
 namespace mae::studio {
@@ -39,6 +42,10 @@ float status_bar_height();
 // display); false when it is collapsed, and then it has already been ended.
 bool begin_floating_window(const char* title, bool* open, float x, float y, float width,
                            float height);
+
+// "loss 0.4321", or "loss n/a" at step 0, where no step has measured one (a run's first
+// snapshot, the authors' weights, any file saved before training).
+std::string loss_text(int64_t step, double loss);
 
 // The mask-strategy combo; true when the user changed it.
 bool strategy_combo(const char* label, MaskStrategy* strategy);

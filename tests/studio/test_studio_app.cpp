@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "io/checkpoint.h"
 #include "keys.h"
 #include "model/presets.h"
+#include "panels.h"
 #include "recipe/recipe.h"
 #include "studio_app.h"
 #include "train/device.h"
@@ -134,6 +136,12 @@ struct LaunchedApp {
 };
 
 }  // namespace
+
+TEST_CASE("a loss is shown only where a step measured one") {
+  CHECK(loss_text(0, 0.0) == "loss n/a");  // a first snapshot, the authors' weights
+  CHECK(loss_text(12, std::nan("")) == "loss n/a");
+  CHECK(loss_text(12, 0.123456) == "loss 0.1235");
+}
 
 TEST_CASE("launch: the window does not wait for the checkpoint, which then loads") {
   HeadlessImGui ui;
