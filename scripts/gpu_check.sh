@@ -47,7 +47,6 @@ say "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cu
 
 # The binaries: the carried ones when they were built from these sources and start here,
 # else the GPU targets built here now (the rest of the build comes last).
-export GPU_CHECK_BIN="$root/build-gpu"
 prebuilt="$root/.deps/prebuilt"
 prebuilt_libs="$prebuilt:$root/.deps/turbojpeg:$root/.deps/zlib:$torch_lib"
 if [ ! -f "$prebuilt/SOURCE_HASH" ]; then
@@ -61,19 +60,14 @@ else
   why=""
 fi
 if [ -z "$why" ]; then
-  export GPU_CHECK_BIN="$prebuilt"
+  export GPU_CHECK_PREBUILT=1 GPU_CHECK_MAE="$prebuilt/mae" GPU_CHECK_TESTS="$prebuilt"
   export LD_LIBRARY_PATH="$prebuilt_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   say "binaries: prebuilt from these sources ($(cat "$prebuilt/SOURCE_HASH")); $(head -1 "$GPU_CHECK_LOGS/prebuilt_probe.txt")"
 else
+  export GPU_CHECK_PREBUILT=0 GPU_CHECK_MAE="$root/build-gpu/app/cli/mae"
+  export GPU_CHECK_TESTS="$root/build-gpu/tests"
   say "binaries: built here (prebuilt ones: $why)"
 fi
-bin() { # the path of a built program, prebuilt or from build-gpu
-  case "$1" in
-    mae) [ "$GPU_CHECK_BIN" = "$root/build-gpu" ] && echo "$GPU_CHECK_BIN/app/cli/mae" || echo "$GPU_CHECK_BIN/mae" ;;
-    *) [ "$GPU_CHECK_BIN" = "$root/build-gpu" ] && echo "$GPU_CHECK_BIN/tests/$1" || echo "$GPU_CHECK_BIN/$1" ;;
-  esac
-}
-export -f bin
 export root
 
 configure() {
@@ -86,19 +80,19 @@ build_all() { configure && cmake --build build-gpu -- -j"$(nproc)"; }
 # CPU/CUDA agreement, fused AdamW on CUDA, no host sync inside a step (sync-debug mode),
 # uint8 batches normalized on the GPU, a step's loss read a step late with no sync, graphed
 # step = eager step, a thread's own stream.
-cuda_tests() { "$(bin cuda_tests)" -s; }
+cuda_tests() { "$GPU_CHECK_TESTS/cuda_tests" -s; }
 # The goal figures: ViT-B/16 training against Hugging Face's best (default AdamW, fused,
 # torch.compile), alternating, with utilisation; ours' full bench line (slider, graph) too.
-hf_vit_b16() { python3 scripts/bench_vs_hf.py "$(bin mae)" vit-b16 128 --device cuda --rounds 2 \
+hf_vit_b16() { python3 scripts/bench_vs_hf.py "$GPU_CHECK_MAE" vit-b16 128 --device cuda --rounds 2 \
   --steps 8 --warmup 3 --compile --figures; }
-hf_vit_l16() { python3 scripts/bench_vs_hf.py "$(bin mae)" vit-l16 64 --device cuda --rounds 2 \
+hf_vit_l16() { python3 scripts/bench_vs_hf.py "$GPU_CHECK_MAE" vit-l16 64 --device cuda --rounds 2 \
   --steps 6 --warmup 2 --figures; }
 # The studio's UI logic, headless: slider latency and frame times while a run trains on the
 # GPU beside the inference worker.
-studio_on_gpu() { "$(bin studio_tests)" -tc="while a run trains*" -s; }
+studio_on_gpu() { "$GPU_CHECK_TESTS/studio_tests" -tc="while a run trains*" -s; }
 # Slider latency for ViT-L/16, and what the CUDA graph gives a large and a small model.
 more_benches() {
-  local mae; mae=$(bin mae)
+  local mae; mae=$GPU_CHECK_MAE
   for args in "--preset vit-l16 --batch 64" "--preset vit-b16 --batch 128 --no-cuda-graphs" \
     "--preset fmnist-tiny --batch 1024" "--preset fmnist-tiny --batch 1024 --no-cuda-graphs"; do
     echo "FIGURE mae bench $args"
@@ -107,7 +101,7 @@ more_benches() {
 }
 # What limits a ViT-B/16 step: GPU kernels by time and host ops by self time.
 profile_vit_b16() {
-  "$(bin mae)" bench --preset vit-b16 --batch 128 --device cuda --steps 3 --warmup 3 --profile \
+  "$GPU_CHECK_MAE" bench --preset vit-b16 --batch 128 --device cuda --steps 3 --warmup 3 --profile \
     --profile-trace "$GPU_CHECK_LOGS/vit-b16-step.trace.json" | sed 's/^/FIGURE /' &&
     gzip -f "$GPU_CHECK_LOGS"/*.trace.json
 }
@@ -126,12 +120,12 @@ for i in range(48):
     coarse = Image.fromarray(rng.integers(0, 256, (12, 18, 3), dtype=np.uint8))
     coarse.resize((2400, 1600), Image.BICUBIC).save(f"{folder}/p{i:02d}.jpg", quality=90)
 PY
-  "$(bin mae)" bench-data --data /tmp/gpu_check_photos --preset vit-b16 --batch 128 \
+  "$GPU_CHECK_MAE" bench-data --data /tmp/gpu_check_photos --preset vit-b16 --batch 128 \
     --batches 10 --workers "$(($(nproc) - 1))" | sed 's/^/FIGURE /'
 }
 # The trainer end to end on CUDA, graphed and eager, then through NCCL (one rank per GPU).
 train_runs() {
-  local mae rc=0 log name status; mae=$(bin mae)
+  local mae rc=0 log name status; mae=$GPU_CHECK_MAE
   for name in graphed eager nccl; do
     log="$GPU_CHECK_LOGS/train-$name.log"
     case $name in
@@ -153,19 +147,19 @@ train_runs() {
 # The CPU suite. Prebuilt: the doctest programs themselves; built here: all of ctest except
 # fuzz.smoke (no libFuzzer there) and the CUDA checks, which ran above.
 cpu_suite() {
-  if [ "$GPU_CHECK_BIN" = "$root/build-gpu" ]; then
+  if ((GPU_CHECK_PREBUILT == 0)); then
     (cd build-gpu && ctest --output-on-failure -j8 -E '^(fuzz\.smoke|gpu\.cuda_checks)$')
   else
-    "$(bin mae_tests)" && "$(bin studio_tests)"
+    "$GPU_CHECK_TESTS/mae_tests" && "$GPU_CHECK_TESTS/studio_tests"
   fi
 }
 export -f configure build_gpu_targets build_all cuda_tests hf_vit_b16 hf_vit_l16 studio_on_gpu \
   more_benches loader_rate profile_vit_b16 train_runs cpu_suite
 
-if [ "$GPU_CHECK_BIN" = "$root/build-gpu" ]; then stage build_gpu_targets 200 build_gpu_targets; fi
+if ((GPU_CHECK_PREBUILT == 0)); then stage build_gpu_targets 200 build_gpu_targets; fi
 stage cuda_tests 60 cuda_tests
 stage hf_vit_b16 150 hf_vit_b16
-if [ "$GPU_CHECK_BIN" = "$root/build-gpu" ]; then stage build_all 120 build_all; fi
+if ((GPU_CHECK_PREBUILT == 0)); then stage build_all 120 build_all; fi
 stage studio_on_gpu 60 studio_on_gpu
 stage more_benches 90 more_benches
 stage loader_rate 40 loader_rate
@@ -174,6 +168,6 @@ stage profile_vit_b16 40 profile_vit_b16
 stage hf_vit_l16 90 hf_vit_l16
 stage cpu_suite 150 cpu_suite
 # That the sources also build there, when the prebuilt binaries were used and time is left.
-if [ "$GPU_CHECK_BIN" != "$root/build-gpu" ]; then stage build_all 240 build_all; fi
+if ((GPU_CHECK_PREBUILT == 1)); then stage build_all 240 build_all; fi
 say "gpu_check done in ${SECONDS}s of a ${budget_s}s budget"
 pack
