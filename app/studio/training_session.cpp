@@ -212,8 +212,8 @@ void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::s
   new_metrics_.clear();
   new_messages_.clear();
   // A run that ended without the metrics (it failed) lets its snapshots land as they are.
-  const bool run_live =
-      run_ && (run_->state() == RunState::Running || run_->state() == RunState::Paused);
+  const auto run_state = run_ ? run_->state() : RunState::Stopped;
+  const bool run_live = run_state == RunState::Running || run_state == RunState::Paused;
   while (!pending_snapshots_.empty() && pending_snapshots_.front().pictures.ready() &&
          (!pending_snapshots_.front().awaiting_loss || !run_live)) {
     snapshots_.push_back(
