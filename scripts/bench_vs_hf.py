@@ -2,8 +2,10 @@
 Hugging Face's ViTMAEForPreTraining (PyTorch eager, same torch version) configured as one
 of our presets, timed on the same machine and batch as `mae bench` (forward, backward and
 AdamW on synthetic images; median step). The two alternate, round after round, so that a
-noisy machine treats both alike. HF runs with torch's default AdamW, with fused AdamW, and
-(--compile) under torch.compile; on CUDA with bf16 autocast, as ours. Usage:
+noisy machine treats both alike. HF runs with torch's default AdamW, with fused AdamW, with
+fused AdamW and its eager attention (matmul and softmax: on a CPU faster than its default
+SDPA for short sequences), and (--compile) under torch.compile; on CUDA with bf16
+autocast, as ours. Usage:
   ~/.cache/mae-studio/torch-2.11.0/bin/python scripts/bench_vs_hf.py build/app/cli/mae \
       fmnist-tiny 128 [--device cpu|cuda] [--rounds 3] [--compile] [--cpu-bf16]
 """
@@ -48,9 +50,10 @@ class HfRunner:
                               decoder_num_hidden_layers=ddepth,
                               decoder_num_attention_heads=dheads,
                               decoder_intermediate_size=4 * ddim, layer_norm_eps=1e-6,
-                              hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+                              hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+                              attn_implementation="eager" if variant == "eager-attn" else "sdpa")
         self.model = ViTMAEForPreTraining(config).to(device).train()
-        fused = variant in ("fused", "compiled")
+        fused = variant != "default"
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=1e-4, betas=(0.9, 0.95),
                                      weight_decay=0.05, fused=fused or None)
         self.forward = torch.compile(self.model) if variant == "compiled" else self.model
@@ -99,7 +102,7 @@ def main():
                     help="dense bf16 peak of the GPU, for utilisation (H100: about 790)")
     a = ap.parse_args()
     bf16 = a.device == "cuda" or a.cpu_bf16
-    variants = ["default", "fused"] + (["compiled"] if a.compile else [])
+    variants = ["default", "fused", "eager-attn"] + (["compiled"] if a.compile else [])
     runners = {v: HfRunner(a.preset, a.batch, a.device, v, bf16) for v in variants}
     figures = {v: [] for v in variants}
     figures["ours"] = []

@@ -1,8 +1,11 @@
 // Why: see vit_block.h. Attention goes through scaled_dot_product_attention so each
-// device picks its fastest kernel; GELU is the exact (erf) form, no dropout, no drop-path.
+// device picks its fastest kernel, except for the short float sequences of the CPU, which
+// cpu_attention computes faster; GELU is the exact (erf) form, no dropout, no drop-path.
 #include "model/vit_block.h"
 
 #include <ATen/ATen.h>
+
+#include "model/cpu_attention.h"
 
 namespace mae {
 
@@ -17,8 +20,9 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t heads) : heads_(heads) {
 
 at::Tensor AttentionImpl::forward(const at::Tensor& x) {
   const int64_t b = x.size(0), n = x.size(1), c = x.size(2);
-  auto parts =
-      linear(qkv, x).reshape({b, n, 3, heads_, c / heads_}).permute({2, 0, 3, 1, 4}).unbind(0);
+  auto projected = linear(qkv, x);
+  if (cpu_attention_applies(projected)) return linear(proj, cpu_attention(projected, heads_));
+  auto parts = projected.reshape({b, n, 3, heads_, c / heads_}).permute({2, 0, 3, 1, 4}).unbind(0);
   auto out = at::scaled_dot_product_attention(parts[0], parts[1], parts[2]);
   return linear(proj, out.transpose(1, 2).reshape({b, n, c}));
 }

@@ -1,0 +1,208 @@
+// Why: see cpu_attention_kernel.h. Every product here is a sum over one axis into 16 running
+// values held in registers (acc += a * x[16 lanes]), over copies of q, k, v padded with zeros
+// to 16 lanes, so the compiler turns each into a chain of vector multiply-adds. On x86-64 the
+// file is built for AVX2 with FMA (CMakeLists.txt), which cpu_attention_applies checks first.
+#include "model/cpu_attention_kernel.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace mae {
+
+namespace {
+constexpr int64_t kLanes = 16;  // the width of a strip: two 8-float vectors
+constexpr int64_t kRows = 4;    // rows per block: 4 x 16 running sums hide the multiply-add latency
+
+// 8 floats as one value (GCC's and clang's vector extension): one AVX register, two SSE ones.
+using Vec = float __attribute__((vector_size(8 * sizeof(float))));
+using VecBits = uint32_t __attribute__((vector_size(8 * sizeof(float))));
+constexpr int64_t kVec = 8;
+
+Vec load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+int64_t padded(int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
+
+// The one product of this file. For rows r < R of a block:
+//   acc[r] = sum over t < steps of a[r * a_row + t * a_step] * b[t * b_step + 0..16),
+// i.e. R rows of a matrix A (read through any strides) times a 16-wide strip of B, with
+// 2R vectors of running sums held in registers.
+template <int64_t R>
+void block_product(const float* __restrict a, int64_t a_row, int64_t a_step,
+                   const float* __restrict b, int64_t b_step, int64_t steps, float* __restrict out,
+                   int64_t out_row, int64_t width) {
+  Vec lo[R], hi[R];
+  for (int64_t r = 0; r < R; ++r) lo[r] = hi[r] = Vec{};
+  for (int64_t t = 0; t < steps; ++t) {
+    const Vec strip_lo = load(b + t * b_step), strip_hi = load(b + t * b_step + kVec);
+    for (int64_t r = 0; r < R; ++r) {
+      const float x = a[r * a_row + t * a_step];
+      lo[r] += x * strip_lo;
+      hi[r] += x * strip_hi;
+    }
+  }
+  for (int64_t r = 0; r < R; ++r) {
+    float* o = out + r * out_row;
+    if (width == kLanes) {
+      std::memcpy(o, &lo[r], sizeof(Vec));
+      std::memcpy(o + kVec, &hi[r], sizeof(Vec));
+    } else {  // the last strip of a row whose length is not a multiple of 16
+      float strip[kLanes];
+      std::memcpy(strip, &lo[r], sizeof(Vec));
+      std::memcpy(strip + kVec, &hi[r], sizeof(Vec));
+      const auto kept = static_cast<size_t>(std::clamp<int64_t>(width, 0, kLanes));
+      std::memcpy(o, strip, kept * sizeof(float));
+    }
+  }
+}
+
+// out (rows x width, row r at out + r * out_row) = A B as above, the strip loop outside, blocks
+// of kRows rows inside, the rows left over one by one; only the first `width` lanes are kept.
+void product(const float* a, int64_t a_row, int64_t a_step, const float* b, int64_t b_step,
+             int64_t steps, int64_t rows, int64_t width, float* out, int64_t out_row) {
+  for (int64_t l0 = 0; l0 < width; l0 += kLanes) {
+    const int64_t kept = std::min(kLanes, width - l0);
+    int64_t r0 = 0;
+    for (; r0 + kRows <= rows; r0 += kRows)
+      block_product<kRows>(a + r0 * a_row, a_row, a_step, b + l0, b_step, steps,
+                           out + r0 * out_row + l0, out_row, kept);
+    for (; r0 < rows; ++r0)
+      block_product<1>(a + r0 * a_row, a_row, a_step, b + l0, b_step, steps,
+                       out + r0 * out_row + l0, out_row, kept);
+  }
+}
+
+// e^x for x <= 0 (a softmax's exponents after its maximum is taken away), 8 at a time:
+// Cody-Waite reduction to r in [-ln2/2, ln2/2] around n = round(x / ln2) (rounded by adding
+// and taking away 1.5 * 2^23), Cephes' degree-6 polynomial for e^r, and 2^n put in the
+// exponent bits (read from the mantissa of n + 127 + 2^23, so no float-to-int conversion
+// and a NaN stays a NaN). Within 2 ulp of expf; below -87.3 it gives e^-87.3 (1.2e-38)
+// instead of a denormal.
+Vec exp_nonpositive(Vec x) {
+  x = x < -87.3365f ? Vec{} - 87.3365f : x;
+  const Vec n = (x * 1.44269504f + 12582912.f) - 12582912.f;
+  const Vec r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  Vec p = 1.9875691500e-4f * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const Vec e_r = p * r * r + r + 1.0f;
+  const VecBits biased = std::bit_cast<VecBits>(n + 8388735.0f) & 0x7fffffu;
+  const VecBits two_n = biased << 23;
+  return e_r * std::bit_cast<Vec>(two_n);
+}
+
+float sum_of(Vec v) {
+  float lanes[kVec];
+  std::memcpy(lanes, &v, sizeof(v));
+  float sum = 0.f;
+  for (const float x : lanes) sum += x;
+  return sum;
+}
+
+// A row of np = padded(n) values: entries n.. are made -inf, so that whole vectors can be read.
+// row = softmax(row * scale) over its first n entries, zeros after them.
+void softmax_row(float* __restrict row, int64_t n, int64_t np, float scale) {
+  for (int64_t j = n; j < np; ++j) row[j] = -std::numeric_limits<float>::infinity();
+  Vec top = load(row);
+  for (int64_t j = kVec; j < np; j += kVec) {
+    const Vec x = load(row + j);
+    top = x > top ? x : top;
+  }
+  float largest = -std::numeric_limits<float>::infinity();
+  for (int64_t l = 0; l < kVec; ++l) largest = std::max(largest, top[l] * scale);
+  Vec sum{};
+  for (int64_t j = 0; j < np; j += kVec) {
+    const Vec e = exp_nonpositive(load(row + j) * scale - largest);
+    sum += e;
+    std::memcpy(row + j, &e, sizeof(e));
+  }
+  // The padding's e^-87.3 (1e-38) apiece vanishes beside the largest entry's 1.
+  const float inverse = 1.f / sum_of(sum);
+  for (int64_t j = 0; j < n; ++j) row[j] *= inverse;
+  for (int64_t j = n; j < np; ++j) row[j] = 0.f;
+}
+
+// g = p * (g - <p, g>) * scale over rows of np floats (softmax's backward, scaled).
+void softmax_backward_row(const float* __restrict p, float* __restrict g, int64_t np, float scale) {
+  Vec dot{};
+  for (int64_t j = 0; j < np; j += kVec) dot += load(p + j) * load(g + j);
+  const float weighted = sum_of(dot);
+  for (int64_t j = 0; j < np; ++j) g[j] = p[j] * (g[j] - weighted) * scale;
+}
+
+const float* q_row(const AttentionHead& h, int64_t i) {
+  return h.qkv + i * 3 * h.dim + h.head * h.head_dim;
+}
+
+// rows (n x dp): row i holds d values from src + i * stride, then zeros.
+void copy_rows(const float* __restrict src, int64_t stride, int64_t n, int64_t d, int64_t dp,
+               float* __restrict rows) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t c = 0; c < d; ++c) rows[i * dp + c] = src[i * stride + c];
+}
+
+// columns (d x np): column j holds the d values at src + j * stride.
+void copy_columns(const float* __restrict src, int64_t stride, int64_t n, int64_t d, int64_t np,
+                  float* __restrict columns) {
+  for (int64_t c = 0; c < d; ++c)
+    for (int64_t j = 0; j < n; ++j) columns[c * np + j] = src[j * stride + c];
+}
+}  // namespace
+
+int64_t attention_probs_floats(int64_t tokens) { return tokens * padded(tokens); }
+
+int64_t attention_forward_scratch(int64_t tokens, int64_t head_dim) {
+  return head_dim * padded(tokens) + tokens * padded(head_dim);
+}
+
+int64_t attention_backward_scratch(int64_t tokens, int64_t head_dim) {
+  const int64_t np = padded(tokens), dp = padded(head_dim);
+  return 3 * tokens * dp + head_dim * np + tokens * np;
+}
+
+void attention_head_forward(const AttentionHead& h, float scale, float* probs, float* out,
+                            float* scratch) {
+  const int64_t n = h.tokens, d = h.head_dim, np = padded(n), dp = padded(d);
+  const int64_t stride = 3 * h.dim;
+  float* k_columns = scratch;          // d x np
+  float* v_rows = k_columns + d * np;  // n x dp
+  std::fill(scratch, scratch + attention_forward_scratch(n, d), 0.f);
+  copy_columns(q_row(h, 0) + h.dim, stride, n, d, np, k_columns);
+  copy_rows(q_row(h, 0) + 2 * h.dim, stride, n, d, dp, v_rows);
+  product(q_row(h, 0), stride, 1, k_columns, np, d, n, np, probs, np);  // q k^T
+  for (int64_t i = 0; i < n; ++i) softmax_row(probs + i * np, n, np, scale);
+  product(probs, np, 1, v_rows, dp, n, n, d, out + h.head * d, h.dim);
+}
+
+void attention_head_backward(const AttentionHead& h, float scale, const float* probs,
+                             const float* grad_out, float* grad_qkv, float* scratch) {
+  const int64_t n = h.tokens, d = h.head_dim, np = padded(n), dp = padded(d);
+  const int64_t stride = 3 * h.dim;
+  float* q_rows = scratch;                    // n x dp
+  float* k_rows = q_rows + n * dp;            // n x dp
+  float* grad_out_rows = k_rows + n * dp;     // n x dp
+  float* v_columns = grad_out_rows + n * dp;  // d x np
+  float* grad_scores = v_columns + d * np;    // n x np: d(q k^T) = scale * softmax'(dO v^T)
+  std::fill(scratch, scratch + attention_backward_scratch(n, d), 0.f);
+  copy_rows(q_row(h, 0), stride, n, d, dp, q_rows);
+  copy_rows(q_row(h, 0) + h.dim, stride, n, d, dp, k_rows);
+  copy_rows(grad_out + h.head * d, h.dim, n, d, dp, grad_out_rows);
+  copy_columns(q_row(h, 0) + 2 * h.dim, stride, n, d, np, v_columns);
+  product(grad_out_rows, dp, 1, v_columns, np, d, n, np, grad_scores, np);  // d probs
+  for (int64_t i = 0; i < n; ++i)
+    softmax_backward_row(probs + i * np, grad_scores + i * np, np, scale);
+  float* grad_q = grad_qkv + h.head * d;
+  product(grad_scores, np, 1, k_rows, dp, n, n, d, grad_q, stride);               // dS K
+  product(grad_scores, 1, np, q_rows, dp, n, n, d, grad_q + h.dim, stride);       // dS^T Q
+  product(probs, 1, np, grad_out_rows, dp, n, n, d, grad_q + 2 * h.dim, stride);  // P^T dO
+}
+
+}  // namespace mae
