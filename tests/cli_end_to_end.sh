@@ -59,6 +59,9 @@ test -s "$img" || fail "reconstruct wrote nothing"
 "$MAE" bench --preset fmnist-tiny --batch 8 --steps 1 --warmup 1 --json > "$work/bench.json"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_images_per_sec"] > 0 and j["infer_images_per_sec"] > 0 and j["device"] in ("cpu", "cuda") and j["device_note"].startswith(j["device"]), j' "$work/bench.json" \
   || fail "bench json"
+# Zero timed steps used to crash (median of nothing); now a one-line refusal.
+if "$MAE" bench --preset fmnist-tiny --steps 0 2> "$work/bench.err"; then fail "bench --steps 0 ran"; fi
+grep -q "steps: Value 0 not in range 1" "$work/bench.err" || fail "bench --steps 0: $(cat "$work/bench.err")"
 
 # A small photo folder with class sub-folders: first pass, then a second run from the cache.
 python3 - "$work/photos" <<'PY'

@@ -55,6 +55,7 @@ void run(BenchArgs a) {
                         {"threads", r.threads},
                         {"train_images_per_sec", r.train_images_per_sec},
                         {"train_step_ms", r.train_step_ms},
+                        {"train_step_fastest_ms", r.train_step_fastest_ms},
                         {"infer_images_per_sec", r.infer_images_per_sec},
                         {"infer_batch_ms", r.infer_batch_ms},
                         {"slider_reconstruct_ms", r.slider_ms},
@@ -69,7 +70,8 @@ void run(BenchArgs a) {
   }
   std::printf("%s on %s, %s, batch %lld\n", a.preset.c_str(), r.device_note.c_str(),
               bf16 ? "bf16" : "fp32", static_cast<long long>(a.options.batch));
-  std::printf("  train  %8.1f img/s  %8.1f ms/step\n", r.train_images_per_sec, r.train_step_ms);
+  std::printf("  train  %8.1f img/s  %8.1f ms/step (median; fastest %.1f ms)\n",
+              r.train_images_per_sec, r.train_step_ms, r.train_step_fastest_ms);
   if (!r.graph_note.empty()) std::printf("         %s\n", r.graph_note.c_str());
   std::printf("  infer  %8.1f img/s  %8.1f ms/batch\n", r.infer_images_per_sec, r.infer_batch_ms);
   std::printf("  one image at a new ratio (explorer slider)  %.1f ms\n", r.slider_ms);
@@ -89,9 +91,15 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--preset", args->preset, "preset name")->capture_default_str();
   cmd->add_option("--device", args->options.device, "auto (a GPU when there is one), cpu or cuda")
       ->capture_default_str();
-  cmd->add_option("--batch", args->options.batch, "batch size")->capture_default_str();
-  cmd->add_option("--steps", args->options.steps, "timed steps")->capture_default_str();
-  cmd->add_option("--warmup", args->options.warmup_steps, "untimed steps")->capture_default_str();
+  cmd->add_option("--batch", args->options.batch, "batch size")
+      ->capture_default_str()
+      ->check(kCount);
+  cmd->add_option("--steps", args->options.steps, "timed steps")
+      ->capture_default_str()
+      ->check(kCount);
+  cmd->add_option("--warmup", args->options.warmup_steps, "untimed steps")
+      ->capture_default_str()
+      ->check(kCountOrZero);
   cmd->add_flag("--fp32", args->fp32, "disable bf16 autocast on CUDA");
   cmd->add_flag("--cpu-bf16", args->options.cpu_bf16,
                 "bf16 autocast on the CPU too (fast with AVX-512 BF16 or AMX)");

@@ -68,10 +68,10 @@ void add_bench_data(CLI::App& app) {
   cmd->add_option("--batch", args->options.batch, "batch size (default: the preset's)");
   cmd->add_option("--batches", args->options.batches, "timed batches per measurement")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(kCount);
   cmd->add_option("--workers", args->options.workers, "loader threads")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(kCount);
   cmd->add_option("--cache-dir", args->options.cache_dir,
                   "cache folder (default: a fresh temporary one, so the first pass is cold)");
   cmd->add_flag("--json", args->json, "print JSON");

@@ -291,11 +291,11 @@ void add_train(CLI::App& app) {
   cmd->add_option("--until", args->until,
                   "stop and save after step N of the planned run (--resume goes on), e.g. to "
                   "fit a cluster job's time limit")
-      ->check(CLI::PositiveNumber);
+      ->check(kCount);
   cmd->add_option("--workers", args->workers, "data loader threads")->capture_default_str();
   cmd->add_option("--log-every", args->log_every, "progress line every N steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(kCount);
   cmd->add_option("--ranks", args->ranks,
                   "start N data-parallel ranks on this machine (Gloo on CPU, NCCL on CUDA); "
                   "--batch is per rank")

@@ -6,6 +6,11 @@
 
 namespace mae::cli {
 
+// Counts (steps, batches, workers): CLI11's PositiveNumber would print "not in range 0.000000
+// to 1.797...e308" for a 0; this says "not in range 1 to 1073741824".
+inline const CLI::Range kCount(1, 1 << 30);
+inline const CLI::Range kCountOrZero(0, 1 << 30);
+
 void add_train(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_reconstruct(CLI::App& app);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <vector>
 
 #include "infer/reconstruct.h"
@@ -26,6 +27,8 @@ double median(std::vector<double> v) {
 }  // namespace
 
 BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) {
+  if (options.batch < 1 || options.steps < 1 || options.warmup_steps < 0)
+    throw std::invalid_argument("benchmark: batch and steps must be at least 1, warm-up steps 0");
   using clock = std::chrono::steady_clock;
   const std::string device = resolve_device(options.device);
   const bool autocast = device != "cpu" ? options.bf16 : options.cpu_bf16;
@@ -114,6 +117,7 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   }
   r.slider_ms = median(slider_ms);
   r.train_step_ms = median(train_ms);
+  r.train_step_fastest_ms = *std::min_element(train_ms.begin(), train_ms.end());
   r.train_images_per_sec = static_cast<double>(options.batch) / (r.train_step_ms / 1000.0);
   r.infer_batch_ms = median(infer_ms);
   r.infer_images_per_sec = static_cast<double>(options.batch) / (r.infer_batch_ms / 1000.0);
