@@ -1,7 +1,7 @@
 """Why: a like-for-like speed check against a reference implementation that runs here:
 Hugging Face's ViTMAEForPreTraining (PyTorch eager, same torch version) configured as one
 of our presets, timed on the same machine and batch as `mae bench` (forward, backward and
-AdamW on synthetic images; median step). The two alternate, round after round, so that a
+AdamW on synthetic images). The two alternate, round after round, so that a
 noisy machine treats both alike. HF runs with torch's default AdamW, with fused AdamW, with
 fused AdamW and its eager attention (matmul and softmax: on a CPU faster than its default
 SDPA for short sequences), and (--compile) under torch.compile; on CUDA with bf16

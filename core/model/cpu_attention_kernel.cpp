@@ -191,7 +191,7 @@ void attention_head_backward(const AttentionHead& h, float scale, const float* p
   float* grad_out_rows = k_rows + n * dp;     // n x dp
   float* v_columns = grad_out_rows + n * dp;  // d x np
   float* grad_scores = v_columns + d * np;    // n x np: d(q k^T) = scale * softmax'(dO v^T)
-  std::fill(scratch, scratch + attention_backward_scratch(n, d), 0.f);
+  std::fill(scratch, grad_scores, 0.f);       // the copies' padding; grad_scores is written whole
   copy_rows(q_row(h, 0), stride, n, d, dp, q_rows);
   copy_rows(q_row(h, 0) + h.dim, stride, n, d, dp, k_rows);
   copy_rows(grad_out + h.head * d, h.dim, n, d, dp, grad_out_rows);
