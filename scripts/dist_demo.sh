@@ -6,10 +6,11 @@
 # process with the whole batch. Prints the figures; exits 1 when a run differs.
 #   scripts/dist_demo.sh [build folder]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/build_env.sh"
+root="$MAE_ROOT"
 build="${1:-$root/build}"
 mae="$build/app/cli/mae"
-venv="${MAE_CACHE:-$HOME/.cache/mae-studio}/torch-2.11.0"
+venv="$MAE_VENV"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMP_NUM_THREADS=1

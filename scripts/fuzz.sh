@@ -8,9 +8,9 @@
 #                                         ending at `runs` executions or after `seconds`
 # Every run uses -rss_limit_mb=2048 -timeout=10 and the harness's dictionary.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/build_env.sh"
+root="$MAE_ROOT"
 build="${MAE_FUZZ_BUILD:-$root/build-fuzz}"
-cache="${MAE_CACHE:-$HOME/.cache/mae-studio}"
 harnesses=(fuzz_image_decode fuzz_safetensors fuzz_unpickler fuzz_torch_archive fuzz_idx
            fuzz_json_configs fuzz_hf_names)
 
@@ -36,13 +36,10 @@ fuzz_once() {  # fuzz_once <harness> <corpus> <extra libFuzzer flags...>
 
 case "${1:-}" in
   build)
-    venv="$cache/torch-2.11.0"
-    export CCACHE_DIR="${CCACHE_DIR:-$cache/ccache}" CCACHE_BASEDIR="$root"
-    export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
-    torch_prefix=$("$venv/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+    use_ccache
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-      -DCMAKE_PREFIX_PATH="$torch_prefix" -DMAE_BUILD_FUZZERS=ON \
+      -DCMAKE_PREFIX_PATH="$(torch_cmake_prefix)" -DMAE_BUILD_FUZZERS=ON \
       -DMAE_SANITIZE=address,undefined -DMAE_BUILD_APP=OFF -DMAE_BUILD_CLI=OFF \
       -DMAE_BUILD_TESTS=OFF >"$build.configure.log" 2>&1 ||
       { tail -20 "$build.configure.log"; exit 1; }
@@ -70,8 +67,8 @@ case "${1:-}" in
     name=${2:?harness name}
     runs=${3:-10000000}
     seconds=${4:-0}
-    mkdir -p "$cache/fuzz-corpus/$name"
-    fuzz_once "$name" "$cache/fuzz-corpus/$name" -runs="$runs" -max_total_time="$seconds" \
+    mkdir -p "$MAE_CACHE/fuzz-corpus/$name"
+    fuzz_once "$name" "$MAE_CACHE/fuzz-corpus/$name" -runs="$runs" -max_total_time="$seconds" \
       -print_final_stats=1
     ;;
   *)

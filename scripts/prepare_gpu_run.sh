@@ -7,15 +7,13 @@
 # start, and builds there otherwise. Run this, then the device tool with carry [".deps"]
 # and command "bash scripts/gpu_check.sh".
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/build_env.sh"
+root="$MAE_ROOT"
 cd "$root"
 bash scripts/vendor_deps.sh
-cache="${MAE_CACHE:-$HOME/.cache/mae-studio}"
-torch_prefix=$("$cache/torch-2.11.0/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
-export CCACHE_DIR="${CCACHE_DIR:-$cache/ccache}" CCACHE_BASEDIR="$root"
-export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+use_ccache
 build="${MAE_PREBUILT_BUILD_DIR:-$root/build-gpu-prebuilt}"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix" \
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$(torch_cmake_prefix)" \
   -DMAE_DEPS_DIR="$root/.deps" -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON \
   -DTORCH_CUDA_ARCH_LIST=9.0 >/dev/null
 cmake --build "$build" --target mae cuda_tests mae_tests studio_tests -- -j"$(nproc)"

@@ -7,8 +7,8 @@
 #                              ThreadSanitizer, with tests/tsan.supp
 # LibTorch is not instrumented; tests/lsan.supp and tests/tsan.supp name its reports.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cache="${MAE_CACHE:-$HOME/.cache/mae-studio}"
+source "$(dirname "${BASH_SOURCE[0]}")/build_env.sh"
+root="$MAE_ROOT"
 kind=${1:-}
 case "$kind" in
   asan) sanitize=address,undefined ;;
@@ -16,12 +16,10 @@ case "$kind" in
   *) sed -n '2,7p' "$0"; exit 2 ;;
 esac
 build="$root/build-$kind"
-export CCACHE_DIR="${CCACHE_DIR:-$cache/ccache}" CCACHE_BASEDIR="$root"
-export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
-torch_prefix=$("$cache/torch-2.11.0/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+use_ccache
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_PREFIX_PATH="$torch_prefix" -DMAE_SANITIZE="$sanitize" >"$build.configure.log" 2>&1 ||
+    -DCMAKE_PREFIX_PATH="$(torch_cmake_prefix)" -DMAE_SANITIZE="$sanitize" >"$build.configure.log" 2>&1 ||
     { tail -20 "$build.configure.log"; exit 1; }
 fi
 cmake --build "$build" -- -j"$(nproc)"

@@ -5,11 +5,8 @@
 # Sourced by run.sh and test.sh; a second run costs seconds.
 set -euo pipefail
 
-MAE_TORCH_VERSION=2.11.0
+source "$(dirname "${BASH_SOURCE[0]}")/build_env.sh"
 MAE_TRANSFORMERS_VERSION=4.57.1  # for the parity tests against Hugging Face's ViTMAE
-MAE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MAE_CACHE="${MAE_CACHE:-$HOME/.cache/mae-studio}"
-MAE_VENV="$MAE_CACHE/torch-$MAE_TORCH_VERSION"
 MAE_BUILD="${MAE_BUILD:-$MAE_ROOT/build}"
 DEB_PACKAGES=(cmake ninja-build g++ ccache pkg-config libglfw3-dev libimgui-dev python3-glad
   libstb-dev libturbojpeg0-dev zlib1g-dev libgloo-dev clang-14 libclang-rt-14-dev llvm-14 doctest-dev nlohmann-json3-dev libcli11-dev xvfb xauth dataset-fashion-mnist python3-venv)
@@ -53,15 +50,8 @@ install_parity_packages() {
   touch "$marker"
 }
 
-torch_cmake_prefix() {
-  "$MAE_VENV/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)'
-}
-
 configure_and_build() {
-  export CCACHE_DIR="${CCACHE_DIR:-$MAE_CACHE/ccache}"
-  export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
-  export CCACHE_MAXSIZE=5G
-  export CCACHE_BASEDIR="$MAE_ROOT"  # relative paths: a fresh clone reuses the cache
+  use_ccache
   if [ ! -f "$MAE_BUILD/build.ninja" ]; then
     log "configuring $MAE_BUILD"
     cmake -S "$MAE_ROOT" -B "$MAE_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
