@@ -107,7 +107,8 @@ profile_vit_b16() {
 }
 # Whether the CPU's crops keep up with ViT-B/16 training on the GPU: the loader's warm rate
 # on this machine's cores, from made-up 2400x1600 JPEGs (a crop costs the same whatever the
-# picture shows).
+# picture shows); and, for --crops-on-device, the loader packing crop regions and the GPU
+# resizing them.
 loader_rate() {
   python3 - <<'PY' || return 1
 import os
@@ -121,12 +122,13 @@ for i in range(48):
     coarse.resize((2400, 1600), Image.BICUBIC).save(f"{folder}/p{i:02d}.jpg", quality=90)
 PY
   "$GPU_CHECK_MAE" bench-data --data /tmp/gpu_check_photos --preset vit-b16 --batch 128 \
-    --batches 10 --workers "$(($(nproc) - 1))" | sed 's/^/FIGURE /'
+    --batches 10 --workers "$(($(nproc) - 1))" --crops-on-device | sed 's/^/FIGURE /'
 }
-# The trainer end to end on CUDA, graphed and eager, then through NCCL (one rank per GPU).
+# The trainer end to end on CUDA, graphed and eager, through NCCL (one rank per GPU), and on
+# loader_rate's photos with the crops resized on the GPU.
 train_runs() {
   local mae rc=0 log name status; mae=$GPU_CHECK_MAE
-  for name in graphed eager nccl; do
+  for name in graphed eager nccl photo-crops; do
     log="$GPU_CHECK_LOGS/train-$name.log"
     case $name in
       graphed) "$mae" train --preset fmnist-tiny --batch 512 --steps 60 --log-every 20 \
@@ -135,6 +137,13 @@ train_runs() {
         --no-cuda-graphs --out /tmp/gpu_check_train_eager >"$log" 2>&1 ;;
       nccl) "$mae" train --gpus "$(nvidia-smi -L | wc -l)" --preset fmnist-tiny --batch 256 \
         --steps 50 --log-every 10 --out /tmp/gpu_check_nccl >"$log" 2>&1 ;;
+      photo-crops)
+        if [ ! -d /tmp/gpu_check_photos ]; then
+          echo "FIGURE train $name: not run, no photos (loader_rate did not run)"
+          continue
+        fi
+        "$mae" train --data /tmp/gpu_check_photos --preset rgb-small --batch 256 --steps 40 \
+        --log-every 10 --crops-on-device --workers 4 --out /tmp/gpu_check_crops >"$log" 2>&1 ;;
     esac
     status=$?
     echo "FIGURE train $name: exit $status"
@@ -162,8 +171,8 @@ stage hf_vit_b16 150 hf_vit_b16
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_all 120 build_all; fi
 stage studio_on_gpu 60 studio_on_gpu
 stage more_benches 90 more_benches
-stage loader_rate 40 loader_rate
-stage train_runs 60 train_runs
+stage loader_rate 50 loader_rate
+stage train_runs 75 train_runs
 stage profile_vit_b16 40 profile_vit_b16
 stage hf_vit_l16 90 hf_vit_l16
 stage cpu_suite 150 cpu_suite

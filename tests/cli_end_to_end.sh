@@ -84,6 +84,10 @@ if grep -q "first pass: decod" "$work/ptrain2.log"; then fail "second run decode
 "$MAE" bench-data --data "$work/photos" --preset rgb-small --batch 4 --batches 2 --json > "$work/bd.json"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["files"] == 10 and j["warm_images_per_sec"] > 0 and j["cold_images_per_sec"] > 0 and j["cache_file_bytes"] > 0, j' "$work/bd.json" \
   || fail "bench-data json"
+"$MAE" bench-data --data "$work/photos" --preset rgb-small --batch 4 --batches 2 --crops-on-device \
+  --json > "$work/bdc.json"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["crops_on_device"]; assert c["packed_images_per_sec"] > 0 and c["packed_bytes_per_image"] > 0 and c["device_images_per_sec"] > 0, c' "$work/bdc.json" \
+  || fail "bench-data --crops-on-device json"
 
 # Probe and sweep on the labelled photo folder (every 5th picture held out), the step-through.
 "$MAE" probe --checkpoint "$work/prun/last.safetensors" --data "$work/photos" --epochs 5 --json \

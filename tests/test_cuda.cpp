@@ -1,11 +1,12 @@
 // Why: what only a GPU can show. The CUDA forward agrees with the CPU's (within bf16 rounding
 // under autocast), the fused AdamW kernel on CUDA takes the CPU kernel's step, skips
 // included, a training step queues its work without waiting for the device (c10's
-// sync-debug mode set to error), uint8 batches normalized on the GPU match the CPU's, the
-// app's snapshot reconstructions queue without reading back, a step's loss comes back while
-// the next step runs, a step replayed as a CUDA graph takes the eager step's path, and a
-// thread's own stream keeps its work apart and in order. Without a GPU the program exits 77,
-// which CTest reports as skipped; scripts/gpu_check.sh runs it on a borrowed machine.
+// sync-debug mode set to error), uint8 batches normalized on the GPU match the CPU's, and so
+// do crops resized there from the loader's packed regions, the app's snapshot reconstructions
+// queue without reading back, a step's loss comes back while the next step runs, a step
+// replayed as a CUDA graph takes the eager step's path, and a thread's own stream keeps its
+// work apart and in order. Without a GPU the program exits 77, which CTest reports as
+// skipped; scripts/gpu_check.sh runs it on a borrowed machine.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -18,6 +19,7 @@
 #include <functional>
 #include <numeric>
 #include <optional>
+#include <random>
 
 #include "data/augment.h"
 #include "infer/reconstruct.h"
@@ -168,6 +170,42 @@ TEST_CASE("uint8 pixels uploaded on the side stream and normalized on the GPU ma
   const auto on_gpu = normalize_pixels(up[0], mean, std).cpu();
   // Division by a scalar is a multiplication by its reciprocal in CUDA's kernel: an ulp apart.
   CHECK(at::allclose(on_gpu, expected, /*rtol=*/1e-6, /*atol=*/1e-6));
+}
+
+TEST_CASE("crops packed in pinned memory and resized on the GPU match the CPU's, unsynced") {
+  std::vector<DecodedImage> images;
+  for (int64_t i = 0; i < 16; ++i) {
+    DecodedImage image;
+    image.pixels = at::randint(0, 256, {200 + 9 * i, 300 - 5 * i, 3}, at::kByte);
+    image.source_h = image.pixels.size(0) * (i % 2 + 1);  // half of them shrunk by the cache
+    image.source_w = image.pixels.size(1) * (i % 2 + 1);
+    images.push_back(image);
+  }
+  AugmentConfig augment;
+  std::mt19937_64 rng(4);
+  std::vector<CropBox> boxes;
+  for (const auto& image : images)
+    boxes.push_back(sample_crop(image.source_h, image.source_w, augment, rng));
+  const auto packed = pack_crops(images, boxes, /*pinned=*/true);
+  CHECK(packed.pixels.is_pinned());
+  const auto on_cpu = resize_packed_crops(packed.pixels, 3, packed.regions, 224, 224);
+  const std::vector<double> mean{0.485, 0.456, 0.406}, std{0.229, 0.224, 0.225};
+  at::Tensor resized, normalized;
+  auto trainer_side = [&] {
+    const auto up = upload_behind_current_stream({packed.pixels}, "cuda");
+    resized = resize_packed_crops(up[0], 3, packed.regions, 224, 224);
+    normalized = normalize_pixels(resized, mean, std);
+  };
+  trainer_side();  // first use: kernels loaded
+  const auto failure = first_sync_error(trainer_side);
+  CHECK_MESSAGE(failure.empty(), failure);
+  // Both in float: a value a rounding step apart at most, and rarely.
+  const auto gap = (resized.cpu() - on_cpu).abs();
+  MESSAGE("GPU against CPU resize: max " << gap.max().item<float>() << ", mean "
+                                         << gap.mean().item<float>() << " levels");
+  CHECK(gap.max().item<float>() <= 1.0f);
+  CHECK(gap.mean().item<float>() < 0.01f);
+  CHECK(at::allclose(normalized.cpu(), normalize_pixels(resized.cpu(), mean, std), 1e-6, 1e-6));
 }
 
 TEST_CASE("a reconstruction queued on the GPU reads nothing back until asked, and agrees") {

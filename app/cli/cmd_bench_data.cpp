@@ -37,6 +37,12 @@ void run(const BenchDataArgs& a) {
                         {"cache_memory_bytes", r.cache_memory_bytes},
                         {"cache_file_bytes", r.cache_file_bytes},
                         {"peak_rss_bytes", r.peak_rss_bytes}};
+    if (a.options.crops_on_device) {
+      j["crops_on_device"] = {{"device", r.device},
+                              {"packed_images_per_sec", r.packed_images_per_sec},
+                              {"packed_bytes_per_image", r.packed_bytes_per_image},
+                              {"device_images_per_sec", r.device_images_per_sec}};
+    }
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
@@ -55,6 +61,11 @@ void run(const BenchDataArgs& a) {
               static_cast<double>(r.cache_memory_bytes) / mib,
               static_cast<double>(r.cache_file_bytes) / mib,
               static_cast<double>(r.peak_rss_bytes) / mib);
+  if (!a.options.crops_on_device) return;
+  std::printf("  crops packed (loader)    %8.1f img/s  (%.0f KiB per image to copy)\n",
+              r.packed_images_per_sec, r.packed_bytes_per_image / 1024.0);
+  std::printf("  resize + normalize       %8.1f img/s  (on %s alone, upload included)\n",
+              r.device_images_per_sec, r.device.c_str());
 }
 
 }  // namespace
@@ -74,6 +85,9 @@ void add_bench_data(CLI::App& app) {
       ->check(kCount);
   cmd->add_option("--cache-dir", args->options.cache_dir,
                   "cache folder (default: a fresh temporary one, so the first pass is cold)");
+  cmd->add_flag("--crops-on-device", args->options.crops_on_device,
+                "also time train --crops-on-device's halves: the loader packing crop regions, and "
+                "the training device (auto) resizing and normalizing them");
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args] { run(*args); });
 }

@@ -56,6 +56,7 @@ struct TrainArgs {
   bool no_overlap = false;
   bool cpu_bf16 = false;
   bool no_cuda_graphs = false;
+  bool crops_on_device = false;
 };
 
 // This process's place in a data-parallel run; the plain run is rank 0 of 1.
@@ -120,6 +121,7 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   t.device = a.device;
   t.cpu_bf16 = a.cpu_bf16;
   t.cuda_graphs = !a.no_cuda_graphs;
+  t.crops_on_device = a.crops_on_device;
   t.loader_workers = a.workers;
   t.ranks = place.world();
   if (place.writes()) std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
@@ -270,6 +272,9 @@ void add_train(CLI::App& app) {
                 "bf16 autocast on the CPU too (fast with AVX-512 BF16 or AMX; off by default)");
   cmd->add_flag("--no-cuda-graphs", args->no_cuda_graphs,
                 "on a GPU, run every step eagerly instead of capturing it as a CUDA graph");
+  cmd->add_flag("--crops-on-device", args->crops_on_device,
+                "on a GPU, resize the crops there: the loader threads only copy each picture's "
+                "crop region (for photo folders on a machine short of CPU cores)");
   cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)");
   cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
       ->capture_default_str();

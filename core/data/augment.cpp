@@ -74,38 +74,86 @@ CropBox scale_box(const CropBox& box, const DecodedImage& image) {
 
 }  // namespace
 
+PackedCrops pack_crops(const std::vector<DecodedImage>& images, const std::vector<CropBox>& boxes,
+                       bool pinned) {
+  PackedCrops packed;
+  packed.channels = images.empty() ? 0 : images[0].pixels.size(2);
+  bool all_bytes = true;
+  std::vector<at::Tensor> crops;
+  int64_t total = 0;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const auto& image = images[i];
+    all_bytes = all_bytes && image.pixels.scalar_type() == at::kByte;
+    const CropBox b = scale_box(boxes[i], image);
+    crops.push_back(image.pixels.narrow(0, b.top, b.height).narrow(1, b.left, b.width));
+    packed.regions.push_back({total, b.height, b.width, boxes[i].flip});
+    total += b.height * b.width * packed.channels;
+  }
+  packed.pixels = at::empty(
+      {total}, at::TensorOptions(all_bytes ? at::kByte : at::kFloat).pinned_memory(pinned));
+  for (size_t i = 0; i < crops.size(); ++i) {
+    const auto& r = packed.regions[i];
+    auto region = packed.pixels.narrow(0, r.offset, r.height * r.width * packed.channels)
+                      .view({r.height, r.width, packed.channels});
+    region.copy_(crops[i]);
+    if (crops[i].scalar_type() != at::kByte) region.mul_(255.0);  // float pictures are 0..1
+  }
+  return packed;
+}
+
+at::Tensor resize_packed_crops(const at::Tensor& pixels, int64_t channels,
+                               const std::vector<CropRegion>& regions, int64_t out_h,
+                               int64_t out_w) {
+  const auto n = static_cast<int64_t>(regions.size());
+  auto batch = at::empty({n, channels, out_h, out_w}, pixels.options().dtype(at::kFloat));
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& r = regions[static_cast<size_t>(i)];
+    // Float (1, C, h, w) in one contiguous conversion: a channels-last input would have the
+    // out= resize below restride its output, which is a view of the batch.
+    const auto crop =
+        pixels.narrow(0, r.offset, r.height * r.width * channels)
+            .view({r.height, r.width, channels})
+            .permute({2, 0, 1})
+            .unsqueeze(0)
+            .to(at::kFloat, /*non_blocking=*/false, /*copy=*/false, at::MemoryFormat::Contiguous);
+    auto out = batch.narrow(0, i, 1);
+    if (r.flip)
+      out.copy_(at::_upsample_bicubic2d_aa(crop, {out_h, out_w}, false).flip({3}));
+    else
+      at::_upsample_bicubic2d_aa_out(out, crop, {out_h, out_w}, false);
+  }
+  batch.clamp_(0.0, 255.0);
+  if (pixels.scalar_type() == at::kByte) batch.round_();
+  return batch;
+}
+
 at::Tensor crop_resize(const std::vector<DecodedImage>& images, const std::vector<CropBox>& boxes,
                        int64_t out_h, int64_t out_w, at::Device device) {
-  const auto n = static_cast<int64_t>(images.size());
-  const int64_t channels = n > 0 ? images[0].pixels.size(2) : 0;
   bool all_bytes = true;
   for (const auto& image : images) all_bytes = all_bytes && image.pixels.scalar_type() == at::kByte;
-  // Resized crops land in one batch tensor: 8-bit on the CPU (PIL's arithmetic), float
-  // elsewhere; values 0..255 either way.
-  const bool bytes_batch = all_bytes && device.is_cpu();
-  auto batch = at::empty({n, channels, out_h, out_w},
-                         at::TensorOptions(bytes_batch ? at::kByte : at::kFloat).device(device));
+  if (!all_bytes || !device.is_cpu()) {  // float arithmetic, on the device
+    const auto packed = pack_crops(images, boxes, /*pinned=*/false);
+    return resize_packed_crops(packed.pixels.to(device), packed.channels, packed.regions, out_h,
+                               out_w);
+  }
+  // 8-bit pictures on the CPU: resized in 8 bits, as PIL does, into one uint8 batch.
+  const auto n = static_cast<int64_t>(images.size());
+  const int64_t channels = n > 0 ? images[0].pixels.size(2) : 0;
+  auto batch = at::empty({n, channels, out_h, out_w}, at::kByte);
   std::vector<int64_t> flipped;
   for (int64_t i = 0; i < n; ++i) {
     const auto& image = images[static_cast<size_t>(i)];
     const CropBox b = scale_box(boxes[static_cast<size_t>(i)], image);
-    auto crop = image.pixels.narrow(0, b.top, b.height).narrow(1, b.left, b.width);
-    // (1, C, h, w) as a channels-last view of the (h, w, C) crop: no copy on the CPU.
-    auto nchw = crop.to(device).permute({2, 0, 1}).unsqueeze(0);
-    if (bytes_batch) {
-      batch[i].copy_(at::_upsample_bicubic2d_aa(nchw, {out_h, out_w}, false).squeeze(0));
-    } else {
-      const bool bytes = crop.scalar_type() == at::kByte;
-      auto out = at::_upsample_bicubic2d_aa(nchw.to(at::kFloat).mul(bytes ? 1.0 : 255.0),
-                                            {out_h, out_w}, false)
-                     .clamp_(0.0, 255.0);
-      if (bytes) out.round_();
-      batch[i].copy_(out.squeeze(0));
-    }
+    // (1, C, h, w) as a channels-last view of the (h, w, C) crop: no copy.
+    auto nchw = image.pixels.narrow(0, b.top, b.height)
+                    .narrow(1, b.left, b.width)
+                    .permute({2, 0, 1})
+                    .unsqueeze(0);
+    batch[i].copy_(at::_upsample_bicubic2d_aa(nchw, {out_h, out_w}, false).squeeze(0));
     if (boxes[static_cast<size_t>(i)].flip) flipped.push_back(i);
   }
   if (!flipped.empty()) {
-    auto idx = at::tensor(flipped, at::kLong).to(device);
+    auto idx = at::tensor(flipped, at::kLong);
     batch.index_copy_(0, idx, batch.index_select(0, idx).flip({3}));
   }
   return batch;

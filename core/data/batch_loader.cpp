@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 
 #include "data/image_io.h"
 #include "util/intra_op_threads.h"
@@ -33,7 +34,8 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig co
       config_.shard_index >= config_.shard_count || config_.batch % config_.shard_count != 0)
     throw DataError("a batch of " + std::to_string(config_.batch) + " cannot be split into " +
                     std::to_string(config_.shard_count) + " equal slices");
-  // Ready batches are at most float (N, C, H, W): hold no more of them than the budget allows.
+  // Whole batches are at most float (N, C, H, W): hold no more of them than the budget allows.
+  // Packed crops vary in size; the workers also stop at the budget's bytes (work()).
   const int64_t batch_bytes = config_.batch / config_.shard_count * dataset_->channels() *
                               config_.augment.out_h * config_.augment.out_w *
                               static_cast<int64_t>(sizeof(float));
@@ -55,7 +57,27 @@ std::string BatchLoader::last_warning() const {
   return last_warning_;
 }
 
+namespace {
+size_t bytes_of(const std::variant<at::Tensor, PackedCrops>& built) {
+  const auto& t = std::holds_alternative<at::Tensor>(built) ? std::get<at::Tensor>(built)
+                                                            : std::get<PackedCrops>(built).pixels;
+  return t.nbytes();
+}
+}  // namespace
+
 at::Tensor BatchLoader::next() {
+  if (config_.output == LoaderOutput::Crops)
+    throw std::logic_error("BatchLoader::next() on a loader that packs crops");
+  return std::get<at::Tensor>(take_next());
+}
+
+PackedCrops BatchLoader::next_crops() {
+  if (config_.output != LoaderOutput::Crops)
+    throw std::logic_error("BatchLoader::next_crops() on a loader that builds whole batches");
+  return std::get<PackedCrops>(take_next());
+}
+
+BatchLoader::Built BatchLoader::take_next() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return ready_.count(cursor_) || failed_.count(cursor_); });
   if (auto it = failed_.find(cursor_); it != failed_.end()) {
@@ -65,8 +87,9 @@ at::Tensor BatchLoader::next() {
     changed_.notify_all();
     std::rethrow_exception(error);
   }
-  auto batch = std::move(ready_[cursor_]);
+  auto batch = std::move(ready_.at(cursor_));
   ready_.erase(cursor_);
+  ready_bytes_ -= bytes_of(batch);
   ++cursor_;
   changed_.notify_all();
   return batch;
@@ -78,13 +101,19 @@ void BatchLoader::work(const std::stop_token& stop) {
     int64_t step = 0;
     {
       std::unique_lock lock(mutex_);
-      if (!changed_.wait(lock, stop, [&] { return next_to_build_ < cursor_ + config_.prefetch; }))
+      // Within the prefetch count and the memory budget; the batch the consumer waits for is
+      // always built.
+      if (!changed_.wait(lock, stop, [&] {
+            return next_to_build_ == cursor_ || (next_to_build_ < cursor_ + config_.prefetch &&
+                                                 ready_bytes_ < config_.ready_memory_budget);
+          }))
         return;
       step = next_to_build_++;
     }
     try {
       auto batch = build(step);
       std::lock_guard lock(mutex_);
+      ready_bytes_ += bytes_of(batch);
       ready_[step] = std::move(batch);
     } catch (...) {
       std::lock_guard lock(mutex_);
@@ -124,7 +153,7 @@ DecodedImage BatchLoader::load_with_fallback(int64_t position, int64_t epoch) {
                   " consecutive samples; last problem: " + last_warning());
 }
 
-at::Tensor BatchLoader::build(int64_t step) {
+BatchLoader::Built BatchLoader::build(int64_t step) {
   const int64_t n = dataset_->size();
   std::vector<DecodedImage> images;
   std::vector<CropBox> boxes;
@@ -139,6 +168,7 @@ at::Tensor BatchLoader::build(int64_t step) {
     boxes.push_back(
         sample_crop(images.back().source_h, images.back().source_w, config_.augment, rng));
   }
+  if (config_.output == LoaderOutput::Crops) return pack_crops(images, boxes, config_.pinned);
   auto batch = crop_resize(images, boxes, config_.augment.out_h, config_.augment.out_w, at::kCPU);
   if (config_.output == LoaderOutput::Normalized)
     batch = normalize_pixels(batch, config_.mean, config_.std);

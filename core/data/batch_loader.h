@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "data/augment.h"
@@ -22,10 +23,11 @@
 
 namespace mae {
 
-// What next() hands over: normalized float batches, or the 0..255 pixel values (uint8 for
+// What the loader hands over: normalized float batches, or the 0..255 pixel values (uint8 for
 // 8-bit pictures) for the consumer to normalize with normalize_pixels where it likes, on a
-// GPU for the trainer.
-enum class LoaderOutput { Normalized, Pixels };
+// GPU for the trainer; or, for a GPU that also crops, each picture's crop region packed
+// (pack_crops), to resize there with resize_packed_crops.
+enum class LoaderOutput { Normalized, Pixels, Crops };
 
 struct LoaderConfig {
   int64_t batch = 64;  // images per step over all ranks
@@ -39,8 +41,8 @@ struct LoaderConfig {
   size_t ready_memory_budget = size_t{256} << 20;  // bytes of built batches waiting
   AugmentConfig augment;
   LoaderOutput output = LoaderOutput::Normalized;
-  // Ready batches in page-locked memory (needs CUDA), so that a copy to the GPU is queued
-  // without waiting and without a staging copy on the consumer's thread.
+  // Ready batches (or packed crops) in page-locked memory (needs CUDA), so that a copy to the GPU
+  // is queued without waiting and without a staging copy on the consumer's thread.
   bool pinned = false;
   std::vector<double> mean;
   std::vector<double> std;
@@ -56,13 +58,17 @@ class BatchLoader {
   // This rank's (N, C, H, W) slice of the next step's batch, normalized or as pixels (see
   // LoaderOutput). Rethrows a worker's failure.
   at::Tensor next();
+  // The same for LoaderOutput::Crops: this rank's crop regions of the next step's batch.
+  PackedCrops next_crops();
   // Files that could not be decoded and were replaced by another sample.
   int64_t skipped_files() const { return skipped_.load(); }
   std::string last_warning() const;
 
  private:
+  using Built = std::variant<at::Tensor, PackedCrops>;
+  Built take_next();
   void work(const std::stop_token& stop);
-  at::Tensor build(int64_t step);
+  Built build(int64_t step);
   DecodedImage load_with_fallback(int64_t position_in_epoch, int64_t epoch);
   std::shared_ptr<const std::vector<int64_t>> permutation(int64_t epoch);
 
@@ -74,7 +80,8 @@ class BatchLoader {
   std::condition_variable_any changed_;
   int64_t cursor_;         // next step handed to the consumer
   int64_t next_to_build_;  // next step a worker will claim
-  std::map<int64_t, at::Tensor> ready_;
+  std::map<int64_t, Built> ready_;
+  size_t ready_bytes_ = 0;  // of ready_
   std::map<int64_t, std::exception_ptr> failed_;
   std::map<int64_t, std::shared_ptr<const std::vector<int64_t>>> permutations_;
   std::string last_warning_;

@@ -35,6 +35,7 @@ std::string TrainConfig::to_json() const {
                       {"bf16", bf16},
                       {"cpu_bf16", cpu_bf16},
                       {"cuda_graphs", cuda_graphs},
+                      {"crops_on_device", crops_on_device},
                       {"loader_workers", loader_workers}};
   return j.dump();
 }
@@ -67,6 +68,7 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
     c.bf16 = j.value("bf16", c.bf16);
     c.cpu_bf16 = j.value("cpu_bf16", c.cpu_bf16);
     c.cuda_graphs = j.value("cuda_graphs", c.cuda_graphs);
+    c.crops_on_device = j.value("crops_on_device", c.crops_on_device);
     c.loader_workers = json_integer_or(j, "loader_workers", c.loader_workers);
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument("training config: " + one_line_error(e));

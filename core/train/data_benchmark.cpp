@@ -10,6 +10,8 @@
 #include "data/batch_loader.h"
 #include "data/image_folder.h"
 #include "recipe/recipe.h"
+#include "train/device.h"
+#include "train/device_upload.h"
 #include "train/trainer.h"
 
 namespace mae {
@@ -29,6 +31,39 @@ double loader_images_per_sec(const std::shared_ptr<const Dataset>& dataset,
   const auto start = clock::now();
   for (int64_t i = 0; i < batches; ++i) loader.next();
   return static_cast<double>(batches * config.batch) / seconds_since(start);
+}
+
+// The loader packing crops, then the device's share on batches it packed: the upload, the
+// resize and the normalization, timed to the device's completion.
+void measure_device_crops(const std::shared_ptr<const Dataset>& dataset, LoaderConfig config,
+                          int64_t batches, const MaeConfig& model, DataBenchResult* r) {
+  r->device = resolve_device("auto");
+  config.output = LoaderOutput::Crops;
+  config.pinned = r->device != "cpu";
+  std::vector<PackedCrops> kept;
+  {
+    BatchLoader loader(dataset, config, 0);
+    for (int i = 0; i < 2; ++i) kept.push_back(loader.next_crops());
+    double bytes = 0.0;
+    const auto start = clock::now();
+    for (int64_t i = 0; i < batches; ++i)
+      bytes += static_cast<double>(loader.next_crops().pixels.nbytes());
+    const double images = static_cast<double>(batches * config.batch);
+    r->packed_images_per_sec = images / seconds_since(start);
+    r->packed_bytes_per_image = bytes / images;
+  }
+  auto on_device = [&](int64_t i) {
+    const auto& p = kept[static_cast<size_t>(i) % kept.size()];
+    const auto pixels = upload_behind_current_stream({p.pixels}, r->device)[0];
+    normalize_pixels(resize_packed_crops(pixels, p.channels, p.regions, model.img_h, model.img_w),
+                     model.mean, model.std);
+  };
+  on_device(0);  // kernels loaded, memory cached
+  synchronize(r->device);
+  const auto start = clock::now();
+  for (int64_t i = 0; i < batches; ++i) on_device(i);
+  synchronize(r->device);
+  r->device_images_per_sec = static_cast<double>(batches * config.batch) / seconds_since(start);
 }
 
 }  // namespace
@@ -78,6 +113,8 @@ DataBenchResult run_data_benchmark(const DataBenchOptions& options) {
       r.cache_file_bytes = stats.disk_bytes;
       r.unreadable = folder->unreadable_files();
     }
+    if (options.crops_on_device)
+      measure_device_crops(dataset, lc, options.batches, recipe.model, &r);
   }  // the first run's cache is closed and its index written
   {
     auto start = clock::now();

@@ -1,6 +1,8 @@
 // Why: "does the loader keep up with the model?" needs a number, not a guess. This measures
 // a folder the way training reads it: the first pass (decoding every file into the cache),
-// the loader's images/s from memory, and a second run that starts from the cache file.
+// the loader's images/s from memory, and a second run that starts from the cache file; and,
+// when asked, the two halves of cropping on the training device: the loader packing crop
+// regions, and the device resizing and normalizing them.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@ struct DataBenchOptions {
   int64_t batches = 20;  // timed loader batches per measurement
   int64_t workers = 2;
   std::string cache_dir;  // empty: a fresh temporary folder, so the first pass is cold
+  bool crops_on_device = false;
 };
 
 struct DataBenchResult {
@@ -32,6 +35,11 @@ struct DataBenchResult {
   size_t cache_memory_bytes = 0;
   size_t cache_file_bytes = 0;
   int64_t peak_rss_bytes = 0;
+  // With crops_on_device (0 otherwise):
+  double packed_images_per_sec = 0.0;   // loader, crop regions packed in pinned memory
+  double packed_bytes_per_image = 0.0;  // what crosses the bus instead of the resized crop
+  double device_images_per_sec = 0.0;   // upload, resize and normalize on `device` alone
+  std::string device;                   // the training device `auto` gives here
 };
 
 DataBenchResult run_data_benchmark(const DataBenchOptions& options);

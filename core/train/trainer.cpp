@@ -101,7 +101,7 @@ void Trainer::start_loader() {
   config.shard_index = rank();
   config.shard_count = train_.ranks;
   if (train_.device != "cpu") {  // uint8 crosses the bus and is normalized on the GPU
-    config.output = LoaderOutput::Pixels;
+    config.output = train_.crops_on_device ? LoaderOutput::Crops : LoaderOutput::Pixels;
     config.pinned = true;
   }
   loader_ = std::make_unique<BatchLoader>(dataset_, config, step_ * train_.accum_steps);
@@ -152,21 +152,36 @@ StepOutputs Trainer::device_step(const StepInputs& in) {
   return out;
 }
 
-// On the CPU the loader's batches come normalized. On a GPU they come as pinned pixels,
-// which cross the bus on a side stream with the mask noise and are normalized there.
+// On the CPU the loader's batches come normalized. On a GPU they come as pinned pixels, or
+// as packed crop regions, which cross the bus on a side stream with the mask noise and are
+// resized (crops) and normalized there.
 StepInputs Trainer::load_inputs(int64_t step) {
+  const bool crops = train_.device != "cpu" && train_.crops_on_device;
   std::vector<at::Tensor> host;
+  std::vector<PackedCrops> packed;
   for (int64_t micro = 0; micro < train_.accum_steps; ++micro) {
-    host.push_back(loader_->next());
-    host.push_back(
-        step_mask_noise(train_, model_config_, host.back().size(0), step, micro, rank()));
+    if (crops) {
+      packed.push_back(loader_->next_crops());
+      host.push_back(packed.back().pixels);
+    } else {
+      host.push_back(loader_->next());
+    }
+    const int64_t images =
+        crops ? static_cast<int64_t>(packed.back().regions.size()) : host.back().size(0);
+    host.push_back(step_mask_noise(train_, model_config_, images, step, micro, rank()));
   }
   const auto on_device = upload_behind_current_stream(host, train_.device);
   StepInputs in;
   for (size_t i = 0; i < on_device.size(); i += 2) {
-    in.images.push_back(train_.device == "cpu" ? on_device[i]
-                                               : normalize_pixels(on_device[i], model_config_.mean,
-                                                                  model_config_.std));
+    auto images = on_device[i];
+    if (crops) {
+      const auto& p = packed[i / 2];
+      images = resize_packed_crops(images, p.channels, p.regions, model_config_.img_h,
+                                   model_config_.img_w);
+    }
+    in.images.push_back(train_.device == "cpu"
+                            ? images
+                            : normalize_pixels(images, model_config_.mean, model_config_.std));
     in.noise.push_back(on_device[i + 1]);
   }
   return in;
