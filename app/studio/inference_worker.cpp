@@ -3,6 +3,7 @@
 
 #include <torch/utils.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "data/dataset.h"
@@ -51,6 +52,13 @@ void InferenceWorker::set_weights(const MaeConfig& config, NamedTensors weights,
                        std::nullopt, std::nullopt,       std::move(ready)};
   }
   changed_.notify_all();
+}
+
+void InferenceWorker::settle_loss(int64_t step, double loss) {
+  std::lock_guard lock(mutex_);
+  if (pending_weights_ && pending_weights_->step == step && std::isnan(pending_weights_->loss))
+    pending_weights_->loss = loss;
+  if (info_.loaded && info_.step == step && std::isnan(info_.loss)) info_.loss = loss;
 }
 
 void InferenceWorker::submit(ExploreRequest request) {

@@ -96,6 +96,9 @@ class InferenceWorker {
   // stream waits for it on the device, never the caller.
   void set_weights(const MaeConfig& config, NamedTensors weights, const std::string& source,
                    int64_t step, double loss, std::shared_ptr<const StreamFence> ready = nullptr);
+  // Weights set with a NaN loss (their step's loss was still on the GPU) take `loss` once it
+  // arrives, if they are still the weights of `step`.
+  void settle_loss(int64_t step, double loss);
   // Latest wins: a request not yet started is replaced.
   void submit(ExploreRequest request);
 

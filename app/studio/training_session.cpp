@@ -5,6 +5,8 @@
 #include <torch/utils.h>
 #include <unistd.h>
 
+#include <cmath>
+
 #include "io/checkpoint.h"
 #include "util/one_line_error.h"
 
@@ -92,13 +94,15 @@ void TrainingSession::on_snapshot(Trainer& trainer) {
                      "step " + std::to_string(trainer.current_step()));
   if (publish_weights_) {
     // On a GPU the copies stay there, queued on the trainer's stream behind a fence the
-    // worker's stream waits for: neither thread waits for the other's work.
+    // worker's stream waits for: neither thread waits for the other's work. The step's loss
+    // may still be on its way too: the weights then go without one, settled by poll().
     const auto& device = trainer.train_config().device;
     NamedTensors weights;
     for (auto& [name, t] : model_state(model)) weights.emplace_back(name, t.detach().clone());
     worker_->set_weights(trainer.model_config(), std::move(weights),
                          "training step " + std::to_string(trainer.current_step()),
-                         trainer.current_step(), trainer.last_good_loss(),
+                         trainer.current_step(),
+                         trainer.step_in_flight() ? std::nan("") : trainer.last_good_loss(),
                          std::make_shared<const StreamFence>(device));
   }
   model->train();
@@ -202,13 +206,16 @@ void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::s
   std::lock_guard lock(mutex_);
   metrics->insert(metrics->end(), new_metrics_.begin(), new_metrics_.end());
   messages->insert(messages->end(), new_messages_.begin(), new_messages_.end());
-  // On a GPU a snapshot is taken while its step's loss is still on the way: it waits for it.
-  for (const auto& m : new_metrics_)
+  // On a GPU a snapshot is taken while its step's loss is still on the way: it waits for it,
+  // and so does the label of the weights handed to the explorer.
+  for (const auto& m : new_metrics_) {
+    if (!m.nonfinite) worker_->settle_loss(m.step, m.loss);
     for (auto& pending : pending_snapshots_)
       if (pending.awaiting_loss && pending.snapshot.step == m.step) {
         if (!m.nonfinite) pending.snapshot.loss = m.loss;
         pending.awaiting_loss = false;
       }
+  }
   new_metrics_.clear();
   new_messages_.clear();
   // A run that ended without the metrics (it failed) lets its snapshots land as they are.

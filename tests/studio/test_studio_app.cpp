@@ -18,6 +18,7 @@
 #include "data/dataset.h"
 #include "data/image_io.h"
 #include "frame_stats.h"
+#include "inference_worker.h"
 #include "io/authors_pth.h"
 #include "io/checkpoint.h"
 #include "keys.h"
@@ -141,6 +142,27 @@ TEST_CASE("a loss is shown only where a step measured one") {
   CHECK(loss_text(0, 0.0) == "loss n/a");  // a first snapshot, the authors' weights
   CHECK(loss_text(12, std::nan("")) == "loss n/a");
   CHECK(loss_text(12, 0.123456) == "loss 0.1235");
+}
+
+TEST_CASE("weights handed over before their step's loss arrives take it when it does") {
+  // As on a GPU, where a step's loss comes back while the next step runs.
+  auto config = find_preset("fmnist-tiny").model;
+  config.depth = 1;
+  config.dec_depth = 1;
+  auto model = make_model(config, 0);
+  InferenceWorker worker;
+  worker.set_weights(config, model_state(model), "training step 5", 5, std::nan(""));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!worker.model_info().loaded && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(worker.model_info().loaded);
+  CHECK(loss_text(5, worker.model_info().loss) == "loss n/a");  // not step 4's
+  worker.settle_loss(4, 0.9);                                   // another step's: ignored
+  CHECK(std::isnan(worker.model_info().loss));
+  worker.settle_loss(5, 0.25);
+  CHECK(worker.model_info().loss == 0.25);
+  worker.settle_loss(5, 0.5);  // settled once
+  CHECK(worker.model_info().loss == 0.25);
 }
 
 TEST_CASE("launch: the window does not wait for the checkpoint, which then loads") {
