@@ -7,9 +7,11 @@
 #include <cmath>
 
 #include "model/mae_model.h"
+#include "model/masking.h"
 #include "model/patchify.h"
 #include "model/pos_embed.h"
 #include "model/presets.h"
+#include "model/vit_block.h"
 
 using namespace mae;
 
@@ -191,6 +193,38 @@ TEST_CASE("the patch embedding equals the authors' stride-p convolution") {
       torch::conv2d(img, model->patch_embed->proj->weight, model->patch_embed->proj->bias, 4);
   auto expected = conv.flatten(2).transpose(1, 2);
   CHECK(torch::allclose(model->patch_embed(img), expected, 1e-5, 1e-5));
+}
+
+TEST_CASE("the encoder keeps patches before embedding them: the authors' embed-then-keep result") {
+  auto c = tiny_config();
+  c.img_h = c.img_w = 16;  // 16 patches, 4 kept
+  auto model = make_model(c, 4);
+  auto img = torch::randn({3, 3, 16, 16});
+  auto noise = torch::rand({3, 16});
+  const auto directions = torch::randn({3, 5, c.embed_dim});
+  // models_mae.py's order: every patch embedded and placed, then len_keep of them kept.
+  auto embed_all = [&] {
+    auto x = model->patch_embed(img) + model->pos_embed.narrow(1, 1, 16);
+    const auto keep = masking_from_noise(noise, 4).ids_keep;
+    x = torch::gather(x, 1, keep.unsqueeze(-1).expand({3, 4, c.embed_dim}));
+    x = torch::cat({(model->cls_token + model->pos_embed.narrow(1, 0, 1)).expand({3, 1, -1}), x},
+                   1);
+    for (const auto& block : *model->blocks) x = block->as<BlockImpl>()->forward(x);
+    return model->norm(x);
+  };
+  auto gradients = [&](const torch::Tensor& latent) {
+    model->zero_grad();
+    (latent * directions).sum().backward();
+    return std::vector<torch::Tensor>{model->patch_embed->proj->weight.grad().clone(),
+                                      model->patch_embed->proj->bias.grad().clone(),
+                                      model->cls_token.grad().clone()};
+  };
+  const auto reference = embed_all();
+  const auto ours = model->forward_encoder(img, noise, 4).latent;
+  CHECK(torch::allclose(ours, reference, 1e-6, 1e-6));
+  const auto expected = gradients(reference);
+  const auto got = gradients(model->forward_encoder(img, noise, 4).latent);
+  for (size_t i = 0; i < got.size(); ++i) CHECK(torch::allclose(got[i], expected[i], 1e-5, 1e-6));
 }
 
 TEST_CASE("presets are valid and the paper sizes are right") {

@@ -89,11 +89,18 @@ void MaeModelImpl::reset_parameters() {
 
 MaeModelImpl::Encoded MaeModelImpl::forward_encoder(const at::Tensor& images,
                                                     const at::Tensor& noise, int64_t len_keep) {
-  auto x = patch_embed(images) + pos_embed.narrow(1, 1, pos_embed.size(1) - 1);
+  // The authors embed every patch, add its position, then keep len_keep of them. Both act
+  // patch by patch, so keeping the patches first gives the same rows for len_keep / L of the
+  // work, and the backward scatters no zero gradients over the removed ones.
   Encoded out;
-  out.masking = masking_from_noise(noise.to(x.device()), len_keep);
-  const int64_t n = x.size(0), d = x.size(2);
-  x = at::gather(x, 1, out.masking.ids_keep.unsqueeze(-1).expand({n, len_keep, d}));
+  out.masking = masking_from_noise(noise.to(images.device()), len_keep);
+  const auto patches = patchify(images, config_.patch);
+  const int64_t n = patches.size(0), l = patches.size(1), d = config_.embed_dim;
+  const auto keep = out.masking.ids_keep.unsqueeze(-1);
+  auto x =
+      patch_embed->forward_patches(
+          at::gather(patches, 1, keep.expand({n, len_keep, patches.size(2)}))) +
+      at::gather(pos_embed.narrow(1, 1, l).expand({n, l, d}), 1, keep.expand({n, len_keep, d}));
   auto cls = (cls_token + pos_embed.narrow(1, 0, 1)).expand({n, 1, d});
   x = at::cat({cls, x}, 1);
   out.latent = norm(run_blocks(blocks, x));
