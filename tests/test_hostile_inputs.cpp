@@ -323,6 +323,20 @@ TEST_CASE("hostile pickles: nesting, budgets, views and shared storages") {
   write_torch_archive(dir.path("outside.pth"), bytes_of(outside), storage);
   CHECK(contains(error_of<CheckpointError>([&] { load_torch_archive(dir.path("outside.pth")); }),
                  "outside its storage"));
+  // Two tensor records over one whole storage: the first is the storage, uncopied (no second
+  // copy of every weight while loading), the second a copy of its own.
+  std::vector<uint8_t> four_floats(16);
+  const float values[4] = {1, 2, 3, 4};
+  std::memcpy(four_floats.data(), values, sizeof values);
+  const std::string twice = "\x80\x02}(X\x01\0\0\0w"s + tensor_pickle(4, "K\x04\x85", "K\x01\x85") +
+                            "X\x01\0\0\0v"s + tensor_pickle(4, "K\x04\x85", "K\x01\x85") + "u.";
+  write_torch_archive(dir.path("twice.pth"), bytes_of(twice), {{"0", four_floats}});
+  std::string under;
+  const auto both = state_dict_of(load_torch_archive(dir.path("twice.pth")), &under);
+  REQUIRE(both.size() == 2);
+  CHECK(at::equal(both[0].second, torch::tensor({1.0f, 2.0f, 3.0f, 4.0f})));
+  CHECK(at::equal(both[1].second, both[0].second));
+  CHECK(both[1].second.data_ptr() != both[0].second.data_ptr());
   // A storage claiming more elements than its record holds.
   const std::string short_storage =
       "\x80\x02}X\x01\0\0\0w"s + tensor_pickle(100, "K\x02\x85", "K\x01\x85") + "s.";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <set>
 
 #include "io/zip_archive.h"
 #include "util/read_progress.h"
@@ -400,7 +401,13 @@ class Unpickler {
       const auto strides = ints(args->items[3], "strides");
       check_view(sizes, strides, args->items[1]->i, storage.numel());
       auto* t = make(PickleValue::Kind::Tensor);
-      t->tensor = storage.as_strided(sizes, strides, args->items[1]->i).clone();
+      // A view over its whole storage in order (what torch.save writes for a parameter) is
+      // the storage itself; any other view is copied out, so that it does not keep a larger
+      // storage alive, nor share its elements with another tensor.
+      const auto view = storage.as_strided(sizes, strides, args->items[1]->i);
+      const bool whole = args->items[1]->i == 0 && view.numel() == storage.numel() &&
+                         view.is_contiguous() && taken_whole_.insert(args->items[0]).second;
+      t->tensor = whole ? view : view.clone();
       return t;
     }
     if (name == "torch._utils._rebuild_parameter" ||
@@ -438,6 +445,7 @@ class Unpickler {
   std::vector<size_t> marks_;
   std::map<int64_t, const PickleValue*> memo_;
   std::map<std::string, PickleValue*> storages_;
+  std::set<const PickleValue*> taken_whole_;  // storages a tensor already is, uncopied
   int64_t elements_ = 0;
   int64_t string_bytes_ = 0;
 };
