@@ -26,6 +26,7 @@ void run(const BenchDataArgs& a) {
                         {"unreadable", r.unreadable},
                         {"batch", r.batch},
                         {"workers", a.options.workers},
+                        {"device", r.device},
                         {"out_size", r.out_size},
                         {"short_side_cap", r.short_side_cap},
                         {"index_seconds", r.index_seconds},
@@ -38,8 +39,7 @@ void run(const BenchDataArgs& a) {
                         {"cache_file_bytes", r.cache_file_bytes},
                         {"peak_rss_bytes", r.peak_rss_bytes}};
     if (a.options.crops_on_device) {
-      j["crops_on_device"] = {{"device", r.device},
-                              {"packed_images_per_sec", r.packed_images_per_sec},
+      j["crops_on_device"] = {{"packed_images_per_sec", r.packed_images_per_sec},
                               {"packed_bytes_per_image", r.packed_bytes_per_image},
                               {"device_images_per_sec", r.device_images_per_sec}};
     }
@@ -54,7 +54,9 @@ void run(const BenchDataArgs& a) {
   std::printf("  first pass (cold)        %8.1f img/s  (%.1f s; shorter side cached at %lld px)\n",
               r.first_pass_images_per_sec, r.first_pass_seconds,
               static_cast<long long>(r.short_side_cap));
-  std::printf("  loader (warm)            %8.1f img/s\n", r.warm_images_per_sec);
+  std::printf(
+      "  loader (warm)            %8.1f img/s  (%s)\n", r.warm_images_per_sec,
+      r.device == "cpu" ? "normalized floats, for the CPU" : "pinned uint8 pixels, for the GPU");
   std::printf("  second run               %8.1f img/s  (ready after %.2f s from the cache file)\n",
               r.reopened_images_per_sec, r.reopen_seconds);
   std::printf("  cache: %.1f MiB in memory, %.1f MiB on disk; peak RSS %.0f MiB\n",

@@ -37,9 +37,7 @@ double loader_images_per_sec(const std::shared_ptr<const Dataset>& dataset,
 // resize and the normalization, timed to the device's completion.
 void measure_device_crops(const std::shared_ptr<const Dataset>& dataset, LoaderConfig config,
                           int64_t batches, const MaeConfig& model, DataBenchResult* r) {
-  r->device = resolve_device("auto");
   config.output = LoaderOutput::Crops;
-  config.pinned = r->device != "cpu";
   std::vector<PackedCrops> kept;
   {
     BatchLoader loader(dataset, config, 0);
@@ -80,6 +78,7 @@ DataBenchResult run_data_benchmark(const DataBenchOptions& options) {
   t.data = options.data;
   if (options.batch > 0) t.batch = options.batch;
   t.loader_workers = options.workers;
+  t.device = resolve_device("auto");  // the loader as training here would take it
   DataOptions data = training_data_options(recipe.model, t);
   std::string temporary;
   if (options.cache_dir.empty()) {
@@ -92,6 +91,7 @@ DataBenchResult run_data_benchmark(const DataBenchOptions& options) {
     data.cache_dir = options.cache_dir;
   }
   DataBenchResult r;
+  r.device = t.device;
   r.batch = t.batch;
   r.out_size = recipe.model.img_h;
   r.short_side_cap = data.short_side_cap;

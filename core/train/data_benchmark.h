@@ -29,17 +29,19 @@ struct DataBenchResult {
   double index_seconds = 0.0;
   double first_pass_seconds = 0.0;
   double first_pass_images_per_sec = 0.0;  // cold: every file decoded once
-  double warm_images_per_sec = 0.0;        // loader, pixels in memory
+  double warm_images_per_sec = 0.0;        // loader, pixels in memory, output as for `device`
   double reopen_seconds = 0.0;             // a second run: open + prepare from the cache file
   double reopened_images_per_sec = 0.0;    // loader of that second run
   size_t cache_memory_bytes = 0;
   size_t cache_file_bytes = 0;
   int64_t peak_rss_bytes = 0;
+  // The training device `auto` gives here; the loader's output is what training there takes
+  // (normalized floats on the CPU, pinned uint8 pixels for a GPU).
+  std::string device;
   // With crops_on_device (0 otherwise):
   double packed_images_per_sec = 0.0;   // loader, crop regions packed in pinned memory
   double packed_bytes_per_image = 0.0;  // what crosses the bus instead of the resized crop
   double device_images_per_sec = 0.0;   // upload, resize and normalize on `device` alone
-  std::string device;                   // the training device `auto` gives here
 };
 
 DataBenchResult run_data_benchmark(const DataBenchOptions& options);

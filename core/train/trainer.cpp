@@ -92,6 +92,10 @@ LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& t
   lc.augment.hflip = train.hflip;
   lc.mean = model.mean;
   lc.std = model.std;
+  if (train.device != "cpu") {  // uint8 crosses the bus and is normalized on the GPU
+    lc.output = train.crops_on_device ? LoaderOutput::Crops : LoaderOutput::Pixels;
+    lc.pinned = true;
+  }
   return lc;
 }
 
@@ -100,10 +104,6 @@ void Trainer::start_loader() {
   config.batch = train_.batch * train_.ranks;
   config.shard_index = rank();
   config.shard_count = train_.ranks;
-  if (train_.device != "cpu") {  // uint8 crosses the bus and is normalized on the GPU
-    config.output = train_.crops_on_device ? LoaderOutput::Crops : LoaderOutput::Pixels;
-    config.pinned = true;
-  }
   loader_ = std::make_unique<BatchLoader>(dataset_, config, step_ * train_.accum_steps);
 }
 

@@ -145,8 +145,9 @@ class Trainer {
 // the first pass on as many threads as the loader has.
 DataOptions training_data_options(const MaeConfig& model, const TrainConfig& train);
 
-// The loader a run uses: its batch, seed, workers, crop range, flip, and the model's input
-// size and normalization.
+// The loader a run uses: its batch, seed, workers, crop range, flip, the model's input size
+// and normalization, and for a GPU (train.device resolved) what crosses the bus: uint8
+// pixels, or packed crops with crops_on_device, in pinned memory.
 LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& train);
 
 // Noise for the masks of optimizer step `step`, micro-batch `micro`: a pure function of the
