@@ -2,7 +2,8 @@
 // device resizes them. That must give the batches the loader would have built itself: the
 // same boxes, the same mirroring, pixel values within two levels of its 8-bit arithmetic (which
 // rounds between its horizontal and vertical passes, and bicubic's lobes can double that); and
-// the loader must keep delivering when packed crops outgrow its memory budget.
+// the loader must keep delivering when packed crops outgrow its memory budget; the trainer
+// must take packed crops to the same steps.
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
@@ -13,7 +14,10 @@
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "small_configs.h"
+#include "synthetic_dataset.h"
 #include "test_support.h"
+#include "train/trainer.h"
 
 using namespace mae;
 
@@ -159,4 +163,24 @@ TEST_CASE("a loader that packs crops hands over the batches it would have resize
   lc.workers = 3;
   BatchLoader tight(ds, lc, 0);
   for (int step = 0; step < 4; ++step) CHECK(tight.next_crops().regions.size() == 4);
+}
+
+TEST_CASE("a run whose crops are resized by the trainer takes the loader-cropped run's steps") {
+  // Float pictures: both ways resize in float with the same kernels, so the runs are equal.
+  auto data = std::make_shared<SyntheticDataset>(24, 1, 16);
+  auto run = [&](bool crops_on_device) {
+    auto t = small_test_run(4, 7);
+    t.crops_on_device = crops_on_device;
+    t.crop_scale_min = 0.3;
+    Trainer trainer(small_test_model(), t, data);
+    std::vector<double> losses;
+    while (!trainer.done())
+      for (const auto& m : trainer.step()) losses.push_back(m.loss);
+    for (const auto& m : trainer.drain()) losses.push_back(m.loss);
+    return losses;
+  };
+  const auto loader_cropped = run(false);
+  const auto trainer_cropped = run(true);
+  REQUIRE(loader_cropped.size() == 4);
+  CHECK(trainer_cropped == loader_cropped);
 }

@@ -274,7 +274,8 @@ void add_train(CLI::App& app) {
                 "on a GPU, run every step eagerly instead of capturing it as a CUDA graph");
   cmd->add_flag("--crops-on-device", args->crops_on_device,
                 "on a GPU, resize the crops there: the loader threads only copy each picture's "
-                "crop region (for photo folders on a machine short of CPU cores)");
+                "crop region (for photo folders on a machine short of CPU cores; on the CPU it "
+                "only moves the resize onto the training thread)");
   cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)");
   cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
       ->capture_default_str();

@@ -31,8 +31,9 @@ struct TrainConfig {
   bool bf16 = true;            // autocast to bfloat16 on CUDA
   bool cpu_bf16 = false;       // autocast to bfloat16 on the CPU too (pays with AVX-512 BF16)
   bool cuda_graphs = true;     // on one GPU, capture the step once and replay it
-  // On a GPU, the loader threads only copy out each picture's crop region, and the GPU
-  // resizes, mirrors and normalizes: a fraction of the CPU time per image.
+  // The loader threads only copy out each picture's crop region, and the training device
+  // resizes, mirrors and normalizes: a fraction of the CPU time per image, for GPUs (on
+  // the CPU it only moves that work onto the training thread).
   bool crops_on_device = false;
   int64_t loader_workers = 2;
 

@@ -92,10 +92,13 @@ LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& t
   lc.augment.hflip = train.hflip;
   lc.mean = model.mean;
   lc.std = model.std;
-  if (train.device != "cpu") {  // uint8 crosses the bus and is normalized on the GPU
-    lc.output = train.crops_on_device ? LoaderOutput::Crops : LoaderOutput::Pixels;
-    lc.pinned = true;
-  }
+  // For a GPU, uint8 crosses the bus and is normalized there; crops_on_device also moves the
+  // resize there (on the CPU it moves it to the training thread, which only tests want).
+  if (train.crops_on_device)
+    lc.output = LoaderOutput::Crops;
+  else if (train.device != "cpu")
+    lc.output = LoaderOutput::Pixels;
+  lc.pinned = train.device != "cpu";
   return lc;
 }
 
@@ -154,9 +157,9 @@ StepOutputs Trainer::device_step(const StepInputs& in) {
 
 // On the CPU the loader's batches come normalized. On a GPU they come as pinned pixels, or
 // as packed crop regions, which cross the bus on a side stream with the mask noise and are
-// resized (crops) and normalized there.
+// resized (crops) and normalized there; packed crops on the CPU are resized here too.
 StepInputs Trainer::load_inputs(int64_t step) {
-  const bool crops = train_.device != "cpu" && train_.crops_on_device;
+  const bool crops = train_.crops_on_device;
   std::vector<at::Tensor> host;
   std::vector<PackedCrops> packed;
   for (int64_t micro = 0; micro < train_.accum_steps; ++micro) {
@@ -179,7 +182,7 @@ StepInputs Trainer::load_inputs(int64_t step) {
       images = resize_packed_crops(images, p.channels, p.regions, model_config_.img_h,
                                    model_config_.img_w);
     }
-    in.images.push_back(train_.device == "cpu"
+    in.images.push_back(train_.device == "cpu" && !crops
                             ? images
                             : normalize_pixels(images, model_config_.mean, model_config_.std));
     in.noise.push_back(on_device[i + 1]);

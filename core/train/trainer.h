@@ -146,8 +146,8 @@ class Trainer {
 DataOptions training_data_options(const MaeConfig& model, const TrainConfig& train);
 
 // The loader a run uses: its batch, seed, workers, crop range, flip, the model's input size
-// and normalization, and for a GPU (train.device resolved) what crosses the bus: uint8
-// pixels, or packed crops with crops_on_device, in pinned memory.
+// and normalization, and what it hands over: normalized batches for the CPU, uint8 pixels in
+// pinned memory for a GPU (train.device resolved), or packed crops with crops_on_device.
 LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& train);
 
 // Noise for the masks of optimizer step `step`, micro-batch `micro`: a pure function of the
