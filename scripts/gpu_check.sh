@@ -78,8 +78,8 @@ configure() {
 build_gpu_targets() { configure && cmake --build build-gpu --target mae cuda_tests -- -j"$(nproc)"; }
 build_all() { configure && cmake --build build-gpu -- -j"$(nproc)"; }
 # CPU/CUDA agreement, fused AdamW on CUDA, no host sync inside a step (sync-debug mode),
-# uint8 batches normalized on the GPU, a step's loss read a step late with no sync, graphed
-# step = eager step, a thread's own stream.
+# uint8 batches normalized on the GPU, packed crops resized there, a step's loss read a step
+# late with no sync, graphed step = eager step, a thread's own stream.
 cuda_tests() { "$GPU_CHECK_TESTS/cuda_tests" -s; }
 # The goal figures: ViT-B/16 training against Hugging Face's best (default AdamW, fused,
 # torch.compile), alternating, with utilisation; ours' full bench line (slider, graph) too.
