@@ -1,7 +1,8 @@
-// Why: the tiny model and short run that several suites train and save: small enough for
-// a 2-core CPU to step in milliseconds, shaped like the fmnist-tiny preset.
+// Why: the tiny model, short run and small loader that several suites train, save and
+// load with: small enough for a 2-core CPU to step in milliseconds, shaped like fmnist-tiny.
 #pragma once
 
+#include "data/batch_loader.h"
 #include "model/presets.h"
 #include "recipe/train_config.h"
 
@@ -15,6 +16,17 @@ inline mae::MaeConfig small_test_model(int64_t depth = 2) {
   c.dec_depth = 1;
   c.dec_heads = 2;
   return c;
+}
+
+// A loader of RGB `size` x `size` crops, left unnormalized (mean 0, std 1).
+inline mae::LoaderConfig small_test_loader(int64_t batch, uint64_t seed, int64_t size) {
+  mae::LoaderConfig lc;
+  lc.batch = batch;
+  lc.seed = seed;
+  lc.augment.out_h = lc.augment.out_w = size;
+  lc.mean = {0, 0, 0};
+  lc.std = {1, 1, 1};
+  return lc;
 }
 
 inline mae::TrainConfig small_test_run(int64_t steps, uint64_t seed) {

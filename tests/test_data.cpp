@@ -12,6 +12,7 @@
 #include "data/image_folder.h"
 #include "data/image_io.h"
 #include "data/stb_backend.h"
+#include "small_configs.h"
 #include "test_support.h"
 
 using namespace mae;
@@ -98,12 +99,7 @@ TEST_CASE("batches are a pure function of (seed, step)") {
   for (int i = 0; i < 5; ++i)
     save_png(dir.path("img" + std::to_string(i) + ".png"), torch::rand({3, 24, 24}));
   auto ds = open_dataset(dir.path(""), 3);
-  LoaderConfig lc;
-  lc.batch = 4;
-  lc.seed = 9;
-  lc.augment.out_h = lc.augment.out_w = 16;
-  lc.mean = {0, 0, 0};
-  lc.std = {1, 1, 1};
+  auto lc = small_test_loader(4, 9, 16);
   BatchLoader from_start(ds, lc, 0);
   from_start.next();
   from_start.next();

@@ -137,12 +137,7 @@ TEST_CASE("a loader that packs crops hands over the batches it would have resize
   for (int i = 0; i < 5; ++i)
     save_png(dir.path("img" + std::to_string(i) + ".png"), torch::rand({3, 40 + 4 * i, 56}));
   auto ds = open_dataset(dir.path(""), 3);
-  LoaderConfig lc;
-  lc.batch = 4;
-  lc.seed = 2;
-  lc.augment.out_h = lc.augment.out_w = 16;
-  lc.mean = {0, 0, 0};
-  lc.std = {1, 1, 1};
+  auto lc = small_test_loader(4, 2, 16);
   lc.output = LoaderOutput::Pixels;
   BatchLoader pixels(ds, lc, 1);
   lc.output = LoaderOutput::Crops;
