@@ -72,25 +72,29 @@ CropBox scale_box(const CropBox& box, const DecodedImage& image) {
   return out;
 }
 
+bool all_8bit(const std::vector<DecodedImage>& images) {
+  return std::all_of(images.begin(), images.end(), [](const DecodedImage& image) {
+    return image.pixels.scalar_type() == at::kByte;
+  });
+}
+
 }  // namespace
 
 PackedCrops pack_crops(const std::vector<DecodedImage>& images, const std::vector<CropBox>& boxes,
                        bool pinned) {
   PackedCrops packed;
   packed.channels = images.empty() ? 0 : images[0].pixels.size(2);
-  bool all_bytes = true;
   std::vector<at::Tensor> crops;
   int64_t total = 0;
   for (size_t i = 0; i < images.size(); ++i) {
     const auto& image = images[i];
-    all_bytes = all_bytes && image.pixels.scalar_type() == at::kByte;
     const CropBox b = scale_box(boxes[i], image);
     crops.push_back(image.pixels.narrow(0, b.top, b.height).narrow(1, b.left, b.width));
     packed.regions.push_back({total, b.height, b.width, boxes[i].flip});
     total += b.height * b.width * packed.channels;
   }
   packed.pixels = at::empty(
-      {total}, at::TensorOptions(all_bytes ? at::kByte : at::kFloat).pinned_memory(pinned));
+      {total}, at::TensorOptions(all_8bit(images) ? at::kByte : at::kFloat).pinned_memory(pinned));
   for (size_t i = 0; i < crops.size(); ++i) {
     const auto& r = packed.regions[i];
     auto region = packed.pixels.narrow(0, r.offset, r.height * r.width * packed.channels)
@@ -129,9 +133,7 @@ at::Tensor resize_packed_crops(const at::Tensor& pixels, int64_t channels,
 
 at::Tensor crop_resize(const std::vector<DecodedImage>& images, const std::vector<CropBox>& boxes,
                        int64_t out_h, int64_t out_w, at::Device device) {
-  bool all_bytes = true;
-  for (const auto& image : images) all_bytes = all_bytes && image.pixels.scalar_type() == at::kByte;
-  if (!all_bytes || !device.is_cpu()) {  // float arithmetic, on the device
+  if (!all_8bit(images) || !device.is_cpu()) {  // float arithmetic, on the device
     const auto packed = pack_crops(images, boxes, /*pinned=*/false);
     return resize_packed_crops(packed.pixels.to(device), packed.channels, packed.regions, out_h,
                                out_w);
