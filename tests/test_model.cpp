@@ -227,6 +227,44 @@ TEST_CASE("the encoder keeps patches before embedding them: the authors' embed-t
   for (size_t i = 0; i < got.size(); ++i) CHECK(torch::allclose(got[i], expected[i], 1e-5, 1e-6));
 }
 
+TEST_CASE("training_loss gives forward's loss and gradients with the last decoder rows trimmed") {
+  struct Case {
+    int64_t dec_depth, len_keep;
+    bool norm_pix;
+  };
+  // 16 patches: a typical ratio, nothing removed, one patch kept; no decoder block at all.
+  for (const auto& k : {Case{2, 4, true}, Case{2, 4, false}, Case{1, 16, true}, Case{1, 1, true},
+                        Case{0, 4, true}}) {
+    CAPTURE(k.dec_depth);
+    CAPTURE(k.len_keep);
+    CAPTURE(k.norm_pix);
+    auto c = tiny_config();
+    c.img_h = c.img_w = 16;
+    c.dec_depth = k.dec_depth;
+    c.norm_pix_loss = k.norm_pix;
+    auto model = make_model(c, 5);
+    const auto img = torch::randn({3, 3, 16, 16});
+    const auto noise = torch::rand({3, 16});
+    auto loss_and_gradients = [&](const torch::Tensor& loss) {
+      model->zero_grad();
+      loss.backward();
+      std::vector<torch::Tensor> out{loss.detach()};
+      for (const auto& p : model->parameters())
+        out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+      return out;
+    };
+    const auto expected = loss_and_gradients(model->forward(img, noise, k.len_keep).loss);
+    const auto got = loss_and_gradients(model->training_loss(img, noise, k.len_keep));
+    REQUIRE(got.size() == expected.size());
+    CHECK(got[0].item<double>() == doctest::Approx(expected[0].item<double>()).epsilon(1e-6));
+    for (size_t i = 1; i < got.size(); ++i) {
+      CAPTURE(i);
+      CHECK(torch::allclose(got[i], expected[i], 1e-5, 1e-7));
+    }
+    if (k.len_keep == 16) CHECK(got[0].item<double>() == 0.0);
+  }
+}
+
 TEST_CASE("presets are valid and the paper sizes are right") {
   for (const auto& p : all_presets()) CHECK_NOTHROW(p.model.validate());
   CHECK(find_preset("vit-l16").model.embed_dim == 1024);

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "model/gather_rows.h"
 #include "model/patchify.h"
 #include "model/pos_embed.h"
 #include "model/vit_block.h"
@@ -89,42 +90,63 @@ void MaeModelImpl::reset_parameters() {
 
 MaeModelImpl::Encoded MaeModelImpl::forward_encoder(const at::Tensor& images,
                                                     const at::Tensor& noise, int64_t len_keep) {
+  return encode_patches(patchify(images, config_.patch), noise, len_keep);
+}
+
+MaeModelImpl::Encoded MaeModelImpl::encode_patches(const at::Tensor& patches,
+                                                   const at::Tensor& noise, int64_t len_keep) {
   // The authors embed every patch, add its position, then keep len_keep of them. Both act
   // patch by patch, so keeping the patches first gives the same rows for len_keep / L of the
   // work, and the backward scatters no zero gradients over the removed ones.
   Encoded out;
-  out.masking = masking_from_noise(noise.to(images.device()), len_keep);
-  const auto patches = patchify(images, config_.patch);
+  out.masking = masking_from_noise(noise.to(patches.device()), len_keep);
   const int64_t n = patches.size(0), l = patches.size(1), d = config_.embed_dim;
-  const auto keep = out.masking.ids_keep.unsqueeze(-1);
-  auto x =
-      patch_embed->forward_patches(
-          at::gather(patches, 1, keep.expand({n, len_keep, patches.size(2)}))) +
-      at::gather(pos_embed.narrow(1, 1, l).expand({n, l, d}), 1, keep.expand({n, len_keep, d}));
+  const auto& keep = out.masking.ids_keep;
+  auto x = patch_embed->forward_patches(gather_rows(patches, keep)) +
+           gather_table_rows(pos_embed[0].narrow(0, 1, l), keep);
   auto cls = (cls_token + pos_embed.narrow(1, 0, 1)).expand({n, 1, d});
   x = at::cat({cls, x}, 1);
   out.latent = norm(run_blocks(blocks, x));
   return out;
 }
 
-at::Tensor MaeModelImpl::forward_decoder(const at::Tensor& latent, const at::Tensor& ids_restore) {
+at::Tensor MaeModelImpl::decoder_tokens(const at::Tensor& latent, const at::Tensor& ids_restore) {
   auto x = linear(decoder_embed, latent);
   const int64_t n = x.size(0), l = ids_restore.size(1), d = x.size(2);
   auto mask_tokens = mask_token.to(x.scalar_type()).expand({n, l + 1 - x.size(1), d});
   auto tokens = at::cat({x.narrow(1, 1, x.size(1) - 1), mask_tokens}, 1);
-  tokens = at::gather(tokens, 1, ids_restore.unsqueeze(-1).expand({n, l, d}));
-  x = at::cat({x.narrow(1, 0, 1), tokens}, 1) + decoder_pos_embed;
-  x = decoder_norm(run_blocks(decoder_blocks, x));
+  tokens = gather_rows(tokens, ids_restore);
+  return at::cat({x.narrow(1, 0, 1), tokens}, 1) + decoder_pos_embed;
+}
+
+at::Tensor MaeModelImpl::forward_decoder(const at::Tensor& latent, const at::Tensor& ids_restore) {
+  auto x = decoder_norm(run_blocks(decoder_blocks, decoder_tokens(latent, ids_restore)));
   x = linear(decoder_pred, x);
-  return x.narrow(1, 1, l);
+  return x.narrow(1, 1, ids_restore.size(1));
+}
+
+at::Tensor MaeModelImpl::forward_decoder_removed(const at::Tensor& latent, const Masking& masking) {
+  auto x = decoder_tokens(latent, masking.ids_restore);
+  const auto rows = masking.ids_removed + 1;  // token 0 is cls
+  const auto count = static_cast<int64_t>(decoder_blocks->size());
+  for (int64_t i = 0; i + 1 < count; ++i) x = decoder_blocks[i]->as<BlockImpl>()->forward(x);
+  if (count > 0) {
+    x = decoder_blocks[count - 1]->as<BlockImpl>()->forward_rows(x, rows);
+  } else {
+    x = gather_rows(x, rows);
+  }
+  return linear(decoder_pred, decoder_norm(x));
+}
+
+at::Tensor MaeModelImpl::patch_target(const at::Tensor& patches) const {
+  if (!config_.norm_pix_loss) return patches;
+  auto mean = patches.mean(-1, /*keepdim=*/true);
+  auto var = patches.var(-1, /*unbiased=*/true, /*keepdim=*/true);
+  return (patches - mean) / (var + 1e-6).sqrt();
 }
 
 at::Tensor MaeModelImpl::loss_target(const at::Tensor& images) const {
-  auto target = patchify(images, config_.patch);
-  if (!config_.norm_pix_loss) return target;
-  auto mean = target.mean(-1, /*keepdim=*/true);
-  auto var = target.var(-1, /*unbiased=*/true, /*keepdim=*/true);
-  return (target - mean) / (var + 1e-6).sqrt();
+  return patch_target(patchify(images, config_.patch));
 }
 
 at::Tensor MaeModelImpl::forward_loss(const at::Tensor& images, const at::Tensor& pred,
@@ -144,6 +166,19 @@ MaeOutput MaeModelImpl::forward(const at::Tensor& images, const at::Tensor& nois
   out.ids_restore = encoded.masking.ids_restore;
   out.loss = forward_loss(images, out.pred, out.mask);
   return out;
+}
+
+at::Tensor MaeModelImpl::training_loss(const at::Tensor& images, const at::Tensor& noise,
+                                       int64_t len_keep) {
+  const auto patches = patchify(images, config_.patch);
+  if (len_keep == patches.size(1)) return forward(images, noise, len_keep).loss;  // it is 0
+  auto encoded = encode_patches(patches, noise, len_keep);
+  const auto& removed = encoded.masking.ids_removed;
+  auto pred = forward_decoder_removed(encoded.latent, encoded.masking);
+  auto target = patch_target(gather_rows(patches, removed).to(at::kFloat));
+  auto per_patch = (pred.to(at::kFloat) - target).pow(2).mean(-1);
+  // Every row is a removed patch, so the authors' masked mean is the plain mean.
+  return per_patch.mean();
 }
 
 MaeModel make_model(const MaeConfig& config, uint64_t seed) {

@@ -41,6 +41,11 @@ class MaeModelImpl : public torch::nn::Module {
 
   // Masks with the reference algorithm driven by `noise` (N, L), keeping len_keep patches.
   MaeOutput forward(const at::Tensor& images, const at::Tensor& noise, int64_t len_keep);
+  // forward(...).loss, for training. The loss reads only the removed patches' predictions,
+  // so the decoder's last block, decoder_norm and decoder_pred run on those rows alone
+  // (a quarter fewer at ratio 0.75), and the pixels are patchified once. The same loss and
+  // gradients up to float summation order; the authors' forward stays for every view.
+  at::Tensor training_loss(const at::Tensor& images, const at::Tensor& noise, int64_t len_keep);
 
   struct Encoded {
     at::Tensor latent;  // (N, 1 + len_keep, D), cls first
@@ -48,6 +53,9 @@ class MaeModelImpl : public torch::nn::Module {
   };
   Encoded forward_encoder(const at::Tensor& images, const at::Tensor& noise, int64_t len_keep);
   at::Tensor forward_decoder(const at::Tensor& latent, const at::Tensor& ids_restore);
+  // The decoder's predictions for the removed patches only, (N, L - len_keep, p*p*C), in
+  // masking.ids_removed order.
+  at::Tensor forward_decoder_removed(const at::Tensor& latent, const Masking& masking);
   at::Tensor forward_loss(const at::Tensor& images, const at::Tensor& pred,
                           const at::Tensor& mask) const;
   // The target the loss compares with: patchified pixels, per-patch normalized if enabled.
@@ -70,6 +78,11 @@ class MaeModelImpl : public torch::nn::Module {
   torch::nn::Linear decoder_pred{nullptr};
 
  private:
+  Encoded encode_patches(const at::Tensor& patches, const at::Tensor& noise, int64_t len_keep);
+  // The decoder's input: embedded latent, mask tokens, unshuffled, plus positions (N, L+1, D).
+  at::Tensor decoder_tokens(const at::Tensor& latent, const at::Tensor& ids_restore);
+  at::Tensor patch_target(const at::Tensor& patches) const;
+
   MaeConfig config_;
 };
 TORCH_MODULE(MaeModel);

@@ -43,6 +43,7 @@ Masking masking_from_noise(const at::Tensor& noise, int64_t len_keep) {
   auto ids_shuffle = at::argsort(noise, /*dim=*/int64_t{1});
   m.ids_restore = at::argsort(ids_shuffle, /*dim=*/int64_t{1});
   m.ids_keep = ids_shuffle.narrow(1, 0, len_keep);
+  m.ids_removed = ids_shuffle.narrow(1, len_keep, l - len_keep);
   auto mask = at::ones({n, l}, noise.options().dtype(at::kFloat));
   mask.narrow(1, 0, len_keep).zero_();
   m.mask = at::gather(mask, 1, m.ids_restore);

@@ -25,6 +25,7 @@ int64_t keep_count(int64_t num_patches, double ratio);
 
 struct Masking {
   at::Tensor ids_keep;     // (N, len_keep) int64, in shuffled order
+  at::Tensor ids_removed;  // (N, L - len_keep) int64, the rest of the shuffled order
   at::Tensor ids_restore;  // (N, L) int64, argsort of ids_shuffle
   at::Tensor mask;         // (N, L) float, 0 kept / 1 removed, original patch order
   int64_t len_keep = 0;

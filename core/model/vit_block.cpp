@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "model/cpu_attention.h"
+#include "model/gather_rows.h"
 
 namespace mae {
 
@@ -18,13 +19,15 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t heads) : heads_(heads) {
   proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(dim, dim)));
 }
 
-at::Tensor AttentionImpl::forward(const at::Tensor& x) {
+at::Tensor AttentionImpl::forward(const at::Tensor& x) { return linear(proj, attend(x)); }
+
+at::Tensor AttentionImpl::attend(const at::Tensor& x) {
   const int64_t b = x.size(0), n = x.size(1), c = x.size(2);
   auto projected = linear(qkv, x);
-  if (cpu_attention_applies(projected)) return linear(proj, cpu_attention(projected, heads_));
+  if (cpu_attention_applies(projected)) return cpu_attention(projected, heads_);
   auto parts = projected.reshape({b, n, 3, heads_, c / heads_}).permute({2, 0, 3, 1, 4}).unbind(0);
   auto out = at::scaled_dot_product_attention(parts[0], parts[1], parts[2]);
-  return linear(proj, out.transpose(1, 2).reshape({b, n, c}));
+  return out.transpose(1, 2).reshape({b, n, c});
 }
 
 MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
@@ -44,6 +47,11 @@ BlockImpl::BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps) {
 
 at::Tensor BlockImpl::forward(const at::Tensor& x) {
   auto h = x + attn(norm1(x));
+  return h + mlp(norm2(h));
+}
+
+at::Tensor BlockImpl::forward_rows(const at::Tensor& x, const at::Tensor& rows) {
+  auto h = gather_rows(x, rows) + linear(attn->proj, gather_rows(attn->attend(norm1(x)), rows));
   return h + mlp(norm2(h));
 }
 

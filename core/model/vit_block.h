@@ -17,6 +17,8 @@ class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(int64_t dim, int64_t heads);
   at::Tensor forward(const at::Tensor& x);
+  // Every row's attention output before `proj`, (B, N, dim).
+  at::Tensor attend(const at::Tensor& x);
   int64_t heads() const { return heads_; }
 
   torch::nn::Linear qkv{nullptr};
@@ -41,6 +43,9 @@ class BlockImpl : public torch::nn::Module {
  public:
   BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps);
   at::Tensor forward(const at::Tensor& x);
+  // forward(x) at the token rows `rows` (B, R) only, (B, R, dim). Each row still attends to
+  // every row of x, but proj, the MLP and both residuals act row by row, so they run on R rows.
+  at::Tensor forward_rows(const at::Tensor& x, const at::Tensor& rows);
 
   torch::nn::LayerNorm norm1{nullptr};
   Attention attn{nullptr};

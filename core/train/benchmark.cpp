@@ -54,7 +54,7 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
     at::Tensor loss;
     {
       AutocastScope scope(device, autocast);
-      loss = model->forward(in.images.front(), in.noise.front(), len_keep).loss;
+      loss = model->training_loss(in.images.front(), in.noise.front(), len_keep);
     }
     loss.backward();
     out.loss = loss.detach().to(at::kFloat);
