@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/cpu_attention_kernel.h"
+#include "model/cpu_features.h"
 
 namespace mae {
 
@@ -19,16 +20,6 @@ namespace {
 // third faster to level up to 197 tokens (ViT-B/16's and ViT-L/16's decoders), slower for
 // inference at 257 (ViT-H/14). Training keeps tokens^2 probabilities per head for backward.
 constexpr int64_t kMaxTokens = 256;
-
-// The kernel is built for AVX2 with FMA on x86-64 (elsewhere it is not used).
-bool kernel_runs_here() {
-#if defined(__x86_64__)
-  static const bool runs = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return runs;
-#else
-  return false;
-#endif
-}
 
 struct Shape {
   int64_t batch, tokens, heads, head_dim, dim;
@@ -120,7 +111,7 @@ class CpuAttentionFunction : public torch::autograd::Function<CpuAttentionFuncti
 }  // namespace
 
 bool cpu_attention_applies(const at::Tensor& qkv) {
-  return kernel_runs_here() && qkv.device().is_cpu() && qkv.scalar_type() == at::kFloat &&
+  return avx2_fma_kernels_run_here() && qkv.device().is_cpu() && qkv.scalar_type() == at::kFloat &&
          qkv.dim() == 3 && qkv.size(1) <= kMaxTokens && qkv.is_contiguous();
 }
 

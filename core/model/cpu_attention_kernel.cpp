@@ -5,10 +5,11 @@
 #include "model/cpu_attention_kernel.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
+
+#include "model/cpu_vector_math.h"
 
 namespace mae {
 
@@ -16,16 +17,10 @@ namespace {
 constexpr int64_t kLanes = 16;  // the width of a strip: two 8-float vectors
 constexpr int64_t kRows = 4;    // rows per block: 4 x 16 running sums hide the multiply-add latency
 
-// 8 floats as one value (GCC's and clang's vector extension): one AVX register, two SSE ones.
-using Vec = float __attribute__((vector_size(8 * sizeof(float))));
-using VecBits = uint32_t __attribute__((vector_size(8 * sizeof(float))));
-constexpr int64_t kVec = 8;
-
-Vec load(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
+using cpu_vec::exp_nonpositive;
+using cpu_vec::kVec;
+using cpu_vec::load;
+using cpu_vec::Vec;
 
 int64_t padded(int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
 
@@ -76,27 +71,6 @@ void product(const float* a, int64_t a_row, int64_t a_step, const float* b, int6
       block_product<1>(a + r0 * a_row, a_row, a_step, b + l0, b_step, steps,
                        out + r0 * out_row + l0, out_row, kept);
   }
-}
-
-// e^x for x <= 0 (a softmax's exponents after its maximum is taken away), 8 at a time:
-// Cody-Waite reduction to r in [-ln2/2, ln2/2] around n = round(x / ln2) (rounded by adding
-// and taking away 1.5 * 2^23), Cephes' degree-6 polynomial for e^r, and 2^n put in the
-// exponent bits (read from the mantissa of n + 127 + 2^23, so no float-to-int conversion
-// and a NaN stays a NaN). Within 2 ulp of expf; below -87.3 it gives e^-87.3 (1.2e-38)
-// instead of a denormal.
-Vec exp_nonpositive(Vec x) {
-  x = x < -87.3365f ? Vec{} - 87.3365f : x;
-  const Vec n = (x * 1.44269504f + 12582912.f) - 12582912.f;
-  const Vec r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  Vec p = 1.9875691500e-4f * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const Vec e_r = p * r * r + r + 1.0f;
-  const VecBits biased = std::bit_cast<VecBits>(n + 8388735.0f) & 0x7fffffu;
-  const VecBits two_n = biased << 23;
-  return e_r * std::bit_cast<Vec>(two_n);
 }
 
 float sum_of(Vec v) {

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "model/cpu_attention.h"
+#include "model/cpu_gelu.h"
 #include "model/gather_rows.h"
 
 namespace mae {
@@ -35,7 +36,7 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
   fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));
 }
 
-at::Tensor MlpImpl::forward(const at::Tensor& x) { return linear(fc2, at::gelu(linear(fc1, x))); }
+at::Tensor MlpImpl::forward(const at::Tensor& x) { return linear(fc2, exact_gelu(linear(fc1, x))); }
 
 BlockImpl::BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps) {
   auto ln = torch::nn::LayerNormOptions({dim}).eps(eps);
