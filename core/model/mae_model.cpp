@@ -170,8 +170,8 @@ MaeOutput MaeModelImpl::forward(const at::Tensor& images, const at::Tensor& nois
 
 at::Tensor MaeModelImpl::training_loss(const at::Tensor& images, const at::Tensor& noise,
                                        int64_t len_keep) {
+  if (len_keep == config_.num_patches()) return forward(images, noise, len_keep).loss;  // 0
   const auto patches = patchify(images, config_.patch);
-  if (len_keep == patches.size(1)) return forward(images, noise, len_keep).loss;  // it is 0
   auto encoded = encode_patches(patches, noise, len_keep);
   const auto& removed = encoded.masking.ids_removed;
   auto pred = forward_decoder_removed(encoded.latent, encoded.masking);
