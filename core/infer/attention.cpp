@@ -9,6 +9,7 @@
 
 #include "data/augment.h"
 #include "infer/colour_maps.h"
+#include "model/gather_rows.h"
 #include "model/vit_block.h"
 
 namespace mae {
@@ -44,8 +45,7 @@ EncoderAttention encoder_attention(MaeModel& model, const at::Tensor& image,
   auto noise = request_noise(c, request, &len_keep);
   auto tokens = model->patch_embed(x) + model->pos_embed.narrow(1, 1, c.num_patches());
   const auto masking = masking_from_noise(noise.to(device), len_keep);
-  const int64_t d = tokens.size(2);
-  tokens = at::gather(tokens, 1, masking.ids_keep.unsqueeze(-1).expand({1, len_keep, d}));
+  tokens = gather_rows(tokens, masking.ids_keep);
   auto cls = model->cls_token + model->pos_embed.narrow(1, 0, 1);
   tokens = at::cat({cls, tokens}, 1);
   std::vector<at::Tensor> layers;

@@ -13,6 +13,7 @@
 #include "data/augment.h"
 #include "data/image_io.h"
 #include "infer/colour_maps.h"
+#include "model/gather_rows.h"
 #include "model/patchify.h"
 #include "model/vit_block.h"
 
@@ -103,8 +104,7 @@ std::vector<PipelineStage> trace_pipeline(MaeModel& model, const at::Tensor& ima
                "Patches sorted by their noise (argsort): this order is the shuffle. Shown "
                "here as the patches in shuffled order.",
                enlarge(patch_grid(patches[0].index_select(0, ids_shuffle[0].cpu()), gw, c))});
-  const int64_t d = tokens.size(2);
-  auto kept = at::gather(tokens, 1, masking.ids_keep.unsqueeze(-1).expand({1, len_keep, d}));
+  auto kept = gather_rows(tokens, masking.ids_keep);
   s.push_back({"keep", shape_of(kept),
                "Only the first " + std::to_string(len_keep) +
                    " of the shuffled patches go on: " + std::to_string(l - len_keep) +
@@ -125,8 +125,7 @@ std::vector<PipelineStage> trace_pipeline(MaeModel& model, const at::Tensor& ima
                    "identical rows at the bottom (pale: the token is small next to the visible "
                    "tokens).",
                enlarge(diverging(appended[0]))});
-  auto body =
-      at::gather(appended.narrow(1, 1, l), 1, masking.ids_restore.unsqueeze(-1).expand({1, l, dd}));
+  auto body = gather_rows(appended.narrow(1, 1, l), masking.ids_restore);
   auto unshuffled = at::cat({appended.narrow(1, 0, 1), body}, 1) + model->decoder_pos_embed;
   s.push_back({"unshuffled", shape_of(unshuffled),
                "ids_restore puts every token back at its patch's place, and the decoder's "
