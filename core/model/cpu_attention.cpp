@@ -111,14 +111,22 @@ class CpuAttentionFunction : public torch::autograd::Function<CpuAttentionFuncti
 }  // namespace
 
 bool cpu_attention_applies(const at::Tensor& qkv) {
-  return avx2_fma_kernels_run_here() && qkv.device().is_cpu() && qkv.scalar_type() == at::kFloat &&
-         qkv.dim() == 3 && qkv.size(1) <= kMaxTokens && qkv.is_contiguous();
+  // bfloat16 (CPU autocast) in training only: torch's bf16 flash backward is slow on the CPU
+  // (57 % of an rgb-small step), its forward is not.
+  const auto type = qkv.scalar_type();
+  const bool training = at::GradMode::is_enabled() && qkv.requires_grad();
+  return avx2_fma_kernels_run_here() && qkv.device().is_cpu() &&
+         (type == at::kFloat || (type == at::kBFloat16 && training)) && qkv.dim() == 3 &&
+         qkv.size(1) <= kMaxTokens && qkv.is_contiguous();
 }
 
 at::Tensor cpu_attention(const at::Tensor& qkv, int64_t heads) {
-  TORCH_CHECK(cpu_attention_applies(qkv) && qkv.size(2) % (3 * heads) == 0,
-              "cpu_attention: expected a contiguous float CPU qkv of (B, N <= ", kMaxTokens,
-              ", 3 * heads * head_dim), got ", qkv.sizes(), " ", qkv.scalar_type());
+  TORCH_CHECK(
+      cpu_attention_applies(qkv) && qkv.size(2) % (3 * heads) == 0,
+      "cpu_attention: expected a contiguous float (or, in training, bf16) CPU qkv of (B, N <= ",
+      kMaxTokens, ", 3 * heads * head_dim), got ", qkv.sizes(), " ", qkv.scalar_type());
+  if (qkv.scalar_type() != at::kFloat)  // computed in float32, returned as bfloat16
+    return cpu_attention(qkv.to(at::kFloat), heads).to(qkv.scalar_type());
   if (at::GradMode::is_enabled() && qkv.requires_grad())
     return CpuAttentionFunction::apply(qkv, heads);
   return attention_forward(qkv, heads, at::Tensor());

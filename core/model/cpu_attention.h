@@ -13,7 +13,8 @@
 namespace mae {
 
 // Whether `qkv` (B, N, 3 * dim), the qkv projection's output, can take the path below:
-// float32 on the CPU, contiguous, at most 256 tokens, on an x86-64 CPU with AVX2 and FMA.
+// float32 on the CPU (or bfloat16 under CPU autocast, in training: computed in float32),
+// contiguous, at most 256 tokens, on an x86-64 CPU with AVX2 and FMA.
 bool cpu_attention_applies(const at::Tensor& qkv);
 
 // Attention of `heads` heads over qkv (B, N, 3 * dim); returns (B, N, dim). Differentiable:
