@@ -5,12 +5,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "data/augment.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "data/image_folder.h"
 #include "data/image_io.h"
+#include "data/recycled_buffers.h"
 #include "data/stb_backend.h"
 #include "small_configs.h"
 #include "test_support.h"
@@ -112,10 +114,36 @@ TEST_CASE("batches are a pure function of (seed, step)") {
   const auto bytes = pixels.next();
   CHECK((bytes.scalar_type() == torch::kByte));
   CHECK(torch::equal(normalize_pixels(bytes, lc.mean, lc.std), third));
+  CHECK(torch::equal(normalize(bytes.to(torch::kFloat) / 255.0, lc.mean, lc.std), third));
   CHECK((bytes.scalar_type() == torch::kByte));  // normalize_pixels left its input alone
   const auto floats = bytes.to(torch::kFloat);
   normalize_pixels(floats, lc.mean, lc.std);
   CHECK(torch::equal(floats, bytes.to(torch::kFloat)));
+}
+
+TEST_CASE("the loader's float batches reuse released memory, up to a bound") {
+  std::optional<RecycledBuffers> buffers(std::in_place, 2);
+  auto first = buffers->empty({2, 3, 4, 5}, torch::kFloat);
+  CHECK(first.sizes() == torch::IntArrayRef({2, 3, 4, 5}));
+  CHECK((first.scalar_type() == torch::kFloat));
+  CHECK(first.is_contiguous());
+  CHECK(reinterpret_cast<uintptr_t>(first.data_ptr()) % 64 == 0);
+  const void* memory = first.data_ptr();
+  first = torch::Tensor();
+  CHECK(buffers->free_blocks() == 1);
+  CHECK(buffers->empty({2, 3, 4, 5}, torch::kFloat).data_ptr() == memory);  // reused
+  auto other_size = buffers->empty({7}, torch::kFloat);                     // a new block
+  CHECK(other_size.data_ptr() != memory);
+
+  std::vector<torch::Tensor> held;
+  for (int i = 0; i < 4; ++i) held.push_back(buffers->empty({16}, torch::kFloat));
+  held.clear();
+  CHECK(buffers->free_blocks() == 2);  // the rest went back to the system
+
+  // A batch may outlive the loader that built it.
+  auto survivor = buffers->empty({3}, torch::kFloat).fill_(1.5f);
+  buffers.reset();
+  CHECK(survivor.sum().item<float>() == 4.5f);
 }
 
 TEST_CASE("random resized crop follows the scale range") {

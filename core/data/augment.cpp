@@ -161,13 +161,6 @@ at::Tensor crop_resize(const std::vector<DecodedImage>& images, const std::vecto
   return batch;
 }
 
-at::Tensor normalize_pixels(const at::Tensor& pixels, const std::vector<double>& mean,
-                            const std::vector<double>& std) {
-  // A copy even of float pixels: the caller's tensor is not divided in place.
-  return normalize(pixels.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).div_(255.0), mean,
-                   std);
-}
-
 at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,
                                std::mt19937_64& rng) {
   const CropBox box = sample_crop(image.size(1), image.size(2), config, rng);
@@ -202,6 +195,19 @@ at::Tensor channel_view(const std::vector<double>& values, const at::Tensor& lik
 at::Tensor normalize(const at::Tensor& images, const std::vector<double>& mean,
                      const std::vector<double>& std) {
   return (images - channel_view(mean, images)) / channel_view(std, images);
+}
+
+at::Tensor normalize_pixels(const at::Tensor& pixels, const std::vector<double>& mean,
+                            const std::vector<double>& std) {
+  return normalize_pixels_into(at::empty(pixels.sizes(), pixels.options().dtype(at::kFloat)),
+                               pixels, mean, std);
+}
+
+at::Tensor normalize_pixels_into(const at::Tensor& out, const at::Tensor& pixels,
+                                 const std::vector<double>& mean, const std::vector<double>& std) {
+  // In place in `out`, even for float pixels: the caller's tensor is not divided.
+  out.copy_(pixels).div_(255.0);
+  return out.sub_(channel_view(mean, out)).div_(channel_view(std, out));
 }
 
 at::Tensor denormalize(const at::Tensor& images, const std::vector<double>& mean,

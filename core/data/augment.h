@@ -70,6 +70,10 @@ at::Tensor resize_packed_crops(const at::Tensor& pixels, int64_t channels,
 // pixels' device: on a GPU for the trainer, so that uint8 crosses the bus.
 at::Tensor normalize_pixels(const at::Tensor& pixels, const std::vector<double>& mean,
                             const std::vector<double>& std);
+// The same, written into `out` (float, the pixels' shape and device) and returned: one
+// buffer, no temporaries, the same arithmetic.
+at::Tensor normalize_pixels_into(const at::Tensor& out, const at::Tensor& pixels,
+                                 const std::vector<double>& mean, const std::vector<double>& std);
 
 // (C, H, W) in [0,1] -> (C, out_h, out_w) in [0,1]: one sample_crop, resized and flipped.
 at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& config,

@@ -27,6 +27,9 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig co
                          int64_t first_step)
     : dataset_(std::move(dataset)),
       config_(std::move(config)),
+      // Every batch ready or being built, one with the consumer, one it has just let go.
+      normalized_buffers_(static_cast<size_t>(std::max<int64_t>(0, config_.prefetch) +
+                                              std::max<int64_t>(1, config_.workers) + 2)),
       cursor_(first_step),
       next_to_build_(first_step) {
   if (dataset_->size() == 0) throw DataError("the dataset is empty");
@@ -171,7 +174,8 @@ BatchLoader::Built BatchLoader::build(int64_t step) {
   if (config_.output == LoaderOutput::Crops) return pack_crops(images, boxes, config_.pinned);
   auto batch = crop_resize(images, boxes, config_.augment.out_h, config_.augment.out_w, at::kCPU);
   if (config_.output == LoaderOutput::Normalized)
-    batch = normalize_pixels(batch, config_.mean, config_.std);
+    batch = normalize_pixels_into(normalized_buffers_.empty(batch.sizes(), at::kFloat), batch,
+                                  config_.mean, config_.std);
   return config_.pinned ? batch.pin_memory() : batch;
 }
 

@@ -20,6 +20,7 @@
 
 #include "data/augment.h"
 #include "data/dataset.h"
+#include "data/recycled_buffers.h"
 
 namespace mae {
 
@@ -74,6 +75,7 @@ class BatchLoader {
 
   std::shared_ptr<const Dataset> dataset_;
   LoaderConfig config_;
+  RecycledBuffers normalized_buffers_;  // float batches: ViT-sized ones are 32 MiB or more
   std::atomic<int64_t> skipped_{0};
 
   mutable std::mutex mutex_;
