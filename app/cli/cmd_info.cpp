@@ -17,8 +17,12 @@ void add_info(CLI::App& app) {
   cmd->add_flag("--device", *show_device,
                 "print the device that --device auto (every command's default) picks");
   cmd->callback([path, show_device] {
-    if (*show_device)
+    if (*show_device) {
       std::printf("device       %s\n", describe_device(resolve_device("auto")).c_str());
+      const auto units = cpu_bf16_units();
+      std::printf("cpu bf16     %s\n", units.empty() ? "emulated (fp32 is as fast or faster)"
+                                                     : (units + ": --cpu-bf16 pays").c_str());
+    }
     if (path->empty()) {
       if (!*show_device) throw CLI::ValidationError("info", "give a checkpoint, or --device");
       return;

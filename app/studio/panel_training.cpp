@@ -132,10 +132,14 @@ void draw_training_panel(StudioApp& app) {
     ImGui::EndCombo();
   }
   ImGui::Checkbox("bf16 autocast", &f.bf16);
-  if (ImGui::IsItemHovered())
+  if (ImGui::IsItemHovered()) {
+    const auto units = cpu_bf16_units();
     ImGui::SetTooltip(
-        "matrix products in bfloat16, the loss and the weights in fp32; the default on a\n"
-        "GPU; on the CPU it pays for large models where the CPU has AVX-512 BF16 or AMX");
+        "matrix products in bfloat16, the loss and the weights in fp32; the default on a GPU.\n"
+        "On the CPU: %s",
+        units.empty() ? "this one has no bf16 units, so fp32 is as fast or faster"
+                      : ("this one has " + units + ", so training is faster with it").c_str());
+  }
   ImGui::EndDisabled();
   ImGui::InputText("save to", f.save_path, sizeof f.save_path);
   if (ImGui::IsItemHovered())

@@ -6,6 +6,10 @@
 #include <torch/cuda.h>
 #include <unistd.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -21,6 +25,16 @@
 namespace mae {
 
 bool cuda_available() { return torch::cuda::is_available(); }
+
+std::string cpu_bf16_units() {
+#if defined(__x86_64__)
+  // CPUID leaf 7: AMX-BF16 is bit 22 of EDX in sub-leaf 0, AVX512_BF16 bit 5 of EAX in sub-leaf 1.
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (d & (1u << 22))) return "AMX";
+  if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5))) return "AVX-512 BF16";
+#endif
+  return "";
+}
 
 std::string resolve_device(const std::string& requested) {
   if (requested == "auto") return cuda_available() ? "cuda" : "cpu";
