@@ -38,6 +38,7 @@ test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "resume should append 
 # Every command defaults to --device auto: the GPU when there is one, else the CPU.
 if ! nvidia-smi -L >/dev/null 2>&1; then
   "$MAE" info --device | grep -q "^device       cpu ([0-9]* threads)" || fail "info --device"
+  "$MAE" info --device | grep -q "^cpu bf16     " || fail "info --device: cpu bf16"
   grep -q "device cpu (" "$work/train.log" || fail "train should say it runs on the cpu"
 fi
 
