@@ -20,8 +20,9 @@ void add_info(CLI::App& app) {
     if (*show_device) {
       std::printf("device       %s\n", describe_device(resolve_device("auto")).c_str());
       const auto units = cpu_bf16_units();
-      std::printf("cpu bf16     %s\n", units.empty() ? "emulated (fp32 is as fast or faster)"
-                                                     : (units + ": --cpu-bf16 pays").c_str());
+      std::printf("cpu bf16     %s\n",
+                  units.empty() ? "no bf16 units (compare mae bench with and without --cpu-bf16)"
+                                : (units + ": --cpu-bf16 pays").c_str());
     }
     if (path->empty()) {
       if (!*show_device) throw CLI::ValidationError("info", "give a checkpoint, or --device");

@@ -137,7 +137,7 @@ void draw_training_panel(StudioApp& app) {
     ImGui::SetTooltip(
         "matrix products in bfloat16, the loss and the weights in fp32; the default on a GPU.\n"
         "On the CPU: %s",
-        units.empty() ? "this one has no bf16 units, so fp32 is as fast or faster"
+        units.empty() ? "this one has no bf16 units, so it may not pay (mae bench tells)"
                       : ("this one has " + units + ", so training is faster with it").c_str());
   }
   ImGui::EndDisabled();

@@ -17,8 +17,8 @@ std::string resolve_device(const std::string& requested);
 // "cuda:0 (NVIDIA H200, 131.2 of 139.8 GiB free)".
 std::string describe_device(const std::string& device);
 bool cuda_available();
-// The CPU's bfloat16 matrix units, which make --cpu-bf16 pay: "AMX", "AVX-512 BF16", or ""
-// where it has none (there bf16 is emulated and fp32 is as fast or faster).
+// The CPU's bfloat16 matrix units, with which --cpu-bf16 pays most: "AMX", "AVX-512 BF16",
+// or "" where it has none (there bf16 products are emulated, and may not pay).
 std::string cpu_bf16_units();
 
 // Current resident memory of the process (CPU) or allocated bytes on the GPU.
