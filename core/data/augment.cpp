@@ -199,8 +199,9 @@ at::Tensor normalize(const at::Tensor& images, const std::vector<double>& mean,
 
 at::Tensor normalize_pixels(const at::Tensor& pixels, const std::vector<double>& mean,
                             const std::vector<double>& std) {
-  return normalize_pixels_into(at::empty(pixels.sizes(), pixels.options().dtype(at::kFloat)),
-                               pixels, mean, std);
+  // The pixels' layout kept, as a copy with .to(float) kept it.
+  return normalize_pixels_into(at::empty_like(pixels, pixels.options().dtype(at::kFloat)), pixels,
+                               mean, std);
 }
 
 at::Tensor normalize_pixels_into(const at::Tensor& out, const at::Tensor& pixels,

@@ -3,6 +3,7 @@
 #include "data/recycled_buffers.h"
 
 #include <ATen/ATen.h>
+#include <c10/util/accumulate.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -58,9 +59,7 @@ struct RecycledBuffers::Pool {
 RecycledBuffers::RecycledBuffers(size_t kept_free) : pool_(std::make_shared<Pool>(kept_free)) {}
 
 at::Tensor RecycledBuffers::empty(at::IntArrayRef sizes, at::ScalarType type) {
-  int64_t count = 1;
-  for (const int64_t s : sizes) count *= s;
-  const size_t used = static_cast<size_t>(count) * c10::elementSize(type);
+  const size_t used = c10::multiply_integers(sizes) * c10::elementSize(type);
   const size_t bytes = std::max(kAlignment, (used + kAlignment - 1) / kAlignment * kAlignment);
   void* block = pool_->take(bytes);
   try {
