@@ -54,6 +54,11 @@ struct TrainingForm {
   char save_path[512] = "runs/studio/last.safetensors";  // Save / Ctrl+S / save and quit
 };
 
+// Where the explorer's image came from. The built-in one gives way to the first image of a
+// run's data when the run starts, so a photo run is explored on a photo; one the user
+// opened or dropped stays.
+enum class ExplorerImageSource { BuiltIn, TrainingData, UserFile };
+
 // What the explorer's automatic mask is made from.
 struct MaskSettings {
   float ratio = 0.75f;
@@ -89,6 +94,7 @@ struct ExplorerState {
   char path[512] = "";
   at::Tensor image;  // (C, H, W) in [0,1]
   std::string image_label;
+  ExplorerImageSource image_source = ExplorerImageSource::BuiltIn;
   float ratio = 0.75f;
   MaskStrategy strategy = MaskStrategy::Random;
   int seed = 0;

@@ -100,10 +100,29 @@ void StudioApp::load_default_image() {
   state_.explorer.dirty = true;
 }
 
+void StudioApp::adopt_training_image() {
+  auto& e = state_.explorer;
+  if (e.image_source == ExplorerImageSource::UserFile) return;
+  const auto image = session_->first_eval_image();
+  if (!image.defined() || (e.image.defined() && e.image.is_same(image))) return;
+  // Fashion-MNIST runs are evaluated on test #0, the built-in image: nothing changes then.
+  const bool same_picture =
+      e.image.defined() && e.image.sizes().equals(image.sizes()) && at::equal(e.image, image);
+  e.image = image;
+  if (same_picture) return;
+  const auto& data = session_->request().train.data;
+  e.image_label = data.rfind("fashion-mnist", 0) == 0 ? "Fashion-MNIST test #0"  // as the session
+                                                      : "the first image of " + data;
+  e.image_source = ExplorerImageSource::TrainingData;
+  e.manual = false;
+  e.dirty = true;
+}
+
 void StudioApp::open_image(const std::string& path) {
   try {
     state_.explorer.image = load_image(path, 3);  // matched to the model at each request
     state_.explorer.image_label = path;
+    state_.explorer.image_source = ExplorerImageSource::UserFile;
     state_.explorer.manual = false;
     state_.explorer.dirty = true;
     std::snprintf(state_.explorer.path, sizeof state_.explorer.path, "%s", path.c_str());
@@ -510,6 +529,7 @@ void StudioApp::pump() {
     for (const auto& m : metrics) add_curve_point(m);
     state_.snapshots = session_->snapshots();
     state_.data_stage = session_->data_stage();
+    adopt_training_image();
   }
   pump_watch();
 }

@@ -129,6 +129,8 @@ class StudioApp {
   void submit_compare();
   void handle_shortcuts();
   void load_default_image();
+  // The first image of the run's data replaces a built-in explorer image (once it is read).
+  void adopt_training_image();
 
   ViewRenderer& renderer_;
   StudioOptions options_;

@@ -55,6 +55,10 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
         // an unreadable file is simply not shown
       }
     }
+    if (!eval_images_.empty()) {
+      std::lock_guard lock(mutex_);
+      first_eval_image_ = eval_images_.front();
+    }
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)
                        : Trainer::resume(request_.resume_from, data, request_.train.total_steps);
@@ -228,6 +232,11 @@ void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::s
     pending_snapshots_.pop_front();
   }
   while (snapshots_.size() > kMaxSnapshots) snapshots_.pop_front();
+}
+
+at::Tensor TrainingSession::first_eval_image() const {
+  std::lock_guard lock(mutex_);
+  return first_eval_image_;
 }
 
 std::vector<std::shared_ptr<const TrainingSnapshot>> TrainingSession::snapshots() const {
