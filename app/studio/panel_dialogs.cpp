@@ -25,15 +25,15 @@ void draw_status_bar(StudioApp& app) {
   const auto& m = s.last_metrics;
   // A message stays for a while, then gives way (the log in the Checkpoint panel keeps it).
   const bool fresh = std::chrono::steady_clock::now() - s.status_time < std::chrono::seconds(10);
-  const char* status = fresh ? s.status.c_str() : "";
+  const std::string status = fresh && !s.status.empty() ? "  |  " + s.status : "";
   // A watched run is the run on screen; the app's own trainer is idle meanwhile.
   const std::string state =
       s.watch ? "watching: " + to_string(s.watch->state) : to_string(app.run_state());
   if (s.have_metrics)
-    ImGui::Text("[%s] step %lld  %.0f img/s  |  %s  |  F1 help", state.c_str(),
-                static_cast<long long>(m.step), m.images_per_sec, status);
+    ImGui::Text("[%s] step %lld  %.0f img/s%s  |  F1 help", state.c_str(),
+                static_cast<long long>(m.step), m.images_per_sec, status.c_str());
   else
-    ImGui::Text("[%s]  |  %s  |  F1 help", state.c_str(), status);
+    ImGui::Text("[%s]%s  |  F1 help", state.c_str(), status.c_str());
   ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("Reset layout").x - 24);
   if (ImGui::SmallButton("Reset layout")) app.reset_layout();
   if (ImGui::IsItemHovered())
