@@ -1,6 +1,7 @@
 // Why: see inference_worker.h.
 #include "inference_worker.h"
 
+#include <ATen/Parallel.h>
 #include <torch/utils.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "io/checkpoint.h"
 #include "io/model_files.h"
 #include "train/device.h"
+#include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
 
 namespace mae::studio {
@@ -26,7 +28,8 @@ ExploreViews views_of(const Reconstruction& r) {
 }
 
 InferenceWorker::InferenceWorker()
-    : device_(resolve_device("auto")),
+    : all_threads_(at::get_num_threads()),
+      device_(resolve_device("auto")),
       thread_([this](const std::stop_token& stop) { loop(stop); }) {}
 
 InferenceWorker::~InferenceWorker() {
@@ -190,16 +193,33 @@ ExploreResult InferenceWorker::compute(const ExploreRequest& request) {
   return r;
 }
 
+int InferenceWorker::intra_op_threads() const {
+  if (cpu_shared_with_training_ || model_.is_empty()) return 1;
+  // Multiply-adds of one image with every patch visible, roughly: tens of millions for the
+  // small presets, over ten billion for ViT-B/16.
+  const auto& c = model_->config();
+  const double size = c.parameter_count() * static_cast<double>(c.num_patches() + 1);
+  return size < 1e9 ? 1 : all_threads_;
+}
+
+bool InferenceWorker::newer_request_waiting() const {
+  std::lock_guard lock(mutex_);
+  return pending_request_.has_value();
+}
+
 void InferenceWorker::add_extras(const ExploreRequest& request, ExploreResult* result) {
   for (double ratio : request.sweep_ratios) {
+    if (newer_request_waiting()) return;
     MaskRequest m = request.mask;
     m.mask.reset();
     m.ratio = ratio;
     result->sweep.emplace_back(ratio, views_of(reconstruct(model_, request.image, m)));
   }
+  if (newer_request_waiting()) return;
   if (request.attention)
     result->attention = std::make_shared<const EncoderAttention>(
         encoder_attention(model_, request.image, request.mask));
+  if (newer_request_waiting()) return;
   if (request.stages) {
     result->stages = trace_pipeline(model_, request.image, request.mask);
     for (const auto& stage : result->stages)
@@ -212,6 +232,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
   torch::NoGradGuard no_grad;
   DeviceStreamScope stream(device_, /*urgent=*/true);
   set_thread_read_progress(&read_progress_);
+  int threads = all_threads_;
   while (true) {
     std::optional<std::string> checkpoint;
     std::optional<PendingWeights> weights;
@@ -236,6 +257,10 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         submitted = submitted_at_;
       }
       working_ = true;
+    }
+    if (const int wanted = intra_op_threads(); wanted != threads) {
+      set_intra_op_threads_here(wanted);
+      threads = wanted;
     }
     try {
       if (checkpoint) {

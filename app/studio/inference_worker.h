@@ -7,6 +7,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -112,6 +113,9 @@ class InferenceWorker {
   bool busy() const;
   // The checkpoint being opened now, if any.
   std::optional<LoadStatus> loading() const;
+  // While a training run uses the CPU that this worker's copy runs on, the worker computes
+  // on one core (see intra_op_threads).
+  void share_cpu_with_training(bool shared) { cpu_shared_with_training_ = shared; }
 
  private:
   struct PendingWeights {
@@ -128,7 +132,17 @@ class InferenceWorker {
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);
   ExploreResult compute(const ExploreRequest& request);
+  // The sweep, attention and stages; left unfinished when a newer request arrives, which
+  // then comes first (on the CPU ViT-B/16's sweep alone takes half a second).
   void add_extras(const ExploreRequest& request, ExploreResult* result);
+  bool newer_request_waiting() const;
+  // On the CPU, one thread for a small model or beside a CPU training run, else all. The
+  // app's threads each lead an OpenMP team, so libgomp, seeing more threads than cores,
+  // stops spinning between parallel regions, and a small model's hundreds of short regions
+  // each wait for a woken thread. Measured in the app on 2 cores, slider to reconstruction:
+  // fmnist-tiny 21.5 -> 4.3 ms, rgb-small 34 -> 9.8 ms; ViT-B/16's few long products still
+  // gain from both cores (120 against 210 ms in `mae bench`).
+  int intra_op_threads() const;
 
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;
@@ -146,6 +160,8 @@ class InferenceWorker {
   std::optional<LoadStatus> loading_;
   ReadProgress read_progress_;  // the worker thread's reads count here
   bool working_ = false;
+  std::atomic<bool> cpu_shared_with_training_{false};
+  const int all_threads_;     // the intra-op threads the worker uses on its own
   const std::string device_;  // "cuda" when there is a GPU, else "cpu"
   // Touched only by the worker thread.
   MaeModel model_{nullptr};

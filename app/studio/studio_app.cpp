@@ -531,6 +531,10 @@ void StudioApp::pump() {
     state_.data_stage = session_->data_stage();
     adopt_training_image();
   }
+  const bool cpu_training = session_ && session_->state() == SessionState::Running &&
+                            session_->request().train.device == "cpu";
+  worker_.share_cpu_with_training(cpu_training);
+  compare_worker_.share_cpu_with_training(cpu_training);
   pump_watch();
 }
 

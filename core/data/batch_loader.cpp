@@ -99,7 +99,7 @@ BatchLoader::Built BatchLoader::take_next() {
 }
 
 void BatchLoader::work(const std::stop_token& stop) {
-  use_one_intra_op_thread_here();
+  set_intra_op_threads_here(1);
   while (true) {
     int64_t step = 0;
     {

@@ -209,7 +209,7 @@ void ImageFolderDataset::prepare(const ProgressFn& progress, std::stop_token sto
   if (!todo.empty()) {
     report(DataProgress::Stage::FirstPass, true);
     auto work = [&] {
-      use_one_intra_op_thread_here();
+      set_intra_op_threads_here(1);
       for (size_t k = next++; k < todo.size() && !stop.stop_requested(); k = next++) {
         try {
           load_pixels(todo[k]);

@@ -6,11 +6,11 @@
 
 namespace mae {
 
-void use_one_intra_op_thread_here() {
+void set_intra_op_threads_here(int threads) {
   using SetThreads = void (*)(int);
   static const auto set_threads =
       reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-  if (set_threads) set_threads(1);
+  if (set_threads) set_threads(threads);
 }
 
 }  // namespace mae
