@@ -26,7 +26,7 @@ bool parse_options(int argc, char** argv, StudioOptions* o, int* exit_code) {
   app.add_option("--watch", o->watch,
                  "follow a folder that `mae train` writes: live curves and pictures (read-only)");
   app.add_option("--train-steps", o->train_steps, "start training this many steps at launch");
-  app.add_option("--frames", o->frames, "quit after this many frames");
+  app.add_option("--frames", o->frames, "quit after this many frames (drawn at most 60 a second)");
   app.add_option("--screenshot", o->screenshot, "save the last frame as PNG");
   app.add_option("--frame-stats", o->frame_stats, "write frame-time statistics (JSON)");
   app.add_option("--report", o->report, "write the app state (JSON) at exit");
