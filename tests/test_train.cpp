@@ -275,6 +275,22 @@ TEST_CASE("run control: pause, save while paused, resume, stop") {
   CHECK(run.state() == RunState::Stopped);
 }
 
+TEST_CASE("each step runs on the intra-op threads the run's callback asks for, 0 keeping them") {
+  auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
+  const std::vector<int> asked = {1, 0, 3, 0};
+  size_t calls = 0;
+  std::vector<int> used;  // on the trainer thread, after each step
+  RunCallbacks callbacks;
+  callbacks.threads_for_next_step = [&] { return asked[std::min(calls++, asked.size() - 1)]; };
+  callbacks.on_step = [&](const StepMetrics&) { used.push_back(at::get_num_threads()); };
+  TrainingRun run(std::make_unique<Trainer>(small_model(), small_run(4), data), callbacks);
+  run.start();
+  run.wait();
+  REQUIRE(run.state() == RunState::Finished);
+  CHECK(calls == 4);
+  CHECK(used == std::vector<int>{1, 1, 3, 3});
+}
+
 TEST_CASE("a run that reaches its step count finishes, and can still be saved afterwards") {
   TempDir dir;
   auto data = std::make_shared<SyntheticDataset>(32, 1, 16);

@@ -1,7 +1,6 @@
 // Why: see inference_worker.h.
 #include "inference_worker.h"
 
-#include <ATen/Parallel.h>
 #include <torch/utils.h>
 
 #include <cmath>
@@ -28,7 +27,7 @@ ExploreViews views_of(const Reconstruction& r) {
 }
 
 InferenceWorker::InferenceWorker()
-    : all_threads_(at::get_num_threads()),
+    : all_threads_(default_intra_op_threads()),
       device_(resolve_device("auto")),
       thread_([this](const std::stop_token& stop) { loop(stop); }) {}
 
@@ -160,6 +159,12 @@ bool InferenceWorker::busy() const {
          pending_weights_.has_value();
 }
 
+bool InferenceWorker::computed_within(std::chrono::milliseconds window) const {
+  if (busy()) return true;
+  std::lock_guard lock(mutex_);
+  return std::chrono::steady_clock::now() - last_job_end_ < window;
+}
+
 void InferenceWorker::apply_weights(PendingWeights pending) {
   if (model_.is_empty() || model_->config().to_json() != pending.config.to_json())
     model_ = MaeModel(pending.config);
@@ -232,7 +237,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
   torch::NoGradGuard no_grad;
   DeviceStreamScope stream(device_, /*urgent=*/true);
   set_thread_read_progress(&read_progress_);
-  int threads = all_threads_;
+  int threads = 0;  // unknown: a thread starts with the process-wide default
   while (true) {
     std::optional<std::string> checkpoint;
     std::optional<PendingWeights> weights;
@@ -329,6 +334,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
     }
     std::lock_guard lock(mutex_);
     working_ = false;
+    last_job_end_ = std::chrono::steady_clock::now();
     loading_.reset();
   }
 }

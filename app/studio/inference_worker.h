@@ -111,6 +111,10 @@ class InferenceWorker {
   std::optional<std::string> take_message();
   ModelInfo model_info() const;
   bool busy() const;
+  // Busy now, or done with a job less than `window` ago: between two moves of a dragged
+  // slider the worker is idle for a few milliseconds only.
+  bool computed_within(std::chrono::milliseconds window) const;
+  bool computes_on_cpu() const { return device_ == "cpu"; }
   // The checkpoint being opened now, if any.
   std::optional<LoadStatus> loading() const;
   // While a training run uses the CPU that this worker's copy runs on, the worker computes
@@ -136,12 +140,14 @@ class InferenceWorker {
   // then comes first (on the CPU ViT-B/16's sweep alone takes half a second).
   void add_extras(const ExploreRequest& request, ExploreResult* result);
   bool newer_request_waiting() const;
-  // On the CPU, one thread for a small model or beside a CPU training run, else all. The
-  // app's threads each lead an OpenMP team, so libgomp, seeing more threads than cores,
-  // stops spinning between parallel regions, and a small model's hundreds of short regions
-  // each wait for a woken thread. Measured in the app on 2 cores, slider to reconstruction:
-  // fmnist-tiny 21.5 -> 4.3 ms, rgb-small 34 -> 9.8 ms; ViT-B/16's few long products still
-  // gain from both cores (120 against 210 ms in `mae bench`).
+  // On the CPU, one thread for a small model or beside a CPU training run, else all. Each
+  // app thread that runs ATen ops leads an OpenMP team of its own; once libgomp counts more
+  // of their threads than cores it stops spinning between parallel regions, and every one
+  // of a small model's hundreds of short regions waits for a woken thread, in this worker
+  // and in the trainer alike (the UI thread keeps to one thread for the same reason). With
+  // both, in the app on 2 cores, slider to reconstruction: fmnist-tiny 21.5 -> 2.2 ms,
+  // rgb-small 34 -> 4.5 ms; ViT-B/16's few long products still gain from both cores (120
+  // against 210 ms in `mae bench`).
   int intra_op_threads() const;
 
   mutable std::mutex mutex_;
@@ -160,6 +166,7 @@ class InferenceWorker {
   std::optional<LoadStatus> loading_;
   ReadProgress read_progress_;  // the worker thread's reads count here
   bool working_ = false;
+  std::chrono::steady_clock::time_point last_job_end_;
   std::atomic<bool> cpu_shared_with_training_{false};
   const int all_threads_;     // the intra-op threads the worker uses on its own
   const std::string device_;  // "cuda" when there is a GPU, else "cpu"

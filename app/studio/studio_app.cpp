@@ -19,6 +19,7 @@
 #include "panels.h"
 #include "recipe/recipe.h"
 #include "train/device.h"
+#include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
 
 namespace mae::studio {
@@ -32,6 +33,9 @@ constexpr size_t kMaxLog = 200;
 
 StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     : renderer_(renderer), options_(options) {
+  // The UI thread's tensor work is small, and a team of OpenMP threads led from here would
+  // slow the trainer's (see InferenceWorker::intra_op_threads).
+  set_intra_op_threads_here(1);
   apply_preset(options_.preset);
   state_.form.device = cuda_available() ? ComputeDevice::Cuda : ComputeDevice::Cpu;
   state_.form.bf16 = state_.form.device == ComputeDevice::Cuda;

@@ -5,9 +5,12 @@
 #include <torch/utils.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "io/checkpoint.h"
+#include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
 
 namespace mae::studio {
@@ -74,6 +77,15 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     };
     callbacks.on_snapshot = [this](Trainer& t) { on_snapshot(t); };
     callbacks.snapshot_every = request_.snapshot_every;
+    // While the explorer computes beside a CPU run, its worker takes a core and the trainer
+    // steps on the others: an OpenMP team with a thread squeezed out waits for it at every
+    // barrier. On 2 cores, dragging the slider through fmnist-tiny batch-32 training: 4 steps
+    // in 8 s without this, 29 in 1.7 s with it.
+    if (request_.train.device == "cpu" && worker_->computes_on_cpu())
+      callbacks.threads_for_next_step = [this, all = default_intra_op_threads()] {
+        using namespace std::chrono_literals;
+        return worker_->computed_within(300ms) ? std::max(1, all - 1) : all;
+      };
     auto run = std::make_unique<TrainingRun>(std::move(trainer), callbacks);
     std::lock_guard lock(mutex_);
     if (pause_before_start_) run->request_pause();

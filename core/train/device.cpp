@@ -1,7 +1,6 @@
 // Why: see device.h. CUDA-only calls are compiled only when LibTorch has CUDA.
 #include "train/device.h"
 
-#include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 #include <unistd.h>
@@ -13,6 +12,8 @@
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+
+#include "util/intra_op_threads.h"
 
 #ifdef MAE_HAVE_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -49,7 +50,7 @@ std::string resolve_device(const std::string& requested) {
 }
 
 std::string describe_device(const std::string& device) {
-  if (device == "cpu") return "cpu (" + std::to_string(at::get_num_threads()) + " threads)";
+  if (device == "cpu") return "cpu (" + std::to_string(default_intra_op_threads()) + " threads)";
 #ifdef MAE_HAVE_CUDA
   const auto index =
       at::Device(device).has_index() ? at::Device(device).index() : c10::cuda::current_device();

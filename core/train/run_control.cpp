@@ -2,6 +2,7 @@
 #include "train/run_control.h"
 
 #include "train/device.h"
+#include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -142,6 +143,7 @@ void TrainingRun::loop(const std::stop_token& stop) {
     changed_.notify_all();
   };
   int nonfinite_in_a_row = 0;
+  int threads = 0;  // unknown: OpenMP's default until a callback chooses
   const auto report = [&](const StepMetrics& metrics) {
     nonfinite_in_a_row = metrics.nonfinite ? nonfinite_in_a_row + 1 : 0;
     if (callbacks_.on_step) callbacks_.on_step(metrics);
@@ -178,6 +180,12 @@ void TrainingRun::loop(const std::stop_token& stop) {
           state_ = RunState::Running;
         }
       }
+      if (callbacks_.threads_for_next_step)
+        if (const int wanted = callbacks_.threads_for_next_step();
+            wanted > 0 && wanted != threads) {
+          set_intra_op_threads_here(wanted);
+          threads = wanted;
+        }
       for (const auto& metrics : trainer_->step()) report(metrics);
     }
     for (const auto& metrics : trainer_->drain()) report(metrics);

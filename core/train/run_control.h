@@ -27,6 +27,10 @@ struct RunCallbacks {
   // evaluation images without racing the optimizer.
   std::function<void(Trainer&)> on_snapshot;
   int64_t snapshot_every = 25;
+  // Asked from the trainer thread before each step: the intra-op threads that step may use
+  // on the CPU (0 leaves them as they are). The app gives up a core while its explorer
+  // computes beside a CPU run.
+  std::function<int()> threads_for_next_step;
 };
 
 class TrainingRun {

@@ -4,13 +4,34 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
+
 namespace mae {
+
+namespace {
+int max_threads_here() {
+  using GetThreads = int (*)();
+  static const auto get_threads =
+      reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+  return get_threads ? get_threads() : 1;
+}
+
+// What threads that keep OpenMP's default get, read before any thread chose its own.
+std::atomic<int> default_threads{0};
+}  // namespace
 
 void set_intra_op_threads_here(int threads) {
   using SetThreads = void (*)(int);
   static const auto set_threads =
       reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+  int unread = 0;
+  default_threads.compare_exchange_strong(unread, max_threads_here());
   if (set_threads) set_threads(threads);
+}
+
+int default_intra_op_threads() {
+  const int read = default_threads.load();
+  return read > 0 ? read : max_threads_here();
 }
 
 }  // namespace mae
