@@ -237,7 +237,6 @@ void InferenceWorker::loop(const std::stop_token& stop) {
   torch::NoGradGuard no_grad;
   DeviceStreamScope stream(device_, /*urgent=*/true);
   set_thread_read_progress(&read_progress_);
-  int threads = 0;  // unknown: a thread starts with the process-wide default
   while (true) {
     std::optional<std::string> checkpoint;
     std::optional<PendingWeights> weights;
@@ -263,10 +262,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
       }
       working_ = true;
     }
-    if (const int wanted = intra_op_threads(); wanted != threads) {
-      set_intra_op_threads_here(wanted);
-      threads = wanted;
-    }
+    set_intra_op_threads_here(intra_op_threads());
     try {
       if (checkpoint) {
         auto loaded = read_model_file(*checkpoint);

@@ -143,7 +143,6 @@ void TrainingRun::loop(const std::stop_token& stop) {
     changed_.notify_all();
   };
   int nonfinite_in_a_row = 0;
-  int threads = 0;  // unknown: OpenMP's default until a callback chooses
   const auto report = [&](const StepMetrics& metrics) {
     nonfinite_in_a_row = metrics.nonfinite ? nonfinite_in_a_row + 1 : 0;
     if (callbacks_.on_step) callbacks_.on_step(metrics);
@@ -181,11 +180,8 @@ void TrainingRun::loop(const std::stop_token& stop) {
         }
       }
       if (callbacks_.threads_for_next_step)
-        if (const int wanted = callbacks_.threads_for_next_step();
-            wanted > 0 && wanted != threads) {
+        if (const int wanted = callbacks_.threads_for_next_step(); wanted > 0)
           set_intra_op_threads_here(wanted);
-          threads = wanted;
-        }
       for (const auto& metrics : trainer_->step()) report(metrics);
     }
     for (const auto& metrics : trainer_->drain()) report(metrics);

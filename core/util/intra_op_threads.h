@@ -8,7 +8,8 @@
 namespace mae {
 
 // Sets OpenMP's thread count for the calling thread only (it is a per-thread setting): at 1,
-// ATen's parallel_for runs serially here. The process-wide setting is untouched.
+// ATen's parallel_for runs serially here. The process-wide setting is untouched. Cheap (a
+// per-thread variable is written), so callers may set it before every piece of work.
 void set_intra_op_threads_here(int threads);
 // The thread count of a thread that kept the default (OMP_NUM_THREADS, else one per core):
 // what training uses, whatever the calling thread chose for itself.
