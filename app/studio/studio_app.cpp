@@ -107,16 +107,14 @@ void StudioApp::load_default_image() {
 void StudioApp::adopt_training_image() {
   auto& e = state_.explorer;
   if (e.image_source == ExplorerImageSource::UserFile) return;
-  const auto image = session_->first_eval_image();
+  const auto [image, label] = session_->first_eval_image();
   if (!image.defined() || (e.image.defined() && e.image.is_same(image))) return;
   // Fashion-MNIST runs are evaluated on test #0, the built-in image: nothing changes then.
   const bool same_picture =
       e.image.defined() && e.image.sizes().equals(image.sizes()) && at::equal(e.image, image);
   e.image = image;
   if (same_picture) return;
-  const auto& data = session_->request().train.data;
-  e.image_label = data.rfind("fashion-mnist", 0) == 0 ? "Fashion-MNIST test #0"  // as the session
-                                                      : "the first image of " + data;
+  e.image_label = label;
   e.image_source = ExplorerImageSource::TrainingData;
   e.manual = false;
   e.dirty = true;

@@ -48,9 +48,9 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     data->prepare(show_stage, stop);
     if (stop.stop_requested()) return;
     // Evaluation images: the test split for Fashion-MNIST, else the first images.
-    auto eval_source = request_.train.data.rfind("fashion-mnist", 0) == 0
-                           ? open_dataset("fashion-mnist:test", request_.model.in_chans)
-                           : data;
+    const bool fashion_mnist = request_.train.data.rfind("fashion-mnist", 0) == 0;
+    auto eval_source =
+        fashion_mnist ? open_dataset("fashion-mnist:test", request_.model.in_chans) : data;
     for (int64_t i = 0; i < std::min(request_.eval_images, eval_source->size()); ++i) {
       try {
         eval_images_.push_back(eval_source->load(i));
@@ -60,7 +60,9 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     }
     if (!eval_images_.empty()) {
       std::lock_guard lock(mutex_);
-      first_eval_image_ = eval_images_.front();
+      first_eval_image_ = {eval_images_.front(), fashion_mnist
+                                                     ? "Fashion-MNIST test #0"
+                                                     : "the first image of " + request_.train.data};
     }
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)
@@ -246,7 +248,7 @@ void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::s
   while (snapshots_.size() > kMaxSnapshots) snapshots_.pop_front();
 }
 
-at::Tensor TrainingSession::first_eval_image() const {
+TrainingSession::LabelledImage TrainingSession::first_eval_image() const {
   std::lock_guard lock(mutex_);
   return first_eval_image_;
 }

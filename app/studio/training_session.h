@@ -66,9 +66,14 @@ class TrainingSession {
   // The snapshot history, oldest first (at most kMaxSnapshots).
   std::vector<std::shared_ptr<const TrainingSnapshot>> snapshots() const;
   const TrainingRequest& request() const { return request_; }
-  // The first image of the evaluation batch ((C,H,W) in [0,1], as the data gives it), once
-  // the data is open; undefined before, or when no image could be read.
-  at::Tensor first_eval_image() const;
+  // The first image of the evaluation batch ((C,H,W) in [0,1], as the data gives it) and
+  // what it is, once the data is open; the image is undefined before, or when none could be
+  // read.
+  struct LabelledImage {
+    at::Tensor image;
+    std::string label;
+  };
+  LabelledImage first_eval_image() const;
 
   static constexpr size_t kMaxSnapshots = 64;
 
@@ -83,7 +88,7 @@ class TrainingSession {
   std::atomic<bool> publish_weights_{true};
 
   mutable std::mutex mutex_;
-  at::Tensor first_eval_image_;
+  LabelledImage first_eval_image_;
   std::vector<StepMetrics> new_metrics_;
   std::vector<std::string> new_messages_;
   std::deque<std::shared_ptr<const TrainingSnapshot>> snapshots_;
