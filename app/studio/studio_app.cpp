@@ -9,11 +9,8 @@
 #include <filesystem>
 
 #include "data/dataset.h"
-#include "data/image_folder.h"
 #include "data/image_io.h"
-#include "file_kinds.h"
 #include "io/checkpoint.h"
-#include "io/hf_vitmae.h"
 #include "keys.h"
 #include "model/presets.h"
 #include "panels.h"
@@ -143,101 +140,6 @@ void StudioApp::open_checkpoint(const std::string& path) {
 void StudioApp::set_training_data(const std::string& path) {
   std::snprintf(state_.form.data, sizeof state_.form.data, "%s", path.c_str());
   message("training data: " + path);
-}
-
-void StudioApp::handle_drop(const std::vector<std::string>& paths) {
-  for (const auto& p : paths) {
-    std::error_code ec;
-    if (is_hf_folder(p))
-      open_checkpoint(p);
-    else if (std::filesystem::exists(std::filesystem::path(p) / "metrics.jsonl", ec))
-      watch_run(p);
-    else if (std::filesystem::is_directory(p, ec))
-      set_training_data(p);
-    else if (has_checkpoint_extension(p))
-      open_checkpoint(p);
-    else
-      open_image(p);
-  }
-}
-
-void StudioApp::open_file_browser(BrowseTarget target) {
-  state_.show_file_browser = true;
-  state_.file_browser_target = target;
-  // Next to the control that asked (the mouse is on it), kept inside the window.
-  const ImVec2 mouse = ImGui::GetIO().MousePos, display = ImGui::GetIO().DisplaySize;
-  state_.browser.anchor = ImVec2(std::clamp(mouse.x, 0.0f, std::max(0.0f, display.x - 570)),
-                                 std::clamp(mouse.y, 0.0f, std::max(0.0f, display.y - 470)));
-  state_.browser.selected.clear();
-}
-
-void StudioApp::browse_to(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    state_.browser.dir = std::filesystem::absolute(path, ec).lexically_normal().string();
-    state_.browser.selected.clear();
-  } else if (std::filesystem::exists(path, ec)) {
-    browse_open(path);
-  } else {
-    message("no such file or folder: " + path);
-  }
-}
-
-void StudioApp::open_system_dialog() {
-  SystemDialogRequest request;
-  request.start_dir = state_.browser.dir;
-  switch (state_.file_browser_target) {
-    case BrowseTarget::Checkpoint:
-    case BrowseTarget::CompareCheckpoint:
-      request.title = "Open checkpoint";
-      request.filter_name = "Checkpoints";
-      request.patterns = glob_patterns(checkpoint_extensions());
-      break;
-    case BrowseTarget::ExplorerImage:
-      request.title = "Open image";
-      request.filter_name = "Images";
-      request.patterns = glob_patterns(image_extensions());
-      break;
-    case BrowseTarget::TrainingData:
-      request.title = "Training data folder";
-      request.folders = true;
-      break;
-    case BrowseTarget::RunFolder:
-      request.title = "Run folder to watch";
-      request.folders = true;
-      break;
-  }
-  std::string error;
-  if (!system_dialog_.start(request, &error)) message(error);
-}
-
-void StudioApp::browse_open(const std::string& path) {
-  auto& b = state_.browser;
-  std::error_code ec;
-  const auto folder = std::filesystem::is_directory(path, ec)
-                          ? path
-                          : std::filesystem::path(path).parent_path().string();
-  std::erase(b.recent, folder);
-  b.recent.push_front(folder);
-  if (b.recent.size() > 8) b.recent.pop_back();
-  switch (state_.file_browser_target) {
-    case BrowseTarget::Checkpoint:
-      open_checkpoint(path);
-      break;
-    case BrowseTarget::ExplorerImage:
-      open_image(path);
-      break;
-    case BrowseTarget::TrainingData:
-      set_training_data(path);
-      break;
-    case BrowseTarget::CompareCheckpoint:
-      open_compare_checkpoint(path);
-      break;
-    case BrowseTarget::RunFolder:
-      watch_run(path);
-      break;
-  }
-  state_.show_file_browser = false;
 }
 
 void StudioApp::apply_preset(const std::string& name) {
