@@ -88,6 +88,11 @@ at::Tensor attention_backward(const at::Tensor& qkv, int64_t heads, const at::Te
   return grad_qkv;
 }
 
+// Whether autograd records an op on `qkv`: the training path, which keeps probabilities.
+bool records_grad(const at::Tensor& qkv) {
+  return at::GradMode::is_enabled() && qkv.requires_grad();
+}
+
 class CpuAttentionFunction : public torch::autograd::Function<CpuAttentionFunction> {
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& qkv,
@@ -114,9 +119,8 @@ bool cpu_attention_applies(const at::Tensor& qkv) {
   // bfloat16 (CPU autocast) in training only: torch's bf16 flash backward is slow on the CPU
   // (57 % of an rgb-small step), its forward is not.
   const auto type = qkv.scalar_type();
-  const bool training = at::GradMode::is_enabled() && qkv.requires_grad();
   return avx2_fma_kernels_run_here() && qkv.device().is_cpu() &&
-         (type == at::kFloat || (type == at::kBFloat16 && training)) && qkv.dim() == 3 &&
+         (type == at::kFloat || (type == at::kBFloat16 && records_grad(qkv))) && qkv.dim() == 3 &&
          qkv.size(1) <= kMaxTokens && qkv.is_contiguous();
 }
 
@@ -127,8 +131,7 @@ at::Tensor cpu_attention(const at::Tensor& qkv, int64_t heads) {
       kMaxTokens, ", 3 * heads * head_dim), got ", qkv.sizes(), " ", qkv.scalar_type());
   if (qkv.scalar_type() != at::kFloat)  // computed in float32, returned as bfloat16
     return cpu_attention(qkv.to(at::kFloat), heads).to(qkv.scalar_type());
-  if (at::GradMode::is_enabled() && qkv.requires_grad())
-    return CpuAttentionFunction::apply(qkv, heads);
+  if (records_grad(qkv)) return CpuAttentionFunction::apply(qkv, heads);
   return attention_forward(qkv, heads, at::Tensor());
 }
 
