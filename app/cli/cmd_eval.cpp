@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "infer/evaluate.h"
 #include "io/model_files.h"
+#include "mask_options.h"
 #include "train/device.h"
 
 namespace mae::cli {
@@ -16,9 +17,7 @@ struct EvalArgs {
   std::string checkpoint;
   std::string data = "fashion-mnist:test";
   std::string device = "auto";
-  std::string strategy = "random";
-  double ratio = -1.0;  // the checkpoint's training ratio
-  int64_t seed = 0;
+  MaskArgs mask;
   int64_t max_images = 0;
   bool json = false;
 };
@@ -27,10 +26,11 @@ void run(const EvalArgs& a) {
   const auto file = read_model_file(a.checkpoint);
   auto model = build_model(file, resolve_device(a.device));
   auto dataset = open_dataset(a.data, file.config.in_chans);
+  const auto mask = resolve_mask(a.mask, file);
   EvalOptions options;
-  options.ratio = a.ratio >= 0 ? a.ratio : default_mask_ratio(file);
-  options.strategy = parse_mask_strategy(a.strategy);
-  options.seed = static_cast<uint64_t>(a.seed);
+  options.ratio = mask.ratio;
+  options.strategy = mask.strategy;
+  options.seed = mask.seed;
   options.max_images = a.max_images;
   auto r = evaluate(model, *dataset, options);
   if (a.json) {
@@ -38,21 +38,20 @@ void run(const EvalArgs& a) {
                         {"data", a.data},
                         {"images", r.images},
                         {"ratio", r.ratio},
-                        {"strategy", a.strategy},
-                        {"seed", a.seed},
+                        {"strategy", a.mask.strategy},
+                        {"seed", a.mask.seed},
                         {"model_mse", r.model_mse},
                         {"mean_fill_mse", r.mean_fill_mse},
                         {"nearest_pixel_mse", r.nearest_mse},
                         {"model_vs_mean_fill", r.model_mse / r.mean_fill_mse},
                         {"model_vs_nearest_pixel", r.model_mse / r.nearest_mse},
-                        {"ratio_source", a.ratio >= 0 ? "--ratio" : "checkpoint"},
+                        {"ratio_source", a.mask.ratio >= 0 ? "--ratio" : "checkpoint"},
                         {"space", r.space + ", removed patches only"}};
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
   std::printf("%lld images, ratio %.2f%s (%s), masked-patch MSE in %s:\n",
-              static_cast<long long>(r.images), r.ratio,
-              a.ratio >= 0 ? "" : " (the checkpoint's training ratio)", a.strategy.c_str(),
+              static_cast<long long>(r.images), r.ratio, mask.ratio_note, a.mask.strategy.c_str(),
               r.space.c_str());
   std::printf(
       "  model          %.4f\n  mean fill      %.4f  (model is %.0f%% lower)\n"
@@ -68,12 +67,7 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--checkpoint", args->checkpoint, "a .safetensors checkpoint")->required();
   cmd->add_option("--data", args->data, "folder, image, fashion-mnist[:test]")
       ->capture_default_str();
-  cmd->add_option("--ratio", args->ratio,
-                  "mask ratio in [0, 1) (default: the ratio the checkpoint was trained with, "
-                  "else 0.75)");
-  cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
-      ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();
+  add_mask_options(cmd, &args->mask);
   cmd->add_option("--max-images", args->max_images, "evaluate only the first N images");
   cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
       ->capture_default_str();

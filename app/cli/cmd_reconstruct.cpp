@@ -9,6 +9,7 @@
 #include "infer/pipeline_trace.h"
 #include "infer/reconstruct.h"
 #include "io/model_files.h"
+#include "mask_options.h"
 #include "train/device.h"
 
 namespace mae::cli {
@@ -19,9 +20,7 @@ struct ReconstructArgs {
   std::string image;
   std::string out = "reconstruction.png";
   std::string device = "auto";
-  std::string strategy = "random";
-  double ratio = -1.0;  // the checkpoint's training ratio
-  int64_t seed = 0;
+  MaskArgs mask;
   int64_t index = 0;
   int64_t scale = 0;
   std::string stages;  // folder for the step-through PNG sequence
@@ -40,10 +39,11 @@ void run(const ReconstructArgs& a) {
   } else {
     image = load_image(a.image, channels);
   }
+  const auto mask = resolve_mask(a.mask, file);
   MaskRequest request;
-  request.ratio = a.ratio >= 0 ? a.ratio : default_mask_ratio(file);
-  request.strategy = parse_mask_strategy(a.strategy);
-  request.seed = static_cast<uint64_t>(a.seed);
+  request.ratio = mask.ratio;
+  request.strategy = mask.strategy;
+  request.seed = mask.seed;
   auto r = reconstruct(model, image, request);
   auto strip = make_strip({r.masked, r.reconstruction, r.pasted, r.original});
   // Small models make tiny images: enlarge with nearest-neighbour so patches stay crisp.
@@ -53,8 +53,8 @@ void run(const ReconstructArgs& a) {
   std::printf(
       "wrote %s (masked | reconstruction | reconstruction + visible | original); ratio %.2f%s; "
       "masked-patch MSE %.4f in %s\n",
-      a.out.c_str(), request.ratio, a.ratio >= 0 ? "" : " (the checkpoint's training ratio)",
-      r.masked_mse, error_space(file.config).c_str());
+      a.out.c_str(), request.ratio, mask.ratio_note, r.masked_mse,
+      error_space(file.config).c_str());
   if (!a.stages.empty()) {
     const auto stages = trace_pipeline(model, image, request);
     export_pipeline_trace(stages, a.stages);
@@ -71,12 +71,7 @@ void add_reconstruct(CLI::App& app) {
   cmd->add_option("--image", args->image, "an image file, or fashion-mnist[:test] with --index")
       ->required();
   cmd->add_option("--index", args->index, "image index when --image names a dataset");
-  cmd->add_option("--ratio", args->ratio,
-                  "mask ratio in [0, 1) (default: the ratio the checkpoint was trained with, "
-                  "else 0.75)");
-  cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
-      ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();
+  add_mask_options(cmd, &args->mask);
   cmd->add_option("--out", args->out, "output PNG")->capture_default_str();
   cmd->add_option("--scale", args->scale, "integer enlargement (default: to about 112 px)");
   cmd->add_option("--stages", args->stages,

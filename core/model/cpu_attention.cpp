@@ -12,6 +12,7 @@
 
 #include "model/cpu_attention_kernel.h"
 #include "model/cpu_features.h"
+#include "model/records_grad.h"
 
 namespace mae {
 
@@ -86,11 +87,6 @@ at::Tensor attention_backward(const at::Tensor& qkv, int64_t heads, const at::Te
                                           grad_data + image * s.tokens * 3 * s.dim, scratch);
                 });
   return grad_qkv;
-}
-
-// Whether autograd records an op on `qkv`: the training path, which keeps probabilities.
-bool records_grad(const at::Tensor& qkv) {
-  return at::GradMode::is_enabled() && qkv.requires_grad();
 }
 
 class CpuAttentionFunction : public torch::autograd::Function<CpuAttentionFunction> {

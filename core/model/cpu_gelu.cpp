@@ -9,6 +9,7 @@
 
 #include "model/cpu_features.h"
 #include "model/cpu_gelu_kernel.h"
+#include "model/records_grad.h"
 
 namespace mae {
 
@@ -39,7 +40,7 @@ class GeluWithSlopeFunction : public torch::autograd::Function<GeluWithSlopeFunc
 
 bool one_pass_applies(const at::Tensor& x) {
   return avx2_fma_kernels_run_here() && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
-         x.is_contiguous() && at::GradMode::is_enabled() && x.requires_grad();
+         x.is_contiguous() && records_grad(x);
 }
 }  // namespace
 
