@@ -23,13 +23,27 @@ uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b) {
   return splitmix(splitmix(splitmix(seed) ^ a) ^ b);
 }
 
+namespace {
+// Whole batches are at most float (N, C, H, W): hold no more of them than the budget allows.
+// Packed crops vary in size; the workers also stop at the budget's bytes (work()).
+LoaderConfig with_affordable_prefetch(LoaderConfig config, int64_t channels) {
+  const int64_t batch_bytes = config.batch / std::max<int64_t>(1, config.shard_count) * channels *
+                              config.augment.out_h * config.augment.out_w *
+                              static_cast<int64_t>(sizeof(float));
+  const auto affordable =
+      static_cast<int64_t>(config.ready_memory_budget) / std::max<int64_t>(1, batch_bytes);
+  config.prefetch = std::clamp<int64_t>(affordable, 1, std::max<int64_t>(1, config.prefetch));
+  return config;
+}
+}  // namespace
+
 BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig config,
                          int64_t first_step)
     : dataset_(std::move(dataset)),
-      config_(std::move(config)),
+      config_(with_affordable_prefetch(std::move(config), dataset_->channels())),
       // Every batch ready or being built, one with the consumer, one it has just let go.
-      normalized_buffers_(static_cast<size_t>(std::max<int64_t>(0, config_.prefetch) +
-                                              std::max<int64_t>(1, config_.workers) + 2)),
+      normalized_buffers_(
+          static_cast<size_t>(config_.prefetch + std::max<int64_t>(1, config_.workers) + 2)),
       cursor_(first_step),
       next_to_build_(first_step) {
   if (dataset_->size() == 0) throw DataError("the dataset is empty");
@@ -37,14 +51,6 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderConfig co
       config_.shard_index >= config_.shard_count || config_.batch % config_.shard_count != 0)
     throw DataError("a batch of " + std::to_string(config_.batch) + " cannot be split into " +
                     std::to_string(config_.shard_count) + " equal slices");
-  // Whole batches are at most float (N, C, H, W): hold no more of them than the budget allows.
-  // Packed crops vary in size; the workers also stop at the budget's bytes (work()).
-  const int64_t batch_bytes = config_.batch / config_.shard_count * dataset_->channels() *
-                              config_.augment.out_h * config_.augment.out_w *
-                              static_cast<int64_t>(sizeof(float));
-  const auto affordable =
-      static_cast<int64_t>(config_.ready_memory_budget) / std::max<int64_t>(1, batch_bytes);
-  config_.prefetch = std::clamp<int64_t>(affordable, 1, std::max<int64_t>(1, config_.prefetch));
   const int64_t workers = std::max<int64_t>(1, config_.workers);
   for (int64_t i = 0; i < workers; ++i)
     workers_.emplace_back([this](const std::stop_token& stop) { work(stop); });
