@@ -47,6 +47,15 @@ ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& sty
   return hovered;
 }
 
+void same_line_if_fits(const char* next_label, RowItem kind) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  float width = ImGui::CalcTextSize(next_label, nullptr, /*hide_text_after_double_hash=*/true).x;
+  if (kind == RowItem::Button) width += 2 * style.FramePadding.x;
+  if (kind == RowItem::Checkbox) width += ImGui::GetFrameHeight() + style.ItemInnerSpacing.x;
+  const float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + style.ItemSpacing.x + width <= right_edge) ImGui::SameLine();
+}
+
 float status_bar_height() { return ImGui::GetFrameHeight() + 8; }
 
 void place_panel(StudioApp& app, Panel panel, const char* title) {

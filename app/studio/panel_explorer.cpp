@@ -164,21 +164,21 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::SameLine();
   if (ImGui::Button("Re-roll (R)")) app.reroll_seed();
   ImGui::Checkbox("patch grid", &e.show_grid);
-  ImGui::SameLine();
+  same_line_if_fits("error heat map", RowItem::Checkbox);
   ImGui::Checkbox("error heat map", &e.show_heat);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "per-patch squared error of the reconstruction over the image:\n"
         "blue = small, through red, to yellow = large (2.0 and above, in normalised pixels)");
-  ImGui::SameLine();
+  same_line_if_fits("ratio sweep", RowItem::Checkbox);
   bool sweep = e.sweep;
   if (ImGui::Checkbox("ratio sweep", &sweep)) app.show_ratio_sweep(sweep);
-  ImGui::SameLine();
+  same_line_if_fits("attention", RowItem::Checkbox);
   bool attention = e.attention.show;
   if (ImGui::Checkbox("attention", &attention)) app.show_attention(attention);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("the encoder's attention over the visible patches, per layer and head");
-  ImGui::SameLine();
+  same_line_if_fits("follow training", RowItem::Checkbox);
   bool follow = e.follow_training;
   if (ImGui::Checkbox("follow training", &follow)) app.set_follow_training(follow);
   if (ImGui::IsItemHovered())
@@ -186,16 +186,16 @@ void draw_explorer_panel(StudioApp& app) {
   if (ImGui::SmallButton("Step-through...")) app.show_step_through(true);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("this image through the pipeline stage by stage, with tensor shapes");
-  ImGui::SameLine();
+  same_line_if_fits("Compare...");
   if (ImGui::SmallButton("Compare...")) s.compare.show = true;
-  ImGui::SameLine();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("a second checkpoint on the same image and the same mask");
+  same_line_if_fits("Export all views");
   if (ImGui::SmallButton("Export all views")) app.export_explorer_views();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("every view as shown, 8x, into one folder under %s", s.export_dir.c_str());
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("a second checkpoint on the same image and the same mask");
   if (e.manual) {
-    ImGui::SameLine();
+    same_line_if_fits("clear hand-made mask");
     if (ImGui::SmallButton("clear hand-made mask"))
       app.set_mask_settings({e.ratio, e.strategy, e.seed});
   }

@@ -72,6 +72,10 @@ void draw_training_panel(StudioApp& app) {
     ImGui::End();
     return;
   }
+  // The inputs leave room for their longest label, so that no label is cut off at the
+  // panel's edge in a narrow window.
+  ImGui::PushItemWidth(
+      -(ImGui::CalcTextSize("crop min scale").x + ImGui::GetStyle().ItemInnerSpacing.x));
   if (s.watch) {
     draw_watched_run(app, *s.watch);
     ImGui::Separator();
@@ -149,6 +153,7 @@ void draw_training_panel(StudioApp& app) {
 
   ImGui::Separator();
   if (s.watch) {  // the watched run's state is at the top; training here would end the watch
+    ImGui::PopItemWidth();
     ImGui::End();
     return;
   }
@@ -170,13 +175,15 @@ void draw_training_panel(StudioApp& app) {
   ImGui::SameLine();
   if (ImGui::Button("Save")) app.save_checkpoint(app.default_save_path());
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("save the run to %s (Ctrl+S)", f.save_path);
-  ImGui::SameLine();
-  ImGui::TextDisabled("(%s)", to_string(app.run_state()).c_str());
-  ImGui::SameLine();
+  char state_text[48];
+  std::snprintf(state_text, sizeof state_text, "(%s)", to_string(app.run_state()).c_str());
+  same_line_if_fits(state_text, RowItem::Text);
+  ImGui::TextDisabled("%s", state_text);
+  same_line_if_fits("Experiments...");
   if (ImGui::SmallButton("Experiments...")) app.show_experiments();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("train one model per masking ratio and compare them (the paper's Figure 5)");
-  ImGui::SameLine();
+  same_line_if_fits("Watch run...");
   if (ImGui::SmallButton("Watch run...")) app.open_file_browser(BrowseTarget::RunFolder);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
@@ -210,6 +217,7 @@ void draw_training_panel(StudioApp& app) {
   if (m.skipped_files > 0)
     ImGui::TextColored(ImVec4(1, 0.7f, 0.2f, 1), "%lld unreadable files skipped",
                        static_cast<long long>(m.skipped_files));
+  ImGui::PopItemWidth();
   ImGui::End();
 }
 

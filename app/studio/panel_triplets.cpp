@@ -42,7 +42,8 @@ void draw_triplets_panel(StudioApp& app) {
     ImGui::End();
     return;
   }
-  ImGui::Text("%s   %s", shown->label.c_str(), loss_text(shown->step, shown->loss).c_str());
+  // Wrapped: a checkpoint's label holds its path, which can be longer than the panel is wide.
+  ImGui::TextWrapped("%s   %s", shown->label.c_str(), loss_text(shown->step, shown->loss).c_str());
   // Short headers where the full ones would run together; each explains itself on hover.
   const char* headers[] = {"masked", "reconstruction", "+ visible", "original"};
   const char* short_headers[] = {"masked", "recon.", "+ vis.", "orig."};

@@ -47,6 +47,12 @@ bool begin_floating_window(const char* title, bool* open, float x, float y, floa
 // snapshot, the authors' weights, any file saved before training).
 std::string loss_text(int64_t step, double loss);
 
+// Before an item labelled `next_label`: stays on the line when the item fits there, else lets
+// it start the next line, so that a row of buttons or checkboxes wraps instead of being cut
+// off at the panel's edge.
+enum class RowItem { Button, Checkbox, Text };
+void same_line_if_fits(const char* next_label, RowItem kind = RowItem::Button);
+
 // The mask-strategy combo; true when the user changed it.
 bool strategy_combo(const char* label, MaskStrategy* strategy);
 

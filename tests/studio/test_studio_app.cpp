@@ -744,6 +744,51 @@ TEST_CASE("layout: panels fit at 1280x720, follow a smaller window, and reset on
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
 }
 
+namespace {
+// True when no window's content reaches past its right edge (a label or button cut off).
+bool nothing_cut_off_at_the_right(std::initializer_list<const char*> windows = {
+                                      "Training", "Checkpoint", "Live triplets", "Curves",
+                                      "Masking explorer"}) {
+  bool fits = true;
+  for (const char* name : windows) {
+    const ImGuiWindow* w = ImGui::FindWindowByName(name);
+    REQUIRE(w != nullptr);
+    const float room = w->ContentRegionRect.GetWidth();
+    if (w->ContentSize.x > room + 1) {
+      MESSAGE(std::string(name) << ": content " << w->ContentSize.x << " px wide in " << room
+                                << " px");
+      fits = false;
+    }
+  }
+  return fits;
+}
+}  // namespace
+
+TEST_CASE("layout: at 1280x720 no panel or window is cut off at its right edge, idle or training") {
+  require_fashion_mnist();
+  LaunchedApp launched("mae-studio-test-cut-off");
+  auto& [dir, ui, renderer, app] = launched;
+  ImGui::GetIO().DisplaySize = ImVec2(1280, 720);
+  for (int i = 0; i < 4; ++i) ui.frame(app);  // laid out again, then measured
+  CHECK(nothing_cut_off_at_the_right());
+  app.state().form.batch = 16;
+  app.state().form.steps = 1000;
+  app.start_training();  // Pause, Stop and "(running)" make the buttons' row longer
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Running; }));
+  for (int i = 0; i < 2; ++i) ui.frame(app);
+  CHECK(nothing_cut_off_at_the_right());
+  // The windows the panels open, at their first size.
+  auto& s = app.state();
+  s.compare.show = s.experiments.show = s.probe.show = true;
+  app.show_step_through(true);
+  for (int i = 0; i < 3; ++i) ui.frame(app);
+  CHECK(nothing_cut_off_at_the_right(
+      {"Compare checkpoints", "Experiments: masking ratio", "Probe", "Step-through"}));
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
+  ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
+}
+
 TEST_CASE("explorer: Ctrl+Z undoes paint strokes and brings a painted mask back after R") {
   LaunchedApp launched("mae-studio-test-undo");
   auto& [dir, ui, renderer, app] = launched;
