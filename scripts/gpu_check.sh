@@ -77,7 +77,7 @@ configure() {
     -DCMAKE_PREFIX_PATH="$GPU_CHECK_TORCH_PREFIX" -DMAE_DEPS_DIR="$root/.deps" \
     -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON -DTORCH_CUDA_ARCH_LIST=9.0
 }
-build_gpu_targets() { configure && cmake --build build-gpu --target mae cuda_tests -- -j"$(nproc)"; }
+build_gpu_targets() { configure && cmake --build build-gpu --target mae cuda_tests studio_tests -- -j"$(nproc)"; }
 build_all() { configure && cmake --build build-gpu -- -j"$(nproc)"; }
 # CPU/CUDA agreement, fused AdamW on CUDA, no host sync inside a step (sync-debug mode),
 # uint8 batches normalized on the GPU, packed crops resized there, a step's loss read a step
@@ -170,7 +170,7 @@ cpu_suite() {
 export -f configure build_gpu_targets build_all cuda_tests hf_vit_b16 hf_vit_b16_compiled hf_vit_l16 studio_on_gpu \
   more_benches loader_rate profile_vit_b16 train_runs cpu_suite
 
-if ((GPU_CHECK_PREBUILT == 0)); then stage build_gpu_targets 200 build_gpu_targets; fi
+if ((GPU_CHECK_PREBUILT == 0)); then stage build_gpu_targets 240 build_gpu_targets; fi
 stage cuda_tests 60 cuda_tests
 stage hf_vit_b16 90 hf_vit_b16
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_all 120 build_all; fi
