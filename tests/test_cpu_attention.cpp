@@ -112,8 +112,9 @@ TEST_CASE("CPU attention without autograd gives the same output, and is chosen o
 
 TEST_CASE("CPU attention under bf16 autocast: computed in float32, bf16 in and out") {
   // torch's bf16 flash backward spent 57 % of an rgb-small step on the CPU, so training under
-  // CPU autocast takes this path: qkv widened to float32, the result and qkv's gradient
-  // rounded once to bf16. The reference is the float32 path on the same bf16 values.
+  // CPU autocast takes this path: the kernels read bf16 qkv (and gradient) values, compute in
+  // float32 and round the result and qkv's gradient once to bf16, to nearest even. The
+  // reference is the float32 path on the same values, rounded by torch.
   torch::manual_seed(5);
   const auto qkv = at::randn({2, 17, 3 * 96}).to(at::kBFloat16);
   const auto grad_out = at::randn({2, 17, 96}).to(at::kBFloat16);

@@ -8,6 +8,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "model/cpu_attention_kernel.h"
@@ -44,8 +45,35 @@ void for_each_head(const Shape& s, int64_t scratch_floats, const F& f) {
   });
 }
 
-AttentionHead head_of(const Shape& s, const float* qkv, int64_t image, int64_t head) {
+template <class T>
+AttentionHead<T> head_of(const Shape& s, const T* qkv, int64_t image, int64_t head) {
   return {qkv + image * s.tokens * 3 * s.dim, s.tokens, s.head_dim, s.dim, head};
+}
+
+// The kernels' element type for a tensor's: float, or bfloat16 as its bits.
+template <class T>
+const T* elements(const at::Tensor& t) {
+  if constexpr (std::is_same_v<T, float>) {
+    return t.const_data_ptr<float>();
+  } else {
+    static_assert(sizeof(at::BFloat16) == sizeof(Bf16));
+    return reinterpret_cast<const Bf16*>(t.const_data_ptr<at::BFloat16>());
+  }
+}
+template <class T>
+T* mutable_elements(at::Tensor& t) {
+  if constexpr (std::is_same_v<T, float>) {
+    return t.mutable_data_ptr<float>();
+  } else {
+    return reinterpret_cast<Bf16*>(t.mutable_data_ptr<at::BFloat16>());
+  }
+}
+
+// f.template operator()<T>() with T the kernels' type for `type` (float or bfloat16).
+template <class F>
+auto for_element_type(at::ScalarType type, const F& f) {
+  if (type == at::kBFloat16) return f.template operator()<Bf16>();
+  return f.template operator()<float>();
 }
 
 // With `probs` defined ((B, heads, attention_probs_floats(N)) float), the probabilities are
@@ -54,18 +82,20 @@ at::Tensor attention_forward(const at::Tensor& qkv, int64_t heads, const at::Ten
   RECORD_FUNCTION("mae::cpu_attention", std::vector<c10::IValue>());  // named in step profiles
   const Shape s = shape_of(qkv, heads);
   auto out = at::empty({s.batch, s.tokens, s.dim}, qkv.options());
-  const float* in = qkv.data_ptr<float>();
-  float* out_data = out.data_ptr<float>();
-  float* probs_data = probs.defined() ? probs.data_ptr<float>() : nullptr;
+  float* probs_data = probs.defined() ? probs.mutable_data_ptr<float>() : nullptr;
   const int64_t square = attention_probs_floats(s.tokens);
   const int64_t kernel_scratch = attention_forward_scratch(s.tokens, s.head_dim);
-  for_each_head(s, kernel_scratch + (probs_data ? 0 : square),
-                [&](int64_t image, int64_t head, float* scratch) {
-                  float* p = probs_data ? probs_data + (image * s.heads + head) * square
-                                        : scratch + kernel_scratch;
-                  attention_head_forward(head_of(s, in, image, head), s.scale, p,
-                                         out_data + image * s.tokens * s.dim, scratch);
-                });
+  for_element_type(qkv.scalar_type(), [&]<class T>() {
+    const T* in = elements<T>(qkv);
+    T* out_data = mutable_elements<T>(out);
+    for_each_head(s, kernel_scratch + (probs_data ? 0 : square),
+                  [&](int64_t image, int64_t head, float* scratch) {
+                    float* p = probs_data ? probs_data + (image * s.heads + head) * square
+                                          : scratch + kernel_scratch;
+                    attention_head_forward(head_of(s, in, image, head), s.scale, p,
+                                           out_data + image * s.tokens * s.dim, scratch);
+                  });
+  });
   return out;
 }
 
@@ -74,18 +104,22 @@ at::Tensor attention_backward(const at::Tensor& qkv, int64_t heads, const at::Te
   RECORD_FUNCTION("mae::cpu_attention_backward", std::vector<c10::IValue>());
   const Shape s = shape_of(qkv, heads);
   auto grad_qkv = at::empty_like(qkv);
-  const float* in = qkv.data_ptr<float>();
-  const float* probs_data = probs.data_ptr<float>();
-  const float* grad_out_data = grad_out.data_ptr<float>();
-  float* grad_data = grad_qkv.data_ptr<float>();
+  const float* probs_data = probs.const_data_ptr<float>();
   const int64_t square = attention_probs_floats(s.tokens);
-  for_each_head(s, attention_backward_scratch(s.tokens, s.head_dim),
-                [&](int64_t image, int64_t head, float* scratch) {
-                  attention_head_backward(head_of(s, in, image, head), s.scale,
-                                          probs_data + (image * s.heads + head) * square,
-                                          grad_out_data + image * s.tokens * s.dim,
-                                          grad_data + image * s.tokens * 3 * s.dim, scratch);
-                });
+  // The gradient comes in the output's type, which is qkv's.
+  const auto grad = grad_out.to(qkv.scalar_type()).contiguous();
+  for_element_type(qkv.scalar_type(), [&]<class T>() {
+    const T* in = elements<T>(qkv);
+    const T* grad_out_data = elements<T>(grad);
+    T* grad_data = mutable_elements<T>(grad_qkv);
+    for_each_head(s, attention_backward_scratch(s.tokens, s.head_dim),
+                  [&](int64_t image, int64_t head, float* scratch) {
+                    attention_head_backward(head_of(s, in, image, head), s.scale,
+                                            probs_data + (image * s.heads + head) * square,
+                                            grad_out_data + image * s.tokens * s.dim,
+                                            grad_data + image * s.tokens * 3 * s.dim, scratch);
+                  });
+  });
   return grad_qkv;
 }
 
@@ -93,8 +127,8 @@ class CpuAttentionFunction : public torch::autograd::Function<CpuAttentionFuncti
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& qkv,
                             int64_t heads) {
-    auto probs =
-        at::empty({qkv.size(0), heads, attention_probs_floats(qkv.size(1))}, qkv.options());
+    auto probs = at::empty({qkv.size(0), heads, attention_probs_floats(qkv.size(1))},
+                           qkv.options().dtype(at::kFloat));
     auto out = attention_forward(qkv, heads, probs);
     ctx->save_for_backward({qkv, probs});
     ctx->saved_data["heads"] = heads;
@@ -104,8 +138,8 @@ class CpuAttentionFunction : public torch::autograd::Function<CpuAttentionFuncti
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
                                                const torch::autograd::tensor_list& grads) {
     const auto saved = ctx->get_saved_variables();
-    const auto grad_qkv = attention_backward(saved[0], ctx->saved_data["heads"].toInt(), saved[1],
-                                             grads[0].contiguous());
+    const auto grad_qkv =
+        attention_backward(saved[0], ctx->saved_data["heads"].toInt(), saved[1], grads[0]);
     return {grad_qkv, at::Tensor()};
   }
 };
@@ -125,8 +159,6 @@ at::Tensor cpu_attention(const at::Tensor& qkv, int64_t heads) {
       cpu_attention_applies(qkv) && qkv.size(2) % (3 * heads) == 0,
       "cpu_attention: expected a contiguous float (or, in training, bf16) CPU qkv of (B, N <= ",
       kMaxTokens, ", 3 * heads * head_dim), got ", qkv.sizes(), " ", qkv.scalar_type());
-  if (qkv.scalar_type() != at::kFloat)  // computed in float32, returned as bfloat16
-    return cpu_attention(qkv.to(at::kFloat), heads).to(qkv.scalar_type());
   if (records_grad(qkv)) return CpuAttentionFunction::apply(qkv, heads);
   return attention_forward(qkv, heads, at::Tensor());
 }

@@ -5,9 +5,11 @@
 #include "model/cpu_attention_kernel.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "model/cpu_vector_math.h"
 
@@ -112,52 +114,100 @@ void softmax_backward_row(const float* __restrict p, float* __restrict g, int64_
   for (int64_t j = 0; j < np; ++j) g[j] = p[j] * (g[j] - weighted) * scale;
 }
 
-const float* q_row(const AttentionHead& h, int64_t i) {
+float widen(float x) { return x; }
+float widen(Bf16 x) { return std::bit_cast<float>(static_cast<uint32_t>(x.bits) << 16); }
+
+// Rounded to nearest, ties to even, as torch's float-to-bfloat16 conversion.
+void narrow_into(float x, Bf16* to) {
+  if (std::isnan(x)) {
+    to->bits = 0x7fc0;
+    return;
+  }
+  const uint32_t bits = std::bit_cast<uint32_t>(x);
+  to->bits = static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+template <class T>
+const T* q_row(const AttentionHead<T>& h, int64_t i) {
   return h.qkv + i * 3 * h.dim + h.head * h.head_dim;
 }
 
 // rows (n x dp): row i holds d values from src + i * stride, then zeros.
-void copy_rows(const float* __restrict src, int64_t stride, int64_t n, int64_t d, int64_t dp,
+template <class T>
+void copy_rows(const T* __restrict src, int64_t stride, int64_t n, int64_t d, int64_t dp,
                float* __restrict rows) {
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t c = 0; c < d; ++c) rows[i * dp + c] = src[i * stride + c];
+    for (int64_t c = 0; c < d; ++c) rows[i * dp + c] = widen(src[i * stride + c]);
 }
 
 // columns (d x np): column j holds the d values at src + j * stride.
-void copy_columns(const float* __restrict src, int64_t stride, int64_t n, int64_t d, int64_t np,
+template <class T>
+void copy_columns(const T* __restrict src, int64_t stride, int64_t n, int64_t d, int64_t np,
                   float* __restrict columns) {
   for (int64_t c = 0; c < d; ++c)
-    for (int64_t j = 0; j < n; ++j) columns[c * np + j] = src[j * stride + c];
+    for (int64_t j = 0; j < n; ++j) columns[c * np + j] = widen(src[j * stride + c]);
+}
+
+// dst (n rows of d values, row i at dst + i * stride) = rows (n x d), rounded to bf16.
+void store_rows(const float* __restrict rows, int64_t n, int64_t d, Bf16* __restrict dst,
+                int64_t stride) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t c = 0; c < d; ++c) narrow_into(rows[i * d + c], dst + i * stride + c);
+}
+
+// out (rows x width, row r at out + r * out_row) = A B, as product(); a float result is
+// written in place, a bf16 one through `staging` (rows x width floats), rounded once.
+template <class T>
+void product_into(const float* a, int64_t a_row, int64_t a_step, const float* b, int64_t b_step,
+                  int64_t steps, int64_t rows, int64_t width, T* out, int64_t out_row,
+                  float* staging) {
+  if constexpr (std::is_same_v<T, float>) {
+    (void)staging;
+    product(a, a_row, a_step, b, b_step, steps, rows, width, out, out_row);
+  } else {
+    product(a, a_row, a_step, b, b_step, steps, rows, width, staging, width);
+    store_rows(staging, rows, width, out, out_row);
+  }
 }
 }  // namespace
 
 int64_t attention_probs_floats(int64_t tokens) { return tokens * padded(tokens); }
 
+// Both leave room for bf16's copies: q's rows (forward) and the results before rounding.
 int64_t attention_forward_scratch(int64_t tokens, int64_t head_dim) {
-  return head_dim * padded(tokens) + tokens * padded(head_dim);
+  return head_dim * padded(tokens) + 2 * tokens * padded(head_dim) + tokens * head_dim;
 }
 
 int64_t attention_backward_scratch(int64_t tokens, int64_t head_dim) {
   const int64_t np = padded(tokens), dp = padded(head_dim);
-  return 3 * tokens * dp + head_dim * np + tokens * np;
+  return 3 * tokens * dp + head_dim * np + tokens * np + tokens * head_dim;
 }
 
-void attention_head_forward(const AttentionHead& h, float scale, float* probs, float* out,
+template <class T>
+void attention_head_forward(const AttentionHead<T>& h, float scale, float* probs, T* out,
                             float* scratch) {
   const int64_t n = h.tokens, d = h.head_dim, np = padded(n), dp = padded(d);
   const int64_t stride = 3 * h.dim;
   float* k_columns = scratch;          // d x np
   float* v_rows = k_columns + d * np;  // n x dp
-  std::fill(scratch, scratch + attention_forward_scratch(n, d), 0.f);
+  float* q_rows = v_rows + n * dp;     // n x dp, for bf16
+  float* staging = q_rows + n * dp;    // n x d, for bf16
+  std::fill(scratch, staging, 0.f);
   copy_columns(q_row(h, 0) + h.dim, stride, n, d, np, k_columns);
   copy_rows(q_row(h, 0) + 2 * h.dim, stride, n, d, dp, v_rows);
-  product(q_row(h, 0), stride, 1, k_columns, np, d, n, np, probs, np);  // q k^T
+  if constexpr (std::is_same_v<T, float>) {                               // q read in place
+    product(q_row(h, 0), stride, 1, k_columns, np, d, n, np, probs, np);  // q k^T
+  } else {
+    copy_rows(q_row(h, 0), stride, n, d, dp, q_rows);
+    product(q_rows, dp, 1, k_columns, np, d, n, np, probs, np);
+  }
   for (int64_t i = 0; i < n; ++i) softmax_row(probs + i * np, n, np, scale);
-  product(probs, np, 1, v_rows, dp, n, n, d, out + h.head * d, h.dim);
+  product_into(probs, np, 1, v_rows, dp, n, n, d, out + h.head * d, h.dim, staging);
 }
 
-void attention_head_backward(const AttentionHead& h, float scale, const float* probs,
-                             const float* grad_out, float* grad_qkv, float* scratch) {
+template <class T>
+void attention_head_backward(const AttentionHead<T>& h, float scale, const float* probs,
+                             const T* grad_out, T* grad_qkv, float* scratch) {
   const int64_t n = h.tokens, d = h.head_dim, np = padded(n), dp = padded(d);
   const int64_t stride = 3 * h.dim;
   float* q_rows = scratch;                    // n x dp
@@ -165,6 +215,7 @@ void attention_head_backward(const AttentionHead& h, float scale, const float* p
   float* grad_out_rows = k_rows + n * dp;     // n x dp
   float* v_columns = grad_out_rows + n * dp;  // d x np
   float* grad_scores = v_columns + d * np;    // n x np: d(q k^T) = scale * softmax'(dO v^T)
+  float* staging = grad_scores + n * np;      // n x d, for bf16
   std::fill(scratch, grad_scores, 0.f);       // the copies' padding; grad_scores is written whole
   copy_rows(q_row(h, 0), stride, n, d, dp, q_rows);
   copy_rows(q_row(h, 0) + h.dim, stride, n, d, dp, k_rows);
@@ -173,10 +224,19 @@ void attention_head_backward(const AttentionHead& h, float scale, const float* p
   product(grad_out_rows, dp, 1, v_columns, np, d, n, np, grad_scores, np);  // d probs
   for (int64_t i = 0; i < n; ++i)
     softmax_backward_row(probs + i * np, grad_scores + i * np, np, scale);
-  float* grad_q = grad_qkv + h.head * d;
-  product(grad_scores, np, 1, k_rows, dp, n, n, d, grad_q, stride);               // dS K
-  product(grad_scores, 1, np, q_rows, dp, n, n, d, grad_q + h.dim, stride);       // dS^T Q
-  product(probs, 1, np, grad_out_rows, dp, n, n, d, grad_q + 2 * h.dim, stride);  // P^T dO
+  T* grad_q = grad_qkv + h.head * d;
+  product_into(grad_scores, np, 1, k_rows, dp, n, n, d, grad_q, stride, staging);  // dS K
+  product_into(grad_scores, 1, np, q_rows, dp, n, n, d, grad_q + h.dim, stride,
+               staging);  // dS^T Q
+  product_into(probs, 1, np, grad_out_rows, dp, n, n, d, grad_q + 2 * h.dim, stride,
+               staging);  // P^T dO
 }
+
+template void attention_head_forward(const AttentionHead<float>&, float, float*, float*, float*);
+template void attention_head_forward(const AttentionHead<Bf16>&, float, float*, Bf16*, float*);
+template void attention_head_backward(const AttentionHead<float>&, float, const float*,
+                                      const float*, float*, float*);
+template void attention_head_backward(const AttentionHead<Bf16>&, float, const float*, const Bf16*,
+                                      Bf16*, float*);
 
 }  // namespace mae

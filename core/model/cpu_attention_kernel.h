@@ -9,11 +9,19 @@
 
 namespace mae {
 
+// A bfloat16 value as its bits, the upper half of a float32's (the layout of torch's
+// c10::BFloat16), so that this file stays apart from torch. Under CPU autocast the kernels
+// read and write it directly, and compute in float32 in between: no widened copy of qkv.
+struct Bf16 {
+  uint16_t bits;
+};
+
 // One head of one image inside the qkv projection's output: token i's row starts at
 // qkv + i * 3 * dim and holds q, k, v one after another, each `dim` = heads * head_dim
-// wide; this head's part of each is head_dim values at head * head_dim.
+// wide; this head's part of each is head_dim values at head * head_dim. T is float or Bf16.
+template <class T>
 struct AttentionHead {
-  const float* qkv;
+  const T* qkv;
   int64_t tokens, head_dim, dim, head;
 };
 
@@ -26,13 +34,15 @@ int64_t attention_backward_scratch(int64_t tokens, int64_t head_dim);
 
 // probs (attention_probs_floats) = softmax((q k^T) * scale) by rows, as the authors'
 // Attention computes it; out = probs v, written to token i's row at out + i * dim + head *
-// head_dim.
-void attention_head_forward(const AttentionHead& h, float scale, float* probs, float* out,
+// head_dim (bf16 rounded to nearest even, once, from the float32 result).
+template <class T>
+void attention_head_forward(const AttentionHead<T>& h, float scale, float* probs, T* out,
                             float* scratch);
 
 // From probs (as the forward wrote them) and the gradient of out (same layout as out), the
 // gradients of this head's q, k and v, written into grad_qkv (the layout of qkv).
-void attention_head_backward(const AttentionHead& h, float scale, const float* probs,
-                             const float* grad_out, float* grad_qkv, float* scratch);
+template <class T>
+void attention_head_backward(const AttentionHead<T>& h, float scale, const float* probs,
+                             const T* grad_out, T* grad_qkv, float* scratch);
 
 }  // namespace mae
