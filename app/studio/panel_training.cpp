@@ -76,9 +76,11 @@ void draw_training_panel(StudioApp& app) {
   // panel's edge in a narrow window.
   ImGui::PushItemWidth(
       -(ImGui::CalcTextSize("crop min scale").x + ImGui::GetStyle().ItemInnerSpacing.x));
-  if (s.watch) {
+  if (s.watch) {  // read-only: no form for a run here, which would end the watch
     draw_watched_run(app, *s.watch);
-    ImGui::Separator();
+    ImGui::PopItemWidth();
+    ImGui::End();
+    return;
   }
   const bool active = app.training_active();
   ImGui::BeginDisabled(active);
@@ -152,11 +154,6 @@ void draw_training_panel(StudioApp& app) {
     ImGui::TextDisabled("%lld steps not saved yet", static_cast<long long>(unsaved));
 
   ImGui::Separator();
-  if (s.watch) {  // the watched run's state is at the top; training here would end the watch
-    ImGui::PopItemWidth();
-    ImGui::End();
-    return;
-  }
   if (!active) {
     if (ImGui::Button("Start")) app.start_training();
     if (const auto what = app.continuable(); !what.empty()) {

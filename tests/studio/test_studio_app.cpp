@@ -1011,8 +1011,15 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   CHECK(app.state().watch->state == FollowedRunState::Finished);
   CHECK(app.state().watch->checkpoint_step == 6);
 
+  // Read-only: the Training panel shows the watched run, not a form for a run of its own
+  // (whose batch, steps and lr would not be the watched run's). The form comes back after.
+  const float watching_height = ImGui::FindWindowByName("Training")->ContentSize.y;
   // Stop watching: the folder is let go.
   app.stop_watching();
   CHECK_FALSE(app.state().watch);
+  ui.frame(app);
+  ui.frame(app);
+  const float form_height = ImGui::FindWindowByName("Training")->ContentSize.y;
+  CHECK(watching_height < form_height / 2);
   std::filesystem::remove_all(dir);
 }
