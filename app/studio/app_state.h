@@ -178,6 +178,7 @@ struct RunWatchState {
   double stall_after_seconds = 30.0;
   int64_t checkpoint_step = -1;  // of the newest checkpoint handed to the explorer
   int checkpoints_loaded = 0;
+  std::string recipe;  // the run's batch, lr, steps, ... from its newest checkpoint
 };
 
 struct AppState {

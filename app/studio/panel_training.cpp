@@ -59,6 +59,7 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
                        static_cast<long long>(w.checkpoint_step), w.checkpoints_loaded);
   else
     ImGui::TextWrapped("no checkpoint yet: pictures come with --save-every");
+  if (!w.recipe.empty()) ImGui::TextWrapped("recipe: %s", w.recipe.c_str());
   ImGui::PopStyleColor();
 }
 

@@ -507,7 +507,9 @@ void StudioApp::pump_watch() {
     for (const auto& m : update.metrics) add_curve_point(m);
     if (update.checkpoint) {
       try {
-        w.checkpoint_step = read_checkpoint_info(*update.checkpoint).step;
+        const auto info = read_checkpoint_info(*update.checkpoint);
+        w.checkpoint_step = info.step;
+        if (info.train) w.recipe = describe_recipe(info.model, *info.train);
       } catch (const std::exception&) {
         w.checkpoint_step = -1;
       }

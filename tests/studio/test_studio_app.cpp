@@ -1001,6 +1001,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
       ui, app, [&] { return app.state().snapshots.size() == 1; }, 30));
   CHECK(app.state().watch->checkpoint_step == 3);
   CHECK(app.state().watch->total_steps == 6);
+  CHECK(app.state().watch->recipe == describe_recipe(config, train));  // the run's, not the form's
   CHECK(app.state().snapshots[0]->rows.size() == 6);
 
   write_steps(4, 6);
