@@ -169,11 +169,14 @@ void InferenceWorker::apply_weights(PendingWeights pending) {
   if (model_.is_empty() || model_->config().to_json() != pending.config.to_json())
     model_ = MaeModel(pending.config);
   if (pending.ready) pending.ready->order_current_stream_after();
-  load_weights(model_, SafetensorsContent{std::move(pending.weights), {}});
+  // Held to the end of this function: on a GPU the trainer made these copies on its stream, and
+  // the caching allocator would hand their memory back to that stream as soon as they were
+  // let go, while this stream's copies from them may still be queued.
+  const SafetensorsContent weights{std::move(pending.weights), {}};
+  load_weights(model_, weights);
   model_->to(at::Device(device_));
   model_->eval();
-  // Copies made on another stream are let go only once this stream has read them.
-  if (pending.ready) finish_current_stream(device_);
+  if (pending.ready) finish_current_stream(device_);  // this stream has read them now
   std::lock_guard lock(mutex_);
   info_.loaded = true;
   info_.device = device_;
