@@ -177,7 +177,7 @@ void draw_training_panel(StudioApp& app) {
   std::snprintf(state_text, sizeof state_text, "(%s)", to_string(app.run_state()).c_str());
   same_line_if_fits(state_text, RowItem::Text);
   ImGui::TextDisabled("%s", state_text);
-  same_line_if_fits("Experiments...");
+  // A row of their own, so that they stay put when Start becomes Pause and Stop.
   if (ImGui::SmallButton("Experiments...")) app.show_experiments();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("train one model per masking ratio and compare them (the paper's Figure 5)");
