@@ -13,10 +13,11 @@
 #include "util/one_line_error.h"
 
 #ifdef MAE_HAVE_CUDA
-#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+
+#include "train/stream_order.h"
 #endif
 
 namespace mae {
@@ -55,9 +56,7 @@ CapturedStep::CapturedStep(const std::function<StepOutputs(const StepInputs&)>& 
 
   const auto caller = c10::cuda::getCurrentCUDAStream();
   const auto side = c10::cuda::getStreamFromPool(false, caller.device_index());
-  at::cuda::CUDAEvent ready;
-  ready.record(caller);
-  ready.block(side);
+  order_after(caller, side);
   const bool cache = at::autocast::is_autocast_cache_enabled();
   at::autocast::set_autocast_cache_enabled(false);
   {
@@ -78,9 +77,7 @@ CapturedStep::CapturedStep(const std::function<StepOutputs(const StepInputs&)>& 
     }
   }
   at::autocast::set_autocast_cache_enabled(cache);
-  at::cuda::CUDAEvent captured;
-  captured.record(side);
-  captured.block(caller);
+  order_after(side, caller);
 }
 
 StepOutputs CapturedStep::replay(const StepInputs& inputs) {

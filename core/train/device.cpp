@@ -17,10 +17,11 @@
 
 #ifdef MAE_HAVE_CUDA
 #include <ATen/cuda/CUDAContext.h>
-#include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
+
+#include "train/stream_order.h"
 #endif
 
 namespace mae {
@@ -131,14 +132,6 @@ struct DeviceStreamScope::Streams {
   c10::cuda::CUDAStream own;
   c10::cuda::CUDAStreamGuard guard;
 };
-
-namespace {
-void order_after(const c10::cuda::CUDAStream& first, const c10::cuda::CUDAStream& then) {
-  at::cuda::CUDAEvent done;
-  done.record(first);
-  done.block(then);
-}
-}  // namespace
 
 DeviceStreamScope::DeviceStreamScope(const std::string& device, bool urgent) {
   const at::Device d(device);

@@ -7,10 +7,11 @@
 #include <stdexcept>
 
 #ifdef MAE_HAVE_CUDA
-#include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+
+#include "train/stream_order.h"
 #endif
 
 namespace mae {
@@ -35,9 +36,7 @@ std::vector<at::Tensor> upload_behind_current_stream(const std::vector<at::Tenso
     for (const auto& t : host)
       copies.push_back(t.pin_memory().to(at::Device(at::kCUDA, index), /*non_blocking=*/true));
   }
-  at::cuda::CUDAEvent landed;
-  landed.record(side);
-  landed.block(consumer);
+  order_after(side, consumer);
   // The copies were allocated on the side stream; their blocks must not be handed out again
   // before the consumer's work on them is done.
   for (auto& t : copies) t.record_stream(consumer);
