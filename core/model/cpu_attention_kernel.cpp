@@ -192,7 +192,9 @@ void attention_head_forward(const AttentionHead<T>& h, float scale, float* probs
   float* v_rows = k_columns + d * np;  // n x dp
   float* q_rows = v_rows + n * dp;     // n x dp, for bf16
   float* staging = q_rows + n * dp;    // n x d, for bf16
-  std::fill(scratch, staging, 0.f);
+  // k's columns and v's rows are read in whole vectors, so their padding must be zero; q's
+  // rows are read value by value, up to d, and need no filling.
+  std::fill(scratch, q_rows, 0.f);
   copy_columns(q_row(h, 0) + h.dim, stride, n, d, np, k_columns);
   copy_rows(q_row(h, 0) + 2 * h.dim, stride, n, d, dp, v_rows);
   if constexpr (std::is_same_v<T, float>) {                               // q read in place
