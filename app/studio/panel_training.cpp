@@ -73,16 +73,15 @@ void draw_training_panel(StudioApp& app) {
     ImGui::End();
     return;
   }
+  if (s.watch) {  // read-only: no form for a run here, which would end the watch
+    draw_watched_run(app, *s.watch);
+    ImGui::End();
+    return;
+  }
   // The inputs leave room for their longest label, so that no label is cut off at the
   // panel's edge in a narrow window.
   ImGui::PushItemWidth(
       -(ImGui::CalcTextSize("crop min scale").x + ImGui::GetStyle().ItemInnerSpacing.x));
-  if (s.watch) {  // read-only: no form for a run here, which would end the watch
-    draw_watched_run(app, *s.watch);
-    ImGui::PopItemWidth();
-    ImGui::End();
-    return;
-  }
   const bool active = app.training_active();
   ImGui::BeginDisabled(active);
   ImGui::InputText("data", f.data, sizeof f.data);
