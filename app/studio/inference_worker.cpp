@@ -166,15 +166,18 @@ bool InferenceWorker::computed_within(std::chrono::milliseconds window) const {
 }
 
 void InferenceWorker::apply_weights(PendingWeights pending) {
-  if (model_.is_empty() || model_->config().to_json() != pending.config.to_json())
+  if (model_.is_empty() || model_->config().to_json() != pending.config.to_json()) {
     model_ = MaeModel(pending.config);
+    // Onto the device before the weights arrive, so that weights the trainer made there are
+    // copied on the device rather than down to the host and back up.
+    model_->to(at::Device(device_));
+  }
   if (pending.ready) pending.ready->order_current_stream_after();
   // Held to the end of this function: on a GPU the trainer made these copies on its stream, and
   // the caching allocator would hand their memory back to that stream as soon as they were
   // let go, while this stream's copies from them may still be queued.
   const SafetensorsContent weights{std::move(pending.weights), {}};
   load_weights(model_, weights);
-  model_->to(at::Device(device_));
   model_->eval();
   if (pending.ready) finish_current_stream(device_);  // this stream has read them now
   std::lock_guard lock(mutex_);

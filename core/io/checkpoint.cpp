@@ -99,7 +99,7 @@ void load_weights(MaeModel& model, const SafetensorsContent& content) {
       problem = name + " has shape " + c10::str(source->sizes()) + ", model expects " +
                 c10::str(target.sizes());
     if (problem.empty()) {
-      target.copy_(source->to(target.device(), target.scalar_type()));
+      target.copy_(*source);  // copy_ converts device and dtype itself
     } else if (++count <= 5) {
       problems += (problems.empty() ? "" : "; ") + problem;
     }
