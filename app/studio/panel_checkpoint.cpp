@@ -63,8 +63,9 @@ void draw_checkpoint_panel(StudioApp& app) {
     ImGui::Text("input   %lldx%lld, %lld ch, patch %lld", static_cast<long long>(c.img_h),
                 static_cast<long long>(c.img_w), static_cast<long long>(c.in_chans),
                 static_cast<long long>(c.patch));
-    ImGui::Text("encoder %lld x %lld   decoder %lld x %lld", static_cast<long long>(c.depth),
-                static_cast<long long>(c.embed_dim), static_cast<long long>(c.dec_depth),
+    ImGui::Text("encoder %lld x %lld", static_cast<long long>(c.depth),
+                static_cast<long long>(c.embed_dim));
+    ImGui::Text("decoder %lld x %lld", static_cast<long long>(c.dec_depth),
                 static_cast<long long>(c.dec_dim));
     ImGui::Text("step    %lld   %s", static_cast<long long>(info.step),
                 loss_text(info.step, info.loss).c_str());

@@ -56,6 +56,10 @@ void same_line_if_fits(const char* next_label, RowItem kind) {
   if (ImGui::GetItemRectMax().x + style.ItemSpacing.x + width <= right_edge) ImGui::SameLine();
 }
 
+void caption(const char* full, const char* brief, float width) {
+  ImGui::TextUnformatted(ImGui::CalcTextSize(full).x <= width ? full : brief);
+}
+
 float status_bar_height() { return ImGui::GetFrameHeight() + 8; }
 
 void place_panel(StudioApp& app, Panel panel, const char* title) {

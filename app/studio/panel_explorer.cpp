@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "infer/attention.h"
 #include "panels.h"
@@ -70,13 +71,15 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   a.layer = std::clamp(a.layer, 0, layers - 1);
   a.head = std::clamp(a.head, -1, heads - 1);
   ImGui::BeginGroup();
-  ImGui::SetNextItemWidth(width * 0.45f);
+  // One slider a row, each as wide as the map less its label, so that the group stays as
+  // wide as the map: beside the small views it has no more room.
+  const float label_room = ImGui::CalcTextSize("layer").x + ImGui::GetStyle().ItemInnerSpacing.x;
+  ImGui::SetNextItemWidth(width - label_room);
   ImGui::SliderInt("layer", &a.layer, 0, layers - 1);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(width * 0.3f);
-  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean" : "%d");
+  ImGui::SetNextItemWidth(width - label_room);
+  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean of heads" : "%d");
   if (a.query_row < 0) {
-    ImGui::TextUnformatted("from the cls token; click a patch");
+    caption("from the cls token; click a patch", "from cls; click a patch", width);
   } else {
     ImGui::Text("from patch (%d, %d)", a.query_row, a.query_col);
     ImGui::SameLine();
@@ -125,7 +128,9 @@ void draw_explorer_panel(StudioApp& app) {
   if (ImGui::Button("...##image")) {
     app.open_file_browser(BrowseTarget::ExplorerImage);
   }
+  ImGui::PushTextWrapPos(0.0f);
   ImGui::TextDisabled("%s (drop an image on the window to use it)", e.image_label.c_str());
+  ImGui::PopTextWrapPos();
   if (const auto info = app.worker().model_info(); info.loaded && e.image.defined()) {
     // Say when the picture is not what the model takes, and where to see what it gets.
     const auto& c = info.config;
@@ -216,10 +221,12 @@ void draw_explorer_panel(StudioApp& app) {
   const auto masked_count = r.mask.defined() ? r.mask.sum().item<float>() : 0.0f;
   // While a newer request is computed, the old pictures stay and say so.
   const bool updating = e.dirty || e.shown_request_id + 1 < e.next_request_id;
+  ImGui::PushTextWrapPos(0.0f);
   ImGui::Text("%s%.0f of %lld patches masked   masked-patch MSE %.4f   %.1f ms%s",
               e.manual ? "hand-made mask: " : "", masked_count,
               static_cast<long long>(r.mask.defined() ? r.mask.numel() : 0), r.masked_mse,
               e.last_latency_ms, updating ? "   [updating...]" : "");
+  ImGui::PopTextWrapPos();
   if (ImGui::IsItemHovered()) {
     const auto info = app.worker().model_info();
     ImGui::SetTooltip(
@@ -237,7 +244,7 @@ void draw_explorer_panel(StudioApp& app) {
   recon.heat_map = e.show_heat;
   const float width = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2.0f;
   ImGui::BeginGroup();
-  ImGui::TextUnformatted("masked (click or paint patches)");
+  caption("masked (click or paint patches)", "masked (click, paint)", width);
   auto uv = draw_view(app, r.masked, grid, width, "explorer-masked");
   const ImVec2 view_min = ImGui::GetItemRectMin(), view_size = ImGui::GetItemRectSize();
   e.masked_view_rect[0] = view_min.x;
@@ -279,14 +286,18 @@ void draw_explorer_panel(StudioApp& app) {
   }
   if (!e.result->sweep.empty()) {
     ImGui::Separator();
-    ImGui::TextUnformatted(e.extras_stale ? "same image and seed at higher ratios (+ visible)  "
-                                            "[updating...]"
-                                          : "same image and seed at higher ratios (+ visible)");
+    ImGui::TextWrapped(e.extras_stale ? "same image and seed at higher ratios (+ visible)  "
+                                        "[updating...]"
+                                      : "same image and seed at higher ratios (+ visible)");
     for (size_t i = 0; i < e.result->sweep.size(); ++i) {
       const auto& [sweep_ratio, views] = e.result->sweep[i];
       if (i > 0) ImGui::SameLine();
       ImGui::BeginGroup();
-      ImGui::Text("%.0f%%  mse %.3f", sweep_ratio * 100, views.masked_mse);
+      char label[48];
+      std::snprintf(label, sizeof label, "%.0f%%  mse %.3f", sweep_ratio * 100, views.masked_mse);
+      char brief[32];
+      std::snprintf(brief, sizeof brief, "%.0f%% %.3f", sweep_ratio * 100, views.masked_mse);
+      caption(label, brief, small);
       draw_view(app, views.pasted, ViewStyle{}, small, "explorer-sweep");
       ImGui::EndGroup();
     }

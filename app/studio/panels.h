@@ -53,6 +53,10 @@ std::string loss_text(int64_t step, double loss);
 enum class RowItem { Button, Checkbox, Text };
 void same_line_if_fits(const char* next_label, RowItem kind = RowItem::Button);
 
+// A caption over a picture `width` wide: `full` where it fits on one line, else `brief`, so
+// that captions side by side keep their pictures level instead of wrapping.
+void caption(const char* full, const char* brief, float width);
+
 // The mask-strategy combo; true when the user changed it.
 bool strategy_combo(const char* label, MaskStrategy* strategy);
 

@@ -764,28 +764,34 @@ bool nothing_cut_off_at_the_right(std::initializer_list<const char*> windows = {
 }
 }  // namespace
 
-TEST_CASE("layout: at 1280x720 no panel or window is cut off at its right edge, idle or training") {
+TEST_CASE("layout: at 1280x720 and 1024x768 no panel or window is cut off at its right edge") {
   require_fashion_mnist();
   LaunchedApp launched("mae-studio-test-cut-off");
   auto& [dir, ui, renderer, app] = launched;
-  ImGui::GetIO().DisplaySize = ImVec2(1280, 720);
-  for (int i = 0; i < 4; ++i) ui.frame(app);  // laid out again, then measured
-  CHECK(nothing_cut_off_at_the_right());
-  app.state().form.batch = 16;
-  app.state().form.steps = 1000;
-  app.start_training();  // Pause, Stop and "(running)" make the buttons' row longer
-  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Running; }));
-  for (int i = 0; i < 2; ++i) ui.frame(app);
-  CHECK(nothing_cut_off_at_the_right());
-  // The windows the panels open, at their first size.
   auto& s = app.state();
-  s.compare.show = s.experiments.show = s.probe.show = true;
-  app.show_step_through(true);
-  for (int i = 0; i < 3; ++i) ui.frame(app);
-  CHECK(nothing_cut_off_at_the_right(
-      {"Compare checkpoints", "Experiments: masking ratio", "Probe", "Step-through"}));
-  app.stop_training();
-  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
+  app.show_attention(true);  // the widest explorer: its attention controls and map
+  s.form.batch = 16;
+  s.form.steps = 1000;
+  for (const ImVec2 size : {ImVec2(1280, 720), ImVec2(1024, 768)}) {
+    CAPTURE(size.x);
+    ImGui::GetIO().DisplaySize = size;
+    for (int i = 0; i < 4; ++i) ui.frame(app);  // laid out again, then measured
+    CHECK(nothing_cut_off_at_the_right());
+    app.start_training();  // Pause, Stop and "(running)" make the buttons' row longer
+    REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Running; }));
+    for (int i = 0; i < 2; ++i) ui.frame(app);
+    CHECK(nothing_cut_off_at_the_right());
+    // The windows the panels open, at their first size.
+    s.compare.show = s.experiments.show = s.probe.show = true;
+    app.show_step_through(true);
+    for (int i = 0; i < 3; ++i) ui.frame(app);
+    CHECK(nothing_cut_off_at_the_right(
+        {"Compare checkpoints", "Experiments: masking ratio", "Probe", "Step-through"}));
+    s.compare.show = s.experiments.show = s.probe.show = false;
+    app.show_step_through(false);
+    app.stop_training();
+    REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
+  }
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
 }
 
