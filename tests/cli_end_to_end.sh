@@ -63,6 +63,16 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_ima
 # Zero timed steps used to crash (median of nothing); now a one-line refusal.
 if "$MAE" bench --preset fmnist-tiny --steps 0 2> "$work/bench.err"; then fail "bench --steps 0 ran"; fi
 grep -q "steps: Value 0 not in range 1" "$work/bench.err" || fail "bench --steps 0: $(cat "$work/bench.err")"
+# Out-of-range training options used to fall back to the preset's values without a word.
+for bad in "--batch 0" "--steps -5" "--lr -1" "--base-lr 0" "--mask-ratio -0.2" "--crop-min 0" \
+           "--save-every -1"; do
+  # shellcheck disable=SC2086
+  if "$MAE" train --data fashion-mnist --out "$work/refused" $bad 2> "$work/train.err"; then
+    fail "train $bad ran"
+  fi
+  grep -q "^${bad%% *}: Value" "$work/train.err" || fail "train $bad: $(cat "$work/train.err")"
+done
+[ ! -e "$work/refused" ] || fail "a refused train command made its --out folder"
 
 # A small photo folder with class sub-folders: first pass, then a second run from the cache.
 python3 - "$work/photos" <<'PY'
@@ -128,7 +138,7 @@ printf 'not an image' > "$work/bad.png"
 expect_error "not a JPEG, PNG or BMP file" "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$work/bad.png" --out "$work/y.png"
 # A run that diverges stops with an error after repeated non-finite losses, keeping its weights.
 expect_error "non-finite losses in a row" "$MAE" train --data "$data" --preset fmnist-tiny --steps 40 --lr 1e5 --out "$work/diverge"
-expect_error "lr is 1e+30" "$MAE" train --data "$data" --preset fmnist-tiny --steps 4 --lr 1e30 --out "$work/x"
+expect_error "Value 1e30 is not a learning rate" "$MAE" train --data "$data" --preset fmnist-tiny --steps 4 --lr 1e30 --out "$work/x"
 "$MAE" info "$work/diverge/last.safetensors" >/dev/null || fail "the diverged run's last save does not load"
 # A truncated PNG names its format.
 head -c 300 "$work/photos/cats/0.png" > "$work/cut.png"

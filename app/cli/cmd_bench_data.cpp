@@ -78,7 +78,8 @@ void add_bench_data(CLI::App& app) {
   cmd->add_option("--data", args->options.data, "folder or image")->required();
   cmd->add_option("--preset", args->options.preset, "preset whose size and recipe to use")
       ->capture_default_str();
-  cmd->add_option("--batch", args->options.batch, "batch size (default: the preset's)");
+  cmd->add_option("--batch", args->options.batch, "batch size (default: the preset's)")
+      ->check(kCount);
   cmd->add_option("--batches", args->options.batches, "timed batches per measurement")
       ->capture_default_str()
       ->check(kCount);

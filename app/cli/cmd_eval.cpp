@@ -68,7 +68,8 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--data", args->data, "folder, image, fashion-mnist[:test]")
       ->capture_default_str();
   add_mask_options(cmd, &args->mask);
-  cmd->add_option("--max-images", args->max_images, "evaluate only the first N images");
+  cmd->add_option("--max-images", args->max_images, "evaluate only the first N images")
+      ->check(kCount);
   cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "print JSON");

@@ -79,8 +79,9 @@ void add_probe(CLI::App& app) {
                   "fashion-mnist, a folder with train/ and val/ (or test/) class folders, or a "
                   "class folder (every 5th item is held out)")
       ->capture_default_str();
-  cmd->add_option("--max-train", args->max_train, "probe on at most N training items");
-  cmd->add_option("--max-test", args->max_test, "score on at most N test items");
+  cmd->add_option("--max-train", args->max_train, "probe on at most N training items")
+      ->check(kCount);
+  cmd->add_option("--max-test", args->max_test, "score on at most N test items")->check(kCount);
   cmd->add_option("--epochs", args->epochs, "linear classifier epochs")->capture_default_str();
   cmd->add_option("--confusion-png", args->confusion_png, "save the confusion matrix picture");
   cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")

@@ -73,7 +73,8 @@ void add_reconstruct(CLI::App& app) {
   cmd->add_option("--index", args->index, "image index when --image names a dataset");
   add_mask_options(cmd, &args->mask);
   cmd->add_option("--out", args->out, "output PNG")->capture_default_str();
-  cmd->add_option("--scale", args->scale, "integer enlargement (default: to about 112 px)");
+  cmd->add_option("--scale", args->scale, "integer enlargement (default: to about 112 px)")
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--stages", args->stages,
                   "also write the pipeline step by step (patchify ... per-patch loss) as PNGs "
                   "into this folder");

@@ -87,13 +87,16 @@ void add_sweep(CLI::App& app) {
   cmd->add_option("--data", o.data, "fashion-mnist or a labelled folder")->capture_default_str();
   cmd->add_option("--preset", o.preset, "architecture and recipe")->capture_default_str();
   cmd->add_option("--ratios", args->ratios, "comma-separated mask ratios")->capture_default_str();
-  cmd->add_option("--steps", o.steps, "optimizer steps per ratio (default: the preset's)");
+  cmd->add_option("--steps", o.steps, "optimizer steps per ratio (default: the preset's)")
+      ->check(kCount);
   cmd->add_option("--out", o.out, "folder for the runs, sweep.json and sweep.png")
       ->capture_default_str();
   cmd->add_option("--seed", o.seed, "seed shared by every run")->capture_default_str();
   cmd->add_option("--eval-images", o.eval_images, "test images for the MSE")->capture_default_str();
-  cmd->add_option("--probe-train", o.probe.max_train, "probe on at most N training items");
-  cmd->add_option("--probe-test", o.probe.max_test, "score probes on at most N test items");
+  cmd->add_option("--probe-train", o.probe.max_train, "probe on at most N training items")
+      ->check(kCount);
+  cmd->add_option("--probe-test", o.probe.max_test, "score probes on at most N test items")
+      ->check(kCount);
   cmd->add_option("--device", o.device, "auto (a GPU when there is one), cpu or cuda")
       ->capture_default_str();
   cmd->add_option("--workers", o.workers, "data loader threads")->capture_default_str();

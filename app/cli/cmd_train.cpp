@@ -263,7 +263,7 @@ void add_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--preset", args->preset, "fmnist-tiny, rgb-small, vit-b16, vit-l16, vit-h14")
       ->capture_default_str();
-  cmd->add_option("--steps", args->steps, "optimizer steps (default: the preset's)");
+  cmd->add_option("--steps", args->steps, "optimizer steps (default: the preset's)")->check(kCount);
   cmd->add_option("--out", args->out, "output folder")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "continue the run saved in <out>/last.safetensors");
   cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
@@ -276,13 +276,18 @@ void add_train(CLI::App& app) {
                 "on a GPU, resize the crops there: the loader threads only copy each picture's "
                 "crop region (for photo folders on a machine short of CPU cores; on the CPU it "
                 "only moves the resize onto the training thread)");
-  cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)");
+  cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)")
+      ->check(kCount);
   cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
-      ->capture_default_str();
-  cmd->add_option("--lr", args->lr, "absolute peak learning rate (overrides --base-lr)");
-  cmd->add_option("--base-lr", args->base_lr, "lr = base_lr * batch * accum / 256");
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--lr", args->lr, "absolute peak learning rate (overrides --base-lr)")
+      ->check(kLearningRate);
+  cmd->add_option("--base-lr", args->base_lr, "lr = base_lr * batch * accum / 256")
+      ->check(kLearningRate);
   cmd->add_option("--mask-ratio", args->mask_ratio,
-                  "fraction of patches removed (default: the preset's)");
+                  "fraction of patches removed (default: the preset's)")
+      ->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
       ->capture_default_str();
   cmd->add_flag_callback(
@@ -290,10 +295,11 @@ void add_train(CLI::App& app) {
       "per-patch normalized pixel targets (default: the preset's)");
   cmd->add_flag_callback(
       "--no-norm-pix", [args] { args->norm_pix = 0; }, "plain pixel targets");
-  cmd->add_option("--crop-min", args->crop_min, "RandomResizedCrop minimum scale");
+  cmd->add_option("--crop-min", args->crop_min, "RandomResizedCrop minimum scale")
+      ->check(CLI::Range(0.01, 1.0));
   cmd->add_option("--seed", args->seed, "seed for init, data order, crops and masks")
       ->capture_default_str();
-  cmd->add_option("--save-every", args->save_every, "also save every N steps");
+  cmd->add_option("--save-every", args->save_every, "also save every N steps")->check(kCount);
   cmd->add_option("--until", args->until,
                   "stop and save after step N of the planned run (--resume goes on), e.g. to "
                   "fit a cluster job's time limit")

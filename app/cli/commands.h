@@ -10,6 +10,16 @@ namespace mae::cli {
 // to 1.797...e308" for a 0; this says "not in range 1 to 1073741824".
 inline const CLI::Range kCount(1, 1 << 30);
 inline const CLI::Range kCountOrZero(0, 1 << 30);
+// Learning rates: above 0 (0 would mean "the default" to the option's reader) and at most 1e6,
+// as the training config allows.
+inline const CLI::Validator kLearningRate(
+    [](std::string& text) -> std::string {
+      double value = 0.0;
+      if (!CLI::detail::lexical_cast(text, value) || !(value > 0.0 && value <= 1e6))
+        return "Value " + text + " is not a learning rate above 0 and at most 1e6";
+      return {};
+    },
+    "LR");
 
 void add_train(CLI::App& app);
 void add_eval(CLI::App& app);

@@ -8,7 +8,8 @@ namespace mae::cli {
 void add_mask_options(CLI::App* cmd, MaskArgs* args) {
   cmd->add_option("--ratio", args->ratio,
                   "mask ratio in [0, 1) (default: the ratio the checkpoint was trained with, "
-                  "else 0.75)");
+                  "else 0.75)")
+      ->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--mask-strategy", args->strategy, "random, block or grid")
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "mask seed")->capture_default_str();

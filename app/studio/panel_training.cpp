@@ -2,6 +2,7 @@
 // buttons with a progress bar (ETA, images/s, step time, memory).
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "model/presets.h"
@@ -104,14 +105,16 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("fraction of patches removed in training (the paper: 0.75)");
   strategy_combo("strategy", &f.strategy);
-  ImGui::InputInt("batch", &f.batch, 16, 64);
+  // What the fields show is what a run gets: a typed 0 or less becomes the least allowed.
+  if (ImGui::InputInt("batch", &f.batch, 16, 64)) f.batch = std::max(1, f.batch);
   ImGui::InputFloat("base lr", &f.base_lr, 0, 0, "%.2e");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("learning rate per 256 images: peak lr = base lr x batch / 256 = %.2e",
                       static_cast<double>(f.base_lr) * f.batch / 256.0);
   int steps = f.steps;
   if (ImGui::InputInt("steps", &steps, 100, 1000)) app.set_training_steps(steps);
-  ImGui::InputInt("warmup steps", &f.warmup_steps, 10, 100);
+  if (ImGui::InputInt("warmup steps", &f.warmup_steps, 10, 100))
+    f.warmup_steps = std::clamp(f.warmup_steps, 0, f.steps);
   ImGui::SliderFloat("crop min scale", &f.crop_min, 0.05f, 1.0f, "%.2f");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("RandomResizedCrop keeps between this fraction and all of each picture");
