@@ -53,7 +53,8 @@ const ImageView& attention_view(ExplorerState& e) {
       token = std::max<int64_t>(0, token_of_patch(att, a.query_row, a.query_col));
     auto map = attention_map(att, a.layer, a.head, token);
     auto original = r.main.original.rgb.permute({2, 0, 1}).to(at::kFloat).div(255.0);
-    a.view = make_view(attention_picture(original, map, r.main.mask), r.main.mask);
+    // The attention's own mask: while a newer one is computed the old attention stays.
+    a.view = make_view(attention_picture(original, map, att.mask), att.mask);
     a.view_of_request = e.shown_request_id;
     a.view_layer = a.layer;
     a.view_head = a.head;

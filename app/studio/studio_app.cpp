@@ -26,6 +26,12 @@ constexpr double kSweepRatios[] = {0.75, 0.85, 0.9, 0.95};
 constexpr uint64_t kGallerySeed = 1234;
 constexpr size_t kMaxLog = 200;
 
+// Two reconstructions of pictures with the same size and patch grid.
+bool same_geometry(const ExploreViews& a, const ExploreViews& b) {
+  return a.original.rgb.sizes().equals(b.original.rgb.sizes()) &&
+         a.mask.sizes().equals(b.mask.sizes());
+}
+
 }  // namespace
 
 StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
@@ -421,8 +427,13 @@ void StudioApp::pump() {
     if (info.trained_mask_ratio && !options_.ratio && info.source.rfind("training", 0) != 0)
       state_.explorer.ratio = static_cast<float>(*info.trained_mask_ratio);
     auto& mm = state_.explorer.manual_mask;
-    if (mm.defined() && (mm.size(0) != info.config.grid_h() || mm.size(1) != info.config.grid_w()))
+    if (state_.explorer.manual && mm.defined() &&
+        (mm.size(0) != info.config.grid_h() || mm.size(1) != info.config.grid_w())) {
       state_.explorer.manual = false;
+      message("the hand-made mask does not fit this model's " +
+              std::to_string(info.config.grid_h()) + "x" + std::to_string(info.config.grid_w()) +
+              " patch grid: the explorer masks by ratio and seed again");
+    }
     state_.explorer.dirty = true;
   }
   if (session_ && !follower_) {
@@ -534,9 +545,11 @@ void StudioApp::pump_explorer_result() {
     return;
   }
   // The same id arrives twice: first the main view, then with the sweep, attention and
-  // stages. Until they come, the previous ones stay in place, marked as being recomputed.
+  // stages. Until they come, the previous ones stay in place, marked as being recomputed,
+  // where they fit: weights of another shape (a run of another preset) make pictures of
+  // another size and patch grid, and then there is nothing to show until they arrive.
   if (r->id != e.shown_request_id) e.last_latency_ms = r->latency_ms;
-  if (!r->extras_done && e.result) {
+  if (!r->extras_done && e.result && same_geometry(e.result->main, r->main)) {
     r->sweep = e.result->sweep;
     r->attention = e.result->attention;
     r->stages = e.result->stages;

@@ -590,6 +590,40 @@ TEST_CASE("attention: the explorer shows where a clicked visible patch looks, pe
   CHECK(e.attention.view_row == patch / 7);
 }
 
+TEST_CASE("attention: weights of another shape never meet the old model's attention") {
+  // A run of another preset, followed by the explorer: its first reconstruction comes before
+  // its attention, and the old model's attention (another patch grid) must not be drawn over
+  // the new picture. It was, and the app ended on a tensor size mismatch.
+  LaunchedApp launched("mae-studio-test-attention-shape");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  app.show_attention(true);
+  REQUIRE(frames_until(ui, app, [&] { return e.result && e.result->attention; }));
+  app.begin_paint_stroke();  // a hand-made mask on the old patch grid, too
+  app.toggle_patch(0, 0);
+  auto config = find_preset("rgb-small").model;
+  config.depth = 1;
+  config.dec_depth = 1;
+  auto model = make_model(config, 0);
+  app.worker().set_weights(config, model_state(model), "training step 1", 1, 1.0);
+  const auto grid = [](const at::Tensor& mask) { return mask.sizes().vec(); };
+  const std::vector<int64_t> new_grid{config.grid_h(), config.grid_w()};
+  REQUIRE(frames_until(ui, app, [&] {
+    if (!e.result || grid(e.result->main.mask) != new_grid) return false;
+    if (e.result->attention) {
+      CHECK(grid(e.result->attention->mask) == new_grid);
+      CHECK(e.result->main.original.width() == config.img_w);
+    }
+    return e.result->extras_done;
+  }));
+  for (int i = 0; i < 2; ++i) ui.frame(app);
+  CHECK(e.attention.view.width() == config.img_w);
+  CHECK_FALSE(e.manual);  // that mask does not fit the new grid: the message says so
+  CHECK(std::any_of(app.state().log.begin(), app.state().log.end(), [](const std::string& line) {
+    return line.find("hand-made mask") != std::string::npos;
+  }));
+}
+
 TEST_CASE("step-through: stages arrive, arrow keys step, the sequence exports") {
   LaunchedApp launched("mae-studio-test-steps");
   auto& [dir, ui, renderer, app] = launched;
