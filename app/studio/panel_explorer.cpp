@@ -82,8 +82,16 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   if (a.query_row < 0) {
     caption("from the cls token; click a patch", "from cls; click a patch", width);
   } else {
-    ImGui::Text("from patch (%d, %d)", a.query_row, a.query_col);
-    ImGui::SameLine();
+    // The clicked patch may be removed under a newer mask: the map is then the cls token's.
+    const bool removed = token_of_patch(att, a.query_row, a.query_col) < 0;
+    char full[64], brief[32];
+    std::snprintf(full, sizeof full,
+                  removed ? "patch (%d, %d) removed: from cls" : "from patch (%d, %d)", a.query_row,
+                  a.query_col);
+    std::snprintf(brief, sizeof brief, removed ? "(%d, %d) removed: cls" : "from (%d, %d)",
+                  a.query_row, a.query_col);
+    caption(full, brief, width);
+    same_line_if_fits("cls");
     if (ImGui::SmallButton("cls")) app.set_attention_query(-1, -1);
   }
   ViewStyle style;
