@@ -213,6 +213,9 @@ struct AppState {
   bool reset_layout = false;  // this frame, the panels return to their default places
   bool quit = false;
   float ui_scale = 1.0f;
+  // Faults the frame's guard caught (a bug, not bad input: that is reported where it is
+  // read), each once; the app went on past them.
+  std::vector<std::string> internal_errors;
 };
 
 }  // namespace mae::studio

@@ -3,10 +3,13 @@
 
 #include <ATen/ATen.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <utility>
 
 #include "data/dataset.h"
 #include "data/image_io.h"
@@ -599,23 +602,41 @@ void StudioApp::handle_shortcuts() {
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::kZ, false)) undo_mask();
 }
 
+template <class Part>
+void StudioApp::guarded(const char* part, Part&& run) {
+  try {
+    run();
+  } catch (const std::exception& e) {
+    ImGui::ErrorCheckEndFrameRecover(nullptr);  // ends the windows, groups and pushes it left
+    const std::string text = std::string("internal error in ") + part + " (please report it; " +
+                             "the app goes on): " + one_line_error(e);
+    auto& seen = state_.internal_errors;
+    if (std::find(seen.begin(), seen.end(), text) != seen.end()) return;
+    seen.push_back(text);
+    message(text);
+  }
+}
+
 void StudioApp::frame() {
-  pump();
-  handle_shortcuts();
-  draw_training_panel(*this);
-  draw_checkpoint_panel(*this);
-  draw_triplets_panel(*this);
-  draw_curves_panel(*this);
-  draw_explorer_panel(*this);
-  draw_status_bar(*this);
-  draw_help_window(*this);
-  draw_file_browser(*this);
-  draw_close_dialog(*this);
-  draw_step_through_window(*this);
-  draw_compare_window(*this);
-  draw_experiments_window(*this);
-  draw_probe_window(*this);
-  submit_explorer();
+  guarded("the app's update", [this] { pump(); });
+  guarded("a shortcut", [this] { handle_shortcuts(); });
+  using Draw = void (*)(StudioApp&);
+  static constexpr std::pair<const char*, Draw> kParts[] = {
+      {"the Training panel", draw_training_panel},
+      {"the Checkpoint panel", draw_checkpoint_panel},
+      {"the Live triplets", draw_triplets_panel},
+      {"the Curves", draw_curves_panel},
+      {"the Masking explorer", draw_explorer_panel},
+      {"the status bar", draw_status_bar},
+      {"the help window", draw_help_window},
+      {"the file browser", draw_file_browser},
+      {"the close dialog", draw_close_dialog},
+      {"the Step-through window", draw_step_through_window},
+      {"the Compare window", draw_compare_window},
+      {"the Experiments window", draw_experiments_window},
+      {"the Probe window", draw_probe_window}};
+  for (const auto& [part, draw] : kParts) guarded(part, [&] { draw(*this); });
+  guarded("the explorer's request", [this] { submit_explorer(); });
   state_.reset_layout = false;
 }
 

@@ -128,6 +128,11 @@ class StudioApp {
   void submit_explorer();
   void submit_compare();
   void handle_shortcuts();
+  // Runs one part of the frame; a fault in it unwinds what it left open in ImGui and is
+  // logged once, and the rest of the frame goes on: a bug in one panel must not end the
+  // app and the run training behind it.
+  template <class Part>
+  void guarded(const char* part, Part&& run);
   void load_default_image();
   // The first image of the run's data replaces a built-in explorer image (once it is read).
   void adopt_training_image();

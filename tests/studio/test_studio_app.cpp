@@ -65,7 +65,11 @@ struct HeadlessImGui {
     app.frame();
     ImGui::Render();
     for (bool& k : ImGui::GetIO().KeysDown) k = false;
+    // The app goes on past a fault in a panel; a test does not.
+    if (fail_on_fault && !app.state().internal_errors.empty())
+      FAIL(app.state().internal_errors.front());
   }
+  bool fail_on_fault = true;
   void press(StudioApp& app, int key, bool ctrl = false) {
     ImGui::GetIO().KeyCtrl = ctrl;
     ImGui::GetIO().KeysDown[key] = true;
@@ -622,6 +626,35 @@ TEST_CASE("attention: weights of another shape never meet the old model's attent
   CHECK(std::any_of(app.state().log.begin(), app.state().log.end(), [](const std::string& line) {
     return line.find("hand-made mask") != std::string::npos;
   }));
+}
+
+TEST_CASE("a fault in a panel is logged once and the app goes on drawing") {
+  LaunchedApp launched("mae-studio-test-fault");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  app.show_attention(true);
+  REQUIRE(frames_until(ui, app, [&] { return e.result && e.result->attention; }));
+  // An attention whose grid is not the picture's: drawing it throws inside the explorer's
+  // window, between its Begin and End.
+  auto broken = std::make_shared<EncoderAttention>(*e.result->attention);
+  broken->mask = torch::zeros({5, 5});
+  broken->grid_h = broken->grid_w = 5;
+  e.result->attention = broken;
+  e.attention.view = {};
+  ui.fail_on_fault = false;
+  for (int i = 0; i < 3; ++i) ui.frame(app);
+  REQUIRE(app.state().internal_errors.size() == 1);
+  CHECK(app.state().internal_errors[0].find("in the Masking explorer") != std::string::npos);
+  CHECK(std::count(app.state().log.begin(), app.state().log.end(),
+                   app.state().internal_errors[0]) == 1);
+  // The frame went on: the panels after the explorer were drawn, and ImGui's stacks are whole.
+  CHECK(ImGui::FindWindowByName("Masking explorer") != nullptr);
+  CHECK(ImGui::GetCurrentContext()->CurrentWindowStack.Size == 0);
+  e.attention.show = false;  // the fault's cause gone, the explorer draws whole again
+  app.state().internal_errors.clear();
+  ui.fail_on_fault = true;
+  ui.frame(app);
+  ui.frame(app);
 }
 
 TEST_CASE("step-through: stages arrive, arrow keys step, the sequence exports") {
