@@ -70,6 +70,7 @@ void write_report(const StudioApp& app, const LaunchTimes& times, const std::str
        s.explorer.result ? s.explorer.result->main.mask.sum().item<double>() : 0.0},
       {"explorer_latency_ms", s.explorer.last_latency_ms},
       {"status", s.status},
+      {"internal_errors", s.internal_errors},
       {"first_frame_seconds", times.first_frame},
       {"model_loaded_seconds", times.model_loaded}};
   for (const char* name : {"Training", "Live triplets", "Curves", "Masking explorer", "Checkpoint"})

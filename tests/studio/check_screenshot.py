@@ -78,6 +78,7 @@ def main(png, report_path):
     assert report["model_loaded"] and report["explorer_result"], report
     assert abs(report["explorer_ratio"] - 0.9) < 1e-6, report
     assert report["snapshots"] >= 1 and report["last_step"] >= 1, report
+    assert not report["internal_errors"], report["internal_errors"]
 
 
 if __name__ == "__main__":
