@@ -46,7 +46,7 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     auto data = open_dataset(request_.train.data, request_.model.in_chans,
                              training_data_options(request_.model, request_.train), show_stage);
     data->prepare(show_stage, stop);
-    if (stop.stop_requested()) return;
+    if (stop.stop_requested()) return stopped_while_preparing();
     // Evaluation images: the test split for Fashion-MNIST, else the first images.
     const bool fashion_mnist = request_.train.data.rfind("fashion-mnist", 0) == 0;
     auto eval_source =
@@ -67,7 +67,6 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)
                        : Trainer::resume(request_.resume_from, data, request_.train.total_steps);
-    if (stop.stop_requested()) return;
     RunCallbacks callbacks;
     callbacks.on_step = [this](const StepMetrics& m) {
       std::lock_guard lock(mutex_);
@@ -90,17 +89,25 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
       };
     auto run = std::make_unique<TrainingRun>(std::move(trainer), callbacks);
     std::lock_guard lock(mutex_);
+    preparing_ = false;
+    // Under the lock that stop() takes: a stop either came before, and no run starts, or
+    // comes after and finds the run.
+    if (stop.stop_requested()) return;
     if (pause_before_start_) run->request_pause();
     for (const auto& path : saves_before_start_) run->request_save(path);
     run->start();
     run_ = std::move(run);
-    preparing_ = false;
   } catch (const std::exception& e) {
     std::lock_guard lock(mutex_);
     preparing_ = false;
     failed_ = true;
     new_messages_.push_back(std::string("cannot start training: ") + one_line_error(e));
   }
+}
+
+void TrainingSession::stopped_while_preparing() {
+  std::lock_guard lock(mutex_);
+  preparing_ = false;  // no run: the session reads as stopped
 }
 
 void TrainingSession::on_snapshot(Trainer& trainer) {

@@ -79,6 +79,7 @@ class TrainingSession {
 
  private:
   void prepare_and_run(const std::stop_token& stop);
+  void stopped_while_preparing();
   void on_snapshot(Trainer& trainer);
 
   TrainingRequest request_;

@@ -26,121 +26,14 @@
 #include "panels.h"
 #include "recipe/recipe.h"
 #include "studio_app.h"
+#include "studio_harness.h"
 #include "train/device.h"
 #include "view_compose.h"
 
 using namespace mae;
 using namespace mae::studio;
 
-namespace {
-
-class MockRenderer : public ViewRenderer {
- public:
-  ImTextureID texture(const ImageView& view, const ViewStyle& style) override {
-    ++requests;
-    if (style.patch_grid) ++grid_requests;
-    last_size = {view.width(), view.height()};
-    return reinterpret_cast<ImTextureID>(intptr_t{1});
-  }
-  void end_frame() override {}
-  int requests = 0, grid_requests = 0;
-  std::pair<int, int> last_size;
-};
-
-struct HeadlessImGui {
-  HeadlessImGui() {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1600, 1000);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(intptr_t{1}));
-  }
-  ~HeadlessImGui() { ImGui::DestroyContext(); }
-  void frame(StudioApp& app) {
-    ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
-    ImGui::NewFrame();
-    app.frame();
-    ImGui::Render();
-    for (bool& k : ImGui::GetIO().KeysDown) k = false;
-    // The app goes on past a fault in a panel; a test does not.
-    if (fail_on_fault && !app.state().internal_errors.empty())
-      FAIL(app.state().internal_errors.front());
-  }
-  bool fail_on_fault = true;
-  void press(StudioApp& app, int key, bool ctrl = false) {
-    ImGui::GetIO().KeyCtrl = ctrl;
-    ImGui::GetIO().KeysDown[key] = true;
-    frame(app);
-    ImGui::GetIO().KeyCtrl = false;
-  }
-};
-
-// Runs frames until `done` holds or `seconds` pass; true when it held.
-template <class F>
-bool frames_until(HeadlessImGui& ui, StudioApp& app, F done, double seconds = 60) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    ui.frame(app);
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
-
-std::string tiny_checkpoint(const std::string& dir) {
-  auto config = find_preset("fmnist-tiny").model;
-  config.depth = 1;
-  config.dec_depth = 1;
-  auto model = make_model(config, 0);
-  const auto path = dir + "/tiny.safetensors";
-  save_checkpoint(path, model, {}, nullptr, 7, 0.5);
-  return path;
-}
-
-StudioOptions options_with(const std::string& checkpoint) {
-  StudioOptions o;
-  o.load = checkpoint;
-  o.config_dir = std::filesystem::temp_directory_path().string();
-  return o;
-}
-
-// The test command installs Fashion-MNIST: a test that needs it fails without it.
-void require_fashion_mnist() {
-  INFO("Fashion-MNIST is not installed in " << fashion_mnist_dir() << " (scripts/setup.sh)");
-  REQUIRE(std::filesystem::exists(fashion_mnist_dir()));
-}
-
-// The app with no checkpoint, ready to train on Fashion-MNIST.
-struct TrainingApp {
-  TrainingApp() { require_fashion_mnist(); }
-  HeadlessImGui ui;
-  MockRenderer renderer;
-  StudioApp app{renderer, options_with("")};
-};
-
-// A temporary folder with a tiny checkpoint, and the app launched on it.
-struct LaunchedApp {
-  // The checkpoint opens in the background; tests start once it shows reconstructions.
-  explicit LaunchedApp(const std::string& name)
-      : dir(make_dir(name)), app(renderer, options_with(tiny_checkpoint(dir.string()))) {
-    frames_until(ui, app, [&] { return app.state().explorer.result.has_value(); });
-  }
-  ~LaunchedApp() { std::filesystem::remove_all(dir); }
-  static std::filesystem::path make_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() / name;
-    std::filesystem::create_directories(dir);
-    return dir;
-  }
-  std::filesystem::path dir;
-  HeadlessImGui ui;
-  MockRenderer renderer;
-  StudioApp app;
-};
-
-}  // namespace
+using namespace mae::studio::testing;
 
 TEST_CASE("a loss is shown only where a step measured one") {
   CHECK(loss_text(0, 0.0) == "loss n/a");  // a first snapshot, the authors' weights
@@ -417,6 +310,27 @@ TEST_CASE("the form's bf16 switch reaches the run's recipe, on the CPU too") {
   REQUIRE(info.train.has_value());
   CHECK(info.train->cpu_bf16);
   CHECK(info.train->device == "cpu");
+}
+
+TEST_CASE("Stop while a run is still preparing stops it, and Start works again") {
+  // The preparing thread returned without a word when stopped: the session read as
+  // preparing for ever, and Start did nothing until the app was restarted.
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  app.state().form.batch = 8;
+  app.set_training_steps(200);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    app.start_training();
+    CHECK(app.run_state() == SessionState::Preparing);
+    app.stop_training();
+    REQUIRE(frames_until(
+        ui, app, [&] { return !app.training_active(); }, 30));
+    CHECK(app.run_state() == SessionState::Stopped);
+  }
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Running; }));
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return !app.training_active(); }));
 }
 
 TEST_CASE("a finished run asks on close until it is saved") {

@@ -1,0 +1,218 @@
+// Why: each studio test drives one path through the app, and the faults users found were
+// where paths cross (a run of another preset reaching the explorer while its attention was
+// open). This test crosses them at random: seeded sequences of the actions a user can take,
+// many per second, with every frame drawn, until a fault in any part of a frame (which the
+// harness turns into a failure) or a wrong state shows up.
+#include <doctest/doctest.h>
+#include <imgui.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "data/image_io.h"
+#include "inference_worker.h"
+#include "keys.h"
+#include "model/mae_model.h"
+#include "model/presets.h"
+#include "studio_harness.h"
+
+using namespace mae;
+using namespace mae::studio;
+using namespace mae::studio::testing;
+
+namespace {
+
+// A one-block model of a preset's shape, with its weights by name.
+std::pair<MaeConfig, NamedTensors> small_weights(const std::string& preset, uint64_t seed) {
+  auto config = find_preset(preset).model;
+  config.depth = 1;
+  config.dec_depth = 1;
+  auto model = make_model(config, seed);
+  return {config, model_state(model)};
+}
+
+// The explorer's state agrees with itself: what a frame draws from it fits together.
+void check_explorer_consistent(const StudioApp& app) {
+  const auto& e = app.state().explorer;
+  if (!e.result) return;
+  const auto& main = e.result->main;
+  REQUIRE(main.mask.defined());
+  if (e.result->attention) CHECK(e.result->attention->mask.sizes() == main.mask.sizes());
+  for (const auto& [ratio, views] : e.result->sweep) {
+    CHECK(views.original.width() == main.original.width());
+    CHECK(views.mask.sizes() == main.mask.sizes());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("chaos: random user actions across panels and model shapes never fault a frame") {
+  require_fashion_mnist();
+  LaunchedApp launched("mae-studio-test-chaos");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.export_dir = (dir / "exports").string();
+  const auto colour_image = (dir / "colour.png").string();
+  save_png(colour_image, torch::rand({3, 40, 56}));
+  std::filesystem::create_directories(dir / "second");
+  const auto second_checkpoint = tiny_checkpoint((dir / "second").string());
+  const auto photos = dir / "photos";
+  std::filesystem::create_directories(photos);
+  for (const char* name : {"a.png", "b.png", "c.png"})
+    save_png((photos / name).string(), torch::rand({3, 70, 90}));
+  const auto run_folder = (dir / "run").string();
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s",
+                (dir / "run" / "last.safetensors").c_str());
+  s.experiments.steps = 5;
+  s.experiments.probe_train = s.experiments.probe_test = 50;
+  std::snprintf(s.experiments.out, sizeof s.experiments.out, "%s", (dir / "sweep").c_str());
+  std::snprintf(s.experiments.ratios, sizeof s.experiments.ratios, "0.5,0.75");
+  s.probe.max_train = s.probe.max_test = 50;
+  s.form.batch = 8;
+  s.form.steps = 40;
+
+  // A fixed sequence in the suite; MAE_CHAOS_SEED tries others when hunting.
+  const char* seed_text = std::getenv("MAE_CHAOS_SEED");
+  const unsigned seed =
+      seed_text ? static_cast<unsigned>(std::strtoul(seed_text, nullptr, 10)) : 20261204u;
+  CAPTURE(seed);
+  std::mt19937 rng(seed);
+  const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const std::vector<std::pair<const char*, std::function<void()>>> actions = {
+      {"ratio, strategy and seed",
+       [&] {
+         app.set_mask_settings({0.05f + 0.9f * static_cast<float>(pick(19)) / 18.0f,
+                                static_cast<MaskStrategy>(pick(3)), pick(5)});
+       }},
+      {"paint a patch",
+       [&] {
+         app.begin_paint_stroke();
+         app.toggle_patch(pick(9), pick(9));
+       }},
+      {"undo", [&] { app.undo_mask(); }},
+      {"re-roll", [&] { ui.press(app, keys::kR); }},
+      {"attention on or off", [&] { app.show_attention(!s.explorer.attention.show); }},
+      {"attention from a patch", [&] { app.set_attention_query(pick(9) - 1, pick(9)); }},
+      {"attention layer and head",
+       [&] {
+         s.explorer.attention.layer = pick(3);
+         s.explorer.attention.head = pick(4) - 1;
+       }},
+      {"ratio sweep on or off", [&] { app.show_ratio_sweep(!s.explorer.sweep); }},
+      {"heat map on or off", [&] { s.explorer.show_heat = !s.explorer.show_heat; }},
+      {"step-through on or off", [&] { app.show_step_through(!s.step_through.show); }},
+      {"step-through stage", [&] { app.step_stage(pick(3) - 1); }},
+      {"compare window on or off", [&] { s.compare.show = !s.compare.show; }},
+      {"compare checkpoint", [&] { app.open_compare_checkpoint(second_checkpoint); }},
+      {"open a colour image", [&] { app.open_image(colour_image); }},
+      {"open a missing image", [&] { app.open_image((dir / "missing.png").string()); }},
+      {"open the other checkpoint", [&] { app.open_checkpoint(second_checkpoint); }},
+      {"follow training on or off", [&] { app.set_follow_training(!s.explorer.follow_training); }},
+      {"weights of a colour model",
+       [&] {
+         auto [config, weights] = small_weights("rgb-small", pick(100));
+         app.worker().set_weights(config, std::move(weights), "chaos rgb", 1, 0.5);
+       }},
+      {"weights of a grey model",
+       [&] {
+         auto [config, weights] = small_weights("fmnist-tiny", pick(100));
+         app.worker().set_weights(config, std::move(weights), "chaos grey", 1, 0.5);
+       }},
+      {"start or stop a run",
+       [&] {
+         if (app.training_active())
+           app.stop_training();
+         else
+           app.start_training();
+       }},
+      {"pause or resume", [&] { app.toggle_pause(); }},
+      {"continue", [&] { app.continue_training(); }},
+      {"save", [&] { app.save_checkpoint(s.form.save_path); }},
+      {"another preset",
+       [&] {
+         app.apply_preset(pick(2) ? "rgb-small" : "fmnist-tiny");
+         s.form.batch = 8;
+         s.form.steps = 40;
+       }},
+      {"training data",
+       [&] { app.set_training_data(pick(2) ? photos.string() : std::string("fashion-mnist")); }},
+      {"watch the run folder", [&] { app.watch_run(run_folder); }},
+      {"stop watching", [&] { app.stop_watching(); }},
+      {"a sweep, started or cancelled",
+       [&] {
+         if (s.experiments.running)
+           app.cancel_sweep();
+         else
+           app.start_sweep();
+       }},
+      {"a probe, started or cancelled",
+       [&] {
+         if (s.probe.running)
+           app.cancel_probe();
+         else
+           app.start_probe();
+       }},
+      {"drop a mix of files",
+       [&] {
+         app.handle_drop(
+             {colour_image, second_checkpoint, (dir / "missing.bin").string(), photos.string()});
+       }},
+      {"export the explorer's views", [&] { app.export_explorer_views(); }},
+      {"export the stages", [&] { app.export_step_through(); }},
+      {"file browser", [&] { app.open_file_browser(BrowseTarget::ExplorerImage); }},
+      {"help", [&] { s.show_help = !s.show_help; }},
+      {"reset layout", [&] { app.reset_layout(); }},
+      {"snapshot scrubbing", [&] { s.snapshot_index = pick(4) - 1; }},
+      {"window size",
+       [&] {
+         const ImVec2 sizes[] = {{1600, 1000}, {1280, 720}, {1024, 768}, {800, 600}};
+         ImGui::GetIO().DisplaySize = sizes[pick(4)];
+       }},
+  };
+  std::vector<int> taken(actions.size(), 0);
+  for (int i = 0; i < 400; ++i) {
+    const int a = pick(static_cast<int>(actions.size()));
+    CAPTURE(i);
+    CAPTURE(actions[static_cast<size_t>(a)].first);
+    actions[static_cast<size_t>(a)].second();
+    ++taken[static_cast<size_t>(a)];
+    // Some actions land mid-computation, others after the background work has answered.
+    for (int f = 0; f < 1 + pick(3); ++f) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(pick(12)));
+      ui.frame(app);
+    }
+    check_explorer_consistent(app);
+  }
+  // Then everything settles, and the explorer shows the model it has.
+  app.stop_training();
+  app.stop_watching();
+  app.cancel_sweep();
+  app.cancel_probe();
+  s.show_file_browser = false;
+  const bool settled = frames_until(
+      ui, app,
+      [&] {
+        return !app.training_active() && !app.worker().busy() && !s.experiments.running &&
+               !s.probe.running && s.explorer.result && !s.explorer.dirty &&
+               s.explorer.result->extras_done;
+      },
+      30);
+  INFO("training " << app.training_active() << ", worker busy " << app.worker().busy()
+                   << ", result " << s.explorer.result.has_value() << ", dirty " << s.explorer.dirty
+                   << ", status " << s.status);
+  REQUIRE(settled);
+  check_explorer_consistent(app);
+  const auto info = app.worker().model_info();
+  CHECK(s.explorer.result->main.mask.size(0) == info.config.grid_h());
+  for (size_t a = 0; a < actions.size(); ++a) CHECK_MESSAGE(taken[a] > 0, actions[a].first);
+  ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
+}
