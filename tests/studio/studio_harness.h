@@ -76,10 +76,16 @@ bool frames_until(HeadlessImGui& ui, StudioApp& app, F done, double seconds = 60
   return false;
 }
 
-inline std::string tiny_checkpoint(const std::string& dir) {
-  auto config = find_preset("fmnist-tiny").model;
+// A preset's model with one encoder and one decoder block: its shapes, quick to run.
+inline MaeConfig one_block_config(const std::string& preset) {
+  auto config = find_preset(preset).model;
   config.depth = 1;
   config.dec_depth = 1;
+  return config;
+}
+
+inline std::string tiny_checkpoint(const std::string& dir) {
+  const auto config = one_block_config("fmnist-tiny");
   auto model = make_model(config, 0);
   const auto path = dir + "/tiny.safetensors";
   save_checkpoint(path, model, {}, nullptr, 7, 0.5);

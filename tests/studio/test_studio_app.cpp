@@ -43,9 +43,7 @@ TEST_CASE("a loss is shown only where a step measured one") {
 
 TEST_CASE("weights handed over before their step's loss arrives take it when it does") {
   // As on a GPU, where a step's loss comes back while the next step runs.
-  auto config = find_preset("fmnist-tiny").model;
-  config.depth = 1;
-  config.dec_depth = 1;
+  const auto config = one_block_config("fmnist-tiny");
   auto model = make_model(config, 0);
   InferenceWorker worker;
   worker.set_weights(config, model_state(model), "training step 5", 5, std::nan(""));
@@ -124,9 +122,7 @@ TEST_CASE("a colour model without its data gets no grayscale gallery in the trip
   MockRenderer renderer;
   const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-rgb";
   std::filesystem::create_directories(dir);
-  auto config = find_preset("rgb-small").model;
-  config.depth = 1;
-  config.dec_depth = 1;
+  const auto config = one_block_config("rgb-small");
   auto model = make_model(config, 0);
   save_checkpoint((dir / "rgb.safetensors").string(), model, {}, nullptr, 1, 1.0);
   StudioApp app(renderer, options_with((dir / "rgb.safetensors").string()));
@@ -519,9 +515,7 @@ TEST_CASE("attention: weights of another shape never meet the old model's attent
   REQUIRE(frames_until(ui, app, [&] { return e.result && e.result->attention; }));
   app.begin_paint_stroke();  // a hand-made mask on the old patch grid, too
   app.toggle_patch(0, 0);
-  auto config = find_preset("rgb-small").model;
-  config.depth = 1;
-  config.dec_depth = 1;
+  const auto config = one_block_config("rgb-small");
   auto model = make_model(config, 0);
   app.worker().set_weights(config, model_state(model), "training step 1", 1, 1.0);
   const auto grid = [](const at::Tensor& mask) { return mask.sizes().vec(); };
@@ -602,9 +596,7 @@ TEST_CASE("compare: a second checkpoint reconstructs the same image with the sam
   LaunchedApp launched("mae-studio-test-compare");
   auto& [dir, ui, renderer, app] = launched;
   auto& s = app.state();
-  auto config = find_preset("fmnist-tiny").model;
-  config.depth = 1;
-  config.dec_depth = 1;
+  const auto config = one_block_config("fmnist-tiny");
   const auto other = (dir / "other.safetensors").string();
   auto model = make_model(config, 99);
   save_checkpoint(other, model, {}, nullptr, 3, 0.9);
@@ -963,9 +955,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto config = find_preset("fmnist-tiny").model;
-  config.depth = 1;
-  config.dec_depth = 1;
+  const auto config = one_block_config("fmnist-tiny");
   auto model = make_model(config, 0);
   TrainConfig train;
   train.total_steps = 6;

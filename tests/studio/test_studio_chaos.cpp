@@ -33,9 +33,7 @@ namespace {
 
 // A one-block model of a preset's shape, with its weights by name.
 std::pair<MaeConfig, NamedTensors> small_weights(const std::string& preset, uint64_t seed) {
-  auto config = find_preset(preset).model;
-  config.depth = 1;
-  config.dec_depth = 1;
+  const auto config = one_block_config(preset);
   auto model = make_model(config, seed);
   return {config, model_state(model)};
 }
