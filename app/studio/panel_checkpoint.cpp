@@ -28,11 +28,7 @@ void draw_loading(const LoadStatus& loading) {
 
 void draw_checkpoint_panel(StudioApp& app) {
   auto& s = app.state();
-  place_panel(app, Panel::Checkpoint, "Checkpoint");
-  if (!ImGui::Begin("Checkpoint")) {
-    ImGui::End();
-    return;
-  }
+  if (!begin_panel(app, Panel::Checkpoint, "Checkpoint")) return;
   char* path = s.checkpoint_field;
   constexpr size_t path_size = sizeof s.checkpoint_field;
   ImGui::SetNextItemWidth(-1);

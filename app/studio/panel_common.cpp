@@ -62,7 +62,7 @@ void caption(const char* full, const char* brief, float width) {
 
 float status_bar_height() { return ImGui::GetFrameHeight() + 8; }
 
-void place_panel(StudioApp& app, Panel panel, const char* title) {
+bool begin_panel(StudioApp& app, Panel panel, const char* title) {
   struct Rect {
     float x, y, w, h;
   };
@@ -83,6 +83,10 @@ void place_panel(StudioApp& app, Panel panel, const char* title) {
   const ImGuiCond cond = relay ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
   ImGui::SetNextWindowPos(pos, cond);
   ImGui::SetNextWindowSize(size, cond);
+  ImGui::SetNextWindowBgAlpha(1.0f);
+  if (ImGui::Begin(title, nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus)) return true;
+  ImGui::End();
+  return false;
 }
 
 bool begin_floating_window(const char* title, bool* open, float x, float y, float width,

@@ -69,11 +69,7 @@ void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool 
 void draw_curves_panel(StudioApp& app) {
   auto& s = app.state();
   auto& c = s.curves;
-  place_panel(app, Panel::Curves, "Curves");
-  if (!ImGui::Begin("Curves")) {
-    ImGui::End();
-    return;
-  }
+  if (!begin_panel(app, Panel::Curves, "Curves")) return;
   ImGui::Checkbox("log scale", &c.log_scale);
   ImGui::SameLine();
   ImGui::TextColored(ImVec4(0.5f, 0.7f, 1, 1), "loss");

@@ -118,11 +118,7 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
 void draw_explorer_panel(StudioApp& app) {
   auto& s = app.state();
   auto& e = s.explorer;
-  place_panel(app, Panel::Explorer, "Masking explorer");
-  if (!ImGui::Begin("Masking explorer")) {
-    ImGui::End();
-    return;
-  }
+  if (!begin_panel(app, Panel::Explorer, "Masking explorer")) return;
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
   const bool entered = ImGui::InputTextWithHint(
       "##image", "path to an image", e.path, sizeof e.path, ImGuiInputTextFlags_EnterReturnsTrue);

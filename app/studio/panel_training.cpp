@@ -69,11 +69,7 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
 void draw_training_panel(StudioApp& app) {
   auto& s = app.state();
   auto& f = s.form;
-  place_panel(app, Panel::Training, "Training");
-  if (!ImGui::Begin("Training")) {
-    ImGui::End();
-    return;
-  }
+  if (!begin_panel(app, Panel::Training, "Training")) return;
   if (s.watch) {  // read-only: no form for a run here, which would end the watch
     draw_watched_run(app, *s.watch);
     ImGui::End();

@@ -10,11 +10,7 @@ namespace mae::studio {
 
 void draw_triplets_panel(StudioApp& app) {
   auto& s = app.state();
-  place_panel(app, Panel::Triplets, "Live triplets");
-  if (!ImGui::Begin("Live triplets")) {
-    ImGui::End();
-    return;
-  }
+  if (!begin_panel(app, Panel::Triplets, "Live triplets")) return;
   std::shared_ptr<const TrainingSnapshot> shown;
   if (!s.snapshots.empty()) {
     const int newest = static_cast<int>(s.snapshots.size()) - 1;

@@ -768,6 +768,27 @@ TEST_CASE("layout: at 1280x720 and 1024x768 no panel or window is cut off at its
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
 }
 
+TEST_CASE("layout: a floating window stays above the panels when a panel is clicked") {
+  // Panels used to come to the front when clicked and cover the window their own button had
+  // opened; pressing the button again then showed nothing. They were also slightly
+  // transparent, so a window behind one showed through its text.
+  LaunchedApp launched("mae-studio-test-z-order");
+  auto& [dir, ui, renderer, app] = launched;
+  app.state().compare.show = true;
+  ui.frame(app);
+  const auto depth = [](const char* name) {  // higher is nearer the front
+    const auto& windows = ImGui::GetCurrentContext()->Windows;
+    for (int i = 0; i < windows.Size; ++i)
+      if (std::string(windows[i]->Name) == name) return i;
+    return -1;
+  };
+  for (const char* panel : {"Masking explorer", "Training", "Live triplets"}) {
+    ImGui::SetWindowFocus(panel);
+    ui.frame(app);
+    CHECK(depth("Compare checkpoints") > depth(panel));
+  }
+}
+
 TEST_CASE("explorer: Ctrl+Z undoes paint strokes and brings a painted mask back after R") {
   LaunchedApp launched("mae-studio-test-undo");
   auto& [dir, ui, renderer, app] = launched;
