@@ -83,6 +83,7 @@ bool begin_panel(StudioApp& app, Panel panel, const char* title) {
   const ImGuiCond cond = relay ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
   ImGui::SetNextWindowPos(pos, cond);
   ImGui::SetNextWindowSize(size, cond);
+  if (app.state().reset_layout) ImGui::SetNextWindowCollapsed(false);  // back to its place, open
   ImGui::SetNextWindowBgAlpha(1.0f);
   if (ImGui::Begin(title, nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus)) return true;
   ImGui::End();

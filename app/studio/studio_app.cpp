@@ -82,7 +82,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
 
 StudioApp::~StudioApp() { session_.reset(); }
 
-void StudioApp::reset_layout() { state_.reset_layout = true; }
+void StudioApp::reset_layout() { reset_layout_requested_ = true; }
 
 void StudioApp::message(const std::string& text) {
   state_.status = text;
@@ -618,6 +618,9 @@ void StudioApp::guarded(const char* part, Part&& run) {
 }
 
 void StudioApp::frame() {
+  // A request from the last frame (the status bar's button draws after the panels) is
+  // this frame's reset, seen by every panel.
+  state_.reset_layout = std::exchange(reset_layout_requested_, false);
   guarded("the app's update", [this] { pump(); });
   guarded("a shortcut", [this] { handle_shortcuts(); });
   using Draw = void (*)(StudioApp&);
@@ -637,7 +640,6 @@ void StudioApp::frame() {
       {"the Probe window", draw_probe_window}};
   for (const auto& [part, draw] : kParts) guarded(part, [&] { draw(*this); });
   guarded("the explorer's request", [this] { submit_explorer(); });
-  state_.reset_layout = false;
 }
 
 }  // namespace mae::studio

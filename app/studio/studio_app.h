@@ -147,6 +147,7 @@ class StudioApp {
   std::unique_ptr<ProbeJob> probe_job_;
   std::unique_ptr<RunFollower> follower_;
   std::chrono::steady_clock::time_point next_watch_poll_{};
+  bool reset_layout_requested_ = false;  // by reset_layout(), for the next frame
   std::string system_dialog_tool_ = SystemFileDialog::available_tool();
   SystemFileDialog system_dialog_;
 };

@@ -56,6 +56,16 @@ struct HeadlessImGui {
       FAIL(app.state().internal_errors.front());
   }
   bool fail_on_fault = true;
+  // A left click at `at`, as the mouse makes it: down for a frame, then up.
+  void click(StudioApp& app, ImVec2 at) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = at;
+    frame(app);  // hovered first, as a real pointer is
+    io.MouseDown[0] = true;
+    frame(app);
+    io.MouseDown[0] = false;
+    frame(app);
+  }
   void press(StudioApp& app, int key, bool ctrl = false) {
     ImGui::GetIO().KeyCtrl = ctrl;
     ImGui::GetIO().KeysDown[key] = true;

@@ -707,12 +707,18 @@ TEST_CASE("layout: panels fit at 1280x720, follow a smaller window, and reset on
   ui.frame(app);
   ui.frame(app);
   CHECK(panels_fit(ImVec2(1280, 720)));
-  // Reset layout puts every panel back, the moved one included.
+  // Reset layout puts every panel back, the moved one included, and opens a collapsed one.
+  // Clicked, as a user does: the button draws after the panels, and its first version
+  // reset nothing, because the request was cleared before the next frame's panels saw it.
   ImGui::SetWindowPos("Training", ImVec2(100, 50));
+  ImGui::SetWindowCollapsed("Live triplets", true);
   ui.frame(app);
-  app.reset_layout();
+  const ImGuiWindow* status = ImGui::FindWindowByName("##status");
+  REQUIRE(status != nullptr);
+  ui.click(app, ImVec2(status->Pos.x + status->Size.x - 40, status->Pos.y + status->Size.y / 2));
   ui.frame(app);
   CHECK(ImGui::FindWindowByName("Training")->Pos.x == 0);
+  CHECK_FALSE(ImGui::FindWindowByName("Live triplets")->Collapsed);
   CHECK(panels_fit(ImVec2(1280, 720)));
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
 }
