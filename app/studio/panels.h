@@ -32,11 +32,10 @@ enum class Panel { Training, Checkpoint, Triplets, Curves, Explorer };
 
 // Begins a panel: placed at its default rectangle (fractions of the viewport above the
 // status bar) on first use, after Reset layout (which also opens it if collapsed), and
-// whenever the user's arrangement
-// no longer fits the window (it was resized or the app opened smaller). Panels are opaque
-// and stay beneath the floating windows even when clicked, so that a window a button
-// opened is never hidden behind the panel that has the button. False when collapsed, and
-// then it has already been ended.
+// whenever the user's arrangement no longer fits the window (it was resized or the app
+// opened smaller). Panels are opaque and stay beneath the floating windows even when
+// clicked, so that a window a button opened is never hidden behind the panel that has the
+// button. False when collapsed, and then it has already been ended.
 bool begin_panel(StudioApp& app, Panel panel, const char* title);
 
 // The status bar's height, which the panels leave free.
