@@ -12,6 +12,7 @@
 #include <imgui_impl_opengl3.h>
 #include <imgui_internal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -45,6 +46,25 @@ void save_screenshot(GLFWwindow* window, const std::string& path) {
                    .to(at::kFloat)
                    .div(255.0);
   mae::save_png(path, image);
+}
+
+// A window larger than the screen hides the right-hand panels out of reach: a size the user
+// did not give is shrunk to the monitor's work area, and the window then opens maximised so
+// that a window manager fits its frame too. Sizes are in screen units before HiDPI scaling.
+void fit_default_size_to_screen(StudioOptions* options) {
+  GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+  int x = 0, y = 0, w = 0, h = 0;
+  if (monitor) glfwGetMonitorWorkarea(monitor, &x, &y, &w, &h);
+  if (w <= 0 || h <= 0) return;
+  float xscale = 1.0f, yscale = 1.0f;
+  glfwGetMonitorContentScale(monitor, &xscale, &yscale);
+  const int fit_w = static_cast<int>(w / std::max(xscale, 1.0f));
+  const int fit_h = static_cast<int>(h / std::max(yscale, 1.0f));
+  const bool shrink_w = !options->width_given && options->width > fit_w;
+  const bool shrink_h = !options->height_given && options->height > fit_h;
+  if (shrink_w) options->width = fit_w;
+  if (shrink_h) options->height = fit_h;
+  if (shrink_w || shrink_h) glfwWindowHint(GLFW_MAXIMIZED, GLFW_TRUE);
 }
 
 // Seconds from launch to the first frame on screen and to the checkpoint being usable.
@@ -102,6 +122,7 @@ int main(int argc, char** argv) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  fit_default_size_to_screen(&options);
   GLFWwindow* window =
       glfwCreateWindow(options.width, options.height, "MAE Studio", nullptr, nullptr);
   if (!window) {

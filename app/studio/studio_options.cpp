@@ -41,6 +41,8 @@ bool parse_options(int argc, char** argv, StudioOptions* o, int* exit_code) {
     *exit_code = app.exit(e);
     return false;
   }
+  o->width_given = app.count("--width") > 0;
+  o->height_given = app.count("--height") > 0;
   if (o->config_dir.empty()) o->config_dir = default_config_dir();
   std::error_code ec;
   std::filesystem::create_directories(o->config_dir, ec);

@@ -26,8 +26,9 @@ struct StudioOptions {
   std::string report;                  // write the app state (JSON) here at exit
   std::string config_dir;              // where the window layout is kept
   std::string export_dir = "exports";  // exported pictures and PNG sequences
-  int width = 1600;
+  int width = 1600;                    // shrunk to the screen unless --width / --height give it
   int height = 1000;
+  bool width_given = false, height_given = false;
 };
 
 // Parses argv; returns false (after printing help or an error) when the app should exit
