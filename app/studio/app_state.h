@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -181,6 +182,14 @@ struct RunWatchState {
   std::string recipe;  // the run's batch, lr, steps, ... from its newest checkpoint
 };
 
+// Where a panel or floating window sits, as fractions of the area it was laid out in, learnt
+// from where it is (its default, the saved layout, the user's moves), so that it keeps the
+// arrangement when the app's window is resized.
+struct WindowPlace {
+  ImVec2 pos, size;  // fractions of `area`
+  ImVec2 area;       // in pixels; (0, 0) until learnt
+};
+
 struct AppState {
   TrainingForm form;
   ExplorerState explorer;
@@ -210,7 +219,8 @@ struct AppState {
   FileBrowserState browser;
   std::string export_dir = "exports";  // where exported pictures go
   bool confirm_close = false;
-  bool reset_layout = false;  // this frame, the panels return to their default places
+  bool reset_layout = false;  // this frame, panels and windows return to their default places
+  std::map<std::string, WindowPlace> window_places;  // by window title
   bool quit = false;
   float ui_scale = 1.0f;
   // Faults the frame's guard caught (a bug, not bad input: that is reported where it is

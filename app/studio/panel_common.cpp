@@ -3,6 +3,7 @@
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -14,6 +15,7 @@ namespace mae::studio {
 
 ImVec2Pair draw_view(StudioApp& app, const ImageView& view, const ViewStyle& style, float width,
                      const char* export_name) {
+  width = std::max(width, 1.0f);  // a panel squeezed to nothing still has a (tiny) picture
   if (view.empty()) {
     ImGui::Dummy(ImVec2(width, width));
     return {-1, -1};
@@ -58,47 +60,6 @@ void same_line_if_fits(const char* next_label, RowItem kind) {
 
 void caption(const char* full, const char* brief, float width) {
   ImGui::TextUnformatted(ImGui::CalcTextSize(full).x <= width ? full : brief);
-}
-
-float status_bar_height() { return ImGui::GetFrameHeight() + 8; }
-
-bool begin_panel(StudioApp& app, Panel panel, const char* title) {
-  struct Rect {
-    float x, y, w, h;
-  };
-  // Left column: Training over Checkpoint; middle: Live triplets over Curves; right: explorer.
-  static constexpr Rect kDefaults[] = {{0.0f, 0.0f, 0.22f, 0.6f},
-                                       {0.0f, 0.6f, 0.22f, 0.4f},
-                                       {0.22f, 0.0f, 0.34f, 0.62f},
-                                       {0.22f, 0.62f, 0.34f, 0.38f},
-                                       {0.56f, 0.0f, 0.44f, 1.0f}};
-  const Rect r = kDefaults[static_cast<int>(panel)];
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  const float usable_h = display.y - status_bar_height();
-  const ImVec2 pos(display.x * r.x, usable_h * r.y), size(display.x * r.w, usable_h * r.h);
-  bool relay = app.state().reset_layout;
-  if (const ImGuiWindow* w = ImGui::FindWindowByName(title); w && !relay)
-    relay = w->Pos.x + w->Size.x > display.x + 1 || w->Pos.y + w->Size.y > usable_h + 1 ||
-            w->Pos.x < -1 || w->Pos.y < -1;
-  const ImGuiCond cond = relay ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
-  ImGui::SetNextWindowPos(pos, cond);
-  ImGui::SetNextWindowSize(size, cond);
-  if (app.state().reset_layout) ImGui::SetNextWindowCollapsed(false);  // back to its place, open
-  ImGui::SetNextWindowBgAlpha(1.0f);
-  if (ImGui::Begin(title, nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus)) return true;
-  ImGui::End();
-  return false;
-}
-
-bool begin_floating_window(const char* title, bool* open, float x, float y, float width,
-                           float height) {
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x * x, display.y * y), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(display.x * width, display.y * height), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowBgAlpha(1.0f);  // nothing of the panels below may show through
-  if (ImGui::Begin(title, open)) return true;
-  ImGui::End();
-  return false;
 }
 
 std::string loss_text(int64_t step, double loss) {

@@ -34,7 +34,7 @@ void draw_compare_window(StudioApp& app) {
   auto& s = app.state();
   auto& c = s.compare;
   if (!c.show) return;
-  if (!begin_floating_window("Compare checkpoints", &c.show, 0.2f, 0.1f, 0.45f, 0.75f)) return;
+  if (!begin_floating_window(app, "Compare checkpoints", &c.show, 0.2f, 0.1f, 0.45f, 0.75f)) return;
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.65f);
   const bool entered =
       ImGui::InputTextWithHint("##compare", "second checkpoint", c.path, sizeof c.path,

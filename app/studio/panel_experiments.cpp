@@ -164,7 +164,7 @@ void draw_experiments_window(StudioApp& app) {
   auto& s = app.state();
   auto& x = s.experiments;
   if (!x.show) return;
-  if (!begin_floating_window("Experiments: masking ratio", &x.show, 0.15f, 0.06f, 0.55f, 0.8f))
+  if (!begin_floating_window(app, "Experiments: masking ratio", &x.show, 0.15f, 0.06f, 0.55f, 0.8f))
     return;
   ImGui::TextWrapped(
       "One model per masking ratio, same recipe, seed and number of steps. Each is scored by "

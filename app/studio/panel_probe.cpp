@@ -24,7 +24,7 @@ void draw_probe_window(StudioApp& app) {
   auto& s = app.state();
   auto& p = s.probe;
   if (!p.show) return;
-  if (!begin_floating_window("Probe", &p.show, 0.3f, 0.1f, 0.36f, 0.78f)) return;
+  if (!begin_floating_window(app, "Probe", &p.show, 0.3f, 0.1f, 0.36f, 0.78f)) return;
   ImGui::BeginDisabled(p.running);
   ImGui::InputTextWithHint("checkpoint", "the opened checkpoint", p.checkpoint,
                            sizeof p.checkpoint);

@@ -14,7 +14,7 @@ void draw_step_through_window(StudioApp& app) {
   auto& st = s.step_through;
   if (!st.show) return;
   bool open = true;
-  if (!begin_floating_window("Step-through", &open, 0.25f, 0.08f, 0.42f, 0.8f)) {
+  if (!begin_floating_window(app, "Step-through", &open, 0.25f, 0.08f, 0.42f, 0.8f)) {
     if (!open) app.show_step_through(false);
     return;
   }

@@ -32,19 +32,20 @@ enum class Panel { Training, Checkpoint, Triplets, Curves, Explorer };
 
 // Begins a panel: placed at its default rectangle (fractions of the viewport above the
 // status bar) on first use, after Reset layout (which also opens it if collapsed), and
-// whenever the user's arrangement no longer fits the window (it was resized or the app
-// opened smaller). Panels are opaque and stay beneath the floating windows even when
-// clicked, so that a window a button opened is never hidden behind the panel that has the
-// button. False when collapsed, and then it has already been ended.
+// whenever the saved arrangement does not fit the window (the app opened smaller); when
+// the window is resized the panels keep their arrangement, scaled. Panels are opaque and stay
+// beneath the floating windows even when clicked, so that a window a button opened is never hidden
+// behind the panel that has the button. False when collapsed, and then it has already been ended.
 bool begin_panel(StudioApp& app, Panel panel, const char* title);
 
 // The status bar's height, which the panels leave free.
 float status_bar_height();
 
-// Begins a window that floats over the panels (opaque, first placed at fractions of the
-// display); false when it is collapsed, and then it has already been ended.
-bool begin_floating_window(const char* title, bool* open, float x, float y, float width,
-                           float height);
+// Begins a window that floats over the panels (opaque, placed at fractions of the display
+// on first use and after Reset layout, and scaled with the app's window when that is
+// resized); false when it is collapsed, and then it has already been ended.
+bool begin_floating_window(StudioApp& app, const char* title, bool* open, float x, float y,
+                           float width, float height);
 
 // "loss 0.4321", or "loss n/a" at step 0, where no step has measured one (a run's first
 // snapshot, the authors' weights, any file saved before training).

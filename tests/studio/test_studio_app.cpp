@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "data/dataset.h"
@@ -721,6 +722,67 @@ TEST_CASE("layout: panels fit at 1280x720, follow a smaller window, and reset on
   CHECK_FALSE(ImGui::FindWindowByName("Live triplets")->Collapsed);
   CHECK(panels_fit(ImVec2(1280, 720)));
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
+}
+
+namespace {
+struct PlacedRect {
+  float x, y, w, h;
+};
+PlacedRect rect_of(const char* name) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(name);
+  REQUIRE(w != nullptr);
+  return {w->Pos.x, w->Pos.y, w->SizeFull.x, w->SizeFull.y};
+}
+}  // namespace
+
+TEST_CASE("layout: a resized window keeps the arrangement, scaled, even through a tiny size") {
+  // Panels used to keep their pixel sizes when the window grew (leaving the rest empty),
+  // and after the window had been very small they stayed squeezed to ImGui's minimum.
+  LaunchedApp launched("mae-studio-test-resize");
+  auto& [dir, ui, renderer, app] = launched;
+  app.state().compare.show = true;
+  ui.frame(app);
+  ImGui::SetWindowPos("Curves", ImVec2(400, 300));
+  ImGui::SetWindowSize("Curves", ImVec2(500, 300));
+  ImGui::SetWindowPos("Compare checkpoints", ImVec2(800, 100));
+  ui.frame(app);
+  const char* kWindows[] = {"Training", "Checkpoint",       "Live triplets",
+                            "Curves",   "Masking explorer", "Compare checkpoints"};
+  std::map<std::string, PlacedRect> before;
+  for (const char* name : kWindows) before[name] = rect_of(name);
+  const float bar = ImGui::GetFrameHeight() + 8;  // the status bar, below the panels
+  ImGui::GetIO().DisplaySize = ImVec2(800, 600);
+  ui.frame(app);
+  const PlacedRect curves = rect_of("Curves");
+  CHECK(curves.x == doctest::Approx(200).epsilon(0.01));
+  CHECK(curves.y == doctest::Approx(300 * (600 - bar) / (1000 - bar)).epsilon(0.01));
+  CHECK(curves.w == doctest::Approx(250).epsilon(0.01));
+  CHECK(rect_of("Compare checkpoints").x == doctest::Approx(400).epsilon(0.01));
+  CHECK(panels_fit(ImVec2(800, 600)));
+  // An edge dragged in and out a pixel count at a time, then the window nearly closed and
+  // back: everything returns where it was, with no rounding added up on the way.
+  for (float width = 800; width <= 1600; width += 37) {
+    ImGui::GetIO().DisplaySize = ImVec2(width, 600 + (width - 800) / 2);
+    ui.frame(app);
+  }
+  for (const ImVec2 size : {ImVec2(60, 40), ImVec2(1, 1), ImVec2(1600, 1000)}) {
+    ImGui::GetIO().DisplaySize = size;
+    ui.frame(app);
+    ui.frame(app);
+  }
+  for (const std::string name : kWindows) {
+    CAPTURE(name);
+    const PlacedRect now = rect_of(name.c_str()), then = before[name];
+    CHECK(std::abs(now.x - then.x) <= 1.5f);
+    CHECK(std::abs(now.y - then.y) <= 1.5f);
+    CHECK(std::abs(now.w - then.w) <= 1.5f);
+    CHECK(std::abs(now.h - then.h) <= 1.5f);
+  }
+  // Reset layout brings the floating window back to its first place too.
+  app.reset_layout();
+  ui.frame(app);
+  CHECK(rect_of("Compare checkpoints").x == doctest::Approx(0.2 * 1600).epsilon(0.01));
+  CHECK(rect_of("Curves").x == doctest::Approx(0.22 * 1600).epsilon(0.01));
 }
 
 namespace {
