@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -29,15 +30,27 @@ void draw_status_bar(StudioApp& app) {
   // A watched run is the run on screen; the app's own trainer is idle meanwhile.
   const std::string state =
       s.watch ? "watching: " + to_string(s.watch->state) : to_string(app.run_state());
+  char line[160];
   if (s.have_metrics)
-    ImGui::Text("[%s] step %lld  %.0f img/s%s  |  F1 help", state.c_str(),
-                static_cast<long long>(m.step), m.images_per_sec, status.c_str());
+    std::snprintf(line, sizeof line, "[%s] step %lld  %.0f img/s  |  F1 help", state.c_str(),
+                  static_cast<long long>(m.step), m.images_per_sec);
   else
-    ImGui::Text("[%s]%s  |  F1 help", state.c_str(), status.c_str());
-  ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("Reset layout").x - 24);
+    std::snprintf(line, sizeof line, "[%s]  |  F1 help", state.c_str());
+  const std::string text = line + status;
+  // The button keeps its place at the right; a line too long for the rest is cut short
+  // there, and shown whole while hovered.
+  const float button_x = ImGui::GetWindowWidth() - ImGui::CalcTextSize("Reset layout").x - 24;
+  const ImVec2 text_min = ImGui::GetCursorScreenPos();
+  const float text_room = button_x - ImGui::GetStyle().ItemSpacing.x - ImGui::GetCursorPosX();
+  ImGui::PushClipRect(text_min, ImVec2(text_min.x + text_room, text_min.y + height), true);
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopClipRect();
+  if (ImGui::CalcTextSize(text.c_str()).x > text_room && ImGui::IsItemHovered())
+    ImGui::SetTooltip("%s", text.c_str());
+  ImGui::SameLine(button_x);
   if (ImGui::SmallButton("Reset layout")) app.reset_layout();
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("every panel back to its place for this window size");
+    ImGui::SetTooltip("every panel and window back to its place for this window size");
   ImGui::End();
 }
 
