@@ -14,7 +14,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -32,6 +35,15 @@ using namespace mae::studio;
 namespace {
 
 std::vector<std::string> g_dropped;
+
+// Ctrl+C in the terminal, or the session ending (SIGTERM), must not lose a training run: the
+// first signal saves the run's unsaved steps and quits; a second one ends the app at once.
+volatile std::sig_atomic_t g_signal = 0;
+void on_quit_signal(int sig) {
+  g_signal = sig;
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
 
 void save_screenshot(GLFWwindow* window, const std::string& path) {
   int w = 0, h = 0;
@@ -153,6 +165,10 @@ int main(int argc, char** argv) {
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
+  std::signal(SIGINT, on_quit_signal);
+  std::signal(SIGTERM, on_quit_signal);
+  std::string saved_on_signal;  // where the run went when a signal ended the app
+  std::filesystem::file_time_type signal_time;
   {
     GlViewRenderer renderer;
     StudioApp app(renderer, options);
@@ -178,6 +194,14 @@ int main(int argc, char** argv) {
       if (!g_dropped.empty()) {
         app.handle_drop(g_dropped);
         g_dropped.clear();
+      }
+      if (g_signal) {
+        signal_time = std::filesystem::file_time_type::clock::now();
+        saved_on_signal = app.quit_saving_work();
+        std::fprintf(
+            stderr, "mae-studio: %s: %s\n", strsignal(g_signal),
+            saved_on_signal.empty() ? "quitting" : "saving the training run, then quitting");
+        break;
       }
       if (glfwWindowShouldClose(window)) {
         if (options.frames > 0 || app.request_close()) break;
@@ -219,11 +243,20 @@ int main(int argc, char** argv) {
     }
     if (!options.frame_stats.empty()) std::ofstream(options.frame_stats) << stats.to_json() << '\n';
     if (!options.report.empty()) write_report(app, times, options.report);
+  }  // the app's trainer is joined here, and writes a save it was asked for
+  if (!saved_on_signal.empty()) {
+    std::error_code ec;
+    const bool written = std::filesystem::last_write_time(saved_on_signal, ec) >= signal_time;
+    std::fprintf(stderr,
+                 written ? "mae-studio: the training run was saved to %s\n"
+                         : "mae-studio: could not save the training run to %s\n",
+                 saved_on_signal.c_str());
+    if (!written) exit_code = 1;
   }
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
   glfwDestroyWindow(window);
   glfwTerminate();
-  return 0;
+  return exit_code;
 }

@@ -377,6 +377,14 @@ bool StudioApp::request_close() {
   return false;
 }
 
+std::string StudioApp::quit_saving_work() {
+  state_.quit = true;
+  if (unsaved_steps() == 0) return "";
+  const std::string path = default_save_path();
+  save_checkpoint(path);
+  return path;
+}
+
 int64_t StudioApp::unsaved_steps() const {
   if (!session_ || !state_.have_metrics) return 0;
   return std::max<int64_t>(0,

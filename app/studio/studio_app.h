@@ -99,6 +99,10 @@ class StudioApp {
   bool request_close();
   // Steps of the current run done since its last save (0 without a run).
   int64_t unsaved_steps() const;
+  // Quits without asking (a signal: nobody may be there to answer the dialog), saving the
+  // run's unsaved steps first to default_save_path(); returns that path, or "" when there
+  // was nothing to save. The save is written when the app is destroyed.
+  std::string quit_saving_work();
   void message(const std::string& text);
   // Every panel back to its default place for the current window size.
   void reset_layout();
