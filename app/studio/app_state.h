@@ -188,6 +188,7 @@ struct RunWatchState {
 struct WindowPlace {
   ImVec2 pos, size;  // fractions of `area`
   ImVec2 area;       // in pixels; (0, 0) until learnt
+  ImVec2 drawn_in;   // the area of the last frame that drew it
 };
 
 struct AppState {

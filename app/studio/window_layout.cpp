@@ -26,8 +26,8 @@ bool differs(ImVec2 a, ImVec2 b) { return a.x != b.x || a.y != b.y; }
 
 // Sets the next window's place, in pixels of `area` (which starts at the top left):
 // `fallback` on first use and after Reset layout, and also when `keep_inside` and the window
-// lies outside the area; the place it was learnt at, scaled, when the area has changed
-// since.
+// lies outside the area; the place it was learnt at, scaled, when the area is not the one
+// it was last drawn in.
 void place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 area,
                        bool keep_inside) {
   const WindowPlace& learnt = app.state().window_places[title];
@@ -35,7 +35,7 @@ void place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 
   ImGuiCond cond = ImGuiCond_FirstUseEver;
   if (app.state().reset_layout) {
     cond = ImGuiCond_Always;
-  } else if (learnt.area.x > 0 && differs(learnt.area, area)) {
+  } else if (learnt.area.x > 0 && differs(learnt.drawn_in, area)) {
     target = {learnt.pos.x, learnt.pos.y, learnt.size.x, learnt.size.y};
     cond = ImGuiCond_Always;
   } else if (const ImGuiWindow* w = ImGui::FindWindowByName(title); w && keep_inside) {
@@ -53,9 +53,10 @@ void place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 
 // take ImGui's rounding to whole pixels) keeps them as they are, so that many resizes in a
 // row (a window edge dragged) add up no rounding.
 void learn_place(StudioApp& app, const char* title, ImVec2 area) {
+  WindowPlace& place = app.state().window_places[title];
+  place.drawn_in = area;
   if (area.x < kMinLearnWidth || area.y < kMinLearnHeight) return;
   const ImGuiWindow* w = ImGui::GetCurrentWindow();
-  WindowPlace& place = app.state().window_places[title];
   const auto near = [](float pixels, float fraction, float length) {
     return std::abs(pixels - fraction * length) <= 1.0f;
   };

@@ -765,7 +765,8 @@ TEST_CASE("layout: a resized window keeps the arrangement, scaled, even through 
     ImGui::GetIO().DisplaySize = ImVec2(width, 600 + (width - 800) / 2);
     ui.frame(app);
   }
-  for (const ImVec2 size : {ImVec2(60, 40), ImVec2(1, 1), ImVec2(1600, 1000)}) {
+  for (const ImVec2 size :
+       {ImVec2(1600, 1000), ImVec2(60, 40), ImVec2(300, 200), ImVec2(1, 1), ImVec2(1600, 1000)}) {
     ImGui::GetIO().DisplaySize = size;
     ui.frame(app);
     ui.frame(app);
