@@ -112,7 +112,8 @@ struct ExplorerState {
   uint64_t model_version_seen = 0;
   double last_latency_ms = 0.0;
   float masked_view_rect[4] = {0, 0, 0, 0};  // screen x, y, width, height (paint target)
-  bool extras_stale = false;  // the sweep / attention / stages shown belong to an older mask
+  float below_large_views = 0;  // height of what follows the two large pictures, last frame
+  bool extras_stale = false;    // the sweep / attention / stages shown belong to an older mask
   AttentionChoice attention;
   PaintState paint;
   std::vector<MaskUndo> undo;  // newest last, at most 50

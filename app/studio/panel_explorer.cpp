@@ -247,7 +247,19 @@ void draw_explorer_panel(StudioApp& app) {
   ViewStyle recon = grid;
   recon.tint_mask = false;
   recon.heat_map = e.show_heat;
-  const float width = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2.0f;
+  // The two large pictures give up height, down to the small ones' size, so that what
+  // follows them (measured last frame: the small pictures, the attention, the ratio sweep)
+  // fits in the panel without scrolling.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float half = (avail.x - style.ItemSpacing.x) / 2.0f;
+  const float small = (avail.x - 3 * style.ItemSpacing.x) / 4.0f;
+  const float aspect = r.masked.empty() ? 1.0f
+                                        : static_cast<float>(r.masked.height()) /
+                                              static_cast<float>(r.masked.width());
+  const float room =
+      avail.y - ImGui::GetTextLineHeightWithSpacing() - style.ItemSpacing.y - e.below_large_views;
+  const float width = std::clamp(room / aspect, std::min(small, half), half);
   ImGui::BeginGroup();
   caption("masked (click or paint patches)", "masked (click, paint)", width);
   auto uv = draw_view(app, r.masked, grid, width, "explorer-masked");
@@ -265,8 +277,7 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::TextUnformatted(e.show_heat ? "reconstruction + error" : "reconstruction");
   draw_view(app, r.reconstruction, recon, width, "explorer-reconstruction");
   ImGui::EndGroup();
-  const float small =
-      (ImGui::GetContentRegionAvail().x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.0f;
+  const float below_top = ImGui::GetCursorPosY();
   ImGui::BeginGroup();
   ImGui::TextUnformatted("+ visible");
   if (ImGui::IsItemHovered())
@@ -307,6 +318,7 @@ void draw_explorer_panel(StudioApp& app) {
       ImGui::EndGroup();
     }
   }
+  e.below_large_views = ImGui::GetCursorPosY() - below_top;
   ImGui::End();
 }
 

@@ -837,6 +837,27 @@ TEST_CASE("layout: at 1280x720 and 1024x768 no panel or window is cut off at its
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
 }
 
+TEST_CASE("layout: the explorer's pictures and ratio sweep fit its panel without scrolling") {
+  // The two large pictures took half the panel's width whatever its height, which pushed the
+  // ratio sweep below the panel's bottom at 1600x1000 and 1280x800.
+  LaunchedApp launched("mae-studio-test-explorer-fits");
+  auto& [dir, ui, renderer, app] = launched;
+  for (const ImVec2 size : {ImVec2(1600, 1000), ImVec2(1280, 800), ImVec2(1024, 768)}) {
+    CAPTURE(size.x);
+    ImGui::GetIO().DisplaySize = size;
+    REQUIRE(frames_until(ui, app, [&] {
+      return app.state().explorer.result && !app.state().explorer.result->sweep.empty();
+    }));
+    for (int i = 0; i < 3; ++i) ui.frame(app);
+    const ImGuiWindow* w = ImGui::FindWindowByName("Masking explorer");
+    REQUIRE(w != nullptr);
+    CHECK(w->ScrollMax.y == 0);
+    // ... and not by shrinking the large pictures below the small ones.
+    CHECK(app.state().explorer.masked_view_rect[2] >= (w->ContentRegionRect.GetWidth() - 24) / 4);
+  }
+  ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
+}
+
 TEST_CASE("layout: a floating window stays above the panels when a panel is clicked") {
   // Panels used to come to the front when clicked and cover the window their own button had
   // opened; pressing the button again then showed nothing. They were also slightly
