@@ -76,9 +76,10 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   // wide as the map: beside the small views it has no more room.
   const float label_room = ImGui::CalcTextSize("layer").x + ImGui::GetStyle().ItemInnerSpacing.x;
   ImGui::SetNextItemWidth(width - label_room);
-  ImGui::SliderInt("layer", &a.layer, 0, layers - 1);
+  ImGui::SliderInt("layer", &a.layer, 0, layers - 1, "%d", ImGuiSliderFlags_AlwaysClamp);
   ImGui::SetNextItemWidth(width - label_room);
-  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean of heads" : "%d");
+  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean of heads" : "%d",
+                   ImGuiSliderFlags_AlwaysClamp);
   if (a.query_row < 0) {
     caption("from the cls token; click a patch", "from cls; click a patch", width);
   } else {
@@ -154,7 +155,8 @@ void draw_explorer_panel(StudioApp& app) {
   }
 
   MaskSettings mask{e.ratio, e.strategy, e.seed};
-  bool mask_changed = ImGui::SliderFloat("ratio", &mask.ratio, 0.0f, 0.95f, "%.2f");
+  bool mask_changed =
+      ImGui::SliderFloat("ratio", &mask.ratio, 0.0f, 0.95f, "%.2f", ImGuiSliderFlags_AlwaysClamp);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "masking ratio: the fraction of patches removed before the encoder\n"

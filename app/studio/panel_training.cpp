@@ -97,7 +97,8 @@ void draw_training_panel(StudioApp& app) {
     }
     ImGui::EndCombo();
   }
-  ImGui::SliderFloat("mask ratio", &f.mask_ratio, 0.05f, 0.95f, "%.2f");
+  ImGui::SliderFloat("mask ratio", &f.mask_ratio, 0.05f, 0.95f, "%.2f",
+                     ImGuiSliderFlags_AlwaysClamp);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("fraction of patches removed in training (the paper: 0.75)");
   strategy_combo("strategy", &f.strategy);
@@ -111,7 +112,8 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::InputInt("steps", &steps, 100, 1000)) app.set_training_steps(steps);
   if (ImGui::InputInt("warmup steps", &f.warmup_steps, 10, 100))
     f.warmup_steps = std::clamp(f.warmup_steps, 0, f.steps);
-  ImGui::SliderFloat("crop min scale", &f.crop_min, 0.05f, 1.0f, "%.2f");
+  ImGui::SliderFloat("crop min scale", &f.crop_min, 0.05f, 1.0f, "%.2f",
+                     ImGuiSliderFlags_AlwaysClamp);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("RandomResizedCrop keeps between this fraction and all of each picture");
   ImGui::Checkbox("norm_pix_loss", &f.norm_pix);

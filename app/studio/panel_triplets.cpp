@@ -19,7 +19,11 @@ void draw_triplets_panel(StudioApp& app) {
     ImGui::SameLine();
     int index = s.snapshot_index < 0 ? newest : std::min(s.snapshot_index, newest);
     ImGui::SetNextItemWidth(-1);
-    if (ImGui::SliderInt("##snapshot", &index, 0, newest, "snapshot %d")) s.snapshot_index = index;
+    // Clamped also when typed (Ctrl+click, or Tab onto it): as in every slider of the app.
+    // Unclamped, "-5" read before the first snapshot and ended the app.
+    if (ImGui::SliderInt("##snapshot", &index, 0, newest, "snapshot %d",
+                         ImGuiSliderFlags_AlwaysClamp))
+      s.snapshot_index = index;
     shown = s.snapshots[static_cast<size_t>(index)];
   } else {
     shown = s.checkpoint_snapshot;

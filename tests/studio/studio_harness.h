@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -65,6 +66,30 @@ struct HeadlessImGui {
     frame(app);
     io.MouseDown[0] = false;
     frame(app);
+  }
+  // A Ctrl+click at `at`, which turns a slider into a text field, then `text` typed into it.
+  void type_into_slider(StudioApp& app, ImVec2 at, const char* text) {
+    ImGui::GetIO().KeyCtrl = true;
+    click(app, at);
+    ImGui::GetIO().KeyCtrl = false;
+    ImGui::GetIO().AddInputCharactersUTF8(text);
+    frame(app);
+    frame(app);
+  }
+  // Where the item `label` of `window` is (an item not inside a pushed id): found by moving
+  // the mouse down the window's middle until ImGui reports that item hovered.
+  ImVec2 find_item(StudioApp& app, const char* window, const char* label) {
+    const ImGuiWindow* w = ImGui::FindWindowByName(window);
+    REQUIRE(w != nullptr);
+    const ImGuiID id = ImHashStr(label, 0, w->ID);
+    for (float y = w->Pos.y; y < w->Pos.y + w->Size.y; y += 4) {
+      const ImVec2 at(w->Pos.x + w->Size.x * 0.6f, y);
+      ImGui::GetIO().MousePos = at;
+      frame(app);
+      if (ImGui::GetCurrentContext()->HoveredId == id) return at;
+    }
+    FAIL("no item " << label << " in " << window);
+    return {};
   }
   void press(StudioApp& app, int key, bool ctrl = false) {
     ImGui::GetIO().KeyCtrl = ctrl;

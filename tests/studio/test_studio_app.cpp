@@ -858,6 +858,29 @@ TEST_CASE("layout: the explorer's pictures and ratio sweep fit its panel without
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
 }
 
+TEST_CASE("sliders: a value typed into a slider stays in its range") {
+  // Ctrl+click (or Tab) turns an ImGui slider into a text field that took any number: "-5"
+  // in the Live triplets' snapshot slider read before the first snapshot and ended the app
+  // (found by a random-input session).
+  LaunchedApp launched("mae-studio-test-typed-slider");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.form.batch = 16;
+  s.form.steps = 1000;
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return s.snapshots.size() >= 2; }));
+  app.toggle_pause();
+  ui.type_into_slider(app, ui.find_item(app, "Live triplets", "##snapshot"), "-5");
+  CHECK(s.snapshot_index >= 0);
+  CHECK(s.snapshot_index < static_cast<int>(s.snapshots.size()));
+  ui.type_into_slider(app, ui.find_item(app, "Masking explorer", "ratio"), "7");
+  CHECK(s.explorer.ratio <= 0.95f);
+  ui.type_into_slider(app, ui.find_item(app, "Training", "mask ratio"), "-3");
+  CHECK(s.form.mask_ratio >= 0.05f);
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
+}
+
 TEST_CASE("layout: a floating window stays above the panels when a panel is clicked") {
   // Panels used to come to the front when clicked and cover the window their own button had
   // opened; pressing the button again then showed nothing. They were also slightly
