@@ -199,6 +199,11 @@ void StudioApp::start_training() {
     t.device = state_.form.device == ComputeDevice::Cuda ? "cuda" : "cpu";
     (state_.form.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = state_.form.bf16;
     resolve_device(t.device);
+    // A typed lr is refused here, with the field's name, not after the data is prepared.
+    if (!(t.base_lr > 0.0 && t.base_lr <= 1e6))
+      throw std::invalid_argument("base lr must be above 0 and at most 1e6, not " +
+                                  std::to_string(t.base_lr));
+    t.validate();
     reset_curves();
     state_.snapshots.clear();
     state_.snapshot_index = -1;

@@ -858,7 +858,7 @@ TEST_CASE("layout: the explorer's pictures and ratio sweep fit its panel without
   ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
 }
 
-TEST_CASE("sliders: a value typed into a slider stays in its range") {
+TEST_CASE("typed values: sliders keep their range, and Start refuses an lr that cannot train") {
   // Ctrl+click (or Tab) turns an ImGui slider into a text field that took any number: "-5"
   // in the Live triplets' snapshot slider read before the first snapshot and ended the app
   // (found by a random-input session).
@@ -879,6 +879,13 @@ TEST_CASE("sliders: a value typed into a slider stays in its range") {
   CHECK(s.form.mask_ratio >= 0.05f);
   app.stop_training();
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
+  // A typed learning rate that cannot train is refused at Start, with a message.
+  for (const float lr : {0.0f, -1.0f, std::nanf("")}) {
+    s.form.base_lr = lr;
+    app.start_training();
+    CHECK_FALSE(app.training_active());
+    CHECK(s.status.find("cannot start training: base lr") == 0);
+  }
 }
 
 TEST_CASE("layout: a floating window stays above the panels when a panel is clicked") {
