@@ -10,16 +10,22 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"  # the default "save to" path, runs/studio/last.safetensors, is relative
 
-# Training: interrupted once it has run a while.
-"$studio" --train-steps 100000 --frames 1000000 --report report.json --config-dir cfg \
-  > app.log 2>&1 &
-pid=$!
-sleep 20
-kill -INT "$pid"
-status=0
-wait "$pid" || status=$?
-cat app.log
-[ "$status" = 0 ] || { echo "FAIL: the app exited with $status after SIGINT"; exit 1; }
+# Runs the app with the given options, sends it `signal` after `seconds`, and fails unless it
+# then exits with 0. Its output goes to `log`.
+signal_after() {
+  local seconds="$1" signal="$2" log="$3"
+  shift 3
+  "$studio" --frames 1000000 --config-dir cfg "$@" > "$log" 2>&1 &
+  local pid=$! status=0
+  sleep "$seconds"
+  kill "-$signal" "$pid"
+  wait "$pid" || status=$?
+  cat "$log"
+  [ "$status" = 0 ] || { echo "FAIL: the app exited with $status after SIG$signal"; exit 1; }
+}
+
+# Training, interrupted once it has run a while.
+signal_after 20 INT app.log --train-steps 100000 --report report.json
 steps=$(python3 -c 'import json; print(json.load(open("report.json"))["last_step"])')
 [ "$steps" -gt 0 ] || { echo "FAIL: no training step in 20 s, nothing to save"; exit 1; }
 test -s runs/studio/last.safetensors || { echo "FAIL: the run was not saved"; exit 1; }
@@ -28,13 +34,6 @@ echo "SIGINT after step $steps: saved, exit 0"
 
 # Nothing to save: SIGTERM just quits.
 rm -rf runs
-"$studio" --frames 1000000 --config-dir cfg > idle.log 2>&1 &
-pid=$!
-sleep 3
-kill -TERM "$pid"
-status=0
-wait "$pid" || status=$?
-cat idle.log
-[ "$status" = 0 ] || { echo "FAIL: the idle app exited with $status after SIGTERM"; exit 1; }
+signal_after 3 TERM idle.log
 [ ! -e runs ] || { echo "FAIL: an idle app saved something"; exit 1; }
 echo "studio signal test: passed"
