@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "data/dataset.h"
 #include "io/checkpoint.h"
@@ -40,6 +41,15 @@ struct HeadlessImGui {
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
     io.DisplaySize = ImVec2(1600, 1000);
+    // ImGui's own keys at GLFW's codes, as the GLFW backend maps them in the app.
+    const std::pair<ImGuiKey, int> key_map[] = {
+        {ImGuiKey_Tab, 258},     {ImGuiKey_LeftArrow, 263}, {ImGuiKey_RightArrow, 262},
+        {ImGuiKey_UpArrow, 265}, {ImGuiKey_DownArrow, 264}, {ImGuiKey_Home, 268},
+        {ImGuiKey_End, 269},     {ImGuiKey_Delete, 261},    {ImGuiKey_Backspace, 259},
+        {ImGuiKey_Space, 32},    {ImGuiKey_Enter, 257},     {ImGuiKey_Escape, 256},
+        {ImGuiKey_A, 'A'},       {ImGuiKey_C, 'C'},         {ImGuiKey_V, 'V'},
+        {ImGuiKey_X, 'X'},       {ImGuiKey_Y, 'Y'},         {ImGuiKey_Z, 'Z'}};
+    for (const auto& [key, code] : key_map) io.KeyMap[key] = code;
     unsigned char* pixels = nullptr;
     int w = 0, h = 0;
     io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
