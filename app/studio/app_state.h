@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analysis_jobs.h"
+#include "file_kinds.h"
 #include "inference_worker.h"
 #include "train/run_follower.h"
 #include "training_session.h"
@@ -23,9 +24,6 @@
 namespace mae::studio {
 
 enum class ComputeDevice { Cpu, Cuda };
-
-// What the file browser is choosing for.
-enum class BrowseTarget { Checkpoint, ExplorerImage, TrainingData, CompareCheckpoint, RunFolder };
 
 // The file browser: where it is, what is selected, where it was used before.
 struct FileBrowserState {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "data/image_folder.h"
 #include "util/file_names.h"
 
 namespace mae::studio {
@@ -36,6 +37,35 @@ std::string glob_patterns(const std::vector<std::string>& extensions) {
     upper += " *" + upper_case(ext);
   }
   return lower + upper;
+}
+
+BrowseRequestKind browse_kind(BrowseTarget target) {
+  switch (target) {
+    case BrowseTarget::Checkpoint:
+      return {"Open checkpoint", BrowseWants::Checkpoint};
+    case BrowseTarget::CompareCheckpoint:
+      return {"Open checkpoint to compare", BrowseWants::Checkpoint};
+    case BrowseTarget::ExplorerImage:
+      return {"Open image", BrowseWants::Picture};
+    case BrowseTarget::TrainingData:
+      return {"Training data (a folder or an image)", BrowseWants::FolderOrPicture};
+    case BrowseTarget::RunFolder:
+      return {"Watch a run folder (written by mae train)", BrowseWants::Folder};
+  }
+  return {"Open", BrowseWants::Picture};
+}
+
+bool openable_file(const std::string& path, BrowseWants wants) {
+  switch (wants) {
+    case BrowseWants::Checkpoint:
+      return has_checkpoint_extension(path);
+    case BrowseWants::Picture:
+    case BrowseWants::FolderOrPicture:
+      return has_image_extension(path);
+    case BrowseWants::Folder:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace mae::studio

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "data/image_folder.h"
 #include "file_kinds.h"
 #include "io/hf_vitmae.h"
 #include "keys.h"
@@ -15,41 +14,7 @@
 
 namespace mae::studio {
 
-namespace {
 namespace fs = std::filesystem;
-
-// Files the target can open (folders are always listed, to walk through).
-bool openable_file(const fs::path& path, BrowseTarget target) {
-  switch (target) {
-    case BrowseTarget::Checkpoint:
-    case BrowseTarget::CompareCheckpoint:
-      return has_checkpoint_extension(path.string());
-    case BrowseTarget::ExplorerImage:
-      return has_image_extension(path.string());
-    case BrowseTarget::TrainingData:
-      return has_image_extension(path.string());
-    case BrowseTarget::RunFolder:
-      return false;  // folders only
-  }
-  return false;
-}
-
-const char* title_of(BrowseTarget target) {
-  switch (target) {
-    case BrowseTarget::Checkpoint:
-      return "Open checkpoint";
-    case BrowseTarget::ExplorerImage:
-      return "Open image";
-    case BrowseTarget::TrainingData:
-      return "Training data (a folder or an image)";
-    case BrowseTarget::CompareCheckpoint:
-      return "Open checkpoint to compare";
-    case BrowseTarget::RunFolder:
-      return "Watch a run folder (written by mae train)";
-  }
-  return "Open";
-}
-}  // namespace
 
 void draw_file_browser(StudioApp& app) {
   auto& s = app.state();
@@ -59,7 +24,8 @@ void draw_file_browser(StudioApp& app) {
   ImGui::SetNextWindowPos(b.anchor, ImGuiCond_Appearing);
   ImGui::SetNextWindowSize(ImVec2(560, 440), ImGuiCond_Appearing);
   ImGui::SetNextWindowBgAlpha(1.0f);
-  ImGui::Begin(title_of(s.file_browser_target), &s.show_file_browser);
+  const BrowseRequestKind kind = browse_kind(s.file_browser_target);
+  ImGui::Begin(kind.title, &s.show_file_browser);
   // A typed path: a folder goes there, anything else is opened.
   if (b.path_field_dir != b.dir) {
     std::snprintf(b.path_field, sizeof b.path_field, "%s", b.dir.c_str());
@@ -77,10 +43,9 @@ void draw_file_browser(StudioApp& app) {
     if (b.recent.empty()) ImGui::TextDisabled("nothing opened yet");
     ImGui::EndCombo();
   }
-  const bool folder_target = s.file_browser_target == BrowseTarget::TrainingData ||
-                             s.file_browser_target == BrowseTarget::RunFolder;
-  const bool checkpoint_target = s.file_browser_target == BrowseTarget::Checkpoint ||
-                                 s.file_browser_target == BrowseTarget::CompareCheckpoint;
+  const bool folder_target =
+      kind.wants == BrowseWants::Folder || kind.wants == BrowseWants::FolderOrPicture;
+  const bool checkpoint_target = kind.wants == BrowseWants::Checkpoint;
   if (folder_target && ImGui::Button("Use this folder")) app.browse_open(b.dir);
   if (checkpoint_target && is_hf_folder(b.dir)) {
     if (ImGui::Button("Open this Hugging Face folder")) app.browse_open(b.dir);
@@ -106,7 +71,7 @@ void draw_file_browser(StudioApp& app) {
   for (fs::directory_iterator it(b.dir, fs::directory_options::skip_permission_denied, ec), end;
        !ec && it != end; it.increment(ec)) {
     const bool is_dir = it->is_directory(ec);
-    if (is_dir || openable_file(it->path(), s.file_browser_target)) entries.push_back(*it);
+    if (is_dir || openable_file(it->path().string(), kind.wants)) entries.push_back(*it);
   }
   std::sort(entries.begin(), entries.end(), [&](const auto& a, const auto& c) {
     const bool da = a.is_directory(ec), dc = c.is_directory(ec);

@@ -54,24 +54,19 @@ void StudioApp::browse_to(const std::string& path) {
 void StudioApp::open_system_dialog() {
   SystemDialogRequest request;
   request.start_dir = state_.browser.dir;
-  switch (state_.file_browser_target) {
-    case BrowseTarget::Checkpoint:
-    case BrowseTarget::CompareCheckpoint:
-      request.title = "Open checkpoint";
+  const BrowseRequestKind kind = browse_kind(state_.file_browser_target);
+  request.title = kind.title;
+  switch (kind.wants) {
+    case BrowseWants::Checkpoint:
       request.filter_name = "Checkpoints";
       request.patterns = glob_patterns(checkpoint_extensions());
       break;
-    case BrowseTarget::ExplorerImage:
-      request.title = "Open image";
+    case BrowseWants::Picture:
       request.filter_name = "Images";
       request.patterns = glob_patterns(image_extensions());
       break;
-    case BrowseTarget::TrainingData:
-      request.title = "Training data folder";
-      request.folders = true;
-      break;
-    case BrowseTarget::RunFolder:
-      request.title = "Run folder to watch";
+    case BrowseWants::Folder:
+    case BrowseWants::FolderOrPicture:
       request.folders = true;
       break;
   }
