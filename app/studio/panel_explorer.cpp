@@ -2,6 +2,7 @@
 // clicked or painted in and out of the mask, grid overlay, error heat map, and the same
 // image at several ratios side by side (the paper's figure).
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <cmath>
@@ -251,11 +252,15 @@ void draw_explorer_panel(StudioApp& app) {
   recon.heat_map = e.show_heat;
   // The two large pictures give up height, down to the small ones' size, so that what
   // follows them (measured last frame: the small pictures, the attention, the ratio sweep)
-  // fits in the panel without scrolling.
+  // fits in the panel without scrolling. Widths leave room for the scrollbar whether it is
+  // shown or not: else its coming and going changes the small pictures' height, hence the
+  // room, hence whether it is needed, and the pictures flicker between two sizes.
   const ImGuiStyle& style = ImGui::GetStyle();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float half = (avail.x - style.ItemSpacing.x) / 2.0f;
-  const float small = (avail.x - 3 * style.ItemSpacing.x) / 4.0f;
+  const float across =
+      avail.x - (ImGui::GetCurrentWindow()->ScrollbarY ? 0.0f : style.ScrollbarSize);
+  const float half = (across - style.ItemSpacing.x) / 2.0f;
+  const float small = (across - 3 * style.ItemSpacing.x) / 4.0f;
   const float aspect = r.masked.empty() ? 1.0f
                                         : static_cast<float>(r.masked.height()) /
                                               static_cast<float>(r.masked.width());

@@ -888,6 +888,41 @@ TEST_CASE("typed values: sliders keep their range, and Start refuses an lr that 
   }
 }
 
+TEST_CASE("layout: the explorer's pictures settle at one size, with attention or without") {
+  // Their size depends on the room left below them, which depended on whether the panel's
+  // scrollbar was shown, which depended on their size: at 128 of 780 window sizes tried, the
+  // pictures flickered between two sizes every frame.
+  LaunchedApp launched("mae-studio-test-explorer-settles");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  int flickering = 0;
+  for (const bool attention : {false, true}) {
+    app.show_attention(attention);
+    for (const float width : {1024.0f, 1280.0f, 1600.0f}) {
+      for (float height = 600; height <= 1200; height += 20) {
+        ImGui::GetIO().DisplaySize = ImVec2(width, height);
+        REQUIRE(frames_until(ui, app, [&] {
+          return e.result && !e.dirty && e.result->extras_done &&
+                 (!attention || e.result->attention);
+        }));
+        for (int i = 0; i < 3; ++i) ui.frame(app);
+        float sizes[3];
+        for (float& size : sizes) {
+          ui.frame(app);
+          size = e.masked_view_rect[2];
+        }
+        if (sizes[0] != sizes[1] || sizes[1] != sizes[2]) {
+          MESSAGE("attention " << attention << " at " << width << "x" << height << ": " << sizes[0]
+                               << ", " << sizes[1] << ", " << sizes[2] << " px");
+          ++flickering;
+        }
+      }
+    }
+  }
+  CHECK(flickering == 0);
+  ImGui::GetIO().DisplaySize = ImVec2(1600, 1000);
+}
+
 TEST_CASE("layout: a floating window stays above the panels when a panel is clicked") {
   // Panels used to come to the front when clicked and cover the window their own button had
   // opened; pressing the button again then showed nothing. They were also slightly
