@@ -29,7 +29,7 @@ if [ "$kind" = asan ]; then
   # LibTorch's CUDA probe maps huge reserved ranges; ASan must not treat that as a leak or OOM.
   export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:detect_odr_violation=0"
   export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
-  tests=(-E "parity.hugging_face|fuzz.smoke|studio.smoke_under_xvfb")
+  tests=(-E "parity.hugging_face|fuzz.smoke|studio.smoke_under_xvfb|studio.signal_saves_the_run")
 else
   export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
   tests=(-R "run control|a run that reaches|batches are a pure|corrupt files are skipped|memory budget|decoded-image cache|a stopped sweep|launch:|training from the UI|while a run trains|probe and experiments|explorer: ratio|a finished run asks|Continue goes on|training on a photo folder|two Gloo ranks|a killed rank|watching a run folder|a followed run|Stop while a run|chaos:")
@@ -39,7 +39,8 @@ if [ -z "${DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then runner=(xvfb-ru
 "${runner[@]}" ctest --output-on-failure -j"$(nproc)" --timeout 1200 "${tests[@]}"
 if [ "$kind" = asan ]; then
   # The real window: Mesa unloads its driver before LeakSanitizer runs, so the driver's
-  # allocations show up as leaks from an unknown module; leak checking is off for this one.
+  # allocations show up as leaks from an unknown module; leak checking is off for these.
   ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" \
-    "${runner[@]}" ctest --output-on-failure --timeout 1200 -R studio.smoke_under_xvfb
+    "${runner[@]}" ctest --output-on-failure --timeout 1200 \
+    -R "studio.smoke_under_xvfb|studio.signal_saves_the_run"
 fi
