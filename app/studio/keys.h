@@ -4,13 +4,25 @@
 
 namespace mae::studio::keys {
 constexpr int kSpace = 32;
+constexpr int kA = 'A';
+constexpr int kC = 'C';
 constexpr int kO = 'O';
 constexpr int kR = 'R';
 constexpr int kS = 'S';
+constexpr int kV = 'V';
+constexpr int kX = 'X';
+constexpr int kY = 'Y';
 constexpr int kZ = 'Z';
 constexpr int kF1 = 290;
 constexpr int kEscape = 256;
 constexpr int kEnter = 257;
+constexpr int kTab = 258;
+constexpr int kBackspace = 259;
+constexpr int kDelete = 261;
 constexpr int kRightArrow = 262;
 constexpr int kLeftArrow = 263;
+constexpr int kDownArrow = 264;
+constexpr int kUpArrow = 265;
+constexpr int kHome = 268;
+constexpr int kEnd = 269;
 }  // namespace mae::studio::keys

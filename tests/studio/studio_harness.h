@@ -15,6 +15,7 @@
 
 #include "data/dataset.h"
 #include "io/checkpoint.h"
+#include "keys.h"
 #include "model/mae_model.h"
 #include "model/presets.h"
 #include "studio_app.h"
@@ -42,13 +43,24 @@ struct HeadlessImGui {
     io.IniFilename = nullptr;
     io.DisplaySize = ImVec2(1600, 1000);
     // ImGui's own keys at GLFW's codes, as the GLFW backend maps them in the app.
-    const std::pair<ImGuiKey, int> key_map[] = {
-        {ImGuiKey_Tab, 258},     {ImGuiKey_LeftArrow, 263}, {ImGuiKey_RightArrow, 262},
-        {ImGuiKey_UpArrow, 265}, {ImGuiKey_DownArrow, 264}, {ImGuiKey_Home, 268},
-        {ImGuiKey_End, 269},     {ImGuiKey_Delete, 261},    {ImGuiKey_Backspace, 259},
-        {ImGuiKey_Space, 32},    {ImGuiKey_Enter, 257},     {ImGuiKey_Escape, 256},
-        {ImGuiKey_A, 'A'},       {ImGuiKey_C, 'C'},         {ImGuiKey_V, 'V'},
-        {ImGuiKey_X, 'X'},       {ImGuiKey_Y, 'Y'},         {ImGuiKey_Z, 'Z'}};
+    const std::pair<ImGuiKey, int> key_map[] = {{ImGuiKey_Tab, keys::kTab},
+                                                {ImGuiKey_LeftArrow, keys::kLeftArrow},
+                                                {ImGuiKey_RightArrow, keys::kRightArrow},
+                                                {ImGuiKey_UpArrow, keys::kUpArrow},
+                                                {ImGuiKey_DownArrow, keys::kDownArrow},
+                                                {ImGuiKey_Home, keys::kHome},
+                                                {ImGuiKey_End, keys::kEnd},
+                                                {ImGuiKey_Delete, keys::kDelete},
+                                                {ImGuiKey_Backspace, keys::kBackspace},
+                                                {ImGuiKey_Space, keys::kSpace},
+                                                {ImGuiKey_Enter, keys::kEnter},
+                                                {ImGuiKey_Escape, keys::kEscape},
+                                                {ImGuiKey_A, keys::kA},
+                                                {ImGuiKey_C, keys::kC},
+                                                {ImGuiKey_V, keys::kV},
+                                                {ImGuiKey_X, keys::kX},
+                                                {ImGuiKey_Y, keys::kY},
+                                                {ImGuiKey_Z, keys::kZ}};
     for (const auto& [key, code] : key_map) io.KeyMap[key] = code;
     unsigned char* pixels = nullptr;
     int w = 0, h = 0;

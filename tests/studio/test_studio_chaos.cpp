@@ -251,7 +251,10 @@ TEST_CASE("chaos: random clicks, drags, keys and typing on the window never faul
   // Short texts only: a long number typed into the batch could ask for more memory than the
   // machine has, and a path typed into the data field could send training through the disk.
   const char* texts[] = {"-5", "7", "0", "nan", "abc", "0.3", "1e-3", " "};
-  const int keys_pressed[] = {258, 257, 256, 263, 262, 265, 264, 259, 32, 'R', 'Z', 'A', 290};
+  const int keys_pressed[] = {keys::kTab,        keys::kEnter,   keys::kEscape,    keys::kLeftArrow,
+                              keys::kRightArrow, keys::kUpArrow, keys::kDownArrow, keys::kBackspace,
+                              keys::kSpace,      keys::kR,       keys::kZ,         keys::kA,
+                              keys::kF1};
   int typed = 0, clicked = 0;
   for (int i = 0; i < 1500; ++i) {
     CAPTURE(i);
