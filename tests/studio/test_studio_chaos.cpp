@@ -51,6 +51,12 @@ void check_explorer_consistent(const StudioApp& app) {
   }
 }
 
+// A fixed sequence in the suite; MAE_CHAOS_SEED tries others when hunting.
+unsigned chaos_seed(unsigned suite_seed) {
+  const char* text = std::getenv("MAE_CHAOS_SEED");
+  return text ? static_cast<unsigned>(std::strtoul(text, nullptr, 10)) : suite_seed;
+}
+
 }  // namespace
 
 TEST_CASE("chaos: random user actions across panels and model shapes never fault a frame") {
@@ -78,10 +84,7 @@ TEST_CASE("chaos: random user actions across panels and model shapes never fault
   s.form.batch = 8;
   s.form.steps = 40;
 
-  // A fixed sequence in the suite; MAE_CHAOS_SEED tries others when hunting.
-  const char* seed_text = std::getenv("MAE_CHAOS_SEED");
-  const unsigned seed =
-      seed_text ? static_cast<unsigned>(std::strtoul(seed_text, nullptr, 10)) : 20261204u;
+  const unsigned seed = chaos_seed(20261204u);
   CAPTURE(seed);
   std::mt19937 rng(seed);
   const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
@@ -230,9 +233,7 @@ TEST_CASE("chaos: random clicks, drags, keys and typing on the window never faul
   std::snprintf(s.experiments.out, sizeof s.experiments.out, "%s", (dir / "sweep").c_str());
   s.form.batch = 8;
   s.form.steps = 60;
-  const char* seed_text = std::getenv("MAE_CHAOS_SEED");
-  const unsigned seed =
-      seed_text ? static_cast<unsigned>(std::strtoul(seed_text, nullptr, 10)) : 4u;
+  const unsigned seed = chaos_seed(4u);
   CAPTURE(seed);
   std::mt19937 rng(seed);
   const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
