@@ -79,14 +79,14 @@ struct HeadlessImGui {
       FAIL(app.state().internal_errors.front());
   }
   bool fail_on_fault = true;
-  // A left click at `at`, as the mouse makes it: down for a frame, then up.
-  void click(StudioApp& app, ImVec2 at) {
+  // A click at `at` (left unless `button` says), as the mouse makes it: down for a frame, then up.
+  void click(StudioApp& app, ImVec2 at, int button = 0) {
     ImGuiIO& io = ImGui::GetIO();
     io.MousePos = at;
     frame(app);  // hovered first, as a real pointer is
-    io.MouseDown[0] = true;
+    io.MouseDown[button] = true;
     frame(app);
-    io.MouseDown[0] = false;
+    io.MouseDown[button] = false;
     frame(app);
   }
   // A Ctrl+click at `at`, which turns a slider into a text field, then `text` typed into it.
