@@ -310,3 +310,23 @@ TEST_CASE("a run that reaches its step count finishes, and can still be saved af
   run.reset();
   CHECK(std::filesystem::exists(dir.path("at-exit.safetensors")));
 }
+
+TEST_CASE("unsaved steps count from the last save, and a resumed run starts with none") {
+  TempDir dir;
+  auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
+  TrainingRun run(std::make_unique<Trainer>(small_model(), small_run(3), data), RunCallbacks{});
+  CHECK(run.unsaved_steps() == 0);
+  run.start();
+  run.wait();
+  CHECK(run.unsaved_steps() == 3);
+  run.request_save(dir.path("run.safetensors"));
+  for (int i = 0; i < 500 && run.saved_step() < 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(run.unsaved_steps() == 0);
+
+  TrainingRun resumed(Trainer::resume(dir.path("run.safetensors"), data, 5), RunCallbacks{});
+  CHECK(resumed.unsaved_steps() == 0);
+  resumed.start();
+  resumed.wait();
+  CHECK(resumed.unsaved_steps() == 2);
+}

@@ -390,11 +390,7 @@ std::string StudioApp::quit_saving_work() {
   return path;
 }
 
-int64_t StudioApp::unsaved_steps() const {
-  if (!session_ || !state_.have_metrics) return 0;
-  return std::max<int64_t>(0,
-                           state_.last_metrics.step - std::max<int64_t>(0, session_->saved_step()));
-}
+int64_t StudioApp::unsaved_steps() const { return session_ ? session_->unsaved_steps() : 0; }
 
 bool StudioApp::training_active() const { return session_ && session_->active(); }
 

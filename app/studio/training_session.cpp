@@ -220,9 +220,9 @@ bool TrainingSession::active() const {
   return s == SessionState::Preparing || s == SessionState::Running || s == SessionState::Paused;
 }
 
-int64_t TrainingSession::saved_step() const {
+int64_t TrainingSession::unsaved_steps() const {
   std::lock_guard lock(mutex_);
-  return run_ ? run_->saved_step() : -1;
+  return run_ ? run_->unsaved_steps() : 0;
 }
 
 bool TrainingSession::paused() const { return state() == SessionState::Paused; }

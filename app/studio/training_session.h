@@ -56,8 +56,8 @@ class TrainingSession {
   // "preparing" until the trainer exists, then the run's state.
   SessionState state() const;
   bool active() const;  // preparing, running or paused
-  // The step of the last save that succeeded, -1 before any.
-  int64_t saved_step() const;
+  // Steps the trainer has taken since the last save (or since the step it resumed at).
+  int64_t unsaved_steps() const;
   bool paused() const;
 
   // UI thread: what arrived since the last call. Snapshots whose pictures have landed join

@@ -1,6 +1,8 @@
 // Why: see run_control.h.
 #include "train/run_control.h"
 
+#include <algorithm>
+
 #include "train/device.h"
 #include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
@@ -26,7 +28,10 @@ std::string to_string(RunState state) {
 }
 
 TrainingRun::TrainingRun(std::unique_ptr<Trainer> trainer, RunCallbacks callbacks)
-    : trainer_(std::move(trainer)), callbacks_(std::move(callbacks)) {}
+    : trainer_(std::move(trainer)),
+      callbacks_(std::move(callbacks)),
+      first_step_(trainer_->current_step()),
+      steps_taken_(first_step_) {}
 
 TrainingRun::~TrainingRun() {
   request_stop();
@@ -74,6 +79,10 @@ void TrainingRun::request_save(const std::string& path) {
     save_requests_.push_back(path);
   }
   changed_.notify_all();
+}
+
+int64_t TrainingRun::unsaved_steps() const {
+  return std::max<int64_t>(0, steps_taken_.load() - std::max(saved_step_.load(), first_step_));
 }
 
 RunState TrainingRun::state() const {
@@ -182,7 +191,9 @@ void TrainingRun::loop(const std::stop_token& stop) {
       if (callbacks_.threads_for_next_step)
         if (const int wanted = callbacks_.threads_for_next_step(); wanted > 0)
           set_intra_op_threads_here(wanted);
-      for (const auto& metrics : trainer_->step()) report(metrics);
+      const auto metrics_ready = trainer_->step();
+      steps_taken_ = trainer_->current_step();
+      for (const auto& metrics : metrics_ready) report(metrics);
     }
     for (const auto& metrics : trainer_->drain()) report(metrics);
   } catch (const std::exception& e) {

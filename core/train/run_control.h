@@ -48,6 +48,10 @@ class TrainingRun {
   // The step of the last successful save, -1 before any. Saves requested after the run
   // ended are still carried out (the thread serves them until the run is destroyed).
   int64_t saved_step() const { return saved_step_.load(); }
+  // Steps taken since the last save, or since the step the run began at (a resumed run
+  // starts with none). It counts a step as soon as the trainer has taken it, before its
+  // metrics are read back, so quitting right after the first steps still saves them.
+  int64_t unsaved_steps() const;
 
   // Consecutive non-finite steps after which the run pauses itself.
   static constexpr int kMaxNonfiniteInARow = 10;
@@ -67,6 +71,8 @@ class TrainingRun {
   bool stop_requested_ = false;  // training stops; the thread still serves saves
   std::vector<std::string> save_requests_;
   std::atomic<int64_t> saved_step_{-1};
+  const int64_t first_step_;          // where the trainer began (the resumed step, or 0)
+  std::atomic<int64_t> steps_taken_;  // the trainer's step, published for other threads
   std::jthread thread_;
 };
 

@@ -330,6 +330,31 @@ TEST_CASE("Stop while a run is still preparing stops it, and Start works again")
   REQUIRE(frames_until(ui, app, [&] { return !app.training_active(); }));
 }
 
+TEST_CASE("a signal right after the first steps saves them, before the UI has seen a step") {
+  // The unsaved count read the UI's last metrics, which arrive a step late and only when a
+  // frame polls them: Ctrl+C in a run's first moments quit without saving its steps.
+  const auto saved = std::filesystem::temp_directory_path() / "mae-studio-test-early-signal";
+  std::filesystem::remove_all(saved);
+  {
+    TrainingApp training;
+    auto& app = training.app;
+    auto& form = app.state().form;
+    form.batch = 8;
+    std::snprintf(form.save_path, sizeof form.save_path, "%s",
+                  (saved / "last.safetensors").c_str());
+    app.set_training_steps(200);
+    app.start_training();
+    for (int i = 0; i < 6000 && app.unsaved_steps() == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(app.unsaved_steps() > 0);
+    CHECK_FALSE(app.state().have_metrics);  // no frame has run: the UI has seen no step
+    CHECK(app.quit_saving_work() == (saved / "last.safetensors").string());
+  }  // the save is written as the app closes
+  const auto info = read_checkpoint_info((saved / "last.safetensors").string());
+  std::filesystem::remove_all(saved);
+  CHECK(info.step > 0);
+}
+
 TEST_CASE("a finished run asks on close until it is saved") {
   TrainingApp training;
   auto& [ui, renderer, app] = training;
