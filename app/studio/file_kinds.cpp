@@ -48,7 +48,8 @@ BrowseRequestKind browse_kind(BrowseTarget target) {
     case BrowseTarget::ExplorerImage:
       return {"Open image", BrowseWants::Picture};
     case BrowseTarget::TrainingData:
-      return {"Training data (a folder or an image)", BrowseWants::FolderOrPicture};
+      return {"Training data (a folder or an image)", BrowseWants::FolderOrPicture,
+              "Training data (a folder)"};
     case BrowseTarget::RunFolder:
       return {"Watch a run folder (written by mae train)", BrowseWants::Folder};
   }

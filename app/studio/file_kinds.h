@@ -25,6 +25,9 @@ enum class BrowseWants { Checkpoint, Picture, Folder, FolderOrPicture };
 struct BrowseRequestKind {
   const char* title;
   BrowseWants wants;
+  // The desktop's choosers pick a folder or a file, not either: for FolderOrPicture they
+  // pick a folder, and say so in this title (the in-app browser takes single pictures).
+  const char* folder_chooser_title = nullptr;
 };
 BrowseRequestKind browse_kind(BrowseTarget target);
 // Whether the file (not a folder) at `path` is one that `wants` can open.

@@ -66,8 +66,11 @@ void StudioApp::open_system_dialog() {
       request.patterns = glob_patterns(image_extensions());
       break;
     case BrowseWants::Folder:
+      request.folders = true;
+      break;
     case BrowseWants::FolderOrPicture:
       request.folders = true;
+      request.title = kind.folder_chooser_title;
       break;
   }
   std::string error;

@@ -1145,6 +1145,8 @@ TEST_CASE("the desktop's file chooser runs beside the window and opens what it r
     args_file = std::ifstream(tools / "args");
     const std::string folder_args((std::istreambuf_iterator<char>(args_file)), {});
     CHECK(folder_args.find("--directory") != std::string::npos);
+    // It picks folders only, and its title says so (the in-app browser also lists pictures).
+    CHECK(folder_args.find("--title=Training data (a folder)") != std::string::npos);
   }
   setenv("PATH", old_path.c_str(), 1);
   std::filesystem::remove_all(tools);
