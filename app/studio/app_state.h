@@ -184,6 +184,12 @@ struct RunWatchState {
 // Where a panel or floating window sits, as fractions of the area it was laid out in, learnt
 // from where it is (its default, the saved layout, the user's moves), so that it keeps the
 // arrangement when the app's window is resized.
+// A fault the frame's guard caught, and in how many frames it has happened.
+struct InternalError {
+  std::string text;
+  int64_t frames = 1;
+};
+
 struct WindowPlace {
   ImVec2 pos, size;  // fractions of `area`
   ImVec2 area;       // in pixels; (0, 0) until learnt
@@ -224,8 +230,8 @@ struct AppState {
   bool quit = false;
   float ui_scale = 1.0f;
   // Faults the frame's guard caught (a bug, not bad input: that is reported where it is
-  // read), each once; the app went on past them.
-  std::vector<std::string> internal_errors;
+  // read), each once with the frames it happened in; the app went on past them.
+  std::vector<InternalError> internal_errors;
 };
 
 }  // namespace mae::studio

@@ -84,6 +84,12 @@ struct LaunchTimes {
   double first_frame = -1, model_loaded = -1;
 };
 
+nlohmann::json internal_errors_json(const std::vector<InternalError>& errors) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& e : errors) list.push_back({{"text", e.text}, {"frames", e.frames}});
+  return list;
+}
+
 void write_report(const StudioApp& app, const LaunchTimes& times, const std::string& path) {
   const auto& s = app.state();
   const auto info = const_cast<StudioApp&>(app).worker().model_info();
@@ -102,7 +108,7 @@ void write_report(const StudioApp& app, const LaunchTimes& times, const std::str
        s.explorer.result ? s.explorer.result->main.mask.sum().item<double>() : 0.0},
       {"explorer_latency_ms", s.explorer.last_latency_ms},
       {"status", s.status},
-      {"internal_errors", s.internal_errors},
+      {"internal_errors", internal_errors_json(s.internal_errors)},
       {"first_frame_seconds", times.first_frame},
       {"model_loaded_seconds", times.model_loaded}};
   for (const char* name : {"Training", "Live triplets", "Curves", "Masking explorer", "Checkpoint"})

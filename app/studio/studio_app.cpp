@@ -35,6 +35,11 @@ bool same_geometry(const ExploreViews& a, const ExploreViews& b) {
          a.mask.sizes().equals(b.mask.sizes());
 }
 
+bool is_power_of_ten(int64_t n) {
+  while (n >= 10 && n % 10 == 0) n /= 10;
+  return n == 1;
+}
+
 }  // namespace
 
 StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
@@ -620,8 +625,15 @@ void StudioApp::guarded(const char* part, Part&& run) {
     const std::string text = std::string("internal error in ") + part + " (please report it; " +
                              "the app goes on): " + one_line_error(e);
     auto& seen = state_.internal_errors;
-    if (std::find(seen.begin(), seen.end(), text) != seen.end()) return;
-    seen.push_back(text);
+    const auto same = [&](const InternalError& known) { return known.text == text; };
+    if (const auto known = std::find_if(seen.begin(), seen.end(), same); known != seen.end()) {
+      // A fault that comes back every frame is logged again at 10, 100, 1000... frames: the
+      // log says it goes on without filling up.
+      if (is_power_of_ten(++known->frames))
+        message(text + " (in " + std::to_string(known->frames) + " frames so far)");
+      return;
+    }
+    seen.push_back({text});
     message(text);
   }
 }

@@ -76,7 +76,7 @@ struct HeadlessImGui {
     for (bool& k : ImGui::GetIO().KeysDown) k = false;
     // The app goes on past a fault in a panel; a test does not.
     if (fail_on_fault && !app.state().internal_errors.empty())
-      FAIL(app.state().internal_errors.front());
+      FAIL(app.state().internal_errors.front().text);
   }
   bool fail_on_fault = true;
   // A click at `at` (left unless `button` says), as the mouse makes it: down for a frame, then up.

@@ -562,7 +562,7 @@ TEST_CASE("attention: weights of another shape never meet the old model's attent
   }));
 }
 
-TEST_CASE("a fault in a panel is logged once and the app goes on drawing") {
+TEST_CASE("a fault in a panel is logged once, counted, and the app goes on drawing") {
   LaunchedApp launched("mae-studio-test-fault");
   auto& [dir, ui, renderer, app] = launched;
   auto& e = app.state().explorer;
@@ -578,9 +578,18 @@ TEST_CASE("a fault in a panel is logged once and the app goes on drawing") {
   ui.fail_on_fault = false;
   for (int i = 0; i < 3; ++i) ui.frame(app);
   REQUIRE(app.state().internal_errors.size() == 1);
-  CHECK(app.state().internal_errors[0].find("in the Masking explorer") != std::string::npos);
-  CHECK(std::count(app.state().log.begin(), app.state().log.end(),
-                   app.state().internal_errors[0]) == 1);
+  const std::string fault = app.state().internal_errors[0].text;
+  CHECK(fault.find("in the Masking explorer") != std::string::npos);
+  CHECK(std::count(app.state().log.begin(), app.state().log.end(), fault) == 1);
+  // Coming back every frame, it is counted, and logged again at 10 and 100 frames only.
+  for (int i = 3; i < 120; ++i) ui.frame(app);
+  CHECK(app.state().internal_errors[0].frames == 120);
+  const auto mentions = [&](const std::string& text) {
+    return std::count(app.state().log.begin(), app.state().log.end(), text);
+  };
+  CHECK(mentions(fault) == 1);
+  CHECK(mentions(fault + " (in 10 frames so far)") == 1);
+  CHECK(mentions(fault + " (in 100 frames so far)") == 1);
   // The frame went on: the panels after the explorer were drawn, and ImGui's stacks are whole.
   CHECK(ImGui::FindWindowByName("Masking explorer") != nullptr);
   CHECK(ImGui::GetCurrentContext()->CurrentWindowStack.Size == 0);
