@@ -3,6 +3,7 @@
 // that the UI polls, and hands its report over once, when done.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include "analysis/probe.h"
 #include "analysis/ratio_sweep.h"
+#include "util/intra_op_threads.h"
 
 namespace mae::studio {
 
@@ -33,7 +35,13 @@ class BackgroundJob {
   BackgroundJob(Work work, std::string failure)
       : thread_([this, work = std::move(work), failure = std::move(failure)](std::stop_token stop) {
           try {
-            auto report = work([this](JobProgress p) { set(&progress_, std::move(p)); }, stop);
+            use_cores();
+            auto report = work(
+                [this](JobProgress p) {
+                  use_cores();  // reports come between steps: the place to follow share_cores
+                  set(&progress_, std::move(p));
+                },
+                stop);
             set(&report_, std::optional<Report>(std::move(report)));
           } catch (const std::exception& e) {
             set(&error_, std::optional<std::string>(failure + e.what()));
@@ -45,6 +53,10 @@ class BackgroundJob {
   BackgroundJob& operator=(const BackgroundJob&) = delete;
 
   void cancel() { thread_.request_stop(); }
+  // The intra-op threads the job's work may use from its next report on (0: all of them),
+  // so that it and a CPU training run beside it split the cores instead of both running
+  // teams as wide as the machine.
+  void share_cores(int threads) { cores_ = threads; }
   bool active() const { return get(active_); }
   JobProgress progress() const { return get(progress_); }
   // Once each: the report (possibly a cancelled one) or the error that ended the work.
@@ -52,6 +64,10 @@ class BackgroundJob {
   std::optional<std::string> take_error() { return take(&error_); }
 
  private:
+  void use_cores() {
+    const int wanted = cores_.load();
+    set_intra_op_threads_here(wanted > 0 ? wanted : default_intra_op_threads());
+  }
   template <class T>
   void set(T* field, T value) {
     std::lock_guard lock(mutex_);
@@ -70,6 +86,7 @@ class BackgroundJob {
     return out;
   }
 
+  std::atomic<int> cores_{0};
   mutable std::mutex mutex_;
   JobProgress progress_;
   bool active_ = true;

@@ -196,6 +196,14 @@ struct WindowPlace {
   ImVec2 drawn_in;   // the area of the last frame that drew it
 };
 
+// How the CPU's threads are split while a CPU training run, a ratio sweep on the CPU and a
+// probe run at once; each alone uses all of them.
+struct CpuShare {
+  int each = 0;         // threads each of the sharers uses; 0 when nothing shares
+  int of = 0;           // the threads a step uses alone
+  std::string sharers;  // "training and the probe"
+};
+
 struct AppState {
   TrainingForm form;
   ExplorerState explorer;
@@ -203,6 +211,7 @@ struct AppState {
   CompareState compare;
   ExperimentsState experiments;
   ProbeState probe;
+  CpuShare cpu_share;
   CurveState curves;
   // Earlier runs' smoothed losses, drawn faintly beside the current run until cleared.
   std::vector<CurveState> earlier_curves;  // oldest first, at most 4

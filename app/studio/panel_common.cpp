@@ -69,6 +69,15 @@ std::string loss_text(int64_t step, double loss) {
   return text;
 }
 
+void cpu_share_note(const StudioApp& app) {
+  const auto& share = app.state().cpu_share;
+  if (share.each == 0) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("the CPU is shared by %s: %d of its %d threads each", share.sharers.c_str(),
+                     share.each, share.of);
+  ImGui::PopStyleColor();
+}
+
 bool strategy_combo(const char* label, MaskStrategy* strategy) {
   const char* names[] = {"random", "block", "grid"};
   int index = static_cast<int>(*strategy);

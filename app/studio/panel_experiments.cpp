@@ -208,6 +208,7 @@ void draw_experiments_window(StudioApp& app) {
                                  : "waiting");
       ImGui::ProgressBar(static_cast<float>(part), ImVec2(-1, 0), label);
     }
+    cpu_share_note(app);
   }
   ImGui::Separator();
   if (x.report)

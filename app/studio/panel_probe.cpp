@@ -43,6 +43,7 @@ void draw_probe_window(StudioApp& app) {
     ImGui::SameLine();
     ImGui::ProgressBar(static_cast<float>(p.progress.fraction), ImVec2(-1, 0),
                        p.progress.line.c_str());
+    cpu_share_note(app);
   }
   ImGui::Separator();
   if (!p.report) {

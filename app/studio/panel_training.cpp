@@ -211,6 +211,7 @@ void draw_training_panel(StudioApp& app) {
     ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
     ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB%s", m.images_per_sec, m.step_ms,
                 static_cast<double>(m.memory_bytes) / (1 << 20), m.graphed ? "   CUDA graph" : "");
+    cpu_share_note(app);
   }
   if (m.skipped_files > 0)
     ImGui::TextColored(ImVec4(1, 0.7f, 0.2f, 1), "%lld unreadable files skipped",

@@ -61,6 +61,10 @@ void same_line_if_fits(const char* next_label, RowItem kind = RowItem::Button);
 // that captions side by side keep their pictures level instead of wrapping.
 void caption(const char* full, const char* brief, float width);
 
+// While a sweep or probe shares the CPU with other work, a line saying how: the user then
+// knows why it runs slower than alone.
+void cpu_share_note(const StudioApp& app);
+
 // The mask-strategy combo; true when the user changed it.
 bool strategy_combo(const char* label, MaskStrategy* strategy);
 

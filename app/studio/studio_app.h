@@ -129,6 +129,10 @@ class StudioApp {
   void pump_explorer_result();
   void pump_compare();
   void pump_jobs();
+  // Splits the CPU's cores between a CPU training run, a ratio sweep on the CPU and a
+  // probe, whichever run at once (two OpenMP teams as wide as the machine slow each other
+  // several times over); each alone uses them all.
+  void share_cores();
   void submit_explorer();
   void submit_compare();
   void handle_shortcuts();
@@ -149,6 +153,7 @@ class StudioApp {
   std::unique_ptr<TrainingSession> session_;
   std::unique_ptr<SweepJob> sweep_job_;
   std::unique_ptr<ProbeJob> probe_job_;
+  bool sweep_on_cpu_ = false;
   std::unique_ptr<RunFollower> follower_;
   std::chrono::steady_clock::time_point next_watch_poll_{};
   bool reset_layout_requested_ = false;  // by reset_layout(), for the next frame

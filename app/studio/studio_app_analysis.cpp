@@ -12,7 +12,9 @@
 #include "data/image_io.h"
 #include "infer/pipeline_trace.h"
 #include "studio_app.h"
+#include "train/device.h"
 #include "util/format_duration.h"
+#include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
 #include "view_compose.h"
 
@@ -151,6 +153,8 @@ void StudioApp::start_sweep() {
     o.out = x.out;
     o.probe.max_train = std::max(0, x.probe_train);
     o.probe.max_test = std::max(0, x.probe_test);
+    o.device = resolve_device(o.device);
+    sweep_on_cpu_ = o.device == "cpu";
     sweep_job_ = start_sweep_job(o);
     x.running = true;
     x.progress = {"starting", 0.0, {}};
@@ -223,6 +227,26 @@ void StudioApp::submit_compare() {
   request.id = c.next_request_id++;
   compare_worker_.submit(std::move(request));
   c.dirty = false;
+}
+
+void StudioApp::share_cores() {
+  const bool training = session_ && session_->state() == SessionState::Running &&
+                        session_->request().train.device == "cpu";
+  const bool sweep = sweep_job_ && sweep_on_cpu_;
+  const bool probe = probe_job_ != nullptr;
+  std::vector<std::string> names;
+  if (training) names.emplace_back("training");
+  if (sweep) names.emplace_back("the sweep");
+  if (probe) names.emplace_back("the probe");
+  auto& share = state_.cpu_share;
+  share.of = default_intra_op_threads();
+  share.each = names.size() > 1 ? std::max(1, share.of / static_cast<int>(names.size())) : 0;
+  share.sharers.clear();
+  for (size_t i = 0; i < names.size(); ++i)
+    share.sharers += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  if (session_) session_->share_cores(share.each);
+  if (sweep_job_) sweep_job_->share_cores(share.each);
+  if (probe_job_) probe_job_->share_cores(share.each);
 }
 
 void StudioApp::pump_jobs() {

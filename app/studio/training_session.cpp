@@ -81,11 +81,14 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     // While the explorer computes beside a CPU run, its worker takes a core and the trainer
     // steps on the others: an OpenMP team with a thread squeezed out waits for it at every
     // barrier. On 2 cores, dragging the slider through fmnist-tiny batch-32 training: 4 steps
-    // in 8 s without this, 29 in 1.7 s with it.
-    if (request_.train.device == "cpu" && worker_->computes_on_cpu())
+    // in 8 s without this, 29 in 1.7 s with it. A sweep or probe beside the run gets its
+    // share of the cores the same way (share_cores).
+    if (request_.train.device == "cpu")
       callbacks.threads_for_next_step = [this, all = default_intra_op_threads()] {
         using namespace std::chrono_literals;
-        return worker_->computed_within(300ms) ? std::max(1, all - 1) : all;
+        const int shared = cores_.load() > 0 ? std::min(cores_.load(), all) : all;
+        const bool explorer_busy = worker_->computes_on_cpu() && worker_->computed_within(300ms);
+        return explorer_busy ? std::max(1, shared - 1) : shared;
       };
     auto run = std::make_unique<TrainingRun>(std::move(trainer), callbacks);
     std::lock_guard lock(mutex_);

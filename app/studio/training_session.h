@@ -50,6 +50,9 @@ class TrainingSession {
   void save(const std::string& path);
   // Whether snapshots also hand the weights to the inference worker (the explorer).
   void set_publish_weights(bool publish) { publish_weights_ = publish; }
+  // On the CPU: the intra-op threads each step may use (0: all), while a sweep or probe
+  // computes beside the run; the explorer's worker takes one more while it computes.
+  void share_cores(int threads) { cores_ = threads; }
 
   // What the data stage is doing while preparing ("indexing 312 files", "first pass: ...").
   std::string data_stage() const;
@@ -87,6 +90,7 @@ class TrainingSession {
   std::unique_ptr<TrainingSession> previous_;
   std::vector<at::Tensor> eval_images_;
   std::atomic<bool> publish_weights_{true};
+  std::atomic<int> cores_{0};
 
   mutable std::mutex mutex_;
   LabelledImage first_eval_image_;

@@ -16,6 +16,7 @@
 #include <map>
 #include <thread>
 
+#include "analysis_jobs.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
 #include "frame_stats.h"
@@ -29,6 +30,7 @@
 #include "studio_app.h"
 #include "studio_harness.h"
 #include "train/device.h"
+#include "util/intra_op_threads.h"
 #include "view_compose.h"
 
 using namespace mae;
@@ -690,6 +692,60 @@ TEST_CASE("probe and experiments run in the background and report into their win
   CHECK(x.report->runs.size() == 2);
   CHECK(x.steps == 3);  // the fields show what produced the results
   CHECK(std::string(x.ratios) == "0.5,0.75");
+}
+
+TEST_CASE("a background job takes up its share of the cores at its next report") {
+  std::atomic<int> threads{0};
+  BackgroundJob<int> job(
+      [&](const BackgroundJob<int>::ProgressFn& progress, std::stop_token stop) {
+        while (!stop.stop_requested()) {
+          progress({});
+          threads = at::get_num_threads();  // what the job's ATen ops would use now
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        return 0;
+      },
+      "");
+  const auto reaches = [&](int wanted) {
+    for (int i = 0; i < 1000 && threads != wanted; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return threads == wanted;
+  };
+  const int all = mae::default_intra_op_threads();
+  CHECK(reaches(all));
+  job.share_cores(1);
+  CHECK(reaches(1));
+  job.share_cores(0);
+  CHECK(reaches(all));
+  job.cancel();
+}
+
+TEST_CASE("a probe beside a CPU training run splits the cores with it, and says so") {
+  // Two OpenMP teams as wide as the machine slow each other several times over.
+  LaunchedApp launched("mae-studio-test-cpu-share");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.form.device = ComputeDevice::Cpu;
+  s.form.batch = 8;
+  app.set_training_steps(100000);
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Running; }));
+  CHECK(s.cpu_share.each == 0);  // training alone uses every core
+  s.probe.show = true;
+  std::snprintf(s.probe.checkpoint, sizeof s.probe.checkpoint, "%s",
+                (dir / "tiny.safetensors").c_str());
+  s.probe.max_train = 60000;
+  app.start_probe();
+  ui.frame(app);
+  const int all = mae::default_intra_op_threads();
+  CHECK(s.cpu_share.each == std::max(1, all / 2));
+  CHECK(s.cpu_share.of == all);
+  CHECK(s.cpu_share.sharers == "training and the probe");
+  app.cancel_probe();
+  REQUIRE(frames_until(ui, app, [&] { return !s.probe.running; }));
+  CHECK(s.cpu_share.each == 0);
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return !app.training_active(); }));
 }
 
 TEST_CASE("explorer: grid at 0.5 gives a grid, not the random mask") {
