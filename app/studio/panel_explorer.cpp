@@ -73,14 +73,7 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   a.layer = std::clamp(a.layer, 0, layers - 1);
   a.head = std::clamp(a.head, -1, heads - 1);
   ImGui::BeginGroup();
-  // One slider a row, each as wide as the map less its label, so that the group stays as
-  // wide as the map: beside the small views it has no more room.
-  const float label_room = ImGui::CalcTextSize("layer").x + ImGui::GetStyle().ItemInnerSpacing.x;
-  ImGui::SetNextItemWidth(width - label_room);
-  ImGui::SliderInt("layer", &a.layer, 0, layers - 1, "%d", ImGuiSliderFlags_AlwaysClamp);
-  ImGui::SetNextItemWidth(width - label_room);
-  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean of heads" : "%d",
-                   ImGuiSliderFlags_AlwaysClamp);
+  // Caption and map first, level with the pictures beside them; the sliders below.
   if (a.query_row < 0) {
     caption("from the cls token; click a patch", "from cls; click a patch", width);
   } else {
@@ -104,6 +97,14 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
     ImGui::SetTooltip(
         "brighter = more attention (black, red, yellow, white; scaled to the largest);\n"
         "blue-grey patches were removed: the encoder never saw them");
+  // One slider a row, each as wide as the map less its label, so that the group stays as
+  // wide as the map.
+  const float label_room = ImGui::CalcTextSize("layer").x + ImGui::GetStyle().ItemInnerSpacing.x;
+  ImGui::SetNextItemWidth(width - label_room);
+  ImGui::SliderInt("layer", &a.layer, 0, layers - 1, "%d", ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SetNextItemWidth(width - label_room);
+  ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean of heads" : "%d",
+                   ImGuiSliderFlags_AlwaysClamp);
   ImGui::EndGroup();
   if (uv.x >= 0 && uv.x < 1 && uv.y >= 0 && uv.y < 1 && clicked) {
     const int row = static_cast<int>(uv.y * static_cast<float>(att.grid_h));
@@ -250,23 +251,27 @@ void draw_explorer_panel(StudioApp& app) {
   ViewStyle recon = grid;
   recon.tint_mask = false;
   recon.heat_map = e.show_heat;
-  // The two large pictures give up height, down to the small ones' size, so that what
-  // follows them (measured last frame: the small pictures, the attention, the ratio sweep)
-  // fits in the panel without scrolling. Widths leave room for the scrollbar whether it is
-  // shown or not: else its coming and going changes the small pictures' height, hence the
-  // room, hence whether it is needed, and the pictures flicker between two sizes.
+  // The large pictures (masked, reconstruction, and the attention map when shown: then three
+  // to the row, its sliders under it) give up height, down to the small ones' size, so that
+  // what follows them (measured last frame: the small pictures, the ratio sweep) fits in the
+  // panel without scrolling. Widths leave room for the scrollbar whether it is shown or not:
+  // else its coming and going changes the small pictures' height, hence the room, hence
+  // whether it is needed, and the pictures flicker between two sizes.
   const ImGuiStyle& style = ImGui::GetStyle();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float across =
       avail.x - (ImGui::GetCurrentWindow()->ScrollbarY ? 0.0f : style.ScrollbarSize);
-  const float half = (across - style.ItemSpacing.x) / 2.0f;
+  const bool with_attention = e.attention.show;
+  const float large = with_attention ? (across - 2 * style.ItemSpacing.x) / 3.0f
+                                     : (across - style.ItemSpacing.x) / 2.0f;
   const float small = (across - 3 * style.ItemSpacing.x) / 4.0f;
   const float aspect = r.masked.empty() ? 1.0f
                                         : static_cast<float>(r.masked.height()) /
                                               static_cast<float>(r.masked.width());
-  const float room =
-      avail.y - ImGui::GetTextLineHeightWithSpacing() - style.ItemSpacing.y - e.below_large_views;
-  const float width = std::clamp(room / aspect, std::min(small, half), half);
+  const float sliders = with_attention ? 2 * ImGui::GetFrameHeightWithSpacing() : 0.0f;
+  const float room = avail.y - ImGui::GetTextLineHeightWithSpacing() - style.ItemSpacing.y -
+                     sliders - e.below_large_views;
+  const float width = std::clamp(room / aspect, std::min(small, large), large);
   ImGui::BeginGroup();
   caption("masked (click or paint patches)", "masked (click, paint)", width);
   auto uv = draw_view(app, r.masked, grid, width, "explorer-masked");
@@ -284,6 +289,13 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::TextUnformatted(e.show_heat ? "reconstruction + error" : "reconstruction");
   draw_view(app, r.reconstruction, recon, width, "explorer-reconstruction");
   ImGui::EndGroup();
+  if (with_attention) {
+    ImGui::SameLine();
+    if (e.result->attention)
+      draw_attention(app, e, width);
+    else
+      ImGui::TextDisabled("computing attention...");
+  }
   const float below_top = ImGui::GetCursorPosY();
   ImGui::BeginGroup();
   ImGui::TextUnformatted("+ visible");
@@ -300,13 +312,6 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::TextUnformatted("original");
   draw_view(app, r.original, ViewStyle{}, small, "explorer-original");
   ImGui::EndGroup();
-  if (e.attention.show) {
-    ImGui::SameLine();
-    if (e.result->attention)
-      draw_attention(app, e, 2 * small + ImGui::GetStyle().ItemSpacing.x);
-    else
-      ImGui::TextDisabled("computing attention...");
-  }
   if (!e.result->sweep.empty()) {
     ImGui::Separator();
     ImGui::TextWrapped(e.extras_stale ? "same image and seed at higher ratios (+ visible)  "
