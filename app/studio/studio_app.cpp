@@ -467,7 +467,7 @@ void StudioApp::pump() {
                             session_->request().train.device == "cpu";
   worker_.share_cpu_with_training(cpu_training);
   compare_worker_.share_cpu_with_training(cpu_training);
-  share_cores();
+  share_cores(cpu_training);
   pump_watch();
 }
 

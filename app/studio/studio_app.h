@@ -132,7 +132,7 @@ class StudioApp {
   // Splits the CPU's cores between a CPU training run, a ratio sweep on the CPU and a
   // probe, whichever run at once (two OpenMP teams as wide as the machine slow each other
   // several times over); each alone uses them all.
-  void share_cores();
+  void share_cores(bool cpu_training);
   void submit_explorer();
   void submit_compare();
   void handle_shortcuts();

@@ -229,13 +229,11 @@ void StudioApp::submit_compare() {
   c.dirty = false;
 }
 
-void StudioApp::share_cores() {
-  const bool training = session_ && session_->state() == SessionState::Running &&
-                        session_->request().train.device == "cpu";
+void StudioApp::share_cores(bool cpu_training) {
   const bool sweep = sweep_job_ && sweep_on_cpu_;
   const bool probe = probe_job_ != nullptr;
   std::vector<std::string> names;
-  if (training) names.emplace_back("training");
+  if (cpu_training) names.emplace_back("training");
   if (sweep) names.emplace_back("the sweep");
   if (probe) names.emplace_back("the probe");
   auto& share = state_.cpu_share;

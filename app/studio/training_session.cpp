@@ -86,7 +86,8 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     if (request_.train.device == "cpu")
       callbacks.threads_for_next_step = [this, all = default_intra_op_threads()] {
         using namespace std::chrono_literals;
-        const int shared = cores_.load() > 0 ? std::min(cores_.load(), all) : all;
+        const int told = cores_.load();
+        const int shared = told > 0 ? std::min(told, all) : all;
         const bool explorer_busy = worker_->computes_on_cpu() && worker_->computed_within(300ms);
         return explorer_busy ? std::max(1, shared - 1) : shared;
       };
