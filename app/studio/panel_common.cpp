@@ -59,7 +59,14 @@ void same_line_if_fits(const char* next_label, RowItem kind) {
 }
 
 void caption(const char* full, const char* brief, float width) {
-  ImGui::TextUnformatted(ImGui::CalcTextSize(full).x <= width ? full : brief);
+  if (ImGui::CalcTextSize(full).x <= width) {
+    ImGui::TextUnformatted(full);
+    return;
+  }
+  // Narrower than the brief form too: it wraps at the picture's edge instead of running past.
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
+  ImGui::TextUnformatted(brief);
+  ImGui::PopTextWrapPos();
 }
 
 std::string loss_text(int64_t step, double loss) {

@@ -75,7 +75,7 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   ImGui::BeginGroup();
   // Caption and map first, level with the pictures beside them; the sliders below.
   if (a.query_row < 0) {
-    caption("from the cls token; click a patch", "from cls; click a patch", width);
+    caption("from the cls token; click a patch", "cls; click a patch", width);
   } else {
     // The clicked patch may be removed under a newer mask: the map is then the cls token's.
     const bool removed = token_of_patch(att, a.query_row, a.query_col) < 0;
@@ -273,7 +273,7 @@ void draw_explorer_panel(StudioApp& app) {
                      sliders - e.below_large_views;
   const float width = std::clamp(room / aspect, std::min(small, large), large);
   ImGui::BeginGroup();
-  caption("masked (click or paint patches)", "masked (click, paint)", width);
+  caption("masked (click or paint patches)", "masked (paint)", width);
   auto uv = draw_view(app, r.masked, grid, width, "explorer-masked");
   const ImVec2 view_min = ImGui::GetItemRectMin(), view_size = ImGui::GetItemRectSize();
   e.masked_view_rect[0] = view_min.x;

@@ -58,7 +58,7 @@ enum class RowItem { Button, Checkbox, Text };
 void same_line_if_fits(const char* next_label, RowItem kind = RowItem::Button);
 
 // A caption over a picture `width` wide: `full` where it fits on one line, else `brief`, so
-// that captions side by side keep their pictures level instead of wrapping.
+// that captions side by side keep their pictures level; `brief` wraps where even it is wider.
 void caption(const char* full, const char* brief, float width);
 
 // While a sweep or probe shares the CPU with other work, a line saying how: the user then
