@@ -7,6 +7,8 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include "model/cpu_attention.h"
 
@@ -58,6 +60,14 @@ Errors formula_in_float(const Shape& s, double magnitude, uint64_t seed) {
 }  // namespace
 
 TEST_CASE("CPU attention equals the authors' formula and its gradient, in every shape") {
+  // The suite runs this file's cases twice: with the kernels this CPU runs fastest, and with
+  // MAE_CPU_KERNELS=avx2 (CTest's cpu_attention.avx2_kernels), so that both sets are checked
+  // on a CPU with AVX-512.
+  const char* asked = std::getenv("MAE_CPU_KERNELS");
+  const std::string set = cpu_attention_kernel_set();
+  MESSAGE("kernels: " << set);
+  if (asked && std::string(asked) == "avx2") CHECK(set == "avx2");
+  if (!asked && __builtin_cpu_supports("avx512f")) CHECK(set == "avx512");
   const Shape shapes[] = {
       {4, 13, 4, 32},    // fmnist-tiny's encoder
       {2, 50, 4, 32},    // fmnist-tiny's decoder

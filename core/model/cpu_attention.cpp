@@ -36,6 +36,31 @@ Shape shape_of(const at::Tensor& qkv, int64_t heads) {
           dim,         static_cast<float>(std::pow(static_cast<double>(head_dim), -0.5))};
 }
 
+// The kernels this CPU runs fastest, the same for every call: forward and backward must
+// agree on how the probabilities are padded.
+const AttentionKernels& kernels() {
+  static const AttentionKernels& chosen =
+      avx512_kernels_run_here() ? attention_kernels_avx512() : attention_kernels_avx2();
+  return chosen;
+}
+
+// The forward and backward of the chosen set for element type T.
+template <class T>
+void head_forward(const AttentionHead<T>& h, float scale, float* probs, T* out, float* scratch) {
+  if constexpr (std::is_same_v<T, float>)
+    kernels().forward(h, scale, probs, out, scratch);
+  else
+    kernels().forward_bf16(h, scale, probs, out, scratch);
+}
+template <class T>
+void head_backward(const AttentionHead<T>& h, float scale, const float* probs, const T* grad_out,
+                   T* grad_qkv, float* scratch) {
+  if constexpr (std::is_same_v<T, float>)
+    kernels().backward(h, scale, probs, grad_out, grad_qkv, scratch);
+  else
+    kernels().backward_bf16(h, scale, probs, grad_out, grad_qkv, scratch);
+}
+
 // f(image, head, scratch) for every head of every image, spread over the intra-op threads.
 template <class F>
 void for_each_head(const Shape& s, int64_t scratch_floats, const F& f) {
@@ -76,15 +101,15 @@ auto for_element_type(at::ScalarType type, const F& f) {
   return f.template operator()<float>();
 }
 
-// With `probs` defined ((B, heads, attention_probs_floats(N)) float), the probabilities are
+// With `probs` defined ((B, heads, kernels().probs_floats(N)) float), the probabilities are
 // written there for backward; otherwise each thread keeps one head's in its scratch.
 at::Tensor attention_forward(const at::Tensor& qkv, int64_t heads, const at::Tensor& probs) {
   RECORD_FUNCTION("mae::cpu_attention", std::vector<c10::IValue>());  // named in step profiles
   const Shape s = shape_of(qkv, heads);
   auto out = at::empty({s.batch, s.tokens, s.dim}, qkv.options());
   float* probs_data = probs.defined() ? probs.mutable_data_ptr<float>() : nullptr;
-  const int64_t square = attention_probs_floats(s.tokens);
-  const int64_t kernel_scratch = attention_forward_scratch(s.tokens, s.head_dim);
+  const int64_t square = kernels().probs_floats(s.tokens);
+  const int64_t kernel_scratch = kernels().forward_scratch(s.tokens, s.head_dim);
   for_element_type(qkv.scalar_type(), [&]<class T>() {
     const T* in = elements<T>(qkv);
     T* out_data = mutable_elements<T>(out);
@@ -92,8 +117,8 @@ at::Tensor attention_forward(const at::Tensor& qkv, int64_t heads, const at::Ten
                   [&](int64_t image, int64_t head, float* scratch) {
                     float* p = probs_data ? probs_data + (image * s.heads + head) * square
                                           : scratch + kernel_scratch;
-                    attention_head_forward(head_of(s, in, image, head), s.scale, p,
-                                           out_data + image * s.tokens * s.dim, scratch);
+                    head_forward(head_of(s, in, image, head), s.scale, p,
+                                 out_data + image * s.tokens * s.dim, scratch);
                   });
   });
   return out;
@@ -105,19 +130,19 @@ at::Tensor attention_backward(const at::Tensor& qkv, int64_t heads, const at::Te
   const Shape s = shape_of(qkv, heads);
   auto grad_qkv = at::empty_like(qkv);
   const float* probs_data = probs.const_data_ptr<float>();
-  const int64_t square = attention_probs_floats(s.tokens);
+  const int64_t square = kernels().probs_floats(s.tokens);
   // The gradient comes in the output's type, which is qkv's.
   const auto grad = grad_out.to(qkv.scalar_type()).contiguous();
   for_element_type(qkv.scalar_type(), [&]<class T>() {
     const T* in = elements<T>(qkv);
     const T* grad_out_data = elements<T>(grad);
     T* grad_data = mutable_elements<T>(grad_qkv);
-    for_each_head(s, attention_backward_scratch(s.tokens, s.head_dim),
+    for_each_head(s, kernels().backward_scratch(s.tokens, s.head_dim),
                   [&](int64_t image, int64_t head, float* scratch) {
-                    attention_head_backward(head_of(s, in, image, head), s.scale,
-                                            probs_data + (image * s.heads + head) * square,
-                                            grad_out_data + image * s.tokens * s.dim,
-                                            grad_data + image * s.tokens * 3 * s.dim, scratch);
+                    head_backward(head_of(s, in, image, head), s.scale,
+                                  probs_data + (image * s.heads + head) * square,
+                                  grad_out_data + image * s.tokens * s.dim,
+                                  grad_data + image * s.tokens * 3 * s.dim, scratch);
                   });
   });
   return grad_qkv;
@@ -127,7 +152,7 @@ class CpuAttentionFunction : public torch::autograd::Function<CpuAttentionFuncti
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& qkv,
                             int64_t heads) {
-    auto probs = at::empty({qkv.size(0), heads, attention_probs_floats(qkv.size(1))},
+    auto probs = at::empty({qkv.size(0), heads, kernels().probs_floats(qkv.size(1))},
                            qkv.options().dtype(at::kFloat));
     auto out = attention_forward(qkv, heads, probs);
     ctx->save_for_backward({qkv, probs});
@@ -153,6 +178,8 @@ bool cpu_attention_applies(const at::Tensor& qkv) {
          (type == at::kFloat || (type == at::kBFloat16 && records_grad(qkv))) && qkv.dim() == 3 &&
          qkv.size(1) <= kMaxTokens && qkv.is_contiguous();
 }
+
+const char* cpu_attention_kernel_set() { return avx2_fma_kernels_run_here() ? kernels().name : ""; }
 
 at::Tensor cpu_attention(const at::Tensor& qkv, int64_t heads) {
   TORCH_CHECK(

@@ -21,4 +21,8 @@ bool cpu_attention_applies(const at::Tensor& qkv);
 // when qkv requires grad, the probabilities are kept for backward.
 at::Tensor cpu_attention(const at::Tensor& qkv, int64_t heads);
 
+// The kernels it runs here: "avx512" where the CPU has AVX-512F (unless MAE_CPU_KERNELS=avx2),
+// else "avx2"; "" where it does not apply at all (torch's attention runs).
+const char* cpu_attention_kernel_set();
+
 }  // namespace mae

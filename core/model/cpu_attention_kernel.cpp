@@ -1,7 +1,16 @@
-// Why: see cpu_attention_kernel.h. Every product here is a sum over one axis into 16 running
-// values held in registers (acc += a * x[16 lanes]), over copies of q, k, v padded with zeros
-// to 16 lanes, so the compiler turns each into a chain of vector multiply-adds. On x86-64 the
-// file is built for AVX2 with FMA (CMakeLists.txt), which cpu_attention_applies checks first.
+// Why: see cpu_attention_kernel.h. Every product here is a sum over one axis into a strip of
+// running values held in registers (acc += a * x[strip]), two vectors wide, over copies of q,
+// k, v padded with zeros to whole strips, so the compiler turns each into a chain of vector
+// multiply-adds. On x86-64 the file is built for AVX2 with FMA (CMakeLists.txt), and again
+// for AVX-512 by cpu_attention_kernel_avx512.cpp, which sets the two macros below first.
+#ifndef MAE_VEC_FLOATS
+#define MAE_VEC_FLOATS 8
+#endif
+#ifndef MAE_ATTENTION_KERNELS
+#define MAE_ATTENTION_KERNELS attention_kernels_avx2
+#define MAE_KERNELS_NAME "avx2"
+#endif
+
 #include "model/cpu_attention_kernel.h"
 
 #include <algorithm>
@@ -16,8 +25,8 @@
 namespace mae {
 
 namespace {
-constexpr int64_t kLanes = 16;  // the width of a strip: two 8-float vectors
-constexpr int64_t kRows = 4;    // rows per block: 4 x 16 running sums hide the multiply-add latency
+constexpr int64_t kLanes = 2 * cpu_vec::kVec;  // the width of a strip: two vectors
+constexpr int64_t kRows = 4;  // rows per block: 4 x 16 running sums hide the multiply-add latency
 
 using cpu_vec::exp_nonpositive;
 using cpu_vec::kVec;
@@ -169,8 +178,6 @@ void product_into(const float* a, int64_t a_row, int64_t a_step, const float* b,
     store_rows(staging, rows, width, out, out_row);
   }
 }
-}  // namespace
-
 int64_t attention_probs_floats(int64_t tokens) { return tokens * padded(tokens); }
 
 // Both leave room for bf16's copies: q's rows (forward) and the results before rounding.
@@ -234,11 +241,18 @@ void attention_head_backward(const AttentionHead<T>& h, float scale, const float
                staging);  // P^T dO
 }
 
-template void attention_head_forward(const AttentionHead<float>&, float, float*, float*, float*);
-template void attention_head_forward(const AttentionHead<Bf16>&, float, float*, Bf16*, float*);
-template void attention_head_backward(const AttentionHead<float>&, float, const float*,
-                                      const float*, float*, float*);
-template void attention_head_backward(const AttentionHead<Bf16>&, float, const float*, const Bf16*,
-                                      Bf16*, float*);
+}  // namespace
+
+const AttentionKernels& MAE_ATTENTION_KERNELS() {
+  static const AttentionKernels kernels{MAE_KERNELS_NAME,
+                                        attention_probs_floats,
+                                        attention_forward_scratch,
+                                        attention_backward_scratch,
+                                        attention_head_forward<float>,
+                                        attention_head_forward<Bf16>,
+                                        attention_head_backward<float>,
+                                        attention_head_backward<Bf16>};
+  return kernels;
+}
 
 }  // namespace mae

@@ -25,24 +25,34 @@ struct AttentionHead {
   int64_t tokens, head_dim, dim, head;
 };
 
-// Floats of one head's probabilities: tokens rows, each padded with zeros to a whole vector.
-int64_t attention_probs_floats(int64_t tokens);
+// The kernels of one instruction set, as a table: the file is built twice (CMakeLists.txt),
+// for AVX2 with FMA (8-float vectors, 16-float strips) and for AVX-512 (16-float vectors,
+// 32-float strips). The two pad the probabilities differently, so a process uses one set
+// throughout (cpu_attention picks it once).
+struct AttentionKernels {
+  const char* name;  // "avx2" or "avx512"
+  // Floats of one head's probabilities: tokens rows, each padded with zeros to whole strips.
+  int64_t (*probs_floats)(int64_t tokens);
+  // Floats of scratch forward and backward need.
+  int64_t (*forward_scratch)(int64_t tokens, int64_t head_dim);
+  int64_t (*backward_scratch)(int64_t tokens, int64_t head_dim);
+  // probs (probs_floats) = softmax((q k^T) * scale) by rows, as the authors' Attention
+  // computes it; out = probs v, written to token i's row at out + i * dim + head * head_dim
+  // (bf16 rounded to nearest even, once, from the float32 result).
+  void (*forward)(const AttentionHead<float>& h, float scale, float* probs, float* out,
+                  float* scratch);
+  void (*forward_bf16)(const AttentionHead<Bf16>& h, float scale, float* probs, Bf16* out,
+                       float* scratch);
+  // From probs (as the forward wrote them) and the gradient of out (same layout as out), the
+  // gradients of this head's q, k and v, written into grad_qkv (the layout of qkv).
+  void (*backward)(const AttentionHead<float>& h, float scale, const float* probs,
+                   const float* grad_out, float* grad_qkv, float* scratch);
+  void (*backward_bf16)(const AttentionHead<Bf16>& h, float scale, const float* probs,
+                        const Bf16* grad_out, Bf16* grad_qkv, float* scratch);
+};
 
-// Floats of scratch the two functions below need.
-int64_t attention_forward_scratch(int64_t tokens, int64_t head_dim);
-int64_t attention_backward_scratch(int64_t tokens, int64_t head_dim);
-
-// probs (attention_probs_floats) = softmax((q k^T) * scale) by rows, as the authors'
-// Attention computes it; out = probs v, written to token i's row at out + i * dim + head *
-// head_dim (bf16 rounded to nearest even, once, from the float32 result).
-template <class T>
-void attention_head_forward(const AttentionHead<T>& h, float scale, float* probs, T* out,
-                            float* scratch);
-
-// From probs (as the forward wrote them) and the gradient of out (same layout as out), the
-// gradients of this head's q, k and v, written into grad_qkv (the layout of qkv).
-template <class T>
-void attention_head_backward(const AttentionHead<T>& h, float scale, const float* probs,
-                             const T* grad_out, T* grad_qkv, float* scratch);
+// Built for AVX2 with FMA (any x86-64 CPU since 2013), and for AVX-512F.
+const AttentionKernels& attention_kernels_avx2();
+const AttentionKernels& attention_kernels_avx512();
 
 }  // namespace mae

@@ -1,6 +1,9 @@
-// Why: the CPU kernels are built for AVX2 with FMA; this is the one run-time check, made once,
-// before a caller chooses them over torch's ops.
+// Why: the CPU kernels are built for AVX2 with FMA (the attention also for AVX-512); these are
+// the run-time checks, made once, before a caller chooses them over torch's ops.
 #pragma once
+
+#include <cstdlib>
+#include <cstring>
 
 namespace mae {
 
@@ -8,6 +11,20 @@ namespace mae {
 inline bool avx2_fma_kernels_run_here() {
 #if defined(__x86_64__)
   static const bool runs = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return runs;
+#else
+  return false;
+#endif
+}
+
+// x86-64 with AVX-512F, unless MAE_CPU_KERNELS=avx2 asks for the AVX2 kernels (to compare).
+inline bool avx512_kernels_run_here() {
+#if defined(__x86_64__)
+  static const bool runs = [] {
+    const char* asked = std::getenv("MAE_CPU_KERNELS");
+    return __builtin_cpu_supports("avx512f") && avx2_fma_kernels_run_here() &&
+           !(asked && std::strcmp(asked, "avx2") == 0);
+  }();
   return runs;
 #else
   return false;

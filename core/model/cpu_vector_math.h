@@ -1,7 +1,8 @@
-// Why: the CPU kernels (attention, GELU) share one 8-float vector type and one e^x. Built
-// into a file compiled for AVX2 with FMA, each Vec is one register and each multiply-add one
-// instruction. The functions are static so that each kernel file keeps its own copy, built
-// with its own flags: the linker never hands an AVX2 copy to a file built without it.
+// Why: the CPU kernels (attention, GELU) share one vector type and one e^x. Built into a file
+// compiled for AVX2 with FMA, each Vec is 8 floats, one register, and each multiply-add one
+// instruction; a file built for AVX-512 defines MAE_VEC_FLOATS as 16 first. The functions are
+// static so that each kernel file keeps its own copy, built with its own flags: the linker
+// never hands an AVX2 or AVX-512 copy to a file built without it.
 #pragma once
 
 #include <bit>
@@ -10,10 +11,14 @@
 
 namespace mae::cpu_vec {
 
-// 8 floats as one value (GCC's and clang's vector extension): one AVX register, two SSE ones.
-using Vec = float __attribute__((vector_size(8 * sizeof(float))));
-using VecBits = uint32_t __attribute__((vector_size(8 * sizeof(float))));
-constexpr int64_t kVec = 8;
+#ifndef MAE_VEC_FLOATS
+#define MAE_VEC_FLOATS 8
+#endif
+// MAE_VEC_FLOATS floats as one value (GCC's and clang's vector extension): 8 make one AVX
+// register, 16 one AVX-512 register.
+constexpr int64_t kVec = MAE_VEC_FLOATS;
+using Vec = float __attribute__((vector_size(kVec * sizeof(float))));
+using VecBits = uint32_t __attribute__((vector_size(kVec * sizeof(float))));
 
 static inline Vec load(const float* p) {
   Vec v;
@@ -24,7 +29,7 @@ static inline Vec load(const float* p) {
 static inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof(v)); }
 
 // e^x for x <= 0 (a softmax's exponents after its maximum is taken away, GELU's e^(-x^2/2)),
-// 8 at a time: Cody-Waite reduction to r in [-ln2/2, ln2/2] around n = round(x / ln2)
+// a vector at a time: Cody-Waite reduction to r in [-ln2/2, ln2/2] around n = round(x / ln2)
 // (rounded by adding and taking away 1.5 * 2^23), Cephes' degree-6 polynomial for e^r, and
 // 2^n put in the exponent bits (read from the mantissa of n + 127 + 2^23, so no float-to-int
 // conversion and a NaN stays a NaN). Within 2 ulp of expf; below -87.3 it gives e^-87.3
