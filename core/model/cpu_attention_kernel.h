@@ -1,8 +1,8 @@
 // Why: the arithmetic of attention for one head of one image on the CPU, in vector code kept
-// apart from torch so that this file alone is built for AVX2 with FMA. The sequences of MAE
-// on a CPU are short (13 to 65 tokens for the small presets), so one head's q, k, v,
-// probabilities and gradients all fit in the first-level cache; cpu_attention.h wraps this
-// for autograd.
+// apart from torch so that its source alone is built for AVX2 with FMA (and for AVX-512).
+// The sequences of MAE on a CPU are short (13 to 65 tokens for the small presets), so one
+// head's q, k, v, probabilities and gradients all fit in the first-level cache;
+// cpu_attention.h wraps this for autograd.
 #pragma once
 
 #include <cstdint>
