@@ -19,7 +19,7 @@ void draw_status_bar(StudioApp& app) {
   const float height = status_bar_height();
   ImGui::SetNextWindowPos(ImVec2(0, display.y - height));
   ImGui::SetNextWindowSize(ImVec2(display.x, height));
-  ImGui::Begin("##status", nullptr,
+  ImGui::Begin(kStatusBarWindow, nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing);
   const auto& s = app.state();

@@ -40,6 +40,11 @@ bool begin_panel(StudioApp& app, Panel panel, const char* title);
 
 // The status bar's height, which the panels leave free.
 float status_bar_height();
+// The status bar's window.
+inline constexpr const char* kStatusBarWindow = "##status";
+// Puts the status bar above the panels and floating windows, once a frame's windows are all
+// drawn: a window dragged over it hid its Reset layout, the button that puts everything back.
+void keep_status_bar_on_top();
 
 // Begins a window that floats over the panels (opaque, placed at fractions of the display
 // on first use and after Reset layout, and scaled with the app's window when that is

@@ -662,6 +662,7 @@ void StudioApp::frame() {
       {"the Probe window", draw_probe_window}};
   for (const auto& [part, draw] : kParts) guarded(part, [&] { draw(*this); });
   guarded("the explorer's request", [this] { submit_explorer(); });
+  keep_status_bar_on_top();
 }
 
 }  // namespace mae::studio

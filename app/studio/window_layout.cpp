@@ -75,6 +75,13 @@ void learn_place(StudioApp& app, const char* title, ImVec2 area) {
 
 float status_bar_height() { return ImGui::GetFrameHeight() + 8; }
 
+void keep_status_bar_on_top() {
+  // Not over an open popup (a combo's list, a dialog): that came to the front as it opened.
+  if (ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel)) return;
+  if (ImGuiWindow* bar = ImGui::FindWindowByName(kStatusBarWindow))
+    ImGui::BringWindowToDisplayFront(bar);
+}
+
 bool begin_panel(StudioApp& app, Panel panel, const char* title) {
   // Left column: Training over Checkpoint; middle: Live triplets over Curves; right: explorer.
   static constexpr Rect kDefaults[] = {{0.0f, 0.0f, 0.22f, 0.6f},

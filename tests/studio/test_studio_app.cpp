@@ -825,6 +825,28 @@ PlacedRect rect_of(const char* name) {
 }
 }  // namespace
 
+TEST_CASE("layout: a window dragged over the status bar leaves Reset layout on top") {
+  // A random-input session left the Compare window over the status bar's right end, and with
+  // it the one button that puts every window back out of reach.
+  LaunchedApp launched("mae-studio-test-status-on-top");
+  auto& [dir, ui, renderer, app] = launched;
+  app.state().compare.show = true;
+  ui.frame(app);
+  ui.frame(app);
+  ImGui::SetWindowPos("Compare checkpoints", ImVec2(1600 - 320, 1000 - 240));
+  ui.frame(app);
+  const PlacedRect compare = rect_of("Compare checkpoints");
+  ui.click(app, ImVec2(compare.x + 40, compare.y + 60));  // focused, so brought to the front
+  const ImGuiWindow* status = ImGui::FindWindowByName(kStatusBarWindow);
+  REQUIRE(status != nullptr);
+  const ImVec2 button(status->Pos.x + status->Size.x - 40, status->Pos.y + status->Size.y / 2);
+  REQUIRE(button.x > compare.x);
+  REQUIRE(button.y < compare.y + compare.h);  // the window covers the button's place
+  ui.click(app, button);
+  ui.frame(app);
+  CHECK(rect_of("Compare checkpoints").x == doctest::Approx(0.2 * 1600).epsilon(0.01));
+}
+
 TEST_CASE("layout: a resized window keeps the arrangement, scaled, even through a tiny size") {
   // Panels used to keep their pixel sizes when the window grew (leaving the rest empty),
   // and after the window had been very small they stayed squeezed to ImGui's minimum.
