@@ -181,15 +181,15 @@ struct RunWatchState {
   std::string recipe;  // the run's batch, lr, steps, ... from its newest checkpoint
 };
 
-// Where a panel or floating window sits, as fractions of the area it was laid out in, learnt
-// from where it is (its default, the saved layout, the user's moves), so that it keeps the
-// arrangement when the app's window is resized.
 // A fault the frame's guard caught, and in how many frames it has happened.
 struct InternalError {
   std::string text;
   int64_t frames = 1;
 };
 
+// Where a panel or floating window sits, as fractions of the area it was laid out in, learnt
+// from where it is (its default, the saved layout, the user's moves), so that it keeps the
+// arrangement when the app's window is resized.
 struct WindowPlace {
   ImVec2 pos, size;  // fractions of `area`
   ImVec2 area;       // in pixels; (0, 0) until learnt
