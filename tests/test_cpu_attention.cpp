@@ -61,7 +61,7 @@ Errors formula_in_float(const Shape& s, double magnitude, uint64_t seed) {
 
 TEST_CASE("CPU attention equals the authors' formula and its gradient, in every shape") {
   // The suite runs this file's cases twice: with the kernels this CPU runs fastest, and with
-  // MAE_CPU_KERNELS=avx2 (CTest's cpu_attention.avx2_kernels), so that both sets are checked
+  // MAE_CPU_KERNELS=avx2 (CTest's cpu_kernels.avx2), so that both sets are checked
   // on a CPU with AVX-512.
   const char* asked = std::getenv("MAE_CPU_KERNELS");
   const std::string set = cpu_attention_kernel_set();

@@ -1,4 +1,4 @@
-// Why: the CPU kernels are built for AVX2 with FMA (the attention also for AVX-512); these are
+// Why: the CPU kernels are built for AVX2 with FMA and again for AVX-512; these are
 // the run-time checks, made once, before a caller chooses them over torch's ops.
 #pragma once
 

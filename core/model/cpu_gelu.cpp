@@ -20,13 +20,15 @@ class GeluWithSlopeFunction : public torch::autograd::Function<GeluWithSlopeFunc
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x) {
     RECORD_FUNCTION("mae::gelu_with_slope", std::vector<c10::IValue>());  // named in profiles
+    static const auto kernel =
+        avx512_kernels_run_here() ? gelu_with_slope_avx512 : gelu_with_slope_avx2;
     auto out = at::empty_like(x);
     auto slope = at::empty_like(x);
     const float* in = x.const_data_ptr<float>();
     float* out_data = out.mutable_data_ptr<float>();
     float* slope_data = slope.mutable_data_ptr<float>();
     at::parallel_for(0, x.numel(), kGrain, [&](int64_t begin, int64_t end) {
-      gelu_with_slope(in + begin, out_data + begin, slope_data + begin, end - begin);
+      kernel(in + begin, out_data + begin, slope_data + begin, end - begin);
     });
     ctx->save_for_backward({slope});
     return out;

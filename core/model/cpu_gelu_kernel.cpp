@@ -1,7 +1,12 @@
 // Why: see cpu_gelu_kernel.h. With z = |x| / sqrt(2) and t = 1 / (1 + p z), erf(z) is
 // 1 - t r(t) e^(-z^2), and e^(-z^2) = e^(-x^2/2) is also what phi(x) needs: one e^x, one
-// division and two short polynomials per 8 values. On x86-64 the file is built for AVX2
-// with FMA (CMakeLists.txt), which cpu_gelu's caller checks first.
+// division and two short polynomials per vector. On x86-64 the file is built for AVX2 with
+// FMA (CMakeLists.txt), which cpu_gelu's caller checks first, and again for AVX-512 by
+// cpu_gelu_kernel_avx512.cpp, which sets the two macros below first.
+#ifndef MAE_GELU_WITH_SLOPE
+#define MAE_GELU_WITH_SLOPE gelu_with_slope_avx2
+#endif
+
 #include "model/cpu_gelu_kernel.h"
 
 #include <algorithm>
@@ -17,7 +22,7 @@ using cpu_vec::load;
 using cpu_vec::store;
 using cpu_vec::Vec;
 
-void gelu_8(const float* x_in, float* out, float* slope) {
+void gelu_vec(const float* x_in, float* out, float* slope) {
   const Vec x = load(x_in);
   const Vec z = (x < 0.f ? -x : x) * 0.70710678118654752f;
   const Vec t = 1.f / (0.3275911f * z + 1.f);
@@ -33,13 +38,13 @@ void gelu_8(const float* x_in, float* out, float* slope) {
 }
 }  // namespace
 
-void gelu_with_slope(const float* x, float* out, float* slope, int64_t n) {
+void MAE_GELU_WITH_SLOPE(const float* x, float* out, float* slope, int64_t n) {
   int64_t i = 0;
-  for (; i + kVec <= n; i += kVec) gelu_8(x + i, out + i, slope + i);
+  for (; i + kVec <= n; i += kVec) gelu_vec(x + i, out + i, slope + i);
   if (i == n) return;
   float in_tail[kVec] = {}, out_tail[kVec], slope_tail[kVec];
   std::copy(x + i, x + n, in_tail);
-  gelu_8(in_tail, out_tail, slope_tail);
+  gelu_vec(in_tail, out_tail, slope_tail);
   std::copy(out_tail, out_tail + (n - i), out + i);
   std::copy(slope_tail, slope_tail + (n - i), slope + i);
 }
