@@ -3,9 +3,11 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <string>
 
 #include "data/augment.h"
 #include "data/batch_loader.h"
@@ -171,9 +173,16 @@ TEST_CASE("Fashion-MNIST IDX files load, and a missing dataset is a clear error"
   CHECK(img.max().item<float>() <= 1.0f);
   CHECK(img.max().item<float>() > 0.5f);
   CHECK(open_dataset("fashion-mnist:test", 3)->load(0).size(0) == 3);
+  // The variable is put back as it was: where it names the data (the GPU machine has no
+  // Debian package), unsetting it failed every later test that reads Fashion-MNIST.
+  const char* before = std::getenv("MAE_FASHION_MNIST_DIR");
+  const std::string kept = before ? before : "";
   setenv("MAE_FASHION_MNIST_DIR", "/nonexistent", 1);
   CHECK_THROWS_AS(open_dataset("fashion-mnist", 1), DataError);
-  unsetenv("MAE_FASHION_MNIST_DIR");
+  if (before)
+    setenv("MAE_FASHION_MNIST_DIR", kept.c_str(), 1);
+  else
+    unsetenv("MAE_FASHION_MNIST_DIR");
 }
 
 TEST_CASE("corrupt IDX files are rejected") {
