@@ -164,7 +164,10 @@ cpu_suite() {
   if ((GPU_CHECK_PREBUILT == 0)); then
     (cd build-gpu && ctest --output-on-failure -j8 -E '^(fuzz\.smoke|gpu\.cuda_checks)$')
   else
-    "$GPU_CHECK_TESTS/mae_tests" && "$GPU_CHECK_TESTS/studio_tests"
+    local rc=0
+    MAE_CLI_PATH="$GPU_CHECK_MAE" "$GPU_CHECK_TESTS/mae_tests" || rc=1
+    "$GPU_CHECK_TESTS/studio_tests" || rc=1
+    return $rc
   fi
 }
 export -f configure build_gpu_targets build_all cuda_tests hf_vit_b16 hf_vit_b16_compiled hf_vit_l16 studio_on_gpu \

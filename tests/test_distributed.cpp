@@ -40,9 +40,16 @@ bool fashion_mnist_present() {
          std::getenv("MAE_FASHION_MNIST_DIR");
 }
 
+// The `mae` built beside these tests, or the one MAE_CLI_PATH names (the GPU check runs
+// prebuilt copies, away from the folder they were built in).
+std::string mae_cli() {
+  const char* env = std::getenv("MAE_CLI_PATH");
+  return env && *env ? env : MAE_CLI_PATH;
+}
+
 // Runs `mae train` with `args`, output to `log`; returns the exit status.
 int mae_train(const std::string& args, const std::string& log) {
-  const std::string command = std::string("OMP_NUM_THREADS=1 ") + MAE_CLI_PATH +
+  const std::string command = "OMP_NUM_THREADS=1 " + mae_cli() +
                               " train --preset fmnist-tiny --data fashion-mnist --workers 1 "
                               "--log-every 5 " +
                               args + " >" + log + " 2>&1";
