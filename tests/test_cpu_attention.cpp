@@ -11,6 +11,7 @@
 #include <string>
 
 #include "model/cpu_attention.h"
+#include "model/vit_block.h"
 
 using namespace mae;
 
@@ -140,4 +141,26 @@ TEST_CASE("CPU attention under bf16 autocast: computed in float32, bf16 in and o
   wide_out.backward(grad_out.to(at::kFloat));
   CHECK(at::equal(out, wide_out.to(at::kBFloat16)));
   CHECK(at::equal(in.grad(), wide.grad().to(at::kBFloat16)));
+}
+
+TEST_CASE("torch's attention path (float64 here, the GPU's in training) equals the formula") {
+  // The path the CPU kernels do not take splits q, k, v off the qkv projection for
+  // scaled_dot_product_attention; its backward must land the gradient back in qkv's layout.
+  torch::manual_seed(3);
+  Attention attention(48, 4);
+  attention->to(at::kDouble);
+  auto x = at::randn({2, 11, 48}, at::kDouble).requires_grad_(true);
+  auto grad_out = at::randn({2, 11, 48}, at::kDouble);
+  REQUIRE_FALSE(cpu_attention_applies(linear(attention->qkv, x)));
+  auto out = attention->attend(x);
+  out.backward(grad_out);
+  const auto ours = x.grad().clone();
+  const auto ours_weight = attention->qkv->weight.grad().clone();
+  x.mutable_grad().reset();
+  attention->qkv->weight.mutable_grad().reset();
+  auto ref = formula(linear(attention->qkv, x), 4);
+  ref.backward(grad_out);
+  CHECK((out - ref).abs().max().item<double>() < 1e-12);
+  CHECK((ours - x.grad()).abs().max().item<double>() < 1e-12);
+  CHECK((ours_weight - attention->qkv->weight.grad()).abs().max().item<double>() < 1e-12);
 }
