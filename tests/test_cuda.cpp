@@ -1,10 +1,11 @@
 // Why: what only a GPU can show. The CUDA forward agrees with the CPU's (within bf16 rounding
-// under autocast), the fused AdamW kernel on CUDA takes the CPU kernel's step, skips
-// included, a training step queues its work without waiting for the device (c10's
-// sync-debug mode set to error), uint8 batches normalized on the GPU match the CPU's, and so
-// do crops resized there from the loader's packed regions, the app's snapshot reconstructions
-// queue without reading back, a step's loss comes back while the next step runs, a step
-// replayed as a CUDA graph takes the eager step's path, and a thread's own stream keeps its
+// under autocast), the fused LayerNorm kernels give torch's sums, norms and gradients (and a
+// model's step with them torch's LayerNorm's, within bf16), the fused AdamW kernel on CUDA
+// takes the CPU kernel's step, skips included, a training step queues its work without waiting for
+// the device (c10's sync-debug mode set to error), uint8 batches normalized on the GPU match the
+// CPU's, and so do crops resized there from the loader's packed regions, the app's snapshot
+// reconstructions queue without reading back, a step's loss comes back while the next step runs, a
+// step replayed as a CUDA graph takes the eager step's path, and a thread's own stream keeps its
 // work apart and in order. Without a GPU the program exits 77, which CTest reports as
 // skipped; scripts/gpu_check.sh runs it on a borrowed machine.
 #define DOCTEST_CONFIG_IMPLEMENT
@@ -14,7 +15,10 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <numeric>
@@ -25,6 +29,7 @@
 #include "infer/reconstruct.h"
 #include "model/masking.h"
 #include "model/presets.h"
+#include "model/residual_norm.h"
 #include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "train/device.h"
@@ -101,6 +106,101 @@ TEST_CASE("CPU and CUDA forwards agree: fp32 closely, bf16 autocast within its r
     CHECK(training_gap < (bf16 ? 2e-2 : 1e-3));
     CHECK(pred_gap < (bf16 ? 5e-2 : 1e-3));
   }
+}
+
+namespace {
+// The fused sum-and-norm's outputs and input gradients for one set of inputs, on `device`.
+struct NormRun {
+  at::Tensor sum, normed, grad_x, grad_branch, grad_gamma, grad_beta;
+};
+
+NormRun fused_norm_on(const at::Device& device, const std::vector<at::Tensor>& values,
+                      bool with_branch) {
+  // values: x, branch, gamma, beta, gradient of the sum, gradient of the normed rows (CPU)
+  auto x = values[0].to(device).requires_grad_(true);
+  auto branch = with_branch ? values[1].to(device).requires_grad_(true) : at::Tensor();
+  auto gamma = values[2].to(device).requires_grad_(true);
+  auto beta = values[3].to(device).requires_grad_(true);
+  const auto out = fused_sum_and_norm(x, branch, gamma, beta, 1e-6, at::kBFloat16);
+  torch::autograd::backward({out.sum, out.normed}, {values[4].to(device), values[5].to(device)});
+  return {out.sum.detach().cpu(), out.normed.detach().cpu(),
+          x.grad().cpu(),         with_branch ? branch.grad().cpu() : at::Tensor(),
+          gamma.grad().cpu(),     beta.grad().cpu()};
+}
+}  // namespace
+
+TEST_CASE("the fused LayerNorm kernels give torch's sums, norms and gradients") {
+  struct Shape {
+    int64_t rows, cols;
+    bool branch;
+  };
+  // ViT-B/16's encoder and decoder rows, ViT-H/14's width, widths off the 32-lane grid, a
+  // row count off the 8-row blocks, one row.
+  const Shape shapes[] = {{128 * 50, 768, true}, {16 * 197, 512, false}, {37, 100, false},
+                          {13, 1280, true},      {9, 24, true},          {1, 1024, false}};
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(21);
+  for (const auto& s : shapes) {
+    CAPTURE(s.rows);
+    CAPTURE(s.cols);
+    const std::vector<at::Tensor> values = {at::randn({s.rows, s.cols}, gen) * 3 + 1,
+                                            at::randn({s.rows, s.cols}, gen).to(at::kBFloat16),
+                                            1 + 0.1 * at::randn({s.cols}, gen),
+                                            0.1 * at::randn({s.cols}, gen),
+                                            at::randn({s.rows, s.cols}, gen),
+                                            at::randn({s.rows, s.cols}, gen).to(at::kBFloat16)};
+    const auto cpu = fused_norm_on(at::kCPU, values, s.branch);
+    const auto gpu = fused_norm_on(at::kCUDA, values, s.branch);
+    CHECK(at::equal(gpu.sum, cpu.sum));  // the same float32 additions
+    const double normed = relative_gap(gpu.normed, cpu.normed);
+    const double grad_x = relative_gap(gpu.grad_x, cpu.grad_x);
+    const double gamma = relative_gap(gpu.grad_gamma, cpu.grad_gamma);
+    const double beta = relative_gap(gpu.grad_beta, cpu.grad_beta);
+    MESSAGE("rows " << s.rows << " x " << s.cols << ": normed " << normed << ", x's gradient "
+                    << grad_x << ", gamma's " << gamma << ", beta's " << beta);
+    CHECK(normed < 1e-2);  // a bf16 rounding apart at most
+    CHECK(grad_x < 1e-4);
+    CHECK(gamma < 1e-4);
+    CHECK(beta < 1e-4);
+    if (s.branch) CHECK(relative_gap(gpu.grad_branch, cpu.grad_branch) < 1e-2);
+  }
+}
+
+TEST_CASE("a training step with the fused LayerNorm matches torch's LayerNorm within bf16") {
+  const auto config = find_preset("rgb-small").model;
+  auto model = make_model(config, 4);
+  model->to(at::kCUDA);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(6);
+  const auto images = at::randn({16, config.in_chans, config.img_h, config.img_w}, gen).cuda();
+  const auto noise = at::rand({16, config.num_patches()}, gen).cuda();
+  const int64_t keep = keep_count(config.num_patches(), 0.75);
+  const auto step = [&](bool fused) {
+    if (fused)
+      unsetenv("MAE_FUSED_NORM");
+    else
+      setenv("MAE_FUSED_NORM", "0", 1);
+    model->zero_grad();
+    at::Tensor loss;
+    {
+      AutocastScope autocast("cuda", true);
+      const auto probe = at::zeros({2, 3, config.embed_dim}, images.options());
+      CHECK(fused_norm_applies(probe, at::Tensor()) == fused);
+      loss = model->training_loss(images, noise, keep);
+    }
+    loss.backward();
+    std::vector<at::Tensor> grads;
+    for (const auto& p : model->parameters()) grads.push_back(p.grad().clone());
+    unsetenv("MAE_FUSED_NORM");
+    return std::make_pair(loss.item<double>(), grads);
+  };
+  const auto fused = step(true);
+  const auto plain = step(false);
+  MESSAGE("loss fused " << fused.first << ", torch's LayerNorm " << plain.first);
+  CHECK(std::abs(fused.first - plain.first) < 2e-3 * std::abs(plain.first));
+  double worst = 0;
+  for (size_t i = 0; i < fused.second.size(); ++i)
+    worst = std::max(worst, relative_gap(fused.second[i], plain.second[i]));
+  MESSAGE("largest gradient gap, relative to each parameter's largest: " << worst);
+  CHECK(worst < 5e-2);
 }
 
 TEST_CASE("the fused AdamW step on CUDA equals the CPU kernel's, and a flagged step is skipped") {

@@ -10,6 +10,7 @@
 #include "model/gather_rows.h"
 #include "model/patchify.h"
 #include "model/pos_embed.h"
+#include "model/residual_norm.h"
 #include "model/vit_block.h"
 
 namespace mae {
@@ -120,8 +121,8 @@ at::Tensor MaeModelImpl::decoder_tokens(const at::Tensor& latent, const at::Tens
 }
 
 at::Tensor MaeModelImpl::forward_decoder(const at::Tensor& latent, const at::Tensor& ids_restore) {
-  auto x = decoder_norm(run_blocks(decoder_blocks, decoder_tokens(latent, ids_restore)));
-  x = linear(decoder_pred, x);
+  auto x = run_blocks(decoder_blocks, decoder_tokens(latent, ids_restore));
+  x = linear(decoder_pred, sum_and_norm(x, at::Tensor(), decoder_norm).normed);
   return x.narrow(1, 1, ids_restore.size(1));
 }
 
@@ -135,7 +136,7 @@ at::Tensor MaeModelImpl::forward_decoder_removed(const at::Tensor& latent, const
   } else {
     x = gather_rows(x, rows);
   }
-  return linear(decoder_pred, decoder_norm(x));
+  return linear(decoder_pred, sum_and_norm(x, at::Tensor(), decoder_norm).normed);
 }
 
 at::Tensor MaeModelImpl::patch_target(const at::Tensor& patches) const {

@@ -8,6 +8,7 @@
 #include "model/cpu_attention.h"
 #include "model/cpu_gelu.h"
 #include "model/gather_rows.h"
+#include "model/residual_norm.h"
 
 namespace mae {
 
@@ -50,14 +51,19 @@ BlockImpl::BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps) {
   mlp = register_module("mlp", Mlp(dim, static_cast<int64_t>(dim * mlp_ratio)));
 }
 
+// The authors' x = x + attn(norm1(x)); x = x + mlp(norm2(x)), with each norm and the sum
+// before it taken together (one pass on a GPU under autocast): first.sum is x itself.
 at::Tensor BlockImpl::forward(const at::Tensor& x) {
-  auto h = x + attn(norm1(x));
-  return h + mlp(norm2(h));
+  const auto first = sum_and_norm(x, at::Tensor(), norm1);
+  const auto second = sum_and_norm(first.sum, attn(first.normed), norm2);
+  return second.sum + mlp(second.normed);
 }
 
 at::Tensor BlockImpl::forward_rows(const at::Tensor& x, const at::Tensor& rows) {
-  auto h = gather_rows(x, rows) + linear(attn->proj, gather_rows(attn->attend(norm1(x)), rows));
-  return h + mlp(norm2(h));
+  const auto first = sum_and_norm(x, at::Tensor(), norm1);
+  auto attended = linear(attn->proj, gather_rows(attn->attend(first.normed), rows));
+  const auto second = sum_and_norm(gather_rows(first.sum, rows), attended, norm2);
+  return second.sum + mlp(second.normed);
 }
 
 }  // namespace mae
