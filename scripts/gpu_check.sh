@@ -92,14 +92,15 @@ hf_vit_b16_compiled() { python3 scripts/bench_vs_hf.py "$GPU_CHECK_MAE" vit-b16 
   --rounds 2 --steps 8 --warmup 3 --variants fused --compile --figures; }
 hf_vit_l16() { python3 scripts/bench_vs_hf.py "$GPU_CHECK_MAE" vit-l16 64 --device cuda --rounds 2 \
   --steps 6 --warmup 2 --figures; }
-# What the fused LayerNorm gives a ViT-B/16 step: the bench with it and with torch's
-# LayerNorm (MAE_FUSED_NORM=0), alternating, two rounds.
-fused_norm_ab() {
-  local mae round fused; mae=$GPU_CHECK_MAE
+# What the fused LayerNorm and the weights cast together each give a ViT-B/16 step: the bench
+# with both, without the first (MAE_FUSED_NORM=0), without the second (MAE_BATCHED_CASTS=0),
+# alternating, two rounds.
+fusions_ab() {
+  local mae round variant; mae=$GPU_CHECK_MAE
   for round in 1 2; do
-    for fused in 1 0; do
-      echo "FIGURE round $round, MAE_FUSED_NORM=$fused"
-      MAE_FUSED_NORM=$fused "$mae" bench --preset vit-b16 --batch 128 --device cuda --steps 10 \
+    for variant in "" MAE_FUSED_NORM=0 MAE_BATCHED_CASTS=0; do
+      echo "FIGURE round $round, ${variant:-both on}"
+      env $variant "$mae" bench --preset vit-b16 --batch 128 --device cuda --steps 8 \
         --warmup 3 | grep -E "train|graph" | sed 's/^/FIGURE   /'
     done
   done
@@ -185,12 +186,12 @@ cpu_suite() {
     return $rc
   fi
 }
-export -f configure build_gpu_targets build_all cuda_tests fused_norm_ab hf_vit_b16 hf_vit_b16_compiled hf_vit_l16 studio_on_gpu \
+export -f configure build_gpu_targets build_all cuda_tests fusions_ab hf_vit_b16 hf_vit_b16_compiled hf_vit_l16 studio_on_gpu \
   more_benches loader_rate profile_vit_b16 train_runs cpu_suite
 
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_gpu_targets 240 build_gpu_targets; fi
 stage cuda_tests 60 cuda_tests
-stage fused_norm_ab 60 fused_norm_ab
+stage fusions_ab 80 fusions_ab
 stage hf_vit_b16 90 hf_vit_b16
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_all 120 build_all; fi
 stage studio_on_gpu 60 studio_on_gpu

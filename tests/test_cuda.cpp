@@ -1,6 +1,7 @@
 // Why: what only a GPU can show. The CUDA forward agrees with the CPU's (within bf16 rounding
 // under autocast), the fused LayerNorm kernels give torch's sums, norms and gradients (and a
-// model's step with them torch's LayerNorm's, within bf16), the fused AdamW kernel on CUDA
+// model's step with them torch's LayerNorm's, within bf16), a step with its weights cast
+// together takes autocast's step, the fused AdamW kernel on CUDA
 // takes the CPU kernel's step, skips included, a training step queues its work without waiting for
 // the device (c10's sync-debug mode set to error), uint8 batches normalized on the GPU match the
 // CPU's, and so do crops resized there from the loader's packed regions, the app's snapshot
@@ -30,6 +31,7 @@
 #include "model/masking.h"
 #include "model/presets.h"
 #include "model/residual_norm.h"
+#include "model/weight_casts.h"
 #include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "train/device.h"
@@ -165,42 +167,61 @@ TEST_CASE("the fused LayerNorm kernels give torch's sums, norms and gradients") 
   }
 }
 
-TEST_CASE("a training step with the fused LayerNorm matches torch's LayerNorm within bf16") {
+namespace {
+// One bf16 training step of rgb-small on CUDA with MAE_FUSED_NORM and MAE_BATCHED_CASTS set as
+// given: its loss and every parameter's gradient.
+std::pair<double, std::vector<at::Tensor>> cuda_bf16_step(bool fused_norm, bool casts_together) {
   const auto config = find_preset("rgb-small").model;
   auto model = make_model(config, 4);
   model->to(at::kCUDA);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(6);
   const auto images = at::randn({16, config.in_chans, config.img_h, config.img_w}, gen).cuda();
   const auto noise = at::rand({16, config.num_patches()}, gen).cuda();
-  const int64_t keep = keep_count(config.num_patches(), 0.75);
-  const auto step = [&](bool fused) {
-    if (fused)
-      unsetenv("MAE_FUSED_NORM");
-    else
-      setenv("MAE_FUSED_NORM", "0", 1);
-    model->zero_grad();
-    at::Tensor loss;
-    {
-      AutocastScope autocast("cuda", true);
-      const auto probe = at::zeros({2, 3, config.embed_dim}, images.options());
-      CHECK(fused_norm_applies(probe, at::Tensor()) == fused);
-      loss = model->training_loss(images, noise, keep);
-    }
-    loss.backward();
-    std::vector<at::Tensor> grads;
-    for (const auto& p : model->parameters()) grads.push_back(p.grad().clone());
-    unsetenv("MAE_FUSED_NORM");
-    return std::make_pair(loss.item<double>(), grads);
-  };
-  const auto fused = step(true);
-  const auto plain = step(false);
-  MESSAGE("loss fused " << fused.first << ", torch's LayerNorm " << plain.first);
-  CHECK(std::abs(fused.first - plain.first) < 2e-3 * std::abs(plain.first));
+  setenv("MAE_FUSED_NORM", fused_norm ? "1" : "0", 1);
+  setenv("MAE_BATCHED_CASTS", casts_together ? "1" : "0", 1);
+  at::Tensor loss;
+  {
+    AutocastScope autocast("cuda", true);
+    const auto probe = at::zeros({2, 3, config.embed_dim}, images.options());
+    CHECK(fused_norm_applies(probe, at::Tensor()) == fused_norm);
+    CHECK(weight_casts_apply(at::kCUDA) == casts_together);
+    loss = model->training_loss(images, noise, keep_count(config.num_patches(), 0.75));
+  }
+  loss.backward();
+  unsetenv("MAE_FUSED_NORM");
+  unsetenv("MAE_BATCHED_CASTS");
+  std::vector<at::Tensor> grads;
+  for (const auto& p : model->parameters()) grads.push_back(p.grad().clone());
+  return {loss.item<double>(), grads};
+}
+
+double largest_gradient_gap(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
   double worst = 0;
-  for (size_t i = 0; i < fused.second.size(); ++i)
-    worst = std::max(worst, relative_gap(fused.second[i], plain.second[i]));
-  MESSAGE("largest gradient gap, relative to each parameter's largest: " << worst);
-  CHECK(worst < 5e-2);
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, relative_gap(a[i], b[i]));
+  return worst;
+}
+}  // namespace
+
+TEST_CASE("a training step with the fused LayerNorm matches torch's LayerNorm within bf16") {
+  const auto fused = cuda_bf16_step(true, true);
+  const auto plain = cuda_bf16_step(false, true);
+  const double gap = largest_gradient_gap(fused.second, plain.second);
+  MESSAGE("loss fused " << fused.first << ", torch's LayerNorm " << plain.first
+                        << "; largest gradient gap (relative to each parameter's largest) " << gap);
+  CHECK(std::abs(fused.first - plain.first) < 2e-3 * std::abs(plain.first));
+  CHECK(gap < 5e-2);
+}
+
+TEST_CASE("a training step with the weights cast together takes autocast's casts' step") {
+  // The same values by construction (the CPU test checks bits); here only the attention's
+  // backward, which cuDNN runs in no fixed order, may tell the two apart.
+  const auto together = cuda_bf16_step(true, true);
+  const auto one_by_one = cuda_bf16_step(true, false);
+  const double gap = largest_gradient_gap(together.second, one_by_one.second);
+  MESSAGE("loss together " << together.first << ", one by one " << one_by_one.first
+                           << "; largest gradient gap " << gap);
+  CHECK(std::abs(together.first - one_by_one.first) <= 1e-5 * std::abs(one_by_one.first));
+  CHECK(gap < 1e-2);
 }
 
 TEST_CASE("the fused AdamW step on CUDA equals the CPU kernel's, and a flagged step is skipped") {

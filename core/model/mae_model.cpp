@@ -2,16 +2,19 @@
 #include "model/mae_model.h"
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <torch/nn/init.h>
 #include <torch/utils.h>
 
 #include <cmath>
+#include <optional>
 
 #include "model/gather_rows.h"
 #include "model/patchify.h"
 #include "model/pos_embed.h"
 #include "model/residual_norm.h"
 #include "model/vit_block.h"
+#include "model/weight_casts.h"
 
 namespace mae {
 
@@ -169,8 +172,23 @@ MaeOutput MaeModelImpl::forward(const at::Tensor& images, const at::Tensor& nois
   return out;
 }
 
+std::vector<at::Tensor> MaeModelImpl::linear_parameters() {
+  std::vector<at::Tensor> out;
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* linear = module->as<torch::nn::LinearImpl>()) {
+      for (const auto& p : {linear->weight, linear->bias})
+        if (p.defined() && p.requires_grad() && p.scalar_type() == at::kFloat) out.push_back(p);
+    }
+  }
+  return out;
+}
+
 at::Tensor MaeModelImpl::training_loss(const at::Tensor& images, const at::Tensor& noise,
                                        int64_t len_keep) {
+  std::optional<WeightCasts> casts;
+  const auto device = cls_token.device().type();
+  if (cast_weights_together && weight_casts_apply(device))
+    casts.emplace(linear_parameters(), at::autocast::get_autocast_dtype(device));
   if (len_keep == config_.num_patches()) return forward(images, noise, len_keep).loss;  // 0
   const auto patches = patchify(images, config_.patch);
   auto encoded = encode_patches(patches, noise, len_keep);

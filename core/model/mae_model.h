@@ -63,6 +63,12 @@ class MaeModelImpl : public torch::nn::Module {
 
   // The authors' initialization (xavier Linear, normal(0.02) tokens, sin-cos tables).
   void reset_parameters();
+  // The weights and biases of every Linear layer that trains.
+  std::vector<at::Tensor> linear_parameters();
+  // Whether training_loss under autocast casts the Linear weights together (weight_casts.h).
+  // Their gradients then all arrive at the end of backward, so data-parallel ranks, which send
+  // gradients while backward runs, turn it off.
+  bool cast_weights_together = true;
   const MaeConfig& config() const { return config_; }
 
   at::Tensor cls_token;          // (1, 1, D)

@@ -11,6 +11,7 @@ namespace mae {
 // y = x W^T + b through at::linear, which folds a (B, N, D) input into one GEMM with the
 // bias fused in. The C++ frontend's Linear::forward instead runs a batched matmul and then
 // adds the bias in a second pass (and sums it again in backward): a tenth of a CPU step.
+// In a training step under autocast, the weight and bias are the step's casts (weight_casts.h).
 at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x);
 
 class AttentionImpl : public torch::nn::Module {

@@ -53,6 +53,7 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
   model_ = make_model(model_config_, train_.seed);
   model_->to(at::Device(train_.device));
   model_->train();
+  model_->cast_weights_together = comm_ == nullptr;
   params_ = trainable_parameters(model_);
   optimizer_ = make_optimizer(params_, train_);
   overlap_communication(true);  // the gradient buckets, when there are ranks
