@@ -79,7 +79,7 @@ configure() {
 }
 build_gpu_targets() { configure && cmake --build build-gpu --target mae cuda_tests studio_tests -- -j"$(nproc)"; }
 build_all() { configure && cmake --build build-gpu -- -j"$(nproc)"; }
-# CPU/CUDA agreement, the fused LayerNorm against torch's, fused AdamW on CUDA, no host sync inside a step (sync-debug mode),
+# CPU/CUDA agreement, the GPU fusions against torch's ops, fused AdamW on CUDA, no host sync inside a step (sync-debug mode),
 # uint8 batches normalized on the GPU, packed crops resized there, a step's loss read a step
 # late with no sync, graphed step = eager step, a thread's own stream.
 cuda_tests() { "$GPU_CHECK_TESTS/cuda_tests" -s; }
@@ -92,15 +92,14 @@ hf_vit_b16_compiled() { python3 scripts/bench_vs_hf.py "$GPU_CHECK_MAE" vit-b16 
   --rounds 2 --steps 8 --warmup 3 --variants fused --compile --figures; }
 hf_vit_l16() { python3 scripts/bench_vs_hf.py "$GPU_CHECK_MAE" vit-l16 64 --device cuda --rounds 2 \
   --steps 6 --warmup 2 --figures; }
-# What the fused LayerNorm and the weights cast together each give a ViT-B/16 step: the bench
-# with both, without the first (MAE_FUSED_NORM=0), without the second (MAE_BATCHED_CASTS=0),
-# alternating, two rounds.
+# What each GPU fusion gives a ViT-B/16 step (gpu_fusions.h): the bench with all, with none,
+# and without each in turn (MAE_UNFUSED), alternating, two rounds.
 fusions_ab() {
-  local mae round variant; mae=$GPU_CHECK_MAE
+  local mae round unfused; mae=$GPU_CHECK_MAE
   for round in 1 2; do
-    for variant in "" MAE_FUSED_NORM=0 MAE_BATCHED_CASTS=0; do
-      echo "FIGURE round $round, ${variant:-both on}"
-      env $variant "$mae" bench --preset vit-b16 --batch 128 --device cuda --steps 8 \
+    for unfused in "" all norm casts bias; do
+      echo "FIGURE round $round, MAE_UNFUSED=$unfused"
+      MAE_UNFUSED=$unfused "$mae" bench --preset vit-b16 --batch 128 --device cuda --steps 8 \
         --warmup 3 | grep -E "train|graph" | sed 's/^/FIGURE   /'
     done
   done
@@ -142,19 +141,19 @@ PY
   "$GPU_CHECK_MAE" bench-data --data /tmp/gpu_check_photos --preset vit-b16 --batch 128 \
     --batches 10 --workers "$(($(nproc) - 1))" --crops-on-device | sed 's/^/FIGURE /'
 }
-# The trainer end to end on CUDA, graphed and eager, with torch's LayerNorm (its loss beside
+# The trainer end to end on CUDA, graphed and eager, without the GPU fusions (its loss beside
 # the fused one's), through NCCL (one rank per GPU), and on
 # loader_rate's photos with the crops resized on the GPU.
 train_runs() {
   local mae rc=0 log name status; mae=$GPU_CHECK_MAE
-  for name in graphed eager unfused-norm nccl photo-crops; do
+  for name in graphed eager unfused nccl photo-crops; do
     log="$GPU_CHECK_LOGS/train-$name.log"
     case $name in
       graphed) "$mae" train --preset fmnist-tiny --batch 512 --steps 60 --log-every 20 \
         --out /tmp/gpu_check_train >"$log" 2>&1 ;;
       eager) "$mae" train --preset fmnist-tiny --batch 512 --steps 60 --log-every 20 \
         --no-cuda-graphs --out /tmp/gpu_check_train_eager >"$log" 2>&1 ;;
-      unfused-norm) MAE_FUSED_NORM=0 "$mae" train --preset fmnist-tiny --batch 512 --steps 60 \
+      unfused) MAE_UNFUSED=all "$mae" train --preset fmnist-tiny --batch 512 --steps 60 \
         --log-every 20 --out /tmp/gpu_check_train_unfused >"$log" 2>&1 ;;
       nccl) "$mae" train --gpus "$(nvidia-smi -L | wc -l)" --preset fmnist-tiny --batch 256 \
         --steps 50 --log-every 10 --out /tmp/gpu_check_nccl >"$log" 2>&1 ;;
@@ -191,7 +190,7 @@ export -f configure build_gpu_targets build_all cuda_tests fusions_ab hf_vit_b16
 
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_gpu_targets 240 build_gpu_targets; fi
 stage cuda_tests 60 cuda_tests
-stage fusions_ab 80 fusions_ab
+stage fusions_ab 60 fusions_ab
 stage hf_vit_b16 90 hf_vit_b16
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_all 120 build_all; fi
 stage studio_on_gpu 60 studio_on_gpu

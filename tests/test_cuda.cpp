@@ -1,7 +1,8 @@
 // Why: what only a GPU can show. The CUDA forward agrees with the CPU's (within bf16 rounding
 // under autocast), the fused LayerNorm kernels give torch's sums, norms and gradients (and a
 // model's step with them torch's LayerNorm's, within bf16), a step with its weights cast
-// together takes autocast's step, the fused AdamW kernel on CUDA
+// together takes autocast's step, the bias gradient kernel sums as torch does, the fused
+// AdamW kernel on CUDA
 // takes the CPU kernel's step, skips included, a training step queues its work without waiting for
 // the device (c10's sync-debug mode set to error), uint8 batches normalized on the GPU match the
 // CPU's, and so do crops resized there from the loader's packed regions, the app's snapshot
@@ -28,6 +29,8 @@
 
 #include "data/augment.h"
 #include "infer/reconstruct.h"
+#include "model/gpu_fusions.h"
+#include "model/linear.h"
 #include "model/masking.h"
 #include "model/presets.h"
 #include "model/residual_norm.h"
@@ -168,28 +171,26 @@ TEST_CASE("the fused LayerNorm kernels give torch's sums, norms and gradients") 
 }
 
 namespace {
-// One bf16 training step of rgb-small on CUDA with MAE_FUSED_NORM and MAE_BATCHED_CASTS set as
-// given: its loss and every parameter's gradient.
-std::pair<double, std::vector<at::Tensor>> cuda_bf16_step(bool fused_norm, bool casts_together) {
+// One bf16 training step of rgb-small on CUDA with the GPU fusions that MAE_UNFUSED names
+// (gpu_fusions.h) left out: its loss and every parameter's gradient.
+std::pair<double, std::vector<at::Tensor>> cuda_bf16_step(const char* unfused) {
   const auto config = find_preset("rgb-small").model;
   auto model = make_model(config, 4);
   model->to(at::kCUDA);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(6);
   const auto images = at::randn({16, config.in_chans, config.img_h, config.img_w}, gen).cuda();
   const auto noise = at::rand({16, config.num_patches()}, gen).cuda();
-  setenv("MAE_FUSED_NORM", fused_norm ? "1" : "0", 1);
-  setenv("MAE_BATCHED_CASTS", casts_together ? "1" : "0", 1);
+  setenv("MAE_UNFUSED", unfused, 1);
   at::Tensor loss;
   {
     AutocastScope autocast("cuda", true);
     const auto probe = at::zeros({2, 3, config.embed_dim}, images.options());
-    CHECK(fused_norm_applies(probe, at::Tensor()) == fused_norm);
-    CHECK(weight_casts_apply(at::kCUDA) == casts_together);
+    CHECK(fused_norm_applies(probe, at::Tensor()) == gpu_fusion_on(GpuFusion::norm));
+    CHECK(weight_casts_apply(at::kCUDA) == gpu_fusion_on(GpuFusion::casts));
     loss = model->training_loss(images, noise, keep_count(config.num_patches(), 0.75));
   }
   loss.backward();
-  unsetenv("MAE_FUSED_NORM");
-  unsetenv("MAE_BATCHED_CASTS");
+  unsetenv("MAE_UNFUSED");
   std::vector<at::Tensor> grads;
   for (const auto& p : model->parameters()) grads.push_back(p.grad().clone());
   return {loss.item<double>(), grads};
@@ -203,8 +204,8 @@ double largest_gradient_gap(const std::vector<at::Tensor>& a, const std::vector<
 }  // namespace
 
 TEST_CASE("a training step with the fused LayerNorm matches torch's LayerNorm within bf16") {
-  const auto fused = cuda_bf16_step(true, true);
-  const auto plain = cuda_bf16_step(false, true);
+  const auto fused = cuda_bf16_step("");
+  const auto plain = cuda_bf16_step("norm");
   const double gap = largest_gradient_gap(fused.second, plain.second);
   MESSAGE("loss fused " << fused.first << ", torch's LayerNorm " << plain.first
                         << "; largest gradient gap (relative to each parameter's largest) " << gap);
@@ -215,13 +216,42 @@ TEST_CASE("a training step with the fused LayerNorm matches torch's LayerNorm wi
 TEST_CASE("a training step with the weights cast together takes autocast's casts' step") {
   // The same values by construction (the CPU test checks bits); here only the attention's
   // backward, which cuDNN runs in no fixed order, may tell the two apart.
-  const auto together = cuda_bf16_step(true, true);
-  const auto one_by_one = cuda_bf16_step(true, false);
+  const auto together = cuda_bf16_step("");
+  const auto one_by_one = cuda_bf16_step("casts");
   const double gap = largest_gradient_gap(together.second, one_by_one.second);
   MESSAGE("loss together " << together.first << ", one by one " << one_by_one.first
                            << "; largest gradient gap " << gap);
   CHECK(std::abs(together.first - one_by_one.first) <= 1e-5 * std::abs(one_by_one.first));
   CHECK(gap < 1e-2);
+}
+
+TEST_CASE("the bias gradient kernel sums as torch does, and a step with it matches") {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(31);
+  // ViT-B/16's decoder fc1 and encoder qkv rows at batch 128, a width of one 8-column group,
+  // rows off the 8-row grid.
+  const std::pair<int64_t, int64_t> shapes[] = {{25216, 2048}, {6400, 2304}, {17, 8}, {3, 520}};
+  for (const auto& [rows, cols] : shapes) {
+    CAPTURE(rows);
+    CAPTURE(cols);
+    auto x = at::randn({rows, 16}, gen).to(at::kBFloat16).cuda().requires_grad_(true);
+    auto weight = at::randn({cols, 16}, gen).to(at::kBFloat16).cuda().requires_grad_(true);
+    auto bias = at::zeros({cols}, at::kBFloat16).cuda().requires_grad_(true);
+    REQUIRE(bias_grad_kernel_applies(x, weight, bias));
+    const auto grad = at::randn({rows, cols}, gen).to(at::kBFloat16);
+    linear_with_bias_grad_kernel(x, weight, bias).backward(grad.cuda());
+    const auto exact = grad.to(at::kDouble).sum(0);
+    const double ours = relative_gap(bias.grad(), exact);
+    const double torch_own = relative_gap(grad.cuda().sum(0), exact);
+    MESSAGE(rows << " x " << cols << ": ours " << ours << ", torch's sum " << torch_own);
+    CHECK(ours < 1e-2);  // one bf16 rounding of a float32 sum
+  }
+  const auto with_kernel = cuda_bf16_step("");
+  const auto torch_sum = cuda_bf16_step("bias");
+  const double gap = largest_gradient_gap(with_kernel.second, torch_sum.second);
+  MESSAGE("a step: loss " << with_kernel.first << " and " << torch_sum.first
+                          << ", largest gradient gap " << gap);
+  CHECK(std::abs(with_kernel.first - torch_sum.first) <= 1e-5 * std::abs(torch_sum.first));
+  CHECK(gap < 2e-2);
 }
 
 TEST_CASE("the fused AdamW step on CUDA equals the CPU kernel's, and a flagged step is skipped") {

@@ -8,11 +8,11 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
+
+#include "model/gpu_fusions.h"
 
 #ifdef MAE_HAVE_CUDA_KERNELS
 #include <ATen/cuda/CUDAContext.h>
@@ -157,18 +157,12 @@ class SumAndNormFunction : public torch::autograd::Function<SumAndNormFunction> 
   }
 };
 
-// Read at each call (on a GPU only), so one process can compare the two paths.
-bool fused_norm_switched_on() {
-  const char* asked = std::getenv("MAE_FUSED_NORM");
-  return !(asked && std::strcmp(asked, "0") == 0);
-}
-
 }  // namespace
 
 bool fused_norm_applies(const at::Tensor& x, const at::Tensor& branch) {
 #ifdef MAE_HAVE_CUDA_KERNELS
   if (!x.is_cuda() || x.scalar_type() != at::kFloat || x.dim() < 1 || !x.is_contiguous() ||
-      x.numel() == 0 || !fused_norm_switched_on())
+      x.numel() == 0 || !gpu_fusion_on(GpuFusion::norm))
     return false;
   if (!at::autocast::is_autocast_enabled(at::kCUDA) ||
       at::autocast::get_autocast_dtype(at::kCUDA) != at::kBFloat16)

@@ -22,7 +22,7 @@ NormedSum sum_and_norm(const at::Tensor& x, const at::Tensor& branch, torch::nn:
 
 // Whether sum_and_norm takes the fused path: the CUDA kernels are built, x is float32 on a GPU
 // under bf16 autocast, contiguous, with rows no wider than kResidualNormMaxWidth, and `branch`
-// is undefined or bf16 of x's shape, contiguous. MAE_FUSED_NORM=0 turns it off, to compare.
+// is undefined or bf16 of x's shape, contiguous; and MAE_UNFUSED does not name "norm".
 bool fused_norm_applies(const at::Tensor& x, const at::Tensor& branch);
 
 // The fused path on any device, with normed in `normed_type` (bf16 on a GPU). On the CPU it is

@@ -9,13 +9,8 @@
 #include "model/cpu_gelu.h"
 #include "model/gather_rows.h"
 #include "model/residual_norm.h"
-#include "model/weight_casts.h"
 
 namespace mae {
-
-at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x) {
-  return at::linear(x, cast_weight(layer->weight), cast_weight(layer->bias));
-}
 
 AttentionImpl::AttentionImpl(int64_t dim, int64_t heads) : heads_(heads) {
   qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(dim, 3 * dim)));

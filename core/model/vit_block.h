@@ -6,13 +6,9 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
-namespace mae {
+#include "model/linear.h"
 
-// y = x W^T + b through at::linear, which folds a (B, N, D) input into one GEMM with the
-// bias fused in. The C++ frontend's Linear::forward instead runs a batched matmul and then
-// adds the bias in a second pass (and sums it again in backward): a tenth of a CPU step.
-// In a training step under autocast, the weight and bias are the step's casts (weight_casts.h).
-at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x);
+namespace mae {
 
 class AttentionImpl : public torch::nn::Module {
  public:

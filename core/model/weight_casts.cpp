@@ -7,8 +7,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <cstdlib>
-#include <cstring>
+#include "model/gpu_fusions.h"
 
 namespace mae {
 
@@ -74,8 +73,7 @@ bool weight_casts_apply(c10::DeviceType device) {
   if (!at::GradMode::is_enabled() || !at::autocast::is_autocast_enabled(device)) return false;
   const auto type = at::autocast::get_autocast_dtype(device);
   if (type != at::kBFloat16 && type != at::kHalf) return false;
-  const char* asked = std::getenv("MAE_BATCHED_CASTS");
-  return !(asked && std::strcmp(asked, "0") == 0);
+  return gpu_fusion_on(GpuFusion::casts);
 }
 
 }  // namespace mae

@@ -33,7 +33,7 @@ class WeightCasts {
 const at::Tensor& cast_weight(const at::Tensor& param);
 
 // Whether a training step casts its weights together here: autograd records, autocast is on
-// for `device` in a 16-bit type, and MAE_BATCHED_CASTS=0 (to compare) is not set.
+// for `device` in a 16-bit type, and MAE_UNFUSED does not name "casts".
 bool weight_casts_apply(c10::DeviceType device);
 
 }  // namespace mae

@@ -1,0 +1,94 @@
+// Why: see cuda_bias_grad.h. A block covers 256 columns (32 threads of 8) and 8 rows at a
+// time down its chunk; its 8 rows of sums meet in shared memory, in order.
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include "model/cuda_bias_grad.h"
+
+namespace mae {
+
+namespace {
+
+constexpr int kColsPerThread = 8;  // one 16-byte load of bf16
+constexpr int kColumnThreads = 32;
+constexpr int kRowThreads = 8;
+constexpr int kColsPerBlock = kColumnThreads * kColsPerThread;
+
+__global__ void __launch_bounds__(kColumnThreads* kRowThreads)
+    chunk_sums_kernel(const __nv_bfloat16* grad, int64_t rows, int cols, int64_t rows_per_chunk,
+                      float* partials) {
+  const int first_col = (blockIdx.x * kColumnThreads + threadIdx.x) * kColsPerThread;
+  const int64_t start = static_cast<int64_t>(blockIdx.y) * rows_per_chunk;
+  const int64_t end = start + rows_per_chunk < rows ? start + rows_per_chunk : rows;
+  float sums[kColsPerThread];
+#pragma unroll
+  for (int k = 0; k < kColsPerThread; ++k) sums[k] = 0.f;
+  if (first_col < cols) {
+    for (int64_t r = start + threadIdx.y; r < end; r += kRowThreads) {
+      const uint4 raw = *reinterpret_cast<const uint4*>(grad + r * cols + first_col);
+      const auto* pairs = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+      for (int k = 0; k < kColsPerThread / 2; ++k) {
+        const float2 f = __bfloat1622float2(pairs[k]);
+        sums[2 * k] += f.x;
+        sums[2 * k + 1] += f.y;
+      }
+    }
+  }
+  __shared__ float staged[kRowThreads][kColsPerBlock];
+#pragma unroll
+  for (int k = 0; k < kColsPerThread; ++k)
+    staged[threadIdx.y][threadIdx.x * kColsPerThread + k] = sums[k];
+  __syncthreads();
+  const int t = threadIdx.y * kColumnThreads + threadIdx.x;  // one column of the block each
+  const int col = blockIdx.x * kColsPerBlock + t;
+  if (col < cols) {
+    float total = 0.f;
+    for (int r = 0; r < kRowThreads; ++r) total += staged[r][t];
+    partials[static_cast<int64_t>(blockIdx.y) * cols + col] = total;
+  }
+}
+
+__global__ void finish_kernel(const float* partials, int chunks, int cols, __nv_bfloat16* out) {
+  const int col = blockIdx.x * blockDim.x + threadIdx.x;
+  if (col >= cols) return;
+  float total = 0.f;
+  for (int c = 0; c < chunks; ++c) total += partials[static_cast<int64_t>(c) * cols + col];
+  out[col] = __float2bfloat16_rn(total);
+}
+
+const char* launch_error() {
+  const cudaError_t e = cudaGetLastError();
+  return e == cudaSuccess ? "" : cudaGetErrorString(e);
+}
+
+}  // namespace
+
+bool bias_grad_kernel_fits(const void* data, int cols) {
+  return cols > 0 && cols % kColsPerThread == 0 && reinterpret_cast<uintptr_t>(data) % 16 == 0;
+}
+
+int bias_grad_chunks(int64_t rows, int cols, int multiprocessors) {
+  const int column_blocks = (cols + kColsPerBlock - 1) / kColsPerBlock;
+  const int64_t wanted = 4 * static_cast<int64_t>(multiprocessors > 0 ? multiprocessors : 1);
+  int64_t chunks = (wanted + column_blocks - 1) / column_blocks;
+  const int64_t most = (rows + kRowThreads - 1) / kRowThreads;  // 8 rows a chunk at least
+  if (chunks > most) chunks = most;
+  return static_cast<int>(chunks < 1 ? 1 : chunks);
+}
+
+const char* launch_bias_grad(const void* grad, int64_t rows, int cols, int chunks, float* partials,
+                             void* out, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  const int64_t rows_per_chunk = (rows + chunks - 1) / chunks;
+  const dim3 grid((cols + kColsPerBlock - 1) / kColsPerBlock, chunks);
+  const dim3 block(kColumnThreads, kRowThreads);
+  chunk_sums_kernel<<<grid, block, 0, s>>>(static_cast<const __nv_bfloat16*>(grad), rows, cols,
+                                           rows_per_chunk, partials);
+  if (const char* e = launch_error(); *e) return e;
+  finish_kernel<<<(cols + 255) / 256, 256, 0, s>>>(partials, chunks, cols,
+                                                   static_cast<__nv_bfloat16*>(out));
+  return launch_error();
+}
+
+}  // namespace mae

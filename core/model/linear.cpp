@@ -1,0 +1,102 @@
+// Why: see linear.h. The backward is at::linear's (AddmmBackward's) products, with the bias
+// gradient summed by the kernel instead of torch's reduction.
+#include "model/linear.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "model/gpu_fusions.h"
+#include "model/records_grad.h"
+#include "model/weight_casts.h"
+
+#ifdef MAE_HAVE_CUDA_KERNELS
+#include <ATen/cuda/CUDAContext.h>
+
+#include "model/cuda_bias_grad.h"
+#endif
+
+namespace mae {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+// The sum over rows of `grad` (rows, cols), in its dtype.
+at::Tensor bias_grad(const at::Tensor& grad) {
+#ifdef MAE_HAVE_CUDA_KERNELS
+  if (grad.is_cuda() && grad.scalar_type() == at::kBFloat16 && grad.is_contiguous() &&
+      bias_grad_kernel_fits(grad.const_data_ptr(), static_cast<int>(grad.size(1)))) {
+    const int64_t rows = grad.size(0);
+    const int cols = static_cast<int>(grad.size(1));
+    const int chunks =
+        bias_grad_chunks(rows, cols, at::cuda::getCurrentDeviceProperties()->multiProcessorCount);
+    auto partials = at::empty({chunks, cols}, grad.options().dtype(at::kFloat));
+    auto out = at::empty({cols}, grad.options());
+    const char* error = launch_bias_grad(grad.const_data_ptr(), rows, cols, chunks,
+                                         partials.mutable_data_ptr<float>(), out.mutable_data_ptr(),
+                                         at::cuda::getCurrentCUDAStream().stream());
+    if (*error) throw std::runtime_error(std::string("the bias gradient kernel failed: ") + error);
+    return out;
+  }
+#endif
+  return grad.sum(0);
+}
+
+class LinearFunction : public torch::autograd::Function<LinearFunction> {
+ public:
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
+                            const at::Tensor& bias) {
+    ctx->save_for_backward({x, weight});
+    return at::linear(x, weight, bias);
+  }
+
+  static tensor_list backward(AutogradContext* ctx, const tensor_list& grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& weight = saved[1];
+    const auto grad = grads[0].contiguous();
+    const auto rows = grad.reshape({-1, grad.size(-1)});
+    tensor_list out(3);
+    if (ctx->needs_input_grad(0)) out[0] = at::matmul(grad, weight);
+    if (ctx->needs_input_grad(1)) out[1] = rows.t().mm(x.reshape({-1, x.size(-1)}));
+    if (ctx->needs_input_grad(2)) out[2] = bias_grad(rows);
+    return out;
+  }
+};
+
+}  // namespace
+
+bool bias_grad_kernel_applies(const at::Tensor& x, const at::Tensor& weight,
+                              const at::Tensor& bias) {
+#ifdef MAE_HAVE_CUDA_KERNELS
+  if (!x.is_cuda() || !bias.defined() || x.dim() < 2) return false;
+  for (const auto* t : {&x, &weight, &bias})
+    if (t->scalar_type() != at::kBFloat16 || !t->is_contiguous()) return false;
+  return (records_grad(weight) || records_grad(bias) || records_grad(x)) &&
+         weight.size(0) % 8 == 0 && gpu_fusion_on(GpuFusion::bias);
+#else
+  (void)x;
+  (void)weight;
+  (void)bias;
+  return false;
+#endif
+}
+
+at::Tensor linear_with_bias_grad_kernel(const at::Tensor& x, const at::Tensor& weight,
+                                        const at::Tensor& bias) {
+  return LinearFunction::apply(x, weight, bias);
+}
+
+at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x) {
+  const auto& weight = cast_weight(layer->weight);
+  const auto& bias = cast_weight(layer->bias);
+  if (bias_grad_kernel_applies(x, weight, bias))
+    return linear_with_bias_grad_kernel(x, weight, bias);
+  return at::linear(x, weight, bias);
+}
+
+}  // namespace mae
