@@ -5,6 +5,10 @@
 #include <sstream>
 #include <string>
 
+#ifdef MAE_HAVE_CUDA_KERNELS
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
 namespace mae {
 
 namespace {
@@ -28,6 +32,16 @@ bool gpu_fusion_on(GpuFusion fusion) {
   for (std::string name; std::getline(names, name, ',');)
     if (name == "all" || name == name_of(fusion)) return false;
   return true;
+}
+
+bool our_cuda_kernels_run_on(int index) {
+#ifdef MAE_HAVE_CUDA_KERNELS
+  return index >= 0 &&
+         at::cuda::getDeviceProperties(static_cast<c10::DeviceIndex>(index))->major >= 8;
+#else
+  (void)index;
+  return false;
+#endif
 }
 
 }  // namespace mae

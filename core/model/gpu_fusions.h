@@ -11,4 +11,9 @@ enum class GpuFusion { norm, casts, bias };
 
 bool gpu_fusion_on(GpuFusion fusion);
 
+// Whether our kernels run on CUDA device `index`: they are built (for sm_80 and sm_90, with
+// PTX for later GPUs) and the device has compute capability 8.0 or more (bf16 arithmetic). On
+// a T4 (7.5), say, torch's ops run instead.
+bool our_cuda_kernels_run_on(int index);
+
 }  // namespace mae

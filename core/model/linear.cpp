@@ -77,7 +77,8 @@ bool bias_grad_kernel_applies(const at::Tensor& x, const at::Tensor& weight,
   for (const auto* t : {&x, &weight, &bias})
     if (t->scalar_type() != at::kBFloat16 || !t->is_contiguous()) return false;
   return (records_grad(weight) || records_grad(bias) || records_grad(x)) &&
-         weight.size(0) % 8 == 0 && gpu_fusion_on(GpuFusion::bias);
+         weight.size(0) % 8 == 0 && gpu_fusion_on(GpuFusion::bias) &&
+         our_cuda_kernels_run_on(x.get_device());
 #else
   (void)x;
   (void)weight;

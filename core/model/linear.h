@@ -16,8 +16,8 @@ namespace mae {
 at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x);
 
 // Whether a product of bf16 x, weight and bias takes the bias-gradient kernel: they are on a
-// GPU, contiguous, autograd records, the output width is a multiple of 8, the kernels are
-// built, and MAE_UNFUSED does not name "bias".
+// GPU where our kernels run, contiguous, autograd records, the output width is a multiple of
+// 8, and MAE_UNFUSED does not name "bias".
 bool bias_grad_kernel_applies(const at::Tensor& x, const at::Tensor& weight,
                               const at::Tensor& bias);
 

@@ -162,7 +162,7 @@ class SumAndNormFunction : public torch::autograd::Function<SumAndNormFunction> 
 bool fused_norm_applies(const at::Tensor& x, const at::Tensor& branch) {
 #ifdef MAE_HAVE_CUDA_KERNELS
   if (!x.is_cuda() || x.scalar_type() != at::kFloat || x.dim() < 1 || !x.is_contiguous() ||
-      x.numel() == 0 || !gpu_fusion_on(GpuFusion::norm))
+      x.numel() == 0 || !gpu_fusion_on(GpuFusion::norm) || !our_cuda_kernels_run_on(x.get_device()))
     return false;
   if (!at::autocast::is_autocast_enabled(at::kCUDA) ||
       at::autocast::get_autocast_dtype(at::kCUDA) != at::kBFloat16)

@@ -20,9 +20,9 @@ struct NormedSum {
 // would have rounded it to.
 NormedSum sum_and_norm(const at::Tensor& x, const at::Tensor& branch, torch::nn::LayerNorm& norm);
 
-// Whether sum_and_norm takes the fused path: the CUDA kernels are built, x is float32 on a GPU
-// under bf16 autocast, contiguous, with rows no wider than kResidualNormMaxWidth, and `branch`
-// is undefined or bf16 of x's shape, contiguous; and MAE_UNFUSED does not name "norm".
+// Whether sum_and_norm takes the fused path: our CUDA kernels run on x's GPU, x is float32
+// there under bf16 autocast, contiguous, with rows no wider than kResidualNormMaxWidth, and
+// `branch` is undefined or bf16 of x's shape, contiguous; and MAE_UNFUSED does not name "norm".
 bool fused_norm_applies(const at::Tensor& x, const at::Tensor& branch);
 
 // The fused path on any device, with normed in `normed_type` (bf16 on a GPU). On the CPU it is
