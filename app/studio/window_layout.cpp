@@ -1,10 +1,12 @@
 // Why: the panels tile the window and the floating windows sit over them; both must keep
 // their arrangement when the app's window is resized (a panel left at its old size either
 // hides part of itself off-screen or leaves the rest of the window empty), come back after
-// Reset layout, and never open out of reach because a saved layout came from a bigger screen.
+// Reset layout, and never open out of reach because a saved layout came from a bigger screen;
+// a floating window's title bar stays where it can be grabbed.
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "panels.h"
@@ -27,8 +29,8 @@ bool differs(ImVec2 a, ImVec2 b) { return a.x != b.x || a.y != b.y; }
 // Sets the next window's place, in pixels of `area` (which starts at the top left):
 // `fallback` on first use and after Reset layout, and also when `keep_inside` and the window
 // lies outside the area; the place it was learnt at, scaled, when the area is not the one
-// it was last drawn in.
-void place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 area,
+// it was last drawn in. Returns whether it moved the window this frame.
+bool place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 area,
                        bool keep_inside) {
   const WindowPlace& learnt = app.state().window_places[title];
   Rect target = fallback;
@@ -46,6 +48,20 @@ void place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 
   ImGui::SetNextWindowPos(ImVec2(target.x * area.x, target.y * area.y), cond);
   ImGui::SetNextWindowSize(ImVec2(target.w * area.x, target.h * area.y), cond);
   if (app.state().reset_layout) ImGui::SetNextWindowCollapsed(false);  // back, and open
+  return cond == ImGuiCond_Always;
+}
+
+// A floating window may hang off the screen, but not by its title bar, which moves, collapses
+// and closes it: dragged above the top, down behind the status bar, or nearly out at a side,
+// it comes back to where the bar can be grabbed.
+void keep_title_bar_reachable(const char* title, ImVec2 area) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(title);
+  if (!w) return;
+  const float bar = ImGui::GetFrameHeight();
+  const float grip = 4 * bar;  // of the title bar left in view, to grab
+  const ImVec2 pos(std::clamp(w->Pos.x, grip - w->SizeFull.x, std::max(0.0f, area.x - grip)),
+                   std::clamp(w->Pos.y, 0.0f, std::max(0.0f, area.y - status_bar_height() - bar)));
+  if (differs(pos, w->Pos)) ImGui::SetNextWindowPos(pos, ImGuiCond_Always);
 }
 
 // Remembers where the current window is, when the user has moved or resized it, while the
@@ -102,7 +118,8 @@ bool begin_panel(StudioApp& app, Panel panel, const char* title) {
 bool begin_floating_window(StudioApp& app, const char* title, bool* open, float x, float y,
                            float width, float height) {
   const ImVec2 area = ImGui::GetIO().DisplaySize;
-  place_next_window(app, title, {x, y, width, height}, area, /*keep_inside=*/false);
+  if (!place_next_window(app, title, {x, y, width, height}, area, /*keep_inside=*/false))
+    keep_title_bar_reachable(title, area);
   ImGui::SetNextWindowBgAlpha(1.0f);  // nothing of the panels below may show through
   const bool expanded = ImGui::Begin(title, open);
   learn_place(app, title, area);

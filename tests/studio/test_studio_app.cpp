@@ -847,6 +847,34 @@ TEST_CASE("layout: a window dragged over the status bar leaves Reset layout on t
   CHECK(rect_of("Compare checkpoints").x == doctest::Approx(0.2 * 1600).epsilon(0.01));
 }
 
+TEST_CASE("layout: a floating window's title bar comes back when dragged out of reach") {
+  // Dragged above the top of the screen, a floating window could no longer be moved by its
+  // title bar, collapsed or closed.
+  LaunchedApp launched("mae-studio-test-title-bar");
+  auto& [dir, ui, renderer, app] = launched;
+  app.state().compare.show = true;
+  ui.frame(app);
+  const float bar = ImGui::GetFrameHeight();
+  const float width = rect_of("Compare checkpoints").w;
+  const struct {
+    ImVec2 dragged_to, comes_back_to;
+  } cases[] = {{ImVec2(300, -120), ImVec2(300, 0)},
+               {ImVec2(300, 990), ImVec2(300, 1000 - (bar + 8) - bar)},  // above the status bar
+               {ImVec2(1590, 200), ImVec2(1600 - 4 * bar, 200)},         // four bars' width in view
+               {ImVec2(-5000, 200), ImVec2(4 * bar - width, 200)},
+               {ImVec2(-100, 200), ImVec2(-100, 200)}};  // half off to the left is fine
+  for (const auto& c : cases) {
+    CAPTURE(c.dragged_to.x);
+    CAPTURE(c.dragged_to.y);
+    ImGui::SetWindowPos("Compare checkpoints", c.dragged_to);
+    ui.frame(app);
+    ui.frame(app);
+    const PlacedRect compare = rect_of("Compare checkpoints");
+    CHECK(compare.x == doctest::Approx(c.comes_back_to.x));
+    CHECK(compare.y == doctest::Approx(c.comes_back_to.y));
+  }
+}
+
 TEST_CASE("layout: a resized window keeps the arrangement, scaled, even through a tiny size") {
   // Panels used to keep their pixel sizes when the window grew (leaving the rest empty),
   // and after the window had been very small they stayed squeezed to ImGui's minimum.
