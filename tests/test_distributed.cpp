@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "data/dataset.h"
 #include "dist/gradient_buckets.h"
 #include "dist/rank_layout.h"
 #include "io/checkpoint.h"
@@ -33,11 +34,6 @@ mae::EnvLookup lookup(const Env& env) {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
   };
-}
-
-bool fashion_mnist_present() {
-  return std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") ||
-         std::getenv("MAE_FASHION_MNIST_DIR");
 }
 
 // The `mae` built beside these tests, or the one MAE_CLI_PATH names (the GPU check runs
@@ -187,7 +183,8 @@ TEST_CASE("gradients are packed into buckets from the last parameter back") {
 }
 
 TEST_CASE("two Gloo ranks of batch 8 follow one rank of batch 16, and resume exactly") {
-  REQUIRE_MESSAGE(fashion_mnist_present(), "Fashion-MNIST is missing (scripts/setup.sh)");
+  REQUIRE_MESSAGE(std::filesystem::exists(mae::fashion_mnist_dir()),
+                  "Fashion-MNIST is missing (scripts/setup.sh)");
   TempDir dir;
   const std::string one = dir.path("one"), two = dir.path("two"), half = dir.path("half");
   const std::string common = " --steps 20 --seed 3 --lr 2e-3 --dist-timeout 60";
@@ -284,7 +281,8 @@ std::pair<int, double> wait_launcher(pid_t launcher, std::chrono::steady_clock::
 }  // namespace
 
 TEST_CASE("a killed rank ends the run with a message naming it") {
-  REQUIRE_MESSAGE(fashion_mnist_present(), "Fashion-MNIST is missing (scripts/setup.sh)");
+  REQUIRE_MESSAGE(std::filesystem::exists(mae::fashion_mnist_dir()),
+                  "Fashion-MNIST is missing (scripts/setup.sh)");
   TempDir dir;
   const pid_t launcher = start_long_run(dir, " --dist-timeout 60");
   const auto pids = rank_pids(dir.path("run.log"));
@@ -302,7 +300,8 @@ TEST_CASE("a killed rank ends the run with a message naming it") {
 }
 
 TEST_CASE("a hung rank ends the run within the timeout") {
-  REQUIRE_MESSAGE(fashion_mnist_present(), "Fashion-MNIST is missing (scripts/setup.sh)");
+  REQUIRE_MESSAGE(std::filesystem::exists(mae::fashion_mnist_dir()),
+                  "Fashion-MNIST is missing (scripts/setup.sh)");
   TempDir dir;
   const pid_t launcher = start_long_run(dir, " --dist-timeout 8");
   const auto pids = rank_pids(dir.path("run.log"));
