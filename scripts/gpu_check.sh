@@ -107,10 +107,12 @@ fusions_ab() {
 # The studio's UI logic, headless: slider latency and frame times while a run trains on the
 # GPU beside the inference worker.
 studio_on_gpu() { "$GPU_CHECK_TESTS/studio_tests" -tc="while a run trains*" -s; }
-# Slider latency for ViT-L/16, and what the CUDA graph gives a large and a small model.
+# Slider latency for ViT-L/16, ViT-B/16 at twice the batch (does utilisation grow with it?),
+# and what the CUDA graph gives a large and a small model.
 more_benches() {
   local mae; mae=$GPU_CHECK_MAE
-  for args in "--preset vit-l16 --batch 64" "--preset vit-b16 --batch 128 --no-cuda-graphs" \
+  for args in "--preset vit-l16 --batch 64" "--preset vit-b16 --batch 256" \
+    "--preset vit-b16 --batch 128 --no-cuda-graphs" \
     "--preset fmnist-tiny --batch 1024" "--preset fmnist-tiny --batch 1024 --no-cuda-graphs"; do
     echo "FIGURE mae bench $args"
     "$mae" bench $args --device cuda --steps 10 --warmup 3 | sed 's/^/FIGURE   /'
