@@ -42,10 +42,14 @@ torch::nn::ModuleList make_blocks(int64_t count, int64_t dim, int64_t heads, dou
   return list;
 }
 
-at::Tensor run_blocks(torch::nn::ModuleList& blocks, at::Tensor x) {
-  for (const auto& module : *blocks) x = module->as<BlockImpl>()->forward(x);
-  return x;
+// The blocks' output with its last residual sum left to the norm that follows them.
+Residual run_blocks(torch::nn::ModuleList& blocks, const at::Tensor& x) {
+  Residual r{x, at::Tensor()};
+  for (const auto& module : *blocks) r = module->as<BlockImpl>()->forward_residual(r);
+  return r;
 }
+
+at::Tensor sum_of(const Residual& r) { return r.branch.defined() ? r.x + r.branch : r.x; }
 }  // namespace
 
 MaeModelImpl::MaeModelImpl(const MaeConfig& config) : config_(config) {
@@ -110,7 +114,7 @@ MaeModelImpl::Encoded MaeModelImpl::encode_patches(const at::Tensor& patches,
            gather_table_rows(pos_embed[0].narrow(0, 1, l), keep);
   auto cls = (cls_token + pos_embed.narrow(1, 0, 1)).expand({n, 1, d});
   x = at::cat({cls, x}, 1);
-  out.latent = norm(run_blocks(blocks, x));
+  out.latent = norm(sum_of(run_blocks(blocks, x)));  // float32 on a GPU too: the views read it
   return out;
 }
 
@@ -124,22 +128,23 @@ at::Tensor MaeModelImpl::decoder_tokens(const at::Tensor& latent, const at::Tens
 }
 
 at::Tensor MaeModelImpl::forward_decoder(const at::Tensor& latent, const at::Tensor& ids_restore) {
-  auto x = run_blocks(decoder_blocks, decoder_tokens(latent, ids_restore));
-  x = linear(decoder_pred, sum_and_norm(x, at::Tensor(), decoder_norm).normed);
+  const auto r = run_blocks(decoder_blocks, decoder_tokens(latent, ids_restore));
+  const auto x = linear(decoder_pred, sum_and_norm(r.x, r.branch, decoder_norm).normed);
   return x.narrow(1, 1, ids_restore.size(1));
 }
 
 at::Tensor MaeModelImpl::forward_decoder_removed(const at::Tensor& latent, const Masking& masking) {
-  auto x = decoder_tokens(latent, masking.ids_restore);
+  Residual r{decoder_tokens(latent, masking.ids_restore), at::Tensor()};
   const auto rows = masking.ids_removed + 1;  // token 0 is cls
   const auto count = static_cast<int64_t>(decoder_blocks->size());
-  for (int64_t i = 0; i + 1 < count; ++i) x = decoder_blocks[i]->as<BlockImpl>()->forward(x);
+  for (int64_t i = 0; i + 1 < count; ++i)
+    r = decoder_blocks[i]->as<BlockImpl>()->forward_residual(r);
   if (count > 0) {
-    x = decoder_blocks[count - 1]->as<BlockImpl>()->forward_rows(x, rows);
+    r = decoder_blocks[count - 1]->as<BlockImpl>()->forward_rows(r, rows);
   } else {
-    x = gather_rows(x, rows);
+    r.x = gather_rows(r.x, rows);
   }
-  return linear(decoder_pred, sum_and_norm(x, at::Tensor(), decoder_norm).normed);
+  return linear(decoder_pred, sum_and_norm(r.x, r.branch, decoder_norm).normed);
 }
 
 at::Tensor MaeModelImpl::patch_target(const at::Tensor& patches) const {

@@ -48,18 +48,25 @@ BlockImpl::BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps) {
 }
 
 // The authors' x = x + attn(norm1(x)); x = x + mlp(norm2(x)), with each norm and the sum
-// before it taken together (one pass on a GPU under autocast): first.sum is x itself.
-at::Tensor BlockImpl::forward(const at::Tensor& x) {
-  const auto first = sum_and_norm(x, at::Tensor(), norm1);
+// before it taken together (one pass on a GPU under autocast): the first is the previous
+// block's last sum (first.sum is x when there is none), and this block's last is left to the
+// norm after it.
+Residual BlockImpl::forward_residual(const Residual& in) {
+  const auto first = sum_and_norm(in.x, in.branch, norm1);
   const auto second = sum_and_norm(first.sum, attn(first.normed), norm2);
-  return second.sum + mlp(second.normed);
+  return {second.sum, mlp(second.normed)};
 }
 
-at::Tensor BlockImpl::forward_rows(const at::Tensor& x, const at::Tensor& rows) {
-  const auto first = sum_and_norm(x, at::Tensor(), norm1);
+at::Tensor BlockImpl::forward(const at::Tensor& x) {
+  const auto out = forward_residual({x, at::Tensor()});
+  return out.x + out.branch;
+}
+
+Residual BlockImpl::forward_rows(const Residual& in, const at::Tensor& rows) {
+  const auto first = sum_and_norm(in.x, in.branch, norm1);
   auto attended = linear(attn->proj, gather_rows(attn->attend(first.normed), rows));
   const auto second = sum_and_norm(gather_rows(first.sum, rows), attended, norm2);
-  return second.sum + mlp(second.normed);
+  return {second.sum, mlp(second.normed)};
 }
 
 }  // namespace mae

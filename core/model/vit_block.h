@@ -36,13 +36,23 @@ class MlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Mlp);
 
+// A block's output x + branch with the sum not yet taken, so that the norm after it (the next
+// block's first, or the final one) takes it in the same pass (residual_norm.h). `branch` is
+// undefined where there is nothing to add.
+struct Residual {
+  at::Tensor x, branch;
+};
+
 class BlockImpl : public torch::nn::Module {
  public:
   BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps);
   at::Tensor forward(const at::Tensor& x);
-  // forward(x) at the token rows `rows` (B, R) only, (B, R, dim). Each row still attends to
-  // every row of x, but proj, the MLP and both residuals act row by row, so they run on R rows.
-  at::Tensor forward_rows(const at::Tensor& x, const at::Tensor& rows);
+  // forward(in.x + in.branch), its last sum left to the next norm.
+  Residual forward_residual(const Residual& in);
+  // forward_residual(in) at the token rows `rows` (B, R) only, (B, R, dim). Each row still
+  // attends to every row, but proj, the MLP and both residuals act row by row, so they run on
+  // R rows.
+  Residual forward_rows(const Residual& in, const at::Tensor& rows);
 
   torch::nn::LayerNorm norm1{nullptr};
   Attention attn{nullptr};
