@@ -201,28 +201,28 @@ double largest_gradient_gap(const std::vector<at::Tensor>& a, const std::vector<
   for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, relative_gap(a[i], b[i]));
   return worst;
 }
+
+// A step with every fusion against one without those `unfused` names: losses within
+// `loss_tolerance` of each other (relative), each gradient within `gradient_tolerance`.
+void compare_steps(const char* unfused, double loss_tolerance, double gradient_tolerance) {
+  const auto fused = cuda_bf16_step("");
+  const auto without = cuda_bf16_step(unfused);
+  const double gap = largest_gradient_gap(fused.second, without.second);
+  MESSAGE("without " << unfused << ": loss " << without.first << " against " << fused.first
+                     << "; largest gradient gap (relative to each parameter's largest) " << gap);
+  CHECK(std::abs(fused.first - without.first) <= loss_tolerance * std::abs(without.first));
+  CHECK(gap < gradient_tolerance);
+}
 }  // namespace
 
 TEST_CASE("a training step with the fused LayerNorm matches torch's LayerNorm within bf16") {
-  const auto fused = cuda_bf16_step("");
-  const auto plain = cuda_bf16_step("norm");
-  const double gap = largest_gradient_gap(fused.second, plain.second);
-  MESSAGE("loss fused " << fused.first << ", torch's LayerNorm " << plain.first
-                        << "; largest gradient gap (relative to each parameter's largest) " << gap);
-  CHECK(std::abs(fused.first - plain.first) < 2e-3 * std::abs(plain.first));
-  CHECK(gap < 5e-2);
+  compare_steps("norm", 2e-3, 5e-2);
 }
 
 TEST_CASE("a training step with the weights cast together takes autocast's casts' step") {
   // The same values by construction (the CPU test checks bits); here only the attention's
   // backward, which cuDNN runs in no fixed order, may tell the two apart.
-  const auto together = cuda_bf16_step("");
-  const auto one_by_one = cuda_bf16_step("casts");
-  const double gap = largest_gradient_gap(together.second, one_by_one.second);
-  MESSAGE("loss together " << together.first << ", one by one " << one_by_one.first
-                           << "; largest gradient gap " << gap);
-  CHECK(std::abs(together.first - one_by_one.first) <= 1e-5 * std::abs(one_by_one.first));
-  CHECK(gap < 1e-2);
+  compare_steps("casts", 1e-5, 1e-2);
 }
 
 TEST_CASE("the bias gradient kernel sums as torch does, and a step with it matches") {
@@ -245,13 +245,7 @@ TEST_CASE("the bias gradient kernel sums as torch does, and a step with it match
     MESSAGE(rows << " x " << cols << ": ours " << ours << ", torch's sum " << torch_own);
     CHECK(ours < 1e-2);  // one bf16 rounding of a float32 sum
   }
-  const auto with_kernel = cuda_bf16_step("");
-  const auto torch_sum = cuda_bf16_step("bias");
-  const double gap = largest_gradient_gap(with_kernel.second, torch_sum.second);
-  MESSAGE("a step: loss " << with_kernel.first << " and " << torch_sum.first
-                          << ", largest gradient gap " << gap);
-  CHECK(std::abs(with_kernel.first - torch_sum.first) <= 1e-5 * std::abs(torch_sum.first));
-  CHECK(gap < 2e-2);
+  compare_steps("bias", 1e-5, 2e-2);
 }
 
 TEST_CASE("the fused AdamW step on CUDA equals the CPU kernel's, and a flagged step is skipped") {
