@@ -38,6 +38,9 @@ void* current_stream() { return at::cuda::getCurrentCUDAStream().stream(); }
 void forward_on_gpu(const at::Tensor& x, const at::Tensor& branch, const at::Tensor& gamma,
                     const at::Tensor& beta, double eps, NormedSum& out, at::Tensor& mean,
                     at::Tensor& rstd) {
+  if (!x.is_contiguous() || !gamma.is_contiguous() || !beta.is_contiguous() ||
+      (branch.defined() && (!branch.is_contiguous() || !branch.sizes().equals(x.sizes()))))
+    throw std::invalid_argument("the fused LayerNorm takes contiguous rows, and a branch like x");
   const int64_t cols = x.size(-1), rows = x.numel() / cols;
   out.sum = branch.defined() ? at::empty_like(x) : x;
   out.normed = at::empty(x.sizes(), x.options().dtype(at::kBFloat16));
