@@ -2,10 +2,8 @@
 // running values held in registers (acc += a * x[strip]), two vectors wide, over copies of q,
 // k, v padded with zeros to whole strips, so the compiler turns each into a chain of vector
 // multiply-adds. On x86-64 the file is built for AVX2 with FMA (CMakeLists.txt), and again
-// for AVX-512 by cpu_attention_kernel_avx512.cpp, which sets the two macros below first.
-#ifndef MAE_VEC_FLOATS
-#define MAE_VEC_FLOATS 8
-#endif
+// for AVX-512 by cpu_attention_kernel_avx512.cpp, which sets the macros below first (and
+// MAE_VEC_FLOATS, which cpu_vector_math.h otherwise sets to 8).
 #ifndef MAE_ATTENTION_KERNELS
 #define MAE_ATTENTION_KERNELS attention_kernels_avx2
 #define MAE_KERNELS_NAME "avx2"
@@ -26,7 +24,7 @@ namespace mae {
 
 namespace {
 constexpr int64_t kLanes = 2 * cpu_vec::kVec;  // the width of a strip: two vectors
-constexpr int64_t kRows = 4;  // rows per block: 4 x 16 running sums hide the multiply-add latency
+constexpr int64_t kRows = 4;  // rows per block: 4 strips of sums hide the multiply-add latency
 
 using cpu_vec::exp_nonpositive;
 using cpu_vec::kVec;

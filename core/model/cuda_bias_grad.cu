@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include "model/cuda_bias_grad.h"
+#include "model/cuda_launch_error.cuh"
 
 namespace mae {
 
@@ -57,11 +58,6 @@ __global__ void finish_kernel(const float* partials, int chunks, int cols, __nv_
   out[col] = __float2bfloat16_rn(total);
 }
 
-const char* launch_error() {
-  const cudaError_t e = cudaGetLastError();
-  return e == cudaSuccess ? "" : cudaGetErrorString(e);
-}
-
 }  // namespace
 
 bool bias_grad_kernel_fits(const void* data, int cols) {
@@ -85,10 +81,10 @@ const char* launch_bias_grad(const void* grad, int64_t rows, int cols, int chunk
   const dim3 block(kColumnThreads, kRowThreads);
   chunk_sums_kernel<<<grid, block, 0, s>>>(static_cast<const __nv_bfloat16*>(grad), rows, cols,
                                            rows_per_chunk, partials);
-  if (const char* e = launch_error(); *e) return e;
+  if (const char* e = cuda_launch_error(); *e) return e;
   finish_kernel<<<(cols + 255) / 256, 256, 0, s>>>(partials, chunks, cols,
                                                    static_cast<__nv_bfloat16*>(out));
-  return launch_error();
+  return cuda_launch_error();
 }
 
 }  // namespace mae

@@ -10,6 +10,7 @@
 
 #include <type_traits>
 
+#include "model/cuda_launch_error.cuh"
 #include "model/cuda_residual_norm.h"
 
 namespace mae {
@@ -186,11 +187,6 @@ int resident_blocks_per_multiprocessor() {
   return resident;
 }
 
-const char* launch_error() {
-  const cudaError_t e = cudaGetLastError();
-  return e == cudaSuccess ? "" : cudaGetErrorString(e);
-}
-
 }  // namespace
 
 const char* launch_residual_norm_forward(const ResidualNormForward& a, void* stream) {
@@ -203,7 +199,7 @@ const char* launch_residual_norm_forward(const ResidualNormForward& a, void* str
       forward_kernel<k, true><<<blocks, kThreads, 0, s>>>(a);
     else
       forward_kernel<k, false><<<blocks, kThreads, 0, s>>>(a);
-    return launch_error();
+    return cuda_launch_error();
   });
 }
 
@@ -232,7 +228,7 @@ const char* launch_residual_norm_backward(const ResidualNormBackward& a, int blo
       backward_kernel<k, false, true><<<blocks, kThreads, 0, s>>>(a);
     else
       backward_kernel<k, false, false><<<blocks, kThreads, 0, s>>>(a);
-    return launch_error();
+    return cuda_launch_error();
   });
 }
 
@@ -241,7 +237,7 @@ const char* launch_residual_norm_column_sums(const float* partials, int blocks, 
   const dim3 grid((cols + kWarp - 1) / kWarp, 2), block(kWarp, kWarpsPerBlock);
   column_sums_kernel<<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(partials, blocks, cols,
                                                                             grad_gamma, grad_beta);
-  return launch_error();
+  return cuda_launch_error();
 }
 
 }  // namespace mae

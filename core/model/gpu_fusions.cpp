@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #ifdef MAE_HAVE_CUDA_KERNELS
@@ -32,6 +33,10 @@ bool gpu_fusion_on(GpuFusion fusion) {
   for (std::string name; std::getline(names, name, ',');)
     if (name == "all" || name == name_of(fusion)) return false;
   return true;
+}
+
+void check_kernel_launch(const char* kernel, const char* error) {
+  if (*error) throw std::runtime_error(std::string("the ") + kernel + " kernel failed: " + error);
 }
 
 bool our_cuda_kernels_run_on(int index) {

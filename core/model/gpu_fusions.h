@@ -17,4 +17,8 @@ bool gpu_fusion_on(GpuFusion fusion);
 // a T4 (7.5), say, torch's ops run instead.
 bool our_cuda_kernels_run_on(int index);
 
+// Throws "the <kernel> kernel failed: <error>" when a launch of ours reported `error`
+// (non-empty).
+void check_kernel_launch(const char* kernel, const char* error);
+
 }  // namespace mae

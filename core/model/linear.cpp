@@ -5,9 +5,6 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <stdexcept>
-#include <string>
-
 #include "model/gpu_fusions.h"
 #include "model/records_grad.h"
 #include "model/weight_casts.h"
@@ -36,10 +33,10 @@ at::Tensor bias_grad(const at::Tensor& grad) {
         bias_grad_chunks(rows, cols, at::cuda::getCurrentDeviceProperties()->multiProcessorCount);
     auto partials = at::empty({chunks, cols}, grad.options().dtype(at::kFloat));
     auto out = at::empty({cols}, grad.options());
-    const char* error = launch_bias_grad(grad.const_data_ptr(), rows, cols, chunks,
+    check_kernel_launch("bias gradient",
+                        launch_bias_grad(grad.const_data_ptr(), rows, cols, chunks,
                                          partials.mutable_data_ptr<float>(), out.mutable_data_ptr(),
-                                         at::cuda::getCurrentCUDAStream().stream());
-    if (*error) throw std::runtime_error(std::string("the bias gradient kernel failed: ") + error);
+                                         at::cuda::getCurrentCUDAStream().stream()));
     return out;
   }
 #endif

@@ -49,7 +49,6 @@ Residual run_blocks(torch::nn::ModuleList& blocks, const at::Tensor& x) {
   return r;
 }
 
-at::Tensor sum_of(const Residual& r) { return r.branch.defined() ? r.x + r.branch : r.x; }
 }  // namespace
 
 MaeModelImpl::MaeModelImpl(const MaeConfig& config) : config_(config) {
@@ -114,7 +113,7 @@ MaeModelImpl::Encoded MaeModelImpl::encode_patches(const at::Tensor& patches,
            gather_table_rows(pos_embed[0].narrow(0, 1, l), keep);
   auto cls = (cls_token + pos_embed.narrow(1, 0, 1)).expand({n, 1, d});
   x = at::cat({cls, x}, 1);
-  out.latent = norm(sum_of(run_blocks(blocks, x)));  // float32 on a GPU too: the views read it
+  out.latent = norm(run_blocks(blocks, x).sum());  // float32 on a GPU too: the views read it
   return out;
 }
 

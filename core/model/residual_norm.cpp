@@ -10,7 +10,6 @@
 
 #include <optional>
 #include <stdexcept>
-#include <string>
 
 #include "model/gpu_fusions.h"
 
@@ -28,10 +27,6 @@ using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
 #ifdef MAE_HAVE_CUDA_KERNELS
-void check_launch(const char* error) {
-  if (*error) throw std::runtime_error(std::string("the fused LayerNorm kernel failed: ") + error);
-}
-
 void* current_stream() { return at::cuda::getCurrentCUDAStream().stream(); }
 
 // Forward on the GPU: fills sum (with a branch), normed, mean and rstd.
@@ -57,7 +52,7 @@ void forward_on_gpu(const at::Tensor& x, const at::Tensor& branch, const at::Ten
                            rows,
                            static_cast<int>(cols),
                            static_cast<float>(eps)};
-  check_launch(launch_residual_norm_forward(args, current_stream()));
+  check_kernel_launch("fused LayerNorm", launch_residual_norm_forward(args, current_stream()));
 }
 
 // Backward on the GPU, given the norm's gradient: x's (and the branch's) and gamma's and beta's.
@@ -84,11 +79,14 @@ void backward_on_gpu(const at::Tensor& grad_normed, const at::Tensor& grad_sum,
                             partials.mutable_data_ptr<float>(),
                             rows,
                             static_cast<int>(cols)};
-  check_launch(launch_residual_norm_backward(args, blocks, current_stream()));
+  check_kernel_launch("fused LayerNorm",
+                      launch_residual_norm_backward(args, blocks, current_stream()));
   auto grad_gamma = at::empty({cols}, sum.options()), grad_beta = at::empty({cols}, sum.options());
-  check_launch(launch_residual_norm_column_sums(
-      partials.const_data_ptr<float>(), blocks, static_cast<int>(cols),
-      grad_gamma.mutable_data_ptr<float>(), grad_beta.mutable_data_ptr<float>(), current_stream()));
+  check_kernel_launch(
+      "fused LayerNorm",
+      launch_residual_norm_column_sums(partials.const_data_ptr<float>(), blocks,
+                                       static_cast<int>(cols), grad_gamma.mutable_data_ptr<float>(),
+                                       grad_beta.mutable_data_ptr<float>(), current_stream()));
   grads[0] = grad_x;
   grads[1] = grad_branch;
   grads[2] = grad_gamma;

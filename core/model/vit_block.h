@@ -41,6 +41,9 @@ TORCH_MODULE(Mlp);
 // undefined where there is nothing to add.
 struct Residual {
   at::Tensor x, branch;
+
+  // x + branch, taken here.
+  at::Tensor sum() const { return branch.defined() ? x + branch : x; }
 };
 
 class BlockImpl : public torch::nn::Module {
