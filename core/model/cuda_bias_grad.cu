@@ -4,7 +4,7 @@
 #include <cuda_runtime.h>
 
 #include "model/cuda_bias_grad.h"
-#include "model/cuda_launch_error.cuh"
+#include "model/cuda_launch.cuh"
 
 namespace mae {
 
@@ -75,16 +75,16 @@ int bias_grad_chunks(int64_t rows, int cols, int multiprocessors) {
 
 const char* launch_bias_grad(const void* grad, int64_t rows, int cols, int chunks, float* partials,
                              void* out, void* stream) {
-  const auto s = static_cast<cudaStream_t>(stream);
   const int64_t rows_per_chunk = (rows + chunks - 1) / chunks;
   const dim3 grid((cols + kColsPerBlock - 1) / kColsPerBlock, chunks);
   const dim3 block(kColumnThreads, kRowThreads);
-  chunk_sums_kernel<<<grid, block, 0, s>>>(static_cast<const __nv_bfloat16*>(grad), rows, cols,
-                                           rows_per_chunk, partials);
-  if (const char* e = cuda_launch_error(); *e) return e;
-  finish_kernel<<<(cols + 255) / 256, 256, 0, s>>>(partials, chunks, cols,
-                                                   static_cast<__nv_bfloat16*>(out));
-  return cuda_launch_error();
+  if (const char* e = launch_kernel(chunk_sums_kernel, grid, block, stream,
+                                    static_cast<const __nv_bfloat16*>(grad), rows, cols,
+                                    rows_per_chunk, partials);
+      *e)
+    return e;
+  return launch_kernel(finish_kernel, (cols + 255) / 256, 256, stream, partials, chunks, cols,
+                       static_cast<__nv_bfloat16*>(out));
 }
 
 }  // namespace mae

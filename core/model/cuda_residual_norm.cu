@@ -10,7 +10,7 @@
 
 #include <type_traits>
 
-#include "model/cuda_launch_error.cuh"
+#include "model/cuda_launch.cuh"
 #include "model/cuda_residual_norm.h"
 
 namespace mae {
@@ -191,15 +191,11 @@ int resident_blocks_per_multiprocessor() {
 
 const char* launch_residual_norm_forward(const ResidualNormForward& a, void* stream) {
   if (a.rows == 0) return "";
-  const auto s = static_cast<cudaStream_t>(stream);
   const auto blocks = static_cast<unsigned>((a.rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
   return with_lanes(a.cols, [&](auto lanes) {
     constexpr int k = decltype(lanes)::value;
-    if (a.branch)
-      forward_kernel<k, true><<<blocks, kThreads, 0, s>>>(a);
-    else
-      forward_kernel<k, false><<<blocks, kThreads, 0, s>>>(a);
-    return cuda_launch_error();
+    return launch_kernel(a.branch ? forward_kernel<k, true> : forward_kernel<k, false>, blocks,
+                         kThreads, stream, a);
   });
 }
 
@@ -216,28 +212,21 @@ int residual_norm_backward_blocks(int64_t rows, int cols, int multiprocessors) {
 }
 
 const char* launch_residual_norm_backward(const ResidualNormBackward& a, int blocks, void* stream) {
-  const auto s = static_cast<cudaStream_t>(stream);
   return with_lanes(a.cols, [&](auto lanes) {
     constexpr int k = decltype(lanes)::value;
     const bool sum = a.grad_sum != nullptr, branch = a.grad_branch != nullptr;
-    if (sum && branch)
-      backward_kernel<k, true, true><<<blocks, kThreads, 0, s>>>(a);
-    else if (sum)
-      backward_kernel<k, true, false><<<blocks, kThreads, 0, s>>>(a);
-    else if (branch)
-      backward_kernel<k, false, true><<<blocks, kThreads, 0, s>>>(a);
-    else
-      backward_kernel<k, false, false><<<blocks, kThreads, 0, s>>>(a);
-    return cuda_launch_error();
+    const auto kernel =
+        sum ? (branch ? backward_kernel<k, true, true> : backward_kernel<k, true, false>)
+            : (branch ? backward_kernel<k, false, true> : backward_kernel<k, false, false>);
+    return launch_kernel(kernel, static_cast<unsigned>(blocks), kThreads, stream, a);
   });
 }
 
 const char* launch_residual_norm_column_sums(const float* partials, int blocks, int cols,
                                              float* grad_gamma, float* grad_beta, void* stream) {
   const dim3 grid((cols + kWarp - 1) / kWarp, 2), block(kWarp, kWarpsPerBlock);
-  column_sums_kernel<<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(partials, blocks, cols,
-                                                                            grad_gamma, grad_beta);
-  return cuda_launch_error();
+  return launch_kernel(column_sums_kernel, grid, block, stream, partials, blocks, cols, grad_gamma,
+                       grad_beta);
 }
 
 }  // namespace mae
