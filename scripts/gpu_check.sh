@@ -104,6 +104,16 @@ fusions_ab() {
     done
   done
 }
+# Which attention kernel suits ViT-B/16's short sequences (gpu_attention_kernels.h): the bench
+# with torch's choice, then limited to each kernel, then torch's again.
+attention_ab() {
+  local kernels
+  for kernels in "" flash efficient cudnn math ""; do
+    echo "FIGURE MAE_ATTENTION=$kernels"
+    MAE_ATTENTION=$kernels "$GPU_CHECK_MAE" bench --preset vit-b16 --batch 128 --device cuda \
+      --steps 8 --warmup 3 2>&1 | grep -E "train|graph|rror" | sed 's/^/FIGURE   /'
+  done
+}
 # The studio's UI logic, headless: slider latency and frame times while a run trains on the
 # GPU beside the inference worker.
 studio_on_gpu() { "$GPU_CHECK_TESTS/studio_tests" -tc="while a run trains*" -s; }
@@ -187,12 +197,13 @@ cpu_suite() {
     return $rc
   fi
 }
-export -f configure build_gpu_targets build_all cuda_tests fusions_ab hf_vit_b16 hf_vit_b16_compiled hf_vit_l16 studio_on_gpu \
+export -f configure build_gpu_targets build_all cuda_tests fusions_ab attention_ab hf_vit_b16 hf_vit_b16_compiled hf_vit_l16 studio_on_gpu \
   more_benches loader_rate profile_vit_b16 train_runs cpu_suite
 
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_gpu_targets 240 build_gpu_targets; fi
 stage cuda_tests 60 cuda_tests
 stage fusions_ab 60 fusions_ab
+stage attention_ab 50 attention_ab
 stage hf_vit_b16 90 hf_vit_b16
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_all 120 build_all; fi
 stage studio_on_gpu 60 studio_on_gpu

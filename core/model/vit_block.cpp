@@ -8,6 +8,7 @@
 #include "model/cpu_attention.h"
 #include "model/cpu_gelu.h"
 #include "model/gather_rows.h"
+#include "model/gpu_attention_kernels.h"
 #include "model/residual_norm.h"
 
 namespace mae {
@@ -27,6 +28,7 @@ at::Tensor AttentionImpl::attend(const at::Tensor& x) {
   // axis, the backward stacks their gradients straight into qkv's layout in one pass; split
   // after a permute, it stacked them and then copied the stack into that layout.
   auto parts = projected.reshape({b, n, 3, heads_, c / heads_}).unbind(2);
+  if (projected.is_cuda()) limit_gpu_attention_kernels();
   auto out = at::scaled_dot_product_attention(parts[0].transpose(1, 2), parts[1].transpose(1, 2),
                                               parts[2].transpose(1, 2));
   return out.transpose(1, 2).reshape({b, n, c});

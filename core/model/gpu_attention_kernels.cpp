@@ -1,0 +1,47 @@
+// Why: see gpu_attention_kernels.h.
+#include "model/gpu_attention_kernels.h"
+
+#include <ATen/Context.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace mae {
+
+namespace {
+void apply(const std::string& value) {
+  bool flash = false, efficient = false, cudnn = false, math = false;
+  std::istringstream names(value);
+  for (std::string name; std::getline(names, name, ',');) {
+    if (name == "flash")
+      flash = true;
+    else if (name == "efficient")
+      efficient = true;
+    else if (name == "cudnn")
+      cudnn = true;
+    else if (name == "math")
+      math = true;
+    else
+      throw std::invalid_argument("MAE_ATTENTION=" + value + ": \"" + name +
+                                  "\" is none of flash, efficient, cudnn, math");
+  }
+  auto& context = at::globalContext();
+  context.setSDPUseFlash(flash);
+  context.setSDPUseMemEfficient(efficient);
+  context.setSDPUseCuDNN(cudnn);
+  context.setSDPUseMath(math);
+}
+}  // namespace
+
+void limit_gpu_attention_kernels() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* value = std::getenv("MAE_ATTENTION");
+    if (value && *value) apply(value);
+  });
+}
+
+}  // namespace mae

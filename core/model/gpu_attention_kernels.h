@@ -1,0 +1,15 @@
+// Why: on a GPU, scaled_dot_product_attention takes the first kernel in torch's order that
+// accepts the inputs (cuDNN's on the H200), not the fastest for MAE's short sequences: 50 and
+// 197 tokens, heads 64 and 32 wide, where the last profile found attention at 4.2 ms of a
+// 36 ms ViT-B/16 step for well under 1 ms of arithmetic. MAE_ATTENTION names the kernels it
+// may take, comma-separated from "flash", "efficient", "cudnn" and "math", so gpu_check can
+// time each; unset or empty, torch chooses among all, as before.
+#pragma once
+
+namespace mae {
+
+// Applies MAE_ATTENTION once per process (later calls do nothing). Throws, naming the value,
+// when it names something other than those four.
+void limit_gpu_attention_kernels();
+
+}  // namespace mae
