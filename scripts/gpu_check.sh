@@ -97,7 +97,7 @@ hf_vit_l16() { python3 scripts/bench_vs_hf.py "$GPU_CHECK_MAE" vit-l16 64 --devi
 fusions_ab() {
   local mae round unfused; mae=$GPU_CHECK_MAE
   for round in 1 2; do
-    for unfused in "" all norm casts bias; do
+    for unfused in "" all norm casts bias qkv; do
       echo "FIGURE round $round, MAE_UNFUSED=$unfused"
       MAE_UNFUSED=$unfused "$mae" bench --preset vit-b16 --batch 128 --device cuda --steps 8 \
         --warmup 3 | grep -E "train|graph" | sed 's/^/FIGURE   /'

@@ -33,6 +33,7 @@
 #include "model/linear.h"
 #include "model/masking.h"
 #include "model/presets.h"
+#include "model/qkv_split.h"
 #include "model/residual_norm.h"
 #include "model/weight_casts.h"
 #include "small_configs.h"
@@ -187,6 +188,8 @@ std::pair<double, std::vector<at::Tensor>> cuda_bf16_step(const char* unfused) {
     const auto probe = at::zeros({2, 3, config.embed_dim}, images.options());
     CHECK(fused_norm_applies(probe, at::Tensor()) == gpu_fusion_on(GpuFusion::norm));
     CHECK(weight_casts_apply(at::kCUDA) == gpu_fusion_on(GpuFusion::casts));
+    CHECK(qkv_stack_kernel_applies(probe.to(at::kBFloat16).requires_grad_(true)) ==
+          gpu_fusion_on(GpuFusion::qkv));
     loss = model->training_loss(images, noise, keep_count(config.num_patches(), 0.75));
   }
   loss.backward();
@@ -246,6 +249,32 @@ TEST_CASE("the bias gradient kernel sums as torch does, and a step with it match
     CHECK(ours < 1e-2);  // one bf16 rounding of a float32 sum
   }
   compare_steps("bias", 1e-5, 2e-2);
+}
+
+TEST_CASE("the qkv gradient kernel stacks cuDNN's q, k and v gradients as torch's stack") {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(41);
+  struct Shape {
+    int64_t batch, tokens, heads, head_dim;
+  };
+  // ViT-B/16's encoder and decoder attention.
+  for (const auto& s : {Shape{16, 50, 12, 64}, Shape{16, 197, 16, 32}}) {
+    CAPTURE(s.tokens);
+    const int64_t width = 3 * s.heads * s.head_dim;
+    auto projected =
+        at::randn({s.batch, s.tokens, width}, gen).to(at::kBFloat16).cuda().requires_grad_(true);
+    REQUIRE(qkv_stack_kernel_applies(projected));
+    const auto views = split_qkv_with_own_backward(projected, s.heads);
+    const auto out = at::scaled_dot_product_attention(views.q, views.k, views.v);
+    const auto grad_out = at::randn(out.sizes(), gen).to(at::kBFloat16).cuda();
+    // One backward: the gradients the split received, and what it made of them.
+    const auto g = torch::autograd::grad({out}, {views.q, views.k, views.v, projected}, {grad_out});
+    MESSAGE("tokens " << s.tokens << ": q's gradient strides " << g[0].strides());
+    const auto stacked =
+        at::stack({g[0].transpose(1, 2), g[1].transpose(1, 2), g[2].transpose(1, 2)}, 2)
+            .reshape({s.batch, s.tokens, width});
+    CHECK(at::equal(g[3], stacked));
+  }
+  compare_steps("qkv", 1e-5, 1e-2);
 }
 
 TEST_CASE("the fused AdamW step on CUDA equals the CPU kernel's, and a flagged step is skipped") {

@@ -21,6 +21,8 @@ const char* name_of(GpuFusion fusion) {
       return "casts";
     case GpuFusion::bias:
       return "bias";
+    case GpuFusion::qkv:
+      return "qkv";
   }
   return "";
 }

@@ -9,6 +9,7 @@
 #include "model/cpu_gelu.h"
 #include "model/gather_rows.h"
 #include "model/gpu_attention_kernels.h"
+#include "model/qkv_split.h"
 #include "model/residual_norm.h"
 
 namespace mae {
@@ -24,13 +25,11 @@ at::Tensor AttentionImpl::attend(const at::Tensor& x) {
   const int64_t b = x.size(0), n = x.size(1), c = x.size(2);
   auto projected = linear(qkv, x);
   if (cpu_attention_applies(projected)) return cpu_attention(projected, heads_);
-  // q, k and v as (B, heads, N, head_dim) views of (B, N, 3, heads, head_dim). Split on that
-  // axis, the backward stacks their gradients straight into qkv's layout in one pass; split
-  // after a permute, it stacked them and then copied the stack into that layout.
-  auto parts = projected.reshape({b, n, 3, heads_, c / heads_}).unbind(2);
+  // q, k and v as (B, heads, N, head_dim) views of (B, N, 3, heads, head_dim): split on that
+  // axis, their gradients are stacked straight into qkv's layout in one pass (qkv_split.h).
+  const auto [q, k, v] = split_qkv(projected, heads_);
   if (projected.is_cuda()) limit_gpu_attention_kernels();
-  auto out = at::scaled_dot_product_attention(parts[0].transpose(1, 2), parts[1].transpose(1, 2),
-                                              parts[2].transpose(1, 2));
+  auto out = at::scaled_dot_product_attention(q, k, v);
   return out.transpose(1, 2).reshape({b, n, c});
 }
 
