@@ -97,7 +97,7 @@ hf_vit_l16() { python3 scripts/bench_vs_hf.py "$GPU_CHECK_MAE" vit-l16 64 --devi
 fusions_ab() {
   local mae round unfused; mae=$GPU_CHECK_MAE
   for round in 1 2; do
-    for unfused in "" all norm casts bias qkv; do
+    for unfused in "" all norm casts bias qkv gelu; do
       echo "FIGURE round $round, MAE_UNFUSED=$unfused"
       MAE_UNFUSED=$unfused "$mae" bench --preset vit-b16 --batch 128 --device cuda --steps 8 \
         --warmup 3 | grep -E "train|graph" | sed 's/^/FIGURE   /'
@@ -105,13 +105,16 @@ fusions_ab() {
   done
 }
 # Which attention kernel suits ViT-B/16's short sequences (gpu_attention_kernels.h): the bench
-# with torch's choice, then limited to each kernel, then torch's again.
+# with torch's choice, then limited to each kernel, then torch's again; with each, the
+# profiled step's attention kernels (the encoder's 12 calls and the decoder's 8 in one line).
 attention_ab() {
   local kernels
   for kernels in "" flash efficient cudnn math ""; do
     echo "FIGURE MAE_ATTENTION=$kernels"
     MAE_ATTENTION=$kernels "$GPU_CHECK_MAE" bench --preset vit-b16 --batch 128 --device cuda \
-      --steps 8 --warmup 3 2>&1 | grep -E "train|graph|rror" | sed 's/^/FIGURE   /'
+      --steps 8 --warmup 3 --profile 2>&1 |
+      grep -E "train|graph|rror|sdpa|flash|fmha|softmax|attention" | cut -c1-160 |
+      sed 's/^/FIGURE   /'
   done
 }
 # The studio's UI logic, headless: slider latency and frame times while a run trains on the

@@ -18,6 +18,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,7 @@
 #include "infer/reconstruct.h"
 #include "model/gpu_fusions.h"
 #include "model/linear.h"
+#include "model/linear_gelu.h"
 #include "model/masking.h"
 #include "model/presets.h"
 #include "model/qkv_split.h"
@@ -275,6 +277,35 @@ TEST_CASE("the qkv gradient kernel stacks cuDNN's q, k and v gradients as torch'
     CHECK(at::equal(g[3], stacked));
   }
   compare_steps("qkv", 1e-5, 1e-2);
+}
+
+TEST_CASE("GELU's backward fused with fc1's bias gradient matches autograd's") {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(43);
+  // ViT-B/16's decoder and encoder fc1 at batch 16, a width of one 8-column group.
+  const std::array<int64_t, 3> shapes[] = {{16 * 197, 512, 2048}, {16 * 50, 768, 3072}, {9, 16, 8}};
+  for (const auto& [rows, in, hidden] : shapes) {
+    CAPTURE(rows);
+    CAPTURE(hidden);
+    const auto make = [&](std::initializer_list<int64_t> size, double scale) {
+      return (scale * at::randn(size, gen)).to(at::kBFloat16).cuda().requires_grad_(true);
+    };
+    const auto x = make({rows, in}, 1), weight = make({hidden, in}, 0.05),
+               bias = make({hidden}, 0.5);
+    REQUIRE(linear_gelu_fusion_applies(x, weight, bias));
+    const auto grad = at::randn({rows, hidden}, gen).to(at::kBFloat16).cuda();
+    const auto ours = torch::autograd::grad({linear_gelu_with_fused_backward(x, weight, bias)},
+                                            {x, weight, bias}, {grad});
+    const auto theirs =
+        torch::autograd::grad({at::gelu(at::linear(x, weight, bias))}, {x, weight, bias}, {grad});
+    const double gap_x = relative_gap(ours[0], theirs[0]), gap_w = relative_gap(ours[1], theirs[1]),
+                 gap_b = relative_gap(ours[2], theirs[2]);
+    MESSAGE(rows << " x " << hidden << ": x's gradient " << gap_x << ", the weight's " << gap_w
+                 << ", the bias's " << gap_b);
+    CHECK(gap_x < 1e-2);
+    CHECK(gap_w < 1e-2);
+    CHECK(gap_b < 1e-2);  // the sums of the same bf16 values, in another order
+  }
+  compare_steps("gelu", 1e-5, 2e-2);
 }
 
 TEST_CASE("the fused AdamW step on CUDA equals the CPU kernel's, and a flagged step is skipped") {

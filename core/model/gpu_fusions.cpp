@@ -23,6 +23,8 @@ const char* name_of(GpuFusion fusion) {
       return "bias";
     case GpuFusion::qkv:
       return "qkv";
+    case GpuFusion::gelu:
+      return "gelu";
   }
   return "";
 }

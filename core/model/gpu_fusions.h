@@ -1,15 +1,15 @@
 // Why: the GPU step's fusions (the LayerNorm kernels, the weights cast together, the bias
-// gradient kernel, the qkv gradient stack) change how a step runs, not what it computes. To
-// measure what each one gives, and to set one aside should it misbehave on some GPU,
-// MAE_UNFUSED names those to leave out: "norm", "casts", "bias", "qkv", comma-separated, or
-// "all". Read at each call, so one
+// gradient kernel, the qkv gradient stack, GELU's backward with fc1's bias gradient) change
+// how a step runs, not what it computes. To measure what each one gives, and to set one aside
+// should it misbehave on some GPU, MAE_UNFUSED names those to leave out: "norm", "casts",
+// "bias", "qkv", "gelu", comma-separated, or "all". Read at each call, so one
 // process (a test) can compare. The bias kernel takes the bf16 weights that "casts" makes, so
-// leaving out "casts" leaves it out too.
+// leaving out "casts" leaves it out too, and "gelu" rides on the bias kernel.
 #pragma once
 
 namespace mae {
 
-enum class GpuFusion { norm, casts, bias, qkv };
+enum class GpuFusion { norm, casts, bias, qkv, gelu };
 
 bool gpu_fusion_on(GpuFusion fusion);
 

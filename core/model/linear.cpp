@@ -56,16 +56,23 @@ class LinearFunction : public torch::autograd::Function<LinearFunction> {
     const auto& x = saved[0];
     const auto& weight = saved[1];
     const auto grad = grads[0].contiguous();
-    const auto rows = grad.reshape({-1, grad.size(-1)});
     tensor_list out(3);
-    if (ctx->needs_input_grad(0)) out[0] = at::matmul(grad, weight);
-    if (ctx->needs_input_grad(1)) out[1] = rows.t().mm(x.reshape({-1, x.size(-1)}));
-    if (ctx->needs_input_grad(2)) out[2] = bias_grad(rows);
+    if (ctx->needs_input_grad(0)) out[0] = linear_input_grad(grad, weight);
+    if (ctx->needs_input_grad(1)) out[1] = linear_weight_grad(grad, x);
+    if (ctx->needs_input_grad(2)) out[2] = bias_grad(grad.reshape({-1, grad.size(-1)}));
     return out;
   }
 };
 
 }  // namespace
+
+at::Tensor linear_input_grad(const at::Tensor& grad, const at::Tensor& weight) {
+  return at::matmul(grad, weight);
+}
+
+at::Tensor linear_weight_grad(const at::Tensor& grad, const at::Tensor& x) {
+  return grad.reshape({-1, grad.size(-1)}).t().mm(x.reshape({-1, x.size(-1)}));
+}
 
 bool bias_grad_kernel_applies(const at::Tensor& x, const at::Tensor& weight,
                               const at::Tensor& bias) {

@@ -21,6 +21,11 @@ at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x);
 bool bias_grad_kernel_applies(const at::Tensor& x, const at::Tensor& weight,
                               const at::Tensor& bias);
 
+// AddmmBackward's products for y = x W^T + b, from y's contiguous gradient `grad`: x's
+// gradient (grad W) and the weight's (grad^T x, over all rows).
+at::Tensor linear_input_grad(const at::Tensor& grad, const at::Tensor& weight);
+at::Tensor linear_weight_grad(const at::Tensor& grad, const at::Tensor& x);
+
 // at::linear with that backward on any device (on the CPU the bias gradient is torch's sum),
 // for the tests to compare with at::linear's own.
 at::Tensor linear_with_bias_grad_kernel(const at::Tensor& x, const at::Tensor& weight,

@@ -6,9 +6,9 @@
 #include <ATen/ATen.h>
 
 #include "model/cpu_attention.h"
-#include "model/cpu_gelu.h"
 #include "model/gather_rows.h"
 #include "model/gpu_attention_kernels.h"
+#include "model/linear_gelu.h"
 #include "model/qkv_split.h"
 #include "model/residual_norm.h"
 
@@ -38,7 +38,7 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
   fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));
 }
 
-at::Tensor MlpImpl::forward(const at::Tensor& x) { return linear(fc2, exact_gelu(linear(fc1, x))); }
+at::Tensor MlpImpl::forward(const at::Tensor& x) { return linear(fc2, linear_gelu(fc1, x)); }
 
 BlockImpl::BlockImpl(int64_t dim, int64_t heads, double mlp_ratio, double eps) {
   auto ln = torch::nn::LayerNormOptions({dim}).eps(eps);
