@@ -104,6 +104,24 @@ fusions_ab() {
     done
   done
 }
+# Should a step with every GPU fusion fail to run here, the fusions whose absence lets it run
+# are named in $GPU_CHECK_LOGS/unfused, and the stages after this one leave them out
+# (MAE_UNFUSED), so that they still measure; fusions_ab times each regardless.
+fusion_probe() {
+  local fusion bad=""
+  probe() { "$GPU_CHECK_MAE" bench --preset vit-b16 --batch 16 --device cuda --steps 2 --warmup 1; }
+  if probe >/dev/null 2>&1; then
+    echo "FIGURE a step with every GPU fusion runs"
+    return 0
+  fi
+  probe 2>&1 | tail -2 | sed 's/^/FIGURE   /'
+  for fusion in norm casts bias qkv gelu; do
+    MAE_UNFUSED=$fusion probe >/dev/null 2>&1 && bad="$bad${bad:+,}$fusion"
+  done
+  echo "FIGURE a step with every GPU fusion fails; it runs without: ${bad:-none of them alone}"
+  [ -n "$bad" ] && echo "$bad" >"$GPU_CHECK_LOGS/unfused"
+  return 1
+}
 # Which attention kernel suits ViT-B/16's short sequences (gpu_attention_kernels.h): the bench
 # with torch's choice, then limited to each kernel, then torch's again; with each, the
 # profiled step's attention kernels (the encoder's 12 calls and the decoder's 8 in one line).
@@ -200,12 +218,17 @@ cpu_suite() {
     return $rc
   fi
 }
-export -f configure build_gpu_targets build_all cuda_tests fusions_ab attention_ab hf_vit_b16 hf_vit_b16_compiled hf_vit_l16 studio_on_gpu \
+export -f configure build_gpu_targets build_all cuda_tests fusion_probe fusions_ab attention_ab hf_vit_b16 hf_vit_b16_compiled hf_vit_l16 studio_on_gpu \
   more_benches loader_rate profile_vit_b16 train_runs cpu_suite
 
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_gpu_targets 240 build_gpu_targets; fi
 stage cuda_tests 60 cuda_tests
-stage fusions_ab 60 fusions_ab
+stage fusion_probe 40 fusion_probe
+stage fusions_ab 70 fusions_ab
+if [ -s "$GPU_CHECK_LOGS/unfused" ]; then
+  export MAE_UNFUSED="$(cat "$GPU_CHECK_LOGS/unfused")"
+  say "the stages below run with MAE_UNFUSED=$MAE_UNFUSED"
+fi
 stage attention_ab 50 attention_ab
 stage hf_vit_b16 90 hf_vit_b16
 if ((GPU_CHECK_PREBUILT == 0)); then stage build_all 120 build_all; fi
