@@ -1,3 +1,3 @@
 // Why: the fused LayerNorm kernels, compiled as C++ against the emulated runtime beside this
-// file, for tests/test_cuda_kernels_emulated.cpp.
+// file, for the tests/test_emulated_*.cpp cases.
 #include "model/cuda_residual_norm.cu"
