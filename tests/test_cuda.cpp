@@ -308,6 +308,18 @@ TEST_CASE("GELU's backward fused with fc1's bias gradient matches autograd's") {
   compare_steps("gelu", 1e-5, 2e-2);
 }
 
+TEST_CASE("the bench names the fusions a step takes and the attention kernels it may") {
+  CHECK(describe_gpu_kernels(-1) ==
+        "GPU fusions: norm casts bias qkv gelu; attention kernels: torch's choice");
+  setenv("MAE_UNFUSED", "casts", 1);  // the bias and GELU passes take the casts' bf16 weights
+  setenv("MAE_ATTENTION", "flash,cudnn", 1);
+  CHECK(describe_gpu_kernels(-1) ==
+        "GPU fusions: norm qkv, left out: casts bias gelu; attention "
+        "kernels: flash,cudnn (MAE_ATTENTION)");
+  unsetenv("MAE_UNFUSED");
+  unsetenv("MAE_ATTENTION");
+}
+
 TEST_CASE("the fused AdamW step on CUDA equals the CPU kernel's, and a flagged step is skipped") {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(9);
   std::vector<at::Tensor> cpu_params = {at::randn({64, 32}, gen), at::randn({32}, gen)};

@@ -60,7 +60,8 @@ void run(BenchArgs a) {
                         {"infer_batch_ms", r.infer_batch_ms},
                         {"slider_reconstruct_ms", r.slider_ms},
                         {"peak_memory_bytes", r.peak_memory_bytes},
-                        {"cuda_graph", r.graph_note}};
+                        {"cuda_graph", r.graph_note},
+                        {"gpu_kernels", r.kernels_note}};
     if (a.options.profile)
       j["profile"] = {{"step_ms", r.profile.wall_ms},
                       {"host_self_ms", op_table(r.profile.host_ops, kProfileRows)},
@@ -73,6 +74,7 @@ void run(BenchArgs a) {
   std::printf("  train  %8.1f img/s  %8.1f ms/step (median; fastest %.1f ms)\n",
               r.train_images_per_sec, r.train_step_ms, r.train_step_fastest_ms);
   if (!r.graph_note.empty()) std::printf("         %s\n", r.graph_note.c_str());
+  if (!r.kernels_note.empty()) std::printf("         %s\n", r.kernels_note.c_str());
   std::printf("  infer  %8.1f img/s  %8.1f ms/batch\n", r.infer_images_per_sec, r.infer_batch_ms);
   std::printf("  one image at a new ratio (explorer slider)  %.1f ms\n", r.slider_ms);
   std::printf("  peak memory %.1f MiB\n", static_cast<double>(r.peak_memory_bytes) / (1 << 20));

@@ -44,4 +44,9 @@ void limit_gpu_attention_kernels() {
   });
 }
 
+std::string gpu_attention_kernel_choice() {
+  const char* value = std::getenv("MAE_ATTENTION");
+  return value && *value ? std::string(value) + " (MAE_ATTENTION)" : "torch's choice";
+}
+
 }  // namespace mae

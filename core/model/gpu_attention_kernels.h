@@ -6,10 +6,15 @@
 // time each; unset or empty, torch chooses among all, as before.
 #pragma once
 
+#include <string>
+
 namespace mae {
 
 // Applies MAE_ATTENTION once per process (later calls do nothing). Throws, naming the value,
 // when it names something other than those four.
 void limit_gpu_attention_kernels();
+
+// "torch's choice", or the kernels MAE_ATTENTION names, for logs.
+std::string gpu_attention_kernel_choice();
 
 }  // namespace mae

@@ -7,6 +7,8 @@
 // leaving out "casts" leaves it out too, and "gelu" rides on the bias kernel.
 #pragma once
 
+#include <string>
+
 namespace mae {
 
 enum class GpuFusion { norm, casts, bias, qkv, gelu };
@@ -17,6 +19,11 @@ bool gpu_fusion_on(GpuFusion fusion);
 // PTX for later GPUs) and the device has compute capability 8.0 or more (bf16 arithmetic). On
 // a T4 (7.5), say, torch's ops run instead.
 bool our_cuda_kernels_run_on(int index);
+
+// For logs and benchmarks on CUDA device `index` (-1: the current one): which fusions a bf16
+// training step takes, and which attention kernels torch may choose (gpu_attention_kernels.h), in
+// one line.
+std::string describe_gpu_kernels(int index);
 
 // Throws "the <kernel> kernel failed: <error>" when a launch of ours reported `error`
 // (non-empty).

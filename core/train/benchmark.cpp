@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "infer/reconstruct.h"
+#include "model/gpu_fusions.h"
 #include "model/mae_model.h"
 #include "train/captured_step.h"
 #include "train/device.h"
@@ -47,6 +48,7 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   r.threads = at::get_num_threads();
   r.device = device;
   r.device_note = describe_device(device);
+  if (device != "cpu") r.kernels_note = describe_gpu_kernels(at::Device(device).index());
   // As the trainer does: the skip flag on the device, the fused update, one read at the end;
   // on one GPU, after the warm-up, the same work as a CUDA graph.
   const auto device_step = [&](const StepInputs& in) {

@@ -38,10 +38,11 @@ struct BenchResult {
   double slider_ms = 0.0;
   int64_t peak_memory_bytes = 0;
   int threads = 0;
-  std::string device;       // what it ran on, resolved ("cpu", "cuda")
-  std::string device_note;  // describe_device(device), taken before the run
-  StepProfile profile;      // when BenchOptions::profile
-  std::string graph_note;   // on a GPU: whether the step was a CUDA graph, or why not
+  std::string device;        // what it ran on, resolved ("cpu", "cuda")
+  std::string device_note;   // describe_device(device), taken before the run
+  StepProfile profile;       // when BenchOptions::profile
+  std::string graph_note;    // on a GPU: whether the step was a CUDA graph, or why not
+  std::string kernels_note;  // on a GPU: our fusions and the attention kernels it took
 };
 
 BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options);
