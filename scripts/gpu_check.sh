@@ -100,7 +100,7 @@ fusions_ab() {
     for unfused in "" all norm casts bias qkv gelu; do
       echo "FIGURE round $round, MAE_UNFUSED=$unfused"
       MAE_UNFUSED=$unfused "$mae" bench --preset vit-b16 --batch 128 --device cuda --steps 8 \
-        --warmup 3 | grep -E "train|graph" | sed 's/^/FIGURE   /'
+        --warmup 3 2>&1 | grep -E "train|graph|fusions|rror" | sed 's/^/FIGURE   /'
     done
   done
 }
