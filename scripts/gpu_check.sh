@@ -131,7 +131,7 @@ attention_ab() {
     echo "FIGURE MAE_ATTENTION=$kernels"
     MAE_ATTENTION=$kernels "$GPU_CHECK_MAE" bench --preset vit-b16 --batch 128 --device cuda \
       --steps 8 --warmup 3 --profile 2>&1 |
-      grep -E "train|graph|rror|sdpa|flash|fmha|softmax|attention" | cut -c1-160 |
+      grep -E "train|graph|rror|sdpa|flash|fmha|softmax|attention" | cut -c1-220 |
       sed 's/^/FIGURE   /'
   done
 }
