@@ -83,7 +83,7 @@ class LinearGeluFunction : public torch::autograd::Function<LinearGeluFunction> 
 
 bool linear_gelu_fusion_applies(const at::Tensor& x, const at::Tensor& weight,
                                 const at::Tensor& bias) {
-  return gpu_fusion_on(GpuFusion::gelu) && bias_grad_kernel_applies(x, weight, bias);
+  return bias_grad_kernel_applies(x, weight, bias) && gpu_fusion_on(GpuFusion::gelu);
 }
 
 at::Tensor linear_gelu_with_fused_backward(const at::Tensor& x, const at::Tensor& weight,

@@ -65,8 +65,7 @@ class SplitQkvFunction : public torch::autograd::Function<SplitQkvFunction> {
     return {views.q, views.k, views.v};
   }
 
-  static tensor_list backward(AutogradContext* ctx, const tensor_list& grads) {
-    (void)ctx;
+  static tensor_list backward(AutogradContext* /*ctx*/, const tensor_list& grads) {
     auto out = stacked_by_kernel(grads);
     if (!out.defined()) {
       const int64_t b = grads[0].size(0), n = grads[0].size(2);
