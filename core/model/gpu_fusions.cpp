@@ -2,10 +2,10 @@
 #include "model/gpu_fusions.h"
 
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <utility>
 
 #include "model/gpu_attention_kernels.h"
 
@@ -31,39 +31,49 @@ const char* name_of(GpuFusion fusion) {
   }
   return "";
 }
+
+// The fusion whose output this one takes: the bias kernel takes the casts' bf16 weights, and
+// the GELU pass is the bias kernel's.
+std::optional<GpuFusion> builds_on(GpuFusion fusion) {
+  if (fusion == GpuFusion::bias) return GpuFusion::casts;
+  if (fusion == GpuFusion::gelu) return GpuFusion::bias;
+  return std::nullopt;
+}
+
+bool named_in_unfused(GpuFusion fusion) {
+  const char* unfused = std::getenv("MAE_UNFUSED");
+  if (!unfused) return false;
+  std::istringstream names(unfused);
+  for (std::string name; std::getline(names, name, ',');)
+    if (name == "all" || name == name_of(fusion)) return true;
+  return false;
+}
 }  // namespace
 
 bool gpu_fusion_on(GpuFusion fusion) {
-  const char* unfused = std::getenv("MAE_UNFUSED");
-  if (!unfused) return true;
-  std::istringstream names(unfused);
-  for (std::string name; std::getline(names, name, ',');)
-    if (name == "all" || name == name_of(fusion)) return false;
-  return true;
+  if (named_in_unfused(fusion)) return false;
+  const auto base = builds_on(fusion);
+  return !base || gpu_fusion_on(*base);
+}
+
+std::string describe_gpu_fusions() {
+  std::string on, off;
+  for (const auto fusion :
+       {GpuFusion::norm, GpuFusion::casts, GpuFusion::bias, GpuFusion::qkv, GpuFusion::gelu})
+    (gpu_fusion_on(fusion) ? on : off) += std::string(" ") + name_of(fusion);
+  std::string line =
+      (on.empty() ? std::string(" none") : on) + (off.empty() ? "" : ", left out:" + off);
+  return line.substr(1);
 }
 
 std::string describe_gpu_kernels(int index) {
 #ifdef MAE_HAVE_CUDA_KERNELS
   if (index < 0) index = at::cuda::current_device();
 #endif
-  std::string fusions;
-  if (!our_cuda_kernels_run_on(index)) {
-    fusions = "none (our kernels are not built, or need compute capability 8.0)";
-  } else {
-    // The bias kernel takes the casts' bf16 weights, and the GELU pass is the bias kernel's.
-    const bool casts = gpu_fusion_on(GpuFusion::casts);
-    const bool bias = casts && gpu_fusion_on(GpuFusion::bias);
-    const std::pair<GpuFusion, bool> all[] = {
-        {GpuFusion::norm, gpu_fusion_on(GpuFusion::norm)},
-        {GpuFusion::casts, casts},
-        {GpuFusion::bias, bias},
-        {GpuFusion::qkv, gpu_fusion_on(GpuFusion::qkv)},
-        {GpuFusion::gelu, bias && gpu_fusion_on(GpuFusion::gelu)}};
-    std::string on, off;
-    for (const auto& [fusion, runs] : all) (runs ? on : off) += std::string(" ") + name_of(fusion);
-    fusions = (on.empty() ? std::string(" none") : on) + (off.empty() ? "" : ", left out:" + off);
-    fusions.erase(0, 1);
-  }
+  const std::string fusions =
+      our_cuda_kernels_run_on(index)
+          ? describe_gpu_fusions()
+          : "none (our kernels are not built, or need compute capability 8.0)";
   return "GPU fusions: " + fusions + "; attention kernels: " + gpu_attention_kernel_choice();
 }
 

@@ -3,8 +3,8 @@
 // how a step runs, not what it computes. To measure what each one gives, and to set one aside
 // should it misbehave on some GPU, MAE_UNFUSED names those to leave out: "norm", "casts",
 // "bias", "qkv", "gelu", comma-separated, or "all". Read at each call, so one
-// process (a test) can compare. The bias kernel takes the bf16 weights that "casts" makes, so
-// leaving out "casts" leaves it out too, and "gelu" rides on the bias kernel.
+// process (a test) can compare. The bias kernel takes the bf16 weights that "casts" makes, and
+// "gelu" is the bias kernel's pass, so leaving out one leaves out those built on it.
 #pragma once
 
 #include <string>
@@ -13,7 +13,12 @@ namespace mae {
 
 enum class GpuFusion { norm, casts, bias, qkv, gelu };
 
+// Whether a step may take `fusion`: MAE_UNFUSED names neither it nor one it builds on.
 bool gpu_fusion_on(GpuFusion fusion);
+
+// The fusions on and those left out, in one line: "norm casts bias qkv gelu", or
+// "norm qkv, left out: casts bias gelu".
+std::string describe_gpu_fusions();
 
 // Whether our kernels run on CUDA device `index`: they are built (for sm_80 and sm_90, with
 // PTX for later GPUs) and the device has compute capability 8.0 or more (bf16 arithmetic). On
