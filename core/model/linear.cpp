@@ -10,9 +10,7 @@
 #include "model/weight_casts.h"
 
 #ifdef MAE_HAVE_CUDA_KERNELS
-#include <ATen/cuda/CUDAContext.h>
-
-#include "model/cuda_bias_grad.h"
+#include "model/bias_grad_buffers.h"
 #endif
 
 namespace mae {
@@ -29,15 +27,13 @@ at::Tensor bias_grad(const at::Tensor& grad) {
       bias_grad_kernel_fits(grad.const_data_ptr(), static_cast<int>(grad.size(1)))) {
     const int64_t rows = grad.size(0);
     const int cols = static_cast<int>(grad.size(1));
-    const int chunks =
-        bias_grad_chunks(rows, cols, at::cuda::getCurrentDeviceProperties()->multiProcessorCount);
-    auto partials = at::empty({chunks, cols}, grad.options().dtype(at::kFloat));
-    auto out = at::empty({cols}, grad.options());
+    auto buffers = bias_grad_buffers(grad, rows, cols);
     check_kernel_launch("bias gradient",
-                        launch_bias_grad(grad.const_data_ptr(), rows, cols, chunks,
-                                         partials.mutable_data_ptr<float>(), out.mutable_data_ptr(),
+                        launch_bias_grad(grad.const_data_ptr(), rows, cols, buffers.chunks,
+                                         buffers.partials.mutable_data_ptr<float>(),
+                                         buffers.sums.mutable_data_ptr(),
                                          at::cuda::getCurrentCUDAStream().stream()));
-    return out;
+    return buffers.sums;
   }
 #endif
   return grad.sum(0);

@@ -12,9 +12,7 @@
 #include "model/weight_casts.h"
 
 #ifdef MAE_HAVE_CUDA_KERNELS
-#include <ATen/cuda/CUDAContext.h>
-
-#include "model/cuda_bias_grad.h"
+#include "model/bias_grad_buffers.h"
 #endif
 
 namespace mae {
@@ -41,17 +39,14 @@ PreActivationGrads through_gelu(const at::Tensor& grad_h, const at::Tensor& pre)
         bias_grad_kernel_fits(pre.const_data_ptr(), c) &&
         bias_grad_kernel_fits(grad_pre.const_data_ptr(), c)) {
       const int64_t rows = pre.numel() / cols;
-      const int chunks =
-          bias_grad_chunks(rows, c, at::cuda::getCurrentDeviceProperties()->multiProcessorCount);
-      auto partials = at::empty({chunks, cols}, pre.options().dtype(at::kFloat));
-      auto bias = at::empty({cols}, pre.options());
+      auto buffers = bias_grad_buffers(pre, rows, c);
       check_kernel_launch(
           "GELU backward and bias gradient",
           launch_gelu_backward_and_bias_grad(
               grad_h.const_data_ptr(), pre.const_data_ptr(), grad_pre.mutable_data_ptr(), rows, c,
-              chunks, partials.mutable_data_ptr<float>(), bias.mutable_data_ptr(),
-              at::cuda::getCurrentCUDAStream().stream()));
-      return {grad_pre, bias};
+              buffers.chunks, buffers.partials.mutable_data_ptr<float>(),
+              buffers.sums.mutable_data_ptr(), at::cuda::getCurrentCUDAStream().stream()));
+      return {grad_pre, buffers.sums};
     }
   }
 #endif
