@@ -82,14 +82,6 @@ void product(const float* a, int64_t a_row, int64_t a_step, const float* b, int6
   }
 }
 
-float sum_of(Vec v) {
-  float lanes[kVec];
-  std::memcpy(lanes, &v, sizeof(v));
-  float sum = 0.f;
-  for (const float x : lanes) sum += x;
-  return sum;
-}
-
 // A row of np = padded(n) values: entries n.. are made -inf, so that whole vectors can be read.
 // row = softmax(row * scale) over its first n entries, zeros after them.
 void softmax_row(float* __restrict row, int64_t n, int64_t np, float scale) {
@@ -99,8 +91,7 @@ void softmax_row(float* __restrict row, int64_t n, int64_t np, float scale) {
     const Vec x = load(row + j);
     top = x > top ? x : top;
   }
-  float largest = -std::numeric_limits<float>::infinity();
-  for (int64_t l = 0; l < kVec; ++l) largest = std::max(largest, top[l] * scale);
+  const float largest = cpu_vec::largest_lane(top) * scale;  // scale > 0: the largest scaled entry
   Vec sum{};
   for (int64_t j = 0; j < np; j += kVec) {
     const Vec e = exp_nonpositive(load(row + j) * scale - largest);
@@ -108,16 +99,18 @@ void softmax_row(float* __restrict row, int64_t n, int64_t np, float scale) {
     std::memcpy(row + j, &e, sizeof(e));
   }
   // The padding's e^-87.3 (1e-38) apiece vanishes beside the largest entry's 1.
-  const float inverse = 1.f / sum_of(sum);
-  for (int64_t j = 0; j < n; ++j) row[j] *= inverse;
+  const float inverse = 1.f / cpu_vec::lane_sum(sum);
+  // The padding is zeroed first: e^-87.3 times the inverse would be a denormal, which costs a
+  // microcode assist per lane.
   for (int64_t j = n; j < np; ++j) row[j] = 0.f;
+  for (int64_t j = 0; j < np; j += kVec) cpu_vec::store(row + j, load(row + j) * inverse);
 }
 
 // g = p * (g - <p, g>) * scale over rows of np floats (softmax's backward, scaled).
 void softmax_backward_row(const float* __restrict p, float* __restrict g, int64_t np, float scale) {
   Vec dot{};
   for (int64_t j = 0; j < np; j += kVec) dot += load(p + j) * load(g + j);
-  const float weighted = sum_of(dot);
+  const float weighted = cpu_vec::lane_sum(dot);
   for (int64_t j = 0; j < np; ++j) g[j] = p[j] * (g[j] - weighted) * scale;
 }
 

@@ -28,6 +28,40 @@ static inline Vec load(const float* p) {
 
 static inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof(v)); }
 
+// Each lane and its partner `half` lanes away, swapped within every 2 * half lanes.
+#if MAE_VEC_FLOATS == 16
+#define MAE_SWAP_HALVES(v, h)                                                                  \
+  __builtin_shufflevector(v, v, 0 ^ h, 1 ^ h, 2 ^ h, 3 ^ h, 4 ^ h, 5 ^ h, 6 ^ h, 7 ^ h, 8 ^ h, \
+                          9 ^ h, 10 ^ h, 11 ^ h, 12 ^ h, 13 ^ h, 14 ^ h, 15 ^ h)
+#else
+#define MAE_SWAP_HALVES(v, h) \
+  __builtin_shufflevector(v, v, 0 ^ h, 1 ^ h, 2 ^ h, 3 ^ h, 4 ^ h, 5 ^ h, 6 ^ h, 7 ^ h)
+#endif
+
+// The lanes combined by `op` in log2(kVec) steps of whole-register shuffles: a reduction
+// through memory, lane by lane, stalls on the store it reads and chains kVec dependent steps
+// (half of a softmax row's time at 50 tokens).
+template <class Op>
+static inline float fold_lanes(Vec v, Op op) {
+#if MAE_VEC_FLOATS == 16
+  v = op(v, MAE_SWAP_HALVES(v, 8));
+#endif
+  v = op(v, MAE_SWAP_HALVES(v, 4));
+  v = op(v, MAE_SWAP_HALVES(v, 2));
+  v = op(v, MAE_SWAP_HALVES(v, 1));
+  return v[0];
+}
+#undef MAE_SWAP_HALVES
+
+static inline float lane_sum(Vec v) {
+  return fold_lanes(v, [](Vec a, Vec b) { return a + b; });
+}
+
+// The largest lane; a NaN lane may or may not win.
+static inline float largest_lane(Vec v) {
+  return fold_lanes(v, [](Vec a, Vec b) { return a > b ? a : b; });
+}
+
 // e^x for x <= 0 (a softmax's exponents after its maximum is taken away, GELU's e^(-x^2/2)),
 // a vector at a time: Cody-Waite reduction to r in [-ln2/2, ln2/2] around n = round(x / ln2)
 // (rounded by adding and taking away 1.5 * 2^23), Cephes' degree-6 polynomial for e^r, and
