@@ -82,28 +82,40 @@ void product(const float* a, int64_t a_row, int64_t a_step, const float* b, int6
   }
 }
 
-// A row of np = padded(n) values: entries n.. are made -inf, so that whole vectors can be read.
-// row = softmax(row * scale) over its first n entries, zeros after them.
-void softmax_row(float* __restrict row, int64_t n, int64_t np, float scale) {
-  for (int64_t j = n; j < np; ++j) row[j] = -std::numeric_limits<float>::infinity();
-  Vec top = load(row);
-  for (int64_t j = kVec; j < np; j += kVec) {
-    const Vec x = load(row + j);
-    top = x > top ? x : top;
-  }
-  const float largest = cpu_vec::largest_lane(top) * scale;  // scale > 0: the largest scaled entry
-  Vec sum{};
-  for (int64_t j = 0; j < np; j += kVec) {
-    const Vec e = exp_nonpositive(load(row + j) * scale - largest);
-    sum += e;
-    std::memcpy(row + j, &e, sizeof(e));
-  }
-  // The padding's e^-87.3 (1e-38) apiece vanishes beside the largest entry's 1.
-  const float inverse = 1.f / cpu_vec::lane_sum(sum);
-  // The padding is zeroed first: e^-87.3 times the inverse would be a denormal, which costs a
+// R rows of np = padded(n) values each, row r at rows + r * np: entries n.. are made -inf, so
+// that whole vectors can be read. Each row = softmax(row * scale) over its first n entries,
+// zeros after them. The R rows go in step, so that their chains of dependent steps (the
+// maximum's, e^x's, the sum's) overlap instead of one row waiting on each.
+template <int64_t R>
+void softmax_rows(float* __restrict rows, int64_t n, int64_t np, float scale) {
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t j = n; j < np; ++j) rows[r * np + j] = -std::numeric_limits<float>::infinity();
+  Vec top[R];
+  for (int64_t r = 0; r < R; ++r) top[r] = load(rows + r * np);
+  for (int64_t j = kVec; j < np; j += kVec)
+    for (int64_t r = 0; r < R; ++r) {
+      const Vec x = load(rows + r * np + j);
+      top[r] = x > top[r] ? x : top[r];
+    }
+  float largest[R];  // scale > 0: the largest scaled entry
+  for (int64_t r = 0; r < R; ++r) largest[r] = cpu_vec::largest_lane(top[r]) * scale;
+  Vec sum[R];
+  for (int64_t r = 0; r < R; ++r) sum[r] = Vec{};
+  for (int64_t j = 0; j < np; j += kVec)
+    for (int64_t r = 0; r < R; ++r) {
+      const Vec e = exp_nonpositive(load(rows + r * np + j) * scale - largest[r]);
+      sum[r] += e;
+      cpu_vec::store(rows + r * np + j, e);
+    }
+  // The padding's e^-87.3 (1e-38) apiece vanishes beside the largest entry's 1. It is zeroed
+  // before the rows are scaled: times the inverse it would be a denormal, which costs a
   // microcode assist per lane.
-  for (int64_t j = n; j < np; ++j) row[j] = 0.f;
-  for (int64_t j = 0; j < np; j += kVec) cpu_vec::store(row + j, load(row + j) * inverse);
+  for (int64_t r = 0; r < R; ++r) {
+    float* row = rows + r * np;
+    const float inverse = 1.f / cpu_vec::lane_sum(sum[r]);
+    for (int64_t j = n; j < np; ++j) row[j] = 0.f;
+    for (int64_t j = 0; j < np; j += kVec) cpu_vec::store(row + j, load(row + j) * inverse);
+  }
 }
 
 // g = p * (g - <p, g>) * scale over rows of np floats (softmax's backward, scaled).
@@ -201,7 +213,9 @@ void attention_head_forward(const AttentionHead<T>& h, float scale, float* probs
     copy_rows(q_row(h, 0), stride, n, d, dp, q_rows);
     product(q_rows, dp, 1, k_columns, np, d, n, np, probs, np);
   }
-  for (int64_t i = 0; i < n; ++i) softmax_row(probs + i * np, n, np, scale);
+  int64_t i = 0;
+  for (; i + kRows <= n; i += kRows) softmax_rows<kRows>(probs + i * np, n, np, scale);
+  for (; i < n; ++i) softmax_rows<1>(probs + i * np, n, np, scale);
   product_into(probs, np, 1, v_rows, dp, n, n, d, out + h.head * d, h.dim, staging);
 }
 
