@@ -40,9 +40,8 @@ std::optional<GpuFusion> builds_on(GpuFusion fusion) {
   return std::nullopt;
 }
 
-bool named_in_unfused(GpuFusion fusion) {
-  const char* unfused = std::getenv("MAE_UNFUSED");
-  if (!unfused) return false;
+// Whether the MAE_UNFUSED value `unfused` names `fusion`, or "all".
+bool named_in(const char* unfused, GpuFusion fusion) {
   std::istringstream names(unfused);
   for (std::string name; std::getline(names, name, ',');)
     if (name == "all" || name == name_of(fusion)) return true;
@@ -51,9 +50,11 @@ bool named_in_unfused(GpuFusion fusion) {
 }  // namespace
 
 bool gpu_fusion_on(GpuFusion fusion) {
-  if (named_in_unfused(fusion)) return false;
-  const auto base = builds_on(fusion);
-  return !base || gpu_fusion_on(*base);
+  const char* unfused = std::getenv("MAE_UNFUSED");
+  if (!unfused) return true;
+  for (std::optional<GpuFusion> link = fusion; link; link = builds_on(*link))
+    if (named_in(unfused, *link)) return false;
+  return true;
 }
 
 std::string describe_gpu_fusions() {
