@@ -7,6 +7,7 @@
 #include <imgui_internal.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 #include "panels.h"
@@ -26,6 +27,17 @@ constexpr float kMinLearnWidth = 320, kMinLearnHeight = 200;
 
 bool differs(ImVec2 a, ImVec2 b) { return a.x != b.x || a.y != b.y; }
 
+// A window the user shrinks by an edge or its corner stops where a few controls still show: a
+// random-input session left the explorer a 25 px sliver, its text wrapped a letter a line.
+// Unless its own place is smaller still (the whole arrangement scaled into a small app
+// window), which it keeps, so that the arrangement comes back unchanged when the window grows.
+void keep_usable_size(Rect place, ImVec2 area) {
+  const ImVec2 usable(12 * ImGui::GetFontSize(), 6 * ImGui::GetFrameHeight());
+  ImGui::SetNextWindowSizeConstraints(
+      ImVec2(std::min(usable.x, place.w * area.x), std::min(usable.y, place.h * area.y)),
+      ImVec2(FLT_MAX, FLT_MAX));
+}
+
 // Sets the next window's place, in pixels of `area` (which starts at the top left):
 // `fallback` on first use and after Reset layout, and also when `keep_inside` and the window
 // lies outside the area; the place it was learnt at, scaled, when the area is not the one
@@ -33,6 +45,9 @@ bool differs(ImVec2 a, ImVec2 b) { return a.x != b.x || a.y != b.y; }
 bool place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 area,
                        bool keep_inside) {
   const WindowPlace& learnt = app.state().window_places[title];
+  const bool learnt_one = learnt.area.x > 0 && !app.state().reset_layout;
+  keep_usable_size(
+      learnt_one ? Rect{learnt.pos.x, learnt.pos.y, learnt.size.x, learnt.size.y} : fallback, area);
   Rect target = fallback;
   ImGuiCond cond = ImGuiCond_FirstUseEver;
   if (app.state().reset_layout) {

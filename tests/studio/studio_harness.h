@@ -89,6 +89,20 @@ struct HeadlessImGui {
     io.MouseDown[button] = false;
     frame(app);
   }
+  // A press at `from`, the mouse moved to `to` over a few frames, and let go there: a drag.
+  void drag(StudioApp& app, ImVec2 from, ImVec2 to) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = from;
+    frame(app);
+    io.MouseDown[0] = true;
+    frame(app);
+    for (float t : {0.25f, 0.5f, 0.75f, 1.0f}) {
+      io.MousePos = ImVec2(from.x + (to.x - from.x) * t, from.y + (to.y - from.y) * t);
+      frame(app);
+    }
+    io.MouseDown[0] = false;
+    frame(app);
+  }
   // A Ctrl+click at `at`, which turns a slider into a text field, then `text` typed into it.
   void type_into_slider(StudioApp& app, ImVec2 at, const char* text) {
     ImGui::GetIO().KeyCtrl = true;

@@ -875,6 +875,38 @@ TEST_CASE("layout: a floating window's title bar comes back when dragged out of 
   }
 }
 
+TEST_CASE("layout: a window shrunk by its corner stops where a few controls still show") {
+  // A random-input session left the explorer a 25 px sliver, its text a letter a line.
+  LaunchedApp launched("mae-studio-test-least-size");
+  auto& [dir, ui, renderer, app] = launched;
+  app.state().compare.show = true;
+  ui.frame(app);
+  ui.frame(app);
+  const float least_w = 12 * ImGui::GetFontSize(), least_h = 6 * ImGui::GetFrameHeight();
+  for (const char* name : {"Masking explorer", "Compare checkpoints", "Curves"}) {
+    CAPTURE(name);
+    const PlacedRect before = rect_of(name);
+    REQUIRE(before.w > least_w + 40);
+    // Its corner a little way in: it shrinks as asked.
+    const ImVec2 corner(before.x + before.w - 3, before.y + before.h - 3);
+    ui.drag(app, corner, ImVec2(corner.x - 20, corner.y - 10));
+    const PlacedRect shrunk = rect_of(name);
+    CHECK(shrunk.w == doctest::Approx(before.w - 20).epsilon(0.01));
+    CHECK(shrunk.h == doctest::Approx(before.h - 10).epsilon(0.01));
+    // All the way up to its title bar: it stops at the least usable size.
+    const ImVec2 now(shrunk.x + shrunk.w - 3, shrunk.y + shrunk.h - 3);
+    ui.drag(app, now, ImVec2(shrunk.x + 5, shrunk.y + 5));
+    const PlacedRect least = rect_of(name);
+    CHECK(least.w >= least_w - 1);
+    CHECK(least.h >= least_h - 1);
+    CHECK(least.w < shrunk.w);
+  }
+  // Reset layout gives them back their sizes.
+  app.reset_layout();
+  ui.frame(app);
+  CHECK(rect_of("Masking explorer").w == doctest::Approx(0.44 * 1600).epsilon(0.01));
+}
+
 TEST_CASE("layout: a resized window keeps the arrangement, scaled, even through a tiny size") {
   // Panels used to keep their pixel sizes when the window grew (leaving the rest empty),
   // and after the window had been very small they stayed squeezed to ImGui's minimum.
