@@ -2,7 +2,8 @@
 // their arrangement when the app's window is resized (a panel left at its old size either
 // hides part of itself off-screen or leaves the rest of the window empty), come back after
 // Reset layout, and never open out of reach because a saved layout came from a bigger screen;
-// a floating window's title bar stays where it can be grabbed.
+// a floating window's title bar stays where it can be grabbed; no window shrinks past the
+// point where its controls still show.
 #include <imgui.h>
 #include <imgui_internal.h>
 
@@ -45,9 +46,10 @@ void keep_usable_size(Rect place, ImVec2 area) {
 bool place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 area,
                        bool keep_inside) {
   const WindowPlace& learnt = app.state().window_places[title];
-  const bool learnt_one = learnt.area.x > 0 && !app.state().reset_layout;
+  const bool has_learnt_place = learnt.area.x > 0 && !app.state().reset_layout;
   keep_usable_size(
-      learnt_one ? Rect{learnt.pos.x, learnt.pos.y, learnt.size.x, learnt.size.y} : fallback, area);
+      has_learnt_place ? Rect{learnt.pos.x, learnt.pos.y, learnt.size.x, learnt.size.y} : fallback,
+      area);
   Rect target = fallback;
   ImGuiCond cond = ImGuiCond_FirstUseEver;
   if (app.state().reset_layout) {
