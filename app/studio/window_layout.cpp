@@ -46,16 +46,15 @@ void keep_usable_size(Rect place, ImVec2 area) {
 bool place_next_window(StudioApp& app, const char* title, Rect fallback, ImVec2 area,
                        bool keep_inside) {
   const WindowPlace& learnt = app.state().window_places[title];
-  const bool has_learnt_place = learnt.area.x > 0 && !app.state().reset_layout;
-  keep_usable_size(
-      has_learnt_place ? Rect{learnt.pos.x, learnt.pos.y, learnt.size.x, learnt.size.y} : fallback,
-      area);
+  const bool has_learnt_place = learnt.area.x > 0;
+  const Rect learnt_place{learnt.pos.x, learnt.pos.y, learnt.size.x, learnt.size.y};
+  keep_usable_size(has_learnt_place && !app.state().reset_layout ? learnt_place : fallback, area);
   Rect target = fallback;
   ImGuiCond cond = ImGuiCond_FirstUseEver;
   if (app.state().reset_layout) {
     cond = ImGuiCond_Always;
-  } else if (learnt.area.x > 0 && differs(learnt.drawn_in, area)) {
-    target = {learnt.pos.x, learnt.pos.y, learnt.size.x, learnt.size.y};
+  } else if (has_learnt_place && differs(learnt.drawn_in, area)) {
+    target = learnt_place;
     cond = ImGuiCond_Always;
   } else if (const ImGuiWindow* w = ImGui::FindWindowByName(title); w && keep_inside) {
     if (w->Pos.x + w->SizeFull.x > area.x + 1 || w->Pos.y + w->SizeFull.y > area.y + 1 ||
