@@ -155,12 +155,11 @@ profile_vit_b16() {
     --profile-trace "$GPU_CHECK_LOGS/vit-b16-step.trace.json" | sed 's/^/FIGURE /' &&
     gzip -f "$GPU_CHECK_LOGS"/*.trace.json
 }
-# Whether the CPU's crops keep up with ViT-B/16 training on the GPU: the loader's warm rate
-# on this machine's cores, from made-up 2400x1600 JPEGs (a crop costs the same whatever the
-# picture shows); and, for --crops-on-device, the loader packing crop regions and the GPU
-# resizing them.
+# 48 made-up 2400x1600 JPEGs in /tmp/gpu_check_photos, once, for whichever stage needs them
+# first (a crop costs the same whatever the picture shows); a folder left half made by a
+# failed try is made again, as its last picture is missing.
 make_photos() {
-  [ -d /tmp/gpu_check_photos ] && return 0
+  [ -f /tmp/gpu_check_photos/p47.jpg ] && return 0
   python3 - <<'PY'
 import os
 import numpy as np
@@ -173,6 +172,9 @@ for i in range(48):
     coarse.resize((2400, 1600), Image.BICUBIC).save(f"{folder}/p{i:02d}.jpg", quality=90)
 PY
 }
+# Whether the CPU's crops keep up with ViT-B/16 training on the GPU: the loader's warm rate
+# on this machine's cores, from the made-up photos; and, for --crops-on-device, the loader
+# packing crop regions and the GPU resizing them.
 loader_rate() {
   make_photos || return 1
   "$GPU_CHECK_MAE" bench-data --data /tmp/gpu_check_photos --preset vit-b16 --batch 128 \
