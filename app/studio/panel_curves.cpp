@@ -7,6 +7,7 @@
 
 #include "panels.h"
 #include "studio_app.h"
+#include "util/axis_ticks.h"
 
 namespace mae::studio {
 
@@ -41,26 +42,28 @@ void plot_line(ImDrawList* dl, ImVec2 p0, ImVec2 size, const std::vector<double>
     dl->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thickness);
 }
 
-// Four horizontal grid lines labelled with the loss itself (also on the log scale, where
-// the label is 10^y, not the exponent) and step ticks along the bottom.
+// Grid lines at round losses, labelled with the loss itself (on the log scale too, where
+// they sit at 1, 2, 5 times powers of ten), and round step ticks along the bottom; as many as
+// the plot has room for.
 void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool log_scale) {
   const ImU32 grid = IM_COL32(255, 255, 255, 28), text = IM_COL32(200, 200, 200, 255);
-  char label[32];
-  for (int i = 0; i <= 4; ++i) {
-    const double v = yr.lo + (yr.hi - yr.lo) * i / 4.0;
-    const float y = p0.y + size.y - static_cast<float>(i) / 4.0f * size.y;
+  const int rows = std::max(2, static_cast<int>(size.y / 45));
+  const auto y_ticks = log_scale ? log_ticks(std::pow(10.0, yr.lo), std::pow(10.0, yr.hi), rows)
+                                 : linear_ticks(yr.lo, yr.hi, rows);
+  for (const auto& tick : y_ticks) {
+    const double v = log_scale ? std::log10(tick.value) : tick.value;
+    const float y = p0.y + size.y - static_cast<float>((v - yr.lo) / (yr.hi - yr.lo)) * size.y;
     dl->AddLine(ImVec2(p0.x, y), ImVec2(p0.x + size.x, y), grid);
-    std::snprintf(label, sizeof label, "%.3g", log_scale ? std::pow(10.0, v) : v);
-    dl->AddText(ImVec2(p0.x + 4, std::clamp(y - 14, p0.y, p0.y + size.y - 30)), text, label);
+    dl->AddText(ImVec2(p0.x + 4, std::clamp(y - 14, p0.y, p0.y + size.y - 30)), text,
+                tick.label.c_str());
   }
-  for (int i = 1; i <= 4; ++i) {
-    const double step = xr.lo + (xr.hi - xr.lo) * i / 4.0;
-    const float x = p0.x + static_cast<float>(i) / 4.0f * size.x;
+  const int columns = std::max(2, static_cast<int>(size.x / 80));
+  for (const auto& tick : linear_ticks(xr.lo, xr.hi, columns, 1.0)) {
+    const float x = p0.x + static_cast<float>((tick.value - xr.lo) / (xr.hi - xr.lo)) * size.x;
     dl->AddLine(ImVec2(x, p0.y + size.y - 5), ImVec2(x, p0.y + size.y), text);
-    std::snprintf(label, sizeof label, "%.0f", step);
-    const float w = ImGui::CalcTextSize(label).x;
-    dl->AddText(ImVec2(std::min(x - w / 2, p0.x + size.x - w - 2), p0.y + size.y - 18), text,
-                label);
+    const float w = ImGui::CalcTextSize(tick.label.c_str()).x;
+    dl->AddText(ImVec2(std::clamp(x - w / 2, p0.x + 2, p0.x + size.x - w - 2), p0.y + size.y - 18),
+                text, tick.label.c_str());
   }
 }
 

@@ -10,6 +10,7 @@
 #include "model/presets.h"
 #include "panels.h"
 #include "studio_app.h"
+#include "util/axis_ticks.h"
 
 namespace mae::studio {
 
@@ -51,13 +52,13 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
   auto py = [&](double y) {
     return bottom - static_cast<float>((y - lo) / (hi - lo)) * (bottom - top);
   };
-  char text[32];
-  for (int i = 0; i <= 4; ++i) {
-    const double v = lo + (hi - lo) * i / 4.0;
-    std::snprintf(text, sizeof text, "%.3g", v);
-    draw->AddLine(ImVec2(left, py(v)), ImVec2(right, py(v)), IM_COL32(70, 70, 80, 255));
-    draw->AddText(ImVec2(origin.x, py(v) - 7), IM_COL32(200, 200, 200, 255), text);
+  for (const auto& tick :
+       linear_ticks(lo, hi, std::max(2, static_cast<int>((bottom - top) / 30)))) {
+    const float y = py(tick.value);
+    draw->AddLine(ImVec2(left, y), ImVec2(right, y), IM_COL32(70, 70, 80, 255));
+    draw->AddText(ImVec2(origin.x, y - 7), IM_COL32(200, 200, 200, 255), tick.label.c_str());
   }
+  char text[32];
   for (const auto& l : lines) {
     for (size_t i = 0; i < l.x.size(); ++i) {
       std::snprintf(text, sizeof text, "%.2f", l.x[i]);

@@ -15,6 +15,8 @@
 #include <stb_easy_font.h>
 #pragma GCC diagnostic pop
 
+#include "util/axis_ticks.h"
+
 namespace mae {
 
 namespace {
@@ -98,11 +100,6 @@ std::string class_label(const std::vector<std::string>& names, int64_t i) {
   return std::to_string(i) + (index < names.size() ? " " + names[index] : "");
 }
 
-std::string tick_label(double v, double span) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, span < 0.1 ? "%.3f" : span < 2 ? "%.2f" : "%.1f", v);
-  return buf;
-}
 }  // namespace
 
 at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height) {
@@ -117,13 +114,15 @@ at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height) {
     return static_cast<double>(bottom) -
            (y - yr.lo) / (yr.hi - yr.lo) * static_cast<double>(bottom - top);
   };
-  for (int i = 0; i <= 4; ++i) {
-    const double xv = xr.lo + (xr.hi - xr.lo) * i / 4.0, yv = yr.lo + (yr.hi - yr.lo) * i / 4.0;
-    canvas.line(px(xv), top, px(xv), bottom, kGrey, 1, false);
-    canvas.line(left, py(yv), right, py(yv), kGrey, 1, false);
-    const auto xl = tick_label(xv, xr.hi - xr.lo), yl = tick_label(yv, yr.hi - yr.lo);
-    canvas.text(static_cast<int64_t>(px(xv)) - Canvas::text_width(xl) / 2, bottom + 6, xl, kBlack);
-    canvas.text(left - 6 - Canvas::text_width(yl), static_cast<int64_t>(py(yv)) - 4, yl, kBlack);
+  for (const auto& tick : linear_ticks(xr.lo, xr.hi, 8)) {
+    const auto x = static_cast<int64_t>(px(tick.value));
+    canvas.line(px(tick.value), top, px(tick.value), bottom, kGrey, 1, false);
+    canvas.text(x - Canvas::text_width(tick.label) / 2, bottom + 6, tick.label, kBlack);
+  }
+  for (const auto& tick : linear_ticks(yr.lo, yr.hi, 6)) {
+    const auto y = static_cast<int64_t>(py(tick.value));
+    canvas.line(left, py(tick.value), right, py(tick.value), kGrey, 1, false);
+    canvas.text(left - 6 - Canvas::text_width(tick.label), y - 4, tick.label, kBlack);
   }
   canvas.line(left, bottom, right, bottom, kBlack, 1, false);
   canvas.line(left, top, left, bottom, kBlack, 1, false);

@@ -24,7 +24,7 @@ struct Chart {
   std::vector<ChartSeries> series;
 };
 
-// (3, height, width) float in [0, 1]: white background, axes with five labelled ticks each,
+// (3, height, width) float in [0, 1]: white background, axes with round labelled ticks,
 // the series, and a legend in rows below the x label.
 at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height);
 
