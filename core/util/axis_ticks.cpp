@@ -70,32 +70,36 @@ std::vector<AxisTick> linear_ticks(double lo, double hi, int max_count, double m
 std::vector<AxisTick> log_ticks(double lo, double hi, int max_count) {
   if (!(lo > 0) || !std::isfinite(hi) || hi < lo) return {};
   max_count = std::max(max_count, 2);
-  const auto [first_decade, last_decade] = multiples_inside(std::log10(lo), std::log10(hi), 1.0);
-  auto ladder = [&](std::initializer_list<int> mantissas, int every) {
-    std::vector<AxisTick> ticks;
-    for (double d = first_decade - 1; d <= last_decade; ++d) {
-      if (std::fmod(d, every) != 0) continue;
+  const double log_lo = std::log10(lo), log_hi = std::log10(hi);
+  // Ticks at least this far apart on the axis never number more than max_count.
+  const double min_gap = (log_hi - log_lo) / (max_count - 1) * (1 - 1e-9);
+  std::vector<double> chosen;
+  auto add_where_room = [&](std::initializer_list<int> mantissas) {
+    for (double decade = std::floor(log_lo); decade <= std::floor(log_hi); ++decade)
       for (const int m : mantissas) {
-        const double value = m * std::pow(10.0, d);
-        if (value >= lo * (1 - 1e-9) && value <= hi * (1 + 1e-9))
-          ticks.push_back({value, general_label(value)});
+        const double value = m * std::pow(10.0, decade);
+        if (value < lo * (1 - 1e-9) || value > hi * (1 + 1e-9)) continue;
+        const double at = std::log10(value);
+        if (std::all_of(chosen.begin(), chosen.end(),
+                        [&](double c) { return std::abs(std::log10(c) - at) >= min_gap; }))
+          chosen.push_back(value);
       }
-    }
-    return ticks;
   };
-  const auto ticks = ladder({1, 2, 5}, 1);
-  const auto fits = [&](const std::vector<AxisTick>& t) {
-    return t.size() >= 2 && static_cast<int>(t.size()) <= max_count;
-  };
-  if (ticks.size() < 3) {
-    // Less than a decade or so: every whole mantissa reads better than two lonely labels.
-    const auto finer = ladder({1, 2, 3, 4, 5, 6, 7, 8, 9}, 1);
-    if (fits(finer)) return finer;
-    return fits(ticks) ? ticks : linear_ticks(lo, hi, max_count);
+  // Powers of ten first, then 2 and 5 times them where there is room; a range of less than a
+  // decade or so also takes the other whole mantissas rather than show two lonely labels.
+  add_where_room({1});
+  add_where_room({2, 5});
+  if (chosen.size() < 3) add_where_room({3, 4, 6, 7, 8, 9});
+  if (chosen.size() < 2) {
+    // Linear ticks may round to a multiple just below lo (0 on a wide range): not on a log axis.
+    auto linear = linear_ticks(lo, hi, max_count);
+    std::erase_if(linear, [&](const AxisTick& t) { return t.value < lo * (1 - 1e-9); });
+    if (linear.size() > chosen.size()) return linear;
   }
-  if (fits(ticks)) return ticks;
-  const int decades = static_cast<int>(last_decade - first_decade) + 1;
-  return ladder({1}, std::max(1, (decades + max_count - 1) / max_count));
+  std::sort(chosen.begin(), chosen.end());
+  std::vector<AxisTick> ticks;
+  for (const double value : chosen) ticks.push_back({value, general_label(value)});
+  return ticks;
 }
 
 }  // namespace mae

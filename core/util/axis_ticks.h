@@ -20,10 +20,11 @@ struct AxisTick {
 // finite or hi < lo; one tick when hi == lo.
 std::vector<AxisTick> linear_ticks(double lo, double hi, int max_count, double min_step = 0);
 
-// For a log axis over [lo, hi] (values, both > 0): the powers of ten, with 2 and 5 times them
-// where they fit in `max_count`, and every n-th power when the decades alone are too many. A
-// range that holds fewer than three of those gets every whole mantissa (1, 2, 3, 4) where
-// they fit, else linear ticks.
+// For a log axis over [lo, hi] (values, both > 0): powers of ten, then 2 and 5 times them,
+// each where it keeps a fair distance from those already chosen, so at most `max_count`
+// (powers are thinned to every n-th when the decades are too many). A range of less than a
+// decade or so also takes the other whole mantissas (3, 4, ...); one that holds fewer than two
+// of any of those gets linear ticks.
 std::vector<AxisTick> log_ticks(double lo, double hi, int max_count);
 
 }  // namespace mae
