@@ -26,6 +26,7 @@
 #include "data/image_io.h"
 #include "frame_stats.h"
 #include "gl_view_renderer.h"
+#include "input_event_queue.h"
 #include "studio_app.h"
 #include "studio_options.h"
 #include "util/host_allocator.h"
@@ -35,6 +36,31 @@ using namespace mae::studio;
 namespace {
 
 std::vector<std::string> g_dropped;
+InputEventQueue g_input_events;
+
+InputKind key_kind(int glfw_action) {
+  return glfw_action == GLFW_PRESS    ? InputKind::KeyPress
+         : glfw_action == GLFW_REPEAT ? InputKind::KeyRepeat
+                                      : InputKind::KeyRelease;
+}
+
+// In place of ImGui's key and character callbacks: the event waits for the frame that takes
+// it, which hands it to ImGui's.
+void on_key(GLFWwindow*, int key, int scancode, int action, int mods) {
+  g_input_events.push({key_kind(action), key, scancode, mods});
+}
+
+void on_char(GLFWwindow*, unsigned codepoint) {
+  g_input_events.push({InputKind::Char, 0, 0, 0, codepoint});
+}
+
+void pass_to_imgui(GLFWwindow* window, const InputEvent& e) {
+  if (e.kind == InputKind::Char) return ImGui_ImplGlfw_CharCallback(window, e.codepoint);
+  const int action = e.kind == InputKind::KeyPress    ? GLFW_PRESS
+                     : e.kind == InputKind::KeyRepeat ? GLFW_REPEAT
+                                                      : GLFW_RELEASE;
+  ImGui_ImplGlfw_KeyCallback(window, e.key, e.scancode, action, e.mods);
+}
 
 // Ctrl+C in the terminal, or the session ending (SIGTERM), must not lose a training run: the
 // first signal saves the run's unsaved steps and quits; a second one ends the app at once.
@@ -169,6 +195,8 @@ int main(int argc, char** argv) {
   ImGui::GetStyle().ScaleAllSizes(xscale);
   io.FontGlobalScale = xscale;
   ImGui_ImplGlfw_InitForOpenGL(window, true);
+  glfwSetKeyCallback(window, on_key);
+  glfwSetCharCallback(window, on_char);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
   std::signal(SIGINT, on_quit_signal);
@@ -184,8 +212,9 @@ int main(int argc, char** argv) {
     for (int64_t frame = 0;; ++frame) {
       // Sleep until input arrives, or briefly while something is changing on its own. After
       // input a few frames follow at once: ImGui acts on a click over two frames (a combo
-      // opens on the frame after the press), which must not wait for the next event.
-      if (options.frames > 0 || frames_after_input > 0) {
+      // opens on the frame after the press), which must not wait for the next event; so do
+      // frames while key and character events wait for their turn.
+      if (options.frames > 0 || frames_after_input > 0 || !g_input_events.empty()) {
         glfwPollEvents();
         --frames_after_input;
       } else {
@@ -214,6 +243,7 @@ int main(int argc, char** argv) {
         glfwSetWindowShouldClose(window, GLFW_FALSE);
       }
       ImGui_ImplOpenGL3_NewFrame();
+      for (const auto& e : g_input_events.take_for_frame()) pass_to_imgui(window, e);
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
       app.frame();
