@@ -8,7 +8,10 @@ endif()
 
 function(mae_discover_doctests target)
   if(MAE_DOCTEST_CMAKE)
-    doctest_discover_tests(${target} PROPERTIES TIMEOUT 900)
+    # An entry that ran no case fails: a name CTest mangles (a ';' splits it in two, each
+    # matching nothing) would otherwise pass without testing anything.
+    doctest_discover_tests(${target} PROPERTIES TIMEOUT 900
+                           FAIL_REGULAR_EXPRESSION "test cases: +0 [|]")
   else()
     add_test(NAME ${target} COMMAND ${target})
   endif()

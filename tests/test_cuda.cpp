@@ -488,7 +488,7 @@ TEST_CASE("a step replayed as a CUDA graph follows the eager step's path") {
     CHECK(relative_gap(graph_weights[i], eager_weights[i]) < 1e-4);
 }
 
-TEST_CASE("on the GPU a step's loss comes back while the next runs; whole steps never sync") {
+TEST_CASE("on the GPU a step's loss comes back while the next runs, and whole steps never sync") {
   auto dataset = std::make_shared<SyntheticDataset>(64, 1, 16);
   auto train = small_test_run(12, 3);
   train.device = "cuda";

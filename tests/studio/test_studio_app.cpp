@@ -235,7 +235,7 @@ SliderFigures drag_slider(HeadlessImGui& ui, StudioApp& app, int moves) {
 
 // Figures, not a timed test: gpu_check.sh reads the MESSAGE on a GPU, where the trainer and
 // the inference worker share the device on streams of their own.
-TEST_CASE("while a run trains, the explorer answers every slider move; frame and slider times") {
+TEST_CASE("while a run trains, the explorer answers every slider move, with frame and slider times") {
   TrainingApp training;
   auto& [ui, renderer, app] = training;
   auto& s = app.state();
@@ -372,7 +372,7 @@ TEST_CASE("a finished run asks on close until it is saved") {
   CHECK(ImGui::GetCurrentContext()->OpenPopupStack.Size == 1);  // the close dialog
 }
 
-TEST_CASE("drag and drop routes images, checkpoints and folders; views export as PNG") {
+TEST_CASE("drag and drop routes images, checkpoints and folders, and views export as PNG") {
   auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-drop";
   std::filesystem::create_directories(dir / "pictures");
   HeadlessImGui ui;
