@@ -26,9 +26,11 @@ class InputEventQueue {
   bool empty() const { return waiting_.empty(); }
 
   // The events for the next frame, in arrival order. It stops before a press or release of a
-  // key already pressed or released among them, and before a character that follows a key
-  // press among them: a text field reads a frame's characters before its keys, so typing
-  // after Ctrl+A or Backspace must wait a frame to land after it. Repeats never stop it.
+  // key already pressed or released among them; before Ctrl, Shift, Alt or Super changes
+  // after another key did (Ctrl let go just after A must not leave a plain A); and before a
+  // character that follows a key press among them: a text field reads a frame's characters
+  // before its keys, so typing after Ctrl+A or Backspace must wait a frame to land after it.
+  // Repeats never stop it.
   std::vector<InputEvent> take_for_frame();
 
  private:

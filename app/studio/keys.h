@@ -23,6 +23,12 @@ constexpr int kRightArrow = 262;
 constexpr int kLeftArrow = 263;
 constexpr int kDownArrow = 264;
 constexpr int kUpArrow = 265;
+constexpr int kPageUp = 266;
+constexpr int kPageDown = 267;
 constexpr int kHome = 268;
 constexpr int kEnd = 269;
+constexpr int kLeftShift = 340;
+constexpr int kLeftControl = 341;
+constexpr int kRightSuper = 347;  // the modifiers are 340 to 347: shift, control, alt, super
+constexpr bool is_modifier(int key) { return key >= kLeftShift && key <= kRightSuper; }
 }  // namespace mae::studio::keys
