@@ -16,6 +16,7 @@
 
 #include "analysis_jobs.h"
 #include "file_kinds.h"
+#include "folder_listing.h"
 #include "inference_worker.h"
 #include "train/run_follower.h"
 #include "training_session.h"
@@ -29,6 +30,7 @@ enum class ComputeDevice { Cpu, Cuda };
 struct FileBrowserState {
   std::string dir;                 // empty: the working folder
   std::string selected;            // a path in `dir`
+  FolderListing listing;           // what `dir` holds, read when it changes
   std::deque<std::string> recent;  // folders things were opened from, newest first
   char path_field[512] = "";
   std::string path_field_dir;  // the dir the path field was last filled from

@@ -1,10 +1,11 @@
 // Why: opening files without a native dialog library: a browser that shows only what the
 // asking control can open (images, checkpoints or folders), takes a typed path, remembers
-// recent places, opens on double-click or Enter, and appears next to the control.
+// recent places, is walked with the mouse or the keys, and appears next to the control.
 #include <imgui.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "file_kinds.h"
 #include "io/hf_vitmae.h"
@@ -61,46 +62,70 @@ void draw_file_browser(StudioApp& app) {
         ImGui::SetTooltip("the desktop's own file chooser (%s)", app.system_dialog_tool().c_str());
     }
   }
-  ImGui::TextDisabled("double-click or Enter opens; Esc closes");
+  ImGui::TextDisabled("double-click or Enter opens; arrows move; Backspace goes up; Esc closes");
+  const std::vector<FolderEntry>& entries = b.listing.entries(b.dir, kind.wants);
+  const auto selected_at = std::find_if(entries.begin(), entries.end(),
+                                        [&](const auto& e) { return e.path == b.selected; });
+  const int selected = selected_at == entries.end() ? -1 : int(selected_at - entries.begin());
   ImGui::BeginChild("entries");
+  const float row = ImGui::GetTextLineHeightWithSpacing();
+  const int page = std::max(1, static_cast<int>(ImGui::GetWindowHeight() / row) - 1);
+  // Keys act on the list when the browser has focus and no text field is being typed in.
+  const bool keys_for_list = ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows) &&
+                             !ImGui::GetIO().WantTextInput;
+  int moved_to = -1;
+  if (keys_for_list && !entries.empty()) {
+    const int last = static_cast<int>(entries.size()) - 1;
+    if (ImGui::IsKeyPressed(keys::kDownArrow)) moved_to = std::min(selected + 1, last);
+    if (ImGui::IsKeyPressed(keys::kUpArrow))
+      moved_to = selected < 0 ? last : std::max(selected - 1, 0);
+    if (ImGui::IsKeyPressed(keys::kPageDown))
+      moved_to = std::min(std::max(selected, 0) + page, last);
+    if (ImGui::IsKeyPressed(keys::kPageUp)) moved_to = std::max(selected - page, 0);
+    if (ImGui::IsKeyPressed(keys::kHome, false)) moved_to = 0;
+    if (ImGui::IsKeyPressed(keys::kEnd, false)) moved_to = last;
+  }
+  std::optional<FolderEntry> chosen;  // acted on after the list is drawn
+  bool go_up = keys_for_list && ImGui::IsKeyPressed(keys::kBackspace);
   if (ImGui::Selectable("..", false, ImGuiSelectableFlags_AllowDoubleClick) &&
       ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
-    app.browse_to(fs::path(b.dir).parent_path().string());
-  std::vector<fs::directory_entry> entries;
-  std::error_code ec;
-  for (fs::directory_iterator it(b.dir, fs::directory_options::skip_permission_denied, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    const bool is_dir = it->is_directory(ec);
-    if (is_dir || openable_file(it->path().string(), kind.wants)) entries.push_back(*it);
+    go_up = true;
+  const float list_top = ImGui::GetCursorPosY();
+  if (moved_to >= 0) {
+    b.selected = entries[static_cast<size_t>(moved_to)].path;
+    // Scrolled so the newly selected row shows, at the edge it moved towards.
+    const float y = list_top + static_cast<float>(moved_to) * row;
+    if (y < ImGui::GetScrollY()) ImGui::SetScrollY(moved_to == 0 ? 0.0f : y);  // ".." too
+    if (y + row > ImGui::GetScrollY() + ImGui::GetWindowHeight())
+      ImGui::SetScrollY(y + row - ImGui::GetWindowHeight());
   }
-  std::sort(entries.begin(), entries.end(), [&](const auto& a, const auto& c) {
-    const bool da = a.is_directory(ec), dc = c.is_directory(ec);
-    return da != dc ? da : a.path().filename() < c.path().filename();
-  });
-  for (const auto& entry : entries) {
-    const bool is_dir = entry.is_directory(ec);
-    const std::string path = entry.path().string();
-    const std::string name = entry.path().filename().string() + (is_dir ? "/" : "");
-    if (ImGui::Selectable(name.c_str(), b.selected == path,
-                          ImGuiSelectableFlags_AllowDoubleClick)) {
-      b.selected = path;
-      if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
-        if (is_dir)
-          app.browse_to(path);
-        else
-          app.browse_open(path);
-        break;
+  // Only the rows in view are drawn: a folder may hold tens of thousands of pictures.
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(entries.size()), row);
+  while (clipper.Step())
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const FolderEntry& entry = entries[static_cast<size_t>(i)];
+      const std::string label = entry.name + (entry.is_dir ? "/" : "") + "##" + std::to_string(i);
+      if (ImGui::Selectable(label.c_str(), b.selected == entry.path,
+                            ImGuiSelectableFlags_AllowDoubleClick)) {
+        b.selected = entry.path;
+        if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) chosen = entry;
       }
     }
-  }
   if (entries.empty()) ImGui::TextDisabled("nothing here that this can open");
   ImGui::EndChild();
-  if (!b.selected.empty() && ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows) &&
-      !ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(keys::kEnter, false)) {
-    if (fs::is_directory(b.selected, ec))
-      app.browse_to(b.selected);
+  if (keys_for_list && ImGui::IsKeyPressed(keys::kEnter, false) && selected_at != entries.end())
+    chosen = *selected_at;
+  if (chosen) {
+    if (chosen->is_dir)
+      app.browse_to(chosen->path);
     else
-      app.browse_open(b.selected);
+      app.browse_open(chosen->path);
+  } else if (go_up) {
+    // Up a level, with the folder just left selected.
+    const std::string left = b.dir;
+    app.browse_to(fs::path(b.dir).parent_path().string());
+    b.selected = left;
   }
   ImGui::End();
 }

@@ -19,6 +19,7 @@
 #include "analysis_jobs.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "folder_listing.h"
 #include "frame_stats.h"
 #include "inference_worker.h"
 #include "io/authors_pth.h"
@@ -235,7 +236,8 @@ SliderFigures drag_slider(HeadlessImGui& ui, StudioApp& app, int moves) {
 
 // Figures, not a timed test: gpu_check.sh reads the MESSAGE on a GPU, where the trainer and
 // the inference worker share the device on streams of their own.
-TEST_CASE("while a run trains, the explorer answers every slider move, with frame and slider times") {
+TEST_CASE(
+    "while a run trains, the explorer answers every slider move, with frame and slider times") {
   TrainingApp training;
   auto& [ui, renderer, app] = training;
   auto& s = app.state();
@@ -1257,6 +1259,91 @@ TEST_CASE("file browser: typed paths, opening for the asking control, recent pla
   app.browse_to((dir / "missing").string());
   CHECK(s.status.find("no such file") != std::string::npos);
   ui.press(app, keys::kEscape);
+}
+
+TEST_CASE("file browser: a folder is read once and again only when files come or go") {
+  const auto dir = LaunchedApp::make_dir("mae-studio-test-listing");
+  std::filesystem::create_directories(dir / "sub");
+  std::ofstream(dir / "b.safetensors") << "x";
+  std::ofstream(dir / "a.PNG") << "x";
+  std::ofstream(dir / "notes.txt") << "x";
+  FolderListing listing;
+  auto names = [&](BrowseWants wants) {
+    std::vector<std::string> out;
+    for (const auto& e : listing.entries(dir.string(), wants))
+      out.push_back(e.name + (e.is_dir ? "/" : ""));
+    return out;
+  };
+  CHECK(names(BrowseWants::Checkpoint) == std::vector<std::string>{"sub/", "b.safetensors"});
+  CHECK(names(BrowseWants::Picture) == std::vector<std::string>{"sub/", "a.PNG"});
+  // A picture added with the folder's time set back is not seen: the listing was kept.
+  const auto modified = std::filesystem::last_write_time(dir);
+  std::ofstream(dir / "c.png") << "x";
+  std::filesystem::last_write_time(dir, modified);
+  CHECK(names(BrowseWants::Picture) == std::vector<std::string>{"sub/", "a.PNG"});
+  // Once the folder's time moves, it is.
+  std::filesystem::last_write_time(dir, modified + std::chrono::seconds(1));
+  CHECK(names(BrowseWants::Picture) == std::vector<std::string>{"sub/", "a.PNG", "c.png"});
+  CHECK(listing.entries((dir / "missing").string(), BrowseWants::Picture).empty());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("file browser: arrows, Page keys, Home and End walk the list; Enter and Backspace") {
+  LaunchedApp launched("mae-studio-test-browser-keys");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  const auto pictures = dir / "pictures";
+  std::filesystem::create_directories(pictures / "inner");
+  for (int i = 0; i < 60; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "p%02d.png", i);
+    mae::save_png((pictures / name).string(), torch::rand({3, 8, 8}));
+  }
+  app.open_file_browser(BrowseTarget::ExplorerImage);
+  app.browse_to(pictures.string());
+  ui.frame(app);
+  ImGui::SetWindowFocus("Open image");
+  ui.frame(app);
+  auto selected_name = [&] { return std::filesystem::path(s.browser.selected).filename(); };
+  auto list_scroll = [&] {
+    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
+      if (std::string(w->Name).find("Open image/entries") == 0) return w->Scroll.y;
+    FAIL("no list in the browser");
+    return 0.0f;
+  };
+  // A key press, then a frame with it up, so that the next press is a new one.
+  auto tap = [&](int key) {
+    ui.press(app, key);
+    ui.frame(app);
+  };
+  tap(keys::kDownArrow);
+  CHECK(selected_name() == "inner");  // folders first
+  tap(keys::kDownArrow);
+  tap(keys::kDownArrow);
+  CHECK(selected_name() == "p01.png");
+  CHECK(list_scroll() == 0.0f);
+  tap(keys::kEnd);
+  CHECK(selected_name() == "p59.png");
+  CHECK(list_scroll() > 0.0f);  // the last row scrolled into view
+  tap(keys::kPageUp);
+  const auto after_page = selected_name().string();
+  CHECK(after_page < "p59.png");
+  CHECK(after_page > "p10.png");
+  tap(keys::kHome);
+  CHECK(selected_name() == "inner");
+  CHECK(list_scroll() == 0.0f);
+  // Enter goes into a folder; Backspace comes back with that folder selected.
+  tap(keys::kEnter);
+  CHECK(s.browser.dir == (pictures / "inner").string());
+  tap(keys::kBackspace);
+  CHECK(s.browser.dir == pictures.string());
+  CHECK(selected_name() == "inner");
+  // Enter on a picture opens it for the control that asked.
+  tap(keys::kDownArrow);
+  CHECK(selected_name() == "p00.png");
+  tap(keys::kEnter);
+  CHECK(s.explorer.image_label == (pictures / "p00.png").string());
+  CHECK_FALSE(s.show_file_browser);
 }
 
 TEST_CASE("the desktop's file chooser runs beside the window and opens what it returns") {
