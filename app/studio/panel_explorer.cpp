@@ -10,6 +10,7 @@
 
 #include "infer/attention.h"
 #include "panels.h"
+#include "patch_readout.h"
 #include "studio_app.h"
 
 namespace mae::studio {
@@ -287,7 +288,17 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   ImGui::TextUnformatted(e.show_heat ? "reconstruction + error" : "reconstruction");
-  draw_view(app, r.reconstruction, recon, width, "explorer-reconstruction");
+  const auto recon_uv = draw_view(app, r.reconstruction, recon, width, "explorer-reconstruction");
+  if (recon_uv.x >= 0 && recon_uv.x < 1 && recon_uv.y >= 0 && recon_uv.y < 1 &&
+      r.reconstruction.error.defined()) {
+    const auto& grid = r.reconstruction.error;
+    const int row = static_cast<int>(recon_uv.y * static_cast<float>(grid.size(0)));
+    const int col = static_cast<int>(recon_uv.x * static_cast<float>(grid.size(1)));
+    ImGui::SetTooltip("%s", patch_readout(r.reconstruction, row, col,
+                                          error_space(app.worker().model_info().config),
+                                          e.show_heat ? recon.error_max : 0.0f)
+                                .c_str());
+  }
   ImGui::EndGroup();
   if (with_attention) {
     ImGui::SameLine();

@@ -27,6 +27,7 @@
 #include "keys.h"
 #include "model/presets.h"
 #include "panels.h"
+#include "patch_readout.h"
 #include "recipe/recipe.h"
 #include "studio_app.h"
 #include "studio_harness.h"
@@ -767,6 +768,45 @@ TEST_CASE("explorer: grid at 0.5 gives a grid, not the random mask") {
   const auto random_id = e.next_request_id;
   REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == random_id; }));
   CHECK_FALSE(torch::equal(e.result->main.mask, mask));
+}
+
+TEST_CASE("explorer: a hovered patch of the reconstruction reads out its place and error") {
+  // The readout itself, on a 2 x 2 grid with the top-left patch removed.
+  const auto view =
+      make_view(torch::full({1, 8, 8}, 0.5), torch::tensor({{1.0f, 0.0f}, {0.0f, 0.0f}}),
+                torch::tensor({{0.75f, 0.125f}, {0.0f, 2.5f}}));
+  CHECK(patch_readout(view, 0, 0, "normalised pixels", 2.0f) ==
+        "patch row 0, column 0: removed; the decoder filled it in\n"
+        "error 0.750 (mean squared, in normalised pixels)\n"
+        "heat map: 0 blue, 2 and above yellow");
+  CHECK(patch_readout(view, 1, 1, "pixels", 0.0f) ==
+        "patch row 1, column 1: visible; the encoder saw it (the loss leaves it out)\n"
+        "error 2.500 (mean squared, in pixels)");
+  // In the app: the mouse over the reconstruction brings the readout up.
+  LaunchedApp launched("mae-studio-test-readout");
+  auto& [dir, ui, renderer, app] = launched;
+  ui.frame(app);
+  const ImGuiWindow* explorer = ImGui::FindWindowByName("Masking explorer");
+  REQUIRE(explorer != nullptr);
+  const ImGuiID view_id =
+      ImHashStr("view", 0, ImHashStr("explorer-reconstruction", 0, explorer->ID));
+  auto tooltip_shown = [] {
+    const ImGuiWindow* tip = ImGui::FindWindowByName("##Tooltip_00");
+    return tip != nullptr && tip->Active;
+  };
+  bool found = false;
+  for (float y = explorer->Pos.y; y < explorer->Pos.y + explorer->Size.y && !found; y += 8)
+    for (float x = explorer->Pos.x; x < explorer->Pos.x + explorer->Size.x && !found; x += 8) {
+      ImGui::GetIO().MousePos = ImVec2(x, y);
+      ui.frame(app);
+      found = ImGui::GetCurrentContext()->HoveredId == view_id;
+    }
+  REQUIRE(found);
+  ui.frame(app);
+  CHECK(tooltip_shown());
+  ImGui::GetIO().MousePos = ImVec2(explorer->Pos.x + 2, explorer->Pos.y + explorer->Size.y - 2);
+  ui.frame(app);
+  CHECK_FALSE(tooltip_shown());
 }
 
 namespace {
