@@ -81,6 +81,7 @@ struct AttentionChoice {
   int head = -1;                       // -1: mean over heads
   int query_row = -1, query_col = -1;  // -1: the cls token
   ImageView view;                      // the masked image with the attention map as its heat map
+  at::Tensor map;                      // (grid_h, grid_w): the shares the view shows
   uint64_t view_of_request = 0;        // the result and choice the view was made for
   int view_layer = -2, view_head = -2, view_row = -2, view_col = -2;
 };

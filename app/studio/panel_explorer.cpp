@@ -57,6 +57,7 @@ const ImageView& attention_view(ExplorerState& e) {
     auto original = r.main.original.rgb.permute({2, 0, 1}).to(at::kFloat).div(255.0);
     // The attention's own mask: while a newer one is computed the old attention stays.
     a.view = make_view(attention_picture(original, map, att.mask), att.mask);
+    a.map = map;
     a.view_of_request = e.shown_request_id;
     a.view_layer = a.layer;
     a.view_head = a.head;
@@ -94,10 +95,22 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   style.patch_grid = e.show_grid;
   const auto uv = draw_view(app, attention_view(e), style, width, "explorer-attention");
   const bool clicked = ImGui::IsItemClicked();
-  if (ImGui::IsItemHovered())
+  if (ImGui::IsItemHovered() && uv.x >= 0 && uv.x < 1 && uv.y >= 0 && uv.y < 1) {
+    // The hovered patch's share, beside what the colours mean.
+    const int row = static_cast<int>(uv.y * static_cast<float>(att.grid_h));
+    const int col = static_cast<int>(uv.x * static_cast<float>(att.grid_w));
+    char share[96];
+    if (token_of_patch(att, row, col) < 0)
+      std::snprintf(share, sizeof share, "patch (%d, %d): removed", row, col);
+    else
+      std::snprintf(share, sizeof share,
+                    "patch (%d, %d): %.1f %% of the attention (largest %.1f %%)", row, col,
+                    100 * a.map[row][col].item<float>(), 100 * a.map.max().item<float>());
     ImGui::SetTooltip(
-        "brighter = more attention (black, red, yellow, white; scaled to the largest);\n"
-        "blue-grey patches were removed: the encoder never saw them");
+        "%s\nbrighter = more attention (black, red, yellow, white; scaled to the largest);\n"
+        "blue-grey patches were removed: the encoder never saw them",
+        share);
+  }
   // One slider a row, each as wide as the map less its label, so that the group stays as
   // wide as the map.
   const float label_room = ImGui::CalcTextSize("layer").x + ImGui::GetStyle().ItemInnerSpacing.x;

@@ -533,6 +533,8 @@ TEST_CASE("attention: the explorer shows where a clicked visible patch looks, pe
   CHECK(torch::all(blue.masked_select(removed) > red.masked_select(removed)).item<bool>());
   CHECK(red.masked_select(~removed).max().item<uint8_t>() > 200);
   CHECK(e.attention.view_row == patch / 7);
+  // The hover readout's shares are the map the picture shows.
+  CHECK(torch::equal(e.attention.map, attention_map(att, e.attention.layer, e.attention.head, 1)));
 }
 
 TEST_CASE("attention: weights of another shape never meet the old model's attention") {
