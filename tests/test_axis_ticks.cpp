@@ -22,6 +22,17 @@ std::vector<std::string> labels(const std::vector<AxisTick>& ticks) {
   return out;
 }
 using Labels = std::vector<std::string>;
+
+// Between one and max_count ticks, increasing, all within [lowest, highest].
+void check_fit(const std::vector<AxisTick>& ticks, double lowest, double highest, int max_count) {
+  REQUIRE(!ticks.empty());
+  CHECK(static_cast<int>(ticks.size()) <= max_count);
+  for (size_t i = 0; i < ticks.size(); ++i) {
+    CHECK(ticks[i].value >= lowest);
+    CHECK(ticks[i].value <= highest);
+    if (i > 0) CHECK(ticks[i].value > ticks[i - 1].value);
+  }
+}
 }  // namespace
 
 TEST_CASE("axis ticks: round values inside the range, as many as fit") {
@@ -61,18 +72,13 @@ TEST_CASE("axis ticks: any range gets between one and max_count increasing ticks
     CAPTURE(lo);
     CAPTURE(hi);
     CAPTURE(max_count);
-    REQUIRE(!ticks.empty());
-    CHECK(static_cast<int>(ticks.size()) <= max_count);
     const double slack = 1e-9 * std::max(std::abs(lo), std::abs(hi)) + 1e-300;
-    for (size_t i = 0; i < ticks.size(); ++i) {
-      CHECK(ticks[i].value >= lo - slack);
-      CHECK(ticks[i].value <= hi + slack);
-      if (i > 0) CHECK(ticks[i].value > ticks[i - 1].value);
-      // The label reads back as the value, up to the printed precision.
-      const double spacing = ticks.size() > 1 ? ticks[1].value - ticks[0].value : hi - lo + 1;
-      CHECK(std::abs(std::strtod(ticks[i].label.c_str(), nullptr) - ticks[i].value) <=
-            0.01 * spacing + 1e-3 * std::abs(ticks[i].value));
-    }
+    check_fit(ticks, lo - slack, hi + slack, max_count);
+    // Each label reads back as its value, up to the printed precision.
+    const double spacing = ticks.size() > 1 ? ticks[1].value - ticks[0].value : hi - lo + 1;
+    for (const auto& tick : ticks)
+      CHECK(std::abs(std::strtod(tick.label.c_str(), nullptr) - tick.value) <=
+            0.01 * spacing + 1e-3 * std::abs(tick.value));
   }
 }
 
@@ -86,13 +92,7 @@ TEST_CASE("axis ticks on a log scale: any range gets at most max_count increasin
     CAPTURE(lo);
     CAPTURE(hi);
     CAPTURE(max_count);
-    REQUIRE(!ticks.empty());
-    CHECK(static_cast<int>(ticks.size()) <= max_count);
-    for (size_t i = 0; i < ticks.size(); ++i) {
-      CHECK(ticks[i].value >= lo * (1 - 1e-9));
-      CHECK(ticks[i].value <= hi * (1 + 1e-9));
-      if (i > 0) CHECK(ticks[i].value > ticks[i - 1].value);
-    }
+    check_fit(ticks, lo * (1 - 1e-9), hi * (1 + 1e-9), max_count);
   }
 }
 
