@@ -67,10 +67,12 @@ void draw_help_window(StudioApp& app) {
       "R         re-roll the explorer's mask seed\n"
       "Ctrl+Z    undo the last paint stroke or re-roll of a painted mask\n"
       "F1        this help (Esc closes it and the file browser)\n"
-      "Left/Right  previous / next stage in the Step-through window\n\n"
+      "Left/Right  previous / next stage in the Step-through window\n"
+      "Up/Down, Page Up/Down, Home/End, Enter, Backspace  walk the file browser\n\n"
       "Drop an image on the window to explore it, a .safetensors file to open it,\n"
       "a folder to train on it. Right-click any image to export it as PNG.\n"
-      "Click or drag on the explorer's masked image to mask / unmask patches.");
+      "Click or drag on the explorer's masked image to mask / unmask patches;\n"
+      "hover its reconstruction or attention map for a patch's numbers.");
   ImGui::Separator();
   ImGui::TextUnformatted(
       "What you see\n"
