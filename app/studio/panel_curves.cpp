@@ -54,8 +54,11 @@ void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool 
     const double v = log_scale ? std::log10(tick.value) : tick.value;
     const float y = p0.y + size.y - static_cast<float>((v - yr.lo) / (yr.hi - yr.lo)) * size.y;
     dl->AddLine(ImVec2(p0.x, y), ImVec2(p0.x + size.x, y), grid);
-    dl->AddText(ImVec2(p0.x + 4, std::clamp(y - 14, p0.y, p0.y + size.y - 30)), text,
-                tick.label.c_str());
+    // Each label sits just above its line; one that would land among the step labels is left
+    // out rather than drawn away from its line.
+    const float label_y = std::max(y - 14, p0.y);
+    if (label_y <= p0.y + size.y - 30)
+      dl->AddText(ImVec2(p0.x + 4, label_y), text, tick.label.c_str());
   }
   const int columns = std::max(2, static_cast<int>(size.x / 80));
   for (const auto& tick : linear_ticks(xr.lo, xr.hi, columns, 1.0)) {
