@@ -10,7 +10,7 @@
 using namespace mae;
 
 TEST_CASE(
-    "MAE_ATTENTION: a name torch lacks, or none, is refused with the value; all four "
+    "MAE_ATTENTION: a name torch lacks, or none, is refused with the value, and all four "
     "leave torch's choice as it was") {
   setenv("MAE_ATTENTION", "flash,flsh", 1);
   CHECK_THROWS_WITH(limit_gpu_attention_kernels(), doctest::Contains("\"flsh\" is none of"));

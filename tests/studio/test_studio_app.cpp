@@ -1330,7 +1330,7 @@ TEST_CASE("file browser: a folder is read once and again only when files come or
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("file browser: arrows, Page keys, Home and End walk the list; Enter and Backspace") {
+TEST_CASE("file browser: arrows, Page keys, Home and End walk the list, with Enter and Backspace") {
   LaunchedApp launched("mae-studio-test-browser-keys");
   auto& [dir, ui, renderer, app] = launched;
   auto& s = app.state();
