@@ -18,7 +18,9 @@ const std::vector<FolderEntry>& FolderListing::entries(const std::string& dir, B
   entries_.clear();
   for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
        !ec && it != end; it.increment(ec)) {
-    const bool is_dir = it->is_directory(ec);
+    std::error_code entry_ec;             // an entry's own trouble leaves it out, not the rest
+    if (!it->exists(entry_ec)) continue;  // a link to nothing: nothing to open
+    const bool is_dir = it->is_directory(entry_ec);
     const std::string path = it->path().string();
     if (is_dir || openable_file(path, wants))
       entries_.push_back({path, it->path().filename().string(), is_dir});

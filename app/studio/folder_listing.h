@@ -20,7 +20,7 @@ struct FolderEntry {
 class FolderListing {
  public:
   // The folders in `dir` and the files in it that `wants` can open: folders first, each
-  // group by name. An unreadable folder lists as empty.
+  // group by name. An unreadable folder lists as empty; a link to nothing is left out.
   const std::vector<FolderEntry>& entries(const std::string& dir, BrowseWants wants);
 
  private:

@@ -66,7 +66,8 @@ void draw_file_browser(StudioApp& app) {
   const std::vector<FolderEntry>& entries = b.listing.entries(b.dir, kind.wants);
   const auto selected_at = std::find_if(entries.begin(), entries.end(),
                                         [&](const auto& e) { return e.path == b.selected; });
-  const int selected = selected_at == entries.end() ? -1 : int(selected_at - entries.begin());
+  const int selected =
+      selected_at == entries.end() ? -1 : static_cast<int>(selected_at - entries.begin());
   ImGui::BeginChild("entries");
   const float row = ImGui::GetTextLineHeightWithSpacing();
   const int page = std::max(1, static_cast<int>(ImGui::GetWindowHeight() / row) - 1);

@@ -1327,6 +1327,11 @@ TEST_CASE("file browser: a folder is read once and again only when files come or
   std::filesystem::last_write_time(dir, modified + std::chrono::seconds(1));
   CHECK(names(BrowseWants::Picture) == std::vector<std::string>{"sub/", "a.PNG", "c.png"});
   CHECK(listing.entries((dir / "missing").string(), BrowseWants::Picture).empty());
+  // A link to nothing is left out without cutting the listing short, wherever it comes.
+  for (const char* name : {"d.png", "e.png", "f.png", "g.png"}) std::ofstream(dir / name) << "x";
+  std::filesystem::create_symlink(dir / "nowhere.png", dir / "dangling.png");
+  CHECK(names(BrowseWants::Picture) ==
+        std::vector<std::string>{"sub/", "a.PNG", "c.png", "d.png", "e.png", "f.png", "g.png"});
   std::filesystem::remove_all(dir);
 }
 
