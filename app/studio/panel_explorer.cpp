@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "infer/attention.h"
 #include "panels.h"
@@ -17,6 +18,17 @@ namespace mae::studio {
 
 namespace {
 
+struct PatchAt {
+  int row, col;
+};
+
+// The patch of a (grid_h, grid_w) grid under the pointer at `uv` (draw_view's), if any.
+std::optional<PatchAt> patch_at(ImVec2Pair uv, int64_t grid_h, int64_t grid_w) {
+  if (uv.x < 0 || uv.y < 0 || uv.x >= 1 || uv.y >= 1) return std::nullopt;
+  return PatchAt{static_cast<int>(uv.y * static_cast<float>(grid_h)),
+                 static_cast<int>(uv.x * static_cast<float>(grid_w))};
+}
+
 // Click toggles the patch under the mouse; dragging paints that new value.
 void handle_painting(StudioApp& app, ImVec2Pair uv, const at::Tensor& mask) {
   auto& e = app.state().explorer;
@@ -25,9 +37,9 @@ void handle_painting(StudioApp& app, ImVec2Pair uv, const at::Tensor& mask) {
     paint.value = -1;
     return;
   }
-  if (uv.x < 0 || uv.y < 0 || uv.x >= 1 || uv.y >= 1 || !mask.defined()) return;
-  const int row = static_cast<int>(uv.y * static_cast<float>(mask.size(0)));
-  const int col = static_cast<int>(uv.x * static_cast<float>(mask.size(1)));
+  const auto at = mask.defined() ? patch_at(uv, mask.size(0), mask.size(1)) : std::nullopt;
+  if (!at) return;
+  const auto [row, col] = *at;
   const at::Tensor& current = e.manual ? e.manual_mask : mask;
   const int value = current[row][col].item<float>() > 0.5f ? 1 : 0;
   if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
@@ -95,10 +107,10 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   style.patch_grid = e.show_grid;
   const auto uv = draw_view(app, attention_view(e), style, width, "explorer-attention");
   const bool clicked = ImGui::IsItemClicked();
-  if (ImGui::IsItemHovered() && uv.x >= 0 && uv.x < 1 && uv.y >= 0 && uv.y < 1) {
+  const auto pointed = patch_at(uv, att.grid_h, att.grid_w);
+  if (ImGui::IsItemHovered() && pointed) {
     // The hovered patch's share, beside what the colours mean.
-    const int row = static_cast<int>(uv.y * static_cast<float>(att.grid_h));
-    const int col = static_cast<int>(uv.x * static_cast<float>(att.grid_w));
+    const auto [row, col] = *pointed;
     char share[96];
     if (token_of_patch(att, row, col) < 0)
       std::snprintf(share, sizeof share, "patch (%d, %d): removed", row, col);
@@ -120,9 +132,8 @@ void draw_attention(StudioApp& app, ExplorerState& e, float width) {
   ImGui::SliderInt("head", &a.head, -1, heads - 1, a.head < 0 ? "mean of heads" : "%d",
                    ImGuiSliderFlags_AlwaysClamp);
   ImGui::EndGroup();
-  if (uv.x >= 0 && uv.x < 1 && uv.y >= 0 && uv.y < 1 && clicked) {
-    const int row = static_cast<int>(uv.y * static_cast<float>(att.grid_h));
-    const int col = static_cast<int>(uv.x * static_cast<float>(att.grid_w));
+  if (pointed && clicked) {
+    const auto [row, col] = *pointed;
     if (token_of_patch(att, row, col) >= 0)
       app.set_attention_query(row, col);
     else
@@ -302,12 +313,10 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::BeginGroup();
   ImGui::TextUnformatted(e.show_heat ? "reconstruction + error" : "reconstruction");
   const auto recon_uv = draw_view(app, r.reconstruction, recon, width, "explorer-reconstruction");
-  if (recon_uv.x >= 0 && recon_uv.x < 1 && recon_uv.y >= 0 && recon_uv.y < 1 &&
-      r.reconstruction.error.defined()) {
-    const auto& grid = r.reconstruction.error;
-    const int row = static_cast<int>(recon_uv.y * static_cast<float>(grid.size(0)));
-    const int col = static_cast<int>(recon_uv.x * static_cast<float>(grid.size(1)));
-    ImGui::SetTooltip("%s", patch_readout(r.reconstruction, row, col,
+  const auto& errors = r.reconstruction.error;
+  if (const auto at =
+          errors.defined() ? patch_at(recon_uv, errors.size(0), errors.size(1)) : std::nullopt) {
+    ImGui::SetTooltip("%s", patch_readout(r.reconstruction, at->row, at->col,
                                           error_space(app.worker().model_info().config),
                                           e.show_heat ? recon.error_max : 0.0f)
                                 .c_str());
