@@ -58,13 +58,18 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
     draw->AddLine(ImVec2(left, y), ImVec2(right, y), IM_COL32(70, 70, 80, 255));
     draw->AddText(ImVec2(origin.x, y - 7), IM_COL32(200, 200, 200, 255), tick.label.c_str());
   }
+  // Each ratio labelled under its point, left to right, skipping one that would touch the
+  // label before it (a sweep of a dozen ratios).
   char text[32];
   for (const auto& l : lines) {
+    float labelled_up_to = -INFINITY;
     for (size_t i = 0; i < l.x.size(); ++i) {
       std::snprintf(text, sizeof text, "%.2f", l.x[i]);
       const float w = ImGui::CalcTextSize(text).x;
-      draw->AddText(ImVec2(std::clamp(px(l.x[i]) - w / 2, left, right - w), bottom + 3),
-                    IM_COL32(200, 200, 200, 255), text);
+      const float x = std::clamp(px(l.x[i]) - w / 2, left, right - w);
+      if (x < labelled_up_to + 6) continue;
+      draw->AddText(ImVec2(x, bottom + 3), IM_COL32(200, 200, 200, 255), text);
+      labelled_up_to = x + w;
     }
     break;  // every series shares the ratios
   }
