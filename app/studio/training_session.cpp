@@ -43,26 +43,36 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
       std::lock_guard lock(mutex_);
       data_stage_ = p.line();
     };
-    auto data = open_dataset(request_.train.data, request_.model.in_chans,
-                             training_data_options(request_.model, request_.train), show_stage);
+    const auto data_options = training_data_options(request_.model, request_.train);
+    auto data =
+        open_dataset(request_.train.data, request_.model.in_chans, data_options, show_stage);
     data->prepare(show_stage, stop);
     if (stop.stop_requested()) return stopped_while_preparing();
     // Evaluation images: the test split for Fashion-MNIST, else the first images.
     const bool fashion_mnist = request_.train.data.rfind("fashion-mnist", 0) == 0;
     auto eval_source =
         fashion_mnist ? open_dataset("fashion-mnist:test", request_.model.in_chans) : data;
+    std::string first_label;
     for (int64_t i = 0; i < std::min(request_.eval_images, eval_source->size()); ++i) {
       try {
         eval_images_.push_back(eval_source->load(i));
       } catch (const std::exception&) {
-        // an unreadable file is simply not shown
+        continue;  // an unreadable file is simply not shown
       }
+      if (!first_label.empty()) continue;
+      // A photo arrives as training decoded it, which is not the file's size: say so, or
+      // the explorer's "this 307x192 image" would contradict the file a user knows.
+      first_label = fashion_mnist ? "Fashion-MNIST test #" + std::to_string(i)
+                                  : eval_source->item_name(i) +
+                                        ", a training picture as "
+                                        "training decodes it";
+      if (!fashion_mnist && data_options.short_side_cap > 0)
+        first_label +=
+            " (shorter side at most " + std::to_string(data_options.short_side_cap) + " px)";
     }
     if (!eval_images_.empty()) {
       std::lock_guard lock(mutex_);
-      first_eval_image_ = {eval_images_.front(), fashion_mnist
-                                                     ? "Fashion-MNIST test #0"
-                                                     : "the first image of " + request_.train.data};
+      first_eval_image_ = {eval_images_.front(), first_label};
     }
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)

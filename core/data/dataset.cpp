@@ -50,6 +50,10 @@ std::string DataProgress::line() const {
 
 at::Tensor Dataset::load(int64_t index) const { return to_unit_chw(load_pixels(index).pixels); }
 
+std::string Dataset::item_name(int64_t index) const {
+  return description() + " #" + std::to_string(index);
+}
+
 std::string fashion_mnist_dir() {
   const char* env = std::getenv("MAE_FASHION_MNIST_DIR");
   return env && *env ? env : "/usr/share/datasets/fashion-mnist";

@@ -61,6 +61,8 @@ class Dataset {
   virtual int64_t label(int64_t index) const { return -1; }
   virtual std::vector<std::string> class_names() const { return {}; }
   virtual std::string description() const = 0;
+  // What item i is to a person: a folder's file path; by default "<description> #i".
+  virtual std::string item_name(int64_t index) const;
   // Decodes whatever is not cached yet (the first pass), reporting progress about twice a
   // second; returns early when `stop` is requested. Sources held in memory return at once.
   virtual void prepare(const ProgressFn& progress, std::stop_token stop) const {}

@@ -127,6 +127,10 @@ int64_t ImageFolderDataset::label(int64_t index) const {
   return labels_.at(static_cast<size_t>(index));
 }
 
+std::string ImageFolderDataset::item_name(int64_t index) const {
+  return files_.at(static_cast<size_t>(index)).path;
+}
+
 int64_t ImageFolderDataset::unreadable_files() const {
   std::lock_guard lock(gate_mutex_);
   return static_cast<int64_t>(unreadable_.size());

@@ -33,6 +33,7 @@ class ImageFolderDataset : public Dataset {
   int64_t label(int64_t index) const override;
   std::vector<std::string> class_names() const override { return class_names_; }
   std::string description() const override { return description_; }
+  std::string item_name(int64_t index) const override;
   void prepare(const ProgressFn& progress, std::stop_token stop) const override;
 
   CacheStats cache_stats() const { return cache_->stats(); }

@@ -445,7 +445,8 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
   for (int i = 0; i < 12; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "p%02d.png", i);
-    save_png((photos / name).string(), torch::rand({3, 90, 120}));
+    // The first is larger than rgb-small's training decodes keep (shorter side 192 px).
+    save_png((photos / name).string(), torch::rand({3, i == 0 ? 400 : 90, i == 0 ? 600 : 120}));
   }
   setenv("MAE_CACHE_DIR", (dir / "cache").c_str(), 1);
   app.apply_preset("rgb-small");
@@ -463,8 +464,11 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
   // The explorer leaves the built-in Fashion-MNIST image for the run's first photo.
   const auto& explorer = app.state().explorer;
   CHECK(explorer.image_source == ExplorerImageSource::TrainingData);
-  CHECK(explorer.image_label == "the first image of " + photos.string());
-  CHECK(explorer.image.sizes().equals({3, 90, 120}));
+  // It is shown as training decodes it, and its label says so beside the file's name.
+  CHECK(explorer.image_label == (photos / "p00.png").string() +
+                                    ", a training picture as training decodes it (shorter "
+                                    "side at most 192 px)");
+  CHECK(explorer.image.sizes().equals({3, 192, 288}));
   app.stop_training();
   frames_until(
       ui, app, [&] { return !app.training_active(); }, 60);
