@@ -47,11 +47,13 @@ std::unique_ptr<SweepJob> start_sweep_job(const SweepOptions& options) {
       "ratio sweep failed: ");
 }
 
-std::unique_ptr<ProbeJob> start_probe_job(const std::string& checkpoint, const std::string& data,
-                                          const ProbeRunOptions& options) {
+namespace {
+// The probe of whatever `open_model` returns, opened on the job's thread.
+std::unique_ptr<ProbeJob> probe_job(std::function<ModelFile()> open_model, const std::string& data,
+                                    const ProbeRunOptions& options, const std::string& what) {
   return std::make_unique<ProbeJob>(
       [=](const ProbeJob::ProgressFn& progress, std::stop_token stop) {
-        const auto file = read_model_file(checkpoint);
+        const auto file = open_model();
         auto model = build_model(file, resolve_device("cpu"));
         const auto splits = open_probe_data(data, file.config, probe_data_options(file.config));
         return run_probe(
@@ -61,7 +63,29 @@ std::unique_ptr<ProbeJob> start_probe_job(const std::string& checkpoint, const s
             },
             stop);
       },
-      "probe of " + checkpoint + " failed: ");
+      "probe of " + what + " failed: ");
+}
+}  // namespace
+
+std::unique_ptr<ProbeJob> start_probe_job(const std::string& checkpoint, const std::string& data,
+                                          const ProbeRunOptions& options) {
+  return probe_job([checkpoint] { return read_model_file(checkpoint); }, data, options, checkpoint);
+}
+
+std::unique_ptr<ProbeJob> start_probe_job(std::shared_ptr<const PublishedWeights> weights,
+                                          const std::string& data, const ProbeRunOptions& options) {
+  const auto what = weights->source;
+  return probe_job(
+      [weights = std::move(weights)] {
+        // On a GPU the copies were queued on the trainer's stream: this thread's stream waits
+        // for them, and build_model's copies to the CPU wait for this stream.
+        if (weights->ready) weights->ready->order_current_stream_after();
+        ModelFile file;
+        file.config = weights->config;
+        file.tensors = weights->weights;
+        return file;
+      },
+      data, options, what);
 }
 
 }  // namespace mae::studio

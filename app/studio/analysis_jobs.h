@@ -15,6 +15,7 @@
 
 #include "analysis/probe.h"
 #include "analysis/ratio_sweep.h"
+#include "published_weights.h"
 #include "util/intra_op_threads.h"
 
 namespace mae::studio {
@@ -102,5 +103,8 @@ std::unique_ptr<SweepJob> start_sweep_job(const SweepOptions& options);
 // Probes the encoder of `checkpoint` (any format mae reads) on the splits of `data`.
 std::unique_ptr<ProbeJob> start_probe_job(const std::string& checkpoint, const std::string& data,
                                           const ProbeRunOptions& options);
+// Probes the encoder of weights a training run published: the run goes on beside it.
+std::unique_ptr<ProbeJob> start_probe_job(std::shared_ptr<const PublishedWeights> weights,
+                                          const std::string& data, const ProbeRunOptions& options);
 
 }  // namespace mae::studio

@@ -158,6 +158,8 @@ struct ProbeState {
   char data[512] = "fashion-mnist";
   int max_train = 10000;
   int max_test = 2000;
+  std::string probing;    // the model the running (or last started) probe measures
+  std::string report_of;  // the model the report measured
   JobProgress progress;
   std::optional<ProbeReport> report;
   ImageView confusion;

@@ -26,8 +26,12 @@ void draw_probe_window(StudioApp& app) {
   if (!p.show) return;
   if (!begin_floating_window(app, "Probe", &p.show, 0.3f, 0.1f, 0.36f, 0.78f)) return;
   ImGui::BeginDisabled(p.running);
-  ImGui::InputTextWithHint("checkpoint", "the opened checkpoint", p.checkpoint,
-                           sizeof p.checkpoint);
+  ImGui::InputTextWithHint("checkpoint", "the model on screen", p.checkpoint, sizeof p.checkpoint);
+  if (p.checkpoint[0] == '\0' && !p.running) {
+    const auto on_screen = app.model_on_screen();
+    ImGui::TextDisabled("empty: %s",
+                        on_screen.empty() ? "open a checkpoint first" : on_screen.c_str());
+  }
   ImGui::InputText("data", p.data, sizeof p.data);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
@@ -55,6 +59,7 @@ void draw_probe_window(StudioApp& app) {
     return;
   }
   const auto& r = *p.report;
+  ImGui::TextWrapped("%s", p.report_of.c_str());
   ImGui::Text("%lld train / %lld test items, %lld classes", static_cast<long long>(r.train_items),
               static_cast<long long>(r.test_items), static_cast<long long>(r.classes));
   ImGui::TextDisabled("%s", r.split.c_str());

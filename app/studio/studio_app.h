@@ -92,8 +92,11 @@ class StudioApp {
   void show_experiments();
   void start_sweep();
   void cancel_sweep();
-  // Probe: linear probe and k-NN of the Probe window's checkpoint.
+  // Probe: linear probe and k-NN of the Probe window's checkpoint or, with none named, of
+  // the model on screen (a training run's latest weights while the explorer follows it).
   void start_probe();
+  // What the explorer shows: "training step N of the run", or the opened checkpoint's path.
+  std::string model_on_screen() const;
   void cancel_probe();
   // False while training runs or trained steps are not saved: a dialog asks first.
   bool request_close();
@@ -144,6 +147,8 @@ class StudioApp {
   void load_default_image();
   // The first image of the run's data replaces a built-in explorer image (once it is read).
   void adopt_training_image();
+  // The run's latest weights while the explorer shows training's, else null.
+  std::shared_ptr<const PublishedWeights> training_weights_on_screen() const;
 
   ViewRenderer& renderer_;
   StudioOptions options_;

@@ -169,22 +169,39 @@ void StudioApp::cancel_sweep() {
   if (sweep_job_) sweep_job_->cancel();
 }
 
+std::shared_ptr<const PublishedWeights> StudioApp::training_weights_on_screen() const {
+  // The worker may not have taken the newest copy yet; the run's latest is what it will show.
+  const bool shows_training = worker_.model_info().source.rfind("training step", 0) == 0;
+  return shows_training && session_ ? session_->latest_weights() : nullptr;
+}
+
+std::string StudioApp::model_on_screen() const {
+  if (const auto weights = training_weights_on_screen()) return weights->source + " of the run";
+  return state_.open_checkpoint_path;
+}
+
 void StudioApp::start_probe() {
   auto& p = state_.probe;
   if (probe_job_) return;
-  if (p.checkpoint[0] == '\0')
-    std::snprintf(p.checkpoint, sizeof p.checkpoint, "%s", state_.open_checkpoint_path.c_str());
-  if (p.checkpoint[0] == '\0') {
-    message("probe: name a checkpoint first (training weights: save them with Ctrl+S)");
-    return;
-  }
   ProbeRunOptions o;
   o.max_train = std::max(0, p.max_train);
   o.max_test = std::max(0, p.max_test);
-  probe_job_ = start_probe_job(p.checkpoint, p.data, o);
+  if (p.checkpoint[0] != '\0') {
+    probe_job_ = start_probe_job(p.checkpoint, p.data, o);
+    p.probing = p.checkpoint;
+  } else if (auto weights = training_weights_on_screen()) {
+    p.probing = model_on_screen();
+    probe_job_ = start_probe_job(std::move(weights), p.data, o);
+  } else if (!state_.open_checkpoint_path.empty()) {
+    p.probing = state_.open_checkpoint_path;
+    probe_job_ = start_probe_job(p.probing, p.data, o);
+  } else {
+    message("probe: name a checkpoint first, or open one");
+    return;
+  }
   p.running = true;
   p.progress = {"starting", 0.0, {}};
-  message(std::string("probing ") + p.checkpoint + " on " + p.data);
+  message("probing " + p.probing + " on " + p.data);
 }
 
 void StudioApp::cancel_probe() {
@@ -274,6 +291,7 @@ void StudioApp::pump_jobs() {
         p.confusion = make_view(render_confusion(report->encoder.confusion, report->class_names));
         message("probe done in " + format_duration(report->seconds));
         p.report = std::move(report);
+        p.report_of = p.probing;
       }
     }
     p.running = probe_job_->active();

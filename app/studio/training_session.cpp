@@ -131,23 +131,25 @@ void TrainingSession::on_snapshot(Trainer& trainer) {
       queue_snapshot(model, eval_images_, trainer.train_config().mask_ratio,
                      request_.eval_mask_seed, trainer.current_step(), trainer.last_good_loss(),
                      "step " + std::to_string(trainer.current_step()));
+  std::shared_ptr<const PublishedWeights> published;
   if (publish_weights_) {
     // On a GPU the copies stay there, queued on the trainer's stream behind a fence the
     // worker's stream waits for: neither thread waits for the other's work. The step's loss
     // may still be on its way too: the weights then go without one, settled by poll().
-    const auto& device = trainer.train_config().device;
     NamedTensors weights;
     for (auto& [name, t] : model_state(model)) weights.emplace_back(name, t.detach().clone());
-    worker_->set_weights(trainer.model_config(), std::move(weights),
-                         "training step " + std::to_string(trainer.current_step()),
-                         trainer.current_step(),
-                         trainer.step_in_flight() ? std::nan("") : trainer.last_good_loss(),
-                         std::make_shared<const StreamFence>(device));
+    published = std::make_shared<const PublishedWeights>(PublishedWeights{
+        trainer.model_config(), weights, "training step " + std::to_string(trainer.current_step()),
+        std::make_shared<const StreamFence>(trainer.train_config().device)});
+    worker_->set_weights(
+        published->config, std::move(weights), published->source, trainer.current_step(),
+        trainer.step_in_flight() ? std::nan("") : trainer.last_good_loss(), published->ready);
   }
   model->train();
   snapshot.awaiting_loss = trainer.step_in_flight();
   std::lock_guard lock(mutex_);
   pending_snapshots_.push_back(std::move(snapshot));
+  latest_weights_ = std::move(published);
 }
 
 void TrainingSession::pause() {
@@ -267,6 +269,11 @@ void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::s
     pending_snapshots_.pop_front();
   }
   while (snapshots_.size() > kMaxSnapshots) snapshots_.pop_front();
+}
+
+std::shared_ptr<const PublishedWeights> TrainingSession::latest_weights() const {
+  std::lock_guard lock(mutex_);
+  return latest_weights_;
 }
 
 TrainingSession::LabelledImage TrainingSession::first_eval_image() const {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "inference_worker.h"
+#include "published_weights.h"
 #include "snapshot.h"
 #include "train/run_control.h"
 
@@ -77,6 +78,9 @@ class TrainingSession {
     std::string label;
   };
   LabelledImage first_eval_image() const;
+  // The weights the last snapshot handed the explorer (null before the first, or while the
+  // explorer does not follow training): what a probe of the model on screen measures.
+  std::shared_ptr<const PublishedWeights> latest_weights() const;
 
   static constexpr size_t kMaxSnapshots = 64;
 
@@ -94,6 +98,7 @@ class TrainingSession {
 
   mutable std::mutex mutex_;
   LabelledImage first_eval_image_;
+  std::shared_ptr<const PublishedWeights> latest_weights_;
   std::vector<StepMetrics> new_metrics_;
   std::vector<std::string> new_messages_;
   std::deque<std::shared_ptr<const TrainingSnapshot>> snapshots_;

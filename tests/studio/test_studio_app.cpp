@@ -24,6 +24,7 @@
 #include "inference_worker.h"
 #include "io/authors_pth.h"
 #include "io/checkpoint.h"
+#include "io/model_files.h"
 #include "keys.h"
 #include "model/presets.h"
 #include "panels.h"
@@ -755,6 +756,74 @@ TEST_CASE("a probe beside a CPU training run splits the cores with it, and says 
   CHECK(s.cpu_share.each == 0);
   app.stop_training();
   REQUIRE(frames_until(ui, app, [&] { return !app.training_active(); }));
+}
+
+TEST_CASE("a probe with no checkpoint named measures the model on screen") {
+  require_fashion_mnist();
+  LaunchedApp launched("mae-studio-test-probe-on-screen");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  const auto opened = (dir / "tiny.safetensors").string();
+  CHECK(app.model_on_screen() == opened);
+  s.form.device = ComputeDevice::Cpu;
+  s.form.batch = 8;
+  app.set_training_steps(100000);
+  app.start_training();
+  // Once the explorer shows training's weights, an empty field means them.
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.worker().model_info().source.rfind("training step", 0) == 0; }));
+  CHECK(app.model_on_screen().rfind("training step ", 0) == 0);
+  s.probe.show = true;
+  s.probe.max_train = 300;
+  s.probe.max_test = 100;
+  app.start_probe();
+  REQUIRE(s.probe.running);
+  CHECK(s.probe.probing.rfind("training step ", 0) == 0);
+  CHECK(s.probe.checkpoint[0] == '\0');  // still empty: the next probe takes newer weights
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.probe.report.has_value(); }, 300));
+  CHECK(s.probe.report_of == s.probe.probing);
+  CHECK(s.probe.report->test_items == 100);
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return !app.training_active(); }));
+  // Not following training, the explorer goes back to the opened checkpoint, and so does
+  // the probe.
+  app.set_follow_training(false);
+  REQUIRE(frames_until(ui, app, [&] { return app.worker().model_info().source == opened; }));
+  CHECK(app.model_on_screen() == opened);
+  app.start_probe();
+  CHECK(s.probe.probing == opened);
+  app.cancel_probe();
+  REQUIRE(frames_until(ui, app, [&] { return !s.probe.running; }));
+}
+
+TEST_CASE("a probe of published weights measures what a probe of the same file does") {
+  require_fashion_mnist();
+  LaunchedApp launched("mae-studio-test-probe-published");
+  const auto path = (launched.dir / "tiny.safetensors").string();
+  const auto file = read_model_file(path);
+  auto weights = std::make_shared<PublishedWeights>();
+  weights->config = file.config;
+  weights->weights = file.tensors;
+  weights->source = "training step 7";
+  ProbeRunOptions o;
+  o.max_train = 300;
+  o.max_test = 100;
+  const auto finish = [](ProbeJob& job) {
+    for (int i = 0; i < 6000 && job.active(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (const auto error = job.take_error()) FAIL(*error);
+    auto report = job.take_report();
+    REQUIRE(report.has_value());
+    return *report;
+  };
+  auto from_file = start_probe_job(path, "fashion-mnist", o);
+  const auto a = finish(*from_file);
+  auto from_weights = start_probe_job(weights, "fashion-mnist", o);
+  const auto b = finish(*from_weights);
+  CHECK(a.encoder.linear_accuracy == b.encoder.linear_accuracy);
+  CHECK(a.encoder.knn_accuracy == b.encoder.knn_accuracy);
+  CHECK(a.test_items == b.test_items);
 }
 
 TEST_CASE("explorer: grid at 0.5 gives a grid, not the random mask") {
