@@ -3,13 +3,16 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "data/augment.h"
 #include "infer/attention.h"
 #include "infer/evaluate.h"
 #include "infer/pipeline_trace.h"
 #include "infer/reconstruct.h"
+#include "infer/stage_readouts.h"
 #include "model/patchify.h"
 #include "model/presets.h"
 #include "small_configs.h"
@@ -220,4 +223,92 @@ TEST_CASE("pipeline trace: every stage has a shape, a sentence and a picture, an
   TempDir dir;
   CHECK(mae::export_pipeline_trace(stages, dir.path("trace")) == 12);
   CHECK(std::filesystem::exists(dir.path("trace/03-embed-position.png")));
+}
+
+TEST_CASE("step-through readouts name the pixel, patch or token under the pointer") {
+  auto config = small_test_model(/*depth=*/1);  // 16 px, patches of 4: a 4x4 grid
+  auto model = make_model(config, 3);
+  auto image = torch::rand({config.in_chans, config.img_h, config.img_w});
+  auto mask = torch::ones({16});
+  for (int64_t kept : {0, 5, 10, 15}) mask[kept] = 0;
+  MaskRequest request;
+  request.mask = mask.view({4, 4});
+  const auto stages = trace_pipeline(model, image, request);
+  REQUIRE(stages.size() == 11);
+  std::map<std::string, const PipelineStage*> by_name;
+  for (const auto& s : stages) {
+    REQUIRE(s.readout);
+    CHECK(s.readout(-0.01, 0.5).empty());  // outside the picture
+    CHECK(s.readout(0.5, 1.0).empty());
+    by_name[s.name] = &s;
+  }
+  // The centre of cell (row, col) of a rows x cols picture.
+  const auto read = [&](const std::string& stage, int64_t row, int64_t col, int64_t rows,
+                        int64_t cols) {
+    return by_name.at(stage)->readout((static_cast<double>(col) + 0.5) / static_cast<double>(cols),
+                                      (static_cast<double>(row) + 0.5) / static_cast<double>(rows));
+  };
+  const auto has = [](const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  };
+  // Counts the cells (or rows) of a stage whose text holds `part`.
+  const auto count = [&](const std::string& stage, int64_t rows, int64_t cols,
+                         const std::string& part) {
+    int found = 0;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) found += has(read(stage, r, c, rows, cols), part);
+    return found;
+  };
+
+  // The input: pixel (x 6, y 9) of 16x16 lies in patch 9 (row 2, column 1), value as drawn.
+  const auto pixel = read("input", 9, 6, 16, 16);
+  CHECK(has(pixel, "pixel (x 6, y 9) of 16x16: "));
+  CHECK(has(pixel, "patch 9 (row 2, column 1)"));
+  char value[16];
+  std::snprintf(value, sizeof value, "%.3f", image[0][9][6].item<float>());
+  CHECK(has(pixel, value));
+  CHECK(has(read("patchify", 3, 2, 4, 4), "patch 14 (row 3, column 2): its 16 numbers"));
+  // The noise and the shuffle say which patches stay: exactly the four the mask keeps.
+  CHECK(count("noise", 4, 4, ": kept") == 4);
+  CHECK(has(read("noise", 1, 1, 4, 4), "patch 5 (row 1, column 1)"));
+  CHECK(has(read("noise", 1, 1, 4, 4), "kept"));
+  CHECK(has(read("noise", 0, 1, 4, 4), "removed (only the 4 smallest are kept)"));
+  CHECK(has(read("shuffle", 0, 3, 4, 4), "place 3 of the shuffle: "));
+  CHECK(has(read("shuffle", 0, 3, 4, 4), ": kept"));
+  CHECK(has(read("shuffle", 1, 0, 4, 4), ": removed"));
+  // Four kept tokens fill one row of the keep grid, in the order of their noise.
+  CHECK(has(read("keep", 0, 0, 1, 4), "kept token 0: patch "));
+  CHECK(count("keep", 1, 4, "kept token") == 4);
+  // Token matrices: the class token first, then the four visible patches (encoder), then
+  // twelve mask tokens (appended), or every patch in place (unshuffled).
+  CHECK(has(read("encoder", 0, 0, 5, 32), "row 0: the class token\nchannel 0 of 32: "));
+  CHECK(count("encoder", 5, 1, "the encoder's output for patch") == 4);
+  CHECK(count("mask tokens appended", 17, 1, "a mask token, for patch") == 12);
+  CHECK(count("unshuffled", 17, 1, ": a mask token plus its position code") == 12);
+  CHECK(has(read("unshuffled", 11, 0, 17, 32), "row 11: patch 10 (row 2, column 2): its encoder"));
+  // The decoder's output and the loss: removed patches count, the visible four do not.
+  CHECK(has(read("decoder output", 0, 4, 16, 16), "removed, so predicted from the others"));
+  CHECK(has(read("decoder output", 15, 15, 16, 16), "visible; predicted too"));
+  CHECK(count("per-patch loss", 4, 4, "counted in the loss") == 12);
+  CHECK(
+      has(read("per-patch loss", 3, 3, 4, 4), "patch 15 (row 3, column 3): visible, not counted"));
+}
+
+TEST_CASE("readout builders: token values with the colour scale, framed cells, patches") {
+  const auto matrix = torch::tensor({1.0f, -2.0f, 3.0f, -4.5f}).view({2, 2});
+  const auto tokens = matrix_readout(matrix, {"first", "second"});
+  CHECK(tokens(0.75, 0.25) ==
+        "row 0: first\nchannel 1 of 2: -2.000\ncolours: blue -4.500, white 0, red +4.500");
+  CHECK(tokens(0.25, 0.75).find("row 1: second\nchannel 0 of 2: 3.000") == 0);
+  // Two by two cells of 8 px framed by 1-px lines: 19 px across; pixel 9 is the middle line.
+  const auto cells = cell_readout({"a", "b", "c", "d"}, 2, 2, 8);
+  CHECK(cells(8.5 / 19, 0.1) == "a");
+  CHECK(cells(10.5 / 19, 0.1) == "b");
+  CHECK(cells(0.1, 18.5 / 19) == "c");
+  CHECK(cells(0.99, 0.99) == "d");
+  CHECK(cell_readout({"only"}, 1, 2)(0.75, 0.5).empty());  // a cell without a patch
+  const auto grey = torch::full({1, 4, 4}, 0.25f);
+  const auto pixels = image_readout(grey, 2, {"p0", "p1", "p2", "p3"});
+  CHECK(pixels(0.9, 0.1) == "pixel (x 3, y 0) of 4x4: 0.250 (0 to 1)\np1");
+  CHECK(patch_name(13, 4) == "patch 13 (row 3, column 1)");
 }

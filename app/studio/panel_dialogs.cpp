@@ -72,14 +72,15 @@ void draw_help_window(StudioApp& app) {
       "Drop an image on the window to explore it, a .safetensors file to open it,\n"
       "a folder to train on it. Right-click any image to export it as PNG.\n"
       "Click or drag on the explorer's masked image to mask / unmask patches;\n"
-      "hover its reconstruction or attention map for a patch's numbers.");
+      "hover its reconstruction or attention map for a patch's numbers, and a\n"
+      "Step-through picture for its pixel, patch or token.");
   ImGui::Separator();
   ImGui::TextUnformatted(
       "What you see\n"
       "  masking ratio   the fraction of image patches removed before the encoder. The\n"
       "                  encoder sees only the rest; the decoder must paint the removed ones.\n"
       "                  The paper trains at 75 %: hard enough that copying neighbours fails.\n"
-      "  masked          the input with removed patches grey (the dataset mean) or tinted\n"
+      "  masked          the input with removed patches grey (the model's mean colour) or tinted\n"
       "  reconstruction  the decoder's prediction for every patch, visible ones included\n"
       "  + visible       the prediction with the visible patches pasted back (tinted where\n"
       "                  predicted): the picture the model 'completes'\n"

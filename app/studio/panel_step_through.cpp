@@ -1,6 +1,7 @@
 // Why: the Step-through window, for teaching: the explorer's image and mask through the MAE
 // pipeline one stage at a time (arrow keys or buttons), each with its tensor shape and what
-// happened, exportable as a numbered PNG sequence for slides.
+// happened, exportable as a numbered PNG sequence for slides. Hovering a picture reads out
+// the pixel, patch or token under the pointer.
 #include <imgui.h>
 
 #include "keys.h"
@@ -57,8 +58,12 @@ void draw_step_through_window(StudioApp& app) {
     const float avail_w = ImGui::GetContentRegionAvail().x;
     const float avail_h = ImGui::GetContentRegionAvail().y - 4;
     const float aspect = static_cast<float>(view.width()) / static_cast<float>(view.height());
-    draw_view(app, view, ViewStyle{}, std::max(64.0f, std::min(avail_w, avail_h * aspect)),
-              "pipeline-stage");
+    const auto uv =
+        draw_view(app, view, ViewStyle{}, std::max(64.0f, std::min(avail_w, avail_h * aspect)),
+                  "pipeline-stage");
+    if (stage.readout)
+      if (const auto text = stage.readout(uv.x, uv.y); !text.empty())
+        ImGui::SetTooltip("%s", text.c_str());
   }
   ImGui::End();
   if (!open) app.show_step_through(false);

@@ -47,7 +47,7 @@ void draw_triplets_panel(StudioApp& app) {
   // Short headers where the full ones would run together; each explains itself on hover.
   const char* headers[] = {"masked", "reconstruction", "+ visible", "original"};
   const char* short_headers[] = {"masked", "recon.", "+ vis.", "orig."};
-  const char* tips[] = {"the input: removed patches are grey (the dataset mean)",
+  const char* tips[] = {"the input: removed patches are grey (the model's mean colour)",
                         "the decoder's prediction for every patch",
                         "the prediction with the visible patches pasted back; tinted patches "
                         "were predicted",

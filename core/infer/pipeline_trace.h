@@ -9,14 +9,16 @@
 #include <vector>
 
 #include "infer/reconstruct.h"
+#include "infer/stage_readouts.h"
 
 namespace mae {
 
 struct PipelineStage {
-  std::string name;     // "patchify"
-  std::string shape;    // "(1, 49, 16)"
-  std::string explain;  // one or two sentences
-  at::Tensor picture;   // (3, H, W) float in [0, 1], at least ~224 px on its longer side
+  std::string name;      // "patchify"
+  std::string shape;     // "(1, 49, 16)"
+  std::string explain;   // one or two sentences
+  at::Tensor picture;    // (3, H, W) float in [0, 1], at least ~224 px on its longer side
+  StageReadout readout;  // what a point of the picture shows: pixel, patch, token, value
 };
 
 // input, patchify, embed + position, noise, shuffle, keep, encoder, mask tokens appended,

@@ -20,8 +20,8 @@ struct MaskRequest {
 };
 
 struct Reconstruction {
-  at::Tensor original;        // (C, H, W) in [0,1]
-  at::Tensor masked;          // removed patches shown as the dataset mean (the authors' demo)
+  at::Tensor original;  // (C, H, W) in [0,1]
+  at::Tensor masked;    // removed patches shown as the model's mean colour (the authors' demo)
   at::Tensor reconstruction;  // the decoder's output for every patch
   at::Tensor pasted;          // reconstruction with the visible patches pasted back
   at::Tensor mask;            // (grid_h, grid_w) float, 1 = removed

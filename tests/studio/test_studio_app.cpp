@@ -612,6 +612,35 @@ TEST_CASE("a fault in a panel is logged once, counted, and the app goes on drawi
   ui.frame(app);
 }
 
+namespace {
+// Moves the mouse over the picture `export_name` draws in `window`, in 8 px steps, until
+// ImGui says it is hovered; false if no point of the window hovers it.
+bool hover_view(HeadlessImGui& ui, StudioApp& app, const char* window, const char* export_name) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(window);
+  if (w == nullptr) return false;
+  const ImGuiID view_id = ImHashStr("view", 0, ImHashStr(export_name, 0, w->ID));
+  for (float y = w->Pos.y; y < w->Pos.y + w->Size.y; y += 8)
+    for (float x = w->Pos.x; x < w->Pos.x + w->Size.x; x += 8) {
+      ImGui::GetIO().MousePos = ImVec2(x, y);
+      ui.frame(app);
+      if (ImGui::GetCurrentContext()->HoveredId == view_id) return true;
+    }
+  return false;
+}
+
+// To the window's bottom-left corner, where no picture is, for a frame.
+void move_mouse_off_views(HeadlessImGui& ui, StudioApp& app, const char* window) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(window);
+  ImGui::GetIO().MousePos = ImVec2(w->Pos.x + 2, w->Pos.y + w->Size.y - 2);
+  ui.frame(app);
+}
+
+bool tooltip_shown() {
+  const ImGuiWindow* tip = ImGui::FindWindowByName("##Tooltip_00");
+  return tip != nullptr && tip->Active;
+}
+}  // namespace
+
 TEST_CASE("step-through: stages arrive, arrow keys step, the sequence exports") {
   LaunchedApp launched("mae-studio-test-steps");
   auto& [dir, ui, renderer, app] = launched;
@@ -631,6 +660,12 @@ TEST_CASE("step-through: stages arrive, arrow keys step, the sequence exports") 
   CHECK(s.step_through.stage == 2);
   ui.press(app, keys::kLeftArrow);
   CHECK(s.step_through.stage == 1);
+  // Hovering the stage's picture reads out the patch under the pointer.
+  REQUIRE(hover_view(ui, app, "Step-through", "pipeline-stage"));
+  ui.frame(app);
+  CHECK(tooltip_shown());
+  move_mouse_off_views(ui, app, "Step-through");
+  CHECK_FALSE(tooltip_shown());
   app.export_step_through();
   CHECK(s.status.find("exported 12 files") != std::string::npos);
   int pngs = 0;
@@ -861,26 +896,10 @@ TEST_CASE("explorer: a hovered patch of the reconstruction reads out its place a
   LaunchedApp launched("mae-studio-test-readout");
   auto& [dir, ui, renderer, app] = launched;
   ui.frame(app);
-  const ImGuiWindow* explorer = ImGui::FindWindowByName("Masking explorer");
-  REQUIRE(explorer != nullptr);
-  const ImGuiID view_id =
-      ImHashStr("view", 0, ImHashStr("explorer-reconstruction", 0, explorer->ID));
-  auto tooltip_shown = [] {
-    const ImGuiWindow* tip = ImGui::FindWindowByName("##Tooltip_00");
-    return tip != nullptr && tip->Active;
-  };
-  bool found = false;
-  for (float y = explorer->Pos.y; y < explorer->Pos.y + explorer->Size.y && !found; y += 8)
-    for (float x = explorer->Pos.x; x < explorer->Pos.x + explorer->Size.x && !found; x += 8) {
-      ImGui::GetIO().MousePos = ImVec2(x, y);
-      ui.frame(app);
-      found = ImGui::GetCurrentContext()->HoveredId == view_id;
-    }
-  REQUIRE(found);
+  REQUIRE(hover_view(ui, app, "Masking explorer", "explorer-reconstruction"));
   ui.frame(app);
   CHECK(tooltip_shown());
-  ImGui::GetIO().MousePos = ImVec2(explorer->Pos.x + 2, explorer->Pos.y + explorer->Size.y - 2);
-  ui.frame(app);
+  move_mouse_off_views(ui, app, "Masking explorer");
   CHECK_FALSE(tooltip_shown());
 }
 
