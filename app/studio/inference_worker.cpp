@@ -190,6 +190,7 @@ void InferenceWorker::apply_weights(PendingWeights pending) {
   info_.norm_pix_guessed = pending.norm_pix_guessed;
   info_.trained_mask_ratio = pending.trained_mask_ratio;
   info_.train = pending.train;
+  info_.format = pending.format;
   ++info_.version;
 }
 
@@ -275,7 +276,8 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         const int64_t step = loaded.step;
         const double loss = loaded.loss;
         apply_weights({loaded.config, std::move(loaded.tensors), *checkpoint, step, loss,
-                       loaded.norm_pix_guessed, loaded.trained_mask_ratio, loaded.train, nullptr});
+                       loaded.norm_pix_guessed, loaded.trained_mask_ratio, loaded.train, nullptr,
+                       loaded.format});
         std::vector<at::Tensor> gallery;
         double ratio = 0.75;
         uint64_t seed = 0;

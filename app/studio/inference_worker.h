@@ -70,6 +70,9 @@ struct ModelInfo {
   std::optional<double> trained_mask_ratio;  // where the checkpoint says
   std::optional<TrainConfig> train;          // our checkpoints with a training state
   std::string device;                        // where the worker's copy runs: "cuda", "cpu"
+  // ModelFile's format ("mae-studio", "hugging-face", "authors-pth"), or "training" for a
+  // run's weights: only ours and training's record a step and a loss.
+  std::string format;
 };
 
 // A checkpoint being opened: shown while it loads, so a large file never looks like a hang.
@@ -132,6 +135,7 @@ class InferenceWorker {
     std::optional<double> trained_mask_ratio;
     std::optional<TrainConfig> train;
     std::shared_ptr<const StreamFence> ready;
+    std::string format = "training";
   };
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);

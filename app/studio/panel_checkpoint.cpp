@@ -63,8 +63,13 @@ void draw_checkpoint_panel(StudioApp& app) {
                 static_cast<long long>(c.embed_dim));
     ImGui::Text("decoder %lld x %lld", static_cast<long long>(c.dec_depth),
                 static_cast<long long>(c.dec_dim));
-    ImGui::Text("step    %lld   %s", static_cast<long long>(info.step),
-                loss_text(info.step, info.loss).c_str());
+    if (info.format == "hugging-face")
+      ImGui::TextUnformatted("format  Hugging Face ViTMAE\nstep    not recorded in this format");
+    else if (info.format == "authors-pth")
+      ImGui::TextUnformatted("format  the authors' .pth\nstep    not recorded in this format");
+    else
+      ImGui::Text("step    %lld   %s", static_cast<long long>(info.step),
+                  loss_text(info.step, info.loss).c_str());
     ImGui::Text("norm_pix_loss %s%s", c.norm_pix_loss ? "yes" : "no",
                 info.norm_pix_guessed ? " (a guess from the file name)" : "");
     if (info.trained_mask_ratio)
