@@ -29,8 +29,10 @@ void draw_probe_window(StudioApp& app) {
   ImGui::InputTextWithHint("checkpoint", "the model on screen", p.checkpoint, sizeof p.checkpoint);
   if (p.checkpoint[0] == '\0' && !p.running) {
     const auto on_screen = app.model_on_screen();
-    ImGui::TextDisabled("empty: %s",
-                        on_screen.empty() ? "open a checkpoint first" : on_screen.c_str());
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("empty: %s",
+                       on_screen.empty() ? "open a checkpoint first" : on_screen.c_str());
+    ImGui::PopStyleColor();
   }
   ImGui::InputText("data", p.data, sizeof p.data);
   if (ImGui::IsItemHovered())
