@@ -20,6 +20,7 @@
 #include "local_ranks.h"
 #include "recipe/recipe.h"
 #include "train/device.h"
+#include "train/memory_estimate.h"
 #include "train/run_control.h"
 #include "train/trainer.h"
 #include "util/format_duration.h"
@@ -125,6 +126,7 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   t.loader_workers = a.workers;
   t.ranks = place.world();
   if (place.writes()) std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
+  require_training_fits(r.model, t);  // before a photo folder's first pass, not after it
   auto dataset = open_training_data(r.model, t, !place.writes());
   return std::make_unique<Trainer>(r.model, t, dataset, place.comm);
 }

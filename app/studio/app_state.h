@@ -45,6 +45,7 @@ struct TrainingForm {
   float mask_ratio = 0.75f;
   MaskStrategy strategy = MaskStrategy::Random;
   int batch = 128;
+  int accum_steps = 1;  // micro-batches per optimizer step: images per step = batch x this
   float base_lr = 3e-3f;
   bool norm_pix = false;
   int steps = 600;
@@ -53,6 +54,13 @@ struct TrainingForm {
   ComputeDevice device = ComputeDevice::Cpu;  // the GPU when there is one (StudioApp)
   bool bf16 = false;  // bf16 autocast: on by default on a GPU, off on the CPU (StudioApp)
   char save_path[512] = "runs/studio/last.safetensors";  // Save / Ctrl+S / save and quit
+};
+
+// A run's memory need beside what is free, for the Training form; `fits` false is shown as
+// a warning, and Start refuses such a run.
+struct TrainingMemoryNote {
+  std::string text;  // "needs about 2.1 GiB of the 20.3 GiB free on cpu"
+  bool fits = true;
 };
 
 // Where the explorer's image came from. The built-in one gives way to the first image of a

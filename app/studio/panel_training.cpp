@@ -104,10 +104,32 @@ void draw_training_panel(StudioApp& app) {
   strategy_combo("strategy", &f.strategy);
   // What the fields show is what a run gets: a typed 0 or less becomes the least allowed.
   if (ImGui::InputInt("batch", &f.batch, 16, 64)) f.batch = std::max(1, f.batch);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("images per micro-batch, what memory must hold");
+  if (ImGui::InputInt("accumulate", &f.accum_steps, 1, 4))
+    f.accum_steps = std::clamp(f.accum_steps, 1, 4096);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "micro-batches per optimizer step: a step sees batch x this = %d images, with the "
+        "memory of one batch",
+        f.batch * f.accum_steps);
+  if (!active) {
+    const auto memory = app.training_memory_note();
+    if (memory.fits) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    } else {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.35f, 1.0f));
+    }
+    ImGui::TextWrapped("%s%s", memory.text.c_str(),
+                       memory.fits ? ""
+                                   : ": too much, lower the batch (accumulate keeps the "
+                                     "images per step)");
+    ImGui::PopStyleColor();
+  }
   ImGui::InputFloat("base lr", &f.base_lr, 0, 0, "%.2e");
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("learning rate per 256 images: peak lr = base lr x batch / 256 = %.2e",
-                      static_cast<double>(f.base_lr) * f.batch / 256.0);
+    ImGui::SetTooltip(
+        "learning rate per 256 images: peak lr = base lr x batch x accumulate / 256 = %.2e",
+        static_cast<double>(f.base_lr) * f.batch * f.accum_steps / 256.0);
   int steps = f.steps;
   if (ImGui::InputInt("steps", &steps, 100, 1000)) app.set_training_steps(steps);
   if (ImGui::InputInt("warmup steps", &f.warmup_steps, 10, 100))

@@ -19,6 +19,7 @@
 #include "panels.h"
 #include "recipe/recipe.h"
 #include "train/device.h"
+#include "train/memory_estimate.h"
 #include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
 
@@ -167,12 +168,32 @@ void StudioApp::apply_preset(const std::string& name) {
   auto& f = state_.form;
   f.preset = name;
   f.batch = static_cast<int>(r.train.batch);
+  f.accum_steps = static_cast<int>(r.train.accum_steps);
   f.base_lr = static_cast<float>(r.train.base_lr);
   f.steps = static_cast<int>(r.train.total_steps);
   f.warmup_steps = static_cast<int>(r.train.warmup_steps);
   f.crop_min = static_cast<float>(r.train.crop_scale_min);
   f.mask_ratio = static_cast<float>(r.train.mask_ratio);
   f.norm_pix = r.model.norm_pix_loss;
+}
+
+TrainingMemoryNote StudioApp::training_memory_note() const {
+  const auto& f = state_.form;
+  try {
+    Recipe r = preset_recipe(f.preset);
+    auto& t = r.train;
+    t.batch = std::max(1, f.batch);
+    t.mask_ratio = f.mask_ratio;
+    t.device = f.device == ComputeDevice::Cuda ? "cuda" : "cpu";
+    (f.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = f.bf16;
+    const auto needed = estimate_training_memory(r.model, t).at_batch(t.batch);
+    const auto available = memory_available(t.device);
+    return {"needs about " + format_bytes(needed) + " of the " + format_bytes(available) +
+                " free on " + t.device,
+            training_memory_problem(r.model, t, available).empty()};
+  } catch (const std::exception& e) {
+    return {one_line_error(e), false};
+  }
 }
 
 void StudioApp::set_training_steps(int steps) {
@@ -195,6 +216,7 @@ void StudioApp::start_training() {
     t = r.train;
     t.data = state_.form.data;
     t.batch = std::max(1, state_.form.batch);
+    t.accum_steps = std::max(1, state_.form.accum_steps);
     t.total_steps = std::max(1, state_.form.steps);
     t.base_lr = state_.form.base_lr;
     t.warmup_steps = std::clamp(state_.form.warmup_steps, 0, state_.form.steps);
@@ -209,6 +231,9 @@ void StudioApp::start_training() {
       throw std::invalid_argument("base lr must be above 0 and at most 1e6, not " +
                                   std::to_string(t.base_lr));
     t.validate();
+    // A batch the machine cannot hold is refused here: the out-of-memory killer would end
+    // the app, and with it any unsaved work.
+    require_training_fits(request.model, t);
     reset_curves();
     state_.snapshots.clear();
     state_.snapshot_index = -1;

@@ -31,6 +31,8 @@ class StudioApp {
   void apply_preset(const std::string& name);
   // Sets the run length; the warmup keeps the preset's fraction of it.
   void set_training_steps(int steps);
+  // What the form's run would need in memory against what its device has free now.
+  TrainingMemoryNote training_memory_note() const;
   void start_training();
   // Goes on training to the form's step count: the stopped or finished run (saved first to
   // the "save to" path), else the opened checkpoint with its own recipe. Curves continue.

@@ -9,6 +9,7 @@
 #include <cpuid.h>
 #endif
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -80,7 +81,49 @@ int64_t read_status_kib(const char* field) {
   }
   return 0;
 }
+
+// A "key: N kB" line of /proc/meminfo, in bytes; -1 when absent.
+int64_t meminfo_bytes(const std::string& field) {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  int64_t value = 0;
+  while (in >> key >> value) {
+    if (key == field) return value * 1024;
+    in.ignore(1 << 12, '\n');
+  }
+  return -1;
+}
+
+// A number in a cgroup v2 file, or -1 ("max", or no such file).
+int64_t cgroup_number(const char* file) {
+  std::ifstream in(std::string("/sys/fs/cgroup/") + file);
+  std::string text;
+  if (!(in >> text) || text == "max") return -1;
+  try {
+    return std::stoll(text);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
 }  // namespace
+
+int64_t memory_available(const std::string& device) {
+#ifdef MAE_HAVE_CUDA
+  if (device != "cpu") {
+    const auto index =
+        at::Device(device).has_index() ? at::Device(device).index() : c10::cuda::current_device();
+    const auto [free, total] = c10::cuda::CUDACachingAllocator::get()->getMemoryInfo(index);
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
+    return static_cast<int64_t>(free) + stats.reserved_bytes[0].current -
+           stats.allocated_bytes[0].current;
+  }
+#endif
+  int64_t available = meminfo_bytes("MemAvailable:");
+  const int64_t limit = cgroup_number("memory.max"), used = cgroup_number("memory.current");
+  if (limit > 0 && used >= 0)
+    available = available < 0 ? limit - used : std::min(available, limit - used);
+  return std::max<int64_t>(0, available);
+}
 
 int64_t memory_in_use(const std::string& device) {
 #ifdef MAE_HAVE_CUDA

@@ -26,6 +26,10 @@ int64_t memory_in_use(const std::string& device);
 // Peak of the above since the start of the process, or the last reset (GPU).
 int64_t peak_memory(const std::string& device);
 void reset_peak_memory(const std::string& device);
+// Bytes this process could still take on the device: on the CPU the kernel's MemAvailable,
+// or less where a cgroup limits the process; on a GPU its free memory plus what torch's
+// caching allocator holds unused.
+int64_t memory_available(const std::string& device);
 // Waits for queued GPU work (benchmarks only); no-op on the CPU.
 void synchronize(const std::string& device);
 

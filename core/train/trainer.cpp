@@ -17,6 +17,7 @@
 #include "io/checkpoint.h"
 #include "train/device.h"
 #include "train/device_upload.h"
+#include "train/memory_estimate.h"
 
 namespace mae {
 
@@ -50,6 +51,7 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
   if (train_.batch <= 0 || train_.accum_steps <= 0 || train_.total_steps < 0)
     throw std::invalid_argument("batch, accumulation and steps must be positive");
   keep_count(model_config_.num_patches(), train_.mask_ratio);  // validates the ratio
+  require_training_fits(model_config_, train_);                // before anything large is allocated
   model_ = make_model(model_config_, train_.seed);
   model_->to(at::Device(train_.device));
   model_->train();

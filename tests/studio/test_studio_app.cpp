@@ -426,6 +426,7 @@ TEST_CASE("the Training form takes each preset's whole recipe, from the combo an
     const auto& f = app.state().form;
     CHECK(f.preset == presets[i].name);
     CHECK(f.batch == r.train.batch);
+    CHECK(f.accum_steps == r.train.accum_steps);
     CHECK(f.base_lr == doctest::Approx(r.train.base_lr));
     CHECK(f.steps == r.train.total_steps);
     CHECK(f.warmup_steps == r.train.warmup_steps);
@@ -439,6 +440,39 @@ TEST_CASE("the Training form takes each preset's whole recipe, from the combo an
   CHECK(from_flag.state().form.batch == 64);
   CHECK(from_flag.state().form.base_lr == doctest::Approx(1.5e-3));
   CHECK(from_flag.state().form.steps == 2000);
+}
+
+TEST_CASE("a batch the machine cannot hold is refused at Start, and the form says so first") {
+  // The out-of-memory killer would end the app: ViT-B/16's recipe batch on one machine was
+  // enough to do it.
+  LaunchedApp launched("mae-studio-test-memory");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.form.device = ComputeDevice::Cpu;
+  s.form.bf16 = false;
+  CHECK(app.training_memory_note().fits);  // fmnist-tiny at batch 128
+  CHECK(app.training_memory_note().text.find("needs about ") == 0);
+  app.apply_preset("vit-h14");
+  s.form.batch = 1 << 16;
+  s.form.accum_steps = 1;
+  const auto note = app.training_memory_note();
+  CHECK_FALSE(note.fits);
+  CHECK(note.text.find(" free on cpu") != std::string::npos);
+  ui.frame(app);  // the form draws the warning
+  app.start_training();
+  CHECK_FALSE(app.training_active());
+  CHECK(s.status.find("cannot start training: training vit-h14 at batch 65536 needs about") == 0);
+  // With a batch that fits and accumulation for the images per step, the run is accepted.
+  app.apply_preset("fmnist-tiny");
+  s.form.batch = 16;
+  s.form.accum_steps = 4;
+  s.form.steps = 2;
+  app.start_training();
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.have_metrics; }, 120));
+  CHECK(s.last_metrics.step >= 1);
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return !app.training_active(); }));
 }
 
 TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with an ETA") {
