@@ -16,6 +16,7 @@
 #include "model/mae_model.h"
 #include "train/captured_step.h"
 #include "train/device.h"
+#include "train/memory_estimate.h"
 #include "train/optimizer.h"
 
 namespace mae {
@@ -33,9 +34,15 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   using clock = std::chrono::steady_clock;
   const std::string device = resolve_device(options.device);
   const bool autocast = device != "cpu" ? options.bf16 : options.cpu_bf16;
+  TrainConfig tc;
+  tc.device = device;
+  tc.batch = options.batch;
+  tc.mask_ratio = options.mask_ratio;
+  tc.bf16 = options.bf16;
+  tc.cpu_bf16 = options.cpu_bf16;
+  require_training_fits(config, tc);
   auto model = make_model(config, 0);
   model->to(at::Device(device));
-  TrainConfig tc;
   auto params = trainable_parameters(model);
   auto optimizer = make_optimizer(params, tc);
   auto images = at::randn({options.batch, config.in_chans, config.img_h, config.img_w})
@@ -124,6 +131,7 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   r.infer_batch_ms = median(infer_ms);
   r.infer_images_per_sec = static_cast<double>(options.batch) / (r.infer_batch_ms / 1000.0);
   r.peak_memory_bytes = peak_memory(device);
+  r.estimated_memory_bytes = estimate_training_memory(config, tc).at_batch(options.batch);
   return r;
 }
 

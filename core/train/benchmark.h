@@ -37,6 +37,10 @@ struct BenchResult {
   // move (median over several ratios; the same model call as infer/reconstruct.h).
   double slider_ms = 0.0;
   int64_t peak_memory_bytes = 0;
+  // What the memory guard estimates a training step needs (memory_estimate.h), to set
+  // beside the peak: on a GPU both count tensors alone; on the CPU the peak is the whole
+  // process, its libraries (about 0.4 GiB) included.
+  int64_t estimated_memory_bytes = 0;
   int threads = 0;
   std::string device;        // what it ran on, resolved ("cpu", "cuda")
   std::string device_note;   // describe_device(device), taken before the run
