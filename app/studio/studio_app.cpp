@@ -99,10 +99,8 @@ void StudioApp::message(const std::string& text) {
 
 void StudioApp::load_default_image() {
   try {
-    if (!options_.image.empty()) {
-      open_image(options_.image);
-      return;
-    }
+    // A --image that cannot be opened leaves the default in place, with the message why.
+    if (!options_.image.empty() && open_image(options_.image)) return;
     state_.explorer.image = open_dataset("fashion-mnist:test", 1)->load(0);
     state_.explorer.image_label = "Fashion-MNIST test #0";
   } catch (const std::exception& e) {
@@ -132,7 +130,7 @@ void StudioApp::adopt_training_image() {
   e.dirty = true;
 }
 
-void StudioApp::open_image(const std::string& path) {
+bool StudioApp::open_image(const std::string& path) {
   try {
     state_.explorer.image = load_image(path, 3);  // matched to the model at each request
     state_.explorer.image_label = path;
@@ -141,8 +139,10 @@ void StudioApp::open_image(const std::string& path) {
     state_.explorer.dirty = true;
     std::snprintf(state_.explorer.path, sizeof state_.explorer.path, "%s", path.c_str());
     message("opened image " + path);
+    return true;
   } catch (const std::exception& e) {
     message(std::string("cannot open image: ") + one_line_error(e));
+    return false;
   }
 }
 

@@ -43,7 +43,8 @@ class StudioApp {
   void stop_training();
   void save_checkpoint(const std::string& path);
   void open_checkpoint(const std::string& path);
-  void open_image(const std::string& path);
+  // False (with a message) when the picture cannot be opened; the explorer keeps its image.
+  bool open_image(const std::string& path);
   void set_training_data(const std::string& path);
   // Follows a folder that `mae train` writes (here, on a shared disk, or rank 0 of a
   // distributed run): its curves as metrics.jsonl grows, its triplets and explorer from each

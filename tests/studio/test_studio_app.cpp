@@ -376,6 +376,20 @@ TEST_CASE("a finished run asks on close until it is saved") {
   CHECK(ImGui::GetCurrentContext()->OpenPopupStack.Size == 1);  // the close dialog
 }
 
+TEST_CASE("an --image that cannot be opened leaves the default image, with the message why") {
+  MockRenderer renderer;
+  auto options = options_with("");
+  options.image = std::filesystem::temp_directory_path().string();  // a folder
+  StudioApp app(renderer, options);
+  const auto& e = app.state().explorer;
+  CHECK(e.image.defined());  // it was left without any image
+  CHECK_FALSE(e.image_label.empty());
+  const auto& log = app.state().log;
+  CHECK(std::any_of(log.begin(), log.end(), [](const std::string& line) {
+    return line.rfind("cannot open image: ", 0) == 0;
+  }));
+}
+
 TEST_CASE("drag and drop routes images, checkpoints and folders, and views export as PNG") {
   auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-drop";
   std::filesystem::create_directories(dir / "pictures");
