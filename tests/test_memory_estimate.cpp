@@ -67,6 +67,24 @@ TEST_CASE("a run that does not fit says what it needs and which batch would fit"
   CHECK(format_bytes(int64_t{3} << 39) == "1.5 TiB");
 }
 
+TEST_CASE("a recipe's batch that does not fit is split into micro-batches of the same step") {
+  auto r = preset_recipe("vit-b16");
+  r.train.device = "cpu";
+  const int64_t free = int64_t{20} << 30;
+  const auto split = fit_micro_batch(r.model, r.train, free);
+  CHECK(split.batch * split.accum_steps == 4096);  // the same images per step, so the same lr
+  CHECK(split.batch == 128);  // the largest power of two under what fits at 20 GiB
+  CHECK(training_memory_problem(r.model, split, free).empty());
+  CHECK(split.peak_lr() == r.train.peak_lr());
+  // A run that fits is left as it is; one that fits nowhere too, for the guard to refuse.
+  r.train.batch = 16;
+  CHECK(fit_micro_batch(r.model, r.train, free).batch == 16);
+  r.train.batch = 4096;
+  const auto none = fit_micro_batch(r.model, r.train, int64_t{1} << 30);
+  CHECK(none.batch == 4096);
+  CHECK(none.accum_steps == 1);
+}
+
 TEST_CASE("the trainer refuses a batch the machine cannot hold, before allocating it") {
   auto r = preset_recipe("vit-h14");
   r.train.device = "cpu";

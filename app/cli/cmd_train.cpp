@@ -125,6 +125,18 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   t.crops_on_device = a.crops_on_device;
   t.loader_workers = a.workers;
   t.ranks = place.world();
+  if (a.batch <= 0) {
+    // The recipe's batch, as micro-batches that fit: the same images per step. A batch the
+    // user chose is theirs, and is refused below when it does not fit.
+    const auto fitted = fit_micro_batch(r.model, t, memory_available(resolve_device(t.device)));
+    if (fitted.batch != t.batch && place.writes())
+      std::fprintf(stderr,
+                   "note: the recipe's batch of %lld does not fit at once on this device; it "
+                   "trains as %lld micro-batches of %lld (--batch and --accum choose)\n",
+                   static_cast<long long>(t.batch), static_cast<long long>(fitted.accum_steps),
+                   static_cast<long long>(fitted.batch));
+    t = fitted;
+  }
   if (place.writes()) std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
   require_training_fits(r.model, t);  // before a photo folder's first pass, not after it
   auto dataset = open_training_data(r.model, t, !place.writes());

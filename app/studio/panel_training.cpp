@@ -220,7 +220,13 @@ void draw_training_panel(StudioApp& app) {
     ImGui::ProgressBar(-1.0f * static_cast<float>(ImGui::GetTime()), ImVec2(-1, 0),
                        "preparing data");
   } else if (!s.have_metrics) {
-    ImGui::ProgressBar(0.0f, ImVec2(-1, 0), active ? "waiting for the first batch" : "not started");
+    // With accumulation the first step is many batches long: say so, not "waiting".
+    std::snprintf(overlay, sizeof overlay, "first step: %d micro-batches of %d", f.accum_steps,
+                  f.batch);
+    ImGui::ProgressBar(0.0f, ImVec2(-1, 0),
+                       !active             ? "not started"
+                       : f.accum_steps > 1 ? overlay
+                                           : "waiting for the first batch");
   } else {
     const double left = (total - static_cast<double>(m.step)) * s.mean_step_ms / 1000.0;
     if (state == SessionState::Running)

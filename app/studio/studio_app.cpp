@@ -175,17 +175,47 @@ void StudioApp::apply_preset(const std::string& name) {
   f.crop_min = static_cast<float>(r.train.crop_scale_min);
   f.mask_ratio = static_cast<float>(r.train.mask_ratio);
   f.norm_pix = r.model.norm_pix_loss;
+  // A recipe written for many GPUs (ViT-B/16's 4096 images per step) is split into
+  // micro-batches that fit this device: the same images per step, lr and result.
+  try {
+    const auto whole = form_recipe();
+    const auto fitted = fit_micro_batch(whole.model, whole.train,
+                                        memory_available(resolve_device(whole.train.device)));
+    if (fitted.batch == whole.train.batch) return;
+    f.batch = static_cast<int>(fitted.batch);
+    f.accum_steps = static_cast<int>(fitted.accum_steps);
+    message(name + ": its " + std::to_string(fitted.batch * fitted.accum_steps) +
+            " images per step do not fit at once on " + whole.train.device + "; they train as " +
+            std::to_string(fitted.accum_steps) + " micro-batches of " +
+            std::to_string(fitted.batch) + " (the same step)");
+  } catch (const std::exception& e) {
+    message(one_line_error(e));
+  }
+}
+
+Recipe StudioApp::form_recipe() const {
+  const auto& f = state_.form;
+  Recipe r = preset_recipe(f.preset);
+  r.model.norm_pix_loss = f.norm_pix;
+  auto& t = r.train;
+  t.data = f.data;
+  t.batch = std::max(1, f.batch);
+  t.accum_steps = std::max(1, f.accum_steps);
+  t.total_steps = std::max(1, f.steps);
+  t.base_lr = f.base_lr;
+  t.warmup_steps = std::clamp(f.warmup_steps, 0, f.steps);
+  t.mask_ratio = f.mask_ratio;
+  t.mask_strategy = f.strategy;
+  t.crop_scale_min = std::clamp(static_cast<double>(f.crop_min), 0.01, 1.0);
+  t.device = f.device == ComputeDevice::Cuda ? "cuda" : "cpu";
+  (f.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = f.bf16;
+  return r;
 }
 
 TrainingMemoryNote StudioApp::training_memory_note() const {
-  const auto& f = state_.form;
   try {
-    Recipe r = preset_recipe(f.preset);
-    auto& t = r.train;
-    t.batch = std::max(1, f.batch);
-    t.mask_ratio = f.mask_ratio;
-    t.device = f.device == ComputeDevice::Cuda ? "cuda" : "cpu";
-    (f.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = f.bf16;
+    const Recipe r = form_recipe();
+    const auto& t = r.train;
     const auto needed = estimate_training_memory(r.model, t).at_batch(t.batch);
     const auto available = memory_available(t.device);
     return {"needs about " + format_bytes(needed) + " of the " + format_bytes(available) +
@@ -208,23 +238,11 @@ void StudioApp::start_training() {
   if (training_active()) return;
   stop_watching();
   try {
-    Recipe r = preset_recipe(state_.form.preset);
+    const Recipe r = form_recipe();
     TrainingRequest request;
     request.model = r.model;
-    request.model.norm_pix_loss = state_.form.norm_pix;
+    request.train = r.train;
     auto& t = request.train;
-    t = r.train;
-    t.data = state_.form.data;
-    t.batch = std::max(1, state_.form.batch);
-    t.accum_steps = std::max(1, state_.form.accum_steps);
-    t.total_steps = std::max(1, state_.form.steps);
-    t.base_lr = state_.form.base_lr;
-    t.warmup_steps = std::clamp(state_.form.warmup_steps, 0, state_.form.steps);
-    t.mask_ratio = state_.form.mask_ratio;
-    t.mask_strategy = state_.form.strategy;
-    t.crop_scale_min = std::clamp(static_cast<double>(state_.form.crop_min), 0.01, 1.0);
-    t.device = state_.form.device == ComputeDevice::Cuda ? "cuda" : "cpu";
-    (state_.form.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = state_.form.bf16;
     resolve_device(t.device);
     // A typed lr is refused here, with the field's name, not after the data is prepared.
     if (!(t.base_lr > 0.0 && t.base_lr <= 1e6))

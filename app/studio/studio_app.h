@@ -9,6 +9,7 @@
 
 #include "app_state.h"
 #include "inference_worker.h"
+#include "recipe/recipe.h"
 #include "studio_options.h"
 #include "system_file_dialog.h"
 #include "training_session.h"
@@ -150,6 +151,8 @@ class StudioApp {
   void load_default_image();
   // The first image of the run's data replaces a built-in explorer image (once it is read).
   void adopt_training_image();
+  // The run the Training form describes: the preset's recipe with the form's fields.
+  Recipe form_recipe() const;
   // The run's latest weights while the explorer shows training's, else null.
   std::shared_ptr<const PublishedWeights> training_weights_on_screen() const;
 

@@ -19,6 +19,7 @@
 #include "io/model_files.h"
 #include "recipe/recipe.h"
 #include "train/device.h"
+#include "train/memory_estimate.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
 #include "util/json_numbers.h"
@@ -119,7 +120,9 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
     trainer = Trainer::resume(last, data.train, recipe.train.total_steps);
   } else {
     TrainConfig train = recipe.train;
-    train.mask_ratio = ratio;
+    train.mask_ratio = ratio;  // first: fewer patches removed keep more activations
+    // The recipe's batch as micro-batches that fit, the same images per step.
+    train = fit_micro_batch(recipe.model, train, memory_available(resolve_device(train.device)));
     trainer = std::make_unique<Trainer>(recipe.model, train, data.train);
   }
   const int64_t total = trainer->train_config().total_steps;

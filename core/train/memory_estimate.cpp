@@ -87,6 +87,24 @@ std::string training_memory_problem(const MaeConfig& model, const TrainConfig& t
   return line;
 }
 
+TrainConfig fit_micro_batch(const MaeConfig& model, TrainConfig train, int64_t available) {
+  const int64_t fitting = largest_fitting_batch(estimate_training_memory(model, train), available);
+  const int64_t per_step = train.batch * train.accum_steps;
+  if (train.batch <= fitting || fitting == 0) return train;
+  int64_t batch = 1;
+  while (batch * 2 <= fitting) batch *= 2;
+  if (per_step % batch != 0) return train;
+  TrainConfig split = train;
+  split.batch = batch;
+  split.accum_steps = per_step / batch;
+  try {
+    split.validate();  // within the accumulation TrainConfig allows
+  } catch (const std::invalid_argument&) {
+    return train;
+  }
+  return split;
+}
+
 void require_training_fits(const MaeConfig& model, const TrainConfig& train) {
   const auto problem =
       training_memory_problem(model, train, memory_available(resolve_device(train.device)));

@@ -31,6 +31,12 @@ int64_t largest_fitting_batch(const TrainingMemory& memory, int64_t available);
 std::string training_memory_problem(const MaeConfig& model, const TrainConfig& train,
                                     int64_t available);
 
+// A recipe's run as it fits in `available` bytes: unchanged when it fits, else split into
+// more micro-batches of the largest power of two that fits and divides the images per step,
+// which keeps the step's images, its lr and its result the same (MAE has no batch norm).
+// Unchanged when no such split fits; require_training_fits then says why.
+TrainConfig fit_micro_batch(const MaeConfig& model, TrainConfig train, int64_t available);
+
 // Throws std::runtime_error with training_memory_problem()'s line when the run would not fit
 // in what train.device has free now.
 void require_training_fits(const MaeConfig& model, const TrainConfig& train);
