@@ -18,7 +18,16 @@ int64_t cell_of(double fraction, int64_t count) {
                              count - 1);
 }
 
-// (C, H, W) float on the CPU, contiguous, as a flat vector.
+// The cell of `count` under `fraction`: cells of `gap` pixels framed by 1-px lines, or, with
+// no gap, equal shares of the picture.
+int64_t framed_cell_of(double fraction, int64_t count, int64_t gap) {
+  if (gap <= 0) return cell_of(fraction, count);
+  const double pixels = fraction * static_cast<double>(count * (gap + 1) + 1);
+  return std::clamp<int64_t>(static_cast<int64_t>((pixels - 1) / static_cast<double>(gap + 1)), 0,
+                             count - 1);
+}
+
+// A tensor's values as floats on the CPU, in memory order, shared by the readout's copies.
 std::shared_ptr<const std::vector<float>> flat(const at::Tensor& t) {
   const auto c = t.to(at::kCPU, at::kFloat).contiguous();
   return std::make_shared<const std::vector<float>>(c.data_ptr<float>(),
@@ -50,17 +59,8 @@ std::string patch_name(int64_t index, int64_t grid_w) {
 StageReadout cell_readout(std::vector<std::string> cells, int64_t rows, int64_t cols, int64_t gap) {
   return [cells = std::move(cells), rows, cols, gap](double u, double v) -> std::string {
     if (!inside(u, v)) return {};
-    int64_t row = cell_of(v, rows), col = cell_of(u, cols);
-    if (gap > 0) {  // pixels: a 1-px frame, then `gap` pixels and a 1-px line per cell
-      const auto pitch = static_cast<double>(gap + 1);
-      col = std::clamp<int64_t>(
-          static_cast<int64_t>((u * static_cast<double>(cols * (gap + 1) + 1) - 1) / pitch), 0,
-          cols - 1);
-      row = std::clamp<int64_t>(
-          static_cast<int64_t>((v * static_cast<double>(rows * (gap + 1) + 1) - 1) / pitch), 0,
-          rows - 1);
-    }
-    const auto i = static_cast<size_t>(row * cols + col);
+    const auto i =
+        static_cast<size_t>(framed_cell_of(v, rows, gap) * cols + framed_cell_of(u, cols, gap));
     return i < cells.size() ? cells[i] : std::string();
   };
 }
