@@ -1,0 +1,214 @@
+// Why: the StudioApp actions behind the Training panel: the form's recipe and what it needs
+// in memory, and starting, pausing, continuing, stopping and saving the run it describes,
+// kept apart from loading and exploring in studio_app.cpp.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "io/checkpoint.h"
+#include "recipe/recipe.h"
+#include "studio_app.h"
+#include "train/device.h"
+#include "train/memory_estimate.h"
+#include "util/one_line_error.h"
+
+namespace mae::studio {
+
+void StudioApp::apply_preset(const std::string& name) {
+  Recipe r;
+  try {
+    r = preset_recipe(name);
+  } catch (const std::exception& e) {
+    message(one_line_error(e));
+    return;
+  }
+  auto& f = state_.form;
+  f.preset = name;
+  f.batch = static_cast<int>(r.train.batch);
+  f.accum_steps = static_cast<int>(r.train.accum_steps);
+  f.base_lr = static_cast<float>(r.train.base_lr);
+  f.steps = static_cast<int>(r.train.total_steps);
+  f.warmup_steps = static_cast<int>(r.train.warmup_steps);
+  f.crop_min = static_cast<float>(r.train.crop_scale_min);
+  f.mask_ratio = static_cast<float>(r.train.mask_ratio);
+  f.norm_pix = r.model.norm_pix_loss;
+  // A recipe written for many GPUs (ViT-B/16's 4096 images per step) is split into
+  // micro-batches that fit this device: the same images per step, lr and result.
+  try {
+    const auto whole = form_recipe();
+    const auto fitted = fit_micro_batch(whole.model, whole.train,
+                                        memory_available(resolve_device(whole.train.device)));
+    if (fitted.batch == whole.train.batch) return;
+    f.batch = static_cast<int>(fitted.batch);
+    f.accum_steps = static_cast<int>(fitted.accum_steps);
+    message(name + ": its " + std::to_string(fitted.batch * fitted.accum_steps) +
+            " images per step do not fit at once on " + whole.train.device + "; they train as " +
+            std::to_string(fitted.accum_steps) + " micro-batches of " +
+            std::to_string(fitted.batch) + " (the same step)");
+  } catch (const std::exception& e) {
+    message(one_line_error(e));
+  }
+}
+
+Recipe StudioApp::form_recipe() const {
+  const auto& f = state_.form;
+  Recipe r = preset_recipe(f.preset);
+  r.model.norm_pix_loss = f.norm_pix;
+  auto& t = r.train;
+  t.data = f.data;
+  t.batch = std::max(1, f.batch);
+  t.accum_steps = std::max(1, f.accum_steps);
+  t.total_steps = std::max(1, f.steps);
+  t.base_lr = f.base_lr;
+  t.warmup_steps = std::clamp(f.warmup_steps, 0, f.steps);
+  t.mask_ratio = f.mask_ratio;
+  t.mask_strategy = f.strategy;
+  t.crop_scale_min = std::clamp(static_cast<double>(f.crop_min), 0.01, 1.0);
+  t.device = f.device == ComputeDevice::Cuda ? "cuda" : "cpu";
+  (f.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = f.bf16;
+  return r;
+}
+
+TrainingMemoryNote StudioApp::training_memory_note() const {
+  try {
+    const Recipe r = form_recipe();
+    const auto& t = r.train;
+    const auto needed = estimate_training_memory(r.model, t).at_batch(t.batch);
+    const auto available = memory_available(t.device);
+    return {"needs about " + format_bytes(needed) + " of the " + format_bytes(available) +
+                " free on " + t.device,
+            training_memory_problem(r.model, t, available).empty()};
+  } catch (const std::exception& e) {
+    return {one_line_error(e), false};
+  }
+}
+
+void StudioApp::set_training_steps(int steps) {
+  auto& f = state_.form;
+  Recipe r = preset_recipe(f.preset);
+  set_total_steps(r, std::max(1, steps));
+  f.steps = static_cast<int>(r.train.total_steps);
+  f.warmup_steps = static_cast<int>(r.train.warmup_steps);
+}
+
+void StudioApp::start_training() {
+  if (training_active()) return;
+  stop_watching();
+  try {
+    const Recipe r = form_recipe();
+    TrainingRequest request;
+    request.model = r.model;
+    request.train = r.train;
+    auto& t = request.train;
+    resolve_device(t.device);
+    // A typed lr is refused here, with the field's name, not after the data is prepared.
+    if (!(t.base_lr > 0.0 && t.base_lr <= 1e6))
+      throw std::invalid_argument("base lr must be above 0 and at most 1e6, not " +
+                                  std::to_string(t.base_lr));
+    t.validate();
+    // A batch the machine cannot hold is refused here: the out-of-memory killer would end
+    // the app, and with it any unsaved work.
+    require_training_fits(request.model, t);
+    reset_curves();
+    state_.snapshots.clear();
+    state_.snapshot_index = -1;
+    state_.last_metrics = StepMetrics{};
+    state_.have_metrics = false;
+    state_.mean_step_ms = 0.0;
+    state_.data_stage.clear();
+    // The previous run (over, maybe with a save pending) ends on the new session's thread.
+    session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
+    session_->set_publish_weights(state_.explorer.follow_training);
+    message("training " + state_.form.preset + " on " + t.data);
+  } catch (const std::exception& e) {
+    message(std::string("cannot start training: ") + one_line_error(e));
+  }
+}
+
+void StudioApp::reset_curves() {
+  if (state_.curves.steps.size() >= 2) {
+    state_.earlier_curves.push_back(state_.curves);
+    if (state_.earlier_curves.size() > 4)
+      state_.earlier_curves.erase(state_.earlier_curves.begin());
+  }
+  CurveState fresh;
+  fresh.log_scale = state_.curves.log_scale;
+  fresh.smoothing = state_.curves.smoothing;
+  state_.curves = fresh;
+  state_.have_metrics = false;
+}
+
+std::string StudioApp::continuable() const {
+  if (training_active()) return "";
+  if (session_ && state_.have_metrics)
+    return "this run (step " + std::to_string(state_.last_metrics.step) + ")";
+  const auto info = worker_.model_info();
+  if (info.loaded && info.train && info.source == state_.open_checkpoint_path)
+    return info.source + " (step " + std::to_string(info.step) + ")";
+  return "";
+}
+
+void StudioApp::continue_training() {
+  if (continuable().empty()) {
+    message("nothing to continue: train, or open a checkpoint saved by MAE Studio or mae train");
+    return;
+  }
+  stop_watching();
+  try {
+    TrainingRequest request;
+    int64_t done = 0;
+    if (session_ && state_.have_metrics) {
+      // This run: saved where the user saves, then picked up from that file.
+      request = session_->request();
+      request.resume_from = default_save_path();
+      save_checkpoint(request.resume_from);
+      done = state_.last_metrics.step;
+    } else {
+      const auto info = worker_.model_info();
+      request.model = info.config;
+      request.train = *info.train;
+      request.resume_from = info.source;
+      done = info.step;
+      reset_curves();  // a different run: its own curves
+    }
+    request.train.total_steps = std::max<int64_t>(state_.form.steps, done + 1);
+    state_.form.steps = static_cast<int>(request.train.total_steps);
+    session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
+    session_->set_publish_weights(state_.explorer.follow_training);
+    message("continuing from step " + std::to_string(done) + " to " +
+            std::to_string(request.train.total_steps));
+  } catch (const std::exception& e) {
+    message(std::string("cannot continue: ") + one_line_error(e));
+  }
+}
+
+void StudioApp::toggle_pause() {
+  if (!session_ || !session_->active()) return;
+  if (session_->paused()) {
+    session_->resume();
+    message("resumed");
+  } else {
+    session_->pause();
+    message("pausing after this step");
+  }
+}
+
+void StudioApp::stop_training() {
+  if (session_) session_->stop();
+}
+
+std::string StudioApp::default_save_path() const { return state_.form.save_path; }
+
+void StudioApp::save_checkpoint(const std::string& path) {
+  if (!session_) {
+    message("nothing to save: no training run");
+    return;
+  }
+  std::error_code ec;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  session_->save(path);
+  message("saving to " + path + " ...");
+}
+
+}  // namespace mae::studio
