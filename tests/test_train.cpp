@@ -275,6 +275,81 @@ TEST_CASE("run control: pause, save while paused, resume, stop") {
   CHECK(run.state() == RunState::Stopped);
 }
 
+TEST_CASE("a step abandoned between micro-batches is taken again whole: the run ends the same") {
+  auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
+  auto run = small_run(3);
+  run.batch = 4;
+  run.accum_steps = 4;
+  Trainer straight(small_model(), run, data);
+  train_steps(straight);
+
+  Trainer interrupted(small_model(), run, data);
+  std::vector<int64_t> seen_done;  // micro_batches_done() as each call sees it
+  bool abandon_once = true;
+  interrupted.set_between_micro_batches([&] {
+    seen_done.push_back(interrupted.micro_batches_done());
+    if (interrupted.current_step() == 1 && seen_done.back() == 2 && abandon_once) {
+      abandon_once = false;
+      return false;
+    }
+    return true;
+  });
+  CHECK(interrupted.step().size() == 1);
+  CHECK(interrupted.step().empty());  // abandoned after 2 of its 4 micro-batches
+  CHECK(interrupted.current_step() == 1);
+  CHECK(interrupted.micro_batches_done() == 0);
+  const auto rest = train_steps(interrupted);
+  REQUIRE(rest.size() == 2);
+  CHECK(rest.front().step == 2);
+  // After each micro-batch but a step's last: 3 + 2 (abandoned) + 3 + 3.
+  CHECK(seen_done == std::vector<int64_t>{1, 2, 3, 1, 2, 1, 2, 3, 1, 2, 3});
+  const auto a = straight.model()->parameters();
+  const auto b = interrupted.model()->parameters();
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(torch::equal(a[i], b[i]));
+  CHECK(straight.last_good_loss() == interrupted.last_good_loss());
+}
+
+TEST_CASE(
+    "inside a step of many micro-batches, pause waits there, a save writes the step before, "
+    "and stop abandons the step") {
+  TempDir dir;
+  auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
+  auto config = small_run(100000);
+  config.batch = 2;
+  config.accum_steps = 512;  // a second or more per step on this CPU
+  std::atomic<int64_t> steps{0};
+  RunCallbacks callbacks;
+  callbacks.on_step = [&](const StepMetrics& m) { steps = m.step; };
+  TrainingRun run(std::make_unique<Trainer>(small_model(), config, data), callbacks);
+  run.start();
+  const auto wait_for = [](auto done) {
+    for (int i = 0; i < 20000 && !done(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return done();
+  };
+  REQUIRE(wait_for([&] { return run.micro_batches_done() > 0; }));
+  run.request_pause();
+  REQUIRE(wait_for([&] { return run.state() == RunState::Paused; }));
+  CHECK(steps == 0);  // paused inside the first step, not after it
+  const int64_t done_when_paused = run.micro_batches_done();
+  CHECK(done_when_paused > 0);
+  run.request_save(dir.path("inside.safetensors"));
+  REQUIRE(wait_for([&] { return run.saved_step() >= 0; }));
+  CHECK(run.saved_step() == 0);
+  CHECK(run.state() == RunState::Paused);
+  CHECK(run.micro_batches_done() == done_when_paused);  // the step waits where it was
+  run.request_resume();
+  REQUIRE(wait_for([&] { return steps >= 1 && run.micro_batches_done() > 0; }));
+  const int64_t steps_at_stop = steps;
+  run.request_stop();
+  run.wait();
+  CHECK(run.state() == RunState::Stopped);
+  CHECK(run.micro_batches_done() == 0);
+  CHECK(steps == steps_at_stop);  // the step under way was abandoned, not finished
+  CHECK(run.unsaved_steps() == steps);
+}
+
 TEST_CASE("each step runs on the intra-op threads the run's callback asks for, 0 keeping them") {
   auto data = std::make_shared<SyntheticDataset>(32, 1, 16);
   const std::vector<int> asked = {1, 0, 3, 0};

@@ -131,8 +131,31 @@ void TrainingRun::serve_saves(const std::stop_token& stop) {
   }
 }
 
+bool TrainingRun::carry_on_inside_step(const std::stop_token& stop) {
+  save_pending();
+  std::unique_lock lock(mutex_);
+  const auto ending = [&] { return stop_requested_ || stop.stop_requested(); };
+  if (pause_requested_ && !ending()) {
+    state_ = RunState::Paused;
+    changed_.notify_all();
+    while (pause_requested_ && !ending()) {
+      changed_.wait(lock, stop, [&] {
+        return !pause_requested_ || !save_requests_.empty() || stop_requested_;
+      });
+      if (!save_requests_.empty()) {  // a save while paused writes the step before this one
+        lock.unlock();
+        save_pending();
+        lock.lock();
+      }
+    }
+    if (!ending()) state_ = RunState::Running;
+  }
+  return !ending();
+}
+
 void TrainingRun::loop(const std::stop_token& stop) {
   DeviceStreamScope stream(trainer_->train_config().device, /*urgent=*/false);
+  trainer_->set_between_micro_batches([this, stop] { return carry_on_inside_step(stop); });
   auto snapshot = [&] {
     if (!callbacks_.on_snapshot) return;
     try {
@@ -144,6 +167,7 @@ void TrainingRun::loop(const std::stop_token& stop) {
   };
   auto finish = [&](RunState final_state) {
     snapshot();
+    trainer_->release_next_inputs();  // a new run may need the memory; saves do not
     save_pending();
     {
       std::lock_guard lock(mutex_);

@@ -1,6 +1,7 @@
 // Why: the app trains in the background and steers the run with requests the trainer reads
-// between steps: start, pause, resume, stop, save. Pause waits on a condition variable;
-// stop returns within one step; the owner never blocks on a running step.
+// between steps, and on the CPU also between the micro-batches of a step: start, pause,
+// resume, stop, save. Pause waits on a condition variable; stop returns within one step
+// (one micro-batch on the CPU); the owner never blocks on a running step.
 #pragma once
 
 #include <atomic>
@@ -52,6 +53,8 @@ class TrainingRun {
   // starts with none). It counts a step as soon as the trainer has taken it, before its
   // metrics are read back, so quitting right after the first steps still saves them.
   int64_t unsaved_steps() const;
+  // On the CPU, the micro-batches of the step under way that are done (0 between steps).
+  int64_t micro_batches_done() const { return trainer_->micro_batches_done(); }
 
   // Consecutive non-finite steps after which the run pauses itself.
   static constexpr int kMaxNonfiniteInARow = 10;
@@ -60,6 +63,9 @@ class TrainingRun {
   void loop(const std::stop_token& stop);
   void save_pending();
   void serve_saves(const std::stop_token& stop);
+  // Between two micro-batches of a CPU step: serves saves, waits out a pause with the step's
+  // gradients kept, and says false when the run is stopping (the step is then abandoned).
+  bool carry_on_inside_step(const std::stop_token& stop);
   bool stopping(const std::stop_token& stop) const;
 
   std::unique_ptr<Trainer> trainer_;

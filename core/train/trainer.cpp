@@ -150,12 +150,23 @@ StepOutputs Trainer::device_step(const StepInputs& in) {
     const auto loss = micro_batch_loss(in.images[micro], in.noise[micro]);
     out.loss.add_(loss.detach().to(at::kFloat), share);
     (loss * share).backward();
+    const auto done = static_cast<int64_t>(micro) + 1;
+    if (done < static_cast<int64_t>(in.images.size()) && !carry_on_after(done)) {
+      optimizer_->zero_grad();
+      return {};
+    }
   }
   // A non-finite loss or gradient skips the step inside the optimizer's kernel.
   out.found_inf = nonfinite_flag(out.loss, params_);
   optimizer_->step(out.found_inf);
   optimizer_->zero_grad();
   return out;
+}
+
+bool Trainer::carry_on_after(int64_t done) {
+  if (train_.device != "cpu") return true;  // queued, not run: nothing to wait for
+  micro_batches_done_ = done;
+  return !between_micro_batches_ || between_micro_batches_();
 }
 
 // On the CPU the loader's batches come normalized. On a GPU they come as pinned pixels, or
@@ -233,9 +244,14 @@ std::vector<StepMetrics> Trainer::step() {
     out = data_parallel_step(&m);
   } else {
     if (prefetch_error_) std::rethrow_exception(std::exchange(prefetch_error_, nullptr));
-    const StepInputs in = next_inputs_ ? std::move(*next_inputs_) : load_inputs(step_);
+    StepInputs in = next_inputs_ ? std::move(*next_inputs_) : load_inputs(step_);
     next_inputs_.reset();
     out = launch(in);
+    micro_batches_done_ = 0;
+    if (!out.loss.defined()) {  // abandoned part way: the same batches make the next try
+      next_inputs_ = std::move(in);
+      return collect(/*wait_all=*/false);
+    }
   }
   m.graphed = graph_ != nullptr;
   ++step_;

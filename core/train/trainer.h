@@ -10,6 +10,7 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,17 @@ class Trainer {
   // Asks the run to stop; on several ranks the request travels with the next step's
   // gradients, so every rank stops after the same step (see StepMetrics::stop_requested).
   void request_stop() { stop_requested_ = true; }
+  // On the CPU, called on the training thread after each micro-batch of a step but the last:
+  // the place to save, pause or stop inside a long step (ViT-B/16's first step on this CPU
+  // is 32 micro-batches of half a minute each). Returning false abandons the step: the
+  // weights, the optimizer and the step count stay, and the next step() takes the same
+  // batches again, so the run goes on as if it had not been interrupted.
+  void set_between_micro_batches(std::function<bool()> carry_on) {
+    between_micro_batches_ = std::move(carry_on);
+  }
+  // On the CPU, the micro-batches of the step under way that are done (0 between steps);
+  // read from any thread.
+  int64_t micro_batches_done() const { return micro_batches_done_.load(); }
   // With several ranks, whether the gradient all-reduce starts during backward (the
   // default) or after it; for measuring what the overlap gains.
   void overlap_communication(bool overlap);
@@ -69,6 +81,10 @@ class Trainer {
   std::vector<StepMetrics> step();
   std::vector<StepMetrics> drain();
   bool done() const { return step_ >= train_.total_steps; }
+  // For a run that takes no more steps (stopped, finished): frees the batches it holds for the
+  // next step (on a GPU the prefetched ones, on the CPU an abandoned step's; ViT-B/16's 4096
+  // images are 2.4 GiB). Saving still works.
+  void release_next_inputs() { next_inputs_.reset(); }
   // Atomic write of model + optimizer + configs + step. Waits for the steps in flight; their
   // metrics come with the next step() or drain().
   void save(const std::string& path);
@@ -110,8 +126,11 @@ class Trainer {
   StepOutputs launch(const StepInputs& in);  // eager, captured now, or replayed
   StepOutputs data_parallel_step(StepMetrics* m);
   // Forward and backward of every micro-batch, the skip flag and the fused update, all queued
-  // on the device with nothing read back: what a CUDA graph captures.
+  // on the device with nothing read back: what a CUDA graph captures. On the CPU, empty
+  // outputs (no loss) when between_micro_batches_ abandoned the step.
   StepOutputs device_step(const StepInputs& in);
+  // After `done` micro-batches of a CPU step: false when the step is to be abandoned.
+  bool carry_on_after(int64_t done);
   void adopt_rank_zero_weights();
   int rank() const;
 
@@ -138,6 +157,8 @@ class Trainer {
   std::chrono::steady_clock::time_point last_resolved_;
   std::string graph_note_;
   std::atomic<bool> stop_requested_{false};
+  std::function<bool()> between_micro_batches_;
+  std::atomic<int64_t> micro_batches_done_{0};
 };
 
 // How a run reads its data: pictures decoded once, shrunk to the crop-faithful size for
