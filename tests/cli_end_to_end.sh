@@ -35,6 +35,16 @@ test "$(wc -l < "$work/run/metrics.jsonl")" -eq 4 || fail "metrics.jsonl should 
 "$MAE" train --out "$work/run" --resume --steps 6 2>/dev/null || fail "resume"
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "resume should append 2 metric lines"
 "$MAE" info "$work/run/last.safetensors" | grep -q "step         6" || fail "info step"
+# A step of many micro-batches shows its progress, and Ctrl+C abandons it between two of
+# them (not after the whole step) and saves the steps before it.
+"$MAE" train --data "$data" --preset fmnist-tiny --steps 3 --batch 2 --accum 4096 --device cpu \
+  --out "$work/int" 2>"$work/int.log" &
+pid=$!
+for _ in $(seq 1 1200); do grep -q "step 1/3: [0-9]* of 4096 micro-batches done" "$work/int.log" && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid" || { cat "$work/int.log"; fail "interrupted train exited non-zero"; }
+grep -q "interrupted at step 0; saved" "$work/int.log" || { cat "$work/int.log"; fail "Ctrl+C inside a step"; }
+"$MAE" info "$work/int/last.safetensors" | grep -q "step         0" || fail "interrupted save's step"
 # Every command defaults to --device auto: the GPU when there is one, else the CPU.
 if ! nvidia-smi -L >/dev/null 2>&1; then
   "$MAE" info --device | grep -q "^device       cpu ([0-9]* threads)" || fail "info --device"

@@ -35,9 +35,9 @@ void run(SweepArgs& a) {
     if (!terminal) return;
     if (s.phase == "training" && s.step % 10 != 0 && s.step != s.steps) return;
     if (s.phase == "training")
-      std::fprintf(stderr, "\rrun %zu/%zu  ratio %.2f  step %lld/%lld  loss %.4f      ", s.run + 1,
-                   s.runs, s.ratio, static_cast<long long>(s.step), static_cast<long long>(s.steps),
-                   s.loss);
+      std::fprintf(stderr, "\rrun %zu/%zu  ratio %.2f  step %lld/%lld%s  loss %.4f      ",
+                   s.run + 1, s.runs, s.ratio, static_cast<long long>(s.step),
+                   static_cast<long long>(s.steps), step_shape(s).c_str(), s.loss);
     else if (s.phase == "scoring")
       std::fprintf(stderr, "\rrun %zu/%zu  ratio %.2f  scoring (MSE, linear probe, k-NN)      ",
                    s.run + 1, s.runs, s.ratio);

@@ -235,6 +235,22 @@ void run(TrainArgs a) {
     if (m.stop_requested) g_interrupted = 1;
     return m.stop_requested;
   };
+  // On the CPU a step of many micro-batches is long (ViT-B/16's recipe: 32 of about a
+  // minute): its progress is shown, and Ctrl+C abandons it between two micro-batches; the
+  // save then holds the steps before it, and --resume takes the abandoned one again.
+  auto shown_at = std::chrono::steady_clock::now();
+  trainer->set_between_micro_batches([&] {
+    const auto now = std::chrono::steady_clock::now();
+    if (writes && now - shown_at >= std::chrono::seconds(1)) {
+      shown_at = now;
+      std::fprintf(stderr, "\rstep %lld/%lld: %lld of %lld micro-batches done   ",
+                   static_cast<long long>(trainer->current_step() + 1),
+                   static_cast<long long>(t.total_steps),
+                   static_cast<long long>(trainer->micro_batches_done()),
+                   static_cast<long long>(t.accum_steps));
+    }
+    return !g_interrupted;
+  });
   bool stop = false;
   while (!stop && !trainer->done() && !(a.until > 0 && trainer->current_step() >= a.until)) {
     // Ranks agree on the step to stop at, so the check travels with the step's gradients.
@@ -294,7 +310,7 @@ void add_train(CLI::App& app) {
       ->check(kCount);
   cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
       ->capture_default_str()
-      ->check(CLI::Range(1, 4096));
+      ->check(CLI::Range(int64_t{1}, TrainConfig::kMaxAccumSteps));
   cmd->add_option("--lr", args->lr, "absolute peak learning rate (overrides --base-lr)")
       ->check(kLearningRate);
   cmd->add_option("--base-lr", args->base_lr, "lr = base_lr * batch * accum / 256")

@@ -14,9 +14,9 @@ namespace {
 JobProgress sweep_progress(const SweepStatus& s, std::vector<double>* parts) {
   char text[160];
   if (s.phase == "training")
-    std::snprintf(text, sizeof text, "run %zu/%zu, ratio %.2f: step %lld/%lld, loss %.4f",
+    std::snprintf(text, sizeof text, "run %zu/%zu, ratio %.2f: step %lld/%lld%s, loss %.4f",
                   s.run + 1, s.runs, s.ratio, static_cast<long long>(s.step),
-                  static_cast<long long>(s.steps), s.loss);
+                  static_cast<long long>(s.steps), step_shape(s).c_str(), s.loss);
   else if (s.phase == "scoring")
     std::snprintf(text, sizeof text, "run %zu/%zu, ratio %.2f: MSE, linear probe, k-NN", s.run + 1,
                   s.runs, s.ratio);

@@ -7,6 +7,7 @@
 
 #include "model/presets.h"
 #include "panels.h"
+#include "recipe/train_config.h"
 #include "studio_app.h"
 #include "train/device.h"
 #include "util/format_duration.h"
@@ -34,7 +35,7 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
     ImGui::TextWrapped("%s, last update %s ago", to_string(w.state).c_str(),
                        format_duration(w.seconds_since_progress).c_str());
   ImGui::PopStyleColor();
-  char overlay[96];
+  char overlay[160];
   const auto& m = app.state().last_metrics;
   if (w.total_steps > 0) {
     std::snprintf(overlay, sizeof overlay, "%lld / %lld", static_cast<long long>(w.step),
@@ -106,7 +107,7 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::InputInt("batch", &f.batch, 16, 64)) f.batch = std::max(1, f.batch);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("images per micro-batch, what memory must hold");
   if (ImGui::InputInt("accumulate", &f.accum_steps, 1, 4))
-    f.accum_steps = std::clamp(f.accum_steps, 1, 4096);
+    f.accum_steps = std::clamp(f.accum_steps, 1, static_cast<int>(TrainConfig::kMaxAccumSteps));
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "micro-batches per optimizer step: a step sees batch x this = %d images, with the "
@@ -214,28 +215,43 @@ void draw_training_panel(StudioApp& app) {
   const auto& m = s.last_metrics;
   const float total = static_cast<float>(std::max(1, f.steps));
   const SessionState state = app.run_state();
-  char overlay[96];
+  char overlay[160];
   if (state == SessionState::Preparing && !s.data_stage.empty()) {
     ImGui::TextWrapped("data: %s", s.data_stage.c_str());
     ImGui::ProgressBar(-1.0f * static_cast<float>(ImGui::GetTime()), ImVec2(-1, 0),
                        "preparing data");
   } else if (!s.have_metrics) {
-    // With accumulation the first step is many batches long: say so, not "waiting".
-    std::snprintf(overlay, sizeof overlay, "first step: %d micro-batches of %d", f.accum_steps,
-                  f.batch);
-    ImGui::ProgressBar(0.0f, ImVec2(-1, 0),
+    // With accumulation the first step is many batches long: say so, and how far it is.
+    const auto done = app.micro_batches_done();
+    if (done > 0)
+      std::snprintf(overlay, sizeof overlay, "first step: %lld of %d micro-batches done",
+                    static_cast<long long>(done), f.accum_steps);
+    else
+      std::snprintf(overlay, sizeof overlay, "first step: %d micro-batches of %d", f.accum_steps,
+                    f.batch);
+    ImGui::ProgressBar(static_cast<float>(done) / static_cast<float>(f.accum_steps) / total,
+                       ImVec2(-1, 0),
                        !active             ? "not started"
                        : f.accum_steps > 1 ? overlay
                                            : "waiting for the first batch");
   } else {
+    // On the CPU a step of many micro-batches shows how far it has come.
+    const auto done = app.micro_batches_done();
+    char within[64] = "";
+    if (done > 0)
+      std::snprintf(within, sizeof within, "  step %lld: %lld/%d",
+                    static_cast<long long>(m.step + 1), static_cast<long long>(done),
+                    f.accum_steps);
     const double left = (total - static_cast<double>(m.step)) * s.mean_step_ms / 1000.0;
     if (state == SessionState::Running)
-      std::snprintf(overlay, sizeof overlay, "%lld / %d  ETA %s", static_cast<long long>(m.step),
-                    f.steps, format_duration(left).c_str());
+      std::snprintf(overlay, sizeof overlay, "%lld / %d%s  ETA %s", static_cast<long long>(m.step),
+                    f.steps, within, format_duration(left).c_str());
     else
-      std::snprintf(overlay, sizeof overlay, "%lld / %d  (%s)", static_cast<long long>(m.step),
-                    f.steps, to_string(state).c_str());
-    ImGui::ProgressBar(static_cast<float>(m.step) / total, ImVec2(-1, 0), overlay);
+      std::snprintf(overlay, sizeof overlay, "%lld / %d%s  (%s)", static_cast<long long>(m.step),
+                    f.steps, within, to_string(state).c_str());
+    const double partial = static_cast<double>(done) / std::max(1, f.accum_steps);
+    ImGui::ProgressBar(static_cast<float>((static_cast<double>(m.step) + partial) / total),
+                       ImVec2(-1, 0), overlay);
     ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
     ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB%s", m.images_per_sec, m.step_ms,
                 static_cast<double>(m.memory_bytes) / (1 << 20), m.graphed ? "   CUDA graph" : "");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app_state.h"
+#include "free_memory_gauge.h"
 #include "inference_worker.h"
 #include "recipe/recipe.h"
 #include "studio_options.h"
@@ -33,7 +34,7 @@ class StudioApp {
   // Sets the run length; the warmup keeps the preset's fraction of it.
   void set_training_steps(int steps);
   // What the form's run would need in memory against what its device has free now.
-  TrainingMemoryNote training_memory_note() const;
+  TrainingMemoryNote training_memory_note();
   void start_training();
   // Goes on training to the form's step count: the stopped or finished run (saved first to
   // the "save to" path), else the opened checkpoint with its own recipe. Curves continue.
@@ -116,6 +117,8 @@ class StudioApp {
 
   std::string title() const;
   SessionState run_state() const;
+  // On the CPU, the micro-batches of the training step under way that are done.
+  int64_t micro_batches_done() const;
   bool training_active() const;
   // True when something changes without user input (training, pending inference).
   bool animating() const;
@@ -153,6 +156,9 @@ class StudioApp {
   void adopt_training_image();
   // The run the Training form describes: the preset's recipe with the form's fields.
   Recipe form_recipe() const;
+  // What the free memory becomes at Start: what train.device has free now, plus what the
+  // ended run (stopped or finished, kept for Save) gives back when the new one replaces it.
+  int64_t memory_free_for_new_run(const TrainConfig& train);
   // The run's latest weights while the explorer shows training's, else null.
   std::shared_ptr<const PublishedWeights> training_weights_on_screen() const;
 
@@ -162,6 +168,7 @@ class StudioApp {
   InferenceWorker worker_;
   InferenceWorker compare_worker_;
   std::unique_ptr<TrainingSession> session_;
+  FreeMemoryGauge free_memory_;  // for the form's memory line
   std::unique_ptr<SweepJob> sweep_job_;
   std::unique_ptr<ProbeJob> probe_job_;
   bool sweep_on_cpu_ = false;

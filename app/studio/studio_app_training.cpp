@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <stdexcept>
 
 #include "io/checkpoint.h"
 #include "recipe/recipe.h"
@@ -69,18 +70,34 @@ Recipe StudioApp::form_recipe() const {
   return r;
 }
 
-TrainingMemoryNote StudioApp::training_memory_note() const {
+int64_t StudioApp::memory_free_for_new_run(const TrainConfig& train) {
+  int64_t bytes = free_memory_.bytes_free(train.device);
+  // The ended run keeps its weights and AdamW moments for Save; its step's activations and
+  // batches are gone. The new run's thread frees it before building the trainer, which checks
+  // the memory again then.
+  if (session_ && !session_->active() && session_->request().train.device == train.device) {
+    const auto& ended = session_->request();
+    bytes += estimate_training_memory(ended.model, ended.train).fixed_bytes;
+  }
+  return bytes;
+}
+
+TrainingMemoryNote StudioApp::training_memory_note() {
   try {
     const Recipe r = form_recipe();
     const auto& t = r.train;
-    const auto needed = estimate_training_memory(r.model, t).at_batch(t.batch);
-    const auto available = memory_available(t.device);
-    return {"needs about " + format_bytes(needed) + " of the " + format_bytes(available) +
-                " free on " + t.device,
-            training_memory_problem(r.model, t, available).empty()};
+    const auto memory = estimate_training_memory(r.model, t);
+    const auto available = memory_free_for_new_run(t);
+    return {"needs about " + format_bytes(memory.at_batch(t.batch)) + " of the " +
+                format_bytes(available) + " free on " + t.device,
+            t.batch <= largest_fitting_batch(memory, available)};
   } catch (const std::exception& e) {
     return {one_line_error(e), false};
   }
+}
+
+int64_t StudioApp::micro_batches_done() const {
+  return session_ ? session_->micro_batches_done() : 0;
 }
 
 void StudioApp::set_training_steps(int steps) {
@@ -108,7 +125,9 @@ void StudioApp::start_training() {
     t.validate();
     // A batch the machine cannot hold is refused here: the out-of-memory killer would end
     // the app, and with it any unsaved work.
-    require_training_fits(request.model, t);
+    if (const auto problem = training_memory_problem(request.model, t, memory_free_for_new_run(t));
+        !problem.empty())
+      throw std::runtime_error(problem);
     reset_curves();
     state_.snapshots.clear();
     state_.snapshot_index = -1;
@@ -189,7 +208,10 @@ void StudioApp::toggle_pause() {
     message("resumed");
   } else {
     session_->pause();
-    message("pausing after this step");
+    // On the CPU a step of micro-batches waits between two of them, its gradients kept.
+    const auto& t = session_->request().train;
+    message(t.device == "cpu" && t.accum_steps > 1 ? "pausing after this micro-batch"
+                                                   : "pausing after this step");
   }
 }
 

@@ -243,6 +243,11 @@ int64_t TrainingSession::unsaved_steps() const {
 
 bool TrainingSession::paused() const { return state() == SessionState::Paused; }
 
+int64_t TrainingSession::micro_batches_done() const {
+  std::lock_guard lock(mutex_);
+  return run_ ? run_->micro_batches_done() : 0;
+}
+
 void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::string>* messages) {
   std::lock_guard lock(mutex_);
   metrics->insert(metrics->end(), new_metrics_.begin(), new_metrics_.end());

@@ -63,6 +63,8 @@ class TrainingSession {
   // Steps the trainer has taken since the last save (or since the step it resumed at).
   int64_t unsaved_steps() const;
   bool paused() const;
+  // On the CPU, the micro-batches of the step under way that are done (0 between steps).
+  int64_t micro_batches_done() const;
 
   // UI thread: what arrived since the last call. Snapshots whose pictures have landed join
   // the history here; the check never waits.

@@ -50,6 +50,12 @@ std::vector<double> parse_ratio_list(const std::string& text) {
   return ratios;
 }
 
+std::string step_shape(const SweepStatus& status) {
+  if (status.accum_steps <= 1) return "";
+  return " (" + std::to_string(status.accum_steps) + " micro-batches of " +
+         std::to_string(status.batch) + ")";
+}
+
 namespace {
 std::string run_dir(const SweepOptions& o, double ratio) {
   char name[32];
@@ -136,7 +142,17 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
   double tail_sum = 0;
   int64_t tail_count = 0;
   const auto start = std::chrono::steady_clock::now();
-  SweepStatus s{index, o.ratios.size(), ratio, "training", trainer->current_step(), total, 0.0};
+  SweepStatus s{index,
+                o.ratios.size(),
+                ratio,
+                "training",
+                trainer->current_step(),
+                total,
+                0.0,
+                trainer->train_config().batch,
+                trainer->train_config().accum_steps};
+  // A long step of micro-batches (a big recipe on the CPU) stops between two of them.
+  trainer->set_between_micro_batches([stop] { return !stop.stop_requested(); });
   const auto report = [&](const StepMetrics& m) {
     if (!m.nonfinite && m.step > total - tail) {
       tail_sum += m.loss;

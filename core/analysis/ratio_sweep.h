@@ -56,13 +56,19 @@ struct SweepStatus {
   std::string phase;  // "training", "scoring", "references", "done"
   int64_t step = 0, steps = 0;
   double loss = 0.0;
+  // Each step as trained: a recipe's batch that does not fit at once on the device is split
+  // into micro-batches (the same images per step).
+  int64_t batch = 0, accum_steps = 1;
 };
 using SweepStatusFn = std::function<void(const SweepStatus&)>;
+// " (32 micro-batches of 128)" for a split step, else "".
+std::string step_shape(const SweepStatus& status);
 
 // Trains and scores every ratio not yet finished in `out` (a finished run keeps its
 // result.json; a stopped one resumes from its last.safetensors), then writes
-// <out>/sweep.json and <out>/sweep.png. Stops between steps when `stop` is requested,
-// saving the current run so the next call continues it.
+// <out>/sweep.json and <out>/sweep.png. Stops between steps (on the CPU, between
+// micro-batches) when `stop` is requested, saving the current run so the next call
+// continues it.
 SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status = {},
                       std::stop_token stop = {});
 

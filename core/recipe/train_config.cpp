@@ -93,7 +93,7 @@ void TrainConfig::validate() const {
     }
   };
   count(batch, 1, 1 << 16, "batch");
-  count(accum_steps, 1, 1 << 12, "accum_steps");
+  count(accum_steps, 1, kMaxAccumSteps, "accum_steps");
   count(ranks, 1, 1 << 16, "ranks");
   count(total_steps, 1, int64_t{1} << 40, "total_steps");
   count(warmup_steps, 0, int64_t{1} << 40, "warmup_steps");

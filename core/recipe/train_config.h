@@ -10,6 +10,9 @@
 namespace mae {
 
 struct TrainConfig {
+  // The most micro-batches one optimizer step may take (ViT-H/14's recipe split to batch 1).
+  static constexpr int64_t kMaxAccumSteps = int64_t{1} << 12;
+
   std::string data = "fashion-mnist";
   int64_t batch = 64;          // per rank and optimizer micro-step
   int64_t accum_steps = 1;     // micro-batches per optimizer step

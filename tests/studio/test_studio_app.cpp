@@ -1645,3 +1645,26 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   CHECK(watching_height < form_height / 2);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a step of many micro-batches shows how far it is, and Pause waits inside it") {
+  // ViT-B/16's recipe on this CPU trains as 32 micro-batches of half a minute each: the
+  // first step showed nothing for a quarter of an hour, and Pause or Stop waited for its end.
+  LaunchedApp launched("mae-studio-test-micro-batches");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.form.batch = 2;
+  s.form.accum_steps = 1024;
+  s.form.steps = 3;
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.micro_batches_done() > 0; }));
+  CHECK_FALSE(s.have_metrics);
+  app.toggle_pause();
+  CHECK(s.status == "pausing after this micro-batch");
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Paused; }));
+  CHECK_FALSE(s.have_metrics);  // paused inside the first step
+  CHECK(app.micro_batches_done() > 0);
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Stopped; }));
+  CHECK(app.micro_batches_done() == 0);
+  CHECK_FALSE(s.have_metrics);
+}
