@@ -166,7 +166,12 @@ StepOutputs Trainer::device_step(const StepInputs& in) {
 bool Trainer::carry_on_after(int64_t done) {
   if (train_.device != "cpu") return true;  // queued, not run: nothing to wait for
   micro_batches_done_ = done;
-  return !between_micro_batches_ || between_micro_batches_();
+  if (!between_micro_batches_) return true;
+  // A save or a pause in there is not the step's time: its ms and images/s leave it out.
+  const auto before = std::chrono::steady_clock::now();
+  const bool carry_on = between_micro_batches_();
+  time_outside_step_ += std::chrono::steady_clock::now() - before;
+  return carry_on;
 }
 
 // On the CPU the loader's batches come normalized. On a GPU they come as pinned pixels, or
@@ -250,13 +255,15 @@ std::vector<StepMetrics> Trainer::step() {
     micro_batches_done_ = 0;
     if (!out.loss.defined()) {  // abandoned part way: the same batches make the next try
       next_inputs_ = std::move(in);
+      time_outside_step_ = {};
       return collect(/*wait_all=*/false);
     }
   }
   m.graphed = graph_ != nullptr;
   ++step_;
   m.step = step_;
-  pending_.push_back({m, start, DeviceReadback({out.loss, out.found_inf})});
+  const auto started = start + std::exchange(time_outside_step_, {});
+  pending_.push_back({m, started, DeviceReadback({out.loss, out.found_inf})});
   // On a GPU the step is only queued so far: the next batch is loaded and its copy queued
   // while the device works, before anything waits for a loss.
   if (!comm_) prefetch_next_inputs();

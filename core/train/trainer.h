@@ -159,6 +159,7 @@ class Trainer {
   std::atomic<bool> stop_requested_{false};
   std::function<bool()> between_micro_batches_;
   std::atomic<int64_t> micro_batches_done_{0};
+  std::chrono::steady_clock::duration time_outside_step_{};  // in between_micro_batches_
 };
 
 // How a run reads its data: pictures decoded once, shrunk to the crop-faithful size for
