@@ -77,7 +77,7 @@ int64_t StudioApp::memory_free_for_new_run(const TrainConfig& train) {
   // the memory again then.
   if (session_ && !session_->active() && session_->request().train.device == train.device) {
     const auto& ended = session_->request();
-    bytes += estimate_training_memory(ended.model, ended.train).fixed_bytes;
+    bytes += estimate_training_memory(ended.model, ended.train).state_bytes;
   }
   return bytes;
 }

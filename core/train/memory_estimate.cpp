@@ -2,8 +2,10 @@
 // per token and channel the LayerNorm inputs and outputs, q, k and v, the attention output,
 // the projection and residuals (8), and three tensors of the MLP's width (fc1's output,
 // GELU's slope and output); per head the attention probabilities; per image a few copies of
-// the input (pixels, normalised, the patch targets). Measured on this project's CPU build
-// (mae bench --steps 1 --warmup 1, peak resident memory, 2 batch sizes each), in MiB per image:
+// the input (pixels, normalised, the patch targets); and the step's whole input, all of its
+// micro-batches (the app's ViT-B/16 run as 32 x 128 peaked 2 GiB over the estimate without).
+// Measured on this project's CPU build (mae bench --steps 1 --warmup 1, peak resident memory, 2
+// batch sizes each), in MiB per image:
 //   fmnist-tiny 1.59 (estimate 1.68), rgb-small 3.66 (3.44), ViT-B/16 110 (128);
 //   ViT-B/16 under bf16 autocast 65 (77): bf16 keeps about 0.6 of fp32's bytes.
 #include "train/memory_estimate.h"
@@ -43,15 +45,18 @@ TrainingMemory estimate_training_memory(const MaeConfig& model, const TrainConfi
   TrainingMemory m;
   // Weights, gradients and AdamW's two moments in fp32; under autocast the bf16 copies too.
   const double weight_bytes = autocasts(train) ? 18.0 : 16.0;
-  m.fixed_bytes = static_cast<int64_t>(weight_bytes * model.parameter_count());
+  m.state_bytes = static_cast<int64_t>(weight_bytes * model.parameter_count());
+  const int64_t held_steps = train.device == "cpu" ? 1 : 2;  // a GPU prefetches the next
+  m.step_input_bytes = static_cast<int64_t>(
+      static_cast<double>(held_steps * train.batch * train.accum_steps) * pixels * 4.0);
   m.per_image_bytes = static_cast<int64_t>(activations * bytes_per_activation + 8.0 * pixels * 4.0);
   return m;
 }
 
 int64_t largest_fitting_batch(const TrainingMemory& memory, int64_t available) {
   const auto usable = static_cast<int64_t>(0.9 * static_cast<double>(available));
-  if (memory.per_image_bytes <= 0 || usable <= memory.fixed_bytes) return 0;
-  return (usable - memory.fixed_bytes) / memory.per_image_bytes;
+  if (memory.per_image_bytes <= 0 || usable <= memory.fixed_bytes()) return 0;
+  return (usable - memory.fixed_bytes()) / memory.per_image_bytes;
 }
 
 std::string format_bytes(int64_t bytes) {
