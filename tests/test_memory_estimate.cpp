@@ -112,4 +112,9 @@ TEST_CASE("the trainer refuses a batch the machine cannot hold, before allocatin
   REQUIRE(key == "MemTotal:");
   CHECK(memory_available("cpu") > 0);
   CHECK(memory_available("cpu") <= total_kib * 1024);
+  // CPU ranks on one host share it; each GPU rank has its own device.
+  const auto whole = static_cast<double>(memory_available("cpu"));
+  CHECK(static_cast<double>(memory_for_one_rank("cpu", 4)) ==
+        doctest::Approx(whole / 4).epsilon(0.1));
+  CHECK(memory_for_one_rank("cpu", 0) > 0);
 }

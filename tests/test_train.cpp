@@ -327,8 +327,10 @@ TEST_CASE(
   callbacks.on_step = [&](const StepMetrics& m) { steps = m.step; };
   TrainingRun run(std::make_unique<Trainer>(small_model(), config, data), callbacks);
   run.start();
+  // Generous: a 2-core machine busy with other tests runs these small steps many times slower.
   const auto wait_for = [](auto done) {
-    for (int i = 0; i < 20000 && !done(); ++i)
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    while (!done() && std::chrono::steady_clock::now() < give_up)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return done();
   };
@@ -344,14 +346,13 @@ TEST_CASE(
   CHECK(run.state() == RunState::Paused);
   CHECK(run.micro_batches_done() == done_when_paused);  // the step waits where it was
   run.request_resume();
-  REQUIRE(wait_for([&] { return steps >= 1 && run.micro_batches_done() > 0; }));
-  const int64_t steps_at_stop = steps;
+  REQUIRE(wait_for([&] { return run.micro_batches_done() > done_when_paused; }));
   run.request_stop();
   run.wait();
   CHECK(run.state() == RunState::Stopped);
   CHECK(run.micro_batches_done() == 0);
-  CHECK(steps == steps_at_stop);  // the step under way was abandoned, not finished
-  CHECK(run.unsaved_steps() == steps);
+  CHECK(steps == 0);  // the step under way was abandoned, not finished
+  CHECK(run.unsaved_steps() == 0);
 }
 
 TEST_CASE("each step runs on the intra-op threads the run's callback asks for, 0 keeping them") {

@@ -65,7 +65,22 @@ struct RankPlace {
   std::shared_ptr<Communicator> comm;
   bool writes() const { return !comm || comm->rank() == 0; }
   int world() const { return comm ? comm->world() : 1; }
+  int local_ranks() const { return comm ? comm->layout().local_world : 1; }
 };
+
+// Every rank must train the same micro-batches, or their steps would not line up: rank 0's
+// split of the recipe's batch is everyone's (free memory read at slightly different moments
+// could split it differently). A rank that cannot hold it then says so.
+TrainConfig rank_zero_split(TrainConfig t, Communicator& comm) {
+  std::vector<at::Tensor> split{
+      at::tensor({t.batch, t.accum_steps}, at::TensorOptions().dtype(at::kLong))
+          .to(at::Device(resolve_device(t.device)))};
+  comm.broadcast(split, 0, "agreeing on the micro-batch split");
+  const auto agreed = split.front().cpu();
+  t.batch = agreed[0].item<int64_t>();
+  t.accum_steps = agreed[1].item<int64_t>();
+  return t;
+}
 
 // Opens the data with the trainer's options, printing the data stage as it goes, and runs
 // the first pass (decoding every file once into the cache) before the first step.
@@ -126,19 +141,26 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   t.loader_workers = a.workers;
   t.ranks = place.world();
   if (a.batch <= 0) {
-    // The recipe's batch, as micro-batches that fit: the same images per step. A batch the
-    // user chose is theirs, and is refused below when it does not fit.
-    const auto fitted = fit_micro_batch(r.model, t, memory_available(resolve_device(t.device)));
+    // The recipe's batch is the paper's images per step, shared by the ranks (ViT-B/16: 4096
+    // over 64 GPUs), so that the step and its lr are the recipe's on any number of ranks.
+    t.batch = std::max<int64_t>(1, t.batch / place.world());
+    // As micro-batches that fit: the same images per step. A batch the user chose is theirs,
+    // and is refused below when it does not fit.
+    auto fitted = fit_micro_batch(r.model, t, memory_for_one_rank(t.device, place.local_ranks()));
+    if (place.comm) fitted = rank_zero_split(fitted, *place.comm);
     if (fitted.batch != t.batch && place.writes())
       std::fprintf(stderr,
-                   "note: the recipe's batch of %lld does not fit at once on this device; it "
-                   "trains as %lld micro-batches of %lld (--batch and --accum choose)\n",
-                   static_cast<long long>(t.batch), static_cast<long long>(fitted.accum_steps),
+                   "note: %lld images per step%s do not fit at once on this device; they "
+                   "train as %lld micro-batches of %lld (--batch and --accum choose)\n",
+                   static_cast<long long>(t.batch),
+                   place.comm ? " and rank (the recipe's batch over the ranks)" : "",
+                   static_cast<long long>(fitted.accum_steps),
                    static_cast<long long>(fitted.batch));
     t = fitted;
   }
   if (place.writes()) std::fprintf(stderr, "recipe: %s\n", describe_recipe(r.model, t).c_str());
-  require_training_fits(r.model, t);  // before a photo folder's first pass, not after it
+  // Before a photo folder's first pass, not after it.
+  require_training_fits(r.model, t, place.local_ranks());
   auto dataset = open_training_data(r.model, t, !place.writes());
   return std::make_unique<Trainer>(r.model, t, dataset, place.comm);
 }
@@ -306,7 +328,8 @@ void add_train(CLI::App& app) {
                 "on a GPU, resize the crops there: the loader threads only copy each picture's "
                 "crop region (for photo folders on a machine short of CPU cores; on the CPU it "
                 "only moves the resize onto the training thread)");
-  cmd->add_option("--batch", args->batch, "images per micro-batch (default: the preset's)")
+  cmd->add_option("--batch", args->batch,
+                  "images per micro-batch and rank (default: the preset's batch over the ranks)")
       ->check(kCount);
   cmd->add_option("--accum", args->accum, "micro-batches per optimizer step")
       ->capture_default_str()

@@ -110,10 +110,20 @@ TrainConfig fit_micro_batch(const MaeConfig& model, TrainConfig train, int64_t a
   return split;
 }
 
-void require_training_fits(const MaeConfig& model, const TrainConfig& train) {
+int64_t memory_for_one_rank(const std::string& device, int local_ranks) {
+  const std::string resolved = resolve_device(device);
+  const int64_t free = memory_available(resolved);
+  return resolved == "cpu" ? free / std::max(1, local_ranks) : free;
+}
+
+void require_training_fits(const MaeConfig& model, const TrainConfig& train, int local_ranks) {
   const auto problem =
-      training_memory_problem(model, train, memory_available(resolve_device(train.device)));
-  if (!problem.empty()) throw std::runtime_error(problem);
+      training_memory_problem(model, train, memory_for_one_rank(train.device, local_ranks));
+  if (problem.empty()) return;
+  const bool shared = local_ranks > 1 && resolve_device(train.device) == "cpu";
+  throw std::runtime_error(problem + (shared ? " (for each of the " + std::to_string(local_ranks) +
+                                                   " ranks that share this host)"
+                                             : ""));
 }
 
 }  // namespace mae

@@ -43,9 +43,13 @@ std::string training_memory_problem(const MaeConfig& model, const TrainConfig& t
 // Unchanged when no such split fits; require_training_fits then says why.
 TrainConfig fit_micro_batch(const MaeConfig& model, TrainConfig train, int64_t available);
 
+// What one of `local_ranks` training processes on this host may count on: on the CPU they
+// share the machine's free memory, on GPUs each has its own.
+int64_t memory_for_one_rank(const std::string& device, int local_ranks);
+
 // Throws std::runtime_error with training_memory_problem()'s line when the run would not fit
-// in what train.device has free now.
-void require_training_fits(const MaeConfig& model, const TrainConfig& train);
+// in what train.device has free now, shared by `local_ranks` ranks on this host.
+void require_training_fits(const MaeConfig& model, const TrainConfig& train, int local_ranks = 1);
 
 // "310 MiB", "1.4 GiB", "20.5 TiB"
 std::string format_bytes(int64_t bytes);

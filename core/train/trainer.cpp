@@ -51,7 +51,8 @@ Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
   if (train_.batch <= 0 || train_.accum_steps <= 0 || train_.total_steps < 0)
     throw std::invalid_argument("batch, accumulation and steps must be positive");
   keep_count(model_config_.num_patches(), train_.mask_ratio);  // validates the ratio
-  require_training_fits(model_config_, train_);                // before anything large is allocated
+  // Before anything large is allocated; CPU ranks on one host share its memory.
+  require_training_fits(model_config_, train_, comm_ ? comm_->layout().local_world : 1);
   model_ = make_model(model_config_, train_.seed);
   model_->to(at::Device(train_.device));
   model_->train();
