@@ -61,7 +61,7 @@ class Trainer {
   void request_stop() { stop_requested_ = true; }
   // On the CPU, called on the training thread after each micro-batch of a step but the last:
   // the place to save, pause or stop inside a long step (ViT-B/16's first step on this CPU
-  // is 32 micro-batches of half a minute each). Returning false abandons the step: the
+  // is 32 micro-batches of about a minute each). Returning false abandons the step: the
   // weights, the optimizer and the step count stay, and the next step() takes the same
   // batches again, so the run goes on as if it had not been interrupted.
   void set_between_micro_batches(std::function<bool()> carry_on) {

@@ -1647,7 +1647,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
 }
 
 TEST_CASE("a step of many micro-batches shows how far it is, and Pause waits inside it") {
-  // ViT-B/16's recipe on this CPU trains as 32 micro-batches of half a minute each: the
+  // ViT-B/16's recipe on this CPU trains as 32 micro-batches of about a minute each: the
   // first step showed nothing for a quarter of an hour, and Pause or Stop waited for its end.
   LaunchedApp launched("mae-studio-test-micro-batches");
   auto& [dir, ui, renderer, app] = launched;
