@@ -24,6 +24,7 @@
 #include "dist/rank_layout.h"
 #include "io/checkpoint.h"
 #include "test_support.h"
+#include "weight_difference.h"
 
 namespace {
 
@@ -66,16 +67,7 @@ std::vector<double> losses(const std::string& run) {
   return out;
 }
 
-// The largest difference between two runs' weights. The attention key bias is reported
-// apart: adding a constant to every key of a query shifts all of that query's logits
-// equally, which softmax ignores, so its exact gradient is zero. What reaches it is rounding
-// noise (1e-10), which AdamW divides by its own square root and turns into steps of about
-// the lr; two runs that sum in a different order diverge there and only there.
-struct WeightDifference {
-  double worst = 0.0;
-  double worst_key_bias = 0.0;
-};
-
+// The largest difference between two runs' weights.
 WeightDifference weight_difference(const std::string& a, const std::string& b) {
   const auto wa = mae::read_checkpoint(a + "/last.safetensors").content;
   const auto wb = mae::read_checkpoint(b + "/last.safetensors").content;
@@ -85,14 +77,7 @@ WeightDifference weight_difference(const std::string& a, const std::string& b) {
     if (name.rfind("optimizer.", 0) == 0) continue;
     const at::Tensor* other = wb.find(name);
     REQUIRE_MESSAGE(other, name);
-    auto diff = (tensor.to(at::kDouble) - other->to(at::kDouble)).abs();
-    if (name.ends_with(".qkv.bias")) {
-      const int64_t width = diff.size(0) / 3;
-      d.worst_key_bias =
-          std::max(d.worst_key_bias, diff.narrow(0, width, width).max().item<double>());
-      diff = at::cat({diff.narrow(0, 0, width), diff.narrow(0, 2 * width, width)});
-    }
-    d.worst = std::max(d.worst, diff.max().item<double>());
+    d.add(name, tensor, *other);
     ++compared;
   }
   REQUIRE(compared > 10);

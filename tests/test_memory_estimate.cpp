@@ -37,17 +37,22 @@ TEST_CASE("the memory estimate per image stays within 20 % of measured peaks") {
   CHECK(estimated_mib_per_image("rgb-small", false) == doctest::Approx(3.66).epsilon(0.2));
   CHECK(estimated_mib_per_image("vit-b16", false) == doctest::Approx(110).epsilon(0.2));
   CHECK(estimated_mib_per_image("vit-b16", true) == doctest::Approx(65).epsilon(0.2));
-  // The fixed part: the weights with their gradients and AdamW's two moments, and the step's
-  // input batches as floats, all of its micro-batches (and on a GPU the next step's too).
+  // The fixed part: the weights with their gradients and AdamW's two moments, and the input
+  // batches held beyond the micro-batch's own: on a GPU the step's and the next step's, with
+  // ranks the step's, in one CPU process none (each micro-batch is loaded in its turn).
   auto r = preset_recipe("vit-b16");
   r.train.device = "cpu";
   r.train.batch = 128;
   r.train.accum_steps = 32;
   const auto memory = estimate_training_memory(r.model, r.train);
   CHECK(memory.state_bytes == static_cast<int64_t>(16 * r.model.parameter_count()));
-  CHECK(memory.step_input_bytes == int64_t{4096} * 3 * 224 * 224 * 4);
+  CHECK(memory.step_input_bytes == 0);
+  const int64_t step_floats = int64_t{4096} * 3 * 224 * 224 * 4;
+  r.train.ranks = 2;
+  CHECK(estimate_training_memory(r.model, r.train).step_input_bytes == step_floats);
+  r.train.ranks = 1;
   r.train.device = "cuda";
-  CHECK(estimate_training_memory(r.model, r.train).step_input_bytes == 2 * memory.step_input_bytes);
+  CHECK(estimate_training_memory(r.model, r.train).step_input_bytes == 2 * step_floats);
 }
 
 TEST_CASE("a run that does not fit says what it needs and which batch would fit") {
@@ -80,8 +85,7 @@ TEST_CASE("a recipe's batch that does not fit is split into micro-batches of the
   const int64_t free = int64_t{20} << 30;
   const auto split = fit_micro_batch(r.model, r.train, free);
   CHECK(split.batch * split.accum_steps == 4096);  // the same images per step, so the same lr
-  // The largest power of two under what fits at 20 GiB beside the step's 2.4 GiB of input.
-  CHECK(split.batch == 64);
+  CHECK(split.batch == 128);  // the largest power of two under what fits at 20 GiB
   CHECK(training_memory_problem(r.model, split, free).empty());
   CHECK(split.peak_lr() == r.train.peak_lr());
   // A run that fits is left as it is; one that fits nowhere too, for the guard to refuse.

@@ -172,8 +172,9 @@ BatchLoader::Built BatchLoader::build(int64_t step) {
   for (int64_t j = config_.shard_index * slice; j < (config_.shard_index + 1) * slice; ++j) {
     const int64_t global = step * config_.batch + j;
     images.push_back(load_with_fallback(global % n, global / n));
-    std::mt19937_64 rng(
-        mix_seed(config_.seed, static_cast<uint64_t>(step), static_cast<uint64_t>(j) + 1));
+    // Drawn from the sample's place in the stream, not its place in a batch: micro-batches
+    // of B/K images then crop exactly as batches of B do, and ranks as one process.
+    std::mt19937_64 rng(mix_seed(config_.seed, 0x63726f70ULL, static_cast<uint64_t>(global)));
     boxes.push_back(
         sample_crop(images.back().source_h, images.back().source_w, config_.augment, rng));
   }

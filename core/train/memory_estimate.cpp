@@ -2,8 +2,8 @@
 // per token and channel the LayerNorm inputs and outputs, q, k and v, the attention output,
 // the projection and residuals (8), and three tensors of the MLP's width (fc1's output,
 // GELU's slope and output); per head the attention probabilities; per image a few copies of
-// the input (pixels, normalised, the patch targets); and the step's whole input, all of its
-// micro-batches (the app's ViT-B/16 run as 32 x 128 peaked 2 GiB over the estimate without).
+// the input (pixels, normalised, the patch targets); and on a GPU or with ranks the step's
+// whole input, all of its micro-batches, loaded before the first runs.
 // Measured on this project's CPU build (mae bench --steps 1 --warmup 1, peak resident memory, 2
 // batch sizes each), in MiB per image:
 //   fmnist-tiny 1.59 (estimate 1.68), rgb-small 3.66 (3.44), ViT-B/16 110 (128);
@@ -46,7 +46,9 @@ TrainingMemory estimate_training_memory(const MaeConfig& model, const TrainConfi
   // Weights, gradients and AdamW's two moments in fp32; under autocast the bf16 copies too.
   const double weight_bytes = autocasts(train) ? 18.0 : 16.0;
   m.state_bytes = static_cast<int64_t>(weight_bytes * model.parameter_count());
-  const int64_t held_steps = train.device == "cpu" ? 1 : 2;  // a GPU prefetches the next
+  // One CPU process loads each micro-batch in its turn (its inputs are in per_image_bytes);
+  // ranks load a step's micro-batches at once, and one GPU the next step's too.
+  const int64_t held_steps = train.ranks > 1 ? 1 : train.device == "cpu" ? 0 : 2;
   m.step_input_bytes = static_cast<int64_t>(
       static_cast<double>(held_steps * train.batch * train.accum_steps) * pixels * 4.0);
   m.per_image_bytes = static_cast<int64_t>(activations * bytes_per_activation + 8.0 * pixels * 4.0);

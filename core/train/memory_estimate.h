@@ -17,9 +17,10 @@ namespace mae {
 // the CPU (fmnist-tiny, rgb-small, ViT-B/16; fp32 and bf16).
 struct TrainingMemory {
   int64_t state_bytes = 0;  // weights, gradients, AdamW moments: what an ended run still holds
-  // Every micro-batch of a step is loaded before the first one runs (a CUDA graph needs them
-  // all in place), and on a GPU the next step's while this one runs: ViT-B/16's 4096 images
-  // are 2.4 GiB each time.
+  // On a GPU every micro-batch of a step is loaded before the first one runs (a CUDA graph
+  // needs them all in place), and the next step's while this one runs: ViT-B/16's 4096
+  // images are 2.4 GiB each time. Ranks load one step's at once; one CPU process, each
+  // micro-batch in its turn.
   int64_t step_input_bytes = 0;
   int64_t per_image_bytes = 0;  // of a micro-batch: activations kept for backward, copies
   int64_t fixed_bytes() const { return state_bytes + step_input_bytes; }
@@ -37,8 +38,7 @@ std::string training_memory_problem(const MaeConfig& model, const TrainConfig& t
                                     int64_t available);
 
 // A recipe's run as it fits in `available` bytes: unchanged when it fits, else split into
-// more micro-batches of the largest power of two that fits and divides the images per step
-// (whose input batches are held whatever the split),
+// more micro-batches of the largest power of two that fits and divides the images per step,
 // which keeps the step's images, its lr and its result the same (MAE has no batch norm).
 // Unchanged when no such split fits; require_training_fits then says why.
 TrainConfig fit_micro_batch(const MaeConfig& model, TrainConfig train, int64_t available);

@@ -21,13 +21,16 @@
 
 namespace mae {
 
-at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t batch,
-                           int64_t step, int64_t micro, int64_t rank) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(mix_seed(
-      train.seed, static_cast<uint64_t>(step), 0x6d61736bULL + static_cast<uint64_t>(micro)));
-  auto all = strategy_noise(train.mask_strategy, batch * train.ranks, model.grid_h(),
-                            model.grid_w(), train.mask_ratio, gen);
-  return train.ranks == 1 ? all : all.narrow(0, rank * batch, batch).contiguous();
+at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t step) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(
+      mix_seed(train.seed, static_cast<uint64_t>(step), 0x6d61736bULL));
+  return strategy_noise(train.mask_strategy, train.accum_steps * train.ranks * train.batch,
+                        model.grid_h(), model.grid_w(), train.mask_ratio, gen);
+}
+
+at::Tensor micro_batch_noise(const at::Tensor& step_noise, const TrainConfig& train, int64_t micro,
+                             int64_t rank) {
+  return step_noise.narrow(0, (micro * train.ranks + rank) * train.batch, train.batch);
 }
 
 DataOptions training_data_options(const MaeConfig& model, const TrainConfig& train) {
@@ -144,15 +147,22 @@ at::Tensor Trainer::micro_batch_loss(const at::Tensor& images, const at::Tensor&
 }
 
 StepOutputs Trainer::device_step(const StepInputs& in) {
+  return device_step([&in](int64_t micro) {
+    const auto i = static_cast<size_t>(micro);
+    return std::pair{in.images[i], in.noise[i]};
+  });
+}
+
+StepOutputs Trainer::device_step(const MicroBatchSource& micro_batch) {
   const double share = 1.0 / static_cast<double>(train_.accum_steps);
   StepOutputs out;
-  out.loss = at::zeros({}, in.images.front().options().dtype(at::kFloat));
-  for (size_t micro = 0; micro < in.images.size(); ++micro) {
-    const auto loss = micro_batch_loss(in.images[micro], in.noise[micro]);
+  for (int64_t micro = 0; micro < train_.accum_steps; ++micro) {
+    const auto [images, noise] = micro_batch(micro);
+    if (!out.loss.defined()) out.loss = at::zeros({}, images.options().dtype(at::kFloat));
+    const auto loss = micro_batch_loss(images, noise);
     out.loss.add_(loss.detach().to(at::kFloat), share);
     (loss * share).backward();
-    const auto done = static_cast<int64_t>(micro) + 1;
-    if (done < static_cast<int64_t>(in.images.size()) && !carry_on_after(done)) {
+    if (micro + 1 < train_.accum_steps && !carry_on_after(micro + 1)) {
       optimizer_->zero_grad();
       return {};
     }
@@ -178,20 +188,22 @@ bool Trainer::carry_on_after(int64_t done) {
 // On the CPU the loader's batches come normalized. On a GPU they come as pinned pixels, or
 // as packed crop regions, which cross the bus on a side stream with the mask noise and are
 // resized (crops) and normalized there; packed crops on the CPU are resized here too.
-StepInputs Trainer::load_inputs(int64_t step) {
+StepInputs Trainer::load_inputs(int64_t step, int64_t first_micro, int64_t count) {
   const bool crops = train_.crops_on_device;
   std::vector<at::Tensor> host;
   std::vector<PackedCrops> packed;
-  for (int64_t micro = 0; micro < train_.accum_steps; ++micro) {
+  for (int64_t micro = first_micro; micro < first_micro + count; ++micro) {
     if (crops) {
       packed.push_back(loader_->next_crops());
       host.push_back(packed.back().pixels);
     } else {
       host.push_back(loader_->next());
     }
-    const int64_t images =
-        crops ? static_cast<int64_t>(packed.back().regions.size()) : host.back().size(0);
-    host.push_back(step_mask_noise(train_, model_config_, images, step, micro, rank()));
+    if (step_noise_step_ != step) {  // drawn once for all micro-batches of the step
+      step_noise_ = step_mask_noise(train_, model_config_, step);
+      step_noise_step_ = step;
+    }
+    host.push_back(micro_batch_noise(step_noise_, train_, micro, rank()));
   }
   const auto on_device = upload_behind_current_stream(host, train_.device);
   StepInputs in;
@@ -213,10 +225,27 @@ StepInputs Trainer::load_inputs(int64_t step) {
 void Trainer::prefetch_next_inputs() {
   if (train_.device == "cpu" || done()) return;
   try {
-    next_inputs_ = load_inputs(step_);
+    next_inputs_ = load_inputs(step_, 0, train_.accum_steps);
   } catch (...) {
     prefetch_error_ = std::current_exception();
   }
+}
+
+StepInputs Trainer::take_inputs() {
+  if (prefetch_error_) std::rethrow_exception(std::exchange(prefetch_error_, nullptr));
+  StepInputs in =
+      next_inputs_ ? std::move(*next_inputs_) : load_inputs(step_, 0, train_.accum_steps);
+  next_inputs_.reset();
+  return in;
+}
+
+// Each micro-batch is loaded when its turn comes and let go after its backward: a step of
+// ViT-B/16's 4096 images holds one micro-batch of them, not 2.4 GiB, and starts at once.
+StepOutputs Trainer::cpu_step() {
+  return device_step([this](int64_t micro) {
+    auto in = load_inputs(step_, micro, 1);
+    return std::pair{std::move(in.images.front()), std::move(in.noise.front())};
+  });
 }
 
 StepOutputs Trainer::launch(const StepInputs& in) {
@@ -249,13 +278,10 @@ std::vector<StepMetrics> Trainer::step() {
   if (comm_) {
     out = data_parallel_step(&m);
   } else {
-    if (prefetch_error_) std::rethrow_exception(std::exchange(prefetch_error_, nullptr));
-    StepInputs in = next_inputs_ ? std::move(*next_inputs_) : load_inputs(step_);
-    next_inputs_.reset();
-    out = launch(in);
+    out = train_.device == "cpu" ? cpu_step() : launch(take_inputs());
     micro_batches_done_ = 0;
-    if (!out.loss.defined()) {  // abandoned part way: the same batches make the next try
-      next_inputs_ = std::move(in);
+    if (!out.loss.defined()) {  // abandoned part way: taken again from its first batch
+      start_loader();
       time_outside_step_ = {};
       return collect(/*wait_all=*/false);
     }
@@ -319,7 +345,7 @@ StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
   const double share = 1.0 / static_cast<double>(train_.accum_steps);
   // All micro-batches are loaded even when one is non-finite, so that the next step's
   // batches stay those of its own step.
-  const StepInputs in = load_inputs(step_);
+  const StepInputs in = load_inputs(step_, 0, train_.accum_steps);
   for (int64_t micro = 0; micro < train_.accum_steps && finite; ++micro) {
     const auto loss = micro_batch_loss(in.images[static_cast<size_t>(micro)],
                                        in.noise[static_cast<size_t>(micro)]);

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "data/batch_loader.h"
 #include "data/dataset.h"
@@ -62,7 +63,7 @@ class Trainer {
   // On the CPU, called on the training thread after each micro-batch of a step but the last:
   // the place to save, pause or stop inside a long step (ViT-B/16's first step on this CPU
   // is 32 micro-batches of about a minute each). Returning false abandons the step: the
-  // weights, the optimizer and the step count stay, and the next step() takes the same
+  // weights, the optimizer and the step count stay, and the next step() loads the same
   // batches again, so the run goes on as if it had not been interrupted.
   void set_between_micro_batches(std::function<bool()> carry_on) {
     between_micro_batches_ = std::move(carry_on);
@@ -81,9 +82,8 @@ class Trainer {
   std::vector<StepMetrics> step();
   std::vector<StepMetrics> drain();
   bool done() const { return step_ >= train_.total_steps; }
-  // For a run that takes no more steps (stopped, finished): frees the batches it holds for the
-  // next step (on a GPU the prefetched ones, on the CPU an abandoned step's; ViT-B/16's 4096
-  // images are 2.4 GiB). Saving still works.
+  // For a run that takes no more steps (stopped, finished): frees the batches a GPU run
+  // prefetched for its next step (ViT-B/16's 4096 images are 2.4 GiB). Saving still works.
   void release_next_inputs() { next_inputs_.reset(); }
   // Atomic write of model + optimizer + configs + step. Waits for the steps in flight; their
   // metrics come with the next step() or drain().
@@ -121,14 +121,21 @@ class Trainer {
   StepMetrics resolve(PendingStep& pending);
   // One micro-batch's loss, under bf16 autocast where the run asks for it.
   at::Tensor micro_batch_loss(const at::Tensor& images, const at::Tensor& noise);
-  // This rank's batches and mask noise of optimizer step `step`, on the device.
-  StepInputs load_inputs(int64_t step);
+  // This rank's batches and mask noise of micro-batches [first_micro, first_micro + count)
+  // of optimizer step `step`, on the device.
+  StepInputs load_inputs(int64_t step, int64_t first_micro, int64_t count);
+  // A GPU step's inputs: the prefetched ones, or loaded now.
+  StepInputs take_inputs();
+  // A CPU step, its micro-batches loaded one at a time.
+  StepOutputs cpu_step();
   StepOutputs launch(const StepInputs& in);  // eager, captured now, or replayed
   StepOutputs data_parallel_step(StepMetrics* m);
   // Forward and backward of every micro-batch, the skip flag and the fused update, all queued
   // on the device with nothing read back: what a CUDA graph captures. On the CPU, empty
   // outputs (no loss) when between_micro_batches_ abandoned the step.
   StepOutputs device_step(const StepInputs& in);
+  using MicroBatchSource = std::function<std::pair<at::Tensor, at::Tensor>(int64_t micro)>;
+  StepOutputs device_step(const MicroBatchSource& micro_batch);  // images and mask noise
   // After `done` micro-batches of a CPU step: false when the step is to be abandoned.
   bool carry_on_after(int64_t done);
   void adopt_rank_zero_weights();
@@ -151,6 +158,8 @@ class Trainer {
   int64_t eager_steps_ = 0;
   std::unique_ptr<CapturedStep> graph_;
   std::optional<StepInputs> next_inputs_;  // on a GPU, the next step's, queued during this one
+  at::Tensor step_noise_;                  // step_mask_noise of step_noise_step_
+  int64_t step_noise_step_ = -1;
   std::exception_ptr prefetch_error_;
   std::deque<PendingStep> pending_;
   std::vector<StepMetrics> resolved_;  // came back during a save(), not yet handed out
@@ -172,10 +181,13 @@ DataOptions training_data_options(const MaeConfig& model, const TrainConfig& tra
 // pinned memory for a GPU (train.device resolved), or packed crops with crops_on_device.
 LoaderConfig training_loader_config(const MaeConfig& model, const TrainConfig& train);
 
-// Noise for the masks of optimizer step `step`, micro-batch `micro`: a pure function of the
-// seed, so evaluation and resume see the same masks. Rank r of R takes rows
-// [r, r + 1) * batch of the noise drawn for R x batch images.
-at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t batch,
-                           int64_t step, int64_t micro, int64_t rank = 0);
+// Noise for the masks of every image of optimizer step `step` over its micro-batches and
+// ranks, in the order the loader streams them: a pure function of the seed, so evaluation and
+// resume see the same masks, and K micro-batches of B/K images, or R ranks of B/R, cut the
+// noise one batch of B draws.
+at::Tensor step_mask_noise(const TrainConfig& train, const MaeConfig& model, int64_t step);
+// The rows of micro-batch `micro` on rank `rank`.
+at::Tensor micro_batch_noise(const at::Tensor& step_noise, const TrainConfig& train, int64_t micro,
+                             int64_t rank);
 
 }  // namespace mae
