@@ -216,13 +216,14 @@ void draw_training_panel(StudioApp& app) {
   const float total = static_cast<float>(std::max(1, f.steps));
   const SessionState state = app.run_state();
   char overlay[160];
+  // On the CPU a step of many micro-batches shows how far it has come.
+  const auto done = app.micro_batches_done();
   if (state == SessionState::Preparing && !s.data_stage.empty()) {
     ImGui::TextWrapped("data: %s", s.data_stage.c_str());
     ImGui::ProgressBar(-1.0f * static_cast<float>(ImGui::GetTime()), ImVec2(-1, 0),
                        "preparing data");
   } else if (!s.have_metrics) {
     // With accumulation the first step is many batches long: say so, and how far it is.
-    const auto done = app.micro_batches_done();
     if (done > 0)
       std::snprintf(overlay, sizeof overlay, "first step: %lld of %d micro-batches done",
                     static_cast<long long>(done), f.accum_steps);
@@ -235,8 +236,6 @@ void draw_training_panel(StudioApp& app) {
                        : f.accum_steps > 1 ? overlay
                                            : "waiting for the first batch");
   } else {
-    // On the CPU a step of many micro-batches shows how far it has come.
-    const auto done = app.micro_batches_done();
     char within[64] = "";
     if (done > 0)
       std::snprintf(within, sizeof within, "  step %lld: %lld/%d",

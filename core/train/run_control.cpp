@@ -131,8 +131,7 @@ void TrainingRun::serve_saves(const std::stop_token& stop) {
   }
 }
 
-bool TrainingRun::carry_on_inside_step(const std::stop_token& stop) {
-  save_pending();
+bool TrainingRun::wait_out_pause(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   const auto ending = [&] { return stop_requested_ || stop.stop_requested(); };
   if (pause_requested_ && !ending()) {
@@ -142,7 +141,7 @@ bool TrainingRun::carry_on_inside_step(const std::stop_token& stop) {
       changed_.wait(lock, stop, [&] {
         return !pause_requested_ || !save_requests_.empty() || stop_requested_;
       });
-      if (!save_requests_.empty()) {  // a save while paused writes the step before this one
+      if (!save_requests_.empty()) {
         lock.unlock();
         save_pending();
         lock.lock();
@@ -155,7 +154,12 @@ bool TrainingRun::carry_on_inside_step(const std::stop_token& stop) {
 
 void TrainingRun::loop(const std::stop_token& stop) {
   DeviceStreamScope stream(trainer_->train_config().device, /*urgent=*/false);
-  trainer_->set_between_micro_batches([this, stop] { return carry_on_inside_step(stop); });
+  // Between two micro-batches of a CPU step, saves are served and a pause waits with the
+  // step's gradients kept; a stop abandons the step.
+  trainer_->set_between_micro_batches([this, stop] {
+    save_pending();
+    return wait_out_pause(stop);
+  });
   auto snapshot = [&] {
     if (!callbacks_.on_snapshot) return;
     try {
@@ -199,19 +203,7 @@ void TrainingRun::loop(const std::stop_token& stop) {
       }();
       if (pausing)  // a paused run shows its last step, not the one before
         for (const auto& metrics : trainer_->drain()) report(metrics);
-      {
-        std::unique_lock lock(mutex_);
-        if (pause_requested_) {
-          state_ = RunState::Paused;
-          changed_.notify_all();
-          changed_.wait(lock, stop, [&] {
-            return !pause_requested_ || !save_requests_.empty() || stop_requested_;
-          });
-          if (stop.stop_requested() || stop_requested_) break;
-          if (pause_requested_) continue;  // woke for a save while paused
-          state_ = RunState::Running;
-        }
-      }
+      if (!wait_out_pause(stop)) break;
       if (callbacks_.threads_for_next_step)
         if (const int wanted = callbacks_.threads_for_next_step(); wanted > 0)
           set_intra_op_threads_here(wanted);

@@ -63,9 +63,9 @@ class TrainingRun {
   void loop(const std::stop_token& stop);
   void save_pending();
   void serve_saves(const std::stop_token& stop);
-  // Between two micro-batches of a CPU step: serves saves, waits out a pause with the step's
-  // gradients kept, and says false when the run is stopping (the step is then abandoned).
-  bool carry_on_inside_step(const std::stop_token& stop);
+  // Waits while a pause is requested (between steps, or between two micro-batches of a CPU
+  // step), writing the saves asked for meanwhile; false when the run is stopping.
+  bool wait_out_pause(const std::stop_token& stop);
   bool stopping(const std::stop_token& stop) const;
 
   std::unique_ptr<Trainer> trainer_;
