@@ -1,4 +1,4 @@
-// Why: see test_support.h. PNG chunks are assembled by hand (CRC-32 and an uncompressed
+// Why: PNG chunks are assembled by hand (CRC-32 and an uncompressed
 // zlib stream) so the tests do not depend on a second image library.
 #include "test_support.h"
 

@@ -1,4 +1,6 @@
-// Why: see local_ranks.h.
+// Why: the ranks are this binary started again with torchrun's variables, on a loopback port the
+// kernel picked, so they run the code path a torchrun launch runs; the parent waits for every
+// rank, so that Ctrl+C, which the terminal sends to them all, ends the run at a step they agree on.
 #include "local_ranks.h"
 
 #include <netinet/in.h>

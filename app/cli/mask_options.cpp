@@ -1,4 +1,5 @@
-// Why: see mask_options.h.
+// Why: one function adds the options to both commands and one resolves them against a checkpoint,
+// so their defaults cannot drift apart.
 #include "mask_options.h"
 
 #include "io/model_files.h"

@@ -1,4 +1,4 @@
-// Why: see analysis_jobs.h. The work itself is core's run_sweep and run_probe; this only
+// Why: the work itself is core's run_sweep and run_probe; this only
 // moves it off the UI thread and turns their callbacks into a status the panels read.
 #include "analysis_jobs.h"
 

@@ -1,4 +1,4 @@
-// Why: see file_kinds.h. Picture suffixes come from the data layer, which decides what it decodes.
+// Why: picture suffixes come from the data layer, which decides what it decodes.
 #include "file_kinds.h"
 
 #include <algorithm>

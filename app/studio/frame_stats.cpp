@@ -1,4 +1,5 @@
-// Why: see frame_stats.h.
+// Why: percentiles are taken from a sorted copy when a report is asked for, so recording a frame
+// stays one push.
 #include "frame_stats.h"
 
 #include <algorithm>

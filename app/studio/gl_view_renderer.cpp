@@ -1,4 +1,5 @@
-// Why: see gl_view_renderer.h.
+// Why: textures are cached by view version and style, and those a frame did not draw are freed at
+// its end, so a view is uploaded and rendered once and GPU memory does not grow with the history.
 #include "gl_view_renderer.h"
 
 #include <glad/gl.h>

@@ -1,4 +1,5 @@
-// Why: see image_view.h.
+// Why: versions come from one atomic counter, so views built on any thread never share one and the
+// GL side never shows a stale texture.
 #include "image_view.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,5 @@
-// Why: see inference_worker.h.
+// Why: one thread, and one slot per kind of request: a new request replaces the waiting one, so the
+// worker always works on the newest, and results wait in slots the UI takes without blocking.
 #include "inference_worker.h"
 
 #include <torch/utils.h>

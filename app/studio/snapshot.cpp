@@ -1,4 +1,5 @@
-// Why: see snapshot.h.
+// Why: queueing a snapshot and finishing it are split at the readback, so the trainer queues one
+// and picks it up a step later; make_snapshot does both for a model that is not training.
 #include "snapshot.h"
 
 #include <ATen/ATen.h>

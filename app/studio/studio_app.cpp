@@ -1,4 +1,5 @@
-// Why: see studio_app.h.
+// Why: actions change AppState and hand work to the worker threads without waiting on them; each
+// frame polls what they have finished, so no click waits for a model.
 #include "studio_app.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,5 @@
-// Why: see studio_options.h.
+// Why: CLI11 parses the options, so --help lists them and a bad value exits with a message; the
+// config folder follows XDG_CONFIG_HOME, as desktop programs do.
 #include "studio_options.h"
 
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-// Why: see system_file_dialog.h. The chooser writes the chosen path on its standard output
+// Why: the chooser writes the chosen path on its standard output
 // and exits 0; it exits 1 when cancelled. posix_spawn is safe in a threaded process.
 #include "system_file_dialog.h"
 

@@ -1,4 +1,6 @@
-// Why: see training_session.h.
+// Why: preparing the data and building the model run on the session's own thread at lower priority,
+// so neither blocks the UI; the callbacks only swap results into slots the UI takes under a short
+// lock.
 #include "training_session.h"
 
 #include <sys/resource.h>

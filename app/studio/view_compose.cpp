@@ -1,4 +1,4 @@
-// Why: see view_compose.h. Every constant mirrors one in shaders/image_view.frag.
+// Why: every constant mirrors one in shaders/image_view.frag.
 #include "view_compose.h"
 
 #include <ATen/ATen.h>

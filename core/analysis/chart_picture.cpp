@@ -1,4 +1,4 @@
-// Why: see chart_picture.h. stb_easy_font turns text into axis-aligned quads, which are
+// Why: stb_easy_font turns text into axis-aligned quads, which are
 // filled as rectangles; lines are thick Bresenham segments. Enough for readable figures.
 #include "analysis/chart_picture.h"
 

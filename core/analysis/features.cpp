@@ -1,4 +1,4 @@
-// Why: see features.h. Batches are assembled exactly as `mae eval` does, so a probe and an
+// Why: batches are assembled exactly as `mae eval` does, so a probe and an
 // evaluation of one checkpoint see the same pixels.
 #include "analysis/features.h"
 

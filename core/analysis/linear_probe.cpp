@@ -1,4 +1,4 @@
-// Why: see linear_probe.h. The classifier's gradient is written out (softmax regression
+// Why: the classifier's gradient is written out (softmax regression
 // needs no autograd), which keeps a probe of 60 000 features at a few seconds on two cores.
 #include "analysis/linear_probe.h"
 

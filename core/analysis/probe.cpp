@@ -1,4 +1,4 @@
-// Why: see probe.h. Feature extraction dominates the time, so progress is reported per
+// Why: feature extraction dominates the time, so progress is reported per
 // batch of it; the classifiers on cached features take seconds.
 #include "analysis/probe.h"
 

@@ -1,4 +1,4 @@
-// Why: see ratio_sweep.h. Each ratio trains with the preset's recipe and only the ratio
+// Why: each ratio trains with the preset's recipe and only the ratio
 // changed; all runs share the seed, so they see the same images, crops and order.
 #include "analysis/ratio_sweep.h"
 

@@ -1,4 +1,6 @@
-// Why: see augment.h.
+// Why: crops are resized with torch's antialiased bicubic filter, which matches PIL's bicubic
+// resize behind the authors' torchvision transforms; a batch's crops can also be packed into one
+// buffer, so that the training device resizes them.
 #include "data/augment.h"
 
 #include <ATen/ATen.h>

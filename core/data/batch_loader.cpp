@@ -1,4 +1,5 @@
-// Why: see batch_loader.h.
+// Why: seeds are mixed from (seed, step, position), never drawn in sequence, so any worker may
+// build any batch in any order and a batch is the same whoever builds it.
 #include "data/batch_loader.h"
 
 #include <ATen/ATen.h>

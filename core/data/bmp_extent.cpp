@@ -1,4 +1,4 @@
-// Why: see bmp_extent.h; the layout is Microsoft's BITMAPFILEHEADER followed by a
+// Why: the layout is Microsoft's BITMAPFILEHEADER followed by a
 // BITMAPCOREHEADER (12 bytes) or a BITMAPINFOHEADER or one of its extensions (40+ bytes).
 #include "data/bmp_extent.h"
 

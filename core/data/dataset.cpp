@@ -1,4 +1,4 @@
-// Why: see dataset.h; the one place that interprets a user's data argument.
+// Why: the one place that interprets a user's data argument.
 #include "data/dataset.h"
 
 #include <cstdio>

@@ -1,4 +1,4 @@
-// Why: see decoded_cache.h. The cache file is append-only pixel data; the index beside it
+// Why: the cache file is append-only pixel data; the index beside it
 // (JSON lines, written atomically) says which file each record came from. A crash can leave
 // records the index does not name: they are only wasted bytes, never misread.
 #include "data/decoded_cache.h"

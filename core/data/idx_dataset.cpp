@@ -1,4 +1,4 @@
-// Why: see idx_dataset.h. Gzip'd files are inflated by zlib with the same cap as plain ones,
+// Why: gzip'd files are inflated by zlib with the same cap as plain ones,
 // and the header's counts are bounded before they are multiplied.
 #include "data/idx_dataset.h"
 

@@ -1,4 +1,6 @@
-// Why: see image_folder.h.
+// Why: the cache is keyed by every file's size and time and by what the pixels depend on (channels,
+// size cap), so an edited folder or a new model size decodes again and an unchanged one starts at
+// once.
 #include "data/image_folder.h"
 
 #include <sys/stat.h>

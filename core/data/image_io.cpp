@@ -1,4 +1,6 @@
-// Why: see image_io.h.
+// Why: sizes are read from the file's header and checked against the limits before stb decodes (stb
+// refuses large images without a reason), and every picture becomes planar float with alpha over
+// white, the one form the model takes.
 #include "data/image_io.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Why: see stb_backend.h. Third-party code; compiled without our warning flags. Only the
+// Why: third-party code; compiled without our warning flags. Only the
 // PNG and BMP decoders are compiled in: stb's other decoders (PIC, PNM, TGA, PSD, GIF, HDR)
 // have known memory bugs and no photo folder needs them, and its JPEG decoder has undefined
 // behaviour on crafted Huffman tables (found by fuzz_image_decode), so JPEG goes to

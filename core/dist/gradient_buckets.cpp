@@ -1,4 +1,5 @@
-// Why: see gradient_buckets.h.
+// Why: backward's hooks may fire in any order, but every rank must issue the same collectives in
+// the same sequence, so a bucket is sent only once all buckets before it have been.
 #include "dist/gradient_buckets.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Why: see attention.h. Each step mirrors Block.forward and Attention.forward of the authors'
+// Why: each step mirrors Block.forward and Attention.forward of the authors'
 // timm blocks, so the recomputed encoder output can be checked against forward_encoder.
 #include "infer/attention.h"
 

@@ -1,4 +1,5 @@
-// Why: see colour_maps.h.
+// Why: both maps scale by the tensor's own largest value, so every picture uses its whole colour
+// range whatever the units of what it shows.
 #include "infer/colour_maps.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Why: see evaluate.h. Baselines run on the CPU with plain loops: they are reference
+// Why: baselines run on the CPU with plain loops: they are reference
 // numbers, not a hot path, and exactness matters more than speed.
 #include "infer/evaluate.h"
 

@@ -1,4 +1,4 @@
-// Why: see pipeline_trace.h. Token matrices are drawn as tokens x channels with a diverging
+// Why: token matrices are drawn as tokens x channels with a diverging
 // colour map (blue negative, red positive); patch sequences as patches in a row-major grid.
 #include "infer/pipeline_trace.h"
 

@@ -1,4 +1,6 @@
-// Why: see reconstruct.h.
+// Why: the work is queued on the model's device with nothing read back until asked, so the
+// inference worker never stalls a GPU stream; under norm_pix, hidden patches are shown with
+// statistics from visible patches only, so a view does not leak what it hides.
 #include "infer/reconstruct.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Why: see stage_readouts.h. The builders copy their numbers to plain vectors, so a readout
+// Why: the builders copy their numbers to plain vectors, so a readout
 // costs a few array reads per frame and may be called from any thread.
 #include "infer/stage_readouts.h"
 

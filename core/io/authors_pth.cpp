@@ -1,4 +1,5 @@
-// Why: see authors_pth.h.
+// Why: depth and widths come from the tensor shapes and head counts from the paper's widths (shapes
+// do not show them), so any of the published models opens without a config.
 #include "io/authors_pth.h"
 
 #include <cmath>

@@ -1,4 +1,5 @@
-// Why: see checkpoint.h.
+// Why: the configs are JSON in the safetensors metadata, so one file holds the weights and
+// everything needed to rebuild the model and resume the run.
 #include "io/checkpoint.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,5 @@
-// Why: see checkpoint_file.h.
+// Why: both checkpoint readers open and read through these two functions, so a file's faults are
+// reported in one wording, as a CheckpointError naming the file.
 #include "io/checkpoint_file.h"
 
 #include "io/safetensors.h"

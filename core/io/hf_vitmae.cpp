@@ -1,4 +1,5 @@
-// Why: see hf_vitmae.h.
+// Why: renames are tables (per block and whole names) and the fused qkv is split and joined by
+// rows, so each direction is the other's inverse and a round trip is exact.
 #include "io/hf_vitmae.h"
 
 #include <ATen/ATen.h>

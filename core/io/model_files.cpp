@@ -1,4 +1,6 @@
-// Why: see model_files.h.
+// Why: the format is told by the file's first bytes where it can be (a zip archive), by a folder's
+// config.json, and by the suffix otherwise, and every message names the file whichever reader
+// failed.
 #include "io/model_files.h"
 
 #include <filesystem>

@@ -1,4 +1,6 @@
-// Why: see safetensors.h.
+// Why: the header's size and depth are capped before it is parsed, and every tensor's range is
+// checked against the file's size, so a hostile header can make us neither allocate nor read out of
+// bounds.
 #include "io/safetensors.h"
 
 #include <ATen/ATen.h>

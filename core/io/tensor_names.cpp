@@ -1,4 +1,4 @@
-// Why: see tensor_names.h. One pass over the name, linear in its length.
+// Why: one pass over the name, linear in its length.
 #include "io/tensor_names.h"
 
 #include "io/safetensors.h"

@@ -1,4 +1,4 @@
-// Why: see torch_pickle.h. Opcode meanings follow Python's pickletools documentation.
+// Why: opcode meanings follow Python's pickletools documentation.
 #include "io/torch_pickle.h"
 
 #include <ATen/ATen.h>

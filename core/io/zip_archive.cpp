@@ -1,4 +1,4 @@
-// Why: see zip_archive.h. Formats per PKWARE's APPNOTE: local headers, central directory,
+// Why: formats per PKWARE's APPNOTE: local headers, central directory,
 // end-of-central-directory record; zip64 is refused with a clear message. Every offset and
 // length is checked against the file's size before it is read.
 #include "io/zip_archive.h"

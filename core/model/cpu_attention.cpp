@@ -1,4 +1,4 @@
-// Why: see cpu_attention.h. The arithmetic is in cpu_attention_kernel.cpp; this spreads it over
+// Why: the arithmetic is in cpu_attention_kernel.cpp; this spreads it over
 // the intra-op threads, one (image, head) pair at a time, and ties it into autograd.
 #include "model/cpu_attention.h"
 

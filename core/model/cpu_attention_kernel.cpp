@@ -1,4 +1,4 @@
-// Why: see cpu_attention_kernel.h. Every product here is a sum over one axis into a strip of
+// Why: every product here is a sum over one axis into a strip of
 // running values held in registers (acc += a * x[strip]), two vectors wide, over copies of q,
 // k, v padded with zeros to whole strips, so the compiler turns each into a chain of vector
 // multiply-adds. On x86-64 the file is built for AVX2 with FMA (CMakeLists.txt), and again

@@ -1,4 +1,4 @@
-// Why: see cpu_gelu.h. The arithmetic is in cpu_gelu_kernel.cpp; this spreads it over the
+// Why: the arithmetic is in cpu_gelu_kernel.cpp; this spreads it over the
 // intra-op threads and ties it into autograd.
 #include "model/cpu_gelu.h"
 

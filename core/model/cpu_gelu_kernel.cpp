@@ -1,4 +1,4 @@
-// Why: see cpu_gelu_kernel.h. With z = |x| / sqrt(2) and t = 1 / (1 + p z), erf(z) is
+// Why: with z = |x| / sqrt(2) and t = 1 / (1 + p z), erf(z) is
 // 1 - t r(t) e^(-z^2), and e^(-z^2) = e^(-x^2/2) is also what phi(x) needs: one e^x, one
 // division and two short polynomials per vector. On x86-64 the file is built for AVX2 with
 // FMA (CMakeLists.txt), which cpu_gelu's caller checks first, and again for AVX-512 by

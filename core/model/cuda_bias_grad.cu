@@ -1,4 +1,4 @@
-// Why: see cuda_bias_grad.h. A block covers 256 columns (32 threads of 8) and 8 rows at a
+// Why: a block covers 256 columns (32 threads of 8) and 8 rows at a
 // time down its chunk; its 8 rows of sums meet in shared memory, in order. The GELU variant
 // reads the pre-activation beside the gradient and writes the product it sums.
 #include <cuda_bf16.h>

@@ -1,4 +1,4 @@
-// Why: see cuda_qkv_grads.h. A block per token row; its threads take the row's 16-byte words
+// Why: a block per token row; its threads take the row's 16-byte words
 // in output order, so writes are whole lines, and each reads the word of its head from q's,
 // k's or v's gradient.
 #include <cuda_bf16.h>

@@ -1,4 +1,4 @@
-// Why: see cuda_residual_norm.h. One warp per row: each lane keeps its share of the row in
+// Why: one warp per row: each lane keeps its share of the row in
 // registers (lane, lane + 32, ...: every load and store of a warp is one contiguous run), and
 // the row's sums go round the warp by shuffles. The arithmetic is torch's LayerNorm in float32
 // (biased variance, rsqrt(var + eps)), the mean and variance taken in two passes over the

@@ -1,4 +1,4 @@
-// Why: see gather_rows.h. Row n's indices are offset by n * T so that one index_select over
+// Why: row n's indices are offset by n * T so that one index_select over
 // the (N * T, D) view picks every image's rows at once.
 #include "model/gather_rows.h"
 

@@ -1,4 +1,5 @@
-// Why: see gpu_attention_kernels.h.
+// Why: torch's kernel choice is one switch for the whole process, so MAE_ATTENTION is applied once,
+// before the first GPU forward, and a misspelt kernel name stops the run rather than being ignored.
 #include "model/gpu_attention_kernels.h"
 
 #include <ATen/Context.h>

@@ -1,4 +1,5 @@
-// Why: see gpu_fusions.h.
+// Why: MAE_UNFUSED is read at each call rather than cached, so one process (a test, a benchmark)
+// can time a step with and without a fusion; a fusion is off whenever the one it builds on is.
 #include "model/gpu_fusions.h"
 
 #include <cstdlib>

@@ -1,4 +1,4 @@
-// Why: see linear.h. The backward is at::linear's (AddmmBackward's) products, with the bias
+// Why: the backward is at::linear's (AddmmBackward's) products, with the bias
 // gradient summed by the kernel instead of torch's reduction.
 #include "model/linear.h"
 

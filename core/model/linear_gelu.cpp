@@ -1,4 +1,4 @@
-// Why: see linear_gelu.h. Forward saves fc1's output before GELU (as GELU's own backward
+// Why: forward saves fc1's output before GELU (as GELU's own backward
 // would), and backward turns the GELU output's gradient into that output's, with its column
 // sums for the bias, before fc1's two products.
 #include "model/linear_gelu.h"

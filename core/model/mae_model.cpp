@@ -1,4 +1,4 @@
-// Why: see mae_model.h. Each function mirrors one function of the authors' models_mae.py.
+// Why: each function mirrors one function of the authors' models_mae.py.
 #include "model/mae_model.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Why: see masking.h. Block and grid masks are built on the CPU with plain loops: they are
+// Why: block and grid masks are built on the CPU with plain loops: they are
 // tiny (one value per patch) and must be reproducible from a seed.
 #include "model/masking.h"
 

@@ -1,4 +1,4 @@
-// Why: see patchify.h; plain reshape/permute so autograd and every device handle it.
+// Why: plain reshape/permute so autograd and every device handle it.
 #include "model/patchify.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Why: see pos_embed.h. Computed element by element in double so that every value equals
+// Why: computed element by element in double so that every value equals
 // numpy's float64 result before the final float32 cast.
 #include "model/pos_embed.h"
 

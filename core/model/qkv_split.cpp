@@ -1,4 +1,4 @@
-// Why: see qkv_split.h. The forward returns views, as unbind does; only the backward differs.
+// Why: the forward returns views, as unbind does; only the backward differs.
 #include "model/qkv_split.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Why: see residual_norm.h. This ties the kernels into autograd: one function with two outputs,
+// Why: this ties the kernels into autograd: one function with two outputs,
 // the sum and its norm, whose backward takes both gradients (the residual path's and the
 // norm's) and gives x's, the branch's, gamma's and beta's in one pass. Without a branch the sum
 // is x itself, passed through, so the residual path's gradient still arrives here.

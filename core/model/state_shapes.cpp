@@ -1,4 +1,4 @@
-// Why: see state_shapes.h. Mirrors the modules of mae_model.cpp and vit_block.cpp; a test
+// Why: mirrors the modules of mae_model.cpp and vit_block.cpp; a test
 // checks it against a built model of every preset, so the two cannot drift apart.
 #include "model/state_shapes.h"
 

@@ -1,4 +1,4 @@
-// Why: see vit_block.h. Attention goes through scaled_dot_product_attention so each
+// Why: attention goes through scaled_dot_product_attention so each
 // device picks its fastest kernel, except for the short float sequences of the CPU, which
 // cpu_attention computes faster; GELU is the exact (erf) form, no dropout, no drop-path.
 #include "model/vit_block.h"

@@ -1,4 +1,4 @@
-// Why: see weight_casts.h. The casts come from one autograd function with a tensor per
+// Why: the casts come from one autograd function with a tensor per
 // parameter, so the linear layers' backward hands it bf16 gradients, and it turns them all
 // into float32 in one copy when the last has arrived.
 #include "model/weight_casts.h"

@@ -1,4 +1,5 @@
-// Why: see recipe.h.
+// Why: the peak lr follows the paper's rule (base lr x effective batch / 256) and warmup is a
+// fraction of the steps, so a recipe stays right when its batch or its length changes.
 #include "recipe/recipe.h"
 
 #include <cmath>

@@ -1,4 +1,6 @@
-// Why: see train_config.h.
+// Why: a config arrives from the command line, the app's form and checkpoints alike, so every field
+// round-trips through JSON and validate() refuses an out-of-range value with a message naming the
+// field, before a run starts.
 #include "recipe/train_config.h"
 
 #include <algorithm>

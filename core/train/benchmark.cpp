@@ -1,4 +1,5 @@
-// Why: see benchmark.h.
+// Why: steps are timed after a warm-up, each to the device's completion, and the median is
+// reported, so one slow step (a page fault, a clock change) does not move the figure.
 #include "train/benchmark.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Why: see captured_step.h. Capture follows torch's rules for whole-step graphs: it runs on
+// Why: capture follows torch's rules for whole-step graphs: it runs on
 // a side stream that first waits for the caller's, with autocast's weight-cast cache off
 // (a cached cast would outlive the capture), and the gradients are none at its start so that
 // backward allocates them from the graph's own memory pool.

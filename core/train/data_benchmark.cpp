@@ -1,4 +1,5 @@
-// Why: see data_benchmark.h.
+// Why: each figure is timed on its own, with the loader's threads as training runs them and the
+// device's share timed to its completion, so the figures compare with the trainer's images/s.
 #include "train/data_benchmark.h"
 
 #include <sys/resource.h>

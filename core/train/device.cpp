@@ -1,4 +1,4 @@
-// Why: see device.h. CUDA-only calls are compiled only when LibTorch has CUDA.
+// Why: CUDA-only calls are compiled only when LibTorch has CUDA.
 #include "train/device.h"
 
 #include <ATen/autocast_mode.h>

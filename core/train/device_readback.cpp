@@ -1,4 +1,5 @@
-// Why: see device_readback.h.
+// Why: the copies land in page-locked buffers, since a copy into ordinary memory would block the
+// host; CPU tensors are kept as they are, with nothing to wait for.
 #include "train/device_readback.h"
 
 #include <ATen/ATen.h>

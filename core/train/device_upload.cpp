@@ -1,4 +1,5 @@
-// Why: see device_upload.h.
+// Why: one side stream per thread and device, and the copies are recorded as used by the consumer's
+// stream, so the allocator cannot hand their memory out again while the consumer still reads it.
 #include "train/device_upload.h"
 
 #include <ATen/ATen.h>

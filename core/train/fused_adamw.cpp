@@ -1,4 +1,4 @@
-// Why: see fused_adamw.h. As torch.optim's fused path does, the step counts are advanced before
+// Why: as torch.optim's fused path does, the step counts are advanced before
 // the kernel by (1 - found_inf), so a skipped step leaves them where they were.
 #include "train/fused_adamw.h"
 

@@ -1,4 +1,4 @@
-// Why: see memory_estimate.h. The activation count follows what our blocks keep for backward:
+// Why: the activation count follows what our blocks keep for backward:
 // per token and channel the LayerNorm inputs and outputs, q, k and v, the attention output,
 // the projection and residuals (8), and three tensors of the MLP's width (fc1's output,
 // GELU's slope and output); per head the attention probabilities; per image a few copies of

@@ -1,4 +1,6 @@
-// Why: see optimizer.h.
+// Why: the parameter groups are chosen by name and shape, as the authors' param_groups_weight_decay
+// does, and the state is exported under parameter names, so a checkpoint reloads whatever order the
+// modules are built in.
 #include "train/optimizer.h"
 
 #include <ATen/ATen.h>

@@ -1,4 +1,5 @@
-// Why: see run_control.h.
+// Why: requests and the run's state share one mutex and condition variable, and the trainer's step
+// runs outside the lock, so a request from the UI never waits for a step.
 #include "train/run_control.h"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// Why: see run_follower.h.
+// Why: a file is known by its inode, size and time, so a new run that replaces metrics.jsonl is
+// read from its start, and a line that is not one flat record is skipped, never trusted.
 #include "train/run_follower.h"
 
 #include <fcntl.h>

@@ -1,4 +1,5 @@
-// Why: see step_profile.h.
+// Why: Kineto's events nest within each thread, and only self time (an event less those directly
+// inside it) adds up to the step, so that is what the tables show.
 #include "train/step_profile.h"
 
 #include <torch/csrc/autograd/profiler_kineto.h>

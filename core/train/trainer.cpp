@@ -1,4 +1,6 @@
-// Why: see trainer.h.
+// Why: a step's random draws are keyed by (seed, step), not drawn in sequence, so a resumed run
+// takes the steps the uninterrupted one would have; its loss and skip flag stay on the device
+// until read one step late, so the host never waits for the GPU between steps.
 #include "train/trainer.h"
 
 #include <ATen/ATen.h>

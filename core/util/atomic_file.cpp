@@ -1,4 +1,6 @@
-// Why: see atomic_file.h.
+// Why: the temporary file is flushed and fsynced before the rename, so after a crash the target is
+// either the old file or the whole new one; on any failure the temporary is removed and the message
+// says the previous file is unchanged.
 #include "util/atomic_file.h"
 
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// Why: see crc32.h; zlib stays private to the util layer.
+// Why: zlib stays private to the util layer.
 #include "util/crc32.h"
 
 #include <zlib.h>

@@ -1,4 +1,4 @@
-// Why: see file_bytes.h. The size is taken from the open descriptor, so a file swapped between
+// Why: the size is taken from the open descriptor, so a file swapped between
 // the check and the read cannot make us allocate more than the cap.
 #include "util/file_bytes.h"
 

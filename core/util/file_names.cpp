@@ -1,4 +1,5 @@
-// Why: see file_names.h.
+// Why: suffixes are ASCII, so lower-casing them byte by byte gives every caller the same form to
+// compare, whatever the locale.
 #include "util/file_names.h"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// Why: see format_duration.h.
+// Why: whole seconds, and hours and minutes past an hour, so an ETA stays a few characters wide on
+// a progress line.
 #include "util/format_duration.h"
 
 #include <cstdio>

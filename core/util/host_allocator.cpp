@@ -1,4 +1,5 @@
-// Why: see host_allocator.h.
+// Why: glibc keeps freed memory only under its mallopt thresholds, and setting one turns off its
+// self-adjusting margin, so both are set once at start-up, before the first step allocates.
 #include "util/host_allocator.h"
 
 #if defined(__GLIBC__)

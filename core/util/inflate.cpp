@@ -1,4 +1,4 @@
-// Why: see inflate.h. The output grows in steps, so a small stream never reserves its
+// Why: the output grows in steps, so a small stream never reserves its
 // claimed size up front, and the cap is checked before each step.
 #include "util/inflate.h"
 

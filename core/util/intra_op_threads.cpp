@@ -1,4 +1,4 @@
-// Why: see intra_op_threads.h. The OpenMP runtime is the one LibTorch loaded (the wheel
+// Why: the OpenMP runtime is the one LibTorch loaded (the wheel
 // ships its own libgomp), so it is found at run time rather than linked: no second runtime.
 #include "util/intra_op_threads.h"
 

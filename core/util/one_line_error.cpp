@@ -1,4 +1,5 @@
-// Why: see one_line_error.h.
+// Why: torch's what() carries a backtrace and nlohmann's a bracketed code; both are cut to the
+// first line of plain text, and an empty message still says something.
 #include "util/one_line_error.h"
 
 #include <c10/util/Exception.h>

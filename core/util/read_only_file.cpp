@@ -1,4 +1,4 @@
-// Why: see read_only_file.h. Reads go in 64 MiB pieces so that the progress counter moves
+// Why: reads go in 64 MiB pieces so that the progress counter moves
 // while a large tensor arrives, and EINTR is retried.
 #include "util/read_only_file.h"
 

@@ -1,4 +1,5 @@
-// Why: see read_progress.h.
+// Why: the counter is per thread, so a reader deep inside a parser counts its bytes without being
+// handed the counter, and reads on other threads never count towards it.
 #include "util/read_progress.h"
 
 namespace mae {
