@@ -1,3 +1,3 @@
-// Why: the single doctest entry point of the core test suite.
+// Why: one doctest entry point, shared by the core and studio test programs.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>

@@ -1,0 +1,318 @@
+// Why: the masking explorer and the windows built on it: the ratio slider, painted masks,
+// attention, the step-through, compare, hover read-outs and exports.
+#include <doctest/doctest.h>
+#include <imgui.h>
+#include <imgui_internal.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "io/checkpoint.h"
+#include "keys.h"
+#include "patch_readout.h"
+#include "studio_app.h"
+#include "studio_harness.h"
+#include "view_compose.h"
+
+using namespace mae;
+using namespace mae::studio;
+using namespace mae::studio::testing;
+
+TEST_CASE("explorer: ratio changes coalesce, patches toggle, seeds re-roll") {
+  LaunchedApp launched("mae-studio-test-explorer");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  // A burst of slider moves between two frames produces one request, for the last value.
+  for (float r : {0.1f, 0.3f, 0.5f, 0.9f}) app.set_ratio(r);
+  const auto before = e.next_request_id;
+  ui.frame(app);
+  CHECK(e.next_request_id == before + 1);
+  REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == before; }));
+  CHECK(e.result->main.mask.sum().item<float>() == 49 - keep_count(49, 0.9));
+  // the ratio sweep arrives after the main view, for the same request
+  REQUIRE(frames_until(ui, app, [&] { return e.result->sweep.size() == 4; }));
+  CHECK(e.shown_request_id == before);
+
+  const auto mask_before = e.result->main.mask.clone();
+  app.toggle_patch(0, 0);
+  CHECK(e.manual);
+  CHECK(e.manual_mask[0][0].item<float>() != mask_before[0][0].item<float>());
+  const auto id = e.next_request_id;
+  REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == id; }));
+  CHECK(torch::equal(e.result->main.mask, e.manual_mask));
+
+  const int seed = e.seed;
+  ui.press(app, keys::kR);
+  CHECK(e.seed != seed);
+  CHECK_FALSE(e.manual);
+}
+
+TEST_CASE("dragging across the masked image paints a line of patches and leaves the window") {
+  LaunchedApp launched("mae-studio-test-paint");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  REQUIRE(frames_until(ui, app, [&] { return e.result.has_value() && e.masked_view_rect[2] > 0; }));
+  ImGuiWindow* window = ImGui::FindWindowByName("Masking explorer");
+  REQUIRE(window != nullptr);
+  const ImVec2 window_before = window->Pos;
+  const auto mask_before = e.result->main.mask.clone();  // 7 x 7 patches
+  const float x0 = e.masked_view_rect[0], y0 = e.masked_view_rect[1];
+  const float cell = e.masked_view_rect[2] / 7.0f;
+  auto& io = ImGui::GetIO();
+  // Press in patch (3, 0), drag right along row 3 to patch (3, 6), release.
+  for (int step = 0; step <= 12; ++step) {
+    io.MousePos = ImVec2(x0 + cell * (0.5f + 0.5f * static_cast<float>(step)), y0 + cell * 3.5f);
+    io.MouseDown[0] = true;
+    ui.frame(app);
+  }
+  io.MouseDown[0] = false;
+  ui.frame(app);
+  CHECK(window->Pos.x == window_before.x);
+  CHECK(window->Pos.y == window_before.y);
+  REQUIRE(e.manual);
+  // The first patch flipped, and every patch of the row now holds that painted value.
+  const float painted = 1.0f - mask_before[3][0].item<float>();
+  for (int col = 0; col < 7; ++col) CHECK(e.manual_mask[3][col].item<float>() == painted);
+  for (int row : {0, 1, 2, 4, 5, 6}) CHECK(torch::equal(e.manual_mask[row], mask_before[row]));
+}
+
+TEST_CASE("attention: the explorer shows where a clicked visible patch looks, per layer") {
+  LaunchedApp launched("mae-studio-test-attention");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  app.show_attention(true);
+  REQUIRE(frames_until(ui, app, [&] { return e.result && e.result->attention; }));
+  const auto& att = *e.result->attention;
+  CHECK(att.weights.size(2) == 1 + (49 - e.result->main.mask.sum().item<int64_t>()));
+  const int64_t patch = att.ids_keep[0].item<int64_t>();
+  app.set_attention_query(static_cast<int>(patch / 7), static_cast<int>(patch % 7));
+  ui.frame(app);
+  ui.frame(app);
+  const auto& view = e.attention.view;
+  REQUIRE(!view.empty());
+  // Removed patches are drawn blue-grey (the encoder never saw them); visible ones in heat
+  // colours, the most attended one white.
+  auto removed =
+      e.result->main.mask.repeat_interleave(4, 0).repeat_interleave(4, 1).to(torch::kBool);
+  auto red = view.rgb.select(2, 0), blue = view.rgb.select(2, 2);
+  CHECK(torch::all(blue.masked_select(removed) > red.masked_select(removed)).item<bool>());
+  CHECK(red.masked_select(~removed).max().item<uint8_t>() > 200);
+  CHECK(e.attention.view_row == patch / 7);
+  // The hover readout's shares are the map the picture shows.
+  CHECK(torch::equal(e.attention.map, attention_map(att, e.attention.layer, e.attention.head, 1)));
+}
+
+TEST_CASE("attention: weights of another shape never meet the old model's attention") {
+  // A run of another preset, followed by the explorer: its first reconstruction comes before
+  // its attention, and the old model's attention (another patch grid) must not be drawn over
+  // the new picture. It was, and the app ended on a tensor size mismatch.
+  LaunchedApp launched("mae-studio-test-attention-shape");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  app.show_attention(true);
+  REQUIRE(frames_until(ui, app, [&] { return e.result && e.result->attention; }));
+  app.begin_paint_stroke();  // a hand-made mask on the old patch grid, too
+  app.toggle_patch(0, 0);
+  const auto config = one_block_config("rgb-small");
+  auto model = make_model(config, 0);
+  app.worker().set_weights(config, model_state(model), "training step 1", 1, 1.0);
+  const auto grid = [](const at::Tensor& mask) { return mask.sizes().vec(); };
+  const std::vector<int64_t> new_grid{config.grid_h(), config.grid_w()};
+  REQUIRE(frames_until(ui, app, [&] {
+    if (!e.result || grid(e.result->main.mask) != new_grid) return false;
+    if (e.result->attention) {
+      CHECK(grid(e.result->attention->mask) == new_grid);
+      CHECK(e.result->main.original.width() == config.img_w);
+    }
+    return e.result->extras_done;
+  }));
+  for (int i = 0; i < 2; ++i) ui.frame(app);
+  CHECK(e.attention.view.width() == config.img_w);
+  CHECK_FALSE(e.manual);  // that mask does not fit the new grid: the message says so
+  CHECK(std::any_of(app.state().log.begin(), app.state().log.end(), [](const std::string& line) {
+    return line.find("hand-made mask") != std::string::npos;
+  }));
+}
+
+namespace {
+// Moves the mouse over the picture `export_name` draws in `window`, in 8 px steps, until
+// ImGui says it is hovered; false if no point of the window hovers it.
+bool hover_view(HeadlessImGui& ui, StudioApp& app, const char* window, const char* export_name) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(window);
+  if (w == nullptr) return false;
+  const ImGuiID view_id = ImHashStr("view", 0, ImHashStr(export_name, 0, w->ID));
+  for (float y = w->Pos.y; y < w->Pos.y + w->Size.y; y += 8)
+    for (float x = w->Pos.x; x < w->Pos.x + w->Size.x; x += 8) {
+      ImGui::GetIO().MousePos = ImVec2(x, y);
+      ui.frame(app);
+      if (ImGui::GetCurrentContext()->HoveredId == view_id) return true;
+    }
+  return false;
+}
+
+// To the window's bottom-left corner, where no picture is, for a frame.
+void move_mouse_off_views(HeadlessImGui& ui, StudioApp& app, const char* window) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(window);
+  ImGui::GetIO().MousePos = ImVec2(w->Pos.x + 2, w->Pos.y + w->Size.y - 2);
+  ui.frame(app);
+}
+
+bool tooltip_shown() {
+  const ImGuiWindow* tip = ImGui::FindWindowByName("##Tooltip_00");
+  return tip != nullptr && tip->Active;
+}
+}  // namespace
+
+TEST_CASE("step-through: stages arrive, arrow keys step, the sequence exports") {
+  LaunchedApp launched("mae-studio-test-steps");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.export_dir = (dir / "exports").string();
+  app.show_step_through(true);
+  REQUIRE(frames_until(ui, app,
+                       [&] { return s.explorer.result && !s.explorer.result->stages.empty(); }));
+  CHECK(s.explorer.result->stage_views.size() == s.explorer.result->stages.size());
+  // The window is focused when it first appears; Right moves on, Left comes back.
+  // A frame with the key up between presses, so that each is a new press.
+  ImGui::SetWindowFocus("Step-through");
+  ui.press(app, keys::kRightArrow);
+  ui.frame(app);
+  ui.press(app, keys::kRightArrow);
+  ui.frame(app);
+  CHECK(s.step_through.stage == 2);
+  ui.press(app, keys::kLeftArrow);
+  CHECK(s.step_through.stage == 1);
+  // Hovering the stage's picture reads out the patch under the pointer.
+  REQUIRE(hover_view(ui, app, "Step-through", "pipeline-stage"));
+  ui.frame(app);
+  CHECK(tooltip_shown());
+  move_mouse_off_views(ui, app, "Step-through");
+  CHECK_FALSE(tooltip_shown());
+  app.export_step_through();
+  CHECK(s.status.find("exported 12 files") != std::string::npos);
+  int pngs = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(s.export_dir))
+    pngs += entry.path().extension() == ".png";
+  CHECK(pngs == 11);
+}
+
+TEST_CASE("compare: a second checkpoint reconstructs the same image with the same mask") {
+  LaunchedApp launched("mae-studio-test-compare");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  const auto config = one_block_config("fmnist-tiny");
+  const auto other = (dir / "other.safetensors").string();
+  auto model = make_model(config, 99);
+  save_checkpoint(other, model, {}, nullptr, 3, 0.9);
+  app.open_compare_checkpoint(other);
+  REQUIRE(frames_until(ui, app, [&] { return s.compare.result.has_value(); }));
+  REQUIRE(s.explorer.result);
+  CHECK(torch::equal(s.compare.result->main.mask, s.explorer.result->main.mask));
+  CHECK(s.compare.result->main.masked_mse != s.explorer.result->main.masked_mse);
+  // A new explorer mask is followed by B.
+  app.set_ratio(0.5f);
+  REQUIRE(frames_until(ui, app, [&] {
+    return s.compare.result && s.explorer.result &&
+           s.explorer.result->main.mask.sum().item<float>() == 49 - keep_count(49, 0.5) &&
+           torch::equal(s.compare.result->main.mask, s.explorer.result->main.mask);
+  }));
+}
+
+TEST_CASE("explorer: grid at 0.5 gives a grid, not the random mask") {
+  LaunchedApp launched("mae-studio-test-grid");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  app.set_mask_settings({0.5f, MaskStrategy::Grid, 3});
+  const auto id = e.next_request_id;
+  REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == id; }));
+  const auto mask = e.result->main.mask;
+  CHECK(mask.sum().item<float>() == 49 - keep_count(49, 0.5));
+  // A checkerboard has no two removed patches side by side; one random extra adds at most 4.
+  auto right = (mask.narrow(1, 0, 6) * mask.narrow(1, 1, 6)).sum().item<float>();
+  auto down = (mask.narrow(0, 0, 6) * mask.narrow(0, 1, 6)).sum().item<float>();
+  CHECK(right + down <= 4);
+  app.set_mask_settings({0.5f, MaskStrategy::Random, 3});
+  const auto random_id = e.next_request_id;
+  REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == random_id; }));
+  CHECK_FALSE(torch::equal(e.result->main.mask, mask));
+}
+
+TEST_CASE("explorer: a hovered patch of the reconstruction reads out its place and error") {
+  // The readout itself, on a 2 x 2 grid with the top-left patch removed.
+  const auto view =
+      make_view(torch::full({1, 8, 8}, 0.5), torch::tensor({{1.0f, 0.0f}, {0.0f, 0.0f}}),
+                torch::tensor({{0.75f, 0.125f}, {0.0f, 2.5f}}));
+  CHECK(patch_readout(view, 0, 0, "normalised pixels", 2.0f) ==
+        "patch row 0, column 0: removed; the decoder filled it in\n"
+        "error 0.750 (mean squared, in normalised pixels)\n"
+        "heat map: 0 blue, 2 and above yellow");
+  CHECK(patch_readout(view, 1, 1, "pixels", 0.0f) ==
+        "patch row 1, column 1: visible; the encoder saw it (the loss leaves it out)\n"
+        "error 2.500 (mean squared, in pixels)");
+  // In the app: the mouse over the reconstruction brings the readout up.
+  LaunchedApp launched("mae-studio-test-readout");
+  auto& [dir, ui, renderer, app] = launched;
+  ui.frame(app);
+  REQUIRE(hover_view(ui, app, "Masking explorer", "explorer-reconstruction"));
+  ui.frame(app);
+  CHECK(tooltip_shown());
+  move_mouse_off_views(ui, app, "Masking explorer");
+  CHECK_FALSE(tooltip_shown());
+}
+
+TEST_CASE("explorer: Ctrl+Z undoes paint strokes and brings a painted mask back after R") {
+  LaunchedApp launched("mae-studio-test-undo");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  const auto automatic = e.result->main.mask.clone();
+  app.begin_paint_stroke();
+  app.toggle_patch(0, 0);
+  app.toggle_patch(0, 1);
+  const auto painted = e.manual_mask.clone();
+  ui.press(app, keys::kR);  // re-roll leaves the painted mask, undoably
+  CHECK_FALSE(e.manual);
+  ui.frame(app);
+  ui.press(app, keys::kZ, /*ctrl=*/true);
+  CHECK(e.manual);
+  CHECK(torch::equal(e.manual_mask, painted));
+  ui.frame(app);
+  const auto id = e.next_request_id;       // the request the undo makes
+  ui.press(app, keys::kZ, /*ctrl=*/true);  // the stroke goes as a whole
+  CHECK_FALSE(e.manual);
+  REQUIRE(frames_until(ui, app, [&] { return e.shown_request_id == id; }));
+  CHECK(torch::equal(e.result->main.mask, automatic));
+}
+
+TEST_CASE("exports are what is on screen: tint, grid and heat map, enlarged") {
+  ImageView view =
+      make_view(torch::full({1, 8, 8}, 0.5), torch::tensor({{1.0f, 0.0f}, {0.0f, 0.0f}}),
+                torch::tensor({{0.0f, 0.0f}, {0.0f, 2.0f}}));
+  const auto plain = compose_view(view, ViewStyle{}, 4);
+  CHECK(plain.sizes() == torch::IntArrayRef({3, 32, 32}));
+  ViewStyle tinted;
+  tinted.tint_mask = true;
+  auto t = compose_view(view, tinted, 4);
+  CHECK(t[2][5][5].item<float>() > plain[2][5][5].item<float>());  // removed patch tinted blue
+  CHECK(t[2][20][20].item<float>() == plain[2][20][20].item<float>());
+  ViewStyle grid;
+  grid.patch_grid = true;
+  auto g = compose_view(view, grid, 4);
+  CHECK(g[0][16][5].item<float>() > plain[0][16][5].item<float>());  // a patch edge
+  CHECK(g[0][17][5].item<float>() == plain[0][17][5].item<float>());
+  ViewStyle heat;
+  heat.heat_map = true;
+  auto h = compose_view(view, heat, 4);
+  CHECK(h[0][20][20].item<float>() > h[2][20][20].item<float>());  // hot: yellow
+  CHECK(h[2][5][5].item<float>() > h[0][5][5].item<float>());      // cold: blue
+
+  LaunchedApp launched("mae-studio-test-export-all");
+  auto& [dir, ui, renderer, app] = launched;
+  app.state().export_dir = (dir / "exports").string();
+  REQUIRE(frames_until(ui, app, [&] { return app.state().explorer.result->extras_done; }));
+  app.export_explorer_views();
+  int pngs = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / "exports"))
+    pngs += entry.path().extension() == ".png";
+  CHECK(pngs == 8);  // four views and the four sweep ratios
+}
