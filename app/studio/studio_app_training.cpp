@@ -37,8 +37,8 @@ void StudioApp::apply_preset(const std::string& name) {
   // micro-batches that fit this device: the same images per step, lr and result.
   try {
     const auto whole = form_recipe();
-    const auto fitted = fit_micro_batch(whole.model, whole.train,
-                                        memory_available(resolve_device(whole.train.device)));
+    const auto fitted =
+        fit_micro_batch(whole.model, whole.train, memory_free_for_new_run(whole.train));
     if (fitted.batch == whole.train.batch) return;
     f.batch = static_cast<int>(fitted.batch);
     f.accum_steps = static_cast<int>(fitted.accum_steps);

@@ -308,6 +308,8 @@ TEST_CASE("the Training form takes each preset's whole recipe, from the combo an
         training_memory_problem(r.model, r.train, memory_available("cpu")).empty();
     if (fits_whole) CHECK(f.batch == r.train.batch);
     if (!fits_whole) CHECK(f.batch <= r.train.batch);
+    // The split is made against the free memory the form then reports, so it says it fits.
+    CHECK(app.training_memory_note().fits);
     CHECK(f.base_lr == doctest::Approx(r.train.base_lr));
     CHECK(f.steps == r.train.total_steps);
     CHECK(f.warmup_steps == r.train.warmup_steps);
