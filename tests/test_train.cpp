@@ -11,6 +11,7 @@
 #include <numeric>
 #include <thread>
 
+#include "data/image_io.h"
 #include "model/presets.h"
 #include "small_configs.h"
 #include "synthetic_dataset.h"
@@ -313,6 +314,41 @@ TEST_CASE("a step abandoned between micro-batches is taken again whole: the run 
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) CHECK(torch::equal(a[i], b[i]));
   CHECK(straight.last_good_loss() == interrupted.last_good_loss());
+}
+
+namespace {
+// Image 0 cannot be read, as a corrupt photo in a folder: the loader skips it at each draw.
+class FirstImageUnreadable : public SyntheticDataset {
+ public:
+  using SyntheticDataset::SyntheticDataset;
+  mae::DecodedImage load_pixels(int64_t index) const override {
+    if (index == 0) throw mae::ImageError("image 0: unreadable");
+    return SyntheticDataset::load_pixels(index);
+  }
+};
+}  // namespace
+
+TEST_CASE("files skipped by the part of a step that was abandoned still count") {
+  // 8 images and steps of 4 x 4: every two micro-batches are an epoch, each drawing image 0
+  // once. Before the stop, 6 micro-batches were drawn (3 skips); steps 2 and 3 then draw 8
+  // more (4 skips). The loader builds at most 4 micro-batches ahead, so counting only the
+  // loader started after the stop gives at most 4 + 2.
+  auto data = std::make_shared<FirstImageUnreadable>(8, 1, 16);
+  auto run = small_run(3);
+  run.batch = 4;
+  run.accum_steps = 4;
+  Trainer trainer(small_model(), run, data);
+  trainer.set_between_micro_batches(
+      [&] { return !(trainer.current_step() == 1 && trainer.micro_batches_done() == 2); });
+  const auto first = train_steps(trainer, 1);
+  REQUIRE(first.size() == 1);
+  CHECK(first.front().skipped_files >= 2);
+  CHECK(trainer.step().empty());  // abandoned after 2 of its 4 micro-batches
+  trainer.set_between_micro_batches([] { return true; });
+  const auto rest = train_steps(trainer);
+  REQUIRE(rest.size() == 2);
+  CHECK(rest.front().skipped_files >= first.front().skipped_files);
+  CHECK(rest.back().skipped_files >= 7);
 }
 
 TEST_CASE(

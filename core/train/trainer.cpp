@@ -270,6 +270,7 @@ std::vector<StepMetrics> Trainer::step() {
   const auto start = std::chrono::steady_clock::now();
   if (!loader_) {  // here, not in the constructor: resume sets step_ and the weights first
     start_loader();
+    // Only at the first step: a step with ranks is never abandoned, which restarts the loader.
     if (comm_) adopt_rank_zero_weights();
   }
   StepMetrics m;
@@ -282,8 +283,11 @@ std::vector<StepMetrics> Trainer::step() {
   } else {
     out = train_.device == "cpu" ? cpu_step() : launch(take_inputs());
     micro_batches_done_ = 0;
-    if (!out.loss.defined()) {  // abandoned part way: taken again from its first batch
-      start_loader();
+    if (!out.loss.defined()) {
+      // Abandoned part way: taken again from its first batch by a loader started at the next
+      // step, so a run stopping here loads nothing more. Its skipped files still count.
+      skipped_files_before_ += loader_->skipped_files();
+      loader_.reset();
       time_outside_step_ = {};
       return collect(/*wait_all=*/false);
     }
@@ -333,7 +337,7 @@ StepMetrics Trainer::resolve(PendingStep& pending) {
   last_resolved_ = now;
   m.images_per_sec = static_cast<double>(train_.effective_batch()) / (m.step_ms / 1000.0);
   m.memory_bytes = memory_in_use(train_.device);
-  m.skipped_files = loader_->skipped_files();
+  m.skipped_files = skipped_files_before_ + (loader_ ? loader_->skipped_files() : 0);
   return m;
 }
 

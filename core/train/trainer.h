@@ -148,6 +148,7 @@ class Trainer {
   std::vector<NamedParameter> params_;
   std::unique_ptr<FusedAdamW> optimizer_;
   std::unique_ptr<BatchLoader> loader_;
+  int64_t skipped_files_before_ = 0;  // by loaders let go when a step was abandoned
   int64_t step_ = 0;
   double last_good_loss_ = 0.0;
   int64_t nonfinite_steps_ = 0;
