@@ -208,14 +208,23 @@ namespace {
 
 // Starts a long two-rank run in the background and returns the launcher's pid; the ranks'
 // pids are read from its first line.
-pid_t start_long_run(const TempDir& dir, const std::string& extra) {
+pid_t start_long_run(const TempDir& dir, const std::string& extra,
+                     const std::string& shape = "--batch 8") {
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    _exit(mae_train("--ranks 2 --batch 8 --steps 100000 --out " + dir.path("run") + extra,
+    _exit(mae_train("--ranks 2 " + shape + " --steps 100000 --out " + dir.path("run") + extra,
                     dir.path("run.log")));
   }
   return pid;
+}
+
+void wait_for_text(const std::string& log, const std::string& text) {
+  for (int i = 0; i < 1200; ++i) {
+    if (read_text(log).find(text) != std::string::npos) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL("the log never said \"" << text << "\"");
 }
 
 std::vector<pid_t> rank_pids(const std::string& log) {
@@ -301,4 +310,27 @@ TEST_CASE("a hung rank ends the run within the timeout") {
   CHECK(code == 1);
   CHECK(seconds < 8.0 + 30.0 + 10.0);
   CHECK(log.find("did not answer within 8 s") != std::string::npos);
+}
+
+TEST_CASE("Ctrl+C seen by one rank stops every rank inside a long step, which is not taken") {
+  // Steps of 4096 micro-batches of 2 take many seconds; the interrupted rank's wish to stop
+  // reaches the other at the next micro-batch, not at the end of the step.
+  REQUIRE_MESSAGE(std::filesystem::exists(mae::fashion_mnist_dir()),
+                  "Fashion-MNIST is missing (scripts/setup.sh)");
+  TempDir dir;
+  const pid_t launcher = start_long_run(dir, " --dist-timeout 60", "--batch 2 --accum 4096");
+  const auto pids = rank_pids(dir.path("run.log"));
+  REQUIRE(pids.size() == 2);
+  wait_for_text(dir.path("run.log"), " micro-batches done");
+  const auto signalled_at = std::chrono::steady_clock::now();
+  kill(pids[1], SIGINT);
+  const auto [code, seconds] = wait_launcher(launcher, signalled_at);
+  for (const pid_t pid : pids) kill(pid, SIGKILL);  // should the launcher have been killed
+  const std::string log = read_text(dir.path("run.log"));
+  MESSAGE("rank 1 interrupted inside step 1: the run ended in " << seconds << " s with code "
+                                                                << code);
+  CHECK(code == 0);
+  CHECK_MESSAGE(log.find("interrupted at step 0;") != std::string::npos, log);
+  CHECK(read_text(dir.path("run") + "/metrics.jsonl").empty());  // no step was completed
+  CHECK(mae::read_checkpoint_info(dir.path("run") + "/last.safetensors").step == 0);
 }

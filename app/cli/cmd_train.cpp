@@ -258,8 +258,9 @@ void run(TrainArgs a) {
     return m.stop_requested;
   };
   // On the CPU a step of many micro-batches is long (ViT-B/16's recipe: 32 of about a
-  // minute): its progress is shown, and Ctrl+C abandons it between two micro-batches; the
-  // save then holds the steps before it, and --resume takes the abandoned one again.
+  // minute): its progress is shown, and Ctrl+C abandons it between two micro-batches (with
+  // ranks, every rank's, once any one has seen it); the save then holds the steps before it,
+  // and --resume takes the abandoned one again.
   auto shown_at = std::chrono::steady_clock::now();
   trainer->set_between_micro_batches([&] {
     const auto now = std::chrono::steady_clock::now();
@@ -281,6 +282,10 @@ void run(TrainArgs a) {
       trainer->request_stop();
     }
     for (const auto& m : trainer->step()) stop = report(m) || stop;
+    if (trainer->step_abandoned()) {  // on every rank, when any one was interrupted
+      g_interrupted = 1;
+      break;
+    }
   }
   for (const auto& m : trainer->drain()) report(m);
   if (!writes) return;

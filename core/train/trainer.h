@@ -64,10 +64,13 @@ class Trainer {
   // the place to save, pause or stop inside a long step (ViT-B/16's first step on this CPU
   // is 32 micro-batches of about a minute each). Returning false abandons the step: the
   // weights, the optimizer and the step count stay, and the next step() loads the same
-  // batches again, so the run goes on as if it had not been interrupted.
+  // batches again, so the run goes on as if it had not been interrupted. With ranks, every
+  // rank abandons the step when any one's callback returns false.
   void set_between_micro_batches(std::function<bool()> carry_on) {
     between_micro_batches_ = std::move(carry_on);
   }
+  // Whether the last step() was abandoned between micro-batches (on every rank alike).
+  bool step_abandoned() const { return step_abandoned_; }
   // On the CPU, the micro-batches of the step under way that are done (0 between steps);
   // read from any thread.
   int64_t micro_batches_done() const { return micro_batches_done_.load(); }
@@ -138,6 +141,10 @@ class Trainer {
   StepOutputs device_step(const MicroBatchSource& micro_batch);  // images and mask noise
   // After `done` micro-batches of a CPU step: false when the step is to be abandoned.
   bool carry_on_after(int64_t done);
+  struct RanksAgree {
+    bool finite = true, carry_on = true;
+  };
+  RanksAgree ranks_agree_after_forward(int64_t micro, bool finite);
   void adopt_rank_zero_weights();
   int rank() const;
 
@@ -169,6 +176,8 @@ class Trainer {
   std::atomic<bool> stop_requested_{false};
   std::function<bool()> between_micro_batches_;
   std::atomic<int64_t> micro_batches_done_{0};
+  bool step_abandoned_ = false;
+  bool adopted_rank_zero_weights_ = false;
   std::chrono::steady_clock::duration time_outside_step_{};  // in between_micro_batches_
 };
 
