@@ -33,15 +33,15 @@ void run(SweepArgs& a) {
   const bool terminal = isatty(fileno(stderr));
   auto status = [&](const SweepStatus& s) {
     if (!terminal) return;
-    if (s.phase == "training" && s.step % 10 != 0 && s.step != s.steps) return;
-    if (s.phase == "training")
+    if (s.phase == SweepPhase::Training && s.step % 10 != 0 && s.step != s.steps) return;
+    if (s.phase == SweepPhase::Training)
       std::fprintf(stderr, "\rrun %zu/%zu  ratio %.2f  step %lld/%lld%s  loss %.4f      ",
                    s.run + 1, s.runs, s.ratio, static_cast<long long>(s.step),
                    static_cast<long long>(s.steps), step_shape(s).c_str(), s.loss);
-    else if (s.phase == "scoring")
+    else if (s.phase == SweepPhase::Scoring)
       std::fprintf(stderr, "\rrun %zu/%zu  ratio %.2f  scoring (MSE, linear probe, k-NN)      ",
                    s.run + 1, s.runs, s.ratio);
-    else if (s.phase == "references")
+    else if (s.phase == SweepPhase::References)
       std::fprintf(stderr, "\rreferences: raw pixels and a random encoder                  ");
     std::fflush(stderr);
   };

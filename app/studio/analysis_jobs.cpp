@@ -13,17 +13,17 @@ namespace mae::studio {
 namespace {
 JobProgress sweep_progress(const SweepStatus& s, std::vector<double>* parts) {
   char text[160];
-  if (s.phase == "training")
+  if (s.phase == SweepPhase::Training)
     std::snprintf(text, sizeof text, "run %zu/%zu, ratio %.2f: step %lld/%lld%s, loss %.4f",
                   s.run + 1, s.runs, s.ratio, static_cast<long long>(s.step),
                   static_cast<long long>(s.steps), step_shape(s).c_str(), s.loss);
-  else if (s.phase == "scoring")
+  else if (s.phase == SweepPhase::Scoring)
     std::snprintf(text, sizeof text, "run %zu/%zu, ratio %.2f: MSE, linear probe, k-NN", s.run + 1,
                   s.runs, s.ratio);
-  else if (s.phase == "references")
+  else if (s.phase == SweepPhase::References)
     std::snprintf(text, sizeof text, "references: raw pixels and a random encoder");
   else
-    std::snprintf(text, sizeof text, "%s", s.phase.c_str());
+    std::snprintf(text, sizeof text, "done");
   const double within =
       s.steps > 0 ? static_cast<double>(s.step) / static_cast<double>(s.steps) : 1.0;
   const double fraction =
@@ -32,7 +32,7 @@ JobProgress sweep_progress(const SweepStatus& s, std::vector<double>* parts) {
           : std::min(1.0, (static_cast<double>(s.run) + within) / static_cast<double>(s.runs));
   parts->resize(s.runs, 0.0);
   for (size_t i = 0; i < std::min(s.run, s.runs); ++i) (*parts)[i] = 1.0;
-  if (s.run < s.runs) (*parts)[s.run] = s.phase == "scoring" ? 1.0 : within;
+  if (s.run < s.runs) (*parts)[s.run] = s.phase == SweepPhase::Scoring ? 1.0 : within;
   return {text, fraction, *parts};
 }
 }  // namespace

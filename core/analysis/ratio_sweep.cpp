@@ -145,7 +145,7 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
   SweepStatus s{index,
                 o.ratios.size(),
                 ratio,
-                "training",
+                SweepPhase::Training,
                 trainer->current_step(),
                 total,
                 0.0,
@@ -244,7 +244,8 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
       break;
     }
     if (status)
-      status({i, o.ratios.size(), ratio, "scoring", run.steps, run.steps, run.final_loss});
+      status(
+          {i, o.ratios.size(), ratio, SweepPhase::Scoring, run.steps, run.steps, run.final_loss});
     auto model = build_model(read_model_file(run.checkpoint), o.device);
     run.mse_own = eval_mse(model, *data.test, ratio, o);
     run.mse_at_075 = eval_mse(model, *data.test, 0.75, o);
@@ -264,7 +265,7 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
   }
   report.space = error_space(recipe.model);
   if (!report.cancelled && !report.runs.empty()) {
-    if (status) status({o.ratios.size(), o.ratios.size(), 0.0, "references", 0, 0, 0.0});
+    if (status) status({o.ratios.size(), o.ratios.size(), 0.0, SweepPhase::References, 0, 0, 0.0});
     // Pixels and a random encoder do not depend on the ratio: measured once, on the same items.
     auto random = make_model(recipe.model, o.seed + 1);
     random->to(at::Device(o.device));
@@ -284,7 +285,7 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
     write_json(report.json_path, nlohmann::json::parse(sweep_report_json(o, report)));
     save_png(report.picture_path, sweep_picture(report));
   }
-  if (status) status({o.ratios.size(), o.ratios.size(), 0.0, "done", 0, 0, 0.0});
+  if (status) status({o.ratios.size(), o.ratios.size(), 0.0, SweepPhase::Done, 0, 0, 0.0});
   return report;
 }
 

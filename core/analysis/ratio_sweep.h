@@ -50,10 +50,12 @@ struct SweepReport {
   std::string json_path, picture_path;
 };
 
+enum class SweepPhase { Training, Scoring, References, Done };
+
 struct SweepStatus {
   size_t run = 0, runs = 0;  // run index (0-based) and count
   double ratio = 0.0;
-  std::string phase;  // "training", "scoring", "references", "done"
+  SweepPhase phase = SweepPhase::Training;
   int64_t step = 0, steps = 0;
   double loss = 0.0;
   // Each step as trained: a recipe's batch that does not fit at once on the device is split
