@@ -43,9 +43,7 @@ void run(const ConvertArgs& a) {
 void add_convert(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
   auto* cmd = app.add_subcommand("convert", "write a checkpoint in another layout");
-  cmd->add_option("--checkpoint", args->checkpoint,
-                  "ours, a Hugging Face folder or an authors' .pth")
-      ->required();
+  cmd->add_option("--checkpoint", args->checkpoint, kCheckpointHelp)->required();
   cmd->add_option("--out", args->out, "output file (mae) or folder (hf)")->required();
   cmd->add_option("--to", args->to,
                   "mae (weights only), hf (Hugging Face folder) or pth (authors')")

@@ -64,7 +64,7 @@ void run(const EvalArgs& a) {
 void add_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand("eval", "masked-patch MSE of a checkpoint vs two baselines");
-  cmd->add_option("--checkpoint", args->checkpoint, "a .safetensors checkpoint")->required();
+  cmd->add_option("--checkpoint", args->checkpoint, kCheckpointHelp)->required();
   cmd->add_option("--data", args->data, "folder, image, fashion-mnist[:test]")
       ->capture_default_str();
   add_mask_options(cmd, &args->mask);

@@ -64,7 +64,7 @@ void run(const ForwardArgs& a) {
 void add_forward(CLI::App& app) {
   auto args = std::make_shared<ForwardArgs>();
   auto* cmd = app.add_subcommand("forward", "one forward pass with given input and noise");
-  cmd->add_option("--checkpoint", args->checkpoint, "ours or a Hugging Face folder")->required();
+  cmd->add_option("--checkpoint", args->checkpoint, kCheckpointHelp)->required();
   cmd->add_option("--input", args->input, "safetensors with pixel_values (N, C, H, W)")->required();
   cmd->add_option("--noise", args->noise, "safetensors with noise (N, L)")->required();
   cmd->add_option("--out", args->out, "output safetensors")->required();

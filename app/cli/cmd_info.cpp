@@ -13,7 +13,7 @@ void add_info(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto show_device = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("info", "describe a checkpoint, or the device commands use");
-  cmd->add_option("checkpoint", *path, "a .safetensors checkpoint");
+  cmd->add_option("checkpoint", *path, kCheckpointHelp);
   cmd->add_flag("--device", *show_device,
                 "print the device that --device auto (every command's default) picks");
   cmd->callback([path, show_device] {
@@ -34,7 +34,7 @@ void add_info(CLI::App& app) {
     for (const auto& [name, t] : file.tensors)
       if (name != "pos_embed" && name != "decoder_pos_embed") params += t.numel();
     std::printf("checkpoint   %s\n", path->c_str());
-    std::printf("format       %s\n", file.format.c_str());
+    std::printf("format       %s\n", to_string(file.format).c_str());
     if (!file.note.empty()) std::printf("note         %s\n", file.note.c_str());
     std::printf("preset       %s\n", c.preset.c_str());
     std::printf("input        %lldx%lld x%lld channels, patch %lld (%lld patches)\n",
@@ -56,9 +56,12 @@ void add_info(CLI::App& app) {
     if (file.trained_mask_ratio)
       std::printf("mask ratio   %.2f (trained)\n", *file.trained_mask_ratio);
     std::printf("ln eps       %g\n", c.ln_eps);
+    if (!records_step(file.format)) {
+      std::printf("step         not recorded in this format\n");
+      return;
+    }
     std::printf("step         %lld\n", static_cast<long long>(file.step));
     std::printf("loss         %.5f\n", file.loss);
-    if (file.format != "mae-studio") return;
     const auto loaded = read_checkpoint(*path);
     int64_t optimizer_tensors = 0;
     for (const auto& [name, t] : loaded.content.tensors)

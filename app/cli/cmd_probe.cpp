@@ -73,8 +73,7 @@ void add_probe(CLI::App& app) {
   auto args = std::make_shared<ProbeArgs>();
   auto* cmd = app.add_subcommand(
       "probe", "linear-probe and k-NN accuracy of a checkpoint's encoder, with references");
-  cmd->add_option("--checkpoint", args->checkpoint, "a checkpoint (any format mae reads)")
-      ->required();
+  cmd->add_option("--checkpoint", args->checkpoint, kCheckpointHelp)->required();
   cmd->add_option("--data", args->data,
                   "fashion-mnist, a folder with train/ and val/ (or test/) class folders, or a "
                   "class folder (every 5th item is held out)")

@@ -67,7 +67,7 @@ void run(const ReconstructArgs& a) {
 void add_reconstruct(CLI::App& app) {
   auto args = std::make_shared<ReconstructArgs>();
   auto* cmd = app.add_subcommand("reconstruct", "write a four-panel reconstruction strip");
-  cmd->add_option("--checkpoint", args->checkpoint, "a .safetensors checkpoint")->required();
+  cmd->add_option("--checkpoint", args->checkpoint, kCheckpointHelp)->required();
   cmd->add_option("--image", args->image, "an image file, or fashion-mnist[:test] with --index")
       ->required();
   cmd->add_option("--index", args->index, "image index when --image names a dataset");

@@ -20,6 +20,9 @@ inline const CLI::Validator kLearningRate(
       return {};
     },
     "LR");
+// Every command that reads weights opens them with read_model_file, so all take these.
+inline constexpr const char* kCheckpointHelp =
+    "a checkpoint: ours (.safetensors), a Hugging Face folder or an authors' .pth";
 
 void add_train(CLI::App& app);
 void add_eval(CLI::App& app);

@@ -21,6 +21,7 @@
 #include "infer/attention.h"
 #include "infer/pipeline_trace.h"
 #include "infer/reconstruct.h"
+#include "io/model_format.h"
 #include "io/safetensors.h"
 #include "model/config.h"
 #include "recipe/train_config.h"
@@ -70,9 +71,8 @@ struct ModelInfo {
   std::optional<double> trained_mask_ratio;  // where the checkpoint says
   std::optional<TrainConfig> train;          // our checkpoints with a training state
   std::string device;                        // where the worker's copy runs: "cuda", "cpu"
-  // ModelFile's format ("mae-studio", "hugging-face", "authors-pth"), or "training" for a
-  // run's weights: only ours and training's record a step and a loss.
-  std::string format;
+  // The file's layout; none for a training run's weights, which have a step and a loss.
+  std::optional<ModelFormat> format;
 };
 
 // A checkpoint being opened: shown while it loads, so a large file never looks like a hang.
@@ -135,7 +135,7 @@ class InferenceWorker {
     std::optional<double> trained_mask_ratio;
     std::optional<TrainConfig> train;
     std::shared_ptr<const StreamFence> ready;
-    std::string format = "training";
+    std::optional<ModelFormat> format = std::nullopt;  // none: a training run's
   };
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);

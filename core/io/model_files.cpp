@@ -31,7 +31,7 @@ ModelFile hf_model_file(const std::filesystem::path& dir, const NamedTensors& hf
     throw CheckpointError(e.what());
   }
   ModelFile file;
-  file.format = "hugging-face";
+  file.format = ModelFormat::HuggingFace;
   try {
     file.config = config_from_hf_json(text);
   } catch (const CheckpointError& e) {
@@ -94,7 +94,7 @@ ModelFile read_torch_file_unnamed(const std::string& path) {
     if (name.rfind("vit.", 0) == 0)
       throw CheckpointError("'" + path +
                             "' holds Hugging Face names: open its folder (with config.json)");
-  file.format = "authors-pth";
+  file.format = ModelFormat::AuthorsPth;
   const std::string where =
       under.empty() ? "state dict at the top level" : "state dict under '" + under + "'";
   if (const auto saved = root_string(root, kConfigKey); !saved.empty()) {
@@ -155,7 +155,7 @@ ModelFile read_model_file(const std::string& path) {
     return hf_model_file(p.parent_path(), content.tensors);
   auto loaded = checkpoint_from_content(std::move(content), path);
   ModelFile file;
-  file.format = "mae-studio";
+  file.format = ModelFormat::MaeStudio;
   file.config = loaded.info.model;
   file.step = loaded.info.step;
   file.loss = loaded.info.loss;

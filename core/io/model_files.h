@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "io/model_format.h"
 #include "io/safetensors.h"
 #include "model/mae_model.h"
 #include "recipe/train_config.h"
@@ -17,7 +18,7 @@ struct ModelFile {
   NamedTensors tensors;  // our names
   int64_t step = 0;
   double loss = 0.0;
-  std::string format;  // "mae-studio", "hugging-face", "authors-pth"
+  ModelFormat format = ModelFormat::MaeStudio;
   bool has_decoder = true;
   bool norm_pix_guessed = false;  // norm_pix_loss guessed from an authors' file name
   // The mask ratio the model was trained with, where the file says (our training state,

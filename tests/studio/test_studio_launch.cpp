@@ -94,7 +94,7 @@ TEST_CASE("drag and drop routes images, checkpoints and folders, and views expor
   CHECK(std::string(app.state().form.data) == (dir / "pictures").string());
   REQUIRE(frames_until(ui, app, [&] { return app.state().explorer.result.has_value(); }));
   CHECK(app.worker().model_info().source == checkpoint);
-  CHECK(app.worker().model_info().format == "mae-studio");
+  CHECK(app.worker().model_info().format == mae::ModelFormat::MaeStudio);
   // The authors' .pth, in any case, opens as a checkpoint as the file browser would open it.
   auto config = mae::find_preset("fmnist-tiny").model;
   config.depth = config.dec_depth = 1;
@@ -104,7 +104,7 @@ TEST_CASE("drag and drop routes images, checkpoints and folders, and views expor
   app.handle_drop({authors});
   REQUIRE(frames_until(ui, app, [&] { return app.worker().model_info().source == authors; }));
   // Its format keeps no step: the Checkpoint panel says so rather than showing step 0.
-  CHECK(app.worker().model_info().format == "authors-pth");
+  CHECK(app.worker().model_info().format == mae::ModelFormat::AuthorsPth);
 
   const auto cwd = std::filesystem::current_path();
   std::filesystem::current_path(dir);
