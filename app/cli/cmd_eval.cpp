@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "commands.h"
 #include "infer/evaluate.h"
@@ -13,6 +14,17 @@
 namespace mae::cli {
 
 namespace {
+
+// "model is 42% lower", or for a model worse than the baseline "model is 6.1x higher".
+std::string model_against(double model, double baseline) {
+  char text[64];
+  if (model <= baseline)
+    std::snprintf(text, sizeof text, "model is %.0f%% lower", 100 * (1 - model / baseline));
+  else
+    std::snprintf(text, sizeof text, "model is %.1fx higher", model / baseline);
+  return text;
+}
+
 struct EvalArgs {
   std::string checkpoint;
   std::string data = "fashion-mnist:test";
@@ -53,11 +65,11 @@ void run(const EvalArgs& a) {
   std::printf("%lld images, ratio %.2f%s (%s), masked-patch MSE in %s:\n",
               static_cast<long long>(r.images), r.ratio, mask.ratio_note, a.mask.strategy.c_str(),
               r.space.c_str());
-  std::printf(
-      "  model          %.4f\n  mean fill      %.4f  (model is %.0f%% lower)\n"
-      "  nearest pixel  %.4f  (model is %.0f%% lower)\n",
-      r.model_mse, r.mean_fill_mse, 100 * (1 - r.model_mse / r.mean_fill_mse), r.nearest_mse,
-      100 * (1 - r.model_mse / r.nearest_mse));
+  std::printf("  model          %.4f\n", r.model_mse);
+  std::printf("  mean fill      %.4f  (%s)\n", r.mean_fill_mse,
+              model_against(r.model_mse, r.mean_fill_mse).c_str());
+  std::printf("  nearest pixel  %.4f  (%s)\n", r.nearest_mse,
+              model_against(r.model_mse, r.nearest_mse).c_str());
 }
 }  // namespace
 
