@@ -14,8 +14,7 @@ void draw_loading(const LoadStatus& loading) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - loading.since).count();
   const char spinner[] = "|/-\\";
-  ImGui::TextWrapped("%c opening %s", spinner[static_cast<int>(seconds * 8) % 4],
-                     loading.path.c_str());
+  text_wrapped("%c opening %s", spinner[static_cast<int>(seconds * 8) % 4], loading.path.c_str());
   ImGui::ProgressBar(
       loading.bytes > 0 ? static_cast<float>(loading.bytes_read) / static_cast<float>(loading.bytes)
                         : 0.0f,
@@ -32,8 +31,8 @@ void draw_checkpoint_panel(StudioApp& app) {
   char* path = s.checkpoint_field;
   constexpr size_t path_size = sizeof s.checkpoint_field;
   ImGui::SetNextItemWidth(-1);
-  const bool entered = ImGui::InputTextWithHint("##ckpt", "path to .safetensors", path, path_size,
-                                                ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool entered = ImGui::InputTextWithHint("##ckpt", "checkpoint, .pth or HF folder", path,
+                                                path_size, ImGuiInputTextFlags_EnterReturnsTrue);
   if (ImGui::Button("Open (Ctrl+O)")) {
     if (path[0] != '\0')
       app.open_checkpoint(path);
@@ -51,10 +50,10 @@ void draw_checkpoint_panel(StudioApp& app) {
   const auto info = app.worker().model_info();
   if (const auto loading = app.worker().loading()) draw_loading(*loading);
   if (!info.loaded) {
-    ImGui::TextWrapped("No model yet.");
+    text_wrapped("No model yet.");
   } else {
     const auto& c = info.config;
-    ImGui::TextWrapped("source  %s", info.source.c_str());
+    text_wrapped("source  %s", info.source.c_str());
     ImGui::Text("preset  %s", c.preset.c_str());
     ImGui::Text("input   %lldx%lld, %lld ch, patch %lld", static_cast<long long>(c.img_h),
                 static_cast<long long>(c.img_w), static_cast<long long>(c.in_chans),
@@ -79,7 +78,7 @@ void draw_checkpoint_panel(StudioApp& app) {
   ImGui::Separator();
   ImGui::TextUnformatted("messages");
   ImGui::BeginChild("log", ImVec2(0, 0), true);
-  for (const auto& line : s.log) ImGui::TextWrapped("%s", line.c_str());
+  for (const auto& line : s.log) text_wrapped("%s", line.c_str());
   if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY()) ImGui::SetScrollHereY(1.0f);
   ImGui::EndChild();
   ImGui::End();

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <string>
 
 #include "panels.h"
 #include "studio_app.h"
+#include "text_wrap.h"
 
 namespace mae::studio {
 
@@ -69,6 +71,19 @@ void caption(const char* full, const char* brief, float width) {
   ImGui::PopTextWrapPos();
 }
 
+void text_wrapped(const char* format, ...) {
+  char text[2048];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(text, sizeof text, format, args);
+  va_end(args);
+  const auto measure = [](std::string_view piece) {
+    return ImGui::CalcTextSize(piece.data(), piece.data() + piece.size()).x;
+  };
+  const std::string wrapped = wrap_text(text, ImGui::GetContentRegionAvail().x, measure);
+  ImGui::TextUnformatted(wrapped.c_str(), wrapped.c_str() + wrapped.size());
+}
+
 std::string loss_text(int64_t step, double loss) {
   if (step <= 0 || !std::isfinite(loss)) return "loss n/a";
   char text[32];
@@ -80,8 +95,8 @@ void cpu_share_note(const StudioApp& app) {
   const auto& share = app.state().cpu_share;
   if (share.each == 0) return;
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("the CPU is shared by %s: %d of its %d threads each", share.sharers.c_str(),
-                     share.each, share.of);
+  text_wrapped("the CPU is shared by %s: %d of its %d threads each", share.sharers.c_str(),
+               share.each, share.of);
   ImGui::PopStyleColor();
 }
 

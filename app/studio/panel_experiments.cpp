@@ -172,7 +172,7 @@ void draw_experiments_window(StudioApp& app) {
   if (!x.show) return;
   if (!begin_floating_window(app, "Experiments: masking ratio", &x.show, 0.15f, 0.06f, 0.55f, 0.8f))
     return;
-  ImGui::TextWrapped(
+  text_wrapped(
       "One model per masking ratio, same recipe, seed and number of steps. Each is scored by "
       "its masked-patch MSE and by what its encoder learned: a linear probe and k-NN on "
       "frozen features (the paper's Figure 5, at small scale).");

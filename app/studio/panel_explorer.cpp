@@ -170,7 +170,7 @@ void draw_explorer_panel(StudioApp& app) {
     const int64_t channels = e.image.size(0), h = e.image.size(1), w = e.image.size(2);
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.8f, 0.4f, 1.0f));
     if (channels != c.in_chans || h != c.img_h || w != c.img_w)
-      ImGui::TextWrapped(
+      text_wrapped(
           "this %lldx%lld image becomes the model's %lldx%lld input (short side "
           "resized, centre cropped%s): 'original' shows what the model gets",
           static_cast<long long>(w), static_cast<long long>(h), static_cast<long long>(c.img_w),
@@ -242,12 +242,10 @@ void draw_explorer_panel(StudioApp& app) {
   if (!e.result) {
     const auto loading = app.worker().loading();
     if (loading)
-      ImGui::TextWrapped("opening %s ... (progress in the Checkpoint panel)",
-                         loading->path.c_str());
+      text_wrapped("opening %s ... (progress in the Checkpoint panel)", loading->path.c_str());
     else
-      ImGui::TextWrapped(app.worker().model_info().loaded
-                             ? "computing..."
-                             : "Open a checkpoint to see reconstructions.");
+      text_wrapped(app.worker().model_info().loaded ? "computing..."
+                                                    : "Open a checkpoint to see reconstructions.");
     ImGui::End();
     return;
   }
@@ -347,9 +345,9 @@ void draw_explorer_panel(StudioApp& app) {
   ImGui::EndGroup();
   if (!e.result->sweep.empty()) {
     ImGui::Separator();
-    ImGui::TextWrapped(e.extras_stale ? "same image and seed at higher ratios (+ visible)  "
-                                        "[updating...]"
-                                      : "same image and seed at higher ratios (+ visible)");
+    text_wrapped(e.extras_stale ? "same image and seed at higher ratios (+ visible)  "
+                                  "[updating...]"
+                                : "same image and seed at higher ratios (+ visible)");
     for (size_t i = 0; i < e.result->sweep.size(); ++i) {
       const auto& [sweep_ratio, views] = e.result->sweep[i];
       if (i > 0) ImGui::SameLine();

@@ -30,8 +30,7 @@ void draw_probe_window(StudioApp& app) {
   if (p.checkpoint[0] == '\0' && !p.running) {
     const auto on_screen = app.model_on_screen();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("empty: %s",
-                       on_screen.empty() ? "open a checkpoint first" : on_screen.c_str());
+    text_wrapped("empty: %s", on_screen.empty() ? "open a checkpoint first" : on_screen.c_str());
     ImGui::PopStyleColor();
   }
   ImGui::InputText("data", p.data, sizeof p.data);
@@ -53,7 +52,7 @@ void draw_probe_window(StudioApp& app) {
   }
   ImGui::Separator();
   if (!p.report) {
-    ImGui::TextWrapped(
+    text_wrapped(
         "A linear classifier and a k-nearest-neighbour vote on the frozen encoder's features "
         "(the whole image, no patch removed). Raw pixels and a randomly initialised encoder of "
         "the same shape are measured on the same items, to show what training added.");
@@ -61,7 +60,7 @@ void draw_probe_window(StudioApp& app) {
     return;
   }
   const auto& r = *p.report;
-  ImGui::TextWrapped("%s", p.report_of.c_str());
+  text_wrapped("%s", p.report_of.c_str());
   ImGui::Text("%lld train / %lld test items, %lld classes", static_cast<long long>(r.train_items),
               static_cast<long long>(r.test_items), static_cast<long long>(r.classes));
   ImGui::TextDisabled("%s", r.split.c_str());

@@ -53,7 +53,7 @@ void draw_step_through_window(StudioApp& app) {
     const auto& stage = stages[static_cast<size_t>(st.stage)];
     ImGui::Text("%s   %s%s", stage.name.c_str(), stage.shape.c_str(),
                 e.extras_stale ? "   [updating...]" : "");
-    ImGui::TextWrapped("%s", stage.explain.c_str());
+    text_wrapped("%s", stage.explain.c_str());
     const auto& view = e.result->stage_views[static_cast<size_t>(st.stage)];
     const float avail_w = ImGui::GetContentRegionAvail().x;
     const float avail_h = ImGui::GetContentRegionAvail().y - 4;

@@ -21,19 +21,19 @@ namespace {
 void draw_watched_run(StudioApp& app, const RunWatchState& w) {
   if (ImGui::SmallButton("Stop watching")) app.stop_watching();
   ImGui::SameLine();
-  ImGui::TextWrapped("%s (read-only)", w.folder.c_str());
+  text_wrapped("%s (read-only)", w.folder.c_str());
   const ImVec4 colour = w.state == FollowedRunState::Stalled ? ImVec4(1.0f, 0.55f, 0.3f, 1.0f)
                         : w.state == FollowedRunState::Live  ? ImVec4(0.45f, 0.9f, 0.45f, 1.0f)
                                                              : ImVec4(0.8f, 0.8f, 0.8f, 1.0f);
   ImGui::PushStyleColor(ImGuiCol_Text, colour);
   if (w.state == FollowedRunState::Stalled)
-    ImGui::TextWrapped("stalled: no new step for %s (stalled means %.0f s without one)",
-                       format_duration(w.seconds_since_progress).c_str(), w.stall_after_seconds);
+    text_wrapped("stalled: no new step for %s (stalled means %.0f s without one)",
+                 format_duration(w.seconds_since_progress).c_str(), w.stall_after_seconds);
   else if (w.state == FollowedRunState::Waiting)
-    ImGui::TextWrapped("waiting for metrics.jsonl to get its first line");
+    text_wrapped("waiting for metrics.jsonl to get its first line");
   else
-    ImGui::TextWrapped("%s, last update %s ago", to_string(w.state).c_str(),
-                       format_duration(w.seconds_since_progress).c_str());
+    text_wrapped("%s, last update %s ago", to_string(w.state).c_str(),
+                 format_duration(w.seconds_since_progress).c_str());
   ImGui::PopStyleColor();
   char overlay[160];
   const auto& m = app.state().last_metrics;
@@ -57,11 +57,11 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
   }
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
   if (w.checkpoint_step >= 0)
-    ImGui::TextWrapped("pictures from the checkpoint of step %lld (%d loaded so far)",
-                       static_cast<long long>(w.checkpoint_step), w.checkpoints_loaded);
+    text_wrapped("pictures from the checkpoint of step %lld (%d loaded so far)",
+                 static_cast<long long>(w.checkpoint_step), w.checkpoints_loaded);
   else
-    ImGui::TextWrapped("no checkpoint yet: pictures come with --save-every");
-  if (!w.recipe.empty()) ImGui::TextWrapped("recipe: %s", w.recipe.c_str());
+    text_wrapped("no checkpoint yet: pictures come with --save-every");
+  if (!w.recipe.empty()) text_wrapped("recipe: %s", w.recipe.c_str());
   ImGui::PopStyleColor();
 }
 
@@ -120,10 +120,10 @@ void draw_training_panel(StudioApp& app) {
     } else {
       ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.35f, 1.0f));
     }
-    ImGui::TextWrapped("%s%s", memory.text.c_str(),
-                       memory.fits ? ""
-                                   : ": too much, lower the batch (accumulate keeps the "
-                                     "images per step)");
+    text_wrapped("%s%s", memory.text.c_str(),
+                 memory.fits ? ""
+                             : ": too much, lower the batch (accumulate keeps the "
+                               "images per step)");
     ImGui::PopStyleColor();
   }
   ImGui::InputFloat("base lr", &f.base_lr, 0, 0, "%.2e");
@@ -219,7 +219,7 @@ void draw_training_panel(StudioApp& app) {
   // On the CPU a step of many micro-batches shows how far it has come.
   const auto done = app.micro_batches_done();
   if (state == SessionState::Preparing && !s.data_stage.empty()) {
-    ImGui::TextWrapped("data: %s", s.data_stage.c_str());
+    text_wrapped("data: %s", s.data_stage.c_str());
     ImGui::ProgressBar(-1.0f * static_cast<float>(ImGui::GetTime()), ImVec2(-1, 0),
                        "preparing data");
   } else if (!s.have_metrics) {

@@ -29,7 +29,7 @@ void draw_triplets_panel(StudioApp& app) {
     shown = s.checkpoint_snapshot;
   }
   if (shown && shown->rows.empty()) {
-    ImGui::TextWrapped(
+    text_wrapped(
         "%s: no evaluation images fit this model here (its training data is not on this "
         "machine, and the built-in Fashion-MNIST is grayscale). The explorer works with any "
         "image; training shows its own data.",
@@ -38,12 +38,15 @@ void draw_triplets_panel(StudioApp& app) {
     return;
   }
   if (!shown) {
-    ImGui::TextWrapped("No reconstructions yet: open a checkpoint or start training.");
+    text_wrapped("No reconstructions yet: open a checkpoint or start training.");
     ImGui::End();
     return;
   }
   // Wrapped: a checkpoint's label holds its path, which can be longer than the panel is wide.
-  ImGui::TextWrapped("%s   %s", shown->label.c_str(), loss_text(shown->step, shown->loss).c_str());
+  text_wrapped("%s", shown->label.c_str());
+  const std::string loss = loss_text(shown->step, shown->loss);  // kept on one line
+  same_line_if_fits(loss.c_str(), RowItem::Text);
+  ImGui::TextUnformatted(loss.c_str());
   // Short headers where the full ones would run together; each explains itself on hover.
   const char* headers[] = {"masked", "reconstruction", "+ visible", "original"};
   const char* short_headers[] = {"masked", "recon.", "+ vis.", "orig."};

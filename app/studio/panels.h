@@ -66,6 +66,10 @@ void same_line_if_fits(const char* next_label, RowItem kind = RowItem::Button);
 // that captions side by side keep their pictures level; `brief` wraps where even it is wider.
 void caption(const char* full, const char* brief, float width);
 
+// ImGui::TextWrapped's text, wrapped at spaces and a path's '/' only, never inside a number
+// (text_wrap.h says why).
+[[gnu::format(printf, 1, 2)]] void text_wrapped(const char* format, ...);
+
 // While a sweep or probe shares the CPU with other work, a line saying how: the user then
 // knows why it runs slower than alone.
 void cpu_share_note(const StudioApp& app);
