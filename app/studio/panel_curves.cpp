@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "panels.h"
 #include "studio_app.h"
@@ -97,8 +98,14 @@ void draw_curves_panel(StudioApp& app) {
   auto* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 25, 30, 255));
   if (c.steps.size() < 2 && s.earlier_curves.empty()) {
-    dl->AddText(ImVec2(p0.x + 8, p0.y + 8), IM_COL32(200, 200, 200, 255),
-                "the loss appears here while training runs");
+    // One step is a point, not a curve: its loss is given in words (a watched run of one step).
+    char text[96];
+    if (c.steps.empty())
+      std::snprintf(text, sizeof text, "the loss appears here while training runs");
+    else
+      std::snprintf(text, sizeof text, "step %.0f: loss %.4f (a curve needs two steps)",
+                    c.steps.front(), c.loss.front());
+    dl->AddText(ImVec2(p0.x + 8, p0.y + 8), IM_COL32(200, 200, 200, 255), text);
     ImGui::End();
     return;
   }
