@@ -157,6 +157,7 @@ struct ExperimentsState {
   JobProgress progress;
   std::optional<SweepReport> report;
   bool running = false;
+  std::string problem;  // why the last Start failed or the sweep ended early, shown by Start
 };
 
 // The Probe window: linear probe and k-NN of a checkpoint's encoder with references.
@@ -172,6 +173,7 @@ struct ProbeState {
   std::optional<ProbeReport> report;
   ImageView confusion;
   bool running = false;
+  std::string problem;  // why the last Run failed or the probe ended early, shown by Run
 };
 
 struct CurveState {

@@ -84,6 +84,17 @@ void text_wrapped(const char* format, ...) {
   ImGui::TextUnformatted(wrapped.c_str(), wrapped.c_str() + wrapped.size());
 }
 
+void push_problem_colour() {
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.35f, 1.0f));
+}
+
+void problem_line(const std::string& problem) {
+  if (problem.empty()) return;
+  push_problem_colour();
+  text_wrapped("%s", problem.c_str());
+  ImGui::PopStyleColor();
+}
+
 std::string loss_text(int64_t step, double loss) {
   if (step <= 0 || !std::isfinite(loss)) return "loss n/a";
   char text[32];

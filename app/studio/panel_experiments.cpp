@@ -194,6 +194,7 @@ void draw_experiments_window(StudioApp& app) {
     if (ImGui::Button("Start")) app.start_sweep();
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("finished ratios in the output folder are kept; a stopped one continues");
+    problem_line(x.problem);
   } else {
     if (ImGui::Button("Stop")) app.cancel_sweep();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("the current run is saved; Start continues it");

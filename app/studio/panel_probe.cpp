@@ -43,6 +43,7 @@ void draw_probe_window(StudioApp& app) {
   ImGui::EndDisabled();
   if (!p.running) {
     if (ImGui::Button("Run probe")) app.start_probe();
+    problem_line(p.problem);
   } else {
     if (ImGui::Button("Stop")) app.cancel_probe();
     ImGui::SameLine();

@@ -118,7 +118,7 @@ void draw_training_panel(StudioApp& app) {
     if (memory.fits) {
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     } else {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.35f, 1.0f));
+      push_problem_colour();
     }
     text_wrapped("%s%s", memory.text.c_str(),
                  memory.fits ? ""

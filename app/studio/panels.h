@@ -70,6 +70,12 @@ void caption(const char* full, const char* brief, float width);
 // (text_wrap.h says why).
 [[gnu::format(printf, 1, 2)]] void text_wrapped(const char* format, ...);
 
+// The colour of text that says why something cannot go on (a refused Start, a failed job).
+void push_problem_colour();
+// Why the last start of a job failed, or the job ended early, in the problem colour under its
+// button, where the user looks; nothing when `problem` is empty.
+void problem_line(const std::string& problem);
+
 // While a sweep or probe shares the CPU with other work, a line saying how: the user then
 // knows why it runs slower than alone.
 void cpu_share_note(const StudioApp& app);

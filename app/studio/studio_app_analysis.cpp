@@ -144,6 +144,7 @@ void StudioApp::show_experiments() {
 void StudioApp::start_sweep() {
   auto& x = state_.experiments;
   if (sweep_job_) return;
+  x.problem.clear();
   try {
     SweepOptions o;
     o.data = x.data;
@@ -161,7 +162,8 @@ void StudioApp::start_sweep() {
     message("ratio sweep: " + std::to_string(o.ratios.size()) + " ratios x " +
             std::to_string(o.steps) + " steps into " + o.out);
   } catch (const std::exception& e) {
-    message(std::string("cannot start the ratio sweep: ") + one_line_error(e));
+    x.problem = "cannot start the ratio sweep: " + one_line_error(e);
+    message(x.problem);
   }
 }
 
@@ -183,6 +185,7 @@ std::string StudioApp::model_on_screen() const {
 void StudioApp::start_probe() {
   auto& p = state_.probe;
   if (probe_job_) return;
+  p.problem.clear();
   ProbeRunOptions o;
   o.max_train = std::max(0, p.max_train);
   o.max_test = std::max(0, p.max_test);
@@ -196,7 +199,8 @@ void StudioApp::start_probe() {
     p.probing = state_.open_checkpoint_path;
     probe_job_ = start_probe_job(p.probing, p.data, o);
   } else {
-    message("probe: name a checkpoint first, or open one");
+    p.problem = "probe: name a checkpoint first, or open one";
+    message(p.problem);
     return;
   }
   p.running = true;
@@ -268,7 +272,10 @@ void StudioApp::pump_jobs() {
   auto& x = state_.experiments;
   if (sweep_job_) {
     x.progress = sweep_job_->progress();
-    if (auto error = sweep_job_->take_error()) message(*error);
+    if (auto error = sweep_job_->take_error()) {
+      x.problem = *error;
+      message(*error);
+    }
     if (auto report = sweep_job_->take_report()) {
       if (report->cancelled)
         message("ratio sweep stopped: " + std::to_string(report->runs.size()) +
@@ -283,7 +290,10 @@ void StudioApp::pump_jobs() {
   auto& p = state_.probe;
   if (probe_job_) {
     p.progress = probe_job_->progress();
-    if (auto error = probe_job_->take_error()) message(*error);
+    if (auto error = probe_job_->take_error()) {
+      p.problem = *error;
+      message(*error);
+    }
     if (auto report = probe_job_->take_report()) {
       if (report->cancelled) {
         message("probe stopped");

@@ -41,12 +41,19 @@ TEST_CASE("probe and experiments run in the background and report into their win
   setenv("MAE_CACHE_DIR", (dir / "cache").c_str(), 1);
   auto& x = s.experiments;
   x.show = true;
+  // A refused Start says why in the window, where the user is looking, until the next Start.
+  std::snprintf(x.ratios, sizeof x.ratios, "0.5,abc");
+  app.start_sweep();
+  CHECK_FALSE(x.running);
+  CHECK(x.problem == "cannot start the ratio sweep: mask ratio 'abc' is not a number in [0, 1)");
+  ui.frame(app);
   std::snprintf(x.ratios, sizeof x.ratios, "0.5,0.75");
   x.steps = 3;
   x.probe_train = 200;
   x.probe_test = 100;
   std::snprintf(x.out, sizeof x.out, "%s", (dir / "sweep").c_str());
   app.start_sweep();
+  CHECK(x.problem.empty());
   REQUIRE(frames_until(
       ui, app, [&] { return x.report.has_value() && !x.running; }, 300));
   CHECK(x.report->runs.size() == 2);
