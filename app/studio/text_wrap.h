@@ -11,7 +11,8 @@
 namespace mae::studio {
 
 // `text` with line breaks put in so that no line is wider than `width`, as `measure` gives the
-// width of a piece of text. A space where a line is broken is dropped; '\n' starts a new line.
+// width of each character (one UTF-8 sequence). A space where a line is broken is dropped;
+// '\n' starts a new line.
 std::string wrap_text(std::string_view text, float width,
                       const std::function<float(std::string_view)>& measure);
 

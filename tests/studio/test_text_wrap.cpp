@@ -30,6 +30,15 @@ TEST_CASE("a long path breaks after a '/', and a word wider than the line anywhe
   CHECK(wrap("abcdefghij", 4) == "abcd\nefgh\nij");
 }
 
+TEST_CASE("a character of several UTF-8 bytes is measured and kept whole") {
+  // Each character one unit, whatever its bytes: "café" is 4 wide.
+  const auto wrap_chars = [](std::string_view text, float width) {
+    return wrap_text(text, width, [](std::string_view) { return 1.0f; });
+  };
+  CHECK(wrap_chars("caf\xc3\xa9 na\xc3\xafve", 10) == "caf\xc3\xa9 na\xc3\xafve");
+  CHECK(wrap_chars("caf\xc3\xa9 na\xc3\xafve", 6) == "caf\xc3\xa9\nna\xc3\xafve");
+}
+
 TEST_CASE("line breaks in the text stay, empty lines included") {
   CHECK(wrap("one\n\ntwo three", 5) == "one\n\ntwo\nthree");
   CHECK(wrap("end\n", 10) == "end\n");
