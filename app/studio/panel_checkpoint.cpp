@@ -62,10 +62,10 @@ void draw_checkpoint_panel(StudioApp& app) {
                 static_cast<long long>(c.embed_dim));
     ImGui::Text("decoder %lld x %lld", static_cast<long long>(c.dec_depth),
                 static_cast<long long>(c.dec_dim));
-    if (info.format == ModelFormat::HuggingFace)
-      ImGui::TextUnformatted("format  Hugging Face ViTMAE\nstep    not recorded in this format");
-    else if (info.format == ModelFormat::AuthorsPth)
-      ImGui::TextUnformatted("format  the authors' .pth\nstep    not recorded in this format");
+    if (info.format && !records_step(*info.format))
+      text_wrapped(
+          "format  %s\nstep    not recorded in this format",
+          *info.format == ModelFormat::HuggingFace ? "Hugging Face ViTMAE" : "the authors' .pth");
     else
       ImGui::Text("step    %lld   %s", static_cast<long long>(info.step),
                   loss_text(info.step, info.loss).c_str());

@@ -60,15 +60,24 @@ void same_line_if_fits(const char* next_label, RowItem kind) {
   if (ImGui::GetItemRectMax().x + style.ItemSpacing.x + width <= right_edge) ImGui::SameLine();
 }
 
+namespace {
+// `text` wrapped to `width` by wrap_text, as one item.
+void text_wrapped_to(const char* text, float width) {
+  const auto measure = [](std::string_view piece) {
+    return ImGui::CalcTextSize(piece.data(), piece.data() + piece.size()).x;
+  };
+  const std::string wrapped = wrap_text(text, width, measure);
+  ImGui::TextUnformatted(wrapped.c_str(), wrapped.c_str() + wrapped.size());
+}
+}  // namespace
+
 void caption(const char* full, const char* brief, float width) {
   if (ImGui::CalcTextSize(full).x <= width) {
     ImGui::TextUnformatted(full);
     return;
   }
   // Narrower than the brief form too: it wraps at the picture's edge instead of running past.
-  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
-  ImGui::TextUnformatted(brief);
-  ImGui::PopTextWrapPos();
+  text_wrapped_to(brief, width);
 }
 
 void text_wrapped(const char* format, ...) {
@@ -77,11 +86,7 @@ void text_wrapped(const char* format, ...) {
   va_start(args, format);
   std::vsnprintf(text, sizeof text, format, args);
   va_end(args);
-  const auto measure = [](std::string_view piece) {
-    return ImGui::CalcTextSize(piece.data(), piece.data() + piece.size()).x;
-  };
-  const std::string wrapped = wrap_text(text, ImGui::GetContentRegionAvail().x, measure);
-  ImGui::TextUnformatted(wrapped.c_str(), wrapped.c_str() + wrapped.size());
+  text_wrapped_to(text, ImGui::GetContentRegionAvail().x);
 }
 
 void push_problem_colour() {

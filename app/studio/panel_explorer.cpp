@@ -161,9 +161,9 @@ void draw_explorer_panel(StudioApp& app) {
   if (ImGui::Button("...##image")) {
     app.open_file_browser(BrowseTarget::ExplorerImage);
   }
-  ImGui::PushTextWrapPos(0.0f);
-  ImGui::TextDisabled("%s (drop an image on the window to use it)", e.image_label.c_str());
-  ImGui::PopTextWrapPos();
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  text_wrapped("%s (drop an image on the window to use it)", e.image_label.c_str());
+  ImGui::PopStyleColor();
   if (const auto info = app.worker().model_info(); info.loaded && e.image.defined()) {
     // Say when the picture is not what the model takes, and where to see what it gets.
     const auto& c = info.config;
@@ -193,9 +193,9 @@ void draw_explorer_panel(StudioApp& app) {
     const auto note =
         mask_pattern_note(e.strategy, info.config.grid_h(), info.config.grid_w(), e.ratio);
     if (!note.empty()) {
-      ImGui::PushTextWrapPos(0.0f);
-      ImGui::TextDisabled("%s: %s", to_string(e.strategy).c_str(), note.c_str());
-      ImGui::PopTextWrapPos();
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      text_wrapped("%s: %s", to_string(e.strategy).c_str(), note.c_str());
+      ImGui::PopStyleColor();
     }
   }
   mask_changed |= ImGui::InputInt("seed", &mask.seed);
@@ -253,12 +253,10 @@ void draw_explorer_panel(StudioApp& app) {
   const auto masked_count = r.mask.defined() ? r.mask.sum().item<float>() : 0.0f;
   // While a newer request is computed, the old pictures stay and say so.
   const bool updating = e.dirty || e.shown_request_id + 1 < e.next_request_id;
-  ImGui::PushTextWrapPos(0.0f);
-  ImGui::Text("%s%.0f of %lld patches masked   masked-patch MSE %.4f   %.1f ms%s",
-              e.manual ? "hand-made mask: " : "", masked_count,
-              static_cast<long long>(r.mask.defined() ? r.mask.numel() : 0), r.masked_mse,
-              e.last_latency_ms, updating ? "   [updating...]" : "");
-  ImGui::PopTextWrapPos();
+  text_wrapped("%s%.0f of %lld patches masked   masked-patch MSE %.4f   %.1f ms%s",
+               e.manual ? "hand-made mask: " : "", masked_count,
+               static_cast<long long>(r.mask.defined() ? r.mask.numel() : 0), r.masked_mse,
+               e.last_latency_ms, updating ? "   [updating...]" : "");
   if (ImGui::IsItemHovered()) {
     const auto info = app.worker().model_info();
     ImGui::SetTooltip(
