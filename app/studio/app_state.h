@@ -94,9 +94,9 @@ struct AttentionChoice {
   int view_layer = -2, view_head = -2, view_row = -2, view_col = -2;
 };
 
-// Patches painted with the mouse: the value a drag paints and the cell it last touched.
+// Patches painted with the mouse: what a drag paints and the cell it last touched.
 struct PaintState {
-  int value = -1;  // -1: no drag in progress
+  std::optional<bool> drag_removes;  // during a drag: it removes patches (true) or shows them
   int last_row = -1, last_col = -1;
 };
 

@@ -34,20 +34,20 @@ void handle_painting(StudioApp& app, ImVec2Pair uv, const at::Tensor& mask) {
   auto& e = app.state().explorer;
   auto& paint = e.paint;
   if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
-    paint.value = -1;
+    paint.drag_removes.reset();
     return;
   }
   const auto at = mask.defined() ? patch_at(uv, mask.size(0), mask.size(1)) : std::nullopt;
   if (!at) return;
   const auto [row, col] = *at;
   const at::Tensor& current = e.manual ? e.manual_mask : mask;
-  const int value = current[row][col].item<float>() > 0.5f ? 1 : 0;
+  const bool removed = current[row][col].item<float>() > 0.5f;
   if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-    paint.value = 1 - value;
+    paint.drag_removes = !removed;
     app.begin_paint_stroke();
     app.toggle_patch(row, col);
-  } else if (paint.value >= 0 && (row != paint.last_row || col != paint.last_col) &&
-             value != paint.value) {
+  } else if (paint.drag_removes && (row != paint.last_row || col != paint.last_col) &&
+             removed != *paint.drag_removes) {
     app.toggle_patch(row, col);
   }
   paint.last_row = row;

@@ -139,6 +139,9 @@ class StudioApp {
   void pump_explorer_result();
   void pump_compare();
   void pump_jobs();
+  // A job's start refused or the job failed: said under its button (`slot`) and in the
+  // messages, so the reason is both where the user looks and in the log.
+  void job_problem(std::string& slot, const std::string& text);
   // Splits the CPU's cores between a CPU training run, a ratio sweep on the CPU and a
   // probe, whichever run at once (two OpenMP teams as wide as the machine slow each other
   // several times over); each alone uses them all.

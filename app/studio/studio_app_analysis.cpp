@@ -162,8 +162,7 @@ void StudioApp::start_sweep() {
     message("ratio sweep: " + std::to_string(o.ratios.size()) + " ratios x " +
             std::to_string(o.steps) + " steps into " + o.out);
   } catch (const std::exception& e) {
-    x.problem = "cannot start the ratio sweep: " + one_line_error(e);
-    message(x.problem);
+    job_problem(x.problem, "cannot start the ratio sweep: " + one_line_error(e));
   }
 }
 
@@ -199,8 +198,7 @@ void StudioApp::start_probe() {
     p.probing = state_.open_checkpoint_path;
     probe_job_ = start_probe_job(p.probing, p.data, o);
   } else {
-    p.problem = "probe: name a checkpoint first, or open one";
-    message(p.problem);
+    job_problem(p.problem, "probe: name a checkpoint first, or open one");
     return;
   }
   p.running = true;
@@ -268,14 +266,16 @@ void StudioApp::share_cores(bool cpu_training) {
   if (probe_job_) probe_job_->share_cores(share.each);
 }
 
+void StudioApp::job_problem(std::string& slot, const std::string& text) {
+  slot = text;
+  message(text);
+}
+
 void StudioApp::pump_jobs() {
   auto& x = state_.experiments;
   if (sweep_job_) {
     x.progress = sweep_job_->progress();
-    if (auto error = sweep_job_->take_error()) {
-      x.problem = *error;
-      message(*error);
-    }
+    if (auto error = sweep_job_->take_error()) job_problem(x.problem, *error);
     if (auto report = sweep_job_->take_report()) {
       if (report->cancelled)
         message("ratio sweep stopped: " + std::to_string(report->runs.size()) +
@@ -290,10 +290,7 @@ void StudioApp::pump_jobs() {
   auto& p = state_.probe;
   if (probe_job_) {
     p.progress = probe_job_->progress();
-    if (auto error = probe_job_->take_error()) {
-      p.problem = *error;
-      message(*error);
-    }
+    if (auto error = probe_job_->take_error()) job_problem(p.problem, *error);
     if (auto report = probe_job_->take_report()) {
       if (report->cancelled) {
         message("probe stopped");
