@@ -136,8 +136,11 @@ attention_ab() {
   done
 }
 # The studio's UI logic, headless: slider latency and frame times while a run trains on the
-# GPU beside the inference worker.
-studio_on_gpu() { "$GPU_CHECK_TESTS/studio_tests" -tc="while a run trains*" -s; }
+# GPU beside the inference worker; and the worker holding a run's weights until its stream
+# has read them (ba59287's fix, which no GPU has run yet).
+studio_on_gpu() {
+  "$GPU_CHECK_TESTS/studio_tests" -tc="while a run trains*,weights handed over are read*" -s
+}
 # Slider latency for ViT-L/16, ViT-B/16 at twice the batch (does utilisation grow with it?),
 # and what the CUDA graph gives a large and a small model.
 more_benches() {

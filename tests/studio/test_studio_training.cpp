@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "data/image_io.h"
@@ -25,6 +26,7 @@
 #include "studio_app.h"
 #include "studio_harness.h"
 #include "train/device.h"
+#include "train/device_readback.h"
 #include "train/memory_estimate.h"
 
 using namespace mae;
@@ -54,6 +56,90 @@ TEST_CASE("weights handed over before their step's loss arrives take it when it 
   CHECK(worker.model_info().loss == 0.25);
   worker.settle_loss(5, 0.5);  // settled once
   CHECK(worker.model_info().loss == 0.25);
+}
+
+namespace {
+
+ExploreResult reconstruction_by(InferenceWorker& worker, const at::Tensor& image) {
+  ExploreRequest request;
+  request.image = image;
+  request.mask.ratio = 0.75;
+  request.mask.seed = 7;
+  request.id = 1;
+  worker.submit(request);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::optional<ExploreResult> result;
+  while (!(result = worker.take_result()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(result.has_value());
+  REQUIRE(result->error.empty());
+  return std::move(*result);
+}
+
+}  // namespace
+
+TEST_CASE("weights handed over are read before the giver's stream can take their memory back") {
+  // On a GPU the trainer copies its weights on its own stream, whose memory pool gets them
+  // back once the last reference goes; the worker must hold them until its stream has read
+  // them. Here that read waits behind a fence held back by a long product on a third stream.
+  // The moment the worker lets the weights go, the giver takes their memory again and fills
+  // it with NaN, as the trainer's next step would fill it with activations: let go too early,
+  // the worker reads NaN. On the CPU the same hand-over runs without streams.
+  const std::string device = cuda_available() ? "cuda" : "cpu";
+  const auto config = one_block_config("rgb-small");
+  auto model = make_model(config, 3);
+  const auto on_host = model_state(model);
+  InferenceWorker reference, worker;
+  reference.set_weights(config, on_host, "reference", 1, 1.0);
+
+  DeviceStreamScope giver(device, /*urgent=*/false);
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<const void*> handed_memory;
+  std::vector<c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>> handed;
+  {
+    NamedTensors copies;
+    for (const auto& [name, t] : on_host) {
+      copies.emplace_back(name, t.to(at::Device(device), /*non_blocking=*/false, /*copy=*/true));
+      shapes.push_back(t.sizes().vec());
+      handed_memory.push_back(copies.back().second.data_ptr());
+      handed.emplace_back(copies.back().second.getIntrusivePtr());
+    }
+    (void)copies.front().second.sum().item<double>();  // the giver's copies have landed
+    std::shared_ptr<const StreamFence> ready;
+    std::thread([&] {
+      DeviceStreamScope late(device, /*urgent=*/false);  // a stream of this thread's own
+      if (device != "cpu") {
+        auto product = at::rand({4096, 4096}, at::Device(device));
+        for (int i = 0; i < 100; ++i) product = at::mm(product, product).div_(4096.0);
+      }
+      ready = std::make_shared<const StreamFence>(device);
+    }).join();
+    worker.set_weights(config, std::move(copies), "handed over", 1, 1.0, std::move(ready));
+  }
+  const auto let_go = [&] {
+    return std::all_of(handed.begin(), handed.end(), [](const auto& w) { return w.expired(); });
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!let_go() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  REQUIRE(let_go());
+  std::vector<at::Tensor> overwritten;
+  int reused = 0;
+  for (const auto& shape : shapes) {
+    overwritten.push_back(at::empty(shape, at::Device(device)).fill_(std::nan("")));
+    reused +=
+        std::count(handed_memory.begin(), handed_memory.end(), overwritten.back().data_ptr()) > 0;
+  }
+  // Else the giver did not get that memory back, and this run shows nothing of the race.
+  if (device != "cpu") CHECK(reused > 0);
+  while (!worker.model_info().loaded && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(worker.model_info().loaded);
+
+  const auto image = at::rand({config.in_chans, config.img_h, config.img_w});
+  const auto got = reconstruction_by(worker, image);
+  const auto expected = reconstruction_by(reference, image);
+  CHECK(std::isfinite(got.main.masked_mse));
+  CHECK(got.main.masked_mse == doctest::Approx(expected.main.masked_mse).epsilon(1e-5));
 }
 
 TEST_CASE("a colour model without its data gets no grayscale gallery in the triplets") {
