@@ -185,8 +185,8 @@ def print_figures(report):
     run = report["ours_last_run"]
     print(f"FIGURE ours: slider {run['slider_reconstruct_ms']:.2f} ms, "
           f"infer {run['infer_images_per_sec']:.0f} img/s, "
-          f"peak {run['peak_memory_bytes'] / 2**30:.1f} GiB "
-          f"(memory guard's estimate {run['estimated_memory_bytes'] / 2**30:.1f} GiB), "
+          f"took {(run['peak_memory_bytes'] - run['memory_before_bytes']) / 2**30:.1f} GiB "
+          f"at its peak (memory guard's estimate {run['estimated_memory_bytes'] / 2**30:.1f} GiB), "
           f"{run['cuda_graph'] or 'eager'}")
 
 

@@ -60,6 +60,7 @@ void run(BenchArgs a) {
                         {"infer_batch_ms", r.infer_batch_ms},
                         {"slider_reconstruct_ms", r.slider_ms},
                         {"peak_memory_bytes", r.peak_memory_bytes},
+                        {"memory_before_bytes", r.memory_before_bytes},
                         {"estimated_memory_bytes", r.estimated_memory_bytes},
                         {"cuda_graph", r.graph_note},
                         {"gpu_kernels", r.kernels_note}};
@@ -78,9 +79,14 @@ void run(BenchArgs a) {
   if (!r.kernels_note.empty()) std::printf("         %s\n", r.kernels_note.c_str());
   std::printf("  infer  %8.1f img/s  %8.1f ms/batch\n", r.infer_images_per_sec, r.infer_batch_ms);
   std::printf("  one image at a new ratio (explorer slider)  %.1f ms\n", r.slider_ms);
-  std::printf("  peak memory %.1f MiB (the memory guard estimated %.1f MiB for training)\n",
-              static_cast<double>(r.peak_memory_bytes) / (1 << 20),
-              static_cast<double>(r.estimated_memory_bytes) / (1 << 20));
+  const auto mib = [](int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+  std::printf("  peak memory %.1f MiB", mib(r.peak_memory_bytes));
+  // On the CPU the peak is the process's, libraries included: the run's own share beside it.
+  if (r.memory_before_bytes >= (1 << 20))
+    std::printf(", %.1f MiB above the %.1f MiB in use before the model was made",
+                mib(r.peak_memory_bytes - r.memory_before_bytes), mib(r.memory_before_bytes));
+  std::printf(" (the memory guard estimated %.1f MiB for training)\n",
+              mib(r.estimated_memory_bytes));
   if (!a.options.profile) return;
   std::printf("one profiled training step: %.1f ms\n", r.profile.wall_ms);
   print_op_table("host ops by self time", r.profile.host_ops, r.profile.wall_ms, kProfileRows);

@@ -35,6 +35,7 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   using clock = std::chrono::steady_clock;
   const std::string device = resolve_device(options.device);
   const bool autocast = device != "cpu" ? options.bf16 : options.cpu_bf16;
+  const int64_t memory_before = memory_in_use(device);
   TrainConfig tc;
   tc.device = device;
   tc.batch = options.batch;
@@ -132,6 +133,7 @@ BenchResult run_benchmark(const MaeConfig& config, const BenchOptions& options) 
   r.infer_batch_ms = median(infer_ms);
   r.infer_images_per_sec = static_cast<double>(options.batch) / (r.infer_batch_ms / 1000.0);
   r.peak_memory_bytes = peak_memory(device);
+  r.memory_before_bytes = memory_before;
   r.estimated_memory_bytes = estimate_training_memory(config, tc).at_batch(options.batch);
   return r;
 }

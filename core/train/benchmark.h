@@ -37,9 +37,12 @@ struct BenchResult {
   // move (median over several ratios; the same model call as infer/reconstruct.h).
   double slider_ms = 0.0;
   int64_t peak_memory_bytes = 0;
+  // In use before the model was made: on the CPU the whole process's resident memory, its
+  // libraries (about 0.4 GiB) included, which the peak includes too; on a GPU torch's
+  // tensors alone (none). The peak less this is what the run took.
+  int64_t memory_before_bytes = 0;
   // What the memory guard estimates a training step needs (memory_estimate.h), to set
-  // beside the peak: on a GPU both count tensors alone; on the CPU the peak is the whole
-  // process, its libraries (about 0.4 GiB) included.
+  // beside what the run took.
   int64_t estimated_memory_bytes = 0;
   int threads = 0;
   std::string device;        // what it ran on, resolved ("cpu", "cuda")
