@@ -12,6 +12,7 @@
 #include "analysis/probe.h"
 #include "analysis/probe_data.h"
 #include "analysis/ratio_sweep.h"
+#include "analysis/reading.h"
 #include "data/image_io.h"
 #include "model/presets.h"
 #include "test_support.h"
@@ -164,6 +165,85 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   // At its own ratio of 0.75 a run is scored on the very masks used for "at 0.75".
   CHECK(second.runs[1].mse_own == second.runs[1].mse_at_075);
   CHECK(second.runs[0].mse_own != second.runs[0].mse_at_075);
+}
+
+namespace {
+
+ProbeScores linear_of(double accuracy) {
+  ProbeScores s;
+  s.linear_accuracy = accuracy;
+  s.knn_accuracy = accuracy - 0.1;
+  return s;
+}
+
+SweepRunResult run_at(double ratio, double linear, double knn, double mse_own, double mse_at_075) {
+  SweepRunResult r;
+  r.ratio = ratio;
+  r.steps = 60;
+  r.linear_accuracy = linear;
+  r.knn_accuracy = knn;
+  r.mse_own = mse_own;
+  r.mse_at_075 = mse_at_075;
+  return r;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string all;
+  for (const auto& line : lines) all += line + "\n";
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("a probe's reading sets the encoder against a random encoder and the pixels") {
+  const auto no_better = joined(probe_reading(linear_of(0.70), linear_of(0.82), linear_of(0.74)));
+  CHECK(no_better.find("no better than a random encoder's of the same shape (74.00 %)") !=
+        std::string::npos);
+  CHECK(no_better.find("pixels") == std::string::npos);
+  const auto below_pixels =
+      joined(probe_reading(linear_of(0.78), linear_of(0.82), linear_of(0.74)));
+  CHECK(below_pixels.find("Training added 4.00 points") != std::string::npos);
+  CHECK(below_pixels.find("raw pixels still do 4.00 points better") != std::string::npos);
+  const auto above_both = joined(probe_reading(linear_of(0.90), linear_of(0.82), linear_of(0.74)));
+  CHECK(above_both.find("8.00 points better for a linear classifier than the raw pixels") !=
+        std::string::npos);
+}
+
+TEST_CASE("a sweep's reading names the best ratios and says when the runs are too short") {
+  SweepReport r;
+  CHECK(sweep_reading(r).empty());
+  r.pixels = linear_of(0.82);
+  r.random_encoder = linear_of(0.7445);
+  // The app's 60-step sweep on Fashion-MNIST: every encoder below a random one.
+  r.runs = {
+      run_at(0.25, 0.6385, 0.5390, 1.4495, 1.8146), run_at(0.5, 0.6255, 0.5205, 1.4768, 1.6886),
+      run_at(0.75, 0.5925, 0.4835, 1.5497, 1.5497), run_at(0.9, 0.6445, 0.5240, 1.6834, 1.8351)};
+  auto text = joined(sweep_reading(r));
+  CHECK(text.find("Linear probe best at ratio 0.90 (64.45 %), k-NN at 0.25 (53.90 %)") !=
+        std::string::npos);
+  CHECK(text.find("the model trained at 0.75 reconstructs best") != std::string::npos);
+  CHECK(text.find("error at its own ratio rises with the ratio") != std::string::npos);
+  CHECK(text.find("No encoder beats a random encoder of the same shape (74.45 %)") !=
+        std::string::npos);
+  CHECK(text.find("at 60 steps per ratio") != std::string::npos);
+  CHECK(text.find("finds 0.75 best") != std::string::npos);
+  // Longer runs: above the random encoder, then above the pixels too; an error that does not
+  // rise with the ratio is not said to.
+  r.runs[2].linear_accuracy = 0.80;
+  r.runs[3].mse_own = 1.5;
+  text = joined(sweep_reading(r));
+  CHECK(text.find("beats a random one (74.45 %) but not the raw pixels (82.00 %)") !=
+        std::string::npos);
+  CHECK(text.find("rises with the ratio") == std::string::npos);
+  r.runs[2].linear_accuracy = 0.85;
+  text = joined(sweep_reading(r));
+  CHECK(text.find("Linear probe best at ratio 0.75 (85.00 %)") != std::string::npos);
+  CHECK(text.find("beats both a random one (74.45 %) and the raw pixels (82.00 %)") !=
+        std::string::npos);
+  // One ratio: nothing to compare between ratios.
+  r.runs.resize(1);
+  text = joined(sweep_reading(r));
+  CHECK(text.find("best at ratio") == std::string::npos);
 }
 
 TEST_CASE("charts render axes, series and labels without a window") {

@@ -7,6 +7,7 @@
 
 #include "analysis/chart_picture.h"
 #include "analysis/probe.h"
+#include "analysis/reading.h"
 #include "commands.h"
 #include "data/image_io.h"
 #include "io/model_files.h"
@@ -64,6 +65,8 @@ void run(const ProbeArgs& a) {
   print_row(a.checkpoint.size() < 26 ? a.checkpoint.c_str() : "checkpoint encoder", r.encoder);
   print_row("raw pixels", r.pixels);
   print_row("random encoder (same shape)", r.random_encoder);
+  for (const auto& line : probe_reading(r.encoder, r.pixels, r.random_encoder))
+    std::printf("%s\n", line.c_str());
   if (!a.confusion_png.empty())
     std::printf("confusion matrix of the linear probe: %s\n", a.confusion_png.c_str());
 }

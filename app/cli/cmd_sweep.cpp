@@ -8,6 +8,7 @@
 #include <stop_token>
 
 #include "analysis/ratio_sweep.h"
+#include "analysis/reading.h"
 #include "commands.h"
 #include "util/format_duration.h"
 
@@ -74,6 +75,8 @@ void run(SweepArgs& a) {
               100 * r.pixels.linear_accuracy, 100 * r.pixels.knn_accuracy);
   std::printf("  random encoder                             %8.2f  %6.2f\n",
               100 * r.random_encoder.linear_accuracy, 100 * r.random_encoder.knn_accuracy);
+  std::printf("\n");
+  for (const auto& line : sweep_reading(r)) std::printf("%s\n", line.c_str());
   std::printf("\nwrote %s and %s (%s this call)\n", r.json_path.c_str(), r.picture_path.c_str(),
               format_duration(r.seconds).c_str());
 }

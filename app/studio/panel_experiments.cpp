@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "analysis/reading.h"
 #include "model/presets.h"
 #include "panels.h"
 #include "studio_app.h"
@@ -163,6 +164,7 @@ void draw_results(const SweepReport& r, float width) {
              {"at 0.75", IM_COL32(240, 80, 80, 255), ratios, at075}},
             size);
   ImGui::EndGroup();
+  for (const auto& line : sweep_reading(r)) text_wrapped("%s", line.c_str());
 }
 }  // namespace
 

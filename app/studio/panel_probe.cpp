@@ -3,6 +3,7 @@
 // it goes wrong (the confusion matrix).
 #include <imgui.h>
 
+#include "analysis/reading.h"
 #include "panels.h"
 #include "studio_app.h"
 
@@ -75,6 +76,8 @@ void draw_probe_window(StudioApp& app) {
     score_row("random encoder", r.random_encoder);
     ImGui::EndTable();
   }
+  for (const auto& line : probe_reading(r.encoder, r.pixels, r.random_encoder))
+    text_wrapped("%s", line.c_str());
   ImGui::TextUnformatted("confusion matrix of the linear probe (rows: true class, % of row)");
   const float width = std::min(
       ImGui::GetContentRegionAvail().x,
