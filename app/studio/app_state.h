@@ -18,6 +18,7 @@
 #include "file_kinds.h"
 #include "folder_listing.h"
 #include "inference_worker.h"
+#include "recipe/recipe.h"
 #include "train/run_follower.h"
 #include "training_session.h"
 #include "view_renderer.h"
@@ -177,6 +178,10 @@ struct ProbeState {
 };
 
 struct CurveState {
+  // Which run: "run 2" for the app's own, a watched folder's or continued file's name; its
+  // recipe where known, so that an earlier run's line says how it differed from the current.
+  std::string name;
+  std::optional<Recipe> recipe;
   std::vector<double> steps, loss, smoothed, lr;
   bool log_scale = false;
   float smoothing = 0.9f;
@@ -230,6 +235,7 @@ struct AppState {
   CurveState curves;
   // Earlier runs' smoothed losses, drawn faintly beside the current run until cleared.
   std::vector<CurveState> earlier_curves;  // oldest first, at most 4
+  int runs_started = 0;                    // in this session: names the next "run N"
   std::optional<RunWatchState> watch;
   StepMetrics last_metrics;
   bool have_metrics = false;  // a step of the current run has been measured

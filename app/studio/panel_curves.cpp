@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
+#include <optional>
+#include <string>
 
 #include "panels.h"
+#include "recipe/recipe_difference.h"
 #include "studio_app.h"
 #include "util/axis_ticks.h"
 
@@ -46,6 +50,37 @@ void plot_line(ImDrawList* dl, ImVec2 p0, ImVec2 size, const std::vector<double>
 // Grid lines at round losses, labelled with the loss itself (on the log scale too, where
 // they sit at 1, 2, 5 times powers of ten), and round step ticks along the bottom; as many as
 // the plot has room for.
+// Earlier runs, oldest first, each in its own muted colour (the current run's are blue,
+// orange and green).
+ImU32 earlier_colour(size_t i) {
+  constexpr ImU32 kColours[] = {IM_COL32(170, 170, 170, 170), IM_COL32(190, 120, 230, 170),
+                                IM_COL32(80, 200, 190, 170), IM_COL32(230, 110, 140, 170)};
+  return kColours[i % std::size(kColours)];
+}
+
+// "run 1: ratio 0.90": the earlier run's name and how its recipe differed from the current's.
+std::string earlier_label(const CurveState& earlier, const CurveState& current) {
+  if (!earlier.recipe || !current.recipe) return earlier.name;
+  return earlier.name + ": " + recipe_difference(*earlier.recipe, *current.recipe);
+}
+
+// A coloured legend entry on the current line when it fits, else on the next.
+void legend_item(const std::string& text, ImU32 colour) {
+  ImGui::SameLine();
+  if (ImGui::CalcTextSize(text.c_str()).x > ImGui::GetContentRegionAvail().x) ImGui::NewLine();
+  ImGui::PushStyleColor(ImGuiCol_Text, colour | IM_COL32_A_MASK);
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopStyleColor();
+}
+
+// The smoothed loss of `curve` at its step nearest `step`, if the curve reaches that far.
+std::optional<double> smoothed_at(const CurveState& curve, double step) {
+  if (curve.steps.empty() || step < curve.steps.front() || step > curve.steps.back())
+    return std::nullopt;
+  const auto it = std::lower_bound(curve.steps.begin(), curve.steps.end(), step);
+  return curve.smoothed[static_cast<size_t>(it - curve.steps.begin())];
+}
+
 void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool log_scale) {
   const ImU32 grid = IM_COL32(255, 255, 255, 28), text = IM_COL32(200, 200, 200, 255);
   const int rows = std::max(2, static_cast<int>(size.y / 45));
@@ -85,9 +120,9 @@ void draw_curves_panel(StudioApp& app) {
   ImGui::SameLine();
   ImGui::TextColored(ImVec4(0.5f, 1, 0.5f, 1), "lr (own scale)");
   if (!s.earlier_curves.empty()) {
-    ImGui::SameLine();
-    ImGui::TextDisabled("%zu earlier run%s (grey)", s.earlier_curves.size(),
-                        s.earlier_curves.size() > 1 ? "s" : "");
+    ImGui::TextDisabled("earlier runs (smoothed):");
+    for (size_t i = 0; i < s.earlier_curves.size(); ++i)
+      legend_item(earlier_label(s.earlier_curves[i], c), earlier_colour(i));
     ImGui::SameLine();
     if (ImGui::SmallButton("clear")) s.earlier_curves.clear();
   }
@@ -117,9 +152,9 @@ void draw_curves_panel(StudioApp& app) {
   }
   const Range xr = range_of(all_steps, false);
   const Range yr = range_of(all_loss, c.log_scale);
-  for (const auto& earlier : s.earlier_curves)
-    plot_line(dl, p0, size, earlier.steps, earlier.smoothed, xr, yr, c.log_scale,
-              IM_COL32(170, 170, 170, 110), 1.5f);
+  for (size_t i = 0; i < s.earlier_curves.size(); ++i)
+    plot_line(dl, p0, size, s.earlier_curves[i].steps, s.earlier_curves[i].smoothed, xr, yr,
+              c.log_scale, earlier_colour(i), 1.5f);
   if (c.steps.empty()) {
     draw_axes(dl, p0, size, xr, yr, c.log_scale);
     ImGui::End();
@@ -138,8 +173,15 @@ void draw_curves_panel(StudioApp& app) {
     const size_t i =
         std::min<size_t>(static_cast<size_t>(it - c.steps.begin()), c.steps.size() - 1);
     dl->AddLine(ImVec2(mx, p0.y), ImVec2(mx, p0.y + size.y), IM_COL32(255, 255, 255, 90));
-    ImGui::SetTooltip("step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e", c.steps[i], c.loss[i],
-                      c.smoothed[i], c.lr[i]);
+    std::string earlier;
+    for (const auto& e : s.earlier_curves)
+      if (const auto loss = smoothed_at(e, c.steps[i])) {
+        char value[32];
+        std::snprintf(value, sizeof value, ": smoothed %.4f", *loss);
+        earlier += "\n" + e.name + value;
+      }
+    ImGui::SetTooltip("step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e%s", c.steps[i], c.loss[i],
+                      c.smoothed[i], c.lr[i], earlier.c_str());
   }
   ImGui::End();
 }

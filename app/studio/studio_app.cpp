@@ -37,6 +37,12 @@ bool same_geometry(const ExploreViews& a, const ExploreViews& b) {
          a.mask.sizes().equals(b.mask.sizes());
 }
 
+// "runs/vit" for "runs/vit/" too: a watched run's name in the Curves panel.
+std::string folder_name(const std::string& folder) {
+  const auto path = std::filesystem::path(folder).lexically_normal();
+  return (path.has_filename() ? path : path.parent_path()).filename().string();
+}
+
 bool is_power_of_ten(int64_t n) {
   while (n >= 10 && n % 10 == 0) n /= 10;
   return n == 1;
@@ -347,7 +353,7 @@ void StudioApp::watch_run(const std::string& folder) {
     return;
   }
   follower_ = std::make_unique<RunFollower>(folder);
-  reset_curves();
+  reset_curves(folder_name(folder));
   state_.snapshots.clear();
   state_.snapshot_index = -1;
   state_.watch = RunWatchState{};
@@ -376,7 +382,7 @@ void StudioApp::pump_watch() {
     auto update = follower_->poll(now);
     for (const auto& p : update.problems) message(p);
     if (update.restarted) {
-      reset_curves();
+      reset_curves(folder_name(w.folder));
       state_.snapshots.clear();
       message(w.folder + ": metrics.jsonl started over (a new run)");
     }
@@ -385,7 +391,12 @@ void StudioApp::pump_watch() {
       try {
         const auto info = read_checkpoint_info(*update.checkpoint);
         w.checkpoint_step = info.step;
-        if (info.train) w.recipe = describe_recipe(info.model, *info.train);
+        if (info.train) {
+          w.recipe = describe_recipe(info.model, *info.train);
+          state_.curves.recipe.emplace();
+          state_.curves.recipe->model = info.model;
+          state_.curves.recipe->train = *info.train;
+        }
       } catch (const std::exception&) {
         w.checkpoint_step = -1;
       }

@@ -135,7 +135,9 @@ class StudioApp {
   void pump();
   void pump_watch();
   void add_curve_point(const StepMetrics& m);
-  void reset_curves();  // keeps the display settings
+  // The current run's curves become an earlier run's (with two steps or more), and the new
+  // run's start empty under its name and recipe; the display settings stay.
+  void reset_curves(std::string name, std::optional<Recipe> recipe = std::nullopt);
   void pump_explorer_result();
   void pump_compare();
   void pump_jobs();

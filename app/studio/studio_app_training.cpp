@@ -128,7 +128,7 @@ void StudioApp::start_training() {
     if (const auto problem = training_memory_problem(request.model, t, memory_free_for_new_run(t));
         !problem.empty())
       throw std::runtime_error(problem);
-    reset_curves();
+    reset_curves("run " + std::to_string(++state_.runs_started), r);
     state_.snapshots.clear();
     state_.snapshot_index = -1;
     state_.last_metrics = StepMetrics{};
@@ -144,7 +144,7 @@ void StudioApp::start_training() {
   }
 }
 
-void StudioApp::reset_curves() {
+void StudioApp::reset_curves(std::string name, std::optional<Recipe> recipe) {
   if (state_.curves.steps.size() >= 2) {
     state_.earlier_curves.push_back(state_.curves);
     if (state_.earlier_curves.size() > 4)
@@ -153,6 +153,8 @@ void StudioApp::reset_curves() {
   CurveState fresh;
   fresh.log_scale = state_.curves.log_scale;
   fresh.smoothing = state_.curves.smoothing;
+  fresh.name = std::move(name);
+  fresh.recipe = std::move(recipe);
   state_.curves = fresh;
   state_.have_metrics = false;
 }
@@ -188,9 +190,14 @@ void StudioApp::continue_training() {
       request.train = *info.train;
       request.resume_from = info.source;
       done = info.step;
-      reset_curves();  // a different run: its own curves
+      // A different run: its own curves.
+      Recipe continued;
+      continued.model = request.model;
+      continued.train = request.train;
+      reset_curves(std::filesystem::path(info.source).filename().string(), continued);
     }
     request.train.total_steps = std::max<int64_t>(state_.form.steps, done + 1);
+    if (state_.curves.recipe) state_.curves.recipe->train.total_steps = request.train.total_steps;
     state_.form.steps = static_cast<int>(request.train.total_steps);
     session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
     session_->set_publish_weights(state_.explorer.follow_training);

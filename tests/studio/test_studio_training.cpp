@@ -23,6 +23,7 @@
 #include "model/presets.h"
 #include "panels.h"
 #include "recipe/recipe.h"
+#include "recipe/recipe_difference.h"
 #include "studio_app.h"
 #include "studio_harness.h"
 #include "train/device.h"
@@ -315,6 +316,30 @@ TEST_CASE("the form's bf16 switch reaches the run's recipe, on the CPU too") {
   REQUIRE(info.train.has_value());
   CHECK(info.train->cpu_bf16);
   CHECK(info.train->device == "cpu");
+}
+
+TEST_CASE("an earlier run's curve is named by how its recipe differed from the current run's") {
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  auto& s = app.state();
+  s.form.batch = 8;
+  s.form.steps = 3;
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
+  CHECK(s.curves.name == "run 1");
+  s.form.mask_ratio = 0.9f;
+  s.form.norm_pix = true;
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
+  REQUIRE(s.earlier_curves.size() == 1);
+  const auto& earlier = s.earlier_curves.front();
+  CHECK(earlier.name == "run 1");
+  CHECK(earlier.steps.size() == 3);
+  REQUIRE(earlier.recipe.has_value());
+  REQUIRE(s.curves.recipe.has_value());
+  CHECK(s.curves.name == "run 2");
+  CHECK(recipe_difference(*earlier.recipe, *s.curves.recipe) == "ratio 0.75, norm_pix off");
+  for (int i = 0; i < 3; ++i) ui.frame(app);  // the legend and both curves drawn
 }
 
 TEST_CASE("Stop while a run is still preparing stops it, and Start works again") {
