@@ -93,7 +93,12 @@ void draw_help_window(StudioApp& app) {
       "  heat map        per-patch error: blue = small, through red, to yellow = large\n"
       "  norm_pix_loss   the target of each patch is normalised by its own mean and spread,\n"
       "                  which the paper found gives better features\n"
-      "  base lr         the learning rate per 256 images: lr = base lr x batch / 256");
+      "  base lr         the learning rate per 256 images: lr = base lr x batch / 256\n"
+      "  curves          the run's loss, smoothed, and lr; the session's earlier runs in colours\n"
+      "                  of their own, each named by how its recipe differed ('ratio 0.75')\n"
+      "  probe           how well a linear classifier (and a k-NN vote) reads the classes from\n"
+      "                  the frozen encoder's features: above a random encoder of the same shape\n"
+      "                  is what training added");
   ImGui::End();
 }
 
