@@ -30,6 +30,9 @@ fi
 "$MAE" train --data "$data" --preset fmnist-tiny --steps 4 --batch 16 --out "$work/run" --log-every 2 2>"$work/train.log" \
   || { cat "$work/train.log"; fail "train"; }
 grep -q "ETA" "$work/train.log" || fail "no progress line with ETA"
+# In a log file (not a terminal) each progress report is a line of its own, without '\r'.
+test "$(grep -c "^step [0-9]/4  loss .* ETA" "$work/train.log")" -eq 2 || fail "progress lines in a file"
+! grep -q $'\r' "$work/train.log" || fail "carriage returns in a log file"
 test -s "$work/run/last.safetensors" || fail "no last.safetensors"
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 4 || fail "metrics.jsonl should have 4 lines"
 "$MAE" train --out "$work/run" --resume --steps 6 2>/dev/null || fail "resume"

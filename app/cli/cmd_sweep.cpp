@@ -1,6 +1,5 @@
 // Why: `mae sweep`: the masking-ratio experiment from the terminal, one model per ratio
 // with equal budgets, resumable (run it again to continue), printed as a table.
-#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -10,6 +9,7 @@
 #include "analysis/ratio_sweep.h"
 #include "analysis/reading.h"
 #include "commands.h"
+#include "status_line.h"
 #include "util/format_duration.h"
 
 namespace mae::cli {
@@ -31,23 +31,23 @@ void run(SweepArgs& a) {
   std::stop_source stop;
   g_stop = &stop;
   std::signal(SIGINT, on_interrupt);
-  const bool terminal = isatty(fileno(stderr));
+  StatusLine line;
   auto status = [&](const SweepStatus& s) {
-    if (!terminal) return;
     if (s.phase == SweepPhase::Training && s.step % 10 != 0 && s.step != s.steps) return;
+    // In a log file, a run's steps every ten seconds, and each change of phase.
+    const bool throttled = s.phase == SweepPhase::Training && s.step != s.steps;
     if (s.phase == SweepPhase::Training)
-      std::fprintf(stderr, "\rrun %zu/%zu  ratio %.2f  step %lld/%lld%s  loss %.4f      ",
-                   s.run + 1, s.runs, s.ratio, static_cast<long long>(s.step),
-                   static_cast<long long>(s.steps), step_shape(s).c_str(), s.loss);
+      line.showf(throttled, "run %zu/%zu  ratio %.2f  step %lld/%lld%s  loss %.4f", s.run + 1,
+                 s.runs, s.ratio, static_cast<long long>(s.step), static_cast<long long>(s.steps),
+                 step_shape(s).c_str(), s.loss);
     else if (s.phase == SweepPhase::Scoring)
-      std::fprintf(stderr, "\rrun %zu/%zu  ratio %.2f  scoring (MSE, linear probe, k-NN)      ",
-                   s.run + 1, s.runs, s.ratio);
+      line.showf(false, "run %zu/%zu  ratio %.2f  scoring (MSE, linear probe, k-NN)", s.run + 1,
+                 s.runs, s.ratio);
     else if (s.phase == SweepPhase::References)
-      std::fprintf(stderr, "\rreferences: raw pixels and a random encoder                  ");
-    std::fflush(stderr);
+      line.show("references: raw pixels and a random encoder");
   };
   const auto r = run_sweep(a.options, status, stop.get_token());
-  if (terminal) std::fprintf(stderr, "\r%70s\r", "");
+  line.finish();
   g_stop = nullptr;
   std::signal(SIGINT, SIG_DFL);
   if (r.cancelled) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "io/checkpoint.h"
 #include "local_ranks.h"
 #include "recipe/recipe.h"
+#include "status_line.h"
 #include "train/device.h"
 #include "train/memory_estimate.h"
 #include "train/run_control.h"
@@ -86,8 +88,13 @@ TrainConfig rank_zero_split(TrainConfig t, Communicator& comm) {
 // the first pass (decoding every file once into the cache) before the first step.
 std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainConfig& t,
                                             bool quiet) {
-  auto print = [quiet](const DataProgress& p) {
-    if (!quiet) std::fprintf(stderr, "\r%s   ", p.line().c_str());
+  StatusLine status;
+  std::optional<DataProgress::Stage> shown_stage;
+  // In a log file, each stage's first line, then its progress every few seconds.
+  auto print = [quiet, &status, &shown_stage](const DataProgress& p) {
+    if (quiet) return;
+    status.show(p.line(), /*throttled=*/shown_stage == p.stage);
+    shown_stage = p.stage;
   };
   auto dataset = open_dataset(t.data, model.in_chans, training_data_options(model, t), print);
   std::stop_source stop;
@@ -98,7 +105,7 @@ std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainC
   });
   dataset->prepare(print, stop.get_token());
   watch.request_stop();
-  if (!quiet) std::fprintf(stderr, "\n");
+  status.finish();
   return dataset;
 }
 
@@ -209,6 +216,7 @@ void run(TrainArgs a) {
   double elapsed = 0.0;
   int nonfinite_in_a_row = 0;
   std::string graph_note;
+  StatusLine status;
   // One step's metrics: logged, and whether the loop must end (a stop agreed by the ranks).
   // A GPU's come back a step late, so the last ones arrive from drain().
   const auto report = [&](const StepMetrics& m) {
@@ -218,7 +226,8 @@ void run(TrainArgs a) {
     elapsed += m.step_ms / 1000.0;
     if (trainer->graph_note() != graph_note) {
       graph_note = trainer->graph_note();
-      std::fprintf(stderr, "\n%s\n", graph_note.c_str());
+      status.finish();
+      std::fprintf(stderr, "%s\n", graph_note.c_str());
     }
     metrics << nlohmann::json{{"step", m.step},
                               {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
@@ -232,13 +241,14 @@ void run(TrainArgs a) {
                               {"skipped_files", m.skipped_files}}
                    .dump()
             << '\n';
-    if (m.nonfinite)
-      std::fprintf(stderr, "\nstep %lld: non-finite loss; step skipped, weights kept\n",
+    if (m.nonfinite) {
+      status.finish();
+      std::fprintf(stderr, "step %lld: non-finite loss; step skipped, weights kept\n",
                    static_cast<long long>(m.step));
+    }
     if (m.step % a.log_every == 0 || m.step == t.total_steps) {
       const double per_step = elapsed / static_cast<double>(m.step - first);
-      std::fprintf(stderr,
-                   "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f img/s  %.0f ms/step  ETA %s   ",
+      status.showf(false, "step %lld/%lld  loss %.4f  lr %.2e  %.0f img/s  %.0f ms/step  ETA %s",
                    static_cast<long long>(m.step), static_cast<long long>(t.total_steps),
                    trainer->last_good_loss(), m.lr, m.images_per_sec, m.step_ms,
                    format_duration(per_step * static_cast<double>(t.total_steps - m.step)).c_str());
@@ -266,7 +276,7 @@ void run(TrainArgs a) {
     const auto now = std::chrono::steady_clock::now();
     if (writes && now - shown_at >= std::chrono::seconds(1)) {
       shown_at = now;
-      std::fprintf(stderr, "\rstep %lld/%lld: %lld of %lld micro-batches done   ",
+      status.showf(true, "step %lld/%lld: %lld of %lld micro-batches done",
                    static_cast<long long>(trainer->current_step() + 1),
                    static_cast<long long>(t.total_steps),
                    static_cast<long long>(trainer->micro_batches_done()),
@@ -289,7 +299,7 @@ void run(TrainArgs a) {
   }
   for (const auto& m : trainer->drain()) report(m);
   if (!writes) return;
-  std::fprintf(stderr, "\n");
+  status.finish();
   trainer->save(last);
   const char* how = g_interrupted ? "interrupted" : trainer->done() ? "done" : "paused (--until)";
   std::fprintf(stderr, "%s at step %lld; saved %s\n", how,
