@@ -1,5 +1,6 @@
 // Why: the Curves panel: loss (raw and smoothed, optional log scale) and lr against step,
-// drawn with ImDrawList, with a hover readout of the nearest step.
+// drawn with ImDrawList, with a hover readout of the nearest step; the session's earlier runs
+// beside them, so that a change of recipe is seen in the curve it makes.
 #include <imgui.h>
 
 #include <algorithm>
@@ -47,9 +48,6 @@ void plot_line(ImDrawList* dl, ImVec2 p0, ImVec2 size, const std::vector<double>
     dl->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thickness);
 }
 
-// Grid lines at round losses, labelled with the loss itself (on the log scale too, where
-// they sit at 1, 2, 5 times powers of ten), and round step ticks along the bottom; as many as
-// the plot has room for.
 // Earlier runs, oldest first, each in its own muted colour (the current run's are blue,
 // orange and green).
 ImU32 earlier_colour(size_t i) {
@@ -81,6 +79,9 @@ std::optional<double> smoothed_at(const CurveState& curve, double step) {
   return curve.smoothed[static_cast<size_t>(it - curve.steps.begin())];
 }
 
+// Grid lines at round losses, labelled with the loss itself (on the log scale too, where
+// they sit at 1, 2, 5 times powers of ten), and round step ticks along the bottom; as many as
+// the plot has room for.
 void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool log_scale) {
   const ImU32 grid = IM_COL32(255, 255, 255, 28), text = IM_COL32(200, 200, 200, 255);
   const int rows = std::max(2, static_cast<int>(size.y / 45));
