@@ -1,6 +1,5 @@
 // Why: `mae probe`: what a checkpoint's encoder learned, as linear-probe and k-NN accuracy
 // next to the same probes on raw pixels and on a random encoder of the same shape.
-#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
@@ -11,6 +10,7 @@
 #include "commands.h"
 #include "data/image_io.h"
 #include "io/model_files.h"
+#include "status_line.h"
 #include "train/device.h"
 #include "util/format_duration.h"
 
@@ -41,15 +41,18 @@ void run(const ProbeArgs& a) {
   options.max_test = a.max_test;
   options.probe.epochs = a.epochs;
   int last_percent = -1;
+  std::string last_stage;
+  StatusLine status;
+  // In a log file, each stage's first line, then its progress every few seconds.
   auto progress = [&](const std::string& stage, double fraction) {
     const int percent = static_cast<int>(100 * fraction);
-    if (a.json || percent == last_percent || !isatty(fileno(stderr))) return;
+    if (a.json || (percent == last_percent && stage == last_stage)) return;
+    status.showf(stage == last_stage, "%-40s %3d %%", stage.c_str(), percent);
     last_percent = percent;
-    std::fprintf(stderr, "\r%-40s %3d %%", stage.c_str(), percent);
-    std::fflush(stderr);
+    last_stage = stage;
   };
   const auto r = run_probe(model, data, options, progress);
-  if (!a.json && isatty(fileno(stderr))) std::fprintf(stderr, "\r%60s\r", "");
+  status.finish();
   if (!a.confusion_png.empty())
     save_png(a.confusion_png, render_confusion(r.encoder.confusion, r.class_names));
   if (a.json) {

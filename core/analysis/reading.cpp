@@ -3,6 +3,7 @@
 #include "analysis/reading.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace mae {
@@ -51,12 +52,19 @@ std::vector<std::string> probe_reading(const ProbeScores& encoder, const ProbeSc
   lines.push_back("Training added " + points(over_random) +
                   " of linear-probe accuracy over a random encoder of the same shape (" +
                   percent(random_encoder.linear_accuracy) + ").");
-  lines.push_back(over_pixels > 0 ? "The encoder's features are " + points(over_pixels) +
-                                        " better for a linear classifier than the raw pixels (" +
-                                        percent(pixels.linear_accuracy) + ")."
-                                  : "The raw pixels still do " + points(-over_pixels) +
-                                        " better with a linear classifier (" +
-                                        percent(pixels.linear_accuracy) + ").");
+  // Accuracies that print alike (to a hundredth of a point) are a tie.
+  if (std::abs(over_pixels) < 0.5e-4)
+    lines.push_back(
+        "The encoder's features and the raw pixels do equally well with a linear "
+        "classifier (" +
+        percent(pixels.linear_accuracy) + ").");
+  else if (over_pixels > 0)
+    lines.push_back("The encoder's features are " + points(over_pixels) +
+                    " better for a linear classifier than the raw pixels (" +
+                    percent(pixels.linear_accuracy) + ").");
+  else
+    lines.push_back("The raw pixels still do " + points(-over_pixels) +
+                    " better with a linear classifier (" + percent(pixels.linear_accuracy) + ").");
   return lines;
 }
 
