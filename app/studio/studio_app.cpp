@@ -369,6 +369,11 @@ void StudioApp::stop_watching() {
   message("stopped watching " + follower_->folder());
   follower_.reset();
   state_.watch.reset();
+  // The last metrics were the watched run's, not a run of the app's: the Training panel would
+  // show its step against the form's, and Continue would take it for the app's last run.
+  // The curves stay, to compare with the next run.
+  state_.last_metrics = StepMetrics{};
+  state_.have_metrics = false;
 }
 
 // Polled twice a second from the UI thread: a stat and the appended bytes. Checkpoints are

@@ -651,6 +651,38 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("after watching a run folder, its steps are not taken for the app's own run") {
+  // Stopping a watch left the watched run's metrics as the app's: the Training panel showed
+  // "40 / 600 (idle)", and Continue offered "this run (step 40)" for a run of 2 steps.
+  TrainingApp t;
+  auto& [ui, renderer, app] = t;
+  auto& s = app.state();
+  s.form.batch = 8;
+  s.form.steps = 2;
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch-after-run";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir / "metrics.jsonl");
+    for (int step = 1; step <= 5; ++step)
+      out << "{\"step\":" << step << ",\"loss\":" << 1.0 / step
+          << ",\"lr\":0.001,\"step_ms\":10}\n";
+  }
+  app.watch_run(dir.string());
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.steps.size() == 5; }, 10));
+  CHECK(s.last_metrics.step == 5);
+  app.stop_watching();
+  ui.frame(app);
+  CHECK_FALSE(s.have_metrics);
+  CHECK(app.continuable().find("this run") == std::string::npos);
+  CHECK(s.curves.steps.size() == 5);    // kept, to set beside the next run
+  CHECK(s.earlier_curves.size() == 1);  // the app's own 2-step run
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a step of many micro-batches shows how far it is, and Pause waits inside it") {
   // ViT-B/16's recipe on this CPU trains as 32 micro-batches of about a minute each: the
   // first step showed nothing for a quarter of an hour, and Pause or Stop waited for its end.
