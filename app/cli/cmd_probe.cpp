@@ -52,7 +52,7 @@ void run(const ProbeArgs& a) {
     last_stage = stage;
   };
   const auto r = run_probe(model, data, options, progress);
-  status.finish();
+  status.erase();
   if (!a.confusion_png.empty())
     save_png(a.confusion_png, render_confusion(r.encoder.confusion, r.class_names));
   if (a.json) {

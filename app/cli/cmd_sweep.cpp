@@ -47,7 +47,7 @@ void run(SweepArgs& a) {
       line.show("references: raw pixels and a random encoder");
   };
   const auto r = run_sweep(a.options, status, stop.get_token());
-  line.finish();
+  line.erase();
   g_stop = nullptr;
   std::signal(SIGINT, SIG_DFL);
   if (r.cancelled) {

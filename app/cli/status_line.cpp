@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdarg>
 
 namespace mae {
@@ -13,6 +14,7 @@ void StatusLine::show(const std::string& text, bool throttled) {
   if (terminal_) {
     std::fprintf(out_, "\r%s   ", text.c_str());
     in_place_ = true;
+    shown_width_ = std::max(shown_width_, text.size() + 3);
   } else {
     const auto now = std::chrono::steady_clock::now();
     if (throttled && now - last_line_ < kFileInterval) {
@@ -39,8 +41,17 @@ void StatusLine::finish() {
   if (in_place_) std::fprintf(out_, "\n");
   if (!kept_.empty()) std::fprintf(out_, "%s\n", kept_.c_str());
   in_place_ = false;
+  shown_width_ = 0;
   kept_.clear();
   std::fflush(out_);
+}
+
+void StatusLine::erase() {
+  if (in_place_) {
+    std::fprintf(out_, "\r%*s\r", static_cast<int>(shown_width_), "");
+    in_place_ = false;
+  }
+  finish();
 }
 
 }  // namespace mae

@@ -29,13 +29,17 @@ class StatusLine {
   // Whatever comes next starts on a line of its own: a status shown in place is ended, and in
   // a file one kept back by the throttle is written.
   void finish();
+  // As finish(), except that on a terminal the status shown in place is erased: for a
+  // command whose result follows and makes its progress moot.
+  void erase();
   bool terminal() const { return terminal_; }
 
  private:
   std::FILE* out_;
   bool terminal_;
-  bool in_place_ = false;  // a status is shown in place, not yet ended
-  std::string kept_;       // in a file: the newest status the throttle held back
+  bool in_place_ = false;   // a status is shown in place, not yet ended
+  std::string kept_;        // in a file: the newest status the throttle held back
+  size_t shown_width_ = 0;  // on a terminal: the characters the status in place covers
   std::chrono::steady_clock::time_point last_line_{};
 };
 
