@@ -598,6 +598,17 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
   std::filesystem::remove_all(dir);
 }
 
+namespace {
+
+// Steps from..to appended to dir/metrics.jsonl, as `mae train` writes them.
+void append_metrics(const std::filesystem::path& dir, int from, int to) {
+  std::ofstream out(dir / "metrics.jsonl", std::ios::app);
+  for (int step = from; step <= to; ++step)
+    out << "{\"step\":" << step << ",\"loss\":" << 1.0 / step << ",\"lr\":0.001,\"step_ms\":10}\n";
+}
+
+}  // namespace
+
 TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint brings pictures") {
   TrainingApp t;
   auto& [ui, renderer, app] = t;
@@ -608,12 +619,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   auto model = make_model(config, 0);
   TrainConfig train;
   train.total_steps = 6;
-  auto write_steps = [&](int from, int to) {
-    std::ofstream out(dir / "metrics.jsonl", std::ios::app);
-    for (int s = from; s <= to; ++s)
-      out << "{\"step\":" << s << ",\"loss\":" << 1.0 / s << ",\"lr\":0.001,\"step_ms\":10}\n";
-  };
-  write_steps(1, 3);
+  append_metrics(dir, 1, 3);
   // Dropping a folder with metrics.jsonl watches it (a plain folder would be training data).
   app.handle_drop({dir.string()});
   REQUIRE(app.state().watch);
@@ -630,7 +636,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   CHECK(app.state().watch->recipe == describe_recipe(config, train));  // the run's, not the form's
   CHECK(app.state().snapshots[0]->rows.size() == 6);
 
-  write_steps(4, 6);
+  append_metrics(dir, 4, 6);
   save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 6, 1.0 / 6);
   REQUIRE(frames_until(
       ui, app, [&] { return app.state().snapshots.size() == 2; }, 30));
@@ -653,7 +659,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
 
 TEST_CASE("after watching a run folder, its steps are not taken for the app's own run") {
   // Stopping a watch left the watched run's metrics as the app's: the Training panel showed
-  // "40 / 600 (idle)", and Continue offered "this run (step 40)" for a run of 2 steps.
+  // "40 / 600 (idle)", and Continue offered "this run (step 5)" for a run of 2 steps.
   TrainingApp t;
   auto& [ui, renderer, app] = t;
   auto& s = app.state();
@@ -664,12 +670,7 @@ TEST_CASE("after watching a run folder, its steps are not taken for the app's ow
   const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch-after-run";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  {
-    std::ofstream out(dir / "metrics.jsonl");
-    for (int step = 1; step <= 5; ++step)
-      out << "{\"step\":" << step << ",\"loss\":" << 1.0 / step
-          << ",\"lr\":0.001,\"step_ms\":10}\n";
-  }
+  append_metrics(dir, 1, 5);
   app.watch_run(dir.string());
   REQUIRE(frames_until(
       ui, app, [&] { return s.curves.steps.size() == 5; }, 10));
