@@ -208,6 +208,10 @@ TEST_CASE("a probe's reading sets the encoder against a random encoder and the p
   const auto tie =
       joined(probe_reading(linear_of(0.816), linear_of(0.816 + 1e-12), linear_of(0.71)));
   CHECK(tie.find("do equally well with a linear classifier (81.60 %)") != std::string::npos);
+  // Likewise a tie with the random encoder is no gain ("added 0.00 points").
+  const auto tie_random =
+      joined(probe_reading(linear_of(0.74 + 1e-12), linear_of(0.82), linear_of(0.74)));
+  CHECK(tie_random.find("no better than a random encoder's") != std::string::npos);
   const auto above_both = joined(probe_reading(linear_of(0.90), linear_of(0.82), linear_of(0.74)));
   CHECK(above_both.find("8.00 points better for a linear classifier than the raw pixels") !=
         std::string::npos);

@@ -32,7 +32,6 @@ class StatusLine {
   // As finish(), except that on a terminal the status shown in place is erased: for a
   // command whose result follows and makes its progress moot.
   void erase();
-  bool terminal() const { return terminal_; }
 
  private:
   std::FILE* out_;

@@ -3,7 +3,6 @@
 #include "analysis/reading.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 namespace mae {
@@ -28,6 +27,10 @@ std::string ratio_text(double ratio) {
   return text;
 }
 
+// Whether accuracy `a` is above `b` as they print (to a hundredth of a point): below that,
+// the float noise of two equal counts, they tie.
+bool beats(double a, double b) { return a - b >= 0.5e-4; }
+
 template <typename Score>
 const SweepRunResult& best_run(const std::vector<SweepRunResult>& runs, Score score) {
   return *std::max_element(runs.begin(), runs.end(),
@@ -41,7 +44,7 @@ std::vector<std::string> probe_reading(const ProbeScores& encoder, const ProbeSc
   std::vector<std::string> lines;
   const double over_random = encoder.linear_accuracy - random_encoder.linear_accuracy;
   const double over_pixels = encoder.linear_accuracy - pixels.linear_accuracy;
-  if (over_random <= 0) {
+  if (!beats(encoder.linear_accuracy, random_encoder.linear_accuracy)) {
     lines.push_back(
         "The encoder's linear probe is no better than a random encoder's of the same "
         "shape (" +
@@ -52,19 +55,18 @@ std::vector<std::string> probe_reading(const ProbeScores& encoder, const ProbeSc
   lines.push_back("Training added " + points(over_random) +
                   " of linear-probe accuracy over a random encoder of the same shape (" +
                   percent(random_encoder.linear_accuracy) + ").");
-  // Accuracies that print alike (to a hundredth of a point) are a tie.
-  if (std::abs(over_pixels) < 0.5e-4)
+  if (beats(encoder.linear_accuracy, pixels.linear_accuracy))
+    lines.push_back("The encoder's features are " + points(over_pixels) +
+                    " better for a linear classifier than the raw pixels (" +
+                    percent(pixels.linear_accuracy) + ").");
+  else if (beats(pixels.linear_accuracy, encoder.linear_accuracy))
+    lines.push_back("The raw pixels still do " + points(-over_pixels) +
+                    " better with a linear classifier (" + percent(pixels.linear_accuracy) + ").");
+  else
     lines.push_back(
         "The encoder's features and the raw pixels do equally well with a linear "
         "classifier (" +
         percent(pixels.linear_accuracy) + ").");
-  else if (over_pixels > 0)
-    lines.push_back("The encoder's features are " + points(over_pixels) +
-                    " better for a linear classifier than the raw pixels (" +
-                    percent(pixels.linear_accuracy) + ").");
-  else
-    lines.push_back("The raw pixels still do " + points(-over_pixels) +
-                    " better with a linear classifier (" + percent(pixels.linear_accuracy) + ").");
   return lines;
 }
 
@@ -89,13 +91,13 @@ std::vector<std::string> sweep_reading(const SweepReport& report) {
           "Each model's error at its own ratio rises with the ratio: fewer visible "
           "patches leave more to infer.");
   }
-  if (linear.linear_accuracy <= random) {
+  if (!beats(linear.linear_accuracy, random)) {
     lines.push_back("No encoder beats a random encoder of the same shape (" + percent(random) +
                     ") on the linear probe: at " + std::to_string(linear.steps) +
                     " steps per ratio, training has not yet added features a linear classifier "
                     "can use, so these runs cannot yet say which ratio learns the best ones. "
                     "More steps per ratio can.");
-  } else if (linear.linear_accuracy <= report.pixels.linear_accuracy) {
+  } else if (!beats(linear.linear_accuracy, report.pixels.linear_accuracy)) {
     lines.push_back("The best encoder beats a random one (" + percent(random) +
                     ") but not the raw pixels (" + percent(report.pixels.linear_accuracy) +
                     ") on the linear probe.");
