@@ -21,6 +21,7 @@
 #include "recipe/recipe.h"
 #include "train/device.h"
 #include "train/memory_estimate.h"
+#include "util/file_names.h"
 #include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
 
@@ -35,12 +36,6 @@ constexpr size_t kMaxLog = 200;
 bool same_geometry(const ExploreViews& a, const ExploreViews& b) {
   return a.original.rgb.sizes().equals(b.original.rgb.sizes()) &&
          a.mask.sizes().equals(b.mask.sizes());
-}
-
-// "runs/vit" for "runs/vit/" too: a watched run's name in the Curves panel.
-std::string folder_name(const std::string& folder) {
-  const auto path = std::filesystem::path(folder).lexically_normal();
-  return (path.has_filename() ? path : path.parent_path()).filename().string();
 }
 
 bool is_power_of_ten(int64_t n) {
@@ -353,7 +348,7 @@ void StudioApp::watch_run(const std::string& folder) {
     return;
   }
   follower_ = std::make_unique<RunFollower>(folder);
-  reset_curves(folder_name(folder));
+  reset_curves(last_name(folder));
   state_.snapshots.clear();
   state_.snapshot_index = -1;
   state_.watch = RunWatchState{};
@@ -387,7 +382,7 @@ void StudioApp::pump_watch() {
     auto update = follower_->poll(now);
     for (const auto& p : update.problems) message(p);
     if (update.restarted) {
-      reset_curves(folder_name(w.folder));
+      reset_curves(last_name(w.folder));
       state_.snapshots.clear();
       message(w.folder + ": metrics.jsonl started over (a new run)");
     }

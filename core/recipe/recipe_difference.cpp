@@ -4,10 +4,10 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <vector>
 
 #include "model/masking.h"
+#include "util/file_names.h"
 
 namespace mae {
 
@@ -37,11 +37,7 @@ std::string recipe_difference(const Recipe& run, const Recipe& other, int max_fi
   const auto &t = run.train, &ot = other.train;
   std::vector<std::string> fields;
   if (m.preset != om.preset) fields.push_back(m.preset);
-  if (t.data != ot.data) {
-    auto folder = std::filesystem::path(t.data);
-    if (!folder.has_filename()) folder = folder.parent_path();  // "photos/"
-    fields.push_back("data " + folder.filename().string());
-  }
+  if (t.data != ot.data) fields.push_back("data " + last_name(t.data));
   if (differ(t.mask_ratio, ot.mask_ratio))
     fields.push_back("ratio " + number(t.mask_ratio, ot.mask_ratio, "%.2f"));
   if (t.mask_strategy != ot.mask_strategy)

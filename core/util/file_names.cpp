@@ -15,4 +15,9 @@ std::string lower_case_extension(const std::string& path) {
   return ext;
 }
 
+std::string last_name(const std::string& path) {
+  const auto normal = std::filesystem::path(path).lexically_normal();
+  return (normal.has_filename() ? normal : normal.parent_path()).filename().string();
+}
+
 }  // namespace mae
