@@ -222,7 +222,7 @@ TEST_CASE("a sweep's reading names the best ratios and says when the runs are to
   CHECK(sweep_reading(r).empty());
   r.pixels = linear_of(0.82);
   r.random_encoder = linear_of(0.7445);
-  // The app's 60-step sweep on Fashion-MNIST: every encoder below a random one.
+  // A sweep of 60 steps per ratio on Fashion-MNIST (runs/sweep): every encoder below a random one.
   r.runs = {
       run_at(0.25, 0.6385, 0.5390, 1.4495, 1.8146), run_at(0.5, 0.6255, 0.5205, 1.4768, 1.6886),
       run_at(0.75, 0.5925, 0.4835, 1.5497, 1.5497), run_at(0.9, 0.6445, 0.5240, 1.6834, 1.8351)};
@@ -242,6 +242,10 @@ TEST_CASE("a sweep's reading names the best ratios and says when the runs are to
   text = joined(sweep_reading(r));
   CHECK(text.find("beats a random one (74.45 %) but not the raw pixels (82.00 %)") !=
         std::string::npos);
+  CHECK(text.find("rises with the ratio") == std::string::npos);
+  // Nor is one that stays level between two ratios, as printed (1.5497 twice).
+  r.runs[3].mse_own = 1.5497 + 1e-6;
+  text = joined(sweep_reading(r));
   CHECK(text.find("rises with the ratio") == std::string::npos);
   r.runs[2].linear_accuracy = 0.85;
   text = joined(sweep_reading(r));

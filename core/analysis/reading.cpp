@@ -27,8 +27,9 @@ std::string ratio_text(double ratio) {
   return text;
 }
 
-// Whether accuracy `a` is above `b` as they print (to a hundredth of a point): below that,
-// the float noise of two equal counts, they tie.
+// Whether `a` is above `b` as they print: accuracies to a hundredth of a point, errors to four
+// decimals, both steps of 1e-4. Below half a step (the float noise of two equal counts, or two
+// errors that print alike) they tie.
 bool beats(double a, double b) { return a - b >= 0.5e-4; }
 
 template <typename Score>
@@ -83,9 +84,10 @@ std::vector<std::string> sweep_reading(const SweepReport& report) {
                     percent(linear.linear_accuracy) + "), k-NN at " + ratio_text(knn.ratio) + " (" +
                     percent(knn.knn_accuracy) + "); at the shared ratio 0.75 the model " +
                     "trained at " + ratio_text(shared.ratio) + " reconstructs best.");
-    const bool rises = std::is_sorted(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
-      return a.mse_own < b.mse_own;
-    });
+    const bool rises =
+        std::adjacent_find(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+          return !beats(b.mse_own, a.mse_own);
+        }) == runs.end();
     if (rises)
       lines.push_back(
           "Each model's error at its own ratio rises with the ratio: fewer visible "
