@@ -1,5 +1,7 @@
-// Why: configs are JSON from files (our checkpoint metadata, Hugging Face's config.json).
-// Every parser must refuse bad types, ranges and sizes with an exception of its own kind.
+// Why: configs are JSON from files (our checkpoint metadata, Hugging Face's config.json), and
+// a watched run folder's metrics.jsonl comes from another process. Every config parser must
+// refuse bad types, ranges and sizes with an exception of its own kind; a metrics line is
+// read or skipped, never thrown on.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -7,6 +9,7 @@
 #include "io/hf_vitmae.h"
 #include "model/config.h"
 #include "recipe/train_config.h"
+#include "train/metrics_record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -23,5 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const mae::CheckpointError&) {
   }
   mae::mask_ratio_from_hf_json(text);
+  mae::parse_metrics_line(text);
   return 0;
 }

@@ -8,10 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
 
@@ -23,6 +21,7 @@
 #include "status_line.h"
 #include "train/device.h"
 #include "train/memory_estimate.h"
+#include "train/metrics_record.h"
 #include "train/run_control.h"
 #include "train/trainer.h"
 #include "util/format_duration.h"
@@ -203,11 +202,11 @@ void run(TrainArgs a) {
                  static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
                  static_cast<long long>(t.accum_steps), static_cast<long long>(t.ranks),
                  t.peak_lr(), describe_device(t.device).c_str());
-  std::ofstream metrics;
-  if (writes) {
-    metrics.open(a.out + "/metrics.jsonl", a.resume ? std::ios::app : std::ios::trunc);
-    if (!metrics) throw std::runtime_error("cannot write " + a.out + "/metrics.jsonl");
-  }
+  std::optional<MetricsLog> metrics;
+  if (writes)
+    metrics.emplace(a.out + "/metrics.jsonl",
+                    a.resume ? std::optional(trainer->current_step()) : std::nullopt);
+  bool metrics_failed = false;
   // Ctrl+C, and SIGTERM as Slurm sends it before a job's time limit or a launcher when it
   // goes: stop after the step (all ranks at the same one) and save.
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
@@ -229,18 +228,14 @@ void run(TrainArgs a) {
       status.finish();
       std::fprintf(stderr, "%s\n", graph_note.c_str());
     }
-    metrics << nlohmann::json{{"step", m.step},
-                              {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
-                              {"lr", m.lr},
-                              {"images_per_sec", m.images_per_sec},
-                              {"step_ms", m.step_ms},
-                              {"allreduce_ms", m.allreduce_ms},
-                              {"memory_bytes", m.memory_bytes},
-                              {"nonfinite", m.nonfinite},
-                              {"graphed", m.graphed},
-                              {"skipped_files", m.skipped_files}}
-                   .dump()
-            << '\n';
+    if (!metrics->write(m) && !metrics_failed) {
+      metrics_failed = true;  // the run goes on; its curve stops near this step
+      status.finish();
+      std::fprintf(
+          stderr,
+          "cannot write %s (disk full?): the curve stops near step %lld; training goes on\n",
+          metrics->path().c_str(), static_cast<long long>(m.step));
+    }
     if (m.nonfinite) {
       status.finish();
       std::fprintf(stderr, "step %lld: non-finite loss; step skipped, weights kept\n",
@@ -252,11 +247,13 @@ void run(TrainArgs a) {
                    static_cast<long long>(m.step), static_cast<long long>(t.total_steps),
                    trainer->last_good_loss(), m.lr, m.images_per_sec, m.step_ms,
                    format_duration(per_step * static_cast<double>(t.total_steps - m.step)).c_str());
-      metrics.flush();
     }
-    if (a.save_every > 0 && m.step % a.save_every == 0) trainer->save(last);
+    if (a.save_every > 0 && m.step % a.save_every == 0) {
+      metrics->flush();  // a resume from this save finds every step up to it
+      trainer->save(last);
+    }
     if (nonfinite_in_a_row >= TrainingRun::kMaxNonfiniteInARow) {
-      metrics.flush();
+      metrics->flush();
       trainer->save(last);
       throw std::runtime_error(
           "stopped at step " + std::to_string(m.step) + " after " +
@@ -332,7 +329,9 @@ void add_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--steps", args->steps, "optimizer steps (default: the preset's)")->check(kCount);
   cmd->add_option("--out", args->out, "output folder")->capture_default_str();
-  cmd->add_flag("--resume", args->resume, "continue the run saved in <out>/last.safetensors");
+  cmd->add_flag("--resume", args->resume,
+                "continue the run saved in <out>/last.safetensors (metrics.jsonl keeps the "
+                "steps up to that save and goes on from there)");
   cmd->add_option("--device", args->device, "auto (a GPU when there is one), cpu or cuda")
       ->capture_default_str();
   cmd->add_flag("--cpu-bf16", args->cpu_bf16,

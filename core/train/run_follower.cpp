@@ -7,10 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "io/checkpoint.h"
-#include "util/json_nesting.h"
+#include "train/metrics_record.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -19,34 +18,6 @@ namespace {
 
 constexpr size_t kMaxLine = 1 << 16;         // a metrics line is ~250 bytes
 constexpr size_t kMaxReadPerPoll = 8 << 20;  // a long run's history arrives over a few polls
-
-// A metrics record is one flat object; anything else (or a hostile line) is refused.
-std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
-  if (json_nesting(line.data(), line.size()) > 2) return std::nullopt;
-  const auto j = nlohmann::json::parse(line, nullptr, false);
-  if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer()) return std::nullopt;
-  StepMetrics m;
-  m.step = j["step"].is_number_unsigned() && j["step"].get<uint64_t>() > uint64_t{1} << 40
-               ? int64_t{1} << 40
-               : std::clamp<int64_t>(j["step"].get<int64_t>(), 0, int64_t{1} << 40);
-  const auto number = [&j](const char* key) {
-    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
-  };
-  // Counts come as JSON numbers of any size; casting an out-of-range double is undefined.
-  const auto count = [&number](const char* key) {
-    const double v = number(key);
-    return v >= 0.0 && v < 9e18 ? static_cast<int64_t>(v) : int64_t{0};
-  };
-  m.nonfinite = j.value("nonfinite", false) || !j.contains("loss") || !j["loss"].is_number();
-  m.loss = m.nonfinite ? std::numeric_limits<double>::quiet_NaN() : number("loss");
-  m.lr = number("lr");
-  m.images_per_sec = number("images_per_sec");
-  m.step_ms = number("step_ms");
-  m.allreduce_ms = number("allreduce_ms");
-  m.memory_bytes = count("memory_bytes");
-  m.skipped_files = count("skipped_files");
-  return m;
-}
 
 }  // namespace
 

@@ -1,0 +1,109 @@
+// Why: the fields and their JSON names in one place, for the line written and the line read.
+// A reader takes what it knows from a record and ignores the rest, so a newer writer's extra
+// fields never break an older app watching its run.
+#include "train/metrics_record.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "util/json_nesting.h"
+
+namespace mae {
+
+std::string metrics_line(const StepMetrics& m) {
+  return nlohmann::json{{"step", m.step},
+                        {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
+                        {"lr", m.lr},
+                        {"images_per_sec", m.images_per_sec},
+                        {"step_ms", m.step_ms},
+                        {"allreduce_ms", m.allreduce_ms},
+                        {"memory_bytes", m.memory_bytes},
+                        {"nonfinite", m.nonfinite},
+                        {"graphed", m.graphed},
+                        {"skipped_files", m.skipped_files}}
+      .dump();
+}
+
+std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
+  if (json_nesting(line.data(), line.size()) > 2) return std::nullopt;
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer()) return std::nullopt;
+  StepMetrics m;
+  m.step = j["step"].is_number_unsigned() && j["step"].get<uint64_t>() > uint64_t{1} << 40
+               ? int64_t{1} << 40
+               : std::clamp<int64_t>(j["step"].get<int64_t>(), 0, int64_t{1} << 40);
+  const auto number = [&j](const char* key) {
+    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
+  };
+  // Counts come as JSON numbers of any size; casting an out-of-range double is undefined.
+  const auto count = [&number](const char* key) {
+    const double v = number(key);
+    return v >= 0.0 && v < 9e18 ? static_cast<int64_t>(v) : int64_t{0};
+  };
+  const auto flag = [&j](const char* key) {
+    return j.contains(key) && j[key].is_boolean() && j[key].get<bool>();
+  };
+  m.nonfinite = flag("nonfinite") || !j.contains("loss") || !j["loss"].is_number();
+  m.loss = m.nonfinite ? std::numeric_limits<double>::quiet_NaN() : number("loss");
+  m.lr = number("lr");
+  m.images_per_sec = number("images_per_sec");
+  m.step_ms = number("step_ms");
+  m.allreduce_ms = number("allreduce_ms");
+  m.memory_bytes = count("memory_bytes");
+  m.skipped_files = count("skipped_files");
+  m.graphed = flag("graphed");
+  return m;
+}
+
+namespace {
+
+// The length of `path`'s lines with steps up to `step`: they stop at the first line after it,
+// or at a partial last line (a run killed mid-write).
+uint64_t bytes_through_step(const std::string& path, int64_t step) {
+  std::ifstream in(path, std::ios::binary);
+  uint64_t kept = 0;
+  for (std::string line; std::getline(in, line) && !in.eof();) {
+    const auto m = parse_metrics_line(line);
+    if (m && m->step > step) break;
+    kept += line.size() + 1;
+  }
+  return kept;
+}
+
+}  // namespace
+
+MetricsLog::MetricsLog(std::string path, std::optional<int64_t> resumed_step)
+    : path_(std::move(path)), flushed_at_(std::chrono::steady_clock::now()) {
+  std::error_code ec;
+  if (resumed_step && std::filesystem::exists(path_, ec))
+    std::filesystem::resize_file(path_, bytes_through_step(path_, *resumed_step), ec);
+  errno = 0;
+  file_.open(path_, resumed_step ? std::ios::app : std::ios::trunc);
+  if (!file_)
+    throw std::runtime_error("cannot write " + path_ +
+                             (errno ? std::string(": ") + std::strerror(errno) : std::string()));
+}
+
+MetricsLog::~MetricsLog() { flush(); }
+
+bool MetricsLog::write(const StepMetrics& m) {
+  file_ << metrics_line(m) << '\n';
+  const auto now = std::chrono::steady_clock::now();
+  if (now - flushed_at_ >= std::chrono::seconds(1)) {
+    flushed_at_ = now;
+    return flush();
+  }
+  return file_.good();
+}
+
+bool MetricsLog::flush() {
+  file_.flush();
+  return file_.good();
+}
+
+}  // namespace mae

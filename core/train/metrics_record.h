@@ -1,0 +1,46 @@
+// Why: a run's curve outlives the process that trained it. `mae train` and the app's training
+// write metrics.jsonl in one format, one JSON line a step, and watching a run folder reads it
+// back; writer and reader live here together so that the two cannot drift apart.
+#pragma once
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "train/trainer.h"
+
+namespace mae {
+
+// One step as a flat JSON object, without the newline; a skipped (non-finite) step's loss is
+// null.
+std::string metrics_line(const StepMetrics& m);
+
+// The step a line holds; nothing for anything but one flat record with an integer "step"
+// (hostile lines included).
+std::optional<StepMetrics> parse_metrics_line(const std::string& line);
+
+// A run's metrics.jsonl, written a line a step. Lines reach the file at least once a second
+// (and on flush() or destruction), so that a watcher sees the run move without a write per
+// step.
+class MetricsLog {
+ public:
+  // Opens `path` for a new run, emptied, or for a run resumed after `resumed_step`: its lines
+  // up to that step are kept and the rest dropped (steps logged after the checkpoint was
+  // saved, which the resumed run takes again). Throws, naming the file and the reason.
+  MetricsLog(std::string path, std::optional<int64_t> resumed_step);
+  ~MetricsLog();
+
+  // Adds the step's line. False when the file could not take it (a full disk): the run goes
+  // on; its caller says so once.
+  bool write(const StepMetrics& m);
+  bool flush();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::ofstream file_;
+  std::chrono::steady_clock::time_point flushed_at_;
+};
+
+}  // namespace mae

@@ -1,0 +1,106 @@
+// Why: metrics.jsonl is written by one build and read by another (a cluster's `mae train`, a
+// desktop watching it), and a resumed run must not log its steps twice: the line must read
+// back as written, a record of the wrong types must not throw, and a resumed log must drop
+// what came after the checkpoint.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+#include "test_support.h"
+#include "train/metrics_record.h"
+
+namespace {
+
+std::vector<int64_t> steps_in(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<int64_t> steps;
+  for (std::string line; std::getline(in, line);) {
+    const auto m = mae::parse_metrics_line(line);
+    REQUIRE(m);  // every line whole
+    steps.push_back(m->step);
+  }
+  return steps;
+}
+
+mae::StepMetrics at_step(int64_t step) {
+  mae::StepMetrics m;
+  m.step = step;
+  m.loss = 1.0 / static_cast<double>(step);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a step's metrics line reads back as written; a record of the wrong types does not throw") {
+  mae::StepMetrics m;
+  m.step = 7;
+  m.loss = 0.5;
+  m.lr = 1.5e-3;
+  m.images_per_sec = 812.5;
+  m.step_ms = 157.5;
+  m.allreduce_ms = 3.25;
+  m.memory_bytes = int64_t{3} << 30;
+  m.skipped_files = 2;
+  m.graphed = true;
+  const auto back = mae::parse_metrics_line(mae::metrics_line(m));
+  REQUIRE(back);
+  CHECK(back->step == 7);
+  CHECK(back->loss == 0.5);
+  CHECK(back->lr == 1.5e-3);
+  CHECK(back->images_per_sec == 812.5);
+  CHECK(back->step_ms == 157.5);
+  CHECK(back->allreduce_ms == 3.25);
+  CHECK(back->memory_bytes == int64_t{3} << 30);
+  CHECK(back->skipped_files == 2);
+  CHECK(back->graphed);
+  CHECK_FALSE(back->nonfinite);
+
+  m.nonfinite = true;  // a skipped step's loss is written as null
+  CHECK(mae::metrics_line(m).find("\"loss\":null") != std::string::npos);
+  CHECK(std::isnan(mae::parse_metrics_line(mae::metrics_line(m))->loss));
+
+  // Flags of another type read as false (nlohmann's value() threw on them).
+  const auto odd =
+      mae::parse_metrics_line(R"({"step":5,"loss":1.0,"nonfinite":"yes","graphed":3})");
+  REQUIRE(odd);
+  CHECK_FALSE(odd->nonfinite);
+  CHECK_FALSE(odd->graphed);
+  CHECK(odd->loss == 1.0);
+  CHECK_FALSE(mae::parse_metrics_line(R"({"step":"5"})"));
+  CHECK_FALSE(mae::parse_metrics_line("[1,2]"));
+}
+
+TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops the rest") {
+  TempDir dir;
+  const auto path = dir.path("metrics.jsonl");
+  {
+    mae::MetricsLog log(path, std::nullopt);
+    for (int64_t step = 1; step <= 5; ++step) CHECK(log.write(at_step(step)));
+  }
+  CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4, 5});
+  {
+    // Saved at step 3; steps 4 and 5 were logged after it, and the resumed run takes them again.
+    mae::MetricsLog log(path, 3);
+    CHECK(log.write(at_step(4)));
+  }
+  CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4});
+  // A run killed in the middle of a line: the partial line goes too.
+  std::ofstream(path, std::ios::app) << R"({"step":5,"lo)";
+  {
+    mae::MetricsLog log(path, 4);
+    CHECK(log.write(at_step(5)));
+  }
+  CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4, 5});
+  // A new run empties it.
+  { mae::MetricsLog log(path, std::nullopt); }
+  CHECK(steps_in(path).empty());
+  // A folder that is not there: the message names the file and the reason.
+  const auto missing = dir.path("no-such-folder/metrics.jsonl");
+  CHECK_THROWS_WITH_AS(mae::MetricsLog(missing, std::nullopt),
+                       ("cannot write " + missing + ": No such file or directory").c_str(),
+                       std::runtime_error);
+}
