@@ -95,7 +95,9 @@ void draw_help_window(StudioApp& app) {
       "                  which the paper found gives better features\n"
       "  base lr         the learning rate per 256 images: lr = base lr x batch / 256\n"
       "  curves          the run's loss, smoothed, and lr; the session's earlier runs in colours\n"
-      "                  of their own, each named by how its recipe differed ('ratio 0.75')\n"
+      "                  of their own, each named by how its recipe differed ('ratio 0.75');\n"
+      "                  each run's curve is also written beside its checkpoint (metrics.jsonl):\n"
+      "                  watch that folder (Training -> Watch run...) to see it again later\n"
       "  probe           how well a linear classifier (and a k-NN vote) reads the classes from\n"
       "                  the frozen encoder's features: above a random encoder of the same shape\n"
       "                  is what training added");

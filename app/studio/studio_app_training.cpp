@@ -15,6 +15,27 @@
 
 namespace mae::studio {
 
+namespace {
+
+std::filesystem::path folder_of(const std::string& file) {
+  const auto folder = std::filesystem::path(file).parent_path();
+  return folder.empty() ? std::filesystem::path(".") : folder;
+}
+
+// A run's curve goes beside its checkpoint, as in a `mae train` run folder, so that watching
+// the folder later shows it.
+std::string metrics_beside(const std::string& checkpoint) {
+  return (folder_of(checkpoint) / "metrics.jsonl").string();
+}
+
+bool same_folder(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::weakly_canonical(folder_of(a), ec) ==
+         std::filesystem::weakly_canonical(folder_of(b), ec);
+}
+
+}  // namespace
+
 void StudioApp::apply_preset(const std::string& name) {
   Recipe r;
   try {
@@ -128,6 +149,7 @@ void StudioApp::start_training() {
     if (const auto problem = training_memory_problem(request.model, t, memory_free_for_new_run(t));
         !problem.empty())
       throw std::runtime_error(problem);
+    request.metrics_path = metrics_beside(default_save_path());
     reset_curves("run " + std::to_string(++state_.runs_started), r);
     state_.snapshots.clear();
     state_.snapshot_index = -1;
@@ -138,7 +160,8 @@ void StudioApp::start_training() {
     // The previous run (over, maybe with a save pending) ends on the new session's thread.
     session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
     session_->set_publish_weights(state_.explorer.follow_training);
-    message("training " + state_.form.preset + " on " + t.data);
+    message("training " + state_.form.preset + " on " + t.data + "; its curve goes to " +
+            request.metrics_path);
   } catch (const std::exception& e) {
     message(std::string("cannot start training: ") + one_line_error(e));
   }
@@ -196,6 +219,9 @@ void StudioApp::continue_training() {
       continued.train = request.train;
       reset_curves(std::filesystem::path(info.source).filename().string(), continued);
     }
+    // The curve goes on in the folder's metrics.jsonl when the run resumed was saved there.
+    request.metrics_path = metrics_beside(default_save_path());
+    request.continues_metrics = same_folder(request.resume_from, default_save_path());
     request.train.total_steps = std::max<int64_t>(state_.form.steps, done + 1);
     if (state_.curves.recipe) state_.curves.recipe->train.total_steps = request.train.total_steps;
     state_.form.steps = static_cast<int>(request.train.total_steps);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "io/checkpoint.h"
 #include "util/intra_op_threads.h"
@@ -79,8 +80,10 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)
                        : Trainer::resume(request_.resume_from, data, request_.train.total_steps);
+    open_metrics_log(trainer->current_step());
     RunCallbacks callbacks;
     callbacks.on_step = [this](const StepMetrics& m) {
+      log_metrics(m);
       std::lock_guard lock(mutex_);
       new_metrics_.push_back(m);
     };
@@ -121,12 +124,42 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
   }
 }
 
+// A curve that cannot be written is said once; the run trains on without it.
+void TrainingSession::open_metrics_log(int64_t first_step) {
+  if (request_.metrics_path.empty()) return;
+  try {
+    const auto folder = std::filesystem::path(request_.metrics_path).parent_path();
+    if (!folder.empty()) std::filesystem::create_directories(folder);
+    metrics_log_ = std::make_unique<MetricsLog>(
+        request_.metrics_path,
+        request_.continues_metrics ? std::optional(first_step) : std::nullopt);
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mutex_);
+    new_messages_.push_back("the loss curve is not being saved: " + one_line_error(e));
+  }
+}
+
+void TrainingSession::log_metrics(const StepMetrics& m) {
+  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->write(m)) metrics_not_written(m.step);
+}
+
+void TrainingSession::metrics_not_written(int64_t step) {
+  metrics_log_failed_ = true;
+  std::lock_guard lock(mutex_);
+  new_messages_.push_back("cannot write " + metrics_log_->path() +
+                          " (disk full?): the saved curve stops near step " + std::to_string(step) +
+                          "; training goes on");
+}
+
 void TrainingSession::stopped_while_preparing() {
   std::lock_guard lock(mutex_);
   preparing_ = false;  // no run: the session reads as stopped
 }
 
 void TrainingSession::on_snapshot(Trainer& trainer) {
+  // Snapshots also come at the run's end: the curve's last lines reach the file then.
+  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->flush())
+    metrics_not_written(trainer.current_step());
   auto& model = trainer.model();
   model->eval();
   auto snapshot =

@@ -16,6 +16,7 @@
 #include "inference_worker.h"
 #include "published_weights.h"
 #include "snapshot.h"
+#include "train/metrics_record.h"
 #include "train/run_control.h"
 
 namespace mae::studio {
@@ -33,6 +34,10 @@ struct TrainingRequest {
   int64_t snapshot_every = 20;
   // Continue the run saved here (weights, optimizer, step) instead of starting afresh.
   std::string resume_from;
+  // The run's curve, a line a step, as `mae train` writes it (none when empty); continued
+  // from the resumed step when `continues_metrics` (the run resumed is the one logged there).
+  std::string metrics_path;
+  bool continues_metrics = false;
 };
 
 class TrainingSession {
@@ -90,6 +95,9 @@ class TrainingSession {
   void prepare_and_run(const std::stop_token& stop);
   void stopped_while_preparing();
   void on_snapshot(Trainer& trainer);
+  void open_metrics_log(int64_t first_step);
+  void log_metrics(const StepMetrics& m);
+  void metrics_not_written(int64_t step);  // says so once; the run goes on
 
   TrainingRequest request_;
   InferenceWorker* worker_;
@@ -97,6 +105,9 @@ class TrainingSession {
   std::vector<at::Tensor> eval_images_;
   std::atomic<bool> publish_weights_{true};
   std::atomic<int> cores_{0};
+  // Opened before the run starts, then written by the trainer thread alone.
+  std::unique_ptr<MetricsLog> metrics_log_;
+  bool metrics_log_failed_ = false;
 
   mutable std::mutex mutex_;
   LabelledImage first_eval_image_;

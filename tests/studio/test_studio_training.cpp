@@ -1,6 +1,6 @@
 // Why: the Training panel as a user drives it: the form and its presets, Start, Pause, Stop,
-// Continue, saving on close and on a signal, memory refusals, photo folders, watched run
-// folders, and what the panel shows while a step runs.
+// Continue, saving on close and on a signal, memory refusals, photo folders, and what the
+// panel shows while a step runs.
 #include <doctest/doctest.h>
 #include <imgui.h>
 #include <imgui_internal.h>
@@ -595,92 +595,6 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
   CHECK(s.earlier_curves.size() == 1);
   CHECK(s.earlier_curves.front().steps.size() == 5);
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
-  std::filesystem::remove_all(dir);
-}
-
-namespace {
-
-// Steps from..to appended to dir/metrics.jsonl, as `mae train` writes them.
-void append_metrics(const std::filesystem::path& dir, int from, int to) {
-  std::ofstream out(dir / "metrics.jsonl", std::ios::app);
-  for (int step = from; step <= to; ++step)
-    out << "{\"step\":" << step << ",\"loss\":" << 1.0 / step << ",\"lr\":0.001,\"step_ms\":10}\n";
-}
-
-}  // namespace
-
-TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint brings pictures") {
-  TrainingApp t;
-  auto& [ui, renderer, app] = t;
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const auto config = one_block_config("fmnist-tiny");
-  auto model = make_model(config, 0);
-  TrainConfig train;
-  train.total_steps = 6;
-  append_metrics(dir, 1, 3);
-  // Dropping a folder with metrics.jsonl watches it (a plain folder would be training data).
-  app.handle_drop({dir.string()});
-  REQUIRE(app.state().watch);
-  REQUIRE(frames_until(
-      ui, app, [&] { return app.state().curves.steps.size() == 3; }, 10));
-  CHECK(app.state().watch->state == FollowedRunState::Live);
-  CHECK(app.state().snapshots.empty());
-
-  save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 3, 1.0 / 3);
-  REQUIRE(frames_until(
-      ui, app, [&] { return app.state().snapshots.size() == 1; }, 30));
-  CHECK(app.state().watch->checkpoint_step == 3);
-  CHECK(app.state().watch->total_steps == 6);
-  CHECK(app.state().watch->recipe == describe_recipe(config, train));  // the run's, not the form's
-  CHECK(app.state().snapshots[0]->rows.size() == 6);
-
-  append_metrics(dir, 4, 6);
-  save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 6, 1.0 / 6);
-  REQUIRE(frames_until(
-      ui, app, [&] { return app.state().snapshots.size() == 2; }, 30));
-  CHECK(app.state().curves.steps.size() == 6);
-  CHECK(app.state().watch->state == FollowedRunState::Finished);
-  CHECK(app.state().watch->checkpoint_step == 6);
-
-  // Read-only: the Training panel shows the watched run, not a form for a run of its own
-  // (whose batch, steps and lr would not be the watched run's). The form comes back after.
-  const float watching_height = ImGui::FindWindowByName("Training")->ContentSize.y;
-  // Stop watching: the folder is let go.
-  app.stop_watching();
-  CHECK_FALSE(app.state().watch);
-  ui.frame(app);
-  ui.frame(app);
-  const float form_height = ImGui::FindWindowByName("Training")->ContentSize.y;
-  CHECK(watching_height < form_height / 2);
-  std::filesystem::remove_all(dir);
-}
-
-TEST_CASE("after watching a run folder, its steps are not taken for the app's own run") {
-  // Stopping a watch left the watched run's metrics as the app's: the Training panel showed
-  // "40 / 600 (idle)", and Continue offered "this run (step 5)" for a run of 2 steps.
-  TrainingApp t;
-  auto& [ui, renderer, app] = t;
-  auto& s = app.state();
-  s.form.batch = 8;
-  s.form.steps = 2;
-  app.start_training();
-  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch-after-run";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  append_metrics(dir, 1, 5);
-  app.watch_run(dir.string());
-  REQUIRE(frames_until(
-      ui, app, [&] { return s.curves.steps.size() == 5; }, 10));
-  CHECK(s.last_metrics.step == 5);
-  app.stop_watching();
-  ui.frame(app);
-  CHECK_FALSE(s.have_metrics);
-  CHECK(app.continuable().find("this run") == std::string::npos);
-  CHECK(s.curves.steps.size() == 5);    // kept, to set beside the next run
-  CHECK(s.earlier_curves.size() == 1);  // the app's own 2-step run
   std::filesystem::remove_all(dir);
 }
 

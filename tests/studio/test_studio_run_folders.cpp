@@ -1,0 +1,202 @@
+// Why: a run folder holds a run's checkpoint and its curve, metrics.jsonl, whoever trained it:
+// the app's own run writes one as `mae train` does, and watching one (the app's or a
+// cluster's) follows it read-only, so that a curve outlives the session that drew it.
+#include <doctest/doctest.h>
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "io/checkpoint.h"
+#include "model/mae_model.h"
+#include "recipe/recipe.h"
+#include "recipe/recipe_difference.h"
+#include "studio_app.h"
+#include "studio_harness.h"
+#include "train/metrics_record.h"
+#include "train/run_follower.h"
+
+using namespace mae;
+using namespace mae::studio;
+using namespace mae::studio::testing;
+
+namespace {
+
+// The steps of `file`'s records, in file order.
+std::vector<int64_t> logged_steps(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<int64_t> steps;
+  for (std::string line; std::getline(in, line);)
+    if (const auto m = parse_metrics_line(line)) steps.push_back(m->step);
+  return steps;
+}
+
+std::vector<int64_t> steps_from_1_to(int64_t last) {
+  std::vector<int64_t> steps;
+  for (int64_t step = 1; step <= last; ++step) steps.push_back(step);
+  return steps;
+}
+
+bool finished_at(StudioApp& app, int64_t step) {
+  return app.run_state() == SessionState::Finished && app.state().last_metrics.step == step;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the app's run writes its curve beside its checkpoint, and a continued run goes on from "
+    "the saved step") {
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  auto& s = app.state();
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-curve-file";
+  std::filesystem::remove_all(dir);  // the run makes the folder
+  const auto metrics = dir / "metrics.jsonl";
+  const auto checkpoint = (dir / "run.safetensors").string();
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", checkpoint.c_str());
+  s.form.batch = 8;
+  app.set_training_steps(3);
+  app.start_training();
+  CHECK(s.log.back().find("its curve goes to " + metrics.string()) != std::string::npos);
+  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 3); }));
+  ui.frame(app);
+  CHECK(logged_steps(metrics) == steps_from_1_to(3));
+  {
+    std::ifstream in(metrics);
+    std::string first;
+    std::getline(in, first);
+    CHECK(parse_metrics_line(first)->loss == doctest::Approx(s.curves.loss.front()));
+  }
+  // Continued (saved at step 3, then trained to 5): the same file goes on.
+  s.form.steps = 5;
+  app.continue_training();
+  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 5); }));
+  CHECK(logged_steps(metrics) == steps_from_1_to(5));
+
+  // The step-3 save opened and continued in another window: steps 4 and 5, logged after that
+  // save, give way to the continued run's.
+  StudioApp other(renderer, options_with(checkpoint));
+  std::snprintf(other.state().form.save_path, sizeof other.state().form.save_path, "%s",
+                checkpoint.c_str());
+  REQUIRE(frames_until(ui, other, [&] { return other.worker().model_info().loaded; }));
+  ui.frame(other);
+  other.state().form.steps = 4;
+  other.continue_training();
+  REQUIRE(frames_until(ui, other, [&] { return finished_at(other, 4); }));
+  CHECK(logged_steps(metrics) == steps_from_1_to(4));
+
+  // Watching the folder later shows that curve.
+  app.watch_run(dir.string());
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.steps.size() == 4; }, 10));
+  app.stop_watching();
+
+  // A new run starts the file over.
+  app.set_training_steps(2);
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
+  CHECK(logged_steps(metrics) == steps_from_1_to(2));
+
+  // A folder that cannot be made (a file is in the way): said once, and the run trains on.
+  const auto blocked = (metrics / "run.safetensors").string();
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", blocked.c_str());
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
+  ui.frame(app);
+  const auto said = std::count_if(s.log.begin(), s.log.end(), [](const std::string& line) {
+    return line.find("the loss curve is not being saved: ") != std::string::npos;
+  });
+  CHECK(said == 1);
+  CHECK(logged_steps(metrics) == steps_from_1_to(2));
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// Steps from..to appended to dir/metrics.jsonl, as `mae train` writes them.
+void append_metrics(const std::filesystem::path& dir, int from, int to) {
+  std::ofstream out(dir / "metrics.jsonl", std::ios::app);
+  for (int step = from; step <= to; ++step)
+    out << "{\"step\":" << step << ",\"loss\":" << 1.0 / step << ",\"lr\":0.001,\"step_ms\":10}\n";
+}
+
+}  // namespace
+
+TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint brings pictures") {
+  TrainingApp t;
+  auto& [ui, renderer, app] = t;
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto config = one_block_config("fmnist-tiny");
+  auto model = make_model(config, 0);
+  TrainConfig train;
+  train.total_steps = 6;
+  append_metrics(dir, 1, 3);
+  // Dropping a folder with metrics.jsonl watches it (a plain folder would be training data).
+  app.handle_drop({dir.string()});
+  REQUIRE(app.state().watch);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().curves.steps.size() == 3; }, 10));
+  CHECK(app.state().watch->state == FollowedRunState::Live);
+  CHECK(app.state().snapshots.empty());
+
+  save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 3, 1.0 / 3);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().snapshots.size() == 1; }, 30));
+  CHECK(app.state().watch->checkpoint_step == 3);
+  CHECK(app.state().watch->total_steps == 6);
+  CHECK(app.state().watch->recipe == describe_recipe(config, train));  // the run's, not the form's
+  CHECK(app.state().snapshots[0]->rows.size() == 6);
+
+  append_metrics(dir, 4, 6);
+  save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 6, 1.0 / 6);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().snapshots.size() == 2; }, 30));
+  CHECK(app.state().curves.steps.size() == 6);
+  CHECK(app.state().watch->state == FollowedRunState::Finished);
+  CHECK(app.state().watch->checkpoint_step == 6);
+
+  // Read-only: the Training panel shows the watched run, not a form for a run of its own
+  // (whose batch, steps and lr would not be the watched run's). The form comes back after.
+  const float watching_height = ImGui::FindWindowByName("Training")->ContentSize.y;
+  // Stop watching: the folder is let go.
+  app.stop_watching();
+  CHECK_FALSE(app.state().watch);
+  ui.frame(app);
+  ui.frame(app);
+  const float form_height = ImGui::FindWindowByName("Training")->ContentSize.y;
+  CHECK(watching_height < form_height / 2);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("after watching a run folder, its steps are not taken for the app's own run") {
+  // Stopping a watch left the watched run's metrics as the app's: the Training panel showed
+  // "40 / 600 (idle)", and Continue offered "this run (step 5)" for a run of 2 steps.
+  TrainingApp t;
+  auto& [ui, renderer, app] = t;
+  auto& s = app.state();
+  s.form.batch = 8;
+  s.form.steps = 2;
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch-after-run";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  append_metrics(dir, 1, 5);
+  app.watch_run(dir.string());
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.steps.size() == 5; }, 10));
+  CHECK(s.last_metrics.step == 5);
+  app.stop_watching();
+  ui.frame(app);
+  CHECK_FALSE(s.have_metrics);
+  CHECK(app.continuable().find("this run") == std::string::npos);
+  CHECK(s.curves.steps.size() == 5);    // kept, to set beside the next run
+  CHECK(s.earlier_curves.size() == 1);  // the app's own 2-step run
+  std::filesystem::remove_all(dir);
+}
