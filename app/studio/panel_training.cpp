@@ -42,10 +42,12 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
                   static_cast<long long>(w.total_steps));
     ImGui::ProgressBar(static_cast<float>(w.step) / static_cast<float>(w.total_steps),
                        ImVec2(-1, 0), overlay);
-  } else {
-    std::snprintf(overlay, sizeof overlay, "step %lld (total known from the first checkpoint)",
-                  static_cast<long long>(w.step));
+  } else {  // the bar's text is centred and clipped: the explanation goes under it
+    std::snprintf(overlay, sizeof overlay, "step %lld", static_cast<long long>(w.step));
     ImGui::ProgressBar(0.0f, ImVec2(-1, 0), overlay);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    text_wrapped("the run's total steps come with its first checkpoint");
+    ImGui::PopStyleColor();
   }
   if (app.state().have_metrics) {
     if (m.nonfinite)
@@ -60,7 +62,9 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
     text_wrapped("pictures from the checkpoint of step %lld (%d loaded so far)",
                  static_cast<long long>(w.checkpoint_step), w.checkpoints_loaded);
   else
-    text_wrapped("no checkpoint yet: pictures come with --save-every");
+    text_wrapped(
+        "no checkpoint yet: pictures come with each save (the app's Save, mae train "
+        "--save-every)");
   if (!w.recipe.empty()) text_wrapped("recipe: %s", w.recipe.c_str());
   ImGui::PopStyleColor();
 }
