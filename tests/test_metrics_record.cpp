@@ -98,6 +98,22 @@ TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops th
   // A new run empties it.
   { mae::MetricsLog log(path, std::nullopt); }
   CHECK(steps_in(path).empty());
+  // A full disk (/dev/full takes the open and refuses every write): the message gives the
+  // last step that reached the file, here none.
+  {
+    mae::MetricsLog full("/dev/full", std::nullopt);
+    full.write(at_step(1));
+    CHECK_FALSE(full.flush());
+    CHECK(full.failure() ==
+          "cannot write /dev/full (disk full?): no step of this run's curve is saved");
+  }
+  {
+    mae::MetricsLog log(path, std::nullopt);
+    log.write(at_step(1));
+    CHECK(log.flush());
+    log.write(at_step(2));
+    CHECK(log.failure().find("the saved curve ends at step 1") != std::string::npos);
+  }
   // A folder that is not there: the message names the file and the reason.
   const auto missing = dir.path("no-such-folder/metrics.jsonl");
   CHECK_THROWS_WITH_AS(mae::MetricsLog(missing, std::nullopt),

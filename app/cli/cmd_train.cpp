@@ -229,12 +229,9 @@ void run(TrainArgs a) {
       std::fprintf(stderr, "%s\n", graph_note.c_str());
     }
     if (!metrics->write(m) && !metrics_failed) {
-      metrics_failed = true;  // the run goes on; its curve stops near this step
+      metrics_failed = true;  // said once; the run goes on
       status.finish();
-      std::fprintf(
-          stderr,
-          "cannot write %s (disk full?): the curve stops near step %lld; training goes on\n",
-          metrics->path().c_str(), static_cast<long long>(m.step));
+      std::fprintf(stderr, "%s; training goes on\n", metrics->failure().c_str());
     }
     if (m.nonfinite) {
       status.finish();

@@ -140,15 +140,13 @@ void TrainingSession::open_metrics_log(int64_t first_step) {
 }
 
 void TrainingSession::log_metrics(const StepMetrics& m) {
-  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->write(m)) metrics_not_written(m.step);
+  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->write(m)) metrics_not_written();
 }
 
-void TrainingSession::metrics_not_written(int64_t step) {
+void TrainingSession::metrics_not_written() {
   metrics_log_failed_ = true;
   std::lock_guard lock(mutex_);
-  new_messages_.push_back("cannot write " + metrics_log_->path() +
-                          " (disk full?): the saved curve stops near step " + std::to_string(step) +
-                          "; training goes on");
+  new_messages_.push_back(metrics_log_->failure() + "; training goes on");
 }
 
 void TrainingSession::stopped_while_preparing() {
@@ -158,8 +156,7 @@ void TrainingSession::stopped_while_preparing() {
 
 void TrainingSession::on_snapshot(Trainer& trainer) {
   // Snapshots also come at the run's end: the curve's last lines reach the file then.
-  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->flush())
-    metrics_not_written(trainer.current_step());
+  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->flush()) metrics_not_written();
   auto& model = trainer.model();
   model->eval();
   auto snapshot =

@@ -97,7 +97,7 @@ class TrainingSession {
   void on_snapshot(Trainer& trainer);
   void open_metrics_log(int64_t first_step);
   void log_metrics(const StepMetrics& m);
-  void metrics_not_written(int64_t step);  // says so once; the run goes on
+  void metrics_not_written();  // says so once; the run goes on
 
   TrainingRequest request_;
   InferenceWorker* worker_;

@@ -93,6 +93,7 @@ MetricsLog::~MetricsLog() { flush(); }
 
 bool MetricsLog::write(const StepMetrics& m) {
   file_ << metrics_line(m) << '\n';
+  buffered_step_ = m.step;
   const auto now = std::chrono::steady_clock::now();
   if (now - flushed_at_ >= std::chrono::seconds(1)) {
     flushed_at_ = now;
@@ -103,7 +104,15 @@ bool MetricsLog::write(const StepMetrics& m) {
 
 bool MetricsLog::flush() {
   file_.flush();
-  return file_.good();
+  if (!file_.good()) return false;
+  saved_step_ = buffered_step_;
+  return true;
+}
+
+std::string MetricsLog::failure() const {
+  return "cannot write " + path_ + " (disk full?): " +
+         (saved_step_ ? "the saved curve ends at step " + std::to_string(*saved_step_)
+                      : std::string("no step of this run's curve is saved"));
 }
 
 }  // namespace mae

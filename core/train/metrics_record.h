@@ -32,15 +32,19 @@ class MetricsLog {
   ~MetricsLog();
 
   // Adds the step's line. False when the file could not take it (a full disk): the run goes
-  // on; its caller says so once.
+  // on, and its caller says so once, with failure().
   bool write(const StepMetrics& m);
   bool flush();
   const std::string& path() const { return path_; }
+  // "cannot write <path> (disk full?): the saved curve ends at step N", N being the last
+  // step whose line reached the file.
+  std::string failure() const;
 
  private:
   std::string path_;
   std::ofstream file_;
   std::chrono::steady_clock::time_point flushed_at_;
+  std::optional<int64_t> buffered_step_, saved_step_;
 };
 
 }  // namespace mae

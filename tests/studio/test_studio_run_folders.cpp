@@ -112,6 +112,21 @@ TEST_CASE(
   });
   CHECK(said == 1);
   CHECK(logged_steps(metrics) == steps_from_1_to(2));
+
+  // A full disk (metrics.jsonl leads to /dev/full): said once, and the run trains on.
+  const auto full_dir = dir / "full";
+  std::filesystem::create_directories(full_dir);
+  std::filesystem::create_symlink("/dev/full", full_dir / "metrics.jsonl");
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s",
+                (full_dir / "run.safetensors").c_str());
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
+  ui.frame(app);
+  const auto full = std::count_if(s.log.begin(), s.log.end(), [](const std::string& line) {
+    return line.find("(disk full?): no step of this run's curve is saved; training goes on") !=
+           std::string::npos;
+  });
+  CHECK(full == 1);
   std::filesystem::remove_all(dir);
 }
 
