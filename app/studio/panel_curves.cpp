@@ -56,12 +56,6 @@ ImU32 earlier_colour(size_t i) {
   return kColours[i % std::size(kColours)];
 }
 
-// "run 1: ratio 0.90": the earlier run's name and how its recipe differed from the current's.
-std::string earlier_label(const CurveState& earlier, const CurveState& current) {
-  if (!earlier.recipe || !current.recipe) return earlier.name;
-  return earlier.name + ": " + recipe_difference(*earlier.recipe, *current.recipe);
-}
-
 // A coloured legend entry on the current line when it fits, else on the next.
 void legend_item(const std::string& text, ImU32 colour) {
   ImGui::SameLine();
@@ -109,6 +103,11 @@ void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool 
 
 }  // namespace
 
+std::string earlier_run_label(const CurveState& earlier, const CurveState& current) {
+  if (!earlier.recipe || !current.recipe) return earlier.name;
+  return earlier.name + ": " + recipe_difference(*earlier.recipe, *current.recipe);
+}
+
 void draw_curves_panel(StudioApp& app) {
   auto& s = app.state();
   auto& c = s.curves;
@@ -123,7 +122,7 @@ void draw_curves_panel(StudioApp& app) {
   if (!s.earlier_curves.empty()) {
     ImGui::TextDisabled("earlier runs (smoothed):");
     for (size_t i = 0; i < s.earlier_curves.size(); ++i)
-      legend_item(earlier_label(s.earlier_curves[i], c), earlier_colour(i));
+      legend_item(earlier_run_label(s.earlier_curves[i], c), earlier_colour(i));
     ImGui::SameLine();
     if (ImGui::SmallButton("clear")) s.earlier_curves.clear();
   }
@@ -131,6 +130,10 @@ void draw_curves_panel(StudioApp& app) {
   const ImVec2 size(std::max(50.0f, ImGui::GetContentRegionAvail().x),
                     std::max(50.0f, ImGui::GetContentRegionAvail().y - 4));
   ImGui::InvisibleButton("plot", size);
+  if (ImGui::BeginPopupContextItem("curves menu")) {
+    if (ImGui::MenuItem("Export as PNG")) app.export_curves();
+    ImGui::EndPopup();
+  }
   auto* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 25, 30, 255));
   if (c.steps.size() < 2 && s.earlier_curves.empty()) {

@@ -71,8 +71,8 @@ void draw_help_window(StudioApp& app) {
       "Up/Down, Page Up/Down, Home/End, Enter, Backspace  walk the file browser\n\n"
       "Drop an image on the window to explore it; a checkpoint (.safetensors, the\n"
       "authors' .pth or a Hugging Face folder) to open it; a run folder of mae train\n"
-      "to watch it; any other folder to train on it. Right-click any image to export\n"
-      "it as PNG.\n"
+      "to watch it; any other folder to train on it. Right-click any image, or the\n"
+      "curves, to export it as PNG.\n"
       "Click or drag on the explorer's masked image to mask / unmask patches;\n"
       "hover its reconstruction or attention map for a patch's numbers, and a\n"
       "Step-through picture for its pixel, patch or token.");

@@ -10,6 +10,7 @@
 namespace mae::studio {
 
 class StudioApp;
+struct CurveState;
 struct ImageView;
 struct ViewStyle;
 
@@ -26,6 +27,10 @@ void draw_step_through_window(StudioApp& app);
 void draw_compare_window(StudioApp& app);
 void draw_experiments_window(StudioApp& app);
 void draw_probe_window(StudioApp& app);
+
+// "run 1: ratio 0.90": an earlier run's name and how its recipe differed from the current's,
+// for the Curves panel's legend and its exported picture.
+std::string earlier_run_label(const CurveState& earlier, const CurveState& current);
 
 // The five panels that tile the window.
 enum class Panel { Training, Checkpoint, Triplets, Curves, Explorer };

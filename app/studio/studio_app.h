@@ -83,6 +83,9 @@ class StudioApp {
                    int scale = 8);
   // Every explorer view as shown, in one folder (for slides).
   void export_explorer_views();
+  // The Curves panel's loss curves (this run's, raw and smoothed, and the earlier runs'
+  // smoothed, on the panel's scale) as a picture with axes and a legend.
+  void export_curves();
   // Attention from the visible patch at (row, col); (-1, -1) = from the cls token.
   void set_attention_query(int row, int col);
   void show_attention(bool show);

@@ -5,12 +5,15 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 
 #include "analysis/chart_picture.h"
 #include "data/image_io.h"
 #include "infer/pipeline_trace.h"
+#include "panels.h"
 #include "studio_app.h"
 #include "train/device.h"
 #include "util/format_duration.h"
@@ -64,6 +67,46 @@ void StudioApp::export_explorer_views() {
     message("exported " + std::to_string(files) + " views to " + folder);
   } catch (const std::exception& ex) {
     message(std::string("export failed: ") + ex.what());
+  }
+}
+
+void StudioApp::export_curves() {
+  const auto& c = state_.curves;
+  if (c.steps.size() < 2 && state_.earlier_curves.empty()) {
+    message("no curve to export yet: a curve needs two steps");
+    return;
+  }
+  // The panel's log scale as log10 values: the picture's axes are linear.
+  const auto shown = [&](const std::vector<double>& v) {
+    if (!c.log_scale) return v;
+    std::vector<double> logs(v.size());
+    std::transform(v.begin(), v.end(), logs.begin(),
+                   [](double x) { return std::log10(std::max(x, 1e-12)); });
+    return logs;
+  };
+  Chart chart{c.name.empty() ? "training loss" : c.name + ": training loss",
+              "step",
+              c.log_scale ? "loss (log10)" : "loss",
+              {}};
+  constexpr std::array<std::array<float, 3>, 4> kEarlier{
+      {{0.55f, 0.55f, 0.55f}, {0.6f, 0.3f, 0.8f}, {0.1f, 0.6f, 0.55f}, {0.8f, 0.3f, 0.45f}}};
+  for (size_t i = 0; i < state_.earlier_curves.size(); ++i) {
+    const auto& e = state_.earlier_curves[i];
+    chart.series.push_back({earlier_run_label(e, c) + " (smoothed)", kEarlier[i % kEarlier.size()],
+                            e.steps, shown(e.smoothed), false, false});
+  }
+  if (!c.steps.empty()) {
+    chart.series.push_back({"loss", {0.6f, 0.75f, 1.0f}, c.steps, shown(c.loss), false, false});
+    chart.series.push_back(
+        {"smoothed", {0.95f, 0.55f, 0.05f}, c.steps, shown(c.smoothed), false, false});
+  }
+  try {
+    std::filesystem::create_directories(state_.export_dir);
+    const auto path = state_.export_dir + "/curves-" + std::to_string(std::time(nullptr)) + ".png";
+    save_png(path, render_chart(chart, 960, 540));
+    message("exported " + path);
+  } catch (const std::exception& e) {
+    message(std::string("export failed: ") + one_line_error(e));
   }
 }
 

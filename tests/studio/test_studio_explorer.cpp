@@ -1,13 +1,15 @@
 // Why: the masking explorer and the windows built on it: the ratio slider, painted masks,
-// attention, the step-through, compare, hover read-outs and exports.
+// attention, the step-through, compare, hover read-outs and exports (views and curves).
 #include <doctest/doctest.h>
 #include <imgui.h>
 #include <imgui_internal.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 
+#include "data/image_io.h"
 #include "io/checkpoint.h"
 #include "keys.h"
 #include "patch_readout.h"
@@ -315,4 +317,40 @@ TEST_CASE("exports are what is on screen: tint, grid and heat map, enlarged") {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / "exports"))
     pngs += entry.path().extension() == ".png";
   CHECK(pngs == 8);  // four views and the four sweep ratios
+}
+
+TEST_CASE("the Curves panel exports its curves as a picture, earlier runs and legend included") {
+  LaunchedApp launched("mae-studio-test-export-curves");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.export_dir = (dir / "exports").string();
+  app.export_curves();
+  CHECK(s.status == "no curve to export yet: a curve needs two steps");
+
+  CurveState earlier;
+  earlier.name = "run 1";
+  for (int step = 1; step <= 200; ++step) {
+    const double loss = 1.0 + 3.0 / step;
+    for (auto* c : {&s.curves, &earlier}) {
+      c->steps.push_back(step);
+      c->loss.push_back(c == &earlier ? loss + 0.5 : loss + 0.1 * (step % 3));
+      c->smoothed.push_back(c == &earlier ? loss + 0.5 : loss);
+      c->lr.push_back(1e-3);
+    }
+  }
+  s.earlier_curves.push_back(earlier);
+  s.curves.name = "run 2";
+  s.curves.log_scale = true;
+  app.export_curves();
+  REQUIRE(s.status.rfind("exported " + s.export_dir + "/curves-", 0) == 0);
+  const auto picture = load_image(s.status.substr(std::string("exported ").size()), 3);
+  CHECK(picture.sizes() == torch::IntArrayRef({3, 540, 960}));
+  // Each series is drawn in its colour: the smoothed loss orange, the earlier run grey.
+  const auto count = [&](std::array<float, 3> rgb) {
+    auto close = torch::ones({540, 960}, torch::kBool);
+    for (int k = 0; k < 3; ++k) close &= (picture[k] - rgb[k]).abs() < 0.02;
+    return close.sum().item<int64_t>();
+  };
+  CHECK(count({0.95f, 0.55f, 0.05f}) > 500);
+  CHECK(count({0.55f, 0.55f, 0.55f}) > 500);
 }
