@@ -35,7 +35,7 @@ mae::StepMetrics at_step(int64_t step) {
 }  // namespace
 
 TEST_CASE(
-    "a step's metrics line reads back as written; a record of the wrong types does not throw") {
+    "a step's metrics line reads back as written, and a record of the wrong types does not throw") {
   mae::StepMetrics m;
   m.step = 7;
   m.loss = 0.5;
@@ -85,6 +85,7 @@ TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops th
   {
     // Saved at step 3; steps 4 and 5 were logged after it, and the resumed run takes them again.
     mae::MetricsLog log(path, 3);
+    CHECK(log.failure().find("the saved curve ends at step 3") != std::string::npos);
     CHECK(log.write(at_step(4)));
   }
   CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4});

@@ -62,15 +62,21 @@ std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
 
 namespace {
 
-// The length of `path`'s lines with steps up to `step`: they stop at the first line after it,
-// or at a partial last line (a run killed mid-write).
-uint64_t bytes_through_step(const std::string& path, int64_t step) {
+struct KeptLines {
+  uint64_t bytes = 0;
+  std::optional<int64_t> last_step;
+};
+
+// `path`'s lines with steps up to `step`: they stop at the first line after it, or at a
+// partial last line (a run killed mid-write).
+KeptLines lines_through_step(const std::string& path, int64_t step) {
   std::ifstream in(path, std::ios::binary);
-  uint64_t kept = 0;
+  KeptLines kept;
   for (std::string line; std::getline(in, line) && !in.eof();) {
     const auto m = parse_metrics_line(line);
     if (m && m->step > step) break;
-    kept += line.size() + 1;
+    kept.bytes += line.size() + 1;
+    if (m) kept.last_step = m->step;
   }
   return kept;
 }
@@ -80,8 +86,11 @@ uint64_t bytes_through_step(const std::string& path, int64_t step) {
 MetricsLog::MetricsLog(std::string path, std::optional<int64_t> resumed_step)
     : path_(std::move(path)), flushed_at_(std::chrono::steady_clock::now()) {
   std::error_code ec;
-  if (resumed_step && std::filesystem::exists(path_, ec))
-    std::filesystem::resize_file(path_, bytes_through_step(path_, *resumed_step), ec);
+  if (resumed_step && std::filesystem::exists(path_, ec)) {
+    const auto kept = lines_through_step(path_, *resumed_step);
+    std::filesystem::resize_file(path_, kept.bytes, ec);
+    saved_step_ = buffered_step_ = kept.last_step;
+  }
   errno = 0;
   file_.open(path_, resumed_step ? std::ios::app : std::ios::trunc);
   if (!file_)
