@@ -218,9 +218,27 @@ void StudioApp::set_follow_training(bool follow) {
   if (!follow && !state_.open_checkpoint_path.empty()) open_checkpoint(state_.open_checkpoint_path);
 }
 
+namespace {
+bool fits_grid(const at::Tensor& mask, const MaeConfig& config) {
+  return mask.size(0) == config.grid_h() && mask.size(1) == config.grid_w();
+}
+}  // namespace
+
+void StudioApp::drop_manual_mask_unless_it_fits(const MaeConfig& config) {
+  auto& e = state_.explorer;
+  if (!e.manual || !e.manual_mask.defined() || fits_grid(e.manual_mask, config)) return;
+  e.manual = false;
+  message("the hand-made mask does not fit this model's " + std::to_string(config.grid_h()) + "x" +
+          std::to_string(config.grid_w()) +
+          " patch grid: the explorer masks by ratio and seed again");
+}
+
 void StudioApp::toggle_patch(int row, int col) {
   auto& e = state_.explorer;
   if (!e.result || !e.result->main.mask.defined()) return;
+  // A picture of the model before (another patch grid) until the new model's arrives: a
+  // mask painted on it would not fit the model it is sent to.
+  if (!e.manual && !fits_grid(e.result->main.mask, worker_.model_info().config)) return;
   if (!e.manual) e.manual_mask = e.result->main.mask.clone();
   if (row < 0 || col < 0 || row >= e.manual_mask.size(0) || col >= e.manual_mask.size(1)) return;
   auto cell = e.manual_mask[row][col];
@@ -291,14 +309,7 @@ void StudioApp::pump() {
     // command line named one.
     if (info.trained_mask_ratio && !options_.ratio && info.source.rfind("training", 0) != 0)
       state_.explorer.ratio = static_cast<float>(*info.trained_mask_ratio);
-    auto& mm = state_.explorer.manual_mask;
-    if (state_.explorer.manual && mm.defined() &&
-        (mm.size(0) != info.config.grid_h() || mm.size(1) != info.config.grid_w())) {
-      state_.explorer.manual = false;
-      message("the hand-made mask does not fit this model's " +
-              std::to_string(info.config.grid_h()) + "x" + std::to_string(info.config.grid_w()) +
-              " patch grid: the explorer masks by ratio and seed again");
-    }
+    drop_manual_mask_unless_it_fits(info.config);
     state_.explorer.dirty = true;
   }
   if (session_ && !follower_) {
@@ -441,6 +452,7 @@ void StudioApp::pump_explorer_result() {
 void StudioApp::submit_explorer() {
   auto& e = state_.explorer;
   if (!e.dirty || !e.image.defined() || !worker_.model_info().loaded) return;
+  drop_manual_mask_unless_it_fits(worker_.model_info().config);  // an undo from another model
   ExploreRequest request;
   request.image = convert_channels(e.image, worker_.model_info().config.in_chans);
   request.mask.ratio = e.ratio;

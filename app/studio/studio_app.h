@@ -152,6 +152,9 @@ class StudioApp {
   // several times over); each alone uses them all.
   void share_cores(bool cpu_training);
   void submit_explorer();
+  // A hand-painted mask is for one patch grid: on a model of another, the explorer goes back
+  // to masking by ratio and seed, and says so.
+  void drop_manual_mask_unless_it_fits(const MaeConfig& config);
   void submit_compare();
   void handle_shortcuts();
   // Runs one part of the frame; a fault in it unwinds what it left open in ImGui and is

@@ -7,9 +7,13 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include "data/image_io.h"
+#include "inference_worker.h"
 #include "io/checkpoint.h"
 #include "keys.h"
 #include "patch_readout.h"
@@ -135,6 +139,85 @@ TEST_CASE("attention: weights of another shape never meet the old model's attent
   CHECK(std::any_of(app.state().log.begin(), app.state().log.end(), [](const std::string& line) {
     return line.find("hand-made mask") != std::string::npos;
   }));
+}
+
+TEST_CASE(
+    "a patch painted on the previous model's picture is not sent to a model of another grid") {
+  // Found by the chaos test under ThreadSanitizer: weights of another shape arrived, and a
+  // patch clicked before their first picture made a mask of the old grid (7x7) from the old
+  // picture. Every request then failed ("shape '[1, 49]' is invalid for input of size 64")
+  // and the explorer kept the old picture.
+  LaunchedApp launched("mae-studio-test-paint-stale");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  auto& e = s.explorer;
+  const auto settled = [&](int64_t grid) {
+    return frames_until(ui, app, [&] {
+      return e.result && e.result->main.mask.size(0) == grid && !e.dirty && e.result->extras_done;
+    });
+  };
+  const auto failed = [&] {
+    return std::any_of(s.log.begin(), s.log.end(), [](const std::string& line) {
+      return line.find("is invalid for input") != std::string::npos;
+    });
+  };
+  // Two strokes on the old grid: the first one's mask is kept for the undo below.
+  app.begin_paint_stroke();
+  app.toggle_patch(0, 0);
+  app.begin_paint_stroke();
+  app.toggle_patch(1, 1);
+  REQUIRE(settled(7));
+  const auto config = one_block_config("rgb-small");
+  auto model = make_model(config, 0);
+  app.worker().set_weights(config, model_state(model), "training step 1", 1, 1.0);
+  // The frame that sees the new model asks for its picture; the old one is still shown.
+  REQUIRE(frames_until(ui, app, [&] {
+    return e.model_version_seen == app.worker().model_info().version &&
+           app.worker().model_info().config.grid_h() == config.grid_h();
+  }));
+  REQUIRE(e.result->main.mask.size(0) == 7);
+  CHECK_FALSE(e.manual);  // the painted mask does not fit: dropped, and the log says so
+  app.begin_paint_stroke();
+  app.toggle_patch(0, 0);
+  CHECK_FALSE(e.manual);
+  REQUIRE(settled(config.grid_h()));
+  CHECK_FALSE(failed());
+  // Painting now paints on the new grid.
+  app.begin_paint_stroke();
+  app.toggle_patch(7, 7);
+  CHECK(e.manual);
+  CHECK(e.manual_mask.size(0) == config.grid_h());
+  // Undo back to the mask painted on the old grid: it is not sent either.
+  for (int i = 0; i < 3; ++i) app.undo_mask();
+  REQUIRE(e.manual);
+  REQUIRE(e.manual_mask.size(0) == 7);
+  REQUIRE(settled(config.grid_h()));
+  CHECK_FALSE(e.manual);
+  CHECK_FALSE(failed());
+}
+
+TEST_CASE(
+    "a painted mask that meets weights of another grid in the worker gives way to the ratio") {
+  // Weights of a run of another preset can arrive between a request and its turn: the mask
+  // painted for the model before does not fit them. It failed the request with a shape error.
+  InferenceWorker worker;
+  const auto config = one_block_config("rgb-small");
+  auto model = make_model(config, 0);
+  worker.set_weights(config, model_state(model), "training step 1", 1, 1.0);
+  ExploreRequest request;
+  request.image = torch::rand({3, config.img_h, config.img_w});
+  request.mask.ratio = 0.75;
+  request.mask.mask = torch::zeros({7, 7});
+  request.id = 1;
+  worker.submit(request);  // taken after the weights, which came first
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::optional<ExploreResult> result;
+  while (!(result = worker.take_result()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(result.has_value());
+  CHECK(result->error.empty());
+  CHECK(result->main.mask.size(0) == config.grid_h());
+  CHECK(result->main.mask.sum().item<float>() == 48);  // 75 % of 64 patches, by the ratio
 }
 
 namespace {
