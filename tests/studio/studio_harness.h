@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -145,6 +146,15 @@ bool frames_until(HeadlessImGui& ui, StudioApp& app, F done, double seconds = 60
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return false;
+}
+
+// The worker's next explore result, waited for without a frame (a worker tested on its own).
+inline std::optional<ExploreResult> next_result(InferenceWorker& worker, double seconds = 60) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  std::optional<ExploreResult> result;
+  while (!(result = worker.take_result()) && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  return result;
 }
 
 // A preset's model with one encoder and one decoder block: its shapes, quick to run.

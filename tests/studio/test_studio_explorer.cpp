@@ -7,10 +7,7 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <filesystem>
-#include <optional>
-#include <thread>
 
 #include "data/image_io.h"
 #include "inference_worker.h"
@@ -210,10 +207,7 @@ TEST_CASE(
   request.mask.mask = torch::zeros({7, 7});
   request.id = 1;
   worker.submit(request);  // taken after the weights, which came first
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  std::optional<ExploreResult> result;
-  while (!(result = worker.take_result()) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const auto result = next_result(worker);
   REQUIRE(result.has_value());
   CHECK(result->error.empty());
   CHECK(result->main.mask.size(0) == config.grid_h());

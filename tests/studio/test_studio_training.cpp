@@ -68,10 +68,7 @@ ExploreResult reconstruction_by(InferenceWorker& worker, const at::Tensor& image
   request.mask.seed = 7;
   request.id = 1;
   worker.submit(request);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  std::optional<ExploreResult> result;
-  while (!(result = worker.take_result()) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto result = next_result(worker);
   REQUIRE(result.has_value());
   REQUIRE(result->error.empty());
   return std::move(*result);
