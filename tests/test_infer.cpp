@@ -48,6 +48,13 @@ TEST_CASE("reconstruct gives four consistent panels at any ratio") {
   (*by_hand.mask)[3][2] = 1;
   auto r = reconstruct(model, image, by_hand);
   CHECK(torch::equal(r.mask, *by_hand.mask));
+  // A hand-made mask fits as the 4x4 grid or its 16 patches, not as another grid's.
+  const auto& config = model->config();
+  CHECK(mask_fits(config, *by_hand.mask));
+  CHECK(mask_fits(config, torch::zeros({16})));
+  CHECK_FALSE(mask_fits(config, torch::zeros({2, 8})));
+  CHECK_FALSE(mask_fits(config, torch::zeros({3, 3})));
+  CHECK_FALSE(mask_fits(config, torch::zeros({9})));
   // the same seed gives the same mask, another seed another one
   MaskRequest a, b;
   b.seed = 1;

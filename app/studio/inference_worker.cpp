@@ -312,9 +312,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         // came between the request and now: ratio and seed until the app, seeing the new
         // model, drops it and says so (a shape error here left the explorer stuck).
         auto& painted = request->mask.mask;
-        const auto& config = model_->config();
-        if (painted && (painted->size(0) != config.grid_h() || painted->size(1) != config.grid_w()))
-          painted.reset();
+        if (painted && !mask_fits(model_->config(), *painted)) painted.reset();
         // The main reconstruction is published first (that is what follows the slider);
         // the ratio sweep follows unless a newer request already waits.
         auto result = compute(*request);

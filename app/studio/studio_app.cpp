@@ -218,15 +218,9 @@ void StudioApp::set_follow_training(bool follow) {
   if (!follow && !state_.open_checkpoint_path.empty()) open_checkpoint(state_.open_checkpoint_path);
 }
 
-namespace {
-bool fits_grid(const at::Tensor& mask, const MaeConfig& config) {
-  return mask.size(0) == config.grid_h() && mask.size(1) == config.grid_w();
-}
-}  // namespace
-
 void StudioApp::drop_manual_mask_unless_it_fits(const MaeConfig& config) {
   auto& e = state_.explorer;
-  if (!e.manual || !e.manual_mask.defined() || fits_grid(e.manual_mask, config)) return;
+  if (!e.manual || !e.manual_mask.defined() || mask_fits(config, e.manual_mask)) return;
   e.manual = false;
   message("the hand-made mask does not fit this model's " + std::to_string(config.grid_h()) + "x" +
           std::to_string(config.grid_w()) +
@@ -238,7 +232,7 @@ void StudioApp::toggle_patch(int row, int col) {
   if (!e.result || !e.result->main.mask.defined()) return;
   // A picture of the model before (another patch grid) until the new model's arrives: a
   // mask painted on it would not fit the model it is sent to.
-  if (!e.manual && !fits_grid(e.result->main.mask, worker_.model_info().config)) return;
+  if (!e.manual && !mask_fits(worker_.model_info().config, e.result->main.mask)) return;
   if (!e.manual) e.manual_mask = e.result->main.mask.clone();
   if (row < 0 || col < 0 || row >= e.manual_mask.size(0) || col >= e.manual_mask.size(1)) return;
   auto cell = e.manual_mask[row][col];

@@ -16,6 +16,11 @@
 
 namespace mae {
 
+bool mask_fits(const MaeConfig& config, const at::Tensor& mask) {
+  if (mask.dim() == 1) return mask.size(0) == config.num_patches();
+  return mask.dim() == 2 && mask.size(0) == config.grid_h() && mask.size(1) == config.grid_w();
+}
+
 at::Tensor request_noise(const MaeConfig& config, const MaskRequest& request, int64_t* len_keep) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(mix_seed(request.seed, 0x696e6672ULL));
   if (request.mask) {

@@ -46,6 +46,10 @@ Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskR
 Reconstruction reconstruct_queued(MaeModel& model, const at::Tensor& image,
                                   const MaskRequest& request);
 
+// Whether a hand-made mask is one of this model's: (grid_h, grid_w), or (L) with L its patch
+// count. One painted for a model of another patch grid is not.
+bool mask_fits(const MaeConfig& config, const at::Tensor& mask);
+
 // The mask noise a request stands for, (1, L); sets len_keep.
 at::Tensor request_noise(const MaeConfig& config, const MaskRequest& request, int64_t* len_keep);
 
