@@ -156,6 +156,19 @@ expect_error "not a JPEG, PNG or BMP file" "$MAE" reconstruct --checkpoint "$wor
 expect_error "non-finite losses in a row" "$MAE" train --data "$data" --preset fmnist-tiny --steps 40 --lr 1e5 --out "$work/diverge"
 expect_error "Value 1e30 is not a learning rate" "$MAE" train --data "$data" --preset fmnist-tiny --steps 4 --lr 1e30 --out "$work/x"
 "$MAE" info "$work/diverge/last.safetensors" >/dev/null || fail "the diverged run's last save does not load"
+# A run's folder is locked while it trains: a second run into it stops at once, naming the
+# first, and the lock goes with the process, even one killed without a chance to clean up.
+"$MAE" train --data "$data" --preset fmnist-tiny --steps 100000 --batch 2 --device cpu \
+  --out "$work/locked" 2>"$work/locked.log" &
+pid=$!
+for _ in $(seq 1 1200); do [ -s "$work/locked/metrics.jsonl" ] && break; sleep 0.1; done
+expect_error "is in use by mae train, pid $pid on .*choose another --out" \
+  "$MAE" train --data "$data" --preset fmnist-tiny --steps 1 --out "$work/locked"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+"$MAE" train --data "$data" --preset fmnist-tiny --steps 1 --batch 2 --out "$work/locked" \
+  2>"$work/relocked.log" || { cat "$work/relocked.log"; fail "a killed run's folder stayed locked"; }
+test "$(wc -l < "$work/locked/metrics.jsonl")" -eq 1 || fail "the new run's curve should start over"
 # A truncated PNG names its format.
 head -c 300 "$work/photos/cats/0.png" > "$work/cut.png"
 expect_error "corrupt or truncated PNG" "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$work/cut.png" --out "$work/y.png"

@@ -16,6 +16,7 @@
 #include "data/image_io.h"
 #include "model/presets.h"
 #include "test_support.h"
+#include "util/folder_lock.h"
 
 using namespace mae;
 
@@ -145,6 +146,13 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   shorter.steps = 3;
   CHECK_THROWS_WITH_AS(run_sweep(shorter), doctest::Contains("holds a run of 6 steps"),
                        std::invalid_argument);
+
+  // A second sweep in a folder being swept stops before it trains, naming the first.
+  {
+    const mae::FolderLock first_sweep(o.out, "a masking-ratio sweep");
+    const std::string says = o.out + " is in use by a masking-ratio sweep, pid ";
+    CHECK_THROWS_WITH_AS(run_sweep(o), doctest::Contains(says.c_str()), std::runtime_error);
+  }
 
   o.out = dir.path("stopped");
   std::stop_source stop;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 
 #include "io/checkpoint.h"
@@ -13,6 +14,7 @@
 #include "small_configs.h"
 #include "test_support.h"
 #include "train/run_follower.h"
+#include "util/folder_lock.h"
 
 namespace {
 
@@ -130,4 +132,29 @@ TEST_CASE("following a run changes nothing in its folder, even a read-only one")
   mae::RunFollower missing(dir.path("nope"));
   CHECK(missing.poll().problems.size() == 1);
   CHECK(missing.poll().problems.empty());
+}
+
+TEST_CASE("a followed run whose writer is gone before its last step reads as ended at once") {
+  TempDir dir;
+  auto writer = std::make_unique<mae::FolderLock>(dir.root, "mae train");
+  REQUIRE(writer->held());
+  append(dir.path("metrics.jsonl"), metrics_line(1, 2.0) + metrics_line(2, 1.9));
+  auto model = mae::make_model(small_test_model(), 1);
+  auto train = small_test_run(40, 1);
+  mae::save_checkpoint(dir.path("last.safetensors"), model, {}, &train, 2, 1.9);
+  mae::RunFollower follower(dir.root);
+  auto t = Clock::now();
+  CHECK_FALSE(follower.poll(t).checkpoint);  // its writer may still be saving: wait a poll
+  CHECK(follower.state(t) == mae::FollowedRunState::Live);
+
+  writer.reset();  // killed, or stopped with --until: steps 2 of 40
+  // Its checkpoint can no longer change, so it comes now, not after a settling poll.
+  CHECK(follower.poll(t += std::chrono::milliseconds(100)).checkpoint);
+  CHECK(follower.state(t) == mae::FollowedRunState::Ended);
+  CHECK(mae::to_string(follower.state(t)) == "ended");
+
+  // A run finished (its last step logged) is finished, its writer gone or not.
+  append(dir.path("metrics.jsonl"), metrics_line(40, 1.0));
+  follower.poll(t += std::chrono::milliseconds(100));
+  CHECK(follower.state(t) == mae::FollowedRunState::Finished);
 }

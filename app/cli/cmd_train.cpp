@@ -24,6 +24,7 @@
 #include "train/metrics_record.h"
 #include "train/run_control.h"
 #include "train/trainer.h"
+#include "util/folder_lock.h"
 #include "util/format_duration.h"
 
 namespace mae::cli {
@@ -191,6 +192,12 @@ void run(TrainArgs a) {
   const bool writes = place.writes();
   const std::string last = a.out + "/last.safetensors";
   if (writes) std::filesystem::create_directories(a.out);
+  // A second run into the same folder would mix its curve into this one's and overwrite its
+  // checkpoints: the folder is locked until this process ends.
+  std::optional<FolderLock> out_lock;
+  if (writes && out_lock.emplace(a.out, "mae train").held_elsewhere())
+    throw std::runtime_error(a.out + " is in use by " + out_lock->holder() +
+                             ": choose another --out, or --resume there once that run ends");
   auto trainer = make_trainer(a, last, place);
   if (a.no_overlap) trainer->overlap_communication(false);
   const auto& t = trainer->train_config();

@@ -22,15 +22,27 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
   if (ImGui::SmallButton("Stop watching")) app.stop_watching();
   ImGui::SameLine();
   text_wrapped("%s (read-only)", w.folder.c_str());
-  const ImVec4 colour = w.state == FollowedRunState::Stalled ? ImVec4(1.0f, 0.55f, 0.3f, 1.0f)
-                        : w.state == FollowedRunState::Live  ? ImVec4(0.45f, 0.9f, 0.45f, 1.0f)
-                                                             : ImVec4(0.8f, 0.8f, 0.8f, 1.0f);
+  const bool needs_attention =
+      w.state == FollowedRunState::Stalled || w.state == FollowedRunState::Ended;
+  const ImVec4 colour = needs_attention                     ? ImVec4(1.0f, 0.55f, 0.3f, 1.0f)
+                        : w.state == FollowedRunState::Live ? ImVec4(0.45f, 0.9f, 0.45f, 1.0f)
+                                                            : ImVec4(0.8f, 0.8f, 0.8f, 1.0f);
   ImGui::PushStyleColor(ImGuiCol_Text, colour);
   if (w.state == FollowedRunState::Stalled)
     text_wrapped("stalled: no new step for %s (stalled means %.0f s without one)",
                  format_duration(w.seconds_since_progress).c_str(), w.stall_after_seconds);
   else if (w.state == FollowedRunState::Waiting)
     text_wrapped("waiting for metrics.jsonl to get its first line");
+  else if (w.state == FollowedRunState::Ended && w.checkpoint_step >= 0)
+    text_wrapped(
+        "ended at step %lld: no process trains it any more (its checkpoint of step "
+        "%lld goes on: open it and Continue, or mae train --resume)",
+        static_cast<long long>(w.step), static_cast<long long>(w.checkpoint_step));
+  else if (w.state == FollowedRunState::Ended)
+    text_wrapped(
+        "ended at step %lld without a checkpoint: no process trains it any more, and "
+        "no save is left to go on from",
+        static_cast<long long>(w.step));
   else
     text_wrapped("%s, last update %s ago", to_string(w.state).c_str(),
                  format_duration(w.seconds_since_progress).c_str());
@@ -61,7 +73,7 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
   if (w.checkpoint_step >= 0)
     text_wrapped("pictures from the checkpoint of step %lld (%d loaded so far)",
                  static_cast<long long>(w.checkpoint_step), w.checkpoints_loaded);
-  else
+  else if (w.state != FollowedRunState::Ended)
     text_wrapped(
         "no checkpoint yet: pictures come with each save (the app's Save, mae train "
         "--save-every)");

@@ -14,6 +14,7 @@
 #include "studio_options.h"
 #include "system_file_dialog.h"
 #include "training_session.h"
+#include "util/folder_lock.h"
 #include "view_renderer.h"
 
 namespace mae::studio {
@@ -170,6 +171,10 @@ class StudioApp {
   // What the free memory becomes at Start: what train.device has free now, plus what the
   // ended run (stopped or finished, kept for Save) gives back when the new one replaces it.
   int64_t memory_free_for_new_run(const TrainConfig& train);
+  // Locks the "save to" path's folder for the run about to start. When another window or
+  // `mae train` writes there, the run goes to the first free "<folder>-2", "-3", ... instead:
+  // the form's save path follows and a message says why.
+  void claim_run_folder();
   // The run's latest weights while the explorer shows training's, else null.
   std::shared_ptr<const PublishedWeights> training_weights_on_screen() const;
 
@@ -178,6 +183,9 @@ class StudioApp {
   AppState state_;
   InferenceWorker worker_;
   InferenceWorker compare_worker_;
+  // The run folder this window trains into, locked against other windows and `mae train`
+  // (declared before the session, so that it is released after the session's last write).
+  std::unique_ptr<FolderLock> run_folder_lock_;
   std::unique_ptr<TrainingSession> session_;
   FreeMemoryGauge free_memory_;  // for the form's memory line
   std::unique_ptr<SweepJob> sweep_job_;

@@ -3,6 +3,7 @@
 // kept apart from loading and exploring in studio_app.cpp.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
@@ -28,11 +29,17 @@ std::string metrics_beside(const std::string& checkpoint) {
   return (folder_of(checkpoint) / "metrics.jsonl").string();
 }
 
-bool same_folder(const std::string& a, const std::string& b) {
+bool same_folder(const std::filesystem::path& a, const std::filesystem::path& b) {
   std::error_code ec;
-  return std::filesystem::weakly_canonical(folder_of(a), ec) ==
-         std::filesystem::weakly_canonical(folder_of(b), ec);
+  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
 }
+
+bool same_folder(const std::string& a, const std::string& b) {
+  return same_folder(folder_of(a), folder_of(b));
+}
+
+// Enough for every window a person opens; past it the folder's name is surely wrong.
+constexpr int kSiblingFolders = 99;
 
 }  // namespace
 
@@ -149,6 +156,7 @@ void StudioApp::start_training() {
     if (const auto problem = training_memory_problem(request.model, t, memory_free_for_new_run(t));
         !problem.empty())
       throw std::runtime_error(problem);
+    claim_run_folder();
     request.metrics_path = metrics_beside(default_save_path());
     reset_curves("run " + std::to_string(++state_.runs_started), r);
     state_.snapshots.clear();
@@ -199,6 +207,7 @@ void StudioApp::continue_training() {
   }
   stop_watching();
   try {
+    claim_run_folder();
     TrainingRequest request;
     int64_t done = 0;
     if (session_ && state_.have_metrics) {
@@ -253,6 +262,31 @@ void StudioApp::stop_training() {
 }
 
 std::string StudioApp::default_save_path() const { return state_.form.save_path; }
+
+void StudioApp::claim_run_folder() {
+  const auto wanted = folder_of(default_save_path());
+  if (run_folder_lock_ && same_folder(run_folder_lock_->folder(), wanted)) return;
+  const auto file_name = std::filesystem::path(default_save_path()).filename();
+  std::string taken_by;
+  for (int n = 1; n <= kSiblingFolders; ++n) {
+    auto folder =
+        n == 1 ? wanted : std::filesystem::path(wanted.string() + "-" + std::to_string(n));
+    auto lock = std::make_unique<FolderLock>(folder, "MAE Studio's training");
+    if (lock->held_elsewhere()) {
+      if (n == 1) taken_by = lock->holder();
+      continue;
+    }
+    run_folder_lock_ = std::move(lock);
+    if (n == 1) return;
+    const auto moved_to = (folder / file_name).string();
+    std::snprintf(state_.form.save_path, sizeof state_.form.save_path, "%s", moved_to.c_str());
+    message(wanted.string() + " is in use by " + taken_by + "; this run saves to " +
+            default_save_path());
+    return;
+  }
+  throw std::runtime_error(wanted.string() + " and its " + std::to_string(kSiblingFolders - 1) +
+                           " numbered siblings are all being trained: choose another save path");
+}
 
 void StudioApp::save_checkpoint(const std::string& path) {
   if (!session_) {

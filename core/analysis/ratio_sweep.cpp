@@ -22,6 +22,7 @@
 #include "train/memory_estimate.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
+#include "util/folder_lock.h"
 #include "util/json_numbers.h"
 
 namespace mae {
@@ -215,6 +216,11 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
                       std::stop_token stop) {
   const auto start = std::chrono::steady_clock::now();
   SweepOptions o = options;
+  // Two sweeps in one folder would train the same ratios at once and save over each other.
+  FolderLock lock(o.out, "a masking-ratio sweep");
+  if (lock.held_elsewhere())
+    throw std::runtime_error(o.out + " is in use by " + lock.holder() +
+                             ": choose another output folder, or go on there once that ends");
   o.device = resolve_device(options.device);  // "auto" becomes what every run uses
   Recipe recipe = preset_recipe(o.preset);
   if (o.steps > 0) set_total_steps(recipe, o.steps);

@@ -10,6 +10,7 @@
 
 #include "io/checkpoint.h"
 #include "train/metrics_record.h"
+#include "util/folder_lock.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -31,6 +32,8 @@ std::string to_string(FollowedRunState state) {
       return "stalled";
     case FollowedRunState::Finished:
       return "finished";
+    case FollowedRunState::Ended:
+      return "ended";
   }
   return "?";
 }
@@ -53,6 +56,8 @@ RunUpdate RunFollower::poll(Clock::time_point now) {
     return update;
   }
   reported_missing_ = false;
+  // Asked before reading: a writer gone by then has flushed every line that this read gets.
+  writer_gone_ = folder_writer(folder_) == FolderWriter::Gone;
   read_metrics(update, now);
   check_checkpoint(update);
   return update;
@@ -110,7 +115,8 @@ void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
 void RunFollower::check_checkpoint(RunUpdate& update) {
   const std::string path = folder_ + "/last.safetensors";
   const auto id = identity(path);
-  const bool settled = id && checkpoint_seen_ && *id == *checkpoint_seen_;
+  // Once its writer is gone the file cannot change: no need to wait for it to stay the same.
+  const bool settled = id && ((checkpoint_seen_ && *id == *checkpoint_seen_) || writer_gone_);
   checkpoint_seen_ = id;
   if (!settled || (checkpoint_loaded_ && *id == *checkpoint_loaded_)) return;
   checkpoint_loaded_ = id;
@@ -132,6 +138,7 @@ double RunFollower::seconds_since_progress(Clock::time_point now) const {
 FollowedRunState RunFollower::state(Clock::time_point now) const {
   if (!last_progress_) return FollowedRunState::Waiting;
   if (total_steps_ > 0 && last_step_ >= total_steps_) return FollowedRunState::Finished;
+  if (writer_gone_) return FollowedRunState::Ended;
   return seconds_since_progress(now) > stall_after_seconds() ? FollowedRunState::Stalled
                                                              : FollowedRunState::Live;
 }

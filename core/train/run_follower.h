@@ -16,7 +16,9 @@
 
 namespace mae {
 
-enum class FollowedRunState { Waiting, Live, Stalled, Finished };
+// Ended: the process that wrote the run is gone before its last step (stopped, killed, or
+// paused with --until), known for runs that lock their folder.
+enum class FollowedRunState { Waiting, Live, Stalled, Finished, Ended };
 std::string to_string(FollowedRunState state);
 
 struct RunUpdate {
@@ -64,6 +66,7 @@ class RunFollower {
   std::optional<FileIdentity> checkpoint_seen_;    // as of the last poll
   std::optional<FileIdentity> checkpoint_loaded_;  // the one handed out
   bool reported_missing_ = false;
+  bool writer_gone_ = false;  // as of the last poll
 };
 
 }  // namespace mae

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -77,33 +78,38 @@ TEST_CASE(
   REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 5); }));
   CHECK(logged_steps(metrics) == steps_from_1_to(5));
 
-  // The step-3 save opened and continued in another window: steps 4 and 5, logged after that
-  // save, give way to the continued run's.
-  StudioApp other(renderer, options_with(checkpoint));
-  std::snprintf(other.state().form.save_path, sizeof other.state().form.save_path, "%s",
-                checkpoint.c_str());
-  REQUIRE(frames_until(ui, other, [&] { return other.worker().model_info().loaded; }));
-  ui.frame(other);
-  other.state().form.steps = 4;
-  other.continue_training();
-  REQUIRE(frames_until(ui, other, [&] { return finished_at(other, 4); }));
-  CHECK(logged_steps(metrics) == steps_from_1_to(4));
-
-  // Watching the folder later shows that curve.
-  app.watch_run(dir.string());
-  REQUIRE(frames_until(
-      ui, app, [&] { return s.curves.steps.size() == 4; }, 10));
-  app.stop_watching();
-
-  // A new run starts the file over.
-  app.set_training_steps(2);
-  app.start_training();
-  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
-  CHECK(logged_steps(metrics) == steps_from_1_to(2));
+  // The step-3 save opened and continued in another window while this one still holds the
+  // folder (its step 5 is unsaved, and its Save would write there): the other run goes to
+  // "<folder>-2", and this run's curve is untouched.
+  const auto dir_2 = std::filesystem::path(dir.string() + "-2");
+  std::filesystem::remove_all(dir_2);
+  const auto continue_step_3_save = [&](int64_t to) {
+    auto other = std::make_unique<StudioApp>(renderer, options_with(checkpoint));
+    std::snprintf(other->state().form.save_path, sizeof other->state().form.save_path, "%s",
+                  checkpoint.c_str());
+    REQUIRE(frames_until(ui, *other, [&] { return other->worker().model_info().loaded; }));
+    ui.frame(*other);
+    other->state().form.steps = static_cast<int>(to);
+    other->continue_training();
+    REQUIRE(frames_until(ui, *other, [&] { return finished_at(*other, to); }));
+    return other;
+  };
+  {
+    const auto other = continue_step_3_save(4);
+    CHECK(std::string(other->state().form.save_path) == (dir_2 / "run.safetensors").string());
+    CHECK(std::any_of(other->state().log.begin(), other->state().log.end(), [&](const auto& l) {
+      return l.rfind(dir.string() + " is in use by MAE Studio's training, pid ", 0) == 0 &&
+             l.find("; this run saves to " + (dir_2 / "run.safetensors").string()) !=
+                 std::string::npos;
+    }));
+    CHECK(logged_steps(dir_2 / "metrics.jsonl") == std::vector<int64_t>{4});
+    CHECK(logged_steps(metrics) == steps_from_1_to(5));
+  }
 
   // A folder that cannot be made (a file is in the way): said once, and the run trains on.
   const auto blocked = (metrics / "run.safetensors").string();
   std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", blocked.c_str());
+  app.set_training_steps(2);
   app.start_training();
   REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
   ui.frame(app);
@@ -111,7 +117,7 @@ TEST_CASE(
     return line.find("the loss curve is not being saved: ") != std::string::npos;
   });
   CHECK(said == 1);
-  CHECK(logged_steps(metrics) == steps_from_1_to(2));
+  CHECK(logged_steps(metrics) == steps_from_1_to(5));
 
   // A full disk (metrics.jsonl leads to /dev/full): said once, and the run trains on.
   const auto full_dir = dir / "full";
@@ -127,7 +133,69 @@ TEST_CASE(
            std::string::npos;
   });
   CHECK(full == 1);
+
+  // This window trains elsewhere now: the step-3 save continued in another window goes on in
+  // the folder's file, and steps 4 and 5, logged after that save, give way to its own.
+  continue_step_3_save(4);
+  CHECK(logged_steps(metrics) == steps_from_1_to(4));
+
+  // Watching the folder later shows that curve.
+  app.watch_run(dir.string());
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.steps.size() == 4; }, 10));
+  app.stop_watching();
+
+  // A new run starts the file over.
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", checkpoint.c_str());
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
+  CHECK(logged_steps(metrics) == steps_from_1_to(2));
+  std::filesystem::remove_all(dir_2);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "two windows started on one save path train into two folders, and a folder is free again "
+    "once its window closes") {
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-two-windows";
+  const auto dir_2 = std::filesystem::path(dir.string() + "-2");
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir_2);
+  const auto checkpoint = (dir / "run.safetensors").string();
+  const auto start = [&](StudioApp& window, int steps) {
+    std::snprintf(window.state().form.save_path, sizeof window.state().form.save_path, "%s",
+                  checkpoint.c_str());
+    window.state().form.batch = 8;
+    window.set_training_steps(steps);
+    window.start_training();
+    REQUIRE(frames_until(ui, window, [&] { return finished_at(window, steps); }));
+  };
+  start(app, 3);
+  auto second = std::make_unique<StudioApp>(renderer, options_with(""));
+  start(*second, 2);
+  CHECK(std::string(second->state().form.save_path) == (dir_2 / "run.safetensors").string());
+  CHECK(logged_steps(dir / "metrics.jsonl") == steps_from_1_to(3));
+  CHECK(logged_steps(dir_2 / "metrics.jsonl") == steps_from_1_to(2));
+  // Its curve's message names the folder it really writes.
+  CHECK(second->state().log.back().find("its curve goes to " +
+                                        (dir_2 / "metrics.jsonl").string()) != std::string::npos);
+
+  // The first window trains again in its own folder, untroubled by the second.
+  start(app, 4);
+  CHECK(std::string(app.state().form.save_path) == checkpoint);
+  CHECK(logged_steps(dir / "metrics.jsonl") == steps_from_1_to(4));
+
+  // A closed window holds nothing: while the first still trains in the folder, a new window
+  // gets "-2" again, not "-3".
+  second.reset();
+  auto third = std::make_unique<StudioApp>(renderer, options_with(""));
+  start(*third, 2);
+  CHECK(std::string(third->state().form.save_path) == (dir_2 / "run.safetensors").string());
+  third.reset();
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir_2);
 }
 
 namespace {
