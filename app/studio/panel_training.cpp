@@ -191,7 +191,8 @@ void draw_training_panel(StudioApp& app) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("where Save, Ctrl+S and \"save and quit\" write the run");
   if (const int64_t unsaved = app.unsaved_steps(); unsaved > 0)
-    ImGui::TextDisabled("%lld steps not saved yet", static_cast<long long>(unsaved));
+    ImGui::TextDisabled("%lld step%s not saved yet", static_cast<long long>(unsaved),
+                        unsaved == 1 ? "" : "s");
 
   ImGui::Separator();
   if (!active) {

@@ -92,6 +92,7 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
       new_messages_.push_back(m);
     };
     callbacks.on_snapshot = [this](Trainer& t) { on_snapshot(t); };
+    callbacks.on_pause = [this] { flush_metrics_log(); };
     callbacks.snapshot_every = request_.snapshot_every;
     // While the explorer computes beside a CPU run, its worker takes a core and the trainer
     // steps on the others: an OpenMP team with a thread squeezed out waits for it at every
@@ -154,9 +155,13 @@ void TrainingSession::stopped_while_preparing() {
   preparing_ = false;  // no run: the session reads as stopped
 }
 
+void TrainingSession::flush_metrics_log() {
+  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->flush()) metrics_not_written();
+}
+
 void TrainingSession::on_snapshot(Trainer& trainer) {
   // Snapshots also come at the run's end: the curve's last lines reach the file then.
-  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->flush()) metrics_not_written();
+  flush_metrics_log();
   auto& model = trainer.model();
   model->eval();
   auto snapshot =

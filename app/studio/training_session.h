@@ -97,6 +97,7 @@ class TrainingSession {
   void on_snapshot(Trainer& trainer);
   void open_metrics_log(int64_t first_step);
   void log_metrics(const StepMetrics& m);
+  void flush_metrics_log();    // at each snapshot and pause
   void metrics_not_written();  // says so once; the run goes on
 
   TrainingRequest request_;

@@ -135,6 +135,11 @@ void TrainingRun::serve_saves(const std::stop_token& stop) {
 bool TrainingRun::wait_out_pause(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   const auto ending = [&] { return stop_requested_ || stop.stop_requested(); };
+  if (pause_requested_ && !ending() && callbacks_.on_pause) {
+    lock.unlock();
+    callbacks_.on_pause();
+    lock.lock();
+  }
   if (pause_requested_ && !ending()) {
     state_ = RunState::Paused;
     changed_.notify_all();

@@ -32,6 +32,9 @@ struct RunCallbacks {
   // on the CPU (0 leaves them as they are). The app gives up a core while its explorer
   // computes beside a CPU run.
   std::function<int()> threads_for_next_step;
+  // From the trainer thread as a pause begins, before it waits: what the caller buffers (the
+  // metrics file's last lines) can be written, as a paused run may stay paused for hours.
+  std::function<void()> on_pause;
 };
 
 class TrainingRun {

@@ -198,6 +198,29 @@ TEST_CASE(
   std::filesystem::remove_all(dir_2);
 }
 
+TEST_CASE("a paused run's curve is in its file up to the step it paused at") {
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  auto& s = app.state();
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-paused-curve";
+  std::filesystem::remove_all(dir);
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", (dir / "run.safetensors").c_str());
+  s.form.batch = 8;
+  app.set_training_steps(100000);
+  app.start_training();
+  // Lines reach the file once a second while it trains: a pause must not leave them waiting.
+  REQUIRE(frames_until(ui, app, [&] { return s.have_metrics && s.last_metrics.step >= 5; }));
+  app.toggle_pause();
+  REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Paused; }));
+  ui.frame(app);
+  const auto steps = logged_steps(dir / "metrics.jsonl");
+  REQUIRE_FALSE(steps.empty());
+  CHECK(steps.back() == s.last_metrics.step);
+  app.stop_training();
+  REQUIRE(frames_until(ui, app, [&] { return !app.training_active(); }));
+  std::filesystem::remove_all(dir);
+}
+
 namespace {
 
 // Steps from..to appended to dir/metrics.jsonl, as `mae train` writes them.
