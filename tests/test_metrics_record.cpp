@@ -121,3 +121,24 @@ TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops th
                        ("cannot write " + missing + ": No such file or directory").c_str(),
                        std::runtime_error);
 }
+
+TEST_CASE("a checkpoint's curve is read from the file beside it only when the file is its run's") {
+  TempDir dir;
+  const auto path = dir.path("metrics.jsonl");
+  CHECK(mae::curve_to_checkpoint(path, 3, 1.0 / 3).empty());  // no file
+  {
+    mae::MetricsLog log(path, std::nullopt);
+    for (int64_t step = 1; step <= 5; ++step) log.write(at_step(step));
+  }
+  // Saved at step 3 (loss 1/3): steps 1 to 3, each as logged.
+  const auto curve = mae::curve_to_checkpoint(path, 3, 1.0 / 3);
+  REQUIRE(curve.size() == 3);
+  CHECK(curve[0].step == 1);
+  CHECK(curve[2].step == 3);
+  CHECK(curve[1].loss == 0.5);
+  // A checkpoint stored its loss as a float: still the same run.
+  CHECK(mae::curve_to_checkpoint(path, 3, static_cast<float>(1.0 / 3)).size() == 3);
+  // Another run's curve (its step 3 had another loss), or none of its step: nothing.
+  CHECK(mae::curve_to_checkpoint(path, 3, 0.9).empty());
+  CHECK(mae::curve_to_checkpoint(path, 7, 1.0 / 7).empty());
+}

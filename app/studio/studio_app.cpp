@@ -325,12 +325,16 @@ void StudioApp::pump() {
 }
 
 void StudioApp::add_curve_point(const StepMetrics& m) {
-  auto& c = state_.curves;
   state_.last_metrics = m;
   // The ETA comes from measured steps: an average that forgets the slow first step.
   state_.mean_step_ms =
       state_.have_metrics ? 0.8 * state_.mean_step_ms + 0.2 * m.step_ms : m.step_ms;
   state_.have_metrics = true;
+  extend_curve(m);
+}
+
+void StudioApp::extend_curve(const StepMetrics& m) {
+  auto& c = state_.curves;
   if (m.nonfinite) return;
   c.steps.push_back(static_cast<double>(m.step));
   c.loss.push_back(m.loss);

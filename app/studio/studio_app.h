@@ -139,6 +139,9 @@ class StudioApp {
   void pump();
   void pump_watch();
   void add_curve_point(const StepMetrics& m);
+  // The step on the curves only: a continued checkpoint's history, which is not this run's
+  // latest step and says nothing of this machine's speed.
+  void extend_curve(const StepMetrics& m);
   // The current run's curves become an earlier run's (with two steps or more), and the new
   // run's start empty under its name and recipe; the display settings stay.
   void reset_curves(std::string name, std::optional<Recipe> recipe = std::nullopt);

@@ -134,6 +134,8 @@ void TrainingSession::open_metrics_log(int64_t first_step) {
     metrics_log_ = std::make_unique<MetricsLog>(
         request_.metrics_path,
         request_.continues_metrics ? std::optional(first_step) : std::nullopt);
+    if (!request_.continues_metrics)
+      for (const auto& m : request_.metrics_history) log_metrics(m);
   } catch (const std::exception& e) {
     std::lock_guard lock(mutex_);
     new_messages_.push_back("the loss curve is not being saved: " + one_line_error(e));

@@ -38,6 +38,9 @@ struct TrainingRequest {
   // from the resumed step when `continues_metrics` (the run resumed is the one logged there).
   std::string metrics_path;
   bool continues_metrics = false;
+  // The curve that led to the checkpoint resumed, written first when the file starts over
+  // (the checkpoint was saved in another folder), so that the new file holds the whole run.
+  std::vector<StepMetrics> metrics_history;
 };
 
 class TrainingSession {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -82,6 +83,21 @@ KeptLines lines_through_step(const std::string& path, int64_t step) {
 }
 
 }  // namespace
+
+std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, int64_t step, double loss) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<StepMetrics> curve;
+  for (std::string line; std::getline(in, line) && !in.eof();) {
+    const auto m = parse_metrics_line(line);
+    if (m && m->step > step) break;
+    if (m) curve.push_back(*m);
+  }
+  // JSON keeps a double's 17 digits, but a checkpoint may store its loss as a float.
+  const bool same_run = !curve.empty() && curve.back().step == step && !curve.back().nonfinite &&
+                        std::abs(curve.back().loss - loss) <= 1e-6 * std::max(1.0, std::abs(loss));
+  if (!same_run) curve.clear();
+  return curve;
+}
 
 MetricsLog::MetricsLog(std::string path, std::optional<int64_t> resumed_step)
     : path_(std::move(path)), flushed_at_(std::chrono::steady_clock::now()) {

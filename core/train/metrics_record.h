@@ -7,6 +7,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "train/trainer.h"
 
@@ -19,6 +20,12 @@ std::string metrics_line(const StepMetrics& m);
 // The step a line holds; nothing for anything but one flat record with an integer "step"
 // (hostile lines included).
 std::optional<StepMetrics> parse_metrics_line(const std::string& line);
+
+// The curve that led to a checkpoint of `step` whose loss was `loss`: the lines of the
+// metrics.jsonl at `path` up to that step, as a resumed log keeps them. Empty when the file
+// is missing or its line for `step` has another loss: the file holds another run's curve (a
+// newer run started over in that folder).
+std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, int64_t step, double loss);
 
 // A run's metrics.jsonl, written a line a step. Lines reach the file at least once a second
 // (and on flush() or destruction), so that a watcher sees the run move without a write per

@@ -102,8 +102,11 @@ TEST_CASE(
              l.find("; this run saves to " + (dir_2 / "run.safetensors").string()) !=
                  std::string::npos;
     }));
-    CHECK(logged_steps(dir_2 / "metrics.jsonl") == std::vector<int64_t>{4});
     CHECK(logged_steps(metrics) == steps_from_1_to(5));
+    // The new folder's curve holds the whole run: the step-3 save's history, then step 4.
+    CHECK(logged_steps(dir_2 / "metrics.jsonl") == steps_from_1_to(4));
+    CHECK(other->state().curves.steps.size() == 4);
+    CHECK(other->state().curves.loss.front() == doctest::Approx(s.curves.loss.front()));
   }
 
   // A folder that cannot be made (a file is in the way): said once, and the run trains on.
