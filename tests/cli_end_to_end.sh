@@ -169,6 +169,14 @@ wait "$pid" 2>/dev/null || true
 "$MAE" train --data "$data" --preset fmnist-tiny --steps 1 --batch 2 --out "$work/locked" \
   2>"$work/relocked.log" || { cat "$work/relocked.log"; fail "a killed run's folder stayed locked"; }
 test "$(wc -l < "$work/locked/metrics.jsonl")" -eq 1 || fail "the new run's curve should start over"
+# A curve the disk cannot take is said, even for a run shorter than the log's one-second
+# flush, and the run still saves its checkpoint.
+rm "$work/locked/metrics.jsonl" && ln -s /dev/full "$work/locked/metrics.jsonl"
+"$MAE" train --data "$data" --preset fmnist-tiny --steps 2 --batch 2 --out "$work/locked" \
+  2>"$work/full.log" || { cat "$work/full.log"; fail "a full disk for the curve ended the run"; }
+grep -q "cannot write .*/metrics.jsonl (disk full?): no step of this run's curve is saved" \
+  "$work/full.log" || { cat "$work/full.log"; fail "a curve not written was not said"; }
+grep -q "done at step 2; saved" "$work/full.log" || fail "no checkpoint after a curve not written"
 # A truncated PNG names its format.
 head -c 300 "$work/photos/cats/0.png" > "$work/cut.png"
 expect_error "corrupt or truncated PNG" "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$work/cut.png" --out "$work/y.png"

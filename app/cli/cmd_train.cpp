@@ -213,7 +213,6 @@ void run(TrainArgs a) {
   if (writes)
     metrics.emplace(a.out + "/metrics.jsonl",
                     a.resume ? std::optional(trainer->current_step()) : std::nullopt);
-  bool metrics_failed = false;
   // Ctrl+C, and SIGTERM as Slurm sends it before a job's time limit or a launcher when it
   // goes: stop after the step (all ranks at the same one) and save.
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
@@ -223,6 +222,13 @@ void run(TrainArgs a) {
   int nonfinite_in_a_row = 0;
   std::string graph_note;
   StatusLine status;
+  // A curve that cannot be written is said once, and the run goes on without it.
+  const auto say_if_metrics_failed = [&](const char* then) {
+    if (const auto failed = metrics->new_failure()) {
+      status.finish();
+      std::fprintf(stderr, "%s%s\n", failed->c_str(), then);
+    }
+  };
   // One step's metrics: logged, and whether the loop must end (a stop agreed by the ranks).
   // A GPU's come back a step late, so the last ones arrive from drain().
   const auto report = [&](const StepMetrics& m) {
@@ -235,11 +241,8 @@ void run(TrainArgs a) {
       status.finish();
       std::fprintf(stderr, "%s\n", graph_note.c_str());
     }
-    if (!metrics->write(m) && !metrics_failed) {
-      metrics_failed = true;  // said once; the run goes on
-      status.finish();
-      std::fprintf(stderr, "%s; training goes on\n", metrics->failure().c_str());
-    }
+    metrics->write(m);
+    say_if_metrics_failed("; training goes on");
     if (m.nonfinite) {
       status.finish();
       std::fprintf(stderr, "step %lld: non-finite loss; step skipped, weights kept\n",
@@ -254,6 +257,7 @@ void run(TrainArgs a) {
     }
     if (a.save_every > 0 && m.step % a.save_every == 0) {
       metrics->flush();  // a resume from this save finds every step up to it
+      say_if_metrics_failed("; training goes on");
       trainer->save(last);
     }
     if (nonfinite_in_a_row >= TrainingRun::kMaxNonfiniteInARow) {
@@ -300,6 +304,8 @@ void run(TrainArgs a) {
   }
   for (const auto& m : trainer->drain()) report(m);
   if (!writes) return;
+  metrics->flush();
+  say_if_metrics_failed("");
   status.finish();
   trainer->save(last);
   const char* how = g_interrupted ? "interrupted" : trainer->done() ? "done" : "paused (--until)";

@@ -143,13 +143,16 @@ void TrainingSession::open_metrics_log(int64_t first_step) {
 }
 
 void TrainingSession::log_metrics(const StepMetrics& m) {
-  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->write(m)) metrics_not_written();
+  if (!metrics_log_) return;
+  metrics_log_->write(m);
+  say_if_metrics_failed();
 }
 
-void TrainingSession::metrics_not_written() {
-  metrics_log_failed_ = true;
-  std::lock_guard lock(mutex_);
-  new_messages_.push_back(metrics_log_->failure() + "; training goes on");
+void TrainingSession::say_if_metrics_failed() {
+  if (const auto failed = metrics_log_->new_failure()) {
+    std::lock_guard lock(mutex_);
+    new_messages_.push_back(*failed + "; training goes on");
+  }
 }
 
 void TrainingSession::stopped_while_preparing() {
@@ -158,7 +161,9 @@ void TrainingSession::stopped_while_preparing() {
 }
 
 void TrainingSession::flush_metrics_log() {
-  if (metrics_log_ && !metrics_log_failed_ && !metrics_log_->flush()) metrics_not_written();
+  if (!metrics_log_) return;
+  metrics_log_->flush();
+  say_if_metrics_failed();
 }
 
 void TrainingSession::on_snapshot(Trainer& trainer) {

@@ -100,8 +100,8 @@ class TrainingSession {
   void on_snapshot(Trainer& trainer);
   void open_metrics_log(int64_t first_step);
   void log_metrics(const StepMetrics& m);
-  void flush_metrics_log();    // at each snapshot and pause
-  void metrics_not_written();  // says so once; the run goes on
+  void flush_metrics_log();      // at each snapshot and pause
+  void say_if_metrics_failed();  // once; the run goes on
 
   TrainingRequest request_;
   InferenceWorker* worker_;
@@ -111,7 +111,6 @@ class TrainingSession {
   std::atomic<int> cores_{0};
   // Opened before the run starts, then written by the trainer thread alone.
   std::unique_ptr<MetricsLog> metrics_log_;
-  bool metrics_log_failed_ = false;
 
   mutable std::mutex mutex_;
   LabelledImage first_eval_image_;

@@ -116,22 +116,32 @@ MetricsLog::MetricsLog(std::string path, std::optional<int64_t> resumed_step)
 
 MetricsLog::~MetricsLog() { flush(); }
 
-bool MetricsLog::write(const StepMetrics& m) {
+void MetricsLog::write(const StepMetrics& m) {
+  if (failed_) return;
   file_ << metrics_line(m) << '\n';
   buffered_step_ = m.step;
   const auto now = std::chrono::steady_clock::now();
   if (now - flushed_at_ >= std::chrono::seconds(1)) {
     flushed_at_ = now;
-    return flush();
+    flush();
+  } else if (!file_.good()) {
+    failed_ = true;
   }
-  return file_.good();
 }
 
-bool MetricsLog::flush() {
+void MetricsLog::flush() {
+  if (failed_) return;
   file_.flush();
-  if (!file_.good()) return false;
-  saved_step_ = buffered_step_;
-  return true;
+  if (file_.good())
+    saved_step_ = buffered_step_;
+  else
+    failed_ = true;
+}
+
+std::optional<std::string> MetricsLog::new_failure() {
+  if (!failed_ || failure_told_) return std::nullopt;
+  failure_told_ = true;
+  return failure();
 }
 
 std::string MetricsLog::failure() const {

@@ -38,20 +38,24 @@ class MetricsLog {
   MetricsLog(std::string path, std::optional<int64_t> resumed_step);
   ~MetricsLog();
 
-  // Adds the step's line. False when the file could not take it (a full disk): the run goes
-  // on, and its caller says so once, with failure().
-  bool write(const StepMetrics& m);
-  bool flush();
+  // Adds the step's line. Once the file could not take a line (a full disk), the log writes
+  // nothing more (no half line follows a freed disk) and the run goes on without it.
+  void write(const StepMetrics& m);
+  void flush();
   const std::string& path() const { return path_; }
   // "cannot write <path> (disk full?): the saved curve ends at step N", N being the last
   // step whose line reached the file.
   std::string failure() const;
+  // failure(), the first time this is asked after a write or flush failed; else nothing. The
+  // caller says it once and trains on.
+  std::optional<std::string> new_failure();
 
  private:
   std::string path_;
   std::ofstream file_;
   std::chrono::steady_clock::time_point flushed_at_;
   std::optional<int64_t> buffered_step_, saved_step_;
+  bool failed_ = false, failure_told_ = false;
 };
 
 }  // namespace mae
