@@ -180,6 +180,13 @@ inline StudioOptions options_with(const std::string& checkpoint) {
   return o;
 }
 
+// Points the app's "save to" at `checkpoint`, with a batch of 8: a run quick enough for a test.
+inline void small_runs_saved_to(StudioApp& app, const std::filesystem::path& checkpoint) {
+  auto& f = app.state().form;
+  std::snprintf(f.save_path, sizeof f.save_path, "%s", checkpoint.c_str());
+  f.batch = 8;
+}
+
 // The test command installs Fashion-MNIST: a test that needs it fails without it.
 inline void require_fashion_mnist() {
   INFO("Fashion-MNIST is not installed in " << fashion_mnist_dir() << " (scripts/setup.sh)");

@@ -228,10 +228,8 @@ TEST_CASE("chaos: random clicks, drags, keys and typing on the window never faul
   auto& [dir, ui, renderer, app] = launched;
   auto& s = app.state();
   s.export_dir = (dir / "exports").string();
-  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s",
-                (dir / "run" / "last.safetensors").c_str());
+  small_runs_saved_to(app, dir / "run" / "last.safetensors");
   std::snprintf(s.experiments.out, sizeof s.experiments.out, "%s", (dir / "sweep").c_str());
-  s.form.batch = 8;
   s.form.steps = 60;
   const unsigned seed = chaos_seed(4u);
   CAPTURE(seed);

@@ -58,8 +58,7 @@ TEST_CASE(
   std::filesystem::remove_all(dir);  // the run makes the folder
   const auto metrics = dir / "metrics.jsonl";
   const auto checkpoint = (dir / "run.safetensors").string();
-  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", checkpoint.c_str());
-  s.form.batch = 8;
+  small_runs_saved_to(app, checkpoint);
   app.set_training_steps(3);
   app.start_training();
   CHECK(s.log.back().find("its curve goes to " + metrics.string()) != std::string::npos);
@@ -168,9 +167,7 @@ TEST_CASE(
   std::filesystem::remove_all(dir_2);
   const auto checkpoint = (dir / "run.safetensors").string();
   const auto start = [&](StudioApp& window, int steps) {
-    std::snprintf(window.state().form.save_path, sizeof window.state().form.save_path, "%s",
-                  checkpoint.c_str());
-    window.state().form.batch = 8;
+    small_runs_saved_to(window, checkpoint);
     window.set_training_steps(steps);
     window.start_training();
     REQUIRE(frames_until(ui, window, [&] { return finished_at(window, steps); }));
@@ -207,8 +204,7 @@ TEST_CASE("a paused run's curve is in its file up to the step it paused at") {
   auto& s = app.state();
   const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-paused-curve";
   std::filesystem::remove_all(dir);
-  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", (dir / "run.safetensors").c_str());
-  s.form.batch = 8;
+  small_runs_saved_to(app, dir / "run.safetensors");
   app.set_training_steps(100000);
   app.start_training();
   // Lines reach the file once a second while it trains: a pause must not leave them waiting.
