@@ -307,11 +307,10 @@ void StudioApp::pump() {
     state_.explorer.dirty = true;
   }
   if (session_ && !follower_) {
-    std::vector<StepMetrics> metrics;
-    std::vector<std::string> messages;
-    session_->poll(&metrics, &messages);
-    for (const auto& m : messages) message(m);
-    for (const auto& m : metrics) add_curve_point(m);
+    const auto news = session_->poll();
+    for (const auto& m : news.messages) message(m);
+    for (const auto& m : news.history) extend_curve(m);
+    for (const auto& m : news.metrics) add_curve_point(m);
     state_.snapshots = session_->snapshots();
     state_.data_stage = session_->data_stage();
     adopt_training_image();

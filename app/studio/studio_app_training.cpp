@@ -12,7 +12,6 @@
 #include "studio_app.h"
 #include "train/device.h"
 #include "train/memory_estimate.h"
-#include "train/metrics_record.h"
 #include "util/one_line_error.h"
 
 namespace mae::studio {
@@ -229,8 +228,7 @@ void StudioApp::continue_training() {
       continued.train = request.train;
       reset_curves(std::filesystem::path(info.source).filename().string(), continued);
       // Its curve, where the file beside it holds the run that led to it.
-      request.metrics_history = curve_to_checkpoint(metrics_beside(info.source), done, info.loss);
-      for (const auto& m : request.metrics_history) extend_curve(m);
+      request.history = CurveSource{metrics_beside(info.source), done, info.loss};
     }
     // The curve goes on in the folder's metrics.jsonl when the run resumed was saved there.
     request.metrics_path = metrics_beside(default_save_path());

@@ -80,7 +80,15 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)
                        : Trainer::resume(request_.resume_from, data, request_.train.total_steps);
-    open_metrics_log(trainer->current_step());
+    std::vector<StepMetrics> history;
+    if (request_.history)
+      history = curve_to_checkpoint(request_.history->metrics_path, request_.history->step,
+                                    request_.history->loss);
+    open_metrics_log(trainer->current_step(), history);
+    if (!history.empty()) {
+      std::lock_guard lock(mutex_);
+      new_history_ = std::move(history);
+    }
     RunCallbacks callbacks;
     callbacks.on_step = [this](const StepMetrics& m) {
       log_metrics(m);
@@ -126,7 +134,8 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
 }
 
 // A curve that cannot be written is said once; the run trains on without it.
-void TrainingSession::open_metrics_log(int64_t first_step) {
+void TrainingSession::open_metrics_log(int64_t first_step,
+                                       const std::vector<StepMetrics>& history) {
   if (request_.metrics_path.empty()) return;
   try {
     const auto folder = std::filesystem::path(request_.metrics_path).parent_path();
@@ -135,7 +144,7 @@ void TrainingSession::open_metrics_log(int64_t first_step) {
         request_.metrics_path,
         request_.continues_metrics ? std::optional(first_step) : std::nullopt);
     if (!request_.continues_metrics)
-      for (const auto& m : request_.metrics_history) log_metrics(m);
+      for (const auto& m : history) log_metrics(m);
   } catch (const std::exception& e) {
     std::lock_guard lock(mutex_);
     new_messages_.push_back("the loss curve is not being saved: " + one_line_error(e));
@@ -292,10 +301,10 @@ int64_t TrainingSession::micro_batches_done() const {
   return run_ ? run_->micro_batches_done() : 0;
 }
 
-void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::string>* messages) {
+SessionNews TrainingSession::poll() {
   std::lock_guard lock(mutex_);
-  metrics->insert(metrics->end(), new_metrics_.begin(), new_metrics_.end());
-  messages->insert(messages->end(), new_messages_.begin(), new_messages_.end());
+  SessionNews news{std::move(new_history_), new_metrics_, std::move(new_messages_)};
+  new_history_.clear();
   // On a GPU a snapshot is taken while its step's loss is still on the way: it waits for it,
   // and so does the label of the weights handed to the explorer.
   for (const auto& m : new_metrics_) {
@@ -318,6 +327,7 @@ void TrainingSession::poll(std::vector<StepMetrics>* metrics, std::vector<std::s
     pending_snapshots_.pop_front();
   }
   while (snapshots_.size() > kMaxSnapshots) snapshots_.pop_front();
+  return news;
 }
 
 std::shared_ptr<const PublishedWeights> TrainingSession::latest_weights() const {

@@ -26,6 +26,14 @@ namespace mae::studio {
 enum class SessionState { Idle, Preparing, Ready, Running, Paused, Finished, Stopped, Failed };
 std::string to_string(SessionState state);
 
+// Where the curve that led to a resumed checkpoint may be: the metrics.jsonl beside it, whose
+// line for the checkpoint's step must have its loss to be its run's.
+struct CurveSource {
+  std::string metrics_path;
+  int64_t step = 0;
+  double loss = 0.0;
+};
+
 struct TrainingRequest {
   MaeConfig model;
   TrainConfig train;
@@ -38,9 +46,17 @@ struct TrainingRequest {
   // from the resumed step when `continues_metrics` (the run resumed is the one logged there).
   std::string metrics_path;
   bool continues_metrics = false;
-  // The curve that led to the checkpoint resumed, written first when the file starts over
-  // (the checkpoint was saved in another folder), so that the new file holds the whole run.
-  std::vector<StepMetrics> metrics_history;
+  // The curve that led to the checkpoint resumed: read on the session's thread (a long run's
+  // file takes a while), handed to the UI before any step, and written first when the file
+  // starts over (the checkpoint was saved in another folder), so the new file holds it all.
+  std::optional<CurveSource> history;
+};
+
+// What the trainer thread produced since the last poll.
+struct SessionNews {
+  std::vector<StepMetrics> history;  // the resumed checkpoint's curve, before any step
+  std::vector<StepMetrics> metrics;  // this run's steps
+  std::vector<std::string> messages;
 };
 
 class TrainingSession {
@@ -76,7 +92,7 @@ class TrainingSession {
 
   // UI thread: what arrived since the last call. Snapshots whose pictures have landed join
   // the history here; the check never waits.
-  void poll(std::vector<StepMetrics>* metrics, std::vector<std::string>* messages);
+  SessionNews poll();
   // The snapshot history, oldest first (at most kMaxSnapshots).
   std::vector<std::shared_ptr<const TrainingSnapshot>> snapshots() const;
   const TrainingRequest& request() const { return request_; }
@@ -98,7 +114,8 @@ class TrainingSession {
   void prepare_and_run(const std::stop_token& stop);
   void stopped_while_preparing();
   void on_snapshot(Trainer& trainer);
-  void open_metrics_log(int64_t first_step);
+  // `history` goes first into a file that starts over.
+  void open_metrics_log(int64_t first_step, const std::vector<StepMetrics>& history);
   void log_metrics(const StepMetrics& m);
   void flush_metrics_log();      // at each snapshot and pause
   void say_if_metrics_failed();  // once; the run goes on
@@ -115,7 +132,7 @@ class TrainingSession {
   mutable std::mutex mutex_;
   LabelledImage first_eval_image_;
   std::shared_ptr<const PublishedWeights> latest_weights_;
-  std::vector<StepMetrics> new_metrics_;
+  std::vector<StepMetrics> new_history_, new_metrics_;
   std::vector<std::string> new_messages_;
   std::deque<std::shared_ptr<const TrainingSnapshot>> snapshots_;
   std::deque<PendingSnapshot> pending_snapshots_;  // queued by the trainer, not landed yet
