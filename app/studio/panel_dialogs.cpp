@@ -97,7 +97,9 @@ void draw_help_window(StudioApp& app) {
       "  curves          the run's loss, smoothed, and lr; the session's earlier runs in colours\n"
       "                  of their own, each named by how its recipe differed ('ratio 0.75');\n"
       "                  each run's curve is also written beside its checkpoint (metrics.jsonl):\n"
-      "                  watch that folder (Training -> Watch run...) to see it again later\n"
+      "                  watch that folder (Training -> Watch run...) to see it again later;\n"
+      "                  a folder that another window or mae train is training in is never\n"
+      "                  shared: this window's run goes to '<folder>-2' and says so\n"
       "  probe           how well a linear classifier (and a k-NN vote) reads the classes from\n"
       "                  the frozen encoder's features: above a random encoder of the same shape\n"
       "                  is what training added");
