@@ -63,35 +63,26 @@ std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
 
 namespace {
 
-struct KeptLines {
-  uint64_t bytes = 0;
-  std::optional<int64_t> last_step;
-};
-
-// `path`'s lines with steps up to `step`: they stop at the first line after it, or at a
-// partial last line (a run killed mid-write).
-KeptLines lines_through_step(const std::string& path, int64_t step) {
+// Calls `keep(line_bytes, record)` for each whole line of `path` up to the first whose step is
+// past `step` (no record for a line that is not one). A partial last line (a run killed
+// mid-write) is not whole.
+template <class Keep>
+void lines_through_step(const std::string& path, int64_t step, Keep&& keep) {
   std::ifstream in(path, std::ios::binary);
-  KeptLines kept;
   for (std::string line; std::getline(in, line) && !in.eof();) {
     const auto m = parse_metrics_line(line);
     if (m && m->step > step) break;
-    kept.bytes += line.size() + 1;
-    if (m) kept.last_step = m->step;
+    keep(line.size() + 1, m);
   }
-  return kept;
 }
 
 }  // namespace
 
 std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, int64_t step, double loss) {
-  std::ifstream in(path, std::ios::binary);
   std::vector<StepMetrics> curve;
-  for (std::string line; std::getline(in, line) && !in.eof();) {
-    const auto m = parse_metrics_line(line);
-    if (m && m->step > step) break;
+  lines_through_step(path, step, [&](uint64_t, const std::optional<StepMetrics>& m) {
     if (m) curve.push_back(*m);
-  }
+  });
   // JSON keeps a double's 17 digits, but a checkpoint may store its loss as a float.
   const bool same_run = !curve.empty() && curve.back().step == step && !curve.back().nonfinite &&
                         std::abs(curve.back().loss - loss) <= 1e-6 * std::max(1.0, std::abs(loss));
@@ -103,9 +94,13 @@ MetricsLog::MetricsLog(std::string path, std::optional<int64_t> resumed_step)
     : path_(std::move(path)), flushed_at_(std::chrono::steady_clock::now()) {
   std::error_code ec;
   if (resumed_step && std::filesystem::exists(path_, ec)) {
-    const auto kept = lines_through_step(path_, *resumed_step);
-    std::filesystem::resize_file(path_, kept.bytes, ec);
-    saved_step_ = buffered_step_ = kept.last_step;
+    uint64_t kept_bytes = 0;
+    lines_through_step(path_, *resumed_step,
+                       [&](uint64_t bytes, const std::optional<StepMetrics>& m) {
+                         kept_bytes += bytes;
+                         if (m) saved_step_ = buffered_step_ = m->step;
+                       });
+    std::filesystem::resize_file(path_, kept_bytes, ec);
   }
   errno = 0;
   file_.open(path_, resumed_step ? std::ios::app : std::ios::trunc);
