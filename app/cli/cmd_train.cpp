@@ -196,7 +196,7 @@ void run(TrainArgs a) {
   // checkpoints: the folder is locked until this process ends.
   std::optional<FolderLock> out_lock;
   if (writes && out_lock.emplace(a.out, "mae train").held_elsewhere())
-    throw std::runtime_error(a.out + " is in use by " + out_lock->holder() +
+    throw std::runtime_error(out_lock->in_use() +
                              ": choose another --out, or --resume there once that run ends");
   auto trainer = make_trainer(a, last, place);
   if (a.no_overlap) trainer->overlap_communication(false);

@@ -269,21 +269,20 @@ void StudioApp::claim_run_folder() {
   const auto wanted = folder_of(default_save_path());
   if (run_folder_lock_ && same_folder(run_folder_lock_->folder(), wanted)) return;
   const auto file_name = std::filesystem::path(default_save_path()).filename();
-  std::string taken_by;
+  std::string in_use;
   for (int n = 1; n <= kSiblingFolders; ++n) {
     auto folder =
         n == 1 ? wanted : std::filesystem::path(wanted.string() + "-" + std::to_string(n));
     auto lock = std::make_unique<FolderLock>(folder, "MAE Studio's training");
     if (lock->held_elsewhere()) {
-      if (n == 1) taken_by = lock->holder();
+      if (n == 1) in_use = lock->in_use();
       continue;
     }
     run_folder_lock_ = std::move(lock);
     if (n == 1) return;
     const auto moved_to = (folder / file_name).string();
     std::snprintf(state_.form.save_path, sizeof state_.form.save_path, "%s", moved_to.c_str());
-    message(wanted.string() + " is in use by " + taken_by + "; this run saves to " +
-            default_save_path());
+    message(in_use + "; this run saves to " + default_save_path());
     return;
   }
   throw std::runtime_error(wanted.string() + " and its " + std::to_string(kSiblingFolders - 1) +

@@ -219,7 +219,7 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
   // Two sweeps in one folder would train the same ratios at once and save over each other.
   FolderLock lock(o.out, "a masking-ratio sweep");
   if (lock.held_elsewhere())
-    throw std::runtime_error(o.out + " is in use by " + lock.holder() +
+    throw std::runtime_error(lock.in_use() +
                              ": choose another output folder, or go on there once that ends");
   o.device = resolve_device(options.device);  // "auto" becomes what every run uses
   Recipe recipe = preset_recipe(o.preset);

@@ -25,6 +25,8 @@ class FolderLock {
   bool held() const { return fd_ >= 0; }
   bool held_elsewhere() const { return !holder_.empty(); }
   const std::string& holder() const { return holder_; }
+  // "<folder> is in use by <holder>", the start of every refusal's message.
+  std::string in_use() const { return folder_.string() + " is in use by " + holder_; }
   const std::filesystem::path& folder() const { return folder_; }
 
  private:
