@@ -38,6 +38,15 @@ test "$(wc -l < "$work/run/metrics.jsonl")" -eq 4 || fail "metrics.jsonl should 
 "$MAE" train --out "$work/run" --resume --steps 6 2>/dev/null || fail "resume"
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "resume should append 2 metric lines"
 "$MAE" info "$work/run/last.safetensors" | grep -q "step         6" || fail "info step"
+# A newer run that started the folder's curve over, reached step 7 and was never saved: a
+# resume keeps its curve apart instead of appending to it.
+python3 -c 'import sys
+for s in range(1, 8): print("{\"step\":%d,\"loss\":%r}" % (s, 1.0 / s))' > "$work/run/metrics.jsonl"
+"$MAE" train --out "$work/run" --resume --steps 7 2>"$work/other.log" || fail "resume over another run's curve"
+grep -q "run/metrics.jsonl held another run's curve: it is kept as .*run/metrics-other-run.jsonl" "$work/other.log" \
+  || { cat "$work/other.log"; fail "another run's curve should be moved aside"; }
+test "$(wc -l < "$work/run/metrics-other-run.jsonl")" -eq 7 || fail "the other run's curve should be kept whole"
+test "$(wc -l < "$work/run/metrics.jsonl")" -eq 1 || fail "the resumed curve should hold step 7 only"
 # A step of many micro-batches shows its progress, and Ctrl+C abandons it between two of
 # them (not after the whole step) and saves the steps before it.
 "$MAE" train --data "$data" --preset fmnist-tiny --steps 3 --batch 2 --accum 4096 --device cpu \

@@ -32,6 +32,9 @@ mae::StepMetrics at_step(int64_t step) {
   return m;
 }
 
+// A checkpoint of at_step's run, saved at `step`.
+mae::CheckpointMark saved_at(int64_t step) { return {step, 1.0 / static_cast<double>(step)}; }
+
 }  // namespace
 
 TEST_CASE(
@@ -86,7 +89,8 @@ TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops th
   CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4, 5});
   {
     // Saved at step 3; steps 4 and 5 were logged after it, and the resumed run takes them again.
-    mae::MetricsLog log(path, 3);
+    mae::MetricsLog log(path, saved_at(3));
+    CHECK_FALSE(log.moved_aside());
     CHECK(log.failure().find("the saved curve ends at step 3") != std::string::npos);
     log.write(at_step(4));
   }
@@ -94,7 +98,7 @@ TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops th
   // A run killed in the middle of a line: the partial line goes too.
   std::ofstream(path, std::ios::app) << R"({"step":5,"lo)";
   {
-    mae::MetricsLog log(path, 4);
+    mae::MetricsLog log(path, saved_at(4));
     log.write(at_step(5));
   }
   CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4, 5});
@@ -130,20 +134,66 @@ TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops th
 TEST_CASE("a checkpoint's curve is read from the file beside it only when the file is its run's") {
   TempDir dir;
   const auto path = dir.path("metrics.jsonl");
-  CHECK(mae::curve_to_checkpoint(path, 3, 1.0 / 3).empty());  // no file
+  CHECK(mae::curve_to_checkpoint(path, saved_at(3)).empty());  // no file
   {
     mae::MetricsLog log(path, std::nullopt);
     for (int64_t step = 1; step <= 5; ++step) log.write(at_step(step));
   }
   // Saved at step 3 (loss 1/3): steps 1 to 3, each as logged.
-  const auto curve = mae::curve_to_checkpoint(path, 3, 1.0 / 3);
+  const auto curve = mae::curve_to_checkpoint(path, saved_at(3));
   REQUIRE(curve.size() == 3);
   CHECK(curve[0].step == 1);
   CHECK(curve[2].step == 3);
   CHECK(curve[1].loss == 0.5);
   // A checkpoint stored its loss as a float: still the same run.
-  CHECK(mae::curve_to_checkpoint(path, 3, static_cast<float>(1.0 / 3)).size() == 3);
+  CHECK(mae::curve_to_checkpoint(path, {3, static_cast<float>(1.0 / 3)}).size() == 3);
   // Another run's curve (its step 3 had another loss), or none of its step: nothing.
-  CHECK(mae::curve_to_checkpoint(path, 3, 0.9).empty());
-  CHECK(mae::curve_to_checkpoint(path, 7, 1.0 / 7).empty());
+  CHECK(mae::curve_to_checkpoint(path, {3, 0.9}).empty());
+  CHECK(mae::curve_to_checkpoint(path, saved_at(7)).empty());
+  // A checkpoint whose own step was skipped as non-finite keeps the last finite loss: the
+  // curve is still its run's.
+  {
+    mae::MetricsLog log(path, saved_at(5));
+    auto skipped = at_step(6);
+    skipped.nonfinite = true;
+    log.write(skipped);
+  }
+  CHECK(mae::curve_to_checkpoint(path, {6, 1.0 / 5}).size() == 6);
+  CHECK(mae::curve_to_checkpoint(path, {6, 0.9}).empty());
+}
+
+TEST_CASE("a resumed log moves another run's curve aside instead of mixing the two") {
+  TempDir dir;
+  const auto path = dir.path("metrics.jsonl");
+  {
+    // A newer run started over in the folder and reached step 4 without saving...
+    mae::MetricsLog log(path, std::nullopt);
+    for (int64_t step = 1; step <= 4; ++step) log.write(at_step(step));
+  }
+  // ... and the older run's checkpoint of step 3 (loss 0.9) is resumed there.
+  {
+    mae::MetricsLog log(path, mae::CheckpointMark{3, 0.9});
+    REQUIRE(log.moved_aside());
+    CHECK(*log.moved_aside() == path + " held another run's curve: it is kept as " +
+                                    dir.path("metrics-other-run.jsonl") +
+                                    ", and this run's curve starts over");
+    log.write(at_step(4));
+  }
+  CHECK(steps_in(path) == std::vector<int64_t>{4});
+  CHECK(steps_in(dir.path("metrics-other-run.jsonl")) == std::vector<int64_t>{1, 2, 3, 4});
+  // A second time: the first one kept is not overwritten.
+  { mae::MetricsLog log(path, mae::CheckpointMark{4, 0.9}); }
+  CHECK(steps_in(dir.path("metrics-other-run-2.jsonl")) == std::vector<int64_t>{4});
+  CHECK(steps_in(dir.path("metrics-other-run.jsonl")) == std::vector<int64_t>{1, 2, 3, 4});
+  // A file that ends before the checkpoint's step may be its run's, cut short: it goes on.
+  {
+    mae::MetricsLog log(path, std::nullopt);
+    log.write(at_step(1));
+  }
+  {
+    mae::MetricsLog log(path, saved_at(3));
+    CHECK_FALSE(log.moved_aside());
+    log.write(at_step(4));
+  }
+  CHECK(steps_in(path) == std::vector<int64_t>{1, 4});
 }

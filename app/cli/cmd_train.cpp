@@ -210,9 +210,13 @@ void run(TrainArgs a) {
                  static_cast<long long>(t.accum_steps), static_cast<long long>(t.ranks),
                  t.peak_lr(), describe_device(t.device).c_str());
   std::optional<MetricsLog> metrics;
-  if (writes)
-    metrics.emplace(a.out + "/metrics.jsonl",
-                    a.resume ? std::optional(trainer->current_step()) : std::nullopt);
+  if (writes) {
+    metrics.emplace(
+        a.out + "/metrics.jsonl",
+        a.resume ? std::optional(CheckpointMark{trainer->current_step(), trainer->last_good_loss()})
+                 : std::nullopt);
+    if (metrics->moved_aside()) std::fprintf(stderr, "%s\n", metrics->moved_aside()->c_str());
+  }
   // Ctrl+C, and SIGTERM as Slurm sends it before a job's time limit or a launcher when it
   // goes: stop after the step (all ranks at the same one) and save.
   std::signal(SIGINT, [](int) { g_interrupted = 1; });

@@ -228,7 +228,7 @@ void StudioApp::continue_training() {
       continued.train = request.train;
       reset_curves(std::filesystem::path(info.source).filename().string(), continued);
       // Its curve, where the file beside it holds the run that led to it.
-      request.history = CurveSource{metrics_beside(info.source), done, info.loss};
+      request.history = CurveSource{metrics_beside(info.source), {done, info.loss}};
     }
     // The curve goes on in the folder's metrics.jsonl when the run resumed was saved there.
     request.metrics_path = metrics_beside(default_save_path());

@@ -82,9 +82,8 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
                        : Trainer::resume(request_.resume_from, data, request_.train.total_steps);
     std::vector<StepMetrics> history;
     if (request_.history)
-      history = curve_to_checkpoint(request_.history->metrics_path, request_.history->step,
-                                    request_.history->loss);
-    open_metrics_log(trainer->current_step(), history);
+      history = curve_to_checkpoint(request_.history->metrics_path, request_.history->checkpoint);
+    open_metrics_log({trainer->current_step(), trainer->last_good_loss()}, history);
     if (!history.empty()) {
       std::lock_guard lock(mutex_);
       new_history_ = std::move(history);
@@ -134,15 +133,18 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
 }
 
 // A curve that cannot be written is said once; the run trains on without it.
-void TrainingSession::open_metrics_log(int64_t first_step,
+void TrainingSession::open_metrics_log(const CheckpointMark& resumed,
                                        const std::vector<StepMetrics>& history) {
   if (request_.metrics_path.empty()) return;
   try {
     const auto folder = std::filesystem::path(request_.metrics_path).parent_path();
     if (!folder.empty()) std::filesystem::create_directories(folder);
     metrics_log_ = std::make_unique<MetricsLog>(
-        request_.metrics_path,
-        request_.continues_metrics ? std::optional(first_step) : std::nullopt);
+        request_.metrics_path, request_.continues_metrics ? std::optional(resumed) : std::nullopt);
+    if (const auto& note = metrics_log_->moved_aside()) {
+      std::lock_guard lock(mutex_);
+      new_messages_.push_back(*note);
+    }
     if (!request_.continues_metrics)
       for (const auto& m : history) log_metrics(m);
   } catch (const std::exception& e) {

@@ -30,8 +30,7 @@ std::string to_string(SessionState state);
 // line for the checkpoint's step must have its loss to be its run's.
 struct CurveSource {
   std::string metrics_path;
-  int64_t step = 0;
-  double loss = 0.0;
+  CheckpointMark checkpoint;
 };
 
 struct TrainingRequest {
@@ -114,8 +113,9 @@ class TrainingSession {
   void prepare_and_run(const std::stop_token& stop);
   void stopped_while_preparing();
   void on_snapshot(Trainer& trainer);
+  // Goes on from the checkpoint `resumed` when the request continues the folder's curve;
   // `history` goes first into a file that starts over.
-  void open_metrics_log(int64_t first_step, const std::vector<StepMetrics>& history);
+  void open_metrics_log(const CheckpointMark& resumed, const std::vector<StepMetrics>& history);
   void log_metrics(const StepMetrics& m);
   void flush_metrics_log();      // at each snapshot and pause
   void say_if_metrics_failed();  // once; the run goes on

@@ -76,34 +76,76 @@ void lines_through_step(const std::string& path, int64_t step, Keep&& keep) {
   }
 }
 
+// Whether the lines up to a checkpoint's step are its run's: they reach that step, and the
+// last finite loss among them is the checkpoint's (JSON keeps a double's 17 digits, but a
+// checkpoint may store its loss as a float). A run with no finite step yet has no loss to
+// tell it by.
+bool leads_to(const std::vector<StepMetrics>& curve, const CheckpointMark& mark) {
+  if (curve.empty() || curve.back().step != mark.step) return false;
+  const auto finite =
+      std::find_if(curve.rbegin(), curve.rend(), [](const StepMetrics& m) { return !m.nonfinite; });
+  return finite == curve.rend() ||
+         std::abs(finite->loss - mark.loss) <= 1e-6 * std::max(1.0, std::abs(mark.loss));
+}
+
+// The first of "<stem>-other-run<ext>", "<stem>-other-run-2<ext>", ... beside `path` that is
+// not there.
+std::filesystem::path free_other_run_name(const std::filesystem::path& path) {
+  constexpr int kTries = 99;
+  for (int n = 1; n <= kTries; ++n) {
+    const auto suffix = n == 1 ? std::string("-other-run") : "-other-run-" + std::to_string(n);
+    const auto candidate =
+        path.parent_path() / (path.stem().string() + suffix + path.extension().string());
+    std::error_code ec;
+    if (!std::filesystem::exists(candidate, ec) && !ec) return candidate;
+  }
+  throw std::runtime_error(path.string() + " holds another run's curve, and " +
+                           std::to_string(kTries) + " such curves are kept beside it already");
+}
+
 }  // namespace
 
-std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, int64_t step, double loss) {
+std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, const CheckpointMark& mark) {
   std::vector<StepMetrics> curve;
-  lines_through_step(path, step, [&](uint64_t, const std::optional<StepMetrics>& m) {
+  lines_through_step(path, mark.step, [&](uint64_t, const std::optional<StepMetrics>& m) {
     if (m) curve.push_back(*m);
   });
-  // JSON keeps a double's 17 digits, but a checkpoint may store its loss as a float.
-  const bool same_run = !curve.empty() && curve.back().step == step && !curve.back().nonfinite &&
-                        std::abs(curve.back().loss - loss) <= 1e-6 * std::max(1.0, std::abs(loss));
-  if (!same_run) curve.clear();
+  if (!leads_to(curve, mark)) curve.clear();
   return curve;
 }
 
-MetricsLog::MetricsLog(std::string path, std::optional<int64_t> resumed_step)
+MetricsLog::MetricsLog(std::string path, std::optional<CheckpointMark> resumed)
     : path_(std::move(path)), flushed_at_(std::chrono::steady_clock::now()) {
   std::error_code ec;
-  if (resumed_step && std::filesystem::exists(path_, ec)) {
+  bool keep = resumed.has_value();
+  if (resumed && std::filesystem::exists(path_, ec)) {
     uint64_t kept_bytes = 0;
-    lines_through_step(path_, *resumed_step,
+    std::vector<StepMetrics> kept;
+    lines_through_step(path_, resumed->step,
                        [&](uint64_t bytes, const std::optional<StepMetrics>& m) {
                          kept_bytes += bytes;
-                         if (m) saved_step_ = buffered_step_ = m->step;
+                         if (m) kept.push_back(*m);
                        });
-    std::filesystem::resize_file(path_, kept_bytes, ec);
+    // A file that ends before the step may be this run's, cut short (a disk that filled, a
+    // kill between the save and the line): it goes on. One that contradicts it does not.
+    const bool other_run =
+        !kept.empty() && kept.back().step == resumed->step && !leads_to(kept, *resumed);
+    if (other_run) {
+      const auto aside = free_other_run_name(path_);
+      std::filesystem::rename(path_, aside, ec);
+      if (ec)
+        throw std::runtime_error("cannot move " + path_ +
+                                 ", another run's curve, aside: " + ec.message());
+      moved_aside_ = path_ + " held another run's curve: it is kept as " + aside.string() +
+                     ", and this run's curve starts over";
+      keep = false;
+    } else {
+      std::filesystem::resize_file(path_, kept_bytes, ec);
+      if (!kept.empty()) saved_step_ = buffered_step_ = kept.back().step;
+    }
   }
   errno = 0;
-  file_.open(path_, resumed_step ? std::ios::app : std::ios::trunc);
+  file_.open(path_, keep ? std::ios::app : std::ios::trunc);
   if (!file_)
     throw std::runtime_error("cannot write " + path_ +
                              (errno ? std::string(": ") + std::strerror(errno) : std::string()));

@@ -21,21 +21,31 @@ std::string metrics_line(const StepMetrics& m);
 // (hostile lines included).
 std::optional<StepMetrics> parse_metrics_line(const std::string& line);
 
-// The curve that led to a checkpoint of `step` whose loss was `loss`: the lines of the
-// metrics.jsonl at `path` up to that step, as a resumed log keeps them. Empty when the file
-// is missing or its line for `step` has another loss: the file holds another run's curve (a
-// newer run started over in that folder).
-std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, int64_t step, double loss);
+// Where a checkpoint left its run's curve: its step, and the last finite loss the run saw (a
+// checkpoint keeps that one when its own step was skipped as non-finite).
+struct CheckpointMark {
+  int64_t step = 0;
+  double loss = 0.0;
+};
+
+// The curve that led to the checkpoint `mark`: the lines of the metrics.jsonl at `path` up to
+// its step, as a resumed log keeps them. Empty when the file is missing, ends before that
+// step, or tells another loss there: the file holds another run's curve (a newer run started
+// over in that folder).
+std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, const CheckpointMark& mark);
 
 // A run's metrics.jsonl, written a line a step. Lines reach the file at least once a second
 // (and on flush() or destruction), so that a watcher sees the run move without a write per
 // step.
 class MetricsLog {
  public:
-  // Opens `path` for a new run, emptied, or for a run resumed after `resumed_step`: its lines
-  // up to that step are kept and the rest dropped (steps logged after the checkpoint was
-  // saved, which the resumed run takes again). Throws, naming the file and the reason.
-  MetricsLog(std::string path, std::optional<int64_t> resumed_step);
+  // Opens `path` for a new run, emptied, or for a run resumed from the checkpoint `resumed`: its
+  // lines up to the checkpoint's step are kept and the rest dropped (steps logged after the
+  // checkpoint was saved, which the resumed run takes again). When the file tells another loss
+  // at that step, it is another run's curve (a newer run started over in the folder and was
+  // not saved): it is moved aside, not mixed into this one, and this run's curve starts over.
+  // Throws, naming the file and the reason.
+  MetricsLog(std::string path, std::optional<CheckpointMark> resumed);
   ~MetricsLog();
 
   // Adds the step's line. Once the file could not take a line (a full disk), the log writes
@@ -49,12 +59,16 @@ class MetricsLog {
   // failure(), the first time this is asked after a write or flush failed; else nothing. The
   // caller says it once and trains on.
   std::optional<std::string> new_failure();
+  // "<path> held another run's curve: it is kept as <other path>, and this run's curve starts
+  // over", when the constructor moved a file aside.
+  const std::optional<std::string>& moved_aside() const { return moved_aside_; }
 
  private:
   std::string path_;
   std::ofstream file_;
   std::chrono::steady_clock::time_point flushed_at_;
   std::optional<int64_t> buffered_step_, saved_step_;
+  std::optional<std::string> moved_aside_;
   bool failed_ = false, failure_told_ = false;
 };
 

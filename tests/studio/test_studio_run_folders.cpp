@@ -305,3 +305,47 @@ TEST_CASE("after watching a run folder, its steps are not taken for the app's ow
   CHECK(s.earlier_curves.size() == 1);  // the app's own 2-step run
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE(
+    "continuing a save whose folder's curve a newer run started over keeps that curve apart") {
+  // Before, the newer run's steps up to the save's were kept and the continued run's appended
+  // to them: one file, two runs' curves.
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-other-curve";
+  std::filesystem::remove_all(dir);
+  const auto checkpoint = dir / "run.safetensors";
+  small_runs_saved_to(app, checkpoint);
+  app.set_training_steps(3);
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 3); }));
+  app.save_checkpoint(checkpoint.string());
+  REQUIRE(frames_until(ui, app, [&] { return app.unsaved_steps() == 0; }));
+  app.set_training_steps(2);  // this window now trains elsewhere, leaving the folder free
+  small_runs_saved_to(app, dir.string() + "-elsewhere/run.safetensors");
+  app.start_training();
+  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
+  // A newer run started over in the folder, reached step 6 and was never saved.
+  std::filesystem::remove(dir / "metrics.jsonl");
+  append_metrics(dir, 1, 6);
+
+  auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
+  small_runs_saved_to(*opened, checkpoint);
+  REQUIRE(frames_until(ui, *opened, [&] { return opened->worker().model_info().loaded; }));
+  ui.frame(*opened);
+  opened->state().form.steps = 5;
+  opened->continue_training();
+  REQUIRE(frames_until(ui, *opened, [&] { return finished_at(*opened, 5); }));
+  const auto aside = dir / "metrics-other-run.jsonl";
+  CHECK(logged_steps(aside) == steps_from_1_to(6));
+  CHECK(logged_steps(dir / "metrics.jsonl") == std::vector<int64_t>{4, 5});
+  const auto& log = opened->state().log;
+  CHECK(std::find(log.begin(), log.end(),
+                  (dir / "metrics.jsonl").string() + " held another run's curve: it is kept as " +
+                      aside.string() + ", and this run's curve starts over") != log.end());
+  // The other run's steps are not this checkpoint's history.
+  CHECK(opened->state().curves.steps == std::vector<double>{4, 5});
+  opened.reset();
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir.string() + "-elsewhere");
+}
