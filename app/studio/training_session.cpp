@@ -80,10 +80,18 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)
                        : Trainer::resume(request_.resume_from, data, request_.train.total_steps);
+    const CheckpointMark resumed{trainer->current_step(), trainer->last_good_loss()};
     std::vector<StepMetrics> history;
-    if (request_.history)
-      history = curve_to_checkpoint(request_.history->metrics_path, request_.history->checkpoint);
-    open_metrics_log({trainer->current_step(), trainer->last_good_loss()}, history);
+    if (request_.history) {
+      history = curve_to_checkpoint(request_.history->metrics_path, resumed);
+      if (resumed.step != request_.history->checkpoint.step) {
+        std::lock_guard lock(mutex_);
+        new_messages_.push_back(request_.resume_from + " was saved again since it was opened: " +
+                                "the run goes on from its step " + std::to_string(resumed.step) +
+                                ", not " + std::to_string(request_.history->checkpoint.step));
+      }
+    }
+    open_metrics_log(resumed, history);
     if (!history.empty()) {
       std::lock_guard lock(mutex_);
       new_history_ = std::move(history);

@@ -27,7 +27,8 @@ enum class SessionState { Idle, Preparing, Ready, Running, Paused, Finished, Sto
 std::string to_string(SessionState state);
 
 // Where the curve that led to a resumed checkpoint may be: the metrics.jsonl beside it, whose
-// line for the checkpoint's step must have its loss to be its run's.
+// line for the checkpoint's step must have its loss to be its run's. `checkpoint` is the one
+// the window opened; the file may have been saved again since, and the session reads it anew.
 struct CurveSource {
   std::string metrics_path;
   CheckpointMark checkpoint;

@@ -306,6 +306,50 @@ TEST_CASE("after watching a run folder, its steps are not taken for the app's ow
   std::filesystem::remove_all(dir);
 }
 
+namespace {
+
+// `window` trains from its run (or afresh) to `steps` in `checkpoint`'s folder and saves there.
+void train_and_save(HeadlessImGui& ui, StudioApp& window, const std::filesystem::path& checkpoint,
+                    int steps) {
+  small_runs_saved_to(window, checkpoint);
+  window.set_training_steps(steps);
+  if (window.state().have_metrics)
+    window.continue_training();
+  else
+    window.start_training();
+  REQUIRE(frames_until(ui, window, [&] { return finished_at(window, steps); }));
+  window.save_checkpoint(checkpoint.string());
+  REQUIRE(frames_until(ui, window, [&] { return window.unsaved_steps() == 0; }));
+}
+
+// `window` trains 2 steps in `elsewhere`, which leaves the folder it held free.
+void train_elsewhere(HeadlessImGui& ui, StudioApp& window, const std::filesystem::path& elsewhere) {
+  small_runs_saved_to(window, elsewhere / "run.safetensors");
+  window.set_training_steps(2);
+  window.start_training();
+  REQUIRE(frames_until(ui, window, [&] { return finished_at(window, 2); }));
+}
+
+// A window opened on `checkpoint`, continued in its folder to step `to`.
+std::unique_ptr<StudioApp> open_and_continue(HeadlessImGui& ui, MockRenderer& renderer,
+                                             const std::filesystem::path& checkpoint, int to) {
+  auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
+  small_runs_saved_to(*opened, checkpoint);
+  REQUIRE(frames_until(ui, *opened, [&] { return opened->worker().model_info().loaded; }));
+  ui.frame(*opened);
+  opened->state().form.steps = to;
+  opened->continue_training();
+  REQUIRE(frames_until(ui, *opened, [&] { return finished_at(*opened, to); }));
+  return opened;
+}
+
+bool said(const StudioApp& window, const std::string& message) {
+  const auto& log = window.state().log;
+  return std::find(log.begin(), log.end(), message) != log.end();
+}
+
+}  // namespace
+
 TEST_CASE(
     "continuing a save whose folder's curve a newer run started over keeps that curve apart") {
   // Before, the newer run's steps up to the save's were kept and the continued run's appended
@@ -313,39 +357,54 @@ TEST_CASE(
   TrainingApp training;
   auto& [ui, renderer, app] = training;
   const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-other-curve";
+  const auto elsewhere = std::filesystem::path(dir.string() + "-elsewhere");
   std::filesystem::remove_all(dir);
   const auto checkpoint = dir / "run.safetensors";
-  small_runs_saved_to(app, checkpoint);
-  app.set_training_steps(3);
-  app.start_training();
-  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 3); }));
-  app.save_checkpoint(checkpoint.string());
-  REQUIRE(frames_until(ui, app, [&] { return app.unsaved_steps() == 0; }));
-  app.set_training_steps(2);  // this window now trains elsewhere, leaving the folder free
-  small_runs_saved_to(app, dir.string() + "-elsewhere/run.safetensors");
-  app.start_training();
-  REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
+  train_and_save(ui, app, checkpoint, 3);
+  train_elsewhere(ui, app, elsewhere);
   // A newer run started over in the folder, reached step 6 and was never saved.
   std::filesystem::remove(dir / "metrics.jsonl");
   append_metrics(dir, 1, 6);
 
-  auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
-  small_runs_saved_to(*opened, checkpoint);
-  REQUIRE(frames_until(ui, *opened, [&] { return opened->worker().model_info().loaded; }));
-  ui.frame(*opened);
-  opened->state().form.steps = 5;
-  opened->continue_training();
-  REQUIRE(frames_until(ui, *opened, [&] { return finished_at(*opened, 5); }));
+  const auto opened = open_and_continue(ui, renderer, checkpoint, 5);
   const auto aside = dir / "metrics-other-run.jsonl";
   CHECK(logged_steps(aside) == steps_from_1_to(6));
   CHECK(logged_steps(dir / "metrics.jsonl") == std::vector<int64_t>{4, 5});
-  const auto& log = opened->state().log;
-  CHECK(std::find(log.begin(), log.end(),
-                  (dir / "metrics.jsonl").string() + " held another run's curve: it is kept as " +
-                      aside.string() + ", and this run's curve starts over") != log.end());
+  CHECK(said(*opened, (dir / "metrics.jsonl").string() +
+                          " held another run's curve: it is kept as " + aside.string() +
+                          ", and this run's curve starts over"));
   // The other run's steps are not this checkpoint's history.
   CHECK(opened->state().curves.steps == std::vector<double>{4, 5});
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(elsewhere);
+}
+
+TEST_CASE("continuing a save that was saved again since it was opened goes on from the file") {
+  // Before, the window said "continuing from step 3" and looked for step 3's curve while the
+  // run went on from the newer save's step.
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-saved-again";
+  const auto elsewhere = std::filesystem::path(dir.string() + "-elsewhere");
+  std::filesystem::remove_all(dir);
+  const auto checkpoint = dir / "run.safetensors";
+  train_and_save(ui, app, checkpoint, 3);
+  auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
+  REQUIRE(frames_until(ui, *opened, [&] { return opened->worker().model_info().step == 3; }));
+  train_and_save(ui, app, checkpoint, 5);  // the first window goes on and saves over it
+  train_elsewhere(ui, app, elsewhere);
+
+  small_runs_saved_to(*opened, checkpoint);
+  opened->state().form.steps = 7;
+  opened->continue_training();
+  REQUIRE(frames_until(ui, *opened, [&] { return finished_at(*opened, 7); }));
+  CHECK(said(*opened, checkpoint.string() +
+                          " was saved again since it was opened: the run goes on from its step "
+                          "5, not 3"));
+  // The curve that led to the step-5 save, then the continued steps.
+  CHECK(logged_steps(dir / "metrics.jsonl") == steps_from_1_to(7));
+  CHECK(opened->state().curves.steps.size() == 7);
   opened.reset();
   std::filesystem::remove_all(dir);
-  std::filesystem::remove_all(dir.string() + "-elsewhere");
+  std::filesystem::remove_all(elsewhere);
 }
