@@ -76,17 +76,23 @@ void lines_through_step(const std::string& path, int64_t step, Keep&& keep) {
   }
 }
 
-// Whether the lines up to a checkpoint's step are its run's: they reach that step, and the
-// last finite loss among them is the checkpoint's (JSON keeps a double's 17 digits, but a
-// checkpoint may store its loss as a float). A run with no finite step yet has no loss to
-// tell it by.
-bool leads_to(const std::vector<StepMetrics>& curve, const CheckpointMark& mark) {
-  if (curve.empty() || curve.back().step != mark.step) return false;
-  const auto finite =
-      std::find_if(curve.rbegin(), curve.rend(), [](const StepMetrics& m) { return !m.nonfinite; });
-  return finite == curve.rend() ||
-         std::abs(finite->loss - mark.loss) <= 1e-6 * std::max(1.0, std::abs(mark.loss));
-}
+// What tells whose a curve is, kept line by line: its last step and last finite loss.
+struct CurveEnd {
+  std::optional<int64_t> step;
+  std::optional<double> finite_loss;
+
+  void add(const StepMetrics& m) {
+    step = m.step;
+    if (!m.nonfinite) finite_loss = m.loss;
+  }
+  // Whether the curve is the checkpoint's run's: it reaches the checkpoint's step, and its last
+  // finite loss is the checkpoint's (JSON keeps a double's 17 digits, but a checkpoint may
+  // store its loss as a float). A run with no finite step yet has no loss to tell it by.
+  bool leads_to(const CheckpointMark& mark) const {
+    return step == mark.step && (!finite_loss || std::abs(*finite_loss - mark.loss) <=
+                                                     1e-6 * std::max(1.0, std::abs(mark.loss)));
+  }
+};
 
 // The first of "<stem>-other-run<ext>", "<stem>-other-run-2<ext>", ... beside `path` that is
 // not there.
@@ -107,10 +113,13 @@ std::filesystem::path free_other_run_name(const std::filesystem::path& path) {
 
 std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, const CheckpointMark& mark) {
   std::vector<StepMetrics> curve;
+  CurveEnd end;
   lines_through_step(path, mark.step, [&](uint64_t, const std::optional<StepMetrics>& m) {
-    if (m) curve.push_back(*m);
+    if (!m) return;
+    curve.push_back(*m);
+    end.add(*m);
   });
-  if (!leads_to(curve, mark)) curve.clear();
+  if (!end.leads_to(mark)) curve.clear();
   return curve;
 }
 
@@ -120,16 +129,15 @@ MetricsLog::MetricsLog(std::string path, std::optional<CheckpointMark> resumed)
   bool keep = resumed.has_value();
   if (resumed && std::filesystem::exists(path_, ec)) {
     uint64_t kept_bytes = 0;
-    std::vector<StepMetrics> kept;
+    CurveEnd kept;
     lines_through_step(path_, resumed->step,
                        [&](uint64_t bytes, const std::optional<StepMetrics>& m) {
                          kept_bytes += bytes;
-                         if (m) kept.push_back(*m);
+                         if (m) kept.add(*m);
                        });
     // A file that ends before the step may be this run's, cut short (a disk that filled, a
     // kill between the save and the line): it goes on. One that contradicts it does not.
-    const bool other_run =
-        !kept.empty() && kept.back().step == resumed->step && !leads_to(kept, *resumed);
+    const bool other_run = kept.step == resumed->step && !kept.leads_to(*resumed);
     if (other_run) {
       const auto aside = free_other_run_name(path_);
       std::filesystem::rename(path_, aside, ec);
@@ -141,7 +149,7 @@ MetricsLog::MetricsLog(std::string path, std::optional<CheckpointMark> resumed)
       keep = false;
     } else {
       std::filesystem::resize_file(path_, kept_bytes, ec);
-      if (!kept.empty()) saved_step_ = buffered_step_ = kept.back().step;
+      saved_step_ = buffered_step_ = kept.step;
     }
   }
   errno = 0;
