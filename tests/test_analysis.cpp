@@ -141,6 +141,11 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   CHECK_FALSE(load_sweep_report(dir.path("nothing-here")));
   CHECK(saved->options.steps == 6);
   CHECK(saved->options.ratios == o.ratios);
+  // Each ratio's folder holds its curve as `mae train` writes it, for watching.
+  const std::vector<int64_t> steps_1_to_6{1, 2, 3, 4, 5, 6};
+  CHECK(logged_steps(o.out + "/ratio-0.50/metrics.jsonl") == steps_1_to_6);
+  CHECK(logged_steps(o.out + "/ratio-0.75/metrics.jsonl") == steps_1_to_6);
+  CHECK(whole.notes.empty());
   // A shorter budget in a folder of longer runs is refused, not scored under a wrong label.
   SweepOptions shorter = o;
   shorter.steps = 3;
@@ -170,6 +175,9 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
     CHECK(second.runs[i].linear_accuracy == whole.runs[i].linear_accuracy);
   }
   CHECK(second.runs[0].ratio == 0.5);
+  // The stopped run's curve goes on from its save, each step once.
+  CHECK(logged_steps(o.out + "/ratio-0.75/metrics.jsonl") == steps_1_to_6);
+  CHECK(second.notes.empty());
   // At its own ratio of 0.75 a run is scored on the very masks used for "at 0.75".
   CHECK(second.runs[1].mse_own == second.runs[1].mse_at_075);
   CHECK(second.runs[0].mse_own != second.runs[0].mse_at_075);

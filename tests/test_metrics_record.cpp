@@ -14,17 +14,6 @@
 
 namespace {
 
-std::vector<int64_t> steps_in(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<int64_t> steps;
-  for (std::string line; std::getline(in, line);) {
-    const auto m = mae::parse_metrics_line(line);
-    REQUIRE(m);  // every line whole
-    steps.push_back(m->step);
-  }
-  return steps;
-}
-
 mae::StepMetrics at_step(int64_t step) {
   mae::StepMetrics m;
   m.step = step;
@@ -86,7 +75,7 @@ TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops th
     log.flush();
     CHECK_FALSE(log.new_failure());
   }
-  CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4, 5});
+  CHECK(logged_steps(path) == std::vector<int64_t>{1, 2, 3, 4, 5});
   {
     // Saved at step 3; steps 4 and 5 were logged after it, and the resumed run takes them again.
     mae::MetricsLog log(path, saved_at(3));
@@ -94,17 +83,17 @@ TEST_CASE("a resumed run's log keeps the steps up to its checkpoint and drops th
     CHECK(log.failure().find("the saved curve ends at step 3") != std::string::npos);
     log.write(at_step(4));
   }
-  CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4});
+  CHECK(logged_steps(path) == std::vector<int64_t>{1, 2, 3, 4});
   // A run killed in the middle of a line: the partial line goes too.
   std::ofstream(path, std::ios::app) << R"({"step":5,"lo)";
   {
     mae::MetricsLog log(path, saved_at(4));
     log.write(at_step(5));
   }
-  CHECK(steps_in(path) == std::vector<int64_t>{1, 2, 3, 4, 5});
+  CHECK(logged_steps(path) == std::vector<int64_t>{1, 2, 3, 4, 5});
   // A new run empties it.
   { mae::MetricsLog log(path, std::nullopt); }
-  CHECK(steps_in(path).empty());
+  CHECK(logged_steps(path).empty());
   // A full disk (/dev/full takes the open and refuses every write): the message gives the
   // last step that reached the file, here none.
   {
@@ -179,12 +168,12 @@ TEST_CASE("a resumed log moves another run's curve aside instead of mixing the t
                                     ", and this run's curve starts over");
     log.write(at_step(4));
   }
-  CHECK(steps_in(path) == std::vector<int64_t>{4});
-  CHECK(steps_in(dir.path("metrics-other-run.jsonl")) == std::vector<int64_t>{1, 2, 3, 4});
+  CHECK(logged_steps(path) == std::vector<int64_t>{4});
+  CHECK(logged_steps(dir.path("metrics-other-run.jsonl")) == std::vector<int64_t>{1, 2, 3, 4});
   // A second time: the first one kept is not overwritten.
   { mae::MetricsLog log(path, mae::CheckpointMark{4, 0.9}); }
-  CHECK(steps_in(dir.path("metrics-other-run-2.jsonl")) == std::vector<int64_t>{4});
-  CHECK(steps_in(dir.path("metrics-other-run.jsonl")) == std::vector<int64_t>{1, 2, 3, 4});
+  CHECK(logged_steps(dir.path("metrics-other-run-2.jsonl")) == std::vector<int64_t>{4});
+  CHECK(logged_steps(dir.path("metrics-other-run.jsonl")) == std::vector<int64_t>{1, 2, 3, 4});
   // A file that ends before the checkpoint's step may be its run's, cut short: it goes on.
   {
     mae::MetricsLog log(path, std::nullopt);
@@ -195,5 +184,5 @@ TEST_CASE("a resumed log moves another run's curve aside instead of mixing the t
     CHECK_FALSE(log.moved_aside());
     log.write(at_step(4));
   }
-  CHECK(steps_in(path) == std::vector<int64_t>{1, 4});
+  CHECK(logged_steps(path) == std::vector<int64_t>{1, 4});
 }

@@ -9,6 +9,8 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "train/metrics_record.h"
+
 TempDir::TempDir() {
   // mkdtemp replaces the six trailing X characters.
   std::string templ =
@@ -93,4 +95,14 @@ std::vector<uint8_t> png_header_only(uint32_t width, uint32_t height) {
   chunk(png, "IHDR", ihdr(width, height, 8, 2));
   chunk(png, "IEND", {});
   return png;
+}
+
+std::vector<int64_t> logged_steps(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<int64_t> steps;
+  for (std::string line; std::getline(in, line);) {
+    const auto m = mae::parse_metrics_line(line);
+    steps.push_back(m ? m->step : -1);
+  }
+  return steps;
 }

@@ -1,5 +1,6 @@
 // Why: small helpers the test files share: a temporary folder that cleans up after itself,
-// raw file writing, and hand-made PNGs that stb's writer cannot produce (16-bit, header only).
+// raw file writing, a run's logged steps, and hand-made PNGs that stb's writer cannot produce
+// (16-bit, header only).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,10 @@ struct TempDir {
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes);
 std::vector<uint8_t> read_bytes(const std::string& path);
+
+// The steps of a metrics.jsonl's lines, in file order; -1 for a line that is not a record (a
+// half-written one), so that comparing with the steps expected catches it.
+std::vector<int64_t> logged_steps(const std::string& path);
 
 // A valid 16-bit grayscale PNG of 2x1 pixels.
 std::vector<uint8_t> png16_gray_2x1(uint16_t left, uint16_t right);

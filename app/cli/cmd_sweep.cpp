@@ -50,6 +50,7 @@ void run(SweepArgs& a) {
   line.erase();
   g_stop = nullptr;
   std::signal(SIGINT, SIG_DFL);
+  for (const auto& note : r.notes) std::fprintf(stderr, "%s\n", note.c_str());
   if (r.cancelled) {
     std::printf("stopped: %zu of %zu ratios finished; run the same command to continue\n",
                 r.runs.size(), a.options.ratios.size());

@@ -320,6 +320,7 @@ void StudioApp::pump_jobs() {
     x.progress = sweep_job_->progress();
     if (auto error = sweep_job_->take_error()) job_problem(x.problem, *error);
     if (auto report = sweep_job_->take_report()) {
+      for (const auto& note : report->notes) message(note);
       if (report->cancelled)
         message("ratio sweep stopped: " + std::to_string(report->runs.size()) +
                 " runs finished; Start continues it");

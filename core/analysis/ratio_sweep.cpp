@@ -20,10 +20,12 @@
 #include "recipe/recipe.h"
 #include "train/device.h"
 #include "train/memory_estimate.h"
+#include "train/metrics_record.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
 #include "util/folder_lock.h"
 #include "util/json_numbers.h"
+#include "util/one_line_error.h"
 
 namespace mae {
 
@@ -115,15 +117,53 @@ double eval_mse(MaeModel& model, const Dataset& test, double ratio, const SweepO
   return evaluate(model, test, e).model_mse;
 }
 
+// The run's curve, as `mae train` writes it, so that watching the ratio's folder follows its
+// training; a curve that cannot be written is noted once and the run trains on.
+class SweepCurve {
+ public:
+  SweepCurve(const std::string& path, std::optional<CheckpointMark> resumed,
+             std::vector<std::string>* notes)
+      : notes_(notes) {
+    try {
+      log_.emplace(path, resumed);
+      if (log_->moved_aside()) notes_->push_back(*log_->moved_aside());
+    } catch (const std::exception& e) {
+      notes_->push_back("the loss curve is not being saved: " + one_line_error(e));
+    }
+  }
+  void write(const StepMetrics& m) {
+    if (!log_) return;
+    log_->write(m);
+    note_failure();
+  }
+  // Before each save: a resumed run finds every step up to it.
+  void flush() {
+    if (!log_) return;
+    log_->flush();
+    note_failure();
+  }
+
+ private:
+  void note_failure() {
+    if (auto failed = log_->new_failure()) notes_->push_back(*failed);
+  }
+  std::optional<MetricsLog> log_;
+  std::vector<std::string>* notes_;
+};
+
 // Trains (or continues) one ratio's run; returns false when stopped.
 bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const ProbeData& data,
                size_t index, const SweepStatusFn& status, std::stop_token stop,
-               SweepRunResult* result) {
+               SweepRunResult* result, std::vector<std::string>* notes) {
   const auto dir = run_dir(o, ratio);
   fs::create_directories(dir);
+  // The sweep's folder is locked already; this lock tells a watcher of the ratio's folder
+  // when the sweep has gone.
+  const FolderLock run_lock(dir, "a masking-ratio sweep");
   const auto last = dir + "/last.safetensors";
   std::unique_ptr<Trainer> trainer;
-  if (fs::exists(last)) {
+  const bool resumed = fs::exists(last);
+  if (resumed) {
     trainer = Trainer::resume(last, data.train, recipe.train.total_steps);
   } else {
     TrainConfig train = recipe.train;
@@ -138,6 +178,15 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
                                 " steps, more than the " + std::to_string(total) +
                                 " asked for: choose another output folder or at least that many "
                                 "steps");
+  SweepCurve curve(
+      dir + "/metrics.jsonl",
+      resumed ? std::optional(CheckpointMark{trainer->current_step(), trainer->last_good_loss()})
+              : std::nullopt,
+      notes);
+  const auto save = [&] {
+    curve.flush();
+    trainer->save(last);
+  };
   const int64_t save_every = std::max<int64_t>(25, total / 10);
   const int64_t tail = std::max<int64_t>(1, total / 10);
   double tail_sum = 0;
@@ -155,6 +204,7 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
   // A long step of micro-batches (a big recipe on the CPU) stops between two of them.
   trainer->set_between_micro_batches([stop] { return !stop.stop_requested(); });
   const auto report = [&](const StepMetrics& m) {
+    curve.write(m);
     if (!m.nonfinite && m.step > total - tail) {
       tail_sum += m.loss;
       ++tail_count;
@@ -162,17 +212,17 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
     s.step = m.step;
     s.loss = m.loss;
     if (status) status(s);
-    if (m.step % save_every == 0) trainer->save(last);
+    if (m.step % save_every == 0) save();
   };
   while (!trainer->done()) {
     if (stop.stop_requested()) {
-      trainer->save(last);
+      save();
       return false;
     }
     for (const auto& m : trainer->step()) report(m);
   }
   for (const auto& m : trainer->drain()) report(m);
-  trainer->save(last);
+  save();
   result->ratio = ratio;
   result->steps = total;
   result->final_loss =
@@ -245,7 +295,7 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
       }
     }
     SweepRunResult run;
-    if (!train_run(o, recipe, ratio, data, i, status, stop, &run)) {
+    if (!train_run(o, recipe, ratio, data, i, status, stop, &run, &report.notes)) {
       report.cancelled = true;
       break;
     }

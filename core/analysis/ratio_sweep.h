@@ -48,6 +48,9 @@ struct SweepReport {
   double seconds = 0.0;
   bool cancelled = false;
   std::string json_path, picture_path;
+  // What went wrong on the way without ending the sweep, a line each: a run's curve
+  // (metrics.jsonl) that could not be written, or another run's curve moved aside.
+  std::vector<std::string> notes;
 };
 
 enum class SweepPhase { Training, Scoring, References, Done };
@@ -67,7 +70,8 @@ using SweepStatusFn = std::function<void(const SweepStatus&)>;
 std::string step_shape(const SweepStatus& status);
 
 // Trains and scores every ratio not yet finished in `out` (a finished run keeps its
-// result.json; a stopped one resumes from its last.safetensors), then writes
+// result.json; a stopped one resumes from its last.safetensors; each ratio's folder also holds
+// its curve, metrics.jsonl, as `mae train` writes it, so watching it follows the run), then writes
 // <out>/sweep.json and <out>/sweep.png. Stops between steps (on the CPU, between
 // micro-batches) when `stop` is requested, saving the current run so the next call
 // continues it.
