@@ -145,7 +145,14 @@ struct CompareState {
   bool dirty = false;
 };
 
-// The Experiments window: a masking-ratio sweep, its progress and its table and plot.
+// One ratio's training loss, read from its run folder's metrics.jsonl as the sweep writes it.
+struct SweepRunCurve {
+  double ratio = 0.0;
+  std::vector<double> steps, loss;
+};
+
+// The Experiments window: a masking-ratio sweep, its progress, its runs' curves and its table
+// and plot.
 struct ExperimentsState {
   bool show = false;
   char data[512] = "fashion-mnist";
@@ -157,6 +164,7 @@ struct ExperimentsState {
   int probe_test = 2000;
   JobProgress progress;
   std::optional<SweepReport> report;
+  std::vector<SweepRunCurve> curves;  // the sweep shown's, live while it trains
   bool running = false;
   std::string problem;  // why the last Start failed or the sweep ended early, shown by Start
 };

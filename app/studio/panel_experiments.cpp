@@ -1,6 +1,6 @@
 // Why: the Experiments window: the paper's masking-ratio experiment started from the app,
-// trained in the background with progress per run, stoppable and resumable, and its results
-// as a table and a plot of accuracy and MSE against the ratio.
+// trained in the background with progress per run and each run's loss curve, stoppable and
+// resumable, and its results as a table and a plot of accuracy and MSE against the ratio.
 #include <imgui.h>
 
 #include <algorithm>
@@ -17,15 +17,19 @@ namespace mae::studio {
 
 namespace {
 struct PlotLine {
-  const char* name;
-  ImU32 color;
+  std::string name;
+  ImU32 color = 0;
   std::vector<double> x, y;
   bool dashed = false;
+  bool dots = true;  // a dot at each point: a few ratios, not a curve's many steps
 };
+
+// Under the x axis: each ratio at its point, or ticks (steps).
+enum class XLabels { EachPoint, Ticks };
 
 // A small line plot with labelled axes and a legend, drawn straight with ImDrawList.
 void draw_plot(const char* title, const char* y_label, const std::vector<PlotLine>& lines,
-               ImVec2 size) {
+               ImVec2 size, XLabels x_labels = XLabels::EachPoint) {
   double lo = INFINITY, hi = -INFINITY, xlo = INFINITY, xhi = -INFINITY;
   for (const auto& l : lines)
     for (size_t i = 0; i < l.x.size(); ++i) {
@@ -59,11 +63,19 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
     draw->AddLine(ImVec2(left, y), ImVec2(right, y), IM_COL32(70, 70, 80, 255));
     draw->AddText(ImVec2(origin.x, y - 7), IM_COL32(200, 200, 200, 255), tick.label.c_str());
   }
+  if (x_labels == XLabels::Ticks)
+    for (const auto& tick :
+         linear_ticks(xlo, xhi, std::max(2, static_cast<int>((right - left) / 80)))) {
+      const float w = ImGui::CalcTextSize(tick.label.c_str()).x;
+      draw->AddText(ImVec2(std::clamp(px(tick.value) - w / 2, left, right - w), bottom + 3),
+                    IM_COL32(200, 200, 200, 255), tick.label.c_str());
+    }
   // Each ratio labelled under its point, left to right, skipping one that would touch the
-  // label before it (a sweep of a dozen ratios).
-  char text[32];
-  for (const auto& l : lines) {
+  // label before it (a sweep of a dozen ratios). Every series shares the ratios.
+  if (x_labels == XLabels::EachPoint && !lines.empty()) {
+    char text[32];
     float labelled_up_to = -INFINITY;
+    const auto& l = lines.front();
     for (size_t i = 0; i < l.x.size(); ++i) {
       std::snprintf(text, sizeof text, "%.2f", l.x[i]);
       const float w = ImGui::CalcTextSize(text).x;
@@ -72,13 +84,12 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
       draw->AddText(ImVec2(x, bottom + 3), IM_COL32(200, 200, 200, 255), text);
       labelled_up_to = x + w;
     }
-    break;  // every series shares the ratios
   }
   for (const auto& l : lines) {
     for (size_t i = 0; i + 1 < l.x.size(); ++i)
       draw->AddLine(ImVec2(px(l.x[i]), py(l.y[i])), ImVec2(px(l.x[i + 1]), py(l.y[i + 1])), l.color,
                     l.dashed ? 1.0f : 2.0f);
-    if (!l.dashed)
+    if (l.dots && !l.dashed)
       for (size_t i = 0; i < l.x.size(); ++i)
         draw->AddCircleFilled(ImVec2(px(l.x[i]), py(l.y[i])), 3.5f, l.color);
   }
@@ -86,19 +97,54 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
   ImGui::Dummy(ImVec2(size.x, 0));
   float x = left;
   for (const auto& l : lines) {
-    const float w = 30 + ImGui::CalcTextSize(l.name).x + 12;
+    const float w = 30 + ImGui::CalcTextSize(l.name.c_str()).x + 12;
     if (x + w > right && x > left) {
       ImGui::Dummy(ImVec2(size.x, 15));
       x = left;
     }
     const ImVec2 at = ImGui::GetCursorScreenPos();
     draw->AddLine(ImVec2(x, at.y + 7), ImVec2(x + 20, at.y + 7), l.color, 2.0f);
-    draw->AddText(ImVec2(x + 26, at.y), IM_COL32(220, 220, 220, 255), l.name);
+    draw->AddText(ImVec2(x + 26, at.y), IM_COL32(220, 220, 220, 255), l.name.c_str());
     x += w;
   }
   ImGui::Dummy(ImVec2(size.x, 15));
   draw->AddText(ImVec2(right - ImGui::CalcTextSize(y_label).x, top + 2),
                 IM_COL32(160, 160, 160, 255), y_label);
+}
+
+// Each ratio's training loss, smoothed as the Curves panel smooths it (an EMA of 0.9 with its
+// start-up bias taken out) and thinned to about a point per pixel. A higher ratio's loss is
+// taken over more, harder patches: the curves show how each run trains, not which ratio wins.
+void draw_run_curves(const std::vector<SweepRunCurve>& curves, float width) {
+  constexpr double kSmoothing = 0.9;
+  const size_t most_points = std::max<size_t>(2, static_cast<size_t>(width));
+  std::vector<PlotLine> lines;
+  for (size_t i = 0; i < curves.size(); ++i) {
+    const auto& c = curves[i];
+    if (c.steps.empty()) continue;
+    const auto t = curves.size() > 1 ? static_cast<float>(i) / (curves.size() - 1) : 0.0f;
+    char name[32];
+    std::snprintf(name, sizeof name, "ratio %.2f", c.ratio);
+    PlotLine line;
+    line.name = name;
+    line.color = ImGui::ColorConvertFloat4ToU32(
+        ImVec4(0.3f + 0.65f * t, 0.55f - 0.2f * t, 1.0f - 0.7f * t, 1.0f));
+    line.dots = false;
+    const size_t stride = (c.steps.size() + most_points - 1) / most_points;
+    double ema = 0.0, weight = 0.0;
+    for (size_t k = 0; k < c.steps.size(); ++k) {
+      ema = kSmoothing * ema + (1 - kSmoothing) * c.loss[k];
+      weight = kSmoothing * weight + (1 - kSmoothing);
+      if (k % stride == 0 || k + 1 == c.steps.size()) {
+        line.x.push_back(c.steps[k]);
+        line.y.push_back(ema / weight);
+      }
+    }
+    lines.push_back(std::move(line));
+  }
+  if (lines.empty()) return;
+  draw_plot("training loss per ratio (smoothed)", "loss", lines,
+            ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks);
 }
 
 void draw_results(const SweepReport& r, float width) {
@@ -220,6 +266,7 @@ void draw_experiments_window(StudioApp& app) {
     cpu_share_note(app);
   }
   ImGui::Separator();
+  draw_run_curves(x.curves, ImGui::GetContentRegionAvail().x);
   if (x.report)
     draw_results(*x.report, ImGui::GetContentRegionAvail().x);
   else

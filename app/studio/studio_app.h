@@ -148,6 +148,9 @@ class StudioApp {
   void pump_explorer_result();
   void pump_compare();
   void pump_jobs();
+  // The curves of the sweep into `out` over `ratios`, from its run folders, from now on.
+  void follow_sweep_curves(const std::string& out, const std::vector<double>& ratios);
+  void pump_sweep_curves();
   // A job's start refused or the job failed: said under its button (`slot`) and in the
   // messages, so the reason is both where the user looks and in the log.
   void job_problem(std::string& slot, const std::string& text);
@@ -192,6 +195,9 @@ class StudioApp {
   std::unique_ptr<TrainingSession> session_;
   FreeMemoryGauge free_memory_;  // for the form's memory line
   std::unique_ptr<SweepJob> sweep_job_;
+  // One per ratio of the sweep shown, read-only, for its curves (state_.experiments.curves).
+  std::vector<std::unique_ptr<RunFollower>> sweep_followers_;
+  std::chrono::steady_clock::time_point next_sweep_poll_{};
   std::unique_ptr<ProbeJob> probe_job_;
   bool sweep_on_cpu_ = false;
   std::unique_ptr<RunFollower> follower_;

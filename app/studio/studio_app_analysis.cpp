@@ -179,8 +179,42 @@ void StudioApp::show_experiments() {
     x.steps = static_cast<int>(o.steps);
     x.probe_train = static_cast<int>(o.probe.max_train);
     x.probe_test = static_cast<int>(o.probe.max_test);
+    follow_sweep_curves(o.out, o.ratios);
     x.report = std::move(saved);
     message("ratio sweep results from " + x.report->json_path);
+  }
+}
+
+void StudioApp::follow_sweep_curves(const std::string& out, const std::vector<double>& ratios) {
+  auto& curves = state_.experiments.curves;
+  curves.clear();
+  sweep_followers_.clear();
+  for (double ratio : ratios) {
+    curves.push_back({ratio, {}, {}});
+    sweep_followers_.push_back(std::make_unique<RunFollower>(sweep_run_folder(out, ratio)));
+  }
+  next_sweep_poll_ = {};
+}
+
+// Twice a second from the UI thread, as a watched run: a stat and the appended bytes of each
+// ratio's metrics.jsonl. A folder the sweep has not reached yet is no problem to report.
+void StudioApp::pump_sweep_curves() {
+  const auto now = std::chrono::steady_clock::now();
+  if (sweep_followers_.empty() || now < next_sweep_poll_) return;
+  next_sweep_poll_ = now + std::chrono::milliseconds(500);
+  auto& curves = state_.experiments.curves;
+  for (size_t i = 0; i < sweep_followers_.size() && i < curves.size(); ++i) {
+    const auto update = sweep_followers_[i]->poll(now);
+    auto& c = curves[i];
+    if (update.restarted) {
+      c.steps.clear();
+      c.loss.clear();
+    }
+    for (const auto& m : update.metrics) {
+      if (m.nonfinite) continue;
+      c.steps.push_back(static_cast<double>(m.step));
+      c.loss.push_back(m.loss);
+    }
   }
 }
 
@@ -200,6 +234,7 @@ void StudioApp::start_sweep() {
     o.device = resolve_device(o.device);
     sweep_on_cpu_ = o.device == "cpu";
     sweep_job_ = start_sweep_job(o);
+    follow_sweep_curves(o.out, o.ratios);
     x.running = true;
     x.progress = {"starting", 0.0, {}};
     message("ratio sweep: " + std::to_string(o.ratios.size()) + " ratios x " +
@@ -329,8 +364,12 @@ void StudioApp::pump_jobs() {
       x.report = std::move(report);
     }
     x.running = sweep_job_->active();
-    if (!x.running) sweep_job_.reset();
+    if (!x.running) {
+      sweep_job_.reset();
+      next_sweep_poll_ = {};  // the last lines, now
+    }
   }
+  pump_sweep_curves();
   auto& p = state_.probe;
   if (probe_job_) {
     p.progress = probe_job_->progress();

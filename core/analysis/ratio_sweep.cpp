@@ -60,11 +60,6 @@ std::string step_shape(const SweepStatus& status) {
 }
 
 namespace {
-std::string run_dir(const SweepOptions& o, double ratio) {
-  char name[32];
-  std::snprintf(name, sizeof name, "ratio-%.2f", ratio);
-  return (fs::path(o.out) / name).string();
-}
 
 void write_json(const std::string& path, const nlohmann::json& j) {
   const std::string text = j.dump(2) + "\n";
@@ -155,7 +150,7 @@ class SweepCurve {
 bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const ProbeData& data,
                size_t index, const SweepStatusFn& status, std::stop_token stop,
                SweepRunResult* result, std::vector<std::string>* notes) {
-  const auto dir = run_dir(o, ratio);
+  const auto dir = sweep_run_folder(o.out, ratio);
   fs::create_directories(dir);
   // The sweep's folder is locked already; this lock tells a watcher of the ratio's folder
   // when the sweep has gone.
@@ -262,6 +257,12 @@ at::Tensor sweep_picture(const SweepReport& r) {
 }
 }  // namespace
 
+std::string sweep_run_folder(const std::string& out, double ratio) {
+  char name[32];
+  std::snprintf(name, sizeof name, "ratio-%.2f", ratio);
+  return (fs::path(out) / name).string();
+}
+
 SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
                       std::stop_token stop) {
   const auto start = std::chrono::steady_clock::now();
@@ -287,7 +288,7 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
   fs::create_directories(o.out);
   for (size_t i = 0; i < o.ratios.size(); ++i) {
     const double ratio = o.ratios[i];
-    const auto result_path = run_dir(o, ratio) + "/result.json";
+    const auto result_path = sweep_run_folder(o.out, ratio) + "/result.json";
     if (auto saved = read_json(result_path)) {
       if (auto run = run_from_json(*saved); run && run->steps == recipe.train.total_steps) {
         report.runs.push_back(*run);

@@ -78,6 +78,9 @@ std::string step_shape(const SweepStatus& status);
 SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status = {},
                       std::stop_token stop = {});
 
+// Where a sweep into `out` trains `ratio`: "<out>/ratio-0.75".
+std::string sweep_run_folder(const std::string& out, double ratio);
+
 std::string sweep_report_json(const SweepOptions& options, const SweepReport& report);
 
 // The report's runs as plot columns: ratio, accuracies in percent, MSEs.

@@ -59,6 +59,13 @@ TEST_CASE("probe and experiments run in the background and report into their win
   CHECK(x.report->runs.size() == 2);
   CHECK(std::filesystem::exists(dir / "sweep" / "sweep.png"));
   CHECK(x.progress.parts == std::vector<double>{1.0, 1.0});
+  // Each ratio's loss curve, read from its run folder as the sweep wrote it.
+  const auto every_run_curve_has_3_steps = [&] {
+    return x.curves.size() == 2 && x.curves[0].steps == std::vector<double>{1, 2, 3} &&
+           x.curves[1].steps == std::vector<double>{1, 2, 3};
+  };
+  REQUIRE(frames_until(ui, app, every_run_curve_has_3_steps, 10));
+  CHECK(x.curves[1].ratio == 0.75);
   // Opening the window again (as after a restart) shows the saved results.
   x.report.reset();
   x.show = false;
@@ -68,6 +75,9 @@ TEST_CASE("probe and experiments run in the background and report into their win
   CHECK(x.report->runs.size() == 2);
   CHECK(x.steps == 3);  // the fields show what produced the results
   CHECK(std::string(x.ratios) == "0.5,0.75");
+  REQUIRE(x.curves.size() == 2);
+  CHECK(x.curves[0].steps.empty());  // read again, from the files
+  CHECK(frames_until(ui, app, every_run_curve_has_3_steps, 10));
 }
 
 TEST_CASE("a background job takes up its share of the cores at its next report") {
