@@ -112,6 +112,22 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
                 IM_COL32(160, 160, 160, 255), y_label);
 }
 
+// The colour of a run at `t` from the lowest ratio (0) to the highest (1): blue, green, orange,
+// red, and blends between them for more ratios, so that order reads as well as difference.
+ImU32 ratio_colour(float t) {
+  static const ImVec4 stops[] = {{0.31f, 0.55f, 1.0f, 1.0f},
+                                 {0.35f, 0.78f, 0.43f, 1.0f},
+                                 {1.0f, 0.67f, 0.2f, 1.0f},
+                                 {0.94f, 0.31f, 0.31f, 1.0f}};
+  const float at = std::clamp(t, 0.0f, 1.0f) * 3.0f;
+  const int k = std::min(2, static_cast<int>(at));
+  const float f = at - static_cast<float>(k);
+  const auto& a = stops[k];
+  const auto& b = stops[k + 1];
+  return ImGui::ColorConvertFloat4ToU32(
+      ImVec4(a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f, a.z + (b.z - a.z) * f, 1.0f));
+}
+
 // Each ratio's training loss, smoothed as the Curves panel smooths it (an EMA of 0.9 with its
 // start-up bias taken out) and thinned to about a point per pixel. A higher ratio's loss is
 // taken over more, harder patches: the curves show how each run trains, not which ratio wins.
@@ -122,13 +138,12 @@ void draw_run_curves(const std::vector<SweepRunCurve>& curves, float width) {
   for (size_t i = 0; i < curves.size(); ++i) {
     const auto& c = curves[i];
     if (c.steps.empty()) continue;
-    const auto t = curves.size() > 1 ? static_cast<float>(i) / (curves.size() - 1) : 0.0f;
     char name[32];
     std::snprintf(name, sizeof name, "ratio %.2f", c.ratio);
     PlotLine line;
     line.name = name;
-    line.color = ImGui::ColorConvertFloat4ToU32(
-        ImVec4(0.3f + 0.65f * t, 0.55f - 0.2f * t, 1.0f - 0.7f * t, 1.0f));
+    line.color =
+        ratio_colour(curves.size() > 1 ? static_cast<float>(i) / (curves.size() - 1) : 0.0f);
     line.dots = false;
     const size_t stride = (c.steps.size() + most_points - 1) / most_points;
     double ema = 0.0, weight = 0.0;
