@@ -235,6 +235,7 @@ void StudioApp::start_sweep() {
     sweep_on_cpu_ = o.device == "cpu";
     sweep_job_ = start_sweep_job(o);
     follow_sweep_curves(o.out, o.ratios);
+    x.report.reset();  // the last results are not this sweep's: its own come when it ends
     x.running = true;
     x.progress = {"starting", 0.0, {}};
     message("ratio sweep: " + std::to_string(o.ratios.size()) + " ratios x " +

@@ -78,6 +78,12 @@ TEST_CASE("probe and experiments run in the background and report into their win
   REQUIRE(x.curves.size() == 2);
   CHECK(x.curves[0].steps.empty());  // read again, from the files
   CHECK(frames_until(ui, app, every_run_curve_has_3_steps, 10));
+  // Started again, the window shows no results but the sweep's own, once it ends.
+  app.start_sweep();
+  CHECK_FALSE(x.report.has_value());
+  REQUIRE(frames_until(
+      ui, app, [&] { return x.report.has_value() && !x.running; }, 300));
+  CHECK(x.report->runs.size() == 2);
 }
 
 TEST_CASE("a background job takes up its share of the cores at its next report") {
