@@ -18,6 +18,7 @@
 #include "recipe/recipe_difference.h"
 #include "studio_app.h"
 #include "studio_harness.h"
+#include "test_support.h"
 #include "train/metrics_record.h"
 #include "train/run_follower.h"
 
@@ -26,15 +27,6 @@ using namespace mae::studio;
 using namespace mae::studio::testing;
 
 namespace {
-
-// The steps of `file`'s records, in file order.
-std::vector<int64_t> logged_steps(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::vector<int64_t> steps;
-  for (std::string line; std::getline(in, line);)
-    if (const auto m = parse_metrics_line(line)) steps.push_back(m->step);
-  return steps;
-}
 
 std::vector<int64_t> steps_from_1_to(int64_t last) {
   std::vector<int64_t> steps;
