@@ -204,6 +204,12 @@ void TrainingSession::on_snapshot(Trainer& trainer) {
     published = std::make_shared<const PublishedWeights>(PublishedWeights{
         trainer.model_config(), weights, "training step " + std::to_string(trainer.current_step()),
         std::make_shared<const StreamFence>(trainer.train_config().device)});
+    // Known as the run's latest before the worker can show them: whoever sees the worker
+    // showing training's weights then finds them here.
+    {
+      std::lock_guard lock(mutex_);
+      latest_weights_ = published;
+    }
     worker_->set_weights(
         published->config, std::move(weights), published->source, trainer.current_step(),
         trainer.step_in_flight() ? std::nan("") : trainer.last_good_loss(), published->ready);
@@ -212,7 +218,7 @@ void TrainingSession::on_snapshot(Trainer& trainer) {
   snapshot.awaiting_loss = trainer.step_in_flight();
   std::lock_guard lock(mutex_);
   pending_snapshots_.push_back(std::move(snapshot));
-  latest_weights_ = std::move(published);
+  if (!published) latest_weights_ = nullptr;
 }
 
 void TrainingSession::pause() {
