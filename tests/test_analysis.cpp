@@ -145,6 +145,9 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   const std::vector<int64_t> steps_1_to_6{1, 2, 3, 4, 5, 6};
   CHECK(logged_steps(o.out + "/ratio-0.50/metrics.jsonl") == steps_1_to_6);
   CHECK(logged_steps(o.out + "/ratio-0.75/metrics.jsonl") == steps_1_to_6);
+  // ... and its lock names the sweep, for a watcher to say how the ratio would go on.
+  CHECK(mae::folder_writer_note(o.out + "/ratio-0.75").rfind("a masking-ratio sweep, pid ", 0) ==
+        0);
   CHECK(whole.notes.empty());
   // A shorter budget in a folder of longer runs is refused, not scored under a wrong label.
   SweepOptions shorter = o;
@@ -154,7 +157,7 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
 
   // A second sweep in a folder being swept stops before it trains, naming the first.
   {
-    const mae::FolderLock first_sweep(o.out, "a masking-ratio sweep");
+    const mae::FolderLock first_sweep(o.out, mae::kSweepWriter);
     const std::string says = o.out + " is in use by a masking-ratio sweep, pid ";
     CHECK_THROWS_WITH_AS(run_sweep(o), doctest::Contains(says.c_str()), std::runtime_error);
   }
@@ -177,6 +180,9 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   CHECK(second.runs[0].ratio == 0.5);
   // The stopped run's curve goes on from its save, each step once.
   CHECK(logged_steps(o.out + "/ratio-0.75/metrics.jsonl") == steps_1_to_6);
+  // ... and its lock names the sweep, for a watcher to say how the ratio would go on.
+  CHECK(mae::folder_writer_note(o.out + "/ratio-0.75").rfind("a masking-ratio sweep, pid ", 0) ==
+        0);
   CHECK(second.notes.empty());
   // At its own ratio of 0.75 a run is scored on the very masks used for "at 0.75".
   CHECK(second.runs[1].mse_own == second.runs[1].mse_at_075);

@@ -15,7 +15,8 @@ TEST_CASE("a run folder's lock stops a second writer, names the first, and is go
   TempDir dir;
   const std::filesystem::path run = dir.path("run");  // made by the lock
   CHECK(mae::folder_writer(run) == mae::FolderWriter::Unknown);
-  auto first = std::make_unique<mae::FolderLock>(run, "mae train");
+  CHECK(mae::folder_writer_note(run).empty());
+  auto first = std::make_unique<mae::FolderLock>(run, mae::kTrainWriter);
   REQUIRE(first->held());
   CHECK(mae::folder_writer(run) == mae::FolderWriter::Alive);
   // Asking does not take it: the second writer still finds only the first in the way.
@@ -25,11 +26,16 @@ TEST_CASE("a run folder's lock stops a second writer, names the first, and is go
   CHECK(second.holder().rfind("mae train, pid " + std::to_string(getpid()) + " on ", 0) == 0);
   CHECK(second.holder().find(", since 20") != std::string::npos);
 
+  CHECK(mae::folder_writer_note(run) == second.holder());
+
   first.reset();
   CHECK(mae::folder_writer(run) == mae::FolderWriter::Gone);
-  mae::FolderLock third(run, "mae train");
+  // A gone writer's note stays, for a watcher to say whose run ended.
+  CHECK(mae::folder_writer_note(run) == second.holder());
+  mae::FolderLock third(run, mae::kSweepWriter);
   CHECK(third.held());
   CHECK_FALSE(third.held_elsewhere());
+  CHECK(mae::folder_writer_note(run).rfind("a masking-ratio sweep, pid ", 0) == 0);
 }
 
 TEST_CASE("a folder that cannot be made gives no lock and no holder, and nothing throws") {

@@ -136,7 +136,7 @@ TEST_CASE("following a run changes nothing in its folder, even a read-only one")
 
 TEST_CASE("a followed run whose writer is gone before its last step reads as ended at once") {
   TempDir dir;
-  auto writer = std::make_unique<mae::FolderLock>(dir.root, "mae train");
+  auto writer = std::make_unique<mae::FolderLock>(dir.root, mae::kTrainWriter);
   REQUIRE(writer->held());
   append(dir.path("metrics.jsonl"), metrics_line(1, 2.0) + metrics_line(2, 1.9));
   auto model = mae::make_model(small_test_model(), 1);
@@ -146,12 +146,14 @@ TEST_CASE("a followed run whose writer is gone before its last step reads as end
   auto t = Clock::now();
   CHECK_FALSE(follower.poll(t).checkpoint);  // its writer may still be saving: wait a poll
   CHECK(follower.state(t) == mae::FollowedRunState::Live);
+  CHECK(follower.writer().rfind("mae train, pid ", 0) == 0);
 
   writer.reset();  // killed, or stopped with --until: steps 2 of 40
   // Its checkpoint can no longer change, so it comes now, not after a settling poll.
   CHECK(follower.poll(t += std::chrono::milliseconds(100)).checkpoint);
   CHECK(follower.state(t) == mae::FollowedRunState::Ended);
   CHECK(mae::to_string(follower.state(t)) == "ended");
+  CHECK(follower.writer().rfind("mae train, pid ", 0) == 0);  // says whose run it was
 
   // A run finished (its last step logged) is finished, its writer gone or not.
   append(dir.path("metrics.jsonl"), metrics_line(40, 1.0));

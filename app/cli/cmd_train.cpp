@@ -195,7 +195,7 @@ void run(TrainArgs a) {
   // A second run into the same folder would mix its curve into this one's and overwrite its
   // checkpoints: the folder is locked until this process ends.
   std::optional<FolderLock> out_lock;
-  if (writes && out_lock.emplace(a.out, "mae train").held_elsewhere())
+  if (writes && out_lock.emplace(a.out, kTrainWriter).held_elsewhere())
     throw std::runtime_error(out_lock->in_use() +
                              ": choose another --out, or --resume there once that run ends");
   auto trainer = make_trainer(a, last, place);

@@ -207,6 +207,7 @@ struct RunWatchState {
   int64_t checkpoint_step = -1;  // of the newest checkpoint handed to the explorer
   int checkpoints_loaded = 0;
   std::string recipe;  // the run's batch, lr, steps, ... from its newest checkpoint
+  std::string writer;  // who wrote it, from its folder's lock; empty for runs that lock nothing
 };
 
 // A fault the frame's guard caught, and in how many frames it has happened.

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
+#include "ended_run_advice.h"
 #include "model/presets.h"
 #include "panels.h"
 #include "recipe/train_config.h"
@@ -35,14 +37,17 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
     text_wrapped("waiting for metrics.jsonl to get its first line");
   else if (w.state == FollowedRunState::Ended && w.checkpoint_step >= 0)
     text_wrapped(
-        "ended at step %lld: no process trains it any more (its checkpoint of step "
-        "%lld goes on: open it and Continue, or mae train --resume)",
-        static_cast<long long>(w.step), static_cast<long long>(w.checkpoint_step));
+        "ended at step %lld: no process trains it any more%s. Its checkpoint of step "
+        "%lld goes on: %s",
+        static_cast<long long>(w.step),
+        w.writer.empty() ? "" : (" (it was " + w.writer + ")").c_str(),
+        static_cast<long long>(w.checkpoint_step), how_to_go_on(w).c_str());
   else if (w.state == FollowedRunState::Ended)
     text_wrapped(
-        "ended at step %lld without a checkpoint: no process trains it any more, and "
-        "no save is left to go on from",
-        static_cast<long long>(w.step));
+        "ended at step %lld without a checkpoint: no process trains it any more%s, and no "
+        "save is left to go on from",
+        static_cast<long long>(w.step),
+        w.writer.empty() ? "" : (" (it was " + w.writer + ")").c_str());
   else
     text_wrapped("%s, last update %s ago", to_string(w.state).c_str(),
                  format_duration(w.seconds_since_progress).c_str());

@@ -418,6 +418,7 @@ void StudioApp::pump_watch() {
   w.total_steps = follower_->total_steps();
   w.seconds_since_progress = follower_->seconds_since_progress(now);
   w.stall_after_seconds = follower_->stall_after_seconds();
+  w.writer = follower_->writer();
 }
 
 void StudioApp::pump_explorer_result() {

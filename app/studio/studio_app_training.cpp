@@ -273,7 +273,7 @@ void StudioApp::claim_run_folder() {
   for (int n = 1; n <= kSiblingFolders; ++n) {
     auto folder =
         n == 1 ? wanted : std::filesystem::path(wanted.string() + "-" + std::to_string(n));
-    auto lock = std::make_unique<FolderLock>(folder, "MAE Studio's training");
+    auto lock = std::make_unique<FolderLock>(folder, kStudioWriter);
     if (lock->held_elsewhere()) {
       if (n == 1) in_use = lock->in_use();
       continue;

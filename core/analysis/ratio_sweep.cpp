@@ -154,7 +154,7 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
   fs::create_directories(dir);
   // The sweep's folder is locked already; this lock tells a watcher of the ratio's folder
   // when the sweep has gone.
-  const FolderLock run_lock(dir, "a masking-ratio sweep");
+  const FolderLock run_lock(dir, kSweepWriter);
   const auto last = dir + "/last.safetensors";
   std::unique_ptr<Trainer> trainer;
   const bool resumed = fs::exists(last);
@@ -268,7 +268,7 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
   const auto start = std::chrono::steady_clock::now();
   SweepOptions o = options;
   // Two sweeps in one folder would train the same ratios at once and save over each other.
-  FolderLock lock(o.out, "a masking-ratio sweep");
+  FolderLock lock(o.out, kSweepWriter);
   if (lock.held_elsewhere())
     throw std::runtime_error(lock.in_use() +
                              ": choose another output folder, or go on there once that ends");

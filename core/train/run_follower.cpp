@@ -58,6 +58,7 @@ RunUpdate RunFollower::poll(Clock::time_point now) {
   reported_missing_ = false;
   // Asked before reading: a writer gone by then has flushed every line that this read gets.
   writer_gone_ = folder_writer(folder_) == FolderWriter::Gone;
+  writer_ = folder_writer_note(folder_);
   read_metrics(update, now);
   check_checkpoint(update);
   return update;

@@ -44,6 +44,9 @@ class RunFollower {
   double seconds_since_progress(Clock::time_point now = Clock::now()) const;
   // No new line for this long means stalled: 5x the usual gap between updates, >= 30 s.
   double stall_after_seconds() const;
+  // Who wrote the run, as its folder's lock says ("mae train, pid 123 on host, since ..."),
+  // as of the last poll: empty for runs that lock nothing.
+  const std::string& writer() const { return writer_; }
 
  private:
   struct FileIdentity {
@@ -67,6 +70,7 @@ class RunFollower {
   std::optional<FileIdentity> checkpoint_loaded_;  // the one handed out
   bool reported_missing_ = false;
   bool writer_gone_ = false;  // as of the last poll
+  std::string writer_;
 };
 
 }  // namespace mae

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -24,12 +25,17 @@ struct flock whole_file(short type) {
   return l;  // l_start 0, l_len 0: the whole file, however long
 }
 
-std::string read_holder(int fd) {
+std::string read_note(int fd) {
   char text[200] = {};
   const ssize_t n = pread(fd, text, sizeof text - 1, 0);
   std::string s(text, n > 0 ? static_cast<size_t>(n) : 0);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\0')) s.pop_back();
-  return s.empty() ? "another process" : s;
+  s.resize(std::min(s.find('\n'), s.size()));  // the note is one line
+  return s;
+}
+
+std::string read_holder(int fd) {
+  const auto note = read_note(fd);
+  return note.empty() ? "another process" : note;
 }
 
 std::string this_holder(const std::string& what) {
@@ -78,6 +84,14 @@ FolderWriter folder_writer(const std::filesystem::path& folder) {
   close(fd);
   if (!asked) return FolderWriter::Unknown;
   return probe.l_type == F_UNLCK ? FolderWriter::Gone : FolderWriter::Alive;
+}
+
+std::string folder_writer_note(const std::filesystem::path& folder) {
+  const int fd = open((folder / kLockName).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  auto note = read_note(fd);
+  close(fd);
+  return note;
 }
 
 }  // namespace mae

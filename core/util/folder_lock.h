@@ -10,6 +10,12 @@
 
 namespace mae {
 
+// The writers that lock run folders, named as a lock's note says who holds it, so that a
+// watcher can tell what would go on with an ended run.
+inline constexpr const char* kTrainWriter = "mae train";
+inline constexpr const char* kStudioWriter = "MAE Studio's training";
+inline constexpr const char* kSweepWriter = "a masking-ratio sweep";
+
 class FolderLock {
  public:
   // Makes `folder` if needed and tries to lock it for `what` ("mae train"). When another
@@ -39,5 +45,9 @@ class FolderLock {
 // starting writer's way. Unknown where no locking run ever wrote (older runs, other tools).
 enum class FolderWriter { Unknown, Alive, Gone };
 FolderWriter folder_writer(const std::filesystem::path& folder);
+
+// Who took the folder's lock last, alive or gone ("mae train, pid 123 on host, since ..."):
+// empty where no locking run wrote it.
+std::string folder_writer_note(const std::filesystem::path& folder);
 
 }  // namespace mae

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ended_run_advice.h"
 #include "io/checkpoint.h"
 #include "model/mae_model.h"
 #include "recipe/recipe.h"
@@ -21,6 +22,7 @@
 #include "test_support.h"
 #include "train/metrics_record.h"
 #include "train/run_follower.h"
+#include "util/folder_lock.h"
 
 using namespace mae;
 using namespace mae::studio;
@@ -269,6 +271,45 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   const float form_height = ImGui::FindWindowByName("Training")->ContentSize.y;
   CHECK(watching_height < form_height / 2);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's lock names") {
+  TrainingApp t;
+  auto& [ui, renderer, app] = t;
+  const auto sweep = std::filesystem::temp_directory_path() / "mae-studio-test-ended-sweep";
+  std::filesystem::remove_all(sweep);
+  const auto ratio = sweep / "ratio-0.75";
+  auto sweep_lock = std::make_unique<FolderLock>(ratio, kSweepWriter);
+  REQUIRE(sweep_lock->held());
+  append_metrics(ratio, 1, 3);
+  auto model = make_model(one_block_config("fmnist-tiny"), 0);
+  TrainConfig train;
+  train.total_steps = 6;
+  save_checkpoint((ratio / "last.safetensors").string(), model, {}, &train, 3, 1.0 / 3);
+  app.watch_run(ratio.string());
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().watch->state == FollowedRunState::Live; }, 10));
+  sweep_lock.reset();  // the sweep was stopped at step 3 of 6
+  const auto& watched = app.state().watch;
+  REQUIRE(frames_until(
+      ui, app,
+      [&] { return watched->state == FollowedRunState::Ended && watched->checkpoint_step == 3; },
+      10));
+  CHECK(watched->writer.rfind("a masking-ratio sweep, pid ", 0) == 0);
+  // Continue would save to the window's own folder, away from the sweep's table: the sweep
+  // run again is what takes this ratio on.
+  CHECK(how_to_go_on(*watched) == "run the sweep into " + sweep.string() +
+                                      " again (Experiments, or mae sweep --out " + sweep.string() +
+                                      "): each ratio goes on from its save");
+  auto other = *watched;
+  other.writer = std::string(kTrainWriter) + ", pid 1 on host, since 2026-12-06 01:00";
+  CHECK(how_to_go_on(other) ==
+        "mae train --out " + ratio.string() + " --resume, or open it and Continue");
+  other.writer = std::string(kStudioWriter) + ", pid 1 on host, since 2026-12-06 01:00";
+  CHECK(how_to_go_on(other) ==
+        "open it and Continue, or mae train --out " + ratio.string() + " --resume");
+  app.stop_watching();
+  std::filesystem::remove_all(sweep);
 }
 
 TEST_CASE("after watching a run folder, its steps are not taken for the app's own run") {
