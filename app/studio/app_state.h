@@ -197,6 +197,11 @@ struct CurveState {
 };
 
 // A run folder that some `mae train` writes, followed read-only.
+// The opened checkpoint on disk since it was opened: another run (or this window's, not
+// followed) may save over it, or it may be deleted, while the panel still describes what was
+// read.
+enum class OpenedFileState { AsOpened, SavedAgain, Gone };
+
 struct RunWatchState {
   std::string folder;
   FollowedRunState state = FollowedRunState::Waiting;
@@ -257,6 +262,7 @@ struct AppState {
   std::string status;
   std::chrono::steady_clock::time_point status_time;  // when `status` was set
   std::string open_checkpoint_path;
+  OpenedFileState opened_file = OpenedFileState::AsOpened;
   char checkpoint_field[512] = "";  // the Checkpoint panel's path field
   bool show_help = false;
   bool show_file_browser = false;

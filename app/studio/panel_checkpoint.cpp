@@ -23,6 +23,21 @@ void draw_loading(const LoadStatus& loading) {
       "%.0f of %.0f MB read, %lld tensors, %.1f s", static_cast<double>(loading.bytes_read) / 1e6,
       static_cast<double>(loading.bytes) / 1e6, static_cast<long long>(loading.tensors), seconds);
 }
+
+// What is shown was read from a file that has since changed: a run saved over it (Reload
+// shows its newer step) or it was deleted (what is shown stays, read before).
+void draw_opened_file_state(StudioApp& app) {
+  const auto state = app.state().opened_file;
+  if (state == OpenedFileState::AsOpened) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.55f, 0.3f, 1.0f));
+  if (state == OpenedFileState::SavedAgain)
+    text_wrapped("saved again since it was opened: what follows is the older save");
+  else
+    text_wrapped("no longer on disk: what follows was read before");
+  ImGui::PopStyleColor();
+  if (state == OpenedFileState::SavedAgain && ImGui::SmallButton("Reload"))
+    app.open_checkpoint(app.state().open_checkpoint_path);
+}
 }  // namespace
 
 void draw_checkpoint_panel(StudioApp& app) {
@@ -54,6 +69,7 @@ void draw_checkpoint_panel(StudioApp& app) {
   } else {
     const auto& c = info.config;
     text_wrapped("source  %s", info.source.c_str());
+    if (info.source == s.open_checkpoint_path) draw_opened_file_state(app);
     ImGui::Text("preset  %s", c.preset.c_str());
     ImGui::Text("input   %lldx%lld, %lld ch, patch %lld", static_cast<long long>(c.img_h),
                 static_cast<long long>(c.img_w), static_cast<long long>(c.in_chans),

@@ -150,6 +150,8 @@ bool StudioApp::open_image(const std::string& path) {
 
 void StudioApp::open_checkpoint(const std::string& path) {
   state_.open_checkpoint_path = path;
+  state_.opened_file = OpenedFileState::AsOpened;
+  opened_identity_ = file_identity(path);  // before the worker reads it: a later save shows
   message("opening " + path + " ...");
   worker_.load_checkpoint(path);
 }
@@ -321,6 +323,28 @@ void StudioApp::pump() {
   compare_worker_.share_cpu_with_training(cpu_training);
   share_cores(cpu_training);
   pump_watch();
+  check_opened_file();
+}
+
+void StudioApp::check_opened_file() {
+  const auto now = std::chrono::steady_clock::now();
+  // A watched run's checkpoints are the follower's to load; a folder has no identity; while
+  // training's weights (or another file's) are shown, the file is not what is described.
+  if (follower_ || !opened_identity_ || now < next_opened_check_ ||
+      worker_.model_info().source != state_.open_checkpoint_path)
+    return;
+  next_opened_check_ = now + std::chrono::seconds(1);
+  const auto on_disk = file_identity(state_.open_checkpoint_path);
+  const auto was = state_.opened_file;
+  state_.opened_file = !on_disk                        ? OpenedFileState::Gone
+                       : *on_disk != *opened_identity_ ? OpenedFileState::SavedAgain
+                                                       : OpenedFileState::AsOpened;
+  if (state_.opened_file == was) return;
+  if (state_.opened_file == OpenedFileState::SavedAgain)
+    message(state_.open_checkpoint_path +
+            " was saved again since it was opened: Reload in the Checkpoint panel shows it");
+  else if (state_.opened_file == OpenedFileState::Gone)
+    message(state_.open_checkpoint_path + " is no longer on disk: what is shown was read before");
 }
 
 void StudioApp::add_curve_point(const StepMetrics& m) {
@@ -409,6 +433,8 @@ void StudioApp::pump_watch() {
         w.checkpoint_step = -1;
       }
       state_.open_checkpoint_path = *update.checkpoint;
+      state_.opened_file = OpenedFileState::AsOpened;
+      opened_identity_ = file_identity(*update.checkpoint);  // for after the watch
       worker_.load_checkpoint(*update.checkpoint);
       ++w.checkpoints_loaded;
     }

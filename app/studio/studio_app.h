@@ -14,6 +14,7 @@
 #include "studio_options.h"
 #include "system_file_dialog.h"
 #include "training_session.h"
+#include "util/file_identity.h"
 #include "util/folder_lock.h"
 #include "view_renderer.h"
 
@@ -138,6 +139,9 @@ class StudioApp {
  private:
   void pump();
   void pump_watch();
+  // Whether the opened checkpoint was saved over or deleted since it was opened, checked
+  // once a second with a stat.
+  void check_opened_file();
   void add_curve_point(const StepMetrics& m);
   // The step on the curves only: a continued checkpoint's history, which is not this run's
   // latest step and says nothing of this machine's speed.
@@ -201,6 +205,8 @@ class StudioApp {
   std::unique_ptr<ProbeJob> probe_job_;
   bool sweep_on_cpu_ = false;
   std::unique_ptr<RunFollower> follower_;
+  std::optional<FileIdentity> opened_identity_;  // of open_checkpoint_path when opened
+  std::chrono::steady_clock::time_point next_opened_check_{};
   std::chrono::steady_clock::time_point next_watch_poll_{};
   bool reset_layout_requested_ = false;  // by reset_layout(), for the next frame
   std::string system_dialog_tool_ = SystemFileDialog::available_tool();

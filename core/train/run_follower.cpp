@@ -40,13 +40,6 @@ std::string to_string(FollowedRunState state) {
 
 RunFollower::RunFollower(std::string folder) : folder_(std::move(folder)) {}
 
-std::optional<RunFollower::FileIdentity> RunFollower::identity(const std::string& path) const {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return FileIdentity{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
-                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-}
-
 RunUpdate RunFollower::poll(Clock::time_point now) {
   RunUpdate update;
   struct stat st {};
@@ -66,7 +59,7 @@ RunUpdate RunFollower::poll(Clock::time_point now) {
 
 void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
   const std::string path = folder_ + "/metrics.jsonl";
-  const auto id = identity(path);
+  const auto id = file_identity(path);
   if (!id) return;
   // Another file (a new run truncates or replaces it) or a shorter one: start over.
   if (metrics_identity_ && (id->inode != metrics_identity_->inode || id->size < metrics_offset_)) {
@@ -115,7 +108,7 @@ void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
 
 void RunFollower::check_checkpoint(RunUpdate& update) {
   const std::string path = folder_ + "/last.safetensors";
-  const auto id = identity(path);
+  const auto id = file_identity(path);
   // Once its writer is gone the file cannot change: no need to wait for it to stay the same.
   const bool settled = id && ((checkpoint_seen_ && *id == *checkpoint_seen_) || writer_gone_);
   checkpoint_seen_ = id;

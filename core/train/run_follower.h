@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "train/trainer.h"
+#include "util/file_identity.h"
 
 namespace mae {
 
@@ -49,12 +50,6 @@ class RunFollower {
   const std::string& writer() const { return writer_; }
 
  private:
-  struct FileIdentity {
-    uint64_t inode = 0, size = 0;
-    int64_t mtime_ns = 0;
-    bool operator==(const FileIdentity&) const = default;
-  };
-  std::optional<FileIdentity> identity(const std::string& path) const;
   void read_metrics(RunUpdate& update, Clock::time_point now);
   void check_checkpoint(RunUpdate& update);
 

@@ -6,10 +6,12 @@
 #include <imgui_internal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ended_run_advice.h"
@@ -440,4 +442,35 @@ TEST_CASE("continuing a save that was saved again since it was opened goes on fr
   opened.reset();
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(elsewhere);
+}
+
+TEST_CASE(
+    "an opened checkpoint saved over or deleted since is said so, and Reload shows the save") {
+  // Before, the Checkpoint panel went on describing the save that was read, with nothing to
+  // say that the file had changed.
+  LaunchedApp launched("mae-studio-test-opened-file");
+  auto& [dir, ui, renderer, app] = launched;
+  const auto path = (dir / "tiny.safetensors").string();
+  REQUIRE(app.worker().model_info().step == 7);
+  CHECK(app.state().opened_file == OpenedFileState::AsOpened);
+  auto model = make_model(app.worker().model_info().config, 1);
+  save_checkpoint(path, model, {}, nullptr, 42, 0.25);  // another run saves over it
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().opened_file == OpenedFileState::SavedAgain; }, 5));
+  CHECK(said(app, path + " was saved again since it was opened: Reload in the Checkpoint panel "
+                         "shows it"));
+  CHECK(app.worker().model_info().step == 7);  // what was read stays until asked
+
+  app.open_checkpoint(path);  // the panel's Reload
+  REQUIRE(frames_until(ui, app, [&] { return app.worker().model_info().step == 42; }));
+  CHECK(app.state().opened_file == OpenedFileState::AsOpened);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a check, with no change
+  ui.frame(app);
+  CHECK(app.state().opened_file == OpenedFileState::AsOpened);
+
+  std::filesystem::remove(path);
+  REQUIRE(frames_until(
+      ui, app, [&] { return app.state().opened_file == OpenedFileState::Gone; }, 5));
+  CHECK(said(app, path + " is no longer on disk: what is shown was read before"));
+  CHECK(app.worker().model_info().step == 42);
 }
