@@ -210,18 +210,24 @@ void StudioApp::continue_training() {
     claim_run_folder();
     TrainingRequest request;
     int64_t done = 0;
+    std::string from;  // "from step 3", or the file where its step is not known yet
     if (session_ && state_.have_metrics) {
       // This run: saved where the user saves, then picked up from that file.
       request = session_->request();
       request.resume_from = default_save_path();
       save_checkpoint(request.resume_from);
       done = state_.last_metrics.step;
+      from = "from step " + std::to_string(done);
     } else {
       const auto info = worker_.model_info();
       request.model = info.config;
       request.train = *info.train;
       request.resume_from = info.source;
       done = info.step;
+      // Saved over since it was opened: the session says from which step once it has read it.
+      from = file_identity(info.source) == opened_identity_
+                 ? "from step " + std::to_string(done)
+                 : "from " + info.source + " as saved since it was opened";
       // A different run: its own curves.
       Recipe continued;
       continued.model = request.model;
@@ -238,8 +244,7 @@ void StudioApp::continue_training() {
     state_.form.steps = static_cast<int>(request.train.total_steps);
     session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
     session_->set_publish_weights(state_.explorer.follow_training);
-    message("continuing from step " + std::to_string(done) + " to " +
-            std::to_string(request.train.total_steps));
+    message("continuing " + from + " to step " + std::to_string(request.train.total_steps));
   } catch (const std::exception& e) {
     message(std::string("cannot continue: ") + one_line_error(e));
   }

@@ -433,6 +433,9 @@ TEST_CASE("continuing a save that was saved again since it was opened goes on fr
   opened->state().form.steps = 7;
   opened->continue_training();
   REQUIRE(frames_until(ui, *opened, [&] { return finished_at(*opened, 7); }));
+  // Not "from step 3" when it is pressed: the file's step is said once it has been read.
+  CHECK(said(*opened,
+             "continuing from " + checkpoint.string() + " as saved since it was opened to step 7"));
   CHECK(said(*opened, checkpoint.string() +
                           " was saved again since it was opened: the run goes on from its step "
                           "5, not 3"));
