@@ -290,13 +290,13 @@ TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's
   save_checkpoint((ratio / "last.safetensors").string(), model, {}, &train, 3, 1.0 / 3);
   app.watch_run(ratio.string());
   REQUIRE(frames_until(
-      ui, app, [&] { return app.state().watch->state == FollowedRunState::Live; }, 10));
+      ui, app, [&] { return app.state().watch->state == FollowedRunState::Live; }, 20));
   sweep_lock.reset();  // the sweep was stopped at step 3 of 6
   const auto& watched = app.state().watch;
   REQUIRE(frames_until(
       ui, app,
       [&] { return watched->state == FollowedRunState::Ended && watched->checkpoint_step == 3; },
-      10));
+      20));
   CHECK(watched->writer.rfind("a masking-ratio sweep, pid ", 0) == 0);
   // Continue would save to the window's own folder, away from the sweep's table: the sweep
   // run again is what takes this ratio on.
@@ -459,7 +459,7 @@ TEST_CASE(
   auto model = make_model(app.worker().model_info().config, 1);
   save_checkpoint(path, model, {}, nullptr, 42, 0.25);  // another run saves over it
   REQUIRE(frames_until(
-      ui, app, [&] { return app.state().opened_file == OpenedFileState::SavedAgain; }, 5));
+      ui, app, [&] { return app.state().opened_file == OpenedFileState::SavedAgain; }, 20));
   CHECK(said(app, path + " was saved again since it was opened: Reload in the Checkpoint panel "
                          "shows it"));
   CHECK(app.worker().model_info().step == 7);  // what was read stays until asked
@@ -473,7 +473,7 @@ TEST_CASE(
 
   std::filesystem::remove(path);
   REQUIRE(frames_until(
-      ui, app, [&] { return app.state().opened_file == OpenedFileState::Gone; }, 5));
+      ui, app, [&] { return app.state().opened_file == OpenedFileState::Gone; }, 20));
   CHECK(said(app, path + " is no longer on disk: what is shown was read before"));
   CHECK(app.worker().model_info().step == 42);
 }
