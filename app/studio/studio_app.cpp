@@ -379,13 +379,12 @@ void StudioApp::watch_run(const std::string& folder) {
     message("cannot watch '" + folder + "': not a folder");
     return;
   }
-  follower_ = std::make_unique<RunFollower>(folder);
+  follower_ = std::make_unique<BackgroundRunFollower>(folder);
   reset_curves(last_name(folder));
   state_.snapshots.clear();
   state_.snapshot_index = -1;
   state_.watch = RunWatchState{};
   state_.watch->folder = folder;
-  next_watch_poll_ = {};
   message("watching " + folder +
           " (read-only): curves from metrics.jsonl, pictures from each "
           "new last.safetensors");
@@ -403,48 +402,45 @@ void StudioApp::stop_watching() {
   state_.have_metrics = false;
 }
 
-// Polled twice a second from the UI thread: a stat and the appended bytes. Checkpoints are
-// loaded by the inference worker, in the background, on the app's own device.
+// What the follower's thread found since the last frame. Checkpoints are loaded by the
+// inference worker, in the background, on the app's own device.
 void StudioApp::pump_watch() {
   if (!follower_) return;
-  const auto now = std::chrono::steady_clock::now();
   auto& w = *state_.watch;
-  if (now >= next_watch_poll_) {
-    next_watch_poll_ = now + std::chrono::milliseconds(500);
-    auto update = follower_->poll(now);
-    for (const auto& p : update.problems) message(p);
-    if (update.restarted) {
-      reset_curves(last_name(w.folder));
-      state_.snapshots.clear();
-      message(w.folder + ": metrics.jsonl started over (a new run)");
-    }
-    for (const auto& m : update.metrics) add_curve_point(m);
-    if (update.checkpoint) {
-      try {
-        const auto info = read_checkpoint_info(*update.checkpoint);
-        w.checkpoint_step = info.step;
-        if (info.train) {
-          w.recipe = describe_recipe(info.model, *info.train);
-          state_.curves.recipe.emplace();
-          state_.curves.recipe->model = info.model;
-          state_.curves.recipe->train = *info.train;
-        }
-      } catch (const std::exception&) {
-        w.checkpoint_step = -1;
-      }
-      state_.open_checkpoint_path = *update.checkpoint;
-      state_.opened_file = OpenedFileState::AsOpened;
-      opened_identity_ = file_identity(*update.checkpoint);  // for after the watch
-      worker_.load_checkpoint(*update.checkpoint);
-      ++w.checkpoints_loaded;
-    }
+  auto update = follower_->take();
+  for (const auto& p : update.problems) message(p);
+  if (update.restarted) {
+    reset_curves(last_name(w.folder));
+    state_.snapshots.clear();
+    message(w.folder + ": metrics.jsonl started over (a new run)");
   }
-  w.state = follower_->state(now);
-  w.step = follower_->last_step();
-  w.total_steps = follower_->total_steps();
-  w.seconds_since_progress = follower_->seconds_since_progress(now);
-  w.stall_after_seconds = follower_->stall_after_seconds();
-  w.writer = follower_->writer();
+  for (const auto& m : update.metrics) add_curve_point(m);
+  if (update.checkpoint) {
+    try {
+      const auto info = read_checkpoint_info(*update.checkpoint);
+      w.checkpoint_step = info.step;
+      if (info.train) {
+        w.recipe = describe_recipe(info.model, *info.train);
+        state_.curves.recipe.emplace();
+        state_.curves.recipe->model = info.model;
+        state_.curves.recipe->train = *info.train;
+      }
+    } catch (const std::exception&) {
+      w.checkpoint_step = -1;
+    }
+    state_.open_checkpoint_path = *update.checkpoint;
+    state_.opened_file = OpenedFileState::AsOpened;
+    opened_identity_ = file_identity(*update.checkpoint);  // for after the watch
+    worker_.load_checkpoint(*update.checkpoint);
+    ++w.checkpoints_loaded;
+  }
+  const auto status = follower_->status();
+  w.state = status.state;
+  w.step = status.last_step;
+  w.total_steps = status.total_steps;
+  w.seconds_since_progress = status.seconds_since_progress;
+  w.stall_after_seconds = status.stall_after_seconds;
+  w.writer = status.writer;
 }
 
 void StudioApp::pump_explorer_result() {

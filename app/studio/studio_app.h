@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app_state.h"
+#include "background_run_follower.h"
 #include "free_memory_gauge.h"
 #include "inference_worker.h"
 #include "recipe/recipe.h"
@@ -200,14 +201,12 @@ class StudioApp {
   FreeMemoryGauge free_memory_;  // for the form's memory line
   std::unique_ptr<SweepJob> sweep_job_;
   // One per ratio of the sweep shown, read-only, for its curves (state_.experiments.curves).
-  std::vector<std::unique_ptr<RunFollower>> sweep_followers_;
-  std::chrono::steady_clock::time_point next_sweep_poll_{};
+  std::vector<std::unique_ptr<BackgroundRunFollower>> sweep_followers_;
   std::unique_ptr<ProbeJob> probe_job_;
   bool sweep_on_cpu_ = false;
-  std::unique_ptr<RunFollower> follower_;
+  std::unique_ptr<BackgroundRunFollower> follower_;
   std::optional<FileIdentity> opened_identity_;  // of open_checkpoint_path when opened
   std::chrono::steady_clock::time_point next_opened_check_{};
-  std::chrono::steady_clock::time_point next_watch_poll_{};
   bool reset_layout_requested_ = false;  // by reset_layout(), for the next frame
   std::string system_dialog_tool_ = SystemFileDialog::available_tool();
   SystemFileDialog system_dialog_;

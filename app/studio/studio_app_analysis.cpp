@@ -191,20 +191,17 @@ void StudioApp::follow_sweep_curves(const std::string& out, const std::vector<do
   sweep_followers_.clear();
   for (double ratio : ratios) {
     curves.push_back({ratio, {}, {}});
-    sweep_followers_.push_back(std::make_unique<RunFollower>(sweep_run_folder(out, ratio)));
+    sweep_followers_.push_back(
+        std::make_unique<BackgroundRunFollower>(sweep_run_folder(out, ratio)));
   }
-  next_sweep_poll_ = {};
 }
 
-// Twice a second from the UI thread, as a watched run: a stat and the appended bytes of each
-// ratio's metrics.jsonl. A folder the sweep has not reached yet is no problem to report.
+// What each ratio's follower found since the last frame. A folder the sweep has not reached
+// yet is no problem to report.
 void StudioApp::pump_sweep_curves() {
-  const auto now = std::chrono::steady_clock::now();
-  if (sweep_followers_.empty() || now < next_sweep_poll_) return;
-  next_sweep_poll_ = now + std::chrono::milliseconds(500);
   auto& curves = state_.experiments.curves;
   for (size_t i = 0; i < sweep_followers_.size() && i < curves.size(); ++i) {
-    const auto update = sweep_followers_[i]->poll(now);
+    const auto update = sweep_followers_[i]->take();
     auto& c = curves[i];
     if (update.restarted) {
       c.steps.clear();
@@ -365,10 +362,7 @@ void StudioApp::pump_jobs() {
       x.report = std::move(report);
     }
     x.running = sweep_job_->active();
-    if (!x.running) {
-      sweep_job_.reset();
-      next_sweep_poll_ = {};  // the last lines, now
-    }
+    if (!x.running) sweep_job_.reset();
   }
   pump_sweep_curves();
   auto& p = state_.probe;

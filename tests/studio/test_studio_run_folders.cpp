@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "background_run_follower.h"
 #include "ended_run_advice.h"
 #include "io/checkpoint.h"
 #include "model/mae_model.h"
@@ -226,6 +227,50 @@ void append_metrics(const std::filesystem::path& dir, int from, int to) {
 }
 
 }  // namespace
+
+TEST_CASE(
+    "a run followed in the background hands each line over once, a restart dropping those "
+    "before it") {
+  // The follower reads on its own thread (a long run's file held the UI for 200 ms a poll).
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-background-follow";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  append_metrics(dir, 1, 3);
+  BackgroundRunFollower follower(dir.string(), std::chrono::milliseconds(10));
+  const auto reaches = [&](int64_t step) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (follower.status().last_step != step && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return follower.status().last_step == step;
+  };
+  const auto steps_of = [](const RunUpdate& update) {
+    std::vector<int64_t> steps;
+    for (const auto& m : update.metrics) steps.push_back(m.step);
+    return steps;
+  };
+  REQUIRE(reaches(3));
+  auto update = follower.take();
+  CHECK(steps_of(update) == steps_from_1_to(3));
+  CHECK_FALSE(update.restarted);
+  CHECK(follower.status().state == FollowedRunState::Live);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polls that find nothing new
+  CHECK(follower.take().metrics.empty());
+
+  append_metrics(dir, 4, 5);
+  REQUIRE(reaches(5));
+  CHECK(steps_of(follower.take()) == std::vector<int64_t>{4, 5});
+
+  // A new run starts the file over; its lines come with the restart, none of the old run's.
+  append_metrics(dir, 6, 7);
+  REQUIRE(reaches(7));  // not taken before the restart
+  std::filesystem::remove(dir / "metrics.jsonl");
+  append_metrics(dir, 1, 2);
+  REQUIRE(reaches(2));
+  update = follower.take();
+  CHECK(update.restarted);
+  CHECK(steps_of(update) == steps_from_1_to(2));
+  std::filesystem::remove_all(dir);
+}
 
 TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint brings pictures") {
   TrainingApp t;
