@@ -204,15 +204,10 @@ enum class OpenedFileState { AsOpened, SavedAgain, Gone };
 
 struct RunWatchState {
   std::string folder;
-  FollowedRunState state = FollowedRunState::Waiting;
-  int64_t step = 0;
-  int64_t total_steps = 0;  // 0 until a checkpoint says
-  double seconds_since_progress = 0.0;
-  double stall_after_seconds = 30.0;
+  FollowedRunStatus run;         // as of the follower's last poll
   int64_t checkpoint_step = -1;  // of the newest checkpoint handed to the explorer
   int checkpoints_loaded = 0;
   std::string recipe;  // the run's batch, lr, steps, ... from its newest checkpoint
-  std::string writer;  // who wrote it, from its folder's lock; empty for runs that lock nothing
 };
 
 // A fault the frame's guard caught, and in how many frames it has happened.

@@ -16,12 +16,7 @@ void BackgroundRunFollower::poll_until_stopped(std::stop_token stop) {
   while (!stop.stop_requested()) {
     const auto now = RunFollower::Clock::now();
     auto update = follower.poll(now);
-    FollowedRunStatus status{follower.state(now),
-                             follower.last_step(),
-                             follower.total_steps(),
-                             follower.seconds_since_progress(now),
-                             follower.stall_after_seconds(),
-                             follower.writer()};
+    auto status = follower.status(now);
     std::unique_lock lock(mutex_);
     if (update.restarted) {
       pending_.metrics.clear();

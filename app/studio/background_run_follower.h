@@ -14,16 +14,6 @@
 
 namespace mae::studio {
 
-// The follower's view of the run as of its last poll.
-struct FollowedRunStatus {
-  FollowedRunState state = FollowedRunState::Waiting;
-  int64_t last_step = 0;
-  int64_t total_steps = 0;
-  double seconds_since_progress = 0.0;
-  double stall_after_seconds = 30.0;
-  std::string writer;
-};
-
 class BackgroundRunFollower {
  public:
   // Starts polling `folder` at once, then every `every`.

@@ -9,7 +9,7 @@
 namespace mae::studio {
 
 std::string how_to_go_on(const RunWatchState& watched) {
-  const auto& writer = watched.writer;
+  const auto& writer = watched.run.writer;
   if (writer.rfind(kSweepWriter, 0) == 0) {
     const auto sweep = std::filesystem::path(watched.folder).parent_path().string();
     return "run the sweep into " + sweep + " again (Experiments, or mae sweep --out " + sweep +

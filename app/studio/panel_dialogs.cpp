@@ -29,7 +29,7 @@ void draw_status_bar(StudioApp& app) {
   const std::string status = fresh && !s.status.empty() ? "  |  " + s.status : "";
   // A watched run is the run on screen; the app's own trainer is idle meanwhile.
   const std::string state =
-      s.watch ? "watching: " + to_string(s.watch->state) : to_string(app.run_state());
+      s.watch ? "watching: " + to_string(s.watch->run.state) : to_string(app.run_state());
   char line[160];
   if (s.have_metrics)
     std::snprintf(line, sizeof line, "[%s] step %lld  %.0f img/s  |  F1 help", state.c_str(),

@@ -25,42 +25,42 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
   ImGui::SameLine();
   text_wrapped("%s (read-only)", w.folder.c_str());
   const bool needs_attention =
-      w.state == FollowedRunState::Stalled || w.state == FollowedRunState::Ended;
-  const ImVec4 colour = needs_attention                     ? ImVec4(1.0f, 0.55f, 0.3f, 1.0f)
-                        : w.state == FollowedRunState::Live ? ImVec4(0.45f, 0.9f, 0.45f, 1.0f)
-                                                            : ImVec4(0.8f, 0.8f, 0.8f, 1.0f);
+      w.run.state == FollowedRunState::Stalled || w.run.state == FollowedRunState::Ended;
+  const ImVec4 colour = needs_attention                         ? ImVec4(1.0f, 0.55f, 0.3f, 1.0f)
+                        : w.run.state == FollowedRunState::Live ? ImVec4(0.45f, 0.9f, 0.45f, 1.0f)
+                                                                : ImVec4(0.8f, 0.8f, 0.8f, 1.0f);
   ImGui::PushStyleColor(ImGuiCol_Text, colour);
-  if (w.state == FollowedRunState::Stalled)
+  if (w.run.state == FollowedRunState::Stalled)
     text_wrapped("stalled: no new step for %s (stalled means %.0f s without one)",
-                 format_duration(w.seconds_since_progress).c_str(), w.stall_after_seconds);
-  else if (w.state == FollowedRunState::Waiting)
+                 format_duration(w.run.seconds_since_progress).c_str(), w.run.stall_after_seconds);
+  else if (w.run.state == FollowedRunState::Waiting)
     text_wrapped("waiting for metrics.jsonl to get its first line");
-  else if (w.state == FollowedRunState::Ended && w.checkpoint_step >= 0)
+  else if (w.run.state == FollowedRunState::Ended && w.checkpoint_step >= 0)
     text_wrapped(
         "ended at step %lld: no process trains it any more%s. Its checkpoint of step "
         "%lld goes on: %s",
-        static_cast<long long>(w.step),
-        w.writer.empty() ? "" : (" (it was " + w.writer + ")").c_str(),
+        static_cast<long long>(w.run.last_step),
+        w.run.writer.empty() ? "" : (" (it was " + w.run.writer + ")").c_str(),
         static_cast<long long>(w.checkpoint_step), how_to_go_on(w).c_str());
-  else if (w.state == FollowedRunState::Ended)
+  else if (w.run.state == FollowedRunState::Ended)
     text_wrapped(
         "ended at step %lld without a checkpoint: no process trains it any more%s, and no "
         "save is left to go on from",
-        static_cast<long long>(w.step),
-        w.writer.empty() ? "" : (" (it was " + w.writer + ")").c_str());
+        static_cast<long long>(w.run.last_step),
+        w.run.writer.empty() ? "" : (" (it was " + w.run.writer + ")").c_str());
   else
-    text_wrapped("%s, last update %s ago", to_string(w.state).c_str(),
-                 format_duration(w.seconds_since_progress).c_str());
+    text_wrapped("%s, last update %s ago", to_string(w.run.state).c_str(),
+                 format_duration(w.run.seconds_since_progress).c_str());
   ImGui::PopStyleColor();
   char overlay[160];
   const auto& m = app.state().last_metrics;
-  if (w.total_steps > 0) {
-    std::snprintf(overlay, sizeof overlay, "%lld / %lld", static_cast<long long>(w.step),
-                  static_cast<long long>(w.total_steps));
-    ImGui::ProgressBar(static_cast<float>(w.step) / static_cast<float>(w.total_steps),
+  if (w.run.total_steps > 0) {
+    std::snprintf(overlay, sizeof overlay, "%lld / %lld", static_cast<long long>(w.run.last_step),
+                  static_cast<long long>(w.run.total_steps));
+    ImGui::ProgressBar(static_cast<float>(w.run.last_step) / static_cast<float>(w.run.total_steps),
                        ImVec2(-1, 0), overlay);
   } else {  // the bar's text is centred and clipped: the explanation goes under it
-    std::snprintf(overlay, sizeof overlay, "step %lld", static_cast<long long>(w.step));
+    std::snprintf(overlay, sizeof overlay, "step %lld", static_cast<long long>(w.run.last_step));
     ImGui::ProgressBar(0.0f, ImVec2(-1, 0), overlay);
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     text_wrapped("the run's total steps come with its first checkpoint");
@@ -78,7 +78,7 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
   if (w.checkpoint_step >= 0)
     text_wrapped("pictures from the checkpoint of step %lld (%d loaded so far)",
                  static_cast<long long>(w.checkpoint_step), w.checkpoints_loaded);
-  else if (w.state != FollowedRunState::Ended)
+  else if (w.run.state != FollowedRunState::Ended)
     text_wrapped(
         "no checkpoint yet: pictures come with each save (the app's Save, mae train "
         "--save-every)");

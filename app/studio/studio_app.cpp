@@ -434,13 +434,7 @@ void StudioApp::pump_watch() {
     worker_.load_checkpoint(*update.checkpoint);
     ++w.checkpoints_loaded;
   }
-  const auto status = follower_->status();
-  w.state = status.state;
-  w.step = status.last_step;
-  w.total_steps = status.total_steps;
-  w.seconds_since_progress = status.seconds_since_progress;
-  w.stall_after_seconds = status.stall_after_seconds;
-  w.writer = status.writer;
+  w.run = follower_->status();
 }
 
 void StudioApp::pump_explorer_result() {

@@ -137,4 +137,9 @@ FollowedRunState RunFollower::state(Clock::time_point now) const {
                                                              : FollowedRunState::Live;
 }
 
+FollowedRunStatus RunFollower::status(Clock::time_point now) const {
+  return {state(now), last_step_, total_steps_, seconds_since_progress(now), stall_after_seconds(),
+          writer_};
+}
+
 }  // namespace mae

@@ -22,6 +22,16 @@ namespace mae {
 enum class FollowedRunState { Waiting, Live, Stalled, Finished, Ended };
 std::string to_string(FollowedRunState state);
 
+// What a follower knows of the run, as of a moment.
+struct FollowedRunStatus {
+  FollowedRunState state = FollowedRunState::Waiting;
+  int64_t last_step = 0;
+  int64_t total_steps = 0;  // 0 until a checkpoint says
+  double seconds_since_progress = 0.0;
+  double stall_after_seconds = 30.0;
+  std::string writer;  // from the folder's lock; empty for runs that lock nothing
+};
+
 struct RunUpdate {
   std::vector<StepMetrics> metrics;       // lines completed since the last poll
   bool restarted = false;                 // metrics.jsonl shrank: a new run; drop old curves
@@ -48,6 +58,8 @@ class RunFollower {
   // Who wrote the run, as its folder's lock says ("mae train, pid 123 on host, since ..."),
   // as of the last poll: empty for runs that lock nothing.
   const std::string& writer() const { return writer_; }
+  // All of the above, at `now`.
+  FollowedRunStatus status(Clock::time_point now = Clock::now()) const;
 
  private:
   void read_metrics(RunUpdate& update, Clock::time_point now);

@@ -288,14 +288,14 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   REQUIRE(app.state().watch);
   REQUIRE(frames_until(
       ui, app, [&] { return app.state().curves.steps.size() == 3; }, 10));
-  CHECK(app.state().watch->state == FollowedRunState::Live);
+  CHECK(app.state().watch->run.state == FollowedRunState::Live);
   CHECK(app.state().snapshots.empty());
 
   save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 3, 1.0 / 3);
   REQUIRE(frames_until(
       ui, app, [&] { return app.state().snapshots.size() == 1; }, 30));
   CHECK(app.state().watch->checkpoint_step == 3);
-  CHECK(app.state().watch->total_steps == 6);
+  CHECK(app.state().watch->run.total_steps == 6);
   CHECK(app.state().watch->recipe == describe_recipe(config, train));  // the run's, not the form's
   CHECK(app.state().snapshots[0]->rows.size() == 6);
 
@@ -304,7 +304,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   REQUIRE(frames_until(
       ui, app, [&] { return app.state().snapshots.size() == 2; }, 30));
   CHECK(app.state().curves.steps.size() == 6);
-  CHECK(app.state().watch->state == FollowedRunState::Finished);
+  CHECK(app.state().watch->run.state == FollowedRunState::Finished);
   CHECK(app.state().watch->checkpoint_step == 6);
 
   // Read-only: the Training panel shows the watched run, not a form for a run of its own
@@ -335,24 +335,26 @@ TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's
   save_checkpoint((ratio / "last.safetensors").string(), model, {}, &train, 3, 1.0 / 3);
   app.watch_run(ratio.string());
   REQUIRE(frames_until(
-      ui, app, [&] { return app.state().watch->state == FollowedRunState::Live; }, 20));
+      ui, app, [&] { return app.state().watch->run.state == FollowedRunState::Live; }, 20));
   sweep_lock.reset();  // the sweep was stopped at step 3 of 6
   const auto& watched = app.state().watch;
   REQUIRE(frames_until(
       ui, app,
-      [&] { return watched->state == FollowedRunState::Ended && watched->checkpoint_step == 3; },
+      [&] {
+        return watched->run.state == FollowedRunState::Ended && watched->checkpoint_step == 3;
+      },
       20));
-  CHECK(watched->writer.rfind("a masking-ratio sweep, pid ", 0) == 0);
+  CHECK(watched->run.writer.rfind("a masking-ratio sweep, pid ", 0) == 0);
   // Continue would save to the window's own folder, away from the sweep's table: the sweep
   // run again is what takes this ratio on.
   CHECK(how_to_go_on(*watched) == "run the sweep into " + sweep.string() +
                                       " again (Experiments, or mae sweep --out " + sweep.string() +
                                       "): each ratio goes on from its save");
   auto other = *watched;
-  other.writer = std::string(kTrainWriter) + ", pid 1 on host, since 2026-12-06 01:00";
+  other.run.writer = std::string(kTrainWriter) + ", pid 1 on host, since 2026-12-06 01:00";
   CHECK(how_to_go_on(other) ==
         "mae train --out " + ratio.string() + " --resume, or open it and Continue");
-  other.writer = std::string(kStudioWriter) + ", pid 1 on host, since 2026-12-06 01:00";
+  other.run.writer = std::string(kStudioWriter) + ", pid 1 on host, since 2026-12-06 01:00";
   CHECK(how_to_go_on(other) ==
         "open it and Continue, or mae train --out " + ratio.string() + " --resume");
   app.stop_watching();
