@@ -196,12 +196,12 @@ struct CurveState {
   double ema = 0.0, ema_weight = 0.0;  // the smoothed loss is ema / ema_weight
 };
 
-// A run folder that some `mae train` writes, followed read-only.
 // The opened checkpoint on disk since it was opened: another run (or this window's, not
 // followed) may save over it, or it may be deleted, while the panel still describes what was
 // read.
 enum class OpenedFileState { AsOpened, SavedAgain, Gone };
 
+// A run folder that some `mae train` writes, followed read-only.
 struct RunWatchState {
   std::string folder;
   FollowedRunStatus run;         // as of the follower's last poll

@@ -2,6 +2,7 @@
 // a lock held for a move, so a long history never costs it a frame.
 #include "background_run_follower.h"
 
+#include <iterator>
 #include <utility>
 
 namespace mae::studio {
@@ -27,7 +28,7 @@ void BackgroundRunFollower::poll_until_stopped(std::stop_token stop) {
     if (update.checkpoint) pending_.checkpoint = std::move(update.checkpoint);
     for (auto& p : update.problems) pending_.problems.push_back(std::move(p));
     status_ = std::move(status);
-    wake_.wait_for(lock, stop, every_, [] { return false; });
+    stop_wait_.wait_for(lock, stop, every_, [] { return false; });
   }
 }
 

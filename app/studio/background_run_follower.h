@@ -1,9 +1,10 @@
 // Why: a long run's metrics.jsonl is large (a 250k-step run writes about 50 MB) and reading it
 // parses tens of thousands of lines a poll: on the UI thread that held frames for 200 ms while
 // a watched run's history came in. The folder is polled twice a second on a thread of its own,
-// and the UI thread takes what was found, at the cost of a copy.
+// and the UI thread takes what was found.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stop_token>
@@ -35,7 +36,7 @@ class BackgroundRunFollower {
   const std::string folder_;
   const std::chrono::milliseconds every_;
   mutable std::mutex mutex_;
-  std::condition_variable_any wake_;
+  std::condition_variable_any stop_wait_;  // the wait between polls, ended by a stop
   RunUpdate pending_;
   FollowedRunStatus status_;
   // Last: started once the rest is made; stopped and joined (a poll under way ends first)
