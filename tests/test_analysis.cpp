@@ -146,7 +146,7 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   CHECK(logged_steps(o.out + "/ratio-0.50/metrics.jsonl") == steps_1_to_6);
   CHECK(logged_steps(o.out + "/ratio-0.75/metrics.jsonl") == steps_1_to_6);
   // ... and its lock names the sweep, for a watcher to say how the ratio would go on.
-  CHECK(mae::folder_writer_note(o.out + "/ratio-0.75").rfind("a masking-ratio sweep, pid ", 0) ==
+  CHECK(mae::folder_writer(o.out + "/ratio-0.75").note.rfind("a masking-ratio sweep, pid ", 0) ==
         0);
   CHECK(whole.notes.empty());
   // A shorter budget in a folder of longer runs is refused, not scored under a wrong label.
@@ -181,7 +181,7 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   // The stopped run's curve goes on from its save, each step once.
   CHECK(logged_steps(o.out + "/ratio-0.75/metrics.jsonl") == steps_1_to_6);
   // ... and its lock names the sweep, for a watcher to say how the ratio would go on.
-  CHECK(mae::folder_writer_note(o.out + "/ratio-0.75").rfind("a masking-ratio sweep, pid ", 0) ==
+  CHECK(mae::folder_writer(o.out + "/ratio-0.75").note.rfind("a masking-ratio sweep, pid ", 0) ==
         0);
   CHECK(second.notes.empty());
   // At its own ratio of 0.75 a run is scored on the very masks used for "at 0.75".

@@ -14,11 +14,11 @@
 TEST_CASE("a run folder's lock stops a second writer, names the first, and is gone with it") {
   TempDir dir;
   const std::filesystem::path run = dir.path("run");  // made by the lock
-  CHECK(mae::folder_writer(run) == mae::FolderWriter::Unknown);
-  CHECK(mae::folder_writer_note(run).empty());
+  CHECK(mae::folder_writer(run).state == mae::FolderWriter::Unknown);
+  CHECK(mae::folder_writer(run).note.empty());
   auto first = std::make_unique<mae::FolderLock>(run, mae::kTrainWriter);
   REQUIRE(first->held());
-  CHECK(mae::folder_writer(run) == mae::FolderWriter::Alive);
+  CHECK(mae::folder_writer(run).state == mae::FolderWriter::Alive);
   // Asking does not take it: the second writer still finds only the first in the way.
   mae::FolderLock second(run, "a masking-ratio sweep");
   CHECK_FALSE(second.held());
@@ -26,16 +26,16 @@ TEST_CASE("a run folder's lock stops a second writer, names the first, and is go
   CHECK(second.holder().rfind("mae train, pid " + std::to_string(getpid()) + " on ", 0) == 0);
   CHECK(second.holder().find(", since 20") != std::string::npos);
 
-  CHECK(mae::folder_writer_note(run) == second.holder());
+  CHECK(mae::folder_writer(run).note == second.holder());
 
   first.reset();
-  CHECK(mae::folder_writer(run) == mae::FolderWriter::Gone);
+  CHECK(mae::folder_writer(run).state == mae::FolderWriter::Gone);
   // A gone writer's note stays, for a watcher to say whose run ended.
-  CHECK(mae::folder_writer_note(run) == second.holder());
+  CHECK(mae::folder_writer(run).note == second.holder());
   mae::FolderLock third(run, mae::kSweepWriter);
   CHECK(third.held());
   CHECK_FALSE(third.held_elsewhere());
-  CHECK(mae::folder_writer_note(run).rfind("a masking-ratio sweep, pid ", 0) == 0);
+  CHECK(mae::folder_writer(run).note.rfind("a masking-ratio sweep, pid ", 0) == 0);
 }
 
 TEST_CASE("a folder that cannot be made gives no lock and no holder, and nothing throws") {
@@ -44,5 +44,5 @@ TEST_CASE("a folder that cannot be made gives no lock and no holder, and nothing
   mae::FolderLock lock(dir.path("file") + "/run", "mae train");
   CHECK_FALSE(lock.held());
   CHECK_FALSE(lock.held_elsewhere());
-  CHECK(mae::folder_writer(dir.path("file") + "/run") == mae::FolderWriter::Unknown);
+  CHECK(mae::folder_writer(dir.path("file") + "/run").state == mae::FolderWriter::Unknown);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "io/checkpoint.h"
 #include "train/metrics_record.h"
@@ -50,8 +51,9 @@ RunUpdate RunFollower::poll(Clock::time_point now) {
   }
   reported_missing_ = false;
   // Asked before reading: a writer gone by then has flushed every line that this read gets.
-  writer_gone_ = folder_writer(folder_) == FolderWriter::Gone;
-  writer_ = folder_writer_note(folder_);
+  auto writing = folder_writer(folder_);
+  writer_gone_ = writing.state == FolderWriter::Gone;
+  writer_ = std::move(writing.note);
   read_metrics(update, now);
   check_checkpoint(update);
   return update;

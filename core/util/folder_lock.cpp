@@ -76,22 +76,16 @@ FolderLock::~FolderLock() {
   if (fd_ >= 0) close(fd_);  // closing the last descriptor drops the lock
 }
 
-FolderWriter folder_writer(const std::filesystem::path& folder) {
-  const int fd = open((folder / kLockName).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return FolderWriter::Unknown;
-  auto probe = whole_file(F_RDLCK);
-  const bool asked = fcntl(fd, F_OFD_GETLK, &probe) == 0;
-  close(fd);
-  if (!asked) return FolderWriter::Unknown;
-  return probe.l_type == F_UNLCK ? FolderWriter::Gone : FolderWriter::Alive;
-}
-
-std::string folder_writer_note(const std::filesystem::path& folder) {
+FolderWriting folder_writer(const std::filesystem::path& folder) {
   const int fd = open((folder / kLockName).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {};
-  auto note = read_note(fd);
+  auto probe = whole_file(F_RDLCK);
+  FolderWriting writing;
+  if (fcntl(fd, F_OFD_GETLK, &probe) == 0)
+    writing.state = probe.l_type == F_UNLCK ? FolderWriter::Gone : FolderWriter::Alive;
+  writing.note = read_note(fd);
   close(fd);
-  return note;
+  return writing;
 }
 
 }  // namespace mae

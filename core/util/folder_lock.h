@@ -44,10 +44,13 @@ class FolderLock {
 // Whether a process writes `folder` now, asked without locking, so that asking never gets in a
 // starting writer's way. Unknown where no locking run ever wrote (older runs, other tools).
 enum class FolderWriter { Unknown, Alive, Gone };
-FolderWriter folder_writer(const std::filesystem::path& folder);
-
-// Who took the folder's lock last, alive or gone ("mae train, pid 123 on host, since ..."):
-// empty where no locking run wrote it.
-std::string folder_writer_note(const std::filesystem::path& folder);
+struct FolderWriting {
+  FolderWriter state = FolderWriter::Unknown;
+  // Who took the lock last, alive or gone ("mae train, pid 123 on host, since ..."): empty
+  // where no locking run wrote it.
+  std::string note;
+};
+// Both read from one opening of the lock file.
+FolderWriting folder_writer(const std::filesystem::path& folder);
 
 }  // namespace mae
