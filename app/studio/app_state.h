@@ -18,6 +18,7 @@
 #include "file_kinds.h"
 #include "folder_listing.h"
 #include "inference_worker.h"
+#include "loss_curve.h"
 #include "recipe/recipe.h"
 #include "train/run_follower.h"
 #include "training_session.h"
@@ -148,7 +149,7 @@ struct CompareState {
 // One ratio's training loss, read from its run folder's metrics.jsonl as the sweep writes it.
 struct SweepRunCurve {
   double ratio = 0.0;
-  std::vector<double> steps, loss;
+  LossCurve points;
 };
 
 // The Experiments window: a masking-ratio sweep, its progress, its runs' curves and its table
@@ -190,10 +191,8 @@ struct CurveState {
   // recipe where known, so that an earlier run's line says how it differed from the current.
   std::string name;
   std::optional<Recipe> recipe;
-  std::vector<double> steps, loss, smoothed, lr;
+  LossCurve points;
   bool log_scale = false;
-  float smoothing = 0.9f;
-  double ema = 0.0, ema_weight = 0.0;  // the smoothed loss is ema / ema_weight
 };
 
 // The opened checkpoint on disk since it was opened: another run (or this window's, not

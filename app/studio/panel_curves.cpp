@@ -1,13 +1,13 @@
 // Why: the Curves panel: loss (raw and smoothed, optional log scale) and lr against step,
-// drawn with ImDrawList, with a hover readout of the nearest step; the session's earlier runs
-// beside them, so that a change of recipe is seen in the curve it makes.
+// drawn with ImDrawList (four points per pixel column, however long the run), with a hover
+// readout of the nearest step; the session's earlier runs beside them, so that a change of
+// recipe is seen in the curve it makes.
 #include <imgui.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
-#include <optional>
 #include <string>
 
 #include "panels.h"
@@ -23,29 +23,56 @@ struct Range {
   double lo, hi;
 };
 
-Range range_of(const std::vector<double>& v, bool log_scale) {
-  Range r{1e300, -1e300};
-  for (double x : v) {
-    const double y = log_scale ? std::log10(std::max(x, 1e-12)) : x;
-    r.lo = std::min(r.lo, y);
-    r.hi = std::max(r.hi, y);
-  }
+double shown_value(double v, bool log_scale) {
+  return log_scale ? std::log10(std::max(v, 1e-12)) : v;
+}
+
+// The plotted extent of `values` (the log is monotonic: the extent of the logs is the logs
+// of the extent), widened where it is a single value.
+Range plotted(ValueRange values, bool log_scale) {
+  Range r{shown_value(values.lo, log_scale), shown_value(values.hi, log_scale)};
   if (r.hi - r.lo < 1e-12) r.hi = r.lo + 1.0;
   return r;
 }
 
-void plot_line(ImDrawList* dl, ImVec2 p0, ImVec2 size, const std::vector<double>& xs,
-               const std::vector<double>& ys, Range xr, Range yr, bool log_scale, ImU32 color,
-               float thickness) {
+// One series against step, thinned to what the plot's pixel columns can show, in screen
+// coordinates.
+std::vector<ImVec2> screen_points(ImVec2 p0, ImVec2 size, const LossCurve& curve,
+                                  CurveSeries series, Range xr, Range yr, bool log_scale) {
   std::vector<ImVec2> points;
-  const size_t stride = std::max<size_t>(1, ys.size() / 2000);
-  for (size_t i = 0; i < ys.size(); i += stride) {
-    const double y = log_scale ? std::log10(std::max(ys[i], 1e-12)) : ys[i];
-    points.emplace_back(p0.x + static_cast<float>((xs[i] - xr.lo) / (xr.hi - xr.lo)) * size.x,
+  for (const auto& p : curve.drawn_points(series, xr.lo, xr.hi, static_cast<int>(size.x))) {
+    const double y = shown_value(p.y, log_scale);
+    points.emplace_back(p0.x + static_cast<float>((p.x - xr.lo) / (xr.hi - xr.lo)) * size.x,
                         p0.y + size.y - static_cast<float>((y - yr.lo) / (yr.hi - yr.lo)) * size.y);
   }
+  return points;
+}
+
+void plot_line(ImDrawList* dl, const std::vector<ImVec2>& points, ImU32 color, float thickness) {
   if (points.size() >= 2)
     dl->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thickness);
+}
+
+// The raw loss of a long run: in each pixel column a bar from its lowest to its highest point,
+// reaching the column before's last point so that the bars join. A polyline through the same
+// points clipped the tip of a one-step spike, where the line turns back on itself.
+void plot_envelope(ImDrawList* dl, const std::vector<ImVec2>& points, ImU32 color) {
+  float column = -1, top = 0, bottom = 0, last_y = 0;
+  const auto flush = [&] {
+    if (column >= 0) dl->AddRectFilled(ImVec2(column, top), ImVec2(column + 1, bottom + 1), color);
+  };
+  for (const auto& p : points) {
+    const float x = std::floor(p.x);
+    if (x != column) {
+      flush();
+      top = bottom = column < 0 ? p.y : last_y;
+      column = x;
+    }
+    top = std::min(top, p.y);
+    bottom = std::max(bottom, p.y);
+    last_y = p.y;
+  }
+  flush();
 }
 
 // Earlier runs, oldest first, each in its own muted colour (the current run's are blue,
@@ -65,12 +92,12 @@ void legend_item(const std::string& text, ImU32 colour) {
   ImGui::PopStyleColor();
 }
 
-// The smoothed loss of `curve` at its step nearest `step`, if the curve reaches that far.
-std::optional<double> smoothed_at(const CurveState& curve, double step) {
-  if (curve.steps.empty() || step < curve.steps.front() || step > curve.steps.back())
-    return std::nullopt;
-  const auto it = std::lower_bound(curve.steps.begin(), curve.steps.end(), step);
-  return curve.smoothed[static_cast<size_t>(it - curve.steps.begin())];
+// An axis label on a dark backing, readable where a curve runs under it.
+void axis_label(ImDrawList* dl, ImVec2 at, ImU32 colour, const std::string& text) {
+  const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+  dl->AddRectFilled(ImVec2(at.x - 2, at.y), ImVec2(at.x + size.x + 2, at.y + size.y),
+                    IM_COL32(25, 25, 30, 200));
+  dl->AddText(at, colour, text.c_str());
 }
 
 // Grid lines at round losses, labelled with the loss itself (on the log scale too, where
@@ -88,16 +115,16 @@ void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool 
     // Each label sits just above its line; one that would land among the step labels is left
     // out rather than drawn away from its line.
     const float label_y = std::max(y - 14, p0.y);
-    if (label_y <= p0.y + size.y - 30)
-      dl->AddText(ImVec2(p0.x + 4, label_y), text, tick.label.c_str());
+    if (label_y <= p0.y + size.y - 30) axis_label(dl, ImVec2(p0.x + 4, label_y), text, tick.label);
   }
   const int columns = std::max(2, static_cast<int>(size.x / 80));
   for (const auto& tick : linear_ticks(xr.lo, xr.hi, columns, 1.0)) {
     const float x = p0.x + static_cast<float>((tick.value - xr.lo) / (xr.hi - xr.lo)) * size.x;
     dl->AddLine(ImVec2(x, p0.y + size.y - 5), ImVec2(x, p0.y + size.y), text);
     const float w = ImGui::CalcTextSize(tick.label.c_str()).x;
-    dl->AddText(ImVec2(std::clamp(x - w / 2, p0.x + 2, p0.x + size.x - w - 2), p0.y + size.y - 18),
-                text, tick.label.c_str());
+    axis_label(dl,
+               ImVec2(std::clamp(x - w / 2, p0.x + 2, p0.x + size.x - w - 2), p0.y + size.y - 18),
+               text, tick.label);
   }
 }
 
@@ -136,56 +163,68 @@ void draw_curves_panel(StudioApp& app) {
   }
   auto* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(25, 25, 30, 255));
-  if (c.steps.size() < 2 && s.earlier_curves.empty()) {
+  const auto& points = c.points;
+  if (points.size() < 2 && s.earlier_curves.empty()) {
     // One step is a point, not a curve: its loss is given in words (a watched run of one step).
     char text[96];
-    if (c.steps.empty())
+    if (points.empty())
       std::snprintf(text, sizeof text, "the loss appears here while training runs");
     else
       std::snprintf(text, sizeof text, "step %.0f: loss %.4f (a curve needs two steps)",
-                    c.steps.front(), c.loss.front());
+                    points.steps.front(), points.loss.front());
     dl->AddText(ImVec2(p0.x + 8, p0.y + 8), IM_COL32(200, 200, 200, 255), text);
     ImGui::End();
     return;
   }
   // Axes cover the current run and the earlier ones kept for comparison.
-  std::vector<double> all_steps = c.steps, all_loss = c.loss;
+  ValueRange steps = points.step_range, losses = points.loss_range;
   for (const auto& earlier : s.earlier_curves) {
-    all_steps.insert(all_steps.end(), earlier.steps.begin(), earlier.steps.end());
-    all_loss.insert(all_loss.end(), earlier.smoothed.begin(), earlier.smoothed.end());
+    for (double v : {earlier.points.step_range.lo, earlier.points.step_range.hi}) steps.take(v);
+    for (double v : {earlier.points.smoothed_range.lo, earlier.points.smoothed_range.hi})
+      losses.take(v);
   }
-  const Range xr = range_of(all_steps, false);
-  const Range yr = range_of(all_loss, c.log_scale);
+  const Range xr = plotted(steps, false);
+  const Range yr = plotted(losses, c.log_scale);
   for (size_t i = 0; i < s.earlier_curves.size(); ++i)
-    plot_line(dl, p0, size, s.earlier_curves[i].steps, s.earlier_curves[i].smoothed, xr, yr,
-              c.log_scale, earlier_colour(i), 1.5f);
-  if (c.steps.empty()) {
+    plot_line(dl,
+              screen_points(p0, size, s.earlier_curves[i].points, CurveSeries::Smoothed, xr, yr,
+                            c.log_scale),
+              earlier_colour(i), 1.5f);
+  if (points.empty()) {
     draw_axes(dl, p0, size, xr, yr, c.log_scale);
     ImGui::End();
     return;
   }
-  plot_line(dl, p0, size, c.steps, c.loss, xr, yr, c.log_scale, IM_COL32(120, 170, 255, 140), 1.0f);
-  plot_line(dl, p0, size, c.steps, c.smoothed, xr, yr, c.log_scale, IM_COL32(255, 200, 80, 255),
-            2.0f);
-  plot_line(dl, p0, size, c.steps, c.lr, xr, range_of(c.lr, false), false,
-            IM_COL32(120, 255, 120, 200), 1.0f);
+  // A run of more steps than the plot has room for draws its raw loss as bars per column.
+  const ImU32 loss_colour = IM_COL32(120, 170, 255, 140);
+  const auto loss = screen_points(p0, size, points, CurveSeries::Loss, xr, yr, c.log_scale);
+  if (loss.size() < points.size())
+    plot_envelope(dl, loss, loss_colour);
+  else
+    plot_line(dl, loss, loss_colour, 1.0f);
+  plot_line(dl, screen_points(p0, size, points, CurveSeries::Smoothed, xr, yr, c.log_scale),
+            IM_COL32(255, 200, 80, 255), 2.0f);
+  plot_line(
+      dl,
+      screen_points(p0, size, points, CurveSeries::Lr, xr, plotted(points.lr_range, false), false),
+      IM_COL32(120, 255, 120, 200), 1.0f);
   draw_axes(dl, p0, size, xr, yr, c.log_scale);
   if (ImGui::IsItemHovered()) {
     const float mx = ImGui::GetIO().MousePos.x;
     const double step = xr.lo + (mx - p0.x) / size.x * (xr.hi - xr.lo);
-    const auto it = std::lower_bound(c.steps.begin(), c.steps.end(), step);
+    const auto it = std::lower_bound(points.steps.begin(), points.steps.end(), step);
     const size_t i =
-        std::min<size_t>(static_cast<size_t>(it - c.steps.begin()), c.steps.size() - 1);
+        std::min<size_t>(static_cast<size_t>(it - points.steps.begin()), points.size() - 1);
     dl->AddLine(ImVec2(mx, p0.y), ImVec2(mx, p0.y + size.y), IM_COL32(255, 255, 255, 90));
     std::string earlier;
     for (const auto& e : s.earlier_curves)
-      if (const auto loss = smoothed_at(e, c.steps[i])) {
+      if (const auto loss = e.points.smoothed_at(points.steps[i])) {
         char value[32];
         std::snprintf(value, sizeof value, ": smoothed %.4f", *loss);
         earlier += "\n" + e.name + value;
       }
-    ImGui::SetTooltip("step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e%s", c.steps[i], c.loss[i],
-                      c.smoothed[i], c.lr[i], earlier.c_str());
+    ImGui::SetTooltip("step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e%s", points.steps[i],
+                      points.loss[i], points.smoothed[i], points.lr[i], earlier.c_str());
   }
   ImGui::End();
 }

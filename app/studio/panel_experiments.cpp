@@ -128,36 +128,35 @@ ImU32 ratio_colour(float t) {
       ImVec4(a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f, a.z + (b.z - a.z) * f, 1.0f));
 }
 
-// Each ratio's training loss, smoothed as the Curves panel smooths it (an EMA of 0.9 with its
-// start-up bias taken out) and thinned to about a point per pixel. A higher ratio's loss is
-// taken over more, harder patches: the curves show how each run trains, not which ratio wins.
+// Each ratio's training loss, smoothed as the Curves panel smooths it and thinned to what the
+// plot's pixel columns show. A higher ratio's loss is taken over more, harder patches: the
+// curves show how each run trains, not which ratio wins.
 void draw_run_curves(const std::vector<SweepRunCurve>& curves, float width) {
-  constexpr double kSmoothing = 0.9;
-  const size_t most_points = std::max<size_t>(2, static_cast<size_t>(width));
+  ValueRange steps;
+  for (const auto& c : curves)
+    if (!c.points.empty()) {
+      steps.take(c.points.step_range.lo);
+      steps.take(c.points.step_range.hi);
+    }
+  if (steps.empty()) return;
   std::vector<PlotLine> lines;
   for (size_t i = 0; i < curves.size(); ++i) {
-    const auto& c = curves[i];
-    if (c.steps.empty()) continue;
+    const auto& c = curves[i].points;
+    if (c.empty()) continue;
     char name[32];
-    std::snprintf(name, sizeof name, "ratio %.2f", c.ratio);
+    std::snprintf(name, sizeof name, "ratio %.2f", curves[i].ratio);
     PlotLine line;
     line.name = name;
     line.color =
         ratio_colour(curves.size() > 1 ? static_cast<float>(i) / (curves.size() - 1) : 0.0f);
     line.dots = false;
-    const size_t stride = (c.steps.size() + most_points - 1) / most_points;
-    double ema = 0.0, weight = 0.0;
-    for (size_t k = 0; k < c.steps.size(); ++k) {
-      ema = kSmoothing * ema + (1 - kSmoothing) * c.loss[k];
-      weight = kSmoothing * weight + (1 - kSmoothing);
-      if (k % stride == 0 || k + 1 == c.steps.size()) {
-        line.x.push_back(c.steps[k]);
-        line.y.push_back(ema / weight);
-      }
+    for (const auto& p :
+         c.drawn_points(CurveSeries::Smoothed, steps.lo, steps.hi, static_cast<int>(width))) {
+      line.x.push_back(p.x);
+      line.y.push_back(p.y);
     }
     lines.push_back(std::move(line));
   }
-  if (lines.empty()) return;
   draw_plot("training loss per ratio (smoothed)", "loss", lines,
             ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks);
 }

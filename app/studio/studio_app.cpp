@@ -357,16 +357,7 @@ void StudioApp::add_curve_point(const StepMetrics& m) {
 }
 
 void StudioApp::extend_curve(const StepMetrics& m) {
-  auto& c = state_.curves;
-  if (m.nonfinite) return;
-  c.steps.push_back(static_cast<double>(m.step));
-  c.loss.push_back(m.loss);
-  // An exponential average, bias-corrected as in Adam: early values are not pulled
-  // towards the zero it starts from (nor held at the first loss).
-  c.ema = c.smoothing * c.ema + (1 - c.smoothing) * m.loss;
-  c.ema_weight = c.smoothing * c.ema_weight + (1 - c.smoothing);
-  c.smoothed.push_back(c.ema / c.ema_weight);
-  c.lr.push_back(m.lr);
+  if (!m.nonfinite) state_.curves.points.add(static_cast<double>(m.step), m.loss, m.lr);
 }
 
 void StudioApp::watch_run(const std::string& folder) {

@@ -72,7 +72,8 @@ void StudioApp::export_explorer_views() {
 
 void StudioApp::export_curves() {
   const auto& c = state_.curves;
-  if (c.steps.size() < 2 && state_.earlier_curves.empty()) {
+  const auto& points = c.points;
+  if (points.size() < 2 && state_.earlier_curves.empty()) {
     message("no curve to export yet: a curve needs two steps");
     return;
   }
@@ -93,12 +94,13 @@ void StudioApp::export_curves() {
   for (size_t i = 0; i < state_.earlier_curves.size(); ++i) {
     const auto& e = state_.earlier_curves[i];
     chart.series.push_back({earlier_run_label(e, c) + " (smoothed)", kEarlier[i % kEarlier.size()],
-                            e.steps, shown(e.smoothed), false, false});
+                            e.points.steps, shown(e.points.smoothed), false, false});
   }
-  if (!c.steps.empty()) {
-    chart.series.push_back({"loss", {0.6f, 0.75f, 1.0f}, c.steps, shown(c.loss), false, false});
+  if (!points.empty()) {
     chart.series.push_back(
-        {"smoothed", {0.95f, 0.55f, 0.05f}, c.steps, shown(c.smoothed), false, false});
+        {"loss", {0.6f, 0.75f, 1.0f}, points.steps, shown(points.loss), false, false});
+    chart.series.push_back(
+        {"smoothed", {0.95f, 0.55f, 0.05f}, points.steps, shown(points.smoothed), false, false});
   }
   try {
     std::filesystem::create_directories(state_.export_dir);
@@ -190,7 +192,7 @@ void StudioApp::follow_sweep_curves(const std::string& out, const std::vector<do
   curves.clear();
   sweep_followers_.clear();
   for (double ratio : ratios) {
-    curves.push_back({ratio, {}, {}});
+    curves.push_back({ratio, {}});
     sweep_followers_.push_back(
         std::make_unique<BackgroundRunFollower>(sweep_run_folder(out, ratio)));
   }
@@ -203,15 +205,9 @@ void StudioApp::pump_sweep_curves() {
   for (size_t i = 0; i < sweep_followers_.size() && i < curves.size(); ++i) {
     const auto update = sweep_followers_[i]->take();
     auto& c = curves[i];
-    if (update.restarted) {
-      c.steps.clear();
-      c.loss.clear();
-    }
-    for (const auto& m : update.metrics) {
-      if (m.nonfinite) continue;
-      c.steps.push_back(static_cast<double>(m.step));
-      c.loss.push_back(m.loss);
-    }
+    if (update.restarted) c.points.clear();
+    for (const auto& m : update.metrics)
+      if (!m.nonfinite) c.points.add(static_cast<double>(m.step), m.loss, m.lr);
   }
 }
 

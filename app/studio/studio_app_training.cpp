@@ -176,14 +176,13 @@ void StudioApp::start_training() {
 }
 
 void StudioApp::reset_curves(std::string name, std::optional<Recipe> recipe) {
-  if (state_.curves.steps.size() >= 2) {
+  if (state_.curves.points.size() >= 2) {
     state_.earlier_curves.push_back(state_.curves);
     if (state_.earlier_curves.size() > 4)
       state_.earlier_curves.erase(state_.earlier_curves.begin());
   }
   CurveState fresh;
   fresh.log_scale = state_.curves.log_scale;
-  fresh.smoothing = state_.curves.smoothing;
   fresh.name = std::move(name);
   fresh.recipe = std::move(recipe);
   state_.curves = fresh;

@@ -408,12 +408,8 @@ TEST_CASE("the Curves panel exports its curves as a picture, earlier runs and le
   earlier.name = "run 1";
   for (int step = 1; step <= 200; ++step) {
     const double loss = 1.0 + 3.0 / step;
-    for (auto* c : {&s.curves, &earlier}) {
-      c->steps.push_back(step);
-      c->loss.push_back(c == &earlier ? loss + 0.5 : loss + 0.1 * (step % 3));
-      c->smoothed.push_back(c == &earlier ? loss + 0.5 : loss);
-      c->lr.push_back(1e-3);
-    }
+    s.curves.points.add(step, loss + 0.1 * (step % 3), 1e-3);
+    earlier.points.add(step, loss + 0.5, 1e-3);
   }
   s.earlier_curves.push_back(earlier);
   s.curves.name = "run 2";

@@ -61,8 +61,8 @@ TEST_CASE("probe and experiments run in the background and report into their win
   CHECK(x.progress.parts == std::vector<double>{1.0, 1.0});
   // Each ratio's loss curve, read from its run folder as the sweep wrote it.
   const auto every_run_curve_has_3_steps = [&] {
-    return x.curves.size() == 2 && x.curves[0].steps == std::vector<double>{1, 2, 3} &&
-           x.curves[1].steps == std::vector<double>{1, 2, 3};
+    return x.curves.size() == 2 && x.curves[0].points.steps == std::vector<double>{1, 2, 3} &&
+           x.curves[1].points.steps == std::vector<double>{1, 2, 3};
   };
   REQUIRE(frames_until(ui, app, every_run_curve_has_3_steps, 10));
   CHECK(x.curves[1].ratio == 0.75);
@@ -76,7 +76,7 @@ TEST_CASE("probe and experiments run in the background and report into their win
   CHECK(x.steps == 3);  // the fields show what produced the results
   CHECK(std::string(x.ratios) == "0.5,0.75");
   REQUIRE(x.curves.size() == 2);
-  CHECK(x.curves[0].steps.empty());  // read again, from the files
+  CHECK(x.curves[0].points.steps.empty());  // read again, from the files
   CHECK(frames_until(ui, app, every_run_curve_has_3_steps, 10));
   // Started again, the window shows no results but the sweep's own, once it ends.
   app.start_sweep();

@@ -66,7 +66,7 @@ TEST_CASE(
     std::ifstream in(metrics);
     std::string first;
     std::getline(in, first);
-    CHECK(parse_metrics_line(first)->loss == doctest::Approx(s.curves.loss.front()));
+    CHECK(parse_metrics_line(first)->loss == doctest::Approx(s.curves.points.loss.front()));
   }
   // Continued (saved at step 3, then trained to 5): the same file goes on.
   s.form.steps = 5;
@@ -101,8 +101,9 @@ TEST_CASE(
     CHECK(logged_steps(metrics) == steps_from_1_to(5));
     // The new folder's curve holds the whole run: the step-3 save's history, then step 4.
     CHECK(logged_steps(dir_2 / "metrics.jsonl") == steps_from_1_to(4));
-    CHECK(other->state().curves.steps.size() == 4);
-    CHECK(other->state().curves.loss.front() == doctest::Approx(s.curves.loss.front()));
+    CHECK(other->state().curves.points.steps.size() == 4);
+    CHECK(other->state().curves.points.loss.front() ==
+          doctest::Approx(s.curves.points.loss.front()));
   }
 
   // A folder that cannot be made (a file is in the way): said once, and the run trains on.
@@ -141,7 +142,7 @@ TEST_CASE(
   // Watching the folder later shows that curve.
   app.watch_run(dir.string());
   REQUIRE(frames_until(
-      ui, app, [&] { return s.curves.steps.size() == 4; }, 10));
+      ui, app, [&] { return s.curves.points.steps.size() == 4; }, 10));
   app.stop_watching();
 
   // A new run starts the file over.
@@ -287,7 +288,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   app.handle_drop({dir.string()});
   REQUIRE(app.state().watch);
   REQUIRE(frames_until(
-      ui, app, [&] { return app.state().curves.steps.size() == 3; }, 10));
+      ui, app, [&] { return app.state().curves.points.steps.size() == 3; }, 10));
   CHECK(app.state().watch->run.state == FollowedRunState::Live);
   CHECK(app.state().snapshots.empty());
 
@@ -303,7 +304,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   save_checkpoint((dir / "last.safetensors").string(), model, {}, &train, 6, 1.0 / 6);
   REQUIRE(frames_until(
       ui, app, [&] { return app.state().snapshots.size() == 2; }, 30));
-  CHECK(app.state().curves.steps.size() == 6);
+  CHECK(app.state().curves.points.steps.size() == 6);
   CHECK(app.state().watch->run.state == FollowedRunState::Finished);
   CHECK(app.state().watch->checkpoint_step == 6);
 
@@ -377,14 +378,14 @@ TEST_CASE("after watching a run folder, its steps are not taken for the app's ow
   append_metrics(dir, 1, 5);
   app.watch_run(dir.string());
   REQUIRE(frames_until(
-      ui, app, [&] { return s.curves.steps.size() == 5; }, 10));
+      ui, app, [&] { return s.curves.points.steps.size() == 5; }, 10));
   CHECK(s.last_metrics.step == 5);
   app.stop_watching();
   ui.frame(app);
   CHECK_FALSE(s.have_metrics);
   CHECK(app.continuable().find("this run") == std::string::npos);
-  CHECK(s.curves.steps.size() == 5);    // kept, to set beside the next run
-  CHECK(s.earlier_curves.size() == 1);  // the app's own 2-step run
+  CHECK(s.curves.points.steps.size() == 5);  // kept, to set beside the next run
+  CHECK(s.earlier_curves.size() == 1);       // the app's own 2-step run
   std::filesystem::remove_all(dir);
 }
 
@@ -456,7 +457,7 @@ TEST_CASE(
                           " held another run's curve: it is kept as " + aside.string() +
                           ", and this run's curve starts over"));
   // The other run's steps are not this checkpoint's history.
-  CHECK(opened->state().curves.steps == std::vector<double>{4, 5});
+  CHECK(opened->state().curves.points.steps == std::vector<double>{4, 5});
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(elsewhere);
 }
@@ -488,7 +489,7 @@ TEST_CASE("continuing a save that was saved again since it was opened goes on fr
                           "5, not 3"));
   // The curve that led to the step-5 save, then the continued steps.
   CHECK(logged_steps(dir / "metrics.jsonl") == steps_from_1_to(7));
-  CHECK(opened->state().curves.steps.size() == 7);
+  CHECK(opened->state().curves.points.steps.size() == 7);
   opened.reset();
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(elsewhere);

@@ -162,16 +162,17 @@ TEST_CASE("training from the UI: start, live snapshots and curves, pause with Sp
   s.form.batch = 32;
   s.form.steps = 1000;
   app.start_training();
-  REQUIRE(
-      frames_until(ui, app, [&] { return s.curves.steps.size() >= 3 && !s.snapshots.empty(); }));
+  REQUIRE(frames_until(ui, app,
+                       [&] { return s.curves.points.steps.size() >= 3 && !s.snapshots.empty(); }));
   CHECK(s.snapshots.back()->rows.size() == 6);
   // The smoothed loss is bias-corrected: it starts at the first loss and stays a weighted
   // average of the losses so far.
-  CHECK(s.curves.smoothed.front() == doctest::Approx(s.curves.loss.front()));
-  for (size_t i = 0; i < s.curves.smoothed.size(); ++i) {
-    const auto first = s.curves.loss.begin(), last = first + static_cast<std::ptrdiff_t>(i) + 1;
-    CHECK(s.curves.smoothed[i] <= *std::max_element(first, last) + 1e-9);
-    CHECK(s.curves.smoothed[i] >= *std::min_element(first, last) - 1e-9);
+  CHECK(s.curves.points.smoothed.front() == doctest::Approx(s.curves.points.loss.front()));
+  for (size_t i = 0; i < s.curves.points.smoothed.size(); ++i) {
+    const auto first = s.curves.points.loss.begin(),
+               last = first + static_cast<std::ptrdiff_t>(i) + 1;
+    CHECK(s.curves.points.smoothed[i] <= *std::max_element(first, last) + 1e-9);
+    CHECK(s.curves.points.smoothed[i] >= *std::min_element(first, last) - 1e-9);
   }
   CHECK(app.run_state() == SessionState::Running);
   // The inference worker receives the trainer's weights with the snapshots.
@@ -276,7 +277,7 @@ TEST_CASE(
   // loss came back.
   int labelled = 0;
   for (const auto& snapshot : s.snapshots) {
-    const auto& c = s.curves;
+    const auto& c = s.curves.points;
     const auto at = std::find(c.steps.begin(), c.steps.end(), static_cast<double>(snapshot->step));
     if (snapshot->step == 0 || at == c.steps.end()) continue;
     CHECK(snapshot->loss == c.loss[static_cast<size_t>(at - c.steps.begin())]);
@@ -331,7 +332,7 @@ TEST_CASE("an earlier run's curve is named by how its recipe differed from the c
   REQUIRE(s.earlier_curves.size() == 1);
   const auto& earlier = s.earlier_curves.front();
   CHECK(earlier.name == "run 1");
-  CHECK(earlier.steps.size() == 3);
+  CHECK(earlier.points.size() == 3);
   REQUIRE(earlier.recipe.has_value());
   REQUIRE(s.curves.recipe.has_value());
   CHECK(s.curves.name == "run 2");
@@ -565,9 +566,9 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
   }));
   ui.frame(app);
   // One curve from step 1 to 5: the continued steps follow the first ones.
-  CHECK(s.curves.steps.front() == 1);
-  CHECK(s.curves.steps.back() == 5);
-  CHECK(s.curves.steps.size() == 5);
+  CHECK(s.curves.points.steps.front() == 1);
+  CHECK(s.curves.points.steps.back() == 5);
+  CHECK(s.curves.points.steps.size() == 5);
 
   // The saved run (step 3), opened as a checkpoint and continued with its own recipe.
   StudioApp fresh(renderer, options_with((dir / "run.safetensors").string()));
@@ -585,12 +586,12 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
     return fresh.run_state() == SessionState::Finished && fresh.state().last_metrics.step == 4;
   }));
   // Its curve: steps 1 to 3 from the metrics.jsonl beside it, then the step it trained.
-  CHECK(fresh.state().curves.steps.size() == 4);
+  CHECK(fresh.state().curves.points.steps.size() == 4);
   // A new run keeps the previous run's curve for comparison until cleared.
   app.set_training_steps(2);
   app.start_training();
   CHECK(s.earlier_curves.size() == 1);
-  CHECK(s.earlier_curves.front().steps.size() == 5);
+  CHECK(s.earlier_curves.front().points.size() == 5);
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
   std::filesystem::remove_all(dir);
 }

@@ -1,0 +1,51 @@
+// Why: a run's loss as the window draws it, in the Curves panel and per ratio in the
+// Experiments window: each step's loss and lr, the loss smoothed the same way in both, the
+// extent of each, kept as points arrive, and the points a plot draws, kept until the curve or
+// the plot changes; a frame need not walk a long run's quarter of a million steps.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "util/curve_thinning.h"
+
+namespace mae::studio {
+
+enum class CurveSeries { Loss, Smoothed, Lr };
+
+struct LossCurve {
+  // Steps ascending, one entry per step in each vector; change them through add and clear.
+  std::vector<double> steps, loss, smoothed, lr;
+  ValueRange step_range, loss_range, smoothed_range, lr_range;
+
+  void add(double step, double step_loss, double step_lr);
+  void clear();
+  bool empty() const { return steps.empty(); }
+  size_t size() const { return steps.size(); }
+  // The smoothed loss at the curve's first step at or after `step`, if the curve reaches it.
+  std::optional<double> smoothed_at(double step) const;
+  const std::vector<double>& values(CurveSeries series) const;
+  // The points of `series` that draw it across `columns` pixel columns spanning steps
+  // [x_lo, x_hi]: the smoothed loss as a mean per column, the others by their extremes, so
+  // that a one-step spike shows. Thinned again only when the curve has grown or the plot
+  // changed since the last call.
+  const std::vector<PlotPoint>& drawn_points(CurveSeries series, double x_lo, double x_hi,
+                                             int columns) const;
+
+ private:
+  struct Thinned {
+    size_t points = 0;
+    double x_lo = 0, x_hi = 0;
+    int columns = 0;
+    std::vector<PlotPoint> kept;
+  };
+  mutable std::array<Thinned, 3> thinned_;
+
+  // An exponential average of 0.9, bias-corrected as in Adam: early values are pulled
+  // neither towards the zero it starts from nor held at the first loss.
+  static constexpr double kSmoothing = 0.9;
+  double average_ = 0.0, average_weight_ = 0.0;
+};
+
+}  // namespace mae::studio

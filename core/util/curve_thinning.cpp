@@ -1,0 +1,86 @@
+// Why: the one pass that thins a curve to what its pixels can show, for the Curves panel and
+// the Experiments window.
+#include "util/curve_thinning.h"
+
+#include <algorithm>
+
+namespace mae {
+
+namespace {
+
+// Each column's run of points [first, end), found by bisection (xs ascend), so that the pass
+// over the values is a plain scan per column. Empty columns are left out.
+template <class EachColumn>
+void for_each_column(const std::vector<double>& xs, size_t n, double x_lo, double x_hi, int columns,
+                     EachColumn each) {
+  const double column_width = (x_hi - x_lo) / columns;
+  const auto begin = xs.begin();
+  size_t first = 0;
+  for (int column = 0; column < columns && first < n; ++column) {
+    const size_t end =
+        column + 1 == columns
+            ? n
+            : static_cast<size_t>(std::lower_bound(begin + static_cast<std::ptrdiff_t>(first),
+                                                   begin + static_cast<std::ptrdiff_t>(n),
+                                                   x_lo + (column + 1) * column_width) -
+                                  begin);
+    if (end > first) each(first, end);
+    first = end;
+  }
+}
+
+void keep_extremes(const std::vector<double>& xs, const std::vector<double>& ys, size_t first,
+                   size_t end, std::vector<PlotPoint>& kept) {
+  size_t low = first, high = first;
+  double lowest = ys[first], highest = ys[first];
+  for (size_t i = first + 1; i < end; ++i) {
+    const double y = ys[i];
+    if (y < lowest) {
+      lowest = y;
+      low = i;
+    }
+    if (y > highest) {
+      highest = y;
+      high = i;
+    }
+  }
+  const size_t four[] = {first, std::min(low, high), std::max(low, high), end - 1};
+  for (size_t k = 0; k < 4; ++k)
+    if (k == 0 || four[k] != four[k - 1]) kept.push_back({xs[four[k]], ys[four[k]]});
+}
+
+void keep_mean(const std::vector<double>& xs, const std::vector<double>& ys, size_t first,
+               size_t end, std::vector<PlotPoint>& kept) {
+  double x = 0, y = 0;
+  for (size_t i = first; i < end; ++i) {
+    x += xs[i];
+    y += ys[i];
+  }
+  const auto count = static_cast<double>(end - first);
+  kept.push_back({x / count, y / count});
+}
+
+}  // namespace
+
+std::vector<PlotPoint> thin_curve(const std::vector<double>& xs, const std::vector<double>& ys,
+                                  double x_lo, double x_hi, int columns, Thinning thinning) {
+  const size_t n = std::min(xs.size(), ys.size());
+  columns = std::max(1, columns);
+  const size_t per_column = thinning == Thinning::Extremes ? 4 : 1;
+  std::vector<PlotPoint> kept;
+  if (n <= per_column * static_cast<size_t>(columns) || !(x_hi > x_lo)) {
+    kept.reserve(n);
+    for (size_t i = 0; i < n; ++i) kept.push_back({xs[i], ys[i]});
+    return kept;
+  }
+  kept.reserve(per_column * static_cast<size_t>(columns));
+  for_each_column(xs, n, x_lo, x_hi, columns, [&](size_t first, size_t end) {
+    if (thinning == Thinning::Extremes)
+      keep_extremes(xs, ys, first, end, kept);
+    else
+      keep_mean(xs, ys, first, end, kept);
+  });
+  return kept;
+}
+
+}  // namespace mae

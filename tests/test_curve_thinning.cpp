@@ -1,0 +1,120 @@
+// Why: the Curves panel draws a long run from the points thin_curve keeps; these cases pin
+// that a one-step spike survives, that each pixel column keeps its lowest and highest value
+// and its ends (so the line between columns is the one all points draw), that a smoothed
+// curve becomes one mean per column, and that a short curve is drawn whole.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+#include <random>
+#include <vector>
+
+#include "util/curve_thinning.h"
+
+namespace mae {
+// How a point reads in a failed check.
+std::ostream& operator<<(std::ostream& out, const PlotPoint& p) {
+  return out << "(" << p.x << ", " << p.y << ")";
+}
+}  // namespace mae
+
+using mae::PlotPoint;
+using mae::thin_curve;
+using mae::Thinning;
+
+namespace {
+// A loss-like curve over steps 1..n: a decay with noise.
+void noisy_decay(size_t n, std::vector<double>& xs, std::vector<double>& ys) {
+  std::mt19937 random(7);
+  std::normal_distribution<double> noise(0.0, 0.02);
+  xs.resize(n);
+  ys.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    xs[i] = static_cast<double>(i + 1);
+    ys[i] = 0.3 + std::exp(-static_cast<double>(i) / 5e4) + noise(random);
+  }
+}
+
+bool kept_point(const std::vector<PlotPoint>& kept, PlotPoint p) {
+  return std::find(kept.begin(), kept.end(), p) != kept.end();
+}
+
+bool ascending_steps(const std::vector<PlotPoint>& kept) {
+  return std::is_sorted(kept.begin(), kept.end(),
+                        [](PlotPoint a, PlotPoint b) { return a.x < b.x; });
+}
+}  // namespace
+
+TEST_CASE("a curve with no more points than the thinning keeps is drawn whole") {
+  const std::vector<double> xs{1, 2, 3, 5, 8}, ys{0.9, 0.7, 0.8, 0.5, 0.4};
+  const std::vector<PlotPoint> whole{{1, 0.9}, {2, 0.7}, {3, 0.8}, {5, 0.5}, {8, 0.4}};
+  CHECK(thin_curve(xs, ys, 1, 8, 2, Thinning::Extremes) == whole);
+  CHECK(thin_curve(xs, ys, 1, 8, 5, Thinning::Means) == whole);
+  CHECK(thin_curve({}, {}, 0, 1, 100, Thinning::Extremes).empty());
+}
+
+TEST_CASE("a long curve keeps at most four points per column, its ends and a one-step spike") {
+  std::vector<double> xs, ys;
+  noisy_decay(250000, xs, ys);
+  ys[123457] = 9.0;  // one step's loss spike
+  ys[200001] = 0.0;  // and one step's dip
+  const int columns = 700;
+  const auto kept = thin_curve(xs, ys, xs.front(), xs.back(), columns, Thinning::Extremes);
+  CHECK(kept.size() <= 4 * static_cast<size_t>(columns));
+  CHECK(kept.size() >= 2 * static_cast<size_t>(columns));
+  CHECK(ascending_steps(kept));
+  CHECK(std::adjacent_find(kept.begin(), kept.end()) == kept.end());
+  CHECK(kept.front() == PlotPoint{xs.front(), ys.front()});
+  CHECK(kept.back() == PlotPoint{xs.back(), ys.back()});
+  CHECK(kept_point(kept, {123458, 9.0}));
+  CHECK(kept_point(kept, {200002, 0.0}));
+}
+
+TEST_CASE("each pixel column keeps the lowest, highest, first and last of its points") {
+  std::vector<double> xs, ys;
+  noisy_decay(30000, xs, ys);
+  const int columns = 333;
+  const double lo = xs.front(), hi = xs.back();
+  const auto kept = thin_curve(xs, ys, lo, hi, columns, Thinning::Extremes);
+  // A step sits in the column whose span holds it (the last column takes the end).
+  const auto column_of = [&](double x) {
+    return std::clamp(static_cast<int>((x - lo) * columns / (hi - lo)), 0, columns - 1);
+  };
+  struct Column {
+    double low = 1e300, high = -1e300, first = 1e300, last = -1e300;
+    void take(PlotPoint p) {
+      low = std::min(low, p.y);
+      high = std::max(high, p.y);
+      first = std::min(first, p.x);
+      last = std::max(last, p.x);
+    }
+    bool operator==(const Column&) const = default;
+  };
+  std::vector<Column> all(columns), drawn(columns);
+  for (size_t i = 0; i < xs.size(); ++i) all[column_of(xs[i])].take({xs[i], ys[i]});
+  for (const auto& p : kept) drawn[column_of(p.x)].take(p);
+  for (int c = 0; c < columns; ++c) CHECK_MESSAGE(drawn[c] == all[c], "column " << c);
+}
+
+TEST_CASE("a smoothed curve becomes the mean step and value of each column") {
+  std::vector<double> xs, ys;
+  noisy_decay(10000, xs, ys);
+  const auto kept = thin_curve(xs, ys, 1, 10000, 100, Thinning::Means);
+  REQUIRE(kept.size() == 100);
+  CHECK(ascending_steps(kept));
+  // The first column holds steps 1..100 (the edge at 100.99 lies before step 101).
+  double mean = 0;
+  for (size_t i = 0; i < 100; ++i) mean += ys[i];
+  CHECK(kept.front().x == doctest::Approx(50.5));
+  CHECK(kept.front().y == doctest::Approx(mean / 100));
+}
+
+TEST_CASE("points outside the plotted steps fall in the edge columns") {
+  std::vector<double> xs, ys;
+  noisy_decay(10000, xs, ys);
+  const auto kept = thin_curve(xs, ys, 2000, 8000, 100, Thinning::Extremes);
+  CHECK(kept.size() <= 400);
+  CHECK(kept.front() == PlotPoint{xs.front(), ys.front()});
+  CHECK(kept.back() == PlotPoint{xs.back(), ys.back()});
+}
