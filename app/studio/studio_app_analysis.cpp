@@ -77,13 +77,22 @@ void StudioApp::export_curves() {
     message("no curve to export yet: a curve needs two steps");
     return;
   }
-  // The panel's log scale as log10 values: the picture's axes are linear.
-  const auto shown = [&](const std::vector<double>& v) {
-    if (!c.log_scale) return v;
-    std::vector<double> logs(v.size());
-    std::transform(v.begin(), v.end(), logs.begin(),
-                   [](double x) { return std::log10(std::max(x, 1e-12)); });
-    return logs;
+  // The curves as the panel thins them, one point per pixel column or four (the picture is
+  // 960 wide), the panel's log scale as log10 values: the picture's axes are linear.
+  constexpr int kWidth = 960;
+  ValueRange steps = points.step_range;
+  for (const auto& e : state_.earlier_curves) {
+    steps.take(e.points.step_range.lo);
+    steps.take(e.points.step_range.hi);
+  }
+  const auto series = [&](std::string name, std::array<float, 3> colour, const LossCurve& curve,
+                          CurveSeries which) {
+    ChartSeries out{std::move(name), colour, {}, {}, false, false};
+    for (const auto& p : curve.drawn_points(which, steps.lo, steps.hi, kWidth)) {
+      out.x.push_back(p.x);
+      out.y.push_back(c.log_scale ? std::log10(std::max(p.y, 1e-12)) : p.y);
+    }
+    return out;
   };
   Chart chart{c.name.empty() ? "training loss" : c.name + ": training loss",
               "step",
@@ -93,19 +102,18 @@ void StudioApp::export_curves() {
       {{0.55f, 0.55f, 0.55f}, {0.6f, 0.3f, 0.8f}, {0.1f, 0.6f, 0.55f}, {0.8f, 0.3f, 0.45f}}};
   for (size_t i = 0; i < state_.earlier_curves.size(); ++i) {
     const auto& e = state_.earlier_curves[i];
-    chart.series.push_back({earlier_run_label(e, c) + " (smoothed)", kEarlier[i % kEarlier.size()],
-                            e.points.steps, shown(e.points.smoothed), false, false});
+    chart.series.push_back(series(earlier_run_label(e, c) + " (smoothed)",
+                                  kEarlier[i % kEarlier.size()], e.points, CurveSeries::Smoothed));
   }
   if (!points.empty()) {
+    chart.series.push_back(series("loss", {0.6f, 0.75f, 1.0f}, points, CurveSeries::Loss));
     chart.series.push_back(
-        {"loss", {0.6f, 0.75f, 1.0f}, points.steps, shown(points.loss), false, false});
-    chart.series.push_back(
-        {"smoothed", {0.95f, 0.55f, 0.05f}, points.steps, shown(points.smoothed), false, false});
+        series("smoothed", {0.95f, 0.55f, 0.05f}, points, CurveSeries::Smoothed));
   }
   try {
     std::filesystem::create_directories(state_.export_dir);
     const auto path = state_.export_dir + "/curves-" + std::to_string(std::time(nullptr)) + ".png";
-    save_png(path, render_chart(chart, 960, 540));
+    save_png(path, render_chart(chart, kWidth, 540));
     message("exported " + path);
   } catch (const std::exception& e) {
     message(std::string("export failed: ") + one_line_error(e));
