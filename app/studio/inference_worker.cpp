@@ -192,6 +192,7 @@ void InferenceWorker::apply_weights(PendingWeights pending) {
   info_.trained_mask_ratio = pending.trained_mask_ratio;
   info_.train = pending.train;
   info_.format = pending.format;
+  info_.file = pending.file;
   ++info_.version;
 }
 
@@ -273,12 +274,13 @@ void InferenceWorker::loop(const std::stop_token& stop) {
     set_intra_op_threads_here(intra_op_threads());
     try {
       if (checkpoint) {
+        const auto file = file_identity(*checkpoint);  // before reading: a later save shows
         auto loaded = read_model_file(*checkpoint);
         const int64_t step = loaded.step;
         const double loss = loaded.loss;
         apply_weights({loaded.config, std::move(loaded.tensors), *checkpoint, step, loss,
                        loaded.norm_pix_guessed, loaded.trained_mask_ratio, loaded.train, nullptr,
-                       loaded.format});
+                       loaded.format, file});
         std::vector<at::Tensor> gallery;
         double ratio = 0.75;
         uint64_t seed = 0;

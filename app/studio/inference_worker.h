@@ -27,6 +27,7 @@
 #include "recipe/train_config.h"
 #include "snapshot.h"
 #include "train/device_readback.h"
+#include "util/file_identity.h"
 #include "util/read_progress.h"
 
 namespace mae::studio {
@@ -73,6 +74,9 @@ struct ModelInfo {
   std::string device;                        // where the worker's copy runs: "cuda", "cpu"
   // The file's layout; none for a training run's weights, which have a step and a loss.
   std::optional<ModelFormat> format;
+  // The file as it was when the worker read it (none for a folder or training's weights): a
+  // save since then is a change, a save before it is what is shown.
+  std::optional<FileIdentity> file;
 };
 
 // A checkpoint being opened: shown while it loads, so a large file never looks like a hang.
@@ -136,6 +140,7 @@ class InferenceWorker {
     std::optional<TrainConfig> train;
     std::shared_ptr<const StreamFence> ready;
     std::optional<ModelFormat> format = std::nullopt;  // none: a training run's
+    std::optional<FileIdentity> file = std::nullopt;   // of the checkpoint read
   };
   void loop(const std::stop_token& stop);
   void apply_weights(PendingWeights pending);

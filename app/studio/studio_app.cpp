@@ -21,6 +21,7 @@
 #include "recipe/recipe.h"
 #include "train/device.h"
 #include "train/memory_estimate.h"
+#include "util/file_identity.h"
 #include "util/file_names.h"
 #include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
@@ -151,7 +152,6 @@ bool StudioApp::open_image(const std::string& path) {
 void StudioApp::open_checkpoint(const std::string& path) {
   state_.open_checkpoint_path = path;
   state_.opened_file = OpenedFileState::AsOpened;
-  opened_identity_ = file_identity(path);  // before the worker reads it: a later save shows
   message("opening " + path + " ...");
   worker_.load_checkpoint(path);
 }
@@ -330,15 +330,15 @@ void StudioApp::check_opened_file() {
   const auto now = std::chrono::steady_clock::now();
   // A watched run's checkpoints are the follower's to load; a folder has no identity; while
   // training's weights (or another file's) are shown, the file is not what is described.
-  if (follower_ || !opened_identity_ || now < next_opened_check_ ||
-      worker_.model_info().source != state_.open_checkpoint_path)
-    return;
+  if (follower_ || now < next_opened_check_) return;
+  const auto info = worker_.model_info();
+  if (!info.file || info.source != state_.open_checkpoint_path) return;
   next_opened_check_ = now + std::chrono::seconds(1);
   const auto on_disk = file_identity(state_.open_checkpoint_path);
   const auto was = state_.opened_file;
-  state_.opened_file = !on_disk                        ? OpenedFileState::Gone
-                       : *on_disk != *opened_identity_ ? OpenedFileState::SavedAgain
-                                                       : OpenedFileState::AsOpened;
+  state_.opened_file = !on_disk                 ? OpenedFileState::Gone
+                       : *on_disk != *info.file ? OpenedFileState::SavedAgain
+                                                : OpenedFileState::AsOpened;
   if (state_.opened_file == was) return;
   if (state_.opened_file == OpenedFileState::SavedAgain)
     message(state_.open_checkpoint_path +
@@ -421,7 +421,6 @@ void StudioApp::pump_watch() {
     }
     state_.open_checkpoint_path = *update.checkpoint;
     state_.opened_file = OpenedFileState::AsOpened;
-    opened_identity_ = file_identity(*update.checkpoint);  // for after the watch
     worker_.load_checkpoint(*update.checkpoint);
     ++w.checkpoints_loaded;
   }

@@ -15,7 +15,6 @@
 #include "studio_options.h"
 #include "system_file_dialog.h"
 #include "training_session.h"
-#include "util/file_identity.h"
 #include "util/folder_lock.h"
 #include "view_renderer.h"
 
@@ -205,7 +204,6 @@ class StudioApp {
   std::unique_ptr<ProbeJob> probe_job_;
   bool sweep_on_cpu_ = false;
   std::unique_ptr<BackgroundRunFollower> follower_;
-  std::optional<FileIdentity> opened_identity_;  // of open_checkpoint_path when opened
   std::chrono::steady_clock::time_point next_opened_check_{};
   bool reset_layout_requested_ = false;  // by reset_layout(), for the next frame
   std::string system_dialog_tool_ = SystemFileDialog::available_tool();

@@ -12,6 +12,7 @@
 #include "studio_app.h"
 #include "train/device.h"
 #include "train/memory_estimate.h"
+#include "util/file_identity.h"
 #include "util/one_line_error.h"
 
 namespace mae::studio {
@@ -224,7 +225,7 @@ void StudioApp::continue_training() {
       request.resume_from = info.source;
       done = info.step;
       // Saved over since it was opened: the session says from which step once it has read it.
-      from = file_identity(info.source) == opened_identity_
+      from = file_identity(info.source) == info.file
                  ? "from step " + std::to_string(done)
                  : "from " + info.source + " as saved since it was opened";
       // A different run: its own curves.
