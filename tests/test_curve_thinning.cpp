@@ -110,11 +110,21 @@ TEST_CASE("a smoothed curve becomes the mean step and value of each column") {
   CHECK(kept.front().y == doctest::Approx(mean / 100));
 }
 
-TEST_CASE("points outside the plotted steps fall in the edge columns") {
+TEST_CASE("a zoomed plot keeps the points inside and the nearest one on each side") {
   std::vector<double> xs, ys;
   noisy_decay(10000, xs, ys);
-  const auto kept = thin_curve(xs, ys, 2000, 8000, 100, Thinning::Extremes);
-  CHECK(kept.size() <= 400);
-  CHECK(kept.front() == PlotPoint{xs.front(), ys.front()});
-  CHECK(kept.back() == PlotPoint{xs.back(), ys.back()});
+  for (auto thinning : {Thinning::Extremes, Thinning::Means}) {
+    const auto kept = thin_curve(xs, ys, 2000, 8000, 100, thinning);
+    CHECK(kept.size() <= 400 + 2);
+    CHECK(kept.front() == PlotPoint{1999, ys[1998]});
+    CHECK(kept.back() == PlotPoint{8001, ys[8000]});
+    CHECK(ascending_steps(kept));
+    for (size_t i = 1; i + 1 < kept.size(); ++i) CHECK((kept[i].x >= 2000 && kept[i].x <= 8000));
+  }
+  // Few enough steps in the span: each of them, with the two beside it.
+  const auto close = thin_curve(xs, ys, 500.5, 510, 100, Thinning::Extremes);
+  REQUIRE(close.size() == 12);  // steps 501 to 510, and 500 and 511
+  CHECK(close.front() == PlotPoint{500, ys[499]});
+  CHECK(close[1] == PlotPoint{501, ys[500]});
+  CHECK(close.back() == PlotPoint{511, ys[510]});
 }

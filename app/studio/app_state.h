@@ -186,6 +186,11 @@ struct ProbeState {
   std::string problem;  // why the last Run failed or the probe ended early, shown by Run
 };
 
+// Steps [first, last] of a run's curve, shown across the plot.
+struct StepSpan {
+  double first = 0, last = 0;
+};
+
 struct CurveState {
   // Which run: "run 2" for the app's own, a watched folder's or continued file's name; its
   // recipe where known, so that an earlier run's line says how it differed from the current.
@@ -193,6 +198,7 @@ struct CurveState {
   std::optional<Recipe> recipe;
   LossCurve points;
   bool log_scale = false;
+  std::optional<StepSpan> zoom;  // none: every step
 };
 
 // The opened checkpoint on disk since it was opened: another run (or this window's, not

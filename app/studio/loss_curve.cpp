@@ -1,9 +1,9 @@
-// Why: the one place a loss curve grows and is thinned for drawing, so that its smoothing, its
-// extent and what is drawn of it cannot drift apart between the Curves panel and the
-// Experiments window.
+// Why: the one place a loss curve grows and is thinned for drawing, so that its smoothing and
+// what is drawn of it cannot drift apart between the Curves panel and the Experiments window.
 #include "loss_curve.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace mae::studio {
 
@@ -14,18 +14,47 @@ void LossCurve::add(double step, double step_loss, double step_lr) {
   loss.push_back(step_loss);
   smoothed.push_back(average_ / average_weight_);
   lr.push_back(step_lr);
-  step_range.take(step);
-  loss_range.take(step_loss);
-  smoothed_range.take(smoothed.back());
-  lr_range.take(step_lr);
 }
 
 void LossCurve::clear() { *this = LossCurve{}; }
+
+size_t LossCurve::steps_between(double first, double last) const {
+  return static_cast<size_t>(std::upper_bound(steps.begin(), steps.end(), last) -
+                             std::lower_bound(steps.begin(), steps.end(), first));
+}
 
 std::optional<double> LossCurve::smoothed_at(double step) const {
   if (steps.empty() || step < steps.front() || step > steps.back()) return std::nullopt;
   const auto it = std::lower_bound(steps.begin(), steps.end(), step);
   return smoothed[static_cast<size_t>(it - steps.begin())];
+}
+
+std::string LossCurve::readout(double first, double last) const {
+  if (empty()) return "";
+  const auto a =
+      static_cast<size_t>(std::lower_bound(steps.begin(), steps.end(), first) - steps.begin());
+  const auto b =
+      static_cast<size_t>(std::upper_bound(steps.begin(), steps.end(), last) - steps.begin());
+  char text[256];
+  if (b - a <= 1) {
+    size_t i = std::min(a, size() - 1);
+    const double middle = (first + last) / 2;
+    if (b == a && a > 0 && (a == size() || middle - steps[a - 1] < steps[a] - middle)) i = a - 1;
+    std::snprintf(text, sizeof text, "step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e", steps[i],
+                  loss[i], smoothed[i], lr[i]);
+    return text;
+  }
+  size_t low = a, high = a;
+  for (size_t i = a; i < b; ++i) {
+    if (loss[i] < loss[low]) low = i;
+    if (loss[i] > loss[high]) high = i;
+  }
+  std::snprintf(text, sizeof text,
+                "steps %.0f to %.0f (%zu)\nloss %.4f to %.4f, highest at step %.0f\n"
+                "smoothed %.4f\nlr %.3e",
+                steps[a], steps[b - 1], b - a, loss[low], loss[high], steps[high], smoothed[b - 1],
+                lr[b - 1]);
+  return text;
 }
 
 const std::vector<double>& LossCurve::values(CurveSeries series) const {

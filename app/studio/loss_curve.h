@@ -1,11 +1,12 @@
 // Why: a run's loss as the window draws it, in the Curves panel and per ratio in the
-// Experiments window: each step's loss and lr, the loss smoothed the same way in both, the
-// extent of each, kept as points arrive, and the points a plot draws, kept until the curve or
-// the plot changes; a frame need not walk a long run's quarter of a million steps.
+// Experiments window: each step's loss and lr, the loss smoothed the same way in both, and the
+// points a plot draws, kept until the curve or the plot changes: a frame need not walk a long
+// run's quarter of a million steps.
 #pragma once
 
 #include <array>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "util/curve_thinning.h"
@@ -17,15 +18,20 @@ enum class CurveSeries { Loss, Smoothed, Lr };
 struct LossCurve {
   // Steps ascending, one entry per step in each vector; change them through add and clear.
   std::vector<double> steps, loss, smoothed, lr;
-  ValueRange step_range, loss_range, smoothed_range, lr_range;
 
   void add(double step, double step_loss, double step_lr);
   void clear();
   bool empty() const { return steps.empty(); }
   size_t size() const { return steps.size(); }
+  // How many steps lie in [first, last].
+  size_t steps_between(double first, double last) const;
   // The smoothed loss at the curve's first step at or after `step`, if the curve reaches it.
   std::optional<double> smoothed_at(double step) const;
   const std::vector<double>& values(CurveSeries series) const;
+  // What steps [first, last] hold, for a hover readout: the one step (or, none there, the
+  // nearest) with its loss, smoothed loss and lr; or the spread of their losses and where the
+  // highest was, which a pixel column of a long run's hundreds of steps hides.
+  std::string readout(double first, double last) const;
   // The points of `series` that draw it across `columns` pixel columns spanning steps
   // [x_lo, x_hi]: the smoothed loss as a mean per column, the others by their extremes, so
   // that a one-step spike shows. Thinned again only when the curve has grown or the plot

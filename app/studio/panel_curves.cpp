@@ -1,6 +1,7 @@
 // Why: the Curves panel: loss (raw and smoothed, optional log scale) and lr against step,
-// drawn with ImDrawList (four points per pixel column, however long the run), with a hover
-// readout of the nearest step; the session's earlier runs beside them, so that a change of
+// drawn with ImDrawList however long the run (each pixel column's spread of losses, a one-step
+// spike included), zoomed by dragging across steps or with the wheel, with a hover readout of
+// the steps under the pointer; the session's earlier runs beside them, so that a change of
 // recipe is seen in the curve it makes.
 #include <imgui.h>
 
@@ -27,12 +28,19 @@ double shown_value(double v, bool log_scale) {
   return log_scale ? std::log10(std::max(v, 1e-12)) : v;
 }
 
-// The plotted extent of `values` (the log is monotonic: the extent of the logs is the logs
-// of the extent), widened where it is a single value.
+// The plotted extent of `values`, widened where it is a single value.
 Range plotted(ValueRange values, bool log_scale) {
   Range r{shown_value(values.lo, log_scale), shown_value(values.hi, log_scale)};
   if (r.hi - r.lo < 1e-12) r.hi = r.lo + 1.0;
   return r;
+}
+
+// The extent of what is drawn of `series` between the plotted steps (the thinned points keep
+// each column's lowest and highest, so this is the extent of every step there).
+void take_values(ValueRange& values, const LossCurve& curve, CurveSeries series, Range xr,
+                 int columns) {
+  for (const auto& p : curve.drawn_points(series, xr.lo, xr.hi, columns))
+    if (p.x >= xr.lo && p.x <= xr.hi) values.take(p.y);
 }
 
 // One series against step, thinned to what the plot's pixel columns can show, in screen
@@ -53,26 +61,89 @@ void plot_line(ImDrawList* dl, const std::vector<ImVec2>& points, ImU32 color, f
     dl->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thickness);
 }
 
-// The raw loss of a long run: in each pixel column a bar from its lowest to its highest point,
-// reaching the column before's last point so that the bars join. A polyline through the same
-// points clipped the tip of a one-step spike, where the line turns back on itself.
+// The raw loss where the plot shows more steps than it has pixel columns: in each column a bar
+// from its lowest to its highest point, reaching the column before's last point so that the
+// bars join. A polyline through the same points clipped the tip of a one-step spike, where the
+// line turns back on itself.
 void plot_envelope(ImDrawList* dl, const std::vector<ImVec2>& points, ImU32 color) {
-  float column = -1, top = 0, bottom = 0, last_y = 0;
+  float column = -1e30f, top = 0, bottom = 0, last_y = 0;
+  bool open = false;
   const auto flush = [&] {
-    if (column >= 0) dl->AddRectFilled(ImVec2(column, top), ImVec2(column + 1, bottom + 1), color);
+    if (open) dl->AddRectFilled(ImVec2(column, top), ImVec2(column + 1, bottom + 1), color);
   };
   for (const auto& p : points) {
     const float x = std::floor(p.x);
     if (x != column) {
       flush();
-      top = bottom = column < 0 ? p.y : last_y;
+      top = bottom = open ? last_y : p.y;
       column = x;
+      open = true;
     }
     top = std::min(top, p.y);
     bottom = std::max(bottom, p.y);
     last_y = p.y;
   }
   flush();
+}
+
+// Every step of the current run and of the earlier ones kept beside it.
+Range whole_steps(const AppState& s) {
+  ValueRange steps;
+  const auto take = [&](const LossCurve& curve) {
+    if (curve.empty()) return;
+    steps.take(curve.steps.front());
+    steps.take(curve.steps.back());
+  };
+  take(s.curves.points);
+  for (const auto& e : s.earlier_curves) take(e.points);
+  return plotted(steps, false);
+}
+
+// How the pointer met the plot this frame, read as the plot was laid out (the context menu
+// after it is an item of its own).
+struct PlotPointer {
+  bool hovered, active, released;
+};
+
+// Dragging across the plot zooms to the steps dragged over, the wheel zooms about the pointer,
+// a double click (or the menu) shows the whole run again. The steps dragged over so far are
+// shaded. `whole` is the extent unzoomed.
+void steer_zoom(CurveState& c, PlotPointer pointer, ImDrawList* dl, ImVec2 p0, ImVec2 size,
+                Range xr, Range whole) {
+  const ImGuiIO& io = ImGui::GetIO();
+  const auto step_at = [&](float x) {
+    return xr.lo + std::clamp((x - p0.x) / size.x, 0.0f, 1.0f) * (xr.hi - xr.lo);
+  };
+  const auto zoom_to = [&](double first, double last) {
+    // No narrower than a few steps; the whole run or more is no zoom.
+    const double least = std::min(4.0, whole.hi - whole.lo);
+    if (last - first < least) {
+      const double middle = (first + last) / 2;
+      first = middle - least / 2;
+      last = middle + least / 2;
+    }
+    first = std::max(first, whole.lo);
+    last = std::min(last, whole.hi);
+    if (first <= whole.lo && last >= whole.hi)
+      c.zoom.reset();
+    else
+      c.zoom = StepSpan{first, last};
+  };
+  if (pointer.hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
+    c.zoom.reset();
+    return;
+  }
+  const float from = io.MouseClickedPos[ImGuiMouseButton_Left].x, to = io.MousePos.x;
+  const bool dragged = std::abs(to - from) > 4;
+  if (pointer.active && dragged)
+    dl->AddRectFilled(ImVec2(std::min(from, to), p0.y), ImVec2(std::max(from, to), p0.y + size.y),
+                      IM_COL32(255, 255, 255, 40));
+  if (pointer.released && dragged)
+    zoom_to(step_at(std::min(from, to)), step_at(std::max(from, to)));
+  if (pointer.hovered && io.MouseWheel != 0) {
+    const double at = step_at(io.MousePos.x), scale = std::pow(0.8, io.MouseWheel);
+    zoom_to(at - (at - xr.lo) * scale, at + (xr.hi - at) * scale);
+  }
 }
 
 // Earlier runs, oldest first, each in its own muted colour (the current run's are blue,
@@ -135,6 +206,12 @@ std::string earlier_run_label(const CurveState& earlier, const CurveState& curre
   return earlier.name + ": " + recipe_difference(*earlier.recipe, *current.recipe);
 }
 
+StepSpan shown_steps(const AppState& s) {
+  if (s.curves.zoom) return *s.curves.zoom;
+  const Range whole = whole_steps(s);
+  return {whole.lo, whole.hi};
+}
+
 void draw_curves_panel(StudioApp& app) {
   auto& s = app.state();
   auto& c = s.curves;
@@ -146,6 +223,10 @@ void draw_curves_panel(StudioApp& app) {
   ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "smoothed");
   ImGui::SameLine();
   ImGui::TextColored(ImVec4(0.5f, 1, 0.5f, 1), "lr (own scale)");
+  if (c.zoom) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("whole run")) c.zoom.reset();
+  }
   if (!s.earlier_curves.empty()) {
     ImGui::TextDisabled("earlier runs (smoothed):");
     for (size_t i = 0; i < s.earlier_curves.size(); ++i)
@@ -157,8 +238,11 @@ void draw_curves_panel(StudioApp& app) {
   const ImVec2 size(std::max(50.0f, ImGui::GetContentRegionAvail().x),
                     std::max(50.0f, ImGui::GetContentRegionAvail().y - 4));
   ImGui::InvisibleButton("plot", size);
+  const PlotPointer pointer{ImGui::IsItemHovered(), ImGui::IsItemActive(),
+                            ImGui::IsItemDeactivated()};
   if (ImGui::BeginPopupContextItem("curves menu")) {
     if (ImGui::MenuItem("Export as PNG")) app.export_curves();
+    if (ImGui::MenuItem("Show the whole run", nullptr, false, c.zoom.has_value())) c.zoom.reset();
     ImGui::EndPopup();
   }
   auto* dl = ImGui::GetWindowDrawList();
@@ -176,55 +260,60 @@ void draw_curves_panel(StudioApp& app) {
     ImGui::End();
     return;
   }
-  // Axes cover the current run and the earlier ones kept for comparison.
-  ValueRange steps = points.step_range, losses = points.loss_range;
-  for (const auto& earlier : s.earlier_curves) {
-    for (double v : {earlier.points.step_range.lo, earlier.points.step_range.hi}) steps.take(v);
-    for (double v : {earlier.points.smoothed_range.lo, earlier.points.smoothed_range.hi})
-      losses.take(v);
-  }
-  const Range xr = plotted(steps, false);
+  // The steps shown (all, or the zoom), and the losses drawn there, of the current run and
+  // of the earlier ones kept beside it.
+  const Range whole = whole_steps(s);
+  const StepSpan shown = shown_steps(s);
+  const Range xr{shown.first, shown.last};
+  const int columns = static_cast<int>(size.x);
+  ValueRange losses;
+  for (const auto& e : s.earlier_curves)
+    take_values(losses, e.points, CurveSeries::Smoothed, xr, columns);
+  take_values(losses, points, CurveSeries::Loss, xr, columns);
+  if (losses.empty())  // zoomed in between two steps: the losses either side
+    for (const auto& p : points.drawn_points(CurveSeries::Loss, xr.lo, xr.hi, columns))
+      losses.take(p.y);
+  if (losses.empty()) losses.take(0.0);  // only earlier runs, none of them here
   const Range yr = plotted(losses, c.log_scale);
+  dl->PushClipRect(p0, ImVec2(p0.x + size.x, p0.y + size.y), true);
   for (size_t i = 0; i < s.earlier_curves.size(); ++i)
     plot_line(dl,
               screen_points(p0, size, s.earlier_curves[i].points, CurveSeries::Smoothed, xr, yr,
                             c.log_scale),
               earlier_colour(i), 1.5f);
-  if (points.empty()) {
-    draw_axes(dl, p0, size, xr, yr, c.log_scale);
-    ImGui::End();
-    return;
+  if (!points.empty()) {
+    // More steps shown than the plot has pixel columns: the raw loss as bars per column.
+    const ImU32 loss_colour = IM_COL32(120, 170, 255, 140);
+    const auto loss = screen_points(p0, size, points, CurveSeries::Loss, xr, yr, c.log_scale);
+    if (points.steps_between(xr.lo, xr.hi) > static_cast<size_t>(columns))
+      plot_envelope(dl, loss, loss_colour);
+    else
+      plot_line(dl, loss, loss_colour, 1.0f);
+    plot_line(dl, screen_points(p0, size, points, CurveSeries::Smoothed, xr, yr, c.log_scale),
+              IM_COL32(255, 200, 80, 255), 2.0f);
+    ValueRange lr;
+    take_values(lr, points, CurveSeries::Lr, xr, columns);
+    if (!lr.empty())
+      plot_line(dl, screen_points(p0, size, points, CurveSeries::Lr, xr, plotted(lr, false), false),
+                IM_COL32(120, 255, 120, 200), 1.0f);
   }
-  // A run of more steps than the plot has room for draws its raw loss as bars per column.
-  const ImU32 loss_colour = IM_COL32(120, 170, 255, 140);
-  const auto loss = screen_points(p0, size, points, CurveSeries::Loss, xr, yr, c.log_scale);
-  if (loss.size() < points.size())
-    plot_envelope(dl, loss, loss_colour);
-  else
-    plot_line(dl, loss, loss_colour, 1.0f);
-  plot_line(dl, screen_points(p0, size, points, CurveSeries::Smoothed, xr, yr, c.log_scale),
-            IM_COL32(255, 200, 80, 255), 2.0f);
-  plot_line(
-      dl,
-      screen_points(p0, size, points, CurveSeries::Lr, xr, plotted(points.lr_range, false), false),
-      IM_COL32(120, 255, 120, 200), 1.0f);
+  dl->PopClipRect();
   draw_axes(dl, p0, size, xr, yr, c.log_scale);
-  if (ImGui::IsItemHovered()) {
+  steer_zoom(c, pointer, dl, p0, size, xr, whole);
+  if (pointer.hovered && !points.empty() && !ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
+    // The steps of the pixel column under the pointer.
     const float mx = ImGui::GetIO().MousePos.x;
-    const double step = xr.lo + (mx - p0.x) / size.x * (xr.hi - xr.lo);
-    const auto it = std::lower_bound(points.steps.begin(), points.steps.end(), step);
-    const size_t i =
-        std::min<size_t>(static_cast<size_t>(it - points.steps.begin()), points.size() - 1);
+    const double per_pixel = (xr.hi - xr.lo) / size.x;
+    const double first = xr.lo + std::floor(mx - p0.x) * per_pixel;
     dl->AddLine(ImVec2(mx, p0.y), ImVec2(mx, p0.y + size.y), IM_COL32(255, 255, 255, 90));
-    std::string earlier;
+    std::string text = points.readout(first, first + per_pixel);
     for (const auto& e : s.earlier_curves)
-      if (const auto loss = e.points.smoothed_at(points.steps[i])) {
+      if (const auto loss = e.points.smoothed_at(first)) {
         char value[32];
         std::snprintf(value, sizeof value, ": smoothed %.4f", *loss);
-        earlier += "\n" + e.name + value;
+        text += "\n" + e.name + value;
       }
-    ImGui::SetTooltip("step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e%s", points.steps[i],
-                      points.loss[i], points.smoothed[i], points.lr[i], earlier.c_str());
+    ImGui::SetTooltip("%s", text.c_str());
   }
   ImGui::End();
 }

@@ -135,8 +135,8 @@ void draw_run_curves(const std::vector<SweepRunCurve>& curves, float width) {
   ValueRange steps;
   for (const auto& c : curves)
     if (!c.points.empty()) {
-      steps.take(c.points.step_range.lo);
-      steps.take(c.points.step_range.hi);
+      steps.take(c.points.steps.front());
+      steps.take(c.points.steps.back());
     }
   if (steps.empty()) return;
   std::vector<PlotLine> lines;

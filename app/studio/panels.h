@@ -10,7 +10,9 @@
 namespace mae::studio {
 
 class StudioApp;
+struct AppState;
 struct CurveState;
+struct StepSpan;
 struct ImageView;
 struct ViewStyle;
 
@@ -31,6 +33,10 @@ void draw_probe_window(StudioApp& app);
 // "run 1: ratio 0.90": an earlier run's name and how its recipe differed from the current's,
 // for the Curves panel's legend and its exported picture.
 std::string earlier_run_label(const CurveState& earlier, const CurveState& current);
+
+// The steps the Curves panel shows, and its exported picture: its zoom, or every step of the
+// current run and of the earlier ones kept beside it (one step widened to two).
+StepSpan shown_steps(const AppState& s);
 
 // The five panels that tile the window.
 enum class Panel { Training, Checkpoint, Triplets, Curves, Explorer };

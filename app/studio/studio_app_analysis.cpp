@@ -77,18 +77,15 @@ void StudioApp::export_curves() {
     message("no curve to export yet: a curve needs two steps");
     return;
   }
-  // The curves as the panel thins them, one point per pixel column or four (the picture is
-  // 960 wide), the panel's log scale as log10 values: the picture's axes are linear.
+  // The steps the panel shows, thinned as it thins them, one point per pixel column or four
+  // (the picture is 960 wide), its log scale as log10 values: the picture's axes are linear.
   constexpr int kWidth = 960;
-  ValueRange steps = points.step_range;
-  for (const auto& e : state_.earlier_curves) {
-    steps.take(e.points.step_range.lo);
-    steps.take(e.points.step_range.hi);
-  }
+  const StepSpan steps = shown_steps(state_);
   const auto series = [&](std::string name, std::array<float, 3> colour, const LossCurve& curve,
                           CurveSeries which) {
     ChartSeries out{std::move(name), colour, {}, {}, false, false};
-    for (const auto& p : curve.drawn_points(which, steps.lo, steps.hi, kWidth)) {
+    for (const auto& p : curve.drawn_points(which, steps.first, steps.last, kWidth)) {
+      if (p.x < steps.first || p.x > steps.last) continue;
       out.x.push_back(p.x);
       out.y.push_back(c.log_scale ? std::log10(std::max(p.y, 1e-12)) : p.y);
     }

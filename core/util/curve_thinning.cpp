@@ -8,22 +8,23 @@ namespace mae {
 
 namespace {
 
-// Each column's run of points [first, end), found by bisection (xs ascend), so that the pass
-// over the values is a plain scan per column. Empty columns are left out.
+// Each column's run of points [first, end) among the points [begin, n) that lie in
+// [x_lo, x_hi], found by bisection (xs ascend), so that the pass over the values is a plain
+// scan per column. Empty columns are left out.
 template <class EachColumn>
-void for_each_column(const std::vector<double>& xs, size_t n, double x_lo, double x_hi, int columns,
-                     EachColumn each) {
+void for_each_column(const std::vector<double>& xs, size_t begin, size_t n, double x_lo,
+                     double x_hi, int columns, EachColumn each) {
   const double column_width = (x_hi - x_lo) / columns;
-  const auto begin = xs.begin();
-  size_t first = 0;
+  const auto start = xs.begin();
+  size_t first = begin;
   for (int column = 0; column < columns && first < n; ++column) {
     const size_t end =
         column + 1 == columns
             ? n
-            : static_cast<size_t>(std::lower_bound(begin + static_cast<std::ptrdiff_t>(first),
-                                                   begin + static_cast<std::ptrdiff_t>(n),
+            : static_cast<size_t>(std::lower_bound(start + static_cast<std::ptrdiff_t>(first),
+                                                   start + static_cast<std::ptrdiff_t>(n),
                                                    x_lo + (column + 1) * column_width) -
-                                  begin);
+                                  start);
     if (end > first) each(first, end);
     first = end;
   }
@@ -66,20 +67,24 @@ std::vector<PlotPoint> thin_curve(const std::vector<double>& xs, const std::vect
                                   double x_lo, double x_hi, int columns, Thinning thinning) {
   const size_t n = std::min(xs.size(), ys.size());
   columns = std::max(1, columns);
+  const auto start = xs.begin(), finish = xs.begin() + static_cast<std::ptrdiff_t>(n);
+  const auto first = static_cast<size_t>(std::lower_bound(start, finish, x_lo) - start);
+  const auto end = static_cast<size_t>(std::upper_bound(start, finish, x_hi) - start);
   const size_t per_column = thinning == Thinning::Extremes ? 4 : 1;
   std::vector<PlotPoint> kept;
-  if (n <= per_column * static_cast<size_t>(columns) || !(x_hi > x_lo)) {
-    kept.reserve(n);
-    for (size_t i = 0; i < n; ++i) kept.push_back({xs[i], ys[i]});
-    return kept;
+  kept.reserve(std::min(end - first, per_column * static_cast<size_t>(columns)) + 2);
+  if (first > 0) kept.push_back({xs[first - 1], ys[first - 1]});
+  if (end - first <= per_column * static_cast<size_t>(columns) || !(x_hi > x_lo)) {
+    for (size_t i = first; i < end; ++i) kept.push_back({xs[i], ys[i]});
+  } else {
+    for_each_column(xs, first, end, x_lo, x_hi, columns, [&](size_t from, size_t to) {
+      if (thinning == Thinning::Extremes)
+        keep_extremes(xs, ys, from, to, kept);
+      else
+        keep_mean(xs, ys, from, to, kept);
+    });
   }
-  kept.reserve(per_column * static_cast<size_t>(columns));
-  for_each_column(xs, n, x_lo, x_hi, columns, [&](size_t first, size_t end) {
-    if (thinning == Thinning::Extremes)
-      keep_extremes(xs, ys, first, end, kept);
-    else
-      keep_mean(xs, ys, first, end, kept);
-  });
+  if (end < n) kept.push_back({xs[end], ys[end]});
   return kept;
 }
 

@@ -24,9 +24,10 @@ struct PlotPoint {
   bool operator==(const PlotPoint&) const = default;
 };
 
-// How a curve is thinned to `columns` pixel columns spanning [x_lo, x_hi] (xs ascending;
-// points outside the span fall in the edge columns). A curve of no more points than it keeps
-// is drawn whole.
+// How a curve is thinned to `columns` pixel columns spanning [x_lo, x_hi] (xs ascending). Of
+// the points outside the span only the nearest on each side is kept, as it is, to carry the
+// line to the plot's edge (a zoomed plot). A span of no more points than the thinning keeps is
+// drawn whole.
 enum class Thinning {
   // Each column's first, lowest, highest and last point, in their order: the polyline they
   // draw covers the same pixels as all points' (the M4 aggregation of Jugel et al., VLDB

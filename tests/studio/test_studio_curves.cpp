@@ -1,7 +1,8 @@
 // Why: a run's curve grows point by point for as long as the run trains, and the Curves panel
-// draws it every frame from its kept extent and a thinned copy; these cases pin that the extent
-// and the smoothing are those of the points, and that a one-step spike in a quarter of a
-// million steps still reaches the top of the plot (taking every n-th step drew it flat).
+// draws it every frame from a thinned copy; these cases pin that the smoothing is that of the
+// points, that a one-step spike in a quarter of a million steps still reaches the top of the
+// plot (taking every n-th step drew it flat) and is named by the hover readout, and that the
+// plot zooms as a user steers it: a drag across steps, the wheel, a double click back.
 #include <doctest/doctest.h>
 #include <imgui_internal.h>
 
@@ -9,37 +10,66 @@
 #include <cmath>
 #include <random>
 
+#include "panels.h"
 #include "studio_harness.h"
 
 using namespace mae::studio;
 using namespace mae::studio::testing;
 
-TEST_CASE("a loss curve's extents and smoothed loss are those of its points") {
+namespace {
+// The plot's rectangle, found by its background's colour in the Curves window's draw list.
+ImRect plot_rect() {
+  const ImGuiWindow* window = ImGui::FindWindowByName("Curves");
+  REQUIRE(window != nullptr);
+  ImRect r(INFINITY, INFINITY, -INFINITY, -INFINITY);
+  for (const auto& v : window->DrawList->VtxBuffer)
+    if (v.col == IM_COL32(25, 25, 30, 255)) r.Add(v.pos);
+  REQUIRE(r.GetWidth() > 50);
+  return r;
+}
+
+// The highest point drawn in `colour` in the Curves window, and how many vertices have it.
+std::pair<float, int> drawn_top(ImU32 colour) {
+  const ImGuiWindow* window = ImGui::FindWindowByName("Curves");
+  float top = INFINITY;
+  int vertices = 0;
+  for (const auto& v : window->DrawList->VtxBuffer)
+    if (v.col == colour) {
+      top = std::min(top, v.pos.y);
+      ++vertices;
+    }
+  return {top, vertices};
+}
+
+constexpr ImU32 kLossColour = IM_COL32(120, 170, 255, 140);
+}  // namespace
+
+TEST_CASE("a loss curve's smoothed loss, steps and readout are those of its points") {
   LossCurve curve;
   std::mt19937 random(3);
   std::uniform_real_distribution<double> loss(0.2, 1.5), lr(1e-5, 1e-3);
   double average = 0, weight = 0;
   for (int step = 10; step < 1010; ++step) {
-    const double l = loss(random);
+    const double l = step == 500 ? 7.0 : loss(random);
     curve.add(step, l, lr(random));
     average = 0.9 * average + 0.1 * l;
     weight = 0.9 * weight + 0.1;
     CHECK(curve.smoothed.back() == doctest::Approx(average / weight).epsilon(1e-12));
   }
   CHECK(curve.smoothed.front() == doctest::Approx(curve.loss.front()));
-  CHECK(curve.step_range.lo == 10);
-  CHECK(curve.step_range.hi == 1009);
-  for (const auto& [values, range] :
-       {std::pair{&curve.loss, curve.loss_range}, std::pair{&curve.smoothed, curve.smoothed_range},
-        std::pair{&curve.lr, curve.lr_range}}) {
-    CHECK(range.lo == *std::min_element(values->begin(), values->end()));
-    CHECK(range.hi == *std::max_element(values->begin(), values->end()));
-  }
+  CHECK(curve.steps_between(100, 199.5) == 100);
   CHECK(curve.smoothed_at(500.5) == curve.smoothed[491]);
   CHECK_FALSE(curve.smoothed_at(5).has_value());
+  // A span of many steps names the spread of their losses and the highest one's step.
+  const auto many = curve.readout(400, 599.9);
+  CHECK(many.rfind("steps 400 to 599 (200)\nloss ", 0) == 0);
+  CHECK(many.find(" to 7.0000, highest at step 500\n") != std::string::npos);
+  // A span of one step, or of none (a zoomed plot between steps), names the nearest.
+  CHECK(curve.readout(500, 500.5).rfind("step 500\nloss 7.0000\n", 0) == 0);
+  CHECK(curve.readout(500.6, 500.8).rfind("step 501\n", 0) == 0);
+  CHECK(curve.readout(2000, 2001).rfind("step 1009\n", 0) == 0);
   curve.clear();
   CHECK(curve.empty());
-  CHECK(curve.loss_range.empty());
   curve.add(1, 0.7, 1e-4);  // the smoothing starts over too
   CHECK(curve.smoothed.front() == doctest::Approx(0.7));
 }
@@ -53,21 +83,62 @@ TEST_CASE("the Curves panel draws a one-step spike of a 250k-step run at the top
     points.add(step, step == 123457 ? 9.0 : 0.5 + 1.0 / std::sqrt(step), 1e-4);
   ui.frame(app);
   ui.frame(app);
-  const ImGuiWindow* window = ImGui::FindWindowByName("Curves");
-  REQUIRE(window != nullptr);
-  // The plot's top is the top of its background; the raw loss is drawn in its own colour.
-  float plot_top = INFINITY, loss_top = INFINITY;
-  int loss_vertices = 0;
-  for (const auto& v : window->DrawList->VtxBuffer) {
-    if (v.col == IM_COL32(25, 25, 30, 255)) plot_top = std::min(plot_top, v.pos.y);
-    if (v.col == IM_COL32(120, 170, 255, 140)) {
-      loss_top = std::min(loss_top, v.pos.y);
-      ++loss_vertices;
-    }
-  }
-  REQUIRE(std::isfinite(plot_top));
+  const ImRect plot = plot_rect();
+  const auto [loss_top, loss_vertices] = drawn_top(kLossColour);
   REQUIRE(loss_vertices > 0);
-  CHECK(loss_top <= plot_top + 2);
+  CHECK(loss_top <= plot.Min.y + 2);
   // Four points per pixel column at most, each a few vertices: not one per step.
-  CHECK(loss_vertices < 4 * 4 * static_cast<int>(window->Size.x));
+  CHECK(loss_vertices < 16 * static_cast<int>(plot.GetWidth()));
+}
+
+TEST_CASE("the Curves panel zooms to the steps dragged across, with the wheel, and back") {
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  StudioApp app{renderer, options_with("")};
+  auto& c = app.state().curves;
+  // A loss that falls from 3 to about 0.5 over 1000 steps.
+  for (int step = 1; step <= 1000; ++step)
+    c.points.add(step, 0.5 + 2.5 * std::exp(-step / 50.0), 1e-4);
+  ui.frame(app);
+  ui.frame(app);
+  const ImRect plot = plot_rect();
+  const float y = plot.GetCenter().y;
+  const auto x_at = [&](double fraction) {
+    return plot.Min.x + static_cast<float>(fraction) * plot.GetWidth();
+  };
+  CHECK_FALSE(c.zoom.has_value());
+  CHECK(drawn_top(kLossColour).first <= plot.Min.y + 2);  // step 1's loss of 3 at the top
+
+  ui.drag(app, ImVec2(x_at(0.5), y), ImVec2(x_at(0.75), y));
+  REQUIRE(c.zoom.has_value());
+  CHECK(c.zoom->first == doctest::Approx(500.5).epsilon(0.01));
+  CHECK(c.zoom->last == doctest::Approx(750.25).epsilon(0.01));
+  ui.frame(app);
+  // The losses of the steps shown fill the plot: its top is step 501's loss, not step 1's.
+  CHECK(drawn_top(kLossColour).first <= plot.Min.y + 2);
+  CHECK(shown_steps(app.state()).first == c.zoom->first);
+
+  // The wheel zooms in about the pointer: the step under it stays where it is.
+  ImGui::GetIO().MousePos = ImVec2(x_at(0.5), y);
+  ImGui::GetIO().MouseWheel = 1;
+  ui.frame(app);
+  ImGui::GetIO().MouseWheel = 0;
+  const double middle = (500.5 + 750.25) / 2;
+  CHECK(c.zoom->last - c.zoom->first == doctest::Approx(0.8 * (750.25 - 500.5)).epsilon(0.01));
+  CHECK((c.zoom->first + c.zoom->last) / 2 == doctest::Approx(middle).epsilon(0.01));
+  // ... and out, no further than the whole run.
+  ImGui::GetIO().MouseWheel = -20;
+  ui.frame(app);
+  ImGui::GetIO().MouseWheel = 0;
+  CHECK_FALSE(c.zoom.has_value());
+
+  // A double click shows the whole run again.
+  ui.drag(app, ImVec2(x_at(0.1), y), ImVec2(x_at(0.2), y));
+  REQUIRE(c.zoom.has_value());
+  ui.click(app, ImVec2(x_at(0.5), y));
+  ImGui::GetIO().MouseDown[0] = true;
+  ui.frame(app);
+  ImGui::GetIO().MouseDown[0] = false;
+  ui.frame(app);
+  CHECK_FALSE(c.zoom.has_value());
 }
