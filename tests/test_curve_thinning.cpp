@@ -128,3 +128,21 @@ TEST_CASE("a zoomed plot keeps the points inside and the nearest one on each sid
   CHECK(close[1] == PlotPoint{501, ys[500]});
   CHECK(close.back() == PlotPoint{511, ys[510]});
 }
+
+TEST_CASE("any span, outside the steps or inverted, thins to points in step order") {
+  std::vector<double> xs, ys;
+  noisy_decay(5000, xs, ys);
+  std::mt19937 random(11);
+  std::uniform_real_distribution<double> at(-1000, 7000);
+  std::uniform_int_distribution<int> columns(1, 900);
+  for (int trial = 0; trial < 300; ++trial) {
+    const double lo = at(random), hi = at(random);
+    for (auto thinning : {Thinning::Extremes, Thinning::Means}) {
+      const auto kept = thin_curve(xs, ys, lo, hi, columns(random), thinning);
+      CHECK(ascending_steps(kept));
+      CHECK(kept.size() <= 4 * 900 + 2);
+    }
+  }
+  CHECK(thin_curve(xs, ys, 6000, 7000, 10, Thinning::Means) ==
+        std::vector<PlotPoint>{{xs.back(), ys.back()}});
+}

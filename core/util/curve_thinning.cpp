@@ -69,7 +69,9 @@ std::vector<PlotPoint> thin_curve(const std::vector<double>& xs, const std::vect
   columns = std::max(1, columns);
   const auto start = xs.begin(), finish = xs.begin() + static_cast<std::ptrdiff_t>(n);
   const auto first = static_cast<size_t>(std::lower_bound(start, finish, x_lo) - start);
-  const auto end = static_cast<size_t>(std::upper_bound(start, finish, x_hi) - start);
+  // An inverted span holds no step (its neighbours are still kept).
+  const auto end =
+      std::max(first, static_cast<size_t>(std::upper_bound(start, finish, x_hi) - start));
   const size_t per_column = thinning == Thinning::Extremes ? 4 : 1;
   std::vector<PlotPoint> kept;
   kept.reserve(std::min(end - first, per_column * static_cast<size_t>(columns)) + 2);
