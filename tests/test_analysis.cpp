@@ -287,4 +287,9 @@ TEST_CASE("charts render axes, series and labels without a window") {
   // Some pixels are the series' red.
   auto red = picture[0].gt(0.9) & picture[1].lt(0.1) & picture[2].lt(0.1);
   CHECK(red.sum().item<int64_t>() > 50);
+  // At scale 2, twice the size, everything is drawn twice as large: four times the ink.
+  const auto twice = render_chart(chart, 640, 400, 2);
+  CHECK(twice.sizes() == at::IntArrayRef({3, 400, 640}));
+  const auto ink = [](const at::Tensor& p) { return p.lt(0.5).all(0).sum().item<double>(); };
+  CHECK(ink(twice) / ink(picture) == doctest::Approx(4.0).epsilon(0.15));
 }

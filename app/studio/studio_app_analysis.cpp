@@ -78,8 +78,9 @@ void StudioApp::export_curves() {
     return;
   }
   // The steps the panel shows, thinned as it thins them, one point per pixel column or four
-  // (the picture is 960 wide), its log scale as log10 values: the picture's axes are linear.
-  constexpr int kWidth = 960;
+  // (the picture is 1920 wide, drawn at twice its layout's size to read on a slide), its log
+  // scale as log10 values: the picture's axes are linear.
+  constexpr int kWidth = 1920, kHeight = 1080;
   const StepSpan steps = shown_steps(state_);
   const auto series = [&](std::string name, std::array<float, 3> colour, const LossCurve& curve,
                           CurveSeries which) {
@@ -110,7 +111,7 @@ void StudioApp::export_curves() {
   try {
     std::filesystem::create_directories(state_.export_dir);
     const auto path = state_.export_dir + "/curves-" + std::to_string(std::time(nullptr)) + ".png";
-    save_png(path, render_chart(chart, kWidth, 540));
+    save_png(path, render_chart(chart, kWidth, kHeight, 2));
     message("exported " + path);
   } catch (const std::exception& e) {
     message(std::string("export failed: ") + one_line_error(e));

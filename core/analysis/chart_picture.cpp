@@ -38,7 +38,7 @@ class Canvas {
     const double length = std::hypot(x1 - x0, y1 - y0);
     const int64_t steps = std::max<int64_t>(1, static_cast<int64_t>(length));
     for (int64_t i = 0; i <= steps; ++i) {
-      if (dashed && (i / 6) % 2 == 1) continue;
+      if (dashed && (i / (3 * thick)) % 2 == 1) continue;
       const double t = static_cast<double>(i) / static_cast<double>(steps);
       const auto x = static_cast<int64_t>(std::lround(x0 + t * (x1 - x0)));
       const auto y = static_cast<int64_t>(std::lround(y0 + t * (y1 - y0)));
@@ -102,9 +102,11 @@ std::string class_label(const std::vector<std::string>& names, int64_t i) {
 
 }  // namespace
 
-at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height) {
+at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height, int scale) {
   Canvas canvas(width, height);
-  const int64_t left = 64, right = width - 14, top = 46, bottom = height - 74;
+  const int64_t u = std::max(1, scale);  // one layout pixel, in picture pixels
+  const int64_t left = 64 * u, right = width - 14 * u, top = 46 * u, bottom = height - 74 * u;
+  const int text = static_cast<int>(u);
   const Range xr = data_range(chart, true), yr = data_range(chart, false);
   auto px = [&](double x) {
     return static_cast<double>(left) +
@@ -114,41 +116,46 @@ at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height) {
     return static_cast<double>(bottom) -
            (y - yr.lo) / (yr.hi - yr.lo) * static_cast<double>(bottom - top);
   };
+  const int thin = text, thick = 2 * text;
   for (const auto& tick : linear_ticks(xr.lo, xr.hi, 8)) {
     const auto x = static_cast<int64_t>(px(tick.value));
-    canvas.line(px(tick.value), top, px(tick.value), bottom, kGrey, 1, false);
-    canvas.text(x - Canvas::text_width(tick.label) / 2, bottom + 6, tick.label, kBlack);
+    canvas.line(px(tick.value), top, px(tick.value), bottom, kGrey, thin, false);
+    canvas.text(x - Canvas::text_width(tick.label, text) / 2, bottom + 6 * u, tick.label, kBlack,
+                text);
   }
   for (const auto& tick : linear_ticks(yr.lo, yr.hi, 6)) {
     const auto y = static_cast<int64_t>(py(tick.value));
-    canvas.line(left, py(tick.value), right, py(tick.value), kGrey, 1, false);
-    canvas.text(left - 6 - Canvas::text_width(tick.label), y - 4, tick.label, kBlack);
+    canvas.line(left, py(tick.value), right, py(tick.value), kGrey, thin, false);
+    canvas.text(left - 6 * u - Canvas::text_width(tick.label, text), y - 4 * u, tick.label, kBlack,
+                text);
   }
-  canvas.line(left, bottom, right, bottom, kBlack, 1, false);
-  canvas.line(left, top, left, bottom, kBlack, 1, false);
-  canvas.text((left + right - Canvas::text_width(chart.title, 2)) / 2, 8, chart.title, kBlack, 2);
-  canvas.text((left + right - Canvas::text_width(chart.x_label)) / 2, bottom + 24, chart.x_label,
-              kBlack);
-  canvas.text(4, top - 13, chart.y_label, kBlack);
+  canvas.line(left, bottom, right, bottom, kBlack, thin, false);
+  canvas.line(left, top, left, bottom, kBlack, thin, false);
+  canvas.text((left + right - Canvas::text_width(chart.title, 2 * text)) / 2, 8 * u, chart.title,
+              kBlack, 2 * text);
+  canvas.text((left + right - Canvas::text_width(chart.x_label, text)) / 2, bottom + 24 * u,
+              chart.x_label, kBlack, text);
+  canvas.text(4 * u, top - 13 * u, chart.y_label, kBlack, text);
   for (const auto& s : chart.series) {
     for (size_t i = 0; i + 1 < s.x.size(); ++i)
-      canvas.line(px(s.x[i]), py(s.y[i]), px(s.x[i + 1]), py(s.y[i + 1]), s.color, 2, s.dashed);
+      canvas.line(px(s.x[i]), py(s.y[i]), px(s.x[i + 1]), py(s.y[i + 1]), s.color, thick, s.dashed);
     if (s.markers)
       for (size_t i = 0; i < s.x.size(); ++i) {
         const auto x = static_cast<int64_t>(px(s.x[i])), y = static_cast<int64_t>(py(s.y[i]));
-        canvas.fill(x - 3, y - 3, x + 4, y + 4, s.color);
+        canvas.fill(x - 3 * u, y - 3 * u, x + 4 * u, y + 4 * u, s.color);
       }
   }
   // The legend below the axis label, in rows: it never hides a line.
-  int64_t legend_x = left, legend_y = bottom + 40;
+  int64_t legend_x = left, legend_y = bottom + 40 * u;
   for (const auto& s : chart.series) {
-    const int64_t w = 34 + Canvas::text_width(s.name) + 16;
+    const int64_t w = (34 + 16) * u + Canvas::text_width(s.name, text);
     if (legend_x + w > right && legend_x > left) {
       legend_x = left;
-      legend_y += 14;
+      legend_y += 14 * u;
     }
-    canvas.line(legend_x, legend_y + 4, legend_x + 20, legend_y + 4, s.color, 2, s.dashed);
-    canvas.text(legend_x + 26, legend_y, s.name, kBlack);
+    canvas.line(legend_x, legend_y + 4 * u, legend_x + 20 * u, legend_y + 4 * u, s.color, thick,
+                s.dashed);
+    canvas.text(legend_x + 26 * u, legend_y, s.name, kBlack, text);
     legend_x += w;
   }
   return canvas.tensor();

@@ -25,8 +25,10 @@ struct Chart {
 };
 
 // (3, height, width) float in [0, 1]: white background, axes with round labelled ticks,
-// the series, and a legend in rows below the x label.
-at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height);
+// the series, and a legend in rows below the x label. `scale` 2 draws text, lines and margins
+// twice as large, for a picture twice as wide that reads on a slide as the first does on a
+// screen.
+at::Tensor render_chart(const Chart& chart, int64_t width, int64_t height, int scale = 1);
 
 // A confusion matrix (K, K) of counts, rows = true class, columns = prediction: each cell
 // shaded by its share of the row (green on the diagonal, red off it) with the percentage

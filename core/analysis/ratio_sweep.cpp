@@ -253,7 +253,8 @@ at::Tensor sweep_picture(const SweepReport& r) {
   Chart mse{"Masked-patch MSE vs masking ratio", "masking ratio", "MSE (" + r.space + ")", {}};
   mse.series.push_back({"at its own ratio", {0.12f, 0.55f, 0.25f}, ratios, own});
   mse.series.push_back({"at ratio 0.75", {0.8f, 0.15f, 0.15f}, ratios, at075});
-  return make_strip({render_chart(accuracy, 560, 380), render_chart(mse, 560, 380)}, 8);
+  // Twice the layout's size, to read on a slide.
+  return make_strip({render_chart(accuracy, 1120, 760, 2), render_chart(mse, 1120, 760, 2)}, 16);
 }
 }  // namespace
 

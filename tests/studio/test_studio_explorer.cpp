@@ -417,10 +417,10 @@ TEST_CASE("the Curves panel exports its curves as a picture, earlier runs and le
   app.export_curves();
   REQUIRE(s.status.rfind("exported " + s.export_dir + "/curves-", 0) == 0);
   const auto picture = load_image(s.status.substr(std::string("exported ").size()), 3);
-  CHECK(picture.sizes() == torch::IntArrayRef({3, 540, 960}));
+  CHECK(picture.sizes() == torch::IntArrayRef({3, 1080, 1920}));
   // Each series is drawn in its colour: the smoothed loss orange, the earlier run grey.
   const auto count = [&](std::array<float, 3> rgb) {
-    auto close = torch::ones({540, 960}, torch::kBool);
+    auto close = torch::ones({1080, 1920}, torch::kBool);
     for (int k = 0; k < 3; ++k) close &= (picture[k] - rgb[k]).abs() < 0.02;
     return close.sum().item<int64_t>();
   };
