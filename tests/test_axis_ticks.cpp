@@ -52,6 +52,16 @@ TEST_CASE("axis ticks: round values inside the range, as many as fit") {
   CHECK(labels(linear_ticks(45.7, 84.7, 5)) == Labels{"50", "60", "70", "80"});
 }
 
+TEST_CASE("axis ticks a billion or more apart are labelled in powers of ten") {
+  // A diverged run's loss: before, each label spelled out its hundreds of digits.
+  CHECK(labels(linear_ticks(0, 1e308, 6)) ==
+        Labels{"0", "2e+307", "4e+307", "6e+307", "8e+307", "1e+308"});
+  CHECK(labels(linear_ticks(1.5e30, 1.8e30, 4)) ==
+        Labels{"1.5e+30", "1.6e+30", "1.7e+30", "1.8e+30"});
+  // Steps stay written out up to hundreds of millions.
+  CHECK(labels(linear_ticks(0, 3e8, 4, 1.0)) == Labels{"0", "100000000", "200000000", "300000000"});
+}
+
 TEST_CASE("axis ticks: a flat, empty or broken range") {
   CHECK(labels(linear_ticks(2, 2, 5)) == Labels{"2"});
   CHECK(linear_ticks(1, 0, 5).empty());

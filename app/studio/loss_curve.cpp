@@ -3,9 +3,19 @@
 #include "loss_curve.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace mae::studio {
+
+namespace {
+// Four decimals, as a loss reads; a diverged run's 1e30 in powers of ten, not 31 digits.
+std::string loss_text(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, std::abs(v) < 1e5 ? "%.4f" : "%.4e", v);
+  return text;
+}
+}  // namespace
 
 void LossCurve::add(double step, double step_loss, double step_lr) {
   average_ = kSmoothing * average_ + (1 - kSmoothing) * step_loss;
@@ -40,8 +50,8 @@ std::string LossCurve::readout(double first, double last) const {
     size_t i = std::min(a, size() - 1);
     const double middle = (first + last) / 2;
     if (b == a && a > 0 && (a == size() || middle - steps[a - 1] < steps[a] - middle)) i = a - 1;
-    std::snprintf(text, sizeof text, "step %.0f\nloss %.4f\nsmoothed %.4f\nlr %.3e", steps[i],
-                  loss[i], smoothed[i], lr[i]);
+    std::snprintf(text, sizeof text, "step %.0f\nloss %s\nsmoothed %s\nlr %.3e", steps[i],
+                  loss_text(loss[i]).c_str(), loss_text(smoothed[i]).c_str(), lr[i]);
     return text;
   }
   size_t low = a, high = a;
@@ -50,9 +60,10 @@ std::string LossCurve::readout(double first, double last) const {
     if (loss[i] > loss[high]) high = i;
   }
   std::snprintf(text, sizeof text,
-                "steps %.0f to %.0f (%zu)\nloss %.4f to %.4f, highest at step %.0f\n"
-                "smoothed %.4f\nlr %.3e",
-                steps[a], steps[b - 1], b - a, loss[low], loss[high], steps[high], smoothed[b - 1],
+                "steps %.0f to %.0f (%zu)\nloss %s to %s, highest at step %.0f\nsmoothed %s\n"
+                "lr %.3e",
+                steps[a], steps[b - 1], b - a, loss_text(loss[low]).c_str(),
+                loss_text(loss[high]).c_str(), steps[high], loss_text(smoothed[b - 1]).c_str(),
                 lr[b - 1]);
   return text;
 }

@@ -21,12 +21,13 @@ Multiples multiples_inside(double lo, double hi, double step) {
   return {std::ceil(lo / step - slack), std::floor(hi / step + slack)};
 }
 
-// Fixed decimals as the spacing needs; past six of them, as many significant digits as
-// tell neighbouring ticks apart ("-0.0003496" beside "-0.0003498").
+// Fixed decimals as the spacing needs; past six of them, or for ticks a billion or more apart
+// (a diverged run's loss of 1e30), as many significant digits as tell neighbouring ticks apart
+// ("-0.0003496" beside "-0.0003498", "2e+30" beside "4e+30").
 std::string label_for_spacing(double value, double step) {
   const int step_digit = static_cast<int>(std::floor(std::log10(step) + 1e-9));
   char buf[48];
-  if (step_digit >= -6) {
+  if (step_digit >= -6 && step_digit <= 8) {
     std::snprintf(buf, sizeof buf, "%.*f", std::max(0, -step_digit), value);
   } else {
     const int value_digit =

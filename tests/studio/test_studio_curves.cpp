@@ -68,6 +68,9 @@ TEST_CASE("a loss curve's smoothed loss, steps and readout are those of its poin
   CHECK(curve.readout(500, 500.5).rfind("step 500\nloss 7.0000\n", 0) == 0);
   CHECK(curve.readout(500.6, 500.8).rfind("step 501\n", 0) == 0);
   CHECK(curve.readout(2000, 2001).rfind("step 1009\n", 0) == 0);
+  // A diverged step's loss reads in powers of ten.
+  curve.add(1010, 3e30, 1e-4);
+  CHECK(curve.readout(1010, 1010).rfind("step 1010\nloss 3.0000e+30\n", 0) == 0);
   curve.clear();
   CHECK(curve.empty());
   curve.add(1, 0.7, 1e-4);  // the smoothing starts over too
