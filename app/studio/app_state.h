@@ -186,9 +186,11 @@ struct ProbeState {
   std::string problem;  // why the last Run failed or the probe ended early, shown by Run
 };
 
-// Steps [first, last] of a run's curve, shown across the plot.
+// Steps [first, last] of a run's curve, shown across the plot; one that reaches the newest step
+// moves with the run as it trains, the same number of steps wide.
 struct StepSpan {
   double first = 0, last = 0;
+  bool follows_newest = false;
 };
 
 struct CurveState {

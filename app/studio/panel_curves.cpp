@@ -106,7 +106,8 @@ struct PlotPointer {
 };
 
 // Dragging across the plot zooms to the steps dragged over, the wheel zooms about the pointer,
-// a double click (or the menu) shows the whole run again. The steps dragged over so far are
+// a double click (or the menu) shows the whole run again; a zoom that takes in the newest step
+// follows the run as it trains. The steps dragged over so far are
 // shaded. `whole` is the extent unzoomed.
 void steer_zoom(CurveState& c, PlotPointer pointer, ImDrawList* dl, ImVec2 p0, ImVec2 size,
                 Range xr, Range whole) {
@@ -127,7 +128,7 @@ void steer_zoom(CurveState& c, PlotPointer pointer, ImDrawList* dl, ImVec2 p0, I
     if (first <= whole.lo && last >= whole.hi)
       c.zoom.reset();
     else
-      c.zoom = StepSpan{first, last};
+      c.zoom = StepSpan{first, last, last >= whole.hi};
   };
   if (pointer.hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
     c.zoom.reset();
@@ -207,9 +208,11 @@ std::string earlier_run_label(const CurveState& earlier, const CurveState& curre
 }
 
 StepSpan shown_steps(const AppState& s) {
-  if (s.curves.zoom) return *s.curves.zoom;
   const Range whole = whole_steps(s);
-  return {whole.lo, whole.hi};
+  const auto& zoom = s.curves.zoom;
+  if (!zoom) return {whole.lo, whole.hi};
+  if (!zoom->follows_newest) return *zoom;
+  return {whole.hi - (zoom->last - zoom->first), whole.hi, true};
 }
 
 void draw_curves_panel(StudioApp& app) {
@@ -263,8 +266,8 @@ void draw_curves_panel(StudioApp& app) {
   // The steps shown (all, or the zoom), and the losses drawn there, of the current run and
   // of the earlier ones kept beside it.
   const Range whole = whole_steps(s);
-  const StepSpan shown = shown_steps(s);
-  const Range xr{shown.first, shown.last};
+  if (c.zoom) c.zoom = shown_steps(s);  // one that follows the newest step has moved with it
+  const Range xr{c.zoom ? c.zoom->first : whole.lo, c.zoom ? c.zoom->last : whole.hi};
   const int columns = static_cast<int>(size.x);
   ValueRange losses;
   for (const auto& e : s.earlier_curves)

@@ -73,8 +73,8 @@ void draw_help_window(StudioApp& app) {
       "authors' .pth or a Hugging Face folder) to open it; a run folder of mae train\n"
       "to watch it; any other folder to train on it. Right-click any image, or the\n"
       "curves, to export it as PNG.\n"
-      "Drag across the curves to zoom to those steps, or turn the wheel over them;\n"
-      "double-click (or 'whole run') shows every step again.\n"
+      "Drag across the curves to zoom to those steps, or turn the wheel over them (a\n"
+      "zoom to the newest steps follows the run); double-click shows every step again.\n"
       "Click or drag on the explorer's masked image to mask / unmask patches;\n"
       "hover its reconstruction or attention map for a patch's numbers, and a\n"
       "Step-through picture for its pixel, patch or token.");

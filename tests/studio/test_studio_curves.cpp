@@ -135,6 +135,25 @@ TEST_CASE("the Curves panel zooms to the steps dragged across, with the wheel, a
   ImGui::GetIO().MouseWheel = 0;
   CHECK_FALSE(c.zoom.has_value());
 
+  // A zoom to the newest steps follows the run as it trains, as wide as it was.
+  ui.drag(app, ImVec2(x_at(0.8), y), ImVec2(x_at(1.0), y));
+  REQUIRE(c.zoom.has_value());
+  CHECK(c.zoom->last == 1000);
+  const double width = c.zoom->last - c.zoom->first;
+  for (int step = 1001; step <= 1100; ++step) c.points.add(step, 0.5, 1e-4);
+  ui.frame(app);
+  CHECK(c.zoom->last == 1100);
+  CHECK(c.zoom->last - c.zoom->first == doctest::Approx(width));
+  CHECK(shown_steps(app.state()).last == 1100);
+  // One that does not reach it stays where it was.
+  ui.drag(app, ImVec2(x_at(0.2), y), ImVec2(x_at(0.5), y));
+  const StepSpan before = *c.zoom;
+  CHECK_FALSE(before.follows_newest);
+  c.points.add(1101, 0.5, 1e-4);
+  ui.frame(app);
+  CHECK(c.zoom->first == before.first);
+  CHECK(c.zoom->last == before.last);
+
   // A double click shows the whole run again.
   ui.drag(app, ImVec2(x_at(0.1), y), ImVec2(x_at(0.2), y));
   REQUIRE(c.zoom.has_value());
