@@ -46,6 +46,17 @@ bool ascending_steps(const std::vector<PlotPoint>& kept) {
 }
 }  // namespace
 
+TEST_CASE("a value range takes any finite value, the largest doubles included") {
+  mae::ValueRange range;
+  CHECK(range.empty());
+  range.take(1e308);
+  CHECK(range.lo == 1e308);
+  CHECK(range.hi == 1e308);
+  range.take(-1e308);
+  CHECK(range.lo == -1e308);
+  CHECK_FALSE(range.empty());
+}
+
 TEST_CASE("a curve with no more points than the thinning keeps is drawn whole") {
   const std::vector<double> xs{1, 2, 3, 5, 8}, ys{0.9, 0.7, 0.8, 0.5, 0.4};
   const std::vector<PlotPoint> whole{{1, 0.9}, {2, 0.7}, {3, 0.8}, {5, 0.5}, {8, 0.4}};

@@ -5,13 +5,15 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 namespace mae {
 
 // The lowest and highest of some values, taken one at a time as they arrive.
 struct ValueRange {
-  double lo = 1e300, hi = -1e300;
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
   void take(double v) {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
