@@ -54,11 +54,7 @@ std::string LossCurve::readout(double first, double last) const {
                   loss_text(loss[i]).c_str(), loss_text(smoothed[i]).c_str(), lr[i]);
     return text;
   }
-  size_t low = a, high = a;
-  for (size_t i = a; i < b; ++i) {
-    if (loss[i] < loss[low]) low = i;
-    if (loss[i] > loss[high]) high = i;
-  }
+  const auto [low, high] = extremes_of(loss, a, b);
   std::snprintf(text, sizeof text,
                 "steps %.0f to %.0f (%zu)\nloss %s to %s, highest at step %.0f\nsmoothed %s\n"
                 "lr %.3e",

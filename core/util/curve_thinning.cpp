@@ -32,19 +32,7 @@ void for_each_column(const std::vector<double>& xs, size_t begin, size_t n, doub
 
 void keep_extremes(const std::vector<double>& xs, const std::vector<double>& ys, size_t first,
                    size_t end, std::vector<PlotPoint>& kept) {
-  size_t low = first, high = first;
-  double lowest = ys[first], highest = ys[first];
-  for (size_t i = first + 1; i < end; ++i) {
-    const double y = ys[i];
-    if (y < lowest) {
-      lowest = y;
-      low = i;
-    }
-    if (y > highest) {
-      highest = y;
-      high = i;
-    }
-  }
+  const auto [low, high] = extremes_of(ys, first, end);
   const size_t four[] = {first, std::min(low, high), std::max(low, high), end - 1};
   for (size_t k = 0; k < 4; ++k)
     if (k == 0 || four[k] != four[k - 1]) kept.push_back({xs[four[k]], ys[four[k]]});
@@ -62,6 +50,23 @@ void keep_mean(const std::vector<double>& xs, const std::vector<double>& ys, siz
 }
 
 }  // namespace
+
+Extremes extremes_of(const std::vector<double>& ys, size_t first, size_t end) {
+  size_t low = first, high = first;
+  double lowest = ys[first], highest = ys[first];
+  for (size_t i = first + 1; i < end; ++i) {
+    const double y = ys[i];
+    if (y < lowest) {
+      lowest = y;
+      low = i;
+    }
+    if (y > highest) {
+      highest = y;
+      high = i;
+    }
+  }
+  return {low, high};
+}
 
 std::vector<PlotPoint> thin_curve(const std::vector<double>& xs, const std::vector<double>& ys,
                                   double x_lo, double x_hi, int columns, Thinning thinning) {

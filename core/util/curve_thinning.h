@@ -26,6 +26,12 @@ struct PlotPoint {
   bool operator==(const PlotPoint&) const = default;
 };
 
+// Where the lowest and highest of ys[first, end) are (the first of equals); end > first.
+struct Extremes {
+  size_t low, high;
+};
+Extremes extremes_of(const std::vector<double>& ys, size_t first, size_t end);
+
 // How a curve is thinned to `columns` pixel columns spanning [x_lo, x_hi] (xs ascending). Of
 // the points outside the span only the nearest on each side is kept, as it is, to carry the
 // line to the plot's edge (a zoomed plot). A span of no more points than the thinning keeps is
