@@ -46,7 +46,7 @@ TEST_CASE("a followed run yields whole metrics lines only, and notices a new run
   mae::RunFollower follower(dir.root);
   auto t = Clock::now();
   CHECK(follower.poll(t).metrics.empty());
-  CHECK(follower.state(t) == mae::FollowedRunState::Waiting);
+  CHECK(follower.status(t).state == mae::FollowedRunState::Waiting);
 
   append(metrics, metrics_line(1, 2.5) + metrics_line(2, 2.4));
   const std::string third = metrics_line(3, 2.3);
@@ -55,7 +55,7 @@ TEST_CASE("a followed run yields whole metrics lines only, and notices a new run
   REQUIRE(u.metrics.size() == 2);
   CHECK(u.metrics[1].step == 2);
   CHECK(u.metrics[1].loss == doctest::Approx(2.4));
-  CHECK(follower.state(t) == mae::FollowedRunState::Live);
+  CHECK(follower.status(t).state == mae::FollowedRunState::Live);
 
   append(metrics, third.substr(20));
   u = follower.poll(t += std::chrono::seconds(1));
@@ -73,15 +73,15 @@ TEST_CASE("a followed run yields whole metrics lines only, and notices a new run
   CHECK(u.problems.size() == 2);
 
   // Nothing new for a long time: stalled (5x the usual gap, at least 30 s).
-  CHECK(follower.state(t + std::chrono::seconds(29)) == mae::FollowedRunState::Live);
-  CHECK(follower.state(t + std::chrono::seconds(31)) == mae::FollowedRunState::Stalled);
+  CHECK(follower.status(t + std::chrono::seconds(29)).state == mae::FollowedRunState::Live);
+  CHECK(follower.status(t + std::chrono::seconds(31)).state == mae::FollowedRunState::Stalled);
 
   // `mae train` without --resume truncates metrics.jsonl: a new run starts over.
   std::ofstream(metrics, std::ios::trunc) << metrics_line(1, 3.0);
   u = follower.poll(t += std::chrono::seconds(1));
   CHECK(u.restarted);
   REQUIRE(u.metrics.size() == 1);
-  CHECK(follower.last_step() == 1);
+  CHECK(follower.status().last_step == 1);
 }
 
 TEST_CASE("a followed run hands out each checkpoint once, after it has settled") {
@@ -96,7 +96,7 @@ TEST_CASE("a followed run hands out each checkpoint once, after it has settled")
   auto u = follower.poll(t += std::chrono::milliseconds(500));
   REQUIRE(u.checkpoint);
   CHECK(*u.checkpoint == last);
-  CHECK(follower.total_steps() == 40);
+  CHECK(follower.status().total_steps == 40);
   CHECK_FALSE(follower.poll(t += std::chrono::milliseconds(500)).checkpoint);  // same file
 
   mae::save_checkpoint(last, model, {}, &train, 20, 1.4);  // renamed into place
@@ -124,7 +124,7 @@ TEST_CASE("following a run changes nothing in its folder, even a read-only one")
   mae::RunFollower follower(run);
   auto t = Clock::now();
   for (int i = 0; i < 3; ++i) follower.poll(t += std::chrono::milliseconds(500));
-  CHECK(follower.last_step() == 1);
+  CHECK(follower.status().last_step == 1);
   ::chmod(run.c_str(), 0755);
   CHECK(listing(run) == before);
   CHECK(std::filesystem::last_write_time(run + "/metrics.jsonl") == metrics_time);
@@ -145,18 +145,18 @@ TEST_CASE("a followed run whose writer is gone before its last step reads as end
   mae::RunFollower follower(dir.root);
   auto t = Clock::now();
   CHECK_FALSE(follower.poll(t).checkpoint);  // its writer may still be saving: wait a poll
-  CHECK(follower.state(t) == mae::FollowedRunState::Live);
-  CHECK(follower.writer().rfind("mae train, pid ", 0) == 0);
+  CHECK(follower.status(t).state == mae::FollowedRunState::Live);
+  CHECK(follower.status().writer.rfind("mae train, pid ", 0) == 0);
 
   writer.reset();  // killed, or stopped with --until: steps 2 of 40
   // Its checkpoint can no longer change, so it comes now, not after a settling poll.
   CHECK(follower.poll(t += std::chrono::milliseconds(100)).checkpoint);
-  CHECK(follower.state(t) == mae::FollowedRunState::Ended);
-  CHECK(mae::to_string(follower.state(t)) == "ended");
-  CHECK(follower.writer().rfind("mae train, pid ", 0) == 0);  // says whose run it was
+  CHECK(follower.status(t).state == mae::FollowedRunState::Ended);
+  CHECK(mae::to_string(follower.status(t).state) == "ended");
+  CHECK(follower.status().writer.rfind("mae train, pid ", 0) == 0);  // says whose run it was
 
   // A run finished (its last step logged) is finished, its writer gone or not.
   append(dir.path("metrics.jsonl"), metrics_line(40, 1.0));
   follower.poll(t += std::chrono::milliseconds(100));
-  CHECK(follower.state(t) == mae::FollowedRunState::Finished);
+  CHECK(follower.status(t).state == mae::FollowedRunState::Finished);
 }

@@ -26,10 +26,13 @@ std::string to_string(FollowedRunState state);
 struct FollowedRunStatus {
   FollowedRunState state = FollowedRunState::Waiting;
   int64_t last_step = 0;
-  int64_t total_steps = 0;  // 0 until a checkpoint says
+  int64_t total_steps = 0;  // planned, from the newest checkpoint's recipe; 0 until one is seen
   double seconds_since_progress = 0.0;
+  // No new line for this long means stalled: 5x the usual gap between updates, >= 30 s.
   double stall_after_seconds = 30.0;
-  std::string writer;  // from the folder's lock; empty for runs that lock nothing
+  // Who wrote the run, as its folder's lock says ("mae train, pid 123 on host, since ..."),
+  // as of the last poll: empty for runs that lock nothing.
+  std::string writer;
 };
 
 struct RunUpdate {
@@ -48,20 +51,13 @@ class RunFollower {
   RunUpdate poll(Clock::time_point now = Clock::now());
 
   const std::string& folder() const { return folder_; }
-  FollowedRunState state(Clock::time_point now = Clock::now()) const;
-  int64_t last_step() const { return last_step_; }
-  // Planned steps, from the newest checkpoint's recipe (0 until one has been seen).
-  int64_t total_steps() const { return total_steps_; }
-  double seconds_since_progress(Clock::time_point now = Clock::now()) const;
-  // No new line for this long means stalled: 5x the usual gap between updates, >= 30 s.
-  double stall_after_seconds() const;
-  // Who wrote the run, as its folder's lock says ("mae train, pid 123 on host, since ..."),
-  // as of the last poll: empty for runs that lock nothing.
-  const std::string& writer() const { return writer_; }
-  // All of the above, at `now`.
+  // What the polls so far tell of the run, at `now`.
   FollowedRunStatus status(Clock::time_point now = Clock::now()) const;
 
  private:
+  FollowedRunState state(Clock::time_point now) const;
+  double seconds_since_progress(Clock::time_point now) const;
+  double stall_after_seconds() const;
   void read_metrics(RunUpdate& update, Clock::time_point now);
   void check_checkpoint(RunUpdate& update);
 
