@@ -331,9 +331,9 @@ void StudioApp::check_opened_file() {
   // A watched run's checkpoints are the follower's to load; a folder has no identity; while
   // training's weights (or another file's) are shown, the file is not what is described.
   if (follower_ || now < next_opened_check_) return;
+  next_opened_check_ = now + std::chrono::seconds(1);
   const auto info = worker_.model_info();
   if (!info.file || info.source != state_.open_checkpoint_path) return;
-  next_opened_check_ = now + std::chrono::seconds(1);
   const auto on_disk = file_identity(state_.open_checkpoint_path);
   const auto was = state_.opened_file;
   state_.opened_file = !on_disk                 ? OpenedFileState::Gone

@@ -139,7 +139,7 @@ class StudioApp {
  private:
   void pump();
   void pump_watch();
-  // Whether the opened checkpoint was saved over or deleted since it was opened, checked
+  // Whether the opened checkpoint was saved over or deleted since the worker read it, checked
   // once a second with a stat.
   void check_opened_file();
   void add_curve_point(const StepMetrics& m);
