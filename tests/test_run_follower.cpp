@@ -84,6 +84,44 @@ TEST_CASE("a followed run yields whole metrics lines only, and notices a new run
   CHECK(follower.status().last_step == 1);
 }
 
+TEST_CASE("a followed run's log cut back and written past its old end is read again") {
+  TempDir dir;
+  const std::string metrics = dir.path("metrics.jsonl");
+  std::string first_run;
+  for (int step = 1; step <= 60; ++step) first_run += metrics_line(step, 2.0);
+  append(metrics, first_run);
+  mae::RunFollower follower(dir.root);
+  auto t = Clock::now();
+  REQUIRE(follower.poll(t).metrics.size() == 60);
+
+  // Between two polls a run resumed at step 40 cuts the log back to step 39, as MetricsLog
+  // does, and logs more steps than it cut: the file is longer than before, same inode.
+  const auto cut = first_run.find("{\"step\":40,");
+  std::filesystem::resize_file(metrics, cut);
+  std::string resumed;
+  for (int step = 40; step <= 90; ++step) resumed += metrics_line(step, 1.0);
+  append(metrics, resumed);
+  auto u = follower.poll(t += std::chrono::seconds(1));
+  CHECK(u.restarted);
+  REQUIRE(u.metrics.size() == 90);
+  CHECK(u.metrics[38].loss == doctest::Approx(2.0));
+  CHECK(u.metrics[39].step == 40);
+  CHECK(u.metrics[39].loss == doctest::Approx(1.0));
+  CHECK(u.problems.empty());
+
+  // A writer that appends the steps it takes again, without cutting its log back: they are
+  // handed on, with one line saying so.
+  append(metrics, metrics_line(85, 0.5) + metrics_line(86, 0.4));
+  u = follower.poll(t += std::chrono::seconds(1));
+  CHECK_FALSE(u.restarted);
+  REQUIRE(u.metrics.size() == 2);
+  CHECK(u.metrics[0].step == 85);
+  REQUIRE(u.problems.size() == 1);
+  CHECK(u.problems[0] == metrics +
+                             ": step 85 follows step 90: the curve goes on from it, as a run "
+                             "resumed from an earlier checkpoint takes its steps again");
+  CHECK(follower.status(t).last_step == 86);
+}
 TEST_CASE("a followed run hands out each checkpoint once, after it has settled") {
   TempDir dir;
   const std::string last = dir.path("last.safetensors");

@@ -18,6 +18,15 @@ std::string loss_text(double v) {
 }  // namespace
 
 void LossCurve::add(double step, double step_loss, double step_lr) {
+  if (!steps.empty() && step <= steps.back()) {
+    const auto kept =
+        static_cast<size_t>(std::lower_bound(steps.begin(), steps.end(), step) - steps.begin());
+    for (auto* series : {&steps, &loss, &smoothed, &lr}) series->resize(kept);
+    // The average as it stood after the steps kept: its weight after k steps is 1 - 0.9^k.
+    average_weight_ = 1 - std::pow(kSmoothing, static_cast<double>(kept));
+    average_ = kept ? smoothed.back() * average_weight_ : 0.0;
+  }
+  ++revision_;
   average_ = kSmoothing * average_ + (1 - kSmoothing) * step_loss;
   average_weight_ = kSmoothing * average_weight_ + (1 - kSmoothing);
   steps.push_back(step);
@@ -79,9 +88,9 @@ const std::vector<double>& LossCurve::values(CurveSeries series) const {
 const std::vector<PlotPoint>& LossCurve::drawn_points(CurveSeries series, double x_lo, double x_hi,
                                                       int columns) const {
   auto& t = thinned_[static_cast<size_t>(series)];
-  if (t.points != size() || t.x_lo != x_lo || t.x_hi != x_hi || t.columns != columns) {
+  if (t.revision != revision_ || t.x_lo != x_lo || t.x_hi != x_hi || t.columns != columns) {
     const auto thinning = series == CurveSeries::Smoothed ? Thinning::Means : Thinning::Extremes;
-    t = {size(), x_lo, x_hi, columns,
+    t = {revision_, x_lo, x_hi, columns,
          thin_curve(steps, values(series), x_lo, x_hi, columns, thinning)};
   }
   return t.kept;

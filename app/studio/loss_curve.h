@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,9 +17,13 @@ namespace mae::studio {
 enum class CurveSeries { Loss, Smoothed, Lr };
 
 struct LossCurve {
-  // Steps ascending, one entry per step in each vector; change them through add and clear.
+  // Steps strictly ascending, one entry per step in each vector; change them through add and
+  // clear.
   std::vector<double> steps, loss, smoothed, lr;
 
+  // Appends a step. A step not after the last one means the steps from it on were taken again
+  // (a run resumed from an earlier checkpoint, its log appended to): those kept are dropped,
+  // as a resumed run's own log drops them, and the curve goes on from this one.
   void add(double step, double step_loss, double step_lr);
   void clear();
   bool empty() const { return steps.empty(); }
@@ -41,12 +46,13 @@ struct LossCurve {
 
  private:
   struct Thinned {
-    size_t points = 0;
+    uint64_t revision = 0;
     double x_lo = 0, x_hi = 0;
     int columns = 0;
     std::vector<PlotPoint> kept;
   };
   mutable std::array<Thinned, 3> thinned_;
+  uint64_t revision_ = 1;  // grows with every add; a Thinned of revision 0 holds nothing
 
   // An exponential average of 0.9, bias-corrected as in Adam: early values are pulled
   // neither towards the zero it starts from nor held at the first loss.

@@ -393,6 +393,29 @@ void StudioApp::stop_watching() {
   state_.have_metrics = false;
 }
 
+// metrics.jsonl was read again from its start (`reread`: its first lines). Read from the same
+// first step and loss, it is the same run, resumed from an earlier checkpoint after a hard
+// kill: its curve is drawn again from the file, which now goes on from that checkpoint. Else
+// it is a new run, and the last one's curve is kept beside it.
+void StudioApp::restart_watched_curve(const std::vector<StepMetrics>& reread) {
+  const auto& w = *state_.watch;
+  auto& curve = state_.curves.points;
+  const auto first =
+      std::find_if(reread.begin(), reread.end(), [](const StepMetrics& m) { return !m.nonfinite; });
+  if (first != reread.end() && !curve.empty() &&
+      curve.steps.front() == static_cast<double>(first->step) &&
+      curve.loss.front() == first->loss) {
+    curve.clear();
+    message(w.folder +
+            ": metrics.jsonl was cut back and goes on (the run resumed from an earlier "
+            "checkpoint): its curve is read again");
+    return;
+  }
+  reset_curves(last_name(w.folder));
+  state_.snapshots.clear();
+  message(w.folder + ": metrics.jsonl started over (a new run)");
+}
+
 // What the follower's thread found since the last frame. Checkpoints are loaded by the
 // inference worker, in the background, on the app's own device.
 void StudioApp::pump_watch() {
@@ -400,11 +423,7 @@ void StudioApp::pump_watch() {
   auto& w = *state_.watch;
   auto update = follower_->take();
   for (const auto& p : update.problems) message(p);
-  if (update.restarted) {
-    reset_curves(last_name(w.folder));
-    state_.snapshots.clear();
-    message(w.folder + ": metrics.jsonl started over (a new run)");
-  }
+  if (update.restarted) restart_watched_curve(update.metrics);
   for (const auto& m : update.metrics) add_curve_point(m);
   if (update.checkpoint) {
     try {

@@ -139,6 +139,7 @@ class StudioApp {
  private:
   void pump();
   void pump_watch();
+  void restart_watched_curve(const std::vector<StepMetrics>& reread);
   // Whether the opened checkpoint was saved over or deleted since the worker read it, checked
   // once a second with a stat.
   void check_opened_file();

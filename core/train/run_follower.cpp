@@ -20,6 +20,9 @@ namespace {
 
 constexpr size_t kMaxLine = 1 << 16;         // a metrics line is ~250 bytes
 constexpr size_t kMaxReadPerPoll = 8 << 20;  // a long run's history arrives over a few polls
+// What is kept of the bytes read so far, to tell that they are still there: more than a line,
+// so that it holds a step and its loss.
+constexpr size_t kSeenTail = 512;
 
 }  // namespace
 
@@ -63,17 +66,24 @@ void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
   const std::string path = folder_ + "/metrics.jsonl";
   const auto id = file_identity(path);
   if (!id) return;
-  // Another file (a new run truncates or replaces it) or a shorter one: start over.
-  if (metrics_identity_ && (id->inode != metrics_identity_->inode || id->size < metrics_offset_)) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  // Another file (a new run truncates or replaces it), a shorter one, or one whose bytes
+  // before where the last poll stopped have changed (a run resumed from an earlier checkpoint
+  // cuts its log back and writes on, past the old end between two polls): start over.
+  if (metrics_identity_ && (id->inode != metrics_identity_->inode || id->size < metrics_offset_ ||
+                            !still_ends_with_seen_tail(fd))) {
     metrics_offset_ = 0;
     partial_line_.clear();
+    seen_tail_.clear();
     last_step_ = 0;
     update.restarted = true;
   }
   metrics_identity_ = id;
-  if (id->size <= metrics_offset_) return;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
+  if (id->size <= metrics_offset_) {
+    ::close(fd);
+    return;
+  }
   const size_t want =
       static_cast<size_t>(std::min<uint64_t>(id->size - metrics_offset_, kMaxReadPerPoll));
   std::string chunk(want, '\0');
@@ -82,12 +92,22 @@ void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
   if (got <= 0) return;
   chunk.resize(static_cast<size_t>(got));
   metrics_offset_ += static_cast<uint64_t>(got);
+  seen_tail_ += chunk;
+  if (seen_tail_.size() > kSeenTail) seen_tail_.erase(0, seen_tail_.size() - kSeenTail);
   partial_line_ += chunk;
   size_t start = 0;
+  bool told_retaken = false;
   for (size_t nl; (nl = partial_line_.find('\n', start)) != std::string::npos; start = nl + 1) {
     const std::string line = partial_line_.substr(start, nl - start);
     if (line.empty()) continue;
     if (auto m = parse_metrics_line(line)) {
+      if (m->step <= last_step_ && !told_retaken) {
+        update.problems.push_back(path + ": step " + std::to_string(m->step) + " follows step " +
+                                  std::to_string(last_step_) +
+                                  ": the curve goes on from it, as a run resumed from an earlier "
+                                  "checkpoint takes its steps again");
+        told_retaken = true;
+      }
       last_step_ = m->step;
       update.metrics.push_back(*m);
     } else if (update.problems.size() < 3) {
@@ -106,6 +126,14 @@ void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
     }
     last_progress_ = now;
   }
+}
+
+bool RunFollower::still_ends_with_seen_tail(int fd) const {
+  if (seen_tail_.empty()) return true;
+  std::string now(seen_tail_.size(), '\0');
+  const auto from = static_cast<off_t>(metrics_offset_ - seen_tail_.size());
+  return ::pread(fd, now.data(), now.size(), from) == static_cast<ssize_t>(now.size()) &&
+         now == seen_tail_;
 }
 
 void RunFollower::check_checkpoint(RunUpdate& update) {

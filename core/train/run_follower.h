@@ -36,8 +36,10 @@ struct FollowedRunStatus {
 };
 
 struct RunUpdate {
-  std::vector<StepMetrics> metrics;       // lines completed since the last poll
-  bool restarted = false;                 // metrics.jsonl shrank: a new run; drop old curves
+  std::vector<StepMetrics> metrics;  // lines completed since the last poll
+  // metrics.jsonl was replaced, cut or rewritten (a new run, or one resumed from an earlier
+  // checkpoint): it is read again from its start, and the curve read so far is dropped.
+  bool restarted = false;
   std::optional<std::string> checkpoint;  // a new, settled last.safetensors to load
   std::vector<std::string> problems;      // one line each: unreadable line, missing folder
 };
@@ -59,12 +61,16 @@ class RunFollower {
   double seconds_since_progress(Clock::time_point now) const;
   double stall_after_seconds() const;
   void read_metrics(RunUpdate& update, Clock::time_point now);
+  // Whether the file open as `fd` still holds, just before where reading stopped, the bytes
+  // read there.
+  bool still_ends_with_seen_tail(int fd) const;
   void check_checkpoint(RunUpdate& update);
 
   std::string folder_;
   uint64_t metrics_offset_ = 0;
   std::optional<FileIdentity> metrics_identity_;
   std::string partial_line_;
+  std::string seen_tail_;  // the last bytes read, up to where reading stopped
   int64_t last_step_ = 0;
   int64_t total_steps_ = 0;
   std::optional<Clock::time_point> last_progress_;

@@ -77,6 +77,39 @@ TEST_CASE("a loss curve's smoothed loss, steps and readout are those of its poin
   CHECK(curve.smoothed.front() == doctest::Approx(0.7));
 }
 
+TEST_CASE("a loss curve given steps again (a resumed run's log) drops those after and goes on") {
+  // What a run resumed at step 40 after logging to 60 appends, against the curve its log
+  // keeps: the steps up to 39, then the resumed ones.
+  std::mt19937 random(5);
+  std::uniform_real_distribution<double> loss(0.2, 1.5);
+  std::vector<double> first_run(61), resumed(81);
+  for (auto& l : first_run) l = loss(random);
+  for (auto& l : resumed) l = loss(random);
+  LossCurve appended, kept;
+  for (int step = 1; step <= 60; ++step) appended.add(step, first_run[step], 1e-4);
+  const auto before = appended.drawn_points(CurveSeries::Loss, 1, 60, 100);
+  for (int step = 1; step <= 80; ++step) {
+    if (step >= 40) appended.add(step, resumed[step], 2e-4);
+    kept.add(step, step < 40 ? first_run[step] : resumed[step], step < 40 ? 1e-4 : 2e-4);
+  }
+  CHECK(appended.steps == kept.steps);
+  CHECK(appended.loss == kept.loss);
+  CHECK(appended.lr == kept.lr);
+  for (size_t i = 0; i < kept.size(); ++i)
+    CHECK(appended.smoothed[i] == doctest::Approx(kept.smoothed[i]).epsilon(1e-12));
+  // The points drawn are the new ones, though as many steps may be kept as before.
+  LossCurve again;
+  for (int step = 1; step <= 60; ++step) again.add(step, first_run[step], 1e-4);
+  CHECK((again.drawn_points(CurveSeries::Loss, 1, 60, 100) == before));
+  again.add(60, 9.0, 1e-4);
+  CHECK(again.size() == 60);
+  CHECK((again.drawn_points(CurveSeries::Loss, 1, 60, 100).back() == mae::PlotPoint{60, 9.0}));
+  // A step before all of them starts the curve over.
+  again.add(0, 0.5, 1e-4);
+  CHECK(again.steps == std::vector<double>{0});
+  CHECK(again.smoothed.front() == doctest::Approx(0.5));
+}
+
 TEST_CASE("the Curves panel draws a one-step spike of a 250k-step run at the top of its plot") {
   HeadlessImGui ui;
   MockRenderer renderer;

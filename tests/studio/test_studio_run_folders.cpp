@@ -321,6 +321,50 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE(
+    "a watched run resumed after a hard kill goes on in the same curve; a new run's is set "
+    "beside the last") {
+  TrainingApp t;
+  auto& [ui, renderer, app] = t;
+  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch-resumed";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto metrics = dir / "metrics.jsonl";
+  append_metrics(dir, 1, 60);
+  app.watch_run(dir.string());
+  const auto& s = app.state();
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.points.size() == 60; }, 20));
+  // Killed at step 60 with its checkpoint at 39, resumed: its log is cut back to step 39 and
+  // goes on, past where it ended, between two polls.
+  std::ifstream in(metrics);
+  std::string kept, line;
+  for (int step = 1; step <= 39 && std::getline(in, line); ++step) kept += line + "\n";
+  in.close();
+  // The steps taken again tell other losses (in another order of batches, say).
+  for (int step = 40; step <= 90; ++step)
+    kept += "{\"step\":" + std::to_string(step) + ",\"loss\":0.25,\"lr\":0.001,\"step_ms\":10}\n";
+  std::ofstream(metrics, std::ios::trunc) << kept;
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.points.size() == 90; }, 20));
+  CHECK(s.curves.points.steps.back() == 90);
+  CHECK(s.curves.points.loss[38] == doctest::Approx(1.0 / 39));
+  CHECK(s.curves.points.loss[39] == 0.25);
+  CHECK(s.earlier_curves.empty());
+  CHECK(s.log.back() == dir.string() +
+                            ": metrics.jsonl was cut back and goes on (the run resumed from an "
+                            "earlier checkpoint): its curve is read again");
+  // A new run in the folder (another first loss): the last one's curve is kept beside it.
+  std::ofstream(metrics, std::ios::trunc)
+      << "{\"step\":1,\"loss\":3.5,\"lr\":0.001,\"step_ms\":10}\n";
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.points.size() == 1; }, 20));
+  REQUIRE(s.earlier_curves.size() == 1);
+  CHECK(s.earlier_curves[0].points.size() == 90);
+  CHECK(s.log.back() == dir.string() + ": metrics.jsonl started over (a new run)");
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's lock names") {
   TrainingApp t;
   auto& [ui, renderer, app] = t;
