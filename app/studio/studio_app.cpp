@@ -365,9 +365,18 @@ void StudioApp::watch_run(const std::string& folder) {
     message("cannot watch '" + folder + "' while the app trains: stop the run first");
     return;
   }
+  // A folder not there yet is watched until a run makes it (the app started before the
+  // cluster job), where the folder it would be made in is there.
   std::error_code ec;
-  if (!std::filesystem::is_directory(folder, ec)) {
+  auto path = std::filesystem::path(folder);
+  if (!path.has_filename()) path = path.parent_path();  // "runs/a/"
+  const auto parent = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec)) {
     message("cannot watch '" + folder + "': not a folder");
+    return;
+  }
+  if (!std::filesystem::exists(path, ec) && !std::filesystem::is_directory(parent, ec)) {
+    message("cannot watch '" + folder + "': neither it nor '" + parent.string() + "' is a folder");
     return;
   }
   follower_ = std::make_unique<BackgroundRunFollower>(folder);

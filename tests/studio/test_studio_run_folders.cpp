@@ -365,6 +365,39 @@ TEST_CASE(
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a run folder not there yet is watched until a run makes it") {
+  TrainingApp t;
+  auto& [ui, renderer, app] = t;
+  const auto parent = std::filesystem::temp_directory_path() / "mae-studio-test-watch-early";
+  std::filesystem::remove_all(parent);
+  std::filesystem::create_directories(parent);
+  const auto& s = app.state();
+  // Neither the folder nor the one it would be made in: a typo, not a run yet to come.
+  app.watch_run((parent / "typo" / "run").string());
+  CHECK_FALSE(s.watch);
+  CHECK(s.log.back() == "cannot watch '" + (parent / "typo" / "run").string() +
+                            "': neither it nor '" + (parent / "typo").string() + "' is a folder");
+  std::ofstream(parent / "a-file") << "x";
+  app.watch_run((parent / "a-file").string());
+  CHECK_FALSE(s.watch);
+  CHECK(s.log.back() == "cannot watch '" + (parent / "a-file").string() + "': not a folder");
+
+  const auto dir = parent / "run";
+  const std::string typed = (dir / "").string();  // as typed, ending in a slash
+  app.watch_run(typed);
+  REQUIRE(s.watch);
+  const std::string waiting = std::string("'").append(typed).append("' is not a folder (yet)");
+  REQUIRE(frames_until(
+      ui, app, [&] { return std::find(s.log.begin(), s.log.end(), waiting) != s.log.end(); }, 20));
+  CHECK(s.watch->run.state == FollowedRunState::Waiting);
+  std::filesystem::create_directories(dir);
+  append_metrics(dir, 1, 3);
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.points.size() == 3; }, 20));
+  CHECK(s.watch->run.state == FollowedRunState::Live);
+  std::filesystem::remove_all(parent);
+}
+
 TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's lock names") {
   TrainingApp t;
   auto& [ui, renderer, app] = t;
