@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "analysis/reading.h"
 #include "model/presets.h"
@@ -27,9 +29,18 @@ struct PlotLine {
 // Under the x axis: each ratio at its point, or ticks (steps).
 enum class XLabels { EachPoint, Ticks };
 
-// A small line plot with labelled axes and a legend, drawn straight with ImDrawList.
-void draw_plot(const char* title, const char* y_label, const std::vector<PlotLine>& lines,
-               ImVec2 size, XLabels x_labels = XLabels::EachPoint) {
+// Where a plot was drawn, for a readout of what is under the pointer.
+struct PlotArea {
+  float left = 0, right = 0, top = 0, bottom = 0;
+  double x_lo = 0, x_hi = 0;
+  bool hovered = false;
+};
+
+// A small line plot with labelled axes and a legend, drawn straight with ImDrawList. Nothing
+// (no area) where the lines have no point.
+std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
+                                  const std::vector<PlotLine>& lines, ImVec2 size,
+                                  XLabels x_labels = XLabels::EachPoint) {
   double lo = INFINITY, hi = -INFINITY, xlo = INFINITY, xhi = -INFINITY;
   for (const auto& l : lines)
     for (size_t i = 0; i < l.x.size(); ++i) {
@@ -38,7 +49,7 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
       xlo = std::min(xlo, l.x[i]);
       xhi = std::max(xhi, l.x[i]);
     }
-  if (!std::isfinite(lo)) return;
+  if (!std::isfinite(lo)) return std::nullopt;
   if (hi - lo < 1e-9) hi = lo + 1;
   if (xhi - xlo < 1e-9) xhi = xlo + 0.1;
   const double pad = 0.08 * (hi - lo);
@@ -47,6 +58,7 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
   ImGui::TextUnformatted(title);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::Dummy(size);
+  const bool hovered = ImGui::IsItemHovered();
   auto* draw = ImGui::GetWindowDrawList();
   const float left = origin.x + 48, right = origin.x + size.x - 8;
   const float top = origin.y + 4, bottom = origin.y + size.y - 20;
@@ -110,6 +122,7 @@ void draw_plot(const char* title, const char* y_label, const std::vector<PlotLin
   ImGui::Dummy(ImVec2(size.x, 15));
   draw->AddText(ImVec2(right - ImGui::CalcTextSize(y_label).x, top + 2),
                 IM_COL32(160, 160, 160, 255), y_label);
+  return PlotArea{left, right, top, bottom, xlo, xhi, hovered};
 }
 
 // The colour of a run at `t` from the lowest ratio (0) to the highest (1): blue, green, orange,
@@ -157,8 +170,16 @@ void draw_run_curves(const std::vector<SweepRunCurve>& curves, float width) {
     }
     lines.push_back(std::move(line));
   }
-  draw_plot("training loss per ratio (smoothed)", "loss", lines,
-            ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks);
+  const auto area = draw_plot("training loss per ratio (smoothed)", "loss", lines,
+                              ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks);
+  // Under the pointer: each ratio's smoothed loss at the steps of that pixel column.
+  const float mx = ImGui::GetIO().MousePos.x;
+  if (!area || !area->hovered || mx < area->left || mx > area->right) return;
+  const double per_pixel = (area->x_hi - area->x_lo) / (area->right - area->left);
+  const double first = area->x_lo + std::floor(mx - area->left) * per_pixel;
+  ImGui::GetWindowDrawList()->AddLine(ImVec2(mx, area->top), ImVec2(mx, area->bottom),
+                                      IM_COL32(255, 255, 255, 90));
+  ImGui::SetTooltip("%s", sweep_curves_readout(curves, first, first + per_pixel).c_str());
 }
 
 void draw_results(const SweepReport& r, float width) {
@@ -227,6 +248,25 @@ void draw_results(const SweepReport& r, float width) {
   for (const auto& line : sweep_reading(r)) text_wrapped("%s", line.c_str());
 }
 }  // namespace
+
+std::string sweep_curves_readout(const std::vector<SweepRunCurve>& curves, double first,
+                                 double last) {
+  const double from = std::ceil(first), to = std::floor(last);
+  char line[96];
+  if (to > from)
+    std::snprintf(line, sizeof line, "steps %.0f to %.0f", from, to);
+  else
+    std::snprintf(line, sizeof line, "step %.0f", to == from ? from : std::round(first));
+  std::string text = line;
+  for (const auto& c : curves) {
+    if (const auto loss = c.points.smoothed_at(first))
+      std::snprintf(line, sizeof line, "\nratio %.2f: smoothed %.4f", c.ratio, *loss);
+    else
+      std::snprintf(line, sizeof line, "\nratio %.2f: no step here", c.ratio);
+    text += line;
+  }
+  return text;
+}
 
 void draw_experiments_window(StudioApp& app) {
   auto& s = app.state();

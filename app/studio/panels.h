@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "model/masking.h"
 
@@ -13,6 +14,7 @@ class StudioApp;
 struct AppState;
 struct CurveState;
 struct StepSpan;
+struct SweepRunCurve;
 struct ImageView;
 struct ViewStyle;
 
@@ -37,6 +39,11 @@ std::string earlier_run_label(const CurveState& earlier, const CurveState& curre
 // The steps the Curves panel shows, and its exported picture: its zoom, or every step of the
 // current run and of the earlier ones kept beside it (one step widened to two).
 StepSpan shown_steps(const AppState& s);
+
+// What the Experiments window's loss plot says under the pointer, for steps [first, last] (a
+// pixel column): each ratio's smoothed loss at the first of them, as far as its run reached.
+std::string sweep_curves_readout(const std::vector<SweepRunCurve>& curves, double first,
+                                 double last);
 
 // The five panels that tile the window.
 enum class Panel { Training, Checkpoint, Triplets, Curves, Explorer };

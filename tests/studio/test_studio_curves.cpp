@@ -10,6 +10,7 @@
 #include <cmath>
 #include <random>
 
+#include "app_state.h"
 #include "panels.h"
 #include "studio_harness.h"
 
@@ -108,6 +109,26 @@ TEST_CASE("a loss curve given steps again (a resumed run's log) drops those afte
   again.add(0, 0.5, 1e-4);
   CHECK(again.steps == std::vector<double>{0});
   CHECK(again.smoothed.front() == doctest::Approx(0.5));
+}
+
+TEST_CASE("the Experiments window's loss plot reads out each ratio's smoothed loss at a step") {
+  std::vector<SweepRunCurve> curves(3);
+  for (size_t i = 0; i < curves.size(); ++i) {
+    curves[i].ratio = 0.25 * static_cast<double>(i + 1);
+    // The last ratio's run has reached step 20 only.
+    for (int step = 1; step <= (i == 2 ? 20 : 40); ++step)
+      curves[i].points.add(step, 1.0 + static_cast<double>(i), 1e-4);
+  }
+  curves[0].points.add(41, 11.0, 1e-4);  // smoothed: (0.9 * 0.98522 + 1.1) / 0.98670
+  const std::string one = sweep_curves_readout(curves, 29.6, 30.4);
+  CHECK(one ==
+        "step 30\nratio 0.25: smoothed 1.0000\nratio 0.50: smoothed 2.0000\n"
+        "ratio 0.75: no step here");
+  const std::string many = sweep_curves_readout(curves, 40.5, 43.5);
+  CHECK(many ==
+        "steps 41 to 43\nratio 0.25: smoothed 2.0135\nratio 0.50: no step here\n"
+        "ratio 0.75: no step here");
+  CHECK(sweep_curves_readout({}, 5, 5) == "step 5");
 }
 
 TEST_CASE("the Curves panel draws a one-step spike of a 250k-step run at the top of its plot") {
