@@ -15,6 +15,7 @@
 #include "train/trainer.h"
 #include "train_steps.h"
 #include "util/read_progress.h"
+#include "util/run_id.h"
 
 using namespace mae;
 
@@ -69,6 +70,31 @@ TEST_CASE("resume continues the same loss curve exactly (CPU)") {
   for (double loss : train_losses(*resumed)) got.push_back(loss);
   REQUIRE(got.size() == expected.size());
   for (size_t i = 0; i < got.size(); ++i) CHECK_MESSAGE(got[i] == expected[i], "step " << i);
+  // The resumed run is the same run: its identity goes on, in the checkpoint and each step.
+  CHECK(first.run_id() != 0);
+  CHECK(straight.run_id() != first.run_id());
+  CHECK(read_checkpoint_info(dir.path("run.safetensors")).run == first.run_id());
+  CHECK(resumed->run_id() == first.run_id());
+  auto again = Trainer::resume(dir.path("run.safetensors"), data);
+  for (const auto& m : train_steps(*again, 2)) CHECK(m.run == first.run_id());
+}
+
+TEST_CASE("a run's identity is 16 hex digits, and a checkpoint's that is not is refused") {
+  CHECK(run_id_text(0xabcULL) == "0000000000000abc");
+  CHECK(parse_run_id(run_id_text(0x0123456789abcdefULL)) == 0x0123456789abcdefULL);
+  for (const char* bad :
+       {"", "abc", "0000000000000000", "0123456789abcdeg", "+123456789abcdef", "0123456789abcdef0"})
+    CHECK_FALSE(parse_run_id(bad));
+  TempDir dir;
+  auto model = make_model(small_model(), 3);
+  save_checkpoint(dir.path("m.safetensors"), model, {}, nullptr, 1, 0.1);
+  CHECK(read_checkpoint_info(dir.path("m.safetensors")).run == 0);  // converted weights: none
+  auto content = read_safetensors(dir.path("m.safetensors"));
+  content.metadata["run"] = "not a run";
+  CHECK_THROWS_WITH_AS(checkpoint_from_content(content, "m.safetensors"),
+                       "'m.safetensors' has unreadable metadata: run 'not a run' is not 16 hex "
+                       "digits",
+                       CheckpointError);
 }
 
 TEST_CASE("bad checkpoints give CheckpointError with a reason") {

@@ -38,6 +38,7 @@ TEST_CASE(
   m.memory_bytes = int64_t{3} << 30;
   m.skipped_files = 2;
   m.graphed = true;
+  m.run = 0x0123456789abcdefULL;
   const auto back = mae::parse_metrics_line(mae::metrics_line(m));
   REQUIRE(back);
   CHECK(back->step == 7);
@@ -49,6 +50,8 @@ TEST_CASE(
   CHECK(back->memory_bytes == int64_t{3} << 30);
   CHECK(back->skipped_files == 2);
   CHECK(back->graphed);
+  CHECK(back->run == 0x0123456789abcdefULL);
+  CHECK(mae::metrics_line(m).find("\"run\":\"0123456789abcdef\"") != std::string::npos);
   CHECK_FALSE(back->nonfinite);
 
   m.nonfinite = true;  // a skipped step's loss is written as null
@@ -62,6 +65,10 @@ TEST_CASE(
   CHECK_FALSE(odd->nonfinite);
   CHECK_FALSE(odd->graphed);
   CHECK(odd->loss == 1.0);
+  // A run that is not 16 hex digits is not known, and the step is still read.
+  for (const char* run : {R"("12")", R"("0000000000000000")", R"("0123456789abcdeg")", "12"})
+    CHECK(mae::parse_metrics_line(std::string(R"({"step":5,"run":)") + run + "}")->run == 0);
+  CHECK(mae::metrics_line(mae::StepMetrics{}).find("run") == std::string::npos);
   CHECK_FALSE(mae::parse_metrics_line(R"({"step":"5"})"));
   CHECK_FALSE(mae::parse_metrics_line("[1,2]"));
 }
@@ -185,4 +192,51 @@ TEST_CASE("a resumed log moves another run's curve aside instead of mixing the t
     log.write(at_step(4));
   }
   CHECK(logged_steps(path) == std::vector<int64_t>{1, 4});
+}
+
+TEST_CASE("a resumed log tells its run's curve from another's by the run's identity") {
+  TempDir dir;
+  const auto path = dir.path("metrics.jsonl");
+  constexpr uint64_t kSaved = 0x1111, kNewer = 0x2222;
+  const auto of_run = [](int64_t step, uint64_t run) {
+    auto m = at_step(step);
+    m.run = run;
+    return m;
+  };
+  const mae::CheckpointMark saved{3, 1.0 / 3, kSaved};
+  // A newer run started over in the folder and was killed at step 2, before the saved run's
+  // step 3 and before its own first save: steps and losses cannot tell it from the saved
+  // run's curve cut short, its identity can.
+  {
+    mae::MetricsLog log(path, std::nullopt);
+    for (int64_t step = 1; step <= 2; ++step) log.write(of_run(step, kNewer));
+  }
+  CHECK(mae::curve_to_checkpoint(path, saved).empty());
+  {
+    mae::MetricsLog log(path, saved);
+    CHECK(log.moved_aside());
+    log.write(of_run(4, kSaved));
+  }
+  CHECK(logged_steps(path) == std::vector<int64_t>{4});
+  CHECK(logged_steps(dir.path("metrics-other-run.jsonl")) == std::vector<int64_t>{1, 2});
+  // The same lines of the saved run itself, cut short: it goes on.
+  {
+    mae::MetricsLog log(path, std::nullopt);
+    for (int64_t step = 1; step <= 2; ++step) log.write(of_run(step, kSaved));
+  }
+  {
+    mae::MetricsLog log(path, saved);
+    CHECK_FALSE(log.moved_aside());
+    log.write(of_run(4, kSaved));
+  }
+  CHECK(logged_steps(path) == std::vector<int64_t>{1, 2, 4});
+  // Reaching the step with its loss, but another run's: not the checkpoint's curve.
+  {
+    mae::MetricsLog log(path, std::nullopt);
+    for (int64_t step = 1; step <= 3; ++step) log.write(of_run(step, kNewer));
+  }
+  CHECK(mae::curve_to_checkpoint(path, saved).empty());
+  CHECK(mae::curve_to_checkpoint(path, {3, 1.0 / 3, kNewer}).size() == 3);
+  // Lines or a checkpoint from before runs had identities: told by step and loss as before.
+  CHECK(mae::curve_to_checkpoint(path, saved_at(3)).size() == 3);
 }

@@ -213,7 +213,8 @@ void run(TrainArgs a) {
   if (writes) {
     metrics.emplace(
         a.out + "/metrics.jsonl",
-        a.resume ? std::optional(CheckpointMark{trainer->current_step(), trainer->last_good_loss()})
+        a.resume ? std::optional(CheckpointMark{trainer->current_step(), trainer->last_good_loss(),
+                                                trainer->run_id()})
                  : std::nullopt);
     if (metrics->moved_aside()) std::fprintf(stderr, "%s\n", metrics->moved_aside()->c_str());
   }

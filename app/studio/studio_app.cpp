@@ -402,18 +402,23 @@ void StudioApp::stop_watching() {
   state_.have_metrics = false;
 }
 
-// metrics.jsonl was read again from its start (`reread`: its first lines). Read from the same
-// first step and loss, it is the same run, resumed from an earlier checkpoint after a hard
-// kill: its curve is drawn again from the file, which now goes on from that checkpoint. Else
-// it is a new run, and the last one's curve is kept beside it.
+// metrics.jsonl was read again from its start (`reread`: its first lines). Its lines naming the
+// run watched so far, or, for runs that name none, read from the same first step and loss, it
+// is the same run, resumed from an earlier checkpoint after a hard kill: its curve is drawn
+// again from the file, which now goes on from that checkpoint. Else it is a new run, and the
+// last one's curve is kept beside it.
 void StudioApp::restart_watched_curve(const std::vector<StepMetrics>& reread) {
   const auto& w = *state_.watch;
   auto& curve = state_.curves.points;
   const auto first =
       std::find_if(reread.begin(), reread.end(), [](const StepMetrics& m) { return !m.nonfinite; });
-  if (first != reread.end() && !curve.empty() &&
-      curve.steps.front() == static_cast<double>(first->step) &&
-      curve.loss.front() == first->loss) {
+  const uint64_t watched_run = state_.have_metrics ? state_.last_metrics.run : 0;
+  const bool same_run = first != reread.end() && !curve.empty() &&
+                        (first->run != 0 && watched_run != 0
+                             ? first->run == watched_run
+                             : curve.steps.front() == static_cast<double>(first->step) &&
+                                   curve.loss.front() == first->loss);
+  if (same_run) {
     curve.clear();
     message(w.folder +
             ": metrics.jsonl was cut back and goes on (the run resumed from an earlier "

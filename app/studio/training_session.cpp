@@ -80,7 +80,8 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)
                        : Trainer::resume(request_.resume_from, data, request_.train.total_steps);
-    const CheckpointMark resumed{trainer->current_step(), trainer->last_good_loss()};
+    const CheckpointMark resumed{trainer->current_step(), trainer->last_good_loss(),
+                                 trainer->run_id()};
     std::vector<StepMetrics> history;
     if (request_.history) {
       history = curve_to_checkpoint(request_.history->metrics_path, resumed);

@@ -173,11 +173,12 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
                                 " steps, more than the " + std::to_string(total) +
                                 " asked for: choose another output folder or at least that many "
                                 "steps");
-  SweepCurve curve(
-      dir + "/metrics.jsonl",
-      resumed ? std::optional(CheckpointMark{trainer->current_step(), trainer->last_good_loss()})
-              : std::nullopt,
-      notes);
+  SweepCurve curve(dir + "/metrics.jsonl",
+                   resumed
+                       ? std::optional(CheckpointMark{trainer->current_step(),
+                                                      trainer->last_good_loss(), trainer->run_id()})
+                       : std::nullopt,
+                   notes);
   const auto save = [&] {
     curve.flush();
     trainer->save(last);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "util/one_line_error.h"
+#include "util/run_id.h"
 
 namespace mae {
 
@@ -26,7 +27,7 @@ NamedTensors model_state(MaeModel& model) {
 
 void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensors& optimizer,
                      const TrainConfig* train, int64_t step, double loss,
-                     at::ScalarType weight_dtype) {
+                     at::ScalarType weight_dtype, uint64_t run) {
   NamedTensors tensors;
   for (const auto& p : model->named_parameters())
     tensors.emplace_back(p.key(), p.value().to(weight_dtype));
@@ -37,6 +38,7 @@ void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensor
                                              {"model_config", model->config().to_json()},
                                              {"step", std::to_string(step)},
                                              {"loss", nlohmann::json(loss).dump()}};
+  if (run != 0) meta["run"] = run_id_text(run);
   if (train) {
     meta["train_config"] = train->to_json();
     // All randomness after initialization is drawn from generators seeded by (seed, step):
@@ -81,6 +83,12 @@ LoadedCheckpoint checkpoint_from_content(SafetensorsContent content, const std::
     out.info.loss = nlohmann::json::parse(field("loss")).get<double>();
     if (auto t = meta.find("train_config"); t != meta.end())
       out.info.train = TrainConfig::from_json(t->second);
+    if (auto r = meta.find("run"); r != meta.end()) {
+      const auto run = parse_run_id(r->second);
+      if (!run)
+        throw std::invalid_argument("run '" + r->second.substr(0, 32) + "' is not 16 hex digits");
+      out.info.run = *run;
+    }
   } catch (const std::exception& e) {
     throw CheckpointError("'" + path + "' has unreadable metadata: " + one_line_error(e));
   }

@@ -3,6 +3,7 @@
 // Loading is strict: every missing or mis-shaped tensor is named in the error.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,9 @@ struct CheckpointInfo {
   std::optional<TrainConfig> train;
   int64_t step = 0;
   double loss = 0.0;
+  // Which training run saved it, kept across its resumes, so that a run's curve file can be
+  // told from another run's: 0 where not known (converted weights, older checkpoints).
+  uint64_t run = 0;
 };
 
 struct LoadedCheckpoint {
@@ -28,10 +32,11 @@ struct LoadedCheckpoint {
 NamedTensors model_state(MaeModel& model);
 
 // `weight_dtype` (float32 by default, float16/bfloat16 for small shipped files) applies to
-// the learned parameters; the fixed sin-cos tables always stay float32.
+// the learned parameters; the fixed sin-cos tables always stay float32. `run` (0: none) is the
+// training run's identity.
 void save_checkpoint(const std::string& path, MaeModel& model, const NamedTensors& optimizer,
                      const TrainConfig* train, int64_t step, double loss,
-                     at::ScalarType weight_dtype = at::kFloat);
+                     at::ScalarType weight_dtype = at::kFloat, uint64_t run = 0);
 LoadedCheckpoint read_checkpoint(const std::string& path);
 // The configs, step and loss without reading the weights.
 CheckpointInfo read_checkpoint_info(const std::string& path);

@@ -13,21 +13,23 @@
 #include <stdexcept>
 
 #include "util/json_nesting.h"
+#include "util/run_id.h"
 
 namespace mae {
 
 std::string metrics_line(const StepMetrics& m) {
-  return nlohmann::json{{"step", m.step},
-                        {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
-                        {"lr", m.lr},
-                        {"images_per_sec", m.images_per_sec},
-                        {"step_ms", m.step_ms},
-                        {"allreduce_ms", m.allreduce_ms},
-                        {"memory_bytes", m.memory_bytes},
-                        {"nonfinite", m.nonfinite},
-                        {"graphed", m.graphed},
-                        {"skipped_files", m.skipped_files}}
-      .dump();
+  auto line = nlohmann::json{{"step", m.step},
+                             {"loss", m.nonfinite ? nlohmann::json() : nlohmann::json(m.loss)},
+                             {"lr", m.lr},
+                             {"images_per_sec", m.images_per_sec},
+                             {"step_ms", m.step_ms},
+                             {"allreduce_ms", m.allreduce_ms},
+                             {"memory_bytes", m.memory_bytes},
+                             {"nonfinite", m.nonfinite},
+                             {"graphed", m.graphed},
+                             {"skipped_files", m.skipped_files}};
+  if (m.run != 0) line["run"] = run_id_text(m.run);
+  return line.dump();
 }
 
 std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
@@ -58,6 +60,8 @@ std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
   m.memory_bytes = count("memory_bytes");
   m.skipped_files = count("skipped_files");
   m.graphed = flag("graphed");
+  if (j.contains("run") && j["run"].is_string())
+    m.run = parse_run_id(j["run"].get<std::string>()).value_or(0);
   return m;
 }
 
@@ -76,21 +80,30 @@ void lines_through_step(const std::string& path, int64_t step, Keep&& keep) {
   }
 }
 
-// What tells whose a curve is, kept line by line: its last step and last finite loss.
+// What tells whose a curve is, kept line by line: its last step, last finite loss and the run
+// its last line names.
 struct CurveEnd {
   std::optional<int64_t> step;
   std::optional<double> finite_loss;
+  uint64_t run = 0;
 
   void add(const StepMetrics& m) {
     step = m.step;
     if (!m.nonfinite) finite_loss = m.loss;
+    run = m.run;
+  }
+  // Whether the curve names a run other than the checkpoint's (where both name one), wherever
+  // it ends.
+  bool names_another_run(const CheckpointMark& mark) const {
+    return run != 0 && mark.run != 0 && run != mark.run;
   }
   // Whether the curve is the checkpoint's run's: it reaches the checkpoint's step, and its last
   // finite loss is the checkpoint's (JSON keeps a double's 17 digits, but a checkpoint may
   // store its loss as a float). A run with no finite step yet has no loss to tell it by.
   bool leads_to(const CheckpointMark& mark) const {
-    return step == mark.step && (!finite_loss || std::abs(*finite_loss - mark.loss) <=
-                                                     1e-6 * std::max(1.0, std::abs(mark.loss)));
+    return step == mark.step && !names_another_run(mark) &&
+           (!finite_loss ||
+            std::abs(*finite_loss - mark.loss) <= 1e-6 * std::max(1.0, std::abs(mark.loss)));
   }
 };
 
@@ -136,8 +149,10 @@ MetricsLog::MetricsLog(std::string path, std::optional<CheckpointMark> resumed)
                          if (m) kept.add(*m);
                        });
     // A file that ends before the step may be this run's, cut short (a disk that filled, a
-    // kill between the save and the line): it goes on. One that contradicts it does not.
-    const bool other_run = kept.step == resumed->step && !kept.leads_to(*resumed);
+    // kill between the save and the line): it goes on, unless its lines name another run. One
+    // that contradicts it does not.
+    const bool other_run = kept.names_another_run(*resumed) ||
+                           (kept.step == resumed->step && !kept.leads_to(*resumed));
     if (other_run) {
       const auto aside = free_other_run_name(path_);
       std::filesystem::rename(path_, aside, ec);

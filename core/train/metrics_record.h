@@ -21,17 +21,19 @@ std::string metrics_line(const StepMetrics& m);
 // (hostile lines included).
 std::optional<StepMetrics> parse_metrics_line(const std::string& line);
 
-// Where a checkpoint left its run's curve: its step, and the last finite loss the run saw (a
-// checkpoint keeps that one when its own step was skipped as non-finite).
+// Where a checkpoint left its run's curve: its step, the last finite loss the run saw (a
+// checkpoint keeps that one when its own step was skipped as non-finite), and the run's
+// identity (0: a checkpoint saved before runs had one).
 struct CheckpointMark {
   int64_t step = 0;
   double loss = 0.0;
+  uint64_t run = 0;
 };
 
 // The curve that led to the checkpoint `mark`: the lines of the metrics.jsonl at `path` up to
 // its step, as a resumed log keeps them. Empty when the file is missing, ends before that
-// step, or tells another loss there: the file holds another run's curve (a newer run started
-// over in that folder).
+// step, or tells another loss there or another run's identity: the file holds another run's
+// curve (a newer run started over in that folder).
 std::vector<StepMetrics> curve_to_checkpoint(const std::string& path, const CheckpointMark& mark);
 
 // A run's metrics.jsonl, written a line a step. Lines reach the file at least once a second
@@ -42,8 +44,9 @@ class MetricsLog {
   // Opens `path` for a new run, emptied, or for a run resumed from the checkpoint `resumed`: its
   // lines up to the checkpoint's step are kept and the rest dropped (steps logged after the
   // checkpoint was saved, which the resumed run takes again). When the file tells another loss
-  // at that step, it is another run's curve (a newer run started over in the folder and was
-  // not saved): it is moved aside, not mixed into this one, and this run's curve starts over.
+  // at that step, or its last line kept names another run, it is another run's curve (a newer
+  // run started over in the folder and was not saved, even one killed before reaching that
+  // step): it is moved aside, not mixed into this one, and this run's curve starts over.
   // Throws, naming the file and the reason.
   MetricsLog(std::string path, std::optional<CheckpointMark> resumed);
   ~MetricsLog();

@@ -20,6 +20,7 @@
 #include "train/device.h"
 #include "train/device_upload.h"
 #include "train/memory_estimate.h"
+#include "util/run_id.h"
 
 namespace mae {
 
@@ -45,7 +46,11 @@ DataOptions training_data_options(const MaeConfig& model, const TrainConfig& tra
 
 Trainer::Trainer(const MaeConfig& model, const TrainConfig& train,
                  std::shared_ptr<const Dataset> dataset, std::shared_ptr<Communicator> comm)
-    : model_config_(model), train_(train), dataset_(std::move(dataset)), comm_(std::move(comm)) {
+    : model_config_(model),
+      train_(train),
+      dataset_(std::move(dataset)),
+      run_id_(new_run_id()),
+      comm_(std::move(comm)) {
   model_config_.validate();
   train_.validate();
   const int64_t world = comm_ ? comm_->world() : 1;
@@ -138,6 +143,7 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
   }
   trainer->step_ = loaded.info.step;
   trainer->last_good_loss_ = loaded.info.loss;
+  if (loaded.info.run != 0) trainer->run_id_ = loaded.info.run;  // else a run saved before ids
   return trainer;
 }
 
@@ -291,6 +297,7 @@ std::vector<StepMetrics> Trainer::step() {
     adopted_rank_zero_weights_ = true;
   }
   StepMetrics m;
+  m.run = run_id_;
   m.lr = learning_rate_at(train_, step_);
   optimizer_->set_lr(m.lr);
   m.stop_requested = stop_requested_;
@@ -409,7 +416,7 @@ StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
 void Trainer::save(const std::string& path) {
   resolved_ = collect(/*wait_all=*/true);
   save_checkpoint(path, model_, export_optimizer_state(*optimizer_, params_), &train_, step_,
-                  last_good_loss_);
+                  last_good_loss_, at::kFloat, run_id_);
 }
 
 }  // namespace mae

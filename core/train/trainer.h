@@ -38,6 +38,7 @@ struct StepMetrics {
   int64_t skipped_files = 0;
   bool stop_requested = false;  // some rank asked to stop; every rank sees it at this step
   bool graphed = false;         // the step was a CUDA graph replay
+  uint64_t run = 0;             // the run that took it (run_id.h); 0: not known
 };
 
 class Communicator;
@@ -98,6 +99,8 @@ class Trainer {
   // next step() or drain()): last_good_loss() is then an older step's.
   bool step_in_flight() const { return !pending_.empty(); }
   double last_good_loss() const { return last_good_loss_; }
+  // The run's identity: drawn for a new run, the checkpoint's for a resumed one.
+  uint64_t run_id() const { return run_id_; }
   int64_t nonfinite_steps() const { return nonfinite_steps_; }
   // Empty until the run decides: from which step the step is a CUDA graph, or why it is not.
   // Runs on the CPU, on several ranks, or with cuda_graphs off stay eager and say nothing.
@@ -158,6 +161,7 @@ class Trainer {
   int64_t skipped_files_before_ = 0;  // by loaders let go when a step was abandoned
   int64_t step_ = 0;
   double last_good_loss_ = 0.0;
+  uint64_t run_id_;
   int64_t nonfinite_steps_ = 0;
   std::shared_ptr<Communicator> comm_;
   std::unique_ptr<GradientBuckets> buckets_;

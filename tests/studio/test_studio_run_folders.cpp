@@ -322,7 +322,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
 }
 
 TEST_CASE(
-    "a watched run resumed after a hard kill goes on in the same curve; a new run's is set "
+    "a watched run resumed after a hard kill goes on in the same curve, and a new run's is set "
     "beside the last") {
   TrainingApp t;
   auto& [ui, renderer, app] = t;
@@ -362,6 +362,34 @@ TEST_CASE(
   REQUIRE(s.earlier_curves.size() == 1);
   CHECK(s.earlier_curves[0].points.size() == 90);
   CHECK(s.log.back() == dir.string() + ": metrics.jsonl started over (a new run)");
+
+  // Runs that name themselves are told apart by name: the same recipe and seed started over
+  // has the same first loss, and is still a new run; the named run resumed goes on.
+  const auto named_line = [](int step, double loss, const char* run) {
+    return "{\"step\":" + std::to_string(step) + ",\"loss\":" + std::to_string(loss) +
+           ",\"run\":\"" + run + "\"}\n";
+  };
+  std::ofstream(metrics, std::ios::trunc)
+      << named_line(1, 2.5, "00000000000000aa") + named_line(2, 2.0, "00000000000000aa");
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.points.size() == 2; }, 20));
+  CHECK(s.earlier_curves.size() == 1);  // a run of one step is not kept beside the next
+  std::ofstream(metrics, std::ios::trunc) << named_line(1, 2.5, "00000000000000bb");
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.earlier_curves.size() == 2 && s.curves.points.size() == 1; }, 20));
+  CHECK(s.log.back() == dir.string() + ": metrics.jsonl started over (a new run)");
+  std::ofstream(metrics, std::ios::app)
+      << named_line(2, 2.0, "00000000000000bb") + named_line(3, 1.8, "00000000000000bb");
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.points.size() == 3; }, 20));
+  std::ofstream(metrics, std::ios::trunc)
+      << named_line(1, 2.5, "00000000000000bb") + named_line(2, 1.5, "00000000000000bb") +
+             named_line(3, 1.4, "00000000000000bb") + named_line(4, 1.3, "00000000000000bb");
+  REQUIRE(frames_until(
+      ui, app, [&] { return s.curves.points.size() == 4; }, 20));
+  CHECK(s.curves.points.loss[1] == 1.5);
+  CHECK(s.earlier_curves.size() == 2);
+  CHECK(s.log.back().find("its curve is read again") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
