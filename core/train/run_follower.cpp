@@ -66,7 +66,8 @@ void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
   const std::string path = folder_ + "/metrics.jsonl";
   const auto id = file_identity(path);
   if (!id) return;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: a FIFO put in its place between the stat and the open does not hold the poll.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return;
   // Another file (a new run truncates or replaces it), a shorter one, or one whose bytes
   // before where the last poll stopped have changed (a run resumed from an earlier checkpoint

@@ -324,11 +324,10 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
 TEST_CASE(
     "a watched run resumed after a hard kill goes on in the same curve, and a new run's is set "
     "beside the last") {
+  TempDir temp;  // outlives the app watching it
   TrainingApp t;
   auto& [ui, renderer, app] = t;
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch-resumed";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = temp.root;
   const auto metrics = dir / "metrics.jsonl";
   append_metrics(dir, 1, 60);
   app.watch_run(dir.string());
@@ -390,15 +389,13 @@ TEST_CASE(
   CHECK(s.curves.points.loss[1] == 1.5);
   CHECK(s.earlier_curves.size() == 2);
   CHECK(s.log.back().find("its curve is read again") != std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a run folder not there yet is watched until a run makes it") {
+  TempDir temp;  // outlives the app watching it
   TrainingApp t;
   auto& [ui, renderer, app] = t;
-  const auto parent = std::filesystem::temp_directory_path() / "mae-studio-test-watch-early";
-  std::filesystem::remove_all(parent);
-  std::filesystem::create_directories(parent);
+  const std::filesystem::path parent = temp.root;
   const auto& s = app.state();
   // Neither the folder nor the one it would be made in: a typo, not a run yet to come.
   app.watch_run((parent / "typo" / "run").string());
@@ -423,7 +420,6 @@ TEST_CASE("a run folder not there yet is watched until a run makes it") {
   REQUIRE(frames_until(
       ui, app, [&] { return s.curves.points.size() == 3; }, 20));
   CHECK(s.watch->run.state == FollowedRunState::Live);
-  std::filesystem::remove_all(parent);
 }
 
 TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's lock names") {
