@@ -33,6 +33,8 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
   if (w.run.state == FollowedRunState::Stalled)
     text_wrapped("stalled: no new step for %s (stalled means %.0f s without one)",
                  format_duration(w.run.seconds_since_progress).c_str(), w.run.stall_after_seconds);
+  else if (w.run.state == FollowedRunState::Waiting && w.run.folder_missing)
+    text_wrapped("waiting for a run to make the folder (mae train --out %s)", w.folder.c_str());
   else if (w.run.state == FollowedRunState::Waiting)
     text_wrapped("waiting for metrics.jsonl to get its first line");
   else if (w.run.state == FollowedRunState::Ended && w.checkpoint_step >= 0)

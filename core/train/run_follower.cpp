@@ -169,8 +169,13 @@ FollowedRunState RunFollower::state(Clock::time_point now) const {
 }
 
 FollowedRunStatus RunFollower::status(Clock::time_point now) const {
-  return {state(now), last_step_, total_steps_, seconds_since_progress(now), stall_after_seconds(),
-          writer_};
+  return {state(now),
+          last_step_,
+          total_steps_,
+          seconds_since_progress(now),
+          stall_after_seconds(),
+          writer_,
+          reported_missing_};
 }
 
 }  // namespace mae

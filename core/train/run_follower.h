@@ -33,6 +33,7 @@ struct FollowedRunStatus {
   // Who wrote the run, as its folder's lock says ("mae train, pid 123 on host, since ..."),
   // as of the last poll: empty for runs that lock nothing.
   std::string writer;
+  bool folder_missing = false;  // as of the last poll: no run has made the folder (yet)
 };
 
 struct RunUpdate {

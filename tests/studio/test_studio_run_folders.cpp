@@ -415,11 +415,13 @@ TEST_CASE("a run folder not there yet is watched until a run makes it") {
   REQUIRE(frames_until(
       ui, app, [&] { return std::find(s.log.begin(), s.log.end(), waiting) != s.log.end(); }, 20));
   CHECK(s.watch->run.state == FollowedRunState::Waiting);
+  CHECK(s.watch->run.folder_missing);  // the panel says a run is to make it
   std::filesystem::create_directories(dir);
   append_metrics(dir, 1, 3);
   REQUIRE(frames_until(
       ui, app, [&] { return s.curves.points.size() == 3; }, 20));
   CHECK(s.watch->run.state == FollowedRunState::Live);
+  CHECK_FALSE(s.watch->run.folder_missing);
 }
 
 TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's lock names") {
