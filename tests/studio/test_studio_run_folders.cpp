@@ -48,11 +48,11 @@ bool finished_at(StudioApp& app, int64_t step) {
 TEST_CASE(
     "the app's run writes its curve beside its checkpoint, and a continued run goes on from "
     "the saved step") {
+  TempDir temp;  // outlives the windows that use it
   TrainingApp training;
   auto& [ui, renderer, app] = training;
   auto& s = app.state();
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-curve-file";
-  std::filesystem::remove_all(dir);  // the run makes the folder
+  const auto dir = std::filesystem::path(temp.root) / "curve-file";
   const auto metrics = dir / "metrics.jsonl";
   const auto checkpoint = (dir / "run.safetensors").string();
   small_runs_saved_to(app, checkpoint);
@@ -78,7 +78,6 @@ TEST_CASE(
   // folder (its step 5 is unsaved, and its Save would write there): the other run goes to
   // "<folder>-2", and this run's curve is untouched.
   const auto dir_2 = std::filesystem::path(dir.string() + "-2");
-  std::filesystem::remove_all(dir_2);
   const auto continue_step_3_save = [&](int64_t to) {
     auto other = std::make_unique<StudioApp>(renderer, options_with(checkpoint));
     std::snprintf(other->state().form.save_path, sizeof other->state().form.save_path, "%s",
@@ -150,19 +149,16 @@ TEST_CASE(
   app.start_training();
   REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
   CHECK(logged_steps(metrics) == steps_from_1_to(2));
-  std::filesystem::remove_all(dir_2);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE(
     "two windows started on one save path train into two folders, and a folder is free again "
     "once its window closes") {
+  TempDir temp;  // outlives the windows that use it
   TrainingApp training;
   auto& [ui, renderer, app] = training;
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-two-windows";
+  const auto dir = std::filesystem::path(temp.root) / "two-windows";
   const auto dir_2 = std::filesystem::path(dir.string() + "-2");
-  std::filesystem::remove_all(dir);
-  std::filesystem::remove_all(dir_2);
   const auto checkpoint = (dir / "run.safetensors").string();
   const auto start = [&](StudioApp& window, int steps) {
     small_runs_saved_to(window, checkpoint);
@@ -192,16 +188,14 @@ TEST_CASE(
   start(*third, 2);
   CHECK(std::string(third->state().form.save_path) == (dir_2 / "run.safetensors").string());
   third.reset();
-  std::filesystem::remove_all(dir);
-  std::filesystem::remove_all(dir_2);
 }
 
 TEST_CASE("a paused run's curve is in its file up to the step it paused at") {
+  TempDir temp;  // outlives the windows that use it
   TrainingApp training;
   auto& [ui, renderer, app] = training;
   auto& s = app.state();
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-paused-curve";
-  std::filesystem::remove_all(dir);
+  const auto dir = std::filesystem::path(temp.root) / "paused-curve";
   small_runs_saved_to(app, dir / "run.safetensors");
   app.set_training_steps(100000);
   app.start_training();
@@ -215,7 +209,6 @@ TEST_CASE("a paused run's curve is in its file up to the step it paused at") {
   CHECK(steps.back() == s.last_metrics.step);
   app.stop_training();
   REQUIRE(frames_until(ui, app, [&] { return !app.training_active(); }));
-  std::filesystem::remove_all(dir);
 }
 
 namespace {
@@ -233,8 +226,8 @@ TEST_CASE(
     "a run followed in the background hands each line over once, a restart dropping those "
     "before it") {
   // The follower reads on its own thread (a long run's file held the UI for 200 ms a poll).
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-background-follow";
-  std::filesystem::remove_all(dir);
+  TempDir temp;
+  const auto dir = std::filesystem::path(temp.root) / "background-follow";
   std::filesystem::create_directories(dir);
   append_metrics(dir, 1, 3);
   BackgroundRunFollower follower(dir.string(), std::chrono::milliseconds(10));
@@ -270,14 +263,13 @@ TEST_CASE(
   update = follower.take();
   CHECK(update.restarted);
   CHECK(steps_of(update) == steps_from_1_to(2));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint brings pictures") {
+  TempDir temp;  // outlives the windows that use it
   TrainingApp t;
   auto& [ui, renderer, app] = t;
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch";
-  std::filesystem::remove_all(dir);
+  const auto dir = std::filesystem::path(temp.root) / "watch";
   std::filesystem::create_directories(dir);
   const auto config = one_block_config("fmnist-tiny");
   auto model = make_model(config, 0);
@@ -318,7 +310,6 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   ui.frame(app);
   const float form_height = ImGui::FindWindowByName("Training")->ContentSize.y;
   CHECK(watching_height < form_height / 2);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE(
@@ -425,10 +416,10 @@ TEST_CASE("a run folder not there yet is watched until a run makes it") {
 }
 
 TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's lock names") {
+  TempDir temp;  // outlives the windows that use it
   TrainingApp t;
   auto& [ui, renderer, app] = t;
-  const auto sweep = std::filesystem::temp_directory_path() / "mae-studio-test-ended-sweep";
-  std::filesystem::remove_all(sweep);
+  const auto sweep = std::filesystem::path(temp.root) / "ended-sweep";
   const auto ratio = sweep / "ratio-0.75";
   auto sweep_lock = std::make_unique<FolderLock>(ratio, kSweepWriter);
   REQUIRE(sweep_lock->held());
@@ -462,12 +453,12 @@ TEST_CASE("an ended run's panel says how it goes on, for the writer its folder's
   CHECK(how_to_go_on(other) ==
         "open it and Continue, or mae train --out " + ratio.string() + " --resume");
   app.stop_watching();
-  std::filesystem::remove_all(sweep);
 }
 
 TEST_CASE("after watching a run folder, its steps are not taken for the app's own run") {
   // Stopping a watch left the watched run's metrics as the app's: the Training panel showed
   // "40 / 600 (idle)", and Continue offered "this run (step 5)" for a run of 2 steps.
+  TempDir temp;  // outlives the windows that use it
   TrainingApp t;
   auto& [ui, renderer, app] = t;
   auto& s = app.state();
@@ -475,8 +466,7 @@ TEST_CASE("after watching a run folder, its steps are not taken for the app's ow
   s.form.steps = 2;
   app.start_training();
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-watch-after-run";
-  std::filesystem::remove_all(dir);
+  const auto dir = std::filesystem::path(temp.root) / "watch-after-run";
   std::filesystem::create_directories(dir);
   append_metrics(dir, 1, 5);
   app.watch_run(dir.string());
@@ -489,7 +479,6 @@ TEST_CASE("after watching a run folder, its steps are not taken for the app's ow
   CHECK(app.continuable().find("this run") == std::string::npos);
   CHECK(s.curves.points.steps.size() == 5);  // kept, to set beside the next run
   CHECK(s.earlier_curves.size() == 1);       // the app's own 2-step run
-  std::filesystem::remove_all(dir);
 }
 
 namespace {
@@ -540,11 +529,11 @@ TEST_CASE(
     "continuing a save whose folder's curve a newer run started over keeps that curve apart") {
   // Before, the newer run's steps up to the save's were kept and the continued run's appended
   // to them: one file, two runs' curves.
+  TempDir temp;  // outlives the windows that use it
   TrainingApp training;
   auto& [ui, renderer, app] = training;
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-other-curve";
+  const auto dir = std::filesystem::path(temp.root) / "other-curve";
   const auto elsewhere = std::filesystem::path(dir.string() + "-elsewhere");
-  std::filesystem::remove_all(dir);
   const auto checkpoint = dir / "run.safetensors";
   train_and_save(ui, app, checkpoint, 3);
   train_elsewhere(ui, app, elsewhere);
@@ -561,18 +550,16 @@ TEST_CASE(
                           ", and this run's curve starts over"));
   // The other run's steps are not this checkpoint's history.
   CHECK(opened->state().curves.points.steps == std::vector<double>{4, 5});
-  std::filesystem::remove_all(dir);
-  std::filesystem::remove_all(elsewhere);
 }
 
 TEST_CASE("continuing a save that was saved again since it was opened goes on from the file") {
   // Before, the window said "continuing from step 3" and looked for step 3's curve while the
   // run went on from the newer save's step.
+  TempDir temp;  // outlives the windows that use it
   TrainingApp training;
   auto& [ui, renderer, app] = training;
-  const auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-saved-again";
+  const auto dir = std::filesystem::path(temp.root) / "saved-again";
   const auto elsewhere = std::filesystem::path(dir.string() + "-elsewhere");
-  std::filesystem::remove_all(dir);
   const auto checkpoint = dir / "run.safetensors";
   train_and_save(ui, app, checkpoint, 3);
   auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
@@ -594,8 +581,6 @@ TEST_CASE("continuing a save that was saved again since it was opened goes on fr
   CHECK(logged_steps(dir / "metrics.jsonl") == steps_from_1_to(7));
   CHECK(opened->state().curves.points.steps.size() == 7);
   opened.reset();
-  std::filesystem::remove_all(dir);
-  std::filesystem::remove_all(elsewhere);
 }
 
 TEST_CASE(
