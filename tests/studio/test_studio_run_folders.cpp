@@ -310,6 +310,10 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
   ui.frame(app);
   const float form_height = ImGui::FindWindowByName("Training")->ContentSize.y;
   CHECK(watching_height < form_height / 2);
+  // The run's curve file dropped, rather than its folder, watches the folder too.
+  app.handle_drop({(dir / "metrics.jsonl").string()});
+  REQUIRE(app.state().watch);
+  CHECK(app.state().watch->folder == dir.string());
 }
 
 TEST_CASE(
