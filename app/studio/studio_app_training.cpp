@@ -182,9 +182,17 @@ void StudioApp::reset_curves(std::string name, std::optional<Recipe> recipe) {
     if (state_.earlier_curves.size() > 4)
       state_.earlier_curves.erase(state_.earlier_curves.begin());
   }
+  // A name the earlier runs have (a watched folder's next run) is told apart by a count.
+  const auto taken = [&](const std::string& candidate) {
+    return std::any_of(state_.earlier_curves.begin(), state_.earlier_curves.end(),
+                       [&](const CurveState& e) { return e.name == candidate; });
+  };
+  std::string unique = name;
+  for (int n = 2; taken(unique); ++n)
+    unique = std::string(name).append(" (").append(std::to_string(n)).append(")");
   CurveState fresh;
   fresh.log_scale = state_.curves.log_scale;
-  fresh.name = std::move(name);
+  fresh.name = std::move(unique);
   fresh.recipe = std::move(recipe);
   state_.curves = fresh;
   state_.have_metrics = false;

@@ -355,6 +355,7 @@ TEST_CASE(
       ui, app, [&] { return s.curves.points.size() == 1; }, 20));
   REQUIRE(s.earlier_curves.size() == 1);
   CHECK(s.earlier_curves[0].points.size() == 90);
+  CHECK(s.curves.name == s.earlier_curves[0].name + " (2)");  // the folder's second run
   CHECK(s.log.back() == dir.string() + ": metrics.jsonl started over (a new run)");
 
   // Runs that name themselves are told apart by name: the same recipe and seed started over
