@@ -57,10 +57,8 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
   char overlay[160];
   const auto& m = app.state().last_metrics;
   if (w.run.total_steps > 0) {
-    std::snprintf(overlay, sizeof overlay, "%lld / %lld", static_cast<long long>(w.run.last_step),
-                  static_cast<long long>(w.run.total_steps));
     ImGui::ProgressBar(static_cast<float>(w.run.last_step) / static_cast<float>(w.run.total_steps),
-                       ImVec2(-1, 0), overlay);
+                       ImVec2(-1, 0), watched_run_progress(w.run, app.state()).c_str());
   } else {  // the bar's text is centred and clipped: the explanation goes under it
     std::snprintf(overlay, sizeof overlay, "step %lld", static_cast<long long>(w.run.last_step));
     ImGui::ProgressBar(0.0f, ImVec2(-1, 0), overlay);
@@ -89,6 +87,15 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
 }
 
 }  // namespace
+
+std::string watched_run_progress(const FollowedRunStatus& run, const AppState& s) {
+  std::string text = std::to_string(run.last_step) + " / " + std::to_string(run.total_steps);
+  if (run.state == FollowedRunState::Live && s.have_metrics && run.last_step < run.total_steps) {
+    const auto steps_left = static_cast<double>(run.total_steps - run.last_step);
+    text += "  ETA " + format_duration(steps_left * s.mean_step_ms / 1000.0);
+  }
+  return text;
+}
 
 void draw_training_panel(StudioApp& app) {
   auto& s = app.state();

@@ -8,6 +8,10 @@
 
 #include "model/masking.h"
 
+namespace mae {
+struct FollowedRunStatus;
+}  // namespace mae
+
 namespace mae::studio {
 
 class StudioApp;
@@ -44,6 +48,10 @@ StepSpan shown_steps(const AppState& s);
 // pixel column): each ratio's smoothed loss at the first of them, as far as its run reached.
 std::string sweep_curves_readout(const std::vector<SweepRunCurve>& curves, double first,
                                  double last);
+
+// A watched run's progress, "40 / 600  ETA 3m21s": the time left while it is live, from its
+// own step times (its metrics' step_ms, as the app's own run counts its time left).
+std::string watched_run_progress(const FollowedRunStatus& run, const AppState& s);
 
 // The five panels that tile the window.
 enum class Panel { Training, Checkpoint, Triplets, Curves, Explorer };

@@ -18,6 +18,7 @@
 #include "ended_run_advice.h"
 #include "io/checkpoint.h"
 #include "model/mae_model.h"
+#include "panels.h"
 #include "recipe/recipe.h"
 #include "recipe/recipe_difference.h"
 #include "studio_app.h"
@@ -289,6 +290,9 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
       ui, app, [&] { return app.state().snapshots.size() == 1; }, 30));
   CHECK(app.state().watch->checkpoint_step == 3);
   CHECK(app.state().watch->run.total_steps == 6);
+  // Live, 3 of 6 steps of 10 ms each: the time left is said as for the app's own run.
+  REQUIRE(app.state().watch->run.state == FollowedRunState::Live);
+  CHECK(watched_run_progress(app.state().watch->run, app.state()) == "3 / 6  ETA 0m00s");
   CHECK(app.state().watch->recipe == describe_recipe(config, train));  // the run's, not the form's
   CHECK(app.state().snapshots[0]->rows.size() == 6);
 
@@ -298,6 +302,7 @@ TEST_CASE("watching a run folder: curves follow metrics.jsonl, each checkpoint b
       ui, app, [&] { return app.state().snapshots.size() == 2; }, 30));
   CHECK(app.state().curves.points.steps.size() == 6);
   CHECK(app.state().watch->run.state == FollowedRunState::Finished);
+  CHECK(watched_run_progress(app.state().watch->run, app.state()) == "6 / 6");
   CHECK(app.state().watch->checkpoint_step == 6);
 
   // Read-only: the Training panel shows the watched run, not a form for a run of its own
