@@ -100,6 +100,8 @@ class StudioApp {
   // Experiments: opens the window with the results saved in its output folder, if any;
   // starts (or continues) the masking-ratio sweep from the window's fields.
   void show_experiments();
+  // The sweep saved in `folder` (its sweep.json), shown in the Experiments window.
+  void open_sweep(const std::string& folder);
   void start_sweep();
   void cancel_sweep();
   // Probe: linear probe and k-NN of the Probe window's checkpoint or, with none named, of

@@ -187,10 +187,25 @@ void StudioApp::show_experiments() {
     x.steps = static_cast<int>(o.steps);
     x.probe_train = static_cast<int>(o.probe.max_train);
     x.probe_test = static_cast<int>(o.probe.max_test);
-    follow_sweep_curves(o.out, o.ratios);
+    follow_sweep_curves(x.out, o.ratios);  // where it is now, if it was moved since
     x.report = std::move(saved);
     message("ratio sweep results from " + x.report->json_path);
   }
+}
+
+void StudioApp::open_sweep(const std::string& folder) {
+  auto& x = state_.experiments;
+  if (x.running) {
+    message("cannot open the sweep in " + folder + " while a sweep runs: stop it first");
+    return;
+  }
+  if (!load_sweep_report(folder)) {
+    message("cannot open the sweep in " + folder + ": its sweep.json is missing or unreadable");
+    return;
+  }
+  std::snprintf(x.out, sizeof x.out, "%s", folder.c_str());
+  x.report.reset();
+  show_experiments();
 }
 
 void StudioApp::follow_sweep_curves(const std::string& out, const std::vector<double>& ratios) {

@@ -20,6 +20,10 @@ void StudioApp::handle_drop(const std::vector<std::string>& paths) {
       open_checkpoint(p);
     else if (std::filesystem::exists(std::filesystem::path(p) / "metrics.jsonl", ec))
       watch_run(p);
+    else if (std::filesystem::exists(std::filesystem::path(p) / "sweep.json", ec))
+      open_sweep(p);
+    else if (std::filesystem::path(p).filename() == "sweep.json")
+      open_sweep(std::filesystem::path(p).parent_path().string());
     else if (std::filesystem::path(p).filename() == "metrics.jsonl")  // the run's curve itself
       watch_run(std::filesystem::path(p).parent_path().string());
     else if (std::filesystem::is_directory(p, ec))

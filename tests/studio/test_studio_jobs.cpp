@@ -84,6 +84,18 @@ TEST_CASE("probe and experiments run in the background and report into their win
   REQUIRE(frames_until(
       ui, app, [&] { return x.report.has_value() && !x.running; }, 300));
   CHECK(x.report->runs.size() == 2);
+
+  // A sweep's folder (or its sweep.json) dropped on the window opens it in Experiments, from
+  // where it is now.
+  std::filesystem::rename(dir / "sweep", dir / "moved");
+  std::snprintf(x.out, sizeof x.out, "%s", "elsewhere");
+  x.report.reset();
+  app.handle_drop({(dir / "moved" / "sweep.json").string()});
+  REQUIRE(x.report.has_value());
+  CHECK(std::string(x.out) == (dir / "moved").string());
+  CHECK(frames_until(ui, app, every_run_curve_has_3_steps, 10));
+  app.handle_drop({(dir / "moved" / "ratio-0.50").string()});  // a ratio's run: watched
+  CHECK(app.state().watch);
 }
 
 TEST_CASE("a background job takes up its share of the cores at its next report") {
