@@ -64,11 +64,15 @@ RunUpdate RunFollower::poll(Clock::time_point now) {
 
 void RunFollower::read_metrics(RunUpdate& update, Clock::time_point now) {
   const std::string path = folder_ + "/metrics.jsonl";
-  const auto id = file_identity(path);
-  if (!id) return;
-  // Non-blocking: a FIFO put in its place between the stat and the open does not hold the poll.
+  // Non-blocking: a FIFO in its place does not hold the poll. The identity is the open file's,
+  // so that a file replaced under the name between a stat and the open is not mixed up with it.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return;
+  const auto id = file_identity(fd);
+  if (!id) {
+    ::close(fd);
+    return;
+  }
   // Another file (a new run truncates or replaces it), a shorter one, or one whose bytes
   // before where the last poll stopped have changed (a run resumed from an earlier checkpoint
   // cuts its log back and writes on, past the old end between two polls): start over.

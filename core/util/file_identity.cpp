@@ -5,11 +5,24 @@
 
 namespace mae {
 
-std::optional<FileIdentity> file_identity(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+namespace {
+std::optional<FileIdentity> regular_file(const struct stat& st) {
+  if (!S_ISREG(st.st_mode)) return std::nullopt;
   return FileIdentity{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
                       static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+}  // namespace
+
+std::optional<FileIdentity> file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return regular_file(st);
+}
+
+std::optional<FileIdentity> file_identity(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  return regular_file(st);
 }
 
 }  // namespace mae

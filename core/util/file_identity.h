@@ -17,5 +17,8 @@ struct FileIdentity {
 
 // Of a regular file; nullopt where there is none (gone, a folder, unreadable).
 std::optional<FileIdentity> file_identity(const std::string& path);
+// Of the file open as `fd`: the one that is read, even if the name has been given to another
+// file since it was opened.
+std::optional<FileIdentity> file_identity(int fd);
 
 }  // namespace mae
