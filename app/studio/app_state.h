@@ -146,6 +146,13 @@ struct CompareState {
   bool dirty = false;
 };
 
+// Steps [first, last] of a run's curve, shown across the plot; one that reaches the newest step
+// moves with the run as it trains, the same number of steps wide.
+struct StepSpan {
+  double first = 0, last = 0;
+  bool follows_newest = false;
+};
+
 // One ratio's training loss, read from its run folder's metrics.jsonl as the sweep writes it.
 struct SweepRunCurve {
   double ratio = 0.0;
@@ -165,7 +172,8 @@ struct ExperimentsState {
   int probe_test = 2000;
   JobProgress progress;
   std::optional<SweepReport> report;
-  std::vector<SweepRunCurve> curves;  // the sweep shown's, live while it trains
+  std::vector<SweepRunCurve> curves;    // the sweep shown's, live while it trains
+  std::optional<StepSpan> curves_zoom;  // none: every step
   bool running = false;
   std::string problem;  // why the last Start failed or the sweep ended early, shown by Start
 };
@@ -184,13 +192,6 @@ struct ProbeState {
   ImageView confusion;
   bool running = false;
   std::string problem;  // why the last Run failed or the probe ended early, shown by Run
-};
-
-// Steps [first, last] of a run's curve, shown across the plot; one that reaches the newest step
-// moves with the run as it trains, the same number of steps wide.
-struct StepSpan {
-  double first = 0, last = 0;
-  bool follows_newest = false;
 };
 
 struct CurveState {

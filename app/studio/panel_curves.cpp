@@ -13,6 +13,7 @@
 
 #include "panels.h"
 #include "recipe/recipe_difference.h"
+#include "step_zoom.h"
 #include "studio_app.h"
 #include "util/axis_ticks.h"
 
@@ -99,54 +100,6 @@ Range whole_steps(const AppState& s) {
   return plotted(steps, false);
 }
 
-// How the pointer met the plot this frame, read as the plot was laid out (the context menu
-// after it is an item of its own).
-struct PlotPointer {
-  bool hovered, active, released;
-};
-
-// Dragging across the plot zooms to the steps dragged over, the wheel zooms about the pointer,
-// a double click (or the menu) shows the whole run again; a zoom that takes in the newest step
-// follows the run as it trains. The steps dragged over so far are
-// shaded. `whole` is the extent unzoomed.
-void steer_zoom(CurveState& c, PlotPointer pointer, ImDrawList* dl, ImVec2 p0, ImVec2 size,
-                Range xr, Range whole) {
-  const ImGuiIO& io = ImGui::GetIO();
-  const auto step_at = [&](float x) {
-    return xr.lo + std::clamp((x - p0.x) / size.x, 0.0f, 1.0f) * (xr.hi - xr.lo);
-  };
-  const auto zoom_to = [&](double first, double last) {
-    // No narrower than a few steps; the whole run or more is no zoom.
-    const double least = std::min(4.0, whole.hi - whole.lo);
-    if (last - first < least) {
-      const double middle = (first + last) / 2;
-      first = middle - least / 2;
-      last = middle + least / 2;
-    }
-    first = std::max(first, whole.lo);
-    last = std::min(last, whole.hi);
-    if (first <= whole.lo && last >= whole.hi)
-      c.zoom.reset();
-    else
-      c.zoom = StepSpan{first, last, last >= whole.hi};
-  };
-  if (pointer.hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
-    c.zoom.reset();
-    return;
-  }
-  const float from = io.MouseClickedPos[ImGuiMouseButton_Left].x, to = io.MousePos.x;
-  const bool dragged = std::abs(to - from) > 4;
-  if (pointer.active && dragged)
-    dl->AddRectFilled(ImVec2(std::min(from, to), p0.y), ImVec2(std::max(from, to), p0.y + size.y),
-                      IM_COL32(255, 255, 255, 40));
-  if (pointer.released && dragged)
-    zoom_to(step_at(std::min(from, to)), step_at(std::max(from, to)));
-  if (pointer.hovered && io.MouseWheel != 0) {
-    const double at = step_at(io.MousePos.x), scale = std::pow(0.8, io.MouseWheel);
-    zoom_to(at - (at - xr.lo) * scale, at + (xr.hi - at) * scale);
-  }
-}
-
 // Earlier runs, oldest first, each in its own muted colour (the current run's are blue,
 // orange and green).
 ImU32 earlier_colour(size_t i) {
@@ -209,10 +162,7 @@ std::string earlier_run_label(const CurveState& earlier, const CurveState& curre
 
 StepSpan shown_steps(const AppState& s) {
   const Range whole = whole_steps(s);
-  const auto& zoom = s.curves.zoom;
-  if (!zoom) return {whole.lo, whole.hi};
-  if (!zoom->follows_newest) return *zoom;
-  return {whole.hi - (zoom->last - zoom->first), whole.hi, true};
+  return shown_span(s.curves.zoom, {whole.lo, whole.hi});
 }
 
 void draw_curves_panel(StudioApp& app) {
@@ -241,8 +191,7 @@ void draw_curves_panel(StudioApp& app) {
   const ImVec2 size(std::max(50.0f, ImGui::GetContentRegionAvail().x),
                     std::max(50.0f, ImGui::GetContentRegionAvail().y - 4));
   ImGui::InvisibleButton("plot", size);
-  const PlotPointer pointer{ImGui::IsItemHovered(), ImGui::IsItemActive(),
-                            ImGui::IsItemDeactivated()};
+  const PlotPointer pointer = last_item_pointer();
   if (ImGui::BeginPopupContextItem("curves menu")) {
     if (ImGui::MenuItem("Export as PNG")) app.export_curves();
     if (ImGui::MenuItem("Show the whole run", nullptr, false, c.zoom.has_value())) c.zoom.reset();
@@ -302,7 +251,7 @@ void draw_curves_panel(StudioApp& app) {
   }
   dl->PopClipRect();
   draw_axes(dl, p0, size, xr, yr, c.log_scale);
-  steer_zoom(c, pointer, dl, p0, size, xr, whole);
+  steer_step_zoom(c.zoom, pointer, dl, p0, size, {xr.lo, xr.hi}, {whole.lo, whole.hi});
   if (pointer.hovered && !points.empty() && !ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
     // The steps of the pixel column under the pointer.
     const float mx = ImGui::GetIO().MousePos.x;

@@ -74,8 +74,9 @@ void draw_help_window(StudioApp& app) {
       "or its metrics.jsonl, to watch it; a sweep's folder (mae sweep --out) to show it\n"
       "in Experiments; any other folder to train on it. Right-click any image, or the\n"
       "curves, to export it as PNG.\n"
-      "Drag across the curves to zoom to those steps, or turn the wheel over them (a\n"
-      "zoom to the newest steps follows the run); double-click shows every step again.\n"
+      "Drag across the curves (or Experiments' loss plot) to zoom to those steps, or\n"
+      "turn the wheel over them (a zoom to the newest steps follows the run);\n"
+      "double-click shows every step again.\n"
       "Click or drag on the explorer's masked image to mask / unmask patches;\n"
       "hover its reconstruction or attention map for a patch's numbers, and a\n"
       "Step-through picture for its pixel, patch or token.");

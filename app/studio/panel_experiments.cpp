@@ -12,6 +12,7 @@
 #include "analysis/reading.h"
 #include "model/presets.h"
 #include "panels.h"
+#include "step_zoom.h"
 #include "studio_app.h"
 #include "util/axis_ticks.h"
 
@@ -29,27 +30,41 @@ struct PlotLine {
 // Under the x axis: each ratio at its point, or ticks (steps).
 enum class XLabels { EachPoint, Ticks };
 
-// Where a plot was drawn, for a readout of what is under the pointer.
+// Where a plot was drawn, and how the pointer met it, for a readout of what is under the
+// pointer and for the zoom.
 struct PlotArea {
   float left = 0, right = 0, top = 0, bottom = 0;
   double x_lo = 0, x_hi = 0;
-  bool hovered = false;
+  PlotPointer pointer;
 };
 
-// A small line plot with labelled axes and a legend, drawn straight with ImDrawList. Nothing
-// (no area) where the lines have no point.
+// A small line plot with labelled axes and a legend, drawn straight with ImDrawList, over
+// `x_span` where one is given (the lines cut at its edges, the y axis fitted to what is
+// inside it), else over every point. Nothing (no area) where the lines have no point.
 std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
                                   const std::vector<PlotLine>& lines, ImVec2 size,
-                                  XLabels x_labels = XLabels::EachPoint) {
+                                  XLabels x_labels = XLabels::EachPoint,
+                                  std::optional<StepSpan> x_span = std::nullopt) {
   double lo = INFINITY, hi = -INFINITY, xlo = INFINITY, xhi = -INFINITY;
   for (const auto& l : lines)
     for (size_t i = 0; i < l.x.size(); ++i) {
+      if (x_span && (l.x[i] < x_span->first || l.x[i] > x_span->last)) continue;
       lo = std::min(lo, l.y[i]);
       hi = std::max(hi, l.y[i]);
       xlo = std::min(xlo, l.x[i]);
       xhi = std::max(xhi, l.x[i]);
     }
+  if (x_span && !std::isfinite(lo))  // zoomed in between two points: those either side
+    for (const auto& l : lines)
+      for (const double y : l.y) {
+        lo = std::min(lo, y);
+        hi = std::max(hi, y);
+      }
   if (!std::isfinite(lo)) return std::nullopt;
+  if (x_span) {
+    xlo = x_span->first;
+    xhi = x_span->last;
+  }
   if (hi - lo < 1e-9) hi = lo + 1;
   if (xhi - xlo < 1e-9) xhi = xlo + 0.1;
   const double pad = 0.08 * (hi - lo);
@@ -57,8 +72,9 @@ std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
   hi += pad;
   ImGui::TextUnformatted(title);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  ImGui::Dummy(size);
-  const bool hovered = ImGui::IsItemHovered();
+  // A button rather than a dummy: a drag across the plot steers its zoom, not the window.
+  ImGui::InvisibleButton(title, size);
+  const PlotPointer pointer = last_item_pointer();
   auto* draw = ImGui::GetWindowDrawList();
   const float left = origin.x + 48, right = origin.x + size.x - 8;
   const float top = origin.y + 4, bottom = origin.y + size.y - 20;
@@ -77,7 +93,7 @@ std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
   }
   if (x_labels == XLabels::Ticks)
     for (const auto& tick :
-         linear_ticks(xlo, xhi, std::max(2, static_cast<int>((right - left) / 80)))) {
+         linear_ticks(xlo, xhi, std::max(2, static_cast<int>((right - left) / 80)), 1.0)) {
       const float w = ImGui::CalcTextSize(tick.label.c_str()).x;
       draw->AddText(ImVec2(std::clamp(px(tick.value) - w / 2, left, right - w), bottom + 3),
                     IM_COL32(200, 200, 200, 255), tick.label.c_str());
@@ -97,6 +113,11 @@ std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
       labelled_up_to = x + w;
     }
   }
+  // Zoomed, the lines are cut at the plot's edges; a dot at an edge ratio is drawn whole.
+  if (x_span)
+    draw->PushClipRect(ImVec2(left, top), ImVec2(right, bottom), true);
+  else
+    draw->PushClipRect(origin, ImVec2(origin.x + size.x, origin.y + size.y), true);
   for (const auto& l : lines) {
     for (size_t i = 0; i + 1 < l.x.size(); ++i)
       draw->AddLine(ImVec2(px(l.x[i]), py(l.y[i])), ImVec2(px(l.x[i + 1]), py(l.y[i + 1])), l.color,
@@ -105,6 +126,7 @@ std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
       for (size_t i = 0; i < l.x.size(); ++i)
         draw->AddCircleFilled(ImVec2(px(l.x[i]), py(l.y[i])), 3.5f, l.color);
   }
+  draw->PopClipRect();
   // The legend below the plot, in rows, where it hides no line.
   ImGui::Dummy(ImVec2(size.x, 0));
   float x = left;
@@ -122,7 +144,7 @@ std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
   ImGui::Dummy(ImVec2(size.x, 15));
   draw->AddText(ImVec2(right - ImGui::CalcTextSize(y_label).x, top + 2),
                 IM_COL32(160, 160, 160, 255), y_label);
-  return PlotArea{left, right, top, bottom, xlo, xhi, hovered};
+  return PlotArea{left, right, top, bottom, xlo, xhi, pointer};
 }
 
 // The colour of a run at `t` from the lowest ratio (0) to the highest (1): blue, green, orange,
@@ -142,9 +164,10 @@ ImU32 ratio_colour(float t) {
 }
 
 // Each ratio's training loss, smoothed as the Curves panel smooths it and thinned to what the
-// plot's pixel columns show. A higher ratio's loss is taken over more, harder patches: the
-// curves show how each run trains, not which ratio wins.
-void draw_run_curves(const std::vector<SweepRunCurve>& curves, float width) {
+// plot's pixel columns show, zoomed as the Curves panel zooms. A higher ratio's loss is taken
+// over more, harder patches: the curves show how each run trains, not which ratio wins.
+void draw_run_curves(const std::vector<SweepRunCurve>& curves, std::optional<StepSpan>& zoom,
+                     float width) {
   ValueRange steps;
   for (const auto& c : curves)
     if (!c.points.empty()) {
@@ -152,6 +175,9 @@ void draw_run_curves(const std::vector<SweepRunCurve>& curves, float width) {
       steps.take(c.points.steps.back());
     }
   if (steps.empty()) return;
+  const StepSpan whole{steps.lo, std::max(steps.hi, steps.lo + 1)};
+  if (zoom) zoom = shown_span(zoom, whole);  // one that follows the newest step has moved
+  const StepSpan shown = shown_span(zoom, whole);
   std::vector<PlotLine> lines;
   for (size_t i = 0; i < curves.size(); ++i) {
     const auto& c = curves[i].points;
@@ -164,21 +190,33 @@ void draw_run_curves(const std::vector<SweepRunCurve>& curves, float width) {
         ratio_colour(curves.size() > 1 ? static_cast<float>(i) / (curves.size() - 1) : 0.0f);
     line.dots = false;
     for (const auto& p :
-         c.drawn_points(CurveSeries::Smoothed, steps.lo, steps.hi, static_cast<int>(width))) {
+         c.drawn_points(CurveSeries::Smoothed, shown.first, shown.last, static_cast<int>(width))) {
       line.x.push_back(p.x);
       line.y.push_back(p.y);
     }
     lines.push_back(std::move(line));
   }
-  const auto area = draw_plot("training loss per ratio (smoothed)", "loss", lines,
-                              ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks);
+  ImGui::TextDisabled("drag across steps or turn the wheel to zoom; double-click: every step");
+  if (zoom) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("every step")) zoom.reset();
+  }
+  const auto area =
+      draw_plot("training loss per ratio (smoothed)", "loss", lines,
+                ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks, shown);
+  if (!area) return;
+  auto* dl = ImGui::GetWindowDrawList();
+  const ImVec2 p0(area->left, area->top);
+  const ImVec2 size(area->right - area->left, area->bottom - area->top);
+  steer_step_zoom(zoom, area->pointer, dl, p0, size, shown, whole);
   // Under the pointer: each ratio's smoothed loss at the steps of that pixel column.
   const float mx = ImGui::GetIO().MousePos.x;
-  if (!area || !area->hovered || mx < area->left || mx > area->right) return;
+  if (!area->pointer.hovered || mx < area->left || mx > area->right ||
+      ImGui::IsMouseDragging(ImGuiMouseButton_Left))
+    return;
   const double per_pixel = (area->x_hi - area->x_lo) / (area->right - area->left);
   const double first = area->x_lo + std::floor(mx - area->left) * per_pixel;
-  ImGui::GetWindowDrawList()->AddLine(ImVec2(mx, area->top), ImVec2(mx, area->bottom),
-                                      IM_COL32(255, 255, 255, 90));
+  dl->AddLine(ImVec2(mx, area->top), ImVec2(mx, area->bottom), IM_COL32(255, 255, 255, 90));
   ImGui::SetTooltip("%s", sweep_curves_readout(curves, first, first + per_pixel).c_str());
 }
 
@@ -320,7 +358,7 @@ void draw_experiments_window(StudioApp& app) {
     cpu_share_note(app);
   }
   ImGui::Separator();
-  draw_run_curves(x.curves, ImGui::GetContentRegionAvail().x);
+  draw_run_curves(x.curves, x.curves_zoom, ImGui::GetContentRegionAvail().x);
   if (x.report)
     draw_results(*x.report, ImGui::GetContentRegionAvail().x);
   else

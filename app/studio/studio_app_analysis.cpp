@@ -211,6 +211,7 @@ void StudioApp::open_sweep(const std::string& folder) {
 void StudioApp::follow_sweep_curves(const std::string& out, const std::vector<double>& ratios) {
   auto& curves = state_.experiments.curves;
   curves.clear();
+  state_.experiments.curves_zoom.reset();  // another sweep's steps
   sweep_followers_.clear();
   for (double ratio : ratios) {
     curves.push_back({ratio, {}});

@@ -2,7 +2,8 @@
 // draws it every frame from a thinned copy; these cases pin that the smoothing is that of the
 // points, that a one-step spike in a quarter of a million steps still reaches the top of the
 // plot (taking every n-th step drew it flat) and is named by the hover readout, and that the
-// plot zooms as a user steers it: a drag across steps, the wheel, a double click back.
+// plot zooms as a user steers it: a drag across steps, the wheel, a double click back, in the
+// Curves panel and in the Experiments window alike.
 #include <doctest/doctest.h>
 #include <imgui_internal.h>
 
@@ -217,4 +218,88 @@ TEST_CASE("the Curves panel zooms to the steps dragged across, with the wheel, a
   ImGui::GetIO().MouseDown[0] = false;
   ui.frame(app);
   CHECK_FALSE(c.zoom.has_value());
+}
+
+namespace {
+constexpr const char* kExperimentsWindow = "Experiments: masking ratio";
+
+// The Experiments loss plot's rectangle, by its background's colour (no results yet, so it is
+// the window's only plot).
+ImRect sweep_plot_rect() {
+  const ImGuiWindow* window = ImGui::FindWindowByName(kExperimentsWindow);
+  REQUIRE(window != nullptr);
+  ImRect r(INFINITY, INFINITY, -INFINITY, -INFINITY);
+  for (const auto& v : window->DrawList->VtxBuffer)
+    if (v.col == IM_COL32(30, 30, 34, 255)) r.Add(v.pos);
+  REQUIRE(r.GetWidth() > 50);
+  return r;
+}
+
+// The highest and lowest points drawn in `colour` over the plot's steps (a line is drawn on to
+// the points either side of them, cut at the plot's edges).
+std::pair<float, float> drawn_extent(ImU32 colour, const ImRect& plot) {
+  const ImGuiWindow* window = ImGui::FindWindowByName(kExperimentsWindow);
+  float top = INFINITY, bottom = -INFINITY;
+  for (const auto& v : window->DrawList->VtxBuffer)
+    if (v.col == colour && v.pos.x >= plot.Min.x && v.pos.x <= plot.Max.x) {
+      top = std::min(top, v.pos.y);
+      bottom = std::max(bottom, v.pos.y);
+    }
+  return {top, bottom};
+}
+}  // namespace
+
+TEST_CASE("the Experiments window's loss plot zooms as the Curves panel does") {
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  StudioApp app{renderer, options_with("")};
+  auto& x = app.state().experiments;
+  x.curves.resize(2);
+  for (size_t i = 0; i < 2; ++i) {
+    x.curves[i].ratio = i == 0 ? 0.5 : 0.75;
+    // A loss that falls evenly from 3 to 0.5 over 1000 steps (the second run a little above).
+    for (int step = 1; step <= 1000; ++step)
+      x.curves[i].points.add(step, 3.0 - 0.0025 * step + 0.1 * static_cast<double>(i), 1e-4);
+  }
+  app.show_experiments();
+  ui.frame(app);
+  ui.frame(app);
+  const ImRect plot = sweep_plot_rect();
+  const float y = plot.GetCenter().y;
+  const auto x_at = [&](double fraction) {
+    return plot.Min.x + static_cast<float>(fraction) * plot.GetWidth();
+  };
+  const ImU32 first_ratio = ImGui::ColorConvertFloat4ToU32(ImVec4(0.31f, 0.55f, 1.0f, 1.0f));
+
+  ui.drag(app, ImVec2(x_at(0.5), y), ImVec2(x_at(0.75), y));
+  REQUIRE(x.curves_zoom.has_value());
+  // The plot spans steps 1 to 1000 unzoomed.
+  CHECK(x.curves_zoom->first == doctest::Approx(500.5).epsilon(0.01));
+  CHECK(x.curves_zoom->last == doctest::Approx(750.25).epsilon(0.01));
+  CHECK_FALSE(x.curves_zoom->follows_newest);
+  ui.frame(app);
+  // The y axis is fitted to the losses of the steps shown: the first ratio's fall over them
+  // spans most of the plot's height (unzoomed, a fifth of it).
+  const auto [top, bottom] = drawn_extent(first_ratio, plot);
+  CHECK(bottom - top >= 0.6f * plot.GetHeight());
+
+  // The wheel zooms out no further than every step; a double click shows every step again.
+  ImGui::GetIO().MousePos = ImVec2(x_at(0.5), y);
+  ImGui::GetIO().MouseWheel = -20;
+  ui.frame(app);
+  ImGui::GetIO().MouseWheel = 0;
+  CHECK_FALSE(x.curves_zoom.has_value());
+  ui.drag(app, ImVec2(x_at(0.8), y), ImVec2(x_at(1.0), y));
+  REQUIRE(x.curves_zoom.has_value());
+  CHECK(x.curves_zoom->follows_newest);
+  // A zoom on the newest steps follows the sweep as its runs go on.
+  for (int step = 1001; step <= 1100; ++step) x.curves[1].points.add(step, 0.5, 1e-4);
+  ui.frame(app);
+  CHECK(x.curves_zoom->last == 1100);
+  ui.click(app, ImVec2(x_at(0.5), y));
+  ImGui::GetIO().MouseDown[0] = true;
+  ui.frame(app);
+  ImGui::GetIO().MouseDown[0] = false;
+  ui.frame(app);
+  CHECK_FALSE(x.curves_zoom.has_value());
 }
