@@ -19,6 +19,18 @@
 namespace mae::studio {
 
 namespace {
+// Every step of the sweep's runs (one step widened to two); none before a run has a step.
+std::optional<StepSpan> every_sweep_step(const std::vector<SweepRunCurve>& curves) {
+  ValueRange steps;
+  for (const auto& c : curves)
+    if (!c.points.empty()) {
+      steps.take(c.points.steps.front());
+      steps.take(c.points.steps.back());
+    }
+  if (steps.empty()) return std::nullopt;
+  return StepSpan{steps.lo, std::max(steps.hi, steps.lo + 1)};
+}
+
 struct PlotLine {
   std::string name;
   ImU32 color = 0;
@@ -147,37 +159,16 @@ std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
   return PlotArea{left, right, top, bottom, xlo, xhi, pointer};
 }
 
-// The colour of a run at `t` from the lowest ratio (0) to the highest (1): blue, green, orange,
-// red, and blends between them for more ratios, so that order reads as well as difference.
-ImU32 ratio_colour(float t) {
-  static const ImVec4 stops[] = {{0.31f, 0.55f, 1.0f, 1.0f},
-                                 {0.35f, 0.78f, 0.43f, 1.0f},
-                                 {1.0f, 0.67f, 0.2f, 1.0f},
-                                 {0.94f, 0.31f, 0.31f, 1.0f}};
-  const float at = std::clamp(t, 0.0f, 1.0f) * 3.0f;
-  const int k = std::min(2, static_cast<int>(at));
-  const float f = at - static_cast<float>(k);
-  const auto& a = stops[k];
-  const auto& b = stops[k + 1];
-  return ImGui::ColorConvertFloat4ToU32(
-      ImVec4(a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f, a.z + (b.z - a.z) * f, 1.0f));
-}
-
 // Each ratio's training loss, smoothed as the Curves panel smooths it and thinned to what the
-// plot's pixel columns show, zoomed as the Curves panel zooms. A higher ratio's loss is taken
-// over more, harder patches: the curves show how each run trains, not which ratio wins.
-void draw_run_curves(const std::vector<SweepRunCurve>& curves, std::optional<StepSpan>& zoom,
-                     float width) {
-  ValueRange steps;
-  for (const auto& c : curves)
-    if (!c.points.empty()) {
-      steps.take(c.points.steps.front());
-      steps.take(c.points.steps.back());
-    }
-  if (steps.empty()) return;
-  const StepSpan whole{steps.lo, std::max(steps.hi, steps.lo + 1)};
-  if (zoom) zoom = shown_span(zoom, whole);  // one that follows the newest step has moved
-  const StepSpan shown = shown_span(zoom, whole);
+// plot's pixel columns show, zoomed as the Curves panel zooms, exported from its right-click
+// menu. A higher ratio's loss is taken over more, harder patches: the curves show how each run
+// trains, not which ratio wins.
+void draw_run_curves(StudioApp& app, float width) {
+  auto& x = app.state().experiments;
+  const auto& curves = x.curves;
+  if (x.curves_zoom) x.curves_zoom = sweep_shown_steps(x);  // following the newest step
+  const auto shown = sweep_shown_steps(x);
+  if (!shown) return;
   std::vector<PlotLine> lines;
   for (size_t i = 0; i < curves.size(); ++i) {
     const auto& c = curves[i].points;
@@ -186,29 +177,41 @@ void draw_run_curves(const std::vector<SweepRunCurve>& curves, std::optional<Ste
     std::snprintf(name, sizeof name, "ratio %.2f", curves[i].ratio);
     PlotLine line;
     line.name = name;
-    line.color =
-        ratio_colour(curves.size() > 1 ? static_cast<float>(i) / (curves.size() - 1) : 0.0f);
+    const auto rgb = sweep_ratio_colour(i, curves.size());
+    line.color = ImGui::ColorConvertFloat4ToU32(ImVec4(rgb[0], rgb[1], rgb[2], 1.0f));
     line.dots = false;
-    for (const auto& p :
-         c.drawn_points(CurveSeries::Smoothed, shown.first, shown.last, static_cast<int>(width))) {
+    for (const auto& p : c.drawn_points(CurveSeries::Smoothed, shown->first, shown->last,
+                                        static_cast<int>(width))) {
       line.x.push_back(p.x);
       line.y.push_back(p.y);
     }
     lines.push_back(std::move(line));
   }
-  ImGui::TextDisabled("drag across steps or turn the wheel to zoom; double-click: every step");
-  if (zoom) {
+  ImGui::TextDisabled(
+      "drag across steps or turn the wheel to zoom; double-click: every step; right-click: "
+      "export");
+  if (x.curves_zoom) {
     ImGui::SameLine();
-    if (ImGui::SmallButton("every step")) zoom.reset();
+    if (ImGui::SmallButton("every step")) x.curves_zoom.reset();
   }
   const auto area =
       draw_plot("training loss per ratio (smoothed)", "loss", lines,
-                ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks, shown);
+                ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks, *shown);
   if (!area) return;
+  constexpr const char* kMenu = "sweep curves menu";
+  if (area->pointer.hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right))
+    ImGui::OpenPopup(kMenu);
+  if (ImGui::BeginPopup(kMenu)) {
+    if (ImGui::MenuItem("Export as PNG")) app.export_sweep_curves();
+    if (ImGui::MenuItem("Show every step", nullptr, false, x.curves_zoom.has_value()))
+      x.curves_zoom.reset();
+    ImGui::EndPopup();
+  }
   auto* dl = ImGui::GetWindowDrawList();
   const ImVec2 p0(area->left, area->top);
   const ImVec2 size(area->right - area->left, area->bottom - area->top);
-  steer_step_zoom(zoom, area->pointer, dl, p0, size, shown, whole);
+  const auto whole = every_sweep_step(curves);
+  steer_step_zoom(x.curves_zoom, area->pointer, dl, p0, size, *shown, *whole);
   // Under the pointer: each ratio's smoothed loss at the steps of that pixel column.
   const float mx = ImGui::GetIO().MousePos.x;
   if (!area->pointer.hovered || mx < area->left || mx > area->right ||
@@ -287,6 +290,24 @@ void draw_results(const SweepReport& r, float width) {
 }
 }  // namespace
 
+std::optional<StepSpan> sweep_shown_steps(const ExperimentsState& x) {
+  const auto whole = every_sweep_step(x.curves);
+  if (!whole) return std::nullopt;
+  return shown_span(x.curves_zoom, *whole);
+}
+
+std::array<float, 3> sweep_ratio_colour(size_t i, size_t n) {
+  static constexpr std::array<float, 3> kStops[] = {
+      {0.31f, 0.55f, 1.0f}, {0.35f, 0.78f, 0.43f}, {1.0f, 0.67f, 0.2f}, {0.94f, 0.31f, 0.31f}};
+  const float t = n > 1 ? static_cast<float>(i) / static_cast<float>(n - 1) : 0.0f;
+  const float at = std::clamp(t, 0.0f, 1.0f) * 3.0f;
+  const int k = std::min(2, static_cast<int>(at));
+  const float f = at - static_cast<float>(k);
+  const auto& a = kStops[k];
+  const auto& b = kStops[k + 1];
+  return {a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f};
+}
+
 std::string sweep_curves_readout(const std::vector<SweepRunCurve>& curves, double first,
                                  double last) {
   const double from = std::ceil(first), to = std::floor(last);
@@ -358,7 +379,7 @@ void draw_experiments_window(StudioApp& app) {
     cpu_share_note(app);
   }
   ImGui::Separator();
-  draw_run_curves(x.curves, x.curves_zoom, ImGui::GetContentRegionAvail().x);
+  draw_run_curves(app, ImGui::GetContentRegionAvail().x);
   if (x.report)
     draw_results(*x.report, ImGui::GetContentRegionAvail().x);
   else

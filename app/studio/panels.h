@@ -2,7 +2,9 @@
 // through StudioApp and never touch threads, GL or files directly.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@ namespace mae::studio {
 class StudioApp;
 struct AppState;
 struct CurveState;
+struct ExperimentsState;
 struct StepSpan;
 struct SweepRunCurve;
 struct ImageView;
@@ -43,6 +46,14 @@ std::string earlier_run_label(const CurveState& earlier, const CurveState& curre
 // The steps the Curves panel shows, and its exported picture: its zoom, or every step of the
 // current run and of the earlier ones kept beside it (one step widened to two).
 StepSpan shown_steps(const AppState& s);
+
+// The steps the Experiments window's loss plot shows, and its exported picture: its zoom, or
+// every step of the sweep's runs; none before a run has a step.
+std::optional<StepSpan> sweep_shown_steps(const ExperimentsState& x);
+
+// The colour of the i-th of n ratios, lowest to highest: blue, green, orange, red, and blends
+// between them for more ratios, so that order reads as well as difference (RGB in [0, 1]).
+std::array<float, 3> sweep_ratio_colour(size_t i, size_t n);
 
 // What the Experiments window's loss plot says under the pointer, for steps [first, last] (a
 // pixel column): each ratio's smoothed loss at the first of them, as far as its run reached.

@@ -18,6 +18,10 @@
 #include "util/folder_lock.h"
 #include "view_renderer.h"
 
+namespace mae {
+struct Chart;
+}  // namespace mae
+
 namespace mae::studio {
 
 class StudioApp {
@@ -88,6 +92,9 @@ class StudioApp {
   // The Curves panel's loss curves (this run's, raw and smoothed, and the earlier runs'
   // smoothed, on the panel's scale) as a picture with axes and a legend.
   void export_curves();
+  // The Experiments window's loss curves (each ratio's smoothed loss over the steps it shows)
+  // as a picture with axes and a legend.
+  void export_sweep_curves();
   // Attention from the visible patch at (row, col); (-1, -1) = from the cls token.
   void set_attention_query(int row, int col);
   void show_attention(bool show);
@@ -152,6 +159,8 @@ class StudioApp {
   // The current run's curves become an earlier run's (with two steps or more), and the new
   // run's start empty under its name and recipe; the display settings stay.
   void reset_curves(std::string name, std::optional<Recipe> recipe = std::nullopt);
+  // `chart` as a picture in the export folder, named `name` and the time.
+  void export_chart(const Chart& chart, const std::string& name);
   void pump_explorer_result();
   void pump_compare();
   void pump_jobs();

@@ -70,6 +70,11 @@ void StudioApp::export_explorer_views() {
   }
 }
 
+namespace {
+// Exported curves are 1920x1080, drawn at twice their layout's size, to read on a slide.
+constexpr int kChartWidth = 1920, kChartHeight = 1080;
+}  // namespace
+
 void StudioApp::export_curves() {
   const auto& c = state_.curves;
   const auto& points = c.points;
@@ -77,15 +82,13 @@ void StudioApp::export_curves() {
     message("no curve to export yet: a curve needs two steps");
     return;
   }
-  // The steps the panel shows, thinned as it thins them, one point per pixel column or four
-  // (the picture is 1920 wide, drawn at twice its layout's size to read on a slide), its log
-  // scale as log10 values: the picture's axes are linear.
-  constexpr int kWidth = 1920, kHeight = 1080;
+  // The steps the panel shows, thinned as it thins them, one point per pixel column or four,
+  // its log scale as log10 values: the picture's axes are linear.
   const StepSpan steps = shown_steps(state_);
   const auto series = [&](std::string name, std::array<float, 3> colour, const LossCurve& curve,
                           CurveSeries which) {
     ChartSeries out{std::move(name), colour, {}, {}, false, false};
-    for (const auto& p : curve.drawn_points(which, steps.first, steps.last, kWidth)) {
+    for (const auto& p : curve.drawn_points(which, steps.first, steps.last, kChartWidth)) {
       if (p.x < steps.first || p.x > steps.last) continue;
       out.x.push_back(p.x);
       out.y.push_back(c.log_scale ? std::log10(std::max(p.y, 1e-12)) : p.y);
@@ -108,10 +111,38 @@ void StudioApp::export_curves() {
     chart.series.push_back(
         series("smoothed", {0.95f, 0.55f, 0.05f}, points, CurveSeries::Smoothed));
   }
+  export_chart(chart, "curves");
+}
+
+void StudioApp::export_sweep_curves() {
+  const auto& x = state_.experiments;
+  const auto steps = sweep_shown_steps(x);
+  if (!steps) {
+    message("no sweep curve to export yet: the curves appear as the sweep's runs train");
+    return;
+  }
+  Chart chart{"training loss per masking ratio (smoothed)", "step", "loss", {}};
+  for (size_t i = 0; i < x.curves.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "ratio %.2f", x.curves[i].ratio);
+    ChartSeries out{name, sweep_ratio_colour(i, x.curves.size()), {}, {}, false, false};
+    for (const auto& p : x.curves[i].points.drawn_points(CurveSeries::Smoothed, steps->first,
+                                                         steps->last, kChartWidth)) {
+      if (p.x < steps->first || p.x > steps->last) continue;
+      out.x.push_back(p.x);
+      out.y.push_back(p.y);
+    }
+    if (!out.x.empty()) chart.series.push_back(std::move(out));
+  }
+  export_chart(chart, "sweep-curves");
+}
+
+void StudioApp::export_chart(const Chart& chart, const std::string& name) {
   try {
     std::filesystem::create_directories(state_.export_dir);
-    const auto path = state_.export_dir + "/curves-" + std::to_string(std::time(nullptr)) + ".png";
-    save_png(path, render_chart(chart, kWidth, kHeight, 2));
+    const auto path =
+        state_.export_dir + "/" + name + "-" + std::to_string(std::time(nullptr)) + ".png";
+    save_png(path, render_chart(chart, kChartWidth, kChartHeight, 2));
     message("exported " + path);
   } catch (const std::exception& e) {
     message(std::string("export failed: ") + one_line_error(e));

@@ -13,6 +13,7 @@
 #include "inference_worker.h"
 #include "io/checkpoint.h"
 #include "keys.h"
+#include "panels.h"
 #include "patch_readout.h"
 #include "studio_app.h"
 #include "studio_harness.h"
@@ -426,4 +427,44 @@ TEST_CASE("the Curves panel exports its curves as a picture, earlier runs and le
   };
   CHECK(count({0.95f, 0.55f, 0.05f}) > 500);
   CHECK(count({0.55f, 0.55f, 0.55f}) > 500);
+}
+
+TEST_CASE("the Experiments window exports its loss curves, each ratio in its colour, as zoomed") {
+  LaunchedApp launched("mae-studio-test-export-sweep-curves");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& s = app.state();
+  s.export_dir = (dir / "exports").string();
+  app.export_sweep_curves();
+  CHECK(s.status == "no sweep curve to export yet: the curves appear as the sweep's runs train");
+
+  // Two ratios' runs: the first of 200 steps, the second stopped after 50.
+  auto& x = s.experiments;
+  x.curves.resize(2);
+  x.curves[0].ratio = 0.25;
+  x.curves[1].ratio = 0.9;
+  for (int step = 1; step <= 200; ++step) {
+    x.curves[0].points.add(step, 1.0 + 3.0 / step, 1e-3);
+    if (step <= 50) x.curves[1].points.add(step, 1.5 + 3.0 / step, 1e-3);
+  }
+  const auto exported = [&] {
+    app.export_sweep_curves();
+    REQUIRE(s.status.rfind("exported " + s.export_dir + "/sweep-curves-", 0) == 0);
+    return load_image(s.status.substr(std::string("exported ").size()), 3);
+  };
+  const auto pixels_of = [](const torch::Tensor& picture, std::array<float, 3> rgb) {
+    auto close = torch::ones({picture.size(1), picture.size(2)}, torch::kBool);
+    for (int k = 0; k < 3; ++k) close &= (picture[k] - rgb[k]).abs() < 0.02;
+    return close.sum().item<int64_t>();
+  };
+  const auto low = sweep_ratio_colour(0, 2), high = sweep_ratio_colour(1, 2);
+  const auto every_step = exported();
+  CHECK(every_step.sizes() == torch::IntArrayRef({3, 1080, 1920}));
+  CHECK(pixels_of(every_step, low) > 500);
+  CHECK(pixels_of(every_step, high) > 500);
+  // Zoomed past the second run's last step, the picture shows the steps zoomed to: only the
+  // first run's line (the legend still names each ratio drawn).
+  x.curves_zoom = StepSpan{100, 150, false};
+  const auto zoomed = exported();
+  CHECK(pixels_of(zoomed, low) > 500);
+  CHECK(pixels_of(zoomed, high) == 0);
 }
