@@ -19,16 +19,19 @@ using namespace mae::studio;
 using namespace mae::studio::testing;
 
 namespace {
-// The plot's rectangle, found by its background's colour in the Curves window's draw list.
-ImRect plot_rect() {
-  const ImGuiWindow* window = ImGui::FindWindowByName("Curves");
+// A plot's rectangle, found by its background's colour in its window's draw list.
+ImRect background_rect(const char* window_name, ImU32 background) {
+  const ImGuiWindow* window = ImGui::FindWindowByName(window_name);
   REQUIRE(window != nullptr);
   ImRect r(INFINITY, INFINITY, -INFINITY, -INFINITY);
   for (const auto& v : window->DrawList->VtxBuffer)
-    if (v.col == IM_COL32(25, 25, 30, 255)) r.Add(v.pos);
+    if (v.col == background) r.Add(v.pos);
   REQUIRE(r.GetWidth() > 50);
   return r;
 }
+
+// The Curves panel's plot.
+ImRect plot_rect() { return background_rect("Curves", IM_COL32(25, 25, 30, 255)); }
 
 // The highest point drawn in `colour` in the Curves window, and how many vertices have it.
 std::pair<float, int> drawn_top(ImU32 colour) {
@@ -225,15 +228,7 @@ constexpr const char* kExperimentsWindow = "Experiments: masking ratio";
 
 // The Experiments loss plot's rectangle, by its background's colour (no results yet, so it is
 // the window's only plot).
-ImRect sweep_plot_rect() {
-  const ImGuiWindow* window = ImGui::FindWindowByName(kExperimentsWindow);
-  REQUIRE(window != nullptr);
-  ImRect r(INFINITY, INFINITY, -INFINITY, -INFINITY);
-  for (const auto& v : window->DrawList->VtxBuffer)
-    if (v.col == IM_COL32(30, 30, 34, 255)) r.Add(v.pos);
-  REQUIRE(r.GetWidth() > 50);
-  return r;
-}
+ImRect sweep_plot_rect() { return background_rect(kExperimentsWindow, IM_COL32(30, 30, 34, 255)); }
 
 // The highest and lowest points drawn in `colour` over the plot's steps (a line is drawn on to
 // the points either side of them, cut at the plot's edges).

@@ -397,6 +397,15 @@ TEST_CASE("exports are what is on screen: tint, grid and heat map, enlarged") {
   CHECK(pngs == 8);  // four views and the four sweep ratios
 }
 
+namespace {
+// How many pixels of an exported (3, H, W) picture have the colour `rgb`.
+int64_t pixels_of(const torch::Tensor& picture, std::array<float, 3> rgb) {
+  auto close = torch::ones({picture.size(1), picture.size(2)}, torch::kBool);
+  for (int k = 0; k < 3; ++k) close &= (picture[k] - rgb[k]).abs() < 0.02;
+  return close.sum().item<int64_t>();
+}
+}  // namespace
+
 TEST_CASE("the Curves panel exports its curves as a picture, earlier runs and legend included") {
   LaunchedApp launched("mae-studio-test-export-curves");
   auto& [dir, ui, renderer, app] = launched;
@@ -420,13 +429,8 @@ TEST_CASE("the Curves panel exports its curves as a picture, earlier runs and le
   const auto picture = load_image(s.status.substr(std::string("exported ").size()), 3);
   CHECK(picture.sizes() == torch::IntArrayRef({3, 1080, 1920}));
   // Each series is drawn in its colour: the smoothed loss orange, the earlier run grey.
-  const auto count = [&](std::array<float, 3> rgb) {
-    auto close = torch::ones({1080, 1920}, torch::kBool);
-    for (int k = 0; k < 3; ++k) close &= (picture[k] - rgb[k]).abs() < 0.02;
-    return close.sum().item<int64_t>();
-  };
-  CHECK(count({0.95f, 0.55f, 0.05f}) > 500);
-  CHECK(count({0.55f, 0.55f, 0.55f}) > 500);
+  CHECK(pixels_of(picture, {0.95f, 0.55f, 0.05f}) > 500);
+  CHECK(pixels_of(picture, {0.55f, 0.55f, 0.55f}) > 500);
 }
 
 TEST_CASE("the Experiments window exports its loss curves, each ratio in its colour, as zoomed") {
@@ -450,11 +454,6 @@ TEST_CASE("the Experiments window exports its loss curves, each ratio in its col
     app.export_sweep_curves();
     REQUIRE(s.status.rfind("exported " + s.export_dir + "/sweep-curves-", 0) == 0);
     return load_image(s.status.substr(std::string("exported ").size()), 3);
-  };
-  const auto pixels_of = [](const torch::Tensor& picture, std::array<float, 3> rgb) {
-    auto close = torch::ones({picture.size(1), picture.size(2)}, torch::kBool);
-    for (int k = 0; k < 3; ++k) close &= (picture[k] - rgb[k]).abs() < 0.02;
-    return close.sum().item<int64_t>();
   };
   const auto low = sweep_ratio_colour(0, 2), high = sweep_ratio_colour(1, 2);
   const auto every_step = exported();
