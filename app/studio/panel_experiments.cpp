@@ -223,6 +223,36 @@ void draw_run_curves(StudioApp& app, float width) {
   ImGui::SetTooltip("%s", sweep_curves_readout(curves, first, first + per_pixel).c_str());
 }
 
+// Under the pointer on a plot against the ratio: the nearest ratio marked, and each line's
+// value there (a reference line's own, the same at every ratio).
+void ratio_readout(const PlotArea& area, const std::vector<PlotLine>& lines,
+                   const std::vector<double>& ratios, const char* value_format) {
+  const float mx = ImGui::GetIO().MousePos.x;
+  if (!area.pointer.hovered || ratios.empty() || mx < area.left - 8 || mx > area.right + 8) return;
+  const auto px = [&](double ratio) {
+    return area.left + static_cast<float>((ratio - area.x_lo) / (area.x_hi - area.x_lo)) *
+                           (area.right - area.left);
+  };
+  size_t nearest = 0;
+  for (size_t i = 1; i < ratios.size(); ++i)
+    if (std::abs(px(ratios[i]) - mx) < std::abs(px(ratios[nearest]) - mx)) nearest = i;
+  const float x = px(ratios[nearest]);
+  ImGui::GetWindowDrawList()->AddLine(ImVec2(x, area.top), ImVec2(x, area.bottom),
+                                      IM_COL32(255, 255, 255, 90));
+  char line[128];
+  std::snprintf(line, sizeof line, "ratio %.2f", ratios[nearest]);
+  std::string text = line;
+  for (const auto& l : lines) {
+    if (l.y.empty()) continue;
+    const double value = l.dashed ? l.y.front() : l.y[std::min(nearest, l.y.size() - 1)];
+    char value_text[48];
+    std::snprintf(value_text, sizeof value_text, value_format, value);
+    std::snprintf(line, sizeof line, "\n%s: %s", l.name.c_str(), value_text);
+    text += line;
+  }
+  ImGui::SetTooltip("%s", text.c_str());
+}
+
 void draw_results(const SweepReport& r, float width) {
   if (ImGui::BeginTable("sweep", 7, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
     for (const char* h :
@@ -263,28 +293,29 @@ void draw_results(const SweepReport& r, float width) {
   const double lo = ratios.front(), hi = ratios.back();
   const float plot_w = (width - ImGui::GetStyle().ItemSpacing.x) / 2;
   const ImVec2 size(plot_w, std::max(140.0f, plot_w * 0.6f));
+  const std::vector<PlotLine> accuracy{
+      {"linear probe", IM_COL32(80, 140, 255, 255), ratios, linear},
+      {"k-NN", IM_COL32(255, 150, 50, 255), ratios, knn},
+      {"raw pixels (linear)",
+       IM_COL32(170, 170, 170, 255),
+       {lo, hi},
+       {100 * r.pixels.linear_accuracy, 100 * r.pixels.linear_accuracy},
+       true},
+      {"random encoder (linear)",
+       IM_COL32(200, 90, 200, 255),
+       {lo, hi},
+       {100 * r.random_encoder.linear_accuracy, 100 * r.random_encoder.linear_accuracy},
+       true}};
+  const std::vector<PlotLine> mse{{"at its own ratio", IM_COL32(90, 200, 110, 255), ratios, own},
+                                  {"at 0.75", IM_COL32(240, 80, 80, 255), ratios, at075}};
   ImGui::BeginGroup();
-  draw_plot("accuracy vs masking ratio", "%",
-            {{"linear probe", IM_COL32(80, 140, 255, 255), ratios, linear},
-             {"k-NN", IM_COL32(255, 150, 50, 255), ratios, knn},
-             {"raw pixels (linear)",
-              IM_COL32(170, 170, 170, 255),
-              {lo, hi},
-              {100 * r.pixels.linear_accuracy, 100 * r.pixels.linear_accuracy},
-              true},
-             {"random encoder (linear)",
-              IM_COL32(200, 90, 200, 255),
-              {lo, hi},
-              {100 * r.random_encoder.linear_accuracy, 100 * r.random_encoder.linear_accuracy},
-              true}},
-            size);
+  if (const auto area = draw_plot("accuracy vs masking ratio", "%", accuracy, size))
+    ratio_readout(*area, accuracy, ratios, "%.2f %%");
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
-  draw_plot("masked-patch MSE vs masking ratio", "MSE",
-            {{"at its own ratio", IM_COL32(90, 200, 110, 255), ratios, own},
-             {"at 0.75", IM_COL32(240, 80, 80, 255), ratios, at075}},
-            size);
+  if (const auto area = draw_plot("masked-patch MSE vs masking ratio", "MSE", mse, size))
+    ratio_readout(*area, mse, ratios, "%.4f");
   ImGui::EndGroup();
   for (const auto& line : sweep_reading(r)) text_wrapped("%s", line.c_str());
 }

@@ -3,7 +3,8 @@
 // points, that a one-step spike in a quarter of a million steps still reaches the top of the
 // plot (taking every n-th step drew it flat) and is named by the hover readout, and that the
 // plot zooms as a user steers it: a drag across steps, the wheel, a double click back, in the
-// Curves panel and in the Experiments window alike.
+// Curves panel and in the Experiments window alike; and that the Experiments result plots
+// read out the ratio under the pointer.
 #include <doctest/doctest.h>
 #include <imgui_internal.h>
 
@@ -297,4 +298,59 @@ TEST_CASE("the Experiments window's loss plot zooms as the Curves panel does") {
   ImGui::GetIO().MouseDown[0] = false;
   ui.frame(app);
   CHECK_FALSE(x.curves_zoom.has_value());
+}
+
+TEST_CASE(
+    "the Experiments window's result plots mark the ratio under the pointer and read it out") {
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  StudioApp app{renderer, options_with("")};
+  auto& x = app.state().experiments;
+  mae::SweepReport report;
+  const std::vector<double> ratios{0.25, 0.5, 0.75, 0.9};
+  for (double ratio : ratios) {
+    mae::SweepRunResult run;
+    run.ratio = ratio;
+    run.linear_accuracy = 0.7 + 0.05 * ratio;
+    run.knn_accuracy = 0.6 + 0.05 * ratio;
+    run.mse_own = 0.8 + ratio;
+    run.mse_at_075 = 1.2 - 0.1 * ratio;
+    report.runs.push_back(run);
+  }
+  x.report = report;
+  x.show = true;
+  ui.frame(app);
+  ui.frame(app);
+  // The two plots side by side, each on its background; the accuracy plot on the left.
+  const ImGuiWindow* window = ImGui::FindWindowByName(kExperimentsWindow);
+  REQUIRE(window != nullptr);
+  const float middle = window->Pos.x + window->Size.x / 2;
+  ImRect accuracy(INFINITY, INFINITY, -INFINITY, -INFINITY);
+  for (const auto& v : window->DrawList->VtxBuffer)
+    if (v.col == IM_COL32(30, 30, 34, 255) && v.pos.x < middle) accuracy.Add(v.pos);
+  REQUIRE(accuracy.GetWidth() > 50);
+  const auto x_of = [&](double ratio) {
+    return accuracy.Min.x + static_cast<float>((ratio - 0.25) / 0.65) * accuracy.GetWidth();
+  };
+  // Where the marker is drawn, and whether a tooltip is up.
+  const auto marker_at = [&](float pointer_x) {
+    ImGui::GetIO().MousePos = ImVec2(pointer_x, accuracy.GetCenter().y);
+    ui.frame(app);
+    ui.frame(app);
+    const ImGuiWindow* tip = ImGui::FindWindowByName("##Tooltip_00");
+    CHECK((tip != nullptr && tip->Active));
+    // The middle of the marker line's vertices (a line of 1 px has them either side of it).
+    float sum = 0;
+    int vertices = 0;
+    for (const auto& v : ImGui::FindWindowByName(kExperimentsWindow)->DrawList->VtxBuffer)
+      if (v.col == IM_COL32(255, 255, 255, 90)) {
+        sum += v.pos.x;
+        ++vertices;
+      }
+    REQUIRE(vertices > 0);
+    return sum / static_cast<float>(vertices);
+  };
+  // Nearer 0.75 than 0.5: marked at 0.75; nearer 0.5: at 0.5.
+  CHECK(marker_at(x_of(0.7)) == doctest::Approx(x_of(0.75)).epsilon(0.002));
+  CHECK(marker_at(x_of(0.55)) == doctest::Approx(x_of(0.5)).epsilon(0.002));
 }
