@@ -250,6 +250,8 @@ struct AppState {
   ProbeState probe;
   CpuShare cpu_share;
   CurveState curves;
+  // The loss curves' moving-average weight, in the Curves panel and Experiments alike.
+  double curve_smoothing = 0.9;
   // Earlier runs' smoothed losses, drawn faintly beside the current run until cleared.
   std::vector<CurveState> earlier_curves;  // oldest first, at most 4
   int runs_started = 0;                    // in this session: names the next "run N"

@@ -22,20 +22,36 @@ void LossCurve::add(double step, double step_loss, double step_lr) {
     const auto kept =
         static_cast<size_t>(std::lower_bound(steps.begin(), steps.end(), step) - steps.begin());
     for (auto* series : {&steps, &loss, &smoothed, &lr}) series->resize(kept);
-    // The average as it stood after the steps kept: its weight after k steps is 1 - 0.9^k.
-    average_weight_ = 1 - std::pow(kSmoothing, static_cast<double>(kept));
+    // The average as it stood after the steps kept: its weight after k steps is 1 - w^k.
+    average_weight_ = 1 - std::pow(smoothing_, static_cast<double>(kept));
     average_ = kept ? smoothed.back() * average_weight_ : 0.0;
   }
   ++revision_;
-  average_ = kSmoothing * average_ + (1 - kSmoothing) * step_loss;
-  average_weight_ = kSmoothing * average_weight_ + (1 - kSmoothing);
   steps.push_back(step);
   loss.push_back(step_loss);
-  smoothed.push_back(average_ / average_weight_);
+  smoothed.push_back(smooth(step_loss));
   lr.push_back(step_lr);
 }
 
-void LossCurve::clear() { *this = LossCurve{}; }
+double LossCurve::smooth(double step_loss) {
+  average_ = smoothing_ * average_ + (1 - smoothing_) * step_loss;
+  average_weight_ = smoothing_ * average_weight_ + (1 - smoothing_);
+  return average_ / average_weight_;
+}
+
+void LossCurve::clear() {
+  const double weight = smoothing_;
+  *this = LossCurve{};
+  smoothing_ = weight;
+}
+
+void LossCurve::set_smoothing(double weight) {
+  if (weight == smoothing_) return;
+  smoothing_ = weight;
+  average_ = average_weight_ = 0.0;
+  for (size_t i = 0; i < loss.size(); ++i) smoothed[i] = smooth(loss[i]);
+  ++revision_;
+}
 
 size_t LossCurve::steps_between(double first, double last) const {
   return static_cast<size_t>(std::upper_bound(steps.begin(), steps.end(), last) -

@@ -25,7 +25,12 @@ struct LossCurve {
   // (a run resumed from an earlier checkpoint, its log appended to): those kept are dropped,
   // as a resumed run's own log drops them, and the curve goes on from this one.
   void add(double step, double step_loss, double step_lr);
+  // Keeps the smoothing.
   void clear();
+  // The smoothed loss's moving-average weight, in [0, 1): 0 draws the loss itself, nearer 1 a
+  // smoother line. A new weight smooths every step again.
+  void set_smoothing(double weight);
+  double smoothing() const { return smoothing_; }
   bool empty() const { return steps.empty(); }
   size_t size() const { return steps.size(); }
   // How many steps lie in [first, last].
@@ -54,10 +59,12 @@ struct LossCurve {
   mutable std::array<Thinned, 3> thinned_;
   uint64_t revision_ = 1;  // grows with every add; a Thinned of revision 0 holds nothing
 
-  // An exponential average of 0.9, bias-corrected as in Adam: early values are pulled
-  // neither towards the zero it starts from nor held at the first loss.
-  static constexpr double kSmoothing = 0.9;
+  // An exponential average (of weight 0.9 unless set), bias-corrected as in Adam: early
+  // values are pulled neither towards the zero it starts from nor held at the first loss.
+  double smoothing_ = 0.9;
   double average_ = 0.0, average_weight_ = 0.0;
+  // The average taken on to `loss`, bias-corrected.
+  double smooth(double loss);
 };
 
 }  // namespace mae::studio

@@ -116,6 +116,19 @@ void cpu_share_note(const StudioApp& app) {
   ImGui::PopStyleColor();
 }
 
+void smoothing_slider(StudioApp& app, float width) {
+  auto weight = static_cast<float>(app.state().curve_smoothing);
+  ImGui::SetNextItemWidth(width);
+  // Three decimals, as shown: 0.9 is then the same weight as the default.
+  if (ImGui::SliderFloat("smoothing", &weight, 0.0f, 0.99f, "%.2f"))
+    app.set_curve_smoothing(std::round(static_cast<double>(weight) * 1000) / 1000);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "the smoothed loss is a moving average of this weight, bias-corrected:\n"
+        "0 draws the loss itself; at 0.9 each point averages about the last 10\n"
+        "logged, at 0.99 about the last 100");
+}
+
 bool strategy_combo(const char* label, MaskStrategy* strategy) {
   const char* names[] = {"random", "block", "grid"};
   int index = static_cast<int>(*strategy);

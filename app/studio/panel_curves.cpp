@@ -176,6 +176,12 @@ void draw_curves_panel(StudioApp& app) {
   ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "smoothed");
   ImGui::SameLine();
   ImGui::TextColored(ImVec4(0.5f, 1, 0.5f, 1), "lr (own scale)");
+  ImGui::SameLine();
+  constexpr float kSliderWidth = 80;
+  if (ImGui::GetContentRegionAvail().x <
+      kSliderWidth + ImGui::CalcTextSize("smoothing").x + 2 * ImGui::GetStyle().ItemSpacing.x)
+    ImGui::NewLine();
+  smoothing_slider(app, kSliderWidth);
   if (c.zoom) {
     ImGui::SameLine();
     if (ImGui::SmallButton("whole run")) c.zoom.reset();

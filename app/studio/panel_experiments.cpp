@@ -190,6 +190,7 @@ void draw_run_curves(StudioApp& app, float width) {
   ImGui::TextDisabled(
       "drag across steps or turn the wheel to zoom; double-click: every step; right-click: "
       "export");
+  smoothing_slider(app, 120);
   if (x.curves_zoom) {
     ImGui::SameLine();
     if (ImGui::SmallButton("every step")) x.curves_zoom.reset();

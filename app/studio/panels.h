@@ -117,6 +117,10 @@ void problem_line(const std::string& problem);
 // knows why it runs slower than alone.
 void cpu_share_note(const StudioApp& app);
 
+// The loss curves' smoothing weight as a slider (it sets every curve's, the Curves panel's and
+// Experiments' alike), `width` wide.
+void smoothing_slider(StudioApp& app, float width);
+
 // The mask-strategy combo; true when the user changed it.
 bool strategy_combo(const char* label, MaskStrategy* strategy);
 

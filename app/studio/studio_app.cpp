@@ -550,7 +550,10 @@ void StudioApp::frame() {
   // A request from the last frame (the status bar's button draws after the panels) is
   // this frame's reset, seen by every panel.
   state_.reset_layout = std::exchange(reset_layout_requested_, false);
-  guarded("the app's update", [this] { pump(); });
+  guarded("the app's update", [this] {
+    pump();
+    apply_curve_smoothing();
+  });
   guarded("a shortcut", [this] { handle_shortcuts(); });
   using Draw = void (*)(StudioApp&);
   static constexpr std::pair<const char*, Draw> kParts[] = {

@@ -92,6 +92,8 @@ class StudioApp {
   // The Curves panel's loss curves (this run's, raw and smoothed, and the earlier runs'
   // smoothed, on the panel's scale) as a picture with axes and a legend.
   void export_curves();
+  // The smoothed loss's moving-average weight, in [0, 0.999], for every curve shown.
+  void set_curve_smoothing(double weight);
   // The Experiments window's loss curves (each ratio's smoothed loss over the steps it shows)
   // as a picture with axes and a legend.
   void export_sweep_curves();
@@ -161,6 +163,9 @@ class StudioApp {
   void reset_curves(std::string name, std::optional<Recipe> recipe = std::nullopt);
   // `chart` as a picture in the export folder, named `name` and the time.
   void export_chart(const Chart& chart, const std::string& name);
+  // Every curve (the run's, the earlier runs', the sweep's) smoothed with the chosen weight,
+  // those made since the last frame included.
+  void apply_curve_smoothing();
   void pump_explorer_result();
   void pump_compare();
   void pump_jobs();

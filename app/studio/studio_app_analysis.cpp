@@ -114,6 +114,18 @@ void StudioApp::export_curves() {
   export_chart(chart, "curves");
 }
 
+void StudioApp::set_curve_smoothing(double weight) {
+  state_.curve_smoothing = std::clamp(weight, 0.0, 0.999);
+  apply_curve_smoothing();
+}
+
+void StudioApp::apply_curve_smoothing() {
+  const double weight = state_.curve_smoothing;
+  state_.curves.points.set_smoothing(weight);
+  for (auto& e : state_.earlier_curves) e.points.set_smoothing(weight);
+  for (auto& c : state_.experiments.curves) c.points.set_smoothing(weight);
+}
+
 void StudioApp::export_sweep_curves() {
   const auto& x = state_.experiments;
   const auto steps = sweep_shown_steps(x);

@@ -116,6 +116,67 @@ TEST_CASE("a loss curve given steps again (a resumed run's log) drops those afte
   CHECK(again.smoothed.front() == doctest::Approx(0.5));
 }
 
+TEST_CASE("a loss curve smoothed with another weight is the curve built with it") {
+  std::mt19937 random(7);
+  std::uniform_real_distribution<double> loss(0.2, 1.5);
+  std::vector<double> losses(200);
+  for (auto& l : losses) l = loss(random);
+  const auto built_with = [&](double weight, int last_step) {
+    LossCurve curve;
+    curve.set_smoothing(weight);
+    for (int step = 1; step <= last_step; ++step) curve.add(step, losses[step - 1], 1e-4);
+    return curve;
+  };
+  LossCurve curve = built_with(0.9, 150);
+  const auto drawn = curve.drawn_points(CurveSeries::Smoothed, 1, 150, 50);
+  // No smoothing draws the loss itself; a weight set again smooths every step as it was.
+  curve.set_smoothing(0.0);
+  CHECK(curve.smoothed == curve.loss);
+  CHECK_FALSE((curve.drawn_points(CurveSeries::Smoothed, 1, 150, 50) == drawn));
+  curve.set_smoothing(0.9);
+  CHECK(curve.smoothed == built_with(0.9, 150).smoothed);
+  CHECK((curve.drawn_points(CurveSeries::Smoothed, 1, 150, 50) == drawn));
+  // The weight holds for the steps that come after, a resumed run's cut included, and past a
+  // clear.
+  curve.set_smoothing(0.5);
+  for (int step = 151; step <= 200; ++step) curve.add(step, losses[step - 1], 1e-4);
+  const auto half = built_with(0.5, 200);
+  CHECK(curve.smoothed == half.smoothed);
+  curve.add(120, losses[119], 1e-4);
+  for (int step = 121; step <= 200; ++step) curve.add(step, losses[step - 1], 1e-4);
+  for (size_t i = 0; i < half.size(); ++i)
+    CHECK(curve.smoothed[i] == doctest::Approx(half.smoothed[i]).epsilon(1e-12));
+  curve.clear();
+  CHECK(curve.smoothing() == 0.5);
+}
+
+TEST_CASE("the smoothing chosen is every curve's: the run's, the earlier runs', the sweep's") {
+  HeadlessImGui ui;
+  MockRenderer renderer;
+  StudioApp app{renderer, options_with("")};
+  auto& s = app.state();
+  const auto fill = [](LossCurve& curve, double offset) {
+    for (int step = 1; step <= 50; ++step) curve.add(step, offset + (step % 7) * 0.1, 1e-4);
+  };
+  fill(s.curves.points, 1.0);
+  s.earlier_curves.emplace_back();
+  fill(s.earlier_curves.back().points, 2.0);
+  s.experiments.curves.resize(1);
+  fill(s.experiments.curves[0].points, 3.0);
+  app.set_curve_smoothing(0.0);
+  CHECK(s.curves.points.smoothed == s.curves.points.loss);
+  CHECK(s.earlier_curves[0].points.smoothed == s.earlier_curves[0].points.loss);
+  CHECK(s.experiments.curves[0].points.smoothed == s.experiments.curves[0].points.loss);
+  // A curve made afterwards (a sweep's next ratio, a new run) takes it by the next frame.
+  s.experiments.curves.resize(2);
+  fill(s.experiments.curves[1].points, 4.0);
+  ui.frame(app);
+  CHECK(s.experiments.curves[1].points.smoothed == s.experiments.curves[1].points.loss);
+  // Out of range, it is held to [0, 0.999].
+  app.set_curve_smoothing(2.0);
+  CHECK(s.curve_smoothing == 0.999);
+}
+
 TEST_CASE("the Experiments window's loss plot reads out each ratio's smoothed loss at a step") {
   std::vector<SweepRunCurve> curves(3);
   for (size_t i = 0; i < curves.size(); ++i) {
