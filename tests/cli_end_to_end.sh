@@ -38,6 +38,11 @@ test "$(wc -l < "$work/run/metrics.jsonl")" -eq 4 || fail "metrics.jsonl should 
 "$MAE" train --out "$work/run" --resume --steps 6 2>/dev/null || fail "resume"
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "resume should append 2 metric lines"
 "$MAE" info "$work/run/last.safetensors" | grep -q "step         6" || fail "info step"
+# --adapt-threads trains the same steps, trying other thread counts on the way (which it keeps
+# depends on the machine's load, so only that it runs to the end is checked here).
+"$MAE" train --data "$data" --preset fmnist-tiny --steps 12 --batch 16 --device cpu --adapt-threads \
+  --out "$work/adapt" 2>"$work/adapt.log" || { cat "$work/adapt.log"; fail "train --adapt-threads"; }
+test "$(wc -l < "$work/adapt/metrics.jsonl")" -eq 12 || fail "--adapt-threads: 12 metric lines"
 # A newer run that started the folder's curve over, reached step 7 and was never saved: a
 # resume keeps its curve apart instead of appending to it.
 python3 -c 'import sys

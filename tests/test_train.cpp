@@ -407,7 +407,11 @@ TEST_CASE("each step runs on the intra-op threads the run's callback asks for, 0
   size_t calls = 0;
   std::vector<int> used;  // on the trainer thread, after each step
   RunCallbacks callbacks;
-  callbacks.threads_for_next_step = [&] { return asked[std::min(calls++, asked.size() - 1)]; };
+  std::vector<double> told_ms;
+  callbacks.threads_for_next_step = [&](double last_step_ms) {
+    told_ms.push_back(last_step_ms);
+    return asked[std::min(calls++, asked.size() - 1)];
+  };
   callbacks.on_step = [&](const StepMetrics&) { used.push_back(at::get_num_threads()); };
   TrainingRun run(std::make_unique<Trainer>(small_model(), small_run(4), data), callbacks);
   run.start();
@@ -415,6 +419,10 @@ TEST_CASE("each step runs on the intra-op threads the run's callback asks for, 0
   REQUIRE(run.state() == RunState::Finished);
   CHECK(calls == 4);
   CHECK(used == std::vector<int>{1, 1, 3, 3});
+  // Each is told how long the step before took: none before the first.
+  REQUIRE(told_ms.size() == 4);
+  CHECK(told_ms[0] < 0);
+  for (size_t i = 1; i < told_ms.size(); ++i) CHECK(told_ms[i] > 0);
 }
 
 TEST_CASE("a run that reaches its step count finishes, and can still be saved afterwards") {

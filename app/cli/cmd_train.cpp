@@ -23,9 +23,11 @@
 #include "train/memory_estimate.h"
 #include "train/metrics_record.h"
 #include "train/run_control.h"
+#include "train/step_thread_tuner.h"
 #include "train/trainer.h"
 #include "util/folder_lock.h"
 #include "util/format_duration.h"
+#include "util/intra_op_threads.h"
 
 namespace mae::cli {
 
@@ -58,6 +60,7 @@ struct TrainArgs {
   int64_t dist_timeout_s = 300;
   bool no_overlap = false;
   bool cpu_bf16 = false;
+  bool adapt_threads = false;
   bool no_cuda_graphs = false;
   bool crops_on_device = false;
 };
@@ -294,6 +297,29 @@ void run(TrainArgs a) {
     }
     return !g_interrupted;
   });
+  // --adapt-threads: on the CPU each step takes the threads that are fastest now, beside
+  // whatever else the machine runs; a change that holds is said.
+  StepThreadTuner tuner;
+  const bool adapt = a.adapt_threads && t.device == "cpu";
+  const int all_threads = default_intra_op_threads();
+  int told_threads = all_threads;
+  double last_step_ms = -1;
+  const auto choose_threads = [&] {
+    set_intra_op_threads_here(
+        tuner.threads_for_next_step(all_threads, last_step_ms, std::chrono::steady_clock::now()));
+    if (!writes || tuner.settled_threads() == told_threads) return;
+    told_threads = tuner.settled_threads();
+    status.finish();
+    if (told_threads < all_threads)
+      std::fprintf(
+          stderr,
+          "step %lld: %d of %d threads from now on, faster beside the other work on this CPU\n",
+          static_cast<long long>(trainer->current_step()), told_threads, all_threads);
+    else
+      std::fprintf(stderr,
+                   "step %lld: all %d threads again, the other work on this CPU has eased\n",
+                   static_cast<long long>(trainer->current_step()), all_threads);
+  };
   bool stop = false;
   while (!stop && !trainer->done() && !(a.until > 0 && trainer->current_step() >= a.until)) {
     // Ranks agree on the step to stop at, so the check travels with the step's gradients.
@@ -301,7 +327,13 @@ void run(TrainArgs a) {
       if (!place.comm) break;
       trainer->request_stop();
     }
-    for (const auto& m : trainer->step()) stop = report(m) || stop;
+    if (adapt) choose_threads();
+    const auto step_began = std::chrono::steady_clock::now();
+    const auto metrics_ready = trainer->step();
+    last_step_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_began)
+            .count();
+    for (const auto& m : metrics_ready) stop = report(m) || stop;
     if (trainer->step_abandoned()) {  // on every rank, when any one was interrupted
       g_interrupted = 1;
       break;
@@ -351,6 +383,9 @@ void add_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--cpu-bf16", args->cpu_bf16,
                 "bf16 autocast on the CPU too (fast with AVX-512 BF16 or AMX; off by default)");
+  cmd->add_flag("--adapt-threads", args->adapt_threads,
+                "on the CPU, give up threads while that makes steps faster (beside other busy "
+                "processes); the losses then differ in their last digits from run to run");
   cmd->add_flag("--no-cuda-graphs", args->no_cuda_graphs,
                 "on a GPU, run every step eagerly instead of capturing it as a CUDA graph");
   cmd->add_flag("--crops-on-device", args->crops_on_device,

@@ -259,7 +259,10 @@ struct AppState {
   StepMetrics last_metrics;
   bool have_metrics = false;  // a step of the current run has been measured
   double mean_step_ms = 0.0;  // recent steps, for the ETA
-  std::string data_stage;     // "first pass: decoded 312 of 12 000, ..." while preparing
+  // A CPU run whose steps take fewer threads than allowed, as that is faster beside other busy
+  // processes: how many, of how many (0 of 0 while they take all).
+  int threads_used = 0, threads_allowed = 0;
+  std::string data_stage;  // "first pass: decoded 312 of 12 000, ..." while preparing
   std::vector<std::shared_ptr<const TrainingSnapshot>> snapshots;
   int snapshot_index = -1;                                      // -1 follows the newest
   std::shared_ptr<const TrainingSnapshot> checkpoint_snapshot;  // from a loaded checkpoint

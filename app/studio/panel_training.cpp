@@ -285,6 +285,12 @@ void draw_training_panel(StudioApp& app) {
     ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
     ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB%s", m.images_per_sec, m.step_ms,
                 static_cast<double>(m.memory_bytes) / (1 << 20), m.graphed ? "   CUDA graph" : "");
+    if (s.threads_used > 0) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      text_wrapped("steps on %d of %d threads: faster so beside the other busy work on this CPU",
+                   s.threads_used, s.threads_allowed);
+      ImGui::PopStyleColor();
+    }
     cpu_share_note(app);
   }
   if (m.skipped_files > 0)

@@ -315,6 +315,9 @@ void StudioApp::pump() {
     for (const auto& m : news.metrics) add_curve_point(m);
     state_.snapshots = session_->snapshots();
     state_.data_stage = session_->data_stage();
+    const auto threads = session_->given_up_threads();
+    state_.threads_used = threads.used;
+    state_.threads_allowed = threads.allowed;
     adopt_training_image();
   }
   const bool cpu_training = session_ && session_->state() == SessionState::Running &&

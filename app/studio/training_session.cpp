@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "io/checkpoint.h"
+#include "train/step_thread_tuner.h"
 #include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
 
@@ -115,13 +116,21 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     // barrier. On 2 cores, dragging the slider through fmnist-tiny batch-32 training: 4 steps
     // in 8 s without this, 29 in 1.7 s with it. A sweep or probe beside the run gets its
     // share of the cores the same way (share_cores).
+    // Within that, the steps run on the threads that are fastest beside whatever else the
+    // machine runs.
     if (request_.train.device == "cpu")
-      callbacks.threads_for_next_step = [this, all = default_intra_op_threads()] {
+      callbacks.threads_for_next_step = [this, all = default_intra_op_threads(),
+                                         tuner = StepThreadTuner{}](double last_step_ms) mutable {
         using namespace std::chrono_literals;
         const int told = cores_.load();
         const int shared = told > 0 ? std::min(told, all) : all;
         const bool explorer_busy = worker_->computes_on_cpu() && worker_->computed_within(300ms);
-        return explorer_busy ? std::max(1, shared - 1) : shared;
+        const int allowed = explorer_busy ? std::max(1, shared - 1) : shared;
+        const int threads =
+            tuner.threads_for_next_step(allowed, last_step_ms, std::chrono::steady_clock::now());
+        threads_used_ = tuner.settled_threads();
+        threads_allowed_ = allowed;
+        return threads;
       };
     auto run = std::make_unique<TrainingRun>(std::move(trainer), callbacks);
     std::lock_guard lock(mutex_);
@@ -277,6 +286,12 @@ std::string to_string(SessionState state) {
       return "failed";
   }
   return "unknown";
+}
+
+TrainingSession::GivenUpThreads TrainingSession::given_up_threads() const {
+  const int used = threads_used_.load(), allowed = threads_allowed_.load();
+  if (used >= allowed) return {};
+  return {used, allowed};
 }
 
 SessionState TrainingSession::state() const {

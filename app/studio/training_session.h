@@ -78,6 +78,12 @@ class TrainingSession {
   // On the CPU: the intra-op threads each step may use (0: all), while a sweep or probe
   // computes beside the run; the explorer's worker takes one more while it computes.
   void share_cores(int threads) { cores_ = threads; }
+  // On the CPU: the threads the steps run on and the most they were allowed, where they run on
+  // fewer because that was faster beside other busy processes (StepThreadTuner); {0, 0} else.
+  struct GivenUpThreads {
+    int used = 0, allowed = 0;
+  };
+  GivenUpThreads given_up_threads() const;
 
   // What the data stage is doing while preparing ("indexing 312 files", "first pass: ...").
   std::string data_stage() const;
@@ -127,6 +133,7 @@ class TrainingSession {
   std::vector<at::Tensor> eval_images_;
   std::atomic<bool> publish_weights_{true};
   std::atomic<int> cores_{0};
+  std::atomic<int> threads_used_{0}, threads_allowed_{0};  // the tuner's choice, trials aside
   // Opened before the run starts, then written by the trainer thread alone.
   std::unique_ptr<MetricsLog> metrics_log_;
 

@@ -28,10 +28,11 @@ struct RunCallbacks {
   // evaluation images without racing the optimizer.
   std::function<void(Trainer&)> on_snapshot;
   int64_t snapshot_every = 25;
-  // Asked from the trainer thread before each step: the intra-op threads that step may use
-  // on the CPU (0 leaves them as they are). The app gives up a core while its explorer
-  // computes beside a CPU run.
-  std::function<int()> threads_for_next_step;
+  // Asked from the trainer thread before each step, with how long the last step took (in ms,
+  // negative before the first): the intra-op threads the next may use on the CPU (0 leaves
+  // them as they are). The app gives up a core while its explorer computes beside a CPU run,
+  // and follows what is fastest beside other work (StepThreadTuner).
+  std::function<int(double last_step_ms)> threads_for_next_step;
   // From the trainer thread as a pause begins, before it waits: what the caller buffers (the
   // metrics file's last lines) can be written, as a paused run may stay paused for hours.
   std::function<void()> on_pause;
