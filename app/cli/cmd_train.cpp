@@ -25,6 +25,7 @@
 #include "train/run_control.h"
 #include "train/step_thread_tuner.h"
 #include "train/trainer.h"
+#include "util/cpu_load.h"
 #include "util/folder_lock.h"
 #include "util/format_duration.h"
 #include "util/intra_op_threads.h"
@@ -201,6 +202,9 @@ void run(TrainArgs a) {
   if (writes && out_lock.emplace(a.out, kTrainWriter).held_elsewhere())
     throw std::runtime_error(out_lock->in_use() +
                              ": choose another --out, or --resume there once that run ends");
+  // What other processes take of the CPU while the run is set up: a hint where it is busy.
+  const auto cpu_before = cpu_times_now();
+  const auto setup_began = std::chrono::steady_clock::now();
   auto trainer = make_trainer(a, last, place);
   if (a.no_overlap) trainer->overlap_communication(false);
   const auto& t = trainer->train_config();
@@ -212,6 +216,16 @@ void run(TrainArgs a) {
                  static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
                  static_cast<long long>(t.accum_steps), static_cast<long long>(t.ranks),
                  t.peak_lr(), describe_device(t.device).c_str());
+  const double setup_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - setup_began).count();
+  const auto cpu_after = cpu_times_now();
+  if (writes && !place.comm && t.device == "cpu" && !a.adapt_threads && cpu_before && cpu_after &&
+      setup_s >= 0.2)
+    if (const double busy = cores_busy_elsewhere(*cpu_before, *cpu_after, setup_s); busy >= 0.75)
+      std::fprintf(stderr,
+                   "other work keeps %.1f of this CPU's %u cores busy: --adapt-threads may "
+                   "train faster beside it\n",
+                   busy, std::thread::hardware_concurrency());
   std::optional<MetricsLog> metrics;
   if (writes) {
     metrics.emplace(
