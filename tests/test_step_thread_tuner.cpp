@@ -113,6 +113,19 @@ TEST_CASE("the step never takes more threads than the caller allows, nor fewer t
   CHECK(run.step() == 1);
 }
 
+TEST_CASE("a choice outlasts a spell of fewer threads allowed (the app's explorer computing)") {
+  SimulatedRun run{[](int threads, double) { return two_cores(threads, true); }};
+  run.run_until(30, 1);
+  REQUIRE(run.tuner.settled_threads() == 1);
+  run.ceiling = 1;
+  for (int i = 0; i < 20; ++i) run.step();
+  run.ceiling = 2;
+  // Back on the choice at once; its first trial of two threads ends after one counted step.
+  CHECK(run.step() == 1);
+  const auto t = run.run_until(run.seconds + 30, 1);
+  CHECK(t.on > 0.9 * t.steps);
+}
+
 TEST_CASE("on sixteen cores beside three busy processes the step comes down to thirteen") {
   // Work that divides over the threads, four times slower with a thread past the free cores.
   SimulatedRun run{

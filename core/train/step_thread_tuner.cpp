@@ -51,9 +51,9 @@ int StepThreadTuner::threads_for_next_step(int ceiling, double last_step_ms,
   ceiling = std::max(1, ceiling);
   if (ceiling != ceiling_) {
     // Times taken under another ceiling compare with nothing here; the choice is kept (the
-    // other work is likely still there).
+    // other work is likely still there), through a spell at one thread too.
     ceiling_ = ceiling;
-    fewer_ = std::min(fewer_, ceiling - 1);
+    if (ceiling > 1) fewer_ = std::min(fewer_, ceiling - 1);
     trial_fewer_ = -1;
     settled_ms_.clear();
     usual_ms_ = 0;
