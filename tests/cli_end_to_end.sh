@@ -134,7 +134,7 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_ite
   || fail "probe json"
 test -s "$work/confusion.png" || fail "no confusion picture"
 "$MAE" sweep --data "$work/photos" --preset rgb-small --ratios 0.5,0.75 --steps 2 --eval-images 2 \
-  --out "$work/sweep" --json > "$work/sweep.json" 2>/dev/null || fail "sweep"
+  --adapt-threads --out "$work/sweep" --json > "$work/sweep.json" 2>/dev/null || fail "sweep"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r["ratio"] for r in j["runs"]] == [0.5, 0.75], j' "$work/sweep.json" \
   || fail "sweep json"
 test -s "$work/sweep/sweep.png" || fail "no sweep picture"

@@ -104,6 +104,9 @@ void add_sweep(CLI::App& app) {
   cmd->add_option("--device", o.device, "auto (a GPU when there is one), cpu or cuda")
       ->capture_default_str();
   cmd->add_option("--workers", o.workers, "data loader threads")->capture_default_str();
+  cmd->add_flag("--adapt-threads", o.adapt_threads,
+                "on the CPU, train on fewer threads while that is faster (beside other busy "
+                "processes); the losses then differ in their last digits from run to run");
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args] { run(*args); });
 }

@@ -290,6 +290,7 @@ void StudioApp::start_sweep() {
     o.probe.max_train = std::max(0, x.probe_train);
     o.probe.max_test = std::max(0, x.probe_test);
     o.device = resolve_device(o.device);
+    o.adapt_threads = true;  // as the app's training: the fastest threads beside other work
     sweep_on_cpu_ = o.device == "cpu";
     sweep_job_ = start_sweep_job(o);
     follow_sweep_curves(o.out, o.ratios);

@@ -21,9 +21,11 @@
 #include "train/device.h"
 #include "train/memory_estimate.h"
 #include "train/metrics_record.h"
+#include "train/step_thread_tuner.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
 #include "util/folder_lock.h"
+#include "util/intra_op_threads.h"
 #include "util/json_numbers.h"
 #include "util/one_line_error.h"
 
@@ -210,12 +212,27 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
     if (status) status(s);
     if (m.step % save_every == 0) save();
   };
+  // The tuner picks within what the thread allows before each step (the app's share of the
+  // cores, which its reports may change), and gives that back after it.
+  StepThreadTuner tuner;
+  const bool adapt = o.adapt_threads && trainer->train_config().device == "cpu";
+  double last_step_ms = -1;
   while (!trainer->done()) {
     if (stop.stop_requested()) {
       save();
       return false;
     }
-    for (const auto& m : trainer->step()) report(m);
+    const int allowed = intra_op_threads_here();
+    if (adapt)
+      set_intra_op_threads_here(
+          tuner.threads_for_next_step(allowed, last_step_ms, std::chrono::steady_clock::now()));
+    const auto step_began = std::chrono::steady_clock::now();
+    const auto metrics_ready = trainer->step();
+    last_step_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_began)
+            .count();
+    if (adapt) set_intra_op_threads_here(allowed);
+    for (const auto& m : metrics_ready) report(m);
   }
   for (const auto& m : trainer->drain()) report(m);
   save();

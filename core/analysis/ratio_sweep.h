@@ -24,6 +24,9 @@ struct SweepOptions {
   int64_t workers = 2;
   int64_t eval_images = 2000;  // test items for the masked-patch MSE
   ProbeRunOptions probe;       // max_train / max_test bound the probes' cost
+  // On the CPU, each training step on the threads fastest beside other busy work, within those
+  // the calling thread allows (StepThreadTuner); the losses then vary in their last digits.
+  bool adapt_threads = false;
 };
 
 struct SweepRunResult {

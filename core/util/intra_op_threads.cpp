@@ -29,6 +29,8 @@ void set_intra_op_threads_here(int threads) {
   if (set_threads) set_threads(threads);
 }
 
+int intra_op_threads_here() { return max_threads_here(); }
+
 int default_intra_op_threads() {
   const int read = default_threads.load();
   return read > 0 ? read : max_threads_here();

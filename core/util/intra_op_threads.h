@@ -11,6 +11,8 @@ namespace mae {
 // ATen's parallel_for runs serially here. The process-wide setting is untouched. Cheap (a
 // per-thread variable is written), so callers may set it before every piece of work.
 void set_intra_op_threads_here(int threads);
+// The thread count the calling thread's ATen ops use now.
+int intra_op_threads_here();
 // The thread count of a thread that kept the default (OMP_NUM_THREADS, else one per core):
 // what training uses, whatever the calling thread chose for itself.
 int default_intra_op_threads();
