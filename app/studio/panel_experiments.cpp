@@ -166,9 +166,10 @@ std::optional<PlotArea> draw_plot(const char* title, const char* y_label,
 void draw_run_curves(StudioApp& app, float width) {
   auto& x = app.state().experiments;
   const auto& curves = x.curves;
-  if (x.curves_zoom) x.curves_zoom = sweep_shown_steps(x);  // following the newest step
-  const auto shown = sweep_shown_steps(x);
-  if (!shown) return;
+  const auto whole = every_sweep_step(curves);
+  if (!whole) return;
+  if (x.curves_zoom) x.curves_zoom = shown_span(x.curves_zoom, *whole);  // following the newest
+  const StepSpan shown = shown_span(x.curves_zoom, *whole);
   std::vector<PlotLine> lines;
   for (size_t i = 0; i < curves.size(); ++i) {
     const auto& c = curves[i].points;
@@ -180,8 +181,8 @@ void draw_run_curves(StudioApp& app, float width) {
     const auto rgb = sweep_ratio_colour(i, curves.size());
     line.color = ImGui::ColorConvertFloat4ToU32(ImVec4(rgb[0], rgb[1], rgb[2], 1.0f));
     line.dots = false;
-    for (const auto& p : c.drawn_points(CurveSeries::Smoothed, shown->first, shown->last,
-                                        static_cast<int>(width))) {
+    for (const auto& p :
+         c.drawn_points(CurveSeries::Smoothed, shown.first, shown.last, static_cast<int>(width))) {
       line.x.push_back(p.x);
       line.y.push_back(p.y);
     }
@@ -197,7 +198,7 @@ void draw_run_curves(StudioApp& app, float width) {
   }
   const auto area =
       draw_plot("training loss per ratio (smoothed)", "loss", lines,
-                ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks, *shown);
+                ImVec2(width, std::max(120.0f, width * 0.22f)), XLabels::Ticks, shown);
   if (!area) return;
   constexpr const char* kMenu = "sweep curves menu";
   if (area->pointer.hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right))
@@ -211,8 +212,7 @@ void draw_run_curves(StudioApp& app, float width) {
   auto* dl = ImGui::GetWindowDrawList();
   const ImVec2 p0(area->left, area->top);
   const ImVec2 size(area->right - area->left, area->bottom - area->top);
-  const auto whole = every_sweep_step(curves);
-  steer_step_zoom(x.curves_zoom, area->pointer, dl, p0, size, *shown, *whole);
+  steer_step_zoom(x.curves_zoom, area->pointer, dl, p0, size, shown, *whole);
   // Under the pointer: each ratio's smoothed loss at the steps of that pixel column.
   const float mx = ImGui::GetIO().MousePos.x;
   if (!area->pointer.hovered || mx < area->left || mx > area->right ||
