@@ -26,10 +26,12 @@ say() { echo "$*" | tee -a "$summary"; }
 pack() { tar czf "$GPU_CHECK_OUT/logs.tar.gz" -C "$(dirname "$GPU_CHECK_LOGS")" \
   "$(basename "$GPU_CHECK_LOGS")" 2>/dev/null; }
 # stage NAME SECONDS_NEEDED FUNCTION [CAP_SECONDS]: runs the function under the time left (at
-# most CAP_SECONDS), or skips it.
+# most CAP_SECONDS), or skips it. GPU_CHECK_STAGES (names, comma-separated) runs only those, for
+# a second, shorter run on what little device time is left after a first.
 stage() {
   local name=$1 need=$2 fn=$3 left=$((budget_s - SECONDS)) t0=$SECONDS rc
   local limit=$((${4:-$left} < left ? ${4:-$left} : left))
+  if [ -n "${GPU_CHECK_STAGES:-}" ] && [[ ",$GPU_CHECK_STAGES," != *",$name,"* ]]; then return 0; fi
   if ((left < need)); then
     say "SKIPPED $name: ${left}s of the budget left, it needs about ${need}s"
     return 0

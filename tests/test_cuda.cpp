@@ -49,6 +49,16 @@
 
 using namespace mae;
 
+// First in this file, so first to run (doctest orders by file and line): the batch check asks
+// for these before anything is on the GPU, when torch's allocator has no statistics yet; each
+// `mae bench` and `mae train` on CUDA failed with "Invalid device argument" that way.
+TEST_CASE("memory figures answer before the process's first CUDA tensor") {
+  reset_peak_memory("cuda");
+  CHECK(memory_available("cuda") > 0);
+  CHECK(memory_in_use("cuda") == 0);
+  CHECK(peak_memory("cuda") == 0);
+}
+
 namespace {
 
 // The model's forward on the CPU in fp32 and on CUDA, from the same weights and noise.
@@ -124,11 +134,16 @@ struct NormRun {
 
 NormRun fused_norm_on(const at::Device& device, const std::vector<at::Tensor>& values,
                       bool with_branch) {
-  // values: x, branch, gamma, beta, gradient of the sum, gradient of the normed rows (CPU)
-  auto x = values[0].to(device).requires_grad_(true);
-  auto branch = with_branch ? values[1].to(device).requires_grad_(true) : at::Tensor();
-  auto gamma = values[2].to(device).requires_grad_(true);
-  auto beta = values[3].to(device).requires_grad_(true);
+  // values: x, branch, gamma, beta, gradient of the sum, gradient of the normed rows (CPU).
+  // Copies even on the CPU: a leaf made from values[i] itself would make the CUDA run's
+  // inputs non-leaves, whose gradients are never kept.
+  const auto leaf = [&](const at::Tensor& t) {
+    return t.to(device, /*non_blocking=*/false, /*copy=*/true).requires_grad_(true);
+  };
+  auto x = leaf(values[0]);
+  auto branch = with_branch ? leaf(values[1]) : at::Tensor();
+  auto gamma = leaf(values[2]);
+  auto beta = leaf(values[3]);
   const auto out = fused_sum_and_norm(x, branch, gamma, beta, 1e-6, at::kBFloat16);
   torch::autograd::backward({out.sum, out.normed}, {values[4].to(device), values[5].to(device)});
   return {out.sum.detach().cpu(), out.normed.detach().cpu(),
@@ -213,7 +228,8 @@ void compare_steps(const char* unfused, double loss_tolerance, double gradient_t
   const auto fused = cuda_bf16_step("");
   const auto without = cuda_bf16_step(unfused);
   const double gap = largest_gradient_gap(fused.second, without.second);
-  MESSAGE("without " << unfused << ": loss " << without.first << " against " << fused.first
+  MESSAGE("without " << std::string(unfused) << ": loss " << without.first << " against "
+                     << fused.first
                      << "; largest gradient gap (relative to each parameter's largest) " << gap);
   CHECK(std::abs(fused.first - without.first) <= loss_tolerance * std::abs(without.first));
   CHECK(gap < gradient_tolerance);

@@ -17,6 +17,7 @@
 #include "util/intra_op_threads.h"
 
 #ifdef MAE_HAVE_CUDA
+#include <ATen/Context.h>
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -107,13 +108,25 @@ int64_t cgroup_number(const char* file) {
 }
 }  // namespace
 
+#ifdef MAE_HAVE_CUDA
+namespace {
+// The caching allocator's statistics exist once CUDA is initialised, which the first CUDA tensor
+// does; asked before that (a batch checked against free memory before anything is allocated),
+// they throw "Invalid device argument".
+c10::CachingDeviceAllocator::DeviceStats allocator_stats(c10::DeviceIndex index) {
+  at::globalContext().lazyInitDevice(at::kCUDA);
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(index);
+}
+}  // namespace
+#endif
+
 int64_t memory_available(const std::string& device) {
 #ifdef MAE_HAVE_CUDA
   if (device != "cpu") {
     const auto index =
         at::Device(device).has_index() ? at::Device(device).index() : c10::cuda::current_device();
     const auto [free, total] = c10::cuda::CUDACachingAllocator::get()->getMemoryInfo(index);
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
+    const auto stats = allocator_stats(index);
     return static_cast<int64_t>(free) + stats.reserved_bytes[0].current -
            stats.allocated_bytes[0].current;
   }
@@ -128,8 +141,7 @@ int64_t memory_available(const std::string& device) {
 int64_t memory_in_use(const std::string& device) {
 #ifdef MAE_HAVE_CUDA
   if (device != "cpu") {
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device());
-    return stats.allocated_bytes[0].current;
+    return allocator_stats(c10::cuda::current_device()).allocated_bytes[0].current;
   }
 #endif
   return read_status_kib("VmRSS:");
@@ -138,8 +150,7 @@ int64_t memory_in_use(const std::string& device) {
 int64_t peak_memory(const std::string& device) {
 #ifdef MAE_HAVE_CUDA
   if (device != "cpu") {
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device());
-    return stats.allocated_bytes[0].peak;
+    return allocator_stats(c10::cuda::current_device()).allocated_bytes[0].peak;
   }
 #endif
   return read_status_kib("VmHWM:");
@@ -147,7 +158,9 @@ int64_t peak_memory(const std::string& device) {
 
 void reset_peak_memory(const std::string& device) {
 #ifdef MAE_HAVE_CUDA
-  if (device != "cpu") c10::cuda::CUDACachingAllocator::resetPeakStats(c10::cuda::current_device());
+  if (device == "cpu") return;
+  at::globalContext().lazyInitDevice(at::kCUDA);
+  c10::cuda::CUDACachingAllocator::resetPeakStats(c10::cuda::current_device());
 #endif
 }
 
