@@ -44,11 +44,12 @@ std::string mae_cli() {
   return env && *env ? env : MAE_CLI_PATH;
 }
 
-// Runs `mae train` with `args`, output to `log`; returns the exit status.
+// Runs `mae train` with `args`, output to `log`; returns the exit status. On the CPU also where
+// there is a GPU: these are Gloo's ranks, which "auto" would put on GPUs there.
 int mae_train(const std::string& args, const std::string& log) {
   const std::string command = "OMP_NUM_THREADS=1 " + mae_cli() +
                               " train --preset fmnist-tiny --data fashion-mnist --workers 1 "
-                              "--log-every 5 " +
+                              "--device cpu --log-every 5 " +
                               args + " >" + log + " 2>&1";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
@@ -173,7 +174,8 @@ TEST_CASE("two Gloo ranks of batch 8 follow one rank of batch 16, and resume exa
   TempDir dir;
   const std::string one = dir.path("one"), two = dir.path("two"), half = dir.path("half");
   const std::string common = " --steps 20 --seed 3 --lr 2e-3 --dist-timeout 60";
-  REQUIRE(mae_train("--batch 16 --out " + one + common, dir.path("one.log")) == 0);
+  REQUIRE_MESSAGE(mae_train("--batch 16 --out " + one + common, dir.path("one.log")) == 0,
+                  read_text(dir.path("one.log")));
   REQUIRE_MESSAGE(mae_train("--ranks 2 --batch 8 --out " + two + common, dir.path("two.log")) == 0,
                   read_text(dir.path("two.log")));
   const auto l1 = losses(one), l2 = losses(two);
@@ -219,16 +221,32 @@ pid_t start_long_run(const TempDir& dir, const std::string& extra,
   return pid;
 }
 
-void wait_for_text(const std::string& log, const std::string& text) {
+// Whether the launcher has ended, without reaping it (wait_launcher does that).
+bool launcher_ended(pid_t launcher) {
+  siginfo_t info{};
+  return waitid(P_PID, static_cast<id_t>(launcher), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == launcher;
+}
+
+// Ends the test at once when the run ended before what a wait was waiting for (a run that
+// fails at its start would otherwise be waited for two minutes), with the run's log.
+void require_running(pid_t launcher, const std::string& log, const std::string& waiting_for) {
+  if (launcher_ended(launcher))
+    FAIL("the run ended before " << waiting_for << ":\n" << read_text(log));
+}
+
+void wait_for_text(pid_t launcher, const std::string& log, const std::string& text) {
   for (int i = 0; i < 1200; ++i) {
     if (read_text(log).find(text) != std::string::npos) return;
+    require_running(launcher, log, "its log said \"" + text + "\"");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   FAIL("the log never said \"" << text << "\"");
 }
 
-std::vector<pid_t> rank_pids(const std::string& log) {
+std::vector<pid_t> rank_pids(pid_t launcher, const std::string& log) {
   for (int i = 0; i < 600; ++i) {
+    require_running(launcher, log, "it started its ranks");
     const std::string text = read_text(log);
     const size_t at = text.find("(pids ");
     if (at != std::string::npos && text.find("rendezvous", at) != std::string::npos) {
@@ -245,8 +263,9 @@ std::vector<pid_t> rank_pids(const std::string& log) {
   return {};
 }
 
-void wait_for_steps(const std::string& metrics, int steps) {
+void wait_for_steps(pid_t launcher, const std::string& log, const std::string& metrics, int steps) {
   for (int i = 0; i < 1200; ++i) {
+    require_running(launcher, log, "step " + std::to_string(steps));
     std::ifstream in(metrics);
     int lines = 0;
     for (std::string line; std::getline(in, line);) ++lines;
@@ -279,9 +298,9 @@ TEST_CASE("a killed rank ends the run with a message naming it") {
                   "Fashion-MNIST is missing (scripts/setup.sh)");
   TempDir dir;
   const pid_t launcher = start_long_run(dir, " --dist-timeout 60");
-  const auto pids = rank_pids(dir.path("run.log"));
+  const auto pids = rank_pids(launcher, dir.path("run.log"));
   REQUIRE(pids.size() == 2);
-  wait_for_steps(dir.path("run") + "/metrics.jsonl", 3);
+  wait_for_steps(launcher, dir.path("run.log"), dir.path("run") + "/metrics.jsonl", 3);
   const auto killed_at = std::chrono::steady_clock::now();
   kill(pids[1], SIGKILL);
   const auto [code, seconds] = wait_launcher(launcher, killed_at);
@@ -298,9 +317,9 @@ TEST_CASE("a hung rank ends the run within the timeout") {
                   "Fashion-MNIST is missing (scripts/setup.sh)");
   TempDir dir;
   const pid_t launcher = start_long_run(dir, " --dist-timeout 8");
-  const auto pids = rank_pids(dir.path("run.log"));
+  const auto pids = rank_pids(launcher, dir.path("run.log"));
   REQUIRE(pids.size() == 2);
-  wait_for_steps(dir.path("run") + "/metrics.jsonl", 3);
+  wait_for_steps(launcher, dir.path("run.log"), dir.path("run") + "/metrics.jsonl", 3);
   const auto stopped_at = std::chrono::steady_clock::now();
   kill(pids[1], SIGSTOP);
   const auto [code, seconds] = wait_launcher(launcher, stopped_at);
@@ -319,9 +338,9 @@ TEST_CASE("Ctrl+C seen by one rank stops every rank inside a long step, which is
                   "Fashion-MNIST is missing (scripts/setup.sh)");
   TempDir dir;
   const pid_t launcher = start_long_run(dir, " --dist-timeout 60", "--batch 2 --accum 4096");
-  const auto pids = rank_pids(dir.path("run.log"));
+  const auto pids = rank_pids(launcher, dir.path("run.log"));
   REQUIRE(pids.size() == 2);
-  wait_for_text(dir.path("run.log"), " micro-batches done");
+  wait_for_text(launcher, dir.path("run.log"), " micro-batches done");
   const auto signalled_at = std::chrono::steady_clock::now();
   kill(pids[1], SIGINT);
   const auto [code, seconds] = wait_launcher(launcher, signalled_at);

@@ -459,6 +459,17 @@ void add_train(CLI::App& app) {
       if (std::getenv("WORLD_SIZE") || std::getenv("RANK"))
         throw std::runtime_error("--ranks/--gpus inside a launcher that already started ranks");
       const int count = std::max(args->ranks, args->gpus);
+      // Ranks on CUDA take a GPU each (cuda:LOCAL_RANK): with more ranks than GPUs, a rank
+      // would ask for a GPU that is not there once the others had started.
+      const std::string device = resolve_device(args->gpus > 0 ? "cuda" : args->device);
+      const int gpus = device == "cpu" ? 0 : cuda_device_count();
+      if (device != "cpu" && count > gpus)
+        throw std::runtime_error(
+            std::string(args->gpus > 0 ? "--gpus " : "--ranks ") + std::to_string(count) +
+            " puts one rank on each GPU, and this machine has " + std::to_string(gpus) +
+            (args->gpus > 0
+                 ? ""
+                 : "; add --device cpu for " + std::to_string(count) + " ranks on the CPU (Gloo)"));
       run_local_ranks(count, args->gpus > 0, std::chrono::seconds(args->dist_timeout_s + 10));
       return;
     }

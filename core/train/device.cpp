@@ -30,6 +30,8 @@ namespace mae {
 
 bool cuda_available() { return torch::cuda::is_available(); }
 
+int cuda_device_count() { return static_cast<int>(torch::cuda::device_count()); }
+
 std::string cpu_bf16_units() {
 #if defined(__x86_64__)
   // CPUID leaf 7: AMX-BF16 is bit 22 of EDX in sub-leaf 0, AVX512_BF16 bit 5 of EAX in sub-leaf 1.

@@ -17,6 +17,8 @@ std::string resolve_device(const std::string& requested);
 // "cuda:0 (NVIDIA H200, 131.2 of 139.8 GiB free)".
 std::string describe_device(const std::string& device);
 bool cuda_available();
+// GPUs this process can see (0 without CUDA).
+int cuda_device_count();
 // The CPU's bfloat16 matrix units, with which --cpu-bf16 pays most: "AMX", "AVX-512 BF16",
 // or "" where it has none (there bf16 products are emulated, and may not pay).
 std::string cpu_bf16_units();
