@@ -281,7 +281,6 @@ struct AppState {
   bool reset_layout = false;  // this frame, panels and windows return to their default places
   std::map<std::string, WindowPlace> window_places;  // by window title
   bool quit = false;
-  float ui_scale = 1.0f;
   // Faults the frame's guard caught (a bug, not bad input: that is reported where it is
   // read), each once with the frames it happened in; the app went on past them.
   std::vector<InternalError> internal_errors;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <utility>
 
@@ -58,7 +59,14 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
   std::snprintf(state_.form.data, sizeof state_.form.data, "%s", options_.data.c_str());
   if (options_.ratio) state_.explorer.ratio = static_cast<float>(*options_.ratio);
   if (!options_.strategy.empty()) state_.explorer.strategy = parse_mask_strategy(options_.strategy);
-  state_.explorer.show_heat = options_.heat_map;
+  if (!options_.config_dir.empty()) {
+    preferences_path_ = options_.config_dir + "/preferences.json";
+    const auto read = read_preferences(preferences_path_);
+    apply_preferences(read.preferences, state_);
+    if (!read.problem.empty()) message(read.problem);
+    if (read.problem.empty()) remembered_ = read.preferences;
+  }
+  if (options_.heat_map) state_.explorer.show_heat = true;
   try {
     auto test = open_dataset("fashion-mnist:test", 1);
     std::vector<at::Tensor> gallery;
@@ -89,7 +97,21 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
   }
 }
 
-StudioApp::~StudioApp() { session_.reset(); }
+StudioApp::~StudioApp() {
+  session_.reset();
+  const auto problem = remember_preferences(true);
+  if (!problem.empty()) std::fprintf(stderr, "mae-studio: %s\n", problem.c_str());
+}
+
+std::string StudioApp::remember_preferences(bool now) {
+  const auto clock = std::chrono::steady_clock::now();
+  if (preferences_path_.empty() || (!now && clock < next_preferences_check_)) return "";
+  next_preferences_check_ = clock + std::chrono::seconds(1);
+  const auto current = preferences_of(state_);
+  if (remembered_ == current) return "";
+  remembered_ = current;
+  return write_preferences(preferences_path_, current);
+}
 
 void StudioApp::reset_layout() { reset_layout_requested_ = true; }
 
@@ -575,6 +597,9 @@ void StudioApp::frame() {
       {"the Probe window", draw_probe_window}};
   for (const auto& [part, draw] : kParts) guarded(part, [&] { draw(*this); });
   guarded("the explorer's request", [this] { submit_explorer(); });
+  guarded("the preferences", [this] {
+    if (const auto problem = remember_preferences(false); !problem.empty()) message(problem);
+  });
   keep_status_bar_on_top();
 }
 

@@ -3,7 +3,9 @@
 // tests drive the same object in a headless ImGui context.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "background_run_follower.h"
 #include "free_memory_gauge.h"
 #include "inference_worker.h"
+#include "preferences.h"
 #include "recipe/recipe.h"
 #include "studio_options.h"
 #include "system_file_dialog.h"
@@ -204,6 +207,10 @@ class StudioApp {
   void claim_run_folder();
   // The run's latest weights while the explorer shows training's, else null.
   std::shared_ptr<const PublishedWeights> training_weights_on_screen() const;
+  // Writes the preferences when they differ from those last written or read: at most once a
+  // second unless `now`. Returns the problem of a failed write ("" otherwise); a failed write
+  // is not tried again until they change.
+  std::string remember_preferences(bool now);
 
   ViewRenderer& renderer_;
   StudioOptions options_;
@@ -223,6 +230,10 @@ class StudioApp {
   std::unique_ptr<BackgroundRunFollower> follower_;
   std::chrono::steady_clock::time_point next_opened_check_{};
   bool reset_layout_requested_ = false;  // by reset_layout(), for the next frame
+  std::string preferences_path_;         // "" without a config folder (as in the tests)
+  // As last written or read; none when the file read had a problem, so that it is rewritten.
+  std::optional<Preferences> remembered_;
+  std::chrono::steady_clock::time_point next_preferences_check_{};
   std::string system_dialog_tool_ = SystemFileDialog::available_tool();
   SystemFileDialog system_dialog_;
 };

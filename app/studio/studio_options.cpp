@@ -33,7 +33,8 @@ bool parse_options(int argc, char** argv, StudioOptions* o, int* exit_code) {
   app.add_option("--report", o->report, "write the app state (JSON) at exit");
   app.add_option("--export-dir", o->export_dir, "folder for exported pictures")
       ->capture_default_str();
-  app.add_option("--config-dir", o->config_dir, "folder for the remembered window layout");
+  app.add_option("--config-dir", o->config_dir,
+                 "folder for the remembered window layout and preferences");
   app.add_option("--width", o->width, "window width")->capture_default_str();
   app.add_option("--height", o->height, "window height")->capture_default_str();
   try {

@@ -173,10 +173,10 @@ inline std::string tiny_checkpoint(const std::string& dir) {
   return path;
 }
 
+// No config folder: the tests' apps remember nothing between them (preferences.json).
 inline StudioOptions options_with(const std::string& checkpoint) {
   StudioOptions o;
   o.load = checkpoint;
-  o.config_dir = std::filesystem::temp_directory_path().string();
   return o;
 }
 
