@@ -36,7 +36,7 @@ bool log_has(const StudioApp& app, const std::string& text) {
 }
 }  // namespace
 
-TEST_CASE("preferences: written and read back as they were; a missing file gives the defaults") {
+TEST_CASE("preferences: written and read back as they were, and the defaults without a file") {
   const auto dir = fresh_dir("mae-studio-test-prefs-roundtrip");
   const auto path = (dir / "preferences.json").string();
   const auto missing = read_preferences(path);
