@@ -207,7 +207,7 @@ train_runs() {
           continue
         fi
         "$mae" train --data /tmp/gpu_check_photos --preset rgb-small --batch 256 --steps 40 \
-        --log-every 10 --crops-on-device --workers 4 --out /tmp/gpu_check_crops >"$log" 2>&1 ;;
+        --log-every 10 --crops-on-device --out /tmp/gpu_check_crops >"$log" 2>&1 ;;
     esac
     status=$?
     echo "FIGURE train $name: exit $status"

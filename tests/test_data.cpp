@@ -3,11 +3,15 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "data/augment.h"
 #include "data/batch_loader.h"
@@ -18,6 +22,7 @@
 #include "data/stb_backend.h"
 #include "small_configs.h"
 #include "test_support.h"
+#include "train/loader_workers.h"
 
 using namespace mae;
 
@@ -121,6 +126,63 @@ TEST_CASE("batches are a pure function of (seed, step)") {
   const auto floats = bytes.to(torch::kFloat);
   normalize_pixels(floats, lc.mean, lc.std);
   CHECK(torch::equal(floats, bytes.to(torch::kFloat)));
+}
+
+namespace {
+// Pictures that take `delay` each to load, counting how many are loading at once.
+class SlowDataset : public Dataset {
+ public:
+  explicit SlowDataset(std::chrono::milliseconds delay) : delay_(delay) {}
+  int64_t size() const override { return 1000; }
+  int64_t channels() const override { return 3; }
+  DecodedImage load_pixels(int64_t) const override {
+    const int now = ++loading_;
+    int seen = most_at_once_.load();
+    while (now > seen && !most_at_once_.compare_exchange_weak(seen, now)) {
+    }
+    ++loads_;
+    std::this_thread::sleep_for(delay_);
+    --loading_;
+    return {torch::zeros({8, 8, 3}, torch::kByte), 8, 8};
+  }
+  std::string description() const override { return "slow"; }
+  int most_at_once() const { return most_at_once_.load(); }
+  int loads() const { return loads_.load(); }
+
+ private:
+  std::chrono::milliseconds delay_;
+  mutable std::atomic<int> loading_{0}, most_at_once_{0}, loads_{0};
+};
+}  // namespace
+
+TEST_CASE("every loader worker builds a batch at once, within prefetch batches ahead") {
+  // 6 workers, more than the 4 batches of prefetch: before, only 4 built at a time (ViT-B/16
+  // on 15 workers: 3 at a time, 2210 images/s).
+  const auto dataset = std::make_shared<SlowDataset>(std::chrono::milliseconds(150));
+  auto lc = small_test_loader(1, 0, 8);
+  lc.workers = 6;
+  lc.prefetch = 4;
+  lc.output = LoaderOutput::Pixels;
+  BatchLoader loader(dataset, lc, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (dataset->most_at_once() < 6 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(dataset->most_at_once() == 6);
+  // Nothing taken: no more than the window is built, however long the workers wait.
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  CHECK(dataset->loads() == 4 + 6);
+  loader.next();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CHECK(dataset->loads() == 4 + 6 + 1);
+  CHECK(dataset->most_at_once() == 6);
+}
+
+TEST_CASE("loader threads follow the device: 2 beside a CPU's step, the cores for a GPU") {
+  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  CHECK(default_loader_workers("cpu", 1) == 2);
+  CHECK(default_loader_workers("cuda", 1) == std::clamp<int64_t>(cores - 1, 2, 16));
+  CHECK(default_loader_workers("cuda:1", 2) == std::clamp<int64_t>(cores / 2 - 1, 2, 16));
+  CHECK(default_loader_workers("cuda", 4096) == 2);
 }
 
 TEST_CASE("the loader's float batches reuse released memory, up to a bound") {

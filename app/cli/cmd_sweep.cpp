@@ -103,7 +103,10 @@ void add_sweep(CLI::App& app) {
       ->check(kCount);
   cmd->add_option("--device", o.device, "auto (a GPU when there is one), cpu or cuda")
       ->capture_default_str();
-  cmd->add_option("--workers", o.workers, "data loader threads")->capture_default_str();
+  cmd->add_option("--workers", o.workers,
+                  "data loader threads (default: 2 on the CPU; on a GPU, the cores less one, at "
+                  "most 16)")
+      ->check(kCount);
   cmd->add_flag("--adapt-threads", o.adapt_threads,
                 "on the CPU, train on fewer threads while that is faster (beside other busy "
                 "processes); the losses then differ in their last digits from run to run");

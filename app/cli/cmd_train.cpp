@@ -20,6 +20,7 @@
 #include "recipe/recipe.h"
 #include "status_line.h"
 #include "train/device.h"
+#include "train/loader_workers.h"
 #include "train/memory_estimate.h"
 #include "train/metrics_record.h"
 #include "train/run_control.h"
@@ -52,7 +53,7 @@ struct TrainArgs {
   bool resume = false;
   int64_t seed = 0;
   int64_t save_every = 0;
-  int64_t workers = 2;
+  int64_t workers = 0;  // 0: default_loader_workers
   int64_t log_every = 10;
   double crop_min = -1.0;
   int64_t until = 0;
@@ -149,7 +150,8 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
   t.cpu_bf16 = a.cpu_bf16;
   t.cuda_graphs = !a.no_cuda_graphs;
   t.crops_on_device = a.crops_on_device;
-  t.loader_workers = a.workers;
+  t.loader_workers =
+      a.workers > 0 ? a.workers : default_loader_workers(t.device, place.local_ranks());
   t.ranks = place.world();
   if (a.batch <= 0) {
     // The recipe's batch is the paper's images per step, shared by the ranks (ViT-B/16: 4096
@@ -435,7 +437,10 @@ void add_train(CLI::App& app) {
                   "stop and save after step N of the planned run (--resume goes on), e.g. to "
                   "fit a cluster job's time limit")
       ->check(kCount);
-  cmd->add_option("--workers", args->workers, "data loader threads")->capture_default_str();
+  cmd->add_option("--workers", args->workers,
+                  "data loader threads (default: 2 on the CPU; on a GPU, the cores less one, "
+                  "shared by the ranks, at most 16)")
+      ->check(kCount);
   cmd->add_option("--log-every", args->log_every, "progress line every N steps")
       ->capture_default_str()
       ->check(kCount);

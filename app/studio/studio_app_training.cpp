@@ -11,6 +11,7 @@
 #include "recipe/recipe.h"
 #include "studio_app.h"
 #include "train/device.h"
+#include "train/loader_workers.h"
 #include "train/memory_estimate.h"
 #include "util/file_identity.h"
 #include "util/one_line_error.h"
@@ -95,6 +96,7 @@ Recipe StudioApp::form_recipe() const {
   t.mask_strategy = f.strategy;
   t.crop_scale_min = std::clamp(static_cast<double>(f.crop_min), 0.01, 1.0);
   t.device = f.device == ComputeDevice::Cuda ? "cuda" : "cpu";
+  t.loader_workers = default_loader_workers(t.device, /*local_ranks=*/1);
   (f.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = f.bf16;
   return r;
 }

@@ -19,6 +19,7 @@
 #include "io/model_files.h"
 #include "recipe/recipe.h"
 #include "train/device.h"
+#include "train/loader_workers.h"
 #include "train/memory_estimate.h"
 #include "train/metrics_record.h"
 #include "train/step_thread_tuner.h"
@@ -292,6 +293,7 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
     throw std::runtime_error(lock.in_use() +
                              ": choose another output folder, or go on there once that ends");
   o.device = resolve_device(options.device);  // "auto" becomes what every run uses
+  if (o.workers <= 0) o.workers = default_loader_workers(o.device, /*local_ranks=*/1);
   Recipe recipe = preset_recipe(o.preset);
   if (o.steps > 0) set_total_steps(recipe, o.steps);
   recipe.train.data = o.data;

@@ -21,7 +21,7 @@ struct SweepOptions {
   std::string out = "runs/sweep";
   uint64_t seed = 0;
   std::string device = "auto";
-  int64_t workers = 2;
+  int64_t workers = 0;  // loader threads; 0: as mae train takes them (default_loader_workers)
   int64_t eval_images = 2000;  // test items for the masked-patch MSE
   ProbeRunOptions probe;       // max_train / max_test bound the probes' cost
   // On the CPU, each training step on the threads fastest beside other busy work, within those

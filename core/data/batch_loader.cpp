@@ -107,14 +107,17 @@ BatchLoader::Built BatchLoader::take_next() {
 
 void BatchLoader::work(const std::stop_token& stop) {
   set_intra_op_threads_here(1);
+  // Every worker building one batch, and up to `prefetch` more built ahead: a window of only
+  // `prefetch` kept all but that many workers idle (3 of 15 building ViT-B/16's batches).
+  const int64_t window = config_.prefetch + std::max<int64_t>(1, config_.workers);
   while (true) {
     int64_t step = 0;
     {
       std::unique_lock lock(mutex_);
-      // Within the prefetch count and the memory budget; the batch the consumer waits for is
-      // always built.
+      // Within the window and the memory budget; the batch the consumer waits for is always
+      // built.
       if (!changed_.wait(lock, stop, [&] {
-            return next_to_build_ == cursor_ || (next_to_build_ < cursor_ + config_.prefetch &&
+            return next_to_build_ == cursor_ || (next_to_build_ < cursor_ + window &&
                                                  ready_bytes_ < config_.ready_memory_budget);
           }))
         return;

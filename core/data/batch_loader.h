@@ -38,7 +38,7 @@ struct LoaderConfig {
   int64_t shard_count = 1;
   uint64_t seed = 0;
   int64_t workers = 2;
-  int64_t prefetch = 4;                            // batches built ahead of the consumer, at most
+  int64_t prefetch = 4;  // batches built ahead of the consumer, beyond one per worker, at most
   size_t ready_memory_budget = size_t{256} << 20;  // bytes of built batches waiting
   AugmentConfig augment;
   LoaderOutput output = LoaderOutput::Normalized;

@@ -13,6 +13,7 @@
 #include "recipe/recipe.h"
 #include "train/device.h"
 #include "train/device_upload.h"
+#include "train/loader_workers.h"
 #include "train/trainer.h"
 
 namespace mae {
@@ -78,8 +79,9 @@ DataBenchResult run_data_benchmark(const DataBenchOptions& options) {
   TrainConfig& t = recipe.train;
   t.data = options.data;
   if (options.batch > 0) t.batch = options.batch;
-  t.loader_workers = options.workers;
   t.device = resolve_device("auto");  // the loader as training here would take it
+  t.loader_workers =
+      options.workers > 0 ? options.workers : default_loader_workers(t.device, /*local_ranks=*/1);
   DataOptions data = training_data_options(recipe.model, t);
   std::string temporary;
   if (options.cache_dir.empty()) {
@@ -94,6 +96,7 @@ DataBenchResult run_data_benchmark(const DataBenchOptions& options) {
   DataBenchResult r;
   r.device = t.device;
   r.batch = t.batch;
+  r.workers = t.loader_workers;
   r.out_size = recipe.model.img_h;
   r.short_side_cap = data.short_side_cap;
 

@@ -13,9 +13,9 @@ namespace mae {
 struct DataBenchOptions {
   std::string data;
   std::string preset = "rgb-small";
-  int64_t batch = 0;     // 0: the preset's recipe batch
-  int64_t batches = 20;  // timed loader batches per measurement
-  int64_t workers = 2;
+  int64_t batch = 0;      // 0: the preset's recipe batch
+  int64_t batches = 20;   // timed loader batches per measurement
+  int64_t workers = 0;    // 0: as training here takes them (default_loader_workers)
   std::string cache_dir;  // empty: a fresh temporary folder, so the first pass is cold
   bool crops_on_device = false;
 };
@@ -24,6 +24,7 @@ struct DataBenchResult {
   int64_t files = 0;
   int64_t unreadable = 0;
   int64_t batch = 0;
+  int64_t workers = 0;         // loader threads used
   int64_t out_size = 0;        // model input side
   int64_t short_side_cap = 0;  // cached pictures' shorter side
   double index_seconds = 0.0;
