@@ -14,6 +14,7 @@ export GPU_CHECK_OUT="${OUT:-$root/out/gpu}"
 export GPU_CHECK_LOGS="${GPU_CHECK_LOGS:-/tmp/gpu_check_logs}"
 budget_s="${GPU_CHECK_BUDGET_S:-540}"
 mkdir -p "$GPU_CHECK_OUT" "$GPU_CHECK_LOGS"
+rm -f "$GPU_CHECK_LOGS/unfused" "$GPU_CHECK_LOGS/bench_fails"  # a run before this one's, if any
 summary="$GPU_CHECK_OUT/summary.txt"
 : >"$summary"
 export PYTHONUNBUFFERED=1
@@ -23,6 +24,9 @@ torch_lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(tor
 export GPU_CHECK_TORCH_PREFIX=$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
 
 say() { echo "$*" | tee -a "$summary"; }
+# Stages that time `mae bench`, skipped when it fails whatever fusions are left out, so that the
+# budget goes to those that can still tell something (a stop-48 run spent 3 minutes on them).
+needs_bench="hf_vit_b16 hf_vit_b16_compiled profile_vit_b16 fusions_ab attention_ab more_benches hf_vit_l16"
 pack() { tar czf "$GPU_CHECK_OUT/logs.tar.gz" -C "$(dirname "$GPU_CHECK_LOGS")" \
   "$(basename "$GPU_CHECK_LOGS")" 2>/dev/null; }
 # stage NAME SECONDS_NEEDED FUNCTION [CAP_SECONDS]: runs the function under the time left (at
@@ -32,6 +36,10 @@ stage() {
   local name=$1 need=$2 fn=$3 left=$((budget_s - SECONDS)) t0=$SECONDS rc
   local limit=$((${4:-$left} < left ? ${4:-$left} : left))
   if [ -n "${GPU_CHECK_STAGES:-}" ] && [[ ",$GPU_CHECK_STAGES," != *",$name,"* ]]; then return 0; fi
+  if [ -f "$GPU_CHECK_LOGS/bench_fails" ] && [[ " $needs_bench " == *" $name "* ]]; then
+    say "SKIPPED $name: mae bench fails here (fusion_probe above), and it needs it"
+    return 0
+  fi
   if ((left < need)); then
     say "SKIPPED $name: ${left}s of the budget left, it needs about ${need}s"
     return 0
@@ -122,6 +130,7 @@ fusion_probe() {
   done
   echo "FIGURE a step with every GPU fusion fails; it runs without: ${bad:-none of them alone}"
   [ -n "$bad" ] && echo "$bad" >"$GPU_CHECK_LOGS/unfused"
+  [ -z "$bad" ] && : >"$GPU_CHECK_LOGS/bench_fails"
   return 1
 }
 # Which attention kernel suits ViT-B/16's short sequences (gpu_attention_kernels.h): the bench
