@@ -126,6 +126,31 @@ TEST_CASE("a choice outlasts a spell of fewer threads allowed (the app's explore
   CHECK(t.on > 0.9 * t.steps);
 }
 
+TEST_CASE("a ceiling allowed again is compared with what was learnt under it, without a trial") {
+  // The app's explorer at each slider move: one thread for three steps, then two again. Each
+  // return to two threads was followed by a trial of one, a tenth of the steps on one thread.
+  SimulatedRun run{[](int threads, double) { return two_cores(threads, false); }};
+  int allowed_two = 0, on_two = 0;
+  for (int i = 0; run.seconds < 600; ++i) {
+    run.ceiling = i % 23 < 20 ? 2 : 1;
+    const int threads = run.step();
+    allowed_two += run.ceiling == 2;
+    on_two += run.ceiling == 2 && threads == 2;
+  }
+  CHECK(on_two > 0.98 * allowed_two);
+  // And beside a busy process, what was learnt is kept through the spells too.
+  SimulatedRun busy{[](int threads, double) { return two_cores(threads, true); }};
+  busy.run_until(30, 1);
+  int two_allowed = 0, on_one = 0;
+  for (int i = 0; busy.seconds < 330; ++i) {
+    busy.ceiling = i % 23 < 20 ? 2 : 1;
+    const int threads = busy.step();
+    two_allowed += busy.ceiling == 2;
+    on_one += busy.ceiling == 2 && threads == 1;
+  }
+  CHECK(on_one > 0.97 * two_allowed);
+}
+
 TEST_CASE("on sixteen cores beside three busy processes the step comes down to thirteen") {
   // Work that divides over the threads, four times slower with a thread past the free cores.
   SimulatedRun run{

@@ -50,13 +50,20 @@ int StepThreadTuner::threads_for_next_step(int ceiling, double last_step_ms,
                                            Clock::time_point now) {
   ceiling = std::max(1, ceiling);
   if (ceiling != ceiling_) {
-    // Times taken under another ceiling compare with nothing here; the choice is kept (the
-    // other work is likely still there), through a spell at one thread too.
+    // Times taken under another ceiling compare with nothing here but that ceiling's own,
+    // when it had the same choice; the choice is kept (the other work is likely still there),
+    // through a spell at one thread too.
+    if (ceiling_ > 1 && usual_ms_ > 0) learnt_[ceiling_] = {fewer_, usual_ms_, next_trial_, retry_};
     ceiling_ = ceiling;
     if (ceiling > 1) fewer_ = std::min(fewer_, ceiling - 1);
     trial_fewer_ = -1;
     settled_ms_.clear();
     usual_ms_ = 0;
+    if (const auto it = learnt_.find(ceiling); it != learnt_.end() && it->second.fewer == fewer_) {
+      usual_ms_ = it->second.usual_ms;
+      next_trial_ = it->second.next_trial;
+      retry_ = it->second.retry;
+    }
     return threads(fewer_);
   }
   if (ceiling == 1) return 1;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <vector>
 
 namespace mae {
@@ -48,6 +49,16 @@ class StepThreadTuner {
   double usual_ms_ = 0;  // the settled choice's median when it was last compared
   Clock::time_point next_trial_{};
   Clock::duration retry_ = kFirstRetry;
+  // What was learnt under each ceiling left, for when the caller allows as many threads again:
+  // the app's explorer takes a core for a moment at each slider move, and each return began
+  // the comparison afresh, with a trial of fewer threads five steps later.
+  struct Learnt {
+    int fewer = 0;
+    double usual_ms = 0;
+    Clock::time_point next_trial{};
+    Clock::duration retry{};
+  };
+  std::map<int, Learnt> learnt_;
 };
 
 }  // namespace mae
