@@ -16,6 +16,7 @@
 #include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "test_support.h"
+#include "train/data_wait_watch.h"
 #include "train/device.h"
 #include "train/optimizer.h"
 #include "train/run_control.h"
@@ -204,6 +205,51 @@ TEST_CASE("every step's metrics come back once and in order, a save midway inclu
   REQUIRE(first.size() == 1);
   CHECK(first.front().step == 1);
   CHECK(first.front().step_ms > 0.0);
+}
+
+namespace {
+// Synthetic pictures that each take 30 ms to load: a loader far behind a small model's step.
+class SlowSyntheticDataset : public SyntheticDataset {
+ public:
+  using SyntheticDataset::SyntheticDataset;
+  DecodedImage load_pixels(int64_t index) const override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    return SyntheticDataset::load_pixels(index);
+  }
+};
+}  // namespace
+
+TEST_CASE("each step says how long it waited for the loader's batches") {
+  Trainer trainer(small_model(), small_run(4), std::make_shared<SlowSyntheticDataset>(32, 1, 16));
+  double waited = 0, took = 0;
+  while (!trainer.done())
+    for (const auto& m : trainer.step()) {
+      CHECK(m.data_wait_ms >= 0.0);
+      CHECK(m.data_wait_ms <= m.step_ms);
+      waited += m.data_wait_ms;
+      took += m.step_ms;
+    }
+  // 8 pictures of 30 ms a batch on one loader thread, against a step of a few milliseconds.
+  CHECK(waited > 0.5 * took);
+}
+
+TEST_CASE("the data wait is a share of the last steps, said once when it holds") {
+  DataWaitWatch watch;
+  for (int i = 0; i < DataWaitWatch::kWarmupSteps; ++i) watch.add(90, 100);  // not counted
+  CHECK(watch.share() == 0.0);
+  for (int i = 0; i < DataWaitWatch::kSteps - 1; ++i) {
+    watch.add(30, 100);
+    CHECK_FALSE(watch.warn_now());  // too few steps yet
+  }
+  watch.add(30, 100);
+  CHECK(watch.share() == doctest::Approx(0.3));
+  CHECK(watch.warn_now());
+  CHECK_FALSE(watch.warn_now());  // once
+  for (int i = 0; i < DataWaitWatch::kSteps; ++i) watch.add(0, 100);
+  CHECK(watch.share() == 0.0);  // the window forgets
+  DataWaitWatch fed;
+  for (int i = 0; i < 100; ++i) fed.add(10, 100);
+  CHECK_FALSE(fed.warn_now());  // 10 %: the loader keeps up
 }
 
 TEST_CASE("a step that cannot be captured says why and leaves no gradient behind") {

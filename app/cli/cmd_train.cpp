@@ -19,6 +19,7 @@
 #include "local_ranks.h"
 #include "recipe/recipe.h"
 #include "status_line.h"
+#include "train/data_wait_watch.h"
 #include "train/device.h"
 #include "train/loader_workers.h"
 #include "train/memory_estimate.h"
@@ -245,6 +246,7 @@ void run(TrainArgs a) {
   double elapsed = 0.0;
   int nonfinite_in_a_row = 0;
   std::string graph_note;
+  DataWaitWatch data_wait;
   StatusLine status;
   // A curve that cannot be written is said once, and the run goes on without it.
   const auto say_if_metrics_failed = [&](const char* then) {
@@ -267,6 +269,15 @@ void run(TrainArgs a) {
     }
     metrics->write(m);
     say_if_metrics_failed("; training goes on");
+    data_wait.add(m.data_wait_ms, m.step_ms);
+    if (data_wait.warn_now()) {
+      status.finish();
+      std::fprintf(stderr,
+                   "note: training waited for data %.0f%% of the last %d steps: the loader's %lld "
+                   "threads fall behind; more --workers may help (this machine has %u cores)\n",
+                   100 * data_wait.share(), DataWaitWatch::kSteps,
+                   static_cast<long long>(t.loader_workers), std::thread::hardware_concurrency());
+    }
     if (m.nonfinite) {
       status.finish();
       std::fprintf(stderr, "step %lld: non-finite loss; step skipped, weights kept\n",
@@ -274,9 +285,13 @@ void run(TrainArgs a) {
     }
     if (m.step % a.log_every == 0 || m.step == t.total_steps) {
       const double per_step = elapsed / static_cast<double>(m.step - first);
-      status.showf(false, "step %lld/%lld  loss %.4f  lr %.2e  %.0f img/s  %.0f ms/step  ETA %s",
+      // The loader's share of the step, where it shows: a sign of a loader falling behind.
+      char waited[32] = "";
+      if (data_wait.share() >= 0.05)
+        std::snprintf(waited, sizeof waited, "  data wait %.0f%%", 100 * data_wait.share());
+      status.showf(false, "step %lld/%lld  loss %.4f  lr %.2e  %.0f img/s  %.0f ms/step%s  ETA %s",
                    static_cast<long long>(m.step), static_cast<long long>(t.total_steps),
-                   trainer->last_good_loss(), m.lr, m.images_per_sec, m.step_ms,
+                   trainer->last_good_loss(), m.lr, m.images_per_sec, m.step_ms, waited,
                    format_duration(per_step * static_cast<double>(t.total_steps - m.step)).c_str());
     }
     if (a.save_every > 0 && m.step % a.save_every == 0) {

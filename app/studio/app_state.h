@@ -20,6 +20,7 @@
 #include "inference_worker.h"
 #include "loss_curve.h"
 #include "recipe/recipe.h"
+#include "train/data_wait_watch.h"
 #include "train/run_follower.h"
 #include "training_session.h"
 #include "view_renderer.h"
@@ -259,6 +260,7 @@ struct AppState {
   StepMetrics last_metrics;
   bool have_metrics = false;  // a step of the current run has been measured
   double mean_step_ms = 0.0;  // recent steps, for the ETA
+  DataWaitWatch data_wait;    // the app's run waiting for its loader, over its recent steps
   // A CPU run whose steps take fewer threads than allowed, as that is faster beside other busy
   // processes: how many, of how many (0 of 0 while they take all).
   int threads_used = 0, threads_allowed = 0;

@@ -291,6 +291,12 @@ void draw_training_panel(StudioApp& app) {
                    s.threads_used, s.threads_allowed);
       ImGui::PopStyleColor();
     }
+    if (const double waited = s.data_wait.share(); waited >= 0.1) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      text_wrapped("waiting for data %.0f%% of each step: the loader falls behind the training",
+                   100 * waited);
+      ImGui::PopStyleColor();
+    }
     cpu_share_note(app);
   }
   if (m.skipped_files > 0)

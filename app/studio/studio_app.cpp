@@ -378,6 +378,7 @@ void StudioApp::add_curve_point(const StepMetrics& m) {
   state_.mean_step_ms =
       state_.have_metrics ? 0.8 * state_.mean_step_ms + 0.2 * m.step_ms : m.step_ms;
   state_.have_metrics = true;
+  state_.data_wait.add(m.data_wait_ms, m.step_ms);
   extend_curve(m);
 }
 

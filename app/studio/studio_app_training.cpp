@@ -167,6 +167,7 @@ void StudioApp::start_training() {
     state_.last_metrics = StepMetrics{};
     state_.have_metrics = false;
     state_.mean_step_ms = 0.0;
+    state_.data_wait = DataWaitWatch{};
     state_.data_stage.clear();
     // The previous run (over, maybe with a save pending) ends on the new session's thread.
     session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));

@@ -218,12 +218,14 @@ StepInputs Trainer::load_inputs(int64_t step, int64_t first_micro, int64_t count
   std::vector<at::Tensor> host;
   std::vector<PackedCrops> packed;
   for (int64_t micro = first_micro; micro < first_micro + count; ++micro) {
+    const auto waiting = std::chrono::steady_clock::now();
     if (crops) {
       packed.push_back(loader_->next_crops());
       host.push_back(packed.back().pixels);
     } else {
       host.push_back(loader_->next());
     }
+    data_wait_ += std::chrono::steady_clock::now() - waiting;
     if (step_noise_step_ != step) {  // drawn once for all micro-batches of the step
       step_noise_ = step_mask_noise(train_, model_config_, step);
       step_noise_step_ = step;
@@ -312,11 +314,13 @@ std::vector<StepMetrics> Trainer::step() {
     skipped_files_before_ += loader_->skipped_files();
     loader_.reset();
     time_outside_step_ = {};
+    data_wait_ = {};
     return collect(/*wait_all=*/false);
   }
   m.graphed = graph_ != nullptr;
   ++step_;
   m.step = step_;
+  m.data_wait_ms = std::chrono::duration<double, std::milli>(std::exchange(data_wait_, {})).count();
   const auto started = start + std::exchange(time_outside_step_, {});
   pending_.push_back({m, started, DeviceReadback({out.loss, out.found_inf})});
   // On a GPU the step is only queued so far: the next batch is loaded and its copy queued

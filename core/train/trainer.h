@@ -33,6 +33,9 @@ struct StepMetrics {
   double images_per_sec = 0.0;
   double step_ms = 0.0;
   double allreduce_ms = 0.0;  // of step_ms, waiting for the all-reduce after backward (ranks)
+  // Of step_ms, the trainer's thread waiting for the loader's batches (on a GPU, those of the
+  // next step, while this one runs there): a large share says the loader falls behind.
+  double data_wait_ms = 0.0;
   int64_t memory_bytes = 0;
   bool nonfinite = false;  // the step was skipped; weights are unchanged
   int64_t skipped_files = 0;
@@ -183,6 +186,7 @@ class Trainer {
   bool step_abandoned_ = false;
   bool adopted_rank_zero_weights_ = false;
   std::chrono::steady_clock::duration time_outside_step_{};  // in between_micro_batches_
+  std::chrono::steady_clock::duration data_wait_{};          // since the last step was queued
 };
 
 // How a run reads its data: pictures decoded once, shrunk to the crop-faithful size for
