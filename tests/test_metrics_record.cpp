@@ -35,6 +35,7 @@ TEST_CASE(
   m.images_per_sec = 812.5;
   m.step_ms = 157.5;
   m.allreduce_ms = 3.25;
+  m.data_wait_ms = 1.5;
   m.memory_bytes = int64_t{3} << 30;
   m.skipped_files = 2;
   m.graphed = true;
@@ -47,6 +48,7 @@ TEST_CASE(
   CHECK(back->images_per_sec == 812.5);
   CHECK(back->step_ms == 157.5);
   CHECK(back->allreduce_ms == 3.25);
+  CHECK(back->data_wait_ms == 1.5);
   CHECK(back->memory_bytes == int64_t{3} << 30);
   CHECK(back->skipped_files == 2);
   CHECK(back->graphed);

@@ -18,6 +18,16 @@ namespace mae::studio {
 
 namespace {
 
+// The run's wait for its loader's batches, where it is a tenth of its steps or more.
+void data_wait_line(const AppState& s) {
+  const double waited = s.data_wait.share();
+  if (waited < 0.1) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  text_wrapped("waiting for data %.0f%% of each step: the loader falls behind the training",
+               100 * waited);
+  ImGui::PopStyleColor();
+}
+
 // A run written by another process: how far it is, whether it is still writing, and the
 // checkpoint the pictures come from.
 void draw_watched_run(StudioApp& app, const RunWatchState& w) {
@@ -73,6 +83,7 @@ void draw_watched_run(StudioApp& app, const RunWatchState& w) {
       ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);
     ImGui::Text("%.0f img/s   %.0f ms/step   %.0f MiB", m.images_per_sec, m.step_ms,
                 static_cast<double>(m.memory_bytes) / (1 << 20));
+    data_wait_line(app.state());
   }
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
   if (w.checkpoint_step >= 0)
@@ -291,12 +302,7 @@ void draw_training_panel(StudioApp& app) {
                    s.threads_used, s.threads_allowed);
       ImGui::PopStyleColor();
     }
-    if (const double waited = s.data_wait.share(); waited >= 0.1) {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-      text_wrapped("waiting for data %.0f%% of each step: the loader falls behind the training",
-                   100 * waited);
-      ImGui::PopStyleColor();
-    }
+    data_wait_line(s);
     cpu_share_note(app);
   }
   if (m.skipped_files > 0)

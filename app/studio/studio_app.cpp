@@ -410,6 +410,7 @@ void StudioApp::watch_run(const std::string& folder) {
   state_.snapshots.clear();
   state_.snapshot_index = -1;
   state_.watch = RunWatchState{};
+  state_.data_wait = DataWaitWatch{};
   state_.watch->folder = folder;
   message("watching " + folder +
           " (read-only): curves from metrics.jsonl, pictures from each "

@@ -24,6 +24,7 @@ std::string metrics_line(const StepMetrics& m) {
                              {"images_per_sec", m.images_per_sec},
                              {"step_ms", m.step_ms},
                              {"allreduce_ms", m.allreduce_ms},
+                             {"data_wait_ms", m.data_wait_ms},
                              {"memory_bytes", m.memory_bytes},
                              {"nonfinite", m.nonfinite},
                              {"graphed", m.graphed},
@@ -57,6 +58,7 @@ std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
   m.images_per_sec = number("images_per_sec");
   m.step_ms = number("step_ms");
   m.allreduce_ms = number("allreduce_ms");
+  m.data_wait_ms = number("data_wait_ms");
   m.memory_bytes = count("memory_bytes");
   m.skipped_files = count("skipped_files");
   m.graphed = flag("graphed");
