@@ -38,6 +38,39 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
+// Other processes' use of the CPU from one reading to the next, said once where they keep 0.75
+// cores or more busy: --adapt-threads may then train several times faster. Read over the run's
+// setup, then every 30 s, so that a load that comes later is said too.
+class OtherWorkOnCpu {
+ public:
+  // Reads again once `min_seconds` have passed since the last reading, and says it, after
+  // `status`'s line, where the load is there.
+  void say_if_busy(double min_seconds, StatusLine* status = nullptr) {
+    if (said_) return;
+    const auto now = std::chrono::steady_clock::now();
+    const double wall_s = std::chrono::duration<double>(now - at_).count();
+    if (wall_s < min_seconds) return;
+    const auto times = cpu_times_now();
+    if (since_ && times) {
+      if (const double busy = cores_busy_elsewhere(*since_, *times, wall_s); busy >= 0.75) {
+        if (status) status->finish();
+        std::fprintf(stderr,
+                     "other work keeps %.1f of this CPU's %u cores busy: --adapt-threads may "
+                     "train faster beside it\n",
+                     busy, std::thread::hardware_concurrency());
+        said_ = true;
+      }
+    }
+    since_ = times;
+    at_ = now;
+  }
+
+ private:
+  std::optional<CpuTimes> since_ = cpu_times_now();
+  std::chrono::steady_clock::time_point at_ = std::chrono::steady_clock::now();
+  bool said_ = false;
+};
+
 struct TrainArgs {
   std::string data = "fashion-mnist";
   std::string preset = "fmnist-tiny";
@@ -206,8 +239,7 @@ void run(TrainArgs a) {
     throw std::runtime_error(out_lock->in_use() +
                              ": choose another --out, or --resume there once that run ends");
   // What other processes take of the CPU while the run is set up: a hint where it is busy.
-  const auto cpu_before = cpu_times_now();
-  const auto setup_began = std::chrono::steady_clock::now();
+  OtherWorkOnCpu other_work;
   auto trainer = make_trainer(a, last, place);
   if (a.no_overlap) trainer->overlap_communication(false);
   const auto& t = trainer->train_config();
@@ -219,16 +251,8 @@ void run(TrainArgs a) {
                  static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
                  static_cast<long long>(t.accum_steps), static_cast<long long>(t.ranks),
                  t.peak_lr(), describe_device(t.device).c_str());
-  const double setup_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - setup_began).count();
-  const auto cpu_after = cpu_times_now();
-  if (writes && !place.comm && t.device == "cpu" && !a.adapt_threads && cpu_before && cpu_after &&
-      setup_s >= 0.2)
-    if (const double busy = cores_busy_elsewhere(*cpu_before, *cpu_after, setup_s); busy >= 0.75)
-      std::fprintf(stderr,
-                   "other work keeps %.1f of this CPU's %u cores busy: --adapt-threads may "
-                   "train faster beside it\n",
-                   busy, std::thread::hardware_concurrency());
+  const bool hint_other_work = writes && !place.comm && t.device == "cpu" && !a.adapt_threads;
+  if (hint_other_work) other_work.say_if_busy(0.2);
   std::optional<MetricsLog> metrics;
   if (writes) {
     metrics.emplace(
@@ -269,6 +293,7 @@ void run(TrainArgs a) {
     }
     metrics->write(m);
     say_if_metrics_failed("; training goes on");
+    if (hint_other_work) other_work.say_if_busy(30.0, &status);
     data_wait.add(m.data_wait_ms, m.step_ms);
     if (data_wait.warn_now()) {
       status.finish();
