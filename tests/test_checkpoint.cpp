@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "io/checkpoint.h"
@@ -12,6 +14,7 @@
 #include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "test_support.h"
+#include "train/device.h"
 #include "train/trainer.h"
 #include "train_steps.h"
 #include "util/read_progress.h"
@@ -77,6 +80,30 @@ TEST_CASE("resume continues the same loss curve exactly (CPU)") {
   CHECK(resumed->run_id() == first.run_id());
   auto again = Trainer::resume(dir.path("run.safetensors"), data);
   for (const auto& m : train_steps(*again, 2)) CHECK(m.run == first.run_id());
+  // On this machine's loader threads: the same steps, whoever builds the batches.
+  CHECK(resumed->train_config().loader_workers == small_run(8).loader_workers);
+  auto here = Trainer::resume(dir.path("run.safetensors"), data, 0, nullptr, {"cpu", 3});
+  CHECK(here->train_config().loader_workers == 3);
+  const auto tail = train_losses(*here);
+  CHECK(std::equal(tail.begin(), tail.end(), expected.begin() + 3, expected.end()));
+}
+
+TEST_CASE("a run saved on a GPU goes on on the device of the machine that resumes it") {
+  TempDir dir;
+  auto data = std::make_shared<SyntheticDataset>(40, 1, 16);
+  auto model = make_model(small_model(), 3);
+  TrainConfig on_gpu = small_run(8);
+  on_gpu.device = "cuda";
+  save_checkpoint(dir.path("gpu.safetensors"), model, {}, &on_gpu, 3, 0.5);
+  if (!cuda_available())  // the checkpoint's own device is not here
+    CHECK_THROWS_WITH(Trainer::resume(dir.path("gpu.safetensors"), data),
+                      doctest::Contains("no CUDA GPU is available"));
+  auto here = Trainer::resume(dir.path("gpu.safetensors"), data, 0, nullptr, {"cpu"});
+  CHECK(here->train_config().device == "cpu");
+  CHECK(here->current_step() == 3);
+  const auto losses = train_losses(*here);
+  CHECK(losses.size() == 5);
+  CHECK(std::all_of(losses.begin(), losses.end(), [](double l) { return std::isfinite(l); }));
 }
 
 TEST_CASE("a run's identity is 16 hex digits, and a checkpoint's that is not is refused") {

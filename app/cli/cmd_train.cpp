@@ -164,8 +164,18 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
                    static_cast<long long>(info.train->effective_batch()),
                    static_cast<long long>(info.train->effective_batch() / info.train->ranks *
                                           place.world()));
-    return Trainer::resume(last, open_training_data(info.model, *info.train, !place.writes()),
-                           a.steps, place.comm);
+    // This machine's device and loader threads, not those of the machine that saved it.
+    const ResumeHere here{a.device, a.workers > 0
+                                        ? a.workers
+                                        : default_loader_workers(a.device, place.local_ranks())};
+    const auto kind = [](const std::string& device) { return device.substr(0, device.find(':')); };
+    if (place.writes() && kind(info.train->device) != kind(a.device))
+      std::fprintf(stderr, "note: '%s' was trained on %s; it goes on on %s (--device chooses)\n",
+                   last.c_str(), info.train->device.c_str(), a.device.c_str());
+    TrainConfig train_here = *info.train;
+    train_here.loader_workers = here.loader_workers;  // its first pass decodes on as many
+    return Trainer::resume(last, open_training_data(info.model, train_here, !place.writes()),
+                           a.steps, place.comm, here);
   }
   Recipe r = preset_recipe(a.preset);
   if (a.steps > 0) set_total_steps(r, a.steps);

@@ -247,6 +247,10 @@ void StudioApp::continue_training() {
       // Its curve, where the file beside it holds the run that led to it.
       request.history = CurveSource{metrics_beside(info.source), {done, info.loss}};
     }
+    // On the device the form names now, fed as a run of the app there is: a checkpoint saved on
+    // a GPU goes on on this CPU, and one saved on a CPU on this GPU.
+    request.train.device = state_.form.device == ComputeDevice::Cuda ? "cuda" : "cpu";
+    request.train.loader_workers = default_loader_workers(request.train.device, 1);
     // The curve goes on in the folder's metrics.jsonl when the run resumed was saved there.
     request.metrics_path = metrics_beside(default_save_path());
     request.continues_metrics = same_folder(request.resume_from, default_save_path());

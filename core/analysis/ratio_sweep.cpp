@@ -162,7 +162,8 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
   std::unique_ptr<Trainer> trainer;
   const bool resumed = fs::exists(last);
   if (resumed) {
-    trainer = Trainer::resume(last, data.train, recipe.train.total_steps);
+    trainer = Trainer::resume(last, data.train, recipe.train.total_steps, nullptr,
+                              {recipe.train.device, recipe.train.loader_workers});
   } else {
     TrainConfig train = recipe.train;
     train.mask_ratio = ratio;  // first: fewer patches removed keep more activations

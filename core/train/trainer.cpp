@@ -126,13 +126,16 @@ void Trainer::start_loader() {
 
 std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
                                          std::shared_ptr<const Dataset> dataset,
-                                         int64_t total_steps, std::shared_ptr<Communicator> comm) {
+                                         int64_t total_steps, std::shared_ptr<Communicator> comm,
+                                         const ResumeHere& here) {
   auto loaded = read_checkpoint(checkpoint);
   if (!loaded.info.train)
     throw CheckpointError("'" + checkpoint + "' holds no training state; it cannot be resumed");
   TrainConfig train = *loaded.info.train;
   if (total_steps > 0) train.total_steps = total_steps;
   train.ranks = comm ? comm->world() : 1;
+  if (!here.device.empty()) train.device = here.device;
+  if (here.loader_workers > 0) train.loader_workers = here.loader_workers;
   auto trainer =
       std::make_unique<Trainer>(loaded.info.model, train, std::move(dataset), std::move(comm));
   load_weights(trainer->model_, loaded.content);

@@ -47,19 +47,29 @@ struct StepMetrics {
 class Communicator;
 class GradientBuckets;
 
+// What the machine that resumes a run decides, not the run: the device it trains on and the
+// loader threads that feed it. A run saved on a cluster's GPU may go on on a laptop's CPU, and
+// each rank of a resumed multi-GPU run on its own GPU (the checkpoint names rank 0's). Empty,
+// or 0: the checkpoint's.
+struct ResumeHere {
+  std::string device;
+  int64_t loader_workers = 0;
+};
+
 class Trainer {
  public:
   // `comm`, when given, makes this one rank of a data-parallel run of train.ranks ranks.
   Trainer(const MaeConfig& model, const TrainConfig& train, std::shared_ptr<const Dataset> dataset,
           std::shared_ptr<Communicator> comm = nullptr);
   ~Trainer();
-  // Continues the run saved in `checkpoint` (model, optimizer, step, configs).
-  // total_steps > 0 replaces the saved total (to train longer). With `comm`, every rank
-  // reads the same file and the run goes on with comm's number of ranks.
+  // Continues the run saved in `checkpoint` (model, optimizer, step, configs) on `here`'s
+  // device and loader threads. total_steps > 0 replaces the saved total (to train longer). With
+  // `comm`, every rank reads the same file and the run goes on with comm's number of ranks.
   static std::unique_ptr<Trainer> resume(const std::string& checkpoint,
                                          std::shared_ptr<const Dataset> dataset,
                                          int64_t total_steps = 0,
-                                         std::shared_ptr<Communicator> comm = nullptr);
+                                         std::shared_ptr<Communicator> comm = nullptr,
+                                         const ResumeHere& here = {});
 
   // Asks the run to stop; on several ranks the request travels with the next step's
   // gradients, so every rank stops after the same step (see StepMetrics::stop_requested).
