@@ -63,8 +63,10 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
     preferences_path_ = options_.config_dir + "/preferences.json";
     const auto read = read_preferences(preferences_path_);
     apply_preferences(read.preferences, state_);
-    if (!read.problem.empty()) message(read.problem);
-    if (read.problem.empty()) remembered_ = read.preferences;
+    if (read.problem.empty())
+      remembered_ = read.preferences;
+    else
+      message(read.problem);
   }
   if (options_.heat_map) state_.explorer.show_heat = true;
   try {
