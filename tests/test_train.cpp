@@ -221,16 +221,18 @@ class SlowSyntheticDataset : public SyntheticDataset {
 
 TEST_CASE("each step says how long it waited for the loader's batches") {
   Trainer trainer(small_model(), small_run(4), std::make_shared<SlowSyntheticDataset>(32, 1, 16));
-  double waited = 0, took = 0;
+  std::vector<StepMetrics> steps;
   while (!trainer.done())
     for (const auto& m : trainer.step()) {
       CHECK(m.data_wait_ms >= 0.0);
       CHECK(m.data_wait_ms <= m.step_ms);
-      waited += m.data_wait_ms;
-      took += m.step_ms;
+      steps.push_back(m);
     }
-  // 8 pictures of 30 ms a batch on one loader thread, against a step of a few milliseconds.
-  CHECK(waited > 0.5 * took);
+  REQUIRE(steps.size() == 4);
+  // The loader starts with the first step, which waits for its whole batch: 8 pictures of 30 ms
+  // on one loader thread. (How much the later steps wait depends on how fast the model's step
+  // runs beside other work: on a loaded machine the loader keeps up.)
+  CHECK(steps.front().data_wait_ms > 0.5 * 8 * 30);
 }
 
 TEST_CASE("the data wait is a share of the last steps, said once when it holds") {
