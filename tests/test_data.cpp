@@ -4,11 +4,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -129,43 +130,59 @@ TEST_CASE("batches are a pure function of (seed, step)") {
 }
 
 namespace {
-// Pictures that take `delay` each to load, counting how many are loading at once.
+// Pictures that take `delay` each to load, counting how many are loading at once. The first
+// loads wait (up to 10 s) until `gather` of them are loading together, so that how many can build
+// at once does not depend on how soon the machine starts each thread.
 class SlowDataset : public Dataset {
  public:
-  explicit SlowDataset(std::chrono::milliseconds delay) : delay_(delay) {}
+  SlowDataset(std::chrono::milliseconds delay, int gather) : delay_(delay), gather_(gather) {}
   int64_t size() const override { return 1000; }
   int64_t channels() const override { return 3; }
   DecodedImage load_pixels(int64_t) const override {
-    const int now = ++loading_;
-    int seen = most_at_once_.load();
-    while (now > seen && !most_at_once_.compare_exchange_weak(seen, now)) {
+    {
+      std::unique_lock lock(mutex_);
+      most_at_once_ = std::max(most_at_once_, ++loading_);
+      ++loads_;
+      if (loading_ >= gather_) gathered_ = true;
+      gathered_changed_.notify_all();
+      gathered_changed_.wait_for(lock, std::chrono::seconds(10), [&] { return gathered_; });
     }
-    ++loads_;
     std::this_thread::sleep_for(delay_);
+    std::lock_guard lock(mutex_);
     --loading_;
     return {torch::zeros({8, 8, 3}, torch::kByte), 8, 8};
   }
   std::string description() const override { return "slow"; }
-  int most_at_once() const { return most_at_once_.load(); }
-  int loads() const { return loads_.load(); }
+  int most_at_once() const {
+    std::lock_guard lock(mutex_);
+    return most_at_once_;
+  }
+  int loads() const {
+    std::lock_guard lock(mutex_);
+    return loads_;
+  }
 
  private:
   std::chrono::milliseconds delay_;
-  mutable std::atomic<int> loading_{0}, most_at_once_{0}, loads_{0};
+  int gather_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable gathered_changed_;
+  mutable int loading_ = 0, most_at_once_ = 0, loads_ = 0;
+  mutable bool gathered_ = false;
 };
 }  // namespace
 
 TEST_CASE("every loader worker builds a batch at once, within prefetch batches ahead") {
   // 6 workers, more than the 4 batches of prefetch: before, only 4 built at a time (ViT-B/16
   // on 15 workers: 3 at a time, 2210 images/s).
-  const auto dataset = std::make_shared<SlowDataset>(std::chrono::milliseconds(150));
+  const auto dataset = std::make_shared<SlowDataset>(std::chrono::milliseconds(150), 6);
   auto lc = small_test_loader(1, 0, 8);
   lc.workers = 6;
   lc.prefetch = 4;
   lc.output = LoaderOutput::Pixels;
   BatchLoader loader(dataset, lc, 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (dataset->most_at_once() < 6 && std::chrono::steady_clock::now() < deadline)
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (dataset->loads() < 4 + 6 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(dataset->most_at_once() == 6);
   // Nothing taken: no more than the window is built, however long the workers wait.
