@@ -43,6 +43,16 @@ test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "resume should append 
 "$MAE" train --data "$data" --preset fmnist-tiny --steps 12 --batch 16 --device cpu --adapt-threads \
   --out "$work/adapt" 2>"$work/adapt.log" || { cat "$work/adapt.log"; fail "train --adapt-threads"; }
 test "$(wc -l < "$work/adapt/metrics.jsonl")" -eq 12 || fail "--adapt-threads: 12 metric lines"
+# A resumed run's step choices are this command's, each change said once.
+"$MAE" train --out "$work/adapt" --resume --steps 13 --device cpu --cpu-bf16 2>"$work/bf16.log" \
+  || { cat "$work/bf16.log"; fail "resume with --cpu-bf16"; }
+grep -q "adapt/last.safetensors' was trained in fp32 on the CPU; it goes on with bf16 autocast (--cpu-bf16 chooses)" \
+  "$work/bf16.log" || { cat "$work/bf16.log"; fail "resume with --cpu-bf16: no note"; }
+"$MAE" train --out "$work/adapt" --resume --steps 14 --device cpu 2>"$work/fp32.log" \
+  || { cat "$work/fp32.log"; fail "resume without --cpu-bf16"; }
+grep -q "was trained with bf16 autocast on the CPU; it goes on in fp32 (--cpu-bf16 chooses)" "$work/fp32.log" \
+  || { cat "$work/fp32.log"; fail "resume without --cpu-bf16: no note"; }
+test "$(grep -c "^note: .* was trained " "$work/fp32.log")" -eq 1 || { cat "$work/fp32.log"; fail "one note for one change"; }
 # A newer run that started the folder's curve over, reached step 7 and was never saved: a
 # resume keeps its curve apart instead of appending to it.
 python3 -c 'import sys

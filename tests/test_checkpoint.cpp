@@ -106,6 +106,44 @@ TEST_CASE("a run saved on a GPU goes on on the device of the machine that resume
   CHECK(std::all_of(losses.begin(), losses.end(), [](double l) { return std::isfinite(l); }));
 }
 
+TEST_CASE("a resumed run's bf16, graph and crop choices are the resuming machine's, unset: saved") {
+  TempDir dir;
+  auto data = std::make_shared<SyntheticDataset>(40, 1, 16);
+  auto model = make_model(small_model(), 3);
+  TrainConfig saved = small_run(8);
+  saved.cpu_bf16 = true;
+  saved.bf16 = false;
+  saved.cuda_graphs = false;
+  saved.crops_on_device = true;
+  save_checkpoint(dir.path("run.safetensors"), model, {}, &saved, 3, 0.5);
+  const auto as_saved = Trainer::resume(dir.path("run.safetensors"), data, 0, nullptr, {"cpu"});
+  CHECK(as_saved->train_config().cpu_bf16);
+  CHECK_FALSE(as_saved->train_config().bf16);
+  CHECK_FALSE(as_saved->train_config().cuda_graphs);
+  CHECK(as_saved->train_config().crops_on_device);
+  ResumeHere here{"cpu"};
+  here.cpu_bf16 = false;
+  here.bf16 = true;
+  here.cuda_graphs = true;
+  here.crops_on_device = false;
+  const auto changed = Trainer::resume(dir.path("run.safetensors"), data, 0, nullptr, here);
+  CHECK_FALSE(changed->train_config().cpu_bf16);
+  CHECK(changed->train_config().bf16);
+  CHECK(changed->train_config().cuda_graphs);
+  CHECK_FALSE(changed->train_config().crops_on_device);
+  // As the app and a sweep go on: every choice of their config, the saved one's replaced.
+  TrainConfig wanted = small_run(8);
+  wanted.loader_workers = 3;
+  const auto same =
+      Trainer::resume(dir.path("run.safetensors"), data, 0, nullptr, resume_as(wanted));
+  CHECK(same->train_config().loader_workers == 3);
+  CHECK(same->train_config().cpu_bf16 == wanted.cpu_bf16);
+  CHECK(same->train_config().bf16 == wanted.bf16);
+  CHECK(same->train_config().cuda_graphs == wanted.cuda_graphs);
+  CHECK(same->train_config().crops_on_device == wanted.crops_on_device);
+  CHECK(same->current_step() == 3);
+}
+
 TEST_CASE("a run's identity is 16 hex digits, and a checkpoint's that is not is refused") {
   CHECK(run_id_text(0xabcULL) == "0000000000000abc");
   CHECK(parse_run_id(run_id_text(0x0123456789abcdefULL)) == 0x0123456789abcdefULL);

@@ -148,6 +148,34 @@ std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainC
   return dataset;
 }
 
+// One line for each way the resumed run goes on unlike the run saved, where it matters on the
+// device it goes on on (several ranks never capture a step).
+void note_resumed_differently(const std::string& last, const TrainConfig& saved,
+                              const ResumeHere& here, int world) {
+  const auto kind = [](const std::string& device) { return device.substr(0, device.find(':')); };
+  if (kind(saved.device) != kind(here.device))
+    std::fprintf(stderr, "note: '%s' was trained on %s; it goes on on %s (--device chooses)\n",
+                 last.c_str(), saved.device.c_str(), here.device.c_str());
+  const auto note = [&last](const char* saved_way, const char* way_here, const char* flag) {
+    std::fprintf(stderr, "note: '%s' was trained %s; it goes on %s (%s chooses)\n", last.c_str(),
+                 saved_way, way_here, flag);
+  };
+  if (here.device == "cpu") {
+    if (saved.cpu_bf16 != *here.cpu_bf16)
+      saved.cpu_bf16 ? note("with bf16 autocast on the CPU", "in fp32", "--cpu-bf16")
+                     : note("in fp32 on the CPU", "with bf16 autocast", "--cpu-bf16");
+    return;
+  }
+  if (saved.cuda_graphs != *here.cuda_graphs && saved.ranks == 1 && world == 1)
+    saved.cuda_graphs ? note("with its steps as CUDA graphs", "eagerly", "--no-cuda-graphs")
+                      : note("eagerly", "with its steps as CUDA graphs", "--no-cuda-graphs");
+  if (saved.crops_on_device != *here.crops_on_device)
+    saved.crops_on_device ? note("with crops resized on the GPU",
+                                 "with crops resized by the loader", "--crops-on-device")
+                          : note("with crops resized by the loader",
+                                 "with crops resized on the GPU", "--crops-on-device");
+}
+
 std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& last,
                                       const RankPlace& place) {
   if (a.resume) {
@@ -164,14 +192,15 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
                    static_cast<long long>(info.train->effective_batch()),
                    static_cast<long long>(info.train->effective_batch() / info.train->ranks *
                                           place.world()));
-    // This machine's device and loader threads, not those of the machine that saved it.
-    const ResumeHere here{a.device, a.workers > 0
-                                        ? a.workers
-                                        : default_loader_workers(a.device, place.local_ranks())};
-    const auto kind = [](const std::string& device) { return device.substr(0, device.find(':')); };
-    if (place.writes() && kind(info.train->device) != kind(a.device))
-      std::fprintf(stderr, "note: '%s' was trained on %s; it goes on on %s (--device chooses)\n",
-                   last.c_str(), info.train->device.c_str(), a.device.c_str());
+    // This machine's device, loader threads and step choices, not those of the machine that
+    // saved it.
+    ResumeHere here{a.device, a.workers > 0
+                                  ? a.workers
+                                  : default_loader_workers(a.device, place.local_ranks())};
+    here.cpu_bf16 = a.cpu_bf16;
+    here.cuda_graphs = !a.no_cuda_graphs;
+    here.crops_on_device = a.crops_on_device;
+    if (place.writes()) note_resumed_differently(last, *info.train, here, place.world());
     TrainConfig train_here = *info.train;
     train_here.loader_workers = here.loader_workers;  // its first pass decodes on as many
     return Trainer::resume(last, open_training_data(info.model, train_here, !place.writes()),
@@ -256,11 +285,12 @@ void run(TrainArgs a) {
   if (writes)
     std::fprintf(stderr,
                  "training %s on %s: %lld steps, batch %lld x %lld x %lld rank(s), peak lr %.3g, "
-                 "device %s\n",
+                 "device %s%s\n",
                  trainer->model_config().preset.c_str(), t.data.c_str(),
                  static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
                  static_cast<long long>(t.accum_steps), static_cast<long long>(t.ranks),
-                 t.peak_lr(), describe_device(t.device).c_str());
+                 t.peak_lr(), describe_device(t.device).c_str(),
+                 (t.device == "cpu" ? t.cpu_bf16 : t.bf16) ? ", bf16 autocast" : ", fp32");
   const bool hint_other_work = writes && !place.comm && t.device == "cpu" && !a.adapt_threads;
   if (hint_other_work) other_work.say_if_busy(0.2);
   std::optional<MetricsLog> metrics;

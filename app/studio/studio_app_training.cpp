@@ -43,9 +43,10 @@ bool same_folder(const std::string& a, const std::string& b) {
 // Enough for every window a person opens; past it the folder's name is surely wrong.
 constexpr int kSiblingFolders = 99;
 
-// The form's device, and the loader threads a run of the app takes there.
+// The form's device and bf16 choice there, and the loader threads a run of the app takes there.
 void train_on_form_device(const TrainingForm& f, TrainConfig& t) {
   t.device = f.device == ComputeDevice::Cuda ? "cuda" : "cpu";
+  (f.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = f.bf16;
   t.loader_workers = default_loader_workers(t.device, /*local_ranks=*/1);
 }
 
@@ -102,7 +103,6 @@ Recipe StudioApp::form_recipe() const {
   t.mask_strategy = f.strategy;
   t.crop_scale_min = std::clamp(static_cast<double>(f.crop_min), 0.01, 1.0);
   train_on_form_device(f, t);
-  (f.device == ComputeDevice::Cuda ? t.bf16 : t.cpu_bf16) = f.bf16;
   return r;
 }
 
@@ -252,8 +252,8 @@ void StudioApp::continue_training() {
       // Its curve, where the file beside it holds the run that led to it.
       request.history = CurveSource{metrics_beside(info.source), {done, info.loss}};
     }
-    // On the device the form names now: a checkpoint saved on a GPU goes on on this CPU, and
-    // one saved on a CPU on this GPU.
+    // On the device the form names now, with its bf16 choice: a checkpoint saved on a GPU goes
+    // on on this CPU, and one saved on a CPU on this GPU.
     train_on_form_device(state_.form, request.train);
     // The curve goes on in the folder's metrics.jsonl when the run resumed was saved there.
     request.metrics_path = metrics_beside(default_save_path());

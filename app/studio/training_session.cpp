@@ -78,11 +78,10 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
       std::lock_guard lock(mutex_);
       first_eval_image_ = {eval_images_.front(), first_label};
     }
-    auto trainer =
-        request_.resume_from.empty()
-            ? std::make_unique<Trainer>(request_.model, request_.train, data)
-            : Trainer::resume(request_.resume_from, data, request_.train.total_steps, nullptr,
-                              {request_.train.device, request_.train.loader_workers});
+    auto trainer = request_.resume_from.empty()
+                       ? std::make_unique<Trainer>(request_.model, request_.train, data)
+                       : Trainer::resume(request_.resume_from, data, request_.train.total_steps,
+                                         nullptr, resume_as(request_.train));
     const CheckpointMark resumed{trainer->current_step(), trainer->last_good_loss(),
                                  trainer->run_id()};
     std::vector<StepMetrics> history;

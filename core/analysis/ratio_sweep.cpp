@@ -163,7 +163,7 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
   const bool resumed = fs::exists(last);
   if (resumed) {
     trainer = Trainer::resume(last, data.train, recipe.train.total_steps, nullptr,
-                              {recipe.train.device, recipe.train.loader_workers});
+                              resume_as(recipe.train));
   } else {
     TrainConfig train = recipe.train;
     train.mask_ratio = ratio;  // first: fewer patches removed keep more activations

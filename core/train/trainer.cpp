@@ -124,6 +124,11 @@ void Trainer::start_loader() {
   loader_ = std::make_unique<BatchLoader>(dataset_, config, step_ * train_.accum_steps);
 }
 
+ResumeHere resume_as(const TrainConfig& train) {
+  return {train.device,   train.loader_workers, train.bf16,
+          train.cpu_bf16, train.cuda_graphs,    train.crops_on_device};
+}
+
 std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
                                          std::shared_ptr<const Dataset> dataset,
                                          int64_t total_steps, std::shared_ptr<Communicator> comm,
@@ -136,6 +141,10 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
   train.ranks = comm ? comm->world() : 1;
   if (!here.device.empty()) train.device = here.device;
   if (here.loader_workers > 0) train.loader_workers = here.loader_workers;
+  train.bf16 = here.bf16.value_or(train.bf16);
+  train.cpu_bf16 = here.cpu_bf16.value_or(train.cpu_bf16);
+  train.cuda_graphs = here.cuda_graphs.value_or(train.cuda_graphs);
+  train.crops_on_device = here.crops_on_device.value_or(train.crops_on_device);
   auto trainer =
       std::make_unique<Trainer>(loaded.info.model, train, std::move(dataset), std::move(comm));
   load_weights(trainer->model_, loaded.content);

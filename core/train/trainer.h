@@ -47,14 +47,19 @@ struct StepMetrics {
 class Communicator;
 class GradientBuckets;
 
-// What the machine that resumes a run decides, not the run: the device it trains on and the
-// loader threads that feed it. A run saved on a cluster's GPU may go on on a laptop's CPU, and
-// each rank of a resumed multi-GPU run on its own GPU (the checkpoint names rank 0's). Empty,
-// or 0: the checkpoint's.
+// What the machine that resumes a run decides, not the run: the device it trains on, the
+// loader threads that feed it, and how its steps run there. A run saved on a cluster's GPU may
+// go on on a laptop's CPU, and each rank of a resumed multi-GPU run on its own GPU (the
+// checkpoint names rank 0's). Empty, 0 or unset: the checkpoint's.
 struct ResumeHere {
   std::string device;
   int64_t loader_workers = 0;
+  std::optional<bool> bf16 = std::nullopt, cpu_bf16 = std::nullopt, cuda_graphs = std::nullopt,
+                      crops_on_device = std::nullopt;
 };
+
+// Every choice of `train` that ResumeHere carries, as the app and a sweep go on with a run.
+ResumeHere resume_as(const TrainConfig& train);
 
 class Trainer {
  public:
@@ -62,9 +67,10 @@ class Trainer {
   Trainer(const MaeConfig& model, const TrainConfig& train, std::shared_ptr<const Dataset> dataset,
           std::shared_ptr<Communicator> comm = nullptr);
   ~Trainer();
-  // Continues the run saved in `checkpoint` (model, optimizer, step, configs) on `here`'s
-  // device and loader threads. total_steps > 0 replaces the saved total (to train longer). With
-  // `comm`, every rank reads the same file and the run goes on with comm's number of ranks.
+  // Continues the run saved in `checkpoint` (model, optimizer, step, configs) with `here`'s
+  // device, loader threads and step choices. total_steps > 0 replaces the saved total (to train
+  // longer). With `comm`, every rank reads the same file and the run goes on with comm's number of
+  // ranks.
   static std::unique_ptr<Trainer> resume(const std::string& checkpoint,
                                          std::shared_ptr<const Dataset> dataset,
                                          int64_t total_steps = 0,
