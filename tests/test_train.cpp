@@ -409,6 +409,31 @@ TEST_CASE("files skipped by the part of a step that was abandoned still count") 
 }
 
 TEST_CASE(
+    "a step's own time, which a thread tuner compares, leaves out waits between micro-batches") {
+  auto data = std::make_shared<SyntheticDataset>(16, 1, 16);
+  auto run = small_run(3);
+  run.batch = 2;
+  run.accum_steps = 2;
+  Trainer trainer(small_model(), run, data);
+  CHECK(trainer.last_call_ms() == -1);  // no step yet
+  // A pause (or a save) in the middle of the step: the threads did not take that long.
+  trainer.set_between_micro_batches([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    return true;
+  });
+  const auto began = std::chrono::steady_clock::now();
+  trainer.step();
+  const double wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+  CHECK(wall_ms >= 400);
+  CHECK(trainer.last_call_ms() > 0);
+  CHECK(trainer.last_call_ms() <= wall_ms - 400 + 1);
+  trainer.set_between_micro_batches([] { return false; });
+  CHECK(trainer.step().empty());        // abandoned
+  CHECK(trainer.last_call_ms() == -1);  // nothing to compare
+}
+
+TEST_CASE(
     "inside a step of many micro-batches, pause waits there, a save writes the step before, "
     "and stop abandons the step") {
   TempDir dir;

@@ -399,10 +399,9 @@ void run(TrainArgs a) {
   const bool adapt = a.adapt_threads && t.device == "cpu";
   const int all_threads = default_intra_op_threads();
   int told_threads = all_threads;
-  double last_step_ms = -1;
   const auto choose_threads = [&] {
-    set_intra_op_threads_here(
-        tuner.threads_for_next_step(all_threads, last_step_ms, std::chrono::steady_clock::now()));
+    set_intra_op_threads_here(tuner.threads_for_next_step(all_threads, trainer->last_call_ms(),
+                                                          std::chrono::steady_clock::now()));
     if (!writes || tuner.settled_threads() == told_threads) return;
     told_threads = tuner.settled_threads();
     status.finish();
@@ -424,11 +423,7 @@ void run(TrainArgs a) {
       trainer->request_stop();
     }
     if (adapt) choose_threads();
-    const auto step_began = std::chrono::steady_clock::now();
     const auto metrics_ready = trainer->step();
-    last_step_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_began)
-            .count();
     for (const auto& m : metrics_ready) stop = report(m) || stop;
     if (trainer->step_abandoned()) {  // on every rank, when any one was interrupted
       g_interrupted = 1;

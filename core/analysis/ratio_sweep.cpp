@@ -218,7 +218,6 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
   // cores, which its reports may change), and gives that back after it.
   StepThreadTuner tuner;
   const bool adapt = o.adapt_threads && trainer->train_config().device == "cpu";
-  double last_step_ms = -1;
   while (!trainer->done()) {
     if (stop.stop_requested()) {
       save();
@@ -226,13 +225,9 @@ bool train_run(const SweepOptions& o, const Recipe& recipe, double ratio, const 
     }
     const int allowed = intra_op_threads_here();
     if (adapt)
-      set_intra_op_threads_here(
-          tuner.threads_for_next_step(allowed, last_step_ms, std::chrono::steady_clock::now()));
-    const auto step_began = std::chrono::steady_clock::now();
+      set_intra_op_threads_here(tuner.threads_for_next_step(allowed, trainer->last_call_ms(),
+                                                            std::chrono::steady_clock::now()));
     const auto metrics_ready = trainer->step();
-    last_step_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_began)
-            .count();
     if (adapt) set_intra_op_threads_here(allowed);
     for (const auto& m : metrics_ready) report(m);
   }

@@ -3,7 +3,6 @@
 #include "train/run_control.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "train/device.h"
 #include "util/intra_op_threads.h"
@@ -200,7 +199,6 @@ void TrainingRun::loop(const std::stop_token& stop) {
         callbacks_.on_message("paused after repeated non-finite losses; lower the lr");
     }
   };
-  double last_step_ms = -1;
   try {
     snapshot();
     while (!stopping(stop) && !trainer_->done()) {
@@ -213,13 +211,10 @@ void TrainingRun::loop(const std::stop_token& stop) {
         for (const auto& metrics : trainer_->drain()) report(metrics);
       if (!wait_out_pause(stop)) break;
       if (callbacks_.threads_for_next_step)
-        if (const int wanted = callbacks_.threads_for_next_step(last_step_ms); wanted > 0)
+        if (const int wanted = callbacks_.threads_for_next_step(trainer_->last_call_ms());
+            wanted > 0)
           set_intra_op_threads_here(wanted);
-      const auto step_began = std::chrono::steady_clock::now();
       const auto metrics_ready = trainer_->step();
-      last_step_ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_began)
-              .count();
       steps_taken_ = trainer_->current_step();
       for (const auto& metrics : metrics_ready) report(metrics);
     }

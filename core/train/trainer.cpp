@@ -327,6 +327,7 @@ std::vector<StepMetrics> Trainer::step() {
     loader_.reset();
     time_outside_step_ = {};
     data_wait_ = {};
+    last_call_ms_ = -1;
     return collect(/*wait_all=*/false);
   }
   m.graphed = graph_ != nullptr;
@@ -339,7 +340,10 @@ std::vector<StepMetrics> Trainer::step() {
   // while the device works, before anything waits for a loss.
   if (!comm_) prefetch_next_inputs();
   // With ranks every rank must see a stop request after the same step: no lag there.
-  return collect(/*wait_all=*/comm_ != nullptr);
+  auto ready = collect(/*wait_all=*/comm_ != nullptr);
+  last_call_ms_ =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return ready;
 }
 
 std::vector<StepMetrics> Trainer::drain() { return collect(/*wait_all=*/true); }

@@ -91,6 +91,10 @@ class Trainer {
   }
   // Whether the last step() was abandoned between micro-batches (on every rank alike).
   bool step_abandoned() const { return step_abandoned_; }
+  // How long the last step() took on the calling thread, its saves and pauses between
+  // micro-batches left out; -1 before the first and after an abandoned one. What a thread tuner
+  // compares (StepMetrics::step_ms is the device's pace, known a step late on a GPU).
+  double last_call_ms() const { return last_call_ms_; }
   // On the CPU, the micro-batches of the step under way that are done (0 between steps);
   // read from any thread.
   int64_t micro_batches_done() const { return micro_batches_done_.load(); }
@@ -200,6 +204,7 @@ class Trainer {
   std::function<bool()> between_micro_batches_;
   std::atomic<int64_t> micro_batches_done_{0};
   bool step_abandoned_ = false;
+  double last_call_ms_ = -1;
   bool adopted_rank_zero_weights_ = false;
   std::chrono::steady_clock::duration time_outside_step_{};  // in between_micro_batches_
   std::chrono::steady_clock::duration data_wait_{};          // since the last step was queued
