@@ -290,7 +290,7 @@ void run(TrainArgs a) {
                  static_cast<long long>(t.total_steps), static_cast<long long>(t.batch),
                  static_cast<long long>(t.accum_steps), static_cast<long long>(t.ranks),
                  t.peak_lr(), describe_device(t.device).c_str(),
-                 (t.device == "cpu" ? t.cpu_bf16 : t.bf16) ? ", bf16 autocast" : ", fp32");
+                 t.autocasts() ? ", bf16 autocast" : ", fp32");
   const bool hint_other_work = writes && !place.comm && t.device == "cpu" && !a.adapt_threads;
   if (hint_other_work) other_work.say_if_busy(0.2);
   std::optional<MetricsLog> metrics;

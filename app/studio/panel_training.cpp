@@ -298,7 +298,7 @@ void draw_training_panel(StudioApp& app) {
                 static_cast<double>(m.memory_bytes) / (1 << 20), m.graphed ? "   CUDA graph" : "");
     if (s.threads_used > 0) {
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-      text_wrapped("steps on %d of %d threads: faster so beside the other busy work on this CPU",
+      text_wrapped("steps on %d of %d threads, the fastest beside the other busy work on this CPU",
                    s.threads_used, s.threads_allowed);
       ImGui::PopStyleColor();
     }

@@ -254,7 +254,12 @@ void StudioApp::continue_training() {
     }
     // On the device the form names now, with its bf16 choice: a checkpoint saved on a GPU goes
     // on on this CPU, and one saved on a CPU on this GPU.
+    const bool saved_autocasts = request.train.autocasts();
     train_on_form_device(state_.form, request.train);
+    const std::string precision = request.train.autocasts() == saved_autocasts ? ""
+                                  : saved_autocasts
+                                      ? ", in fp32 (it was trained with bf16 autocast)"
+                                      : ", with bf16 autocast (it was trained in fp32)";
     // The curve goes on in the folder's metrics.jsonl when the run resumed was saved there.
     request.metrics_path = metrics_beside(default_save_path());
     request.continues_metrics = same_folder(request.resume_from, default_save_path());
@@ -263,7 +268,8 @@ void StudioApp::continue_training() {
     state_.form.steps = static_cast<int>(request.train.total_steps);
     session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
     session_->set_publish_weights(state_.explorer.follow_training);
-    message("continuing " + from + " to step " + std::to_string(request.train.total_steps));
+    message("continuing " + from + " to step " + std::to_string(request.train.total_steps) +
+            precision);
   } catch (const std::exception& e) {
     message(std::string("cannot continue: ") + one_line_error(e));
   }

@@ -28,8 +28,6 @@ std::string number(double a, double b, const char* fixed) {
   return text != format(fixed, b) ? text : format("%.6g", a);
 }
 
-bool autocasts(const TrainConfig& t) { return t.device == "cpu" ? t.cpu_bf16 : t.bf16; }
-
 }  // namespace
 
 std::string recipe_difference(const Recipe& run, const Recipe& other, int max_fields) {
@@ -64,7 +62,7 @@ std::string recipe_difference(const Recipe& run, const Recipe& other, int max_fi
     fields.push_back("weight decay " + number(t.weight_decay, ot.weight_decay, "%.2f"));
   if (t.hflip != ot.hflip) fields.emplace_back(t.hflip ? "flips" : "no flips");
   if (t.device != ot.device) fields.push_back("on " + t.device);
-  if (autocasts(t) != autocasts(ot)) fields.emplace_back(autocasts(t) ? "bf16" : "fp32");
+  if (t.autocasts() != ot.autocasts()) fields.emplace_back(t.autocasts() ? "bf16" : "fp32");
   if (t.seed != ot.seed)
     fields.push_back(format("seed %llu", static_cast<unsigned long long>(t.seed)));
   if (fields.empty()) return "same recipe";

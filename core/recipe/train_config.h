@@ -40,6 +40,8 @@ struct TrainConfig {
   bool crops_on_device = false;
   int64_t loader_workers = 2;
 
+  // Whether steps run under bf16 autocast on this config's device.
+  bool autocasts() const { return device == "cpu" ? cpu_bf16 : bf16; }
   // Images per optimizer step over all ranks (the authors' eff_batch_size).
   int64_t effective_batch() const { return batch * accum_steps * ranks; }
   double peak_lr() const {

@@ -28,9 +28,6 @@ double stack_activations(int64_t depth, int64_t tokens, int64_t width, int64_t h
          ((8.0 + 3.0 * mlp_ratio) * t * d + static_cast<double>(heads) * t * t);
 }
 
-bool autocasts(const TrainConfig& train) {
-  return train.device == "cpu" ? train.cpu_bf16 : train.bf16;
-}
 }  // namespace
 
 TrainingMemory estimate_training_memory(const MaeConfig& model, const TrainConfig& train) {
@@ -41,10 +38,10 @@ TrainingMemory estimate_training_memory(const MaeConfig& model, const TrainConfi
       stack_activations(model.dec_depth, 1 + patches, model.dec_dim, model.dec_heads,
                         model.mlp_ratio);
   const double pixels = static_cast<double>(model.in_chans * model.img_h * model.img_w);
-  const double bytes_per_activation = autocasts(train) ? 0.6 * 4.0 : 4.0;
+  const double bytes_per_activation = train.autocasts() ? 0.6 * 4.0 : 4.0;
   TrainingMemory m;
   // Weights, gradients and AdamW's two moments in fp32; under autocast the bf16 copies too.
-  const double weight_bytes = autocasts(train) ? 18.0 : 16.0;
+  const double weight_bytes = train.autocasts() ? 18.0 : 16.0;
   m.state_bytes = static_cast<int64_t>(weight_bytes * model.parameter_count());
   // One CPU process loads each micro-batch in its turn (its inputs are in per_image_bytes);
   // ranks load a step's micro-batches at once, and one GPU the next step's too.

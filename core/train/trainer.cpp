@@ -160,8 +160,7 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
 }
 
 at::Tensor Trainer::micro_batch_loss(const at::Tensor& images, const at::Tensor& noise) {
-  const bool on_cuda = train_.device != "cpu";
-  AutocastScope autocast(train_.device, on_cuda ? train_.bf16 : train_.cpu_bf16);
+  AutocastScope autocast(train_.device, train_.autocasts());
   return model_->training_loss(images, noise,
                                keep_count(model_config_.num_patches(), train_.mask_ratio));
 }

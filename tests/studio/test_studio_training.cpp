@@ -581,18 +581,23 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
         std::string::npos);
   CHECK(fresh.state().checkpoint_snapshot->rows.size() == 6);
   fresh.state().form.steps = 4;
-  // On the form's device with the form's bf16 box (the run was saved in fp32).
-  CHECK_FALSE(read_checkpoint_info((dir / "run.safetensors").string()).train->cpu_bf16);
+  // On the form's device with the form's bf16 box, here the other way from the run saved.
+  const bool saved_bf16 =
+      read_checkpoint_info((dir / "run.safetensors").string()).train->autocasts();
   fresh.state().form.device = ComputeDevice::Cpu;
-  fresh.state().form.bf16 = true;
+  fresh.state().form.bf16 = !saved_bf16;
   fresh.continue_training();
+  CHECK(fresh.state().status == std::string("continuing from step 3 to step 4") +
+                                    (saved_bf16 ? ", in fp32 (it was trained with bf16 autocast)"
+                                                : ", with bf16 autocast (it was trained in fp32)"));
   REQUIRE(frames_until(ui, fresh, [&] {
     return fresh.run_state() == SessionState::Finished && fresh.state().last_metrics.step == 4;
   }));
   fresh.save_checkpoint((dir / "continued.safetensors").string());
   REQUIRE(frames_until(ui, fresh,
                        [&] { return std::filesystem::exists(dir / "continued.safetensors"); }));
-  CHECK(read_checkpoint_info((dir / "continued.safetensors").string()).train->cpu_bf16);
+  CHECK(read_checkpoint_info((dir / "continued.safetensors").string()).train->cpu_bf16 ==
+        !saved_bf16);
   // Its curve: steps 1 to 3 from the metrics.jsonl beside it, then the step it trained.
   CHECK(fresh.state().curves.points.steps.size() == 4);
   // A new run keeps the previous run's curve for comparison until cleared.
