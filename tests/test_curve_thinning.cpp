@@ -157,3 +157,71 @@ TEST_CASE("any span, outside the steps or inverted, thins to points in step orde
   CHECK(thin_curve(xs, ys, 6000, 7000, 10, Thinning::Means) ==
         std::vector<PlotPoint>{{xs.back(), ys.back()}});
 }
+
+TEST_CASE("a NaN is never a column's lowest or highest, unless the column holds nothing else") {
+  const double nan = std::nan("");
+  const std::vector<double> ys{nan, 2, 1, nan, 3, 3, 1};
+  const auto e = mae::extremes_of(ys, 0, ys.size());
+  CHECK(e.low == 2);  // the first of the equal lowest
+  CHECK(e.high == 4);
+  const auto only_nan = mae::extremes_of(ys, 3, 4);
+  CHECK(only_nan.low == 3);
+  CHECK(only_nan.high == 3);
+}
+
+namespace {
+// The same value, NaN as NaN; to rounding where `epsilon` is given.
+bool alike(double a, double b, double epsilon = 0) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return epsilon == 0 ? a == b : a == doctest::Approx(b).epsilon(epsilon);
+}
+
+// thin_curve with block summaries against the plain pass: the same points, means to rounding.
+void check_blocks_thin_alike(const std::vector<double>& xs, const std::vector<double>& ys,
+                             const mae::CurveBlocks& blocks, double lo, double hi, int columns) {
+  for (auto thinning : {Thinning::Extremes, Thinning::Means}) {
+    const auto plain = thin_curve(xs, ys, lo, hi, columns, thinning);
+    const auto quick = thin_curve(xs, ys, lo, hi, columns, thinning, &blocks);
+    REQUIRE(quick.size() == plain.size());
+    const double epsilon = thinning == Thinning::Means ? 1e-12 : 0;
+    for (size_t i = 0; i < plain.size(); ++i)
+      CHECK_MESSAGE(
+          (alike(quick[i].x, plain[i].x, epsilon) && alike(quick[i].y, plain[i].y, epsilon)),
+          "point " << i << ": " << quick[i] << " against " << plain[i]);
+  }
+}
+}  // namespace
+
+TEST_CASE(
+    "block summaries thin a curve as the pass over every value does, as it grows and shrinks") {
+  std::mt19937 random(5);
+  std::uniform_int_distribution<int> level(0, 40);  // many equal values: ties
+  std::uniform_real_distribution<double> at(-100, 120000);
+  std::uniform_int_distribution<int> columns(1, 900);
+  for (size_t n : {0, 1, 63, 64, 65, 1000, 100003}) {
+    std::vector<double> xs(n), ys(n);
+    for (size_t i = 0; i < n; ++i) {
+      xs[i] = static_cast<double>(i + 1);
+      ys[i] = i % 97 == 5 ? std::nan("") : level(random) * 0.01;
+    }
+    mae::CurveBlocks blocks;
+    blocks.catch_up(xs, ys);
+    CHECK(blocks.size() == n / mae::CurveBlocks::kBlockSize);
+    check_blocks_thin_alike(xs, ys, blocks, 1, static_cast<double>(n), 800);
+    for (int trial = 0; trial < 40; ++trial)
+      check_blocks_thin_alike(xs, ys, blocks, at(random), at(random), columns(random));
+    if (n < 1000) continue;
+    // A resumed run drops the steps after its checkpoint and takes them again, differently.
+    const size_t kept = n / 2 + 7;
+    blocks.forget_from(kept);
+    CHECK(blocks.size() == kept / mae::CurveBlocks::kBlockSize);
+    for (size_t i = kept; i < n; ++i) ys[i] = 1.0 + level(random) * 0.01;
+    ys[n - 300] = -5.0;  // a dip only the new values hold
+    blocks.catch_up(xs, ys);
+    check_blocks_thin_alike(xs, ys, blocks, 1, static_cast<double>(n), 800);
+    check_blocks_thin_alike(xs, ys, blocks, static_cast<double>(kept), static_cast<double>(n), 97);
+    CHECK(
+        kept_point(thin_curve(xs, ys, 1, static_cast<double>(n), 800, Thinning::Extremes, &blocks),
+                   {xs[n - 300], -5.0}));
+  }
+}

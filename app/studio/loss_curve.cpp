@@ -22,6 +22,7 @@ void LossCurve::add(double step, double step_loss, double step_lr) {
     const auto kept =
         static_cast<size_t>(std::lower_bound(steps.begin(), steps.end(), step) - steps.begin());
     for (auto* series : {&steps, &loss, &smoothed, &lr}) series->resize(kept);
+    for (auto& b : blocks_) b.forget_from(kept);
     // The average as it stood after the steps kept: its weight after k steps is 1 - w^k.
     average_weight_ = 1 - std::pow(smoothing_, static_cast<double>(kept));
     average_ = kept ? smoothed.back() * average_weight_ : 0.0;
@@ -50,6 +51,7 @@ void LossCurve::set_smoothing(double weight) {
   smoothing_ = weight;
   average_ = average_weight_ = 0.0;
   for (size_t i = 0; i < loss.size(); ++i) smoothed[i] = smooth(loss[i]);
+  blocks_[static_cast<size_t>(CurveSeries::Smoothed)].forget_from(0);
   ++revision_;
 }
 
@@ -106,8 +108,10 @@ const std::vector<PlotPoint>& LossCurve::drawn_points(CurveSeries series, double
   auto& t = thinned_[static_cast<size_t>(series)];
   if (t.revision != revision_ || t.x_lo != x_lo || t.x_hi != x_hi || t.columns != columns) {
     const auto thinning = series == CurveSeries::Smoothed ? Thinning::Means : Thinning::Extremes;
+    auto& blocks = blocks_[static_cast<size_t>(series)];
+    blocks.catch_up(steps, values(series));
     t = {revision_, x_lo, x_hi, columns,
-         thin_curve(steps, values(series), x_lo, x_hi, columns, thinning)};
+         thin_curve(steps, values(series), x_lo, x_hi, columns, thinning, &blocks)};
   }
   return t.kept;
 }

@@ -57,6 +57,8 @@ struct LossCurve {
     std::vector<PlotPoint> kept;
   };
   mutable std::array<Thinned, 3> thinned_;
+  // Each series' block summaries, caught up as it is drawn.
+  mutable std::array<CurveBlocks, 3> blocks_;
   uint64_t revision_ = 1;  // grows with every add; a Thinned of revision 0 holds nothing
 
   // An exponential average (of weight 0.9 unless set), bias-corrected as in Adam: early

@@ -116,6 +116,44 @@ TEST_CASE("a loss curve given steps again (a resumed run's log) drops those afte
   CHECK(again.smoothed.front() == doctest::Approx(0.5));
 }
 
+TEST_CASE("a long curve draws the points of a pass over every step, resumed and smoothed again") {
+  // The drawn points come from block summaries kept as the curve grows; a resumed run's steps
+  // and a new smoothing weight change values those summaries were taken from.
+  std::mt19937 random(3);
+  std::uniform_real_distribution<double> loss(0.2, 1.5);
+  LossCurve curve;
+  const auto same_as_every_step = [&](CurveSeries series, double lo, double hi, int columns) {
+    const auto thinning =
+        series == CurveSeries::Smoothed ? mae::Thinning::Means : mae::Thinning::Extremes;
+    const auto plain =
+        mae::thin_curve(curve.steps, curve.values(series), lo, hi, columns, thinning);
+    const auto& drawn = curve.drawn_points(series, lo, hi, columns);
+    if (drawn.size() != plain.size()) return false;
+    for (size_t i = 0; i < plain.size(); ++i)
+      if (drawn[i].x != doctest::Approx(plain[i].x).epsilon(1e-12) ||
+          drawn[i].y != doctest::Approx(plain[i].y).epsilon(1e-12))
+        return false;
+    return true;
+  };
+  const auto all_series_drawn_alike = [&] {
+    for (auto series : {CurveSeries::Loss, CurveSeries::Smoothed, CurveSeries::Lr}) {
+      CHECK(same_as_every_step(series, 1, curve.steps.back(), 700));
+      CHECK(same_as_every_step(series, 3000, 7000, 333));
+    }
+  };
+  for (int step = 1; step <= 20000; ++step) curve.add(step, loss(random), 1e-4 / step);
+  all_series_drawn_alike();
+  for (int step = 10001; step <= 20000; ++step) curve.add(step, 2 + loss(random), 1e-3);
+  all_series_drawn_alike();
+  curve.add(5000, 9.0, 1e-2);  // taken again from step 5000
+  for (int step = 5001; step <= 12000; ++step) curve.add(step, loss(random), 1e-5);
+  all_series_drawn_alike();
+  CHECK((mae::thin_curve(curve.steps, curve.loss, 1, 12000, 700, mae::Thinning::Extremes) ==
+         curve.drawn_points(CurveSeries::Loss, 1, 12000, 700)));
+  curve.set_smoothing(0.5);
+  all_series_drawn_alike();
+}
+
 TEST_CASE("a loss curve smoothed with another weight is the curve built with it") {
   std::mt19937 random(7);
   std::uniform_real_distribution<double> loss(0.2, 1.5);
