@@ -68,9 +68,9 @@ class Trainer {
           std::shared_ptr<Communicator> comm = nullptr);
   ~Trainer();
   // Continues the run saved in `checkpoint` (model, optimizer, step, configs) with `here`'s
-  // device, loader threads and step choices. total_steps > 0 replaces the saved total (to train
-  // longer). With `comm`, every rank reads the same file and the run goes on with comm's number of
-  // ranks.
+  // device, loader threads and step choices. total_steps > 0 replaces the saved total (to
+  // train longer). With `comm`, every rank reads the same file and the run goes on with comm's
+  // number of ranks.
   static std::unique_ptr<Trainer> resume(const std::string& checkpoint,
                                          std::shared_ptr<const Dataset> dataset,
                                          int64_t total_steps = 0,
