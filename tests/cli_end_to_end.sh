@@ -46,11 +46,11 @@ test "$(wc -l < "$work/adapt/metrics.jsonl")" -eq 12 || fail "--adapt-threads: 1
 # A resumed run's step choices are this command's, each change said once.
 "$MAE" train --out "$work/adapt" --resume --steps 13 --device cpu --cpu-bf16 2>"$work/bf16.log" \
   || { cat "$work/bf16.log"; fail "resume with --cpu-bf16"; }
-grep -q "adapt/last.safetensors' was trained in fp32 on the CPU; it goes on with bf16 autocast (--cpu-bf16 chooses)" \
+grep -q "adapt/last.safetensors' was trained in fp32; it goes on with bf16 autocast (--cpu-bf16 chooses)" \
   "$work/bf16.log" || { cat "$work/bf16.log"; fail "resume with --cpu-bf16: no note"; }
 "$MAE" train --out "$work/adapt" --resume --steps 14 --device cpu 2>"$work/fp32.log" \
   || { cat "$work/fp32.log"; fail "resume without --cpu-bf16"; }
-grep -q "was trained with bf16 autocast on the CPU; it goes on in fp32 (--cpu-bf16 chooses)" "$work/fp32.log" \
+grep -q "was trained with bf16 autocast; it goes on in fp32 (--cpu-bf16 chooses)" "$work/fp32.log" \
   || { cat "$work/fp32.log"; fail "resume without --cpu-bf16: no note"; }
 test "$(grep -c "^note: .* was trained " "$work/fp32.log")" -eq 1 || { cat "$work/fp32.log"; fail "one note for one change"; }
 # A newer run that started the folder's curve over, reached step 7 and was never saved: a

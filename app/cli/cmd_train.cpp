@@ -152,28 +152,30 @@ std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainC
 // device it goes on on (several ranks never capture a step).
 void note_resumed_differently(const std::string& last, const TrainConfig& saved,
                               const ResumeHere& here, int world) {
-  const auto kind = [](const std::string& device) { return device.substr(0, device.find(':')); };
-  if (kind(saved.device) != kind(here.device))
-    std::fprintf(stderr, "note: '%s' was trained on %s; it goes on on %s (--device chooses)\n",
-                 last.c_str(), saved.device.c_str(), here.device.c_str());
-  const auto note = [&last](const char* saved_way, const char* way_here, const char* flag) {
-    std::fprintf(stderr, "note: '%s' was trained %s; it goes on %s (%s chooses)\n", last.c_str(),
-                 saved_way, way_here, flag);
+  TrainConfig now = saved;
+  now.device = here.device;
+  now.cpu_bf16 = *here.cpu_bf16;
+  const auto note = [&last](const char* saved_way, const char* way_here, const char* why) {
+    std::fprintf(stderr, "note: '%s' was trained %s; it goes on %s (%s)\n", last.c_str(), saved_way,
+                 way_here, why);
   };
-  if (here.device == "cpu") {
-    if (saved.cpu_bf16 != *here.cpu_bf16)
-      saved.cpu_bf16 ? note("with bf16 autocast on the CPU", "in fp32", "--cpu-bf16")
-                     : note("in fp32 on the CPU", "with bf16 autocast", "--cpu-bf16");
-    return;
-  }
+  const auto kind = [](const std::string& device) { return device.substr(0, device.find(':')); };
+  if (kind(saved.device) != kind(now.device))
+    note(("on " + saved.device).c_str(), ("on " + now.device).c_str(), "--device chooses");
+  if (saved.autocasts() != now.autocasts())
+    note(saved.autocasts() ? "with bf16 autocast" : "in fp32",
+         now.autocasts() ? "with bf16 autocast" : "in fp32",
+         now.device == "cpu" ? "--cpu-bf16 chooses" : "steps on a GPU always autocast");
+  if (now.device == "cpu") return;
   if (saved.cuda_graphs != *here.cuda_graphs && saved.ranks == 1 && world == 1)
-    saved.cuda_graphs ? note("with its steps as CUDA graphs", "eagerly", "--no-cuda-graphs")
-                      : note("eagerly", "with its steps as CUDA graphs", "--no-cuda-graphs");
+    saved.cuda_graphs
+        ? note("with its steps as CUDA graphs", "eagerly", "--no-cuda-graphs chooses")
+        : note("eagerly", "with its steps as CUDA graphs", "--no-cuda-graphs chooses");
   if (saved.crops_on_device != *here.crops_on_device)
     saved.crops_on_device ? note("with crops resized on the GPU",
-                                 "with crops resized by the loader", "--crops-on-device")
+                                 "with crops resized by the loader", "--crops-on-device chooses")
                           : note("with crops resized by the loader",
-                                 "with crops resized on the GPU", "--crops-on-device");
+                                 "with crops resized on the GPU", "--crops-on-device chooses");
 }
 
 std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& last,
