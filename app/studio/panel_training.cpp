@@ -226,8 +226,10 @@ void draw_training_panel(StudioApp& app) {
       ImGui::SameLine();
       if (ImGui::Button("Continue")) app.continue_training();
       if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("go on training %s up to %d steps, with its recipe and optimizer state",
-                          what.c_str(), f.steps);
+        ImGui::SetTooltip(
+            "go on training %s up to %d steps, with its recipe and optimizer state\n(a new "
+            "total stretches its lr schedule to it, as the authors' --epochs does)",
+            what.c_str(), f.steps);
     }
   } else {
     if (ImGui::Button(app.run_state() == SessionState::Paused ? "Resume" : "Pause"))
