@@ -151,10 +151,7 @@ std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainC
 // One line for each way the resumed run goes on unlike the run saved, where it matters on the
 // device it goes on on (several ranks never capture a step).
 void note_resumed_differently(const std::string& last, const TrainConfig& saved,
-                              const ResumeHere& here, int world) {
-  TrainConfig now = saved;
-  now.device = here.device;
-  now.cpu_bf16 = *here.cpu_bf16;
+                              const TrainConfig& now, int world) {
   const auto note = [&last](const char* saved_way, const char* way_here, const char* why) {
     std::fprintf(stderr, "note: '%s' was trained %s; it goes on %s (%s)\n", last.c_str(), saved_way,
                  way_here, why);
@@ -167,11 +164,11 @@ void note_resumed_differently(const std::string& last, const TrainConfig& saved,
          now.autocasts() ? "with bf16 autocast" : "in fp32",
          now.device == "cpu" ? "--cpu-bf16 chooses" : "steps on a GPU always autocast");
   if (now.device == "cpu") return;
-  if (saved.cuda_graphs != *here.cuda_graphs && saved.ranks == 1 && world == 1)
+  if (saved.cuda_graphs != now.cuda_graphs && saved.ranks == 1 && world == 1)
     saved.cuda_graphs
         ? note("with its steps as CUDA graphs", "eagerly", "--no-cuda-graphs chooses")
         : note("eagerly", "with its steps as CUDA graphs", "--no-cuda-graphs chooses");
-  if (saved.crops_on_device != *here.crops_on_device)
+  if (saved.crops_on_device != now.crops_on_device)
     saved.crops_on_device ? note("with crops resized on the GPU",
                                  "with crops resized by the loader", "--crops-on-device chooses")
                           : note("with crops resized by the loader",
@@ -202,9 +199,8 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
     here.cpu_bf16 = a.cpu_bf16;
     here.cuda_graphs = !a.no_cuda_graphs;
     here.crops_on_device = a.crops_on_device;
-    if (place.writes()) note_resumed_differently(last, *info.train, here, place.world());
-    TrainConfig train_here = *info.train;
-    train_here.loader_workers = here.loader_workers;  // its first pass decodes on as many
+    const TrainConfig train_here = going_on_with(*info.train, here);
+    if (place.writes()) note_resumed_differently(last, *info.train, train_here, place.world());
     return Trainer::resume(last, open_training_data(info.model, train_here, !place.writes()),
                            a.steps, place.comm, here);
   }

@@ -129,6 +129,16 @@ ResumeHere resume_as(const TrainConfig& train) {
           train.cpu_bf16, train.cuda_graphs,    train.crops_on_device};
 }
 
+TrainConfig going_on_with(TrainConfig saved, const ResumeHere& here) {
+  if (!here.device.empty()) saved.device = here.device;
+  if (here.loader_workers > 0) saved.loader_workers = here.loader_workers;
+  saved.bf16 = here.bf16.value_or(saved.bf16);
+  saved.cpu_bf16 = here.cpu_bf16.value_or(saved.cpu_bf16);
+  saved.cuda_graphs = here.cuda_graphs.value_or(saved.cuda_graphs);
+  saved.crops_on_device = here.crops_on_device.value_or(saved.crops_on_device);
+  return saved;
+}
+
 std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
                                          std::shared_ptr<const Dataset> dataset,
                                          int64_t total_steps, std::shared_ptr<Communicator> comm,
@@ -136,15 +146,9 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& checkpoint,
   auto loaded = read_checkpoint(checkpoint);
   if (!loaded.info.train)
     throw CheckpointError("'" + checkpoint + "' holds no training state; it cannot be resumed");
-  TrainConfig train = *loaded.info.train;
+  TrainConfig train = going_on_with(*loaded.info.train, here);
   if (total_steps > 0) train.total_steps = total_steps;
   train.ranks = comm ? comm->world() : 1;
-  if (!here.device.empty()) train.device = here.device;
-  if (here.loader_workers > 0) train.loader_workers = here.loader_workers;
-  train.bf16 = here.bf16.value_or(train.bf16);
-  train.cpu_bf16 = here.cpu_bf16.value_or(train.cpu_bf16);
-  train.cuda_graphs = here.cuda_graphs.value_or(train.cuda_graphs);
-  train.crops_on_device = here.crops_on_device.value_or(train.crops_on_device);
   auto trainer =
       std::make_unique<Trainer>(loaded.info.model, train, std::move(dataset), std::move(comm));
   load_weights(trainer->model_, loaded.content);

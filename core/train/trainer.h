@@ -61,6 +61,9 @@ struct ResumeHere {
 // Every choice of `train` that ResumeHere carries, as the app and a sweep go on with a run.
 ResumeHere resume_as(const TrainConfig& train);
 
+// The saved run's config with `here`'s choices: what the resumed run goes on with.
+TrainConfig going_on_with(TrainConfig saved, const ResumeHere& here);
+
 class Trainer {
  public:
   // `comm`, when given, makes this one rank of a data-parallel run of train.ranks ranks.
