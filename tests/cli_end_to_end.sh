@@ -35,9 +35,20 @@ test "$(grep -c "^step [0-9]/4  loss .* ETA" "$work/train.log")" -eq 2 || fail "
 ! grep -q $'\r' "$work/train.log" || fail "carriage returns in a log file"
 test -s "$work/run/last.safetensors" || fail "no last.safetensors"
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 4 || fail "metrics.jsonl should have 4 lines"
-"$MAE" train --out "$work/run" --resume --steps 6 2>/dev/null || fail "resume"
+"$MAE" train --out "$work/run" --resume --steps 6 2>"$work/resume.log" || fail "resume"
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "resume should append 2 metric lines"
 "$MAE" info "$work/run/last.safetensors" | grep -q "step         6" || fail "info step"
+# A new total stretches the lr schedule, which is said; a total already reached is refused,
+# and a finished run resumed as it is says how to go on.
+grep -q "run/last.safetensors' was to train 4 steps and goes on to 6; its lr schedule stretches to the new total, so the lr at step 4 goes from " \
+  "$work/resume.log" || { cat "$work/resume.log"; fail "resume --steps: no note on the lr schedule"; }
+! "$MAE" train --out "$work/run" --resume --steps 5 2>"$work/fewer.log" || fail "resume --steps below the step reached"
+grep -q "^mae: error: --steps 5: '.*run/last.safetensors' is at step 6 already; give a total beyond it" \
+  "$work/fewer.log" || { cat "$work/fewer.log"; fail "resume --steps below the step reached: no reason"; }
+"$MAE" train --out "$work/run" --resume 2>"$work/finished.log" || fail "resume a finished run"
+grep -q "run/last.safetensors' has trained all its 6 steps; --steps with a larger total" \
+  "$work/finished.log" || { cat "$work/finished.log"; fail "resume a finished run: no note"; }
+test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || fail "a finished run resumed adds no metric lines"
 # --adapt-threads trains the same steps, trying other thread counts on the way (which it keeps
 # depends on the machine's load, so only that it runs to the end is checked here).
 "$MAE" train --data "$data" --preset fmnist-tiny --steps 12 --batch 16 --device cpu --adapt-threads \

@@ -175,6 +175,34 @@ void note_resumed_differently(const std::string& last, const TrainConfig& saved,
                                  "with crops resized on the GPU", "--crops-on-device chooses");
 }
 
+// A new total for a resumed run moves the end of its lr schedule, as the authors' --epochs
+// does: the lr at the resume point jumps, which is said. A total it has already reached
+// would train nothing, and is refused rather than saved again as if it had; a finished run
+// resumed as it is says how to go on.
+void check_total_steps(const std::string& last, const TrainConfig& saved, int64_t step,
+                       int64_t steps, bool writes) {
+  if (steps <= 0 && step >= saved.total_steps && writes)
+    std::fprintf(stderr,
+                 "note: '%s' has trained all its %lld steps; --steps with a larger total trains "
+                 "it longer\n",
+                 last.c_str(), static_cast<long long>(saved.total_steps));
+  if (steps <= 0 || steps == saved.total_steps) return;
+  if (steps <= step)
+    throw std::runtime_error("--steps " + std::to_string(steps) + ": '" + last + "' is at step " +
+                             std::to_string(step) +
+                             " already; give a total beyond it to train longer");
+  if (!writes) return;
+  TrainConfig now = saved;
+  now.total_steps = steps;
+  std::fprintf(stderr,
+               "note: '%s' was to train %lld steps and goes on to %lld; its lr schedule stretches "
+               "to the new total, so the lr at step %lld goes from %.2e to %.2e (--steps "
+               "chooses)\n",
+               last.c_str(), static_cast<long long>(saved.total_steps),
+               static_cast<long long>(steps), static_cast<long long>(step),
+               learning_rate_at(saved, step), learning_rate_at(now, step));
+}
+
 std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& last,
                                       const RankPlace& place) {
   if (a.resume) {
@@ -200,6 +228,7 @@ std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& las
     here.cuda_graphs = !a.no_cuda_graphs;
     here.crops_on_device = a.crops_on_device;
     const TrainConfig train_here = going_on_with(*info.train, here);
+    check_total_steps(last, *info.train, info.step, a.steps, place.writes());
     if (place.writes()) note_resumed_differently(last, *info.train, train_here, place.world());
     return Trainer::resume(last, open_training_data(info.model, train_here, !place.writes()),
                            a.steps, place.comm, here);
@@ -463,7 +492,10 @@ void add_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--preset", args->preset, "fmnist-tiny, rgb-small, vit-b16, vit-l16, vit-h14")
       ->capture_default_str();
-  cmd->add_option("--steps", args->steps, "optimizer steps (default: the preset's)")->check(kCount);
+  cmd->add_option("--steps", args->steps,
+                  "optimizer steps (default: the preset's; with --resume, a new total that "
+                  "the lr schedule stretches to)")
+      ->check(kCount);
   cmd->add_option("--out", args->out, "output folder")->capture_default_str();
   cmd->add_flag("--resume", args->resume,
                 "continue the run saved in <out>/last.safetensors (metrics.jsonl keeps the "
