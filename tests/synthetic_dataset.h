@@ -4,6 +4,9 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
+#include <thread>
+
 #include "data/dataset.h"
 
 class SyntheticDataset : public mae::Dataset {
@@ -26,4 +29,14 @@ class SyntheticDataset : public mae::Dataset {
  private:
   int64_t count_, channels_, size_;
   bool nan_;
+};
+
+// The same pictures, each taking 30 ms to load: a loader far behind a small model's step.
+class SlowSyntheticDataset : public SyntheticDataset {
+ public:
+  using SyntheticDataset::SyntheticDataset;
+  mae::DecodedImage load_pixels(int64_t index) const override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    return SyntheticDataset::load_pixels(index);
+  }
 };

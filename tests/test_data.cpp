@@ -194,6 +194,22 @@ TEST_CASE("every loader worker builds a batch at once, within prefetch batches a
   CHECK(dataset->most_at_once() == 6);
 }
 
+TEST_CASE("the loader says whether the next batch is there, waiting at most as long as asked") {
+  const auto dataset = std::make_shared<SlowDataset>(std::chrono::milliseconds(600), 1);
+  auto lc = small_test_loader(1, 0, 1);
+  lc.workers = 1;
+  lc.output = LoaderOutput::Pixels;
+  BatchLoader loader(dataset, lc, 0);
+  const auto asked = std::chrono::steady_clock::now();
+  CHECK_FALSE(loader.wait_for_next(std::chrono::milliseconds(1)));  // a picture takes 600 ms
+  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(500));
+  CHECK(loader.wait_for_next(std::chrono::seconds(10)));
+  // Not taken by asking: the batch is still the next one.
+  CHECK(loader.wait_for_next(std::chrono::milliseconds(0)));
+  loader.next();
+  CHECK_FALSE(loader.wait_for_next(std::chrono::milliseconds(0)));  // the second, 600 ms away
+}
+
 TEST_CASE("loader threads follow the device: 2 beside a CPU's step, the cores for a GPU") {
   const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   CHECK(default_loader_workers("cpu", 1) == 2);

@@ -207,18 +207,6 @@ TEST_CASE("every step's metrics come back once and in order, a save midway inclu
   CHECK(first.front().step_ms > 0.0);
 }
 
-namespace {
-// Synthetic pictures that each take 30 ms to load: a loader far behind a small model's step.
-class SlowSyntheticDataset : public SyntheticDataset {
- public:
-  using SyntheticDataset::SyntheticDataset;
-  DecodedImage load_pixels(int64_t index) const override {
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    return SyntheticDataset::load_pixels(index);
-  }
-};
-}  // namespace
-
 TEST_CASE("each step says how long it waited for the loader's batches") {
   Trainer trainer(small_model(), small_run(4), std::make_shared<SlowSyntheticDataset>(32, 1, 16));
   std::vector<StepMetrics> steps;

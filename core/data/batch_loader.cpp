@@ -87,6 +87,12 @@ PackedCrops BatchLoader::next_crops() {
   return std::get<PackedCrops>(take_next());
 }
 
+bool BatchLoader::wait_for_next(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout,
+                           [&] { return ready_.count(cursor_) || failed_.count(cursor_); });
+}
+
 BatchLoader::Built BatchLoader::take_next() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return ready_.count(cursor_) || failed_.count(cursor_); });

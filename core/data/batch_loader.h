@@ -8,6 +8,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -61,6 +62,9 @@ class BatchLoader {
   at::Tensor next();
   // The same for LoaderOutput::Crops: this rank's crop regions of the next step's batch.
   PackedCrops next_crops();
+  // Waits at most `timeout` for the next batch (or its failure); true once next() or
+  // next_crops() would return at once.
+  bool wait_for_next(std::chrono::milliseconds timeout);
   // Files that could not be decoded and were replaced by another sample.
   int64_t skipped_files() const { return skipped_.load(); }
   std::string last_warning() const;

@@ -20,6 +20,7 @@
 #include "train/device.h"
 #include "train/device_upload.h"
 #include "train/memory_estimate.h"
+#include "train/wait_for_data.h"
 #include "util/run_id.h"
 
 namespace mae {
@@ -232,15 +233,19 @@ StepInputs Trainer::load_inputs(int64_t step, int64_t first_micro, int64_t count
   const bool crops = train_.crops_on_device;
   std::vector<at::Tensor> host;
   std::vector<PackedCrops> packed;
+  // A GPU prefetching the next step's batches still runs the step just queued: only a wait
+  // past its end leaves it idle.
+  const DataWaitProbes probes{
+      [this](std::chrono::milliseconds poll) { return loader_->wait_for_next(poll); },
+      [this] { return !pending_.empty() && !pending_.back().readback.ready(); }};
   for (int64_t micro = first_micro; micro < first_micro + count; ++micro) {
-    const auto waiting = std::chrono::steady_clock::now();
+    data_wait_ += wait_for_data(probes);
     if (crops) {
       packed.push_back(loader_->next_crops());
       host.push_back(packed.back().pixels);
     } else {
       host.push_back(loader_->next());
     }
-    data_wait_ += std::chrono::steady_clock::now() - waiting;
     if (step_noise_step_ != step) {  // drawn once for all micro-batches of the step
       step_noise_ = step_mask_noise(train_, model_config_, step);
       step_noise_step_ = step;
@@ -336,12 +341,15 @@ std::vector<StepMetrics> Trainer::step() {
   m.graphed = graph_ != nullptr;
   ++step_;
   m.step = step_;
-  m.data_wait_ms = std::chrono::duration<double, std::milli>(std::exchange(data_wait_, {})).count();
   const auto started = start + std::exchange(time_outside_step_, {});
   pending_.push_back({m, started, DeviceReadback({out.loss, out.found_inf})});
   // On a GPU the step is only queued so far: the next batch is loaded and its copy queued
   // while the device works, before anything waits for a loss.
   if (!comm_) prefetch_next_inputs();
+  // This call's waits, within this step's time: for its own batches where they were not
+  // prefetched, and on a GPU for the next step's.
+  pending_.back().metrics.data_wait_ms =
+      std::chrono::duration<double, std::milli>(std::exchange(data_wait_, {})).count();
   // With ranks every rank must see a stop request after the same step: no lag there.
   auto ready = collect(/*wait_all=*/comm_ != nullptr);
   last_call_ms_ =

@@ -33,8 +33,9 @@ struct StepMetrics {
   double images_per_sec = 0.0;
   double step_ms = 0.0;
   double allreduce_ms = 0.0;  // of step_ms, waiting for the all-reduce after backward (ranks)
-  // Of step_ms, the trainer's thread waiting for the loader's batches (on a GPU, those of the
-  // next step, while this one runs there): a large share says the loader falls behind.
+  // Of step_ms, the device left idle while the trainer's thread waited for the loader's
+  // batches (on a GPU, the next step's, loaded while this one runs there: only the wait past
+  // the end of this one counts): a large share says the loader falls behind.
   double data_wait_ms = 0.0;
   int64_t memory_bytes = 0;
   bool nonfinite = false;  // the step was skipped; weights are unchanged
