@@ -17,7 +17,9 @@
 #include "dist/communicator.h"
 #include "io/checkpoint.h"
 #include "local_ranks.h"
+#include "other_work_on_cpu.h"
 #include "recipe/recipe.h"
+#include "resume_notes.h"
 #include "status_line.h"
 #include "train/data_wait_watch.h"
 #include "train/device.h"
@@ -27,7 +29,6 @@
 #include "train/run_control.h"
 #include "train/step_thread_tuner.h"
 #include "train/trainer.h"
-#include "util/cpu_load.h"
 #include "util/folder_lock.h"
 #include "util/format_duration.h"
 #include "util/intra_op_threads.h"
@@ -37,39 +38,6 @@ namespace mae::cli {
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
-
-// Other processes' use of the CPU from one reading to the next, said once where they keep 0.75
-// cores or more busy: --adapt-threads may then train several times faster. Read over the run's
-// setup, then every 30 s, so that a load that comes later is said too.
-class OtherWorkOnCpu {
- public:
-  // Reads again once `min_seconds` have passed since the last reading, and says it, after
-  // `status`'s line, where the load is there.
-  void say_if_busy(double min_seconds, StatusLine* status = nullptr) {
-    if (said_) return;
-    const auto now = std::chrono::steady_clock::now();
-    const double wall_s = std::chrono::duration<double>(now - at_).count();
-    if (wall_s < min_seconds) return;
-    const auto times = cpu_times_now();
-    if (since_ && times) {
-      if (const double busy = cores_busy_elsewhere(*since_, *times, wall_s); busy >= 0.75) {
-        if (status) status->finish();
-        std::fprintf(stderr,
-                     "other work keeps %.1f of this CPU's %u cores busy: --adapt-threads may "
-                     "train faster beside it\n",
-                     busy, std::thread::hardware_concurrency());
-        said_ = true;
-      }
-    }
-    since_ = times;
-    at_ = now;
-  }
-
- private:
-  std::optional<CpuTimes> since_ = cpu_times_now();
-  std::chrono::steady_clock::time_point at_ = std::chrono::steady_clock::now();
-  bool said_ = false;
-};
 
 struct TrainArgs {
   std::string data = "fashion-mnist";
@@ -146,61 +114,6 @@ std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainC
   watch.request_stop();
   status.finish();
   return dataset;
-}
-
-// One line for each way the resumed run goes on unlike the run saved, where it matters on the
-// device it goes on on (several ranks never capture a step).
-void note_resumed_differently(const std::string& last, const TrainConfig& saved,
-                              const TrainConfig& now, int world) {
-  const auto note = [&last](const char* saved_way, const char* way_here, const char* why) {
-    std::fprintf(stderr, "note: '%s' was trained %s; it goes on %s (%s)\n", last.c_str(), saved_way,
-                 way_here, why);
-  };
-  const auto kind = [](const std::string& device) { return device.substr(0, device.find(':')); };
-  if (kind(saved.device) != kind(now.device))
-    note(("on " + saved.device).c_str(), ("on " + now.device).c_str(), "--device chooses");
-  if (saved.autocasts() != now.autocasts())
-    note(saved.autocasts() ? "with bf16 autocast" : "in fp32",
-         now.autocasts() ? "with bf16 autocast" : "in fp32",
-         now.device == "cpu" ? "--cpu-bf16 chooses" : "steps on a GPU always autocast");
-  if (now.device == "cpu") return;
-  if (saved.cuda_graphs != now.cuda_graphs && saved.ranks == 1 && world == 1)
-    saved.cuda_graphs
-        ? note("with its steps as CUDA graphs", "eagerly", "--no-cuda-graphs chooses")
-        : note("eagerly", "with its steps as CUDA graphs", "--no-cuda-graphs chooses");
-  if (saved.crops_on_device != now.crops_on_device)
-    saved.crops_on_device ? note("with crops resized on the GPU",
-                                 "with crops resized by the loader", "--crops-on-device chooses")
-                          : note("with crops resized by the loader",
-                                 "with crops resized on the GPU", "--crops-on-device chooses");
-}
-
-// A new total for a resumed run moves the end of its lr schedule, as the authors' --epochs
-// does: the lr at the resume point jumps, which is said. A total it has already reached
-// would train nothing, and is refused rather than saved again as if it had; a finished run
-// resumed as it is says how to go on.
-void check_total_steps(const std::string& last, const TrainConfig& saved, int64_t step,
-                       int64_t steps, bool writes) {
-  if (steps <= 0 && step >= saved.total_steps && writes)
-    std::fprintf(stderr,
-                 "note: '%s' has trained all its %lld steps; --steps with a larger total trains "
-                 "it longer\n",
-                 last.c_str(), static_cast<long long>(saved.total_steps));
-  if (steps <= 0 || steps == saved.total_steps) return;
-  if (steps <= step)
-    throw std::runtime_error("--steps " + std::to_string(steps) + ": '" + last + "' is at step " +
-                             std::to_string(step) +
-                             " already; give a total beyond it to train longer");
-  if (!writes) return;
-  TrainConfig now = saved;
-  now.total_steps = steps;
-  std::fprintf(stderr,
-               "note: '%s' was to train %lld steps and goes on to %lld; its lr schedule stretches "
-               "to the new total, so the lr at step %lld goes from %.2e to %.2e (--steps "
-               "chooses)\n",
-               last.c_str(), static_cast<long long>(saved.total_steps),
-               static_cast<long long>(steps), static_cast<long long>(step),
-               learning_rate_at(saved, step), learning_rate_at(now, step));
 }
 
 std::unique_ptr<Trainer> make_trainer(const TrainArgs& a, const std::string& last,
