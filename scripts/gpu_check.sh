@@ -221,7 +221,7 @@ train_runs() {
     status=$?
     echo "FIGURE train $name: exit $status"
     [ "$status" = 0 ] || rc=1
-    tr '\r' '\n' <"$log" | grep -E "CUDA graph|rror" | head -2 | sed 's/^/FIGURE   /'
+    tr '\r' '\n' <"$log" | grep -E "CUDA graph|rror|waited for data" | head -3 | sed 's/^/FIGURE   /'
     tr '\r' '\n' <"$log" | grep "img/s" | tail -1 | sed 's/^/FIGURE   /'
   done
   return $rc

@@ -506,17 +506,20 @@ TEST_CASE("a step replayed as a CUDA graph follows the eager step's path") {
 
 TEST_CASE("on the GPU a loader far behind the step shows as data wait") {
   // 8 pictures of 30 ms on one loader thread for a step of a few ms: the device is idle for
-  // most of each step, whatever the wait overlapped of the step before.
+  // most of each step, however much of the wait overlaps the step before. The first step,
+  // which also sets CUDA up, and the last, which loads nothing more, are left out; eager
+  // steps, so that no capture's time is in one of them.
   auto train = small_test_run(6, 3);
   train.device = "cuda";
   train.loader_workers = 1;
+  train.cuda_graphs = false;
   Trainer trainer(small_test_model(), train, std::make_shared<SlowSyntheticDataset>(64, 1, 16));
   const auto steps = train_steps(trainer);
   REQUIRE(steps.size() == 6);
   for (const auto& m : steps) {
     INFO("step " << m.step << ": waited " << m.data_wait_ms << " of " << m.step_ms << " ms");
     CHECK(m.data_wait_ms <= m.step_ms);
-    if (m.step < 6) CHECK(m.data_wait_ms > 0.5 * m.step_ms);  // the last loads nothing more
+    if (m.step > 1 && m.step < 6) CHECK(m.data_wait_ms > 0.5 * m.step_ms);
   }
 }
 
