@@ -199,17 +199,22 @@ TEST_CASE("chaos: random user actions across panels and model shapes never fault
   app.cancel_sweep();
   app.cancel_probe();
   s.show_file_browser = false;
-  const bool settled = frames_until(
-      ui, app,
-      [&] {
-        return !app.training_active() && !app.worker().busy() && !s.experiments.running &&
-               !s.probe.running && s.explorer.result && !s.explorer.dirty &&
-               s.explorer.result->extras_done;
-      },
-      30);
-  INFO("training " << app.training_active() << ", worker busy " << app.worker().busy()
-                   << ", result " << s.explorer.result.has_value() << ", dirty " << s.explorer.dirty
-                   << ", status " << s.status);
+  // The app has also seen the worker's newest weights: a run's last snapshot can hand some
+  // over between a frame's look at the worker and the end of that frame, as the run ends.
+  const auto seen_newest = [&] {
+    return s.explorer.model_version_seen == app.worker().model_info().version;
+  };
+  const bool settled = frames_until(ui, app, [&] {
+    return !app.training_active() && !app.worker().busy() && !s.experiments.running &&
+           !s.probe.running && s.explorer.result && !s.explorer.dirty &&
+           s.explorer.result->extras_done && seen_newest();
+  });
+  INFO("training " << app.training_active() << ", worker busy " << app.worker().busy() << ", sweep "
+                   << s.experiments.running << ", probe " << s.probe.running << ", result "
+                   << s.explorer.result.has_value() << ", extras "
+                   << (s.explorer.result && s.explorer.result->extras_done) << ", dirty "
+                   << s.explorer.dirty << ", newest weights seen " << seen_newest() << ", status "
+                   << s.status);
   REQUIRE(settled);
   check_explorer_consistent(app);
   const auto info = app.worker().model_info();
