@@ -217,8 +217,18 @@ std::string StudioApp::continuable() const {
 }
 
 void StudioApp::continue_training() {
-  if (continuable().empty()) {
+  const auto what = continuable();
+  if (what.empty()) {
     message("nothing to continue: train, or open a checkpoint saved by MAE Studio or mae train");
+    return;
+  }
+  // The form's steps are the total to go on to: one the run has reached would train nothing
+  // (it trained one step more, which nothing asked for).
+  const int64_t reached =
+      session_ && state_.have_metrics ? state_.last_metrics.step : worker_.model_info().step;
+  if (state_.form.steps <= reached) {
+    message("to continue " + what + ", set steps above " + std::to_string(reached) +
+            ": they are the total it goes on to");
     return;
   }
   stop_watching();
@@ -263,9 +273,8 @@ void StudioApp::continue_training() {
     // The curve goes on in the folder's metrics.jsonl when the run resumed was saved there.
     request.metrics_path = metrics_beside(default_save_path());
     request.continues_metrics = same_folder(request.resume_from, default_save_path());
-    request.train.total_steps = std::max<int64_t>(state_.form.steps, done + 1);
+    request.train.total_steps = state_.form.steps;
     if (state_.curves.recipe) state_.curves.recipe->train.total_steps = request.train.total_steps;
-    state_.form.steps = static_cast<int>(request.train.total_steps);
     session_ = std::make_unique<TrainingSession>(request, &worker_, std::move(session_));
     session_->set_publish_weights(state_.explorer.follow_training);
     message("continuing " + from + " to step " + std::to_string(request.train.total_steps) +

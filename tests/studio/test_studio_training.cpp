@@ -559,6 +559,13 @@ TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint w
   REQUIRE(frames_until(ui, app, [&] { return app.run_state() == SessionState::Finished; }));
   ui.frame(app);
   CHECK_FALSE(app.continuable().empty());
+  // The form's steps are the total to go on to: the 3 reached already train nothing.
+  CHECK(s.form.steps == 3);
+  app.continue_training();
+  CHECK(s.status ==
+        "to continue this run (step 3), set steps above 3: they are the total it "
+        "goes on to");
+  CHECK(app.run_state() == SessionState::Finished);
   s.form.steps = 5;
   app.continue_training();
   REQUIRE(frames_until(ui, app, [&] {
