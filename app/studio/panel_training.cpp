@@ -225,11 +225,18 @@ void draw_training_panel(StudioApp& app) {
     if (const auto what = app.continuable(); !what.empty()) {
       ImGui::SameLine();
       if (ImGui::Button("Continue")) app.continue_training();
-      if (ImGui::IsItemHovered())
-        ImGui::SetTooltip(
-            "go on training %s up to %d steps, with its recipe and optimizer state\n(a new "
-            "total stretches its lr schedule to it, as the authors' --epochs does)",
-            what.c_str(), f.steps);
+      if (ImGui::IsItemHovered()) {
+        if (const int64_t reached = app.continuable_step(); f.steps <= reached)
+          ImGui::SetTooltip(
+              "go on training %s: set steps above %lld first, the total it goes on "
+              "to",
+              what.c_str(), static_cast<long long>(reached));
+        else
+          ImGui::SetTooltip(
+              "go on training %s up to %d steps, with its recipe and optimizer state\n(a new "
+              "total stretches its lr schedule to it, as the authors' --epochs does)",
+              what.c_str(), f.steps);
+      }
     }
   } else {
     if (ImGui::Button(app.run_state() == SessionState::Paused ? "Resume" : "Pause"))
@@ -257,7 +264,12 @@ void draw_training_panel(StudioApp& app) {
         "Read-only. Dropping a run folder on the window does the same.");
 
   const auto& m = s.last_metrics;
-  const float total = static_cast<float>(std::max(1, f.steps));
+  // The run's own steps and micro-batches, once there is a run: the form may hold the next's.
+  const TrainConfig* run = app.run_config();
+  const int64_t run_steps = run ? run->total_steps : f.steps;
+  const int64_t accum = run ? run->accum_steps : f.accum_steps;
+  const int64_t batch = run ? run->batch : f.batch;
+  const float total = static_cast<float>(std::max<int64_t>(1, run_steps));
   const SessionState state = app.run_state();
   char overlay[160];
   // On the CPU a step of many micro-batches shows how far it has come.
@@ -269,30 +281,31 @@ void draw_training_panel(StudioApp& app) {
   } else if (!s.have_metrics) {
     // With accumulation the first step is many batches long: say so, and how far it is.
     if (done > 0)
-      std::snprintf(overlay, sizeof overlay, "first step: %lld of %d micro-batches done",
-                    static_cast<long long>(done), f.accum_steps);
+      std::snprintf(overlay, sizeof overlay, "first step: %lld of %lld micro-batches done",
+                    static_cast<long long>(done), static_cast<long long>(accum));
     else
-      std::snprintf(overlay, sizeof overlay, "first step: %d micro-batches of %d", f.accum_steps,
-                    f.batch);
-    ImGui::ProgressBar(static_cast<float>(done) / static_cast<float>(f.accum_steps) / total,
-                       ImVec2(-1, 0),
-                       !active             ? "not started"
-                       : f.accum_steps > 1 ? overlay
-                                           : "waiting for the first batch");
+      std::snprintf(overlay, sizeof overlay, "first step: %lld micro-batches of %lld",
+                    static_cast<long long>(accum), static_cast<long long>(batch));
+    ImGui::ProgressBar(static_cast<float>(done) / static_cast<float>(accum) / total, ImVec2(-1, 0),
+                       !active     ? "not started"
+                       : accum > 1 ? overlay
+                                   : "waiting for the first batch");
   } else {
     char within[64] = "";
     if (done > 0)
-      std::snprintf(within, sizeof within, "  step %lld: %lld/%d",
+      std::snprintf(within, sizeof within, "  step %lld: %lld/%lld",
                     static_cast<long long>(m.step + 1), static_cast<long long>(done),
-                    f.accum_steps);
+                    static_cast<long long>(accum));
     const double left = (total - static_cast<double>(m.step)) * s.mean_step_ms / 1000.0;
     if (state == SessionState::Running)
-      std::snprintf(overlay, sizeof overlay, "%lld / %d%s  ETA %s", static_cast<long long>(m.step),
-                    f.steps, within, format_duration(left).c_str());
+      std::snprintf(overlay, sizeof overlay, "%lld / %lld%s  ETA %s",
+                    static_cast<long long>(m.step), static_cast<long long>(run_steps), within,
+                    format_duration(left).c_str());
     else
-      std::snprintf(overlay, sizeof overlay, "%lld / %d%s  (%s)", static_cast<long long>(m.step),
-                    f.steps, within, to_string(state).c_str());
-    const double partial = static_cast<double>(done) / std::max(1, f.accum_steps);
+      std::snprintf(overlay, sizeof overlay, "%lld / %lld%s  (%s)", static_cast<long long>(m.step),
+                    static_cast<long long>(run_steps), within, to_string(state).c_str());
+    const double partial =
+        static_cast<double>(done) / static_cast<double>(std::max<int64_t>(1, accum));
     ImGui::ProgressBar(static_cast<float>((static_cast<double>(m.step) + partial) / total),
                        ImVec2(-1, 0), overlay);
     ImGui::Text("loss %.4f   lr %.2e", m.loss, m.lr);

@@ -50,6 +50,8 @@ class StudioApp {
   void continue_training();
   // What Continue would continue, or "" when there is nothing to continue.
   std::string continuable() const;
+  // The step that run has reached: Continue needs the form's steps above it.
+  int64_t continuable_step() const;
   void toggle_pause();
   void stop_training();
   void save_checkpoint(const std::string& path);
@@ -138,6 +140,9 @@ class StudioApp {
   SessionState run_state() const;
   // On the CPU, the micro-batches of the training step under way that are done.
   int64_t micro_batches_done() const;
+  // The recipe of the app's run, started or ended; null before the first. Its progress is
+  // shown against it, not against the form, which may already hold the next run's.
+  const TrainConfig* run_config() const;
   bool training_active() const;
   // True when something changes without user input (training, pending inference).
   bool animating() const;

@@ -132,6 +132,10 @@ TrainingMemoryNote StudioApp::training_memory_note() {
   }
 }
 
+const TrainConfig* StudioApp::run_config() const {
+  return session_ ? &session_->request().train : nullptr;
+}
+
 int64_t StudioApp::micro_batches_done() const {
   return session_ ? session_->micro_batches_done() : 0;
 }
@@ -216,6 +220,10 @@ std::string StudioApp::continuable() const {
   return "";
 }
 
+int64_t StudioApp::continuable_step() const {
+  return session_ && state_.have_metrics ? state_.last_metrics.step : worker_.model_info().step;
+}
+
 void StudioApp::continue_training() {
   const auto what = continuable();
   if (what.empty()) {
@@ -224,8 +232,7 @@ void StudioApp::continue_training() {
   }
   // The form's steps are the total to go on to: one the run has reached would train nothing
   // (it trained one step more, which nothing asked for).
-  const int64_t reached =
-      session_ && state_.have_metrics ? state_.last_metrics.step : worker_.model_info().step;
+  const int64_t reached = continuable_step();
   if (state_.form.steps <= reached) {
     message("to continue " + what + ", set steps above " + std::to_string(reached) +
             ": they are the total it goes on to");
