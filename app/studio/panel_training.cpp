@@ -228,8 +228,7 @@ void draw_training_panel(StudioApp& app) {
       if (ImGui::IsItemHovered()) {
         if (const int64_t reached = app.continuable_step(); f.steps <= reached)
           ImGui::SetTooltip(
-              "go on training %s: set steps above %lld first, the total it goes on "
-              "to",
+              "go on training %s: set steps above %lld first, the total it goes on to",
               what.c_str(), static_cast<long long>(reached));
         else
           ImGui::SetTooltip(

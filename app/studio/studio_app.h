@@ -50,7 +50,7 @@ class StudioApp {
   void continue_training();
   // What Continue would continue, or "" when there is nothing to continue.
   std::string continuable() const;
-  // The step that run has reached: Continue needs the form's steps above it.
+  // The step reached by the run Continue would go on with: it needs the form's steps above.
   int64_t continuable_step() const;
   void toggle_pause();
   void stop_training();

@@ -230,8 +230,7 @@ void StudioApp::continue_training() {
     message("nothing to continue: train, or open a checkpoint saved by MAE Studio or mae train");
     return;
   }
-  // The form's steps are the total to go on to: one the run has reached would train nothing
-  // (it trained one step more, which nothing asked for).
+  // The form's steps are the total to go on to: one the run has reached would train nothing.
   const int64_t reached = continuable_step();
   if (state_.form.steps <= reached) {
     message("to continue " + what + ", set steps above " + std::to_string(reached) +
