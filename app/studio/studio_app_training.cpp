@@ -241,24 +241,21 @@ void StudioApp::continue_training() {
   try {
     claim_run_folder();
     TrainingRequest request;
-    int64_t done = 0;
     std::string from;  // "from step 3", or the file where its step is not known yet
     if (session_ && state_.have_metrics) {
       // This run: saved where the user saves, then picked up from that file.
       request = session_->request();
       request.resume_from = default_save_path();
       save_checkpoint(request.resume_from);
-      done = state_.last_metrics.step;
-      from = "from step " + std::to_string(done);
+      from = "from step " + std::to_string(reached);
     } else {
       const auto info = worker_.model_info();
       request.model = info.config;
       request.train = *info.train;
       request.resume_from = info.source;
-      done = info.step;
       // Saved over since it was opened: the session says from which step once it has read it.
       from = file_identity(info.source) == info.file
-                 ? "from step " + std::to_string(done)
+                 ? "from step " + std::to_string(reached)
                  : "from " + info.source + " as saved since it was opened";
       // A different run: its own curves.
       Recipe continued;
@@ -266,7 +263,7 @@ void StudioApp::continue_training() {
       continued.train = request.train;
       reset_curves(std::filesystem::path(info.source).filename().string(), continued);
       // Its curve, where the file beside it holds the run that led to it.
-      request.history = CurveSource{metrics_beside(info.source), {done, info.loss}};
+      request.history = CurveSource{metrics_beside(info.source), {reached, info.loss}};
     }
     // On the device the form names now, with its bf16 choice: a checkpoint saved on a GPU goes
     // on on this CPU, and one saved on a CPU on this GPU.
