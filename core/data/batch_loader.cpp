@@ -87,15 +87,18 @@ PackedCrops BatchLoader::next_crops() {
   return std::get<PackedCrops>(take_next());
 }
 
+bool BatchLoader::next_settled() const {
+  return ready_.count(cursor_) > 0 || failed_.count(cursor_) > 0;
+}
+
 bool BatchLoader::wait_for_next(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout,
-                           [&] { return ready_.count(cursor_) || failed_.count(cursor_); });
+  return changed_.wait_for(lock, timeout, [&] { return next_settled(); });
 }
 
 BatchLoader::Built BatchLoader::take_next() {
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return ready_.count(cursor_) || failed_.count(cursor_); });
+  changed_.wait(lock, [&] { return next_settled(); });
   if (auto it = failed_.find(cursor_); it != failed_.end()) {
     auto error = it->second;
     failed_.erase(it);

@@ -72,6 +72,8 @@ class BatchLoader {
  private:
   using Built = std::variant<at::Tensor, PackedCrops>;
   Built take_next();
+  // Whether the consumer's next batch is built or has failed; mutex_ held.
+  bool next_settled() const;
   void work(const std::stop_token& stop);
   Built build(int64_t step);
   DecodedImage load_with_fallback(int64_t position_in_epoch, int64_t epoch);
