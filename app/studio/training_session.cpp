@@ -86,6 +86,13 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
                                  trainer->run_id()};
     std::vector<StepMetrics> history;
     if (request_.history) {
+      // The window checked the steps against the step it read when the file was opened; a
+      // save since may have reached them, and the run would train nothing and save it again.
+      if (resumed.step >= request_.train.total_steps)
+        throw std::runtime_error(request_.resume_from +
+                                 " was saved again since it was opened and is at step " +
+                                 std::to_string(resumed.step) + ": set steps above " +
+                                 std::to_string(resumed.step) + " to continue it");
       history = curve_to_checkpoint(request_.history->metrics_path, resumed);
       if (resumed.step != request_.history->checkpoint.step) {
         std::lock_guard lock(mutex_);

@@ -26,6 +26,7 @@
 #include "test_support.h"
 #include "train/metrics_record.h"
 #include "train/run_follower.h"
+#include "util/file_identity.h"
 #include "util/folder_lock.h"
 
 using namespace mae;
@@ -590,6 +591,34 @@ TEST_CASE("continuing a save that was saved again since it was opened goes on fr
   // The curve that led to the step-5 save, then the continued steps.
   CHECK(logged_steps(dir / "metrics.jsonl") == steps_from_1_to(7));
   CHECK(opened->state().curves.points.steps.size() == 7);
+  opened.reset();
+}
+
+TEST_CASE("continuing a save that was saved again past the steps asked for trains nothing") {
+  // Before, steps checked against the step read at opening (3) let a total of 4 through; the
+  // file was at step 5, so the run trained nothing and saved the file again as "finished".
+  TempDir temp;  // outlives the windows that use it
+  TrainingApp training;
+  auto& [ui, renderer, app] = training;
+  const auto dir = std::filesystem::path(temp.root) / "saved-past";
+  const auto elsewhere = std::filesystem::path(dir.string() + "-elsewhere");
+  const auto checkpoint = dir / "run.safetensors";
+  train_and_save(ui, app, checkpoint, 3);
+  auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
+  REQUIRE(frames_until(ui, *opened, [&] { return opened->worker().model_info().step == 3; }));
+  train_and_save(ui, app, checkpoint, 5);
+  train_elsewhere(ui, app, elsewhere);
+  const auto saved = file_identity(checkpoint.string());
+
+  small_runs_saved_to(*opened, checkpoint);
+  opened->state().form.steps = 4;
+  opened->continue_training();
+  REQUIRE(frames_until(ui, *opened, [&] { return opened->run_state() == SessionState::Failed; }));
+  CHECK(said(*opened, "cannot start training: " + checkpoint.string() +
+                          " was saved again since it was opened and is at step 5: set steps "
+                          "above 5 to continue it"));
+  CHECK(file_identity(checkpoint.string()) == saved);  // not written again
+  CHECK(logged_steps(dir / "metrics.jsonl") == steps_from_1_to(5));
   opened.reset();
 }
 
