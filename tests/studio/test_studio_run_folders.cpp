@@ -529,6 +529,20 @@ std::unique_ptr<StudioApp> open_and_continue(HeadlessImGui& ui, MockRenderer& re
   return opened;
 }
 
+// A window that opened `checkpoint` at step 3, which `window` then went on to save again at
+// step 5 (and left for a folder of its own); the opened window saves its runs there too.
+std::unique_ptr<StudioApp> opened_then_saved_again(HeadlessImGui& ui, MockRenderer& renderer,
+                                                   StudioApp& window,
+                                                   const std::filesystem::path& checkpoint) {
+  train_and_save(ui, window, checkpoint, 3);
+  auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
+  REQUIRE(frames_until(ui, *opened, [&] { return opened->worker().model_info().step == 3; }));
+  train_and_save(ui, window, checkpoint, 5);
+  train_elsewhere(ui, window, checkpoint.parent_path().string() + "-elsewhere");
+  small_runs_saved_to(*opened, checkpoint);
+  return opened;
+}
+
 bool said(const StudioApp& window, const std::string& message) {
   const auto& log = window.state().log;
   return std::find(log.begin(), log.end(), message) != log.end();
@@ -570,15 +584,8 @@ TEST_CASE("continuing a save that was saved again since it was opened goes on fr
   TrainingApp training;
   auto& [ui, renderer, app] = training;
   const auto dir = std::filesystem::path(temp.root) / "saved-again";
-  const auto elsewhere = std::filesystem::path(dir.string() + "-elsewhere");
   const auto checkpoint = dir / "run.safetensors";
-  train_and_save(ui, app, checkpoint, 3);
-  auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
-  REQUIRE(frames_until(ui, *opened, [&] { return opened->worker().model_info().step == 3; }));
-  train_and_save(ui, app, checkpoint, 5);  // the first window goes on and saves over it
-  train_elsewhere(ui, app, elsewhere);
-
-  small_runs_saved_to(*opened, checkpoint);
+  auto opened = opened_then_saved_again(ui, renderer, app, checkpoint);
   opened->state().form.steps = 7;
   opened->continue_training();
   REQUIRE(frames_until(ui, *opened, [&] { return finished_at(*opened, 7); }));
@@ -601,16 +608,9 @@ TEST_CASE("continuing a save that was saved again past the steps asked for train
   TrainingApp training;
   auto& [ui, renderer, app] = training;
   const auto dir = std::filesystem::path(temp.root) / "saved-past";
-  const auto elsewhere = std::filesystem::path(dir.string() + "-elsewhere");
   const auto checkpoint = dir / "run.safetensors";
-  train_and_save(ui, app, checkpoint, 3);
-  auto opened = std::make_unique<StudioApp>(renderer, options_with(checkpoint.string()));
-  REQUIRE(frames_until(ui, *opened, [&] { return opened->worker().model_info().step == 3; }));
-  train_and_save(ui, app, checkpoint, 5);
-  train_elsewhere(ui, app, elsewhere);
+  auto opened = opened_then_saved_again(ui, renderer, app, checkpoint);
   const auto saved = file_identity(checkpoint.string());
-
-  small_runs_saved_to(*opened, checkpoint);
   opened->state().form.steps = 4;
   opened->continue_training();
   REQUIRE(frames_until(ui, *opened, [&] { return opened->run_state() == SessionState::Failed; }));
