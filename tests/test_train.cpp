@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "data/image_io.h"
+#include "model/cpu_products.h"
 #include "model/presets.h"
 #include "small_configs.h"
 #include "synthetic_dataset.h"
@@ -58,7 +59,9 @@ TEST_CASE("device auto: the GPU when there is one, else the CPU, and said so") {
   CHECK(mae::resolve_device("cpu") == "cpu");
   CHECK_THROWS_AS(mae::resolve_device("tpu"), std::invalid_argument);
   CHECK(mae::describe_device("cpu").rfind("cpu (", 0) == 0);
-  CHECK(mae::describe_device("cpu").find(" threads)") != std::string::npos);
+  CHECK(mae::describe_device("cpu").find(" threads") != std::string::npos);
+  CHECK((mae::describe_device("cpu").find("products by oneDNN") != std::string::npos) ==
+        (mae::cpu_gemm() == mae::CpuGemm::OneDnn));
 }
 
 TEST_CASE("a profiled step lists its ops by self time, which add up to no more than the step") {

@@ -1,10 +1,12 @@
 // Why: the backward is at::linear's (AddmmBackward's) products, with the bias
-// gradient summed by the kernel instead of torch's reduction.
+// gradient summed by the kernel instead of torch's reduction on a GPU, and the products run
+// by oneDNN where it is the CPU's faster library.
 #include "model/linear.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "model/cpu_products.h"
 #include "model/gpu_fusions.h"
 #include "model/records_grad.h"
 #include "model/weight_casts.h"
@@ -44,7 +46,8 @@ class LinearFunction : public torch::autograd::Function<LinearFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
                             const at::Tensor& bias) {
     ctx->save_for_backward({x, weight});
-    return at::linear(x, weight, bias);
+    return onednn_products_apply(x, weight) ? onednn_linear(x, weight, bias)
+                                            : at::linear(x, weight, bias);
   }
 
   static tensor_list backward(AutogradContext* ctx, const tensor_list& grads) {
@@ -63,11 +66,16 @@ class LinearFunction : public torch::autograd::Function<LinearFunction> {
 }  // namespace
 
 at::Tensor linear_input_grad(const at::Tensor& grad, const at::Tensor& weight) {
-  return at::matmul(grad, weight);
+  if (!onednn_products_apply(grad, weight)) return at::matmul(grad, weight);
+  auto shape = grad.sizes().vec();
+  shape.back() = weight.size(1);
+  return onednn_mm(grad.reshape({-1, grad.size(-1)}), weight).view(shape);
 }
 
 at::Tensor linear_weight_grad(const at::Tensor& grad, const at::Tensor& x) {
-  return grad.reshape({-1, grad.size(-1)}).t().mm(x.reshape({-1, x.size(-1)}));
+  const auto grad_rows = grad.reshape({-1, grad.size(-1)}).t();
+  const auto x_rows = x.reshape({-1, x.size(-1)});
+  return onednn_products_apply(grad, x) ? onednn_mm(grad_rows, x_rows) : grad_rows.mm(x_rows);
 }
 
 bool bias_grad_kernel_applies(const at::Tensor& x, const at::Tensor& weight,
@@ -92,12 +100,14 @@ at::Tensor linear_with_bias_grad_kernel(const at::Tensor& x, const at::Tensor& w
   return LinearFunction::apply(x, weight, bias);
 }
 
-at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x) {
-  const auto& weight = cast_weight(layer->weight);
-  const auto& bias = cast_weight(layer->bias);
-  if (bias_grad_kernel_applies(x, weight, bias))
-    return linear_with_bias_grad_kernel(x, weight, bias);
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (bias_grad_kernel_applies(x, weight, bias) || onednn_products_apply(x, weight))
+    return LinearFunction::apply(x, weight, bias);
   return at::linear(x, weight, bias);
+}
+
+at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x) {
+  return linear(x, cast_weight(layer->weight), cast_weight(layer->bias));
 }
 
 }  // namespace mae

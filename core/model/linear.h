@@ -12,8 +12,13 @@ namespace mae {
 // bias fused in. The C++ frontend's Linear::forward instead runs a batched matmul and then
 // adds the bias in a second pass (and sums it again in backward): a tenth of a CPU step.
 // In a training step under autocast, the weight and bias are the step's casts; where
-// bias_grad_kernel_applies, backward sums the bias gradient with cuda_bias_grad's kernel.
+// bias_grad_kernel_applies, backward sums the bias gradient with cuda_bias_grad's kernel; on
+// CPUs where oneDNN is the faster library (cpu_products.h), forward and backward products run
+// there.
 at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x);
+// The same product for a weight and bias of the caller's (the patch embedding's reordered
+// convolution); float32 CPU products run by oneDNN where cpu_products.h chooses it.
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
 // Whether a product of bf16 x, weight and bias takes the bias-gradient kernel: they are on a
 // GPU where our kernels run, contiguous, autograd records, the output width is a multiple of

@@ -31,7 +31,7 @@ at::Tensor PatchEmbedImpl::forward_patches(const at::Tensor& patches) {
   // Conv weight (D, C, p, p) reordered to the patch-vector order (p, p, C).
   const auto& weight = proj->weight;
   auto w = weight.permute({0, 2, 3, 1}).reshape({weight.size(0), -1});
-  return at::linear(patches, w, proj->bias);
+  return linear(patches, w, proj->bias);
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "model/cpu_products.h"
 #include "util/intra_op_threads.h"
 
 #ifdef MAE_HAVE_CUDA
@@ -55,7 +56,9 @@ std::string resolve_device(const std::string& requested) {
 }
 
 std::string describe_device(const std::string& device) {
-  if (device == "cpu") return "cpu (" + std::to_string(default_intra_op_threads()) + " threads)";
+  if (device == "cpu")
+    return "cpu (" + std::to_string(default_intra_op_threads()) + " threads" +
+           (cpu_gemm() == CpuGemm::OneDnn ? ", float32 products by oneDNN)" : ")");
 #ifdef MAE_HAVE_CUDA
   const auto index =
       at::Device(device).has_index() ? at::Device(device).index() : c10::cuda::current_device();

@@ -13,7 +13,8 @@ namespace mae {
 // Validates "cpu" / "cuda" / "cuda:N" and turns "auto" (every command's default) into "cuda"
 // when a GPU is there, else "cpu"; throws std::invalid_argument with a helpful message.
 std::string resolve_device(const std::string& requested);
-// One line saying what a resolved device is: "cpu (2 threads)", or
+// One line saying what a resolved device is: "cpu (2 threads)" (with ", float32 products by
+// oneDNN" where cpu_products.h chooses it), or
 // "cuda:0 (NVIDIA H200, 131.2 of 139.8 GiB free)".
 std::string describe_device(const std::string& device);
 bool cuda_available();
