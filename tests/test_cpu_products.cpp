@@ -8,16 +8,9 @@
 #include <stdexcept>
 
 #include "model/cpu_products.h"
+#include "relative_gap.h"
 
 using namespace mae;
-
-namespace {
-double relative_gap(const at::Tensor& a, const at::Tensor& b) {
-  return ((a.to(at::kDouble) - b.to(at::kDouble)).abs().max() /
-          b.to(at::kDouble).abs().max().clamp_min(1e-12))
-      .item<double>();
-}
-}  // namespace
 
 TEST_CASE("oneDNN's products give at::linear's and at::mm's results") {
   torch::manual_seed(3);

@@ -38,6 +38,7 @@
 #include "model/qkv_split.h"
 #include "model/residual_norm.h"
 #include "model/weight_casts.h"
+#include "relative_gap.h"
 #include "small_configs.h"
 #include "synthetic_dataset.h"
 #include "train/device.h"
@@ -100,11 +101,6 @@ std::string first_sync_error(const std::function<void()>& work) {
   }
   debug.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
   return failure.substr(0, failure.find('\n'));
-}
-
-double relative_gap(const at::Tensor& a, const at::Tensor& b) {
-  const auto x = a.to(at::kCPU, at::kFloat), y = b.to(at::kCPU, at::kFloat);
-  return ((x - y).abs().max() / y.abs().max().clamp_min(1e-12)).item<double>();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "model/cpu_products.h"
 #include "model/linear.h"
+#include "relative_gap.h"
 
 using namespace mae;
 
@@ -26,12 +27,6 @@ Grads run(bool ours, at::ScalarType type) {
   out.backward(grad);
   return {out.detach(), x.grad(), weight.grad(), bias.grad()};
 }
-
-double gap(const at::Tensor& a, const at::Tensor& b) {
-  return ((a.to(at::kDouble) - b.to(at::kDouble)).abs().max() /
-          b.to(at::kDouble).abs().max().clamp_min(1e-12))
-      .item<double>();
-}
 }  // namespace
 
 TEST_CASE("the Linear function with its own backward gives at::linear's output and gradients") {
@@ -41,11 +36,11 @@ TEST_CASE("the Linear function with its own backward gives at::linear's output a
     const auto torch_own = run(false, type);
     const double tolerance = type == at::kFloat ? 1e-6 : 1e-2;
     if (type == at::kFloat && cpu_gemm() == CpuGemm::OneDnn)
-      CHECK(gap(ours.out, torch_own.out) < tolerance);
+      CHECK(relative_gap(ours.out, torch_own.out) < tolerance);
     else
       CHECK(at::equal(ours.out, torch_own.out));
-    CHECK(gap(ours.x, torch_own.x) < tolerance);
-    CHECK(gap(ours.weight, torch_own.weight) < tolerance);
+    CHECK(relative_gap(ours.x, torch_own.x) < tolerance);
+    CHECK(relative_gap(ours.weight, torch_own.weight) < tolerance);
     CHECK(at::equal(ours.bias, torch_own.bias));  // torch's sum on the CPU
   }
   // The model's Linear layers take it only on a GPU.
