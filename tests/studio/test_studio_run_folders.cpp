@@ -613,10 +613,12 @@ TEST_CASE("continuing a save that was saved again past the steps asked for train
   const auto saved = file_identity(checkpoint.string());
   opened->state().form.steps = 4;
   opened->continue_training();
-  REQUIRE(frames_until(ui, *opened, [&] { return opened->run_state() == SessionState::Failed; }));
-  CHECK(said(*opened, "cannot start training: " + checkpoint.string() +
-                          " was saved again since it was opened and is at step 5: set steps "
-                          "above 5 to continue it"));
+  // The session fails before the window has taken its message: wait for the message.
+  const auto refusal = "cannot start training: " + checkpoint.string() +
+                       " was saved again since it was opened and is at step 5: set steps above 5 "
+                       "to continue it";
+  REQUIRE(frames_until(ui, *opened, [&] { return said(*opened, refusal); }));
+  CHECK(opened->run_state() == SessionState::Failed);
   CHECK(file_identity(checkpoint.string()) == saved);  // not written again
   CHECK(logged_steps(dir / "metrics.jsonl") == steps_from_1_to(5));
   opened.reset();
