@@ -20,10 +20,14 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "dist/communicator.h"
 #include "dist/gradient_buckets.h"
 #include "dist/rank_layout.h"
 #include "io/checkpoint.h"
+#include "model/presets.h"
 #include "test_support.h"
+#include "train/allreduce_tally.h"
+#include "train/optimizer.h"
 #include "weight_difference.h"
 
 namespace {
@@ -168,6 +172,68 @@ TEST_CASE("gradients are packed into buckets from the last parameter back") {
   CHECK(mae::GradientBuckets(params).bucket_count() == 1);
 }
 
+TEST_CASE(
+    "gradient buckets start their all-reduce inside backward, in order, unless overlap is off") {
+  mae::RankLayout alone;  // a world of one rank, its store on a port the kernel picks
+  alone.master_port = 0;
+  const auto comm = mae::Communicator::connect(alone, "cpu", std::chrono::seconds(60));
+  auto model = mae::make_model(mae::find_preset("fmnist-tiny").model, 1);
+  std::vector<at::Tensor> params;
+  for (const auto& p : mae::trainable_parameters(model)) params.push_back(p.tensor);
+  const auto images = at::randn({4, 1, 28, 28});
+  const auto noise = at::rand({4, 49});
+  // One step of `params`' buckets; returns how many started inside backward, having checked
+  // that finish() leaves each gradient as backward made it (the mean over one rank) and
+  // sums the stats.
+  const auto step = [&](const std::vector<at::Tensor>& tensors, bool overlap) {
+    for (const auto& t : tensors) t.mutable_grad().reset();
+    mae::GradientBuckets buckets(tensors, size_t{256} << 10, overlap);
+    REQUIRE(buckets.bucket_count() > 4);
+    buckets.start(*comm, {1.5}, "a test's all-reduce");
+    model->training_loss(images, noise, 12).backward();
+    std::vector<at::Tensor> grads;
+    for (const auto& t : tensors)
+      grads.push_back(t.grad().defined() ? t.grad().clone() : at::Tensor());
+    CHECK(buckets.finish() == std::vector<double>{1.5});
+    for (size_t i = 0; i < tensors.size(); ++i)
+      CHECK(
+          at::equal(tensors[i].grad(), grads[i].defined() ? grads[i] : at::zeros_like(tensors[i])));
+    return std::pair{buckets.started_in_backward(), buckets.bucket_count()};
+  };
+  // Every parameter of the model (our Linear, attention and GELU functions included) tells its
+  // bucket when its gradient is in.
+  const auto [overlapped, count] = step(params, true);
+  CHECK(overlapped == count);
+  CHECK(step(params, false).first == 0);
+  // A parameter backward never reaches sits in the first bucket (they go from the last
+  // parameter back), so no bucket may start before finish(): they start in order.
+  auto unused = at::zeros({10}).requires_grad_();
+  params.push_back(unused);
+  CHECK(step(params, true).first == 0);
+}
+
+TEST_CASE("a run's all-reduce summary counts the steps whose every bucket started in backward") {
+  mae::AllReduceTally tally;
+  CHECK(tally.summary().empty());
+  mae::StepMetrics single;  // a single process has no buckets: not counted
+  tally.add(single);
+  CHECK(tally.summary().empty());
+  mae::StepMetrics m;
+  m.allreduce_buckets = 2;
+  m.buckets_started_in_backward = 2;
+  m.allreduce_ms = 1.0;
+  tally.add(m);
+  m.buckets_started_in_backward = 1;  // the second bucket waited for finish()
+  m.allreduce_ms = 2.0;
+  tally.add(m);
+  m.nonfinite = true;  // a skipped step ran no backward: not counted
+  m.buckets_started_in_backward = 0;
+  tally.add(m);
+  CHECK(tally.summary() ==
+        "all-reduce of 2 buckets a step: every bucket started during backward in 1 of 2 steps; "
+        "1.5 ms a step waited after backward");
+}
+
 TEST_CASE("two Gloo ranks of batch 8 follow one rank of batch 16, and resume exactly") {
   REQUIRE_MESSAGE(std::filesystem::exists(mae::fashion_mnist_dir()),
                   "Fashion-MNIST is missing (scripts/setup.sh)");
@@ -191,6 +257,12 @@ TEST_CASE("two Gloo ranks of batch 8 follow one rank of batch 16, and resume exa
   CHECK(worst_loss < 1e-5);
   CHECK(weights.worst < 1e-5);
   CHECK(l1.back() < l1.front());
+  // fmnist-tiny's gradients fit one bucket, whose all-reduce starts inside each step's backward.
+  CHECK_MESSAGE(
+      read_text(dir.path("two.log"))
+              .find("all-reduce of 1 bucket a step: the bucket started during backward in "
+                    "20 of 20 steps") != std::string::npos,
+      read_text(dir.path("two.log")));
 
   // The same two-rank run paused after step 10 (--until) and resumed: bit for bit the same.
   REQUIRE(mae_train("--ranks 2 --batch 8 --out " + half + common + " --until 10",

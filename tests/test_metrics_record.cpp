@@ -40,6 +40,8 @@ TEST_CASE(
   m.skipped_files = 2;
   m.graphed = true;
   m.run = 0x0123456789abcdefULL;
+  m.allreduce_buckets = 3;
+  m.buckets_started_in_backward = 2;
   const auto back = mae::parse_metrics_line(mae::metrics_line(m));
   REQUIRE(back);
   CHECK(back->step == 7);
@@ -53,6 +55,8 @@ TEST_CASE(
   CHECK(back->skipped_files == 2);
   CHECK(back->graphed);
   CHECK(back->run == 0x0123456789abcdefULL);
+  CHECK(back->allreduce_buckets == 3);
+  CHECK(back->buckets_started_in_backward == 2);
   CHECK(mae::metrics_line(m).find("\"run\":\"0123456789abcdef\"") != std::string::npos);
   CHECK_FALSE(back->nonfinite);
 
@@ -71,6 +75,8 @@ TEST_CASE(
   for (const char* run : {R"("12")", R"("0000000000000000")", R"("0123456789abcdeg")", "12"})
     CHECK(mae::parse_metrics_line(std::string(R"({"step":5,"run":)") + run + "}")->run == 0);
   CHECK(mae::metrics_line(mae::StepMetrics{}).find("run") == std::string::npos);
+  // A single process has no buckets to tell of.
+  CHECK(mae::metrics_line(mae::StepMetrics{}).find("bucket") == std::string::npos);
   CHECK_FALSE(mae::parse_metrics_line(R"({"step":"5"})"));
   CHECK_FALSE(mae::parse_metrics_line("[1,2]"));
 }

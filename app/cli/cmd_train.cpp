@@ -21,6 +21,7 @@
 #include "recipe/recipe.h"
 #include "resume_notes.h"
 #include "status_line.h"
+#include "train/allreduce_tally.h"
 #include "train/data_wait_watch.h"
 #include "train/device.h"
 #include "train/loader_workers.h"
@@ -251,6 +252,7 @@ void run(TrainArgs a) {
   int nonfinite_in_a_row = 0;
   std::string graph_note;
   DataWaitWatch data_wait;
+  AllReduceTally allreduce;
   StatusLine status;
   // A curve that cannot be written is said once, and the run goes on without it.
   const auto say_if_metrics_failed = [&](const char* then) {
@@ -275,6 +277,7 @@ void run(TrainArgs a) {
     say_if_metrics_failed("; training goes on");
     if (hint_other_work) other_work.say_if_busy(30.0, &status);
     data_wait.add(m.data_wait_ms, m.step_ms);
+    allreduce.add(m);
     if (data_wait.warn_now()) {
       status.finish();
       std::fprintf(stderr,
@@ -375,6 +378,8 @@ void run(TrainArgs a) {
   metrics->flush();
   say_if_metrics_failed("");
   status.finish();
+  if (const auto tally = allreduce.summary(); !tally.empty())
+    std::fprintf(stderr, "%s\n", tally.c_str());
   trainer->save(last);
   const char* how = g_interrupted ? "interrupted" : trainer->done() ? "done" : "paused (--until)";
   std::fprintf(stderr, "%s at step %lld; saved %s\n", how,

@@ -30,6 +30,10 @@ std::string metrics_line(const StepMetrics& m) {
                              {"graphed", m.graphed},
                              {"skipped_files", m.skipped_files}};
   if (m.run != 0) line["run"] = run_id_text(m.run);
+  if (m.allreduce_buckets > 0) {
+    line["allreduce_buckets"] = m.allreduce_buckets;
+    line["buckets_started_in_backward"] = m.buckets_started_in_backward;
+  }
   return line.dump();
 }
 
@@ -61,6 +65,8 @@ std::optional<StepMetrics> parse_metrics_line(const std::string& line) {
   m.data_wait_ms = number("data_wait_ms");
   m.memory_bytes = count("memory_bytes");
   m.skipped_files = count("skipped_files");
+  m.allreduce_buckets = count("allreduce_buckets");
+  m.buckets_started_in_backward = count("buckets_started_in_backward");
   m.graphed = flag("graphed");
   if (j.contains("run") && j["run"].is_string())
     m.run = parse_run_id(j["run"].get<std::string>()).value_or(0);

@@ -429,6 +429,8 @@ StepOutputs Trainer::data_parallel_step(StepMetrics* m) {
   }
   const auto reduce_start = std::chrono::steady_clock::now();
   const auto summed = buckets_->finish();
+  m->allreduce_buckets = static_cast<int64_t>(buckets_->bucket_count());
+  m->buckets_started_in_backward = static_cast<int64_t>(buckets_->started_in_backward());
   loss_sum = summed[0] / static_cast<double>(comm_->world());
   finite = summed[1] == 0.0 && std::isfinite(loss_sum);
   m->stop_requested = summed[2] > 0.0;

@@ -33,6 +33,10 @@ struct StepMetrics {
   double images_per_sec = 0.0;
   double step_ms = 0.0;
   double allreduce_ms = 0.0;  // of step_ms, waiting for the all-reduce after backward (ranks)
+  // With ranks: the gradient buckets all-reduced, and how many of them started inside the
+  // step's last backward (the rest only after it): all of them, where the overlap works.
+  int64_t allreduce_buckets = 0;
+  int64_t buckets_started_in_backward = 0;
   // Of step_ms, the device left idle while the trainer's thread waited for the loader's
   // batches (on a GPU, the next step's, loaded while this one runs there: only the wait past
   // the end of this one counts): a large share says the loader falls behind.
