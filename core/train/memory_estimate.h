@@ -14,7 +14,10 @@ namespace mae {
 // What a training step holds at its peak on one rank, from the architecture alone: the
 // weights with their gradients and AdamW moments, the step's input batches, and per image of
 // a micro-batch the activations kept for the backward pass. Within about 15 % of measured peaks on
-// the CPU (fmnist-tiny, rgb-small, ViT-B/16; fp32 and bf16).
+// the CPU (fmnist-tiny, rgb-small, ViT-B/16; fp32 and bf16) where the activations dominate
+// (fmnist-tiny at batch 512: 835 MiB against 904-907); a small run's peak also holds some
+// 30-100 MiB of the libraries' own (GEMM buffers, thread pools, freed memory not yet returned),
+// which is not counted: it is small beside what the guard is for.
 struct TrainingMemory {
   int64_t state_bytes = 0;  // weights, gradients, AdamW moments: what an ended run still holds
   // On a GPU every micro-batch of a step is loaded before the first one runs (a CUDA graph
