@@ -83,6 +83,11 @@ kill -INT "$pid"
 wait "$pid" || { cat "$work/int.log"; fail "interrupted train exited non-zero"; }
 grep -q "interrupted at step 0; saved" "$work/int.log" || { cat "$work/int.log"; fail "Ctrl+C inside a step"; }
 "$MAE" info "$work/int/last.safetensors" | grep -q "step         0" || fail "interrupted save's step"
+# A misspelt tuning variable is refused before any command runs, each named; help still answers.
+MAE_CPU_GEMM=mlk MAE_UNFUSED=nrom "$MAE" info --device 2>"$work/tuning.log" && fail "a misspelt MAE_CPU_GEMM ran"
+grep -q '^mae: error: MAE_CPU_GEMM=mlk: it is onednn or mkl; MAE_UNFUSED=nrom: "nrom" is none of' "$work/tuning.log" \
+  || { cat "$work/tuning.log"; fail "a misspelt tuning variable: no message"; }
+MAE_CPU_GEMM=mlk "$MAE" --help | grep -q train || fail "--help with a misspelt MAE_CPU_GEMM"
 # Every command defaults to --device auto: the GPU when there is one, else the CPU.
 if ! nvidia-smi -L >/dev/null 2>&1; then
   "$MAE" info --device | grep -q "^device       cpu ([0-9]* threads" || fail "info --device"

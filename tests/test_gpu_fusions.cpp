@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <string>
 
 #include "model/gpu_fusions.h"
 
@@ -32,5 +33,16 @@ TEST_CASE("MAE_UNFUSED: the fusions left out, those built on them too, and the l
 
   setenv("MAE_UNFUSED", "all", 1);
   CHECK(describe_gpu_fusions() == "none, left out: norm casts bias qkv gelu");
+
+  // A misspelt value counts as unset: `mae` refuses it where it starts, the app says so.
+  setenv("MAE_UNFUSED", "qkv,nrom", 1);
+  CHECK(gpu_fusion_on(GpuFusion::qkv));
+  CHECK(describe_gpu_fusions() == "norm casts bias qkv gelu");
   unsetenv("MAE_UNFUSED");
+  CHECK(unfused_value_problem("qkv,nrom") ==
+        "MAE_UNFUSED=qkv,nrom: \"nrom\" is none of norm, casts, bias, qkv, gelu, all");
+  CHECK(unfused_value_problem("norm,,qkv").find("\"\" is none of") != std::string::npos);
+  CHECK(unfused_value_problem("").empty());
+  CHECK(unfused_value_problem("all").empty());
+  CHECK(unfused_value_problem("gelu,casts,bias,qkv,norm").empty());
 }

@@ -2,8 +2,11 @@
 // checkpoint inspection on the same core the app uses.
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
+#include <string>
 
 #include "commands.h"
+#include "model/tuning_variables.h"
 #include "util/host_allocator.h"
 #include "util/one_line_error.h"
 
@@ -21,6 +24,14 @@ int main(int argc, char** argv) {
   mae::cli::add_forward(app);
   mae::cli::add_probe(app);
   mae::cli::add_sweep(app);
+  // After --help has been answered and before any command runs: a misspelt tuning variable
+  // would otherwise measure or train with the default, or fail in the middle of a forward.
+  app.parse_complete_callback([] {
+    std::string misspelt;
+    for (const auto& line : mae::misspelt_tuning_variables())
+      misspelt += (misspelt.empty() ? "" : "; ") + line;
+    if (!misspelt.empty()) throw std::invalid_argument(misspelt);
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

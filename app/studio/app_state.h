@@ -121,6 +121,8 @@ struct ExplorerState {
   uint64_t shown_request_id = 0;
   bool dirty = true;  // a new request is needed
   std::optional<ExploreResult> result;
+  // Why the newest request could not be reconstructed; cleared by the next request.
+  std::string failure;
   uint64_t model_version_seen = 0;
   double last_latency_ms = 0.0;
   float masked_view_rect[4] = {0, 0, 0, 0};  // screen x, y, width, height (paint target)

@@ -335,14 +335,15 @@ void InferenceWorker::loop(const std::stop_token& stop) {
       }
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex_);
-      if (request) {
+      if (request) {  // the app says it, as the explorer's
         ExploreResult failed;
         failed.id = request->id;
         failed.error = one_line_error(e);
         result_ = std::move(failed);
+      } else {
+        messages_.push_back(checkpoint ? "cannot open " + *checkpoint + ": " + one_line_error(e)
+                                       : std::string(one_line_error(e)));
       }
-      messages_.push_back(checkpoint ? "cannot open " + *checkpoint + ": " + one_line_error(e)
-                                     : std::string(one_line_error(e)));
     }
     std::lock_guard lock(mutex_);
     working_ = false;

@@ -243,6 +243,8 @@ void draw_explorer_panel(StudioApp& app) {
     const auto loading = app.worker().loading();
     if (loading)
       text_wrapped("opening %s ... (progress in the Checkpoint panel)", loading->path.c_str());
+    else if (!e.failure.empty())
+      text_wrapped("could not reconstruct: %s", e.failure.c_str());
     else
       text_wrapped(app.worker().model_info().loaded ? "computing..."
                                                     : "Open a checkpoint to see reconstructions.");
@@ -256,7 +258,10 @@ void draw_explorer_panel(StudioApp& app) {
   text_wrapped("%s%.0f of %lld patches masked   masked-patch MSE %.4f   %.1f ms%s",
                e.manual ? "hand-made mask: " : "", masked_count,
                static_cast<long long>(r.mask.defined() ? r.mask.numel() : 0), r.masked_mse,
-               e.last_latency_ms, updating ? "   [updating...]" : "");
+               e.last_latency_ms,
+               !e.failure.empty() ? "   [not updated: the reconstruction failed, see messages]"
+               : updating         ? "   [updating...]"
+                                  : "");
   if (ImGui::IsItemHovered()) {
     const auto info = app.worker().model_info();
     ImGui::SetTooltip(

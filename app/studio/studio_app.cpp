@@ -18,6 +18,7 @@
 #include "io/checkpoint.h"
 #include "keys.h"
 #include "model/presets.h"
+#include "model/tuning_variables.h"
 #include "panels.h"
 #include "recipe/recipe.h"
 #include "train/device.h"
@@ -69,6 +70,8 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
       message(read.problem);
   }
   if (options_.heat_map) state_.explorer.show_heat = true;
+  for (const auto& line : misspelt_tuning_variables())
+    message(line + "; ignored: the default is used");
   try {
     auto test = open_dataset("fashion-mnist:test", 1);
     std::vector<at::Tensor> gallery;
@@ -495,6 +498,7 @@ void StudioApp::pump_explorer_result() {
   auto& e = state_.explorer;
   if (!r->error.empty()) {
     message("reconstruction failed: " + r->error);
+    if (r->id + 1 == e.next_request_id) e.failure = r->error;  // none newer is on its way
     return;
   }
   // The same id arrives twice: first the main view, then with the sweep, attention and
@@ -531,6 +535,7 @@ void StudioApp::submit_explorer() {
   request.id = e.next_request_id++;
   worker_.submit(std::move(request));
   e.dirty = false;
+  e.failure.clear();
 }
 
 void StudioApp::handle_shortcuts() {

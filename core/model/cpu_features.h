@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace mae {
 
@@ -15,6 +16,12 @@ inline bool avx2_fma_kernels_run_here() {
 #else
   return false;
 #endif
+}
+
+// "" when `asked` is a value MAE_CPU_KERNELS knows (or empty), else a line naming it.
+inline std::string cpu_kernels_value_problem(const std::string& asked) {
+  if (asked.empty() || asked == "avx2" || asked == "avx512") return "";
+  return "MAE_CPU_KERNELS=" + asked + ": it is avx2 or avx512";
 }
 
 // x86-64 with AVX-512F, unless MAE_CPU_KERNELS=avx2 asks for the AVX2 kernels (to compare).

@@ -12,12 +12,14 @@
 namespace mae {
 
 // Which library a float32 CPU product of the model runs in. MAE_CPU_GEMM=onednn or =mkl
-// chooses (to compare); otherwise oneDNN on AMD CPUs and MKL elsewhere. Another value of
-// MAE_CPU_GEMM is refused with std::invalid_argument naming it.
+// chooses (to compare); otherwise oneDNN on AMD CPUs and MKL elsewhere. Another value counts
+// as unset here; programs refuse it or say so where they start (tuning_variables.h).
 enum class CpuGemm { Mkl, OneDnn };
 CpuGemm cpu_gemm();
 // The choice for MAE_CPU_GEMM's value `asked` ("" when unset) on an AMD CPU or another.
 CpuGemm cpu_gemm_for(const std::string& asked, bool amd_cpu);
+// "" when `asked` is a value MAE_CPU_GEMM knows (or empty), else a line naming it.
+std::string cpu_gemm_value_problem(const std::string& asked);
 
 // Whether the product of `a` and `b` goes to oneDNN: both float32, not empty, on the CPU,
 // where cpu_gemm() is OneDnn, outside CPU autocast (whose casts happen in torch's dispatch,

@@ -10,9 +10,12 @@
 
 namespace mae {
 
-// Applies MAE_ATTENTION once per process (later calls do nothing). Throws, naming the value,
-// when it names something other than those four.
+// Applies MAE_ATTENTION once per process (later calls do nothing). A value that names
+// something other than those four counts as unset (tuning_variables.h).
 void limit_gpu_attention_kernels();
+// "" when every comma-separated name of `value` is one of the four (or it is empty), else a
+// line naming the value.
+std::string attention_value_problem(const std::string& value);
 
 // "torch's choice", or the kernels MAE_ATTENTION names, for logs.
 std::string gpu_attention_kernel_choice();

@@ -50,9 +50,23 @@ bool named_in(const char* unfused, GpuFusion fusion) {
 }
 }  // namespace
 
+std::string unfused_value_problem(const std::string& unfused) {
+  std::istringstream names(unfused);
+  for (std::string name; std::getline(names, name, ',');) {
+    bool known = name == "all";
+    for (const auto fusion :
+         {GpuFusion::norm, GpuFusion::casts, GpuFusion::bias, GpuFusion::qkv, GpuFusion::gelu})
+      known = known || name == name_of(fusion);
+    if (!known)
+      return "MAE_UNFUSED=" + unfused + ": \"" + name +
+             "\" is none of norm, casts, bias, qkv, gelu, all";
+  }
+  return "";
+}
+
 bool gpu_fusion_on(GpuFusion fusion) {
   const char* unfused = std::getenv("MAE_UNFUSED");
-  if (!unfused) return true;
+  if (!unfused || !unfused_value_problem(unfused).empty()) return true;
   for (std::optional<GpuFusion> link = fusion; link; link = builds_on(*link))
     if (named_in(unfused, *link)) return false;
   return true;

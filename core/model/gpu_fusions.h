@@ -13,8 +13,12 @@ namespace mae {
 
 enum class GpuFusion { norm, casts, bias, qkv, gelu };
 
-// Whether a step may take `fusion`: MAE_UNFUSED names neither it nor one it builds on.
+// Whether a step may take `fusion`: MAE_UNFUSED names neither it nor one it builds on. A value
+// that names something else counts as unset (tuning_variables.h).
 bool gpu_fusion_on(GpuFusion fusion);
+// "" when every comma-separated name of `unfused` is a fusion or "all" (or it is empty), else
+// a line naming the value.
+std::string unfused_value_problem(const std::string& unfused);
 
 // The fusions on and those left out, in one line: "norm casts bias qkv gelu", or
 // "norm qkv, left out: casts bias gelu".

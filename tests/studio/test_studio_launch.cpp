@@ -80,6 +80,23 @@ TEST_CASE("an --image that cannot be opened leaves the default image, with the m
   }));
 }
 
+TEST_CASE("a misspelt tuning variable is said once at launch, and the checkpoint still opens") {
+  // Set before any thread reads it and unset after they end: the app's threads read it too.
+  setenv("MAE_CPU_GEMM", "blis", 1);
+  {
+    LaunchedApp launched("mae-studio-test-tuning-variable");
+    auto& [dir, ui, renderer, app] = launched;
+    ui.frame(app);
+    const auto& log = app.state().log;
+    CHECK(std::count(log.begin(), log.end(),
+                     "MAE_CPU_GEMM=blis: it is onednn or mkl; ignored: the default is used") == 1);
+    CHECK(app.worker().model_info().loaded);
+    CHECK(app.state().explorer.result.has_value());
+    CHECK(app.state().explorer.failure.empty());
+  }
+  unsetenv("MAE_CPU_GEMM");
+}
+
 TEST_CASE("drag and drop routes images, checkpoints and folders, and views export as PNG") {
   auto dir = std::filesystem::temp_directory_path() / "mae-studio-test-drop";
   std::filesystem::create_directories(dir / "pictures");
