@@ -7,9 +7,9 @@
 #include <string>
 
 #include "io/hf_vitmae.h"
+#include "io/metrics_record.h"
 #include "model/config.h"
 #include "recipe/train_config.h"
-#include "train/metrics_record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "io/metrics_record.h"
 #include "test_support.h"
-#include "train/metrics_record.h"
 
 namespace {
 

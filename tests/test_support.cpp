@@ -9,7 +9,7 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "train/metrics_record.h"
+#include "io/metrics_record.h"
 
 TempDir::TempDir() {
   // mkdtemp replaces the six trailing X characters.

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "inference_worker.h"
+#include "io/metrics_record.h"
 #include "published_weights.h"
 #include "snapshot.h"
-#include "train/metrics_record.h"
 #include "train/run_control.h"
 
 namespace mae::studio {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "train/trainer.h"
+#include "io/metrics_record.h"
 
 namespace mae {
 

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "io/checkpoint.h"
-#include "train/metrics_record.h"
+#include "io/metrics_record.h"
 #include "util/folder_lock.h"
 #include "util/one_line_error.h"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "train/trainer.h"
+#include "io/metrics_record.h"
 #include "util/file_identity.h"
 
 namespace mae {

@@ -1,7 +1,7 @@
 // Why: the fields and their JSON names in one place, for the line written and the line read.
 // A reader takes what it knows from a record and ignores the rest, so a newer writer's extra
 // fields never break an older app watching its run.
-#include "train/metrics_record.h"
+#include "io/metrics_record.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,17 +1,41 @@
 // Why: a run's curve outlives the process that trained it. `mae train` and the app's training
 // write metrics.jsonl in one format, one JSON line a step, and watching a run folder reads it
-// back; writer and reader live here together so that the two cannot drift apart.
+// back; writer and reader live here together so that the two cannot drift apart. A step's
+// figures are defined here too, free of torch, so that readers of curves need no trainer.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "train/trainer.h"
-
 namespace mae {
+
+// One optimizer step as the trainer reports it and metrics.jsonl keeps it.
+struct StepMetrics {
+  int64_t step = 0;  // optimizer steps completed after this one
+  double loss = 0.0;
+  double lr = 0.0;
+  double images_per_sec = 0.0;
+  double step_ms = 0.0;
+  double allreduce_ms = 0.0;  // of step_ms, waiting for the all-reduce after backward (ranks)
+  // With ranks: the gradient buckets all-reduced, and how many of them started inside the
+  // step's last backward (the rest only after it): all of them, where the overlap works.
+  int64_t allreduce_buckets = 0;
+  int64_t buckets_started_in_backward = 0;
+  // Of step_ms, the device left idle while the trainer's thread waited for the loader's
+  // batches (on a GPU, the next step's, loaded while this one runs there: only the wait past
+  // the end of this one counts): a large share says the loader falls behind.
+  double data_wait_ms = 0.0;
+  int64_t memory_bytes = 0;
+  bool nonfinite = false;  // the step was skipped; weights are unchanged
+  int64_t skipped_files = 0;
+  bool stop_requested = false;  // some rank asked to stop; every rank sees it at this step
+  bool graphed = false;         // the step was a CUDA graph replay
+  uint64_t run = 0;             // the run that took it (run_id.h); 0: not known
+};
 
 // One step as a flat JSON object, without the newline; a skipped (non-finite) step's loss is
 // null.
