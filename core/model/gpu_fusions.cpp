@@ -17,6 +17,9 @@
 namespace mae {
 
 namespace {
+constexpr GpuFusion kFusions[] = {GpuFusion::norm, GpuFusion::casts, GpuFusion::bias,
+                                  GpuFusion::qkv, GpuFusion::gelu};
+
 const char* name_of(GpuFusion fusion) {
   switch (fusion) {
     case GpuFusion::norm:
@@ -54,9 +57,7 @@ std::string unfused_value_problem(const std::string& unfused) {
   std::istringstream names(unfused);
   for (std::string name; std::getline(names, name, ',');) {
     bool known = name == "all";
-    for (const auto fusion :
-         {GpuFusion::norm, GpuFusion::casts, GpuFusion::bias, GpuFusion::qkv, GpuFusion::gelu})
-      known = known || name == name_of(fusion);
+    for (const auto fusion : kFusions) known = known || name == name_of(fusion);
     if (!known)
       return "MAE_UNFUSED=" + unfused + ": \"" + name +
              "\" is none of norm, casts, bias, qkv, gelu, all";
@@ -74,8 +75,7 @@ bool gpu_fusion_on(GpuFusion fusion) {
 
 std::string describe_gpu_fusions() {
   std::string on, off;
-  for (const auto fusion :
-       {GpuFusion::norm, GpuFusion::casts, GpuFusion::bias, GpuFusion::qkv, GpuFusion::gelu})
+  for (const auto fusion : kFusions)
     (gpu_fusion_on(fusion) ? on : off) += std::string(" ") + name_of(fusion);
   std::string line =
       (on.empty() ? std::string(" none") : on) + (off.empty() ? "" : ", left out:" + off);
