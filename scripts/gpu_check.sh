@@ -134,17 +134,24 @@ fusion_probe() {
   return 1
 }
 # Which attention kernel suits ViT-B/16's short sequences (gpu_attention_kernels.h): the bench
-# with torch's choice, then limited to each kernel, then torch's again; with each, the
-# profiled step's attention kernels (the encoder's 12 calls and the decoder's 8 in one line).
+# with torch's choice, then with each kernel put first, then torch's again; with each, the
+# profiled step's attention kernels (the encoder's 12 calls and the decoder's 8 in one line);
+# and the fastest of them, which a second, short run can time against Hugging Face
+# (MAE_ATTENTION=<it> GPU_CHECK_STAGES=hf_vit_b16).
 attention_ab() {
-  local kernels
+  local kernels name log rates="$GPU_CHECK_LOGS/attention_rates"
+  : >"$rates"
   for kernels in "" flash efficient cudnn math ""; do
+    name=${kernels:-torch-order}
+    log="$GPU_CHECK_LOGS/attention-$name.log"
     echo "FIGURE MAE_ATTENTION=$kernels"
     MAE_ATTENTION=$kernels "$GPU_CHECK_MAE" bench --preset vit-b16 --batch 128 --device cuda \
-      --steps 8 --warmup 3 --profile 2>&1 |
-      grep -E "train|graph|rror|sdpa|flash|fmha|softmax|attention" | cut -c1-220 |
+      --steps 8 --warmup 3 --profile >"$log" 2>&1
+    grep -E "train|graph|rror|sdpa|flash|fmha|softmax|attention" "$log" | cut -c1-220 |
       sed 's/^/FIGURE   /'
+    awk -v name="$name" '$1 == "train" { print $2, name }' "$log" >>"$rates"
   done
+  sort -rn "$rates" | head -1 | awk '{ print "FIGURE fastest: " $2 ", " $1 " img/s" }'
 }
 # The studio's UI logic, headless: slider latency and frame times while a run trains on the
 # GPU beside the inference worker; and the worker holding a run's weights until its stream

@@ -6,7 +6,8 @@
 // takes the CPU kernel's step, skips included, a training step queues its work without waiting for
 // the device (c10's sync-debug mode set to error), uint8 batches normalized on the GPU match the
 // CPU's, and so do crops resized there from the loader's packed regions, the app's snapshot
-// reconstructions queue without reading back, a step's loss comes back while the next step runs, a
+// reconstructions queue without reading back, an attention kernel put first leaves float32 to
+// another, a step's loss comes back while the next step runs, a
 // step replayed as a CUDA graph takes the eager step's path, and a thread's own stream keeps its
 // work apart and in order. Without a GPU the program exits 77, which CTest reports as
 // skipped; scripts/gpu_check.sh runs it on a borrowed machine.
@@ -30,6 +31,7 @@
 
 #include "data/augment.h"
 #include "infer/reconstruct.h"
+#include "model/gpu_attention_kernels.h"
 #include "model/gpu_fusions.h"
 #include "model/linear.h"
 #include "model/linear_gelu.h"
@@ -320,16 +322,43 @@ TEST_CASE("GELU's backward fused with fc1's bias gradient matches autograd's") {
   compare_steps("gelu", 1e-5, 2e-2);
 }
 
-TEST_CASE("the bench names the fusions a step takes and the attention kernels it may") {
+TEST_CASE("the bench names the fusions a step takes and the attention kernels it prefers") {
   CHECK(describe_gpu_kernels(-1) ==
         "GPU fusions: norm casts bias qkv gelu; attention kernels: torch's choice");
   setenv("MAE_UNFUSED", "casts", 1);  // the bias and GELU passes take the casts' bf16 weights
   setenv("MAE_ATTENTION", "flash,cudnn", 1);
   CHECK(describe_gpu_kernels(-1) ==
         "GPU fusions: norm qkv, left out: casts bias gelu; attention "
-        "kernels: flash,cudnn (MAE_ATTENTION)");
+        "kernels: flash,cudnn first (MAE_ATTENTION)");
   unsetenv("MAE_UNFUSED");
   unsetenv("MAE_ATTENTION");
+}
+
+TEST_CASE("an attention kernel put first takes what it can, and float32 goes to another") {
+  // gpu_check's MAE_ATTENTION=flash (or cudnn) once limited torch to that kernel, and every
+  // float32 attention (the bench's slider, the explorer) then failed with no kernel to run it.
+  const auto q = at::randn({4, 8, 197, 32}, at::TensorOptions().device(at::kCUDA));
+  const auto half = q.to(at::kBFloat16);
+  (void)at::scaled_dot_product_attention(half, half, half);  // torch sets its order first
+  std::vector<int64_t> torch_order;
+  for (const auto backend : at::globalContext().sDPPriorityOrder())
+    torch_order.push_back(static_cast<int64_t>(backend));
+  const auto reference =
+      at::softmax(at::matmul(q, q.transpose(-2, -1)) / std::sqrt(32.0), -1).matmul(q);
+  const std::pair<const char*, at::SDPBackend> firsts[] = {
+      {"flash", at::SDPBackend::flash_attention},
+      {"efficient", at::SDPBackend::efficient_attention},
+      {"cudnn", at::SDPBackend::cudnn_attention}};
+  for (const auto& [kernel, backend] : firsts) {
+    INFO(kernel << " first");
+    put_attention_kernels_first(kernel);
+    CHECK(relative_gap(at::scaled_dot_product_attention(q, q, q), reference) < 1e-4);
+    // cuDNN may turn down a shape on some GPU and leave it to the next; flash and the
+    // efficient kernel take bf16 heads of 32 on any GPU this project runs its kernels on.
+    if (backend != at::SDPBackend::cudnn_attention)
+      CHECK(at::_fused_sdp_choice(half, half, half) == static_cast<int64_t>(backend));
+    at::globalContext().setSDPPriorityOrder(torch_order);
+  }
 }
 
 TEST_CASE("the fused AdamW step on CUDA equals the CPU kernel's, and a flagged step is skipped") {

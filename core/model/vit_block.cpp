@@ -28,7 +28,7 @@ at::Tensor AttentionImpl::attend(const at::Tensor& x) {
   // q, k and v as (B, heads, N, head_dim) views of (B, N, 3, heads, head_dim): split on that
   // axis, their gradients are stacked straight into qkv's layout in one pass (qkv_split.h).
   const auto [q, k, v] = split_qkv(projected, heads_);
-  if (projected.is_cuda()) limit_gpu_attention_kernels();
+  if (projected.is_cuda()) prefer_gpu_attention_kernels(q, k, v);
   auto out = at::scaled_dot_product_attention(q, k, v);
   return out.transpose(1, 2).reshape({b, n, c});
 }
