@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -21,12 +22,14 @@
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "io/model_files.h"
+#include "io/nonfinite_weights.h"
 #include "io/safetensors.h"
 #include "io/tensor_names.h"
 #include "io/torch_pickle.h"
 #include "io/zip_archive.h"
 #include "model/presets.h"
 #include "model/state_shapes.h"
+#include "model/vit_block.h"
 #include "small_configs.h"
 #include "test_support.h"
 #include "util/inflate.h"
@@ -536,4 +539,27 @@ TEST_CASE("Hugging Face configs: size limits, a regular file, ranges checked bef
   CHECK(contains(error_of<CheckpointError>([&] { config_from_hf_json(R"({"model_type": 5})"); }),
                  "config.json"));
   CHECK(contains(error_of<CheckpointError>([&] { config_from_hf_json("[1, 2"); }), "config.json"));
+}
+
+TEST_CASE("weights with NaN or infinite values are named where the file is read") {
+  TempDir dir;
+  auto model = make_model(small_test_model(1), 0);
+  const auto path = dir.path("diverged.safetensors");
+  save_checkpoint(path, model, {}, nullptr, 3, 0.5);
+  CHECK(read_model_file(path).warning.empty());
+  model->blocks[0]->as<BlockImpl>()->attn->qkv->weight.data()[0][1] = NAN;
+  model->decoder_pred->bias.data()[2] = INFINITY;
+  model->decoder_pred->bias.data()[3] = -INFINITY;
+  save_checkpoint(path, model, {}, nullptr, 3, 0.5);
+  const auto file = read_model_file(path);
+  CHECK(file.warning ==
+        "'" + path +
+            "': 3 weight values are NaN or infinite, in 2 tensors (first "
+            "blocks.0.attn.qkv.weight): its reconstructions, losses and features are NaN");
+  // The file still opens: what it is and how it was trained can be read and shown.
+  CHECK_NOTHROW(build_model(file, "cpu"));
+  CHECK(nonfinite_weights_problem("x", {{"steps", torch::full({2}, -1, torch::kLong)}}).empty());
+  CHECK(nonfinite_weights_problem("x", {{"w", torch::full({1}, NAN)}}) ==
+        "'x': 1 weight value is NaN or infinite, in 1 tensor (first w): its reconstructions, "
+        "losses and features are NaN");
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -60,6 +61,22 @@ TEST_CASE("reconstruct gives four consistent panels at any ratio") {
   b.seed = 1;
   CHECK(torch::equal(reconstruct(model, image, a).mask, reconstruct(model, image, a).mask));
   CHECK(!torch::equal(reconstruct(model, image, a).mask, reconstruct(model, image, b).mask));
+}
+
+TEST_CASE("a NaN prediction leaves the visible patches of the pasted panel as they were") {
+  auto model = small();
+  model->eval();
+  {
+    torch::NoGradGuard no_grad;
+    model->decoder_pred->bias.fill_(NAN);
+  }
+  SyntheticDataset data(4, 1, 20);
+  MaskRequest request;
+  request.ratio = 0.5;
+  const auto r = reconstruct(model, data.load(1), request);
+  const auto visible = (1 - r.mask).repeat_interleave(4, 0).repeat_interleave(4, 1).unsqueeze(0);
+  CHECK((r.pasted - r.original).masked_select(visible > 0.5).abs().max().item<float>() < 1e-5f);
+  CHECK(std::isnan(r.masked_mse));
 }
 
 TEST_CASE("baselines: mean fill and nearest visible pixel") {

@@ -9,6 +9,7 @@
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "io/model_files.h"
+#include "read_weights.h"
 
 namespace mae::cli {
 
@@ -21,7 +22,7 @@ struct ConvertArgs {
 };
 
 void run(const ConvertArgs& a) {
-  const auto file = read_model_file(a.checkpoint);
+  const auto file = read_weights(a.checkpoint);
   if (a.to == "hf") {
     write_hf_folder(a.out, file.config, file.tensors);
     std::printf("wrote Hugging Face folder %s (config.json, model.safetensors)\n", a.out.c_str());

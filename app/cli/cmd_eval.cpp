@@ -1,5 +1,6 @@
 // Why: `mae eval`: masked-patch MSE of a checkpoint against the mean-fill and nearest-pixel
 // baselines on identical masks, as a table or JSON.
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -9,19 +10,22 @@
 #include "infer/evaluate.h"
 #include "io/model_files.h"
 #include "mask_options.h"
+#include "read_weights.h"
 #include "train/device.h"
 
 namespace mae::cli {
 
 namespace {
 
-// "model is 42% lower", or for a model worse than the baseline "model is 6.1x higher".
+// "  (model is 42% lower)", or for a model worse than the baseline "  (model is 6.1x higher)";
+// nothing for a model MSE that is not a number (weights with NaN: read_weights has said so).
 std::string model_against(double model, double baseline) {
   char text[64];
+  if (!std::isfinite(model)) return "";
   if (model <= baseline)
-    std::snprintf(text, sizeof text, "model is %.0f%% lower", 100 * (1 - model / baseline));
+    std::snprintf(text, sizeof text, "  (model is %.0f%% lower)", 100 * (1 - model / baseline));
   else
-    std::snprintf(text, sizeof text, "model is %.1fx higher", model / baseline);
+    std::snprintf(text, sizeof text, "  (model is %.1fx higher)", model / baseline);
   return text;
 }
 
@@ -35,7 +39,7 @@ struct EvalArgs {
 };
 
 void run(const EvalArgs& a) {
-  const auto file = read_model_file(a.checkpoint);
+  const auto file = read_weights(a.checkpoint);
   auto model = build_model(file, resolve_device(a.device));
   auto dataset = open_dataset(a.data, file.config.in_chans);
   const auto mask = resolve_mask(a.mask, file);
@@ -66,9 +70,9 @@ void run(const EvalArgs& a) {
               static_cast<long long>(r.images), r.ratio, mask.ratio_note, a.mask.strategy.c_str(),
               r.space.c_str());
   std::printf("  model          %.4f\n", r.model_mse);
-  std::printf("  mean fill      %.4f  (%s)\n", r.mean_fill_mse,
+  std::printf("  mean fill      %.4f%s\n", r.mean_fill_mse,
               model_against(r.model_mse, r.mean_fill_mse).c_str());
-  std::printf("  nearest pixel  %.4f  (%s)\n", r.nearest_mse,
+  std::printf("  nearest pixel  %.4f%s\n", r.nearest_mse,
               model_against(r.model_mse, r.nearest_mse).c_str());
 }
 }  // namespace

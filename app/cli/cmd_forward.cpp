@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "io/model_files.h"
 #include "model/masking.h"
+#include "read_weights.h"
 #include "train/optimizer.h"
 
 namespace mae::cli {
@@ -30,7 +31,7 @@ at::Tensor first_tensor(const std::string& path, const char* preferred) {
 }
 
 void run(const ForwardArgs& a) {
-  const auto file = read_model_file(a.checkpoint);
+  const auto file = read_weights(a.checkpoint);
   auto model = build_model(file, "cpu");
   auto input = first_tensor(a.input, "pixel_values").to(at::kFloat);
   auto noise = first_tensor(a.noise, "noise").to(at::kFloat);

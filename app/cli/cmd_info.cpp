@@ -36,6 +36,7 @@ void add_info(CLI::App& app) {
     std::printf("checkpoint   %s\n", path->c_str());
     std::printf("format       %s\n", to_string(file.format).c_str());
     if (!file.note.empty()) std::printf("note         %s\n", file.note.c_str());
+    if (!file.warning.empty()) std::printf("warning      %s\n", file.warning.c_str());
     std::printf("preset       %s\n", c.preset.c_str());
     std::printf("input        %lldx%lld x%lld channels, patch %lld (%lld patches)\n",
                 static_cast<long long>(c.img_h), static_cast<long long>(c.img_w),

@@ -10,6 +10,7 @@
 #include "infer/reconstruct.h"
 #include "io/model_files.h"
 #include "mask_options.h"
+#include "read_weights.h"
 #include "train/device.h"
 
 namespace mae::cli {
@@ -27,7 +28,7 @@ struct ReconstructArgs {
 };
 
 void run(const ReconstructArgs& a) {
-  const auto file = read_model_file(a.checkpoint);
+  const auto file = read_weights(a.checkpoint);
   auto model = build_model(file, resolve_device(a.device));
   const int64_t channels = file.config.in_chans;
   at::Tensor image;

@@ -307,6 +307,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         std::lock_guard lock(mutex_);
         checkpoint_snapshot_ = std::move(snapshot);
         messages_.push_back("loaded " + *checkpoint);
+        if (!loaded.warning.empty()) messages_.push_back(loaded.warning);
       } else if (weights) {
         apply_weights(std::move(*weights));
       } else if (request) {

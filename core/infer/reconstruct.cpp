@@ -115,7 +115,8 @@ std::pair<Reconstruction, at::Tensor> reconstruct_on_device(MaeModel& model,
   };
   r.masked = to_image(target * (1 - mask));
   r.reconstruction = to_image(pred);
-  r.pasted = to_image(target * (1 - mask) + pred * mask);
+  // Chosen, not blended: a NaN prediction (weights with NaN) must not blank the visible patches.
+  r.pasted = to_image(at::where(mask > 0.5, pred, target));
   return {r, (per_patch * out.mask).sum() / out.mask.sum().clamp_min(1.0)};
 }
 

@@ -9,6 +9,7 @@
 #include "io/authors_pth.h"
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
+#include "io/nonfinite_weights.h"
 #include "io/torch_pickle.h"
 #include "model/state_shapes.h"
 #include "util/file_bytes.h"
@@ -133,9 +134,7 @@ bool is_torch_file(const std::filesystem::path& p) {
   return in.read(magic, 4) && std::string(magic, 4) == "PK\x03\x04";
 }
 
-}  // namespace
-
-ModelFile read_model_file(const std::string& path) {
+ModelFile read_model_file_unchecked(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path p(path);
@@ -163,6 +162,14 @@ ModelFile read_model_file(const std::string& path) {
   file.train = loaded.info.train;
   for (auto& [name, t] : loaded.content.tensors)
     if (name.rfind("optimizer.", 0) != 0) file.tensors.emplace_back(name, t);
+  return file;
+}
+
+}  // namespace
+
+ModelFile read_model_file(const std::string& path) {
+  auto file = read_model_file_unchecked(path);
+  file.warning = nonfinite_weights_problem(path, file.tensors);
   return file;
 }
 

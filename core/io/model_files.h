@@ -27,6 +27,9 @@ struct ModelFile {
   // Our checkpoints that hold a training state: the run's recipe, so it can be continued.
   std::optional<TrainConfig> train;
   std::string note;  // how the architecture was decided, and any limitation
+  // A problem of the weights that does not stop their use, in one line naming the file: values
+  // that are NaN or infinite (nonfinite_weights.h). Commands and the app show it.
+  std::string warning;
 };
 
 // A MAE Studio checkpoint (.safetensors), a Hugging Face ViTMAE folder (config.json +

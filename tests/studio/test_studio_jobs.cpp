@@ -1,16 +1,18 @@
 // Why: the probe and the ratio sweep run in the background beside the window, and beside a
-// training run, whose cores they share.
+// training run, whose cores they share; a checkpoint they cannot measure (weights of NaN) says so.
 #include <doctest/doctest.h>
 #include <imgui.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
 
 #include "analysis_jobs.h"
+#include "io/checkpoint.h"
 #include "io/model_files.h"
 #include "studio_app.h"
 #include "studio_harness.h"
@@ -218,4 +220,36 @@ TEST_CASE("a probe of published weights measures what a probe of the same file d
   CHECK(a.encoder.linear_accuracy == b.encoder.linear_accuracy);
   CHECK(a.encoder.knn_accuracy == b.encoder.knn_accuracy);
   CHECK(a.test_items == b.test_items);
+}
+
+TEST_CASE("a checkpoint whose weights hold NaN is named once when opened, and is not probed") {
+  require_fashion_mnist();
+  const auto dir = LaunchedApp::make_dir("mae-studio-test-nan-weights");
+  auto model = make_model(one_block_config("fmnist-tiny"), 0);
+  model->decoder_pred->bias.data()[0] = NAN;
+  const auto path = (dir / "diverged.safetensors").string();
+  save_checkpoint(path, model, {}, nullptr, 7, 0.5);
+  {
+    HeadlessImGui ui;
+    MockRenderer renderer;
+    StudioApp app(renderer, options_with(path));
+    const auto said = [&] {
+      const auto& log = app.state().log;
+      return std::count_if(log.begin(), log.end(), [&](const std::string& line) {
+        return line.find("'" + path + "': 1 weight value is NaN or infinite") == 0;
+      });
+    };
+    REQUIRE(frames_until(ui, app, [&] { return said() > 0; }));
+    for (int i = 0; i < 5; ++i) ui.frame(app);
+    CHECK(said() == 1);
+    CHECK(app.worker().model_info().loaded);  // still open: what it is can be read
+    auto& s = app.state();
+    std::snprintf(s.probe.checkpoint, sizeof s.probe.checkpoint, "%s", path.c_str());
+    app.start_probe();
+    REQUIRE(frames_until(ui, app, [&] { return !s.probe.running; }));
+    CHECK_FALSE(s.probe.report.has_value());
+    INFO(s.probe.problem);
+    CHECK(s.probe.problem.find("nothing to probe: '" + path + "'") != std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
 }
