@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Why: the `mae` command as a user types it: train (on Fashion-MNIST and on a photo folder),
 # resume, info, eval, reconstruct (and its step-through), bench, bench-data, probe, sweep,
-# and the errors a user gets for bad
-# input (non-zero exit, a message on stderr).
+# and the errors a user gets for bad input (non-zero exit, a message on stderr), and the
+# warning for weights that hold NaN.
 set -euo pipefail
 MAE="$1"
 work=$(mktemp -d)
@@ -217,6 +217,22 @@ rm "$work/locked/metrics.jsonl" && ln -s /dev/full "$work/locked/metrics.jsonl"
 grep -q "cannot write .*/metrics.jsonl (disk full?): no step of this run's curve is saved" \
   "$work/full.log" || { cat "$work/full.log"; fail "a curve not written was not said"; }
 grep -q "done at step 2; saved" "$work/full.log" || fail "no checkpoint after a curve not written"
+# Weights with a NaN (from another tool's diverged run): a readable file, named with the cause
+# of its NaN figures; the probe refuses it rather than print chance-level numbers.
+python3 - "$work/run/last.safetensors" "$work/nan.safetensors" <<'PY'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+size = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + size])
+start = 8 + size + header["decoder_pred.bias"]["data_offsets"][0]
+open(sys.argv[2], "wb").write(data[:start] + struct.pack("<f", float("nan")) + data[start + 4:])
+PY
+"$MAE" reconstruct --checkpoint "$work/nan.safetensors" --image "$work/photos/cats/0.png" --out "$work/nan.png" \
+  2>"$work/nan.log" >/dev/null || fail "a checkpoint with NaN weights did not reconstruct"
+grep -q "^mae: warning: '$work/nan.safetensors': 1 weight value is NaN or infinite, in 1 tensor (first decoder_pred.bias)" \
+  "$work/nan.log" || { cat "$work/nan.log"; fail "NaN weights not named"; }
+"$MAE" info "$work/nan.safetensors" | grep -q "^warning .* NaN or infinite" || fail "info: NaN weights"
+expect_error "nothing to probe: '$work/nan.safetensors'" "$MAE" probe --checkpoint "$work/nan.safetensors" --data "$data"
 # A truncated PNG names its format.
 head -c 300 "$work/photos/cats/0.png" > "$work/cut.png"
 expect_error "corrupt or truncated PNG" "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$work/cut.png" --out "$work/y.png"
