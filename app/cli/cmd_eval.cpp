@@ -18,10 +18,11 @@ namespace mae::cli {
 namespace {
 
 // "  (model is 42% lower)", or for a model worse than the baseline "  (model is 6.1x higher)";
-// nothing for a model MSE that is not a number (weights with NaN: read_weights has said so).
+// nothing for a model MSE that is not a number (weights with NaN: read_weights has said so), or
+// a baseline of 0 (pictures of one flat colour, which mean fill restores exactly).
 std::string model_against(double model, double baseline) {
   char text[64];
-  if (!std::isfinite(model)) return "";
+  if (!std::isfinite(model) || !(baseline > 0.0)) return "";
   if (model <= baseline)
     std::snprintf(text, sizeof text, "  (model is %.0f%% lower)", 100 * (1 - model / baseline));
   else
