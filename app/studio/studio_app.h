@@ -208,7 +208,8 @@ class StudioApp {
   int64_t memory_free_for_new_run(const TrainConfig& train);
   // Locks the "save to" path's folder for the run about to start. When another window or
   // `mae train` writes there, the run goes to the first free "<folder>-2", "-3", ... instead:
-  // the form's save path follows and a message says why.
+  // the form's save path follows and a message says why. Throws when the folder cannot be
+  // made.
   void claim_run_folder();
   // The run's latest weights while the explorer shows training's, else null.
   std::shared_ptr<const PublishedWeights> training_weights_on_screen() const;

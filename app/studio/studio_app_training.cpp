@@ -309,6 +309,13 @@ std::string StudioApp::default_save_path() const { return state_.form.save_path;
 
 void StudioApp::claim_run_folder() {
   const auto wanted = folder_of(default_save_path());
+  // A run whose folder cannot be made could save nothing at its end: refused at Start, as mae
+  // train refuses such an --out, not found out when the work is done.
+  std::error_code made;
+  std::filesystem::create_directories(wanted, made);
+  if (made)
+    throw std::runtime_error("the save folder " + wanted.string() + " cannot be made (" +
+                             made.message() + "): choose another save path");
   if (run_folder_lock_ && same_folder(run_folder_lock_->folder(), wanted)) return;
   const auto file_name = std::filesystem::path(default_save_path()).filename();
   std::string in_use;

@@ -516,7 +516,9 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
   unsetenv("MAE_CACHE_DIR");
 }
 
-TEST_CASE("typed values: sliders keep their range, and Start refuses an lr that cannot train") {
+TEST_CASE(
+    "typed values: sliders keep their range, and Start refuses an lr that cannot train or a "
+    "folder it cannot save to") {
   // Ctrl+click (or Tab) turns an ImGui slider into a text field that took any number: "-5"
   // in the Live triplets' snapshot slider read before the first snapshot and ended the app
   // (found by a random-input session).
@@ -544,6 +546,15 @@ TEST_CASE("typed values: sliders keep their range, and Start refuses an lr that 
     CHECK_FALSE(app.training_active());
     CHECK(s.status.find("cannot start training: base lr") == 0);
   }
+  // A save path whose folder cannot be made is refused at Start: the run could save nothing
+  // at its end (it trained on, and said so only when Save failed).
+  s.form.base_lr = 3e-3f;
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "/proc/mae-studio-none/x.safetensors");
+  app.start_training();
+  CHECK_FALSE(app.training_active());
+  CHECK(s.status ==
+        "cannot start training: the save folder /proc/mae-studio-none cannot be made (No such "
+        "file or directory): choose another save path");
 }
 
 TEST_CASE("Continue goes on from a finished run, and from an opened checkpoint with its recipe") {
