@@ -42,6 +42,11 @@ TEST_CASE("reconstruct gives four consistent panels at any ratio") {
     CHECK(((r.pasted - r.original).abs() * (1 - pixel_mask)).max().item<float>() < 1e-5f);
     CHECK(((r.pasted - r.reconstruction).abs() * pixel_mask).max().item<float>() < 1e-5f);
     CHECK(std::isfinite(r.masked_mse));
+    // The error of what is shown, over the removed pixels, on the pictures' own scale.
+    const double shown =
+        ((r.reconstruction - r.original).pow(2) * pixel_mask).sum().item<double>() /
+        std::max(1.0, pixel_mask.sum().item<double>());
+    CHECK(r.removed_pixel_mse == doctest::Approx(shown).epsilon(1e-5));
   }
   MaskRequest by_hand;
   by_hand.mask = torch::zeros({4, 4});

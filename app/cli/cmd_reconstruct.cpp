@@ -53,9 +53,9 @@ void run(const ReconstructArgs& a) {
   save_png(a.out, strip);
   std::printf(
       "wrote %s (masked | reconstruction | reconstruction + visible | original); ratio %.2f%s; "
-      "masked-patch MSE %.4f in %s\n",
-      a.out.c_str(), request.ratio, mask.ratio_note, r.masked_mse,
-      error_space(file.config).c_str());
+      "masked-patch MSE %.4f in %s; removed-pixel MSE %.4f on the pictures' 0-1 scale\n",
+      a.out.c_str(), request.ratio, mask.ratio_note, r.masked_mse, error_space(file.config).c_str(),
+      r.removed_pixel_mse);
   if (!a.stages.empty()) {
     const auto stages = trace_pipeline(model, image, request);
     export_pipeline_trace(stages, a.stages);

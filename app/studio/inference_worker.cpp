@@ -24,6 +24,7 @@ ExploreViews views_of(const Reconstruction& r) {
   v.original = make_view(r.original, r.mask);
   v.mask = r.mask;
   v.masked_mse = r.masked_mse;
+  v.removed_pixel_mse = r.removed_pixel_mse;
   return v;
 }
 

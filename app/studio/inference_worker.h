@@ -46,6 +46,7 @@ struct ExploreViews {
   ImageView masked, reconstruction, pasted, original;
   at::Tensor mask;  // (grid_h, grid_w), 1 = removed
   double masked_mse = 0.0;
+  double removed_pixel_mse = 0.0;  // on the pictures' 0-1 scale (Reconstruction's)
 };
 
 struct ExploreResult {

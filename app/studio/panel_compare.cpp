@@ -1,9 +1,12 @@
 // Why: the Compare window: a second checkpoint reconstructs the explorer's image with the very
 // same mask, next to the first, so two models (or two training lengths) are judged on equal
-// terms.
+// terms: by the error on the pictures' own scale, since each model's masked-patch MSE is in its
+// own normalization (or norm_pix), which another model may not share.
 #include <imgui.h>
 
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "panels.h"
 #include "studio_app.h"
@@ -14,7 +17,13 @@ namespace {
 void draw_row(StudioApp& app, const char* who, const std::string& source, const ExploreViews& v,
               float width) {
   ImGui::Text("%s: %s", who, source.c_str());
-  ImGui::Text("masked-patch MSE %.4f", v.masked_mse);
+  ImGui::Text("removed-pixel MSE %.4f   masked-patch MSE %.4f", v.removed_pixel_mse, v.masked_mse);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "removed-pixel MSE: the reconstruction against the original over the removed pixels,\n"
+        "on the pictures' 0-1 scale, as shown: it compares any two models.\n"
+        "masked-patch MSE: in the model's own space (its normalization, or norm_pix),\n"
+        "as its training loss measures it.");
   const char* titles[] = {"masked", "reconstruction", "+ visible"};
   const ImageView* views[] = {&v.masked, &v.reconstruction, &v.pasted};
   for (int i = 0; i < 3; ++i) {
@@ -28,7 +37,34 @@ void draw_row(StudioApp& app, const char* who, const std::string& source, const 
     ImGui::EndGroup();
   }
 }
+
+// Where a model's masked-patch MSE is measured: its error space, with the normalization's
+// figures, which two models of one error space may still differ in.
+std::string space_of(const MaeConfig& c) {
+  const auto figures = [](const std::vector<double>& values) {
+    std::string out;
+    for (const double v : values) {
+      char text[32];
+      std::snprintf(text, sizeof text, " %.3g", v);
+      out += text;
+    }
+    return out;
+  };
+  return error_space(c) + " (mean" + figures(c.mean) + ", std" + figures(c.std) + ")";
+}
 }  // namespace
+
+std::string compare_note(const MaeConfig& a, const MaeConfig& b) {
+  const bool same_grid = a.grid_h() == b.grid_h() && a.grid_w() == b.grid_w();
+  std::string note = same_grid ? "same image, same mask"
+                               : "the patch grids differ: B uses the same ratio and seed on its "
+                                 "own grid";
+  const auto space_a = space_of(a), space_b = space_of(b);
+  if (space_a != space_b)
+    note += "; the masked-patch MSEs are in different spaces (A: " + space_a + "; B: " + space_b +
+            "): compare the removed-pixel MSEs";
+  return note;
+}
 
 void draw_compare_window(StudioApp& app) {
   auto& s = app.state();
@@ -58,12 +94,11 @@ void draw_compare_window(StudioApp& app) {
       ImGui::TextUnformatted(app.compare_worker().busy() ? "B: loading..."
                                                          : "B: open a second checkpoint above.");
     } else {
-      const bool same_grid = second.config.grid_h() == first.config.grid_h() &&
-                             second.config.grid_w() == first.config.grid_w();
       draw_row(app, "B", second.source, c.result->main, width);
-      ImGui::TextDisabled(same_grid ? "same image, same mask"
-                                    : "the patch grids differ: B uses the same ratio and seed "
-                                      "on its own grid");
+      const auto note = compare_note(first.config, second.config);
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      text_wrapped("%s", note.c_str());
+      ImGui::PopStyleColor();
     }
   }
   ImGui::End();

@@ -12,6 +12,7 @@
 
 namespace mae {
 struct FollowedRunStatus;
+struct MaeConfig;
 }  // namespace mae
 
 namespace mae::studio {
@@ -38,6 +39,10 @@ void draw_step_through_window(StudioApp& app);
 void draw_compare_window(StudioApp& app);
 void draw_experiments_window(StudioApp& app);
 void draw_probe_window(StudioApp& app);
+
+// The Compare window's line under B, for models of configs `a` and `b`: whether they share the
+// mask, and whether their masked-patch MSEs share a space (else the removed-pixel MSEs compare).
+std::string compare_note(const MaeConfig& a, const MaeConfig& b);
 
 // "run 1: ratio 0.90": an earlier run's name and how its recipe differed from the current's,
 // for the Curves panel's legend and its exported picture.

@@ -86,11 +86,15 @@ at::Tensor prediction_to_pixels(const MaeConfig& config, const at::Tensor& pred,
 
 namespace {
 
-// reconstruct()'s work, queued on the model's device with nothing read back; the masked MSE
-// as a device scalar.
-std::pair<Reconstruction, at::Tensor> reconstruct_on_device(MaeModel& model,
-                                                            const at::Tensor& image,
-                                                            const MaskRequest& request) {
+struct DeviceErrors {
+  at::Tensor masked_mse, removed_pixel_mse;  // device scalars
+};
+
+// reconstruct()'s work, queued on the model's device with nothing read back; the two MSEs as
+// device scalars.
+std::pair<Reconstruction, DeviceErrors> reconstruct_on_device(MaeModel& model,
+                                                              const at::Tensor& image,
+                                                              const MaskRequest& request) {
   torch::NoGradGuard no_grad;
   const auto& c = model->config();
   const auto device = model->cls_token.device();
@@ -108,28 +112,35 @@ std::pair<Reconstruction, at::Tensor> reconstruct_on_device(MaeModel& model,
   auto per_patch = (raw - comparison_target(c, target)).pow(2).mean(-1);  // (1, L)
   r.patch_error = per_patch.reshape({c.grid_h(), c.grid_w()});
   r.mask = out.mask.reshape({c.grid_h(), c.grid_w()});
-  r.masked_mse = std::numeric_limits<double>::quiet_NaN();
+  r.masked_mse = r.removed_pixel_mse = std::numeric_limits<double>::quiet_NaN();
+  auto unpatched = [&](const at::Tensor& patches) {
+    return unpatchify(patches, c.patch, c.grid_h(), c.grid_w(), c.in_chans).squeeze(0);
+  };
   auto to_image = [&](const at::Tensor& patches) {
-    auto img = unpatchify(patches, c.patch, c.grid_h(), c.grid_w(), c.in_chans);
-    return denormalize(img, c.mean, c.std).squeeze(0).clamp(0.0, 1.0);
+    return denormalize(unpatched(patches), c.mean, c.std).clamp(0.0, 1.0);
   };
   r.masked = to_image(target * (1 - mask));
   r.reconstruction = to_image(pred);
   // Chosen, not blended: a NaN prediction (weights with NaN) must not blank the visible patches.
   r.pasted = to_image(at::where(mask > 0.5, pred, target));
-  return {r, (per_patch * out.mask).sum() / out.mask.sum().clamp_min(1.0)};
+  const auto removed_pixels = unpatched(mask.expand_as(target));
+  const auto pixel_errors = (r.reconstruction - to_image(target)).pow(2) * removed_pixels;
+  return {r,
+          {(per_patch * out.mask).sum() / out.mask.sum().clamp_min(1.0),
+           pixel_errors.sum() / removed_pixels.sum().clamp_min(1.0)}};
 }
 
 }  // namespace
 
 Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request) {
-  auto [r, masked_mse] = reconstruct_on_device(model, image, request);
+  auto [r, errors] = reconstruct_on_device(model, image, request);
   // One copy back rather than one per tensor: on a GPU each copy waits for the device.
   const std::vector<at::Tensor*> parts = {&r.masked, &r.reconstruction, &r.pasted, &r.mask,
                                           &r.patch_error};
   std::vector<at::Tensor> flat;
   for (const auto* t : parts) flat.push_back(t->to(at::kFloat).reshape(-1));
-  flat.push_back(masked_mse.to(at::kFloat).reshape(1));
+  flat.push_back(errors.masked_mse.to(at::kFloat).reshape(1));
+  flat.push_back(errors.removed_pixel_mse.to(at::kFloat).reshape(1));
   const auto host = at::cat(flat).cpu();
   int64_t offset = 0;
   for (auto* t : parts) {
@@ -137,6 +148,7 @@ Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskR
     offset += t->numel();
   }
   r.masked_mse = host[offset].item<double>();
+  r.removed_pixel_mse = host[offset + 1].item<double>();
   return r;
 }
 

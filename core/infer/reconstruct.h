@@ -27,6 +27,10 @@ struct Reconstruction {
   at::Tensor mask;            // (grid_h, grid_w) float, 1 = removed
   at::Tensor patch_error;     // (grid_h, grid_w) MSE per patch, in error_space()
   double masked_mse = 0.0;    // mean over removed patches, in error_space()
+  // The mean squared difference between the reconstruction and the original over the removed
+  // patches' pixels, on the pictures' 0-1 scale: what is shown, so that two models compare
+  // on equal terms whatever their normalization or norm_pix (their masked_mse cannot).
+  double removed_pixel_mse = 0.0;
 };
 
 // Where errors are measured: normalized pixels, or for norm_pix_loss models the per-patch
@@ -40,7 +44,7 @@ std::string error_space(const MaeConfig& config);
 Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request);
 
 // The same work queued on the model's device and nothing read back: the tensors stay there
-// (the original, resized on the CPU, stays on the CPU) and masked_mse is NaN. For a caller
+// (the original, resized on the CPU, stays on the CPU) and the two MSEs are NaN. For a caller
 // that copies the pictures back behind an event instead of waiting (the app's training
 // snapshots on a GPU).
 Reconstruction reconstruct_queued(MaeModel& model, const at::Tensor& image,

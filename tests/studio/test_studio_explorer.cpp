@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 
 #include "data/image_io.h"
@@ -290,6 +291,21 @@ TEST_CASE("compare: a second checkpoint reconstructs the same image with the sam
   REQUIRE(s.explorer.result);
   CHECK(torch::equal(s.compare.result->main.mask, s.explorer.result->main.mask));
   CHECK(s.compare.result->main.masked_mse != s.explorer.result->main.masked_mse);
+  CHECK(std::isfinite(s.compare.result->main.removed_pixel_mse));
+  CHECK(s.compare.result->main.removed_pixel_mse != s.explorer.result->main.removed_pixel_mse);
+  CHECK(compare_note(config, config) == "same image, same mask");
+  // Models of other spaces (norm_pix, another normalization): their own MSEs do not compare.
+  auto norm_pix = config;
+  norm_pix.norm_pix_loss = true;
+  CHECK(compare_note(config, norm_pix) ==
+        "same image, same mask; the masked-patch MSEs are in different spaces (A: normalized "
+        "pixels (mean 0.449, std 0.226); B: per-patch normalized pixels (norm_pix) (mean 0.449, "
+        "std 0.226)): compare the removed-pixel MSEs");
+  const auto rgb = find_preset("rgb-small").model;
+  CHECK(compare_note(config, rgb).find("the patch grids differ") == 0);
+  CHECK(compare_note(config, rgb)
+            .find("B: normalized pixels (mean 0.485 0.456 0.406, std 0.229 "
+                  "0.224 0.225)") != std::string::npos);
   // A new explorer mask is followed by B.
   app.set_ratio(0.5f);
   REQUIRE(frames_until(ui, app, [&] {
