@@ -157,7 +157,12 @@ void draw_axes(ImDrawList* dl, ImVec2 p0, ImVec2 size, Range xr, Range yr, bool 
 
 std::string earlier_run_label(const CurveState& earlier, const CurveState& current) {
   if (!earlier.recipe || !current.recipe) return earlier.name;
-  return earlier.name + ": " + recipe_difference(*earlier.recipe, *current.recipe);
+  auto label = earlier.name + ": " + recipe_difference(*earlier.recipe, *current.recipe);
+  // norm_pix's loss is measured against per-patch normalized targets: its height says nothing
+  // of how the other run reconstructs (the paper's ablation compares them by fine-tuning).
+  if (earlier.recipe->model.norm_pix_loss != current.recipe->model.norm_pix_loss)
+    label += " (its loss in another space)";
+  return label;
 }
 
 StepSpan shown_steps(const AppState& s) {

@@ -337,6 +337,9 @@ TEST_CASE("an earlier run's curve is named by how its recipe differed from the c
   REQUIRE(s.curves.recipe.has_value());
   CHECK(s.curves.name == "run 2");
   CHECK(recipe_difference(*earlier.recipe, *s.curves.recipe) == "ratio 0.75, norm_pix off");
+  // A loss against per-patch normalized targets is not on the other run's scale: said so.
+  CHECK(earlier_run_label(earlier, s.curves) ==
+        "run 1: ratio 0.75, norm_pix off (its loss in another space)");
   for (int i = 0; i < 3; ++i) ui.frame(app);  // the legend and both curves drawn
 }
 
