@@ -88,6 +88,35 @@ TEST_CASE("architecture inferred from the authors' shapes") {
   CHECK(enc.note.find("cannot reconstruct") != std::string::npos);
 }
 
+TEST_CASE("an encoder-only file gives the probe its encoder, and no model to reconstruct") {
+  // The authors' mae_pretrain_vit_*.pth: the weights their linear probing starts from.
+  TempDir dir;
+  auto c = small_test_model();
+  c.embed_dim = 128;  // 64-wide heads, as the authors' widths give
+  c.num_heads = 2;
+  auto model = make_model(c, 3);
+  model->eval();
+  NamedTensors encoder;
+  for (const auto& [name, t] : model_state(model))
+    if (name.rfind("decoder", 0) != 0 && name != "mask_token") encoder.emplace_back(name, t);
+  const auto path = dir.path("mae_pretrain_vit_tiny.pth");
+  save_torch_state_dict(path, encoder);
+  const auto file = read_model_file(path);
+  REQUIRE_FALSE(file.has_decoder);
+  CHECK_THROWS_AS(build_model(file, "cpu"), CheckpointError);
+  auto built = build_encoder(file, "cpu");
+  const auto images = torch::randn({2, c.in_chans, c.img_h, c.img_w});
+  const auto noise = torch::arange(c.num_patches(), torch::kFloat).expand({2, c.num_patches()});
+  torch::NoGradGuard no_grad;
+  CHECK(torch::equal(built->forward_encoder(images, noise, c.num_patches()).latent,
+                     model->forward_encoder(images, noise, c.num_patches()).latent));
+  // A file missing an encoder tensor is still refused, naming it.
+  encoder.erase(encoder.begin());
+  save_torch_state_dict(dir.path("cut.pth"), encoder);
+  CHECK_THROWS_WITH_AS(build_encoder(read_model_file(dir.path("cut.pth")), "cpu"),
+                       doctest::Contains("missing"), CheckpointError);
+}
+
 TEST_CASE("Hugging Face names split and fuse qkv exactly") {
   auto model = make_model(small_test_model(), 0);
   NamedTensors ours;

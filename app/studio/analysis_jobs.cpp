@@ -57,7 +57,7 @@ std::unique_ptr<ProbeJob> probe_job(std::function<ModelFile()> open_model, const
         const auto file = open_model();
         // Features of NaN would give chance-level figures that look like a measurement.
         if (!file.warning.empty()) throw std::runtime_error("nothing to probe: " + file.warning);
-        auto model = build_model(file, resolve_device("cpu"));
+        auto model = build_encoder(file, resolve_device("cpu"));
         const auto splits = open_probe_data(data, file.config, probe_data_options(file.config));
         return run_probe(
             model, splits, options,

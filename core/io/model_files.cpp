@@ -180,12 +180,30 @@ MaeModel build_model(const ModelFile& file, const std::string& device) {
     throw CheckpointError(
         "this checkpoint is encoder-only (like mae_pretrain_vit_*.pth): it has "
         "no decoder, so it cannot reconstruct; use *_full.pth or "
-        "mae_visualize_*.pth");
+        "mae_visualize_*.pth (its encoder can still be probed: mae probe, or the app's Probe)");
   // Every tensor is checked against the config before the model allocates anything.
   const std::string misfit = state_misfit(file.config, file.tensors);
   if (!misfit.empty()) throw CheckpointError("checkpoint does not fit its model: " + misfit);
   MaeModel model(file.config);
   load_weights(model, SafetensorsContent{file.tensors, {}});
+  model->to(at::Device(device));
+  model->eval();
+  return model;
+}
+
+MaeModel build_encoder(const ModelFile& file, const std::string& device) {
+  if (file.has_decoder) return build_model(file, device);
+  // The decoder's tensors, absent from the file, as the model initialises them.
+  const auto is_decoder = [](const std::string& name) {
+    return name == "mask_token" || name.rfind("decoder", 0) == 0;
+  };
+  MaeModel model(file.config);
+  NamedTensors tensors = file.tensors;
+  for (const auto& [name, tensor] : model_state(model))
+    if (is_decoder(name)) tensors.emplace_back(name, tensor.clone());
+  const std::string misfit = state_misfit(file.config, tensors);
+  if (!misfit.empty()) throw CheckpointError("checkpoint does not fit its encoder: " + misfit);
+  load_weights(model, SafetensorsContent{std::move(tensors), {}});
   model->to(at::Device(device));
   model->eval();
   return model;

@@ -45,4 +45,9 @@ double default_mask_ratio(const ModelFile& file);
 // Throws CheckpointError for encoder-only files (they cannot reconstruct).
 MaeModel build_model(const ModelFile& file, const std::string& device);
 
+// The same for what reads the encoder alone (the probe), which an encoder-only file also
+// gives: the authors' mae_pretrain_vit_*.pth, the weights their linear probing starts from.
+// Such a file's decoder is left as initialised, and must not be used.
+MaeModel build_encoder(const ModelFile& file, const std::string& device);
+
 }  // namespace mae
