@@ -107,10 +107,23 @@ TEST_CASE(
           doctest::Approx(s.curves.points.loss.front()));
   }
 
-  // A folder that cannot be made (a file is in the way): said once, and the run trains on.
+  // A folder that cannot be made (a file is in the way): Start says so, and no run starts
+  // that could save neither its curve nor its weights.
   const auto blocked = (metrics / "run.safetensors").string();
   std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s", blocked.c_str());
   app.set_training_steps(2);
+  app.start_training();
+  CHECK_FALSE(app.training_active());
+  CHECK(s.status.rfind(
+            "cannot start training: the save folder " + metrics.string() + " cannot be made (",
+            0) == 0);
+  CHECK(logged_steps(metrics) == steps_from_1_to(5));
+  // A curve file that cannot be opened (a folder in its place): said once, and the run trains
+  // on.
+  const auto odd_dir = dir / "odd";
+  std::filesystem::create_directories(odd_dir / "metrics.jsonl");
+  std::snprintf(s.form.save_path, sizeof s.form.save_path, "%s",
+                (odd_dir / "run.safetensors").c_str());
   app.start_training();
   REQUIRE(frames_until(ui, app, [&] { return finished_at(app, 2); }));
   ui.frame(app);
@@ -118,7 +131,6 @@ TEST_CASE(
     return line.find("the loss curve is not being saved: ") != std::string::npos;
   });
   CHECK(said == 1);
-  CHECK(logged_steps(metrics) == steps_from_1_to(5));
 
   // A full disk (metrics.jsonl leads to /dev/full): said once, and the run trains on.
   const auto full_dir = dir / "full";
