@@ -3,7 +3,6 @@
 
 #include <cstdio>
 #include <memory>
-#include <stdexcept>
 
 #include "analysis/chart_picture.h"
 #include "analysis/probe.h"
@@ -35,9 +34,7 @@ void print_row(const char* name, const ProbeScores& s) {
 
 void run(const ProbeArgs& a) {
   const auto file = read_model_file(a.checkpoint);
-  // Features of NaN would give chance-level figures that look like a measurement.
-  if (!file.warning.empty()) throw std::runtime_error("nothing to probe: " + file.warning);
-  auto model = build_encoder(file, resolve_device(a.device));
+  auto model = probe_model(file, resolve_device(a.device));
   const auto data = open_probe_data(a.data, file.config, probe_data_options(file.config));
   ProbeRunOptions options;
   options.max_train = a.max_train;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <stdexcept>
 
 #include "io/model_files.h"
 #include "train/device.h"
@@ -55,9 +54,7 @@ std::unique_ptr<ProbeJob> probe_job(std::function<ModelFile()> open_model, const
   return std::make_unique<ProbeJob>(
       [=](const ProbeJob::ProgressFn& progress, std::stop_token stop) {
         const auto file = open_model();
-        // Features of NaN would give chance-level figures that look like a measurement.
-        if (!file.warning.empty()) throw std::runtime_error("nothing to probe: " + file.warning);
-        auto model = build_encoder(file, resolve_device("cpu"));
+        auto model = probe_model(file, resolve_device("cpu"));
         const auto splits = open_probe_data(data, file.config, probe_data_options(file.config));
         return run_probe(
             model, splits, options,

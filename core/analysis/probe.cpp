@@ -6,8 +6,16 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "io/model_files.h"
 
 namespace mae {
+
+MaeModel probe_model(const ModelFile& file, const std::string& device) {
+  if (!file.warning.empty()) throw std::runtime_error("nothing to probe: " + file.warning);
+  return build_encoder(file, device);
+}
 
 namespace {
 nlohmann::json scores_json(const ProbeScores& s) {

@@ -13,6 +13,13 @@
 
 namespace mae {
 
+struct ModelFile;
+
+// The model a probe of `file` measures: its encoder, an encoder-only file's too, on `device`.
+// Throws for weights that hold NaN or infinite values: their figures would be chance-level
+// numbers that look like a measurement.
+MaeModel probe_model(const ModelFile& file, const std::string& device);
+
 struct ProbeRunOptions {
   int64_t max_train = 0;  // 0: the whole split
   int64_t max_test = 0;
