@@ -118,6 +118,52 @@ TEST_CASE("scaled JPEG decoding gives the same crops as a full decode, within 2 
   CHECK(pixel_gap < 4.0 / 255);
 }
 
+// ImageNet's train set holds a few CMYK JPEGs, which the authors' loader reads through PIL,
+// and cameras write chroma subsamplings that TurboJPEG 2's header call cannot name. The files
+// were made by ImageMagick: Adobe's inverted CMYK stored as YCCK, unsubsampled and with Y at
+// 2x2, and RGB at 3x1. The expected pixels are PIL 12's Image.open(f).convert("RGB") (its
+// libjpeg-turbo 3.2), saved as raw bytes.
+TEST_CASE("CMYK and unusually subsampled JPEGs decode to the colours PIL gives them") {
+  REQUIRE_MESSAGE(jpeg::available(), "built without libjpeg-turbo (the set-up script installs it)");
+  for (const std::string name : {"cmyk-adobe", "cmyk-adobe-subsampled", "subsampled-3x1"}) {
+    CAPTURE(name);
+    const std::string stem = MAE_TEST_DATA_DIR "/" + name;
+    const auto expected_bytes = read_bytes(stem + ".pil-rgb");
+    REQUIRE(expected_bytes.size() == 24 * 40 * 3);
+    auto expected =
+        torch::from_blob(const_cast<uint8_t*>(expected_bytes.data()), {24, 40, 3}, torch::kByte)
+            .to(torch::kInt);
+    const auto bytes = read_bytes(stem + ".jpg");
+    auto rgb = decode_photo(bytes, 3, 0).pixels;
+    REQUIRE(rgb.sizes() == expected.sizes());
+    const int64_t gap = (rgb.to(torch::kInt) - expected).abs().max().item<int64_t>();
+    MESSAGE(name << ": largest gap to PIL " << gap << " levels of 255");
+    CHECK(gap <= 1);
+    // CMYK's gray is the luminance of those colours, as for a PNG's. (libjpeg's gray of a
+    // YCbCr file is its Y, which chroma subsampling moves away from the colours' luminance.)
+    if (name.rfind("cmyk", 0) == 0) {
+      auto gray = decode_photo(bytes, 1, 0).pixels.to(torch::kFloat).squeeze(2);
+      auto luminance = (rgb.to(torch::kFloat) * torch::tensor({0.299f, 0.587f, 0.114f})).sum(2);
+      CHECK((gray - luminance).abs().max().item<float>() <= 0.5f + 1e-3f);
+    }
+    // The explorer's reader gives the same pixels as floats, and the DCT-scaled decode the
+    // loader uses runs for these files too.
+    CHECK(torch::equal(decode_image(bytes, 3), to_unit_chw(rgb)));
+    int64_t h = 0, w = 0;
+    probe_image_size(bytes, {}, &h, &w);
+    CHECK(h == 24);
+    CHECK(w == 40);
+    auto scaled = decode_photo(bytes, 3, 12).pixels;
+    CHECK(scaled.size(0) == 12);
+    const double mean_gap =
+        (scaled.to(torch::kFloat) - shrink_to_short_side(rgb, 12).to(torch::kFloat))
+            .abs()
+            .mean()
+            .item<double>();
+    CHECK(mean_gap < 6.0);
+  }
+}
+
 TEST_CASE("decoded-image cache: miss, hit on a second run, invalidation by size and time") {
   TempDir dir;
   std::filesystem::create_directories(dir.path("photos/cats"));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <memory>
 
 namespace mae::jpeg {
@@ -39,18 +40,57 @@ bool fits(size_t size) { return size <= static_cast<size_t>(ULONG_MAX) && size >
 // A decompressor that has read the frame header, or none (and `reason` says why).
 struct OpenedJpeg {
   Handle handle;
-  int width = 0, height = 0, colorspace = 0;
+  int width = 0, height = 0, colorspace = -1;
 };
+
+// TurboJPEG 2 names only the common chroma subsamplings (4:4:4, 4:2:2, 4:2:0, ...). For any
+// other (3x1, 4x2, 1x4, or a CMYK file whose K is not sampled like Y) its header call fails
+// after reading a valid header, though its decompressor, libjpeg's, decodes the file, as PIL
+// does. We never need the subsampling, so that failure alone is not one.
+bool only_subsampling_unnamed(const OpenedJpeg& j) {
+  const std::string message = tjGetErrorStr2(j.handle.get());
+  return message.find("Could not determine subsampling type") != std::string::npos && j.width > 0 &&
+         j.height > 0 && j.colorspace >= 0;
+}
+
 std::optional<OpenedJpeg> open_jpeg(const uint8_t* data, size_t size, std::string* reason) {
   OpenedJpeg j{Handle(tjInitDecompress())};
   int subsamp = 0;
-  if (!j.handle || !fits(size) ||
-      tjDecompressHeader3(j.handle.get(), data, static_cast<unsigned long>(size), &j.width,
-                          &j.height, &subsamp, &j.colorspace) != 0) {
-    *reason = j.handle ? tjGetErrorStr2(j.handle.get()) : "cannot start the JPEG decoder";
+  if (!j.handle || !fits(size)) {
+    *reason = j.handle ? "the file is empty or too large" : "cannot start the JPEG decoder";
+    return std::nullopt;
+  }
+  if (tjDecompressHeader3(j.handle.get(), data, static_cast<unsigned long>(size), &j.width,
+                          &j.height, &subsamp, &j.colorspace) != 0 &&
+      !only_subsampling_unnamed(j)) {
+    *reason = tjGetErrorStr2(j.handle.get());
     return std::nullopt;
   }
   return j;
+}
+
+// PIL's reading of a four-channel JPEG, which ImageNet's CMYK photos go through in the
+// authors' loader: the stored values taken as Adobe's inverted CMYK (PIL assumes so for every
+// CMYK JPEG), then its cmyk2rgb, R = (255 - K) - (255 - K) * C / 255 in its integer rounding.
+// Gray is taken from that RGB by luminance, as for any other colour picture.
+uint8_t muldiv255(int a, int b) {
+  const int t = a * b + 128;
+  return static_cast<uint8_t>(((t >> 8) + t) >> 8);
+}
+void adobe_cmyk_to(const std::vector<uint8_t>& cmyk, int channels, uint8_t* out) {
+  const size_t n = cmyk.size() / 4;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* s = &cmyk[4 * i];
+    const int not_k = s[3];  // stored inverted: 255 - K
+    int rgb[3];
+    for (int c = 0; c < 3; ++c) rgb[c] = not_k - muldiv255(255 - s[c], not_k);
+    if (channels == 3) {
+      for (int c = 0; c < 3; ++c) out[3 * i + c] = static_cast<uint8_t>(rgb[c]);
+    } else {
+      const float y = 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2];
+      out[i] = static_cast<uint8_t>(std::lround(std::min(255.0f, y)));
+    }
+  }
 }
 
 }  // namespace
@@ -67,18 +107,16 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, in
                               std::string* reason) {
   auto j = open_jpeg(data, size, reason);
   if (!j) return std::nullopt;
-  if (j->colorspace == TJCS_CMYK || j->colorspace == TJCS_YCCK) {
-    *reason = "CMYK JPEG (convert it to RGB)";
-    return std::nullopt;
-  }
+  const bool cmyk = j->colorspace == TJCS_CMYK || j->colorspace == TJCS_YCCK;
   void* h = j->handle.get();
   const int w = j->width, ht = j->height;
   Decoded out;
   out.width = scaled_side(w, denominator);
   out.height = scaled_side(ht, denominator);
-  out.pixels.resize(static_cast<size_t>(out.width) * out.height * channels);
-  const int format = channels == 1 ? TJPF_GRAY : TJPF_RGB;
-  if (tjDecompress2(h, data, static_cast<unsigned long>(size), out.pixels.data(), out.width, 0,
+  const size_t pixel_count = static_cast<size_t>(out.width) * out.height;
+  std::vector<uint8_t> stored(pixel_count * (cmyk ? 4 : channels));
+  const int format = cmyk ? TJPF_CMYK : channels == 1 ? TJPF_GRAY : TJPF_RGB;
+  if (tjDecompress2(h, data, static_cast<unsigned long>(size), stored.data(), out.width, 0,
                     out.height, format, TJFLAG_NOREALLOC) != 0) {
     const std::string message = tjGetErrorStr2(h);
     const bool truncated = message.find("Premature end") != std::string::npos;
@@ -89,6 +127,12 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, in
       return std::nullopt;
     }
   }
+  if (cmyk) {
+    out.pixels.resize(pixel_count * channels);
+    adobe_cmyk_to(stored, channels, out.pixels.data());
+  } else {
+    out.pixels = std::move(stored);
+  }
   return out;
 }
 
@@ -97,7 +141,7 @@ std::vector<uint8_t> encode(const uint8_t* pixels, int width, int height, int ch
   Handle h(tjInitCompress());
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
-  const int format = channels == 1 ? TJPF_GRAY : TJPF_RGB;
+  const int format = channels == 1 ? TJPF_GRAY : channels == 4 ? TJPF_CMYK : TJPF_RGB;
   const int subsamp = channels == 1 ? TJSAMP_GRAY : TJSAMP_420;
   std::vector<uint8_t> out;
   if (h && tjCompress2(h.get(), pixels, width, 0, height, format, &buffer, &size, subsamp, quality,

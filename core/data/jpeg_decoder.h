@@ -32,12 +32,13 @@ struct Decoded {
   int width = 0;
   int height = 0;
 };
-// Decodes at scale 1/denominator to 1 (gray) or 3 (RGB) channels. Returns nullopt and sets
-// `reason` for corrupt or truncated data, or a colour space turbojpeg cannot convert (CMYK).
+// Decodes at scale 1/denominator to 1 (gray) or 3 (RGB) channels; CMYK and YCCK JPEGs are
+// converted as PIL converts them. Returns nullopt and sets `reason` for corrupt or truncated data.
 std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, int denominator,
                               std::string* reason);
 
-// Encodes interleaved 8-bit pixels (1 or 3 channels) at `quality`: tests make photos with it.
+// Encodes interleaved 8-bit pixels at `quality`: tests make photos with it. 1 channel is gray,
+// 3 RGB, 4 CMYK (a YCCK JPEG, whose values are stored as given, as Adobe's inverted CMYK).
 std::vector<uint8_t> encode(const uint8_t* pixels, int width, int height, int channels,
                             int quality);
 
