@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "data/exif_orientation.h"
 #include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
 #include "data/stb_backend.h"
@@ -64,9 +65,10 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
   check_png_header_size(bytes, limits);
-  // JPEG has one decoder, libjpeg-turbo, behind decode_photo; full size here.
+  // JPEG has one decoder, libjpeg-turbo, behind decode_photo; full size here, and upright.
   if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size()))
-    return to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels);
+    return upright(to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels),
+                   jpeg_exif_orientation(bytes.data(), bytes.size()));
   stb::ImageInfo info;
   std::string reason;
   if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
