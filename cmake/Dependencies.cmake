@@ -19,6 +19,15 @@ if(MAE_TURBOJPEG_INCLUDE AND MAE_TURBOJPEG_LIBRARY)
 else()
   message(STATUS "MAE: libjpeg-turbo not found; JPEG files will be refused")
 endif()
+# libwebp decodes .webp files, which torchvision's ImageFolder reads too (Debian: libwebp-dev;
+# vendor_deps.sh carries it). Without it, WebP files are refused with a message.
+find_path(MAE_WEBP_INCLUDE webp/decode.h PATHS ${MAE_DEPS_DIR}/webp /usr/include)
+find_library(MAE_WEBP_LIBRARY NAMES webp PATHS ${MAE_DEPS_DIR}/webp)
+if(MAE_WEBP_INCLUDE AND MAE_WEBP_LIBRARY)
+  message(STATUS "MAE: libwebp ${MAE_WEBP_LIBRARY}")
+else()
+  message(STATUS "MAE: libwebp not found; WebP files will be refused")
+endif()
 # zlib inflates deflated .pth entries and gzip'd IDX files, with a cap on the output
 # (Debian: zlib1g-dev; vendor_deps.sh carries zlib.h and the library to the GPU machines).
 find_path(MAE_ZLIB_INCLUDE zlib.h PATHS ${MAE_DEPS_DIR}/zlib /usr/include REQUIRED)

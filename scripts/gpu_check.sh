@@ -60,7 +60,7 @@ say "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cu
 # The binaries: the carried ones when they were built from these sources and start here,
 # else the GPU targets built here now (the rest of the build comes last).
 prebuilt="$root/.deps/prebuilt"
-prebuilt_libs="$prebuilt:$root/.deps/turbojpeg:$root/.deps/zlib:$torch_lib"
+prebuilt_libs="$prebuilt:$root/.deps/turbojpeg:$root/.deps/webp:$root/.deps/zlib:$torch_lib"
 if [ ! -f "$prebuilt/SOURCE_HASH" ]; then
   why="none carried"
 elif [ "$(cat "$prebuilt/SOURCE_HASH")" != "$(bash scripts/source_hash.sh)" ]; then

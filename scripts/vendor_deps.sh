@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Why: the GPU machines have no Debian dev packages and no network. This copies the
-# header-only dependencies, Gloo's headers, libjpeg-turbo, zlib, ImGui (for the studio's
+# header-only dependencies, Gloo's headers, libjpeg-turbo, libwebp, zlib, ImGui (for the studio's
 # headless tests) and Fashion-MNIST (which the suite and the training checks read) from this
 # machine's
 # Debian packages into .deps/ (git-ignored), which the device tool carries along
@@ -16,6 +16,10 @@ mkdir -p "$deps/turbojpeg"
 cp /usr/include/turbojpeg.h "$deps/turbojpeg/"
 cp -L /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 "$deps/turbojpeg/libturbojpeg.so.0"
 ln -sf libturbojpeg.so.0 "$deps/turbojpeg/libturbojpeg.so"
+mkdir -p "$deps/webp/webp"
+cp /usr/include/webp/decode.h /usr/include/webp/encode.h /usr/include/webp/types.h "$deps/webp/webp/"
+cp -L /usr/lib/x86_64-linux-gnu/libwebp.so.7 "$deps/webp/libwebp.so.7"
+ln -sf libwebp.so.7 "$deps/webp/libwebp.so"
 mkdir -p "$deps/zlib"
 cp /usr/include/zlib.h /usr/include/zconf.h "$deps/zlib/"
 cp -L /usr/lib/x86_64-linux-gnu/libz.so.1 "$deps/zlib/libz.so.1"
@@ -27,4 +31,4 @@ cp /usr/include/imgui/*.h "$deps/imgui/include/"
 cp /usr/lib/x86_64-linux-gnu/libimgui.a /usr/lib/x86_64-linux-gnu/libstb.a "$deps/imgui/"
 mkdir -p "$deps/fashion-mnist"
 cp /usr/share/datasets/fashion-mnist/*.gz "$deps/fashion-mnist/"
-echo "header-only dependencies, Gloo headers, libjpeg-turbo, zlib, ImGui and Fashion-MNIST copied to $deps"
+echo "header-only dependencies, Gloo headers, libjpeg-turbo, libwebp, zlib, ImGui and Fashion-MNIST copied to $deps"

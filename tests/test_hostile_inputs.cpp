@@ -19,6 +19,7 @@
 #include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
 #include "data/stb_backend.h"
+#include "data/webp_decoder.h"
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
 #include "io/model_files.h"
@@ -137,7 +138,8 @@ std::vector<uint8_t> png_start(uint32_t w, uint32_t h, uint8_t color_type) {
 
 }  // namespace
 
-TEST_CASE("hostile images: only JPEG, PNG and BMP reach a decoder, whatever the file is called") {
+TEST_CASE(
+    "hostile images: only JPEG, PNG, BMP and WebP reach a decoder, whatever the file is called") {
   TempDir dir;
   std::vector<uint8_t> pic(120, 0x41);
   pic[0] = 0x53;
@@ -150,22 +152,26 @@ TEST_CASE("hostile images: only JPEG, PNG and BMP reach a decoder, whatever the 
   CHECK(contains(message, "looks like a PIC"));
   write_bytes(dir.path("short.pgm"), bytes_of("P5\n64 64\n255\n\x01\x02"));
   CHECK(contains(error_of<ImageError>([&] { load_photo(dir.path("short.pgm"), 3, 0); }),
-                 "not a JPEG, PNG or BMP file; it looks like a PGM"));
+                 "not a JPEG, PNG, BMP or WebP file; it looks like a PGM"));
   std::vector<uint8_t> tga = {0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 64, 0, 24, 0};
   write_bytes(dir.path("short.tga"), tga);
   CHECK(contains(error_of<ImageError>([&] { load_image(dir.path("short.tga"), 1); }),
-                 "not a JPEG, PNG or BMP file"));
+                 "not a JPEG, PNG, BMP or WebP file"));
   CHECK_FALSE(has_image_extension("x.tga"));
   CHECK(has_image_extension("x.JPG"));
 }
 
-TEST_CASE("truncated JPEG, PNG and BMP decode the same way every time, or say which format broke") {
+TEST_CASE(
+    "truncated JPEG, PNG, BMP and WebP decode the same way every time, or say which format broke") {
   REQUIRE_MESSAGE(jpeg::available(), "built without libjpeg-turbo (the set-up script installs it)");
+  REQUIRE_MESSAGE(webp::available(), "built without libwebp (the set-up script installs it)");
   const auto px = gradient_rgb(40, 24);
   const std::vector<std::pair<std::string, std::vector<uint8_t>>> files = {
       {"JPEG", jpeg::encode(px.data(), 40, 24, 3, 90)},
       {"PNG", stb::encode_png(px.data(), 40, 24, 3)},
-      {"BMP", bmp_24bit(40, 24)}};
+      {"BMP", bmp_24bit(40, 24)},
+      {"WebP", webp::encode(px.data(), 40, 24, 3, 90.0f)},
+      {"WebP", webp::encode(px.data(), 40, 24, 3, -1.0f)}};
   for (const auto& [format, whole] : files) {
     for (double keep : {0.3, 0.6, 0.9, 0.99}) {
       const std::vector<uint8_t> cut(

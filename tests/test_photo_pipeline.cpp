@@ -20,6 +20,7 @@
 #include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
 #include "data/stb_backend.h"
+#include "data/webp_decoder.h"
 #include "io/hf_vitmae.h"
 #include "io/model_files.h"
 #include "recipe/recipe.h"
@@ -285,6 +286,66 @@ TEST_CASE("opened JPEGs are turned upright by their EXIF orientation, datasets a
                     .to(torch::kInt);
     CHECK((got_bytes - want).abs().max().item<int64_t>() <= 1);
   }
+}
+
+// torchvision's ImageFolder reads .webp through PIL; so does the loader here. The files and
+// their expected pixels were made by PIL 12 (libwebp 1.6): a lossy RGB picture, and a
+// lossless one with alpha, which is laid over white here as for a PNG (PIL's convert("RGB")
+// drops the alpha instead).
+TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of them train") {
+  REQUIRE_MESSAGE(webp::available(), "built without libwebp (the set-up script installs it)");
+  const std::string data = MAE_TEST_DATA_DIR;
+  auto raw = [](const std::vector<uint8_t>& bytes, int64_t channels) {
+    return torch::from_blob(const_cast<uint8_t*>(bytes.data()), {24, 40, channels}, torch::kByte)
+        .to(torch::kFloat);
+  };
+  const auto lossy_pil = read_bytes(data + "/lossy.pil-rgb");
+  auto lossy = decode_photo(read_bytes(data + "/lossy.webp"), 3, 0).pixels.to(torch::kFloat);
+  const double lossy_gap = (lossy - raw(lossy_pil, 3)).abs().max().item<double>();
+  MESSAGE("lossy WebP: largest gap to PIL " << lossy_gap << " levels of 255");
+  CHECK(lossy_gap <= 1.0);
+  const auto rgba_pil = raw(read_bytes(data + "/lossless-alpha.pil-rgba"), 4);
+  auto alpha = rgba_pil.slice(2, 3, 4) / 255.0;
+  auto over_white = rgba_pil.slice(2, 0, 3) * alpha + 255.0 * (1.0 - alpha);
+  const auto alpha_bytes = read_bytes(data + "/lossless-alpha.webp");
+  auto composited = decode_photo(alpha_bytes, 3, 0).pixels.to(torch::kFloat);
+  CHECK((composited - over_white).abs().max().item<double>() <= 0.5 + 1e-3);
+  // The explorer's reader, a header read alone, gray, and the size cap.
+  CHECK(torch::allclose(decode_image(alpha_bytes, 3), composited.permute({2, 0, 1}) / 255.0));
+  int64_t h = 0, w = 0;
+  probe_image_size(alpha_bytes, {}, &h, &w);
+  CHECK((h == 24 && w == 40));
+  CHECK(decode_photo(alpha_bytes, 1, 0).pixels.size(2) == 1);
+  CHECK(decode_photo(alpha_bytes, 3, 12).pixels.size(0) == 12);
+  // Animated WebPs are refused by name.
+  CHECK_THROWS_WITH_AS(decode_photo(read_bytes(data + "/animated.webp"), 3, 0),
+                       doctest::Contains("animated WebP"), ImageError);
+  // A folder: .webp files train; PNM and TIFF files, which torchvision would also read, are
+  // counted as not read.
+  TempDir dir;
+  std::filesystem::create_directories(dir.path("pics"));
+  for (int i = 0; i < 3; ++i) {
+    const auto px = photo_pixels(96, 64, i);
+    write_bytes(dir.path("pics/p" + std::to_string(i) + ".webp"),
+                webp::encode(px.data(), 96, 64, 3, 85.0f));
+  }
+  const std::vector<uint8_t> not_decoded = {'I', 'I', '*', 0, 1, 2, 3};
+  write_bytes(dir.path("pics/scan.tif"), not_decoded);
+  DataOptions options;
+  options.short_side_cap = 48;
+  ImageFolderDataset folder(dir.path("pics"), 3, options);
+  CHECK(folder.size() == 3);
+  CHECK_MESSAGE(folder.description().find("1 file in PNM or TIFF not read") != std::string::npos,
+                folder.description());
+  std::string ready_line;
+  folder.prepare([&](const DataProgress& p) { ready_line = p.line(); }, {});
+  CHECK_MESSAGE(ready_line.find("1 file in PNM or TIFF not read") != std::string::npos,
+                ready_line);
+  CHECK(folder.load(0).size(1) == 48);
+  std::filesystem::create_directories(dir.path("tiffs"));
+  write_bytes(dir.path("tiffs/a.tiff"), not_decoded);
+  CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.path("tiffs"), 3, options),
+                       doctest::Contains("1 file in PNM or TIFF not read"), DataError);
 }
 
 TEST_CASE("decoded-image cache: miss, hit on a second run, invalidation by size and time") {

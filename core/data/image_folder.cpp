@@ -41,8 +41,17 @@ std::string cache_tag(const std::string& source, int64_t channels, int64_t cap) 
 }  // namespace
 
 const std::vector<std::string>& image_extensions() {
-  static const std::vector<std::string> known = {".jpg", ".jpeg", ".png", ".bmp"};
+  static const std::vector<std::string> known = {".jpg", ".jpeg", ".png", ".bmp", ".webp"};
   return known;
+}
+
+// torchvision's ImageFolder reads these too; we have no hardened decoder for them (stb's PNM
+// reader has known memory bugs, and TIFF would need libtiff), so a folder holding them trains
+// on fewer pictures here than there, and says so.
+bool is_unread_image(const std::string& path) {
+  static const std::vector<std::string> unread = {".ppm", ".pgm", ".tif", ".tiff"};
+  const auto ext = lower_case_extension(path);
+  return std::find(unread.begin(), unread.end(), ext) != unread.end();
 }
 
 bool has_image_extension(const std::string& path) {
@@ -58,6 +67,7 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw DataError("data folder '" + folder + "' not found");
   std::vector<std::string> paths;
+  int64_t unread = 0;
   auto last_report = std::chrono::steady_clock::now();
   for (fs::recursive_directory_iterator
            it(folder, fs::directory_options::skip_permission_denied, ec),
@@ -65,6 +75,8 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
        !ec && it != end; it.increment(ec)) {
     if (it->is_regular_file(ec) && has_image_extension(it->path().string()))
       paths.push_back(it->path().string());
+    else if (it->is_regular_file(ec) && is_unread_image(it->path().string()))
+      ++unread;
     if (progress &&
         std::chrono::steady_clock::now() - last_report > std::chrono::milliseconds(500)) {
       last_report = std::chrono::steady_clock::now();
@@ -75,8 +87,12 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
     }
   }
   if (ec) throw DataError("cannot list '" + folder + "': " + ec.message());
+  if (unread > 0)
+    unread_note_ = std::to_string(unread) + (unread == 1 ? " file" : " files") +
+                   " in PNM or TIFF not read: convert them to PNG";
   if (paths.empty())
-    throw DataError("no image files (png, jpg, bmp, ...) found under '" + folder + "'");
+    throw DataError("no JPEG, PNG, BMP or WebP files found under '" + folder + "'" +
+                    (unread_note_.empty() ? "" : " (" + unread_note_ + ")"));
   std::sort(paths.begin(), paths.end());
   if (progress) {
     DataProgress p;
@@ -101,7 +117,8 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
   }
   description_ =
       folder + " (" + std::to_string(files_.size()) + " image files" +
-      (class_names_.empty() ? "" : ", " + std::to_string(class_names_.size()) + " classes") + ")";
+      (class_names_.empty() ? "" : ", " + std::to_string(class_names_.size()) + " classes") +
+      (unread_note_.empty() ? "" : "; " + unread_note_) + ")";
   if (options_.disk_cache) {
     if (options_.cache_dir.empty()) options_.cache_dir = default_decoded_cache_dir();
   } else {
@@ -210,6 +227,8 @@ void ImageFolderDataset::prepare(const ProgressFn& progress, std::stop_token sto
     const auto stats = cache_->stats();
     p.cached_bytes = std::max(stats.memory_bytes, stats.disk_bytes);
     p.note = cache_->note();
+    if (stage == DataProgress::Stage::Ready && !unread_note_.empty())
+      p.note += (p.note.empty() ? "" : "; ") + unread_note_;
     progress(p);
   };
   if (!todo.empty()) {

@@ -14,6 +14,7 @@
 #include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
 #include "data/stb_backend.h"
+#include "data/webp_decoder.h"
 #include "util/atomic_file.h"
 #include "util/file_bytes.h"
 
@@ -69,6 +70,8 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size()))
     return upright(to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels),
                    jpeg_exif_orientation(bytes.data(), bytes.size()));
+  if (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size()))
+    return to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels);
   stb::ImageInfo info;
   std::string reason;
   if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);

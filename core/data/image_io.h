@@ -22,8 +22,8 @@ struct ImageLimits {
   int64_t max_pixels = int64_t{64} << 20;  // width * height
 };
 
-// Decodes JPEG, PNG or BMP bytes (others are refused by their first bytes) to a (channels, H, W)
-// float tensor in [0,1], for a picture a person opens. Gray becomes RGB by copy, RGB becomes
+// Decodes JPEG, PNG, BMP or WebP bytes (others are refused by their first bytes) to a (channels, H,
+// W) float tensor in [0,1], for a picture a person opens. Gray becomes RGB by copy, RGB becomes
 // gray by luminance, alpha is composited over white, 16-bit images keep their precision, and
 // a JPEG is turned upright as its EXIF orientation says (datasets use load_photo, as stored).
 at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,

@@ -6,9 +6,11 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <memory>
 
 #include "data/jpeg_decoder.h"
 #include "data/stb_backend.h"
+#include "data/webp_decoder.h"
 
 namespace mae {
 
@@ -58,6 +60,42 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
   return {pixels, h, w};
 }
 
+// A decoder's pixel buffer as a tensor that owns it, without a copy.
+at::Tensor adopt(std::vector<uint8_t>&& pixels, int64_t h, int64_t w, int64_t channels) {
+  auto owned = std::make_unique<std::vector<uint8_t>>(std::move(pixels));
+  auto* data = owned->data();
+  return at::from_blob(
+      data, {h, w, channels}, [keep = owned.release()](void*) { delete keep; }, at::kByte);
+}
+
+// At the smallest DCT scale that still covers the cap.
+DecodedImage decode_jpeg(const std::vector<uint8_t>& bytes, int64_t channels,
+                         int64_t short_side_cap, const ImageLimits& limits) {
+  std::string reason;
+  auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
+  if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
+  check_image_size(header->width, header->height, limits);
+  const int d = jpeg::pick_scale_denominator(header->width, header->height, short_side_cap);
+  auto decoded = jpeg::decode(bytes.data(), bytes.size(), static_cast<int>(channels), d, &reason);
+  if (!decoded) throw ImageError(reason);
+  return {adopt(std::move(decoded->pixels), decoded->height, decoded->width, channels),
+          header->height, header->width};
+}
+
+DecodedImage decode_webp(const std::vector<uint8_t>& bytes, int64_t channels,
+                         const ImageLimits& limits) {
+  std::string reason;
+  auto header = webp::read_header(bytes.data(), bytes.size(), &reason);
+  if (!header) throw ImageError(reason);
+  check_image_size(header->width, header->height, limits);
+  auto decoded = webp::decode(bytes.data(), bytes.size(), &reason);
+  if (!decoded) throw ImageError(reason);
+  const int64_t h = decoded->height, w = decoded->width;
+  if (decoded->channels == channels)
+    return {adopt(std::move(decoded->pixels), h, w, channels), h, w};
+  return {convert_interleaved(decoded->pixels.data(), h, w, decoded->channels, channels), h, w};
+}
+
 }  // namespace
 
 int64_t crop_faithful_short_side(int64_t out_h, int64_t out_w, double scale_min) {
@@ -73,6 +111,11 @@ void probe_image_size(const std::vector<uint8_t>& bytes, const ImageLimits& limi
   if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) {
     auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
     if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
+    *h = header->height;
+    *w = header->width;
+  } else if (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())) {
+    auto header = webp::read_header(bytes.data(), bytes.size(), &reason);
+    if (!header) throw ImageError(reason);
     *h = header->height;
     *w = header->width;
   } else {
@@ -119,28 +162,13 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
   DecodedImage image;
-  std::string reason;
-  bool decoded = false;
   if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) {
-    auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
-    if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
-    check_image_size(header->width, header->height, limits);
-    const int d = jpeg::pick_scale_denominator(header->width, header->height, short_side_cap);
-    auto pixels = jpeg::decode(bytes.data(), bytes.size(), static_cast<int>(channels), d, &reason);
-    if (pixels) {
-      auto owned = std::make_unique<std::vector<uint8_t>>(std::move(pixels->pixels));
-      auto* data = owned->data();
-      image.pixels = at::from_blob(
-          data, {pixels->height, pixels->width, channels},
-          [keep = owned.release()](void*) { delete keep; }, at::kByte);
-      image.source_h = header->height;
-      image.source_w = header->width;
-      decoded = true;
-    } else {
-      throw ImageError(reason);
-    }
+    image = decode_jpeg(bytes, channels, short_side_cap, limits);
+  } else if (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())) {
+    image = decode_webp(bytes, channels, limits);
+  } else {
+    image = decode_with_stb(bytes, channels, limits);
   }
-  if (!decoded) image = decode_with_stb(bytes, channels, limits);
   if (short_side_cap > 0) image.pixels = shrink_to_short_side(image.pixels, short_side_cap);
   return image;
 }

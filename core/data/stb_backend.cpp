@@ -114,6 +114,8 @@ const char* format_name(ImageFormat format) {
       return "PNG";
     case ImageFormat::Bmp:
       return "BMP";
+    case ImageFormat::Webp:
+      return "WebP";
     case ImageFormat::Unsupported:
       break;
   }
@@ -152,6 +154,8 @@ ImageFormat sniff_format(const uint8_t* data, size_t size) {
   if (starts_with(data, size, "\xFF\xD8\xFF", 3)) return ImageFormat::Jpeg;
   if (starts_with(data, size, "\x89PNG\r\n\x1A\n", 8)) return ImageFormat::Png;
   if (starts_with(data, size, "BM", 2)) return ImageFormat::Bmp;
+  if (size >= 12 && starts_with(data, size, "RIFF", 4) && std::memcmp(data + 8, "WEBP", 4) == 0)
+    return ImageFormat::Webp;
   return ImageFormat::Unsupported;
 }
 
@@ -170,8 +174,8 @@ std::string unsupported_format_note(const uint8_t* data, size_t size) {
                                  {"\x53\x80\xF6\x34", 4, "a PIC"},
                                  {"P5", 2, "a PGM"},
                                  {"P6", 2, "a PPM"},
-                                 {"RIFF", 4, "a RIFF (WebP?)"}};
-  std::string note = "not a JPEG, PNG or BMP file";
+                                 {"RIFF", 4, "a RIFF file (not a WebP)"}};
+  std::string note = "not a JPEG, PNG, BMP or WebP file";
   for (const auto& m : kKnown)
     if (starts_with(data, size, m.bytes, m.length)) return note + "; it looks like " + m.name;
   return note;
@@ -187,8 +191,10 @@ bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reaso
     *reason = unsupported_format_note(data, size);
     return false;
   }
-  if (format == ImageFormat::Jpeg) {
-    *reason = "JPEG needs libjpeg-turbo, which this build lacks";
+  if (format == ImageFormat::Jpeg || format == ImageFormat::Webp) {
+    *reason = std::string(format_name(format)) + " needs " +
+              (format == ImageFormat::Jpeg ? "libjpeg-turbo" : "libwebp") +
+              ", which this build lacks";
     return false;
   }
   const int len = static_cast<int>(size);

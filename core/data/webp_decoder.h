@@ -1,0 +1,40 @@
+// Why: pictures saved from the web are often WebP, and torchvision's ImageFolder (through
+// PIL) reads .webp files, so a folder the authors' loader trains on would otherwise train
+// here on fewer pictures. libwebp decodes them; without it (MAE_HAVE_WEBP unset) they are
+// refused with a message.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mae::webp {
+
+bool available();                                        // false when built without libwebp
+bool looks_like_webp(const uint8_t* data, size_t size);  // "RIFF", a size, "WEBP"
+
+struct Header {
+  int width = 0;
+  int height = 0;
+};
+// Reads the header only. Returns nullopt and sets `reason` for a broken or animated file.
+std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason);
+
+struct Decoded {
+  std::vector<uint8_t> pixels;  // interleaved (H, W, channels)
+  int width = 0;
+  int height = 0;
+  int channels = 0;  // 3, or 4 when the file has alpha
+};
+// Decodes a still WebP (lossy or lossless). Returns nullopt and sets `reason` for corrupt,
+// truncated or animated files.
+std::optional<Decoded> decode(const uint8_t* data, size_t size, std::string* reason);
+
+// Encodes interleaved 8-bit RGB (3 channels) or RGBA (4), lossy at `quality` (0-100) or
+// lossless when it is negative: tests make pictures with it. Empty without libwebp.
+std::vector<uint8_t> encode(const uint8_t* pixels, int width, int height, int channels,
+                            float quality);
+
+}  // namespace mae::webp
