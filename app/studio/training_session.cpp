@@ -46,6 +46,10 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     auto show_stage = [this](const DataProgress& p) {
       std::lock_guard lock(mutex_);
       data_stage_ = p.line();
+      // What the ready line adds (a memory-only cache, files in formats not read) outlasts
+      // the line, which the panel shows only while preparing.
+      if (p.stage == DataProgress::Stage::Ready && !p.note.empty())
+        new_messages_.push_back("data: " + p.note);
     };
     const auto data_options = training_data_options(request_.model, request_.train);
     auto data =

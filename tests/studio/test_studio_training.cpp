@@ -481,6 +481,8 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
     // The first is larger than rgb-small's training decodes keep (shorter side 192 px).
     save_png((photos / name).string(), torch::rand({3, i == 0 ? 400 : 90, i == 0 ? 600 : 120}));
   }
+  // A TIFF, which torchvision's ImageFolder would read and we do not.
+  { std::ofstream((photos / "scan.tiff").string()) << "II*"; }
   setenv("MAE_CACHE_DIR", (dir / "cache").c_str(), 1);
   app.apply_preset("rgb-small");
   app.set_training_data(photos.string());
@@ -494,6 +496,10 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
   REQUIRE(frames_until(
       ui, app, [&] { return app.state().have_metrics; }, 120));
   CHECK(app.state().mean_step_ms > 0);
+  // The ready line's note outlasts the line, which the panel shows only while preparing.
+  const auto& log = app.state().log;
+  CHECK(std::count(log.begin(), log.end(),
+                   "data: 1 file in PNM or TIFF not read: convert them to PNG") == 1);
   // The explorer leaves the built-in Fashion-MNIST image for the run's first photo.
   const auto& explorer = app.state().explorer;
   CHECK(explorer.image_source == ExplorerImageSource::TrainingData);
