@@ -128,9 +128,17 @@ void StudioApp::message(const std::string& text) {
 }
 
 void StudioApp::load_default_image() {
+  // A --image is read here, before the first frame: the window opens on it. One that cannot
+  // be opened leaves the default in place, with the message why.
+  if (!options_.image.empty()) {
+    try {
+      show_opened_image(options_.image, load_image(options_.image, 3));
+      return;
+    } catch (const std::exception& e) {
+      message(std::string("cannot open image: ") + one_line_error(e));
+    }
+  }
   try {
-    // A --image that cannot be opened leaves the default in place, with the message why.
-    if (!options_.image.empty() && open_image(options_.image)) return;
     state_.explorer.image = open_dataset("fashion-mnist:test", 1)->load(0);
     state_.explorer.image_label = "Fashion-MNIST test #0";
   } catch (const std::exception& e) {
@@ -160,20 +168,29 @@ void StudioApp::adopt_training_image() {
   e.dirty = true;
 }
 
-bool StudioApp::open_image(const std::string& path) {
-  try {
-    state_.explorer.image = load_image(path, 3);  // matched to the model at each request
-    state_.explorer.image_label = path;
-    state_.explorer.image_source = ExplorerImageSource::UserFile;
-    state_.explorer.manual = false;
-    state_.explorer.dirty = true;
-    std::snprintf(state_.explorer.path, sizeof state_.explorer.path, "%s", path.c_str());
-    message("opened image " + path);
-    return true;
-  } catch (const std::exception& e) {
-    message(std::string("cannot open image: ") + one_line_error(e));
-    return false;
-  }
+void StudioApp::open_image(const std::string& path) {
+  image_opener_.open(path);
+  message("opening image " + path + " ...");
+}
+
+void StudioApp::pump_opened_image() {
+  auto opened = image_opener_.take();
+  if (!opened) return;
+  if (opened->image.defined())
+    show_opened_image(opened->path, opened->image);
+  else
+    message("cannot open image: " + opened->error);
+}
+
+void StudioApp::show_opened_image(const std::string& path, at::Tensor image) {
+  auto& e = state_.explorer;
+  e.image = std::move(image);  // matched to the model at each request
+  e.image_label = path;
+  e.image_source = ExplorerImageSource::UserFile;
+  e.manual = false;
+  e.dirty = true;
+  std::snprintf(e.path, sizeof e.path, "%s", path.c_str());
+  message("opened image " + path);
 }
 
 void StudioApp::open_checkpoint(const std::string& path) {
@@ -318,6 +335,7 @@ void StudioApp::pump() {
         state_.snapshots.erase(state_.snapshots.begin());
     }
   }
+  pump_opened_image();
   pump_explorer_result();
   pump_compare();
   pump_jobs();

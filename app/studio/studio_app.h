@@ -12,6 +12,7 @@
 #include "app_state.h"
 #include "background_run_follower.h"
 #include "free_memory_gauge.h"
+#include "image_opener.h"
 #include "inference_worker.h"
 #include "preferences.h"
 #include "recipe/recipe.h"
@@ -56,8 +57,9 @@ class StudioApp {
   void stop_training();
   void save_checkpoint(const std::string& path);
   void open_checkpoint(const std::string& path);
-  // False (with a message) when the picture cannot be opened; the explorer keeps its image.
-  bool open_image(const std::string& path);
+  // Decodes the picture off the UI thread; the explorer shows it when it is read, or keeps
+  // its image and says why not. A later open supersedes one not yet shown.
+  void open_image(const std::string& path);
   void set_training_data(const std::string& path);
   // Follows a folder that `mae train` writes (here, on a shared disk, or rank 0 of a
   // distributed run): its curves as metrics.jsonl grows, its triplets and explorer from each
@@ -199,6 +201,9 @@ class StudioApp {
   template <class Part>
   void guarded(const char* part, Part&& run);
   void load_default_image();
+  // The opener's picture, when it is read: the explorer's image, or the message why not.
+  void pump_opened_image();
+  void show_opened_image(const std::string& path, at::Tensor image);
   // The first image of the run's data replaces a built-in explorer image (once it is read).
   void adopt_training_image();
   // The run the Training form describes: the preset's recipe with the form's fields.
@@ -223,6 +228,7 @@ class StudioApp {
   AppState state_;
   InferenceWorker worker_;
   InferenceWorker compare_worker_;
+  ImageOpener image_opener_;
   // The run folder this window trains into, locked against other windows and `mae train`
   // (declared before the session, so that it is released after the session's last write).
   std::unique_ptr<FolderLock> run_folder_lock_;

@@ -61,8 +61,8 @@ TEST_CASE("a bad checkpoint or image gives a message and the app goes on") {
   CHECK(app.state().status.find("cannot open") != std::string::npos);
   CHECK_FALSE(app.worker().model_info().loaded);
   app.open_image("/nonexistent/picture.png");
-  CHECK(app.state().status.find("cannot open image") != std::string::npos);
-  ui.frame(app);
+  CHECK(frames_until(
+      ui, app, [&] { return app.state().status.find("cannot open image") != std::string::npos; }));
   std::filesystem::remove(bad);
 }
 
@@ -107,9 +107,10 @@ TEST_CASE("drag and drop routes images, checkpoints and folders, and views expor
   const auto picture = (dir / "pictures" / "square.png").string();
   mae::save_png(picture, torch::rand({3, 40, 30}));
   app.handle_drop({checkpoint, picture, (dir / "pictures").string()});
-  CHECK(app.state().explorer.image_label == picture);
   CHECK(std::string(app.state().form.data) == (dir / "pictures").string());
-  REQUIRE(frames_until(ui, app, [&] { return app.state().explorer.result.has_value(); }));
+  REQUIRE(frames_until(ui, app, [&] {
+    return app.state().explorer.image_label == picture && app.state().explorer.result.has_value();
+  }));
   CHECK(app.worker().model_info().source == checkpoint);
   CHECK(app.worker().model_info().format == mae::ModelFormat::MaeStudio);
   // The authors' .pth, in any case, opens as a checkpoint as the file browser would open it.
@@ -135,6 +136,34 @@ TEST_CASE("drag and drop routes images, checkpoints and folders, and views expor
   CHECK(exported);
   CHECK(app.state().status.find("exported") != std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a picture is opened off the UI thread, and the one opened last is the one shown") {
+  // A 12-MP picture took about 0.2 s to decode to floats on the UI thread, a 100-MP one
+  // seconds: the window froze at every Open image, browser pick and drop.
+  LaunchedApp launched("mae-studio-test-open-image");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  const auto large = (dir / "large.png").string(), small = (dir / "small.png").string();
+  mae::save_png(large, torch::rand({3, 3000, 4000}));
+  mae::save_png(small, torch::rand({3, 30, 40}));
+  const auto before = e.image_label;
+  app.open_image(large);
+  // The frame right after the request is drawn with the picture shown before it.
+  ui.frame(app);
+  CHECK(e.image_label == before);
+  CHECK(app.state().status == "opening image " + large + " ...");
+  REQUIRE(frames_until(
+      ui, app, [&] { return e.image_label == large; }, 600));
+  CHECK(e.image.sizes().equals({3, 3000, 4000}));
+  // Two opens at once: the second supersedes the first, which is never shown after it.
+  app.open_image(large);
+  app.open_image(small);
+  REQUIRE(frames_until(
+      ui, app, [&] { return e.image_label == small; }, 600));
+  for (int i = 0; i < 30; ++i) ui.frame(app);
+  CHECK(e.image_label == small);
+  CHECK(e.image.sizes().equals({3, 30, 40}));
 }
 
 TEST_CASE("a fault in a panel is logged once, counted, and the app goes on drawing") {
