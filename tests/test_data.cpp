@@ -69,8 +69,15 @@ TEST_CASE("bad images give ImageError, never a crash") {
     load_image(dir.path("huge.png"), 3);
     FAIL("oversized image accepted");
   } catch (const ImageError& e) {
-    CHECK(std::string(e.what()).find("30000x30000") != std::string::npos);
+    CHECK(std::string(e.what()).find("30000x30000 (900.0 MP), beyond the limit of 179.0 MP") !=
+          std::string::npos);
   }
+  // PIL's bound: a 108-MP phone photo passes, as it does in torchvision's loader; a side
+  // past JPEG's own limit and a picture without pixels do not.
+  CHECK_NOTHROW(check_image_size(12000, 9000, {}));
+  CHECK_THROWS_WITH_AS(check_image_size(70000, 10, {}),
+                       "image is 70000x10, beyond the limit of 65535 px per side", ImageError);
+  CHECK_THROWS_WITH_AS(check_image_size(0, 10, {}), "image is 0x10: it has no pixels", ImageError);
   ImageLimits small;
   small.max_bytes = 100;
   write_bytes(dir.path("big.png"),

@@ -44,10 +44,7 @@ void check_png_header_size(const std::vector<uint8_t>& bytes, const ImageLimits&
     return (int64_t{bytes[at]} << 24) | (int64_t{bytes[at + 1]} << 16) |
            (int64_t{bytes[at + 2]} << 8) | int64_t{bytes[at + 3]};
   };
-  const int64_t w = be32(16), h = be32(20);
-  if (w > limits.max_side || h > limits.max_side || w * h > limits.max_pixels)
-    throw ImageError("image is " + std::to_string(w) + "x" + std::to_string(h) +
-                     ", beyond the limit of " + std::to_string(limits.max_side) + " px per side");
+  check_image_size(be32(16), be32(20), limits);
 }
 
 }  // namespace
@@ -82,9 +79,20 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
 }
 
 void check_image_size(int64_t w, int64_t h, const ImageLimits& limits) {
-  if (w <= 0 || h <= 0 || w > limits.max_side || h > limits.max_side || w * h > limits.max_pixels)
-    throw ImageError("image is " + std::to_string(w) + "x" + std::to_string(h) +
-                     ", beyond the limit of " + std::to_string(limits.max_side) + " px per side");
+  const std::string size = "image is " + std::to_string(w) + "x" + std::to_string(h);
+  if (w <= 0 || h <= 0) throw ImageError(size + ": it has no pixels");
+  if (w > limits.max_side || h > limits.max_side)
+    throw ImageError(size + ", beyond the limit of " + std::to_string(limits.max_side) +
+                     " px per side");
+  if (w * h > limits.max_pixels) {
+    auto megapixels = [](int64_t pixels) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.1f MP", static_cast<double>(pixels) / 1e6);
+      return std::string(text);
+    };
+    throw ImageError(size + " (" + megapixels(w * h) + "), beyond the limit of " +
+                     megapixels(limits.max_pixels));
+  }
 }
 
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits) {

@@ -16,10 +16,13 @@ class ImageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// PIL's own bound, where torchvision's loader stops with DecompressionBombError: a 108-MP
+// phone photo opens (it did not under the 64 Mi-pixel bound before), a file claiming
+// gigapixels does not.
 struct ImageLimits {
-  size_t max_bytes = size_t{256} << 20;    // 256 MiB file
-  int64_t max_side = 16384;                // pixels per side
-  int64_t max_pixels = int64_t{64} << 20;  // width * height
+  size_t max_bytes = size_t{256} << 20;  // 256 MiB file
+  int64_t max_side = 65535;              // pixels per side (JPEG's own limit)
+  int64_t max_pixels = 178956970;        // width * height: 2 x PIL's MAX_IMAGE_PIXELS
 };
 
 // Decodes JPEG, PNG, BMP or WebP bytes (others are refused by their first bytes) to a (channels, H,
@@ -30,8 +33,9 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
                         const ImageLimits& limits = {});
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits = {});
 
-// Throws ImageError ("image is WxH, beyond the limit ...") unless 0 < w, h <= max_side and
-// w * h <= max_pixels: every decoder checks the header's size with it before decoding.
+// Throws ImageError ("image is WxH (N MP), beyond the limit of 179.0 MP") unless 0 < w, h <=
+// max_side and w * h <= max_pixels: every decoder checks the header's size with it before
+// decoding.
 void check_image_size(int64_t w, int64_t h, const ImageLimits& limits);
 
 // (C, H, W) with C = 1 or 3 to `channels` (1 or 3): luminance or copies.
