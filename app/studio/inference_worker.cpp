@@ -7,7 +7,9 @@
 #include <cmath>
 #include <filesystem>
 
+#include "data/augment.h"
 #include "data/dataset.h"
+#include "data/image_io.h"
 #include "io/checkpoint.h"
 #include "io/model_files.h"
 #include "train/device.h"
@@ -197,6 +199,18 @@ void InferenceWorker::apply_weights(PendingWeights pending) {
   ++info_.version;
 }
 
+at::Tensor InferenceWorker::fitted_to_model(const at::Tensor& image) {
+  const auto& c = model_->config();
+  const bool fits = fitted_.defined() && fitted_.size(0) == c.in_chans &&
+                    fitted_.size(1) == c.img_h && fitted_.size(2) == c.img_w;
+  if (!fits || !fitted_source_.is_same(image)) {
+    fitted_ =
+        resize_center_crop(convert_channels(image, c.in_chans).to(at::kFloat), c.img_h, c.img_w);
+    fitted_source_ = image;
+  }
+  return fitted_;
+}
+
 ExploreResult InferenceWorker::compute(const ExploreRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   ExploreResult r;
@@ -317,6 +331,7 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         // model, drops it and says so (a shape error here left the explorer stuck).
         auto& painted = request->mask.mask;
         if (painted && !mask_fits(model_->config(), *painted)) painted.reset();
+        request->image = fitted_to_model(request->image);
         // The main reconstruction is published first (that is what follows the slider);
         // the ratio sweep follows unless a newer request already waits.
         auto result = compute(*request);

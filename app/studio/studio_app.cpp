@@ -542,7 +542,7 @@ void StudioApp::submit_explorer() {
   if (!e.dirty || !e.image.defined() || !worker_.model_info().loaded) return;
   drop_manual_mask_unless_it_fits(worker_.model_info().config);  // an undo from another model
   ExploreRequest request;
-  request.image = convert_channels(e.image, worker_.model_info().config.in_chans);
+  request.image = e.image;  // fitted to the model by the worker, once per picture
   request.mask.ratio = e.ratio;
   request.mask.strategy = e.strategy;
   request.mask.seed = static_cast<uint64_t>(e.seed);

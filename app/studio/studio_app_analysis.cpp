@@ -372,7 +372,7 @@ void StudioApp::submit_compare() {
   const auto info = compare_worker_.model_info();
   if (!info.loaded || !e.result || !e.image.defined()) return;
   ExploreRequest request;
-  request.image = convert_channels(e.image, info.config.in_chans);
+  request.image = e.image;  // fitted to the model by the worker, once per picture
   request.mask.ratio = e.ratio;
   request.mask.strategy = e.strategy;
   request.mask.seed = static_cast<uint64_t>(e.seed);
