@@ -320,8 +320,8 @@ TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of the
   // Animated WebPs are refused by name.
   CHECK_THROWS_WITH_AS(decode_photo(read_bytes(data + "/animated.webp"), 3, 0),
                        doctest::Contains("animated WebP"), ImageError);
-  // A folder: .webp files train; PNM and TIFF files, which torchvision would also read, are
-  // counted as not read.
+  // A folder: .webp files train; TIFF files, which torchvision would also read, and a phone's
+  // HEIC files are counted as not read, by extension.
   TempDir dir;
   std::filesystem::create_directories(dir.path("pics"));
   for (int i = 0; i < 3; ++i) {
@@ -335,17 +335,21 @@ TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of the
   options.short_side_cap = 48;
   ImageFolderDataset folder(dir.path("pics"), 3, options);
   CHECK(folder.size() == 3);
-  CHECK_MESSAGE(folder.description().find("1 file in PNM or TIFF not read") != std::string::npos,
+  CHECK_MESSAGE(folder.description().find("1 .tif file not read: convert it to JPEG or PNG") !=
+                    std::string::npos,
                 folder.description());
   std::string ready_line;
   folder.prepare([&](const DataProgress& p) { ready_line = p.line(); }, {});
-  CHECK_MESSAGE(ready_line.find("1 file in PNM or TIFF not read") != std::string::npos,
-                ready_line);
+  CHECK_MESSAGE(ready_line.find("1 .tif file not read") != std::string::npos, ready_line);
   CHECK(folder.load(0).size(1) == 48);
   std::filesystem::create_directories(dir.path("tiffs"));
   write_bytes(dir.path("tiffs/a.tiff"), not_decoded);
-  CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.path("tiffs"), 3, options),
-                       doctest::Contains("1 file in PNM or TIFF not read"), DataError);
+  write_bytes(dir.path("tiffs/b.HEIC"), not_decoded);
+  write_bytes(dir.path("tiffs/c.heic"), not_decoded);
+  CHECK_THROWS_WITH_AS(
+      ImageFolderDataset(dir.path("tiffs"), 3, options),
+      doctest::Contains("(2 .heic, 1 .tiff files not read: convert them to JPEG or PNG)"),
+      DataError);
 }
 
 TEST_CASE("decoded-image cache: miss, hit on a second run, invalidation by size and time") {

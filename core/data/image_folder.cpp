@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -38,20 +39,34 @@ std::string cache_tag(const std::string& source, int64_t channels, int64_t cap) 
          (jpeg::available() ? "|turbojpeg" : "|stb");
 }
 
+// Picture formats a folder may well hold that we do not read: torchvision's ImageFolder
+// reads PNM and TIFF too (we have no hardened decoder for them: stb's PNM reader has known
+// memory bugs, TIFF would need libtiff), and phones save HEIC and AVIF. A folder of them
+// trains on fewer pictures than it seems to, or on none, and says which.
+bool is_unread_picture(const std::string& extension) {
+  static const std::vector<std::string> unread = {".ppm",  ".pgm",  ".pbm",  ".tif", ".tiff",
+                                                  ".heic", ".heif", ".avif", ".gif"};
+  return std::find(unread.begin(), unread.end(), extension) != unread.end();
+}
+
+// "12 .heic, 1 .tif files not read: convert them to JPEG or PNG", or "" for none.
+std::string unread_note(const std::map<std::string, int64_t>& counts) {
+  int64_t total = 0;
+  std::string list;
+  for (const auto& [extension, count] : counts) {
+    total += count;
+    list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + extension;
+  }
+  if (total == 0) return "";
+  return list + (total == 1 ? " file not read: convert it" : " files not read: convert them") +
+         " to JPEG or PNG";
+}
+
 }  // namespace
 
 const std::vector<std::string>& image_extensions() {
   static const std::vector<std::string> known = {".jpg", ".jpeg", ".png", ".bmp", ".webp"};
   return known;
-}
-
-// torchvision's ImageFolder reads these too; we have no hardened decoder for them (stb's PNM
-// reader has known memory bugs, and TIFF would need libtiff), so a folder holding them trains
-// on fewer pictures here than there, and says so.
-bool is_unread_image(const std::string& path) {
-  static const std::vector<std::string> unread = {".ppm", ".pgm", ".tif", ".tiff"};
-  const auto ext = lower_case_extension(path);
-  return std::find(unread.begin(), unread.end(), ext) != unread.end();
 }
 
 bool has_image_extension(const std::string& path) {
@@ -67,16 +82,19 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw DataError("data folder '" + folder + "' not found");
   std::vector<std::string> paths;
-  int64_t unread = 0;
+  std::map<std::string, int64_t> unread;  // by extension
   auto last_report = std::chrono::steady_clock::now();
   for (fs::recursive_directory_iterator
            it(folder, fs::directory_options::skip_permission_denied, ec),
        end;
        !ec && it != end; it.increment(ec)) {
-    if (it->is_regular_file(ec) && has_image_extension(it->path().string()))
-      paths.push_back(it->path().string());
-    else if (it->is_regular_file(ec) && is_unread_image(it->path().string()))
-      ++unread;
+    if (it->is_regular_file(ec)) {
+      auto path = it->path().string();
+      if (has_image_extension(path))
+        paths.push_back(std::move(path));
+      else if (const auto extension = lower_case_extension(path); is_unread_picture(extension))
+        ++unread[extension];
+    }
     if (progress &&
         std::chrono::steady_clock::now() - last_report > std::chrono::milliseconds(500)) {
       last_report = std::chrono::steady_clock::now();
@@ -87,9 +105,7 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
     }
   }
   if (ec) throw DataError("cannot list '" + folder + "': " + ec.message());
-  if (unread > 0)
-    unread_note_ = std::to_string(unread) + (unread == 1 ? " file" : " files") +
-                   " in PNM or TIFF not read: convert them to PNG";
+  unread_note_ = unread_note(unread);
   if (paths.empty())
     throw DataError("no JPEG, PNG, BMP or WebP files found under '" + folder + "'" +
                     (unread_note_.empty() ? "" : " (" + unread_note_ + ")"));

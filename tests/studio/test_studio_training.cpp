@@ -499,7 +499,7 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
   // The ready line's note outlasts the line, which the panel shows only while preparing.
   const auto& log = app.state().log;
   CHECK(std::count(log.begin(), log.end(),
-                   "data: 1 file in PNM or TIFF not read: convert them to PNG") == 1);
+                   "data: 1 .tiff file not read: convert it to JPEG or PNG") == 1);
   // The explorer leaves the built-in Fashion-MNIST image for the run's first photo.
   const auto& explorer = app.state().explorer;
   CHECK(explorer.image_source == ExplorerImageSource::TrainingData);
