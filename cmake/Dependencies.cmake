@@ -9,25 +9,24 @@ endforeach()
 find_path(MAE_JSON_INCLUDE nlohmann/json.hpp PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
 find_path(MAE_CLI11_INCLUDE CLI/CLI.hpp PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
 find_path(MAE_DOCTEST_INCLUDE doctest/doctest.h PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
+# An optional decoder library, from the carried folder .deps/<carried> or the system: sets
+# <prefix>_INCLUDE and <prefix>_LIBRARY, or says that its files will be refused with a message.
+function(mae_find_decoder prefix header library carried name refused)
+  find_path(${prefix}_INCLUDE ${header} PATHS ${MAE_DEPS_DIR}/${carried} /usr/include)
+  find_library(${prefix}_LIBRARY NAMES ${library} PATHS ${MAE_DEPS_DIR}/${carried})
+  if(${prefix}_INCLUDE AND ${prefix}_LIBRARY)
+    message(STATUS "MAE: ${name} ${${prefix}_LIBRARY}")
+  else()
+    message(STATUS "MAE: ${name} not found; ${refused} files will be refused")
+  endif()
+endfunction()
 # libjpeg-turbo decodes photos in the DCT domain at reduced scale (Debian: libturbojpeg0-dev;
 # vendor_deps.sh carries the header and library to the GPU machines). It is the only JPEG
 # decoder: without it, JPEG files are refused with a message (stb's has known bugs).
-find_path(MAE_TURBOJPEG_INCLUDE turbojpeg.h PATHS ${MAE_DEPS_DIR}/turbojpeg /usr/include)
-find_library(MAE_TURBOJPEG_LIBRARY NAMES turbojpeg PATHS ${MAE_DEPS_DIR}/turbojpeg)
-if(MAE_TURBOJPEG_INCLUDE AND MAE_TURBOJPEG_LIBRARY)
-  message(STATUS "MAE: libjpeg-turbo ${MAE_TURBOJPEG_LIBRARY}")
-else()
-  message(STATUS "MAE: libjpeg-turbo not found; JPEG files will be refused")
-endif()
+mae_find_decoder(MAE_TURBOJPEG turbojpeg.h turbojpeg turbojpeg libjpeg-turbo JPEG)
 # libwebp decodes .webp files, which torchvision's ImageFolder reads too (Debian: libwebp-dev;
-# vendor_deps.sh carries it). Without it, WebP files are refused with a message.
-find_path(MAE_WEBP_INCLUDE webp/decode.h PATHS ${MAE_DEPS_DIR}/webp /usr/include)
-find_library(MAE_WEBP_LIBRARY NAMES webp PATHS ${MAE_DEPS_DIR}/webp)
-if(MAE_WEBP_INCLUDE AND MAE_WEBP_LIBRARY)
-  message(STATUS "MAE: libwebp ${MAE_WEBP_LIBRARY}")
-else()
-  message(STATUS "MAE: libwebp not found; WebP files will be refused")
-endif()
+# vendor_deps.sh carries it).
+mae_find_decoder(MAE_WEBP webp/decode.h webp webp libwebp WebP)
 # zlib inflates deflated .pth entries and gzip'd IDX files, with a cap on the output
 # (Debian: zlib1g-dev; vendor_deps.sh carries zlib.h and the library to the GPU machines).
 find_path(MAE_ZLIB_INCLUDE zlib.h PATHS ${MAE_DEPS_DIR}/zlib /usr/include REQUIRED)
