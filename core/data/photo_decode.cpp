@@ -151,9 +151,11 @@ at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side) {
 }
 
 at::Tensor to_unit_chw(const at::Tensor& hwc) {
-  auto chw = hwc.permute({2, 0, 1});
-  if (hwc.scalar_type() != at::kByte) return chw.to(at::kFloat).contiguous();
-  return chw.to(at::kFloat).div_(255.0).contiguous();
+  // Laid out as (C, H, W) while still bytes: converting the permuted view first kept its
+  // strides, and the float copy that made it contiguous doubled the peak (a 108-MP photo).
+  auto chw = hwc.permute({2, 0, 1}).contiguous();
+  if (hwc.scalar_type() != at::kByte) return chw.to(at::kFloat);
+  return chw.to(at::kFloat).div_(255.0);
 }
 
 DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
