@@ -157,6 +157,10 @@ TEST_CASE(
   write_bytes(dir.path("short.tga"), tga);
   CHECK(contains(error_of<ImageError>([&] { load_image(dir.path("short.tga"), 1); }),
                  "not a JPEG, PNG, BMP or WebP file"));
+  const std::vector<uint8_t> heic = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c', 0, 0};
+  write_bytes(dir.path("IMG_0001.HEIC"), heic);
+  CHECK(contains(error_of<ImageError>([&] { load_image(dir.path("IMG_0001.HEIC"), 3); }),
+                 "it looks like a HEIC (a phone's photo: convert it to JPEG)"));
   CHECK_FALSE(has_image_extension("x.tga"));
   CHECK(has_image_extension("x.JPG"));
 }

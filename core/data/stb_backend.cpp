@@ -178,6 +178,13 @@ std::string unsupported_format_note(const uint8_t* data, size_t size) {
   std::string note = "not a JPEG, PNG, BMP or WebP file";
   for (const auto& m : kKnown)
     if (starts_with(data, size, m.bytes, m.length)) return note + "; it looks like " + m.name;
+  // HEIC (what phones save) and AVIF are ISO media files: "ftyp" and a brand at byte 4.
+  if (size >= 12 && std::memcmp(data + 4, "ftyp", 4) == 0) {
+    const std::string brand(reinterpret_cast<const char*>(data + 8), 4);
+    if (brand == "avif" || brand == "avis") return note + "; it looks like an AVIF";
+    if (brand == "heic" || brand == "heix" || brand == "mif1" || brand == "msf1")
+      return note + "; it looks like a HEIC (a phone's photo: convert it to JPEG)";
+  }
   return note;
 }
 
