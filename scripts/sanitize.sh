@@ -3,7 +3,7 @@
 # sanitizers in its own folder and runs the suite there:
 #   scripts/sanitize.sh asan   every test under AddressSanitizer + UndefinedBehaviorSanitizer
 #   scripts/sanitize.sh tsan   the threaded tests (run control, loader, cache, the app's
-#                              background work, Gloo ranks, run watching) under
+#                              background work and picture opening, Gloo ranks, run watching) under
 #                              ThreadSanitizer, with tests/tsan.supp
 # LibTorch is not instrumented; tests/lsan.supp and tests/tsan.supp name its reports.
 set -euo pipefail
@@ -32,7 +32,7 @@ if [ "$kind" = asan ]; then
   tests=(-E "parity.hugging_face|fuzz.smoke|studio.smoke_under_xvfb|studio.signal_saves_the_run")
 else
   export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
-  tests=(-R "run control|a run that reaches|batches are a pure|every loader worker|the loader says whether|each step says how long|corrupt files are skipped|memory budget|decoded-image cache|a stopped sweep|launch:|training from the UI|while a run trains|probe and experiments|explorer: ratio|a finished run asks|Continue goes on|training on a photo folder|two Gloo ranks|a killed rank|watching a run folder|a followed run|Stop while a run|chaos:|weights handed over|the app.s run writes its curve|two windows started|a paused run.s curve|a run folder.s lock|continuing a save|a probe with no checkpoint|an opened checkpoint|an ended run|a run followed in the background")
+  tests=(-R "run control|a run that reaches|batches are a pure|every loader worker|the loader says whether|each step says how long|corrupt files are skipped|memory budget|decoded-image cache|a stopped sweep|launch:|training from the UI|while a run trains|probe and experiments|explorer: ratio|a finished run asks|Continue goes on|training on a photo folder|two Gloo ranks|a killed rank|watching a run folder|a followed run|Stop while a run|chaos:|weights handed over|the app.s run writes its curve|two windows started|a paused run.s curve|a run folder.s lock|continuing a save|a probe with no checkpoint|an opened checkpoint|an ended run|a run followed in the background|a picture is opened|the worker fits")
 fi
 runner=()
 if [ -z "${DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then runner=(xvfb-run -a); fi
