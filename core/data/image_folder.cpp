@@ -39,6 +39,11 @@ std::string cache_tag(const std::string& source, int64_t channels, int64_t cap) 
          (jpeg::available() ? "|turbojpeg" : "|stb");
 }
 
+bool is_image_extension(const std::string& extension) {
+  const auto& known = image_extensions();
+  return std::find(known.begin(), known.end(), extension) != known.end();
+}
+
 // Picture formats a folder may well hold that we do not read: torchvision's ImageFolder
 // reads PNM and TIFF too (we have no hardened decoder for them: stb's PNM reader has known
 // memory bugs, TIFF would need libtiff), and phones save HEIC and AVIF. A folder of them
@@ -70,9 +75,7 @@ const std::vector<std::string>& image_extensions() {
 }
 
 bool has_image_extension(const std::string& path) {
-  const auto ext = lower_case_extension(path);
-  const auto& known = image_extensions();
-  return std::find(known.begin(), known.end(), ext) != known.end();
+  return is_image_extension(lower_case_extension(path));
 }
 
 ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channels,
@@ -90,9 +93,10 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
        !ec && it != end; it.increment(ec)) {
     if (it->is_regular_file(ec)) {
       auto path = it->path().string();
-      if (has_image_extension(path))
+      const auto extension = lower_case_extension(path);
+      if (is_image_extension(extension))
         paths.push_back(std::move(path));
-      else if (const auto extension = lower_case_extension(path); is_unread_picture(extension))
+      else if (is_unread_picture(extension))
         ++unread[extension];
     }
     if (progress &&

@@ -63,12 +63,12 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
   check_png_header_size(bytes, limits);
-  // JPEG has one decoder, libjpeg-turbo, behind decode_photo; full size here, and upright.
-  if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size()))
+  // JPEG and WebP have one decoder each, behind decode_photo: full size here, and a JPEG
+  // upright (a WebP reads as orientation 1).
+  if ((jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) ||
+      (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())))
     return upright(to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels),
                    jpeg_exif_orientation(bytes.data(), bytes.size()));
-  if (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size()))
-    return to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels);
   stb::ImageInfo info;
   std::string reason;
   if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
