@@ -9,11 +9,6 @@ namespace mae::studio {
 
 ImageOpener::ImageOpener() : thread_([this](const std::stop_token& stop) { run(stop); }) {}
 
-ImageOpener::~ImageOpener() {
-  thread_.request_stop();
-  thread_.join();
-}
-
 void ImageOpener::open(const std::string& path) {
   {
     std::lock_guard lock(mutex_);
@@ -30,17 +25,11 @@ std::optional<ImageOpener::Opened> ImageOpener::take() {
   return done;
 }
 
-bool ImageOpener::busy() const {
-  std::lock_guard lock(mutex_);
-  return pending_.has_value() || decoding_;
-}
-
 void ImageOpener::run(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (wake_.wait(lock, stop, [this] { return pending_.has_value(); })) {
     Opened opened{*pending_, {}, {}};
     pending_.reset();
-    decoding_ = true;
     lock.unlock();
     try {
       opened.image = load_image(opened.path, 3);  // matched to the model at each request
@@ -48,7 +37,6 @@ void ImageOpener::run(const std::stop_token& stop) {
       opened.error = one_line_error(e);
     }
     lock.lock();
-    decoding_ = false;
     if (!pending_) done_ = std::move(opened);  // else a newer request supersedes it
   }
 }

@@ -23,7 +23,6 @@ class ImageOpener {
   };
 
   ImageOpener();
-  ~ImageOpener();  // waits for a decode under way
   ImageOpener(const ImageOpener&) = delete;
   ImageOpener& operator=(const ImageOpener&) = delete;
 
@@ -31,18 +30,17 @@ class ImageOpener {
   void open(const std::string& path);
   // The newest request's result, once, when it is done.
   std::optional<Opened> take();
-  // A request is waiting or decoding.
-  bool busy() const;
 
  private:
   void run(const std::stop_token& stop);
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable_any wake_;
   std::optional<std::string> pending_;
-  bool decoding_ = false;
   std::optional<Opened> done_;
-  std::jthread thread_;  // last: it starts once the fields above exist
+  // Last: it starts once the fields above exist, and is stopped and joined (after a decode
+  // under way) before they go.
+  std::jthread thread_;
 };
 
 }  // namespace mae::studio
