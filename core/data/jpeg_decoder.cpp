@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <cmath>
 #include <memory>
 
 namespace mae::jpeg {
@@ -72,25 +71,20 @@ std::optional<OpenedJpeg> open_jpeg(const uint8_t* data, size_t size, std::strin
 // PIL's reading of a four-channel JPEG, which ImageNet's CMYK photos go through in the
 // authors' loader: the stored values taken as Adobe's inverted CMYK (PIL assumes so for every
 // CMYK JPEG), then its cmyk2rgb, R = (255 - K) - (255 - K) * C / 255 in its integer rounding.
-// Gray is taken from that RGB by luminance, as for any other colour picture.
 uint8_t muldiv255(int a, int b) {
   const int t = a * b + 128;
   return static_cast<uint8_t>(((t >> 8) + t) >> 8);
 }
-void adobe_cmyk_to(const std::vector<uint8_t>& cmyk, int channels, uint8_t* out) {
+std::vector<uint8_t> adobe_cmyk_to_rgb(const std::vector<uint8_t>& cmyk) {
   const size_t n = cmyk.size() / 4;
+  std::vector<uint8_t> rgb(3 * n);
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* s = &cmyk[4 * i];
     const int not_k = s[3];  // stored inverted: 255 - K
-    int rgb[3];
-    for (int c = 0; c < 3; ++c) rgb[c] = not_k - muldiv255(255 - s[c], not_k);
-    if (channels == 3) {
-      for (int c = 0; c < 3; ++c) out[3 * i + c] = static_cast<uint8_t>(rgb[c]);
-    } else {
-      const float y = 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2];
-      out[i] = static_cast<uint8_t>(std::lround(std::min(255.0f, y)));
-    }
+    for (int c = 0; c < 3; ++c)
+      rgb[3 * i + c] = static_cast<uint8_t>(not_k - muldiv255(255 - s[c], not_k));
   }
+  return rgb;
 }
 
 }  // namespace
@@ -113,8 +107,8 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, in
   Decoded out;
   out.width = scaled_side(w, denominator);
   out.height = scaled_side(ht, denominator);
-  const size_t pixel_count = static_cast<size_t>(out.width) * out.height;
-  std::vector<uint8_t> stored(pixel_count * (cmyk ? 4 : channels));
+  out.channels = cmyk ? 3 : channels;
+  std::vector<uint8_t> stored(static_cast<size_t>(out.width) * out.height * (cmyk ? 4 : channels));
   const int format = cmyk ? TJPF_CMYK : channels == 1 ? TJPF_GRAY : TJPF_RGB;
   if (tjDecompress2(h, data, static_cast<unsigned long>(size), stored.data(), out.width, 0,
                     out.height, format, TJFLAG_NOREALLOC) != 0) {
@@ -127,12 +121,7 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, in
       return std::nullopt;
     }
   }
-  if (cmyk) {
-    out.pixels.resize(pixel_count * channels);
-    adobe_cmyk_to(stored, channels, out.pixels.data());
-  } else {
-    out.pixels = std::move(stored);
-  }
+  out.pixels = cmyk ? adobe_cmyk_to_rgb(stored) : std::move(stored);
   return out;
 }
 

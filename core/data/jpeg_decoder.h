@@ -31,9 +31,12 @@ struct Decoded {
   std::vector<uint8_t> pixels;  // interleaved (H, W, channels)
   int width = 0;
   int height = 0;
+  int channels = 0;
 };
-// Decodes at scale 1/denominator to 1 (gray) or 3 (RGB) channels; CMYK and YCCK JPEGs are
-// converted as PIL converts them. Returns nullopt and sets `reason` for corrupt or truncated data.
+// Decodes at scale 1/denominator to `channels`, 1 (gray) or 3 (RGB); CMYK and YCCK JPEGs come
+// back as RGB whatever `channels` says, converted as PIL converts them (a gray copy is the
+// caller's, as for any colour picture). Returns nullopt and sets `reason` for corrupt or
+// truncated data.
 std::optional<Decoded> decode(const uint8_t* data, size_t size, int channels, int denominator,
                               std::string* reason);
 

@@ -60,9 +60,14 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
   return {pixels, h, w};
 }
 
-// A decoder's pixel buffer as a tensor that owns it, without a copy.
-at::Tensor adopt(std::vector<uint8_t>&& pixels, int64_t h, int64_t w, int64_t channels) {
-  auto owned = std::make_unique<std::vector<uint8_t>>(std::move(pixels));
+// A decoder's pixels (jpeg::Decoded or webp::Decoded) with `channels` channels: its buffer,
+// adopted without a copy, when it has them already; else converted.
+template <class Decoded>
+at::Tensor as_channels(Decoded&& decoded, int64_t channels) {
+  const int64_t h = decoded.height, w = decoded.width;
+  if (decoded.channels != channels)
+    return convert_interleaved(decoded.pixels.data(), h, w, decoded.channels, channels);
+  auto owned = std::make_unique<std::vector<uint8_t>>(std::move(decoded.pixels));
   auto* data = owned->data();
   return at::from_blob(
       data, {h, w, channels}, [keep = owned.release()](void*) { delete keep; }, at::kByte);
@@ -78,8 +83,7 @@ DecodedImage decode_jpeg(const std::vector<uint8_t>& bytes, int64_t channels,
   const int d = jpeg::pick_scale_denominator(header->width, header->height, short_side_cap);
   auto decoded = jpeg::decode(bytes.data(), bytes.size(), static_cast<int>(channels), d, &reason);
   if (!decoded) throw ImageError(reason);
-  return {adopt(std::move(decoded->pixels), decoded->height, decoded->width, channels),
-          header->height, header->width};
+  return {as_channels(std::move(*decoded), channels), header->height, header->width};
 }
 
 DecodedImage decode_webp(const std::vector<uint8_t>& bytes, int64_t channels,
@@ -90,10 +94,7 @@ DecodedImage decode_webp(const std::vector<uint8_t>& bytes, int64_t channels,
   check_image_size(header->width, header->height, limits);
   auto decoded = webp::decode(bytes.data(), bytes.size(), &reason);
   if (!decoded) throw ImageError(reason);
-  const int64_t h = decoded->height, w = decoded->width;
-  if (decoded->channels == channels)
-    return {adopt(std::move(decoded->pixels), h, w, channels), h, w};
-  return {convert_interleaved(decoded->pixels.data(), h, w, decoded->channels, channels), h, w};
+  return {as_channels(std::move(*decoded), channels), decoded->height, decoded->width};
 }
 
 }  // namespace

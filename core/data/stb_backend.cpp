@@ -38,7 +38,9 @@ void capped_free(void* pointer);
 #include <vector>
 
 #include "data/bmp_extent.h"
+#include "data/jpeg_decoder.h"
 #include "data/stb_backend.h"
+#include "data/webp_decoder.h"
 
 namespace mae::stb {
 
@@ -151,11 +153,10 @@ void* capped_realloc(void* pointer, size_t size) {
 void capped_free(void* pointer) { std::free(pointer); }
 
 ImageFormat sniff_format(const uint8_t* data, size_t size) {
-  if (starts_with(data, size, "\xFF\xD8\xFF", 3)) return ImageFormat::Jpeg;
+  if (jpeg::looks_like_jpeg(data, size)) return ImageFormat::Jpeg;
   if (starts_with(data, size, "\x89PNG\r\n\x1A\n", 8)) return ImageFormat::Png;
   if (starts_with(data, size, "BM", 2)) return ImageFormat::Bmp;
-  if (size >= 12 && starts_with(data, size, "RIFF", 4) && std::memcmp(data + 8, "WEBP", 4) == 0)
-    return ImageFormat::Webp;
+  if (webp::looks_like_webp(data, size)) return ImageFormat::Webp;
   return ImageFormat::Unsupported;
 }
 
