@@ -139,7 +139,8 @@ std::vector<uint8_t> png_start(uint32_t w, uint32_t h, uint8_t color_type) {
 }  // namespace
 
 TEST_CASE(
-    "hostile images: only JPEG, PNG, BMP and WebP reach a decoder, whatever the file is called") {
+    "hostile images: only JPEG, PNG, BMP, WebP and PNM reach a decoder, whatever the file is "
+    "called") {
   TempDir dir;
   std::vector<uint8_t> pic(120, 0x41);
   pic[0] = 0x53;
@@ -150,13 +151,13 @@ TEST_CASE(
   const auto message = error_of<ImageError>([&] { load_image(dir.path("crash.png"), 3); });
   CHECK(contains(message, "crash.png"));
   CHECK(contains(message, "looks like a PIC"));
-  write_bytes(dir.path("short.pgm"), bytes_of("P5\n64 64\n255\n\x01\x02"));
-  CHECK(contains(error_of<ImageError>([&] { load_photo(dir.path("short.pgm"), 3, 0); }),
-                 "not a JPEG, PNG, BMP or WebP file; it looks like a PGM"));
+  write_bytes(dir.path("float.pfm"), bytes_of("Pf\n4 4\n-1.0\n"));
+  CHECK(contains(error_of<ImageError>([&] { load_photo(dir.path("float.pfm"), 3, 0); }),
+                 "not a JPEG, PNG, BMP, WebP or PNM file; it looks like a PFM"));
   std::vector<uint8_t> tga = {0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 64, 0, 24, 0};
   write_bytes(dir.path("short.tga"), tga);
   CHECK(contains(error_of<ImageError>([&] { load_image(dir.path("short.tga"), 1); }),
-                 "not a JPEG, PNG, BMP or WebP file"));
+                 "not a JPEG, PNG, BMP, WebP or PNM file"));
   const std::vector<uint8_t> heic = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c', 0, 0};
   write_bytes(dir.path("IMG_0001.HEIC"), heic);
   CHECK(contains(error_of<ImageError>([&] { load_image(dir.path("IMG_0001.HEIC"), 3); }),
@@ -197,6 +198,51 @@ TEST_CASE(
         CHECK(at::equal(first, second));
       else
         CHECK_MESSAGE(contains(first_error, format), first_error);
+    }
+  }
+}
+
+// Each header below would have a reader allocate for pixels the file does not hold, read past
+// its end, or take a number it cannot hold; each is refused with what is wrong, before any
+// pixel buffer is made.
+TEST_CASE("hostile PNM files: truncated, oversized and malformed headers and samples") {
+  const std::pair<std::string, std::string> refused[] = {
+      {"P5\n64 64\n255\n\x01\x02", "truncated PNM (its pixels need 4096 bytes, the file has 2)"},
+      {"P6\n10000 10000\n65535\n", "truncated PNM (its pixels need 600000000 bytes"},
+      {"P4\n9 2\n\x01\x02\x03", "truncated PNM (its pixels need 4 bytes, the file has 3)"},
+      {"P2\n10000 10000\n255\n1 2 3", "truncated PNM (too few samples for its 10000x10000"},
+      {"P2\n2 2\n255\n1 2 3", "truncated PNM (3 of its 4 samples)"},
+      {"P2\n2 1\n10\n3 11", "corrupt PNM (sample '11' with maxval 10)"},
+      {"P3\n1 1\n255\n1 -2 3", "corrupt PNM (sample '-2' with maxval 255)"},
+      {"P2\n1 1\n255\n00000000001", "corrupt PNM (sample '00000000001' with maxval 255)"},
+      {"P1\n2 2\n0 1 2 0", "corrupt PBM (a pixel that is not 0 or 1)"},
+      {"P1\n2 2\n0 1 1#\n", "truncated PBM (3 of its 4 pixels)"},
+      {"P5\n4 4\n0\n", "corrupt PNM header (maxval 0, not 1 to 65535)"},
+      {"P5\n4 4\n65536\n", "corrupt PNM header (maxval 65536, not 1 to 65535)"},
+      {"P6\n4\n", "truncated PNM header (no height)"},
+      {"P6\n# only a comment", "truncated PNM header (no width)"},
+      {"P6\n4x 4\n255\n", "corrupt PNM header (its width is '4x')"},
+      {"P6\n4\x01\xff 4\n255\n", "corrupt PNM header (its width is '4?""?')"},
+      {"P6\n99999999999 1\n255\n", "corrupt PNM header (its width is '99999999999')"},
+      {"P6\n-4 4\n255\n", "corrupt PNM header (its size is -4x4)"},
+      {"P6\n0 4\n255\n", "image is 0x4: it has no pixels"},
+      {"P6\n70000 2\n255\n", "beyond the limit of 65535 px per side"},
+      {"P5\n60000 60000\n255\n", "(3600.0 MP), beyond the limit of 179.0 MP"}};
+  for (const auto& [text, why] : refused) {
+    CAPTURE(text);
+    const auto bytes = bytes_of(text);
+    CHECK_THROWS_WITH_AS(decode_photo(bytes, 3, 0), doctest::Contains(why.c_str()), ImageError);
+    CHECK_THROWS_WITH_AS(decode_image(bytes, 1), doctest::Contains(why.c_str()), ImageError);
+  }
+  // Every cut of a good file either decodes (a whole one) or says what is wrong.
+  std::string good = "P3\n# c\n2 2\n255\n1 2 3  4 5 6\n7 8 9 10 11 12\n";
+  for (size_t size = 0; size < good.size(); ++size) {
+    const auto cut = bytes_of(good.substr(0, size));
+    try {
+      auto pixels = decode_photo(cut, 3, 0).pixels;
+      CHECK(pixels.numel() == 12);
+    } catch (const ImageError& e) {
+      CHECK(std::string(e.what()).size() > 10);
     }
   }
 }

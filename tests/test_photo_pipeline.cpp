@@ -352,6 +352,66 @@ TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of the
       DataError);
 }
 
+// torchvision's ImageFolder reads .ppm and .pgm through PIL. The files (plain and raw PBM,
+// PGM and PPM; maxvals 1, 10, 100, 255, 1000 and 4095; comments in the header and among the
+// samples) and PIL 12's Image.open(f).convert("RGB") of each come from
+// tests/data/make_pnm_fixtures.py.
+TEST_CASE("PNM pictures decode to the pixels PIL gives them, and folders of them train") {
+  const std::pair<std::string, std::string> files[] = {
+      {"plain-maxval-10", ".pgm"}, {"plain-maxval-1000", ".ppm"},
+      {"plain", ".pbm"},           {"raw", ".pbm"},
+      {"raw-maxval-100", ".pgm"},  {"raw-maxval-255", ".ppm"},
+      {"raw-maxval-4095", ".ppm"}};
+  for (const auto& [name, ext] : files) {
+    CAPTURE(name);
+    const std::string stem = MAE_TEST_DATA_DIR "/pnm-" + name;
+    const auto bytes = read_bytes(stem + ext);
+    const auto expected = read_bytes(stem + ".pil-rgb");
+    REQUIRE(expected.size() == 7 * 13 * 3);
+    auto want = torch::from_blob(const_cast<uint8_t*>(expected.data()), {7, 13, 3}, torch::kByte);
+    auto rgb = decode_photo(bytes, 3, 0).pixels;
+    CHECK(torch::equal(rgb, want));
+    // The explorer's reader, a header read alone, gray, and the size cap.
+    CHECK(torch::equal(decode_image(bytes, 3), to_unit_chw(rgb)));
+    int64_t h = 0, w = 0;
+    probe_image_size(bytes, {}, &h, &w);
+    CHECK((h == 7 && w == 13));
+    auto gray = decode_photo(bytes, 1, 0).pixels;
+    REQUIRE(gray.size(2) == 1);
+    if (ext != ".ppm") CHECK(torch::equal(gray.squeeze(2), want.select(2, 0)));
+    CHECK(decode_photo(bytes, 3, 5).pixels.size(0) == 5);
+  }
+  // A 16-bit PGM is scaled to 8 bits (PIL keeps it as 32-bit integers and clips them to 255
+  // when it converts to RGB, so such a file trains there as white).
+  std::vector<uint8_t> sixteen = {'P', '5', '\n', '3', ' ', '1', '\n',
+                                  '6', '5', '5',  '3', '5', '\n'};
+  for (int v : {0, 32896, 65535}) {
+    sixteen.push_back(static_cast<uint8_t>(v >> 8));
+    sixteen.push_back(static_cast<uint8_t>(v & 255));
+  }
+  auto scaled = decode_photo(sixteen, 1, 0).pixels.flatten().to(torch::kInt);
+  CHECK(torch::equal(scaled, torch::tensor({0, 128, 255}, torch::kInt)));
+  // A folder of .ppm and .pgm files trains, as torchvision's would.
+  TempDir dir;
+  std::filesystem::create_directories(dir.path("pics"));
+  for (int i = 0; i < 3; ++i) {
+    const auto px = photo_pixels(96, 64, i);
+    const std::string header = "P6\n96 64\n255\n";
+    std::vector<uint8_t> ppm(header.begin(), header.end());
+    for (uint8_t b : px) ppm.push_back(b);
+    write_bytes(dir.path("pics/p" + std::to_string(i) + (i == 2 ? ".PPM" : ".ppm")), ppm);
+  }
+  DataOptions options;
+  options.short_side_cap = 48;
+  ImageFolderDataset folder(dir.path("pics"), 3, options);
+  CHECK(folder.size() == 3);
+  folder.prepare({}, {});
+  CHECK(folder.unreadable_files() == 0);
+  CHECK(folder.load(0).size(1) == 48);
+  CHECK(has_image_extension("scan.pgm"));
+  CHECK(has_image_extension("mask.PBM"));
+}
+
 TEST_CASE("decoded-image cache: miss, hit on a second run, invalidation by size and time") {
   TempDir dir;
   std::filesystem::create_directories(dir.path("photos/cats"));

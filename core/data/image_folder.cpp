@@ -45,12 +45,11 @@ bool is_image_extension(const std::string& extension) {
 }
 
 // Picture formats a folder may well hold that we do not read: torchvision's ImageFolder
-// reads PNM and TIFF too (we have no hardened decoder for them: stb's PNM reader has known
-// memory bugs, TIFF would need libtiff), and phones save HEIC and AVIF. A folder of them
+// reads TIFF too (it would need libtiff), and phones save HEIC and AVIF. A folder of them
 // trains on fewer pictures than it seems to, or on none, and says which.
 bool is_unread_picture(const std::string& extension) {
-  static const std::vector<std::string> unread = {".ppm",  ".pgm",  ".pbm",  ".tif", ".tiff",
-                                                  ".heic", ".heif", ".avif", ".gif"};
+  static const std::vector<std::string> unread = {".tif",  ".tiff", ".heic",
+                                                  ".heif", ".avif", ".gif"};
   return std::find(unread.begin(), unread.end(), extension) != unread.end();
 }
 
@@ -70,7 +69,8 @@ std::string unread_note(const std::map<std::string, int64_t>& counts) {
 }  // namespace
 
 const std::vector<std::string>& image_extensions() {
-  static const std::vector<std::string> known = {".jpg", ".jpeg", ".png", ".bmp", ".webp"};
+  static const std::vector<std::string> known = {".jpg", ".jpeg", ".png", ".bmp", ".webp",
+                                                 ".ppm", ".pgm",  ".pbm", ".pnm"};
   return known;
 }
 
@@ -111,7 +111,7 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
   if (ec) throw DataError("cannot list '" + folder + "': " + ec.message());
   unread_note_ = unread_note(unread);
   if (paths.empty())
-    throw DataError("no JPEG, PNG, BMP or WebP files found under '" + folder + "'" +
+    throw DataError("no JPEG, PNG, BMP, WebP or PNM files found under '" + folder + "'" +
                     (unread_note_.empty() ? "" : " (" + unread_note_ + ")"));
   std::sort(paths.begin(), paths.end());
   if (progress) {

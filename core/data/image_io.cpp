@@ -13,6 +13,7 @@
 #include "data/exif_orientation.h"
 #include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
+#include "data/pnm_decoder.h"
 #include "data/stb_backend.h"
 #include "data/webp_decoder.h"
 #include "util/atomic_file.h"
@@ -63,10 +64,11 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
   check_png_header_size(bytes, limits);
-  // JPEG and WebP have one decoder each, behind decode_photo: full size here, and a JPEG
-  // upright (a WebP reads as orientation 1).
+  // JPEG, WebP and PNM have one decoder each, behind decode_photo: full size here, and a
+  // JPEG upright (the others read as orientation 1).
   if ((jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) ||
-      (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())))
+      (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())) ||
+      pnm::looks_like_pnm(bytes.data(), bytes.size()))
     return upright(to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels),
                    jpeg_exif_orientation(bytes.data(), bytes.size()));
   stb::ImageInfo info;

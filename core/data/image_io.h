@@ -25,10 +25,10 @@ struct ImageLimits {
   int64_t max_pixels = 178956970;        // width * height: 2 x PIL's MAX_IMAGE_PIXELS
 };
 
-// Decodes JPEG, PNG, BMP or WebP bytes (others are refused by their first bytes) to a (channels, H,
-// W) float tensor in [0,1], for a picture a person opens. Gray becomes RGB by copy, RGB becomes
-// gray by luminance, alpha is composited over white, 16-bit images keep their precision, and
-// a JPEG is turned upright as its EXIF orientation says (datasets use load_photo, as stored).
+// Decodes JPEG, PNG, BMP, WebP or PNM bytes (others are refused by their first bytes) to a
+// (channels, H, W) float tensor in [0,1], for a picture a person opens. Gray becomes RGB by copy,
+// RGB becomes gray by luminance, alpha is composited over white, 16-bit PNGs keep their precision,
+// and a JPEG is turned upright as its EXIF orientation says (datasets use load_photo, as stored).
 at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
                         const ImageLimits& limits = {});
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits = {});

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "data/jpeg_decoder.h"
+#include "data/pnm_decoder.h"
 #include "data/stb_backend.h"
 #include "data/webp_decoder.h"
 
@@ -60,7 +61,7 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
   return {pixels, h, w};
 }
 
-// A decoder's pixels (jpeg::Decoded or webp::Decoded) with `channels` channels: its buffer,
+// A decoder's pixels (jpeg::, webp:: or pnm::Decoded) with `channels` channels: its buffer,
 // adopted without a copy, when it has them already; else converted.
 template <class Decoded>
 at::Tensor as_channels(Decoded&& decoded, int64_t channels) {
@@ -97,6 +98,17 @@ DecodedImage decode_webp(const std::vector<uint8_t>& bytes, int64_t channels,
   return {as_channels(std::move(*decoded), channels), decoded->height, decoded->width};
 }
 
+DecodedImage decode_pnm(const std::vector<uint8_t>& bytes, int64_t channels,
+                        const ImageLimits& limits) {
+  std::string reason;
+  auto header = pnm::read_header(bytes.data(), bytes.size(), &reason);
+  if (!header) throw ImageError(reason);
+  check_image_size(header->width, header->height, limits);
+  auto decoded = pnm::decode(bytes.data(), bytes.size(), &reason);
+  if (!decoded) throw ImageError(reason);
+  return {as_channels(std::move(*decoded), channels), header->height, header->width};
+}
+
 }  // namespace
 
 int64_t crop_faithful_short_side(int64_t out_h, int64_t out_w, double scale_min) {
@@ -116,6 +128,11 @@ void probe_image_size(const std::vector<uint8_t>& bytes, const ImageLimits& limi
     *w = header->width;
   } else if (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())) {
     auto header = webp::read_header(bytes.data(), bytes.size(), &reason);
+    if (!header) throw ImageError(reason);
+    *h = header->height;
+    *w = header->width;
+  } else if (pnm::looks_like_pnm(bytes.data(), bytes.size())) {
+    auto header = pnm::read_header(bytes.data(), bytes.size(), &reason);
     if (!header) throw ImageError(reason);
     *h = header->height;
     *w = header->width;
@@ -169,6 +186,8 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
     image = decode_jpeg(bytes, channels, short_side_cap, limits);
   } else if (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())) {
     image = decode_webp(bytes, channels, limits);
+  } else if (pnm::looks_like_pnm(bytes.data(), bytes.size())) {
+    image = decode_pnm(bytes, channels, limits);
   } else {
     image = decode_with_stb(bytes, channels, limits);
   }

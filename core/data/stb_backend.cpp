@@ -39,6 +39,7 @@ void capped_free(void* pointer);
 
 #include "data/bmp_extent.h"
 #include "data/jpeg_decoder.h"
+#include "data/pnm_decoder.h"
 #include "data/stb_backend.h"
 #include "data/webp_decoder.h"
 
@@ -118,6 +119,8 @@ const char* format_name(ImageFormat format) {
       return "BMP";
     case ImageFormat::Webp:
       return "WebP";
+    case ImageFormat::Pnm:
+      return "PNM";
     case ImageFormat::Unsupported:
       break;
   }
@@ -157,6 +160,7 @@ ImageFormat sniff_format(const uint8_t* data, size_t size) {
   if (starts_with(data, size, "\x89PNG\r\n\x1A\n", 8)) return ImageFormat::Png;
   if (starts_with(data, size, "BM", 2)) return ImageFormat::Bmp;
   if (webp::looks_like_webp(data, size)) return ImageFormat::Webp;
+  if (pnm::looks_like_pnm(data, size)) return ImageFormat::Pnm;
   return ImageFormat::Unsupported;
 }
 
@@ -173,10 +177,9 @@ std::string unsupported_format_note(const uint8_t* data, size_t size) {
                                  {"#?RADIANCE", 10, "an HDR"},
                                  {"#?RGBE", 6, "an HDR"},
                                  {"\x53\x80\xF6\x34", 4, "a PIC"},
-                                 {"P5", 2, "a PGM"},
-                                 {"P6", 2, "a PPM"},
+                                 {"Pf", 2, "a PFM (floating-point Netpbm)"},
                                  {"RIFF", 4, "a RIFF file (not a WebP)"}};
-  std::string note = "not a JPEG, PNG, BMP or WebP file";
+  std::string note = "not a JPEG, PNG, BMP, WebP or PNM file";
   for (const auto& m : kKnown)
     if (starts_with(data, size, m.bytes, m.length)) return note + "; it looks like " + m.name;
   // HEIC (what phones save) and AVIF are ISO media files: "ftyp" and a brand at byte 4.
