@@ -9,13 +9,23 @@ endforeach()
 find_path(MAE_JSON_INCLUDE nlohmann/json.hpp PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
 find_path(MAE_CLI11_INCLUDE CLI/CLI.hpp PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
 find_path(MAE_DOCTEST_INCLUDE doctest/doctest.h PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
-# An optional decoder library, from the carried folder .deps/<carried> or the system: sets
-# <prefix>_INCLUDE and <prefix>_LIBRARY, or says that its files will be refused with a message.
-function(mae_find_decoder prefix header library carried name refused)
+# An optional decoder, from the carried folder .deps/<carried> or the system: sets
+# <prefix>_INCLUDE and <prefix>_LIBRARY (all of `libraries`, or none when one is missing), or
+# says that its files will be refused with a message.
+function(mae_find_decoder prefix header libraries carried name refused)
   find_path(${prefix}_INCLUDE ${header} PATHS ${MAE_DEPS_DIR}/${carried} /usr/include)
-  find_library(${prefix}_LIBRARY NAMES ${library} PATHS ${MAE_DEPS_DIR}/${carried})
-  if(${prefix}_INCLUDE AND ${prefix}_LIBRARY)
-    message(STATUS "MAE: ${name} ${${prefix}_LIBRARY}")
+  set(found "")
+  foreach(library IN LISTS libraries)
+    find_library(${prefix}_${library}_LIBRARY NAMES ${library} PATHS ${MAE_DEPS_DIR}/${carried})
+    if(NOT ${prefix}_${library}_LIBRARY)
+      set(found "")
+      break()
+    endif()
+    list(APPEND found ${${prefix}_${library}_LIBRARY})
+  endforeach()
+  set(${prefix}_LIBRARY "${found}" PARENT_SCOPE)
+  if(${prefix}_INCLUDE AND found)
+    message(STATUS "MAE: ${name} ${found}")
   else()
     message(STATUS "MAE: ${name} not found; ${refused} files will be refused")
   endif()
@@ -24,9 +34,9 @@ endfunction()
 # vendor_deps.sh carries the header and library to the GPU machines). It is the only JPEG
 # decoder: without it, JPEG files are refused with a message (stb's has known bugs).
 mae_find_decoder(MAE_TURBOJPEG turbojpeg.h turbojpeg turbojpeg libjpeg-turbo JPEG)
-# libwebp decodes .webp files, which torchvision's ImageFolder reads too (Debian: libwebp-dev;
-# vendor_deps.sh carries it).
-mae_find_decoder(MAE_WEBP webp/decode.h webp webp libwebp WebP)
+# libwebp decodes .webp files, which torchvision's ImageFolder reads too, and libwebpdemux an
+# animated one's first frame (Debian: libwebp-dev; vendor_deps.sh carries both).
+mae_find_decoder(MAE_WEBP webp/demux.h "webp;webpdemux" webp libwebp WebP)
 # zlib inflates deflated .pth entries and gzip'd IDX files, with a cap on the output
 # (Debian: zlib1g-dev; vendor_deps.sh carries zlib.h and the library to the GPU machines).
 find_path(MAE_ZLIB_INCLUDE zlib.h PATHS ${MAE_DEPS_DIR}/zlib /usr/include REQUIRED)

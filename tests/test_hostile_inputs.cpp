@@ -222,7 +222,9 @@ TEST_CASE("hostile PNM files: truncated, oversized and malformed headers and sam
       {"P6\n4\n", "truncated PNM header (no height)"},
       {"P6\n# only a comment", "truncated PNM header (no width)"},
       {"P6\n4x 4\n255\n", "corrupt PNM header (its width is '4x')"},
-      {"P6\n4\x01\xff 4\n255\n", "corrupt PNM header (its width is '4?""?')"},
+      {"P6\n4\x01\xff 4\n255\n",
+       "corrupt PNM header (its width is '4?"
+       "?')"},
       {"P6\n99999999999 1\n255\n", "corrupt PNM header (its width is '99999999999')"},
       {"P6\n-4 4\n255\n", "corrupt PNM header (its size is -4x4)"},
       {"P6\n0 4\n255\n", "image is 0x4: it has no pixels"},
@@ -238,12 +240,16 @@ TEST_CASE("hostile PNM files: truncated, oversized and malformed headers and sam
   std::string good = "P3\n# c\n2 2\n255\n1 2 3  4 5 6\n7 8 9 10 11 12\n";
   for (size_t size = 0; size < good.size(); ++size) {
     const auto cut = bytes_of(good.substr(0, size));
+    std::string outcome;
     try {
-      auto pixels = decode_photo(cut, 3, 0).pixels;
-      CHECK(pixels.numel() == 12);
+      outcome = std::to_string(decode_photo(cut, 3, 0).pixels.numel()) + " values";
     } catch (const ImageError& e) {
-      CHECK(std::string(e.what()).size() > 10);
+      outcome = e.what();
     }
+    CHECK_MESSAGE(
+        (outcome == "12 values" || outcome.find("PNM") != std::string::npos ||
+         outcome.find("not a JPEG") != std::string::npos || outcome == "the file is empty"),
+        outcome);
   }
 }
 

@@ -289,9 +289,9 @@ TEST_CASE("opened JPEGs are turned upright by their EXIF orientation, datasets a
 }
 
 // torchvision's ImageFolder reads .webp through PIL; so does the loader here. The files and
-// their expected pixels were made by PIL 12 (libwebp 1.6): a lossy RGB picture, and a
-// lossless one with alpha, which is laid over white here as for a PNG (PIL's convert("RGB")
-// drops the alpha instead).
+// their expected pixels were made by PIL 12 (libwebp 1.6): a lossy RGB picture, a lossless
+// one with alpha, which is laid over white here as for a PNG (PIL's convert("RGB") drops the
+// alpha instead), and two animated ones.
 TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of them train") {
   REQUIRE_MESSAGE(webp::available(), "built without libwebp (the set-up script installs it)");
   const std::string data = MAE_TEST_DATA_DIR;
@@ -317,9 +317,34 @@ TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of the
   CHECK((h == 24 && w == 40));
   CHECK(decode_photo(alpha_bytes, 1, 0).pixels.size(2) == 1);
   CHECK(decode_photo(alpha_bytes, 3, 12).pixels.size(0) == 12);
-  // Animated WebPs are refused by name.
-  CHECK_THROWS_WITH_AS(decode_photo(read_bytes(data + "/animated.webp"), 3, 0),
-                       doctest::Contains("animated WebP"), ImageError);
+  // An animated WebP reads as its first frame, as PIL reads it: one without alpha (8x8, two
+  // frames) exactly, one with alpha (24x40, three frames, lossless) laid over white. Every cut
+  // of it is refused with a reason or decodes to the full size.
+  const auto animated = read_bytes(data + "/animated.webp");
+  const auto animated_pil = read_bytes(data + "/animated.pil-rgb");
+  CHECK(torch::equal(
+      decode_photo(animated, 3, 0).pixels,
+      torch::from_blob(const_cast<uint8_t*>(animated_pil.data()), {8, 8, 3}, torch::kByte)));
+  const auto animated_alpha = read_bytes(data + "/animated-alpha.webp");
+  const auto first_pil = raw(read_bytes(data + "/animated-alpha.pil-rgba"), 4);
+  auto first_alpha = first_pil.slice(2, 3, 4) / 255.0;
+  auto first_over_white = first_pil.slice(2, 0, 3) * first_alpha + 255.0 * (1.0 - first_alpha);
+  auto first = decode_photo(animated_alpha, 3, 0).pixels.to(torch::kFloat);
+  CHECK((first - first_over_white).abs().max().item<double>() <= 0.5 + 1e-3);
+  probe_image_size(animated_alpha, {}, &h, &w);
+  CHECK((h == 24 && w == 40));
+  for (size_t size = 0; size < animated_alpha.size(); size += 97) {
+    const std::vector<uint8_t> cut(animated_alpha.begin(), animated_alpha.begin() + size);
+    std::string outcome;
+    try {
+      outcome = std::to_string(decode_photo(cut, 3, 0).pixels.size(0)) + " rows";
+    } catch (const ImageError& e) {
+      outcome = e.what();
+    }
+    CHECK_MESSAGE((outcome == "24 rows" || outcome.find("WebP") != std::string::npos ||
+                   outcome == "the file is empty"),
+                  outcome);
+  }
   // A folder: .webp files train; TIFF files, which torchvision would also read, and a phone's
   // HEIC files are counted as not read, by extension.
   TempDir dir;

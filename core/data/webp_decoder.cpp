@@ -5,7 +5,10 @@
 
 #ifdef MAE_HAVE_WEBP
 #include <webp/decode.h>
+#include <webp/demux.h>
 #include <webp/encode.h>
+
+#include <memory>
 #endif
 
 namespace mae::webp {
@@ -39,15 +42,45 @@ std::optional<WebPBitstreamFeatures> features(const uint8_t* data, size_t size,
     *reason = status_text(status) + " (header)";
     return std::nullopt;
   }
-  if (f.has_animation) {
-    *reason = "animated WebP (only still pictures are read)";
-    return std::nullopt;
-  }
   if (f.width <= 0 || f.height <= 0) {
     *reason = "corrupt WebP (no size in its header)";
     return std::nullopt;
   }
   return f;
+}
+
+// An animated file's first frame, as PIL's WebPAnimDecoder gives it: the frame drawn on the
+// canvas (transparent where it leaves it uncovered), RGBA when the file says it has alpha,
+// else RGB with the canvas's alpha dropped.
+std::optional<Decoded> decode_first_frame(const uint8_t* data, size_t size, bool has_alpha,
+                                          std::string* reason) {
+  WebPAnimDecoderOptions options;
+  if (!WebPAnimDecoderOptionsInit(&options)) {
+    *reason = "libwebp is not the version this program was built with";
+    return std::nullopt;
+  }
+  options.color_mode = MODE_RGBA;
+  options.use_threads = 0;
+  const WebPData bytes{data, size};
+  const std::unique_ptr<WebPAnimDecoder, void (*)(WebPAnimDecoder*)> decoder(
+      WebPAnimDecoderNew(&bytes, &options), WebPAnimDecoderDelete);
+  WebPAnimInfo info;
+  uint8_t* canvas = nullptr;
+  int timestamp = 0;
+  if (!decoder || !WebPAnimDecoderGetInfo(decoder.get(), &info) ||
+      !WebPAnimDecoderGetNext(decoder.get(), &canvas, &timestamp)) {
+    *reason = "corrupt or truncated animated WebP";
+    return std::nullopt;
+  }
+  Decoded out;
+  out.width = static_cast<int>(info.canvas_width);
+  out.height = static_cast<int>(info.canvas_height);
+  out.channels = has_alpha ? 4 : 3;
+  const size_t pixels = static_cast<size_t>(out.width) * static_cast<size_t>(out.height);
+  out.pixels.resize(pixels * static_cast<size_t>(out.channels));
+  for (size_t i = 0; i < pixels; ++i)
+    for (int k = 0; k < out.channels; ++k) out.pixels[i * out.channels + k] = canvas[i * 4 + k];
+  return out;
 }
 
 }  // namespace
@@ -63,6 +96,7 @@ std::optional<Header> read_header(const uint8_t* data, size_t size, std::string*
 std::optional<Decoded> decode(const uint8_t* data, size_t size, std::string* reason) {
   auto f = features(data, size, reason);
   if (!f) return std::nullopt;
+  if (f->has_animation) return decode_first_frame(data, size, f->has_alpha != 0, reason);
   Decoded out;
   out.width = f->width;
   out.height = f->height;

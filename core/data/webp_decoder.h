@@ -19,7 +19,8 @@ struct Header {
   int width = 0;
   int height = 0;
 };
-// Reads the header only. Returns nullopt and sets `reason` for a broken or animated file.
+// Reads the header only (an animated file's canvas size). Returns nullopt and sets `reason`
+// for a broken file.
 std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason);
 
 struct Decoded {
@@ -28,8 +29,9 @@ struct Decoded {
   int height = 0;
   int channels = 0;  // 3, or 4 when the file has alpha
 };
-// Decodes a still WebP (lossy or lossless). Returns nullopt and sets `reason` for corrupt,
-// truncated or animated files.
+// Decodes a WebP (lossy or lossless); of an animated one, its first frame, which is what PIL
+// (and so torchvision's loader) reads. Returns nullopt and sets `reason` for corrupt or
+// truncated files.
 std::optional<Decoded> decode(const uint8_t* data, size_t size, std::string* reason);
 
 // Encodes interleaved 8-bit RGB (3 channels) or RGBA (4), lossy at `quality` (0-100) or
