@@ -37,6 +37,9 @@ mae_find_decoder(MAE_TURBOJPEG turbojpeg.h turbojpeg turbojpeg libjpeg-turbo JPE
 # libwebp decodes .webp files, which torchvision's ImageFolder reads too, and libwebpdemux an
 # animated one's first frame (Debian: libwebp-dev; vendor_deps.sh carries both).
 mae_find_decoder(MAE_WEBP webp/demux.h "webp;webpdemux" webp libwebp WebP)
+# libtiff decodes .tif and .tiff files, which torchvision's ImageFolder reads too (Debian:
+# libtiff-dev; vendor_deps.sh carries it and the libraries it needs).
+mae_find_decoder(MAE_TIFF tiffio.h tiff tiff libtiff TIFF)
 # zlib inflates deflated .pth entries and gzip'd IDX files, with a cap on the output
 # (Debian: zlib1g-dev; vendor_deps.sh carries zlib.h and the library to the GPU machines).
 find_path(MAE_ZLIB_INCLUDE zlib.h PATHS ${MAE_DEPS_DIR}/zlib /usr/include REQUIRED)

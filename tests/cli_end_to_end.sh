@@ -191,7 +191,7 @@ expect_error "no label" "$MAE" probe --checkpoint "$work/run/last.safetensors" -
 expect_error "not a number in" "$MAE" sweep --ratios 0.5,1.5 --steps 1 --out "$work/x"
 if ! command -v nvidia-smi >/dev/null; then expect_error "CUDA" "$MAE" bench --device cuda; fi
 printf 'not an image' > "$work/bad.png"
-expect_error "not a JPEG, PNG, BMP, WebP or PNM file" "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$work/bad.png" --out "$work/y.png"
+expect_error "not a JPEG, PNG, BMP, WebP, PNM or TIFF file" "$MAE" reconstruct --checkpoint "$work/run/last.safetensors" --image "$work/bad.png" --out "$work/y.png"
 # A run that diverges stops with an error after repeated non-finite losses, keeping its weights.
 expect_error "non-finite losses in a row" "$MAE" train --data "$data" --preset fmnist-tiny --steps 40 --lr 1e5 --out "$work/diverge"
 expect_error "Value 1e30 is not a learning rate" "$MAE" train --data "$data" --preset fmnist-tiny --steps 4 --lr 1e30 --out "$work/x"

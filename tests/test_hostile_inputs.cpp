@@ -19,6 +19,7 @@
 #include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
 #include "data/stb_backend.h"
+#include "data/tiff_decoder.h"
 #include "data/webp_decoder.h"
 #include "io/checkpoint.h"
 #include "io/hf_vitmae.h"
@@ -139,7 +140,7 @@ std::vector<uint8_t> png_start(uint32_t w, uint32_t h, uint8_t color_type) {
 }  // namespace
 
 TEST_CASE(
-    "hostile images: only JPEG, PNG, BMP, WebP and PNM reach a decoder, whatever the file is "
+    "hostile images: only JPEG, PNG, BMP, WebP, PNM and TIFF reach a decoder, whatever the file is "
     "called") {
   TempDir dir;
   std::vector<uint8_t> pic(120, 0x41);
@@ -153,11 +154,11 @@ TEST_CASE(
   CHECK(contains(message, "looks like a PIC"));
   write_bytes(dir.path("float.pfm"), bytes_of("Pf\n4 4\n-1.0\n"));
   CHECK(contains(error_of<ImageError>([&] { load_photo(dir.path("float.pfm"), 3, 0); }),
-                 "not a JPEG, PNG, BMP, WebP or PNM file; it looks like a PFM"));
+                 "not a JPEG, PNG, BMP, WebP, PNM or TIFF file; it looks like a PFM"));
   std::vector<uint8_t> tga = {0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 64, 0, 24, 0};
   write_bytes(dir.path("short.tga"), tga);
   CHECK(contains(error_of<ImageError>([&] { load_image(dir.path("short.tga"), 1); }),
-                 "not a JPEG, PNG, BMP, WebP or PNM file"));
+                 "not a JPEG, PNG, BMP, WebP, PNM or TIFF file"));
   const std::vector<uint8_t> heic = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c', 0, 0};
   write_bytes(dir.path("IMG_0001.HEIC"), heic);
   CHECK(contains(error_of<ImageError>([&] { load_image(dir.path("IMG_0001.HEIC"), 3); }),
@@ -251,6 +252,54 @@ TEST_CASE("hostile PNM files: truncated, oversized and malformed headers and sam
          outcome.find("not a JPEG") != std::string::npos || outcome == "the file is empty"),
         outcome);
   }
+}
+
+// libtiff reads these from memory, inside a cap on its allocations, with its messages
+// caught: a file cut anywhere, or one whose header promises a picture it does not hold, is
+// refused with libtiff's own reason and nothing is printed.
+TEST_CASE("hostile TIFF files: cut short, oversized and looping headers") {
+  REQUIRE_MESSAGE(tiff::available(), "built without libtiff (the set-up script installs it)");
+  const auto good = read_bytes(MAE_TEST_DATA_DIR "/tiff-rgb-lzw.tif");
+  for (size_t size = 1; size < good.size(); size += 7) {
+    CAPTURE(size);
+    const std::vector<uint8_t> cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(size));
+    std::string outcome;
+    try {
+      outcome = std::to_string(decode_photo(cut, 3, 0).pixels.numel()) + " values";
+    } catch (const ImageError& e) {
+      outcome = e.what();
+    }
+    CHECK_MESSAGE((outcome == "273 values" || outcome.find("TIFF") != std::string::npos ||
+                   outcome.find("not a JPEG") != std::string::npos),
+                  outcome);
+  }
+  // A little-endian file of one directory (width, height, one strip of 4 bytes at byte 62)
+  // and the 4 bytes: a picture of w x h that does not hold its pixels.
+  auto tiff_of = [](uint32_t w, uint32_t h, uint32_t next_directory) {
+    std::vector<uint8_t> file = {'I', 'I', 42, 0, 8, 0, 0, 0, 4, 0};
+    auto le32 = [&](uint32_t v) {
+      for (int k = 0; k < 4; ++k) file.push_back(static_cast<uint8_t>(v >> (8 * k)));
+    };
+    for (const auto& [tag, value] :
+         {std::pair<uint16_t, uint32_t>{256, w}, {257, h}, {273, 62}, {279, 4}}) {
+      file.push_back(static_cast<uint8_t>(tag));
+      file.push_back(static_cast<uint8_t>(tag >> 8));
+      file.push_back(4);  // LONG
+      file.push_back(0);
+      le32(1);
+      le32(value);
+    }
+    le32(next_directory);
+    le32(0x01020304);
+    return file;
+  };
+  CHECK_THROWS_WITH_AS(decode_photo(tiff_of(60000, 60000, 0), 3, 0),
+                       doctest::Contains("(3600.0 MP), beyond the limit of 179.0 MP"), ImageError);
+  CHECK_THROWS_WITH_AS(decode_photo(tiff_of(600, 600, 0), 3, 0), doctest::Contains("TIFF ("),
+                       ImageError);
+  // A directory that names itself as the next one: the first is still the one read.
+  CHECK_THROWS_WITH_AS(decode_photo(tiff_of(600, 600, 8), 3, 0), doctest::Contains("TIFF ("),
+                       ImageError);
 }
 
 TEST_CASE("a PNG cannot make its decoder allocate beyond what its size and header allow") {

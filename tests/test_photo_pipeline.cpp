@@ -20,6 +20,7 @@
 #include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
 #include "data/stb_backend.h"
+#include "data/tiff_decoder.h"
 #include "data/webp_decoder.h"
 #include "io/hf_vitmae.h"
 #include "io/model_files.h"
@@ -345,8 +346,8 @@ TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of the
                    outcome == "the file is empty"),
                   outcome);
   }
-  // A folder: .webp files train; TIFF files, which torchvision would also read, and a phone's
-  // HEIC files are counted as not read, by extension.
+  // A folder: .webp files train; a GIF, and a phone's HEIC and AVIF files, are counted as not
+  // read, by extension.
   TempDir dir;
   std::filesystem::create_directories(dir.path("pics"));
   for (int i = 0; i < 3; ++i) {
@@ -354,27 +355,90 @@ TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of the
     write_bytes(dir.path("pics/p" + std::to_string(i) + ".webp"),
                 webp::encode(px.data(), 96, 64, 3, 85.0f));
   }
-  const std::vector<uint8_t> not_decoded = {'I', 'I', '*', 0, 1, 2, 3};
-  write_bytes(dir.path("pics/scan.tif"), not_decoded);
+  const std::vector<uint8_t> not_decoded = {'G', 'I', 'F', '8', '9', 'a', 0};
+  write_bytes(dir.path("pics/clip.gif"), not_decoded);
   DataOptions options;
   options.short_side_cap = 48;
   ImageFolderDataset folder(dir.path("pics"), 3, options);
   CHECK(folder.size() == 3);
-  CHECK_MESSAGE(folder.description().find("1 .tif file not read: convert it to JPEG or PNG") !=
+  CHECK_MESSAGE(folder.description().find("1 .gif file not read: convert it to JPEG or PNG") !=
                     std::string::npos,
                 folder.description());
   std::string ready_line;
   folder.prepare([&](const DataProgress& p) { ready_line = p.line(); }, {});
-  CHECK_MESSAGE(ready_line.find("1 .tif file not read") != std::string::npos, ready_line);
+  CHECK_MESSAGE(ready_line.find("1 .gif file not read") != std::string::npos, ready_line);
   CHECK(folder.load(0).size(1) == 48);
-  std::filesystem::create_directories(dir.path("tiffs"));
-  write_bytes(dir.path("tiffs/a.tiff"), not_decoded);
-  write_bytes(dir.path("tiffs/b.HEIC"), not_decoded);
-  write_bytes(dir.path("tiffs/c.heic"), not_decoded);
+  std::filesystem::create_directories(dir.path("phone"));
+  write_bytes(dir.path("phone/a.avif"), not_decoded);
+  write_bytes(dir.path("phone/b.HEIC"), not_decoded);
+  write_bytes(dir.path("phone/c.heic"), not_decoded);
   CHECK_THROWS_WITH_AS(
-      ImageFolderDataset(dir.path("tiffs"), 3, options),
-      doctest::Contains("(2 .heic, 1 .tiff files not read: convert them to JPEG or PNG)"),
+      ImageFolderDataset(dir.path("phone"), 3, options),
+      doctest::Contains("(1 .avif, 2 .heic files not read: convert them to JPEG or PNG)"),
       DataError);
+}
+
+// torchvision's ImageFolder reads .tif and .tiff through PIL. The files, written by PIL 12
+// (its libtiff 4.7), and its Image.open(f).convert("RGB") of each come from
+// tests/data/make_tiff_fixtures.py: LZW (two pages, the first read), Deflate gray, raw RGBA
+// (laid over white here, where PIL's convert("RGB") drops alpha), Group 4 bilevel, PackBits
+// palette, CMYK, JPEG-in-TIFF, and two files whose Orientation tags say bottom-up and a
+// quarter turn (PIL 12 turns a TIFF upright when it loads it, in training too).
+TEST_CASE("TIFF pictures decode to the pixels PIL gives them, and folders of them train") {
+  REQUIRE_MESSAGE(tiff::available(), "built without libtiff (the set-up script installs it)");
+  for (const std::string name : {"rgb-lzw", "gray-deflate", "rgba", "bilevel-g4",
+                                 "palette-packbits", "cmyk", "jpeg", "bottom-up", "quarter-turn"}) {
+    CAPTURE(name);
+    const std::string stem = MAE_TEST_DATA_DIR "/tiff-" + name;
+    const auto bytes = read_bytes(stem + ".tif");
+    const bool alpha = name == "rgba";
+    const auto expected = read_bytes(stem + (alpha ? ".pil-rgba" : ".pil-rgb"));
+    const int64_t h = name == "quarter-turn" ? 13 : 7, w = 20 - h;
+    REQUIRE(expected.size() == size_t{7} * 13 * (alpha ? 4 : 3));
+    auto want =
+        torch::from_blob(const_cast<uint8_t*>(expected.data()), {h, w, alpha ? 4 : 3}, torch::kByte)
+            .to(torch::kFloat);
+    if (alpha) {
+      auto a = want.slice(2, 3, 4) / 255.0;
+      want = want.slice(2, 0, 3) * a + 255.0 * (1.0 - a);
+    }
+    auto rgb = decode_photo(bytes, 3, 0).pixels;
+    REQUIRE(rgb.sizes() == torch::IntArrayRef({h, w, 3}));
+    const double gap = (rgb.to(torch::kFloat) - want).abs().max().item<double>();
+    MESSAGE(name << ": largest gap to PIL " << gap << " levels of 255");
+    // libtiff's premultiplied alpha, CMYK's integer conversion and (PIL's libjpeg-turbo 3
+    // against Debian's libjpeg-turbo 2) JPEG-in-TIFF may each round once.
+    CHECK(gap <= (name == "rgba" || name == "cmyk" || name == "jpeg" ? 1.0 : 0.0));
+    // The explorer's reader, a header read alone, gray, and the size cap.
+    CHECK(torch::equal(decode_image(bytes, 3), to_unit_chw(rgb)));
+    int64_t header_h = 0, header_w = 0;
+    probe_image_size(bytes, {}, &header_h, &header_w);
+    CHECK((header_h == h && header_w == w));
+    auto gray = decode_photo(bytes, 1, 0).pixels;
+    REQUIRE(gray.size(2) == 1);
+    if (name == "gray-deflate" || name == "bilevel-g4")
+      CHECK(torch::equal(gray.squeeze(2), rgb.select(2, 0)));
+    CHECK(std::min(decode_photo(bytes, 3, 5).pixels.size(0),
+                   decode_photo(bytes, 3, 5).pixels.size(1)) == 5);
+  }
+  // 16-bit gray samples keep their high byte (libtiff's, and PIL's for 16-bit RGB).
+  auto sixteen = decode_photo(read_bytes(MAE_TEST_DATA_DIR "/tiff-gray-16bit.tif"), 1, 0).pixels;
+  CHECK(torch::equal(sixteen.flatten().to(torch::kInt),
+                     torch::tensor({0, 50, 101, 152, 203, 253}, torch::kInt)));
+  // A folder of .tif and .tiff files trains, as torchvision's would.
+  TempDir dir;
+  std::filesystem::create_directories(dir.path("scans"));
+  const std::string data = MAE_TEST_DATA_DIR;
+  std::filesystem::copy_file(data + "/tiff-rgb-lzw.tif", dir.path("scans/a.tif"));
+  std::filesystem::copy_file(data + "/tiff-jpeg.tif", dir.path("scans/b.TIFF"));
+  DataOptions options;
+  options.short_side_cap = 6;
+  ImageFolderDataset folder(dir.path("scans"), 3, options);
+  CHECK(folder.size() == 2);
+  folder.prepare({}, {});
+  CHECK(folder.unreadable_files() == 0);
+  CHECK(folder.load(1).size(1) == 6);
+  CHECK(has_image_extension("scan.TIF"));
 }
 
 // torchvision's ImageFolder reads .ppm and .pgm through PIL. The files (plain and raw PBM,

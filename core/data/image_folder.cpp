@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "data/jpeg_decoder.h"
+#include "data/tiff_decoder.h"
 #include "util/file_names.h"
 #include "util/intra_op_threads.h"
 
@@ -44,12 +45,15 @@ bool is_image_extension(const std::string& extension) {
   return std::find(known.begin(), known.end(), extension) != known.end();
 }
 
-// Picture formats a folder may well hold that we do not read: torchvision's ImageFolder
-// reads TIFF too (it would need libtiff), and phones save HEIC and AVIF. A folder of them
-// trains on fewer pictures than it seems to, or on none, and says which.
+// Picture formats a folder may well hold that we do not read: phones save HEIC and AVIF, the
+// web GIF, and a build without libtiff reads no TIFF (torchvision's ImageFolder does). A
+// folder of them trains on fewer pictures than it seems to, or on none, and says which.
 bool is_unread_picture(const std::string& extension) {
-  static const std::vector<std::string> unread = {".tif",  ".tiff", ".heic",
-                                                  ".heif", ".avif", ".gif"};
+  static const std::vector<std::string> unread = [] {
+    std::vector<std::string> list = {".heic", ".heif", ".avif", ".gif"};
+    if (!tiff::available()) list.insert(list.end(), {".tif", ".tiff"});
+    return list;
+  }();
   return std::find(unread.begin(), unread.end(), extension) != unread.end();
 }
 
@@ -69,8 +73,12 @@ std::string unread_note(const std::map<std::string, int64_t>& counts) {
 }  // namespace
 
 const std::vector<std::string>& image_extensions() {
-  static const std::vector<std::string> known = {".jpg", ".jpeg", ".png", ".bmp", ".webp",
-                                                 ".ppm", ".pgm",  ".pbm", ".pnm"};
+  static const std::vector<std::string> known = [] {
+    std::vector<std::string> list = {".jpg", ".jpeg", ".png", ".bmp", ".webp",
+                                     ".ppm", ".pgm",  ".pbm", ".pnm"};
+    if (tiff::available()) list.insert(list.end(), {".tif", ".tiff"});
+    return list;
+  }();
   return known;
 }
 
@@ -111,7 +119,7 @@ ImageFolderDataset::ImageFolderDataset(const std::string& folder, int64_t channe
   if (ec) throw DataError("cannot list '" + folder + "': " + ec.message());
   unread_note_ = unread_note(unread);
   if (paths.empty())
-    throw DataError("no JPEG, PNG, BMP, WebP or PNM files found under '" + folder + "'" +
+    throw DataError("no JPEG, PNG, BMP, WebP, PNM or TIFF files found under '" + folder + "'" +
                     (unread_note_.empty() ? "" : " (" + unread_note_ + ")"));
   std::sort(paths.begin(), paths.end());
   if (progress) {

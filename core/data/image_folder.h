@@ -56,7 +56,7 @@ class ImageFolderDataset : public Dataset {
   mutable std::condition_variable gate_changed_;
   mutable size_t decoding_bytes_ = 0;
   mutable std::unordered_map<int64_t, std::string> unreadable_;  // index -> message
-  std::string unread_note_;  // pictures in formats we do not read (TIFF, HEIC, ...), if any
+  std::string unread_note_;  // pictures in formats we do not read (HEIC, AVIF, GIF), if any
 };
 
 // The extensions (lower case, with the dot) of the formats a folder's pictures may have;

@@ -11,11 +11,8 @@
 #include <fstream>
 
 #include "data/exif_orientation.h"
-#include "data/jpeg_decoder.h"
 #include "data/photo_decode.h"
-#include "data/pnm_decoder.h"
 #include "data/stb_backend.h"
-#include "data/webp_decoder.h"
 #include "util/atomic_file.h"
 #include "util/file_bytes.h"
 
@@ -64,11 +61,9 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
   check_png_header_size(bytes, limits);
-  // JPEG, WebP and PNM have one decoder each, behind decode_photo: full size here, and a
-  // JPEG upright (the others read as orientation 1).
-  if ((jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) ||
-      (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())) ||
-      pnm::looks_like_pnm(bytes.data(), bytes.size()))
+  // JPEG, WebP, PNM and TIFF have one decoder each, behind decode_photo: full size here, and
+  // a JPEG upright (the others read as orientation 1).
+  if (has_own_reader(bytes))
     return upright(to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels),
                    jpeg_exif_orientation(bytes.data(), bytes.size()));
   stb::ImageInfo info;

@@ -25,7 +25,7 @@ struct ImageLimits {
   int64_t max_pixels = 178956970;        // width * height: 2 x PIL's MAX_IMAGE_PIXELS
 };
 
-// Decodes JPEG, PNG, BMP, WebP or PNM bytes (others are refused by their first bytes) to a
+// Decodes JPEG, PNG, BMP, WebP, PNM or TIFF bytes (others are refused by their first bytes) to a
 // (channels, H, W) float tensor in [0,1], for a picture a person opens. Gray becomes RGB by copy,
 // RGB becomes gray by luminance, alpha is composited over white, 16-bit PNGs keep their precision,
 // and a JPEG is turned upright as its EXIF orientation says (datasets use load_photo, as stored).

@@ -7,10 +7,13 @@
 
 #include <cmath>
 #include <memory>
+#include <tuple>
+#include <utility>
 
 #include "data/jpeg_decoder.h"
 #include "data/pnm_decoder.h"
 #include "data/stb_backend.h"
+#include "data/tiff_decoder.h"
 #include "data/webp_decoder.h"
 
 namespace mae {
@@ -61,7 +64,7 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
   return {pixels, h, w};
 }
 
-// A decoder's pixels (jpeg::, webp:: or pnm::Decoded) with `channels` channels: its buffer,
+// A decoder's pixels (jpeg::, webp::, pnm:: or tiff::Decoded) with `channels` channels: its buffer,
 // adopted without a copy, when it has them already; else converted.
 template <class Decoded>
 at::Tensor as_channels(Decoded&& decoded, int64_t channels) {
@@ -74,42 +77,89 @@ at::Tensor as_channels(Decoded&& decoded, int64_t channels) {
       data, {h, w, channels}, [keep = owned.release()](void*) { delete keep; }, at::kByte);
 }
 
-// At the smallest DCT scale that still covers the cap.
-DecodedImage decode_jpeg(const std::vector<uint8_t>& bytes, int64_t channels,
-                         int64_t short_side_cap, const ImageLimits& limits) {
-  std::string reason;
-  auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
-  if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
-  check_image_size(header->width, header->height, limits);
-  const int d = jpeg::pick_scale_denominator(header->width, header->height, short_side_cap);
-  auto decoded = jpeg::decode(bytes.data(), bytes.size(), static_cast<int>(channels), d, &reason);
-  if (!decoded) throw ImageError(reason);
-  return {as_channels(std::move(*decoded), channels), header->height, header->width};
+// Which decoder reads these bytes: JPEG, WebP and TIFF have libraries of their own (when this
+// build has them) and PNM our reader; PNG and BMP, and the refusal of anything else, go to stb.
+enum class Reader { Jpeg, Webp, Pnm, Tiff, Stb };
+
+Reader reader_for(const std::vector<uint8_t>& bytes) {
+  const uint8_t* data = bytes.data();
+  const size_t size = bytes.size();
+  if (jpeg::available() && jpeg::looks_like_jpeg(data, size)) return Reader::Jpeg;
+  if (webp::available() && webp::looks_like_webp(data, size)) return Reader::Webp;
+  if (pnm::looks_like_pnm(data, size)) return Reader::Pnm;
+  if (tiff::available() && tiff::looks_like_tiff(data, size)) return Reader::Tiff;
+  return Reader::Stb;
 }
 
-DecodedImage decode_webp(const std::vector<uint8_t>& bytes, int64_t channels,
-                         const ImageLimits& limits) {
+// Height and width from the header alone.
+std::pair<int64_t, int64_t> header_size(Reader reader, const std::vector<uint8_t>& bytes) {
   std::string reason;
-  auto header = webp::read_header(bytes.data(), bytes.size(), &reason);
-  if (!header) throw ImageError(reason);
-  check_image_size(header->width, header->height, limits);
-  auto decoded = webp::decode(bytes.data(), bytes.size(), &reason);
-  if (!decoded) throw ImageError(reason);
-  return {as_channels(std::move(*decoded), channels), decoded->height, decoded->width};
+  auto size_of = [&](const auto& header) {
+    if (!header) throw ImageError(reason);
+    return std::pair<int64_t, int64_t>{header->height, header->width};
+  };
+  switch (reader) {
+    case Reader::Jpeg: {
+      auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
+      if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
+      return {header->height, header->width};
+    }
+    case Reader::Webp:
+      return size_of(webp::read_header(bytes.data(), bytes.size(), &reason));
+    case Reader::Pnm:
+      return size_of(pnm::read_header(bytes.data(), bytes.size(), &reason));
+    case Reader::Tiff:
+      return size_of(tiff::read_header(bytes.data(), bytes.size(), &reason));
+    case Reader::Stb:
+      break;
+  }
+  stb::ImageInfo info;
+  if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
+  return {info.height, info.width};
 }
 
-DecodedImage decode_pnm(const std::vector<uint8_t>& bytes, int64_t channels,
-                        const ImageLimits& limits) {
+// The whole picture (a JPEG at the smallest DCT scale that still covers the cap), its size
+// checked before its pixels are decoded.
+DecodedImage decode_with_own_reader(Reader reader, const std::vector<uint8_t>& bytes,
+                                    int64_t channels, int64_t short_side_cap,
+                                    const ImageLimits& limits) {
+  const auto [h, w] = header_size(reader, bytes);
+  check_image_size(w, h, limits);
   std::string reason;
-  auto header = pnm::read_header(bytes.data(), bytes.size(), &reason);
-  if (!header) throw ImageError(reason);
-  check_image_size(header->width, header->height, limits);
-  auto decoded = pnm::decode(bytes.data(), bytes.size(), &reason);
-  if (!decoded) throw ImageError(reason);
-  return {as_channels(std::move(*decoded), channels), header->height, header->width};
+  auto adopt = [&](auto decoded) {
+    if (!decoded) throw ImageError(reason);
+    return as_channels(std::move(*decoded), channels);
+  };
+  const uint8_t* data = bytes.data();
+  const size_t size = bytes.size();
+  at::Tensor pixels;
+  switch (reader) {
+    case Reader::Jpeg: {
+      const int d =
+          jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h), short_side_cap);
+      pixels = adopt(jpeg::decode(data, size, static_cast<int>(channels), d, &reason));
+      break;
+    }
+    case Reader::Webp:
+      pixels = adopt(webp::decode(data, size, &reason));
+      break;
+    case Reader::Pnm:
+      pixels = adopt(pnm::decode(data, size, &reason));
+      break;
+    case Reader::Tiff:
+      // libtiff's largest buffers: the RGBA raster, and a whole strip of 16-bit RGBA samples.
+      pixels = adopt(
+          tiff::decode(data, size, static_cast<size_t>(h * w) * 8 + size + (16 << 20), &reason));
+      break;
+    case Reader::Stb:
+      throw ImageError("PNG and BMP are stb's");
+  }
+  return {pixels, h, w};
 }
 
 }  // namespace
+
+bool has_own_reader(const std::vector<uint8_t>& bytes) { return reader_for(bytes) != Reader::Stb; }
 
 int64_t crop_faithful_short_side(int64_t out_h, int64_t out_w, double scale_min) {
   const double smallest = std::sqrt(std::clamp(scale_min, 0.01, 1.0) * 0.75);
@@ -120,28 +170,7 @@ int64_t crop_faithful_short_side(int64_t out_h, int64_t out_w, double scale_min)
 void probe_image_size(const std::vector<uint8_t>& bytes, const ImageLimits& limits, int64_t* h,
                       int64_t* w) {
   if (bytes.empty()) throw ImageError("the file is empty");
-  std::string reason;
-  if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) {
-    auto header = jpeg::read_header(bytes.data(), bytes.size(), &reason);
-    if (!header) throw ImageError("corrupt JPEG header (" + reason + ")");
-    *h = header->height;
-    *w = header->width;
-  } else if (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())) {
-    auto header = webp::read_header(bytes.data(), bytes.size(), &reason);
-    if (!header) throw ImageError(reason);
-    *h = header->height;
-    *w = header->width;
-  } else if (pnm::looks_like_pnm(bytes.data(), bytes.size())) {
-    auto header = pnm::read_header(bytes.data(), bytes.size(), &reason);
-    if (!header) throw ImageError(reason);
-    *h = header->height;
-    *w = header->width;
-  } else {
-    stb::ImageInfo info;
-    if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
-    *h = info.height;
-    *w = info.width;
-  }
+  std::tie(*h, *w) = header_size(reader_for(bytes), bytes);
   check_image_size(*w, *h, limits);
 }
 
@@ -149,7 +178,7 @@ size_t decode_peak_bytes(const std::vector<uint8_t>& bytes, int64_t short_side_c
                          const ImageLimits& limits) {
   int64_t h = 0, w = 0;
   probe_image_size(bytes, limits, &h, &w);
-  const bool scaled = jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size());
+  const bool scaled = reader_for(bytes) == Reader::Jpeg;
   const int d = scaled ? jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h),
                                                       short_side_cap)
                        : 1;
@@ -181,16 +210,10 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
   if (channels != 1 && channels != 3) throw ImageError("only 1 or 3 channels are supported");
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
-  DecodedImage image;
-  if (jpeg::available() && jpeg::looks_like_jpeg(bytes.data(), bytes.size())) {
-    image = decode_jpeg(bytes, channels, short_side_cap, limits);
-  } else if (webp::available() && webp::looks_like_webp(bytes.data(), bytes.size())) {
-    image = decode_webp(bytes, channels, limits);
-  } else if (pnm::looks_like_pnm(bytes.data(), bytes.size())) {
-    image = decode_pnm(bytes, channels, limits);
-  } else {
-    image = decode_with_stb(bytes, channels, limits);
-  }
+  const Reader reader = reader_for(bytes);
+  DecodedImage image = reader == Reader::Stb ? decode_with_stb(bytes, channels, limits)
+                                             : decode_with_own_reader(reader, bytes, channels,
+                                                                      short_side_cap, limits);
   if (short_side_cap > 0) image.pixels = shrink_to_short_side(image.pixels, short_side_cap);
   return image;
 }

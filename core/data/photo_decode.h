@@ -47,6 +47,10 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
 DecodedImage load_photo(const std::string& path, int64_t channels, int64_t short_side_cap,
                         const ImageLimits& limits = {});
 
+// Whether decode_photo reads these bytes with a decoder of their format's own (JPEG, WebP, PNM,
+// TIFF), rather than stb (PNG, BMP, and the refusal of everything else).
+bool has_own_reader(const std::vector<uint8_t>& bytes);
+
 // Antialiased bicubic resize of uint8 (H, W, C) so that the shorter side is `short_side`.
 at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side);
 

@@ -41,6 +41,7 @@ void capped_free(void* pointer);
 #include "data/jpeg_decoder.h"
 #include "data/pnm_decoder.h"
 #include "data/stb_backend.h"
+#include "data/tiff_decoder.h"
 #include "data/webp_decoder.h"
 
 namespace mae::stb {
@@ -121,6 +122,8 @@ const char* format_name(ImageFormat format) {
       return "WebP";
     case ImageFormat::Pnm:
       return "PNM";
+    case ImageFormat::Tiff:
+      return "TIFF";
     case ImageFormat::Unsupported:
       break;
   }
@@ -161,6 +164,7 @@ ImageFormat sniff_format(const uint8_t* data, size_t size) {
   if (starts_with(data, size, "BM", 2)) return ImageFormat::Bmp;
   if (webp::looks_like_webp(data, size)) return ImageFormat::Webp;
   if (pnm::looks_like_pnm(data, size)) return ImageFormat::Pnm;
+  if (tiff::looks_like_tiff(data, size)) return ImageFormat::Tiff;
   return ImageFormat::Unsupported;
 }
 
@@ -172,14 +176,12 @@ std::string unsupported_format_note(const uint8_t* data, size_t size) {
   };
   static const Magic kKnown[] = {{"GIF8", 4, "a GIF"},
                                  {"8BPS", 4, "a Photoshop file"},
-                                 {"II*\0", 4, "a TIFF"},
-                                 {"MM\0*", 4, "a TIFF"},
                                  {"#?RADIANCE", 10, "an HDR"},
                                  {"#?RGBE", 6, "an HDR"},
                                  {"\x53\x80\xF6\x34", 4, "a PIC"},
                                  {"Pf", 2, "a PFM (floating-point Netpbm)"},
                                  {"RIFF", 4, "a RIFF file (not a WebP)"}};
-  std::string note = "not a JPEG, PNG, BMP, WebP or PNM file";
+  std::string note = "not a JPEG, PNG, BMP, WebP, PNM or TIFF file";
   for (const auto& m : kKnown)
     if (starts_with(data, size, m.bytes, m.length)) return note + "; it looks like " + m.name;
   // HEIC (what phones save) and AVIF are ISO media files: "ftyp" and a brand at byte 4.
@@ -202,9 +204,11 @@ bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reaso
     *reason = unsupported_format_note(data, size);
     return false;
   }
-  if (format == ImageFormat::Jpeg || format == ImageFormat::Webp) {
+  if (format == ImageFormat::Jpeg || format == ImageFormat::Webp || format == ImageFormat::Tiff) {
     *reason = std::string(format_name(format)) + " needs " +
-              (format == ImageFormat::Jpeg ? "libjpeg-turbo" : "libwebp") +
+              (format == ImageFormat::Jpeg   ? "libjpeg-turbo"
+               : format == ImageFormat::Webp ? "libwebp"
+                                             : "libtiff") +
               ", which this build lacks";
     return false;
   }

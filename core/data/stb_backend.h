@@ -18,18 +18,18 @@ struct ImageInfo {
 };
 
 // The formats we read: PNG and BMP through stb, JPEG through libjpeg-turbo, WebP through
-// libwebp and PNM through our own reader (stb refuses all three). Everything else is refused
-// before any decoder sees it.
-enum class ImageFormat { Jpeg, Png, Bmp, Webp, Pnm, Unsupported };
+// libwebp, TIFF through libtiff and PNM through our own reader (stb refuses all four).
+// Everything else is refused before any decoder sees it.
+enum class ImageFormat { Jpeg, Png, Bmp, Webp, Pnm, Tiff, Unsupported };
 
 // The format named by the file's first bytes (its extension is never trusted).
 ImageFormat sniff_format(const uint8_t* data, size_t size);
 
-// "not a JPEG, PNG, BMP, WebP or PNM file; it looks like a GIF".
+// "not a JPEG, PNG, BMP, WebP, PNM or TIFF file; it looks like a GIF".
 std::string unsupported_format_note(const uint8_t* data, size_t size);
 
 // Reads the header only. Returns false and sets `reason` ("corrupt or truncated PNG (...)",
-// "not a JPEG, PNG, BMP, WebP or PNM file; ...") when the file cannot be read.
+// "not a JPEG, PNG, BMP, WebP, PNM or TIFF file; ...") when the file cannot be read.
 bool probe(const uint8_t* data, size_t size, ImageInfo* info, std::string* reason);
 
 // Decodes to interleaved HWC floats in [0,1] with info.channels channels.

@@ -482,7 +482,7 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
     save_png((photos / name).string(), torch::rand({3, i == 0 ? 400 : 90, i == 0 ? 600 : 120}));
   }
   // A TIFF, which torchvision's ImageFolder would read and we do not.
-  { std::ofstream((photos / "scan.tiff").string()) << "II*"; }
+  { std::ofstream((photos / "clip.gif").string()) << "GIF89a"; }
   setenv("MAE_CACHE_DIR", (dir / "cache").c_str(), 1);
   app.apply_preset("rgb-small");
   app.set_training_data(photos.string());
@@ -499,7 +499,7 @@ TEST_CASE("training on a photo folder shows the data stage, never 0 img/s with a
   // The ready line's note outlasts the line, which the panel shows only while preparing.
   const auto& log = app.state().log;
   CHECK(std::count(log.begin(), log.end(),
-                   "data: 1 .tiff file not read: convert it to JPEG or PNG") == 1);
+                   "data: 1 .gif file not read: convert it to JPEG or PNG") == 1);
   // The explorer leaves the built-in Fashion-MNIST image for the run's first photo.
   const auto& explorer = app.state().explorer;
   CHECK(explorer.image_source == ExplorerImageSource::TrainingData);

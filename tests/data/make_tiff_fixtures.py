@@ -1,0 +1,51 @@
+"""Why: TIFF test files as PIL writes them, and the pixels the authors' loader gets from each
+(PIL's Image.open(f).convert("RGB"), as torchvision's ImageFolder reads a file; "RGBA" too
+for the file with alpha), so that the suite checks our libtiff reader against PIL without
+needing PIL. Run with a Python that has pillow and numpy, from this folder:
+python make_tiff_fixtures.py
+"""
+import io
+
+import numpy as np
+from PIL import Image
+
+W, H = 13, 7
+y, x = np.mgrid[0:H, 0:W]
+rgb = np.stack([(x * 19 + y * 7) % 256, (y * 37) % 256, (x * y * 5 + 40) % 256], -1).astype(np.uint8)
+alpha = np.clip(x * 21, 0, 255).astype(np.uint8)
+rgba = np.dstack([rgb, alpha])
+cmyk = np.dstack([rgb, ((x + y) * 17 % 256).astype(np.uint8)])
+
+
+files = {
+    "rgb-lzw": (Image.fromarray(rgb, "RGB"), {"compression": "tiff_lzw"}),
+    "gray-deflate": (Image.fromarray(rgb[..., 0], "L"), {"compression": "tiff_adobe_deflate"}),
+    "rgba": (Image.fromarray(rgba, "RGBA"), {}),
+    "bilevel-g4": (Image.fromarray(rgb[..., 0] > 120), {"compression": "group4"}),
+    "palette-packbits": (Image.fromarray(rgb, "RGB").quantize(7), {"compression": "packbits"}),
+    "cmyk": (Image.fromarray(cmyk, "CMYK"), {}),
+    "jpeg": (Image.fromarray(rgb, "RGB"), {"compression": "jpeg", "quality": 90}),
+    "bottom-up": (Image.fromarray(rgb, "RGB"), {"tiffinfo": {274: 4}}),
+    "quarter-turn": (Image.fromarray(rgb, "RGB"), {"tiffinfo": {274: 6}}),
+}
+for name, (picture, options) in files.items():
+    out = io.BytesIO()
+    if name == "rgb-lzw":  # two pages: the first is read
+        picture.save(out, "TIFF", save_all=True, append_images=[picture.rotate(90, expand=True)],
+                     **options)
+    else:
+        picture.save(out, "TIFF", **options)
+    data = out.getvalue()
+    with open(f"tiff-{name}.tif", "wb") as f:
+        f.write(data)
+    read = Image.open(io.BytesIO(data))
+    pixels = np.asarray(read.convert("RGBA" if name == "rgba" else "RGB"))
+    upright = (W, H) if name == "quarter-turn" else (H, W)
+    assert pixels.shape[:2] == upright, (name, pixels.shape)
+    with open(f"tiff-{name}.pil-{'rgba' if name == 'rgba' else 'rgb'}", "wb") as f:
+        f.write(pixels.tobytes())
+    print(name, read.mode, read.info.get("compression"), len(data), "bytes")
+
+# 16-bit gray: PIL reads it as I;16 and its convert("RGB") clips to 255 (white); we scale to
+# 8 bits, so its expected pixels are written in the test.
+Image.fromarray((np.arange(6, dtype=np.uint16).reshape(2, 3) * 13000)).save("tiff-gray-16bit.tif")
