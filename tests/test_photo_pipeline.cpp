@@ -414,6 +414,7 @@ TEST_CASE("TIFF pictures decode to the pixels PIL gives them, and folders of the
     int64_t header_h = 0, header_w = 0;
     probe_image_size(bytes, {}, &header_h, &header_w);
     CHECK((header_h == h && header_w == w));
+    CHECK(decode_peak_bytes(bytes, 0) == size_t{7} * 13 * 16);
     auto gray = decode_photo(bytes, 1, 0).pixels;
     REQUIRE(gray.size(2) == 1);
     if (name == "gray-deflate" || name == "bilevel-g4")

@@ -178,12 +178,15 @@ size_t decode_peak_bytes(const std::vector<uint8_t>& bytes, int64_t short_side_c
                          const ImageLimits& limits) {
   int64_t h = 0, w = 0;
   probe_image_size(bytes, limits, &h, &w);
-  const bool scaled = reader_for(bytes) == Reader::Jpeg;
-  const int d = scaled ? jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h),
-                                                      short_side_cap)
-                       : 1;
+  const Reader reader = reader_for(bytes);
+  const int d =
+      reader == Reader::Jpeg
+          ? jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h), short_side_cap)
+          : 1;
+  // libtiff holds an RGBA raster and a strip of up to 8 bytes a pixel besides our copy.
+  const size_t per_pixel = reader == Reader::Tiff ? 16 : 8;
   return static_cast<size_t>(jpeg::scaled_side(static_cast<int>(h), d)) *
-         static_cast<size_t>(jpeg::scaled_side(static_cast<int>(w), d)) * 4 * 2;
+         static_cast<size_t>(jpeg::scaled_side(static_cast<int>(w), d)) * per_pixel;
 }
 
 at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side) {

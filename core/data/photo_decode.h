@@ -32,7 +32,8 @@ void probe_image_size(const std::vector<uint8_t>& bytes, const ImageLimits& limi
                       int64_t* w);
 
 // An upper bound on the pixel bytes decode_photo holds at once for these bytes (the decoded
-// picture at its DCT scale and a converted copy, 4 bytes a pixel each), from the header alone.
+// picture at its DCT scale and a converted copy, 4 bytes a pixel each; for a TIFF, libtiff's
+// buffers too), from the header alone.
 // Throws ImageError like probe_image_size.
 size_t decode_peak_bytes(const std::vector<uint8_t>& bytes, int64_t short_side_cap,
                          const ImageLimits& limits = {});
