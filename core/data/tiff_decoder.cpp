@@ -176,16 +176,25 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, size_t max_alloc
       image.photometric == PHOTOMETRIC_MINISBLACK || image.photometric == PHOTOMETRIC_MINISWHITE;
   out.channels = gray ? 1 : 3;
   out.pixels.resize(pixels * static_cast<size_t>(out.channels));
-  for (size_t r = 0; r < h; ++r)
-    for (size_t c = 0; c < w; ++c) {
-      const uint32_t word = raster[r * w + c];
+  // Each stored row goes to a line of the upright picture: a start and a step per column.
+  const auto channels = static_cast<ptrdiff_t>(out.channels);
+  for (size_t r = 0; r < h; ++r) {
+    const auto start = static_cast<ptrdiff_t>(upright_index(orientation, r, 0, h, w));
+    const ptrdiff_t step =
+        w > 1 ? static_cast<ptrdiff_t>(upright_index(orientation, r, 1, h, w)) - start : 0;
+    const uint32_t* in = &raster[r * w];
+    uint8_t* o = out.pixels.data() + start * channels;
+    for (size_t c = 0; c < w; ++c, o += step * channels) {
       // Over white: a premultiplied colour c with alpha a shows as c + (255 - a).
+      const uint32_t word = in[c];
       const uint32_t white = 255 - TIFFGetA(word);
-      const uint32_t rgb[3] = {TIFFGetR(word), TIFFGetG(word), TIFFGetB(word)};
-      uint8_t* o = &out.pixels[upright_index(orientation, r, c, h, w) * out.channels];
-      for (int k = 0; k < out.channels; ++k)
-        o[k] = static_cast<uint8_t>(std::min<uint32_t>(255, rgb[k] + white));
+      o[0] = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetR(word) + white));
+      if (channels == 3) {
+        o[1] = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetG(word) + white));
+        o[2] = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetB(word) + white));
+      }
     }
+  }
   return out;
 }
 
