@@ -10,15 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "data/decoded_pixels.h"
+
 namespace mae::jpeg {
 
 bool available();  // false when built without libjpeg-turbo (JPEG is refused then)
 bool looks_like_jpeg(const uint8_t* data, size_t size);
 
-struct Header {
-  int width = 0;
-  int height = 0;
-};
+using Header = PictureSize;
 // Reads the frame header only. Returns nullopt and sets `reason` for a broken header.
 std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason);
 
@@ -27,12 +26,7 @@ std::optional<Header> read_header(const uint8_t* data, size_t size, std::string*
 int pick_scale_denominator(int width, int height, int64_t min_short_side);
 int scaled_side(int side, int denominator);
 
-struct Decoded {
-  std::vector<uint8_t> pixels;  // interleaved (H, W, channels)
-  int width = 0;
-  int height = 0;
-  int channels = 0;
-};
+using Decoded = DecodedPixels;
 // Decodes at scale 1/denominator to `channels`, 1 (gray) or 3 (RGB); CMYK and YCCK JPEGs come
 // back as RGB whatever `channels` says, converted as PIL converts them (a gray copy is the
 // caller's, as for any colour picture). Returns nullopt and sets `reason` for corrupt or

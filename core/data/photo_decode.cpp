@@ -64,10 +64,9 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
   return {pixels, h, w};
 }
 
-// A decoder's pixels (jpeg::, webp::, pnm:: or tiff::Decoded) with `channels` channels: its buffer,
-// adopted without a copy, when it has them already; else converted.
-template <class Decoded>
-at::Tensor as_channels(Decoded&& decoded, int64_t channels) {
+// A decoder's pixels with `channels` channels: its buffer, adopted without a copy, when it has
+// them already; else converted.
+at::Tensor as_channels(DecodedPixels&& decoded, int64_t channels) {
   const int64_t h = decoded.height, w = decoded.width;
   if (decoded.channels != channels)
     return convert_interleaved(decoded.pixels.data(), h, w, decoded.channels, channels);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "data/decoded_pixels.h"
+
 namespace mae::pnm {
 
 // "P1" to "P6" and a whitespace byte: PBM, PGM and PPM, plain (text) or raw (binary).
@@ -29,16 +31,11 @@ struct Header {
 // the line, maxval 1 to 65535). Returns nullopt and sets `reason` for a broken header.
 std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason);
 
-struct Decoded {
-  std::vector<uint8_t> pixels;  // interleaved (H, W, channels)
-  int width = 0;
-  int height = 0;
-  int channels = 0;  // 1 or 3
-};
-// Decodes to 8 bits as PIL does: a sample v of maxval m becomes round(v / m * 255), rounding
-// half to even; PBM's 1 is black. A 16-bit PGM is scaled the same way (PIL keeps it as
-// 32-bit integers, and its conversion to RGB clips them: nearly white). Returns nullopt and
-// sets `reason` for a truncated file or a bad sample.
+using Decoded = DecodedPixels;
+// Decodes to 8 bits, 1 channel (PBM, PGM) or 3 (PPM), as PIL does: a sample v of maxval m becomes
+// round(v / m * 255), rounding half to even; PBM's 1 is black. A 16-bit PGM is scaled the same way
+// (PIL keeps it as 32-bit integers, and its conversion to RGB clips them: nearly white). Returns
+// nullopt and sets `reason` for a truncated file or a bad sample.
 std::optional<Decoded> decode(const uint8_t* data, size_t size, std::string* reason);
 
 }  // namespace mae::pnm

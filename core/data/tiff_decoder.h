@@ -10,30 +10,25 @@
 #include <string>
 #include <vector>
 
+#include "data/decoded_pixels.h"
+
 namespace mae::tiff {
 
 bool available();  // false when built without libtiff
 // "II*\0" or "MM\0*" (classic TIFF), "II+\0" or "MM\0+" (BigTIFF).
 bool looks_like_tiff(const uint8_t* data, size_t size);
 
-struct Header {
-  int width = 0;
-  int height = 0;
-};
+using Header = PictureSize;
 // Reads the first picture's size, upright (a picture stored on its side has its width and
 // height swapped). Returns nullopt and sets `reason` for a broken file.
 std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason);
 
-struct Decoded {
-  std::vector<uint8_t> pixels;  // interleaved (H, W, channels)
-  int width = 0;
-  int height = 0;
-  int channels = 0;  // 1 for a gray picture, else 3
-};
-// Decodes the first picture of the file, turned upright as its Orientation tag says (PIL 12
-// turns TIFFs when it loads them), with alpha laid over white; 16-bit samples keep their
-// high byte. No single allocation of libtiff's may exceed `max_allocation` bytes. Returns
-// nullopt and sets `reason` for corrupt, truncated or unsupported files.
+using Decoded = DecodedPixels;
+// Decodes the first picture of the file (1 channel for a gray picture, else 3), turned upright as
+// its Orientation tag says (PIL 12 turns TIFFs when it loads them), with alpha laid over white;
+// 16-bit samples keep their high byte. No single allocation of libtiff's may exceed
+// `max_allocation` bytes. Returns nullopt and sets `reason` for corrupt, truncated or unsupported
+// files.
 std::optional<Decoded> decode(const uint8_t* data, size_t size, size_t max_allocation,
                               std::string* reason);
 

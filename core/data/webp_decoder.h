@@ -10,28 +10,22 @@
 #include <string>
 #include <vector>
 
+#include "data/decoded_pixels.h"
+
 namespace mae::webp {
 
 bool available();                                        // false when built without libwebp
 bool looks_like_webp(const uint8_t* data, size_t size);  // "RIFF", a size, "WEBP"
 
-struct Header {
-  int width = 0;
-  int height = 0;
-};
+using Header = PictureSize;
 // Reads the header only (an animated file's canvas size). Returns nullopt and sets `reason`
 // for a broken file.
 std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason);
 
-struct Decoded {
-  std::vector<uint8_t> pixels;  // interleaved (H, W, channels)
-  int width = 0;
-  int height = 0;
-  int channels = 0;  // 3, or 4 when the file has alpha
-};
-// Decodes a WebP (lossy or lossless); of an animated one, its first frame, which is what PIL
-// (and so torchvision's loader) reads. Returns nullopt and sets `reason` for corrupt or
-// truncated files.
+using Decoded = DecodedPixels;
+// Decodes a WebP (lossy or lossless) to 3 channels, or 4 when the file has alpha; of an
+// animated one, its first frame, which is what PIL (and so torchvision's loader) reads.
+// Returns nullopt and sets `reason` for corrupt or truncated files.
 std::optional<Decoded> decode(const uint8_t* data, size_t size, std::string* reason);
 
 // Encodes interleaved 8-bit RGB (3 channels) or RGBA (4), lossy at `quality` (0-100) or
