@@ -119,9 +119,9 @@ std::pair<int64_t, int64_t> header_size(Reader reader, const std::vector<uint8_t
 
 // The whole picture (a JPEG at the smallest DCT scale that still covers the cap), its size
 // checked before its pixels are decoded.
-DecodedImage decode_with_own_reader(Reader reader, const std::vector<uint8_t>& bytes,
-                                    int64_t channels, int64_t short_side_cap,
-                                    const ImageLimits& limits) {
+DecodedImage decode_by_reader(Reader reader, const std::vector<uint8_t>& bytes, int64_t channels,
+                              int64_t short_side_cap, const ImageLimits& limits) {
+  if (reader == Reader::Stb) return decode_with_stb(bytes, channels, limits);
   const auto [h, w] = header_size(reader, bytes);
   check_image_size(w, h, limits);
   std::string reason;
@@ -132,26 +132,18 @@ DecodedImage decode_with_own_reader(Reader reader, const std::vector<uint8_t>& b
   const uint8_t* data = bytes.data();
   const size_t size = bytes.size();
   at::Tensor pixels;
-  switch (reader) {
-    case Reader::Jpeg: {
-      const int d =
-          jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h), short_side_cap);
-      pixels = adopt(jpeg::decode(data, size, static_cast<int>(channels), d, &reason));
-      break;
-    }
-    case Reader::Webp:
-      pixels = adopt(webp::decode(data, size, &reason));
-      break;
-    case Reader::Pnm:
-      pixels = adopt(pnm::decode(data, size, &reason));
-      break;
-    case Reader::Tiff:
-      // libtiff's largest buffers: the RGBA raster, and a whole strip of 16-bit RGBA samples.
-      pixels = adopt(
-          tiff::decode(data, size, static_cast<size_t>(h * w) * 8 + size + (16 << 20), &reason));
-      break;
-    case Reader::Stb:
-      throw ImageError("PNG and BMP are stb's");
+  if (reader == Reader::Jpeg) {
+    const int d =
+        jpeg::pick_scale_denominator(static_cast<int>(w), static_cast<int>(h), short_side_cap);
+    pixels = adopt(jpeg::decode(data, size, static_cast<int>(channels), d, &reason));
+  } else if (reader == Reader::Webp) {
+    pixels = adopt(webp::decode(data, size, &reason));
+  } else if (reader == Reader::Pnm) {
+    pixels = adopt(pnm::decode(data, size, &reason));
+  } else {
+    // libtiff's largest buffers: the RGBA raster, and a whole strip of 16-bit RGBA samples.
+    const size_t cap = static_cast<size_t>(h * w) * 8 + size + (size_t{16} << 20);
+    pixels = adopt(tiff::decode(data, size, cap, &reason));
   }
   return {pixels, h, w};
 }
@@ -212,10 +204,7 @@ DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
   if (channels != 1 && channels != 3) throw ImageError("only 1 or 3 channels are supported");
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
-  const Reader reader = reader_for(bytes);
-  DecodedImage image = reader == Reader::Stb ? decode_with_stb(bytes, channels, limits)
-                                             : decode_with_own_reader(reader, bytes, channels,
-                                                                      short_side_cap, limits);
+  DecodedImage image = decode_by_reader(reader_for(bytes), bytes, channels, short_side_cap, limits);
   if (short_side_cap > 0) image.pixels = shrink_to_short_side(image.pixels, short_side_cap);
   return image;
 }
