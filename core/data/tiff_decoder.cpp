@@ -156,6 +156,10 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, size_t max_alloc
   }
   const std::unique_ptr<TIFFRGBAImage, void (*)(TIFFRGBAImage*)> end(&image, TIFFRGBAImageEnd);
   image.req_orientation = image.orientation;  // rows as stored: turned upright below
+  // libtiff rounds a 16-bit sample to 8 bits; PIL keeps its high byte (its "RGB;16B" unpacker,
+  // a scanner's 48-bit TIFF): its table is rewritten to that.
+  if (image.Bitdepth16To8)
+    for (uint32_t v = 0; v < 65536; ++v) image.Bitdepth16To8[v] = static_cast<uint8_t>(v >> 8);
   const size_t pixels = static_cast<size_t>(image.width) * image.height;
   if (pixels == 0 || pixels > max_allocation / 4) {
     *reason = "corrupt TIFF (its size is " + std::to_string(image.width) + "x" +

@@ -5,6 +5,7 @@ needing PIL. Run with a Python that has pillow and numpy, from this folder:
 python make_tiff_fixtures.py
 """
 import io
+import struct
 
 import numpy as np
 from PIL import Image
@@ -49,3 +50,20 @@ for name, (picture, options) in files.items():
 # 16-bit gray: PIL reads it as I;16 and its convert("RGB") clips to 255 (white); we scale to
 # 8 bits, so its expected pixels are written in the test.
 Image.fromarray((np.arange(6, dtype=np.uint16).reshape(2, 3) * 13000)).save("tiff-gray-16bit.tif")
+
+# 48-bit RGB, as scanners write it (PIL writes no such file, so it is laid out here:
+# uncompressed, one strip); PIL keeps each sample's high byte.
+rgb48 = np.stack([x * 5001 + y * 77, y * 20000 + x * 5, (x * y * 3001) % 65536], -1).astype("<u2")
+entries = [(256, 3, 1, W), (257, 3, 1, H), (258, 3, 3, None), (259, 3, 1, 1), (262, 3, 1, 2),
+           (273, 4, 1, None), (277, 3, 1, 3), (278, 3, 1, H), (279, 4, 1, rgb48.nbytes)]
+after = 8 + 2 + len(entries) * 12 + 4
+tiff = b"II*\x00" + struct.pack("<IH", 8, len(entries))
+for tag, kind, count, value in entries:
+    value = {258: after, 273: after + 6}.get(tag, value)
+    tiff += struct.pack("<HHIHH" if kind == 3 and count == 1 else "<HHII", tag, kind, count,
+                        *((value, 0) if kind == 3 and count == 1 else (value,)))
+tiff += struct.pack("<IHHH", 0, 16, 16, 16) + rgb48.tobytes()
+with open("tiff-rgb-48bit.tif", "wb") as f:
+    f.write(tiff)
+with open("tiff-rgb-48bit.pil-rgb", "wb") as f:
+    f.write(np.asarray(Image.open(io.BytesIO(tiff)).convert("RGB")).tobytes())
