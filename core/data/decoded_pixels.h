@@ -19,6 +19,7 @@ struct DecodedPixels {
   int width = 0;
   int height = 0;
   int channels = 0;
+  int orientation = 1;  // EXIF's values: how to turn the pixels upright (1: as they are)
 };
 
 }  // namespace mae

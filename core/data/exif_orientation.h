@@ -1,7 +1,8 @@
 // Why: a phone stores a portrait photo as the sensor saw it, sideways, with an EXIF tag saying
 // how to turn it. A picture a person opens (the explorer, `mae reconstruct`) is shown as their
-// photo viewer shows it (PIL's ImageOps.exif_transpose), not lying on its side. Datasets are
-// read as stored, as the authors' loader (torchvision's ImageFolder through PIL) reads them.
+// photo viewer shows it (PIL's ImageOps.exif_transpose), not lying on its side. Datasets read
+// a JPEG as stored, as the authors' loader (torchvision's ImageFolder through PIL) does; a
+// TIFF's Orientation tag, which PIL 12 applies when it loads one, is applied with upright too.
 #pragma once
 
 #include <ATen/core/Tensor.h>

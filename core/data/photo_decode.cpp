@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "data/exif_orientation.h"
 #include "data/jpeg_decoder.h"
 #include "data/pnm_decoder.h"
 #include "data/stb_backend.h"
@@ -127,7 +128,10 @@ DecodedImage decode_by_reader(Reader reader, const std::vector<uint8_t>& bytes, 
   std::string reason;
   auto adopt = [&](auto decoded) {
     if (!decoded) throw ImageError(reason);
-    return as_channels(std::move(*decoded), channels);
+    const int orientation = decoded->orientation;
+    auto hwc = as_channels(std::move(*decoded), channels);
+    if (orientation == 1) return hwc;
+    return upright(hwc.permute({2, 0, 1}), orientation).permute({1, 2, 0}).contiguous();
   };
   const uint8_t* data = bytes.data();
   const size_t size = bytes.size();

@@ -28,8 +28,7 @@ class TokenReader {
     while (at_ < size_) {
       const uint8_t c = data_[at_++];
       if (c == '#') {
-        while (at_ < size_ && data_[at_] != '\n' && data_[at_] != '\r') ++at_;
-        if (at_ < size_) ++at_;
+        skip_comment();
       } else if (is_space(c)) {
         if (!token.empty()) break;
       } else {
@@ -48,8 +47,7 @@ class TokenReader {
     while (at_ < size_) {
       const uint8_t c = data_[at_++];
       if (c == '#') {
-        while (at_ < size_ && data_[at_] != '\n' && data_[at_] != '\r') ++at_;
-        if (at_ < size_) ++at_;
+        skip_comment();
       } else if (!is_space(c)) {
         return c;
       }
@@ -60,6 +58,12 @@ class TokenReader {
   size_t position() const { return at_; }
 
  private:
+  // Past a comment and the CR or LF that ends it.
+  void skip_comment() {
+    while (at_ < size_ && data_[at_] != '\n' && data_[at_] != '\r') ++at_;
+    if (at_ < size_) ++at_;
+  }
+
   const uint8_t* data_;
   size_t size_;
   size_t at_;

@@ -96,29 +96,6 @@ constexpr size_t kHeaderAllocation = size_t{64} << 20;
 // Orientations 5 to 8 store the picture on its side: upright, its width is the stored height.
 bool turned_sideways(int orientation) { return orientation >= 5 && orientation <= 8; }
 
-// Where the stored pixel (row r, column c) of an h x w picture goes once turned upright, as
-// the Orientation tag (EXIF's values) says: its index in the upright picture.
-size_t upright_index(int orientation, size_t r, size_t c, size_t h, size_t w) {
-  switch (orientation) {
-    case 2:
-      return r * w + (w - 1 - c);
-    case 3:
-      return (h - 1 - r) * w + (w - 1 - c);
-    case 4:
-      return (h - 1 - r) * w + c;
-    case 5:
-      return c * h + r;
-    case 6:
-      return c * h + (h - 1 - r);
-    case 7:
-      return (w - 1 - c) * h + (h - 1 - r);
-    case 8:
-      return (w - 1 - c) * h + r;
-    default:
-      return r * w + c;
-  }
-}
-
 }  // namespace
 
 bool available() { return true; }
@@ -155,7 +132,7 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, size_t max_alloc
     return std::nullopt;
   }
   const std::unique_ptr<TIFFRGBAImage, void (*)(TIFFRGBAImage*)> end(&image, TIFFRGBAImageEnd);
-  image.req_orientation = image.orientation;  // rows as stored: turned upright below
+  image.req_orientation = image.orientation;  // rows as stored: the loader turns them
   // libtiff rounds a 16-bit sample to 8 bits; PIL keeps its high byte (its "RGB;16B" unpacker,
   // a scanner's 48-bit TIFF): its table is rewritten to that.
   if (image.Bitdepth16To8)
@@ -171,32 +148,22 @@ std::optional<Decoded> decode(const uint8_t* data, size_t size, size_t max_alloc
     *reason = failure("corrupt or truncated TIFF", file, "its pixels cannot be read");
     return std::nullopt;
   }
-  const int orientation = image.orientation;
-  const size_t h = image.height, w = image.width;
   Decoded out;
-  out.width = static_cast<int>(turned_sideways(orientation) ? h : w);
-  out.height = static_cast<int>(turned_sideways(orientation) ? w : h);
+  out.width = static_cast<int>(image.width);
+  out.height = static_cast<int>(image.height);
+  out.orientation = image.orientation;
   const bool gray =
       image.photometric == PHOTOMETRIC_MINISBLACK || image.photometric == PHOTOMETRIC_MINISWHITE;
   out.channels = gray ? 1 : 3;
   out.pixels.resize(pixels * static_cast<size_t>(out.channels));
-  // Each stored row goes to a line of the upright picture: a start and a step per column.
-  const auto channels = static_cast<ptrdiff_t>(out.channels);
-  for (size_t r = 0; r < h; ++r) {
-    const auto start = static_cast<ptrdiff_t>(upright_index(orientation, r, 0, h, w));
-    const ptrdiff_t step =
-        w > 1 ? static_cast<ptrdiff_t>(upright_index(orientation, r, 1, h, w)) - start : 0;
-    const uint32_t* in = &raster[r * w];
-    uint8_t* o = out.pixels.data() + start * channels;
-    for (size_t c = 0; c < w; ++c, o += step * channels) {
-      // Over white: a premultiplied colour c with alpha a shows as c + (255 - a).
-      const uint32_t word = in[c];
-      const uint32_t white = 255 - TIFFGetA(word);
-      o[0] = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetR(word) + white));
-      if (channels == 3) {
-        o[1] = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetG(word) + white));
-        o[2] = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetB(word) + white));
-      }
+  uint8_t* o = out.pixels.data();
+  for (const uint32_t word : raster) {
+    // Over white: a premultiplied colour c with alpha a shows as c + (255 - a).
+    const uint32_t white = 255 - TIFFGetA(word);
+    *o++ = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetR(word) + white));
+    if (!gray) {
+      *o++ = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetG(word) + white));
+      *o++ = static_cast<uint8_t>(std::min<uint32_t>(255, TIFFGetB(word) + white));
     }
   }
   return out;

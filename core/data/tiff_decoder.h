@@ -24,11 +24,11 @@ using Header = PictureSize;
 std::optional<Header> read_header(const uint8_t* data, size_t size, std::string* reason);
 
 using Decoded = DecodedPixels;
-// Decodes the first picture of the file (1 channel for a gray picture, else 3), turned upright as
-// its Orientation tag says (PIL 12 turns TIFFs when it loads them), with alpha laid over white;
-// 16-bit samples keep their high byte. No single allocation of libtiff's may exceed
-// `max_allocation` bytes. Returns nullopt and sets `reason` for corrupt, truncated or unsupported
-// files.
+// Decodes the first picture of the file (1 channel for a gray picture, else 3), its rows as
+// stored and its Orientation tag in `orientation` (PIL 12 turns a TIFF upright when it loads
+// it; so does the loader), with alpha laid over white; 16-bit samples keep their high byte.
+// No single allocation of libtiff's may exceed `max_allocation` bytes. Returns nullopt and
+// sets `reason` for corrupt, truncated or unsupported files.
 std::optional<Decoded> decode(const uint8_t* data, size_t size, size_t max_allocation,
                               std::string* reason);
 
