@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "data/channel_convert.h"
 #include "data/exif_orientation.h"
 #include "data/jpeg_decoder.h"
 #include "data/pnm_decoder.h"
@@ -21,27 +22,10 @@ namespace mae {
 
 namespace {
 
-// Interleaved 8-bit pixels with `src` channels to (h, w, dst), alpha composited on white.
+// Interleaved 8-bit pixels with `src` channels to (h, w, dst).
 at::Tensor convert_interleaved(const uint8_t* in, int64_t h, int64_t w, int src, int64_t dst) {
   auto out = at::empty({h, w, dst}, at::kByte);
-  uint8_t* o = out.data_ptr<uint8_t>();
-  const int64_t n = h * w;
-  const bool alpha = src == 2 || src == 4;
-  const int color = alpha ? src - 1 : src;
-  for (int64_t i = 0; i < n; ++i, in += src, o += dst) {
-    float c[3];
-    const float a = alpha ? in[src - 1] / 255.0f : 1.0f;
-    for (int k = 0; k < 3; ++k) {
-      const float v = in[color == 1 ? 0 : k];
-      c[k] = v * a + 255.0f * (1.0f - a);
-    }
-    if (dst == 1) {
-      const float y = color == 1 ? c[0] : 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2];
-      o[0] = static_cast<uint8_t>(std::lround(std::min(255.0f, y)));
-    } else {
-      for (int k = 0; k < 3; ++k) o[k] = static_cast<uint8_t>(std::lround(c[k]));
-    }
-  }
+  convert_channels(in, src, out.data_ptr<uint8_t>(), static_cast<int>(dst), h * w);
   return out;
 }
 
