@@ -11,8 +11,8 @@ find_path(MAE_CLI11_INCLUDE CLI/CLI.hpp PATHS ${MAE_DEPS_DIR} /usr/include REQUI
 find_path(MAE_DOCTEST_INCLUDE doctest/doctest.h PATHS ${MAE_DEPS_DIR} /usr/include REQUIRED)
 # An optional decoder, from the carried folder .deps/<carried> or the system: sets
 # <prefix>_INCLUDE and <prefix>_LIBRARY (all of `libraries`, or none when one is missing), or
-# says that its files will be refused with a message.
-function(mae_find_decoder prefix header libraries carried name refused)
+# says what is lost without it.
+function(mae_find_decoder prefix header libraries carried name without)
   find_path(${prefix}_INCLUDE ${header} PATHS ${MAE_DEPS_DIR}/${carried} /usr/include)
   set(found "")
   foreach(library IN LISTS libraries)
@@ -27,19 +27,24 @@ function(mae_find_decoder prefix header libraries carried name refused)
   if(${prefix}_INCLUDE AND found)
     message(STATUS "MAE: ${name} ${found}")
   else()
-    message(STATUS "MAE: ${name} not found; ${refused} files will be refused")
+    message(STATUS "MAE: ${name} not found; ${without}")
   endif()
 endfunction()
 # libjpeg-turbo decodes photos in the DCT domain at reduced scale (Debian: libturbojpeg0-dev;
 # vendor_deps.sh carries the header and library to the GPU machines). It is the only JPEG
 # decoder: without it, JPEG files are refused with a message (stb's has known bugs).
-mae_find_decoder(MAE_TURBOJPEG turbojpeg.h turbojpeg turbojpeg libjpeg-turbo JPEG)
+mae_find_decoder(MAE_TURBOJPEG turbojpeg.h turbojpeg turbojpeg libjpeg-turbo
+  "JPEG files will be refused")
 # libwebp decodes .webp files, which torchvision's ImageFolder reads too, and libwebpdemux an
 # animated one's first frame (Debian: libwebp-dev; vendor_deps.sh carries both).
-mae_find_decoder(MAE_WEBP webp/demux.h "webp;webpdemux" webp libwebp WebP)
+mae_find_decoder(MAE_WEBP webp/demux.h "webp;webpdemux" webp libwebp "WebP files will be refused")
 # libtiff decodes .tif and .tiff files, which torchvision's ImageFolder reads too (Debian:
 # libtiff-dev; vendor_deps.sh carries it and the libraries it needs).
-mae_find_decoder(MAE_TIFF tiffio.h tiff tiff libtiff TIFF)
+mae_find_decoder(MAE_TIFF tiffio.h tiff tiff libtiff "TIFF files will be refused")
+# libdeflate inflates the common PNGs two to three times as fast as stb or zlib (Debian:
+# libdeflate-dev, which libtiff-dev brings; vendor_deps.sh carries it).
+mae_find_decoder(MAE_DEFLATE libdeflate.h deflate deflate libdeflate
+  "stb reads every PNG, more slowly")
 # zlib inflates deflated .pth entries and gzip'd IDX files, with a cap on the output
 # (Debian: zlib1g-dev; vendor_deps.sh carries zlib.h and the library to the GPU machines).
 find_path(MAE_ZLIB_INCLUDE zlib.h PATHS ${MAE_DEPS_DIR}/zlib /usr/include REQUIRED)

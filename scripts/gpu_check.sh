@@ -60,7 +60,7 @@ say "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cu
 # The binaries: the carried ones when they were built from these sources and start here,
 # else the GPU targets built here now (the rest of the build comes last).
 prebuilt="$root/.deps/prebuilt"
-prebuilt_libs="$prebuilt:$root/.deps/turbojpeg:$root/.deps/webp:$root/.deps/tiff:$root/.deps/zlib:$torch_lib"
+prebuilt_libs="$prebuilt:$root/.deps/turbojpeg:$root/.deps/webp:$root/.deps/tiff:$root/.deps/deflate:$root/.deps/zlib:$torch_lib"
 for library in liblzma.so.5 libzstd.so.1; do  # libtiff's: the system's own where it has them
   if ! ldconfig -p 2>/dev/null | grep -q "$library"; then
     prebuilt_libs="$prebuilt_libs:$root/.deps/tiff/common"

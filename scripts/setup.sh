@@ -9,7 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/build_env.sh"
 MAE_TRANSFORMERS_VERSION=4.57.1  # for the parity tests against Hugging Face's ViTMAE
 MAE_BUILD="${MAE_BUILD:-$MAE_ROOT/build}"
 DEB_PACKAGES=(cmake ninja-build g++ ccache pkg-config libglfw3-dev libimgui-dev python3-glad
-  libstb-dev libturbojpeg0-dev libwebp-dev libtiff-dev zlib1g-dev libgloo-dev clang-14 libclang-rt-14-dev llvm-14 doctest-dev nlohmann-json3-dev libcli11-dev xvfb xauth dataset-fashion-mnist python3-venv)
+  libstb-dev libturbojpeg0-dev libwebp-dev libtiff-dev libdeflate-dev zlib1g-dev libgloo-dev
+  clang-14 libclang-rt-14-dev llvm-14 doctest-dev nlohmann-json3-dev libcli11-dev xvfb xauth
+  dataset-fashion-mnist python3-venv)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 

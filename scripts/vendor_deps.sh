@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Why: the GPU machines have no Debian dev packages and no network. This copies the
-# header-only dependencies, Gloo's headers, libjpeg-turbo, libwebp, libtiff, zlib, ImGui (for the studio's
-# headless tests) and Fashion-MNIST (which the suite and the training checks read) from this
-# machine's
-# Debian packages into .deps/ (git-ignored), which the device tool carries along
-# (carry: [".deps"]) and CMake finds via MAE_DEPS_DIR.
+# header-only dependencies, Gloo's headers, libjpeg-turbo, libwebp, libtiff, libdeflate, zlib,
+# ImGui (for the studio's headless tests) and Fashion-MNIST (which the suite and the training
+# checks read) from this machine's Debian packages into .deps/ (git-ignored), which the device
+# tool carries along (carry: [".deps"]) and CMake finds via MAE_DEPS_DIR.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deps="$root/.deps"
@@ -26,7 +25,7 @@ ln -sf libwebpdemux.so.2 "$deps/webp/libwebpdemux.so"
 mkdir -p "$deps/tiff"
 cp /usr/include/x86_64-linux-gnu/tiff.h /usr/include/x86_64-linux-gnu/tiffconf.h \
   /usr/include/x86_64-linux-gnu/tiffio.h /usr/include/x86_64-linux-gnu/tiffvers.h "$deps/tiff/"
-for library in libtiff.so.6 libjbig.so.0 libLerc.so.4 libdeflate.so.0 libjpeg.so.62; do
+for library in libtiff.so.6 libjbig.so.0 libLerc.so.4 libjpeg.so.62; do
   cp -L "/usr/lib/x86_64-linux-gnu/$library" "$deps/tiff/$library"
 done
 ln -sf libtiff.so.6 "$deps/tiff/libtiff.so"
@@ -36,6 +35,10 @@ mkdir -p "$deps/tiff/common"
 for library in liblzma.so.5 libzstd.so.1; do
   cp -L "/usr/lib/x86_64-linux-gnu/$library" "$deps/tiff/common/$library"
 done
+mkdir -p "$deps/deflate"  # the common PNGs' inflate, and libtiff's Deflate
+cp /usr/include/libdeflate.h "$deps/deflate/"
+cp -L /usr/lib/x86_64-linux-gnu/libdeflate.so.0 "$deps/deflate/libdeflate.so.0"
+ln -sf libdeflate.so.0 "$deps/deflate/libdeflate.so"
 mkdir -p "$deps/zlib"
 cp /usr/include/zlib.h /usr/include/zconf.h "$deps/zlib/"
 cp -L /usr/lib/x86_64-linux-gnu/libz.so.1 "$deps/zlib/libz.so.1"
@@ -47,4 +50,4 @@ cp /usr/include/imgui/*.h "$deps/imgui/include/"
 cp /usr/lib/x86_64-linux-gnu/libimgui.a /usr/lib/x86_64-linux-gnu/libstb.a "$deps/imgui/"
 mkdir -p "$deps/fashion-mnist"
 cp /usr/share/datasets/fashion-mnist/*.gz "$deps/fashion-mnist/"
-echo "header-only dependencies, Gloo headers, libjpeg-turbo, libwebp, libtiff, zlib, ImGui and Fashion-MNIST copied to $deps"
+echo "header-only dependencies, Gloo headers, libjpeg-turbo, libwebp, libtiff, libdeflate, zlib, ImGui and Fashion-MNIST copied to $deps"

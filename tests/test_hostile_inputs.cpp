@@ -113,30 +113,6 @@ std::string tensor_pickle(int numel, const std::string& sizes, const std::string
          static_cast<char>(numel) + "tQ" + "K\0"s + sizes + strides + "\x89" + "tR";
 }
 
-// One PNG chunk: big-endian length, type, data, CRC. `declared` overrides the length field.
-void append_png_chunk(std::vector<uint8_t>* png, const char* type, const std::vector<uint8_t>& data,
-                      uint32_t declared = UINT32_MAX) {
-  const uint32_t length = declared == UINT32_MAX ? static_cast<uint32_t>(data.size()) : declared;
-  for (int shift = 24; shift >= 0; shift -= 8)
-    png->push_back(static_cast<uint8_t>(length >> shift));
-  std::vector<uint8_t> body(type, type + 4);
-  body.insert(body.end(), data.begin(), data.end());
-  png->insert(png->end(), body.begin(), body.end());
-  const auto crc = static_cast<uint32_t>(crc32(0, body.data(), static_cast<uInt>(body.size())));
-  for (int shift = 24; shift >= 0; shift -= 8) png->push_back(static_cast<uint8_t>(crc >> shift));
-}
-
-// Signature and IHDR of an 8-bit image with `color_type` (0 gray, 2 RGB).
-std::vector<uint8_t> png_start(uint32_t w, uint32_t h, uint8_t color_type) {
-  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  std::vector<uint8_t> ihdr;
-  for (uint32_t v : {w, h})
-    for (int shift = 24; shift >= 0; shift -= 8) ihdr.push_back(static_cast<uint8_t>(v >> shift));
-  for (uint8_t b : {uint8_t{8}, color_type, uint8_t{0}, uint8_t{0}, uint8_t{0}}) ihdr.push_back(b);
-  append_png_chunk(&png, "IHDR", ihdr);
-  return png;
-}
-
 }  // namespace
 
 TEST_CASE(

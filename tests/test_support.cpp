@@ -50,50 +50,57 @@ void put32(std::vector<uint8_t>& v, uint32_t x) {
   for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<uint8_t>(x >> s));
 }
 
-void chunk(std::vector<uint8_t>& png, const char* type, const std::vector<uint8_t>& data) {
-  put32(png, static_cast<uint32_t>(data.size()));
+}  // namespace
+
+void append_png_chunk(std::vector<uint8_t>* png, const char* type, const std::vector<uint8_t>& data,
+                      uint32_t declared) {
+  put32(*png, declared == UINT32_MAX ? static_cast<uint32_t>(data.size()) : declared);
   std::vector<uint8_t> typed(type, type + 4);
   typed.insert(typed.end(), data.begin(), data.end());
-  png.insert(png.end(), typed.begin(), typed.end());
-  put32(png, crc32(typed));
+  png->insert(png->end(), typed.begin(), typed.end());
+  put32(*png, crc32(typed));
 }
 
-std::vector<uint8_t> ihdr(uint32_t w, uint32_t h, uint8_t depth, uint8_t color) {
-  std::vector<uint8_t> d;
-  put32(d, w);
-  put32(d, h);
-  d.insert(d.end(), {depth, color, 0, 0, 0});
-  return d;
+std::vector<uint8_t> png_start(uint32_t w, uint32_t h, uint8_t color_type, uint8_t depth,
+                               uint8_t interlace) {
+  static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  std::vector<uint8_t> png;
+  png.reserve(64);
+  png.insert(png.end(), signature, signature + 8);
+  std::vector<uint8_t> ihdr;
+  put32(ihdr, w);
+  put32(ihdr, h);
+  for (uint8_t field : {depth, color_type, uint8_t{0}, uint8_t{0}, interlace})
+    ihdr.push_back(field);
+  append_png_chunk(&png, "IHDR", ihdr);
+  return png;
 }
-
-const std::vector<uint8_t> kSignature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-
-}  // namespace
 
 std::vector<uint8_t> png16_gray_2x1(uint16_t left, uint16_t right) {
   std::vector<uint8_t> raw = {0,  // filter: none
                               static_cast<uint8_t>(left >> 8), static_cast<uint8_t>(left),
                               static_cast<uint8_t>(right >> 8), static_cast<uint8_t>(right)};
-  std::vector<uint8_t> z = {
-      0x78, 0x01, 1, static_cast<uint8_t>(raw.size()), 0, static_cast<uint8_t>(~raw.size()), 0xff};
-  z.insert(z.end(), raw.begin(), raw.end());
+  // A zlib header, then one stored block: its length and the length's complement.
+  std::vector<uint8_t> z;
+  for (uint8_t b : {uint8_t{0x78}, uint8_t{0x01}, uint8_t{1}, static_cast<uint8_t>(raw.size()),
+                    uint8_t{0}, static_cast<uint8_t>(~raw.size()), uint8_t{0xff}})
+    z.push_back(b);
+  for (uint8_t b : raw) z.push_back(b);
   uint32_t a = 1, b = 0;
   for (uint8_t x : raw) {
     a = (a + x) % 65521;
     b = (b + a) % 65521;
   }
   put32(z, (b << 16) | a);
-  std::vector<uint8_t> png = kSignature;
-  chunk(png, "IHDR", ihdr(2, 1, 16, 0));
-  chunk(png, "IDAT", z);
-  chunk(png, "IEND", {});
+  auto png = png_start(2, 1, 0, 16);
+  append_png_chunk(&png, "IDAT", z);
+  append_png_chunk(&png, "IEND", {});
   return png;
 }
 
 std::vector<uint8_t> png_header_only(uint32_t width, uint32_t height) {
-  std::vector<uint8_t> png = kSignature;
-  chunk(png, "IHDR", ihdr(width, height, 8, 2));
-  chunk(png, "IEND", {});
+  auto png = png_start(width, height, 2);
+  append_png_chunk(&png, "IEND", {});
   return png;
 }
 

@@ -13,6 +13,7 @@
 #include "data/channel_convert.h"
 #include "data/exif_orientation.h"
 #include "data/jpeg_decoder.h"
+#include "data/png_decoder.h"
 #include "data/pnm_decoder.h"
 #include "data/stb_backend.h"
 #include "data/tiff_decoder.h"
@@ -29,12 +30,26 @@ at::Tensor convert_interleaved(const uint8_t* in, int64_t h, int64_t w, int src,
   return out;
 }
 
+// A decoder's pixels with `channels` channels: its buffer, adopted without a copy, when it has
+// them already; else converted.
+at::Tensor as_channels(DecodedPixels&& decoded, int64_t channels) {
+  const int64_t h = decoded.height, w = decoded.width;
+  if (decoded.channels != channels)
+    return convert_interleaved(decoded.pixels.data(), h, w, decoded.channels, channels);
+  auto owned = std::make_unique<std::vector<uint8_t>>(std::move(decoded.pixels));
+  auto* data = owned->data();
+  return at::from_blob(
+      data, {h, w, channels}, [keep = owned.release()](void*) { delete keep; }, at::kByte);
+}
+
 DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels,
                              const ImageLimits& limits) {
   stb::ImageInfo info;
   std::string reason;
   if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
   check_image_size(info.width, info.height, limits);
+  if (auto common = png::decode_common(bytes.data(), bytes.size()))
+    return {as_channels(std::move(*common), channels), info.height, info.width};
   uint8_t* raw = stb::decode_8bit(bytes.data(), bytes.size(), info, &reason);
   if (!raw) throw ImageError(reason);
   const int64_t h = info.height, w = info.width;
@@ -47,18 +62,6 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
     stb::free_pixels(raw);
   }
   return {pixels, h, w};
-}
-
-// A decoder's pixels with `channels` channels: its buffer, adopted without a copy, when it has
-// them already; else converted.
-at::Tensor as_channels(DecodedPixels&& decoded, int64_t channels) {
-  const int64_t h = decoded.height, w = decoded.width;
-  if (decoded.channels != channels)
-    return convert_interleaved(decoded.pixels.data(), h, w, decoded.channels, channels);
-  auto owned = std::make_unique<std::vector<uint8_t>>(std::move(decoded.pixels));
-  auto* data = owned->data();
-  return at::from_blob(
-      data, {h, w, channels}, [keep = owned.release()](void*) { delete keep; }, at::kByte);
 }
 
 // Which decoder reads these bytes: JPEG, WebP and TIFF have libraries of their own (when this

@@ -1,0 +1,24 @@
+// Why: a PNG's first-pass cost is its inflate and its row filters, and stb does both a byte at
+// a time (zlib is no faster). libdeflate inflates two to three times as fast, so the PNGs
+// nearly every camera, phone and screenshot tool writes (8-bit gray, gray+alpha, RGB or RGBA,
+// not interlaced) are read here; stb still reads every other PNG, and names what is wrong
+// with a damaged one, so its behaviour and messages stay the reference.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "data/decoded_pixels.h"
+
+namespace mae::png {
+
+bool available();  // false when built without libdeflate: stb then reads every PNG
+
+// The pixels as stored (1 to 4 channels, stb's order and values) of an 8-bit, non-interlaced
+// gray, gray+alpha, RGB or RGBA PNG without a palette or transparency chunk. nullopt for any
+// other PNG and for any damage (a truncated chunk, a bad checksum, too few or too many pixels):
+// the caller then asks stb, which reads it or says why not.
+std::optional<DecodedPixels> decode_common(const uint8_t* data, size_t size);
+
+}  // namespace mae::png
