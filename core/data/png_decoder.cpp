@@ -70,7 +70,8 @@ std::optional<std::vector<uint8_t>> image_data(const uint8_t* data, size_t size,
 uint8_t paeth(int a, int b, int c) {
   const int pa = std::abs(b - c), pb = std::abs(a - c), pc = std::abs(a + b - 2 * c);
   const int b_or_c = pb <= pc ? b : c;
-  return static_cast<uint8_t>((pa <= pb) & (pa <= pc) ? a : b_or_c);
+  const bool a_nearest = (pa <= pb) & (pa <= pc);
+  return static_cast<uint8_t>(a_nearest ? a : b_or_c);
 }
 
 // The filters that read the pixel to the left, a byte at a time (1- and 2-byte pixels).
