@@ -32,9 +32,9 @@ TEST_CASE("a sample laid over white is exact for every value and alpha, gray or 
     }
   const int64_t count = 256 * 256;
   std::vector<uint8_t> to_gray(count), to_rgb(3 * count), rgba_to_rgb(3 * count);
-  convert_channels(gray_alpha.data(), 2, to_gray.data(), 1, count);
-  convert_channels(gray_alpha.data(), 2, to_rgb.data(), 3, count);
-  convert_channels(rgba.data(), 4, rgba_to_rgb.data(), 3, count);
+  convert_pixel_bytes(gray_alpha.data(), 2, to_gray.data(), 1, count);
+  convert_pixel_bytes(gray_alpha.data(), 2, to_rgb.data(), 3, count);
+  convert_pixel_bytes(rgba.data(), 4, rgba_to_rgb.data(), 3, count);
   int wrong = 0;
   for (int64_t i = 0; i < count; ++i) {
     const int expected = rounded(over_white_x255(int(i / 256), int(i % 256)), 255);
@@ -57,8 +57,8 @@ TEST_CASE("gray from RGB and RGBA weighs 0.299, 0.587 and 0.114, exactly rounded
   // A half: 114 * 250 = 28500, so (0, 0, 250) is 28.5 and rounds up.
   rgb[0] = 0, rgb[1] = 0, rgb[2] = 250;
   std::vector<uint8_t> from_rgb(count), from_rgba(count), gray_to_rgb(3 * count);
-  convert_channels(rgb.data(), 3, from_rgb.data(), 1, count);
-  convert_channels(rgba.data(), 4, from_rgba.data(), 1, count);
+  convert_pixel_bytes(rgb.data(), 3, from_rgb.data(), 1, count);
+  convert_pixel_bytes(rgba.data(), 4, from_rgba.data(), 1, count);
   int wrong = 0;
   for (int64_t i = 0; i < count; ++i) {
     const uint8_t* p = &rgb[3 * i];
@@ -70,7 +70,7 @@ TEST_CASE("gray from RGB and RGBA weighs 0.299, 0.587 and 0.114, exactly rounded
   }
   CHECK(wrong == 0);
   CHECK(from_rgb[0] == 29);
-  convert_channels(rgb.data(), 1, gray_to_rgb.data(), 3, count);
+  convert_pixel_bytes(rgb.data(), 1, gray_to_rgb.data(), 3, count);
   wrong = 0;
   for (int64_t i = 0; i < count; ++i)
     for (int k = 0; k < 3; ++k) wrong += gray_to_rgb[3 * i + k] != rgb[i];

@@ -20,7 +20,7 @@ inline uint8_t gray_of(uint32_t r, uint32_t g, uint32_t b) {
 
 }  // namespace
 
-void convert_channels(const uint8_t* in, int src, uint8_t* out, int dst, int64_t count) {
+void convert_pixel_bytes(const uint8_t* in, int src, uint8_t* out, int dst, int64_t count) {
   if (src == dst) {
     for (int64_t i = 0; i < count * src; ++i) out[i] = in[i];
   } else if (src == 1) {  // to RGB

@@ -12,6 +12,6 @@ namespace mae {
 // `dst` channels (1 or 3), `count` pixels. Alpha is laid over white; gray is
 // 0.299 R + 0.587 G + 0.114 B. Every value is the exact result rounded to the nearest
 // integer (halves up), as if computed with rationals.
-void convert_channels(const uint8_t* in, int src, uint8_t* out, int dst, int64_t count);
+void convert_pixel_bytes(const uint8_t* in, int src, uint8_t* out, int dst, int64_t count);
 
 }  // namespace mae

@@ -24,9 +24,9 @@ namespace mae {
 namespace {
 
 // Interleaved 8-bit pixels with `src` channels to (h, w, dst).
-at::Tensor convert_interleaved(const uint8_t* in, int64_t h, int64_t w, int src, int64_t dst) {
+at::Tensor channels_tensor(const uint8_t* in, int64_t h, int64_t w, int src, int64_t dst) {
   auto out = at::empty({h, w, dst}, at::kByte);
-  convert_channels(in, src, out.data_ptr<uint8_t>(), static_cast<int>(dst), h * w);
+  convert_pixel_bytes(in, src, out.data_ptr<uint8_t>(), static_cast<int>(dst), h * w);
   return out;
 }
 
@@ -35,7 +35,7 @@ at::Tensor convert_interleaved(const uint8_t* in, int64_t h, int64_t w, int src,
 at::Tensor as_channels(DecodedPixels&& decoded, int64_t channels) {
   const int64_t h = decoded.height, w = decoded.width;
   if (decoded.channels != channels)
-    return convert_interleaved(decoded.pixels.data(), h, w, decoded.channels, channels);
+    return channels_tensor(decoded.pixels.data(), h, w, decoded.channels, channels);
   auto owned = std::make_unique<std::vector<uint8_t>>(std::move(decoded.pixels));
   auto* data = owned->data();
   return at::from_blob(
@@ -58,7 +58,7 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
     pixels = at::from_blob(
         raw, {h, w, channels}, [](void* p) { stb::free_pixels(p); }, at::kByte);
   } else {
-    pixels = convert_interleaved(raw, h, w, info.channels, channels);
+    pixels = channels_tensor(raw, h, w, info.channels, channels);
     stb::free_pixels(raw);
   }
   return {pixels, h, w};
