@@ -227,3 +227,13 @@ TEST_CASE("a damaged common PNG is declined, before anything is allocated for a 
   }
   CHECK(outcome_of_stb(damaged[0].second).find("PNG") != std::string::npos);
 }
+
+TEST_CASE("an 8-bit PNG opened in the explorer is the picture training decodes, alpha included") {
+  const auto pixels = picture(9, 7, 4, 5, true);
+  const auto png = png_of(9, 7, 6, zlib_of(filtered_rows(pixels, 9, 7, 4, cycling)));
+  for (int64_t channels : {1, 3}) {
+    CAPTURE(channels);
+    const auto trained = to_unit_chw(decode_photo(png, channels, 0).pixels);
+    CHECK(torch::equal(decode_image(png, channels), trained));
+  }
+}

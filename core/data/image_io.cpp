@@ -1,6 +1,6 @@
-// Why: sizes are read from the file's header and checked against the limits before stb decodes (stb
-// refuses large images without a reason), and every picture becomes planar float with alpha over
-// white, the one form the model takes.
+// Why: sizes are read from the file's header and checked against the limits before anything
+// decodes (stb refuses large images without a reason), and every picture becomes planar float
+// with alpha over white, the one form the model takes.
 #include "data/image_io.h"
 
 #include <ATen/ATen.h>
@@ -61,18 +61,24 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
   check_png_header_size(bytes, limits);
-  // JPEG, WebP, PNM and TIFF have one decoder each, behind decode_photo: full size here, and
-  // a JPEG upright (the others read as orientation 1).
-  if (has_own_reader(bytes))
-    return upright(to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels),
-                   jpeg_exif_orientation(bytes.data(), bytes.size()));
-  stb::ImageInfo info;
-  std::string reason;
-  if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
-  check_image_size(info.width, info.height, limits);
-  std::vector<float> pixels;
-  if (!stb::decode(bytes.data(), bytes.size(), info, &pixels, &reason)) throw ImageError(reason);
-  return to_planar(pixels, info.height, info.width, info.channels, channels);
+  // A 16-bit PNG keeps its precision through stb's float decode.
+  if (!has_own_reader(bytes)) {
+    stb::ImageInfo info;
+    std::string reason;
+    if (!stb::probe(bytes.data(), bytes.size(), &info, &reason)) throw ImageError(reason);
+    if (info.sixteen_bit) {
+      check_image_size(info.width, info.height, limits);
+      std::vector<float> pixels;
+      if (!stb::decode(bytes.data(), bytes.size(), info, &pixels, &reason))
+        throw ImageError(reason);
+      return to_planar(pixels, info.height, info.width, info.channels, channels);
+    }
+  }
+  // Every 8-bit picture through the bytes training decodes (so the explorer shows the model
+  // what training feeds it, at a quarter of the float decode's memory): full size here, and a
+  // JPEG upright (the others read as orientation 1).
+  return upright(to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels),
+                 jpeg_exif_orientation(bytes.data(), bytes.size()));
 }
 
 void check_image_size(int64_t w, int64_t h, const ImageLimits& limits) {
