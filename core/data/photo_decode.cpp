@@ -42,6 +42,7 @@ at::Tensor as_channels(DecodedPixels&& decoded, int64_t channels) {
       data, {h, w, channels}, [keep = owned.release()](void*) { delete keep; }, at::kByte);
 }
 
+// PNG and BMP, and the refusal of anything else: stb's, once our reader has declined a PNG.
 DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels,
                              const ImageLimits& limits) {
   stb::ImageInfo info;
@@ -65,7 +66,8 @@ DecodedImage decode_with_stb(const std::vector<uint8_t>& bytes, int64_t channels
 }
 
 // Which decoder reads these bytes: JPEG, WebP and TIFF have libraries of their own (when this
-// build has them) and PNM our reader; PNG and BMP, and the refusal of anything else, go to stb.
+// build has them) and PNM our reader; PNG (the common kinds to our reader first) and BMP, and
+// the refusal of anything else, go to stb.
 enum class Reader { Jpeg, Webp, Pnm, Tiff, Stb };
 
 Reader reader_for(const std::vector<uint8_t>& bytes) {

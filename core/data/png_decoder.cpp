@@ -88,9 +88,6 @@ void left_filters_by_byte(int filter, const uint8_t* in, const uint8_t* prior, u
 }
 
 #ifdef __SSE2__
-// The same for 3- and 4-byte pixels, a pixel's channels side by side in 16-bit lanes and the
-// pixel to the left kept in a register: each pixel waits on the one before it, so its
-// channels are what can run at once.
 // A pixel's bytes through a register (a 3-byte memcpy into a zeroed word went through the
 // stack, and the wider load behind the narrow stores stalled every pixel).
 template <int Bpp>
@@ -129,6 +126,9 @@ __m128i select(__m128i mask, __m128i if_set, __m128i if_clear) {
   return _mm_or_si128(_mm_and_si128(mask, if_set), _mm_andnot_si128(mask, if_clear));
 }
 
+// The left-reading filters for 3- and 4-byte pixels, a pixel's channels side by side in 16-bit
+// lanes and the pixel to the left kept in a register: each pixel waits on the one before it,
+// so its channels are what can run at once.
 template <int Bpp, int Filter>
 void left_filters_by_pixel(const uint8_t* in, const uint8_t* prior, uint8_t* row, size_t length) {
   __m128i a = _mm_setzero_si128(), c = _mm_setzero_si128();
