@@ -120,6 +120,8 @@ void run_local_ranks(int count, bool cuda, std::chrono::seconds grace) {
       setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
       setenv("MAE_LAUNCHER", "mae", 1);
       setenv("OMP_NUM_THREADS", threads.c_str(), 0);
+      // The rank inherits the blocked SIGINT and SIGTERM, which its own main hands to their
+      // thread again: one that comes before that waits for it instead of being lost.
       execv(self.c_str(), argv.data());
       std::fprintf(stderr, "mae: rank %d could not start: %s\n", r, strerror(errno));
       _exit(127);

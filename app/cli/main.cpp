@@ -9,8 +9,10 @@
 #include "model/tuning_variables.h"
 #include "util/host_allocator.h"
 #include "util/one_line_error.h"
+#include "util/stop_signals.h"
 
 int main(int argc, char** argv) {
+  mae::take_stop_signals_on_their_own_thread();  // before any other thread starts
   mae::keep_freed_host_memory();
   CLI::App app{"mae: Masked Autoencoder training and inspection (MAE Studio core)"};
   app.require_subcommand(1);

@@ -30,6 +30,7 @@
 #include "studio_app.h"
 #include "studio_options.h"
 #include "util/host_allocator.h"
+#include "util/stop_signals.h"
 
 using namespace mae::studio;
 
@@ -63,7 +64,9 @@ void pass_to_imgui(GLFWwindow* window, const InputEvent& e) {
 }
 
 // Ctrl+C in the terminal, or the session ending (SIGTERM), must not lose a training run: the
-// first signal saves the run's unsaved steps and quits; a second one ends the app at once.
+// first signal saves the run's unsaved steps and quits; a second one ends the app at once. The
+// signals' own thread calls this (take_stop_signals_on_their_own_thread); the frame loop, which
+// waits at most a second, notices it.
 volatile std::sig_atomic_t g_signal = 0;
 void on_quit_signal(int sig) {
   g_signal = sig;
@@ -146,6 +149,7 @@ void write_report(const StudioApp& app, const LaunchTimes& times, const std::str
 }  // namespace
 
 int main(int argc, char** argv) {
+  mae::take_stop_signals_on_their_own_thread();  // before any other thread starts
   const auto launched = std::chrono::steady_clock::now();
   mae::keep_freed_host_memory();
   LaunchTimes times;
