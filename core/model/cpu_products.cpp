@@ -52,9 +52,11 @@ bool onednn_products_apply(const at::Tensor& a, const at::Tensor& b) {
 
 at::Tensor onednn_linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   const auto rows = x.reshape({-1, x.size(-1)});
-  auto out = bias.defined() ? bias.expand({rows.size(0), weight.size(0)}).contiguous()
-                            : at::empty({rows.size(0), weight.size(0)}, x.options());
-  at::native::mkldnn_matmul(rows, weight.t(), out, bias.defined() ? 1.0f : 0.0f, 1.0f);
+  auto out = at::empty({rows.size(0), weight.size(0)}, x.options());
+  at::native::mkldnn_matmul(rows, weight.t(), out, 0.0f, 1.0f);
+  // The bias after the product: accumulating the product into a broadcast copy of it (beta 1)
+  // made rgb-small's training step 2.5 % slower (fastest of 8 steps, four alternating runs).
+  if (bias.defined()) out.add_(bias);
   auto shape = x.sizes().vec();
   shape.back() = weight.size(0);
   return out.view(shape);
