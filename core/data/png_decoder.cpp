@@ -31,6 +31,7 @@ struct CommonHeader {
   uint32_t width = 0;
   uint32_t height = 0;
   int channels = 0;
+  int sample_bytes = 1;  // 2 for 16-bit samples, big-endian
 };
 
 // IHDR's fields when they describe the common case.
@@ -38,10 +39,11 @@ std::optional<CommonHeader> common_header(const uint8_t* ihdr) {
   const uint32_t width = big_endian(ihdr), height = big_endian(ihdr + 4);
   const int depth = ihdr[8], colour = ihdr[9];
   if (width == 0 || height == 0 || width > (1u << 24) || height > (1u << 24)) return std::nullopt;
-  if (depth != 8 || ihdr[10] != 0 || ihdr[11] != 0 || ihdr[12] != 0) return std::nullopt;
+  if ((depth != 8 && depth != 16) || ihdr[10] != 0 || ihdr[11] != 0 || ihdr[12] != 0)
+    return std::nullopt;
   const int channels = colour == 0 ? 1 : colour == 4 ? 2 : colour == 2 ? 3 : colour == 6 ? 4 : 0;
   if (channels == 0) return std::nullopt;
-  return CommonHeader{width, height, channels};
+  return CommonHeader{width, height, channels, depth / 8};
 }
 
 // The zlib stream of every IDAT chunk, in order, when the file holds nothing that stb would
@@ -166,7 +168,7 @@ void unfilter_row(int filter, const uint8_t* in, const uint8_t* prior, uint8_t* 
     for (size_t i = 0; i < length; ++i) row[i] = static_cast<uint8_t>(in[i] + prior[i]);
   } else {
 #ifdef __SSE2__
-    if constexpr (Bpp >= 3) {
+    if constexpr (Bpp == 3 || Bpp == 4) {
       if (filter == 1) return left_filters_by_pixel<Bpp, 1>(in, prior, row, length);
       if (filter == 3) return left_filters_by_pixel<Bpp, 3>(in, prior, row, length);
       return left_filters_by_pixel<Bpp, 4>(in, prior, row, length);
@@ -207,7 +209,8 @@ std::optional<DecodedPixels> decode_common(const uint8_t* data, size_t size) {
   if (!header) return std::nullopt;
   const auto stream = image_data(data, size, 8 + 25);
   if (!stream) return std::nullopt;
-  const size_t stride = size_t{header->width} * header->channels;
+  const size_t pixel_bytes = size_t(header->channels) * header->sample_bytes;
+  const size_t stride = size_t{header->width} * pixel_bytes;
   const size_t raw_size = size_t{header->height} * (stride + 1);
   // Deflate expands at most 1032-fold: a header promising more than its stream can hold is
   // stb's to refuse, before anything is allocated for it.
@@ -223,12 +226,19 @@ std::optional<DecodedPixels> decode_common(const uint8_t* data, size_t size) {
                                  nullptr) != LIBDEFLATE_SUCCESS)
     return std::nullopt;
   const uint32_t h = header->height;
-  const bool ok = header->channels == 1   ? unfilter<1>(raw, h, stride)
-                  : header->channels == 2 ? unfilter<2>(raw, h, stride)
-                  : header->channels == 3 ? unfilter<3>(raw, h, stride)
-                                          : unfilter<4>(raw, h, stride);
+  const bool ok = pixel_bytes == 1   ? unfilter<1>(raw, h, stride)
+                  : pixel_bytes == 2 ? unfilter<2>(raw, h, stride)
+                  : pixel_bytes == 3 ? unfilter<3>(raw, h, stride)
+                  : pixel_bytes == 4 ? unfilter<4>(raw, h, stride)
+                  : pixel_bytes == 6 ? unfilter<6>(raw, h, stride)
+                                     : unfilter<8>(raw, h, stride);
   if (!ok) return std::nullopt;
-  decoded.pixels.resize(size_t{h} * stride);
+  const size_t samples = size_t{h} * header->width * header->channels;
+  if (header->sample_bytes == 2) {  // each sample's high byte, as stb reduces it
+    for (size_t i = 0; i < samples; ++i) raw[i] = raw[2 * i];
+  }
+  decoded.pixels.resize(samples);
+  if (header->sample_bytes == 2) decoded.pixels.shrink_to_fit();  // half of it is spare now
   decoded.width = static_cast<int>(header->width);
   decoded.height = static_cast<int>(h);
   decoded.channels = header->channels;
