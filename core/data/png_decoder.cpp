@@ -76,7 +76,7 @@ uint8_t paeth(int a, int b, int c) {
   return static_cast<uint8_t>(a_nearest ? a : b_or_c);
 }
 
-// The filters that read the pixel to the left, a byte at a time (1- and 2-byte pixels).
+// The filters that read the pixel to the left, a byte at a time (1-, 2-, 6- and 8-byte pixels).
 template <int Bpp>
 void left_filters_by_byte(int filter, const uint8_t* in, const uint8_t* prior, uint8_t* row,
                           size_t length) {
