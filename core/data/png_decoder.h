@@ -18,9 +18,9 @@ bool available();  // false when built without libdeflate: stb then reads every 
 
 // The pixels as stored (1 to 4 channels, stb's order and values: a 16-bit sample's high byte)
 // of an 8- or 16-bit, non-interlaced gray, gray+alpha, RGB or RGBA PNG without a palette or
-// transparency chunk. nullopt for any
-// other PNG and for any damage (a truncated chunk, a bad checksum, too few or too many pixels):
-// the caller then asks stb, which reads it or says why not.
+// transparency chunk. nullopt for any other PNG and for any damage (a truncated chunk, a bad
+// checksum, too few or too many pixels): the caller then asks stb, which reads it or says why
+// not.
 std::optional<DecodedPixels> decode_common(const uint8_t* data, size_t size);
 
 }  // namespace mae::png
