@@ -13,12 +13,14 @@
 #include <imgui_internal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -65,13 +67,23 @@ void pass_to_imgui(GLFWwindow* window, const InputEvent& e) {
 
 // Ctrl+C in the terminal, or the session ending (SIGTERM), must not lose a training run: the
 // first signal saves the run's unsaved steps and quits; a second one ends the app at once. The
-// signals' own thread calls this (take_stop_signals_on_their_own_thread); the frame loop, which
-// waits at most a second, notices it.
-volatile std::sig_atomic_t g_signal = 0;
+// signals' own thread calls this as a plain function (take_stop_signals_on_their_own_thread),
+// so it may wake the frame loop from its wait at once: glfwPostEmptyEvent may be called from
+// any thread while GLFW is alive, and the mutex keeps glfwTerminate from racing it.
+std::atomic<int> g_signal{0};
+std::mutex g_glfw_alive_mutex;
+bool g_glfw_alive = false;
 void on_quit_signal(int sig) {
   g_signal = sig;
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  const std::lock_guard<std::mutex> lock(g_glfw_alive_mutex);
+  if (g_glfw_alive) glfwPostEmptyEvent();
+}
+
+void set_glfw_alive(bool alive) {
+  const std::lock_guard<std::mutex> lock(g_glfw_alive_mutex);
+  g_glfw_alive = alive;
 }
 
 void save_screenshot(GLFWwindow* window, const std::string& path) {
@@ -166,6 +178,7 @@ int main(int argc, char** argv) {
                  "Run under xvfb-run for headless use.\n");
     return 1;
   }
+  set_glfw_alive(true);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
@@ -175,6 +188,7 @@ int main(int argc, char** argv) {
       glfwCreateWindow(options.width, options.height, "MAE Studio", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr, "mae-studio: cannot create an OpenGL 3.3 window\n");
+    set_glfw_alive(false);
     glfwTerminate();
     return 1;
   }
@@ -234,11 +248,11 @@ int main(int argc, char** argv) {
         app.handle_drop(g_dropped);
         g_dropped.clear();
       }
-      if (g_signal) {
+      if (const int sig = g_signal) {
         signal_time = std::filesystem::file_time_type::clock::now();
         saved_on_signal = app.quit_saving_work();
         std::fprintf(
-            stderr, "mae-studio: %s: %s\n", strsignal(g_signal),
+            stderr, "mae-studio: %s: %s\n", strsignal(sig),
             saved_on_signal.empty() ? "quitting" : "saving the training run, then quitting");
         break;
       }
@@ -297,6 +311,7 @@ int main(int argc, char** argv) {
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
   glfwDestroyWindow(window);
+  set_glfw_alive(false);
   glfwTerminate();
   return exit_code;
 }
