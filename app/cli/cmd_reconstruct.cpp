@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
+#include "data/picture_fit.h"
 #include "infer/pipeline_trace.h"
 #include "infer/reconstruct.h"
 #include "io/model_files.h"
@@ -38,8 +39,10 @@ void run(const ReconstructArgs& a) {
       throw std::invalid_argument("--index is outside the dataset");
     image = dataset->load(a.index);
   } else {
-    image = load_image(a.image, channels);
+    image = load_picture(a.image, channels);
   }
+  // Fitted once, before the reconstruction and the stages: a large photo is never all floats.
+  image = fit_picture(image, channels, file.config.img_h, file.config.img_w);
   const auto mask = resolve_mask(a.mask, file);
   MaskRequest request;
   request.ratio = mask.ratio;

@@ -32,7 +32,7 @@ void ImageOpener::run(const std::stop_token& stop) {
     pending_.reset();
     lock.unlock();
     try {
-      opened.image = load_image(opened.path, 3);  // matched to the model at each request
+      opened.image = load_picture(opened.path, 3);  // fitted to each model it is shown to
     } catch (const std::exception& e) {
       opened.error = one_line_error(e);
     }

@@ -7,9 +7,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "data/augment.h"
 #include "data/dataset.h"
-#include "data/image_io.h"
+#include "data/picture_fit.h"
 #include "io/checkpoint.h"
 #include "io/model_files.h"
 #include "train/device.h"
@@ -204,8 +203,7 @@ at::Tensor InferenceWorker::fitted_to_model(const at::Tensor& image) {
   const bool fits = fitted_.defined() && fitted_.size(0) == c.in_chans &&
                     fitted_.size(1) == c.img_h && fitted_.size(2) == c.img_w;
   if (!fits || !fitted_source_.is_same(image)) {
-    fitted_ =
-        resize_center_crop(convert_channels(image, c.in_chans).to(at::kFloat), c.img_h, c.img_w);
+    fitted_ = fit_picture(image, c.in_chans, c.img_h, c.img_w);
     fitted_source_ = image;
   }
   return fitted_;

@@ -132,7 +132,7 @@ void StudioApp::load_default_image() {
   // be opened leaves the default in place, with the message why.
   if (!options_.image.empty()) {
     try {
-      show_opened_image(options_.image, load_image(options_.image, 3));
+      show_opened_image(options_.image, load_picture(options_.image, 3));
       return;
     } catch (const std::exception& e) {
       message(std::string("cannot open image: ") + one_line_error(e));
@@ -158,8 +158,8 @@ void StudioApp::adopt_training_image() {
   const auto [image, label] = session_->first_eval_image();
   if (!image.defined() || (e.image.defined() && e.image.is_same(image))) return;
   // Fashion-MNIST runs are evaluated on test #0, the built-in image: nothing changes then.
-  const bool same_picture =
-      e.image.defined() && e.image.sizes().equals(image.sizes()) && at::equal(e.image, image);
+  const bool same_picture = e.image.defined() && e.image.scalar_type() == image.scalar_type() &&
+                            e.image.sizes().equals(image.sizes()) && at::equal(e.image, image);
   e.image = image;
   if (same_picture) return;
   e.image_label = label;
@@ -184,7 +184,7 @@ void StudioApp::pump_opened_image() {
 
 void StudioApp::show_opened_image(const std::string& path, at::Tensor image) {
   auto& e = state_.explorer;
-  e.image = std::move(image);  // matched to the model at each request
+  e.image = std::move(image);  // its decoded bytes, fitted to each model it is shown to
   e.image_label = path;
   e.image_source = ExplorerImageSource::UserFile;
   e.manual = false;

@@ -172,15 +172,23 @@ at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& con
   return out.contiguous();
 }
 
+std::pair<int64_t, int64_t> covering_size(int64_t h, int64_t w, int64_t out_h, int64_t out_w) {
+  const double scale = std::max(static_cast<double>(out_h) / static_cast<double>(h),
+                                static_cast<double>(out_w) / static_cast<double>(w));
+  return {std::max(out_h, static_cast<int64_t>(std::llround(h * scale))),
+          std::max(out_w, static_cast<int64_t>(std::llround(w * scale)))};
+}
+
+at::Tensor centre_crop(const at::Tensor& image, int64_t out_h, int64_t out_w) {
+  const int64_t h = image.size(1), w = image.size(2);
+  return image.narrow(1, (h - out_h) / 2, out_h).narrow(2, (w - out_w) / 2, out_w).contiguous();
+}
+
 at::Tensor resize_center_crop(const at::Tensor& image, int64_t out_h, int64_t out_w) {
   const int64_t h = image.size(1), w = image.size(2);
   if (h == out_h && w == out_w) return image;
-  const double scale = std::max(static_cast<double>(out_h) / static_cast<double>(h),
-                                static_cast<double>(out_w) / static_cast<double>(w));
-  const int64_t rh = std::max(out_h, static_cast<int64_t>(std::llround(h * scale)));
-  const int64_t rw = std::max(out_w, static_cast<int64_t>(std::llround(w * scale)));
-  auto resized = resize_bicubic(image, rh, rw);
-  return resized.narrow(1, (rh - out_h) / 2, out_h).narrow(2, (rw - out_w) / 2, out_w).contiguous();
+  const auto [rh, rw] = covering_size(h, w, out_h, out_w);
+  return centre_crop(resize_bicubic(image, rh, rw), out_h, out_w);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "data/photo_decode.h"
@@ -81,6 +82,12 @@ at::Tensor random_resized_crop(const at::Tensor& image, const AugmentConfig& con
 
 // Resizes so that the image covers (out_h, out_w), then center-crops: no randomness.
 at::Tensor resize_center_crop(const at::Tensor& image, int64_t out_h, int64_t out_w);
+
+// The (height, width) resize_center_crop resizes an h x w picture to before its crop.
+std::pair<int64_t, int64_t> covering_size(int64_t h, int64_t w, int64_t out_h, int64_t out_w);
+
+// The centre (out_h, out_w) of a (C, H, W) image, contiguous.
+at::Tensor centre_crop(const at::Tensor& image, int64_t out_h, int64_t out_w);
 
 // Bicubic (antialiased when shrinking) resize of (C, H, W), clamped to [0,1] like 8-bit
 // images would be.

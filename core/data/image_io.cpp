@@ -1,6 +1,6 @@
 // Why: sizes are read from the file's header and checked against the limits before anything
-// decodes (stb refuses large images without a reason), and every picture becomes planar float
-// with alpha over white, the one form the model takes.
+// decodes (stb refuses large images without a reason), and every picture becomes planar, with
+// alpha over white: floats, the one form the model takes, or the bytes for a picture kept open.
 #include "data/image_io.h"
 
 #include <ATen/ATen.h>
@@ -57,6 +57,11 @@ std::vector<uint8_t> read_image_bytes(const std::string& path, const ImageLimits
 
 at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
                         const ImageLimits& limits) {
+  return to_unit(decode_picture(bytes, channels, limits));
+}
+
+at::Tensor decode_picture(const std::vector<uint8_t>& bytes, int64_t channels,
+                          const ImageLimits& limits) {
   if (channels != 1 && channels != 3) throw ImageError("only 1 or 3 channels are supported");
   if (bytes.empty()) throw ImageError("the file is empty");
   if (bytes.size() > limits.max_bytes) throw ImageError("the file exceeds the size limit");
@@ -75,9 +80,9 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
     }
   }
   // Every 8-bit picture through the bytes training decodes (so the explorer shows the model
-  // what training feeds it, at a quarter of the float decode's memory): full size here, and a
-  // JPEG upright (the others read as orientation 1).
-  return upright(to_unit_chw(decode_photo(bytes, channels, 0, limits).pixels),
+  // what training feeds it): full size here, and a JPEG upright (the others read as
+  // orientation 1).
+  return upright(decode_photo(bytes, channels, 0, limits).pixels.permute({2, 0, 1}).contiguous(),
                  jpeg_exif_orientation(bytes.data(), bytes.size()));
 }
 
@@ -99,8 +104,12 @@ void check_image_size(int64_t w, int64_t h, const ImageLimits& limits) {
 }
 
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits) {
+  return to_unit(load_picture(path, channels, limits));
+}
+
+at::Tensor load_picture(const std::string& path, int64_t channels, const ImageLimits& limits) {
   try {
-    return decode_image(read_image_bytes(path, limits), channels, limits);
+    return decode_picture(read_image_bytes(path, limits), channels, limits);
   } catch (const ImageError& e) {
     const std::string what = e.what();
     if (what.find(path) != std::string::npos) throw;

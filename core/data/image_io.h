@@ -33,6 +33,13 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, int64_t channels,
                         const ImageLimits& limits = {});
 at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimits& limits = {});
 
+// The same picture before its float conversion, for one that is kept open (fit_picture makes
+// the model's input of it): (channels, H, W) uint8 for an 8-bit picture, a quarter of the
+// floats' memory, and float in [0, 1] for a 16-bit PNG. decode_image is to_unit of it.
+at::Tensor decode_picture(const std::vector<uint8_t>& bytes, int64_t channels,
+                          const ImageLimits& limits = {});
+at::Tensor load_picture(const std::string& path, int64_t channels, const ImageLimits& limits = {});
+
 // Throws ImageError ("image is WxH (N MP), beyond the limit of 179.0 MP") unless 0 < w, h <=
 // max_side and w * h <= max_pixels: every decoder checks the header's size with it before
 // decoding.

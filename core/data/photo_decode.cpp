@@ -187,9 +187,12 @@ at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side) {
 at::Tensor to_unit_chw(const at::Tensor& hwc) {
   // Laid out as (C, H, W) while still bytes: converting the permuted view first kept its
   // strides, and the float copy that made it contiguous doubled the peak (a 108-MP photo).
-  auto chw = hwc.permute({2, 0, 1}).contiguous();
-  if (hwc.scalar_type() != at::kByte) return chw.to(at::kFloat);
-  return chw.to(at::kFloat).div_(255.0);
+  return to_unit(hwc.permute({2, 0, 1}).contiguous());
+}
+
+at::Tensor to_unit(const at::Tensor& pixels) {
+  if (pixels.scalar_type() != at::kByte) return pixels.to(at::kFloat);
+  return pixels.to(at::kFloat).div_(255.0);
 }
 
 DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,

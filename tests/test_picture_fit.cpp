@@ -1,0 +1,77 @@
+// Why: the explorer's model input is now made from the picture's bytes a band of rows at a
+// time; these checks hold it to the whole-picture float conversion bit for bit, for the shapes
+// that take each of the resize's branches and for bands that do not divide the height.
+#include <ATen/ATen.h>
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "data/augment.h"
+#include "data/image_io.h"
+#include "data/photo_decode.h"
+#include "data/picture_fit.h"
+#include "test_support.h"
+
+using namespace mae;
+
+namespace {
+
+at::Tensor random_bytes(int64_t c, int64_t h, int64_t w, uint64_t seed) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  return at::randint(0, 256, {c, h, w}, generator, at::TensorOptions().dtype(at::kByte));
+}
+
+// What the explorer computed before: the whole picture as floats, converted, then fitted.
+at::Tensor whole_picture_fit(const at::Tensor& picture, int64_t channels, int64_t h, int64_t w) {
+  return resize_center_crop(convert_channels(to_unit(picture), channels), h, w);
+}
+
+}  // namespace
+
+TEST_CASE("a picture fitted a band of rows at a time is the whole-picture fit, bit for bit") {
+  struct Shape {
+    int64_t h, w, out_h, out_w;
+  };
+  const std::vector<Shape> shapes = {
+      {301, 457, 28, 28},  // both sides shrink
+      {457, 301, 64, 64},  // portrait
+      {20, 13, 28, 28},    // both sides grow
+      {64, 200, 64, 64},   // the height already fits: the width pass alone
+      {300, 64, 64, 64},   // the width already fits: the height pass alone
+      {64, 64, 64, 64},    // nothing to resize
+      {90, 64, 64, 64},    // cropped only
+      {50, 70, 32, 48}};   // a model that is not square
+  uint64_t seed = 1;
+  for (const auto& s : shapes)
+    for (const int64_t source_channels : {1, 3})
+      for (const int64_t channels : {1, 3})
+        for (const int64_t band_rows : {1, 7, 0}) {
+          CAPTURE(s.h);
+          CAPTURE(s.w);
+          CAPTURE(source_channels);
+          CAPTURE(channels);
+          CAPTURE(band_rows);
+          const auto bytes = random_bytes(source_channels, s.h, s.w, seed++);
+          const auto fitted = fit_picture(bytes, channels, s.out_h, s.out_w, band_rows);
+          CHECK((fitted.scalar_type() == at::kFloat));
+          CHECK((fitted.sizes() == at::IntArrayRef({channels, s.out_h, s.out_w})));
+          CHECK(at::equal(fitted, whole_picture_fit(bytes, channels, s.out_h, s.out_w)));
+          // A float picture (a 16-bit PNG's) takes the same way.
+          const auto floats = to_unit(bytes);
+          CHECK(at::equal(fit_picture(floats, channels, s.out_h, s.out_w, band_rows),
+                          whole_picture_fit(floats, channels, s.out_h, s.out_w)));
+        }
+}
+
+TEST_CASE("a picture kept open is its decoded bytes, and decode_image is their floats") {
+  TempDir dir;
+  const auto bytes = random_bytes(3, 37, 53, 99);
+  save_png(dir.path("p.png"), to_unit(bytes));
+  const auto png = read_bytes(dir.path("p.png"));
+  const auto picture = decode_picture(png, 3);
+  CHECK((picture.scalar_type() == at::kByte));
+  CHECK(at::equal(picture, bytes));
+  CHECK(at::equal(to_unit(picture), decode_image(png, 3)));
+  CHECK(at::equal(to_unit(decode_picture(png, 1)), decode_image(png, 1)));
+  CHECK(at::equal(to_unit(load_picture(dir.path("p.png"), 3)), load_image(dir.path("p.png"), 3)));
+}
