@@ -234,13 +234,29 @@ bool InferenceWorker::newer_request_waiting() const {
   return pending_request_.has_value();
 }
 
-void InferenceWorker::add_extras(const ExploreRequest& request, ExploreResult* result) {
-  for (double ratio : request.sweep_ratios) {
-    if (newer_request_waiting()) return;
+const ExploreViews& InferenceWorker::sweep_view(const ExploreRequest& request, size_t i) {
+  const bool same =
+      sweep_key_ && sweep_key_->fitted.is_same(request.image) &&
+      sweep_key_->seed == request.mask.seed && sweep_key_->strategy == request.mask.strategy &&
+      sweep_key_->weights_version == info_.version && sweep_key_->ratios == request.sweep_ratios;
+  if (!same) {
+    sweep_key_ = SweepKey{request.image, request.mask.seed, request.mask.strategy, info_.version,
+                          request.sweep_ratios};
+    sweep_.clear();
+  }
+  while (sweep_.size() <= i) {
     MaskRequest m = request.mask;
     m.mask.reset();
-    m.ratio = ratio;
-    result->sweep.emplace_back(ratio, views_of(reconstruct(model_, request.image, m)));
+    m.ratio = request.sweep_ratios[sweep_.size()];
+    sweep_.push_back(views_of(reconstruct(model_, request.image, m)));
+  }
+  return sweep_[i];
+}
+
+void InferenceWorker::add_extras(const ExploreRequest& request, ExploreResult* result) {
+  for (size_t i = 0; i < request.sweep_ratios.size(); ++i) {
+    if (newer_request_waiting()) return;
+    result->sweep.emplace_back(request.sweep_ratios[i], sweep_view(request, i));
   }
   if (newer_request_waiting()) return;
   if (request.attention)

@@ -154,6 +154,11 @@ class InferenceWorker {
   // The sweep, attention and stages; left unfinished when a newer request arrives, which
   // then comes first (on the CPU ViT-B/16's sweep alone takes half a second).
   void add_extras(const ExploreRequest& request, ExploreResult* result);
+  // The sweep's reconstruction at sweep_ratios[i]: its masks come from the seed and the
+  // strategy, never the slider's ratio or a painted mask, so while the picture, the seed, the
+  // strategy and the weights stay, a moved slider takes the ones already made (also those of
+  // a sweep a newer request cut short) instead of making them again.
+  const ExploreViews& sweep_view(const ExploreRequest& request, size_t i);
   bool newer_request_waiting() const;
   // On the CPU, one thread for a small model or beside a CPU training run, else all. Each
   // app thread that runs ATen ops leads an OpenMP team of its own; once libgomp counts more
@@ -173,6 +178,15 @@ class InferenceWorker {
   std::chrono::steady_clock::time_point submitted_at_;
   std::optional<ExploreResult> result_;
   at::Tensor fitted_source_, fitted_;  // fitted_to_model's last picture, on this thread only
+  struct SweepKey {
+    at::Tensor fitted;
+    uint64_t seed = 0;
+    MaskStrategy strategy = MaskStrategy::Random;
+    uint64_t weights_version = 0;
+    std::vector<double> ratios;
+  };
+  std::optional<SweepKey> sweep_key_;  // what sweep_ was made for, on this thread only
+  std::vector<ExploreViews> sweep_;    // the first of its ratios' views, in order
   std::vector<at::Tensor> gallery_;
   double gallery_ratio_ = 0.75;
   uint64_t gallery_seed_ = 0;
