@@ -105,7 +105,7 @@ struct PaintState {
 
 struct ExplorerState {
   char path[512] = "";
-  at::Tensor image;  // (C, H, W) in [0,1]
+  at::Tensor image;  // (C, H, W): an opened file's bytes (decode_picture), else floats in [0,1]
   std::string image_label;
   ExplorerImageSource image_source = ExplorerImageSource::BuiltIn;
   float ratio = 0.75f;

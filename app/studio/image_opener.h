@@ -18,7 +18,7 @@ class ImageOpener {
  public:
   struct Opened {
     std::string path;
-    at::Tensor image;   // (3, H, W) in [0, 1], upright; undefined when it failed
+    at::Tensor image;   // (3, H, W) as decode_picture gives it, upright; undefined when it failed
     std::string error;  // why it failed, on one line
   };
 

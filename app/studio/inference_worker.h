@@ -33,7 +33,8 @@
 namespace mae::studio {
 
 struct ExploreRequest {
-  at::Tensor image;  // (C, H, W) in [0,1], any size and 1 or 3 channels: fitted by the worker
+  // (C, H, W) bytes, or floats in [0,1]; any size and 1 or 3 channels: fitted by the worker.
+  at::Tensor image;
   MaskRequest mask;
   std::vector<double> sweep_ratios;  // extra reconstructions, same seed and strategy
   bool attention = false;            // also the encoder's attention for this mask
@@ -186,7 +187,7 @@ class InferenceWorker {
     std::vector<double> ratios;
   };
   std::optional<SweepKey> sweep_key_;  // what sweep_ was made for, on this thread only
-  std::vector<ExploreViews> sweep_;    // the first of its ratios' views, in order
+  std::vector<ExploreViews> sweep_;    // its ratios' views in order, as far as made so far
   std::vector<at::Tensor> gallery_;
   double gallery_ratio_ = 0.75;
   uint64_t gallery_seed_ = 0;
