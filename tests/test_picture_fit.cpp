@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "data/augment.h"
@@ -74,4 +75,27 @@ TEST_CASE("a picture kept open is its decoded bytes, and decode_image is their f
   CHECK(at::equal(to_unit(picture), decode_image(png, 3)));
   CHECK(at::equal(to_unit(decode_picture(png, 1)), decode_image(png, 1)));
   CHECK(at::equal(to_unit(load_picture(dir.path("p.png"), 3)), load_image(dir.path("p.png"), 3)));
+}
+
+TEST_CASE("a picture of extreme shape is fitted from the part the crop keeps, in little memory") {
+  // A 1 x 65535 picture shown to a 224-px model was resized whole first: 224 x 14.7M floats,
+  // 39 GB, for a PNG of about a kilobyte.
+  CHECK_FALSE(kept_part_of_oversized_cover(3000, 4000, 224, 224).has_value());
+  CHECK_FALSE(kept_part_of_oversized_cover(65535, 65535, 224, 224).has_value());
+  const auto kept = kept_part_of_oversized_cover(1, 65535, 224, 224);
+  REQUIRE(kept.has_value());
+  CHECK(kept->height == 1);
+  CHECK(kept->width <= 2);
+  CHECK(std::abs(kept->left + kept->width / 2.0 - 65535 / 2.0) <= 1.0);
+  const auto strip = at::full({3, 1, 65535}, 200, at::TensorOptions().dtype(at::kByte));
+  const auto fitted = fit_picture(strip, 3, 224, 224);
+  CHECK((fitted.sizes() == at::IntArrayRef({3, 224, 224})));
+  CHECK((fitted - 200.0f / 255.0f).abs().max().item<float>() < 1e-6f);
+  CHECK(at::equal(fitted, resize_center_crop(to_unit(strip), 224, 224)));
+  // Where the whole resize is still affordable, the two ways agree but for the part's edges.
+  const auto ramp = at::linspace(0, 1, 30000).view({1, 1, 30000});
+  REQUIRE(kept_part_of_oversized_cover(1, 30000, 28, 28).has_value());
+  const auto [rh, rw] = covering_size(1, 30000, 28, 28);
+  const auto whole = centre_crop(resize_bicubic(ramp, rh, rw), 28, 28);
+  CHECK((resize_center_crop(ramp, 28, 28) - whole).abs().max().item<float>() < 1e-4f);
 }

@@ -179,6 +179,26 @@ std::pair<int64_t, int64_t> covering_size(int64_t h, int64_t w, int64_t out_h, i
           std::max(out_w, static_cast<int64_t>(std::llround(w * scale)))};
 }
 
+std::optional<CropBox> kept_part_of_oversized_cover(int64_t h, int64_t w, int64_t out_h,
+                                                    int64_t out_w) {
+  constexpr int64_t kMostCoverPixels = int64_t{16} << 20;
+  const auto [rh, rw] = covering_size(h, w, out_h, out_w);
+  if (rh <= kMostCoverPixels / rw) return std::nullopt;
+  // The crop's edges in the cover, mapped back to the picture and widened to whole pixels.
+  auto span = [](int64_t size, int64_t cover, int64_t out) {
+    const double per_cover_pixel = static_cast<double>(size) / static_cast<double>(cover);
+    const auto first =
+        static_cast<int64_t>(std::floor(static_cast<double>((cover - out) / 2) * per_cover_pixel));
+    const auto end = static_cast<int64_t>(
+        std::ceil(static_cast<double>((cover - out) / 2 + out) * per_cover_pixel));
+    const int64_t start = std::clamp<int64_t>(first, 0, size - 1);
+    return std::pair{start, std::clamp<int64_t>(end, start + 1, size) - start};
+  };
+  const auto [top, height] = span(h, rh, out_h);
+  const auto [left, width] = span(w, rw, out_w);
+  return CropBox{top, left, height, width, false};
+}
+
 at::Tensor centre_crop(const at::Tensor& image, int64_t out_h, int64_t out_w) {
   const int64_t h = image.size(1), w = image.size(2);
   return image.narrow(1, (h - out_h) / 2, out_h).narrow(2, (w - out_w) / 2, out_w).contiguous();
@@ -187,6 +207,11 @@ at::Tensor centre_crop(const at::Tensor& image, int64_t out_h, int64_t out_w) {
 at::Tensor resize_center_crop(const at::Tensor& image, int64_t out_h, int64_t out_w) {
   const int64_t h = image.size(1), w = image.size(2);
   if (h == out_h && w == out_w) return image;
+  if (const auto kept = kept_part_of_oversized_cover(h, w, out_h, out_w))
+    return resize_bicubic(
+               image.narrow(1, kept->top, kept->height).narrow(2, kept->left, kept->width), out_h,
+               out_w)
+        .contiguous();
   const auto [rh, rw] = covering_size(h, w, out_h, out_w);
   return centre_crop(resize_bicubic(image, rh, rw), out_h, out_w);
 }

@@ -8,6 +8,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <optional>
 #include <random>
 #include <utility>
 #include <vector>
@@ -85,6 +86,14 @@ at::Tensor resize_center_crop(const at::Tensor& image, int64_t out_h, int64_t ou
 
 // The (height, width) resize_center_crop resizes an h x w picture to before its crop.
 std::pair<int64_t, int64_t> covering_size(int64_t h, int64_t w, int64_t out_h, int64_t out_w);
+
+// For a picture of so extreme a shape that its covering size exceeds 16 Mi pixels, the part of
+// it (in its own pixels) that the centre crop keeps: resize_center_crop resizes only that part,
+// straight to the output, which differs from resizing the whole at the part's edges only. A
+// 1 x 65535 PNG of 1 KB, fitted to a 224-px model, was to become 224 x 14.7M floats (39 GB).
+// nullopt for every picture of an ordinary shape.
+std::optional<CropBox> kept_part_of_oversized_cover(int64_t h, int64_t w, int64_t out_h,
+                                                    int64_t out_w);
 
 // The centre (out_h, out_w) of a (C, H, W) image, contiguous.
 at::Tensor centre_crop(const at::Tensor& image, int64_t out_h, int64_t out_w);

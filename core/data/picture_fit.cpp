@@ -30,6 +30,12 @@ at::Tensor fit_picture(const at::Tensor& picture, int64_t channels, int64_t out_
     return convert_channels(to_unit(rows), channels);
   };
   if (h == out_h && w == out_w) return model_floats(picture);
+  if (const auto kept = kept_part_of_oversized_cover(h, w, out_h, out_w))
+    return resize_bicubic(
+               model_floats(
+                   picture.narrow(1, kept->top, kept->height).narrow(2, kept->left, kept->width)),
+               out_h, out_w)
+        .contiguous();
   const auto [rh, rw] = covering_size(h, w, out_h, out_w);
   at::Tensor narrowed;
   if (rw == w) {
