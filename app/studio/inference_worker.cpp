@@ -303,8 +303,18 @@ void InferenceWorker::loop(const std::stop_token& stop) {
     set_intra_op_threads_here(intra_op_threads());
     try {
       if (checkpoint) {
-        const auto file = file_identity(*checkpoint);  // before reading: a later save shows
+        // The file's identity the same before and after the read: a save that replaced it
+        // between the two (the test suite's saves did, under load) made the file read the new
+        // one while the identity kept was the old one's, and the app said "saved again since it
+        // was opened" of the very save it showed. Read again then; a later save still shows.
+        auto file = file_identity(*checkpoint);
         auto loaded = read_model_file(*checkpoint);
+        for (int read_again = 0; read_again < 3 && file_identity(*checkpoint) != file;
+             ++read_again) {
+          file = file_identity(*checkpoint);
+          loaded = {};  // not two models' weights at once
+          loaded = read_model_file(*checkpoint);
+        }
         const int64_t step = loaded.step;
         const double loss = loaded.loss;
         apply_weights({loaded.config, std::move(loaded.tensors), *checkpoint, step, loss,

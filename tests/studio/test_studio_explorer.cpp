@@ -263,7 +263,7 @@ TEST_CASE("the worker fits a picture to its model once, and gives what reconstru
         doctest::Approx(reconstruct(colour_model, picture, mask).masked_mse).epsilon(1e-6));
 }
 
-TEST_CASE("a moved slider reuses the ratio sweep; a new seed, strategy or weights remake it") {
+TEST_CASE("a moved slider reuses the ratio sweep, which a new seed, strategy or weights remake") {
   // The sweep's masks come from the seed and strategy at its own ratios: remaking it on every
   // slider move took ViT-B/16 on this CPU four reconstructions of ~180 ms each, every time.
   InferenceWorker worker;
