@@ -306,12 +306,14 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         // The file's identity the same before and after the read: a save that replaced it
         // between the two (the test suite's saves did, under load) made the file read the new
         // one while the identity kept was the old one's, and the app said "saved again since it
-        // was opened" of the very save it showed. Read again then; a later save still shows.
+        // was opened" of the very save it showed. Read again then; a later save still shows,
+        // and a file gone since (or a folder, which has no identity) keeps what was read.
         auto file = file_identity(*checkpoint);
         auto loaded = read_model_file(*checkpoint);
-        for (int read_again = 0; read_again < 3 && file_identity(*checkpoint) != file;
-             ++read_again) {
-          file = file_identity(*checkpoint);
+        for (int read_again = 0; read_again < 3; ++read_again) {
+          const auto after = file_identity(*checkpoint);
+          if (!after || after == file) break;
+          file = after;
           loaded = {};  // not two models' weights at once
           loaded = read_model_file(*checkpoint);
         }
