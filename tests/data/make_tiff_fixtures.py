@@ -28,6 +28,7 @@ files = {
     "jpeg": (Image.fromarray(rgb, "RGB"), {"compression": "jpeg", "quality": 90}),
     "bottom-up": (Image.fromarray(rgb, "RGB"), {"tiffinfo": {274: 4}}),
     "quarter-turn": (Image.fromarray(rgb, "RGB"), {"tiffinfo": {274: 6}}),
+    "bigtiff": (Image.fromarray(rgb, "RGB"), {"big_tiff": True}),
 }
 for name, (picture, options) in files.items():
     out = io.BytesIO()
