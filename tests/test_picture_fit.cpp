@@ -57,6 +57,9 @@ TEST_CASE("a picture fitted a band of rows at a time is the whole-picture fit, b
           CHECK((fitted.scalar_type() == at::kFloat));
           CHECK((fitted.sizes() == at::IntArrayRef({channels, s.out_h, s.out_w})));
           CHECK(at::equal(fitted, whole_picture_fit(bytes, channels, s.out_h, s.out_w)));
+          // A decoded picture's bytes are a (C, H, W) view over its interleaved pixels.
+          const auto interleaved = bytes.permute({1, 2, 0}).contiguous().permute({2, 0, 1});
+          CHECK(at::equal(fit_picture(interleaved, channels, s.out_h, s.out_w, band_rows), fitted));
           // A float picture (a 16-bit PNG's) takes the same way.
           const auto floats = to_unit(bytes);
           CHECK(at::equal(fit_picture(floats, channels, s.out_h, s.out_w, band_rows),
@@ -72,7 +75,11 @@ TEST_CASE("a picture kept open is its decoded bytes, and decode_image is their f
   const auto picture = decode_picture(png, 3);
   CHECK((picture.scalar_type() == at::kByte));
   CHECK(at::equal(picture, bytes));
+  // A view of the decoded interleaved pixels, not a second copy of the photo; its floats are
+  // laid out (C, H, W).
+  CHECK(picture.stride(0) == 1);
   CHECK(at::equal(to_unit(picture), decode_image(png, 3)));
+  CHECK(decode_image(png, 3).is_contiguous());
   CHECK(at::equal(to_unit(decode_picture(png, 1)), decode_image(png, 1)));
   CHECK(at::equal(to_unit(load_picture(dir.path("p.png"), 3)), load_image(dir.path("p.png"), 3)));
 }

@@ -184,15 +184,11 @@ at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side) {
   return out.squeeze(0).permute({1, 2, 0}).contiguous();
 }
 
-at::Tensor to_unit_chw(const at::Tensor& hwc) {
-  // Laid out as (C, H, W) while still bytes: converting the permuted view first kept its
-  // strides, and the float copy that made it contiguous doubled the peak (a 108-MP photo).
-  return to_unit(hwc.permute({2, 0, 1}).contiguous());
-}
+at::Tensor to_unit_chw(const at::Tensor& hwc) { return to_unit(hwc.permute({2, 0, 1})); }
 
 at::Tensor to_unit(const at::Tensor& pixels) {
-  if (pixels.scalar_type() != at::kByte) return pixels.to(at::kFloat);
-  return pixels.to(at::kFloat).div_(255.0);
+  if (pixels.scalar_type() != at::kByte) return pixels.to(at::kFloat).contiguous();
+  return pixels.contiguous().to(at::kFloat).div_(255.0);
 }
 
 DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,

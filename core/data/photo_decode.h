@@ -58,7 +58,10 @@ at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side);
 // uint8 (H, W, C) to float (C, H, W) in [0, 1]; float pixels are only transposed.
 at::Tensor to_unit_chw(const at::Tensor& hwc);
 
-// uint8 pixels (any layout) to float in [0, 1], dividing by 255; float pixels as they are.
+// uint8 pixels to contiguous float in [0, 1], dividing by 255; float pixels made contiguous. A
+// strided view of bytes (a decoded picture's (C, H, W) over its interleaved pixels) is laid out
+// while still bytes: converting the view first would keep its strides, and the copy that then
+// made the floats contiguous doubled the peak.
 at::Tensor to_unit(const at::Tensor& pixels);
 
 }  // namespace mae
