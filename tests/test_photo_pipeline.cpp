@@ -399,13 +399,14 @@ TEST_CASE("WebP pictures decode to the pixels PIL gives them, and folders of the
 // (laid over white here, where PIL's convert("RGB") drops alpha), Group 4 bilevel, PackBits
 // palette, CMYK, JPEG-in-TIFF, two files whose Orientation tags say bottom-up and a quarter
 // turn (PIL 12 turns a TIFF upright when it loads it, in training too), a BigTIFF (64-bit
-// offsets, as archives of large scans are kept), and a scanner's 48-bit RGB (each sample's
-// high byte, as PIL reads it).
+// offsets, as archives of large scans are kept), a tiled file (libtiff's tiffcp: one tile
+// larger than the picture), and a scanner's 48-bit RGB (each sample's high byte, as PIL reads
+// it).
 TEST_CASE("TIFF pictures decode to the pixels PIL gives them, and folders of them train") {
   REQUIRE_MESSAGE(tiff::available(), "built without libtiff (the set-up script installs it)");
   for (const std::string name :
        {"rgb-lzw", "gray-deflate", "rgba", "bilevel-g4", "palette-packbits", "cmyk", "jpeg",
-        "bottom-up", "quarter-turn", "bigtiff", "rgb-48bit"}) {
+        "bottom-up", "quarter-turn", "bigtiff", "tiled", "rgb-48bit"}) {
     CAPTURE(name);
     const std::string stem = MAE_TEST_DATA_DIR "/tiff-" + name;
     const auto bytes = read_bytes(stem + ".tif");

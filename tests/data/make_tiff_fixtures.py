@@ -1,11 +1,13 @@
 """Why: TIFF test files as PIL writes them, and the pixels the authors' loader gets from each
 (PIL's Image.open(f).convert("RGB"), as torchvision's ImageFolder reads a file; "RGBA" too
 for the file with alpha), so that the suite checks our libtiff reader against PIL without
-needing PIL. Run with a Python that has pillow and numpy, from this folder:
+needing PIL. PIL writes no tiled TIFF, so libtiff's tiffcp (Debian's libtiff-tools) makes one.
+Run with a Python that has pillow and numpy, from this folder:
 python make_tiff_fixtures.py
 """
 import io
 import struct
+import subprocess
 
 import numpy as np
 from PIL import Image
@@ -68,3 +70,10 @@ with open("tiff-rgb-48bit.tif", "wb") as f:
     f.write(tiff)
 with open("tiff-rgb-48bit.pil-rgb", "wb") as f:
     f.write(np.asarray(Image.open(io.BytesIO(tiff)).convert("RGB")).tobytes())
+
+# Tiled, as large scans are often stored: the LZW file's first page in one 16x16 tile, wider
+# and taller than the picture.
+subprocess.run(["tiffcp", "-t", "-w", "16", "-l", "16", "-c", "lzw", "tiff-rgb-lzw.tif,0",
+                "tiff-tiled.tif"], check=True)
+with open("tiff-tiled.pil-rgb", "wb") as f:
+    f.write(np.asarray(Image.open("tiff-tiled.tif").convert("RGB")).tobytes())
