@@ -249,6 +249,31 @@ TEST_CASE("hostile TIFF files: cut short, oversized and looping headers") {
                    outcome.find("not a JPEG") != std::string::npos),
                   outcome);
   }
+  // Cut inside its pixels, a file says so, not libtiff's "Read error at scanline 4294967295".
+  auto cut_pixels = read_bytes(MAE_TEST_DATA_DIR "/tiff-bigtiff.tif");
+  cut_pixels.resize(300);
+  CHECK_THROWS_WITH_AS(decode_photo(cut_pixels, 3, 0),
+                       "corrupt or truncated TIFF (the file ends inside its pixel data: a strip "
+                       "has 68 of its 273 bytes)",
+                       ImageError);
+  // A tile whose offset (tag 324, one LONG) puts it 10 bytes before the end of the file.
+  auto cut_tile = read_bytes(MAE_TEST_DATA_DIR "/tiff-tiled.tif");
+  auto le = [&](size_t at, int bytes) {
+    uint32_t v = 0;
+    for (int k = bytes - 1; k >= 0; --k) v = v << 8 | cut_tile[at + static_cast<size_t>(k)];
+    return v;
+  };
+  const size_t directory = le(4, 4);
+  for (uint32_t i = 0; i < le(directory, 2); ++i) {
+    const size_t entry = directory + 2 + 12 * i;
+    if (le(entry, 2) != 324) continue;
+    const auto offset = static_cast<uint32_t>(cut_tile.size() - 10);
+    for (int k = 0; k < 4; ++k) cut_tile[entry + 8 + static_cast<size_t>(k)] = offset >> (8 * k);
+  }
+  CHECK_THROWS_WITH_AS(decode_photo(cut_tile, 3, 0),
+                       "corrupt or truncated TIFF (the file ends inside its pixel data: a tile "
+                       "has 10 of its 342 bytes)",
+                       ImageError);
   // A little-endian file of one directory (width, height, one strip of 4 bytes at byte 62)
   // and the 4 bytes: a picture of w x h that does not hold its pixels.
   auto tiff_of = [](uint32_t w, uint32_t h, uint32_t next_directory) {

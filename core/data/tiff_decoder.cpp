@@ -59,6 +59,20 @@ toff_t size_proc(thandle_t handle) { return static_cast<MemoryFile*>(handle)->si
 int map_proc(thandle_t, void**, toff_t*) { return 0; }  // no mapping: every read is bounded
 void unmap_proc(thandle_t, void*, toff_t) {}
 
+// libtiff says a strip or tile that the file ends inside as "Read error at scanline 4294967295;
+// got 15 bytes, expected 273" (the row is -1 when a whole strip is read): the file is cut short,
+// which is what a person needs to hear. Other messages are kept as libtiff words them.
+std::string in_plain_words(const std::string& message) {
+  const auto got = message.find("; got ");
+  unsigned long long have = 0, want = 0;
+  if (message.rfind("Read error at ", 0) != 0 || got == std::string::npos ||
+      std::sscanf(message.c_str() + got, "; got %llu bytes, expected %llu", &have, &want) != 2)
+    return message;
+  const bool tile = message.find(", col ") != std::string::npos;
+  return "the file ends inside its pixel data: " + std::string(tile ? "a tile" : "a strip") +
+         " has " + std::to_string(have) + " of its " + std::to_string(want) + " bytes";
+}
+
 int keep_first_error(TIFF*, void* user_data, const char*, const char* format, va_list args) {
   auto* file = static_cast<MemoryFile*>(user_data);
   if (file->first_error.empty()) {
@@ -66,7 +80,7 @@ int keep_first_error(TIFF*, void* user_data, const char*, const char* format, va
     std::vsnprintf(text, sizeof text, format, args);
     // libtiff names the file first, which is ours to name: "picture: ..." (open_tiff).
     const char* named = std::strncmp(text, "picture: ", 9) == 0 ? text + 9 : text;
-    file->first_error = named;
+    file->first_error = in_plain_words(named);
   }
   return 1;  // handled: libtiff's own handler stays quiet
 }
