@@ -12,6 +12,9 @@ root="$MAE_ROOT"
 cd "$root"
 bash scripts/vendor_deps.sh
 use_ccache
+# Hashed before the build: a source edited while it builds would otherwise be named by a hash
+# of sources its binaries were not built from.
+sources=$(bash scripts/source_hash.sh)
 build="${MAE_PREBUILT_BUILD_DIR:-$root/build-gpu-prebuilt}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$(torch_cmake_prefix)" \
   -DMAE_DEPS_DIR="$root/.deps" -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON \
@@ -22,5 +25,9 @@ rm -rf "$prebuilt"
 mkdir -p "$prebuilt"
 cp "$build/app/cli/mae" "$build"/tests/{cuda_tests,mae_tests,studio_tests} "$build"/core/libmae_*.so \
   "$prebuilt/"
-bash scripts/source_hash.sh > "$prebuilt/SOURCE_HASH"
+if [ "$(bash scripts/source_hash.sh)" != "$sources" ]; then
+  echo "prepare_gpu_run: the sources changed while they were built; run it again" >&2
+  exit 1
+fi
+echo "$sources" > "$prebuilt/SOURCE_HASH"
 echo "prebuilt binaries in $prebuilt ($(du -sh "$prebuilt" | cut -f1)), sources $(cat "$prebuilt/SOURCE_HASH")"
