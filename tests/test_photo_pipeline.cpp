@@ -220,6 +220,29 @@ std::vector<uint8_t> with_exif(const std::vector<uint8_t>& jpeg,
   return out;
 }
 
+// Where upright pixel (i, j) comes from in a stored h x w picture, by the EXIF definitions.
+std::pair<int64_t, int64_t> stored_pixel(int orientation, int64_t i, int64_t j, int64_t h,
+                                         int64_t w) {
+  switch (orientation) {
+    case 2:
+      return {i, w - 1 - j};
+    case 3:
+      return {h - 1 - i, w - 1 - j};
+    case 4:
+      return {h - 1 - i, j};
+    case 5:
+      return {j, i};
+    case 6:
+      return {h - 1 - j, i};
+    case 7:
+      return {h - 1 - j, w - 1 - i};
+    case 8:
+      return {j, w - 1 - i};
+    default:
+      return {i, j};
+  }
+}
+
 }  // namespace
 
 // A phone's portrait photo is stored sideways with an EXIF Orientation; a picture a person
@@ -230,27 +253,6 @@ TEST_CASE("opened JPEGs are turned upright by their EXIF orientation, datasets a
   const auto plain_bytes = jpeg::encode(photo_pixels(w, h, 2).data(), w, h, 3, 95);
   const auto plain = decode_image(plain_bytes, 3);
   auto p = plain.accessor<float, 3>();
-  // Where each output pixel (i, j) comes from in the stored picture, by the EXIF definitions.
-  auto source = [&](int orientation, int i, int j) -> std::pair<int, int> {
-    switch (orientation) {
-      case 2:
-        return {i, w - 1 - j};
-      case 3:
-        return {h - 1 - i, w - 1 - j};
-      case 4:
-        return {h - 1 - i, j};
-      case 5:
-        return {j, i};
-      case 6:
-        return {h - 1 - j, i};
-      case 7:
-        return {h - 1 - j, w - 1 - i};
-      case 8:
-        return {j, w - 1 - i};
-      default:
-        return {i, j};
-    }
-  };
   for (bool little : {true, false})
     for (int orientation = 1; orientation <= 8; ++orientation) {
       CAPTURE(little);
@@ -266,13 +268,38 @@ TEST_CASE("opened JPEGs are turned upright by their EXIF orientation, datasets a
       for (int c = 0; c < 3; ++c)
         for (int i = 0; i < turned.size(1); ++i)
           for (int j = 0; j < turned.size(2); ++j) {
-            const auto [si, sj] = source(orientation, i, j);
+            const auto [si, sj] = stored_pixel(orientation, i, j, h, w);
             wrong += t[c][i][j] != p[c][si][sj];
           }
       CHECK(wrong == 0);
       // The loader keeps the stored picture.
       CHECK(decode_photo(bytes, 3, 0).pixels.size(0) == h);
     }
+  // The turn flips the decoded pixels in place and views them, for any size, channels and
+  // element size: an opened portrait photo is held once.
+  for (const auto dtype : {at::kByte, at::kFloat})
+    for (const int64_t channels : {1, 3})
+      for (int orientation = 1; orientation <= 8; ++orientation) {
+        CAPTURE(channels);
+        CAPTURE(orientation);
+        const int64_t sh = 5, sw = 7;  // odd: the middle row and column stay where they are
+        const auto stored =
+            at::arange(sh * sw * channels).remainder(251).to(dtype).reshape({sh, sw, channels});
+        auto pixels = stored.clone();
+        const auto turned = upright_in_place(pixels, orientation);
+        CHECK(turned.is_alias_of(pixels));
+        const bool swapped = orientation >= 5;
+        REQUIRE(turned.size(1) == (swapped ? sw : sh));
+        REQUIRE(turned.size(2) == (swapped ? sh : sw));
+        int wrong = 0;
+        for (int64_t c = 0; c < channels; ++c)
+          for (int64_t i = 0; i < turned.size(1); ++i)
+            for (int64_t j = 0; j < turned.size(2); ++j) {
+              const auto [si, sj] = stored_pixel(orientation, i, j, sh, sw);
+              wrong += !at::equal(turned[c][i][j], stored[si][sj][c]);
+            }
+        CHECK(wrong == 0);
+      }
   // Anything malformed reads as "as stored": a value out of range, a LONG where a SHORT
   // belongs, an IFD past the segment, a truncated segment.
   auto tagged = [&](int type, int value) {

@@ -60,6 +60,10 @@ TEST_CASE("a picture fitted a band of rows at a time is the whole-picture fit, b
           // A decoded picture's bytes are a (C, H, W) view over its interleaved pixels.
           const auto interleaved = bytes.permute({1, 2, 0}).contiguous().permute({2, 0, 1});
           CHECK(at::equal(fit_picture(interleaved, channels, s.out_h, s.out_w, band_rows), fitted));
+          // A photo turned a quarter by EXIF is that view transposed: each row of the picture is
+          // a column of the decoded pixels.
+          const auto turned = bytes.permute({2, 1, 0}).contiguous().permute({2, 1, 0});
+          CHECK(at::equal(fit_picture(turned, channels, s.out_h, s.out_w, band_rows), fitted));
           // A float picture (a 16-bit PNG's) takes the same way.
           const auto floats = to_unit(bytes);
           CHECK(at::equal(fit_picture(floats, channels, s.out_h, s.out_w, band_rows),

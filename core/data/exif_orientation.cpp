@@ -4,12 +4,16 @@
 #include "data/exif_orientation.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace mae {
 
 namespace {
+
+constexpr int64_t kRowsPerTask = 64;
 
 uint32_t read_u16(const uint8_t* p, bool little) {
   return little ? p[0] | p[1] << 8 : p[0] << 8 | p[1];
@@ -43,6 +47,27 @@ int tiff_orientation(const uint8_t* tiff, size_t size) {
   return 1;
 }
 
+// Row i and row h - 1 - i change places: the picture upside down.
+void flip_rows(uint8_t* data, int64_t h, int64_t row_bytes) {
+  at::parallel_for(0, h / 2, kRowsPerTask, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      std::swap_ranges(data + i * row_bytes, data + (i + 1) * row_bytes,
+                       data + (h - 1 - i) * row_bytes);
+  });
+}
+
+// In every row, pixel j and pixel w - 1 - j change places: the picture mirrored.
+void flip_columns(uint8_t* data, int64_t h, int64_t w, int64_t pixel_bytes) {
+  at::parallel_for(0, h, kRowsPerTask, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      uint8_t* row = data + i * w * pixel_bytes;
+      for (int64_t left = 0, right = w - 1; left < right; ++left, --right)
+        std::swap_ranges(row + left * pixel_bytes, row + (left + 1) * pixel_bytes,
+                         row + right * pixel_bytes);
+    }
+  });
+}
+
 }  // namespace
 
 int jpeg_exif_orientation(const uint8_t* data, size_t size) {
@@ -68,25 +93,24 @@ int jpeg_exif_orientation(const uint8_t* data, size_t size) {
   return 1;
 }
 
-at::Tensor upright(const at::Tensor& chw, int orientation) {
-  switch (orientation) {
-    case 2:
-      return chw.flip({2});
-    case 3:
-      return chw.flip({1, 2});
-    case 4:
-      return chw.flip({1});
-    case 5:
-      return chw.transpose(1, 2).contiguous();
-    case 6:
-      return chw.transpose(1, 2).flip({2});
-    case 7:
-      return chw.transpose(1, 2).flip({1, 2});
-    case 8:
-      return chw.transpose(1, 2).flip({1});
-    default:
-      return chw;
-  }
+at::Tensor upright_in_place(at::Tensor hwc, int orientation) {
+  TORCH_CHECK(hwc.dim() == 3 && hwc.is_contiguous(),
+              "upright_in_place takes contiguous (H, W, C) pixels");
+  // Each turn is the stored pixels flipped, seen through a transposed view for 5 to 8: 6, for
+  // one, shows upright pixel (r, c) from stored (H - 1 - c, r), which is the row-flipped
+  // picture's (c, r).
+  const bool flipped_rows =
+      orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7;
+  const bool flipped_columns =
+      orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8;
+  const bool transposed = orientation >= 5 && orientation <= 8;
+  const int64_t h = hwc.size(0), w = hwc.size(1);
+  const int64_t pixel_bytes = hwc.size(2) * static_cast<int64_t>(hwc.element_size());
+  auto* data = static_cast<uint8_t*>(hwc.data_ptr());
+  if (flipped_rows) flip_rows(data, h, w * pixel_bytes);
+  if (flipped_columns) flip_columns(data, h, w, pixel_bytes);
+  const auto chw = hwc.permute({2, 0, 1});
+  return transposed ? chw.transpose(1, 2) : chw;
 }
 
 }  // namespace mae

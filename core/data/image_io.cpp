@@ -82,8 +82,8 @@ at::Tensor decode_picture(const std::vector<uint8_t>& bytes, int64_t channels,
   // Every 8-bit picture through the bytes training decodes (so the explorer shows the model
   // what training feeds it): full size here, and a JPEG upright (the others read as
   // orientation 1).
-  return upright(decode_photo(bytes, channels, 0, limits).pixels.permute({2, 0, 1}),
-                 jpeg_exif_orientation(bytes.data(), bytes.size()));
+  return upright_in_place(decode_photo(bytes, channels, 0, limits).pixels,
+                          jpeg_exif_orientation(bytes.data(), bytes.size()));
 }
 
 void check_image_size(int64_t w, int64_t h, const ImageLimits& limits) {

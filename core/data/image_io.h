@@ -36,8 +36,8 @@ at::Tensor load_image(const std::string& path, int64_t channels, const ImageLimi
 // The same picture before its float conversion, for one that is kept open (fit_picture makes
 // the model's input of it): (channels, H, W) uint8 for an 8-bit picture, a quarter of the
 // floats' memory, and float in [0, 1] for a 16-bit PNG. decode_image is to_unit of it. The bytes
-// are a strided view of the decoded (H, W, channels) pixels where the picture is upright as
-// stored: laying them out would hold the photo twice.
+// are a strided view of the decoded (H, W, channels) pixels, flipped in place and transposed
+// where EXIF turns the photo: laying them out would hold the photo twice.
 at::Tensor decode_picture(const std::vector<uint8_t>& bytes, int64_t channels,
                           const ImageLimits& limits = {});
 at::Tensor load_picture(const std::string& path, int64_t channels, const ImageLimits& limits = {});

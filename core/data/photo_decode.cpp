@@ -118,9 +118,10 @@ DecodedImage decode_by_reader(Reader reader, const std::vector<uint8_t>& bytes, 
   auto adopt = [&](auto decoded) {
     if (!decoded) throw ImageError(reason);
     const int orientation = decoded->orientation;
-    auto hwc = as_channels(std::move(*decoded), channels);
-    if (orientation == 1) return hwc;
-    return upright(hwc.permute({2, 0, 1}), orientation).permute({1, 2, 0}).contiguous();
+    // Laid out again only for a quarter turn: a flip is made in place.
+    return upright_in_place(as_channels(std::move(*decoded), channels), orientation)
+        .permute({1, 2, 0})
+        .contiguous();
   };
   const uint8_t* data = bytes.data();
   const size_t size = bytes.size();
@@ -139,6 +140,15 @@ DecodedImage decode_by_reader(Reader reader, const std::vector<uint8_t>& bytes, 
     pixels = adopt(tiff::decode(data, size, cap, &reason));
   }
   return {pixels, h, w};
+}
+
+// Bytes laid out in their view's order. A copy walks its output in order, so a view whose rows
+// run across memory (a photo turned a quarter by EXIF: each row is a column of the decoded
+// pixels) would take each byte from another page; it is gathered in memory order first, and
+// the small gathered copy is then turned.
+at::Tensor laid_out(const at::Tensor& pixels) {
+  if (pixels.dim() != 3 || pixels.stride(2) <= pixels.stride(1)) return pixels.contiguous();
+  return pixels.permute({2, 1, 0}).contiguous().permute({2, 1, 0}).contiguous();
 }
 
 }  // namespace
@@ -188,7 +198,7 @@ at::Tensor to_unit_chw(const at::Tensor& hwc) { return to_unit(hwc.permute({2, 0
 
 at::Tensor to_unit(const at::Tensor& pixels) {
   if (pixels.scalar_type() != at::kByte) return pixels.to(at::kFloat).contiguous();
-  return pixels.contiguous().to(at::kFloat).div_(255.0);
+  return laid_out(pixels).to(at::kFloat).div_(255.0);
 }
 
 DecodedImage decode_photo(const std::vector<uint8_t>& bytes, int64_t channels,
