@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <tuple>
@@ -144,11 +145,21 @@ DecodedImage decode_by_reader(Reader reader, const std::vector<uint8_t>& bytes, 
 
 // Bytes laid out in their view's order. A copy walks its output in order, so a view whose rows
 // run across memory (a photo turned a quarter by EXIF: each row is a column of the decoded
-// pixels) would take each byte from another page; it is gathered in memory order first, and
-// the small gathered copy is then turned.
+// pixels) would take each byte from another page. Such a view is copied a block of columns at
+// a time: each block is gathered in memory order, then turned while it is still in the cache.
 at::Tensor laid_out(const at::Tensor& pixels) {
   if (pixels.dim() != 3 || pixels.stride(2) <= pixels.stride(1)) return pixels.contiguous();
-  return pixels.permute({2, 1, 0}).contiguous().permute({2, 1, 0}).contiguous();
+  constexpr int64_t kBlockBytes = int64_t{256} << 10;
+  const int64_t w = pixels.size(2);
+  const int64_t column_bytes = pixels.size(0) * pixels.size(1) * pixels.element_size();
+  const int64_t block = std::max<int64_t>(1, kBlockBytes / column_bytes);
+  auto out = at::empty(pixels.sizes(), pixels.options());
+  for (int64_t left = 0; left < w; left += block) {
+    const int64_t n = std::min(block, w - left);
+    out.narrow(2, left, n)
+        .copy_(pixels.narrow(2, left, n).permute({2, 1, 0}).contiguous().permute({2, 1, 0}));
+  }
+  return out;
 }
 
 }  // namespace
