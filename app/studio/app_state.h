@@ -124,7 +124,7 @@ struct ExplorerState {
   // Why the newest request could not be reconstructed; cleared by the next request.
   std::string failure;
   uint64_t model_version_seen = 0;
-  double last_latency_ms = 0.0;
+  ExploreTiming last_timing;                 // of the newest request shown
   float masked_view_rect[4] = {0, 0, 0, 0};  // screen x, y, width, height (paint target)
   float below_large_views = 0;  // height of what follows the two large pictures, last frame
   bool extras_stale = false;    // the sweep / attention / stages shown belong to an older mask

@@ -210,13 +210,10 @@ at::Tensor InferenceWorker::fitted_to_model(const at::Tensor& image) {
 }
 
 ExploreResult InferenceWorker::compute(const ExploreRequest& request) {
-  const auto start = std::chrono::steady_clock::now();
   ExploreResult r;
   r.id = request.id;
   r.main = views_of(reconstruct(model_, request.image, request.mask));
   r.extras_done = !request.wants_extras();
-  r.compute_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
 
@@ -357,13 +354,19 @@ void InferenceWorker::loop(const std::stop_token& stop) {
         // model, drops it and says so (a shape error here left the explorer stuck).
         auto& painted = request->mask.mask;
         if (painted && !mask_fits(model_->config(), *painted)) painted.reset();
+        using Clock = std::chrono::steady_clock;
+        auto ms = [](Clock::duration d) {
+          return std::chrono::duration<double, std::milli>(d).count();
+        };
+        const auto taken = Clock::now();
         request->image = fitted_to_model(request->image);
+        const auto fitted = Clock::now();
         // The main reconstruction is published first (that is what follows the slider);
         // the ratio sweep follows unless a newer request already waits.
         auto result = compute(*request);
-        result.latency_ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted)
-                .count();
+        const auto done = Clock::now();
+        result.timing = {ms(taken - submitted), ms(fitted - taken), ms(done - fitted),
+                         ms(done - submitted)};
         bool newer_waiting = false;
         {
           std::lock_guard lock(mutex_);

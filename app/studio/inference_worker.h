@@ -50,6 +50,16 @@ struct ExploreViews {
   double removed_pixel_mse = 0.0;  // on the pictures' 0-1 scale (Reconstruction's)
 };
 
+// Where the time from asking to seeing went: waiting for the worker (a checkpoint still loading,
+// an older request), fitting the picture to the model (once per picture and model; a 96-MP
+// photo takes seconds), and the model's reconstruction.
+struct ExploreTiming {
+  double waited_ms = 0.0;
+  double fit_ms = 0.0;
+  double model_ms = 0.0;
+  double total_ms = 0.0;  // from submit() to the result being ready
+};
+
 struct ExploreResult {
   uint64_t id = 0;
   ExploreViews main;
@@ -58,8 +68,7 @@ struct ExploreResult {
   std::vector<PipelineStage> stages;                  // when requested
   std::vector<ImageView> stage_views;                 // one per stage
   bool extras_done = false;  // the sweep, attention and stages have arrived (or none wanted)
-  double compute_ms = 0.0;
-  double latency_ms = 0.0;  // from submit() to the result being ready
+  ExploreTiming timing;
   std::string error;
 };
 

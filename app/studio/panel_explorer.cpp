@@ -258,18 +258,24 @@ void draw_explorer_panel(StudioApp& app) {
   text_wrapped("%s%.0f of %lld patches masked   masked-patch MSE %.4f   %.1f ms%s",
                e.manual ? "hand-made mask: " : "", masked_count,
                static_cast<long long>(r.mask.defined() ? r.mask.numel() : 0), r.masked_mse,
-               e.last_latency_ms,
+               e.last_timing.total_ms,
                !e.failure.empty() ? "   [not updated: the reconstruction failed, see messages]"
                : updating         ? "   [updating...]"
                                   : "");
   if (ImGui::IsItemHovered()) {
     const auto info = app.worker().model_info();
+    const auto& t = e.last_timing;
     ImGui::SetTooltip(
-        "mean squared error over the removed patches, in %s%s", error_space(info.config).c_str(),
+        "mean squared error over the removed patches, in %s%s\n\n%.1f ms from asking to "
+        "seeing:\n  %.1f ms waiting for the worker\n  %.1f ms fitting the picture to the "
+        "model's %lldx%lld input\n  %.1f ms in the model",
+        error_space(info.config).c_str(),
         info.config.norm_pix_loss
             ? ";\nthe pictures de-normalise each removed patch with the mean and spread of its "
               "nearest visible patches, since its own are hidden"
-            : "");
+            : "",
+        t.total_ms, t.waited_ms, t.fit_ms, static_cast<long long>(info.config.img_w),
+        static_cast<long long>(info.config.img_h), t.model_ms);
   }
   ViewStyle grid;
   grid.patch_grid = e.show_grid;

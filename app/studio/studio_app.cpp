@@ -523,7 +523,7 @@ void StudioApp::pump_explorer_result() {
   // stages. Until they come, the previous ones stay in place, marked as being recomputed,
   // where they fit: weights of another shape (a run of another preset) make pictures of
   // another size and patch grid, and then there is nothing to show until they arrive.
-  if (r->id != e.shown_request_id) e.last_latency_ms = r->latency_ms;
+  if (r->id != e.shown_request_id) e.last_timing = r->timing;
   if (!r->extras_done && e.result && same_geometry(e.result->main, r->main)) {
     r->sweep = e.result->sweep;
     r->attention = e.result->attention;

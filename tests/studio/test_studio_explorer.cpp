@@ -246,6 +246,12 @@ TEST_CASE("the worker fits a picture to its model once, and gives what reconstru
     CHECK(result->main.masked_mse == doctest::Approx(expected.masked_mse).epsilon(1e-6));
     CHECK(result->main.removed_pixel_mse ==
           doctest::Approx(expected.removed_pixel_mse).epsilon(1e-6));
+    // The time from asking to seeing is its three parts, one after another.
+    const auto& t = result->timing;
+    CHECK(t.waited_ms >= 0.0);
+    CHECK(t.fit_ms >= 0.0);
+    CHECK(t.model_ms > 0.0);
+    CHECK(t.waited_ms + t.fit_ms + t.model_ms <= t.total_ms + 1e-9);
   }
   // A model of another input size and channel count fits the same picture anew.
   const auto colour = one_block_config("rgb-small");

@@ -226,7 +226,7 @@ void drag_slider(HeadlessImGui& ui, StudioApp& app, int moves, SliderFigures& f)
     });
     if (!shown) continue;
     ++f.answered;
-    f.latency_ms.push_back(e.last_latency_ms);
+    f.latency_ms.push_back(e.last_timing.total_ms);
   }
 }
 
