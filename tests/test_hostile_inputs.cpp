@@ -249,6 +249,18 @@ TEST_CASE("hostile TIFF files: cut short, oversized and looping headers") {
                    outcome.find("not a JPEG") != std::string::npos),
                   outcome);
   }
+  // Cut before its pixels, it says where in plain words, not "Can not read TIFF directory count".
+  // Its directory is at byte 306, and its BitsPerSample values at 428.
+  for (const auto& [size, reason] : std::vector<std::pair<size_t, std::string>>{
+           {5, "the file ends inside its header"},
+           {100, "the directory that describes its picture lies past the end of the file"},
+           {400, "the file ends inside the directory that describes its picture"},
+           {428, "the values of its tag \"BitsPerSample\" lie past the end of the file"}}) {
+    CAPTURE(size);
+    const std::vector<uint8_t> cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(size));
+    CHECK_THROWS_WITH_AS(decode_photo(cut, 3, 0), ("corrupt TIFF header (" + reason + ")").c_str(),
+                         ImageError);
+  }
   // Cut inside its pixels, a file says so, not libtiff's "Read error at scanline 4294967295".
   auto cut_pixels = read_bytes(MAE_TEST_DATA_DIR "/tiff-bigtiff.tif");
   cut_pixels.resize(300);

@@ -60,9 +60,24 @@ int map_proc(thandle_t, void**, toff_t*) { return 0; }  // no mapping: every rea
 void unmap_proc(thandle_t, void*, toff_t) {}
 
 // libtiff says a strip or tile that the file ends inside as "Read error at scanline 4294967295;
-// got 15 bytes, expected 273" (the row is -1 when a whole strip is read): the file is cut short,
-// which is what a person needs to hear. Other messages are kept as libtiff words them.
+// got 15 bytes, expected 273" (the row is -1 when a whole strip is read), and a directory it
+// cannot reach as "Can not read TIFF directory count": the file is cut short, which is what a
+// person needs to hear. Other messages are kept as libtiff words them.
 std::string in_plain_words(const std::string& message) {
+  // libtiff's words for a file that ends early, or whose directory offset points past its end.
+  static const std::pair<const char*, const char*> kWhole[] = {
+      {"Cannot read TIFF header", "the file ends inside its header"},
+      {"Can not read TIFF directory count",
+       "the directory that describes its picture lies past the end of the file"},
+      {"Can not read TIFF directory",
+       "the file ends inside the directory that describes its "
+       "picture"}};
+  for (const auto& [libtiff, plain] : kWhole)
+    if (message == libtiff) return plain;
+  static const std::string kTagRead = "IO error during reading of \"";
+  if (message.rfind(kTagRead, 0) == 0 && message.size() > kTagRead.size() && message.back() == '"')
+    return "the values of its tag " + message.substr(kTagRead.size() - 1) +
+           " lie past the end of the file";
   const auto got = message.find("; got ");
   unsigned long long have = 0, want = 0;
   if (message.rfind("Read error at ", 0) != 0 || got == std::string::npos ||
