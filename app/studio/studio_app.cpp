@@ -556,12 +556,30 @@ void StudioApp::submit_explorer() {
   e.failure.clear();
 }
 
+namespace {
+
+// Closes the open combo or context menu on top, as ImGui 1.86 does on Esc only with keyboard
+// navigation, which the app leaves off (arrows and Space are its own keys). Without this, Esc
+// left a dropdown open, and the click that then closed it was lost: a slider dragged next did
+// not move. A modal dialog is not closed here: it answers its own Esc.
+bool close_top_menu() {
+  const ImGuiContext& g = *ImGui::GetCurrentContext();
+  if (g.OpenPopupStack.Size == 0) return false;
+  const ImGuiWindow* top = g.OpenPopupStack.back().Window;
+  if (!top || (top->Flags & ImGuiWindowFlags_Modal)) return false;
+  ImGui::ClosePopupToLevel(g.OpenPopupStack.Size - 1, true);
+  return true;
+}
+
+}  // namespace
+
 void StudioApp::handle_shortcuts() {
   ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput) return;
   if (ImGui::IsKeyPressed(keys::kF1, false)) state_.show_help = !state_.show_help;
-  // Esc closes the file browser, else help (the close dialog handles its own Esc).
-  if (ImGui::IsKeyPressed(keys::kEscape, false)) {
+  // Esc closes what is on top: an open dropdown or menu, else the file browser, else help (the
+  // close dialog handles its own Esc).
+  if (ImGui::IsKeyPressed(keys::kEscape, false) && !close_top_menu()) {
     if (state_.show_file_browser)
       state_.show_file_browser = false;
     else

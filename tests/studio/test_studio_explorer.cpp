@@ -53,6 +53,31 @@ TEST_CASE("explorer: ratio changes coalesce, patches toggle, seeds re-roll") {
   CHECK_FALSE(e.manual);
 }
 
+// Esc closes an open dropdown, as everywhere else. It stayed open, and the click that then
+// closed it was lost: the explorer's ratio slider, dragged next, did not move.
+TEST_CASE("Esc closes an open dropdown, and the next drag moves a slider") {
+  LaunchedApp launched("mae-studio-test-esc-dropdown");
+  auto& [dir, ui, renderer, app] = launched;
+  auto& e = app.state().explorer;
+  auto menu_open = [] {
+    return ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel);
+  };
+  const auto ratio_at = ui.find_item(app, "Masking explorer", "ratio");
+  ui.click(app, ui.find_item(app, "Masking explorer", "strategy"));
+  REQUIRE(menu_open());
+  app.state().show_help = true;
+  ui.press(app, keys::kEscape);
+  ui.frame(app);
+  CHECK_FALSE(menu_open());
+  CHECK(e.strategy == MaskStrategy::Random);
+  CHECK(app.state().show_help);  // one Esc closes one thing: the dropdown on top
+  const float before = e.ratio;
+  ui.drag(app, ratio_at, ImVec2(ratio_at.x + 150, ratio_at.y));
+  CHECK(e.ratio > before + 0.05f);
+  ui.press(app, keys::kEscape);
+  CHECK_FALSE(app.state().show_help);
+}
+
 TEST_CASE("dragging across the masked image paints a line of patches and leaves the window") {
   LaunchedApp launched("mae-studio-test-paint");
   auto& [dir, ui, renderer, app] = launched;
