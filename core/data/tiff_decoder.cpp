@@ -70,8 +70,7 @@ std::string in_plain_words(const std::string& message) {
       {"Can not read TIFF directory count",
        "the directory that describes its picture lies past the end of the file"},
       {"Can not read TIFF directory",
-       "the file ends inside the directory that describes its "
-       "picture"}};
+       "the file ends inside the directory that describes its picture"}};
   for (const auto& [libtiff, plain] : kWhole)
     if (message == libtiff) return plain;
   static const std::string kTagRead = "IO error during reading of \"";
