@@ -51,8 +51,8 @@ struct ExploreViews {
 };
 
 // Where the time from asking to seeing went: waiting for the worker (a checkpoint still loading,
-// an older request), fitting the picture to the model (once per picture and model; a 96-MP
-// photo takes seconds), and the model's reconstruction.
+// an older request), fitting the picture to the model (once per picture and model; about a
+// second for a 96-MP photo on two CPU cores), and the model's reconstruction.
 struct ExploreTiming {
   double waited_ms = 0.0;
   double fit_ms = 0.0;
