@@ -143,10 +143,8 @@ DecodedImage decode_by_reader(Reader reader, const std::vector<uint8_t>& bytes, 
   return {pixels, h, w};
 }
 
-// Bytes laid out in their view's order. A copy walks its output in order, so a view whose rows
-// run across memory (a photo turned a quarter by EXIF: each row is a column of the decoded
-// pixels) would take each byte from another page. Such a view is copied a block of columns at
-// a time: each block is gathered in memory order, then turned while it is still in the cache.
+}  // namespace
+
 at::Tensor laid_out(const at::Tensor& pixels) {
   if (pixels.dim() != 3 || pixels.stride(2) <= pixels.stride(1)) return pixels.contiguous();
   constexpr int64_t kBlockBytes = int64_t{256} << 10;
@@ -161,8 +159,6 @@ at::Tensor laid_out(const at::Tensor& pixels) {
   }
   return out;
 }
-
-}  // namespace
 
 bool has_own_reader(const std::vector<uint8_t>& bytes) { return reader_for(bytes) != Reader::Stb; }
 

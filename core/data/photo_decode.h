@@ -58,6 +58,13 @@ at::Tensor shrink_to_short_side(const at::Tensor& hwc, int64_t short_side);
 // uint8 (H, W, C) to float (C, H, W) in [0, 1]; float pixels are only transposed.
 at::Tensor to_unit_chw(const at::Tensor& hwc);
 
+// Pixels laid out in their view's order, contiguous and of their own type. A copy walks its
+// output in order, so a view whose rows run across memory (a photo turned a quarter by EXIF:
+// each row is a column of the decoded pixels) would take each byte from another page. Such a
+// view is copied a block of columns at a time: each block is gathered in memory order, then
+// turned while it is still in the cache.
+at::Tensor laid_out(const at::Tensor& pixels);
+
 // uint8 pixels to contiguous float in [0, 1], dividing by 255; float pixels made contiguous. A
 // strided view of bytes (a decoded picture's (C, H, W) over its interleaved pixels) is laid out
 // while still bytes: converting the view first would keep its strides, and the copy that then
