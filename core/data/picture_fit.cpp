@@ -85,8 +85,9 @@ at::Tensor fit_picture(const at::Tensor& picture, int64_t channels, int64_t out_
   };
   const int64_t h = picture.size(1), w = picture.size(2);
   const auto fitted = fitted_samples(picture, model_floats, channels, out_h, out_w, band_rows);
-  // resize_bicubic clamps once, after both passes, and not at all when nothing was resized.
-  return h == out_h && w == out_w ? fitted : fitted.clamp(0.0, 1.0).contiguous();
+  // Floats are clamped once, after both passes, as resize_bicubic clamps them, and not at all
+  // when nothing was resized.
+  return h == out_h && w == out_w ? fitted : fitted.clamp(0.0, 1.0);
 }
 
 }  // namespace mae
