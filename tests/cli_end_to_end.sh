@@ -159,6 +159,23 @@ python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["crops_on_device"]; 
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["train_items"] == 8 and j["test_items"] == 2 and j["classes"] == 2 and "raw_pixels" in j and "random_encoder" in j, j' "$work/probe.json" \
   || fail "probe json"
 test -s "$work/confusion.png" || fail "no confusion picture"
+# A photo folder with a file that cannot be read is evaluated, probed and trained on without it,
+# and each says which file it left out.
+cp -r "$work/photos" "$work/photos-broken" && printf 'not a picture' > "$work/photos-broken/cats/broken.jpg"
+"$MAE" eval --checkpoint "$work/prun/last.safetensors" --data "$work/photos-broken" --json \
+  > "$work/beval.json" || fail "eval of a folder with an unreadable file"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); u=j["unreadable"]; assert j["images"] == 10 and len(u) == 1 and "broken.jpg" in u[0], j' \
+  "$work/beval.json" || fail "eval json of a folder with an unreadable file"
+"$MAE" eval --checkpoint "$work/prun/last.safetensors" --data "$work/photos-broken" \
+  > "$work/beval.txt" 2> "$work/beval.err" || fail "eval table of a folder with an unreadable file"
+grep -q "^left out '.*broken.jpg': " "$work/beval.err" || { cat "$work/beval.err"; fail "eval names no unreadable file"; }
+grep -q "^10 images" "$work/beval.txt" || { cat "$work/beval.txt"; fail "eval table count"; }
+"$MAE" probe --checkpoint "$work/prun/last.safetensors" --data "$work/photos-broken" --epochs 5 \
+  > "$work/bprobe.txt" 2> "$work/bprobe.err" || fail "probe of a folder with an unreadable file"
+grep -q "^left out '.*broken.jpg': " "$work/bprobe.err" || { cat "$work/bprobe.err"; fail "probe names no unreadable file"; }
+"$MAE" train --data "$work/photos-broken" --preset rgb-small --steps 1 --batch 4 --out "$work/brun" \
+  2> "$work/btrain.log" || { cat "$work/btrain.log"; fail "train on a folder with an unreadable file"; }
+grep -q "^left out '.*broken.jpg': " "$work/btrain.log" || { cat "$work/btrain.log"; fail "train names no unreadable file"; }
 "$MAE" sweep --data "$work/photos" --preset rgb-small --ratios 0.5,0.75 --steps 2 --eval-images 2 \
   --adapt-threads --out "$work/sweep" --json > "$work/sweep.json" 2>/dev/null || fail "sweep"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r["ratio"] for r in j["runs"]] == [0.5, 0.75], j' "$work/sweep.json" \

@@ -31,7 +31,7 @@ LabelledFeatures blobs(int64_t per_class, int64_t classes, int64_t dim, uint64_t
     xs.push_back(at::randn({per_class, dim}, gen) + centre);
     ys.push_back(at::full({per_class}, c, at::kLong));
   }
-  return {at::cat(xs), at::cat(ys)};
+  return {at::cat(xs), at::cat(ys), {}};
 }
 
 // A labelled folder of 28x28 grayscale PNGs: class a_dark (dark squares) and b_light.

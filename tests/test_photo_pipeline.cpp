@@ -634,7 +634,7 @@ TEST_CASE("the memory budget is honoured by spilling to the cache file") {
   CHECK(loader.next().sizes() == torch::IntArrayRef({6, 3, 32, 32}));
 }
 
-TEST_CASE("corrupt files are skipped and counted in the first pass and the loader") {
+TEST_CASE("corrupt files are skipped, counted and named in the first pass and the loader") {
   TempDir dir;
   write_png(dir.path("p/good1.png"), 100, 80, 1);
   write_png(dir.path("p/good2.png"), 90, 120, 2);
@@ -649,6 +649,11 @@ TEST_CASE("corrupt files are skipped and counted in the first pass and the loade
   std::vector<DataProgress> seen;
   ds.prepare([&](const DataProgress& p) { seen.push_back(p); }, {});
   CHECK(ds.unreadable_files() == 2);
+  // Each named with its problem, in the folder's order, for the line a person is shown.
+  const auto unreadable = ds.unreadable();
+  REQUIRE(unreadable.size() == 2);
+  CHECK(unreadable[0].find("broken.png") != std::string::npos);
+  CHECK(unreadable[1].find("truncated.jpg") != std::string::npos);
   REQUIRE(!seen.empty());
   CHECK(seen.back().stage == DataProgress::Stage::Ready);
   CHECK(seen.back().failed == 2);

@@ -1,15 +1,18 @@
 // Why: the explorer's model input is made from the picture's bytes a band of rows at a time;
 // these checks hold it to the whole picture resized in one call bit for bit (in 8 bits for
 // bytes, as PIL resizes them), for the shapes that take each of the resize's branches and for
-// bands that do not divide the height, and to PIL's own result for a photo-like picture.
+// bands that do not divide the height, and to PIL's own result for a photo-like picture, as
+// the explorer shows it and as `mae eval` and the probe measure it.
 #include <ATen/ATen.h>
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "data/augment.h"
 #include "data/channel_convert.h"
+#include "data/dataset.h"
 #include "data/image_io.h"
 #include "data/photo_decode.h"
 #include "data/picture_fit.h"
@@ -133,34 +136,70 @@ TEST_CASE("a picture of extreme shape is fitted from the part the crop keeps, in
 // tests/data/make_fit_fixtures.py: a photo-like PNG (gradients, hard edges, noise) and PIL's
 // fit of it, as the authors' transforms make it: the shorter side resized with PIL's bicubic
 // filter, then the centre cropped; for a gray model, convert("L") first.
+namespace {
+const std::string kFitPhoto = MAE_TEST_DATA_DIR "/fit-photo.png";
+
+struct PilFit {
+  int64_t channels, side;
+  std::string fixture;
+};
+const PilFit kPilFits[] = {{3, 64, "-64.pil-rgb"}, {1, 28, "-28.pil-l"}};
+
+// PIL's fit as (C, H, W) floats in levels of 255.
+at::Tensor pil_levels(const PilFit& fit) {
+  const auto bytes = read_bytes(MAE_TEST_DATA_DIR "/fit-photo" + fit.fixture);
+  REQUIRE(bytes.size() == static_cast<size_t>(fit.channels * fit.side * fit.side));
+  return at::from_blob(const_cast<uint8_t*>(bytes.data()), {fit.side, fit.side, fit.channels},
+                       at::kByte)
+      .permute({2, 0, 1})
+      .to(at::kFloat);
+}
+
+// Within a level of PIL everywhere, and off by one on under 1 % of the samples.
+void check_within_a_level(const at::Tensor& levels, const at::Tensor& pil) {
+  const auto gap = (levels - pil).abs();
+  CHECK(gap.max().item<float>() <= 1.0f);
+  CHECK((gap > 0.5f).to(at::kFloat).mean().item<float>() < 0.01f);
+}
+}  // namespace
+
 TEST_CASE("a photo is fitted to the model as PIL fits it, within a level") {
-  const std::string stem = MAE_TEST_DATA_DIR "/fit-photo";
-  const auto picture = load_picture(stem + ".png", 3);
+  const auto picture = load_picture(kFitPhoto, 3);
   REQUIRE((picture.scalar_type() == at::kByte));
-  struct Case {
-    int64_t channels, side;
-    std::string fixture;
-  };
-  for (const Case& c : {Case{3, 64, "-64.pil-rgb"}, Case{1, 28, "-28.pil-l"}}) {
-    CAPTURE(c.fixture);
-    const auto pil_bytes = read_bytes(stem + c.fixture);
-    REQUIRE(pil_bytes.size() == static_cast<size_t>(c.channels * c.side * c.side));
-    const auto pil = at::from_blob(const_cast<uint8_t*>(pil_bytes.data()),
-                                   {c.side, c.side, c.channels}, at::kByte)
-                         .permute({2, 0, 1})
-                         .to(at::kFloat);
-    const auto ours = fit_picture(picture, c.channels, c.side, c.side).mul(255.0f);
+  for (const auto& fit : kPilFits) {
+    CAPTURE(fit.fixture);
+    const auto pil = pil_levels(fit);
+    const auto ours = fit_picture(picture, fit.channels, fit.side, fit.side).mul(255.0f);
     const auto gap = (ours - pil).abs();
     // Resizing the floats instead, as this fit did before, is off by a quarter level on average
     // (up to 5 levels in colour): unrounded, and in float arithmetic where PIL's is fixed-point.
-    const auto floats = whole_picture_fit(picture, c.channels, c.side, c.side).mul(255.0f);
+    const auto floats = whole_picture_fit(picture, fit.channels, fit.side, fit.side).mul(255.0f);
     const float float_gap = (floats - pil).abs().max().item<float>();
     const float float_mean = (floats - pil).abs().mean().item<float>();
     MESSAGE("gap to PIL: largest " << gap.max().item<float>() << " levels, mean "
                                    << gap.mean().item<float>() << "; resizing floats: largest "
                                    << float_gap << ", mean " << float_mean);
-    CHECK(gap.max().item<float>() <= 1.0f);
-    CHECK((gap > 0.5f).to(at::kFloat).mean().item<float>() < 0.01f);
+    check_within_a_level(ours, pil);
     CHECK(float_mean > 0.1f);  // the picture tells the two ways apart
+  }
+}
+
+TEST_CASE(
+    "mae eval and the probe fit a folder's photos as PIL does, naming a file they cannot read") {
+  TempDir dir;
+  write_bytes(dir.path("a.png"), read_bytes(kFitPhoto));
+  write_bytes(dir.path("b.jpg"), {'n', 'o', 't', ' ', 'a', ' ', 'J', 'P', 'E', 'G'});
+  for (const auto& fit : kPilFits) {
+    CAPTURE(fit.fixture);
+    // Opened as `mae eval` opens a folder: each picture decoded whole.
+    const auto dataset = open_dataset(dir.root, fit.channels);
+    REQUIRE(dataset->size() == 2);
+    const auto items = fit_items(*dataset, {0, 1}, fit.channels, fit.side, fit.side);
+    REQUIRE(items.kept.size() == 1);
+    CHECK(dataset->item_name(items.kept[0]).ends_with("a.png"));
+    REQUIRE(items.unreadable.size() == 1);
+    CHECK(items.unreadable[0].find("b.jpg") != std::string::npos);
+    CHECK((items.images.sizes() == at::IntArrayRef({1, fit.channels, fit.side, fit.side})));
+    check_within_a_level(items.images[0].mul(255.0f), pil_levels(fit));
   }
 }

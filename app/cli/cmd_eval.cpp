@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "infer/evaluate.h"
@@ -12,6 +14,7 @@
 #include "mask_options.h"
 #include "read_weights.h"
 #include "train/device.h"
+#include "unreadable_files.h"
 
 namespace mae::cli {
 
@@ -50,6 +53,9 @@ void run(const EvalArgs& a) {
   options.seed = mask.seed;
   options.max_images = a.max_images;
   auto r = evaluate(model, *dataset, options);
+  if (r.images == 0 && !r.unreadable.empty())
+    throw std::runtime_error(a.data + ": none of its " + std::to_string(r.unreadable.size()) +
+                             " images could be read; the first: " + r.unreadable.front());
   if (a.json) {
     nlohmann::json j = {{"checkpoint", a.checkpoint},
                         {"data", a.data},
@@ -63,10 +69,12 @@ void run(const EvalArgs& a) {
                         {"model_vs_mean_fill", r.model_mse / r.mean_fill_mse},
                         {"model_vs_nearest_pixel", r.model_mse / r.nearest_mse},
                         {"ratio_source", a.mask.ratio >= 0 ? "--ratio" : "checkpoint"},
-                        {"space", r.space + ", removed patches only"}};
+                        {"space", r.space + ", removed patches only"},
+                        {"unreadable", r.unreadable}};
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
+  print_unreadable(r.unreadable);
   std::printf("%lld images, ratio %.2f%s (%s), masked-patch MSE in %s:\n",
               static_cast<long long>(r.images), r.ratio, mask.ratio_note, a.mask.strategy.c_str(),
               r.space.c_str());

@@ -12,6 +12,7 @@
 #include "io/model_files.h"
 #include "status_line.h"
 #include "train/device.h"
+#include "unreadable_files.h"
 #include "util/format_duration.h"
 
 namespace mae::cli {
@@ -59,6 +60,7 @@ void run(const ProbeArgs& a) {
     std::printf("%s\n", probe_report_json(r).c_str());
     return;
   }
+  print_unreadable(r.unreadable);
   std::printf("%lld train / %lld test items, %lld classes (%s), %s:\n",
               static_cast<long long>(r.train_items), static_cast<long long>(r.test_items),
               static_cast<long long>(r.classes), r.split.c_str(),

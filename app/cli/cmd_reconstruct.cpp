@@ -37,7 +37,7 @@ void run(const ReconstructArgs& a) {
     auto dataset = open_dataset(a.image, channels);
     if (a.index < 0 || a.index >= dataset->size())
       throw std::invalid_argument("--index is outside the dataset");
-    image = dataset->load(a.index);
+    image = dataset->load_decoded(a.index);
   } else {
     image = load_picture(a.image, channels);
   }

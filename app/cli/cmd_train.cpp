@@ -30,6 +30,7 @@
 #include "train/run_control.h"
 #include "train/step_thread_tuner.h"
 #include "train/trainer.h"
+#include "unreadable_files.h"
 #include "util/folder_lock.h"
 #include "util/format_duration.h"
 #include "util/intra_op_threads.h"
@@ -114,6 +115,7 @@ std::shared_ptr<Dataset> open_training_data(const MaeConfig& model, const TrainC
   dataset->prepare(print, stop.get_token());
   watch.request_stop();
   status.finish();
+  if (!quiet) print_unreadable(dataset->unreadable());
   return dataset;
 }
 

@@ -133,7 +133,8 @@ std::vector<at::Tensor> own_gallery(const std::string& data, const MaeConfig& co
     auto dataset = open_dataset(spec, config.in_chans, options);
     for (int64_t i = 0; i < dataset->size() && images.size() < std::max<size_t>(count, 6); ++i) {
       try {
-        images.push_back(dataset->load(i));
+        images.push_back(
+            fit_picture(dataset->load_decoded(i), config.in_chans, config.img_h, config.img_w));
       } catch (const std::exception&) {
         // an unreadable file is left out, as training leaves it out
       }

@@ -66,6 +66,11 @@ void draw_probe_window(StudioApp& app) {
   ImGui::Text("%lld train / %lld test items, %lld classes", static_cast<long long>(r.train_items),
               static_cast<long long>(r.test_items), static_cast<long long>(r.classes));
   ImGui::TextDisabled("%s", r.split.c_str());
+  if (r.unreadable.size() == 1)
+    text_wrapped("1 file could not be read and was left out: %s", r.unreadable.front().c_str());
+  else if (!r.unreadable.empty())
+    text_wrapped("%zu files could not be read and were left out; the first: %s",
+                 r.unreadable.size(), r.unreadable.front().c_str());
   if (ImGui::BeginTable("probe", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("features");
     ImGui::TableSetupColumn("linear probe");

@@ -319,9 +319,12 @@ void draw_training_panel(StudioApp& app) {
     data_wait_line(s);
     cpu_share_note(app);
   }
-  if (m.skipped_files > 0)
-    ImGui::TextColored(ImVec4(1, 0.7f, 0.2f, 1), "%lld unreadable files skipped",
-                       static_cast<long long>(m.skipped_files));
+  if (m.skipped_files > 0) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.2f, 1));
+    text_wrapped("unreadable files skipped %lld times; each is named in the messages",
+                 static_cast<long long>(m.skipped_files));
+    ImGui::PopStyleColor();
+  }
   ImGui::PopItemWidth();
   ImGui::End();
 }

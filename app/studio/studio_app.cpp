@@ -75,7 +75,7 @@ StudioApp::StudioApp(ViewRenderer& renderer, const StudioOptions& options)
   try {
     auto test = open_dataset("fashion-mnist:test", 1);
     std::vector<at::Tensor> gallery;
-    for (int64_t i = 0; i < 6; ++i) gallery.push_back(test->load(i));
+    for (int64_t i = 0; i < 6; ++i) gallery.push_back(test->load_decoded(i));
     worker_.set_gallery(std::move(gallery), 0.75, kGallerySeed);
   } catch (const std::exception& e) {
     message(std::string("no built-in gallery: ") + one_line_error(e));
@@ -139,7 +139,7 @@ void StudioApp::load_default_image() {
     }
   }
   try {
-    state_.explorer.image = open_dataset("fashion-mnist:test", 1)->load(0);
+    state_.explorer.image = open_dataset("fashion-mnist:test", 1)->load_decoded(0);
     state_.explorer.image_label = "Fashion-MNIST test #0";
   } catch (const std::exception& e) {
     // A soft gradient with a square keeps the explorer usable without any data.

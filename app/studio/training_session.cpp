@@ -12,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "data/picture_fit.h"
 #include "io/checkpoint.h"
 #include "train/step_thread_tuner.h"
 #include "util/intra_op_threads.h"
@@ -56,14 +57,21 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
         open_dataset(request_.train.data, request_.model.in_chans, data_options, show_stage);
     data->prepare(show_stage, stop);
     if (stop.stop_requested()) return stopped_while_preparing();
+    say_unreadable(data->unreadable());
     // Evaluation images: the test split for Fashion-MNIST, else the first images.
     const bool fashion_mnist = request_.train.data.rfind("fashion-mnist", 0) == 0;
     auto eval_source =
         fashion_mnist ? open_dataset("fashion-mnist:test", request_.model.in_chans) : data;
+    // Each fitted to the model once, in 8 bits as PIL fits a photo; the explorer is given the
+    // first as decoded and fits it itself.
+    const auto& m = request_.model;
     std::string first_label;
+    at::Tensor first_decoded;
     for (int64_t i = 0; i < std::min(request_.eval_images, eval_source->size()); ++i) {
       try {
-        eval_images_.push_back(eval_source->load(i));
+        auto decoded = eval_source->load_decoded(i);
+        eval_images_.push_back(fit_picture(decoded, m.in_chans, m.img_h, m.img_w));
+        if (!first_decoded.defined()) first_decoded = decoded;
       } catch (const std::exception&) {
         continue;  // an unreadable file is simply not shown
       }
@@ -80,7 +88,7 @@ void TrainingSession::prepare_and_run(const std::stop_token& stop) {
     }
     if (!eval_images_.empty()) {
       std::lock_guard lock(mutex_);
-      first_eval_image_ = {eval_images_.front(), first_label};
+      first_eval_image_ = {first_decoded, first_label};
     }
     auto trainer = request_.resume_from.empty()
                        ? std::make_unique<Trainer>(request_.model, request_.train, data)
@@ -187,6 +195,18 @@ void TrainingSession::log_metrics(const StepMetrics& m) {
   if (!metrics_log_) return;
   metrics_log_->write(m);
   say_if_metrics_failed();
+}
+
+void TrainingSession::say_unreadable(const std::vector<std::string>& unreadable) {
+  // Training leaves each out and goes on; the first few are named, so a broken folder does not
+  // flood the log.
+  constexpr size_t kMostLines = 3;
+  std::lock_guard lock(mutex_);
+  for (size_t i = 0; i < std::min(unreadable.size(), kMostLines); ++i)
+    new_messages_.push_back("data: left out " + unreadable[i]);
+  if (unreadable.size() > kMostLines)
+    new_messages_.push_back("data: left out " + std::to_string(unreadable.size() - kMostLines) +
+                            " more files that could not be read");
 }
 
 void TrainingSession::say_if_metrics_failed() {

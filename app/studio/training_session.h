@@ -124,8 +124,9 @@ class TrainingSession {
   // `history` goes first into a file that starts over.
   void open_metrics_log(const CheckpointMark& resumed, const std::vector<StepMetrics>& history);
   void log_metrics(const StepMetrics& m);
-  void flush_metrics_log();      // at each snapshot and pause
-  void say_if_metrics_failed();  // once; the run goes on
+  void flush_metrics_log();                                         // at each snapshot and pause
+  void say_if_metrics_failed();                                     // once; the run goes on
+  void say_unreadable(const std::vector<std::string>& unreadable);  // files the data left out
 
   TrainingRequest request_;
   InferenceWorker* worker_;

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <stop_token>
+#include <string>
 #include <vector>
 
 #include "data/dataset.h"
@@ -17,6 +18,8 @@ namespace mae {
 struct LabelledFeatures {
   at::Tensor features;  // (N, D) float32 on the CPU
   at::Tensor labels;    // (N) int64
+  // Items that could not be decoded, left out: the file and why, as their errors say.
+  std::vector<std::string> unreadable;
 };
 
 // (done, total) images, called after each batch.
@@ -28,7 +31,7 @@ std::vector<int64_t> probe_indices(int64_t size, int64_t max_items);
 
 // The encoder's final-norm patch tokens, averaged over patches, for the whole image with no
 // patch removed (the cls token is left out: MAE trains it with no loss of its own).
-// Images are resized and normalised exactly as evaluation does. Stops early (returning what
+// Images are fitted and normalised exactly as evaluation does. Stops early (returning what
 // it has) when `stop` is requested.
 LabelledFeatures encoder_features(MaeModel& model, const Dataset& dataset,
                                   const std::vector<int64_t>& indices, int64_t batch,

@@ -45,9 +45,8 @@ ProbeReport run_probe(MaeModel& model, const ProbeData& data, const ProbeRunOpti
                std::to_string(config.embed_dim) + " values); standardised for the linear probe";
   const auto train_items = probe_indices(data.train->size(), options.max_train);
   const auto test_items = probe_indices(data.test->size(), options.max_test);
-  r.train_items = static_cast<int64_t>(train_items.size());
-  r.test_items = static_cast<int64_t>(test_items.size());
-  const double total = static_cast<double>(train_items.size() + test_items.size());
+  const auto train_count = static_cast<double>(train_items.size());
+  const double total = train_count + static_cast<double>(test_items.size());
   // Encoder passes take nearly all the time: the checkpoint's (and the random one's) share.
   const double passes = options.references ? 2.0 : 1.0;
   auto report = [&](const std::string& stage, double fraction) {
@@ -59,7 +58,7 @@ ProbeReport run_probe(MaeModel& model, const ProbeData& data, const ProbeRunOpti
     };
     auto train = encoder_features(m, *data.train, train_items, options.batch, on_train, stop);
     auto on_test = [&](int64_t done, int64_t) {
-      report(name + " features", base + static_cast<double>(r.train_items + done) / total / passes);
+      report(name + " features", base + (train_count + static_cast<double>(done)) / total / passes);
     };
     auto test = encoder_features(m, *data.test, test_items, options.batch, on_test, stop);
     return std::make_pair(std::move(train), std::move(test));
@@ -70,6 +69,11 @@ ProbeReport run_probe(MaeModel& model, const ProbeData& data, const ProbeRunOpti
     r.cancelled = true;
     return r;
   }
+  // What was probed: a file that could not be read is left out, and named.
+  r.train_items = train.features.size(0);
+  r.test_items = test.features.size(0);
+  r.unreadable = train.unreadable;
+  r.unreadable.insert(r.unreadable.end(), test.unreadable.begin(), test.unreadable.end());
   report("linear probe and k-NN", 1.0 / passes);
   r.encoder = probe_features(train, test, r.classes, options.probe);
   if (options.references) {
@@ -98,10 +102,15 @@ ProbeScores probe_pixels(const MaeConfig& config, const ProbeData& data,
 }
 
 std::string probe_report_json(const ProbeReport& r) {
-  nlohmann::json j = {
-      {"train_items", r.train_items},      {"test_items", r.test_items}, {"classes", r.classes},
-      {"class_names", r.class_names},      {"split", r.split},           {"features", r.features},
-      {"encoder", scores_json(r.encoder)}, {"seconds", r.seconds}};
+  nlohmann::json j = {{"train_items", r.train_items},
+                      {"test_items", r.test_items},
+                      {"classes", r.classes},
+                      {"class_names", r.class_names},
+                      {"split", r.split},
+                      {"features", r.features},
+                      {"encoder", scores_json(r.encoder)},
+                      {"seconds", r.seconds},
+                      {"unreadable", r.unreadable}};
   if (r.pixels.confusion.defined()) {
     j["raw_pixels"] = scores_json(r.pixels);
     j["random_encoder"] = scores_json(r.random_encoder);

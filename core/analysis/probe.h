@@ -6,6 +6,7 @@
 #include <functional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "analysis/linear_probe.h"
 #include "analysis/probe_data.h"
@@ -35,6 +36,8 @@ struct ProbeReport {
   std::string split;     // how the splits were found
   std::string features;  // what a feature vector is
   ProbeScores encoder, pixels, random_encoder;
+  // Items that could not be decoded, left out of every row: the file and why.
+  std::vector<std::string> unreadable;
   double seconds = 0.0;
   bool cancelled = false;
 };

@@ -50,6 +50,10 @@ std::string DataProgress::line() const {
 
 at::Tensor Dataset::load(int64_t index) const { return to_unit_chw(load_pixels(index).pixels); }
 
+at::Tensor Dataset::load_decoded(int64_t index) const {
+  return load_pixels(index).pixels.permute({2, 0, 1});
+}
+
 std::string Dataset::item_name(int64_t index) const {
   return description() + " #" + std::to_string(index);
 }

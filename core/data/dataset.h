@@ -66,9 +66,15 @@ class Dataset {
   // Decodes whatever is not cached yet (the first pass), reporting progress about twice a
   // second; returns early when `stop` is requested. Sources held in memory return at once.
   virtual void prepare(const ProgressFn& progress, std::stop_token stop) const {}
+  // The items found undecodable so far (after prepare(): all of them), in index order, as their
+  // errors say: the file and the problem. Sources held in memory have none.
+  virtual std::vector<std::string> unreadable() const { return {}; }
 
   // Item i as float (C, H, W) in [0, 1].
   at::Tensor load(int64_t index) const;
+  // Item i as its decoder gave it, (C, H, W): a view of load_pixels' bytes (floats for
+  // synthetic sources). fit_picture fits it to a model in 8 bits, as PIL fits a photo.
+  at::Tensor load_decoded(int64_t index) const;
 };
 
 // "fashion-mnist" (train split), "fashion-mnist:train", "fashion-mnist:test", a folder

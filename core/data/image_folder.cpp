@@ -183,6 +183,17 @@ int64_t ImageFolderDataset::unreadable_files() const {
   return static_cast<int64_t>(unreadable_.size());
 }
 
+std::vector<std::string> ImageFolderDataset::unreadable() const {
+  std::map<int64_t, std::string> in_order;
+  {
+    std::lock_guard lock(gate_mutex_);
+    in_order.insert(unreadable_.begin(), unreadable_.end());
+  }
+  std::vector<std::string> messages;
+  for (auto& [index, message] : in_order) messages.push_back(std::move(message));
+  return messages;
+}
+
 DecodedImage ImageFolderDataset::decode(int64_t index) const {
   const auto& path = files_.at(static_cast<size_t>(index)).path;
   const ImageLimits limits;

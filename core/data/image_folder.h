@@ -35,6 +35,7 @@ class ImageFolderDataset : public Dataset {
   std::string description() const override { return description_; }
   std::string item_name(int64_t index) const override;
   void prepare(const ProgressFn& progress, std::stop_token stop) const override;
+  std::vector<std::string> unreadable() const override;
 
   CacheStats cache_stats() const { return cache_->stats(); }
   int64_t unreadable_files() const;

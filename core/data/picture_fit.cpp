@@ -12,6 +12,7 @@
 
 #include "data/augment.h"
 #include "data/channel_convert.h"
+#include "data/dataset.h"
 #include "data/image_io.h"
 #include "data/photo_decode.h"
 
@@ -88,6 +89,22 @@ at::Tensor fit_picture(const at::Tensor& picture, int64_t channels, int64_t out_
   // Floats are clamped once, after both passes, as resize_bicubic clamps them, and not at all
   // when nothing was resized.
   return h == out_h && w == out_w ? fitted : fitted.clamp(0.0, 1.0);
+}
+
+FittedItems fit_items(const Dataset& dataset, const std::vector<int64_t>& indices, int64_t channels,
+                      int64_t out_h, int64_t out_w) {
+  FittedItems items;
+  std::vector<at::Tensor> images;
+  for (const int64_t i : indices) {
+    try {
+      images.push_back(fit_picture(dataset.load_decoded(i), channels, out_h, out_w));
+      items.kept.push_back(i);
+    } catch (const ImageError& e) {
+      items.unreadable.emplace_back(e.what());  // a folder's errors name the file
+    }
+  }
+  items.images = images.empty() ? at::zeros({0, channels, out_h, out_w}) : at::stack(images);
+  return items;
 }
 
 }  // namespace mae

@@ -7,6 +7,8 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace mae {
 
@@ -18,5 +20,17 @@ namespace mae {
 // band_rows: rows of the width pass at a time (0: about 8 Mi samples' worth; tests set it).
 at::Tensor fit_picture(const at::Tensor& picture, int64_t channels, int64_t out_h, int64_t out_w,
                        int64_t band_rows = 0);
+
+class Dataset;
+
+// Items of a dataset fitted to the model's input as fit_picture fits them, from the bytes their
+// decoder gave: what `mae eval` and the probe measure, so both see the pixels PIL would make.
+struct FittedItems {
+  at::Tensor images;                    // (N, channels, out_h, out_w) float in [0, 1]
+  std::vector<int64_t> kept;            // the N items' indices
+  std::vector<std::string> unreadable;  // the others, as their errors say: the file and why
+};
+FittedItems fit_items(const Dataset& dataset, const std::vector<int64_t>& indices, int64_t channels,
+                      int64_t out_h, int64_t out_w);
 
 }  // namespace mae

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "data/augment.h"
+#include "data/picture_fit.h"
 #include "infer/colour_maps.h"
 #include "model/gather_rows.h"
 #include "model/vit_block.h"
@@ -38,7 +39,7 @@ EncoderAttention encoder_attention(MaeModel& model, const at::Tensor& image,
   model->eval();
   const auto& c = model->config();
   const auto device = model->cls_token.device();
-  auto x = normalize(resize_center_crop(image.to(at::kFloat), c.img_h, c.img_w), c.mean, c.std)
+  auto x = normalize(fit_picture(image, c.in_chans, c.img_h, c.img_w), c.mean, c.std)
                .unsqueeze(0)
                .to(device);
   int64_t len_keep = 0;

@@ -17,7 +17,7 @@ struct EncoderAttention {
   int64_t grid_h = 0, grid_w = 0;
 };
 
-// `image` (C, H, W) in [0,1] of any size, resized as reconstruct() does.
+// `image` (C, H, W), bytes or floats in [0, 1], of any size: fitted as reconstruct() fits it.
 EncoderAttention encoder_attention(MaeModel& model, const at::Tensor& image,
                                    const MaskRequest& request);
 

@@ -8,9 +8,12 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 #include "data/augment.h"
 #include "data/batch_loader.h"
+#include "data/picture_fit.h"
 #include "model/patchify.h"
 
 namespace mae {
@@ -76,11 +79,13 @@ EvalResult evaluate(MaeModel& model, const Dataset& dataset, const EvalOptions& 
   r.space = error_space(c);
   double model_sum = 0, mean_sum = 0, nearest_sum = 0, removed = 0;
   for (int64_t start = 0, batch_index = 0; start < total; start += options.batch, ++batch_index) {
-    const int64_t n = std::min(options.batch, total - start);
-    std::vector<at::Tensor> images;
-    for (int64_t i = start; i < start + n; ++i)
-      images.push_back(resize_center_crop(dataset.load(i), c.img_h, c.img_w));
-    auto x = normalize(at::stack(images), c.mean, c.std);
+    std::vector<int64_t> indices(static_cast<size_t>(std::min(options.batch, total - start)));
+    std::iota(indices.begin(), indices.end(), start);
+    auto fitted = fit_items(dataset, indices, c.in_chans, c.img_h, c.img_w);
+    r.unreadable.insert(r.unreadable.end(), fitted.unreadable.begin(), fitted.unreadable.end());
+    const int64_t n = fitted.images.size(0);
+    if (n == 0) continue;
+    auto x = normalize(fitted.images, c.mean, c.std);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(
         mix_seed(options.seed, static_cast<uint64_t>(batch_index), 0x6576616cULL));
     auto noise = strategy_noise(options.strategy, n, c.grid_h(), c.grid_w(), options.ratio, gen);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "data/dataset.h"
 #include "infer/reconstruct.h"
@@ -18,6 +19,8 @@ struct EvalResult {
   double model_mse = 0.0;      // all three in `space`, removed patches only
   double mean_fill_mse = 0.0;  // each removed patch = per-channel mean of visible pixels
   double nearest_mse = 0.0;    // each removed pixel = nearest visible pixel (Euclidean)
+  // Items that could not be decoded, left out as training leaves them out: the file and why.
+  std::vector<std::string> unreadable;
 };
 
 struct EvalOptions {

@@ -12,6 +12,7 @@
 
 #include "data/augment.h"
 #include "data/image_io.h"
+#include "data/picture_fit.h"
 #include "infer/colour_maps.h"
 #include "model/gather_rows.h"
 #include "model/patchify.h"
@@ -119,8 +120,7 @@ std::vector<PipelineStage> trace_pipeline(MaeModel& model, const at::Tensor& ima
   std::vector<PipelineStage> s;
   const int64_t gh = c.grid_h();
   const auto name = [gw](int64_t patch) { return patch_name(patch, gw); };
-  auto x = normalize(resize_center_crop(image.to(at::kFloat), c.img_h, c.img_w), c.mean, c.std)
-               .unsqueeze(0);
+  auto x = normalize(fit_picture(image, c.in_chans, c.img_h, c.img_w), c.mean, c.std).unsqueeze(0);
   s.push_back(
       {"input", shape_of(x),
        "The image, resized to the model's input and normalised per channel: minus the "

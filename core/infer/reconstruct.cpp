@@ -12,6 +12,7 @@
 
 #include "data/augment.h"
 #include "data/batch_loader.h"
+#include "data/picture_fit.h"
 #include "model/patchify.h"
 
 namespace mae {
@@ -99,7 +100,7 @@ std::pair<Reconstruction, DeviceErrors> reconstruct_on_device(MaeModel& model,
   const auto& c = model->config();
   const auto device = model->cls_token.device();
   Reconstruction r;
-  r.original = resize_center_crop(image.to(at::kFloat), c.img_h, c.img_w);
+  r.original = fit_picture(image, c.in_chans, c.img_h, c.img_w);
   // Copies that do not wait for the device: on a GPU a training step may be queued ahead.
   auto x = normalize(r.original, c.mean, c.std).unsqueeze(0).to(device, /*non_blocking=*/true);
   int64_t len_keep = 0;

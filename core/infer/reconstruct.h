@@ -37,10 +37,10 @@ struct Reconstruction {
 // normalized space they predict in (comparing there needs no hidden statistics).
 std::string error_space(const MaeConfig& config);
 
-// `image` is (C, H, W) in [0,1] of any size; it is resized/center-cropped to the model's
-// input. Runs without gradients on the model's device. For norm_pix_loss models the
-// prediction is mapped back to pixels with statistics of visible patches only (see
-// prediction_to_pixels): a removed patch's own mean and variance are never used.
+// `image` is (C, H, W) of any size and channels, bytes or floats in [0, 1]; it is fitted to the
+// model's input as fit_picture fits it. Runs without gradients on the model's device. For
+// norm_pix_loss models the prediction is mapped back to pixels with statistics of visible patches
+// only (see prediction_to_pixels): a removed patch's own mean and variance are never used.
 Reconstruction reconstruct(MaeModel& model, const at::Tensor& image, const MaskRequest& request);
 
 // The same work queued on the model's device and nothing read back: the tensors stay there
