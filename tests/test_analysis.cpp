@@ -109,6 +109,19 @@ TEST_CASE("probe: the trained-for-nothing encoder and the references are all mea
   CHECK(picture.min().item<float>() >= 0.0f);
 }
 
+TEST_CASE("a confusion matrix of two short-named classes shows both headings whole") {
+  // "true class" and "predicted class ->" were drawn over each other, and the second cut off,
+  // where the class names were short and the classes few. Long names always left room: the
+  // headings' ink is the same in both pictures only where neither overlaps nor is cut off.
+  const auto confusion = at::tensor({3, 1, 0, 4}, at::kLong).view({2, 2});
+  auto heading_ink = [](const at::Tensor& picture) {
+    return (picture.narrow(1, 0, 20) < 0.5f).to(at::kLong).sum().item<int64_t>();
+  };
+  const auto roomy = render_confusion(confusion, {"a long class name", "another long one"});
+  const auto short_named = render_confusion(confusion, {"a", "b"});
+  CHECK(heading_ink(short_named) == heading_ink(roomy));
+}
+
 TEST_CASE("ratio list parsing refuses ratios below 0 or from 1 up") {
   CHECK(parse_ratio_list("0.9,0.25,0.5,0.25") == std::vector<double>{0.25, 0.5, 0.9});
   CHECK_THROWS(parse_ratio_list("0.5,1.0"));

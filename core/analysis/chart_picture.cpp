@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -170,10 +171,12 @@ at::Tensor render_confusion(const at::Tensor& confusion,
   int64_t name_width = 0;
   for (int64_t i = 0; i < k; ++i)
     name_width = std::max(name_width, Canvas::text_width(class_label(class_names, i)));
-  const int64_t left = name_width + 12, top = 40;
-  Canvas canvas(left + k * cell + 8, top + k * cell + 8);
-  canvas.text(left, 4, "predicted class ->", kBlack);
-  canvas.text(4, 4, "true class", kBlack);
+  // The headings side by side, each whole, however short the class names and few the classes.
+  const std::string rows = "true class", columns = "predicted class ->";
+  const int64_t left = std::max(name_width, Canvas::text_width(rows)) + 12, top = 40;
+  Canvas canvas(left + std::max(k * cell, Canvas::text_width(columns)) + 8, top + k * cell + 8);
+  canvas.text(left, 4, columns, kBlack);
+  canvas.text(4, 4, rows, kBlack);
   for (int64_t j = 0; j < k; ++j) {
     const auto label = std::to_string(j);
     canvas.text(left + j * cell + (cell - Canvas::text_width(label)) / 2, top - 14, label, kBlack);
