@@ -27,6 +27,7 @@
 #include "recipe/recipe.h"
 #include "test_support.h"
 #include "train/trainer.h"
+#include "util/left_out_lines.h"
 
 using namespace mae;
 
@@ -676,6 +677,17 @@ TEST_CASE("corrupt files are skipped, counted and named in the first pass and th
   BatchLoader loader(shared, lc, 0);
   CHECK(loader.next().size(0) == 8);
   CHECK(loader.skipped_files() >= 2);
+}
+
+TEST_CASE("files left out are named, the first few, and the rest counted") {
+  CHECK(left_out_lines({}, 3).empty());
+  CHECK(left_out_lines({"'a.jpg': truncated"}, 3) ==
+        std::vector<std::string>{"left out 'a.jpg': truncated"});
+  const std::vector<std::string> many(12, "'b.png': not a picture");
+  const auto lines = left_out_lines(many, 10);
+  REQUIRE(lines.size() == 11);
+  CHECK(lines[9] == "left out 'b.png': not a picture");
+  CHECK(lines[10] == "left out 2 more files that could not be read");
 }
 
 TEST_CASE("progress lines a person can read") {

@@ -18,6 +18,7 @@
 #include "train/device.h"
 #include "util/format_duration.h"
 #include "util/intra_op_threads.h"
+#include "util/left_out_lines.h"
 #include "util/one_line_error.h"
 #include "view_compose.h"
 
@@ -437,14 +438,7 @@ void StudioApp::pump_jobs() {
       } else {
         p.confusion = make_view(render_confusion(report->encoder.confusion, report->class_names));
         message("probe done in " + format_duration(report->seconds));
-        // A line for each file left out, up to a few: a broken folder does not flood the log.
-        constexpr size_t kMostLines = 3;
-        const auto& unreadable = report->unreadable;
-        for (size_t i = 0; i < std::min(unreadable.size(), kMostLines); ++i)
-          message("probe left out " + unreadable[i]);
-        if (unreadable.size() > kMostLines)
-          message("probe left out " + std::to_string(unreadable.size() - kMostLines) +
-                  " more files that could not be read");
+        for (const auto& line : left_out_lines(report->unreadable, 3)) message("probe " + line);
         p.report = std::move(report);
         p.report_of = p.probing;
       }

@@ -16,6 +16,7 @@
 #include "io/checkpoint.h"
 #include "train/step_thread_tuner.h"
 #include "util/intra_op_threads.h"
+#include "util/left_out_lines.h"
 #include "util/one_line_error.h"
 
 namespace mae::studio {
@@ -198,15 +199,8 @@ void TrainingSession::log_metrics(const StepMetrics& m) {
 }
 
 void TrainingSession::say_unreadable(const std::vector<std::string>& unreadable) {
-  // Training leaves each out and goes on; the first few are named, so a broken folder does not
-  // flood the log.
-  constexpr size_t kMostLines = 3;
   std::lock_guard lock(mutex_);
-  for (size_t i = 0; i < std::min(unreadable.size(), kMostLines); ++i)
-    new_messages_.push_back("data: left out " + unreadable[i]);
-  if (unreadable.size() > kMostLines)
-    new_messages_.push_back("data: left out " + std::to_string(unreadable.size() - kMostLines) +
-                            " more files that could not be read");
+  for (const auto& line : left_out_lines(unreadable, 3)) new_messages_.push_back("data: " + line);
 }
 
 void TrainingSession::say_if_metrics_failed() {

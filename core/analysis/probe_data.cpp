@@ -26,6 +26,8 @@ class PositionSplit : public Dataset {
   void prepare(const ProgressFn& progress, std::stop_token stop) const override {
     base_->prepare(progress, stop);
   }
+  // The whole folder's, both splits': prepare() decodes them all.
+  std::vector<std::string> unreadable() const override { return base_->unreadable(); }
 
  private:
   int64_t at(int64_t i) const { return items_.at(static_cast<size_t>(i)); }

@@ -28,6 +28,7 @@
 #include "util/folder_lock.h"
 #include "util/intra_op_threads.h"
 #include "util/json_numbers.h"
+#include "util/left_out_lines.h"
 #include "util/one_line_error.h"
 
 namespace mae {
@@ -302,6 +303,7 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
   SweepReport report;
   report.options = o;
   report.split = data.how;
+  report.notes = left_out_lines(data.train->unreadable(), 10);
   fs::create_directories(o.out);
   for (size_t i = 0; i < o.ratios.size(); ++i) {
     const double ratio = o.ratios[i];
