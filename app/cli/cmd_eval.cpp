@@ -45,7 +45,10 @@ struct EvalArgs {
 void run(const EvalArgs& a) {
   const auto file = read_weights(a.checkpoint);
   auto model = build_model(file, resolve_device(a.device));
-  auto dataset = open_dataset(a.data, file.config.in_chans);
+  // One pass over the pictures: none is read twice, so none is kept decoded.
+  DataOptions data_options;
+  data_options.memory_budget = 0;
+  auto dataset = open_dataset(a.data, file.config.in_chans, data_options);
   const auto mask = resolve_mask(a.mask, file);
   EvalOptions options;
   options.ratio = mask.ratio;

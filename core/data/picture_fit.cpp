@@ -7,8 +7,10 @@
 #include "data/picture_fit.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "data/augment.h"
 #include "data/channel_convert.h"
@@ -93,14 +95,30 @@ at::Tensor fit_picture(const at::Tensor& picture, int64_t channels, int64_t out_
 
 FittedItems fit_items(const Dataset& dataset, const std::vector<int64_t>& indices, int64_t channels,
                       int64_t out_h, int64_t out_w) {
+  // A picture at a time on each intra-op thread, the next one to whichever is free: a photo
+  // folder's large JPEGs were decoded on one core while the others waited, and pictures differ
+  // too much in size to be split evenly ahead. The folder's decode budget bounds the memory.
+  const auto n = static_cast<int64_t>(indices.size());
+  std::vector<at::Tensor> fitted(indices.size());
+  std::vector<std::string> problems(indices.size());
+  std::atomic<size_t> next{0};
+  at::parallel_for(0, std::min<int64_t>(n, at::get_num_threads()), 1, [&](int64_t, int64_t) {
+    for (size_t k = next++; k < indices.size(); k = next++) {
+      try {
+        fitted[k] = fit_picture(dataset.load_decoded(indices[k]), channels, out_h, out_w);
+      } catch (const ImageError& e) {
+        problems[k] = e.what();  // a folder's errors name the file
+      }
+    }
+  });
   FittedItems items;
   std::vector<at::Tensor> images;
-  for (const int64_t i : indices) {
-    try {
-      images.push_back(fit_picture(dataset.load_decoded(i), channels, out_h, out_w));
-      items.kept.push_back(i);
-    } catch (const ImageError& e) {
-      items.unreadable.emplace_back(e.what());  // a folder's errors name the file
+  for (size_t k = 0; k < indices.size(); ++k) {
+    if (fitted[k].defined()) {
+      images.push_back(fitted[k]);
+      items.kept.push_back(indices[k]);
+    } else {
+      items.unreadable.push_back(std::move(problems[k]));
     }
   }
   items.images = images.empty() ? at::zeros({0, channels, out_h, out_w}) : at::stack(images);
