@@ -6,8 +6,12 @@
 #include <ATen/ATen.h>
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "data/augment.h"
@@ -16,6 +20,7 @@
 #include "data/image_io.h"
 #include "data/photo_decode.h"
 #include "data/picture_fit.h"
+#include "synthetic_dataset.h"
 #include "test_support.h"
 
 using namespace mae;
@@ -202,4 +207,43 @@ TEST_CASE(
     CHECK((items.images.sizes() == at::IntArrayRef({1, fit.channels, fit.side, fit.side})));
     check_within_a_level(items.images[0].mul(255.0f), pil_levels(fit));
   }
+}
+
+namespace {
+// Pictures that take a while to decode, each noting the thread that decoded it.
+class ThreadNotingDataset : public SyntheticDataset {
+ public:
+  using SyntheticDataset::SyntheticDataset;
+  DecodedImage load_pixels(int64_t index) const override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    {
+      std::lock_guard lock(mutex_);
+      threads_.insert(std::this_thread::get_id());
+    }
+    return SyntheticDataset::load_pixels(index);
+  }
+  size_t threads() const {
+    std::lock_guard lock(mutex_);
+    return threads_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::set<std::thread::id> threads_;
+};
+}  // namespace
+
+TEST_CASE("a folder's pictures are fitted on more than one thread, in their order") {
+  // at::parallel_for is inline: built without OpenMP, fit_items ran on one thread.
+  const int before = at::get_num_threads();
+  at::set_num_threads(2);
+  ThreadNotingDataset dataset(8, 3, 40);
+  const std::vector<int64_t> indices = {7, 0, 5, 2, 3, 6, 1, 4};
+  const auto items = fit_items(dataset, indices, 3, 32, 32);
+  at::set_num_threads(before);
+  CHECK(dataset.threads() >= 2);
+  CHECK(items.kept == indices);
+  for (size_t k = 0; k < indices.size(); ++k)
+    CHECK(at::equal(items.images[static_cast<int64_t>(k)],
+                    fit_picture(dataset.load_decoded(indices[k]), 3, 32, 32)));
 }
