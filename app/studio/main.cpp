@@ -229,22 +229,28 @@ int main(int argc, char** argv) {
     StudioApp app(renderer, options);
     FrameStats stats;
     std::string title;
-    int frames_after_input = 0;
+    int frames_at_once = 0;
+    bool was_animating = false;
     for (int64_t frame = 0;; ++frame) {
       // Sleep until input arrives, or briefly while something is changing on its own. After
       // input a few frames follow at once: ImGui acts on a click over two frames (a combo
       // opens on the frame after the press), which must not wait for the next event; so do
-      // frames while key and character events wait for their turn.
-      if (options.frames > 0 || frames_after_input > 0 || !g_input_events.empty()) {
+      // frames while key and character events wait for their turn. So too when something
+      // stops changing: what it left (a probe's table) is laid out on ImGui's next frame, and
+      // its first, unsettled one stayed on screen for the second of sleep.
+      const bool animating = app.animating();
+      if (was_animating && !animating) frames_at_once = std::max(frames_at_once, 2);
+      was_animating = animating;
+      if (options.frames > 0 || frames_at_once > 0 || !g_input_events.empty()) {
         glfwPollEvents();
-        --frames_after_input;
+        --frames_at_once;
       } else {
-        const double timeout = app.animating() ? 1.0 / 30.0 : 1.0;
+        const double timeout = animating ? 1.0 / 30.0 : 1.0;
         const auto before = std::chrono::steady_clock::now();
         glfwWaitEventsTimeout(timeout);
         const double waited =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
-        if (waited < 0.9 * timeout) frames_after_input = 4;  // woken by input, not the clock
+        if (waited < 0.9 * timeout) frames_at_once = 4;  // woken by input, not the clock
       }
       const auto start = std::chrono::steady_clock::now();
       if (!g_dropped.empty()) {
