@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "analysis/chart_picture.h"
 #include "analysis/linear_probe.h"
@@ -229,6 +230,30 @@ std::string joined(const std::vector<std::string>& lines) {
 }
 
 }  // namespace
+
+TEST_CASE("a sweep names the files it left out of a train/ and val/ pair, each folder's") {
+  TempDir dir;
+  setenv("MAE_CACHE_DIR", dir.path("cache").c_str(), 1);
+  write_class_folder(dir.path("pair/train"), 6);
+  write_class_folder(dir.path("pair/val"), 3);
+  for (const char* split : {"train", "val"}) {
+    std::ofstream(dir.path(std::string("pair/") + split + "/b_light/broken.png")) << "not a png";
+  }
+  SweepOptions o;
+  o.data = dir.path("pair");
+  o.ratios = {0.75};
+  o.steps = 2;
+  o.eval_images = 8;
+  o.workers = 1;
+  o.out = dir.path("sweep");
+  const auto report = run_sweep(o);
+  REQUIRE(!report.cancelled);
+  const auto notes = joined(report.notes);
+  INFO(notes);
+  CHECK(notes.find("train/b_light/broken.png") != std::string::npos);
+  CHECK(notes.find("val/b_light/broken.png") != std::string::npos);
+  CHECK(report.notes.size() == 2);
+}
 
 TEST_CASE("a probe's reading sets the encoder against a random encoder and the pixels") {
   const auto no_better = joined(probe_reading(linear_of(0.70), linear_of(0.82), linear_of(0.74)));

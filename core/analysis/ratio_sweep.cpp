@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -106,6 +107,15 @@ std::optional<SweepRunResult> run_from_json(const nlohmann::json& j) {
   } catch (const std::exception&) {  // json errors, and integers that are not
     return std::nullopt;             // an older or damaged result: the run is scored again
   }
+}
+
+// The files that training, scoring and probing left out, train's first: a train/ and val/ pair
+// names each folder's, a split of one folder names its files once.
+std::vector<std::string> files_left_out(const ProbeData& data) {
+  auto files = data.train->unreadable();
+  for (auto& file : data.test->unreadable())
+    if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
+  return files;
 }
 
 double eval_mse(MaeModel& model, const Dataset& test, double ratio, const SweepOptions& o) {
@@ -303,7 +313,6 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
   SweepReport report;
   report.options = o;
   report.split = data.how;
-  report.notes = left_out_lines(data.train->unreadable(), 10);
   fs::create_directories(o.out);
   for (size_t i = 0; i < o.ratios.size(); ++i) {
     const double ratio = o.ratios[i];
@@ -354,6 +363,8 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
     report.probe_test_items = refs.test_items;
     report.cancelled = refs.cancelled;
   }
+  const auto left_out = left_out_lines(files_left_out(data), 10);
+  report.notes.insert(report.notes.begin(), left_out.begin(), left_out.end());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!report.cancelled && !report.runs.empty()) {
     report.json_path = (fs::path(o.out) / "sweep.json").string();
