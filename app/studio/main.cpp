@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "data/image_io.h"
+#include "delivered_mouse.h"
 #include "frame_stats.h"
 #include "gl_view_renderer.h"
 #include "input_event_queue.h"
@@ -40,6 +41,7 @@ namespace {
 
 std::vector<std::string> g_dropped;
 InputEventQueue g_input_events;
+DeliveredMouseButtons g_mouse_buttons;
 
 InputKind key_kind(int glfw_action) {
   return glfw_action == GLFW_PRESS    ? InputKind::KeyPress
@@ -47,8 +49,8 @@ InputKind key_kind(int glfw_action) {
                                       : InputKind::KeyRelease;
 }
 
-// In place of ImGui's key and character callbacks: the event waits for the frame that takes
-// it, which hands it to ImGui's.
+// In place of ImGui's key, character and mouse button callbacks: the event waits for the frame
+// that takes it, which hands it to ImGui.
 void on_key(GLFWwindow*, int key, int scancode, int action, int mods) {
   g_input_events.push({key_kind(action), key, scancode, mods});
 }
@@ -57,8 +59,17 @@ void on_char(GLFWwindow*, unsigned codepoint) {
   g_input_events.push({InputKind::Char, 0, 0, 0, codepoint});
 }
 
+void on_mouse_button(GLFWwindow* window, int button, int action, int mods) {
+  double x = 0, y = 0;
+  glfwGetCursorPos(window, &x, &y);
+  const auto kind = action == GLFW_PRESS ? InputKind::MousePress : InputKind::MouseRelease;
+  g_input_events.push({kind, button, 0, mods, 0, static_cast<float>(x), static_cast<float>(y)});
+}
+
 void pass_to_imgui(GLFWwindow* window, const InputEvent& e) {
   if (e.kind == InputKind::Char) return ImGui_ImplGlfw_CharCallback(window, e.codepoint);
+  if (e.kind == InputKind::MousePress || e.kind == InputKind::MouseRelease)
+    return g_mouse_buttons.take(e);
   const int action = e.kind == InputKind::KeyPress    ? GLFW_PRESS
                      : e.kind == InputKind::KeyRepeat ? GLFW_REPEAT
                                                       : GLFW_RELEASE;
@@ -218,6 +229,7 @@ int main(int argc, char** argv) {
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   glfwSetKeyCallback(window, on_key);
   glfwSetCharCallback(window, on_char);
+  glfwSetMouseButtonCallback(window, on_mouse_button);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
   std::signal(SIGINT, on_quit_signal);
@@ -270,8 +282,10 @@ int main(int argc, char** argv) {
         glfwSetWindowShouldClose(window, GLFW_FALSE);
       }
       ImGui_ImplOpenGL3_NewFrame();
-      for (const auto& e : g_input_events.take_for_frame()) pass_to_imgui(window, e);
+      for (const auto& e : g_input_events.take_for_frame(text_field_was_active()))
+        pass_to_imgui(window, e);
       ImGui_ImplGlfw_NewFrame();
+      g_mouse_buttons.apply(ImGui::GetIO());
       ImGui::NewFrame();
       app.frame();
       ImGui::Render();

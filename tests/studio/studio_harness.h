@@ -114,13 +114,14 @@ struct HeadlessImGui {
     frame(app);
   }
   // Where the item `label` of `window` is (an item not inside a pushed id): found by moving
-  // the mouse down the window's middle until ImGui reports that item hovered.
-  ImVec2 find_item(StudioApp& app, const char* window, const char* label) {
+  // the mouse down the window, `across` its width (a checkbox is at the left), until ImGui
+  // reports that item hovered.
+  ImVec2 find_item(StudioApp& app, const char* window, const char* label, float across = 0.6f) {
     const ImGuiWindow* w = ImGui::FindWindowByName(window);
     REQUIRE(w != nullptr);
     const ImGuiID id = ImHashStr(label, 0, w->ID);
     for (float y = w->Pos.y; y < w->Pos.y + w->Size.y; y += 4) {
-      const ImVec2 at(w->Pos.x + w->Size.x * 0.6f, y);
+      const ImVec2 at(w->Pos.x + w->Size.x * across, y);
       ImGui::GetIO().MousePos = at;
       frame(app);
       if (ImGui::GetCurrentContext()->HoveredId == id) return at;
