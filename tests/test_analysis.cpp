@@ -79,7 +79,7 @@ TEST_CASE("probe data: a class folder holds out every 5th item, an unlabelled on
   TempDir dir;
   write_class_folder(dir.path("classes"), 10);
   const auto config = find_preset("fmnist-tiny").model;
-  const auto data = open_probe_data(dir.path("classes"), config, probe_data_options(config));
+  const auto data = open_scoring_data(dir.path("classes"), config);
   CHECK(data.classes == 2);
   CHECK(data.train->size() == 16);
   CHECK(data.test->size() == 4);
@@ -89,7 +89,7 @@ TEST_CASE("probe data: a class folder holds out every 5th item, an unlabelled on
   std::filesystem::create_directories(dir.path("flat"));
   save_png(dir.path("flat/one.png"), at::zeros({1, 28, 28}));
   save_png(dir.path("flat/two.png"), at::ones({1, 28, 28}));
-  CHECK_THROWS_AS(open_probe_data(dir.path("flat"), config, probe_data_options(config)), DataError);
+  CHECK_THROWS_AS(open_scoring_data(dir.path("flat"), config), DataError);
 }
 
 TEST_CASE("probe: the trained-for-nothing encoder and the references are all measured") {
@@ -97,7 +97,7 @@ TEST_CASE("probe: the trained-for-nothing encoder and the references are all mea
   write_class_folder(dir.path("classes"), 10);
   const auto config = find_preset("fmnist-tiny").model;
   auto model = make_model(config, 0);
-  const auto data = open_probe_data(dir.path("classes"), config, probe_data_options(config));
+  const auto data = open_scoring_data(dir.path("classes"), config);
   const auto r = run_probe(model, data, {});
   CHECK(r.train_items == 16);
   CHECK(r.test_items == 4);

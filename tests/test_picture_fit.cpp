@@ -8,18 +8,21 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "analysis/probe_data.h"
 #include "data/augment.h"
 #include "data/channel_convert.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
 #include "data/photo_decode.h"
 #include "data/picture_fit.h"
+#include "model/presets.h"
 #include "synthetic_dataset.h"
 #include "test_support.h"
 
@@ -206,6 +209,34 @@ TEST_CASE(
     CHECK(items.unreadable[0].find("b.jpg") != std::string::npos);
     CHECK((items.images.sizes() == at::IntArrayRef({1, fit.channels, fit.side, fit.side})));
     check_within_a_level(items.images[0].mul(255.0f), pil_levels(fit));
+  }
+}
+
+TEST_CASE("a probe and a sweep score a folder's photos as PIL fits them, each fitted once") {
+  TempDir dir;
+  for (const auto& fit : kPilFits) {
+    CAPTURE(fit.fixture);
+    const auto folder = dir.path("photos" + fit.fixture);
+    for (const char* label : {"cats", "dogs"}) {
+      std::filesystem::create_directories(folder + "/" + label);
+      for (int i = 0; i < 5; ++i)
+        write_bytes(folder + "/" + label + "/" + std::to_string(i) + ".png", read_bytes(kFitPhoto));
+    }
+    const auto model = find_preset(fit.channels == 3 ? "rgb-small" : "fmnist-tiny").model;
+    REQUIRE(model.img_h == fit.side);
+    const auto data = open_scoring_data(folder, model);
+    REQUIRE(data.classes == 2);
+    const std::vector<int64_t> all = {0, 1, 2, 3, 4, 5, 6, 7};
+    const auto first = fit_items(*data.train, all, fit.channels, fit.side, fit.side);
+    REQUIRE(first.kept == all);
+    // Whole, as PIL fits the whole photo. Decoded to twice the model's side first, as the
+    // probe did, the photo (203 x 157) was resized twice and missed PIL by more.
+    check_within_a_level(first.images[5].mul(255.0f), pil_levels(fit));
+    // Fitted once: the passes after the first read what it fitted, bit for bit.
+    std::filesystem::remove_all(folder + "/cats");
+    const auto again = fit_items(*data.train, all, fit.channels, fit.side, fit.side);
+    CHECK(again.unreadable.empty());
+    CHECK(at::equal(again.images, first.images));
   }
 }
 

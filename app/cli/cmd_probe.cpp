@@ -36,7 +36,7 @@ void print_row(const char* name, const ProbeScores& s) {
 void run(const ProbeArgs& a) {
   const auto file = read_model_file(a.checkpoint);
   auto model = probe_model(file, resolve_device(a.device));
-  const auto data = open_probe_data(a.data, file.config, probe_data_options(file.config));
+  const auto data = open_scoring_data(a.data, file.config);
   ProbeRunOptions options;
   options.max_train = a.max_train;
   options.max_test = a.max_test;

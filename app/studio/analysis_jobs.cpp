@@ -55,7 +55,7 @@ std::unique_ptr<ProbeJob> probe_job(std::function<ModelFile()> open_model, const
       [=](const ProbeJob::ProgressFn& progress, std::stop_token stop) {
         const auto file = open_model();
         auto model = probe_model(file, resolve_device("cpu"));
-        const auto splits = open_probe_data(data, file.config, probe_data_options(file.config));
+        const auto splits = open_scoring_data(data, file.config);
         return run_probe(
             model, splits, options,
             [&](const std::string& stage, double fraction) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "data/fitted_pictures.h"
+
 namespace mae {
 
 namespace {
@@ -58,12 +60,6 @@ int64_t count_classes(const Dataset& d) {
 }
 }  // namespace
 
-DataOptions probe_data_options(const MaeConfig& model) {
-  DataOptions options;
-  options.short_side_cap = 2 * std::max(model.img_h, model.img_w);
-  return options;
-}
-
 ProbeData open_probe_data(const std::string& spec, const MaeConfig& model,
                           const DataOptions& options) {
   const int64_t channels = model.in_chans;
@@ -94,6 +90,16 @@ ProbeData open_probe_data(const std::string& spec, const MaeConfig& model,
     throw DataError(spec + ": a probe needs at least two classes, found " +
                     std::to_string(data.classes));
   data.class_names = data.train->class_names();
+  return data;
+}
+
+ProbeData open_scoring_data(const std::string& spec, const MaeConfig& model) {
+  DataOptions whole;
+  whole.memory_budget = 0;  // the fitted pictures are kept instead
+  ProbeData data = open_probe_data(spec, model, whole);
+  data.train =
+      std::make_shared<FittedPictures>(data.train, model.in_chans, model.img_h, model.img_w);
+  data.test = std::make_shared<FittedPictures>(data.test, model.in_chans, model.img_h, model.img_w);
   return data;
 }
 

@@ -25,8 +25,12 @@ struct ProbeData {
 ProbeData open_probe_data(const std::string& spec, const MaeConfig& model,
                           const DataOptions& options);
 
-// Folder pictures decoded at twice the model's input side, in memory only: enough for the
-// centre crop a probe takes, without decoding full-size files.
-DataOptions probe_data_options(const MaeConfig& model);
+// The splits a probe (and a sweep's scoring) reads: each picture decoded whole and fitted to
+// `model` as PIL fits the whole picture, on its first read, then kept fitted (within a budget)
+// for the reads after it: a probe's three passes, a sweep's ratios. Decoded smaller first (by
+// JPEG scaling and a resize to twice the model's side), as the probe did, two resamplings
+// blurred fine detail: 58 photos at 64 px were off PIL's fit by 1.2 levels on average, 13 on
+// the worst photo.
+ProbeData open_scoring_data(const std::string& spec, const MaeConfig& model);
 
 }  // namespace mae

@@ -111,10 +111,12 @@ std::optional<SweepRunResult> run_from_json(const nlohmann::json& j) {
 
 // The files that training, scoring and probing left out, train's first: a train/ and val/ pair
 // names each folder's, a split of one folder names its files once.
-std::vector<std::string> files_left_out(const ProbeData& data) {
-  auto files = data.train->unreadable();
-  for (auto& file : data.test->unreadable())
-    if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
+std::vector<std::string> files_left_out(const ProbeData& trained, const ProbeData& scored) {
+  std::vector<std::string> files;
+  for (const auto* data : {&trained, &scored})
+    for (const auto& split : {data->train, data->test})
+      for (auto& file : split->unreadable())
+        if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
   return files;
 }
 
@@ -310,6 +312,9 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
   const auto data =
       open_probe_data(o.data, recipe.model, training_data_options(recipe.model, recipe.train));
   data.train->prepare({}, stop);
+  // Scored as `mae eval` and `mae probe` score a checkpoint: on whole pictures fitted to the
+  // model, not on the smaller ones training crops from. Fitted once, for every ratio.
+  const auto scoring = open_scoring_data(o.data, recipe.model);
   SweepReport report;
   report.options = o;
   report.split = data.how;
@@ -332,11 +337,11 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
       status(
           {i, o.ratios.size(), ratio, SweepPhase::Scoring, run.steps, run.steps, run.final_loss});
     auto model = build_model(read_model_file(run.checkpoint), o.device);
-    run.mse_own = eval_mse(model, *data.test, ratio, o);
-    run.mse_at_075 = eval_mse(model, *data.test, 0.75, o);
+    run.mse_own = eval_mse(model, *scoring.test, ratio, o);
+    run.mse_at_075 = eval_mse(model, *scoring.test, 0.75, o);
     ProbeRunOptions probe = o.probe;
     probe.references = false;
-    const auto scores = run_probe(model, data, probe, {}, stop);
+    const auto scores = run_probe(model, scoring, probe, {}, stop);
     if (scores.cancelled) {
       report.cancelled = true;
       break;
@@ -356,14 +361,14 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
     random->to(at::Device(o.device));
     ProbeRunOptions probe = o.probe;
     probe.references = false;
-    auto refs = run_probe(random, data, probe, {}, stop);
-    report.pixels = probe_pixels(recipe.model, data, probe, stop);
+    auto refs = run_probe(random, scoring, probe, {}, stop);
+    report.pixels = probe_pixels(recipe.model, scoring, probe, stop);
     report.random_encoder = refs.encoder;
     report.probe_train_items = refs.train_items;
     report.probe_test_items = refs.test_items;
     report.cancelled = refs.cancelled;
   }
-  const auto left_out = left_out_lines(files_left_out(data), 10);
+  const auto left_out = left_out_lines(files_left_out(data, scoring), 10);
   report.notes.insert(report.notes.begin(), left_out.begin(), left_out.end());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!report.cancelled && !report.runs.empty()) {
