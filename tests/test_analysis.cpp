@@ -155,6 +155,9 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   CHECK_FALSE(load_sweep_report(dir.path("nothing-here")));
   CHECK(saved->options.steps == 6);
   CHECK(saved->options.ratios == o.ratios);
+  // Measured on the 4 test items there are, not the 8 asked for.
+  CHECK(whole.eval_items == 4);
+  CHECK(saved->eval_items == 4);
   // Each ratio's folder holds its curve as `mae train` writes it, for watching.
   const std::vector<int64_t> steps_1_to_6{1, 2, 3, 4, 5, 6};
   CHECK(logged_steps(o.out + "/ratio-0.50/metrics.jsonl") == steps_1_to_6);

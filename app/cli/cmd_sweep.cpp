@@ -65,8 +65,12 @@ void run(SweepArgs& a) {
               static_cast<long long>(r.runs.empty() ? 0 : r.runs.front().steps),
               static_cast<long long>(r.probe_train_items),
               static_cast<long long>(r.probe_test_items), r.split.c_str());
-  std::printf("masked-patch MSE in %s on %lld test images\n\n", r.space.c_str(),
-              static_cast<long long>(a.options.eval_images));
+  if (r.eval_items > 0)
+    std::printf("masked-patch MSE in %s on %lld test images\n\n", r.space.c_str(),
+                static_cast<long long>(r.eval_items));
+  else  // runs scored before the count was kept
+    std::printf("masked-patch MSE in %s on up to %lld test images\n\n", r.space.c_str(),
+                static_cast<long long>(a.options.eval_images));
   std::printf("  ratio  final loss  MSE own  MSE @0.75  linear %%  k-NN %%  train time\n");
   for (const auto& run : r.runs)
     std::printf("  %5.2f  %10.4f  %7.4f  %9.4f  %8.2f  %6.2f  %s\n", run.ratio, run.final_loss,

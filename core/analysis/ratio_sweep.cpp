@@ -85,6 +85,7 @@ nlohmann::json run_json(const SweepRunResult& r) {
           {"final_loss", r.final_loss},
           {"mse_own_ratio", r.mse_own},
           {"mse_at_0.75", r.mse_at_075},
+          {"mse_images", r.mse_images},
           {"linear_probe_accuracy", r.linear_accuracy},
           {"knn_accuracy", r.knn_accuracy},
           {"train_seconds", r.train_seconds},
@@ -99,6 +100,7 @@ std::optional<SweepRunResult> run_from_json(const nlohmann::json& j) {
     r.final_loss = j.at("final_loss").get<double>();
     r.mse_own = j.at("mse_own_ratio").get<double>();
     r.mse_at_075 = j.at("mse_at_0.75").get<double>();
+    if (j.contains("mse_images")) r.mse_images = json_integer(j.at("mse_images"), "mse_images");
     r.linear_accuracy = j.at("linear_probe_accuracy").get<double>();
     r.knn_accuracy = j.at("knn_accuracy").get<double>();
     r.train_seconds = j.at("train_seconds").get<double>();
@@ -120,12 +122,12 @@ std::vector<std::string> files_left_out(const ProbeData& trained, const ProbeDat
   return files;
 }
 
-double eval_mse(MaeModel& model, const Dataset& test, double ratio, const SweepOptions& o) {
+EvalResult eval_mse(MaeModel& model, const Dataset& test, double ratio, const SweepOptions& o) {
   EvalOptions e;
   e.ratio = ratio;
   e.seed = o.seed;
   e.max_images = o.eval_images;
-  return evaluate(model, test, e).model_mse;
+  return evaluate(model, test, e);
 }
 
 // The run's curve, as `mae train` writes it, so that watching the ratio's folder follows its
@@ -337,8 +339,10 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
       status(
           {i, o.ratios.size(), ratio, SweepPhase::Scoring, run.steps, run.steps, run.final_loss});
     auto model = build_model(read_model_file(run.checkpoint), o.device);
-    run.mse_own = eval_mse(model, *scoring.test, ratio, o);
-    run.mse_at_075 = eval_mse(model, *scoring.test, 0.75, o);
+    const auto own = eval_mse(model, *scoring.test, ratio, o);
+    run.mse_own = own.model_mse;
+    run.mse_images = own.images;
+    run.mse_at_075 = eval_mse(model, *scoring.test, 0.75, o).model_mse;
     ProbeRunOptions probe = o.probe;
     probe.references = false;
     const auto scores = run_probe(model, scoring, probe, {}, stop);
@@ -354,6 +358,9 @@ SweepReport run_sweep(const SweepOptions& options, const SweepStatusFn& status,
     report.runs.push_back(run);
   }
   report.space = error_space(recipe.model);
+  // Every run is scored on the same items; a result from before the count was kept says none.
+  for (const auto& run : report.runs)
+    report.eval_items = std::max(report.eval_items, run.mse_images);
   if (!report.cancelled && !report.runs.empty()) {
     if (status) status({o.ratios.size(), o.ratios.size(), 0.0, SweepPhase::References, 0, 0, 0.0});
     // Pixels and a random encoder do not depend on the ratio: measured once, on the same items.
@@ -407,6 +414,7 @@ std::optional<SweepReport> load_sweep_report(const std::string& out) {
     r.options.seed = seed.is_number_unsigned() ? seed.get<uint64_t>()
                                                : static_cast<uint64_t>(json_integer(seed, "seed"));
     r.options.eval_images = json_integer(j->at("eval_images"), "eval_images");
+    if (j->contains("eval_items")) r.eval_items = json_integer(j->at("eval_items"), "eval_items");
     for (const auto& run : j->at("runs")) {
       auto parsed = run_from_json(run);
       if (!parsed) return std::nullopt;
@@ -448,6 +456,7 @@ std::string sweep_report_json(const SweepOptions& o, const SweepReport& r) {
                       {"seed", o.seed},
                       {"mse_space", r.space + ", removed patches only"},
                       {"eval_images", o.eval_images},
+                      {"eval_items", r.eval_items},
                       {"probe_split", r.split},
                       {"probe_train_items", r.probe_train_items},
                       {"probe_test_items", r.probe_test_items},

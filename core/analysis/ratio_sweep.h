@@ -35,6 +35,7 @@ struct SweepRunResult {
   double final_loss = 0.0;  // mean of the last 10% of steps' losses
   double mse_own = 0.0;     // masked-patch MSE at the run's own ratio
   double mse_at_075 = 0.0;  // at 0.75, the same masks for every run
+  int64_t mse_images = 0;   // test images both were measured on (0: a result written before)
   double linear_accuracy = 0.0;
   double knn_accuracy = 0.0;
   double train_seconds = 0.0;
@@ -48,6 +49,7 @@ struct SweepReport {
   std::string space;  // where the MSEs are measured
   std::string split;
   int64_t probe_train_items = 0, probe_test_items = 0;
+  int64_t eval_items = 0;  // test images the MSEs were measured on: the runs' mse_images
   double seconds = 0.0;
   bool cancelled = false;
   std::string json_path, picture_path;
