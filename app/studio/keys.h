@@ -29,9 +29,9 @@ constexpr int kHome = 268;
 constexpr int kEnd = 269;
 constexpr int kLeftShift = 340;
 constexpr int kLeftControl = 341;
+constexpr int kRightShift = 344;
 constexpr int kRightSuper = 347;  // the modifiers are 340 to 347: shift, control, alt, super
 constexpr int kModShortcuts = 0x2 | 0x4 | 0x8;  // GLFW's mods bits for control, alt and super
-constexpr int kRightShift = 344;
 constexpr bool is_modifier(int key) { return key >= kLeftShift && key <= kRightSuper; }
 constexpr bool is_shift(int key) { return key == kLeftShift || key == kRightShift; }
 // Letters, digits, punctuation and space: GLFW numbers the keys that type text below 256.
