@@ -247,7 +247,7 @@ int main(int argc, char** argv) {
       // Sleep until input arrives, or briefly while something is changing on its own. After
       // input a few frames follow at once: ImGui acts on a click over two frames (a combo
       // opens on the frame after the press), which must not wait for the next event; so do
-      // frames while key and character events wait for their turn. So too when something
+      // frames while key, character and button events wait for their turn. So too when something
       // stops changing: what it left (a probe's table) is laid out on ImGui's next frame, and
       // its first, unsettled one stayed on screen for the second of sleep.
       const bool animating = app.animating();
@@ -282,8 +282,11 @@ int main(int argc, char** argv) {
         glfwSetWindowShouldClose(window, GLFW_FALSE);
       }
       ImGui_ImplOpenGL3_NewFrame();
-      for (const auto& e : g_input_events.take_for_frame(text_field_was_active()))
-        pass_to_imgui(window, e);
+      const auto events = g_input_events.take_for_frame(text_field_was_active());
+      for (const auto& e : events) pass_to_imgui(window, e);
+      // ImGui acts on input over the frames after it (a combo opened on a release shows on the
+      // next one): so do them, for input handed over after the frames its arrival woke.
+      if (!events.empty()) frames_at_once = std::max(frames_at_once, 2);
       ImGui_ImplGlfw_NewFrame();
       g_mouse_buttons.apply(ImGui::GetIO());
       ImGui::NewFrame();
