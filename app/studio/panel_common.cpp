@@ -80,6 +80,11 @@ void caption(const char* full, const char* brief, float width) {
   text_wrapped_to(brief, width);
 }
 
+void stretch_column(const char* header, const char* widest) {
+  const float weight = std::max(ImGui::CalcTextSize(header).x, ImGui::CalcTextSize(widest).x);
+  ImGui::TableSetupColumn(header, ImGuiTableColumnFlags_WidthStretch, weight);
+}
+
 void text_wrapped(const char* format, ...) {
   char text[2048];
   va_list args;

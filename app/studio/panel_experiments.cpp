@@ -256,9 +256,13 @@ void ratio_readout(const PlotArea& area, const std::vector<PlotLine>& lines,
 
 void draw_results(const SweepReport& r, float width) {
   if (ImGui::BeginTable("sweep", 7, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
-    for (const char* h :
-         {"ratio", "final loss", "MSE own", "MSE @0.75", "linear %", "k-NN %", "time"})
-      ImGui::TableSetupColumn(h);
+    stretch_column("ratio", "0.00");
+    stretch_column("final loss", "0.0000");
+    stretch_column("MSE own", "0.0000");
+    stretch_column("MSE @0.75", "0.0000");
+    stretch_column("linear %", "100.00");
+    stretch_column("k-NN %", "100.00");
+    stretch_column("time", "00000 s");
     ImGui::TableHeadersRow();
     for (const auto& run : r.runs) {
       ImGui::TableNextRow();

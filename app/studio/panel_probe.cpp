@@ -72,9 +72,9 @@ void draw_probe_window(StudioApp& app) {
     text_wrapped("%zu files could not be read and were left out; the first: %s",
                  r.unreadable.size(), r.unreadable.front().c_str());
   if (ImGui::BeginTable("probe", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
-    ImGui::TableSetupColumn("features");
-    ImGui::TableSetupColumn("linear probe");
-    ImGui::TableSetupColumn("k-NN (k=20)");
+    stretch_column("features", "random encoder");
+    stretch_column("linear probe", "100.00 %");
+    stretch_column("k-NN (k=20)", "100.00 %");
     ImGui::TableHeadersRow();
     score_row("this encoder", r.encoder);
     score_row("raw pixels", r.pixels);

@@ -112,6 +112,11 @@ void caption(const char* full, const char* brief, float width);
 // (text_wrap.h says why).
 [[gnu::format(printf, 1, 2)]] void text_wrapped(const char* format, ...);
 
+// A table column that stretches by the widest of its header and `widest`, the longest text its
+// cells hold: ImGui weighs columns by what it measured a frame late, so a table's first frame
+// split them evenly and cut its labels to a few letters until the next one.
+void stretch_column(const char* header, const char* widest);
+
 // The colour of text that says why something cannot go on (a refused Start, a failed job).
 void push_problem_colour();
 // Why the last start of a job failed, or the job ended early, in the problem colour under its
