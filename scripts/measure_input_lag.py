@@ -14,13 +14,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
-from Xlib import X, display
+from Xlib import X
 from Xlib.ext import xtest
+
+from studio_on_xvfb import studio_on_xvfb
 
 COMBO = (1129, 99)             # explorer: strategy combo
 COMBO_POPUP = (905, 110, 400, 90)  # x, y, w, h of where its list opens
@@ -69,18 +69,7 @@ def main():
     parser.add_argument("--display", default=":93")
     args = parser.parse_args()
 
-    xvfb = subprocess.Popen(["Xvfb", args.display, "-screen", "0", "1600x1000x24"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    config = tempfile.mkdtemp(prefix="mae-lag-")
-    studio = None
-    try:
-        time.sleep(1.5)
-        env = dict(os.environ, DISPLAY=args.display)
-        studio = subprocess.Popen([args.studio, "--config-dir", config], cwd=root_dir, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        d = display.Display(args.display)
-        root = d.screen().root
-        time.sleep(12)  # first frames, checkpoint and explorer
+    with studio_on_xvfb(args.studio, args.display) as (d, root, _):
         results = {"combo_open_s": [], "patch_toggle_s": []}
         for _ in range(args.trials):
             time.sleep(args.idle)
@@ -89,25 +78,17 @@ def main():
             click(d, COMBO)  # closes the list again
             time.sleep(args.idle)
             results["patch_toggle_s"].append(click_and_time(d, root, PATCH, PATCH_AREA))
-        summary = {}
-        for name, values in results.items():
-            finite = [v for v in values if v != float("inf")]
-            summary[name] = {
-                "trials": len(values),
-                "no_change_within_5s": len(values) - len(finite),
-                "median_ms": round(statistics.median(finite) * 1000, 1) if finite else None,
-                "max_ms": round(max(finite) * 1000, 1) if finite else None,
-            }
-        print(json.dumps(summary, indent=2))
-        return 0 if all(s["no_change_within_5s"] == 0 for s in summary.values()) else 1
-    finally:
-        if studio:
-            studio.terminate()
-            try:
-                studio.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                studio.kill()
-        xvfb.terminate()
+    summary = {}
+    for name, values in results.items():
+        finite = [v for v in values if v != float("inf")]
+        summary[name] = {
+            "trials": len(values),
+            "no_change_within_5s": len(values) - len(finite),
+            "median_ms": round(statistics.median(finite) * 1000, 1) if finite else None,
+            "max_ms": round(max(finite) * 1000, 1) if finite else None,
+        }
+    print(json.dumps(summary, indent=2))
+    return 0 if all(s["no_change_within_5s"] == 0 for s in summary.values()) else 1
 
 
 if __name__ == "__main__":
