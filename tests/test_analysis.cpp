@@ -46,6 +46,19 @@ void write_class_folder(const std::string& root, int64_t per_class) {
     }
   }
 }
+
+// A sweep of a few steps per ratio, scored on at most 8 test items, on one loader thread.
+SweepOptions short_sweep(const std::string& data, std::vector<double> ratios, int64_t steps,
+                         const std::string& out) {
+  SweepOptions o;
+  o.data = data;
+  o.ratios = std::move(ratios);
+  o.steps = steps;
+  o.eval_images = 8;
+  o.workers = 1;
+  o.out = out;
+  return o;
+}
 }  // namespace
 
 TEST_CASE("linear probe and k-NN classify separable features and count every test item") {
@@ -134,13 +147,7 @@ TEST_CASE("a stopped sweep continues to the result of an uninterrupted one") {
   TempDir dir;
   setenv("MAE_CACHE_DIR", dir.path("cache").c_str(), 1);  // training caches decoded pictures
   write_class_folder(dir.path("classes"), 10);
-  SweepOptions o;
-  o.data = dir.path("classes");
-  o.ratios = {0.5, 0.75};
-  o.steps = 6;
-  o.eval_images = 8;
-  o.workers = 1;
-  o.out = dir.path("whole");
+  SweepOptions o = short_sweep(dir.path("classes"), {0.5, 0.75}, 6, dir.path("whole"));
   const auto whole = run_sweep(o);
   REQUIRE(!whole.cancelled);
   REQUIRE(whole.runs.size() == 2);
@@ -242,14 +249,7 @@ TEST_CASE("a sweep names the files it left out of a train/ and val/ pair, each f
   for (const char* split : {"train", "val"}) {
     std::ofstream(dir.path(std::string("pair/") + split + "/b_light/broken.png")) << "not a png";
   }
-  SweepOptions o;
-  o.data = dir.path("pair");
-  o.ratios = {0.75};
-  o.steps = 2;
-  o.eval_images = 8;
-  o.workers = 1;
-  o.out = dir.path("sweep");
-  const auto report = run_sweep(o);
+  const auto report = run_sweep(short_sweep(dir.path("pair"), {0.75}, 2, dir.path("sweep")));
   REQUIRE(!report.cancelled);
   const auto notes = joined(report.notes);
   INFO(notes);
