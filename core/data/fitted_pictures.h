@@ -29,9 +29,8 @@ class FittedPictures : public Dataset {
   std::vector<std::string> class_names() const override { return base_->class_names(); }
   std::string description() const override { return base_->description(); }
   std::string item_name(int64_t index) const override { return base_->item_name(index); }
-  void prepare(const ProgressFn& progress, std::stop_token stop) const override {
-    base_->prepare(progress, stop);
-  }
+  // No first pass (the default prepare()): each picture is decoded and fitted when first read,
+  // and a base's first pass would decode them all for nothing kept.
   std::vector<std::string> unreadable() const override { return base_->unreadable(); }
 
  private:

@@ -155,8 +155,8 @@ TEST_CASE("input events: a click waits behind the typing before it and has frame
                                          {"mouse press 0"},
                                          {"mouse release 0"},
                                          {"press 88", "char x", "release 88"}});
-  // As delivered, a press and its release each frames apart are a click where it was pressed,
-  // wherever the pointer went after.
+  // Handed over in frames of their own, a press and its release are a click where the button
+  // went down, wherever the pointer went after.
   DeliveredMouseButtons buttons;
   ImGuiIO io;
   buttons.take(mouse(InputKind::MousePress, {5, 6}));
