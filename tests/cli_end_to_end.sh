@@ -170,6 +170,26 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); u=j["unreadable"]; 
   > "$work/beval.txt" 2> "$work/beval.err" || fail "eval table of a folder with an unreadable file"
 grep -q "^left out '.*broken.jpg': " "$work/beval.err" || { cat "$work/beval.err"; fail "eval names no unreadable file"; }
 grep -q "^10 images" "$work/beval.txt" || { cat "$work/beval.txt"; fail "eval table count"; }
+# Each baseline's phrase says what its numbers say: "N% lower", "N% higher" below twice the
+# baseline, "N.Nx higher" from there (not "1.0x higher" for a model 1% above it).
+python3 - "$work/beval.txt" <<'PY' || { cat "$work/beval.txt"; fail "eval table's phrases"; }
+import re, sys
+table = open(sys.argv[1]).read()
+rows = {name: (float(value), phrase) for name, value, phrase in
+        re.findall(r"^  (model|mean fill|nearest pixel) +([0-9.]+)(.*)$", table, re.M)}
+model = rows["model"][0]
+for name in ("mean fill", "nearest pixel"):
+    base, phrase = rows[name]
+    m = re.fullmatch(r"  \(model is ([0-9.]+)(%|x) (lower|higher)\)", phrase)
+    assert m, phrase
+    value, unit, way = float(m[1]), m[2], m[3]
+    if way == "lower":
+        assert unit == "%" and model <= base * 1.001, phrase
+    elif unit == "%":
+        assert base * 0.999 <= model < 2.001 * base and abs(value - 100 * (model / base - 1)) < 1.5, phrase
+    else:
+        assert model >= 1.999 * base and abs(value - model / base) < 0.06, phrase
+PY
 # Pictures of one flat colour: mean fill restores them but for rounding, and the table shows
 # 0.0000 for it; the model is not set against that as "1426154292797.8x higher".
 mkdir -p "$work/flat"
