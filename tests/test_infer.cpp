@@ -3,10 +3,14 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include "data/augment.h"
 #include "infer/attention.h"
@@ -82,6 +86,50 @@ TEST_CASE("a NaN prediction leaves the visible patches of the pasted panel as th
   const auto visible = (1 - r.mask).repeat_interleave(4, 0).repeat_interleave(4, 1).unsqueeze(0);
   CHECK((r.pasted - r.original).masked_select(visible > 0.5).abs().max().item<float>() < 1e-5f);
   CHECK(std::isnan(r.masked_mse));
+}
+
+namespace {
+// The nearest visible pixel the plain way: every visible patch tried for every hidden pixel, the
+// first nearest in row-major order kept.
+at::Tensor nearest_fill_trying_every_patch(const at::Tensor& image, const at::Tensor& mask,
+                                           int64_t patch) {
+  auto out = image.clone();
+  const int64_t gh = mask.size(0), gw = mask.size(1);
+  for (int64_t y = 0; y < gh * patch; ++y) {
+    for (int64_t x = 0; x < gw * patch; ++x) {
+      if (mask[y / patch][x / patch].item<float>() < 0.5f) continue;
+      int64_t best = std::numeric_limits<int64_t>::max(), by = -1, bx = -1;
+      for (int64_t i = 0; i < gh; ++i) {
+        for (int64_t j = 0; j < gw; ++j) {
+          if (mask[i][j].item<float>() > 0.5f) continue;
+          const int64_t cy = std::clamp(y, i * patch, i * patch + patch - 1);
+          const int64_t cx = std::clamp(x, j * patch, j * patch + patch - 1);
+          const int64_t d = (y - cy) * (y - cy) + (x - cx) * (x - cx);
+          if (d < best) std::tie(best, by, bx) = std::make_tuple(d, cy, cx);
+        }
+      }
+      out.select(1, y).select(1, x).copy_(by < 0 ? at::zeros({image.size(0)})
+                                                 : image.select(1, by).select(1, bx));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the nearest visible pixel is the one trying every visible patch finds, ties included") {
+  // Masks at many ratios on grids of odd shapes and patch sizes, where equal distances are
+  // common; the fill searches only the patches that can hold a pixel's nearest.
+  torch::manual_seed(3);
+  for (const int64_t patch : {1, 2, 3, 5}) {
+    for (const auto& [gh, gw] : {std::pair<int64_t, int64_t>{4, 4}, {3, 7}, {6, 2}}) {
+      for (const double ratio : {0.0, 0.3, 0.75, 0.9, 1.0}) {
+        auto image = torch::rand({3, gh * patch, gw * patch});
+        auto mask = (torch::rand({gh, gw}) < ratio).to(torch::kFloat);
+        const auto want = nearest_fill_trying_every_patch(image, mask, patch);
+        CHECK(torch::equal(nearest_visible_fill(image, mask, patch), want));
+      }
+    }
+  }
 }
 
 TEST_CASE("baselines: mean fill and nearest visible pixel") {

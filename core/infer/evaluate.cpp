@@ -1,5 +1,6 @@
-// Why: baselines run on the CPU with plain loops: they are reference
-// numbers, not a hot path, and exactness matters more than speed.
+// Why: baselines run on the CPU with plain loops, exact rather than fast; but a GPU runs the
+// model so much faster that they must not run a picture at a time on one core, nor try every
+// visible patch for every hidden pixel.
 #include "infer/evaluate.h"
 
 #include <ATen/ATen.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "data/augment.h"
@@ -19,41 +21,89 @@
 namespace mae {
 
 at::Tensor mean_fill(const at::Tensor& image, const at::Tensor& mask, int64_t patch) {
-  auto pixel_mask = mask.repeat_interleave(patch, 0).repeat_interleave(patch, 1);  // (H, W)
+  const int64_t gh = mask.size(0), gw = mask.size(1);
+  auto pixel_mask =  // (H, W): a copy, where repeat_interleave gathered every pixel by index
+      mask.reshape({gh, 1, gw, 1}).expand({gh, patch, gw, patch}).reshape({gh * patch, gw * patch});
   auto visible = (1 - pixel_mask).unsqueeze(0);
   auto count = visible.sum().clamp_min(1.0);
   auto means = (image * visible).sum({1, 2}, true) / count;  // (C, 1, 1)
   return image * visible + means * (1 - visible);
 }
 
+namespace {
+
+// One axis of a patch against another: the nearest and the farthest any of the first's pixels
+// can be from the second's (0 when they overlap), given each patch's first pixel.
+struct AxisReach {
+  int64_t nearest, farthest;
+};
+AxisReach axis_reach(int64_t from, int64_t to, int64_t patch) {
+  const auto gap = [&](int64_t pixel) {
+    return std::max<int64_t>({0, to - pixel, pixel - (to + patch - 1)});
+  };
+  return {std::max<int64_t>({0, to - (from + patch - 1), from - (to + patch - 1)}),
+          std::max(gap(from), gap(from + patch - 1))};
+}
+
+struct GridCell {
+  int64_t row, col;
+};
+
+// The visible patches that can hold the nearest visible pixel of some pixel of `masked`, in the
+// grid's row-major order: those no farther from it than the visible patch whose farthest pixel
+// is nearest. Any patch a pixel's nearest lies in is within that, so searching only these gives
+// the same pixel, ties included (the first in row-major order), as searching them all.
+std::vector<GridCell> candidates_for(const GridCell& masked, const std::vector<GridCell>& visible,
+                                     int64_t patch) {
+  int64_t bound = std::numeric_limits<int64_t>::max();
+  for (const auto& v : visible) {
+    const auto dy = axis_reach(masked.row * patch, v.row * patch, patch);
+    const auto dx = axis_reach(masked.col * patch, v.col * patch, patch);
+    bound = std::min(bound, dy.farthest * dy.farthest + dx.farthest * dx.farthest);
+  }
+  std::vector<GridCell> out;
+  for (const auto& v : visible) {
+    const auto dy = axis_reach(masked.row * patch, v.row * patch, patch);
+    const auto dx = axis_reach(masked.col * patch, v.col * patch, patch);
+    if (dy.nearest * dy.nearest + dx.nearest * dx.nearest <= bound) out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace
+
 at::Tensor nearest_visible_fill(const at::Tensor& image, const at::Tensor& mask, int64_t patch) {
   auto src = image.to(at::kFloat).contiguous();
   auto out = src.clone();
   auto m = mask.to(at::kFloat).contiguous();
-  const int64_t channels = src.size(0), h = src.size(1), w = src.size(2);
-  const int64_t gh = m.size(0), gw = m.size(1);
+  const int64_t channels = src.size(0), gh = m.size(0), gw = m.size(1);
   auto s = src.accessor<float, 3>();
   auto o = out.accessor<float, 3>();
   auto mk = m.accessor<float, 2>();
-  std::vector<std::pair<int64_t, int64_t>> visible;
+  std::vector<GridCell> visible;
   for (int64_t i = 0; i < gh; ++i)
     for (int64_t j = 0; j < gw; ++j)
-      if (mk[i][j] < 0.5f) visible.emplace_back(i, j);
-  for (int64_t y = 0; y < h; ++y) {
-    for (int64_t x = 0; x < w; ++x) {
-      if (mk[y / patch][x / patch] < 0.5f) continue;
-      int64_t best = std::numeric_limits<int64_t>::max(), by = -1, bx = -1;
-      for (const auto& [vi, vj] : visible) {
-        const int64_t cy = std::clamp(y, vi * patch, vi * patch + patch - 1);
-        const int64_t cx = std::clamp(x, vj * patch, vj * patch + patch - 1);
-        const int64_t d = (y - cy) * (y - cy) + (x - cx) * (x - cx);
-        if (d < best) {
-          best = d;
-          by = cy;
-          bx = cx;
+      if (mk[i][j] < 0.5f) visible.push_back({i, j});
+  for (int64_t pi = 0; pi < gh; ++pi) {
+    for (int64_t pj = 0; pj < gw; ++pj) {
+      if (mk[pi][pj] < 0.5f) continue;
+      const auto near = candidates_for({pi, pj}, visible, patch);
+      for (int64_t y = pi * patch; y < (pi + 1) * patch; ++y) {
+        for (int64_t x = pj * patch; x < (pj + 1) * patch; ++x) {
+          int64_t best = std::numeric_limits<int64_t>::max(), by = -1, bx = -1;
+          for (const auto& v : near) {
+            const int64_t cy = std::clamp(y, v.row * patch, v.row * patch + patch - 1);
+            const int64_t cx = std::clamp(x, v.col * patch, v.col * patch + patch - 1);
+            const int64_t d = (y - cy) * (y - cy) + (x - cx) * (x - cx);
+            if (d < best) {
+              best = d;
+              by = cy;
+              bx = cx;
+            }
+          }
+          for (int64_t ch = 0; ch < channels; ++ch) o[ch][y][x] = by < 0 ? 0.0f : s[ch][by][bx];
         }
       }
-      for (int64_t ch = 0; ch < channels; ++ch) o[ch][y][x] = by < 0 ? 0.0f : s[ch][by][bx];
     }
   }
   return out;
@@ -64,6 +114,23 @@ namespace {
 double masked_error_sum(const at::Tensor& pred, const at::Tensor& target, const at::Tensor& mask) {
   return ((pred - target).pow(2).mean(-1) * mask).sum().item<double>();
 }
+
+// Both baselines' fills of a batch, a picture per intra-op thread at a time. On a GPU machine
+// the model's forward takes a fraction of what these loops took on one core (5 ms a 224-px
+// picture at ratio 0.75, 1.3 s a batch of 256).
+std::pair<at::Tensor, at::Tensor> baseline_fills(const at::Tensor& images, const at::Tensor& masks,
+                                                 const MaeConfig& c) {
+  auto means = at::empty_like(images), nearest = at::empty_like(images);
+  at::parallel_for(0, images.size(0), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const auto grid_mask = masks[i].reshape({c.grid_h(), c.grid_w()});
+      means[i].copy_(mean_fill(images[i], grid_mask, c.patch));
+      nearest[i].copy_(nearest_visible_fill(images[i], grid_mask, c.patch));
+    }
+  });
+  return {means, nearest};
+}
+
 }  // namespace
 
 EvalResult evaluate(MaeModel& model, const Dataset& dataset, const EvalOptions& options) {
@@ -96,16 +163,11 @@ EvalResult evaluate(MaeModel& model, const Dataset& dataset, const EvalOptions& 
     // baselines' fills: nothing uses the removed patches' statistics.
     auto compared = comparison_target(c, target);
     model_sum += masked_error_sum(out.pred.to(at::kCPU, at::kFloat), compared, mask);
-    std::vector<at::Tensor> mean_fills, nearest_fills;
-    for (int64_t i = 0; i < n; ++i) {
-      auto grid_mask = mask[i].reshape({c.grid_h(), c.grid_w()});
-      mean_fills.push_back(mean_fill(x[i], grid_mask, c.patch));
-      nearest_fills.push_back(nearest_visible_fill(x[i], grid_mask, c.patch));
-    }
-    mean_sum += masked_error_sum(comparison_target(c, patchify(at::stack(mean_fills), c.patch)),
-                                 compared, mask);
-    nearest_sum += masked_error_sum(
-        comparison_target(c, patchify(at::stack(nearest_fills), c.patch)), compared, mask);
+    const auto [mean_fills, nearest_fills] = baseline_fills(x, mask, c);
+    mean_sum +=
+        masked_error_sum(comparison_target(c, patchify(mean_fills, c.patch)), compared, mask);
+    nearest_sum +=
+        masked_error_sum(comparison_target(c, patchify(nearest_fills, c.patch)), compared, mask);
     removed += mask.sum().item<double>();
     r.images += n;
   }
