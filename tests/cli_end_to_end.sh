@@ -226,6 +226,18 @@ mkdir -p "$work/bad-labels" && cp "$work/photos/cats/0.png" "$work/photos/dogs/1
 expect_error "not found" "$MAE" info "$work/missing.safetensors"
 expect_error "give a checkpoint, or --device" "$MAE" info
 expect_error "safetensors" "$MAE" eval --checkpoint "$work/bad.safetensors" --data "$data"
+# A checkpoint whose metadata reads well but that is short of a tensor is named with it.
+python3 - "$work/run/last.safetensors" "$work/short.safetensors" <<'PY' || fail "make a checkpoint short of norm.weight"
+import json, struct, sys
+blob = open(sys.argv[1], "rb").read()
+size = struct.unpack("<Q", blob[:8])[0]
+header = json.loads(blob[8:8 + size])
+del header["norm.weight"]  # its bytes stay, unnamed: the other tensors' offsets still hold
+text = json.dumps(header).encode()
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + blob[8 + size:])
+PY
+expect_error "short.safetensors' does not fit its model: 1 tensor: norm.weight missing" \
+  "$MAE" eval --checkpoint "$work/short.safetensors" --data "$evaldata" --max-images 4
 expect_error "does not exist" "$MAE" train --data "$work/no-such-folder" --steps 1 --out "$work/x"
 expect_error "unknown preset" "$MAE" train --preset vit-z99 --steps 1 --out "$work/x"
 # A batch the machine cannot hold (ViT-H/14 at 65536: 20 TiB) is refused, with one that fits

@@ -81,6 +81,7 @@ std::unique_ptr<ProbeJob> start_probe_job(std::shared_ptr<const PublishedWeights
         // for them, and build_model's copies to the CPU wait for this stream.
         if (weights->ready) weights->ready->order_current_stream_after();
         ModelFile file;
+        file.path = weights->source;
         file.config = weights->config;
         file.tensors = weights->weights;
         return file;

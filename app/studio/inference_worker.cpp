@@ -11,6 +11,7 @@
 #include "data/picture_fit.h"
 #include "io/checkpoint.h"
 #include "io/model_files.h"
+#include "model/state_shapes.h"
 #include "train/device.h"
 #include "util/intra_op_threads.h"
 #include "util/one_line_error.h"
@@ -170,6 +171,11 @@ bool InferenceWorker::computed_within(std::chrono::milliseconds window) const {
 }
 
 void InferenceWorker::apply_weights(PendingWeights pending) {
+  // Checked before anything is replaced: a file whose tensors do not fit its own config (one
+  // missing, say) leaves the model shown before in place, where a new model of the file's
+  // shape had taken its place under the old one's name.
+  if (const auto misfit = state_misfit(pending.config, pending.weights); !misfit.empty())
+    throw CheckpointError("checkpoint does not fit its model: " + misfit);
   if (model_.is_empty() || model_->config().to_json() != pending.config.to_json()) {
     model_ = MaeModel(pending.config);
     // Onto the device before the weights arrive, so that weights the trainer made there are

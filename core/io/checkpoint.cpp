@@ -115,7 +115,7 @@ void load_weights(MaeModel& model, const SafetensorsContent& content) {
   }
   if (count > 0)
     throw CheckpointError("checkpoint does not fit the model (" + std::to_string(count) +
-                          " tensors): " + problems);
+                          (count == 1 ? " tensor): " : " tensors): ") + problems);
 }
 
 }  // namespace mae

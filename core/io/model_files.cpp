@@ -169,6 +169,7 @@ ModelFile read_model_file_unchecked(const std::string& path) {
 
 ModelFile read_model_file(const std::string& path) {
   auto file = read_model_file_unchecked(path);
+  file.path = path;
   file.warning = nonfinite_weights_problem(path, file.tensors);
   return file;
 }
@@ -178,12 +179,14 @@ double default_mask_ratio(const ModelFile& file) { return file.trained_mask_rati
 MaeModel build_model(const ModelFile& file, const std::string& device) {
   if (!file.has_decoder)
     throw CheckpointError(
-        "this checkpoint is encoder-only (like mae_pretrain_vit_*.pth): it has "
+        "'" + file.path +
+        "' is encoder-only (like mae_pretrain_vit_*.pth): it has "
         "no decoder, so it cannot reconstruct; use *_full.pth or "
         "mae_visualize_*.pth (its encoder can still be probed: mae probe, or the app's Probe)");
   // Every tensor is checked against the config before the model allocates anything.
   const std::string misfit = state_misfit(file.config, file.tensors);
-  if (!misfit.empty()) throw CheckpointError("checkpoint does not fit its model: " + misfit);
+  if (!misfit.empty())
+    throw CheckpointError("'" + file.path + "' does not fit its model: " + misfit);
   MaeModel model(file.config);
   load_weights(model, SafetensorsContent{file.tensors, {}});
   model->to(at::Device(device));
@@ -202,7 +205,8 @@ MaeModel build_encoder(const ModelFile& file, const std::string& device) {
   for (const auto& [name, tensor] : model_state(model))
     if (is_decoder(name)) tensors.emplace_back(name, tensor.clone());
   const std::string misfit = state_misfit(file.config, tensors);
-  if (!misfit.empty()) throw CheckpointError("checkpoint does not fit its encoder: " + misfit);
+  if (!misfit.empty())
+    throw CheckpointError("'" + file.path + "' does not fit its encoder: " + misfit);
   load_weights(model, SafetensorsContent{std::move(tensors), {}});
   model->to(at::Device(device));
   model->eval();

@@ -14,6 +14,7 @@
 namespace mae {
 
 struct ModelFile {
+  std::string path;  // as it was given to read_model_file: errors about the file name it
   MaeConfig config;
   NamedTensors tensors;  // our names
   int64_t step = 0;

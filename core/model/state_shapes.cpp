@@ -76,7 +76,7 @@ std::string state_misfit(const MaeConfig& config,
     if (!problem.empty() && ++count <= 3) problems += (problems.empty() ? "" : "; ") + problem;
   }
   if (count == 0) return "";
-  return std::to_string(count) + " tensors: " + problems;
+  return std::to_string(count) + (count == 1 ? " tensor: " : " tensors: ") + problems;
 }
 
 }  // namespace mae

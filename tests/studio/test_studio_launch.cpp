@@ -13,6 +13,7 @@
 #include "data/image_io.h"
 #include "io/authors_pth.h"
 #include "io/checkpoint.h"
+#include "io/safetensors.h"
 #include "model/presets.h"
 #include "studio_app.h"
 #include "studio_harness.h"
@@ -64,6 +65,43 @@ TEST_CASE("a bad checkpoint or image gives a message and the app goes on") {
   CHECK(frames_until(
       ui, app, [&] { return app.state().status.find("cannot open image") != std::string::npos; }));
   std::filesystem::remove(bad);
+}
+
+TEST_CASE(
+    "a checkpoint short of a tensor leaves the model shown before, which still reconstructs") {
+  // Its metadata reads well, so only copying the weights finds the gap: the worker had already
+  // put a new model of the file's shape in place of the one shown, under the old model's name.
+  LaunchedApp launched("mae-studio-test-short-checkpoint");
+  auto& [dir, ui, renderer, app] = launched;
+  REQUIRE(app.worker().model_info().loaded);
+  const auto shown = app.worker().model_info();
+  auto other = make_model(one_block_config("rgb-small"), 0);
+  const auto whole = (dir / "whole.safetensors").string();
+  save_checkpoint(whole, other, {}, nullptr, 3, 0.25);
+  auto content = read_safetensors(whole);
+  NamedTensors short_of_one;
+  for (const auto& [name, tensor] : content.tensors)
+    if (name != "norm.weight") short_of_one.emplace_back(name, tensor);
+  const auto short_file = (dir / "short.safetensors").string();
+  write_safetensors(short_file, short_of_one, content.metadata);
+  app.open_checkpoint(short_file);
+  REQUIRE(frames_until(ui, app, [&] { return !app.worker().busy(); }));
+  ui.frame(app);
+  CHECK(app.state().status.find("norm.weight missing") != std::string::npos);
+  const auto after = app.worker().model_info();
+  CHECK(after.version == shown.version);
+  CHECK(after.config.to_json() == shown.config.to_json());
+  const auto before = app.state().explorer.result->id;
+  app.set_ratio(0.5f);
+  REQUIRE(frames_until(ui, app, [&] {
+    const auto& r = app.state().explorer.result;
+    return r && r->id != before && r->extras_done;
+  }));
+  const auto& result = *app.state().explorer.result;
+  CHECK(result.error.empty());
+  REQUIRE(result.main.mask.defined());
+  CHECK(result.main.mask.size(0) == shown.config.grid_h());  // the old model's 7x7 grid
+  CHECK(result.main.mask.sum().item<float>() == 25.0f);      // half of 49, rounded as keep_count
 }
 
 TEST_CASE("an --image that cannot be opened leaves the default image, with the message why") {
