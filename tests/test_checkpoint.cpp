@@ -211,3 +211,31 @@ TEST_CASE("reading a checkpoint counts bytes and tensors for a progress display"
   CHECK(progress.bytes <=
         static_cast<int64_t>(std::filesystem::file_size(dir.path("m.safetensors"))));
 }
+
+TEST_CASE("opening weights reads a training checkpoint's weights, not its optimizer state") {
+  TempDir dir;
+  auto model = make_model(small_test_model(1), 0);
+  NamedTensors optimizer;
+  for (const auto& [name, tensor] : model_state(model)) {
+    optimizer.emplace_back("optimizer." + name + ".exp_avg", torch::ones_like(tensor));
+    optimizer.emplace_back("optimizer." + name + ".exp_avg_sq", torch::ones_like(tensor));
+  }
+  const auto path = dir.path("run.safetensors");
+  save_checkpoint(path, model, optimizer, nullptr, 1, 0.5);
+  ReadProgress progress;
+  set_thread_read_progress(&progress);
+  const auto file = read_model_file(path);
+  set_thread_read_progress(nullptr);
+  const auto state = model_state(model);
+  CHECK(progress.tensors == static_cast<int64_t>(state.size()));
+  CHECK(progress.bytes < static_cast<int64_t>(std::filesystem::file_size(path)) / 2);
+  REQUIRE(file.tensors.size() == state.size());
+  const SafetensorsContent read{file.tensors, {}};
+  for (const auto& [name, tensor] : state) {
+    INFO(name);
+    REQUIRE(read.find(name));
+    CHECK(torch::equal(*read.find(name), tensor));
+  }
+  // Resuming still reads all of it.
+  CHECK(read_checkpoint(path).content.tensors.size() == state.size() + optimizer.size());
+}

@@ -177,7 +177,7 @@ void InferenceWorker::apply_weights(PendingWeights pending) {
   if (const auto misfit = state_misfit(pending.config, pending.weights); !misfit.empty())
     throw CheckpointError("checkpoint does not fit its model: " + misfit);
   if (model_.is_empty() || model_->config().to_json() != pending.config.to_json()) {
-    model_ = MaeModel(pending.config);
+    model_ = MaeModel(pending.config, InitialWeights::Overwritten);
     // Onto the device before the weights arrive, so that weights the trainer made there are
     // copied on the device rather than down to the host and back up.
     model_->to(at::Device(device_));

@@ -146,8 +146,10 @@ ModelFile read_model_file_unchecked(const std::string& path) {
   }
   if (p.filename() == "config.json" && is_hf_folder(p.parent_path().string()))
     return read_hf_folder(p.parent_path());
-  // Read once: a model.safetensors beside a config.json is HF's, anything else ours.
-  auto content = read_safetensors(path);
+  // Read once: a model.safetensors beside a config.json is HF's, anything else ours; a training
+  // checkpoint's optimizer state, which nothing here uses, is left unread.
+  auto content = read_safetensors(
+      path, [](const std::string& name) { return name.rfind("optimizer.", 0) != 0; });
   const auto format = content.metadata.find("format");
   if (p.extension() == ".safetensors" && fs::exists(p.parent_path() / "config.json", ec) &&
       format != content.metadata.end() && format->second != "mae-studio-checkpoint")
@@ -160,8 +162,7 @@ ModelFile read_model_file_unchecked(const std::string& path) {
   file.loss = loaded.info.loss;
   if (loaded.info.train) file.trained_mask_ratio = loaded.info.train->mask_ratio;
   file.train = loaded.info.train;
-  for (auto& [name, t] : loaded.content.tensors)
-    if (name.rfind("optimizer.", 0) != 0) file.tensors.emplace_back(name, t);
+  file.tensors = std::move(loaded.content.tensors);
   return file;
 }
 
@@ -187,7 +188,7 @@ MaeModel build_model(const ModelFile& file, const std::string& device) {
   const std::string misfit = state_misfit(file.config, file.tensors);
   if (!misfit.empty())
     throw CheckpointError("'" + file.path + "' does not fit its model: " + misfit);
-  MaeModel model(file.config);
+  MaeModel model(file.config, InitialWeights::Overwritten);
   load_weights(model, SafetensorsContent{file.tensors, {}});
   model->to(at::Device(device));
   model->eval();

@@ -88,7 +88,9 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
 
 namespace {
 
-SafetensorsContent read_file(const std::string& path, bool with_tensors) {
+// `wanted` null: every tensor.
+SafetensorsContent read_file(const std::string& path, bool with_tensors,
+                             const std::function<bool(const std::string&)>* wanted) {
   const auto file = open_checkpoint_file(path, kMaxFileBytes);
   const auto read_at = [&](uint64_t offset, void* dest, size_t n) {
     read_checkpoint_bytes(*file, offset, dest, n);
@@ -162,7 +164,7 @@ SafetensorsContent read_file(const std::string& path, bool with_tensors) {
         range[1] - range[0] != bytes)
       throw CheckpointError("'" + path + "' is truncated or corrupt: tensor '" + it.key() +
                             "' lies outside the file");
-    if (!with_tensors) continue;
+    if (!with_tensors || (wanted && !(*wanted)(it.key()))) continue;
     auto t = at::empty(shape, at::TensorOptions().dtype(type));
     if (bytes > 0) read_at(data_start + range[0], t.data_ptr(), bytes);
     content.tensors.emplace_back(it.key(), t);
@@ -173,10 +175,17 @@ SafetensorsContent read_file(const std::string& path, bool with_tensors) {
 
 }  // namespace
 
-SafetensorsContent read_safetensors(const std::string& path) { return read_file(path, true); }
+SafetensorsContent read_safetensors(const std::string& path) {
+  return read_file(path, true, nullptr);
+}
+
+SafetensorsContent read_safetensors(const std::string& path,
+                                    const std::function<bool(const std::string&)>& wanted) {
+  return read_file(path, true, &wanted);
+}
 
 SafetensorsContent read_safetensors_header(const std::string& path) {
-  return read_file(path, false);
+  return read_file(path, false, nullptr);
 }
 
 }  // namespace mae

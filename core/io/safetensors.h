@@ -5,6 +5,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,10 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
                        const std::map<std::string, std::string>& metadata);
 // Throws CheckpointError naming the problem (missing file, truncated, bad header, ...).
 SafetensorsContent read_safetensors(const std::string& path);
+// Only the tensors `wanted` names; the others' entries are checked as well, their bytes not
+// read (a training checkpoint's optimizer state is twice the size of its weights).
+SafetensorsContent read_safetensors(const std::string& path,
+                                    const std::function<bool(const std::string&)>& wanted);
 // The metadata only, after the same checks; no tensor is read.
 SafetensorsContent read_safetensors_header(const std::string& path);
 

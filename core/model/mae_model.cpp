@@ -51,7 +51,7 @@ Residual run_blocks(torch::nn::ModuleList& blocks, const at::Tensor& x) {
 
 }  // namespace
 
-MaeModelImpl::MaeModelImpl(const MaeConfig& config) : config_(config) {
+MaeModelImpl::MaeModelImpl(const MaeConfig& config, InitialWeights initial) : config_(config) {
   config_.validate();
   const auto& c = config_;
   const int64_t l = c.num_patches();
@@ -70,14 +70,23 @@ MaeModelImpl::MaeModelImpl(const MaeConfig& config) : config_(config) {
   decoder_norm = register_module(
       "decoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dec_dim}).eps(c.ln_eps)));
   decoder_pred = register_module("decoder_pred", torch::nn::Linear(c.dec_dim, c.patch_dim()));
-  reset_parameters();
+  if (initial == InitialWeights::Authors)
+    reset_parameters();
+  else
+    reset_position_tables();
+}
+
+void MaeModelImpl::reset_position_tables() {
+  torch::NoGradGuard no_grad;
+  const auto& c = config_;
+  pos_embed.copy_(sincos_pos_embed_2d(c.embed_dim, c.grid_h(), c.grid_w()));
+  decoder_pos_embed.copy_(sincos_pos_embed_2d(c.dec_dim, c.grid_h(), c.grid_w()));
 }
 
 void MaeModelImpl::reset_parameters() {
   torch::NoGradGuard no_grad;
   const auto& c = config_;
-  pos_embed.copy_(sincos_pos_embed_2d(c.embed_dim, c.grid_h(), c.grid_w()));
-  decoder_pos_embed.copy_(sincos_pos_embed_2d(c.dec_dim, c.grid_h(), c.grid_w()));
+  reset_position_tables();
   // xavier_uniform on the (D, C*p*p) view; the bias keeps Conv2d's default init.
   torch::nn::init::xavier_uniform_(patch_embed->proj->weight.view({c.embed_dim, -1}));
   const double bound = 1.0 / std::sqrt(static_cast<double>(c.patch_dim()));
